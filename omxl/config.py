@@ -1,0 +1,149 @@
+"""Settings: an `omxl.toml` beside the workbook, a path, a dict, or the defaults.
+
+Every setting is documented in docs/configuration.md. Invalid settings raise
+`ConfigError` whose message names the setting, the value found and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+from .model import TABLE_BY_NAME, TABLE_NAMES
+
+CONFIG_FILE_NAME = "omxl.toml"
+Severity = Literal["error", "warning", "info", "off"]
+
+
+class Config(BaseModel):
+    """All omxl settings with their defaults (contract section 6)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Reading
+    columns: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Explicit column maps per table: {table: {header as written: canonical column}}.",
+    )
+    aliases: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Extra aliases: {table: [sheet names]} and {'table.column': [headers]}.",
+    )
+    date_formats: list[str] = Field(
+        default_factory=list,
+        description="strftime formats tried, in order, for dates written as text (e.g. '%d/%m/%Y').",
+    )
+    null_values: list[str] = Field(
+        default_factory=lambda: ["NULL"],
+        description="Texts that mean a blank cell in a mapped column (Northwind exports write NULL).",
+    )
+    read_hidden_sheets: bool = Field(False, description="Read hidden sheets too (they are skipped by default).")
+    max_file_mb: float = Field(1024.0, gt=0, description="Refuse source files larger than this many MB.")
+
+    # Planning
+    default_lead_time_days: float = Field(14.0, ge=0)
+    service_level: float = Field(0.95, gt=0, lt=1)
+    holding_rate: float = Field(0.25, ge=0, description="Holding cost per year as a share of unit cost.")
+    cover_days: float = Field(28.0, gt=0)
+    history_weeks: int = Field(12, ge=1)
+    handling_days: float = Field(0.0, ge=0)
+
+    # Output
+    sheet_prefix: str = Field("omxl ", max_length=20, description="Prefix of the sheets omxl writes back.")
+    severities: dict[str, Severity] = Field(
+        default_factory=dict, description="Severity per finding code, or 'off' to drop that code."
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _known_column_targets(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for table, mapping in value.items():
+            spec = _table(table)
+            for header, column in mapping.items():
+                if column not in spec.column_names:
+                    raise ValueError(
+                        f"columns.{table}: '{header}' maps to '{column}', which is not a column of {table} "
+                        f"(use one of: {', '.join(spec.column_names)})"
+                    )
+        return value
+
+    @field_validator("aliases")
+    @classmethod
+    def _known_alias_targets(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for target in value:
+            table, _, column = target.partition(".")
+            spec = _table(table)
+            if column and column not in spec.column_names:
+                raise ValueError(f"aliases: '{target}' names no column of {table}")
+        return value
+
+    @field_validator("date_formats")
+    @classmethod
+    def _formats_have_directives(cls, value: list[str]) -> list[str]:
+        for fmt in value:
+            if not all(d in fmt for d in ("%d", "%m")) or not ("%Y" in fmt or "%y" in fmt):
+                raise ValueError(f"date_formats: '{fmt}' needs %d, %m and %Y (or %y)")
+        return value
+
+    @model_validator(mode="after")
+    def _sheet_prefix_is_a_sheet_name(self) -> "Config":
+        if any(ch in self.sheet_prefix for ch in "[]:*?/\\"):
+            raise ValueError("sheet_prefix: Excel sheet names cannot contain [ ] : * ? / \\")
+        return self
+
+
+def _table(name: str):
+    if name not in TABLE_BY_NAME:
+        raise ValueError(f"'{name}' is not a table (use one of: {', '.join(TABLE_NAMES)})")
+    return TABLE_BY_NAME[name]
+
+
+def load_config(config: "Config | Mapping[str, Any] | str | Path | None" = None,
+                near: "str | Path | None" = None) -> Config:
+    """Resolve `config=`: a Config, a dict, a path to a TOML file, or None.
+
+    With None, an `omxl.toml` in the folder of `near` (the first workbook) is used
+    when it exists, else the defaults.
+    """
+    if isinstance(config, Config):
+        return config
+    origin = "config"
+    if config is None:
+        candidate = Path(near).parent / CONFIG_FILE_NAME if near is not None else None
+        if candidate is None or not candidate.is_file():
+            return Config()
+        config = candidate
+    if isinstance(config, (str, Path)):
+        path = Path(config)
+        origin = str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: configuration file not found. Check the path given with --config.")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or remove it.") from None
+    elif isinstance(config, Mapping):
+        data = dict(config)
+    else:
+        raise ConfigError(f"config must be a path, a dict or omxl.Config, not {type(config).__name__}")
+    try:
+        return Config(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(origin, exc)) from None
+
+
+def _describe(origin: str, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        setting = ".".join(str(p) for p in err["loc"]) or "(settings)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = f"unknown setting; known settings: {', '.join(Config.model_fields)}"
+        found = err.get("input")
+        shown = "" if isinstance(found, (dict, list)) or err["type"] == "extra_forbidden" else f" (found {found!r})"
+        lines.append(f"{origin}: setting '{setting}': {message}{shown}")
+    return "\n".join(lines)

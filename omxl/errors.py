@@ -1,0 +1,29 @@
+"""One exception family. The text of each is the message shown to the user.
+
+Bad data is never raised: it becomes findings. These are for failures to do the
+work at all (unreadable file, bad settings, locked file); the CLI maps them to exit 2.
+"""
+
+from __future__ import annotations
+
+
+class OmxlError(Exception):
+    """Base of every error omxl raises on purpose; str(error) is the user message."""
+
+    exit_code = 2
+
+
+class ConfigError(OmxlError):
+    """A setting is invalid; the message names it."""
+
+
+class SourceError(OmxlError):
+    """A source cannot be read; the message names the file and what to do."""
+
+    def __init__(self, source: str, problem: str, remedy: str):
+        self.source, self.problem, self.remedy = source, problem, remedy
+        super().__init__(f"{source}: {problem} {remedy}".strip())
+
+
+class NoOrdersError(SourceError):
+    """None of the sources holds an orders table."""

@@ -1,0 +1,109 @@
+"""Find tables on sheets: by sheet name, by Excel table name, or by a header row.
+
+Contract section 2.2. Names are compared folded (case, spaces, `_`, `-`, `.`
+ignored) against the model's aliases plus those the configuration adds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Config
+from ..model import TABLES, Table, fold
+from .sources import RawSheet
+
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Alias lookups compiled once per read from the model and the configuration."""
+
+    table_by_alias: dict[str, str]
+    column_by_alias: dict[str, dict[str, str]]   # table -> folded header -> canonical
+    explicit: dict[str, dict[str, str]]          # table -> folded header -> canonical (config [columns])
+
+    @classmethod
+    def build(cls, config: Config) -> "Matcher":
+        table_by_alias: dict[str, str] = {}
+        column_by_alias: dict[str, dict[str, str]] = {}
+        for table in TABLES:
+            for alias in (table.name, *table.aliases, *config.aliases.get(table.name, ())):
+                table_by_alias.setdefault(fold(alias), table.name)
+            lookup: dict[str, str] = {}
+            for column in table.columns:
+                extra = config.aliases.get(f"{table.name}.{column.name}", ())
+                for alias in (column.name, *column.aliases, *extra):
+                    lookup.setdefault(fold(alias), column.name)
+            column_by_alias[table.name] = lookup
+        explicit = {t: {fold(h): c for h, c in m.items()} for t, m in config.columns.items()}
+        return cls(table_by_alias, column_by_alias, explicit)
+
+    def table_for_name(self, name: str) -> str | None:
+        return self.table_by_alias.get(fold(name))
+
+    def canonical(self, table: str, header: object) -> str | None:
+        key = fold(header)
+        if not key:
+            return None
+        return self.explicit.get(table, {}).get(key) or self.column_by_alias[table].get(key)
+
+    def mapped(self, table: str, headers: list[object]) -> set[str]:
+        return {c for c in (self.canonical(table, h) for h in headers) if c}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one table sits on a sheet (0-based grid indexes)."""
+
+    table: str
+    matched_by: str        # "sheet name", "Excel table <name>", "header"
+    header_row: int
+    first_col: int = 0
+    last_col: int | None = None
+    last_row: int | None = None
+
+
+def locate(sheet: RawSheet, matcher: Matcher, allowed: tuple[Table, ...] = TABLES) -> Placement | None:
+    """Decide which table a sheet holds and where its header row is; None if it holds none."""
+    for table_name, (header_row, first_col, last_col, last_row) in sheet.tables.items():
+        table = matcher.table_for_name(table_name)
+        if table:
+            return Placement(table, f"Excel table '{table_name}'", header_row, first_col, last_col, last_row)
+    by_name = matcher.table_for_name(sheet.sheet)
+    if by_name:
+        spec = next(t for t in allowed if t.name == by_name)
+        return Placement(by_name, "sheet name", best_header_row(sheet.grid, spec, matcher))
+    best: tuple[tuple[int, int], Placement] | None = None
+    for spec in allowed:
+        row = header_row_with(sheet.grid, spec, matcher)
+        if row is None:
+            continue
+        score = (len(spec.required), len(matcher.mapped(spec.name, sheet.grid[row])))
+        if score[1] >= 2 and (best is None or score > best[0]):
+            best = (score, Placement(spec.name, "header", row))
+    return best[1] if best else None
+
+
+def header_row_with(grid: list[list[object]], spec: Table, matcher: Matcher) -> int | None:
+    """The first of the top rows holding all of the table's required columns."""
+    required = set(spec.required)
+    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if required <= matcher.mapped(spec.name, row):
+            return index
+    return None
+
+
+def best_header_row(grid: list[list[object]], spec: Table, matcher: Matcher) -> int:
+    """Header row of a sheet already matched by name: the required columns' row, else the row
+    naming the most known columns (missing ones are then reported), else the first non-blank row."""
+    found = header_row_with(grid, spec, matcher)
+    if found is not None:
+        return found
+    counts = [len(matcher.mapped(spec.name, row)) for row in grid[:HEADER_SEARCH_ROWS]]
+    if counts and max(counts) > 0:
+        return counts.index(max(counts))
+    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if any(str(v).strip() for v in row if v is not None):
+            return index
+    return 0

@@ -1,0 +1,349 @@
+"""Turn one raw column (cell values as read) into its canonical dtype, with findings.
+
+Contract section 2.4. Each converter works on whole columns: cells are classified
+once by their Python type (a map over the column), and each class is converted
+with vectorised pandas operations. Only findings, never rows, are looped over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..config import Config
+from ..findings import display, findings_frame, message
+from ..model import BOOL, DATE, DTYPES, ENUM, ID, INT, NUMBER, TEXT, Column, fold
+from .sources import ERROR_LITERALS
+
+# Cell classes
+BLANK, STR, NUM, BOOLEAN, DATETIME, TIME, OTHER = range(7)
+_TYPE_CLASS: dict[type, int] = {
+    str: STR, float: NUM, int: NUM, bool: BOOLEAN, type(None): BLANK,
+    dt.datetime: DATETIME, dt.date: DATETIME, pd.Timestamp: DATETIME, dt.time: TIME, dt.timedelta: OTHER,
+    np.float64: NUM, np.float32: NUM, np.int64: NUM, np.int32: NUM, np.bool_: BOOLEAN,
+    np.datetime64: DATETIME, type(pd.NaT): BLANK, type(pd.NA): BLANK,
+}
+
+KIND_WORDS = {NUMBER: "a number", INT: "a whole number", DATE: "a date", BOOL: "yes/no"}
+TRUE_TEXT = frozenset({"true", "yes", "y", "1", "x", "t", "ja", "oui", "si"})
+FALSE_TEXT = frozenset({"false", "no", "n", "0", "f", "nein", "non"})
+
+_NUMBER_TEXT = re.compile(r"^[+-]?[$€£¥]?[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})( \d{1,2}:\d{2}(:\d{2})?)?$")
+_INTEGER_FLOAT_TEXT = re.compile(r"^-?\d+\.0+$")
+_BLANKS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a column came from, for findings."""
+
+    table: str
+    source: str
+    sheet: str
+    header: str
+    letter: str
+    typed_source: bool  # False for CSV: text is the native type there, so parsing text is no fix
+
+
+def classify(values: pd.Series) -> np.ndarray:
+    """One class code per cell; whitespace-only text and NaN count as blank."""
+    types = values.map(type)
+    lookup = {t: _TYPE_CLASS.get(t, _class_by_isinstance(t)) for t in types.unique()}
+    classes = types.map(lookup).to_numpy(dtype=np.int8, na_value=OTHER)
+    text = classes == STR
+    if text.any():
+        classes[text] = np.where(values[text].str.strip().eq("").to_numpy(), BLANK, STR)
+    number = classes == NUM
+    if number.any():
+        classes[number] = np.where(pd.isna(values[number].astype(float)).to_numpy(), BLANK, NUM)
+    return classes
+
+
+def _class_by_isinstance(kind: type) -> int:
+    for base, code in ((bool, BOOLEAN), (np.bool_, BOOLEAN), (str, STR), (dt.datetime, DATETIME),
+                       (dt.date, DATETIME), (np.datetime64, DATETIME), (int, NUM), (float, NUM),
+                       (np.number, NUM)):
+        if issubclass(kind, base):
+            return code
+    return OTHER
+
+
+def convert(raw: pd.Series, column: Column, place: Place, rows: np.ndarray, error_mask: np.ndarray,
+            config: Config) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """Convert a raw column to `column.kind`. Returns the typed Series and its findings."""
+    classes = classify(raw)
+    findings: list[pd.DataFrame] = []
+    text = classes == STR
+    if text.any():
+        stripped = raw[text].str.strip()
+        literal_error = stripped.isin(ERROR_LITERALS).to_numpy()
+        error_mask = error_mask.copy()
+        error_mask[np.flatnonzero(text)[literal_error]] = True
+        nulls = stripped.isin(config.null_values).to_numpy()
+        null_positions = np.flatnonzero(text)[nulls & ~literal_error]
+        if len(null_positions):
+            classes[null_positions] = BLANK
+            findings.append(_fixed(place, rows[null_positions], raw.iloc[null_positions],
+                                   f"read as blank (null value {raw.iloc[null_positions[0]]!r})"))
+    if error_mask.any():
+        positions = np.flatnonzero(error_mask)
+        shown = [raw.iloc[p] if isinstance(raw.iloc[p], str) and raw.iloc[p].strip() else "#N/A"
+                 for p in positions] if len(positions) < 10_000 else "#error"
+        findings.append(findings_frame(
+            "error-cell", table=place.table, source=place.source, sheet=place.sheet, rows=rows[positions],
+            column=place.header, letter=place.letter, values=shown,
+            messages=[message("error-cell", value=v) for v in _broadcast(shown, len(positions))]))
+        classes[positions] = BLANK
+    converter = _CONVERTERS[column.kind]
+    typed, more = converter(raw, classes, column, place, rows, config)
+    findings.extend(more)
+    return typed.astype(DTYPES[column.kind]) if column.kind != DATE else typed, findings
+
+
+def _broadcast(value, n):
+    return [value] * n if isinstance(value, str) else value
+
+
+def _type_errors(place: Place, rows: np.ndarray, values: pd.Series, what: str, fix: str) -> pd.DataFrame:
+    shown = [display(v) for v in values]
+    return findings_frame(
+        "type-error", table=place.table, source=place.source, sheet=place.sheet, rows=rows,
+        column=place.header, letter=place.letter, values=shown,
+        messages=[message("type-error", what=what, value=repr(v) if isinstance(v, str) else display(v), fix=fix)
+                  for v in values])
+
+
+def _fixed(place: Place, rows: np.ndarray, examples: pd.Series, how: str) -> pd.DataFrame:
+    """One aggregated normalized-value finding for a column: count, first cell, an example."""
+    count = len(rows)
+    first = display(examples.iloc[0])
+    noun = "value" if count == 1 else "values"
+    what = f"{count:,} {noun} in column '{place.header}' {how} (first at {place.letter}{int(rows[0])}: {first!r})."
+    return findings_frame(
+        "normalized-value", table=place.table, source=place.source, sheet=place.sheet, rows=[int(rows[0])],
+        column=place.header, letter=place.letter, values=[first], messages=[message("normalized-value", what=what)],
+        count=[count])
+
+
+def _expected(column: Column, place: Place) -> str:
+    return f"'{place.header}' must be {KIND_WORDS[column.kind]}"
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+def _to_number(raw, classes, column, place, rows, config):
+    out = np.full(len(raw), np.nan)
+    findings: list[pd.DataFrame] = []
+    numeric = classes == NUM
+    out[numeric] = raw[numeric].astype(float).to_numpy()
+    text_positions = np.flatnonzero(classes == STR)
+    bad_positions = np.flatnonzero(np.isin(classes, (BOOLEAN, DATETIME, TIME, OTHER)))
+    if len(text_positions):
+        text = raw.iloc[text_positions].astype(str)
+        cleaned = text.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+        plain = cleaned.str.fullmatch(_PLAIN_NUMBER.pattern).to_numpy()
+        shaped = cleaned.str.fullmatch(_NUMBER_TEXT.pattern).to_numpy() & cleaned.str.contains(r"\d").to_numpy()
+        parsed = pd.to_numeric(cleaned.where(shaped, "").str.replace(r"[,$€£¥]", "", regex=True), errors="coerce")
+        ok = shaped & parsed.notna().to_numpy()
+        out[text_positions[ok]] = parsed.to_numpy(dtype=float, na_value=np.nan)[ok]
+        fixed = ok & (~plain | (text.to_numpy() != cleaned.to_numpy()) | place.typed_source)
+        if fixed.any():
+            findings.append(_fixed(place, rows[text_positions[fixed]], text[fixed],
+                                   "were numbers written as text and were converted"))
+        bad_positions = np.union1d(bad_positions, text_positions[~ok])
+    if column.kind == INT:
+        fraction = np.flatnonzero(~np.isnan(out) & (np.floor(out) != out))
+        bad_positions = np.union1d(bad_positions, fraction)
+    if len(bad_positions):
+        out[bad_positions] = np.nan
+        fix = "Type the quantity as a plain number." if column.kind == NUMBER else "Type a whole number."
+        findings.append(_type_errors(place, rows[bad_positions], raw.iloc[bad_positions],
+                                     _expected(column, place), fix))
+    series = pd.Series(out, index=raw.index)
+    if column.kind == INT:
+        series = series.round().astype("Int64")
+    return series, findings
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+def _to_date(raw, classes, column, place, rows, config):
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    findings: list[pd.DataFrame] = []
+    dates = classes == DATETIME
+    if dates.any():
+        out[dates] = pd.to_datetime(raw[dates].map(_as_datetime), errors="coerce").astype("datetime64[ns]")
+    bad_positions = np.flatnonzero(np.isin(classes, (NUM, BOOLEAN, TIME, OTHER)))
+    text_positions = np.flatnonzero(classes == STR)
+    if len(text_positions):
+        text = raw.iloc[text_positions].astype(str).str.normalize("NFKC").str.strip()
+        parsed, ambiguous = _parse_date_text(text, config.date_formats)
+        ok = parsed.notna().to_numpy()
+        out.iloc[text_positions[ok]] = parsed[ok].to_numpy()
+        if place.typed_source and ok.any():
+            findings.append(_fixed(place, rows[text_positions[ok]], text[ok],
+                                   "were dates written as text and were converted"))
+        if ambiguous.any():
+            amb = text_positions[ambiguous]
+            readings = [_two_readings(v) for v in text[ambiguous]]
+            findings.append(findings_frame(
+                "ambiguous-date", table=place.table, source=place.source, sheet=place.sheet, rows=rows[amb],
+                column=place.header, letter=place.letter, values=list(text[ambiguous]),
+                messages=[message("ambiguous-date", value=v, what=r) for v, r in zip(text[ambiguous], readings)]))
+        bad_positions = np.union1d(bad_positions, text_positions[~ok & ~ambiguous])
+    if len(bad_positions):
+        fix = "Make the cell a date, or type it as YYYY-MM-DD."
+        findings.append(_type_errors(place, rows[bad_positions], raw.iloc[bad_positions],
+                                     _expected(column, place), fix))
+    return out, findings
+
+
+def _as_datetime(value):
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        return value
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def _parse_date_text(text: pd.Series, formats: list[str]) -> tuple[pd.Series, np.ndarray]:
+    """ISO text, then the configured formats, then d/m/y text that has one reading only."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    iso = text.str.fullmatch(_ISO_DATE.pattern).to_numpy()
+    if iso.any():
+        parsed[iso] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce").dt.tz_localize(None) \
+            if text[iso].str.contains(r"Z$|[+-]\d{2}:?\d{2}$").any() else \
+            pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+    for fmt in formats:
+        todo = parsed.isna().to_numpy()
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    ambiguous = np.zeros(len(text), dtype=bool)
+    todo = parsed.isna().to_numpy()
+    if todo.any() and not formats:
+        parts = text[todo].str.extract(_DMY.pattern)
+        if parts[0].notna().any():
+            first, second = parts[0].astype(float), parts[1].astype(float)
+            year = parts[2].astype(float)
+            year = year.where(year >= 100, year + 2000)
+            rest = parts[3].fillna("")
+            day_first = _build(year, second, first, rest)
+            month_first = _build(year, first, second, rest)
+            one = day_first.where(month_first.isna() | (day_first == month_first), pd.NaT)
+            one = one.where(day_first.notna(), month_first)
+            both = (day_first.notna() & month_first.notna() & (day_first != month_first)).to_numpy()
+            idx = np.flatnonzero(todo)
+            parsed.iloc[idx[~both]] = one[~both].to_numpy()
+            ambiguous[idx[both]] = True
+    return parsed, ambiguous
+
+
+def _build(year: pd.Series, month: pd.Series, day: pd.Series, rest: pd.Series) -> pd.Series:
+    text = (year.astype("Int64").astype(str) + "-" + month.astype("Int64").astype(str).str.zfill(2) + "-"
+            + day.astype("Int64").astype(str).str.zfill(2) + rest)
+    return pd.to_datetime(text, format="mixed", errors="coerce").astype("datetime64[ns]")
+
+
+def _two_readings(value: str) -> str:
+    m = _DMY.match(value)
+    a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    y = y + 2000 if y < 100 else y
+    return f"{dt.date(y, b, a):%d %B %Y} or {dt.date(y, a, b):%d %B %Y}"
+
+
+# --- identifiers and text ----------------------------------------------------------------------
+
+def _to_id(raw, classes, column, place, rows, config):
+    out, changed = _as_text(raw, classes)
+    text_positions = np.flatnonzero(classes == STR)
+    if len(text_positions):
+        original = raw.iloc[text_positions].astype(str)
+        tidy = original.str.normalize("NFKC").str.strip().str.replace(_BLANKS.pattern, " ", regex=True)
+        tidy = tidy.where(~tidy.str.fullmatch(_INTEGER_FLOAT_TEXT.pattern), tidy.str.replace(r"\.0+$", "", regex=True))
+        out.iloc[text_positions] = tidy.to_numpy()
+        changed[text_positions] = (tidy != original).to_numpy()
+    findings = []
+    if changed.any():
+        positions = np.flatnonzero(changed)
+        findings.append(_fixed(place, rows[positions], raw.iloc[positions],
+                               "were tidied as identifiers (numbers to text, spaces, Unicode forms)"))
+    return out, findings
+
+
+def _to_text(raw, classes, column, place, rows, config):
+    out, _ = _as_text(raw, classes)
+    text_positions = np.flatnonzero(classes == STR)
+    if len(text_positions):
+        out.iloc[text_positions] = raw.iloc[text_positions].astype(str).str.strip(" \t\r\n\u00a0").to_numpy()
+    return out, []
+
+
+def _as_text(raw: pd.Series, classes: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """Non-text cells as text: 17850.0 -> '17850', dates as ISO. Returns values and a changed mask."""
+    out = pd.Series(pd.NA, index=raw.index, dtype=object)
+    changed = np.zeros(len(raw), dtype=bool)
+    for cls, render in ((NUM, _number_text), (BOOLEAN, lambda v: "TRUE" if v else "FALSE"),
+                        (DATETIME, display), (TIME, str), (OTHER, str)):
+        mask = classes == cls
+        if mask.any():
+            out[mask] = raw[mask].map(render)
+            changed |= mask
+    return out, changed
+
+
+def _number_text(value) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:.15g}"
+
+
+# --- enums and booleans ------------------------------------------------------------------------
+
+def _to_enum(raw, classes, column, place, rows, config):
+    lookup = {fold(alias): canonical for canonical, aliases in column.values.items()
+              for alias in (canonical, *aliases)}
+    out = pd.Series(pd.NA, index=raw.index, dtype=object)
+    present = np.flatnonzero(classes != BLANK)
+    findings = []
+    if len(present):
+        folded = raw.iloc[present].map(fold)
+        mapped = folded.map(lookup)
+        out.iloc[present] = mapped.to_numpy()
+        unknown = mapped.isna().to_numpy()
+        if unknown.any():
+            allowed = ", ".join(column.values)
+            findings.append(_type_errors(
+                place, rows[present[unknown]], raw.iloc[present[unknown]],
+                f"'{place.header}' must be one of {allowed}",
+                f"Use one of {allowed}, or add the word as an alias in omxl.toml."))
+    return out, findings
+
+
+def _to_bool(raw, classes, column, place, rows, config):
+    out = pd.Series(pd.NA, index=raw.index, dtype=object)
+    findings = []
+    present = np.flatnonzero(classes != BLANK)
+    if len(present):
+        values = raw.iloc[present]
+        folded = values.map(lambda v: fold(_number_text(v)) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                            else fold(v))
+        truth = pd.Series(pd.NA, index=values.index, dtype=object)
+        truth[folded.isin(TRUE_TEXT)] = True
+        truth[folded.isin(FALSE_TEXT)] = False
+        is_bool = (classes[present] == BOOLEAN)
+        truth[is_bool] = values[is_bool].astype(bool)
+        out.iloc[present] = truth.to_numpy()
+        unknown = truth.isna().to_numpy()
+        if unknown.any():
+            findings.append(_type_errors(place, rows[present[unknown]], values[unknown],
+                                         _expected(column, place), "Write yes or no (or TRUE/FALSE, 1/0)."))
+    return out, findings
+
+
+_CONVERTERS = {NUMBER: _to_number, INT: _to_number, DATE: _to_date, ID: _to_id, TEXT: _to_text,
+               ENUM: _to_enum, BOOL: _to_bool}

@@ -1,0 +1,353 @@
+"""read_book: sources -> Book (contract section 2)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..book import Book
+from ..config import Config, load_config
+from ..errors import NoOrdersError, SourceError
+from ..findings import column_letter, concat_findings, findings_frame, message
+from ..model import DTYPES, PROVENANCE, TABLE_BY_NAME, TABLE_NAMES, TEXT, Column, fold
+from .locate import Matcher, Placement, locate
+from .normalize import Place, convert
+from .sniff import CSV
+from .sources import FrameSource, RawSheet, iter_sources, open_source
+
+LAYOUT_COLUMNS = ("source", "kind", "sheet", "table", "matched_by", "header_row", "rows", "note")
+COLUMN_MAP_COLUMNS = ("table", "source", "sheet", "header_row", "header", "column", "letter")
+
+
+@dataclass
+class Part:
+    """One table's rows from one sheet, already typed."""
+
+    table: str
+    frame: pd.DataFrame
+    findings: list[pd.DataFrame] = field(default_factory=list)
+
+
+def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None) -> Book:
+    """Read one or more sources into one Book.
+
+    Sources: paths or open files of .xlsx/.xlsm/.xls/.ods/.csv (kind sniffed from
+    bytes), or a dict of DataFrames keyed by table name. See docs/workbook-format.md.
+    """
+    flat = list(iter_sources(sources))
+    if not flat:
+        raise SourceError("read_book", "no source was given.", "Pass at least one workbook path.")
+    first_path = next((s for s in flat if isinstance(s, (str, os.PathLike))), None)
+    settings = load_config(config, near=first_path)
+    matcher = Matcher.build(settings)
+    parts: list[Part] = []
+    layout: list[dict] = []
+    column_map: list[dict] = []
+    names: list[str] = []
+    for source in flat:
+        name, items = open_source(source, settings.max_file_mb)
+        names.append(name)
+        for item in items:
+            if isinstance(item, FrameSource):
+                part = _frame_part(item, matcher, settings, layout, column_map)
+            else:
+                part = _sheet_part(item, matcher, settings, layout, column_map)
+            if part is not None:
+                parts.append(part)
+    layout_frame = pd.DataFrame(layout, columns=list(LAYOUT_COLUMNS)).astype({"header_row": "Int64", "rows": "Int64"})
+    if not any(p.table == "orders" for p in parts):
+        raise NoOrdersError(", ".join(names), _no_orders_problem(layout_frame), _orders_remedy())
+    tables = {name: _merge(name, [p for p in parts if p.table == name]) for name in TABLE_NAMES}
+    if len(tables["shipments"]) == 0 and tables["orders"]["ship_date"].notna().any():
+        tables["shipments"] = _shipments_from_orders(tables["orders"])
+    findings = concat_findings(f for p in parts for f in p.findings)
+    findings = _once_per_unknown_column(findings)
+    return Book(tables=tables, findings=findings, layout=layout_frame,
+                column_map=pd.DataFrame(column_map, columns=list(COLUMN_MAP_COLUMNS)).astype({"header_row": "Int64"}),
+                config=settings, sources=tuple(names))
+
+
+# --- one sheet -------------------------------------------------------------------------------
+
+def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list, column_map: list) -> Part | None:
+    base = {"source": sheet.source, "kind": sheet.kind, "sheet": sheet.sheet}
+    if sheet.hidden and not settings.read_hidden_sheets:
+        layout.append({**base, "table": "", "matched_by": "", "note": "hidden sheet, skipped"})
+        return None
+    placement = locate(sheet, matcher)
+    if placement is None:
+        note = "empty" if not any(any(v not in ("", None) for v in r) for r in sheet.grid[:50]) else "not recognised"
+        layout.append({**base, "table": "", "matched_by": "", "note": note})
+        return None
+    header_cells, data, first_col = _cut(sheet, placement)
+    row_numbers = np.array([sheet.row_number(i) for i in range(placement.header_row + 1,
+                                                                 placement.header_row + 1 + len(data))], dtype=np.int64)
+    headers = [_header_text(h, first_col + i) for i, h in enumerate(header_cells)]
+    width = len(headers)
+    findings: list[pd.DataFrame] = []
+    if sheet.kind == CSV:
+        data, long_rows = _square(data, width)
+        if long_rows:
+            findings.append(_malformed(sheet, placement.table, long_rows, row_numbers, width))
+    grid = np.empty((len(data), width), dtype=object)
+    if len(data):
+        grid[:, :] = np.array(data, dtype=object).reshape(len(data), -1)[:, :width]
+    keep, blank_rows = _non_blank_rows(grid)
+    if len(blank_rows):
+        findings.append(findings_frame(
+            "blank-row", table=placement.table, source=sheet.source, sheet=sheet.sheet,
+            rows=row_numbers[blank_rows], messages=[message("blank-row", row=r) for r in row_numbers[blank_rows]]))
+    grid, row_numbers = grid[keep], row_numbers[keep]
+    data_index = placement.header_row + 1 + np.flatnonzero(keep)
+    errors = _error_masks(sheet, data_index, first_col, width)
+    layout.append({**base, "table": placement.table, "matched_by": placement.matched_by,
+                   "header_row": sheet.row_number(placement.header_row), "rows": len(grid), "note": ""})
+    columns = {h: pd.Series(grid[:, i]) for i, h in enumerate(headers)}
+    frame, more = _type_columns(
+        placement.table, headers, columns, [first_col + i for i in range(width)], errors, row_numbers,
+        sheet.source, sheet.sheet, sheet.kind != CSV, matcher, settings, column_map,
+        sheet.row_number(placement.header_row))
+    return Part(placement.table, frame, findings + more)
+
+
+def _cut(sheet: RawSheet, placement: Placement) -> tuple[list, list[list], int]:
+    header = list(sheet.grid[placement.header_row])
+    first = placement.first_col
+    last = placement.last_col if placement.last_col is not None else len(header) - 1
+    while last >= first and str(header[last] if header[last] is not None else "").strip() == "" and \
+            not _column_has_data(sheet.grid, placement.header_row + 1, last):
+        last -= 1
+    while first <= last and str(header[first] if header[first] is not None else "").strip() == "" and \
+            not _column_has_data(sheet.grid, placement.header_row + 1, first):
+        first += 1
+    end = placement.last_row + 1 if placement.last_row is not None else len(sheet.grid)
+    rows = sheet.grid[placement.header_row + 1:end]
+    if sheet.kind == CSV:
+        data = [r[first:] for r in rows] if first else rows
+    else:
+        data = [r[first:last + 1] for r in rows] if (first or last + 1 < len(header)) else rows
+    return header[first:last + 1], data, first
+
+
+def _column_has_data(grid: list[list], start: int, col: int) -> bool:
+    return any(len(r) > col and r[col] not in ("", None) for r in grid[start:])
+
+
+def _header_text(value: object, col: int) -> str:
+    if value is None or str(value).strip() == "":
+        return f"Column {column_letter(col)}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def _square(rows: list[list], width: int) -> tuple[list[list], dict[int, list]]:
+    """Pad short CSV records; cut long ones to the header width and remember what was cut."""
+    long_rows: dict[int, list] = {}
+    squared = []
+    for index, record in enumerate(rows):
+        if len(record) == width:
+            squared.append(record)
+        elif len(record) < width:
+            squared.append(record + [""] * (width - len(record)))
+        else:
+            long_rows[index] = record[width:]
+            squared.append(record[:width])
+    return squared, long_rows
+
+
+def _malformed(sheet: RawSheet, table: str, long_rows: dict[int, list], row_numbers: np.ndarray,
+               width: int) -> pd.DataFrame:
+    positions = np.array(sorted(long_rows))
+    rows = row_numbers[positions]
+    whats = [f"Line {r} has {width + len(long_rows[p])} fields but the header has {width}; the extra "
+             f"{len(long_rows[p])} ({', '.join(map(repr, long_rows[p]))}) were left out and the values after an "
+             f"unquoted comma may be shifted. Quote text that contains the delimiter."
+             for p, r in zip(positions, rows)]
+    return findings_frame("malformed-row", table=table, source=sheet.source, sheet=sheet.sheet, rows=rows,
+                          values=[",".join(long_rows[p]) for p in positions],
+                          messages=[message("malformed-row", what=w) for w in whats])
+
+
+def _non_blank_rows(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep mask, and the positions of blank rows that lie between data rows (trailing ones go silently)."""
+    if grid.size == 0:
+        return np.ones(len(grid), dtype=bool), np.array([], dtype=np.int64)
+    blank = np.ones(len(grid), dtype=bool)
+    for i in range(grid.shape[1]):
+        column = grid[:, i]
+        blank &= (column == "") | pd.isna(pd.Series(column)).to_numpy()
+    filled = np.flatnonzero(~blank)
+    last = filled[-1] if len(filled) else -1
+    interior = np.flatnonzero(blank[: last + 1])
+    return ~blank, interior
+
+
+def _error_masks(sheet: RawSheet, data_index: np.ndarray, first_col: int, width: int) -> list[np.ndarray]:
+    masks = [np.zeros(len(data_index), dtype=bool) for _ in range(width)]
+    if sheet.error_cells:
+        position = {r: i for i, r in enumerate(data_index)}
+        for r, c in sheet.error_cells:
+            if r in position and first_col <= c < first_col + width:
+                masks[c - first_col][position[r]] = True
+    return masks
+
+
+# --- one DataFrame -----------------------------------------------------------------------------
+
+def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: list, column_map: list) -> Part:
+    table = matcher.table_for_name(item.name)
+    if table is None:
+        raise SourceError(f"dict key '{item.name}'", "is not a table name.",
+                          f"Key the DataFrames by one of: {', '.join(TABLE_NAMES)}.")
+    frame = item.frame
+    headers = [_header_text(h, i) for i, h in enumerate(frame.columns)]
+    row_numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
+    columns = {h: pd.Series(frame.iloc[:, i].astype(object).to_numpy()) for i, h in enumerate(headers)}
+    errors = [np.zeros(len(frame), dtype=bool) for _ in headers]
+    layout.append({"source": item.name, "kind": "DataFrame", "sheet": "", "table": table,
+                   "matched_by": "dict key", "header_row": 1, "rows": len(frame), "note": ""})
+    typed, findings = _type_columns(table, headers, columns, list(range(len(headers))), errors, row_numbers,
+                                    item.name, "", True, matcher, settings, column_map, 1)
+    return Part(table, typed, findings)
+
+
+# --- typing the columns of one part ----------------------------------------------------------
+
+def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series], col_numbers: list[int],
+                  errors: list[np.ndarray], row_numbers: np.ndarray, source: str, sheet: str,
+                  typed_source: bool, matcher: Matcher, settings: Config, column_map: list,
+                  header_row: int) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    spec = TABLE_BY_NAME[table]
+    out: dict[str, pd.Series] = {}
+    unknown: dict[str, pd.Series] = {}
+    findings: list[pd.DataFrame] = []
+    used: dict[str, str] = {}
+    for position, header in enumerate(headers):
+        letter = column_letter(col_numbers[position])
+        canonical = matcher.canonical(table, header)
+        column_map.append({"table": table, "source": source, "sheet": sheet, "header_row": header_row,
+                           "header": header, "column": canonical or "", "letter": letter})
+        raw = columns[header] if header in columns else pd.Series(dtype=object)
+        raw = pd.Series(list(raw), dtype=object) if not isinstance(raw, pd.Series) else raw
+        if canonical and canonical in used:
+            findings.append(findings_frame(
+                "duplicate-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
+                letter=letter, values=[header],
+                messages=[message("duplicate-column", column=header, what=f"'{canonical}' (first: '{used[canonical]}')")]))
+            canonical = None
+        if canonical is None:
+            name = _free_name(header, out, unknown)
+            unknown[name] = raw.where(~raw.isin(["", None]), None)
+            if not header.startswith("Column ") or unknown[name].notna().any():
+                findings.append(findings_frame(
+                    "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
+                    letter=letter, values=[header], messages=[message("unknown-column", column=header, table=table)]))
+            continue
+        used[canonical] = header
+        place = Place(table, source, sheet, header, letter, typed_source)
+        out[canonical], more = convert(raw, spec.column(canonical), place, row_numbers,
+                                       errors[position], settings)
+        findings.extend(more)
+    for column in spec.required:
+        if column not in out:
+            findings.append(findings_frame(
+                "missing-column", table=table, source=source, sheet=sheet, rows=[header_row], column=column,
+                values=[""], messages=[message("missing-column", table=table, column=column,
+                                               fix=_missing_column_fix(spec.column(column), table))]))
+    frame = pd.DataFrame({**out, **unknown}, index=pd.RangeIndex(len(row_numbers)))
+    frame["source"] = pd.Series([source] * len(frame), dtype="string")
+    frame["sheet"] = pd.Series([sheet] * len(frame), dtype="string")
+    frame["row"] = row_numbers
+    if table == "orders":
+        frame = _default_line_numbers(frame)
+    return frame, findings
+
+
+def _free_name(header: str, *taken: dict) -> str:
+    reserved = set(PROVENANCE) | {c for t in TABLE_BY_NAME.values() for c in t.column_names}
+    name, n = header, 1
+    while name in reserved or any(name in t for t in taken):
+        n += 1
+        name = f"{header} ({n})"
+    return name
+
+
+def _missing_column_fix(column: Column, table: str) -> str:
+    examples = ", ".join(f"'{a}'" for a in column.aliases[:3])
+    return (f"Add a column headed {examples} (or map your header to '{column.name}' in omxl.toml "
+            f"[columns.{table}]).")
+
+
+def _default_line_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Contract: line defaults to the position within the order."""
+    if "line" not in frame or "order_id" not in frame:
+        if "order_id" in frame:
+            frame.insert(1, "line", (frame.groupby("order_id", dropna=False, sort=False).cumcount() + 1).astype("Int64"))
+        return frame
+    blank = frame["line"].isna()
+    if blank.any():
+        position = frame.groupby("order_id", dropna=False, sort=False).cumcount() + 1
+        frame.loc[blank, "line"] = position[blank].astype("Int64")
+    return frame
+
+
+# --- merging parts into tables ---------------------------------------------------------------
+
+def _merge(table: str, parts: list[Part]) -> pd.DataFrame:
+    spec = TABLE_BY_NAME[table]
+    frames = [p.frame for p in parts if len(p.frame.columns)]
+    merged = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(index=pd.RangeIndex(0))
+    for column in spec.columns:
+        dtype = DTYPES[column.kind]
+        if column.name not in merged:
+            merged[column.name] = pd.Series(index=merged.index, dtype=dtype)
+        elif merged[column.name].dtype != dtype:
+            merged[column.name] = merged[column.name].astype(dtype)
+    for column, dtype in (("source", "string"), ("sheet", "string"), ("row", "Int64")):
+        if column not in merged:
+            merged[column] = pd.Series(index=merged.index, dtype=dtype)
+    if table == "inventory":
+        merged["location"] = merged["location"].fillna("MAIN")
+    extra = [c for c in merged.columns if c not in spec.column_names and c not in PROVENANCE]
+    ordered = merged[[*spec.column_names, *extra, *PROVENANCE]]
+    return ordered.astype({"row": "int64"}) if not ordered["row"].isna().any() else ordered
+
+
+def _shipments_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    """Contract 2.3: without a shipments table, shipped order lines are the shipments."""
+    shipped = orders[orders["ship_date"].notna()]
+    frame = pd.DataFrame({
+        "shipment_id": pd.Series(pd.NA, index=shipped.index, dtype="string"),
+        "order_id": shipped["order_id"], "line": shipped["line"], "sku": shipped["sku"],
+        "qty": shipped["shipped_qty"].fillna(shipped["qty"]), "ship_date": shipped["ship_date"],
+        "carrier": shipped["carrier"], "tracking_number": shipped["tracking_number"],
+        "delivered_date": shipped["delivered_date"],
+        "source": shipped["source"], "sheet": shipped["sheet"], "row": shipped["row"],
+    })
+    return frame.reset_index(drop=True)
+
+
+def _once_per_unknown_column(findings: pd.DataFrame) -> pd.DataFrame:
+    unknown = findings["code"] == "unknown-column"
+    repeated = unknown & findings.duplicated(subset=["code", "table", "column"])
+    return findings[~repeated].reset_index(drop=True)
+
+
+# --- the "no orders" message -------------------------------------------------------------------
+
+def _no_orders_problem(layout: pd.DataFrame) -> str:
+    found = [f"{r.sheet or r.source} ({r.table or r.note})" for r in layout.itertuples()]
+    return "no orders table was found" + (f"; found: {', '.join(found)}." if found else ".")
+
+
+def _orders_remedy() -> str:
+    spec = TABLE_BY_NAME["orders"]
+    heads = "; ".join(f"{c.name}: {', '.join(c.aliases[:3])}" for c in spec.columns if c.required)
+    return (f"Name the sheet 'Orders' (or {', '.join(spec.aliases[1:4])}) or give it a header row with the "
+            f"required columns ({heads}); or map your headers in omxl.toml [columns.orders].")

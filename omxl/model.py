@@ -1,0 +1,259 @@
+"""The workbook model as data: tables, their columns, types, required flags and aliases.
+
+Everything the reader needs to recognise a user's sheet lives in the tables below.
+Adding an alias is a one-line change to a tuple; the configuration can add more
+(`[aliases]` and `[columns]` in omxl.toml) without touching code.
+See docs/workbook-format.md, which is generated from this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Column kinds and the pandas dtype each becomes.
+ID, TEXT, NUMBER, INT, DATE, BOOL, ENUM = "id", "text", "number", "int", "date", "bool", "enum"
+DTYPES: dict[str, str] = {
+    ID: "string",
+    TEXT: "string",
+    ENUM: "string",
+    NUMBER: "float64",
+    INT: "Int64",
+    DATE: "datetime64[ns]",
+    BOOL: "boolean",
+}
+
+# Provenance columns carried by every table DataFrame.
+PROVENANCE: tuple[str, ...] = ("source", "sheet", "row")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+    # For ENUM columns: canonical value -> the texts users write for it.
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    aliases: tuple[str, ...]
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+def C(name: str, kind: str, required: bool = False, *aliases: str, note: str = "", values=None) -> Column:
+    return Column(name, kind, required, tuple(aliases), note, values or {})
+
+
+R = True  # readability in the tables below: C("order_id", ID, R, ...)
+
+ORDER_STATUS = {
+    "open": ("Open", "New", "Released", "Pending", "Backorder", "Backordered", "In Progress", "Active"),
+    "on_hold": ("On Hold", "Hold", "Held", "Blocked", "Credit Hold"),
+    "cancelled": ("Cancelled", "Canceled", "Void", "Voided", "Cancel"),
+    "closed": ("Closed", "Complete", "Completed", "Shipped", "Fulfilled", "Done", "Invoiced", "Delivered"),
+}
+PO_STATUS = {
+    "open": ("Open", "Sent", "Confirmed", "Released", "Pending", "Partially Received", "Partial"),
+    "cancelled": ("Cancelled", "Canceled", "Void", "Voided"),
+    "closed": ("Closed", "Received", "Complete", "Completed", "Done"),
+}
+RETURN_STATUS = {
+    "open": ("Open", "Pending", "Authorised", "Authorized", "Issued", "Awaiting"),
+    "received": ("Received", "Arrived", "In"),
+    "closed": ("Closed", "Complete", "Completed", "Done", "Processed", "Refunded"),
+    "cancelled": ("Cancelled", "Canceled", "Void", "Rejected"),
+}
+CONDITION = {
+    "resellable": ("Resellable", "Sellable", "Good", "New", "As New", "Restock", "OK"),
+    "damaged": ("Damaged", "Broken", "Defective", "Faulty", "Scrap"),
+}
+RESOLUTION = {
+    "refund": ("Refund", "Money Back"),
+    "exchange": ("Exchange", "Replace", "Replacement"),
+    "credit": ("Credit", "Store Credit", "Credit Note"),
+}
+
+SHIPPING_ON_LINE = (
+    C("ship_date", DATE, False, "Ship Date", "Shipped Date", "Date Shipped", "Shipped On", "Dispatch Date"),
+    C("shipped_qty", NUMBER, False, "Shipped Qty", "Qty Shipped", "Quantity Shipped", "Shipped Quantity"),
+    C("carrier", TEXT, False, "Carrier", "Ship Mode", "Ship Via", "Shipper", "Shipping Method"),
+    C("tracking_number", TEXT, False, "Tracking Number", "Tracking No", "Tracking #", "Tracking", "Tracking ID"),
+    C("delivered_date", DATE, False, "Delivered Date", "Delivery Date", "Date Delivered", "Delivered On"),
+)
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "orders",
+        ("Orders", "Order Lines", "Sales Orders", "SO Lines", "Order Details", "Open Orders", "Order Book"),
+        (
+            C("order_id", ID, R, "Order ID", "Order No", "Order #", "SO Number", "Order Number", "SO", "SO #",
+              "Sales Order", "InvoiceNo", "Invoice No", "Order Ref", "Order Reference"),
+            C("line", INT, False, "Line", "Line No", "Line #", "Line Number", "Order Line"),
+            C("order_date", DATE, R, "Order Date", "Date Ordered", "Created", "InvoiceDate", "Invoice Date",
+              "Date", "Ordered On", "Created On"),
+            C("customer_id", ID, R, "Customer", "Customer ID", "Account", "Cust #", "Customer No",
+              "Customer Number", "Account No", "Client", "Client ID", "Sold To"),
+            C("sku", ID, R, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode",
+              "Stock Code", "Product ID", "Item No.", "Item Number", "Part No", "Part #", "Article", "Material"),
+            C("qty", NUMBER, R, "Qty", "Quantity", "Order Qty", "Units", "Qty Ordered", "Ordered Qty",
+              "Quantity Ordered"),
+            C("unit_price", NUMBER, False, "Unit Price", "Price", "Sell Price", "Net Price", "UnitPrice"),
+            C("promised_date", DATE, False, "Promised Date", "Due Date", "Required Date", "Ship By",
+              "Requested Date", "Promise Date", "Date Required", "Need By",
+              note="the date the line is promised to ship by"),
+            C("status", ENUM, False, "Status", "Line Status", "Order Status", values=ORDER_STATUS),
+            C("priority", INT, False, "Priority", "Prio", note="1 = highest"),
+            *SHIPPING_ON_LINE,
+        ),
+        key=("order_id", "line"),
+        description="one row per order line",
+    ),
+    Table(
+        "inventory",
+        ("Inventory", "Stock", "Stock Levels", "Items", "Products", "Stock On Hand", "Item Master"),
+        (
+            C("sku", ID, R, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode",
+              "Stock Code", "Product ID", "Item Number", "Part No", "Article", "Material"),
+            C("description", TEXT, False, "Description", "Product Name", "Item Name", "Name", "Product",
+              "Item Description"),
+            C("on_hand", NUMBER, R, "On Hand", "Qty On Hand", "In Stock", "UnitsInStock", "Units In Stock",
+              "Stock", "QOH", "Available Qty", "Quantity On Hand", "Stock Qty"),
+            C("location", TEXT, False, "Location", "Warehouse", "Bin", "Site", "Store",
+              note="default MAIN; locations of one SKU are summed for allocation"),
+            C("unit_cost", NUMBER, False, "Unit Cost", "Cost", "Cost Price", "Standard Cost", "Avg Cost"),
+            C("supplier_id", ID, False, "Supplier", "Supplier ID", "Vendor", "Vendor ID", "SupplierID",
+              "Supplier No", "Vendor No"),
+            C("lead_time_days", NUMBER, False, "Lead Time Days", "Lead Time", "Lead Time (days)", "LT Days"),
+            C("on_order", NUMBER, False, "On Order", "Qty On Order", "UnitsOnOrder", "Units On Order",
+              note="used only when the book has no purchase_orders table"),
+            C("reorder_point", NUMBER, False, "Reorder Point", "ReorderLevel", "Reorder Level", "ROP"),
+            C("reorder_qty", NUMBER, False, "Reorder Qty", "Reorder Quantity", "Order Quantity"),
+            C("min_qty", NUMBER, False, "Min Qty", "Min", "Minimum", "Min Stock"),
+            C("max_qty", NUMBER, False, "Max Qty", "Max", "Maximum", "Max Stock"),
+            C("safety_stock", NUMBER, False, "Safety Stock", "SS", "Buffer Stock"),
+            C("moq", NUMBER, False, "MOQ", "Min Order Qty", "Minimum Order Quantity", "Minimum Order Qty"),
+            C("pack_size", NUMBER, False, "Pack Size", "Case Pack", "Pack Qty", "Case Qty", "Order Multiple"),
+            C("discontinued", BOOL, False, "Discontinued", "Obsolete", "Inactive"),
+        ),
+        key=("sku", "location"),
+        description="one row per SKU and location",
+    ),
+    Table(
+        "suppliers",
+        ("Suppliers", "Vendors", "Supplier List", "Vendor List"),
+        (
+            C("supplier_id", ID, R, "Supplier", "Supplier ID", "Vendor", "Vendor ID", "SupplierID",
+              "Supplier No", "Vendor No", "Supplier Code", "Vendor Code"),
+            C("name", TEXT, False, "Name", "Supplier Name", "Vendor Name", "Company Name", "Company"),
+            C("email", TEXT, False, "Email", "E-mail", "Email Address", "Contact Email"),
+            C("phone", TEXT, False, "Phone", "Telephone", "Phone Number", "Tel"),
+            C("lead_time_days", NUMBER, False, "Lead Time Days", "Lead Time", "Lead Time (days)", "LT Days"),
+            C("lead_time_std_days", NUMBER, False, "Lead Time Std Days", "Lead Time Std", "Lead Time SD",
+              "Lead Time Std Dev"),
+            C("min_order_value", NUMBER, False, "Min Order Value", "Minimum Order Value", "MOV"),
+            C("ordering_cost", NUMBER, False, "Ordering Cost", "Order Cost", "Cost Per Order", "PO Cost"),
+            C("currency", TEXT, False, "Currency", "Ccy", "Curr"),
+        ),
+        key=("supplier_id",),
+    ),
+    Table(
+        "customers",
+        ("Customers", "Accounts", "Customer List", "Clients"),
+        (
+            C("customer_id", ID, R, "Customer", "Customer ID", "Account", "Cust #", "Customer No",
+              "Customer Number", "Account No", "Client ID"),
+            C("name", TEXT, False, "Name", "Customer Name", "Company Name", "Company", "Account Name"),
+            C("email", TEXT, False, "Email", "E-mail", "Email Address", "Contact Email"),
+            C("priority", INT, False, "Priority", "Prio", "Tier"),
+        ),
+        key=("customer_id",),
+    ),
+    Table(
+        "shipments",
+        ("Shipments", "Deliveries", "Dispatches", "Fulfilments", "Fulfillments", "Shipped"),
+        (
+            C("shipment_id", ID, False, "Shipment ID", "Shipment No", "Shipment #", "Delivery No",
+              "Dispatch No", "Shipment"),
+            C("order_id", ID, R, "Order ID", "Order No", "Order #", "SO Number", "Order Number", "SO",
+              "Sales Order", "Order Ref"),
+            C("line", INT, False, "Line", "Line No", "Line #", "Order Line"),
+            C("sku", ID, R, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode",
+              "Product ID", "Item Number"),
+            C("qty", NUMBER, R, "Qty", "Quantity", "Shipped Qty", "Qty Shipped", "Units"),
+            C("ship_date", DATE, R, "Ship Date", "Shipped Date", "Date Shipped", "Dispatch Date", "Shipped On"),
+            C("carrier", TEXT, False, "Carrier", "Ship Via", "Ship Mode", "Shipper"),
+            C("tracking_number", TEXT, False, "Tracking Number", "Tracking No", "Tracking #", "Tracking"),
+            C("delivered_date", DATE, False, "Delivered Date", "Delivery Date", "Date Delivered"),
+        ),
+        key=("shipment_id", "order_id", "line", "sku"),
+    ),
+    Table(
+        "purchase_orders",
+        ("Purchase Orders", "POs", "Open POs", "Inbound", "PO Lines", "Purchasing"),
+        (
+            C("po_id", ID, R, "PO ID", "PO", "PO Number", "PO No", "PO #", "Purchase Order"),
+            C("supplier_id", ID, R, "Supplier", "Supplier ID", "Vendor", "Vendor ID", "SupplierID"),
+            C("sku", ID, R, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode",
+              "Product ID", "Item Number"),
+            C("qty", NUMBER, R, "Qty", "Quantity", "Order Qty", "PO Qty", "Qty Ordered"),
+            C("order_date", DATE, False, "Order Date", "PO Date", "Date Ordered", "Created"),
+            C("expected_date", DATE, False, "Expected Date", "ETA", "Due Date", "Expected", "Arrival Date",
+              "Expected Arrival"),
+            C("received_qty", NUMBER, False, "Received Qty", "Qty Received", "Received"),
+            C("status", ENUM, False, "Status", "PO Status", values=PO_STATUS),
+        ),
+        key=("po_id", "sku"),
+    ),
+    Table(
+        "returns",
+        ("Returns", "RMAs", "RMA", "Return Requests"),
+        (
+            C("rma_id", ID, R, "RMA ID", "RMA", "RMA No", "RMA #", "Return ID", "Return No", "RMA Number"),
+            C("order_id", ID, R, "Order ID", "Order No", "Order #", "SO Number", "Order Number", "Sales Order"),
+            C("line", INT, False, "Line", "Line No", "Line #", "Order Line"),
+            C("sku", ID, R, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode", "Product ID"),
+            C("qty", NUMBER, R, "Qty", "Quantity", "Return Qty", "Qty Returned", "Units"),
+            C("received_date", DATE, False, "Received Date", "Date Received", "Return Date", "Received On"),
+            C("reason", TEXT, False, "Reason", "Return Reason"),
+            C("condition", ENUM, False, "Condition", "Item Condition", values=CONDITION),
+            C("resolution", ENUM, False, "Resolution", "Outcome", "Disposition", values=RESOLUTION),
+            C("status", ENUM, False, "Status", "RMA Status", "Return Status", values=RETURN_STATUS),
+        ),
+        key=("rma_id",),
+    ),
+)
+
+TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+TABLE_NAMES: tuple[str, ...] = tuple(TABLE_BY_NAME)
+
+_FOLD = re.compile(r"[\s_\-.]+")
+
+
+def fold(text: object) -> str:
+    """The form names are compared in: case, spaces, `_`, `-` and `.` ignored."""
+    return _FOLD.sub("", str(text)).casefold()
+
+
+def dtype_of(table: str, column: str) -> str:
+    return DTYPES[TABLE_BY_NAME[table].column(column).kind]
