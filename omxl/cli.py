@@ -1,0 +1,166 @@
+"""The `omxl` command. Each command turns options into arguments for one library call
+and renders its result; OmxlError becomes a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from . import __version__
+from .errors import OmxlError
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+# --- shared options, defined once ------------------------------------------------------------
+
+def books_argument(func: Callable) -> Callable:
+    return click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))(func)
+
+
+def config_option(func: Callable) -> Callable:
+    return click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+                        help="Settings file (default: omxl.toml beside the first workbook).")(func)
+
+
+def format_option(func: Callable) -> Callable:
+    return click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+                        show_default=True, help="How to print the result.")(func)
+
+
+def parse_date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD (e.g. 2026-11-27).")
+
+
+def as_of_option(func: Callable) -> Callable:
+    return click.option("--as-of", "as_of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
+                        help="The day the run is for (default: today).")(func)
+
+
+def reports_errors(func: Callable) -> Callable:
+    """OmxlError -> its message on stderr and exit 2; anything else -> a short internal-error line."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OmxlError as exc:
+            err_console.print(f"[bold red]omxl:[/] {exc}", markup=True, highlight=False)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence for the user's screen
+            if os.environ.get("OMXL_DEBUG"):
+                raise
+            err_console.print(f"[bold red]omxl: internal error:[/] {type(exc).__name__}: {exc}. "
+                              "Run again with OMXL_DEBUG=1 for details and report it.", highlight=False)
+            sys.exit(3)
+    return wrapper
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="omxl")
+def cli() -> None:
+    """omxl: order management from your Excel workbooks.
+
+    Read order, inventory and supplier sheets, check them, and (in later steps)
+    reconcile, plan reorders and build the weekly status workbook.
+    """
+
+
+@cli.command("read")
+@books_argument
+@config_option
+@format_option
+@reports_errors
+def read_command(books: tuple[Path, ...], config: Path | None, output_format: str) -> None:
+    """Show what omxl finds in BOOKS: tables, where, rows, and how headers map.
+
+    Run this first on your own files. Several files merge into one book.
+    """
+    from .io.read import read_book
+
+    book = read_book(*books, config=config)
+    if output_format == "json":
+        payload = {
+            "tables": book.summary().to_dict(orient="records"),
+            "sheets": book.layout.astype(object).where(book.layout.notna(), None).to_dict(orient="records"),
+            "columns": book.column_map.astype(object).where(book.column_map.notna(), None).to_dict(orient="records"),
+            "findings": book.findings.groupby(["severity", "code"]).size().reset_index(name="count")
+                                        .to_dict(orient="records"),
+        }
+        click.echo(json.dumps(payload, indent=2, default=str))
+        return
+    _print_read(book)
+
+
+def _print_read(book: Any) -> None:
+    sheets = RichTable(title="Sheets", title_justify="left")
+    for head in ("file", "sheet", "table", "matched by", "header row", "rows", "note"):
+        sheets.add_column(head)
+    for r in book.layout.itertuples():
+        sheets.add_row(r.source, r.sheet, r.table or "-", r.matched_by or "-",
+                       "" if r.header_row is None or str(r.header_row) == "<NA>" else str(r.header_row),
+                       "" if str(r.rows) == "<NA>" else f"{r.rows:,}", r.note)
+    console.print(sheets)
+    tables = RichTable(title="Tables", title_justify="left")
+    for head in ("table", "rows", "read from"):
+        tables.add_column(head)
+    for r in book.summary().itertuples():
+        tables.add_row(r.table, f"{r.rows:,}", r.read_from)
+    console.print(tables)
+    columns = RichTable(title="Column mapping", title_justify="left")
+    for head in ("table", "sheet", "col", "header as written", "omxl column"):
+        columns.add_column(head)
+    for r in book.column_map.itertuples():
+        columns.add_row(r.table, r.sheet or r.source, r.letter, r.header, r.column or "[yellow]not recognised[/]")
+    console.print(columns)
+    if len(book.findings):
+        counts = book.findings.groupby(["severity", "code"])["count"].sum().reset_index()
+        found = RichTable(title="Reading findings (omxl validate reports them all)", title_justify="left")
+        for head in ("severity", "code", "count"):
+            found.add_column(head)
+        for r in counts.itertuples():
+            found.add_row(r.severity, r.code, f"{r.count:,}")
+        console.print(found)
+
+
+@cli.command("demo")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("sample.xlsx"), show_default=True,
+              help="Where to write the workbook.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same workbook.")
+@click.option("--lines", type=click.IntRange(min=50), default=3000, show_default=True, help="Order lines.")
+@click.option("--as-of", "as_of", callback=parse_date, default="2026-11-27", show_default=True,
+              metavar="YYYY-MM-DD", help="The last day of the order history.")
+@reports_errors
+def demo_command(out: Path, seed: int, lines: int, as_of: dt.date) -> None:
+    """Write a realistic sample workbook with all seven tables and deliberate defects."""
+    from .demo import write_demo
+
+    path = write_demo(out, seed=seed, lines=lines, as_of=as_of)
+    console.print(f"Wrote {path} ({lines:,} order lines, seed {seed}, as of {as_of:%Y-%m-%d}).", highlight=False)
+
+
+def main() -> None:
+    cli(prog_name="omxl")
+
+
+if __name__ == "__main__":
+    main()
