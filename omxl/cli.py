@@ -15,6 +15,8 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.markup import escape
+from rich.text import Text
 
 from . import __version__
 from .errors import OmxlError
@@ -60,15 +62,16 @@ def reports_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except OmxlError as exc:
-            err_console.print(f"[bold red]omxl:[/] {exc}", markup=True, highlight=False)
+            err_console.print(Text.assemble(("omxl:", "bold red"), f" {exc}"), highlight=False)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence for the user's screen
             if os.environ.get("OMXL_DEBUG"):
                 raise
-            err_console.print(f"[bold red]omxl: internal error:[/] {type(exc).__name__}: {exc}. "
-                              "Run again with OMXL_DEBUG=1 for details and report it.", highlight=False)
+            err_console.print(Text.assemble(("omxl: internal error:", "bold red"),
+                                            f" {type(exc).__name__}: {exc}. Run again with OMXL_DEBUG=1 "
+                                            "for details and report it."), highlight=False)
             sys.exit(3)
     return wrapper
 
@@ -116,7 +119,7 @@ def _print_read(book: Any) -> None:
     for head in ("file", "sheet", "table", "matched by", "header row", "rows", "note"):
         sheets.add_column(head)
     for r in book.layout.itertuples():
-        sheets.add_row(r.source, r.sheet, r.table or "-", r.matched_by or "-",
+        sheets.add_row(escape(r.source), escape(r.sheet), r.table or "-", escape(r.matched_by) or "-",
                        "" if r.header_row is None or str(r.header_row) == "<NA>" else str(r.header_row),
                        "" if str(r.rows) == "<NA>" else f"{r.rows:,}", r.note)
     console.print(sheets)
@@ -124,13 +127,14 @@ def _print_read(book: Any) -> None:
     for head in ("table", "rows", "read from"):
         tables.add_column(head)
     for r in book.summary().itertuples():
-        tables.add_row(r.table, f"{r.rows:,}", r.read_from)
+        tables.add_row(r.table, f"{r.rows:,}", escape(r.read_from))
     console.print(tables)
     columns = RichTable(title="Column mapping", title_justify="left")
     for head in ("table", "sheet", "col", "header as written", "omxl column"):
         columns.add_column(head)
     for r in book.column_map.itertuples():
-        columns.add_row(r.table, r.sheet or r.source, r.letter, r.header, r.column or "[yellow]not recognised[/]")
+        columns.add_row(r.table, escape(r.sheet or r.source), r.letter, escape(r.header),
+                        r.column or "[yellow]not recognised[/]")
     console.print(columns)
     if len(book.findings):
         counts = book.findings.groupby(["severity", "code"])["count"].sum().reset_index()

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 from .model import TABLE_BY_NAME, TABLE_NAMES
@@ -86,14 +86,15 @@ class Config(BaseModel):
     def _formats_have_directives(cls, value: list[str]) -> list[str]:
         for fmt in value:
             if not all(d in fmt for d in ("%d", "%m")) or not ("%Y" in fmt or "%y" in fmt):
-                raise ValueError(f"date_formats: '{fmt}' needs %d, %m and %Y (or %y)")
+                raise ValueError(f"'{fmt}' needs %d, %m and %Y (or %y)")
         return value
 
-    @model_validator(mode="after")
-    def _sheet_prefix_is_a_sheet_name(self) -> "Config":
-        if any(ch in self.sheet_prefix for ch in "[]:*?/\\"):
-            raise ValueError("sheet_prefix: Excel sheet names cannot contain [ ] : * ? / \\")
-        return self
+    @field_validator("sheet_prefix")
+    @classmethod
+    def _sheet_prefix_is_a_sheet_name(cls, value: str) -> str:
+        if any(ch in value for ch in "[]:*?/\\"):
+            raise ValueError("Excel sheet names cannot contain [ ] : * ? / \\")
+        return value
 
 
 def _table(name: str):

@@ -52,6 +52,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
     for source in flat:
         name, items = open_source(source, settings.max_file_mb)
         names.append(name)
+        seen = len(layout)
         for item in items:
             if isinstance(item, FrameSource):
                 part = _frame_part(item, matcher, settings, layout, column_map)
@@ -59,6 +60,9 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
                 part = _sheet_part(item, matcher, settings, layout, column_map)
             if part is not None:
                 parts.append(part)
+        if all(entry["note"] == "empty" for entry in layout[seen:]):
+            raise SourceError(name, "the file holds no data: every sheet is empty.",
+                              "Check that you picked the right file, or export the data again.")
     layout_frame = pd.DataFrame(layout, columns=list(LAYOUT_COLUMNS)).astype({"header_row": "Int64", "rows": "Int64"})
     if not any(p.table == "orders" for p in parts):
         raise NoOrdersError(", ".join(names), _no_orders_problem(layout_frame), _orders_remedy())
@@ -243,7 +247,7 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series],
             canonical = None
         if canonical is None:
             name = _free_name(header, out, unknown)
-            unknown[name] = raw.where(~raw.isin(["", None]), None)
+            unknown[name] = pd.Series(np.where(raw.isin(["", None]).to_numpy(), None, raw.to_numpy()), dtype=object)
             if not header.startswith("Column ") or unknown[name].notna().any():
                 findings.append(findings_frame(
                     "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
