@@ -89,6 +89,16 @@ class Config(BaseModel):
                 raise ValueError(f"'{fmt}' needs %d, %m and %Y (or %y)")
         return value
 
+    @field_validator("severities")
+    @classmethod
+    def _known_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        from .findings import CATALOG
+
+        for code in value:
+            if code not in CATALOG:
+                raise ValueError(f"'{code}' is not a finding code (use one of: {', '.join(CATALOG)})")
+        return value
+
     @field_validator("sheet_prefix")
     @classmethod
     def _sheet_prefix_is_a_sheet_name(cls, value: str) -> str:

@@ -159,3 +159,14 @@ def concat_findings(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
 
 def message(code: str, **fields: object) -> str:
     return CATALOG[code].template.format(**fields)
+
+
+def apply_severities(findings: pd.DataFrame, overrides: dict[str, str]) -> pd.DataFrame:
+    """Configured severity per code; 'off' drops the code."""
+    if not overrides or findings.empty:
+        return findings
+    mapped = findings["code"].map(overrides)
+    kept = findings[mapped.ne("off").fillna(True).astype(bool)].copy()
+    changed = mapped.loc[kept.index].notna()
+    kept.loc[changed, "severity"] = mapped.loc[kept.index][changed]
+    return kept.reset_index(drop=True)

@@ -101,3 +101,13 @@ def test_cli_reports_bad_config_with_exit_2(tmp_path, messy_workbook):
 def test_config_object_passes_through():
     config = Config(cover_days=7)
     assert load_config(config) is config
+
+
+def test_severities_change_or_drop_reading_findings(messy_workbook):
+    book = omxl.read_book(messy_workbook, config={"severities": {"blank-row": "warning", "unknown-column": "off"}})
+    assert book.findings.loc[book.findings["code"] == "blank-row", "severity"].tolist() == ["warning"]
+    assert "unknown-column" not in set(book.findings["code"])
+    with pytest.raises(omxl.ConfigError) as caught:
+        load_config({"severities": {"blank-rows": "off"}})
+    assert str(caught.value).startswith("config: setting 'severities': 'blank-rows' is not a finding code (use one "
+                                        "of: missing-table, missing-column,")

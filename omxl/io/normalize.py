@@ -38,6 +38,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})( \d{1,2}:\d{2}(:\d{2})?)?$")
 _INTEGER_FLOAT_TEXT = re.compile(r"^-?\d+\.0+$")
 _BLANKS = re.compile(r"\s+")
+# Printable ASCII, no blank at either end, no doubled blank, not integer-valued float text.
+_TIDY_ASCII_ID = re.compile(r"(?!-?\d+\.0+$)(?!.*  )[!-~](?:[ -~]*[!-~])?")
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,28 @@ class Place:
     typed_source: bool  # False for CSV: text is the native type there, so parsing text is no fix
 
 
+def per_unique(values: pd.Series, func) -> pd.Series | pd.DataFrame:
+    """Apply `func` (Series -> Series/DataFrame aligned with its input) once per distinct value.
+
+    Order data repeats itself (a few thousand SKUs and customers over 100,000 lines,
+    a few hundred days), so text work costs per distinct value, not per cell. `values`
+    must hold one Python type only, so that 1 and True never share a slot.
+    """
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    result = func(pd.Series(uniques, dtype=object))
+    taken = result.iloc[codes]
+    taken.index = values.index
+    return taken
+
+
 def classify(values: pd.Series) -> np.ndarray:
-    """One class code per cell; whitespace-only text and NaN count as blank."""
+    """One class code per cell by its Python type; NaN counts as blank (text is looked at in convert)."""
     types = values.map(type)
     lookup = {t: _TYPE_CLASS.get(t, _class_by_isinstance(t)) for t in types.unique()}
     classes = types.map(lookup).to_numpy(dtype=np.int8, na_value=OTHER)
-    text = classes == STR
-    if text.any():
-        classes[text] = np.where(values[text].str.strip().eq("").to_numpy(), BLANK, STR)
     number = classes == NUM
     if number.any():
-        classes[number] = np.where(pd.isna(values[number].astype(float)).to_numpy(), BLANK, NUM)
+        classes[number] = np.where(np.isnan(values[number].to_numpy(dtype=float)), BLANK, NUM)
     return classes
 
 
@@ -82,12 +95,13 @@ def convert(raw: pd.Series, column: Column, place: Place, rows: np.ndarray, erro
     findings: list[pd.DataFrame] = []
     text = classes == STR
     if text.any():
-        stripped = raw[text].str.strip()
-        literal_error = stripped.isin(ERROR_LITERALS).to_numpy()
+        flags = per_unique(raw[text], lambda u: _text_flags(u, config.null_values))
+        positions = np.flatnonzero(text)
+        classes[positions[flags["blank"].to_numpy(dtype=bool)]] = BLANK
+        literal_error = flags["error"].to_numpy(dtype=bool)
         error_mask = error_mask.copy()
-        error_mask[np.flatnonzero(text)[literal_error]] = True
-        nulls = stripped.isin(config.null_values).to_numpy()
-        null_positions = np.flatnonzero(text)[nulls & ~literal_error]
+        error_mask[positions[literal_error]] = True
+        null_positions = positions[flags["null"].to_numpy(dtype=bool) & ~literal_error]
         if len(null_positions):
             classes[null_positions] = BLANK
             findings.append(_fixed(place, rows[null_positions], raw.iloc[null_positions],
@@ -105,6 +119,12 @@ def convert(raw: pd.Series, column: Column, place: Place, rows: np.ndarray, erro
     typed, more = converter(raw, classes, column, place, rows, config)
     findings.extend(more)
     return typed.astype(DTYPES[column.kind]) if column.kind != DATE else typed, findings
+
+
+def _text_flags(text: pd.Series, null_values: list[str]) -> pd.DataFrame:
+    stripped = text.str.strip()
+    return pd.DataFrame({"blank": stripped.eq(""), "error": stripped.isin(ERROR_LITERALS),
+                         "null": stripped.isin(null_values)})
 
 
 def _broadcast(value, n):
@@ -146,14 +166,11 @@ def _to_number(raw, classes, column, place, rows, config):
     text_positions = np.flatnonzero(classes == STR)
     bad_positions = np.flatnonzero(np.isin(classes, (BOOLEAN, DATETIME, TIME, OTHER)))
     if len(text_positions):
-        text = raw.iloc[text_positions].astype(str)
-        cleaned = text.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
-        plain = cleaned.str.fullmatch(_PLAIN_NUMBER.pattern).to_numpy()
-        shaped = cleaned.str.fullmatch(_NUMBER_TEXT.pattern).to_numpy() & cleaned.str.contains(r"\d").to_numpy()
-        parsed = pd.to_numeric(cleaned.where(shaped, "").str.replace(r"[,$€£¥]", "", regex=True), errors="coerce")
-        ok = shaped & parsed.notna().to_numpy()
-        out[text_positions[ok]] = parsed.to_numpy(dtype=float, na_value=np.nan)[ok]
-        fixed = ok & (~plain | (text.to_numpy() != cleaned.to_numpy()) | place.typed_source)
+        text = raw.iloc[text_positions]
+        parsed = per_unique(text, _parse_number_text)
+        ok = parsed["ok"].to_numpy(dtype=bool)
+        out[text_positions[ok]] = parsed["value"].to_numpy(dtype=float)[ok]
+        fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | place.typed_source)
         if fixed.any():
             findings.append(_fixed(place, rows[text_positions[fixed]], text[fixed],
                                    "were numbers written as text and were converted"))
@@ -172,6 +189,16 @@ def _to_number(raw, classes, column, place, rows, config):
     return series, findings
 
 
+def _parse_number_text(text: pd.Series) -> pd.DataFrame:
+    """'1,200', ' 7 ', '$12.50' -> numbers; flags whether the text needed more than a plain parse."""
+    text = text.astype(str)
+    cleaned = text.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    plain = cleaned.str.fullmatch(_PLAIN_NUMBER.pattern) & (cleaned == text)
+    shaped = cleaned.str.fullmatch(_NUMBER_TEXT.pattern) & cleaned.str.contains(r"\d")
+    value = pd.to_numeric(cleaned.where(shaped, "").str.replace(r"[,$€£¥]", "", regex=True), errors="coerce")
+    return pd.DataFrame({"value": value.astype(float), "ok": shaped & value.notna(), "needed_cleaning": ~plain})
+
+
 # --- dates -------------------------------------------------------------------------------------
 
 def _to_date(raw, classes, column, place, rows, config):
@@ -179,12 +206,15 @@ def _to_date(raw, classes, column, place, rows, config):
     findings: list[pd.DataFrame] = []
     dates = classes == DATETIME
     if dates.any():
-        out[dates] = pd.to_datetime(raw[dates].map(_as_datetime), errors="coerce").astype("datetime64[ns]")
+        out[dates] = per_unique(raw[dates], lambda u: pd.to_datetime(u.map(_as_datetime), errors="coerce")
+                                .astype("datetime64[ns]")).to_numpy()
     bad_positions = np.flatnonzero(np.isin(classes, (NUM, BOOLEAN, TIME, OTHER)))
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
-        text = raw.iloc[text_positions].astype(str).str.normalize("NFKC").str.strip()
-        parsed, ambiguous = _parse_date_text(text, config.date_formats)
+        text = raw.iloc[text_positions]
+        parsed_frame = per_unique(text, lambda u: _parse_date_text(u, config.date_formats))
+        parsed, ambiguous = parsed_frame["date"], parsed_frame["ambiguous"].to_numpy(dtype=bool)
+        text = parsed_frame["text"]
         ok = parsed.notna().to_numpy()
         out.iloc[text_positions[ok]] = parsed[ok].to_numpy()
         if place.typed_source and ok.any():
@@ -211,8 +241,9 @@ def _as_datetime(value):
     return dt.datetime(value.year, value.month, value.day)
 
 
-def _parse_date_text(text: pd.Series, formats: list[str]) -> tuple[pd.Series, np.ndarray]:
+def _parse_date_text(text: pd.Series, formats: list[str]) -> pd.DataFrame:
     """ISO text, then the configured formats, then d/m/y text that has one reading only."""
+    text = text.astype(str).str.normalize("NFKC").str.strip()
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     iso = text.str.fullmatch(_ISO_DATE.pattern).to_numpy()
     if iso.any():
@@ -241,7 +272,7 @@ def _parse_date_text(text: pd.Series, formats: list[str]) -> tuple[pd.Series, np
             idx = np.flatnonzero(todo)
             parsed.iloc[idx[~both]] = one[~both].to_numpy()
             ambiguous[idx[both]] = True
-    return parsed, ambiguous
+    return pd.DataFrame({"date": parsed, "ambiguous": ambiguous, "text": text})
 
 
 def _build(year: pd.Series, month: pd.Series, day: pd.Series, rest: pd.Series) -> pd.Series:
@@ -263,11 +294,9 @@ def _to_id(raw, classes, column, place, rows, config):
     out, changed = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
-        original = raw.iloc[text_positions].astype(str)
-        tidy = original.str.normalize("NFKC").str.strip().str.replace(_BLANKS.pattern, " ", regex=True)
-        tidy = tidy.where(~tidy.str.fullmatch(_INTEGER_FLOAT_TEXT.pattern), tidy.str.replace(r"\.0+$", "", regex=True))
-        out.iloc[text_positions] = tidy.to_numpy()
-        changed[text_positions] = (tidy != original).to_numpy()
+        tidy = per_unique(raw.iloc[text_positions], _tidy_identifier)
+        out.iloc[text_positions] = tidy["text"].to_numpy()
+        changed[text_positions] = tidy["changed"].to_numpy(dtype=bool)
     findings = []
     if changed.any():
         positions = np.flatnonzero(changed)
@@ -276,11 +305,24 @@ def _to_id(raw, classes, column, place, rows, config):
     return out, findings
 
 
+def _tidy_identifier(original: pd.Series) -> pd.DataFrame:
+    """NFKC, no surrounding or doubled blanks, '17850.0' -> '17850'. Most IDs are already tidy:
+    one regex pass finds those, and only the rest go through the full tidy."""
+    tidy = original.copy()
+    dirty = ~original.str.fullmatch(_TIDY_ASCII_ID.pattern).to_numpy(dtype=bool)
+    if dirty.any():
+        fixed = original[dirty].str.normalize("NFKC").str.strip().str.replace(_BLANKS.pattern, " ", regex=True)
+        tidy[dirty] = fixed.where(~fixed.str.fullmatch(_INTEGER_FLOAT_TEXT.pattern),
+                                  fixed.str.replace(r"\.0+$", "", regex=True))
+    return pd.DataFrame({"text": tidy, "changed": tidy != original})
+
+
 def _to_text(raw, classes, column, place, rows, config):
     out, _ = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
-        out.iloc[text_positions] = raw.iloc[text_positions].astype(str).str.strip(" \t\r\n\u00a0").to_numpy()
+        out.iloc[text_positions] = per_unique(raw.iloc[text_positions],
+                                              lambda u: u.str.strip(" \t\r\n\u00a0")).to_numpy()
     return out, []
 
 
@@ -292,7 +334,7 @@ def _as_text(raw: pd.Series, classes: np.ndarray) -> tuple[pd.Series, np.ndarray
                         (DATETIME, display), (TIME, str), (OTHER, str)):
         mask = classes == cls
         if mask.any():
-            out[mask] = raw[mask].map(render)
+            out[mask] = per_unique(raw[mask], lambda u, render=render: u.map(render)).to_numpy()
             changed |= mask
     return out, changed
 
@@ -311,8 +353,7 @@ def _to_enum(raw, classes, column, place, rows, config):
     present = np.flatnonzero(classes != BLANK)
     findings = []
     if len(present):
-        folded = raw.iloc[present].map(fold)
-        mapped = folded.map(lookup)
+        mapped = per_unique(raw.iloc[present], lambda u: u.map(fold).map(lookup))
         out.iloc[present] = mapped.to_numpy()
         unknown = mapped.isna().to_numpy()
         if unknown.any():

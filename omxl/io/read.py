@@ -13,7 +13,7 @@ import pandas as pd
 from ..book import Book
 from ..config import Config, load_config
 from ..errors import NoOrdersError, SourceError
-from ..findings import column_letter, concat_findings, findings_frame, message
+from ..findings import apply_severities, column_letter, concat_findings, findings_frame, message
 from ..model import DTYPES, PROVENANCE, TABLE_BY_NAME, TABLE_NAMES, TEXT, Column, fold
 from .locate import Matcher, Placement, locate
 from .normalize import Place, convert
@@ -70,7 +70,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
     if len(tables["shipments"]) == 0 and tables["orders"]["ship_date"].notna().any():
         tables["shipments"] = _shipments_from_orders(tables["orders"])
     findings = concat_findings(f for p in parts for f in p.findings)
-    findings = _once_per_unknown_column(findings)
+    findings = apply_severities(_once_per_unknown_column(findings), settings.severities)
     return Book(tables=tables, findings=findings, layout=layout_frame,
                 column_map=pd.DataFrame(column_map, columns=list(COLUMN_MAP_COLUMNS)).astype({"header_row": "Int64"}),
                 config=settings, sources=tuple(names))
@@ -89,8 +89,9 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
         layout.append({**base, "table": "", "matched_by": "", "note": note})
         return None
     header_cells, data, first_col = _cut(sheet, placement)
-    row_numbers = np.array([sheet.row_number(i) for i in range(placement.header_row + 1,
-                                                                 placement.header_row + 1 + len(data))], dtype=np.int64)
+    first_data = placement.header_row + 1
+    row_numbers = np.array(sheet.row_numbers[first_data:first_data + len(data)], dtype=np.int64) \
+        if sheet.row_numbers is not None else np.arange(first_data + 1, first_data + 1 + len(data), dtype=np.int64)
     headers = [_header_text(h, first_col + i) for i, h in enumerate(header_cells)]
     width = len(headers)
     findings: list[pd.DataFrame] = []
@@ -184,8 +185,11 @@ def _non_blank_rows(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.ones(len(grid), dtype=bool), np.array([], dtype=np.int64)
     blank = np.ones(len(grid), dtype=bool)
     for i in range(grid.shape[1]):
-        column = grid[:, i]
-        blank &= (column == "") | pd.isna(pd.Series(column)).to_numpy()
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        column = grid[candidates, i]
+        blank[candidates] = (column == "") | pd.isna(column)
     filled = np.flatnonzero(~blank)
     last = filled[-1] if len(filled) else -1
     interior = np.flatnonzero(blank[: last + 1])

@@ -12,10 +12,12 @@ import csv
 import io
 import os
 import re
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 import python_calamine as calamine
@@ -59,8 +61,8 @@ class FrameSource:
     frame: pd.DataFrame
 
 
-def open_source(source: Any, max_file_mb: float) -> tuple[str, list[RawSheet] | list[FrameSource]]:
-    """Read one source into raw sheets. Returns (display name, sheets)."""
+def open_source(source: Any, max_file_mb: float) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
+    """Open one source. Returns (display name, its sheets in order)."""
     if isinstance(source, dict):
         return "dict", [FrameSource(str(k), v) for k, v in source.items()]
     name, data = _read_bytes(source, max_file_mb)
@@ -104,33 +106,52 @@ def _read_bytes(source: Any, max_file_mb: float) -> tuple[str, bytes]:
 
 # --- workbooks ---------------------------------------------------------------------------------
 
-def _read_workbook(name: str, data: bytes, kind: str) -> list[RawSheet]:
+def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
+    """Yield the sheets in workbook order.
+
+    calamine releases the GIL while it parses, so sheets are parsed two at a time on
+    worker threads (each with its own workbook handle) while the caller types the
+    columns of the sheets already parsed: about half the wall time on 2 cores.
+    """
+    book = _open_calamine(name, data, kind)
+    tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
+    worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+    handles = threading.local()
+
+    def parse(sheet: str) -> list[list[Any]]:
+        # One workbook handle per worker thread: opening one parses the shared strings.
+        if not hasattr(handles, "book"):
+            handles.book = _open_calamine(name, data, kind)
+        try:
+            return handles.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except calamine.CalamineError as exc:
+            raise SourceError(name, f"sheet '{sheet}' cannot be read ({_short(exc)}).",
+                              "Open the workbook in Excel and save it again as .xlsx.") from None
+
+    with book, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+        errors_future = pool.submit(_error_cells, data, kind)
+        grids = [pool.submit(parse, meta.name) for meta in worksheets]
+        errors = errors_future.result()
+        for meta, grid in zip(worksheets, grids):
+            yield RawSheet(
+                source=name, sheet=meta.name, kind=kind, grid=grid.result(),
+                hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
+                tables=tables.get(meta.name, {}), error_cells=errors.get(meta.name, set()),
+            )
+
+
+PARSE_THREADS = 2
+
+
+def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkbook":
     try:
-        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=kind in (XLSX, XLSM))
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=kind in (XLSX, XLSM))
     except calamine.PasswordError:
         raise SourceError(name, "the workbook is protected with a password.",
                           "Open it in Excel, remove the password, save it and try again.") from None
     except (calamine.CalamineError, ValueError, OSError) as exc:
         raise SourceError(name, f"the workbook cannot be read ({_short(exc)}).",
                           "Open it in Excel or LibreOffice and save it again as .xlsx.") from None
-    errors = _error_cells(data, kind)
-    tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
-    sheets = []
-    with book:
-        for meta in book.sheets_metadata:
-            if meta.typ != calamine.SheetTypeEnum.WorkSheet:
-                continue
-            try:
-                grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            except calamine.CalamineError as exc:
-                raise SourceError(name, f"sheet '{meta.name}' cannot be read ({_short(exc)}).",
-                                  "Open the workbook in Excel and save it again as .xlsx.") from None
-            sheets.append(RawSheet(
-                source=name, sheet=meta.name, kind=kind, grid=grid,
-                hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
-                tables=tables.get(meta.name, {}), error_cells=errors.get(meta.name, set()),
-            ))
-    return sheets
 
 
 def _short(exc: Exception) -> str:

@@ -1,0 +1,230 @@
+"""Time and measure the omxl pipeline, stage by stage, on a synthetic book.
+
+    python -m benchmarks.pipeline --lines 100000 [--seed 1] [--stages read] [--json]
+    python -m benchmarks.pipeline --lines 100000 --rows-only
+
+See benchmarks/README.md for what each stage measures and the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import psutil
+
+import omxl
+from omxl.model import TABLE_NAMES
+
+from .make_book import build_book, expected_rows
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+_MB = 1024 * 1024
+
+Context = dict[str, Any]
+StageFn = Callable[[Context], Context]
+ReportFn = Callable[[Context], list[str]]
+
+
+@dataclass(frozen=True)
+class Stage:
+    run: StageFn  # takes the context, returns the entries later stages need (merged into the context)
+    report: ReportFn | None = None  # lines printed under the stage's timing line
+
+
+# Stages in pipeline order; each may use what the earlier ones returned.
+STAGES: dict[str, Stage] = {}
+
+
+def stage(name: str, report: ReportFn | None = None) -> Callable[[StageFn], StageFn]:
+    """Register a stage at the end of the pipeline."""
+    def register(run: StageFn) -> StageFn:
+        STAGES[name] = Stage(run, report)
+        return run
+    return register
+
+
+def _table_rows(ctx: Context) -> list[str]:
+    expected = ctx["expected_rows"]
+    lines = []
+    for table in TABLE_NAMES:
+        rows = len(getattr(ctx["book"], table))
+        want = expected.get(table, 0)
+        mark = "" if rows == want else f"   <- book has {want:,}"
+        lines.append(f"    {table:<16} {rows:>10,} rows{mark}")
+    return lines
+
+
+@stage("read", report=_table_rows)
+def read(ctx: Context) -> Context:
+    return {"book": omxl.read_book(ctx["path"])}
+
+
+# ---- measuring ------------------------------------------------------------------------------------------
+
+
+class PeakRss:
+    """Peak resident memory of this process while the `with` block runs.
+
+    A thread samples RSS every few ms. A sampler alone can miss a short peak when
+    native code holds the GIL, so on Linux the kernel's own high-water mark
+    (VmHWM) is reset before the block and read after it, and the larger wins.
+    """
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self.process = psutil.Process()
+        self.before = 0
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._hwm_reset = False
+
+    def __enter__(self) -> PeakRss:
+        gc.collect()  # garbage left by the previous stage is not this stage's memory
+        self.before = self.peak = self.process.memory_info().rss
+        self._hwm_reset = _reset_hwm()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+        if self._hwm_reset:
+            self.peak = max(self.peak, _read_hwm())
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+
+def _reset_hwm() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # "5" resets VmHWM to the current RSS (Linux >= 4.0)
+        return True
+    except OSError:
+        return False
+
+
+def _read_hwm() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+@dataclass(frozen=True)
+class Measure:
+    seconds: float
+    peak_rss: int
+    rss_before: int
+
+
+def run_stage(name: str, ctx: Context) -> Measure:
+    with PeakRss() as memory:
+        start = time.perf_counter()
+        ctx.update(STAGES[name].run(ctx))
+        seconds = time.perf_counter() - start
+    return Measure(seconds, memory.peak, memory.before)
+
+
+# ---- command line ---------------------------------------------------------------------------------------
+
+
+def book_path(lines: int, seed: int, shared_strings: bool = True) -> Path:
+    strings = "" if shared_strings else "-inline"
+    return CACHE / f"book-{lines}-seed{seed}{strings}.xlsx"
+
+
+def ensure_book(lines: int, seed: int, rebuild: bool, shared_strings: bool = True) -> tuple[Path, float | None]:
+    """The cached book, built when missing or older than the generator. Returns (path, build seconds or None)."""
+    path = book_path(lines, seed, shared_strings)
+    generator = Path(__file__).resolve().parent / "make_book.py"
+    if not rebuild and path.exists() and path.stat().st_mtime >= generator.stat().st_mtime:
+        return path, None
+    start = time.perf_counter()
+    build_book(path, lines, seed, shared_strings)
+    return path, time.perf_counter() - start
+
+
+def selected_stages(names: str | None) -> list[str]:
+    """The named stages and every stage before them: each stage consumes what earlier ones return."""
+    if not names:
+        return list(STAGES)
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in STAGES]
+    if unknown:
+        raise ValueError(f"unknown stage(s): {', '.join(unknown)}; known: {', '.join(STAGES)}")
+    last = max(list(STAGES).index(n) for n in wanted)
+    return list(STAGES)[: last + 1]
+
+
+def _cpu_line() -> str:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"python {platform.python_version()}  pandas {pd.__version__}  numpy {np.__version__}  "
+            f"cpus {os.cpu_count()} (usable {usable})")
+
+
+def _book_line(path: Path, built: float | None) -> str:
+    size = path.stat().st_size / _MB
+    how = f"built in {built:.2f} s" if built is not None else "cached"
+    return f"book   {path}  {size:.1f} MB  {how}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=100_000, help="order lines in the book (default 100000)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the book (default 1)")
+    parser.add_argument("--stages", help=f"comma-separated stages to run, with every earlier one ({', '.join(STAGES)})")
+    parser.add_argument("--json", action="store_true", help="end with a JSON object of seconds and peak RSS per stage")
+    parser.add_argument("--rows-only", action="store_true", help="only (re)build the book; print its size and build time")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached book")
+    parser.add_argument("--inline-strings", action="store_true",
+                        help="write text as inline strings (some exporters do) instead of Excel's shared strings")
+    args = parser.parse_args(argv)
+    try:
+        names = selected_stages(args.stages)
+    except ValueError as error:
+        parser.error(str(error))
+
+    if args.rows_only:
+        # Always a fresh build: the point of this mode is the build time.
+        path, built = ensure_book(args.lines, args.seed, rebuild=True, shared_strings=not args.inline_strings)
+        print(_book_line(path, built))
+        return 0
+
+    print(_cpu_line())
+    path, built = ensure_book(args.lines, args.seed, args.rebuild, shared_strings=not args.inline_strings)
+    print(_book_line(path, built))
+    ctx: Context = {"path": path, "lines": args.lines, "seed": args.seed, "expected_rows": expected_rows(path)}
+    results: dict[str, dict[str, float]] = {}
+    print(f"{'stage':<12} {'seconds':>9} {'peak MB':>9} {'before MB':>10}")
+    for name in names:
+        measure = run_stage(name, ctx)
+        print(f"{name:<12} {measure.seconds:>9.3f} {measure.peak_rss / _MB:>9.1f} {measure.rss_before / _MB:>10.1f}")
+        report = STAGES[name].report
+        if report is not None:
+            print("\n".join(report(ctx)))
+        sys.stdout.flush()
+        results[name] = {"seconds": round(measure.seconds, 4), "peak_rss_mb": round(measure.peak_rss / _MB, 1)}
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

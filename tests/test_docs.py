@@ -1,0 +1,54 @@
+"""Docs are generated from the code or tested against it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from omxl import docgen
+from omxl.cli import cli
+from omxl.findings import CATALOG
+from omxl.model import TABLES
+
+
+@pytest.mark.parametrize("name", sorted(docgen.PAGES))
+def test_generated_page_is_current(name):
+    on_disk = (ROOT / "docs" / name).read_text(encoding="utf-8")
+    assert on_disk == docgen.PAGES[name](), f"docs/{name} is stale: run `python -m omxl.docgen`"
+
+
+def test_every_table_column_and_alias_is_on_the_format_page():
+    page = (ROOT / "docs" / "workbook-format.md").read_text(encoding="utf-8")
+    for table in TABLES:
+        assert f"\n## {table.name}\n" in page
+        for column in table.columns:
+            row = next(line for line in page.splitlines() if line.startswith(f"| `{column.name}` |")
+                       and all(alias in line for alias in column.aliases))
+            assert row
+
+
+def test_every_finding_code_is_documented():
+    page = (ROOT / "docs" / "finding-codes.md").read_text(encoding="utf-8")
+    assert re.findall(r"^\| `([a-z-]+)` \|", page, flags=re.M) == list(CATALOG)
+
+
+def test_every_command_has_help_and_a_docs_entry():
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    for name, command in cli.commands.items():
+        assert command.help, f"omxl {name} has no help text"
+        assert f"## `omxl {name}`" in page
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0
+
+
+def test_readme_starts_with_the_two_commands():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    block = lines[lines.index("```bash") + 1: lines.index("```")]
+    assert block == [
+        "python3 -m pip install -e . && omxl read workbooks/sample.xlsx",
+        "bash scripts/test.sh",
+    ]
+    assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().endswith("exec bash scripts/test.sh")
