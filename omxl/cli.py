@@ -21,8 +21,15 @@ from rich.text import Text
 from . import __version__
 from .errors import OmxlError
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+
+
+def stdout_console() -> Console:
+    """Made per call so that COLUMNS and the current stdout (also under test runners) are honoured."""
+    return Console(soft_wrap=True)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, soft_wrap=True)
 
 
 # --- shared options, defined once ------------------------------------------------------------
@@ -62,14 +69,14 @@ def reports_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except OmxlError as exc:
-            err_console.print(Text.assemble(("omxl:", "bold red"), f" {exc}"), highlight=False)
+            stderr_console().print(Text.assemble(("omxl:", "bold red"), f" {exc}"), highlight=False)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence for the user's screen
             if os.environ.get("OMXL_DEBUG"):
                 raise
-            err_console.print(Text.assemble(("omxl: internal error:", "bold red"),
+            stderr_console().print(Text.assemble(("omxl: internal error:", "bold red"),
                                             f" {type(exc).__name__}: {exc}. Run again with OMXL_DEBUG=1 "
                                             "for details and report it."), highlight=False)
             sys.exit(3)
@@ -122,20 +129,20 @@ def _print_read(book: Any) -> None:
         sheets.add_row(escape(r.source), escape(r.sheet), r.table or "-", escape(r.matched_by) or "-",
                        "" if r.header_row is None or str(r.header_row) == "<NA>" else str(r.header_row),
                        "" if str(r.rows) == "<NA>" else f"{r.rows:,}", r.note)
-    console.print(sheets)
+    stdout_console().print(sheets)
     tables = RichTable(title="Tables", title_justify="left")
     for head in ("table", "rows", "read from"):
         tables.add_column(head)
     for r in book.summary().itertuples():
         tables.add_row(r.table, f"{r.rows:,}", escape(r.read_from))
-    console.print(tables)
+    stdout_console().print(tables)
     columns = RichTable(title="Column mapping", title_justify="left")
     for head in ("table", "sheet", "col", "header as written", "omxl column"):
         columns.add_column(head)
     for r in book.column_map.itertuples():
         columns.add_row(r.table, escape(r.sheet or r.source), r.letter, escape(r.header),
                         r.column or "[yellow]not recognised[/]")
-    console.print(columns)
+    stdout_console().print(columns)
     if len(book.findings):
         counts = book.findings.groupby(["severity", "code"])["count"].sum().reset_index()
         found = RichTable(title="Reading findings (omxl validate reports them all)", title_justify="left")
@@ -143,14 +150,14 @@ def _print_read(book: Any) -> None:
             found.add_column(head)
         for r in counts.itertuples():
             found.add_row(r.severity, r.code, f"{r.count:,}")
-        console.print(found)
+        stdout_console().print(found)
 
 
 @cli.command("demo")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("sample.xlsx"), show_default=True,
               help="Where to write the workbook.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same workbook.")
-@click.option("--lines", type=click.IntRange(min=50), default=3000, show_default=True, help="Order lines.")
+@click.option("--lines", type=click.IntRange(min=200), default=3000, show_default=True, help="Order lines.")
 @click.option("--as-of", "as_of", callback=parse_date, default="2026-11-27", show_default=True,
               metavar="YYYY-MM-DD", help="The last day of the order history.")
 @reports_errors
@@ -159,7 +166,7 @@ def demo_command(out: Path, seed: int, lines: int, as_of: dt.date) -> None:
     from .demo import write_demo
 
     path = write_demo(out, seed=seed, lines=lines, as_of=as_of)
-    console.print(f"Wrote {path} ({lines:,} order lines, seed {seed}, as of {as_of:%Y-%m-%d}).", highlight=False)
+    stdout_console().print(f"Wrote {path} ({lines:,} order lines, seed {seed}, as of {as_of:%Y-%m-%d}).", highlight=False)
 
 
 def main() -> None:

@@ -111,8 +111,15 @@ def cli_reference() -> str:
     return "".join(out)
 
 
+def sample_workbook() -> str:
+    from .demo import demo_markdown
+
+    return demo_markdown()
+
+
 PAGES = {
     "workbook-format.md": workbook_format,
+    "sample-workbook.md": sample_workbook,
     "finding-codes.md": finding_codes,
     "configuration.md": configuration,
     "cli.md": cli_reference,

@@ -104,3 +104,38 @@ def test_two_order_files_concatenate_with_their_own_provenance(formats):
     assert len(book.orders) == 8
     assert book.orders["source"].tolist() == ["orders.xlsx"] * 4 + ["orders.csv"] * 4
     assert book.orders["row"].tolist() == [2, 3, 4, 5] * 2
+
+
+@pytest.fixture(scope="module")
+def error_book(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("errors")
+    path = folder / "errors.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Orders")
+    sheet.write_row(0, 0, ["Order #", "Order Date", "Customer", "SKU", "Qty", "Unit Price"])
+    sheet.write_row(1, 0, ["SO-1", "2026-11-02", "C-1", "SKU-1", 2])
+    sheet.write_formula(1, 5, "=1/0", None, "#DIV/0!")
+    sheet.write_row(2, 0, ["SO-2", "2026-11-02", "C-1", "SKU-2"])
+    sheet.write_formula(2, 4, "=NA()", None, "#N/A")
+    sheet.write_number(2, 5, 3.5)
+    book.close()
+    return {"xlsx": path, "ods": convert_with_libreoffice(path, "ods", folder),
+            "xls": convert_with_libreoffice(path, "xls", folder)}
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods", "xls"])
+def test_error_cells_are_errors_never_blanks(error_book, kind):
+    book = omxl.read_book(error_book[kind])
+    errors = book.findings[book.findings["code"] == "error-cell"]
+    assert sorted(zip(errors["cell"], errors["column"], errors["value"])) == [
+        ("E3", "Qty", "#N/A"), ("F2", "Unit Price", "#DIV/0!")]
+    assert errors["message"].tolist()[0].startswith("The cell holds the error ")
+    assert book.orders["unit_price"].isna().tolist() == [True, False]
+
+
+def test_error_text_in_a_csv_is_an_error_cell(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("Order #,Order Date,Customer,SKU,Qty\nSO-1,2026-11-02,C-1,SKU-1,#REF!\n", encoding="utf-8")
+    book = omxl.read_book(path)
+    assert book.findings.loc[book.findings["code"] == "error-cell", ["cell", "value"]].values.tolist() == \
+        [["E2", "#REF!"]]

@@ -67,7 +67,7 @@ def test_error_cell_ambiguous_date_and_blank_row_cite_their_cells(book):
     assert found(book, "ambiguous-date") == [("Open Orders", "G7", "Promised Date", "03/04/2026", 1)]
     message = book.findings.loc[book.findings["code"] == "ambiguous-date", "message"].item()
     assert message.startswith("Date '03/04/2026' can be read as 03 April 2026 or 04 March 2026.")
-    assert found(book, "blank-row") == [("Open Orders", "", "", "", 1)]
+    assert found(book, "blank-row") == [("Open Orders", "B8", "", "", 1)]
     assert book.findings.loc[book.findings["code"] == "blank-row", "row"].tolist() == [8]
 
 

@@ -88,9 +88,13 @@ def _class_by_isinstance(kind: type) -> int:
     return OTHER
 
 
-def convert(raw: pd.Series, column: Column, place: Place, rows: np.ndarray, error_mask: np.ndarray,
+def convert(raw: pd.Series, column: Column, place: Place, rows: np.ndarray, error_cells: np.ndarray,
             config: Config) -> tuple[pd.Series, list[pd.DataFrame]]:
-    """Convert a raw column to `column.kind`. Returns the typed Series and its findings."""
+    """Convert a raw column to `column.kind`. Returns the typed Series and its findings.
+
+    `error_cells` holds, per cell, the Excel error it shows (#N/A, #REF!, ...) or None.
+    """
+    error_cells = error_cells.copy()
     classes = classify(raw)
     findings: list[pd.DataFrame] = []
     text = classes == STR
@@ -99,22 +103,20 @@ def convert(raw: pd.Series, column: Column, place: Place, rows: np.ndarray, erro
         positions = np.flatnonzero(text)
         classes[positions[flags["blank"].to_numpy(dtype=bool)]] = BLANK
         literal_error = flags["error"].to_numpy(dtype=bool)
-        error_mask = error_mask.copy()
-        error_mask[positions[literal_error]] = True
+        error_cells[positions[literal_error]] = raw.iloc[positions[literal_error]].str.strip().to_numpy()
         null_positions = positions[flags["null"].to_numpy(dtype=bool) & ~literal_error]
         if len(null_positions):
             classes[null_positions] = BLANK
             findings.append(_fixed(place, rows[null_positions], raw.iloc[null_positions],
                                    f"read as blank (null value {raw.iloc[null_positions[0]]!r})"))
-    if error_mask.any():
-        positions = np.flatnonzero(error_mask)
-        shown = [raw.iloc[p] if isinstance(raw.iloc[p], str) and raw.iloc[p].strip() else "#N/A"
-                 for p in positions] if len(positions) < 10_000 else "#error"
+    error_positions = np.flatnonzero(pd.notna(error_cells))
+    if len(error_positions):
+        shown = error_cells[error_positions].tolist()
         findings.append(findings_frame(
-            "error-cell", table=place.table, source=place.source, sheet=place.sheet, rows=rows[positions],
+            "error-cell", table=place.table, source=place.source, sheet=place.sheet, rows=rows[error_positions],
             column=place.header, letter=place.letter, values=shown,
-            messages=[message("error-cell", value=v) for v in _broadcast(shown, len(positions))]))
-        classes[positions] = BLANK
+            messages=[message("error-cell", value=v) for v in shown]))
+        classes[error_positions] = BLANK
     converter = _CONVERTERS[column.kind]
     typed, more = converter(raw, classes, column, place, rows, config)
     findings.extend(more)
@@ -125,10 +127,6 @@ def _text_flags(text: pd.Series, null_values: list[str]) -> pd.DataFrame:
     stripped = text.str.strip()
     return pd.DataFrame({"blank": stripped.eq(""), "error": stripped.isin(ERROR_LITERALS),
                          "null": stripped.isin(null_values)})
-
-
-def _broadcast(value, n):
-    return [value] * n if isinstance(value, str) else value
 
 
 def _type_errors(place: Place, rows: np.ndarray, values: pd.Series, what: str, fix: str) -> pd.DataFrame:

@@ -22,12 +22,12 @@ _COLS_REPEATED = f"{{{TABLE_NS}}}number-columns-repeated"
 _VALUE_TYPE = f"{{{CALCEXT_NS}}}value-type"
 
 
-def ods_error_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
+def ods_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         content = archive.read("content.xml")
     if b'value-type="error"' not in content:
         return {}
-    found: dict[str, set[tuple[int, int]]] = {}
+    found: dict[str, dict[tuple[int, int], str]] = {}
     sheet, row, col = "", 0, 0
     for event, element in iterparse(io.BytesIO(content), events=("start", "end")):
         tag = element.tag
@@ -40,7 +40,8 @@ def ods_error_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
         if tag in _CELLS:
             repeat = int(element.get(_COLS_REPEATED, "1"))
             if element.get(_VALUE_TYPE) == "error":
-                found.setdefault(sheet, set()).update((row, col + k) for k in range(repeat))
+                shown = "".join(element.itertext()).strip() or "#N/A"
+                found.setdefault(sheet, {}).update({(row, col + k): shown for k in range(repeat)})
             col += repeat
             element.clear()
         elif tag == _ROW:

@@ -106,7 +106,8 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
     if len(blank_rows):
         findings.append(findings_frame(
             "blank-row", table=placement.table, source=sheet.source, sheet=sheet.sheet,
-            rows=row_numbers[blank_rows], messages=[message("blank-row", row=r) for r in row_numbers[blank_rows]]))
+            rows=row_numbers[blank_rows], letter=column_letter(first_col),
+            messages=[message("blank-row", row=r) for r in row_numbers[blank_rows]]))
     grid, row_numbers = grid[keep], row_numbers[keep]
     data_index = placement.header_row + 1 + np.flatnonzero(keep)
     errors = _error_masks(sheet, data_index, first_col, width)
@@ -197,12 +198,13 @@ def _non_blank_rows(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _error_masks(sheet: RawSheet, data_index: np.ndarray, first_col: int, width: int) -> list[np.ndarray]:
-    masks = [np.zeros(len(data_index), dtype=bool) for _ in range(width)]
+    """Per column: the error text of each error cell, None elsewhere."""
+    masks = [np.full(len(data_index), None, dtype=object) for _ in range(width)]
     if sheet.error_cells:
         position = {r: i for i, r in enumerate(data_index)}
-        for r, c in sheet.error_cells:
+        for (r, c), shown in sheet.error_cells.items():
             if r in position and first_col <= c < first_col + width:
-                masks[c - first_col][position[r]] = True
+                masks[c - first_col][position[r]] = shown
     return masks
 
 
@@ -217,7 +219,7 @@ def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: l
     headers = [_header_text(h, i) for i, h in enumerate(frame.columns)]
     row_numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
     columns = {h: pd.Series(frame.iloc[:, i].astype(object).to_numpy()) for i, h in enumerate(headers)}
-    errors = [np.zeros(len(frame), dtype=bool) for _ in headers]
+    errors = [np.full(len(frame), None, dtype=object) for _ in headers]
     layout.append({"source": item.name, "kind": "DataFrame", "sheet": "", "table": table,
                    "matched_by": "dict key", "header_row": 1, "rows": len(frame), "note": ""})
     typed, findings = _type_columns(table, headers, columns, list(range(len(headers))), errors, row_numbers,
@@ -243,16 +245,16 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series],
                            "header": header, "column": canonical or "", "letter": letter})
         raw = columns[header] if header in columns else pd.Series(dtype=object)
         raw = pd.Series(list(raw), dtype=object) if not isinstance(raw, pd.Series) else raw
-        if canonical and canonical in used:
+        duplicate = bool(canonical) and canonical in used
+        if duplicate:
             findings.append(findings_frame(
                 "duplicate-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
                 letter=letter, values=[header],
                 messages=[message("duplicate-column", column=header, what=f"'{canonical}' (first: '{used[canonical]}')")]))
-            canonical = None
-        if canonical is None:
+        if duplicate or canonical is None:
             name = _free_name(header, out, unknown)
             unknown[name] = pd.Series(np.where(raw.isin(["", None]).to_numpy(), None, raw.to_numpy()), dtype=object)
-            if not header.startswith("Column ") or unknown[name].notna().any():
+            if not duplicate and (not header.startswith("Column ") or unknown[name].notna().any()):
                 findings.append(findings_frame(
                     "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
                     letter=letter, values=[header], messages=[message("unknown-column", column=header, table=table)]))

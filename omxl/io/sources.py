@@ -42,8 +42,8 @@ class RawSheet:
     hidden: bool = False
     # Excel tables (ListObjects) on this sheet: name -> (header row, first col, last col, last row), 0-based.
     tables: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
-    # 0-based (row, col) of error cells.
-    error_cells: set[tuple[int, int]] = field(default_factory=set)
+    # 0-based (row, col) of error cells -> the error as Excel shows it (#N/A, #REF!, ...).
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
     # Excel row number (or CSV line number) of each grid row; None means index + 1.
     row_numbers: list[int] | None = None
     # CSV records with more fields than the header: 0-based grid row -> field count.
@@ -136,7 +136,7 @@ def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
             yield RawSheet(
                 source=name, sheet=meta.name, kind=kind, grid=grid.result(),
                 hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
-                tables=tables.get(meta.name, {}), error_cells=errors.get(meta.name, set()),
+                tables=tables.get(meta.name, {}), error_cells=errors.get(meta.name, {}),
             )
 
 
@@ -169,23 +169,48 @@ def _tables_by_sheet(book: "calamine.CalamineWorkbook") -> dict[str, dict[str, t
     return found
 
 
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"')
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>.*?</f>)?'
+                         rb'(?:<v>([^<]*)</v>)?')
 _SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ENTRY_REV = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
 _REL_REV = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 
 
-def _error_cells(data: bytes, kind: str) -> dict[str, set[tuple[int, int]]]:
+def _error_cells(data: bytes, kind: str) -> dict[str, dict[tuple[int, int], str]]:
     if kind in (XLSX, XLSM):
         return _xlsx_error_cells(data)
     if kind == ODS:
         from .ods_errors import ods_error_cells
         return ods_error_cells(data)
+    if kind == XLS:
+        return _xls_error_cells(data)
     return {}
 
 
-def _xlsx_error_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
+def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """xlrd knows the cell types of legacy .xls files (at most 65,536 rows a sheet)."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except xlrd.XLRDError:
+        return {}  # calamine has already read the values; only the error marks are missing then
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        for name in book.sheet_names():
+            sheet = book.sheet_by_name(name)
+            cells = {(r, c): xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#N/A")
+                     for r in range(sheet.nrows)
+                     for c, kind in enumerate(sheet.row_types(r)) if kind == xlrd.XL_CELL_ERROR}
+            if cells:
+                found[name] = cells
+    finally:
+        book.release_resources()
+    return found
+
+
+def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     from xml.sax.saxutils import unescape
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -194,7 +219,7 @@ def _xlsx_error_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
         targets = {rid: target for rid, target in _REL.findall(rels)}
         targets.update({rid: target for target, rid in _REL_REV.findall(rels)})
         entries = _SHEET_ENTRY.findall(workbook) or [(n, r) for r, n in _SHEET_ENTRY_REV.findall(workbook)]
-        found: dict[str, set[tuple[int, int]]] = {}
+        found: dict[str, dict[tuple[int, int], str]] = {}
         members = set(archive.namelist())
         for sheet_name, rid in entries:
             target = targets.get(rid, b"").decode()
@@ -204,7 +229,8 @@ def _xlsx_error_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
             xml = archive.read(part)
             if b't="e"' not in xml:
                 continue
-            cells = {(int(row) - 1, column_index(col.decode())) for col, row in _CELL_REF.findall(xml)}
+            cells = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
+                     for col, row, value in _ERROR_CELL.findall(xml)}
             found[unescape(sheet_name.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})] = cells
         return found
 

@@ -1,0 +1,45 @@
+"""`omxl read`: the first thing a user runs on their own file."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from omxl.cli import cli
+
+
+def test_read_table_output_names_tables_sheets_and_mapping(messy_workbook):
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["read", str(messy_workbook)])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in lines if line.startswith("│")]
+    assert ["messy.xlsx", "Open Orders", "orders", "sheet name", "4", "5", ""] in rows
+    assert ["orders", "5", "messy.xlsx!Open Orders (header row 4)"] in rows
+    assert ["orders", "Open Orders", "B", "Order #", "order_id"] in rows
+    assert "│ Orders 2025 │" in result.output and "hidden sheet, skipped" in result.output
+    assert "Excel table 'Inventory'" in result.output
+    mapping = [line for line in lines if "│ Sales Rep " in line]
+    assert len(mapping) == 1 and "not recognised" in mapping[0]
+    assert any("│ error    │ ambiguous-date   │ 1     │" in line for line in lines)
+
+
+def test_read_json_is_machine_readable(messy_workbook):
+    result = CliRunner().invoke(cli, ["read", str(messy_workbook), "--format", "json"])
+    assert result.exit_code == 0
+    payload = json.loads(result.output)
+    tables = {t["table"]: t for t in payload["tables"]}
+    assert tables["orders"]["rows"] == 5
+    assert tables["orders"]["read_from"] == "messy.xlsx!Open Orders (header row 4)"
+    assert tables["inventory"]["read_from"] == "messy.xlsx!Warehouse (header row 3)"
+    assert {"severity": "error", "code": "error-cell", "count": 1} in payload["findings"]
+    columns = [(c["sheet"], c["letter"], c["header"], c["column"]) for c in payload["columns"]]
+    assert ("Open Orders", "B", "Order #", "order_id") in columns
+    sheets = {s["sheet"]: s for s in payload["sheets"]}
+    assert sheets["Notes"]["note"] == "not recognised" and sheets["Notes"]["header_row"] is None
+
+
+def test_help_lists_the_commands():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    assert "demo" in result.output and "read" in result.output

@@ -1,0 +1,41 @@
+"""CSV specifics: delimiters, encodings, quoted line breaks (row = line number), title lines."""
+
+from __future__ import annotations
+
+import omxl
+
+
+def test_semicolon_cp1252_with_title_line_and_quoted_line_break(tmp_path):
+    path = tmp_path / "Sales Orders.csv"
+    text = ("Export from ERP;;;;\n"
+            "Order No;Date Ordered;Account;Part Number;Units;Ship By\n"
+            "SO-1;2026-11-02;Müller GmbH;P-1;2;2026-11-20\n"
+            "SO-2;2026-11-03;\"Two\nLines\";P-2;1 200;\n"
+            "SO-3;2026-11-04;C-3;P-3;4;2026-11-30\n")
+    path.write_bytes(text.encode("cp1252"))
+    book = omxl.read_book(path)
+    orders = book.orders
+    assert orders["customer_id"].tolist() == ["Müller GmbH", "Two Lines", "C-3"]
+    assert orders["qty"].tolist() == [2.0, 1200.0, 4.0]
+    # The record with a line break starts on line 4; the next record starts on line 6.
+    assert orders["row"].tolist() == [3, 4, 6]
+    assert book.layout[["sheet", "table", "header_row"]].values.tolist() == [["Sales Orders", "orders", 2]]
+    fixes = book.findings[book.findings["code"] == "normalized-value"]
+    assert fixes[["cell", "column", "count"]].values.tolist() == [["C4", "Account", 1], ["E4", "Units", 1]]
+
+
+def test_plain_csv_text_is_not_counted_as_a_fix(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("Order ID,Order Date,Customer ID,SKU,Quantity\nSO-1,2026-11-02,C-1,00123,5\n", encoding="utf-8")
+    book = omxl.read_book(path)
+    assert book.orders[["sku", "qty"]].values.tolist() == [["00123", 5.0]]
+    assert book.findings.empty
+
+
+def test_short_records_are_padded(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("Order ID,Order Date,Customer ID,SKU,Quantity,Unit Price\nSO-1,2026-11-02,C-1,S-1,5\n",
+                    encoding="utf-8")
+    book = omxl.read_book(path)
+    assert book.orders["unit_price"].isna().tolist() == [True]
+    assert book.findings.empty
