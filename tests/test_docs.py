@@ -52,3 +52,27 @@ def test_readme_starts_with_the_two_commands():
         "bash scripts/test.sh",
     ]
     assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().endswith("exec bash scripts/test.sh")
+
+
+def code_blocks(page: str, language: str) -> list[str]:
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+
+
+@pytest.mark.parametrize("index", range(len(code_blocks("quickstart.md", "python"))))
+def test_quickstart_python_examples_run(index, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    exec(compile(code_blocks("quickstart.md", "python")[index], f"quickstart.md#{index}", "exec"), {})
+
+
+def test_quickstart_shell_examples_run(monkeypatch, tmp_path):
+    import shlex
+
+    monkeypatch.chdir(ROOT)
+    commands = [line for block in code_blocks("quickstart.md", "bash") for line in block.splitlines()
+                if line.startswith("omxl ")]
+    assert len(commands) == 3
+    for command in commands:
+        args = [a.replace("/tmp/", f"{tmp_path}/") for a in shlex.split(command)[1:]]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, (command, result.output)
