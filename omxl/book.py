@@ -61,9 +61,11 @@ class Book:
         rows = self.layout[self.layout["table"] == table]
         if rows.empty:
             return "derived from orders" if table == "shipments" and len(self.shipments) else "not found"
-        return "; ".join(
-            f"{r.source}" + (f"!{r.sheet}" if r.sheet and r.kind != "csv" else "") + f" (header row {r.header_row})"
-            for r in rows.itertuples())
+        places = [f"{r.source}" + (f"!{r.sheet}" if r.sheet and r.kind != "csv" else "") +
+                  f" (header row {r.header_row})" for r in rows.itertuples()]
+        if len(places) > 3:
+            return f"{places[0]}; ... {len(places) - 2} more ...; {places[-1]} ({len(places)} sheets)"
+        return "; ".join(places)
 
     def summary(self) -> pd.DataFrame:
         """One row per table: rows, where it was read from, columns mapped and unknown."""

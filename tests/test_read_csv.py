@@ -39,3 +39,16 @@ def test_short_records_are_padded(tmp_path):
     book = omxl.read_book(path)
     assert book.orders["unit_price"].isna().tolist() == [True]
     assert book.findings.empty
+
+
+def test_many_daily_files_are_summarised_in_the_repr(tmp_path):
+    paths = []
+    for day in range(1, 6):
+        path = tmp_path / f"2026-11-0{day}.csv"
+        path.write_text(f"InvoiceNo,InvoiceDate,CustomerID,StockCode,Quantity\n{day},2026-11-0{day},1,S,1\n",
+                        encoding="utf-8")
+        paths.append(path)
+    book = omxl.read_book(*paths)
+    assert book.where("orders") == ("2026-11-01.csv (header row 1); ... 3 more ...; 2026-11-05.csv (header row 1) "
+                                    "(5 sheets)")
+    assert book.orders["order_id"].tolist() == ["1", "2", "3", "4", "5"]

@@ -118,3 +118,14 @@ def test_column_map_records_headers_as_written(book):
         ("E", "Order Date", "order_date"), ("F", "Customer", "customer_id"),
         ("G", "Promised Date", "promised_date"), ("H", "Sales Rep", ""), ("I", "Status", "status"),
     ]
+
+
+def test_repr_and_notebook_html_say_what_was_found(book):
+    text = repr(book)
+    assert text.splitlines()[0] == "<omxl.Book from messy.xlsx>"
+    assert "  orders                  5 rows  messy.xlsx!Open Orders (header row 4)" in text
+    assert "  suppliers               0 rows  not found" in text
+    assert text.splitlines()[-1] == "  reading findings: 2 errors, 0 warnings, 8 info"
+    html = book._repr_html_()
+    assert "<td>orders</td><td>5</td><td>messy.xlsx!Open Orders (header row 4)</td>" in html
+    assert "<td>Sales Rep</td>" in html
