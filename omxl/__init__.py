@@ -10,7 +10,10 @@ from .book import Book
 from .config import Config, load_config
 from .errors import ConfigError, NoOrdersError, OmxlError, SourceError
 from .io.read import read_book
+from .io.sheetxml import ResultSheet
+from .io.write import save_csv, save_workbook
+from .io.writeback import write_back
 
 __version__ = "0.1.0"
-__all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "SourceError", "load_config",
-           "read_book", "__version__"]
+__all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "ResultSheet", "SourceError",
+           "load_config", "read_book", "save_csv", "save_workbook", "write_back", "__version__"]

@@ -81,6 +81,11 @@ class Book:
             })
         return pd.DataFrame(records)
 
+    def result_sheets(self) -> dict[str, pd.DataFrame]:
+        """What `omxl read --write-back` writes into the workbook: tables, sheets, column mapping, findings."""
+        return {"Tables": self.summary(), "Sheets": self.layout, "Columns": self.column_map,
+                "Reading findings": self.findings}
+
     def _counts(self) -> str:
         counts = self.findings.groupby("severity")["count"].size() if len(self.findings) else {}
         parts = [f"{counts.get(s, 0)} {s}{'s' if counts.get(s, 0) != 1 and s != 'info' else ''}"

@@ -62,6 +62,26 @@ def as_of_option(func: Callable) -> Callable:
                         help="The day the run is for (default: today).")(func)
 
 
+def write_back_option(func: Callable) -> Callable:
+    return click.option("--write-back", "write_back", is_flag=True, default=False,
+                        help="Also write the result sheets into the source workbook (.xlsx/.xlsm), keeping "
+                             "everything else in it as it was and a backup in omxl-backups/.")(func)
+
+
+def write_back_into(books: tuple[Path, ...], sheets: dict, config: Path | None) -> None:
+    """The --write-back pattern shared by every command: one workbook source gets the result sheets."""
+    from .io.writeback import sheet_name, write_back
+    from .config import load_config
+
+    if len(books) != 1:
+        raise click.UsageError("--write-back needs exactly one workbook to write into; this run read "
+                               f"{len(books)} files.")
+    write_back(books[0], sheets, config=config)
+    prefix = load_config(config, near=books[0]).sheet_prefix
+    names = ", ".join(f"'{sheet_name(prefix, name)}'" for name in sheets)
+    stderr_console().print(f"Wrote {names} into {books[0]} (backup in omxl-backups/).", highlight=False)
+
+
 def reports_errors(func: Callable) -> Callable:
     """OmxlError -> its message on stderr and exit 2; anything else -> a short internal-error line."""
     @functools.wraps(func)
@@ -99,8 +119,9 @@ def cli() -> None:
 @books_argument
 @config_option
 @format_option
+@write_back_option
 @reports_errors
-def read_command(books: tuple[Path, ...], config: Path | None, output_format: str) -> None:
+def read_command(books: tuple[Path, ...], config: Path | None, output_format: str, write_back: bool) -> None:
     """Show what omxl finds in BOOKS: tables, where, rows, and how headers map.
 
     Run this first on your own files. Several files merge into one book.
@@ -108,6 +129,8 @@ def read_command(books: tuple[Path, ...], config: Path | None, output_format: st
     from .io.read import read_book
 
     book = read_book(*books, config=config)
+    if write_back:
+        write_back_into(books, book.result_sheets(), config)
     if output_format == "json":
         payload = {
             "tables": book.summary().to_dict(orient="records"),

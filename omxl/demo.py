@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
-from .errors import OmxlError
 from .findings import column_letter
+from .io.atomic import atomic_save, verify_xlsx
+from .io.write import xlsx_workbook
 
 AS_OF = dt.date(2026, 11, 27)
 MIN_LINES = 200  # the fixed defect rows need this many order lines to stay apart
@@ -109,18 +108,8 @@ def write_demo(path: str | os.PathLike, *, seed: int = 7, lines: int = 3000, as_
     path = Path(path)
     sheets, _ = _build(seed, lines, as_of)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Not mkstemp: its 0600 mode would survive os.replace; a plain create gets the user's umask.
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}.tmp.xlsx")
-    try:
-        _write(str(tmp), sheets, as_of)
-        os.replace(tmp, path)
-    except (PermissionError, xlsxwriter.exceptions.FileCreateError):
-        tmp.unlink(missing_ok=True)
-        raise OmxlError(f"{path.name}: cannot write the file; it is open in another program (Excel?) or the "
-                        "folder is read-only. Close it, or choose another --out, and try again.") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_save(path, verify=verify_xlsx) as temp:
+        _write(str(temp), sheets, as_of)
     return path
 
 
@@ -715,7 +704,7 @@ FORMATS = {"id": {"num_format": "@"}, "text": {}, "int": {"num_format": "0"}, "q
 
 
 def _write(path: str, sheets: dict[str, pd.DataFrame], as_of: dt.date) -> None:
-    book = xlsxwriter.Workbook(path)
+    book = xlsx_workbook(path)
     # XlsxWriter stamps the creation time into docProps; a fixed one keeps the file byte-identical.
     book.set_properties({"title": "omxl sample workbook", "author": "omxl demo",
                          "created": dt.datetime.combine(pd.Timestamp(as_of).date(), dt.time())})

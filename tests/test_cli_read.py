@@ -43,3 +43,49 @@ def test_help_lists_the_commands():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "demo" in result.output and "read" in result.output
+
+
+def test_read_write_back_adds_the_result_sheets_and_keeps_a_backup(tmp_path):
+    import shutil
+
+    import python_calamine as calamine
+
+    import omxl
+    from conftest import SAMPLE
+    from omxl.io.atomic import backups_of
+
+    path = tmp_path / "orders.xlsx"
+    shutil.copy(SAMPLE, path)
+    result = CliRunner().invoke(cli, ["read", str(path), "--write-back"])
+    assert result.exit_code == 0
+    assert result.stderr.strip() == (f"Wrote 'omxl Tables', 'omxl Sheets', 'omxl Columns', 'omxl Reading findings' "
+                                     f"into {path} (backup in omxl-backups/).")
+    with calamine.CalamineWorkbook.from_path(str(path)) as book:
+        tables = book.get_sheet_by_name("omxl Tables").to_python()
+        findings = book.get_sheet_by_name("omxl Reading findings").to_python()
+    assert tables[0] == ["table", "rows", "read_from", "columns", "unknown_columns"]
+    assert tables[1][:2] == ["orders", 3000.0]
+    assert len(findings) == 1 + len(omxl.read_book(SAMPLE).findings)
+    assert len(backups_of(path)) == 1
+    assert len(omxl.read_book(path).orders) == 3000   # the result sheets are not read back as input
+
+
+def test_read_write_back_into_a_locked_file_exits_2(tmp_path):
+    import shutil
+
+    from conftest import SAMPLE
+
+    path = tmp_path / "orders.xlsx"
+    shutil.copy(SAMPLE, path)
+    (tmp_path / "~$orders.xlsx").write_bytes(b"owner")
+    result = CliRunner().invoke(cli, ["read", str(path), "--write-back"])
+    assert result.exit_code == 2
+    assert " ".join(result.stderr.split()) == ("omxl: orders.xlsx is open in Excel (lock file ~$orders.xlsx). "
+                                               "Close it in Excel and run again; nothing was changed.")
+    assert path.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_write_back_needs_exactly_one_workbook(tmp_path, messy_workbook):
+    result = CliRunner().invoke(cli, ["read", str(messy_workbook), str(messy_workbook), "--write-back"])
+    assert result.exit_code == 2
+    assert "--write-back needs exactly one workbook to write into; this run read 2 files." in result.output

@@ -76,3 +76,10 @@ def test_quickstart_shell_examples_run(monkeypatch, tmp_path):
         args = [a.replace("/tmp/", f"{tmp_path}/") for a in shlex.split(command)[1:]]
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, (command, result.output)
+
+
+def test_safe_output_page_example_runs(monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    (block,) = code_blocks("safe-output.md", "python")
+    exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "safe-output.md", "exec"), {})
+    assert (tmp_path / "omxl-backups").is_dir()

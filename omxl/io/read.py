@@ -80,6 +80,9 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
 
 def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list, column_map: list) -> Part | None:
     base = {"source": sheet.source, "kind": sheet.kind, "sheet": sheet.sheet}
+    if sheet.omxl_result:
+        layout.append({**base, "table": "", "matched_by": "", "note": "omxl result sheet, skipped"})
+        return None
     if sheet.hidden and not settings.read_hidden_sheets:
         layout.append({**base, "table": "", "matched_by": "", "note": "hidden sheet, skipped"})
         return None

@@ -23,6 +23,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from ..errors import SourceError
+from . import package
 from .sniff import CSV, ODS, XLS, XLSM, XLSX, sniff
 
 ERROR_LITERALS = frozenset(
@@ -40,6 +41,8 @@ class RawSheet:
     kind: str
     grid: list[list[Any]]
     hidden: bool = False
+    # A result sheet omxl wrote into this workbook earlier (never read back as input).
+    omxl_result: bool = False
     # Excel tables (ListObjects) on this sheet: name -> (header row, first col, last col, last row), 0-based.
     tables: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     # 0-based (row, col) of error cells -> the error as Excel shows it (#N/A, #REF!, ...).
@@ -115,6 +118,7 @@ def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
     """
     book = _open_calamine(name, data, kind)
     tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
+    results = _omxl_results(data) if kind in (XLSX, XLSM) else set()
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     handles = threading.local()
 
@@ -137,6 +141,7 @@ def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
                 source=name, sheet=meta.name, kind=kind, grid=grid.result(),
                 hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
                 tables=tables.get(meta.name, {}), error_cells=errors.get(meta.name, {}),
+                omxl_result=meta.name in results,
             )
 
 
@@ -152,6 +157,11 @@ def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkb
     except (calamine.CalamineError, ValueError, OSError) as exc:
         raise SourceError(name, f"the workbook cannot be read ({_short(exc)}).",
                           "Open it in Excel or LibreOffice and save it again as .xlsx.") from None
+
+
+def _omxl_results(data: bytes) -> set[str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return package.omxl_sheet_names(archive)
 
 
 def _short(exc: Exception) -> str:
@@ -171,12 +181,6 @@ def _tables_by_sheet(book: "calamine.CalamineWorkbook") -> dict[str, dict[str, t
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>.*?</f>)?'
                          rb'(?:<v>([^<]*)</v>)?')
-_SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
-_SHEET_ENTRY_REV = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
-_REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
-_REL_REV = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
-
-
 def _error_cells(data: bytes, kind: str) -> dict[str, dict[tuple[int, int], str]]:
     if kind in (XLSX, XLSM):
         return _xlsx_error_cells(data)
@@ -211,27 +215,17 @@ def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
 
 
 def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    from xml.sax.saxutils import unescape
-
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-        targets = {rid: target for rid, target in _REL.findall(rels)}
-        targets.update({rid: target for target, rid in _REL_REV.findall(rels)})
-        entries = _SHEET_ENTRY.findall(workbook) or [(n, r) for r, n in _SHEET_ENTRY_REV.findall(workbook)]
-        found: dict[str, dict[tuple[int, int], str]] = {}
         members = set(archive.namelist())
-        for sheet_name, rid in entries:
-            target = targets.get(rid, b"").decode()
-            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        found: dict[str, dict[tuple[int, int], str]] = {}
+        for entry, part in package.sheet_parts(archive):
             if part not in members:
                 continue
             xml = archive.read(part)
             if b't="e"' not in xml:
                 continue
-            cells = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
-                     for col, row, value in _ERROR_CELL.findall(xml)}
-            found[unescape(sheet_name.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})] = cells
+            found[entry.name] = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
+                                 for col, row, value in _ERROR_CELL.findall(xml)}
         return found
 
 

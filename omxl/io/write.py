@@ -1,0 +1,123 @@
+"""Writers for new files: result workbooks, CSV, and the XlsxWriter factory.
+
+Every writer goes through atomic_save (temp file, verify, backup, replace) and
+the text-safety rules of omxl.io.safety.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from .atomic import atomic_save, verify_text, verify_xlsx
+from .sheetxml import ResultSheet, as_result
+from .writeback import _verify_sheets, merge_result_sheets, sheet_name
+
+# The smallest package a spreadsheet program opens: no sheets yet; merge_result_sheets adds them.
+_EMPTY_PACKAGE = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        "</Types>"),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+        'core-properties" Target="docProps/core.xml"/>'
+        "</Relationships>"),
+    "docProps/core.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>omxl</dc:creator></cp:coreProperties>'),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<bookViews><workbookView/></bookViews><sheets></sheets><calcPr calcId="191029"/></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        'Target="styles.xml"/></Relationships>'),
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+        "</fill></fills>"
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"),
+}
+
+
+def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | ResultSheet"],
+                  backup: bool = True) -> Path:
+    """Write `sheets` (name -> table) as a new .xlsx, atomically, with the same cell writer as write_back."""
+    import io
+    import zipfile
+
+    if not sheets:
+        raise ValueError("save_workbook needs at least one sheet")
+    blank = io.BytesIO()
+    with zipfile.ZipFile(blank, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _EMPTY_PACKAGE.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
+    named = {sheet_name("", name): as_result(frame) for name, frame in sheets.items()}
+    target = Path(path)
+    data, _ = merge_result_sheets(blank.getvalue(), named, target.name)
+
+    def verify(temp: Path) -> None:
+        verify_xlsx(temp)
+        _verify_sheets(temp, named)
+
+    with atomic_save(target, verify=verify, backup=backup) as temp:
+        temp.write_bytes(data)
+    return target
+
+
+def save_csv(path: str | os.PathLike, frame: pd.DataFrame, backup: bool = True) -> Path:
+    """Write `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formula-like text neutralised."""
+    from .safety import neutralise_for_csv
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column].dtype) and \
+                not pd.api.types.is_datetime64_any_dtype(safe[column].dtype):
+            safe[column] = neutralise_for_csv(safe[column])
+    safe.columns = [_neutral_header(c) for c in safe.columns]
+    target = Path(path)
+    with atomic_save(target, verify=verify_text, backup=backup) as temp:
+        safe.to_csv(temp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    return target
+
+
+def _neutral_header(name: object) -> str:
+    from .safety import is_formula_like
+
+    text = str(name)
+    return "'" + text if is_formula_like(text) else text
+
+
+def xlsx_workbook(path: str | os.PathLike, **options: object):
+    """An XlsxWriter Workbook that never turns text into formulas or links (write() of '=x' stays text)."""
+    import xlsxwriter
+
+    settings = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                "nan_inf_to_errors": False, **options}
+    return xlsxwriter.Workbook(str(path), settings)

@@ -1,0 +1,256 @@
+"""write_back: add or replace omxl's result sheets inside the user's own .xlsx/.xlsm.
+
+Re-saving a workbook with a spreadsheet library drops what the library does not
+model (shapes, Excel 2010+ extensions, pivot caches, cached values). So this works
+on the package itself: it writes the new sheet parts, adds their relationships and
+content types, appends the few cell styles they need to styles.xml, and edits
+workbook.xml's sheet list and defined names as text. Every other zip member is
+copied unchanged. omxl marks the sheets it owns with a hidden sheet-scoped defined
+name `_omxl_result`, so it replaces only its own sheets, in place, never growing
+the file or leaving orphan parts; a user's sheet of the same name is never touched.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import re
+import struct
+import zipfile
+from pathlib import Path
+from typing import Mapping
+from xml.sax.saxutils import escape, quoteattr
+
+import pandas as pd
+
+from ..config import Config, load_config
+from ..errors import OmxlError, SourceError
+from . import package
+from .atomic import WriteError, atomic_save, verify_xlsx
+from .sheetxml import ResultSheet, as_result, filter_range, sheet_xml
+from .sniff import XLSM, XLSX, sniff
+from .styles import merge_styles
+
+OWNER_NAME = package.OWNER_NAME
+FILTER_NAME = "_xlnm._FilterDatabase"
+WORKSHEET_TYPE = package.REL_NS + "/worksheet"
+STYLES_TYPE = package.REL_NS + "/styles"
+WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_DEFINED_NAMES_FOLLOWERS = ("<calcPr", "<oleSize", "<customWorkbookViews", "<pivotCaches", "<smartTagPr",
+                            "<smartTagTypes", "<webPublishing", "<fileRecoveryPr", "<webPublishObjects", "<extLst",
+                            "</workbook>")
+
+
+class WriteBackError(OmxlError):
+    """The workbook cannot take omxl's sheets; the message says why and what to do. Nothing was changed."""
+
+
+def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | ResultSheet"], backup: bool = True,
+               config: "Config | dict | str | Path | None" = None) -> Path:
+    """Add or replace omxl's result sheets in an existing .xlsx/.xlsm, leaving every other part as it was.
+
+    Sheet names get the configured `sheet_prefix` ("omxl " by default). The original is kept as a
+    timestamped backup in omxl-backups/ beside it (the last 5). See docs/safe-output.md.
+    """
+    target = Path(path)
+    settings = load_config(config, near=target)
+    if not target.exists():
+        raise SourceError(str(target), "file not found.", "write_back adds sheets to an existing workbook.")
+    data = target.read_bytes()
+    kind = sniff(data, target.name)
+    if kind not in (XLSX, XLSM):
+        raise WriteBackError(f"{target.name}: omxl writes results into .xlsx and .xlsm workbooks only, and this is "
+                             f"a {kind} file. Save it as .xlsx in Excel, or write the results to a new file with "
+                             "--out.")
+    named = {sheet_name(settings.sheet_prefix, name): as_result(frame) for name, frame in sheets.items()}
+    merged, written = merge_result_sheets(data, named, target.name)
+
+    def verify(temp: Path) -> None:
+        verify_xlsx(temp, check_members=written)
+        _verify_sheets(temp, named)
+
+    with atomic_save(target, verify=verify, backup=backup) as temp:
+        temp.write_bytes(merged)
+    return target
+
+
+def sheet_name(prefix: str, name: str) -> str:
+    """The sheet name omxl writes: prefix + name, within Excel's 31 characters and rules."""
+    full = f"{prefix}{name}"
+    if _SHEET_NAME_FORBIDDEN.search(full) or not full.strip() or full.startswith("'") or full.endswith("'"):
+        raise WriteBackError(f"'{full}' cannot be an Excel sheet name (no [ ] : * ? / \\, no leading or trailing "
+                             "apostrophe). Choose another name.")
+    if full.casefold() == "history":
+        raise WriteBackError("'History' is reserved by Excel. Choose another sheet name.")
+    return full[:31]
+
+
+def merge_result_sheets(data: bytes, sheets: Mapping[str, ResultSheet], label: str) -> tuple[bytes, set[str]]:
+    """The package `data` with `sheets` added or replaced (see module doc), and the members it wrote anew."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        members = {info.filename: info for info in source.infolist()}
+        workbook_path = package.main_part(source)
+        rels_path = package.rels_path(workbook_path)
+        workbook = source.read(workbook_path).decode("utf-8")
+        rels = source.read(rels_path).decode("utf-8")
+        types = source.read("[Content_Types].xml").decode("utf-8")
+        styles_path = package.target_of_type(rels, STYLES_TYPE, workbook_path)
+        if styles_path is None or styles_path not in members:
+            raise WriteBackError(f"{label}: the workbook has no styles part, which every Excel file has. Open it in "
+                                 "Excel and save it again, then run omxl again.")
+        styles, style_ids = merge_styles(source.read(styles_path).decode("utf-8"))
+        if "purl.oclc.org/ooxml" in workbook[:2000]:
+            raise WriteBackError(f"{label}: this is a 'Strict Open XML' workbook. Save it as an ordinary Excel "
+                                 "Workbook (.xlsx) and run omxl again.")
+        existing = package.sheets(workbook)
+        owned = package.owned_indexes(workbook)
+        replaced: dict[str, bytes] = {}
+        added: dict[str, bytes] = {}
+        for name, sheet in sheets.items():
+            xml = sheet_xml(sheet, style_ids)
+            match = next((s for s in existing if s.name.casefold() == name.casefold()), None)
+            if match is not None:
+                if match.index not in owned:
+                    raise WriteBackError(
+                        f"{label}: a sheet named '{match.name}' already exists and was not written by omxl, so it "
+                        "is left alone and nothing was changed. Rename that sheet, or set a different sheet_prefix "
+                        "in omxl.toml.")
+                part = package.target_of_id(rels, match.rel_id, workbook_path)
+                if part is None:
+                    raise WriteBackError(f"{label}: sheet '{match.name}' points to a part that is missing. Open the "
+                                         "workbook in Excel and save it again.")
+                replaced[part] = xml
+                workbook = _set_names(workbook, match, sheet)
+                continue
+            if re.search(r"<workbookProtection\b[^>]*\blockStructure=\"(1|true)\"", workbook):
+                raise WriteBackError(f"{label}: the workbook's structure is protected, so no sheet can be added. "
+                                     "Unprotect it (Review > Protect Workbook), or write the results to a new file "
+                                     "with --out. Nothing was changed.")
+            part = _free_part(set(members) | set(added))
+            rel_id = _free_rel_id(rels)
+            new = package.SheetEntry(name, max([s.sheet_id for s in existing] + [0]) + 1, rel_id, len(existing))
+            existing.append(new)
+            workbook = _add_sheet(workbook, new)
+            workbook = _set_names(workbook, new, sheet)
+            rels = rels.replace("</Relationships>", f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" '
+                                f'Target="{package.relative(part, workbook_path)}"/></Relationships>')
+            types = types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{WORKSHEET_CONTENT}"/>'
+                                  "</Types>")
+            added[part] = xml
+        rewritten = {**replaced, workbook_path: workbook.encode("utf-8"), rels_path: rels.encode("utf-8"),
+                     "[Content_Types].xml": types.encode("utf-8"), styles_path: styles.encode("utf-8")}
+        stale_rels = {package.rels_path(part) for part in replaced}
+        return _write_zip(source, rewritten, added, stale_rels), set(rewritten) | set(added)
+
+
+def _free_part(taken: set[str]) -> str:
+    n = 1
+    while f"xl/worksheets/sheet{n}.xml" in taken:
+        n += 1
+    return f"xl/worksheets/sheet{n}.xml"
+
+
+def _free_rel_id(rels: str) -> str:
+    taken = {rel.get("Id") for rel in package.relationships(rels)}
+    n = len(taken) + 1
+    while f"rId{n}" in taken:
+        n += 1
+    return f"rId{n}"
+
+
+# --- workbook.xml ----------------------------------------------------------------------------------
+
+def _add_sheet(workbook: str, sheet: package.SheetEntry) -> str:
+    prefix = package.rel_prefix(workbook)
+    tag = f'<sheet name={quoteattr(sheet.name)} sheetId="{sheet.sheet_id}" {prefix}:id="{sheet.rel_id}"/>'
+    if "<sheets/>" in workbook:
+        return workbook.replace("<sheets/>", f"<sheets>{tag}</sheets>")
+    return workbook.replace("</sheets>", tag + "</sheets>", 1)
+
+
+def _set_names(workbook: str, sheet: package.SheetEntry, result: ResultSheet) -> str:
+    """Replace omxl's two sheet-scoped names for `sheet`: the ownership mark and the filter range."""
+    for text, attrs in package.defined_names(workbook):
+        if attrs.get("name") in (OWNER_NAME, FILTER_NAME) and attrs.get("localSheetId") == str(sheet.index):
+            workbook = workbook.replace(text, "", 1)
+    quoted = "'" + sheet.name.replace("'", "''") + "'"
+    names = (f'<definedName name="{FILTER_NAME}" localSheetId="{sheet.index}" hidden="1">'
+             f"{escape(quoted)}!{filter_range(result)}</definedName>"
+             f'<definedName name="{OWNER_NAME}" localSheetId="{sheet.index}" hidden="1">'
+             f"{escape(quoted)}!$A$1</definedName>")
+    if "<definedNames>" in workbook:
+        return workbook.replace("</definedNames>", names + "</definedNames>", 1)
+    if "<definedNames/>" in workbook:
+        return workbook.replace("<definedNames/>", f"<definedNames>{names}</definedNames>", 1)
+    end_of_sheets = workbook.index("</sheets>") + len("</sheets>")
+    positions = [workbook.find(tag, end_of_sheets) for tag in _DEFINED_NAMES_FOLLOWERS]
+    at = min(p for p in positions if p >= 0)
+    return workbook[:at] + f"<definedNames>{names}</definedNames>" + workbook[at:]
+
+
+# --- zip writing and checking ------------------------------------------------------------------------
+
+def _write_zip(source: zipfile.ZipFile, rewritten: dict[str, bytes], added: dict[str, bytes],
+               dropped: set[str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename in dropped:
+                continue
+            if info.filename in rewritten:
+                target.writestr(_like(info), rewritten[info.filename])
+            else:
+                _copy_member(source, target, info)
+        for name, xml in added.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, xml)
+    return out.getvalue()
+
+
+def _like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.create_system = info.create_system
+    return copy
+
+
+def _copy_member(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Copy one member as it is stored: its compressed bytes are moved, not inflated and deflated again
+    (recompressing a 100,000-row sheet costs over a second). The CRC and sizes travel with it."""
+    try:
+        source.fp.seek(info.header_offset)
+        header = struct.unpack(zipfile.structFileHeader, source.fp.read(zipfile.sizeFileHeader))
+        skip = header[zipfile._FH_FILENAME_LENGTH] + header[zipfile._FH_EXTRA_FIELD_LENGTH]
+        source.fp.seek(skip, os.SEEK_CUR)
+        raw = source.fp.read(info.compress_size)
+    except (AttributeError, struct.error):  # an unusual zip layout: copy the slow, ordinary way
+        target.writestr(_like(info), source.read(info.filename))
+        return
+    copied = copy.copy(info)
+    copied.flag_bits &= ~0x08  # sizes and CRC now go in the local header, no data descriptor follows
+    copied.header_offset = target.fp.tell()
+    target.fp.write(copied.FileHeader())
+    target.fp.write(raw)
+    target.filelist.append(copied)
+    target.NameToInfo[copied.filename] = copied
+    target.start_dir = target.fp.tell()
+    target._didModify = True
+
+
+def _verify_sheets(path: Path, sheets: Mapping[str, ResultSheet]) -> None:
+    """The written sheets open and hold the header and no more rows than were written."""
+    import python_calamine as calamine
+
+    from .safety import xml_text
+
+    with calamine.CalamineWorkbook.from_path(str(path)) as book:
+        for name, sheet in sheets.items():
+            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            header = [xml_text(str(c)) for c in sheet.frame.columns]
+            if (grid[0][:len(header)] if grid else []) != header or len(grid) > len(sheet.frame) + 1:
+                raise WriteError(f"{path.name}: sheet '{name}' did not read back as written; the original is "
+                                 "unchanged.")
