@@ -13,7 +13,8 @@ from .io.read import read_book
 from .io.sheetxml import ResultSheet
 from .io.write import save_csv, save_workbook
 from .io.writeback import write_back
+from .validate import validate
 
 __version__ = "0.1.0"
 __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "ResultSheet", "SourceError",
-           "load_config", "read_book", "save_csv", "save_workbook", "write_back", "__version__"]
+           "load_config", "read_book", "save_csv", "save_workbook", "validate", "write_back", "__version__"]

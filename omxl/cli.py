@@ -43,9 +43,16 @@ def config_option(func: Callable) -> Callable:
                         help="Settings file (default: omxl.toml beside the first workbook).")(func)
 
 
-def format_option(func: Callable) -> Callable:
-    return click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-                        show_default=True, help="How to print the result.")(func)
+def format_option(*choices: str) -> Callable[[Callable], Callable]:
+    def decorate(func: Callable) -> Callable:
+        return click.option("--format", "output_format", type=click.Choice(list(choices)), default=choices[0],
+                            show_default=True, help="How to print the result.")(func)
+    return decorate
+
+
+def out_option(func: Callable) -> Callable:
+    return click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+                        help="Also save the full result to FILE; .csv, .json or .xlsx by its extension.")(func)
 
 
 def parse_date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
@@ -118,7 +125,7 @@ def cli() -> None:
 @cli.command("read")
 @books_argument
 @config_option
-@format_option
+@format_option("table", "json")
 @write_back_option
 @reports_errors
 def read_command(books: tuple[Path, ...], config: Path | None, output_format: str, write_back: bool) -> None:
@@ -174,6 +181,97 @@ def _print_read(book: Any) -> None:
         for r in counts.itertuples():
             found.add_row(r.severity, r.code, f"{r.count:,}")
         stdout_console().print(found)
+
+
+@cli.command("validate")
+@books_argument
+@config_option
+@as_of_option
+@format_option("table", "csv", "json")
+@out_option
+@click.option("--mark", "mark", type=click.Path(path_type=Path), default=None, metavar="OUT.xlsx",
+              help="Write a copy of the workbook with the offending cells filled and commented, and an Issues "
+                   "sheet whose cell references jump to them. The workbook itself is not changed.")
+@write_back_option
+@click.option("--limit", type=click.IntRange(min=0), default=25, show_default=True,
+              help="How many issues the table shows (the --out file has all).")
+@reports_errors
+def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, output_format: str,
+                     out: Path | None, mark: Path | None, write_back: bool, limit: int) -> None:
+    """Check BOOKS against every rule; list each issue with its cell.
+
+    Exit code 1 when there are errors, 0 when there are none, 2 when a file cannot be read.
+    """
+    from .io.read import read_book
+    from .validate import has_errors, issues_sheet, validate
+
+    book = read_book(*books, config=config)
+    issues = validate(book, as_of=as_of)
+    if output_format == "table":
+        _print_issues(issues, limit)
+    elif output_format == "csv":
+        from .io.safety import neutralise_for_csv
+
+        click.echo(issues.apply(neutralise_for_csv).to_csv(index=False), nl=False)
+    else:
+        click.echo(json.dumps(_records(issues), indent=2, default=str))
+    if out is not None:
+        save_table(out, issues, "Issues")
+    if mark is not None:
+        from .io.mark import mark_workbook
+
+        if len(books) != 1:
+            raise click.UsageError(f"--mark needs exactly one workbook; this run read {len(books)} files.")
+        mark_workbook(books[0], mark, issues, issues_sheet(issues), config=config)
+        stderr_console().print(f"Wrote {mark} (a marked copy of {books[0].name}).", highlight=False)
+    if write_back:
+        write_back_into(books, {"Issues": issues_sheet(issues)}, config)
+    sys.exit(1 if has_errors(issues) else 0)
+
+
+def _records(frame: Any) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def save_table(path: Path, frame: Any, sheet: str) -> None:
+    """--out: the full table as CSV, JSON or a workbook, by the file's extension, written safely."""
+    from .io.atomic import atomic_save, verify_text
+    from .io.write import save_csv, save_workbook
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        save_csv(path, frame)
+    elif suffix == ".json":
+        with atomic_save(path, verify=verify_text) as temp:
+            temp.write_text(json.dumps(_records(frame), indent=2, default=str), encoding="utf-8")
+    elif suffix in (".xlsx", ".xlsm"):
+        save_workbook(path, {sheet: frame})
+    else:
+        raise click.UsageError(f"--out {path.name}: use a .csv, .json or .xlsx file name.")
+    stderr_console().print(f"Wrote {path}.", highlight=False)
+
+
+def _print_issues(issues: Any, limit: int) -> None:
+    from .validate import summary
+
+    counts = summary(issues)
+    table = RichTable(title="Issues by code", title_justify="left")
+    for head in ("severity", "code", "findings", "cells"):
+        table.add_column(head)
+    for r in counts.itertuples():
+        table.add_row(r.severity, r.code, f"{r.findings:,}", f"{r.cells:,}")
+    stdout_console().print(table)
+    if issues.empty:
+        stdout_console().print("No issues found.")
+        return
+    shown = issues.head(limit)
+    detail = RichTable(title=f"First {len(shown)} of {len(issues):,} issues", title_justify="left")
+    for head in ("severity", "code", "sheet", "cell", "value", "message"):
+        detail.add_column(head, overflow="fold")
+    for r in shown.itertuples():
+        detail.add_row(r.severity, r.code, escape(r.sheet or r.source or ""), r.cell or "", escape(r.value or ""),
+                       escape(r.message))
+    stdout_console().print(detail)
 
 
 @cli.command("demo")

@@ -41,6 +41,9 @@ class Config(BaseModel):
         default_factory=lambda: ["NULL"],
         description="Texts that mean a blank cell in a mapped column (Northwind exports write NULL).",
     )
+    cancelled_order_pattern: str | None = Field(
+        None, description="Regular expression: order lines whose order_id matches it and that have no status are "
+                          "read as cancelled (e.g. '^C' for credit-note invoices).")
     read_hidden_sheets: bool = Field(False, description="Read hidden sheets too (they are skipped by default).")
     max_file_mb: float = Field(1024.0, gt=0, description="Refuse source files larger than this many MB.")
 
@@ -97,6 +100,18 @@ class Config(BaseModel):
         for code in value:
             if code not in CATALOG:
                 raise ValueError(f"'{code}' is not a finding code (use one of: {', '.join(CATALOG)})")
+        return value
+
+    @field_validator("cancelled_order_pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        import re
+
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"'{value}' is not a regular expression ({exc})") from None
         return value
 
     @field_validator("sheet_prefix")

@@ -59,6 +59,24 @@ def finding_codes() -> str:
     return "".join(out)
 
 
+def validation_rules() -> str:
+    from .rules import RULES
+
+    out = [GENERATED.format(source="omxl/rules.py (RULES)"), "# Validation rules\n\n",
+           "`omxl.validate(book, as_of=...)` runs every rule below, plus what reading found (docs/reading.md). "
+           "The first column of a rule is the cell a finding cites. Rows with an error are left out of "
+           "reconciliation and planning (`omxl.validate.usable`); a `missing-column` error leaves out every row "
+           "of its sheet. Severities can be changed per code in omxl.toml `[severities]`.\n\n",
+           "| code | severity | table | columns | check | message |\n|---|---|---|---|---|---|\n"]
+    for rule in RULES:
+        severity = rule.severity or CATALOG[rule.code].severity
+        params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
+        check = f"{rule.check} ({params})" if params else rule.check
+        out.append(f"| `{rule.code}` | {severity} | {rule.table} | {', '.join(rule.columns)} | {check} | "
+                   f"{rule.message.replace('|', '/')} |\n")
+    return "".join(out)
+
+
 def configuration() -> str:
     out = [GENERATED.format(source="omxl/config.py"), "# Configuration\n\n",
            "Put an `omxl.toml` beside the workbook (the first one named), or pass `--config PATH` / `config=` "
@@ -121,6 +139,7 @@ PAGES = {
     "workbook-format.md": workbook_format,
     "sample-workbook.md": sample_workbook,
     "finding-codes.md": finding_codes,
+    "validation-rules.md": validation_rules,
     "configuration.md": configuration,
     "cli.md": cli_reference,
 }

@@ -83,3 +83,11 @@ def test_safe_output_page_example_runs(monkeypatch, tmp_path):
     (block,) = code_blocks("safe-output.md", "python")
     exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "safe-output.md", "exec"), {})
     assert (tmp_path / "omxl-backups").is_dir()
+
+
+def test_every_rule_is_on_the_rules_page():
+    from omxl.rules import RULES
+
+    page = (ROOT / "docs" / "validation-rules.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(RULES)

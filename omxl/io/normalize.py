@@ -139,9 +139,13 @@ def _type_errors(place: Place, rows: np.ndarray, values: pd.Series, what: str, f
 
 
 def _fixed(place: Place, rows: np.ndarray, examples: pd.Series, how: str) -> pd.DataFrame:
-    """One aggregated normalized-value finding for a column: count, first cell, an example."""
+    """One aggregated normalized-value finding for a column: count, first cell, an example.
+
+    `how` reads after "N values in column X", written for the plural; "were" becomes "was" for one."""
     count = len(rows)
     first = display(examples.iloc[0])
+    if count == 1:
+        how = how.replace("were ", "was ").replace("numbers", "a number").replace("dates", "a date")
     noun = "value" if count == 1 else "values"
     what = f"{count:,} {noun} in column '{place.header}' {how} (first at {place.letter}{int(rows[0])}: {first!r})."
     return findings_frame(

@@ -244,11 +244,11 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series],
     for position, header in enumerate(headers):
         letter = column_letter(col_numbers[position])
         canonical = matcher.canonical(table, header)
-        column_map.append({"table": table, "source": source, "sheet": sheet, "header_row": header_row,
-                           "header": header, "column": canonical or "", "letter": letter})
         raw = columns[header] if header in columns else pd.Series(dtype=object)
         raw = pd.Series(list(raw), dtype=object) if not isinstance(raw, pd.Series) else raw
         duplicate = bool(canonical) and canonical in used
+        column_map.append({"table": table, "source": source, "sheet": sheet, "header_row": header_row,
+                           "header": header, "column": "" if duplicate else canonical or "", "letter": letter})
         if duplicate:
             findings.append(findings_frame(
                 "duplicate-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
@@ -279,7 +279,33 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series],
     frame["row"] = row_numbers
     if table == "orders":
         frame = _default_line_numbers(frame)
+        if settings.cancelled_order_pattern and "order_id" in frame:
+            frame, more = _cancelled_by_pattern(frame, settings.cancelled_order_pattern, used["order_id"],
+                                                column_letter(col_numbers[headers.index(used["order_id"])]),
+                                                source, sheet)
+            findings.extend(more)
     return frame, findings
+
+
+def _cancelled_by_pattern(frame: pd.DataFrame, pattern: str, header: str, letter: str, source: str,
+                          sheet: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Lines whose order number marks a cancellation (cancelled_order_pattern) and that have no status."""
+    if "status" not in frame:
+        frame.insert(frame.columns.get_loc("order_id") + 1, "status", pd.Series(pd.NA, index=frame.index,
+                                                                                dtype="string"))
+    hit = (frame["order_id"].str.contains(pattern, regex=True).fillna(False).astype(bool)
+           & frame["status"].isna()).to_numpy()
+    if not hit.any():
+        return frame, []
+    frame.loc[hit, "status"] = "cancelled"
+    rows = frame["row"].to_numpy()[hit]
+    count = int(hit.sum())
+    example = frame["order_id"].to_numpy()[hit][0]
+    what = (f"{count:,} line{'s' if count != 1 else ''} read as cancelled because the order number in '{header}' "
+            f"matches cancelled_order_pattern '{pattern}' (first at {letter}{rows[0]}: '{example}').")
+    return frame, [findings_frame("normalized-value", table="orders", source=source, sheet=sheet, rows=[rows[0]],
+                                  column=header, letter=letter, values=[example],
+                                  messages=[message("normalized-value", what=what)], count=[count])]
 
 
 def _free_name(header: str, *taken: dict) -> str:

@@ -1,0 +1,362 @@
+"""validate: every rule of omxl.rules over a Book, addressed to the cell (contract section 4.1).
+
+Checks are vectorised masks over whole tables; only the offending rows are turned
+into findings. Reading findings (type errors, error cells, ambiguous dates, fixes)
+come from the Book and are reported together with these.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .book import Book
+from .config import Config, load_config
+from .findings import FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame, message
+from .model import TABLE_BY_NAME, TABLE_NAMES
+from .rules import EXPECTED_TABLES, RULES, Rule
+
+READING_ERRORS = ("type-error", "ambiguous-date", "error-cell")
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+@dataclasses.dataclass
+class Context:
+    book: Book
+    as_of: pd.Timestamp
+    blanked: dict[tuple[str, str], set[tuple[str, str, int]]]   # (table, column) -> cells a reading error emptied
+
+
+@dataclasses.dataclass
+class Hits:
+    """Offending rows of one rule: positions in the table, plus per-row message fields."""
+
+    positions: np.ndarray
+    fields: dict[str, list] = dataclasses.field(default_factory=dict)
+
+
+def as_timestamp(as_of: object = None) -> pd.Timestamp:
+    """as_of as a date (midnight): a date, datetime or ISO text; today when None."""
+    if as_of is None:
+        return pd.Timestamp(dt.date.today())
+    try:
+        return pd.Timestamp(as_of).normalize()
+    except (ValueError, TypeError):
+        from .errors import ConfigError
+
+        raise ConfigError(f"as_of: '{as_of}' is not a date; write it as YYYY-MM-DD (e.g. 2026-11-27).") from None
+
+
+def validate(book: Book, config: "Config | dict | str | None" = None, as_of: object = None) -> pd.DataFrame:
+    """The issues of `book`: one row per finding, columns severity, code, table, source, sheet, row, column,
+    cell, value, message, count (docs/finding-codes.md, docs/validation-rules.md)."""
+    settings = load_config(config) if config is not None else book.config
+    context = Context(book, as_of_day := as_timestamp(as_of), _blanked_cells(book))
+    parts = [book.findings, _missing_tables(book)]
+    for rule in RULES:
+        frame = book.tables[rule.table]
+        if len(frame) == 0 or any(c not in frame for c in rule.columns):
+            continue
+        hits = CHECKS[rule.check](frame, rule, context)
+        if len(hits.positions):
+            parts.append(_findings(rule, frame, hits, book, as_of_day))
+    issues = concat_findings(parts)
+    issues = apply_severities(issues, settings.severities)
+    return _ordered(issues)
+
+
+# --- checks: each returns the offending rows of one rule ------------------------------------------
+
+def _present(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column].notna()
+
+
+def check_required(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    column = rule.columns[0]
+    positions = np.flatnonzero(frame[column].isna().to_numpy())
+    if not len(positions):
+        return Hits(positions)
+    blank = frame.iloc[positions]
+    keep = _in_parts(blank, _parts_with(context.book, rule.table, column))  # a missing column is reported once
+    emptied = context.blanked.get((rule.table, column), set())
+    if emptied:
+        keys = zip(blank["source"], blank["sheet"], blank["row"])
+        keep &= np.array([k not in emptied for k in keys], dtype=bool)
+    return Hits(positions[keep])
+
+
+def _in_parts(frame: pd.DataFrame, parts: set[tuple[str, str]]) -> np.ndarray:
+    """Rows read from one of `parts` (source, sheet)."""
+    if not parts:
+        return np.zeros(len(frame), dtype=bool)
+    return pd.MultiIndex.from_arrays([frame["source"], frame["sheet"]]).isin(list(parts))
+
+
+def _compare(op: Callable[[pd.Series, float], pd.Series]) -> Callable[[pd.DataFrame, Rule, Context], Hits]:
+    def check(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+        values = frame[rule.columns[0]]
+        return Hits(np.flatnonzero((values.notna() & op(values)).to_numpy(dtype=bool)))
+    return check
+
+
+def check_before(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    """The first column is before the second (both filled)."""
+    first, second = frame[rule.columns[0]], frame[rule.columns[1]]
+    positions = np.flatnonzero((first.notna() & second.notna() & (first.dt.normalize() < second.dt.normalize()))
+                               .to_numpy(dtype=bool))
+    return Hits(positions, {"other_value": [display(v) for v in second.iloc[positions]]})
+
+
+def check_greater_than(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    first, second = frame[rule.columns[0]], frame[rule.columns[1]]
+    positions = np.flatnonzero((first.notna() & second.notna() & (first > second)).to_numpy(dtype=bool))
+    return Hits(positions, {"other_value": [display(v) for v in second.iloc[positions]]})
+
+
+def check_unique(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    """Repeats of a key (all key columns filled); the first occurrence stays valid and is cited."""
+    keys = frame[list(rule.columns)]
+    filled = keys.notna().all(axis=1)
+    repeated = keys.duplicated(keep="first") & filled
+    return _repeats(frame, keys, repeated, rule)
+
+
+def check_exact_duplicate(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    """Lines repeating an earlier one in every value, where the source has no line numbers to tell them apart
+    (with line numbers, the order_id+line rule reports them)."""
+    keys = frame[list(rule.columns)]
+    without_lines = ~_in_parts(frame, _parts_with(context.book, rule.table, "line"))
+    repeated = keys.duplicated(keep="first") & keys[rule.columns[0]].notna() & without_lines
+    return _repeats(frame, keys, repeated, rule)
+
+
+def _repeats(frame: pd.DataFrame, keys: pd.DataFrame, repeated: pd.Series, rule: Rule) -> Hits:
+    positions = np.flatnonzero(repeated.to_numpy(dtype=bool))
+    if not len(positions):
+        return Hits(positions)
+    first_positions = keys.reset_index(drop=True).groupby(list(rule.columns), dropna=False, sort=False) \
+        .ngroup().to_numpy()
+    first_row_of_group = pd.Series(frame["row"].to_numpy()).groupby(first_positions).transform("first").to_numpy()
+    fields = {"first_row": [int(r) for r in first_row_of_group[positions]]}
+    if len(rule.columns) > 1:
+        fields["other_value"] = [display(v) for v in keys.iloc[positions, 1]]
+    return Hits(positions, fields)
+
+
+def check_exists_in(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    """Values missing from another table's column; skipped while that table is empty."""
+    table, column = rule.params["target"].split(".")
+    reference = context.book.tables[table][column]
+    if reference.notna().sum() == 0:
+        return Hits(np.array([], dtype=np.int64))
+    values = frame[rule.columns[0]]
+    return Hits(np.flatnonzero((values.notna() & ~values.isin(set(reference.dropna()))).to_numpy(dtype=bool)))
+
+
+def check_order_line_exists(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    """Shipments and returns match an order line by (order_id, line), or (order_id, sku) without a line."""
+    orders = context.book.orders
+    if len(orders) == 0:
+        return Hits(np.array([], dtype=np.int64))
+    by_line = pd.MultiIndex.from_arrays([orders["order_id"], orders["line"]])
+    by_sku = pd.MultiIndex.from_arrays([orders["order_id"], orders["sku"]])
+    has_line = frame["line"].notna()
+    found_by_line = pd.MultiIndex.from_arrays([frame["order_id"], frame["line"]]).isin(by_line)
+    found_by_sku = pd.MultiIndex.from_arrays([frame["order_id"], frame["sku"]]).isin(by_sku)
+    found = np.where(has_line.to_numpy(), found_by_line, found_by_sku)
+    positions = np.flatnonzero(frame["order_id"].notna().to_numpy() & ~found)
+    other = [f"line {display(line)}" if pd.notna(line) else f"item {sku}"
+             for line, sku in zip(frame["line"].iloc[positions], frame["sku"].iloc[positions])]
+    return Hits(positions, {"other_value": other})
+
+
+def check_email(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    values = frame[rule.columns[0]]
+    valid = values.str.strip().str.fullmatch(_EMAIL.pattern)
+    return Hits(np.flatnonzero((values.notna() & ~valid.fillna(False).astype(bool)).to_numpy(dtype=bool)))
+
+
+def check_after_as_of(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    values = frame[rule.columns[0]]
+    return Hits(np.flatnonzero((values.notna() & (values.dt.normalize() > context.as_of)).to_numpy(dtype=bool)),
+                {"as_of": [f"{context.as_of:%Y-%m-%d}"]})
+
+
+def check_outlier(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    """Quantities over `factor` times the item's median, for items with at least `min_lines` lines."""
+    column = rule.columns[0]
+    qty = frame[column].where(frame[column] > 0)
+    grouped = qty.groupby(frame["sku"])
+    usual = grouped.transform("median")
+    lines = grouped.transform("count")
+    factor = rule.params["factor"]
+    mask = qty.notna() & (lines >= rule.params["min_lines"]) & (qty > factor * usual)
+    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
+    return Hits(positions, {"other_value": [display(v) for v in usual.iloc[positions]], "factor": [factor]})
+
+
+CHECKS: dict[str, Callable[[pd.DataFrame, Rule, Context], Hits]] = {
+    "required": check_required,
+    "positive": _compare(lambda v: v <= 0),
+    "non_negative": _compare(lambda v: v < 0),
+    "zero": _compare(lambda v: v == 0),
+    "at_least_one": _compare(lambda v: v < 1),
+    "before": check_before,
+    "greater_than": check_greater_than,
+    "unique": check_unique,
+    "exact_duplicate": check_exact_duplicate,
+    "exists_in": check_exists_in,
+    "order_line_exists": check_order_line_exists,
+    "email": check_email,
+    "after_as_of": check_after_as_of,
+    "outlier": check_outlier,
+}
+
+
+# --- findings ---------------------------------------------------------------------------------------
+
+def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd.Timestamp) -> pd.DataFrame:
+    rows = frame.iloc[hits.positions].reset_index(drop=True)
+    n = len(rows)
+    records = pd.DataFrame({key: items if len(items) == n else items * n
+                            for key, items in hits.fields.items()}, index=range(n)).to_dict("records")
+    values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
+    headers = _headers(book, rule.table, rule.columns[0])
+    other_headers = _headers(book, rule.table, rule.columns[1]) if len(rule.columns) > 1 else {}
+    base = {"other_value": "", "first_row": "", "factor": "", "as_of": f"{as_of:%Y-%m-%d}"}
+    parts = []
+    for (source, sheet), group in rows.groupby(["source", "sheet"], sort=False, dropna=False):
+        header, letter = headers.get((source, sheet), (rule.columns[0], ""))
+        other_column = other_headers.get((source, sheet), (rule.columns[-1], ""))[0]
+        texts = [rule.message.format(**{**base, **records[i], "column": header, "value": values[i],
+                                        "other_column": other_column}) for i in group.index]
+        parts.append(findings_frame(rule.code, table=rule.table, source=source, sheet=sheet,
+                                    rows=group["row"].to_numpy(), column=header, letter=letter,
+                                    values=[values[i] for i in group.index], messages=texts,
+                                    severity=rule.severity))
+    return concat_findings(parts)
+
+
+def _headers(book: Book, table: str, column: str) -> dict[tuple[str, str], tuple[str, str]]:
+    mapping = book.column_map
+    rows = mapping[(mapping["table"] == table) & (mapping["column"] == column)]
+    return {(r.source, r.sheet): (r.header, r.letter) for r in rows.itertuples()}
+
+
+def _parts_with(book: Book, table: str, column: str) -> set[tuple[str, str]]:
+    mapping = book.column_map
+    rows = mapping[(mapping["table"] == table) & (mapping["column"] == column)]
+    return set(zip(rows["source"], rows["sheet"]))
+
+
+def _blanked_cells(book: Book) -> dict[tuple[str, str], set[tuple[str, str, int]]]:
+    """Cells a reading error already reported and emptied: not reported again as missing values."""
+    findings = book.findings[book.findings["code"].isin(READING_ERRORS)]
+    if findings.empty:
+        return {}
+    mapping = book.column_map.drop_duplicates(["table", "source", "sheet", "header"])
+    merged = findings.merge(mapping, left_on=["table", "source", "sheet", "column"],
+                            right_on=["table", "source", "sheet", "header"], suffixes=("", "_canonical"))
+    blanked: dict[tuple[str, str], set[tuple[str, str, int]]] = {}
+    for r in merged.itertuples():
+        blanked.setdefault((r.table, r.column_canonical), set()).add((r.source, r.sheet, int(r.row)))
+    return blanked
+
+
+def _missing_tables(book: Book) -> pd.DataFrame:
+    parts = [findings_frame("missing-table", table=table, messages=[text])
+             for table, text in EXPECTED_TABLES.items() if book.layout["table"].eq(table).sum() == 0]
+    return concat_findings(parts)
+
+
+def _ordered(issues: pd.DataFrame) -> pd.DataFrame:
+    """Errors, then warnings, then info; within each, tables in model order, then source, sheet, row, and
+    column position as in the sheet."""
+    if issues.empty:
+        return issues
+    order = {name: i for i, name in enumerate(TABLE_NAMES)}
+    letters = issues["cell"].str.extract(r"^([A-Z]+)", expand=False).fillna("")
+    key = pd.DataFrame({"severity": issues["severity"].map({"error": 0, "warning": 1, "info": 2}),
+                        "table": issues["table"].map(order).fillna(-1), "source": issues["source"],
+                        "sheet": issues["sheet"], "row": issues["row"].fillna(0),
+                        "width": letters.str.len(), "letters": letters})
+    ordered = issues.loc[key.sort_values(["severity", "table", "source", "sheet", "row", "width", "letters"],
+                                         kind="stable").index]
+    return ordered.reset_index(drop=True)[list(FINDING_COLUMNS)]
+
+
+# --- rows left out downstream -------------------------------------------------------------------
+
+def error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per table, a mask of the rows that have an error (left out of reconciliation and planning).
+
+    A `missing-column` error leaves out every row of the sheet that lacks the column."""
+    errors = issues[issues["severity"] == "error"]
+    masks = {}
+    for table in TABLE_NAMES:
+        frame = book.tables[table]
+        mask = np.zeros(len(frame), dtype=bool)
+        table_errors = errors[errors["table"] == table]
+        if len(frame) and len(table_errors):
+            row_level = table_errors[table_errors["code"] != "missing-column"]
+            keys = pd.MultiIndex.from_arrays([frame["source"], frame["sheet"], frame["row"].astype("Int64")])
+            bad = pd.MultiIndex.from_arrays([row_level["source"], row_level["sheet"], row_level["row"]])
+            mask |= keys.isin(bad)
+            sheets = table_errors[table_errors["code"] == "missing-column"]
+            if len(sheets):
+                whole = pd.MultiIndex.from_arrays([sheets["source"], sheets["sheet"]])
+                mask |= pd.MultiIndex.from_arrays([frame["source"], frame["sheet"]]).isin(whole)
+        masks[table] = mask
+    return masks
+
+
+def usable(book: Book, issues: pd.DataFrame) -> tuple[Book, pd.DataFrame]:
+    """The book without rows that have errors, and how many rows each table left out."""
+    masks = error_rows(book, issues)
+    tables = {name: book.tables[name][~masks[name]].reset_index(drop=True) for name in TABLE_NAMES}
+    skipped = pd.DataFrame({"table": list(TABLE_NAMES),
+                            "rows_left_out": [int(masks[name].sum()) for name in TABLE_NAMES]})
+    # Reading findings about rows that are gone no longer describe the book.
+    gone = pd.concat([book.tables[name].loc[masks[name], ["source", "sheet", "row"]].assign(table=name)
+                      for name in TABLE_NAMES])
+    findings = book.findings
+    if len(gone) and len(findings):
+        removed = pd.MultiIndex.from_frame(gone[["table", "source", "sheet", "row"]].astype(
+            {"row": "Int64"}))
+        keys = pd.MultiIndex.from_arrays([findings["table"], findings["source"], findings["sheet"], findings["row"]])
+        findings = findings[~(keys.isin(removed) & (findings["code"] != "missing-column"))].reset_index(drop=True)
+    return dataclasses.replace(book, tables=tables, findings=findings), skipped
+
+
+def summary(issues: pd.DataFrame) -> pd.DataFrame:
+    """Counts by severity and code (aggregated findings count every cell they stand for)."""
+    if issues.empty:
+        return pd.DataFrame({"severity": pd.Series(dtype="string"), "code": pd.Series(dtype="string"),
+                             "findings": pd.Series(dtype="int64"), "cells": pd.Series(dtype="int64")})
+    rank = {"error": 0, "warning": 1, "info": 2}
+    grouped = issues.groupby(["severity", "code"]).agg(findings=("code", "size"), cells=("count", "sum")).reset_index()
+    grouped["cells"] = grouped["cells"].astype("int64")
+    return grouped.sort_values(["severity", "findings"], key=lambda s: s.map(rank) if s.name == "severity" else -s) \
+        .reset_index(drop=True)
+
+
+def has_errors(issues: pd.DataFrame) -> bool:
+    return bool((issues["severity"] == "error").any())
+
+
+def issues_sheet(issues: pd.DataFrame) -> "ResultSheet":
+    """The Issues sheet: every issue, its cell a link to the offending cell, error rows highlighted."""
+    from .io.sheetxml import ResultSheet
+
+    sheet = issues["sheet"].fillna("")
+    has_cell = issues["cell"].fillna("").ne("") & sheet.ne("")
+    quoted = "'" + sheet.str.replace("'", "''", regex=False) + "'!" + issues["cell"].fillna("")
+    links = quoted.where(has_cell, "")
+    return ResultSheet(issues.reset_index(drop=True), links={"cell": links.reset_index(drop=True)},
+                       highlight=(issues["severity"] == "error").reset_index(drop=True))

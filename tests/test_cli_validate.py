@@ -1,0 +1,102 @@
+"""`omxl validate`: summary and issues, formats, --out, --write-back; exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import pandas as pd
+import python_calamine as calamine
+from click.testing import CliRunner
+
+import omxl
+from conftest import SAMPLE
+from omxl.cli import cli
+from one_of_each import AS_OF, FIXTURES
+
+
+def run(*args, **env):
+    return CliRunner(env={"COLUMNS": "220", **env}).invoke(cli, ["validate", *map(str, args)])
+
+
+def table_rows(output):
+    return [[cell.strip() for cell in line.split("│")[1:-1]] for line in output.splitlines() if line.startswith("│")]
+
+
+def test_errors_give_exit_1_a_summary_and_the_first_issues():
+    result = run(FIXTURES / "one-of-each.xlsx", "--as-of", AS_OF, "--limit", "3")
+    assert result.exit_code == 1
+    rows = table_rows(result.output)
+    assert ["error", "type-error", "1", "1"] in rows
+    assert ["warning", "missing-table", "1", "1"] in rows
+    assert "First 3 of 16 issues" in result.output
+    assert ["error", "type-error", "Orders", "F4", "five",
+            "'Qty' must be a number (found 'five'). Type the quantity as a plain number."] in rows
+
+
+def test_no_errors_exit_0():
+    result = run(FIXTURES / "one-of-each-fixed.xlsx", "--as-of", AS_OF)
+    assert result.exit_code == 0
+    assert ["info", "unknown-column", "1", "1"] in table_rows(result.output)
+
+
+def test_unreadable_input_exit_2(tmp_path):
+    result = run(tmp_path / "missing.xlsx")
+    assert result.exit_code == 2
+    assert "missing.xlsx: file not found." in result.stderr
+
+
+def test_bad_as_of_is_a_usage_error():
+    result = run(SAMPLE, "--as-of", "27/11/2026")
+    assert result.exit_code == 2
+    assert "'27/11/2026' is not a date; write it as YYYY-MM-DD" in result.output
+
+
+def test_csv_and_json_formats_hold_every_issue():
+    csv_result = run(FIXTURES / "one-of-each.xlsx", "--as-of", AS_OF, "--format", "csv")
+    frame = pd.read_csv(io.StringIO(csv_result.output), dtype=str, keep_default_na=False)
+    assert csv_result.exit_code == 1
+    assert list(frame.columns) == ["severity", "code", "table", "source", "sheet", "row", "column", "cell", "value",
+                                   "message", "count"]
+    assert len(frame) == 16
+    assert frame.loc[frame["cell"] == "F7", "value"].item() == "'-3"    # neutralised for spreadsheet programs
+    json_result = run(FIXTURES / "one-of-each.xlsx", "--as-of", AS_OF, "--format", "json")
+    records = json.loads(json_result.output)
+    assert len(records) == 16
+    assert {"severity": "error", "code": "constraint-error", "cell": "F7", "row": 7}.items() <= \
+        next(r for r in records if r["cell"] == "F7").items()
+
+
+def test_out_writes_the_full_list_by_extension(tmp_path):
+    for name in ("issues.csv", "issues.json", "issues.xlsx"):
+        result = run(FIXTURES / "one-of-each.xlsx", "--as-of", AS_OF, "--out", tmp_path / name)
+        assert result.exit_code == 1
+        assert f"Wrote {tmp_path / name}." in result.stderr
+    assert len(pd.read_csv(tmp_path / "issues.csv")) == 16
+    assert len(json.loads((tmp_path / "issues.json").read_text(encoding="utf-8"))) == 16
+    with calamine.CalamineWorkbook.from_path(str(tmp_path / "issues.xlsx")) as book:
+        rows = book.get_sheet_by_name("Issues").to_python()
+    assert len(rows) == 17 and rows[0][:3] == ["severity", "code", "table"]
+    bad = run(FIXTURES / "one-of-each.xlsx", "--out", tmp_path / "issues.txt")
+    assert bad.exit_code == 2 and "use a .csv, .json or .xlsx file name" in bad.output
+
+
+def test_write_back_adds_an_issues_sheet_with_links_to_the_cells(tmp_path):
+    path = tmp_path / "orders.xlsx"
+    shutil.copy(FIXTURES / "one-of-each.xlsx", path)
+    result = run(path, "--as-of", AS_OF, "--write-back")
+    assert result.exit_code == 1
+    assert f"Wrote 'omxl Issues' into {path}" in result.stderr
+    with calamine.CalamineWorkbook.from_path(str(path)) as book:
+        rows = book.get_sheet_by_name("omxl Issues").to_python()
+    assert len(rows) == 17
+    import zipfile
+
+    from omxl.io import package
+
+    with zipfile.ZipFile(path) as archive:
+        part = next(p for entry, p in package.sheet_parts(archive) if entry.name == "omxl Issues")
+        sheet_xml = archive.read(part).decode("utf-8")
+    assert '<hyperlink ref="H2" location="\'Orders\'!F4" display="F4"/>' in sheet_xml
+    assert len(omxl.read_book(path).orders) == 17

@@ -1,0 +1,180 @@
+"""validate: every code, addressed to the cell; rules as data; rows with errors left out downstream."""
+
+from __future__ import annotations
+
+import glob
+
+import pandas as pd
+import pytest
+
+import omxl
+from conftest import ONLINE_RETAIL, SAMPLE
+from northwind import northwind_book, northwind_headers
+from omxl.findings import CATALOG, FINDING_COLUMNS
+from omxl.model import TABLE_BY_NAME
+from omxl.rules import RULES
+from omxl.validate import CHECKS, summary, usable, validate
+from one_of_each import AS_OF, EXPECTED, FIXTURES, build
+
+
+def cells(issues):
+    return sorted(map(tuple, issues[["code", "sheet", "cell"]].values))
+
+
+def test_one_defect_of_each_code_gives_exactly_those_issues():
+    issues = validate(omxl.read_book(FIXTURES / "one-of-each.xlsx"), as_of=AS_OF)
+    assert list(issues.columns) == list(FINDING_COLUMNS)
+    assert cells(issues) == sorted(EXPECTED)
+    contract_codes = set(CATALOG) - {"malformed-row"}
+    assert {code for code, _, _ in EXPECTED} == contract_codes
+
+
+def test_the_fixed_workbook_has_no_errors_or_warnings():
+    issues = validate(omxl.read_book(FIXTURES / "one-of-each-fixed.xlsx"), as_of=AS_OF)
+    assert issues[["severity", "code", "cell"]].values.tolist() == [["info", "unknown-column", "J1"]]
+
+
+def test_committed_fixtures_are_what_the_builder_writes(tmp_path):
+    for name, fixed in (("one-of-each.xlsx", False), ("one-of-each-fixed.xlsx", True)):
+        assert build(tmp_path / name, fixed).read_bytes() == (FIXTURES / name).read_bytes(), \
+            "regenerate with: python tests/one_of_each.py"
+
+
+def test_messages_say_what_was_found_and_what_to_do():
+    issues = validate(omxl.read_book(FIXTURES / "one-of-each.xlsx"), as_of=AS_OF).set_index("cell")
+    assert issues.loc["F7", "message"] == "'Qty' must be more than 0 (found -3). Correct the quantity or cancel the line."
+    assert issues.loc["F7", ["severity", "table", "source", "sheet", "row", "column", "value"]].tolist() == \
+        ["error", "orders", "one-of-each.xlsx", "Orders", 7, "Qty", "-3"]
+    assert issues.loc["A8", "message"] == ("Order SO-1 line 1 appears more than once (first on row 2). Delete the "
+                                           "repeated line or give it its own line number.")
+    assert issues.loc["E9", "message"] == ("Item 'SKU-404' is not in the inventory. Correct the item code, or add "
+                                           "the item to the inventory sheet.")
+    assert issues.loc["C10", "message"] == ("'Order Date' 2026-12-15 is after 2026-11-27, the day this run is for. "
+                                            "Correct the date, or run with a later --as-of.")
+    assert issues.loc["D11", "message"].startswith("'Customer' is blank. Fill in the customer")
+    assert issues.loc["F19", "message"] == ("'Qty' 500 is over 10 times this item's usual order (2). Check for a "
+                                            "typo.")
+    assert issues.loc["C3", "message"] == ("'bob at example.com' is not a valid e-mail address. Correct it so "
+                                           "messages can reach them.")
+    assert issues.loc["F4", "message"] == "'Qty' must be a number (found 'five'). Type the quantity as a plain number."
+
+
+def test_sample_defects_are_all_found_with_their_cells():
+    from omxl.demo import demo_defects
+
+    issues = validate(omxl.read_book(SAMPLE), as_of="2026-11-27")
+    manifest = demo_defects()
+    expected = manifest[manifest["step"] == "validate"]
+    assert cells(issues) == sorted(map(tuple, expected[["code", "sheet", "cell"]].values))
+    counts = issues.groupby("code").size().to_dict()
+    assert counts == {"ambiguous-date": 1, "blank-row": 1, "constraint-error": 5, "duplicate-column": 1,
+                      "duplicate-key": 2, "error-cell": 1, "foreign-key": 5, "future-date": 1, "invalid-email": 2,
+                      "missing-value": 2, "normalized-value": 3, "outlier": 1, "type-error": 2, "unknown-column": 2}
+
+
+def test_rows_with_errors_are_left_out_and_counted():
+    book = omxl.read_book(SAMPLE)
+    issues = validate(book, as_of="2026-11-27")
+    clean, skipped = usable(book, issues)
+    assert skipped.set_index("table")["rows_left_out"].to_dict() == {
+        "orders": 10, "inventory": 2, "suppliers": 1, "customers": 0, "shipments": 1, "purchase_orders": 0,
+        "returns": 0}
+    assert len(clean.orders) == 2990
+    bad_rows = set(issues.loc[(issues["severity"] == "error") & (issues["table"] == "orders"), "row"])
+    assert not bad_rows & set(clean.orders["row"])
+    assert len(validate(clean, as_of="2026-11-27").query("severity == 'error' and table == 'orders'")) == 0
+
+
+def test_a_missing_column_leaves_out_the_whole_sheet():
+    book = omxl.read_book(FIXTURES / "one-of-each.xlsx")
+    clean, skipped = usable(book, validate(book, as_of=AS_OF))
+    assert len(clean.shipments) == 0
+    assert skipped.set_index("table").loc["shipments", "rows_left_out"] == 1
+
+
+def test_cells_are_right_with_a_title_block_columns_in_any_order_and_csv(messy_workbook, tmp_path):
+    issues = validate(omxl.read_book(messy_workbook), as_of="2026-11-27")
+    fk = issues[issues["code"] == "foreign-key"]
+    assert fk[["sheet", "cell", "column", "value"]].values.tolist() == [["Open Orders", "C10", "Item Code", "4711"]]
+    path = tmp_path / "orders.csv"
+    path.write_text("Order #,Order Date,Customer,SKU,Qty\nSO-1,2026-11-02,C-1,S-1,4\nSO-2,2026-11-03,,S-1,-2\n",
+                    encoding="utf-8")
+    issues = validate(omxl.read_book(path), as_of="2026-11-27")
+    assert issues.loc[issues["code"].isin(["missing-value", "constraint-error"]),
+                      ["code", "sheet", "row", "cell"]].values.tolist() == [
+        ["missing-value", "orders", 3, "C3"], ["constraint-error", "orders", 3, "E3"]]
+
+
+def test_severities_are_configurable_per_code():
+    book = omxl.read_book(FIXTURES / "one-of-each.xlsx")
+    issues = validate(book, config={"severities": {"outlier": "off", "future-date": "error"}}, as_of=AS_OF)
+    assert "outlier" not in set(issues["code"])
+    assert issues.loc[issues["code"] == "future-date", "severity"].tolist() == ["error"]
+    clean, skipped = usable(book, issues)
+    assert "SO-7" not in set(clean.orders["order_id"])
+
+
+def test_as_of_decides_future_dates():
+    book = omxl.read_book(FIXTURES / "one-of-each.xlsx")
+    assert "future-date" not in set(validate(book, as_of="2026-12-31")["code"])
+    with pytest.raises(omxl.ConfigError) as caught:
+        validate(book, as_of="next tuesday")
+    assert str(caught.value) == "as_of: 'next tuesday' is not a date; write it as YYYY-MM-DD (e.g. 2026-11-27)."
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_every_rule_is_well_formed(rule):
+    table = TABLE_BY_NAME[rule.table]
+    assert rule.code in CATALOG
+    assert rule.check in CHECKS
+    assert all(c in table.column_names for c in rule.columns)
+    assert rule.severity in (None, "error", "warning", "info")
+    text = rule.message.format(column="Qty", value="-3", other_column="Order Date", other_value="x", first_row=2,
+                               as_of="2026-11-27", factor=10)
+    assert text.endswith(".") and len(text) > 20
+
+
+def test_validate_returns_an_empty_frame_with_the_columns_for_a_clean_dict_book():
+    frame = pd.DataFrame({"order_id": ["A"], "order_date": [pd.Timestamp("2026-11-02")], "customer_id": ["C"],
+                          "sku": ["S"], "qty": [1]})
+    inventory = pd.DataFrame({"sku": ["S"], "on_hand": [3]})
+    suppliers = pd.DataFrame({"supplier_id": ["P"]})
+    issues = validate(omxl.read_book({"orders": frame, "inventory": inventory, "suppliers": suppliers}),
+                      as_of="2026-11-27")
+    assert issues.empty and list(issues.columns) == list(FINDING_COLUMNS)
+    assert summary(issues).empty
+
+
+def test_online_retail_defects_counted_like_plain_pandas():
+    files = sorted(glob.glob(str(ONLINE_RETAIL / "*.csv")))[:20]
+    config = {"cancelled_order_pattern": "^C"}
+    issues = validate(omxl.read_book(*files, config=config), as_of="2011-12-31")
+    raw = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
+    every = pd.concat(raw, ignore_index=True)
+
+    def cells_of(code, column):
+        found = issues[(issues["code"] == code) & (issues["column"] == column)]
+        return int(found["count"].sum())
+
+    assert cells_of("normalized-value", "InvoiceNo") == every["InvoiceNo"].str.startswith("C").sum() == 728
+    assert len(issues[(issues["code"] == "constraint-error") & (issues["column"] == "Quantity")]) == \
+        (every["Quantity"].astype(float) <= 0).sum() == 798
+    zero = issues[(issues["code"] == "constraint-error") & (issues["column"] == "UnitPrice")]
+    assert len(zero) == (every["UnitPrice"].astype(float) == 0).sum() == 273
+    assert set(zero["severity"]) == {"warning"}
+    assert len(issues[issues["code"] == "duplicate-key"]) == sum(int(f.duplicated().sum()) for f in raw) == 500
+    blank_customers = issues[(issues["code"] == "missing-value") & (issues["column"] == "CustomerID")]
+    assert len(blank_customers) == (every["CustomerID"] == "").sum() == 15631
+
+
+def test_northwind_malformed_rows_and_nulls_are_issues_not_crashes():
+    issues = validate(northwind_book(), as_of="1998-05-06")
+    malformed = issues[issues["code"] == "malformed-row"]
+    assert malformed.groupby("table").size().to_dict() == {"customers": 24, "suppliers": 9}
+    assert set(malformed["severity"]) == {"warning"}
+    assert not (issues["severity"] == "error").any()
+    headers = northwind_headers()
+    header_issues = validate(headers, as_of="1998-05-06")
+    assert sorted(header_issues.loc[header_issues["code"] == "missing-column", "column"]) == ["qty", "sku"]
+    clean, skipped = usable(headers, header_issues)
+    assert skipped.set_index("table").loc["orders", "rows_left_out"] == 830
