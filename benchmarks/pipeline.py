@@ -72,6 +72,16 @@ def read(ctx: Context) -> Context:
     return {"book": omxl.read_book(ctx["path"])}
 
 
+def _issue_counts(ctx: Context) -> list[str]:
+    counts = ctx["issues"].groupby(["severity", "code"])["count"].sum()
+    return [f"    {severity:<8} {code:<18} {int(n):>8,}" for (severity, code), n in counts.items()]
+
+
+@stage("validate", report=_issue_counts)
+def validate(ctx: Context) -> Context:
+    return {"issues": omxl.validate(ctx["book"], as_of="2026-11-27")}
+
+
 @stage("write_back")
 def write_back(ctx: Context) -> Context:
     """A 1,000-row result sheet written into a copy of the book (the copy itself takes ~10 ms)."""
