@@ -100,3 +100,21 @@ def test_write_back_adds_an_issues_sheet_with_links_to_the_cells(tmp_path):
         sheet_xml = archive.read(part).decode("utf-8")
     assert '<hyperlink ref="H2" location="\'Orders\'!F4" display="F4"/>' in sheet_xml
     assert len(omxl.read_book(path).orders) == 17
+
+
+def test_mark_writes_a_checked_copy_and_leaves_the_workbook_alone(tmp_path):
+    path = tmp_path / "orders.xlsx"
+    shutil.copy(FIXTURES / "one-of-each.xlsx", path)
+    before = path.read_bytes()
+    out = tmp_path / "orders-checked.xlsx"
+    result = run(path, "--as-of", AS_OF, "--mark", out)
+    assert result.exit_code == 1
+    assert f"Wrote {out} (a marked copy of orders.xlsx)." in result.stderr
+    assert path.read_bytes() == before
+    with calamine.CalamineWorkbook.from_path(str(out)) as book:
+        assert "omxl Issues" in book.sheet_names
+        assert len(book.get_sheet_by_name("omxl Issues").to_python()) == 17
+    same = run(path, "--as-of", AS_OF, "--mark", path)
+    assert same.exit_code == 2
+    assert "never changes the workbook it checks" in " ".join(same.stderr.split())
+    assert path.read_bytes() == before
