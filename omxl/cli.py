@@ -274,6 +274,63 @@ def _print_issues(issues: Any, limit: int) -> None:
     stdout_console().print(detail)
 
 
+@cli.command("reconcile")
+@books_argument
+@config_option
+@as_of_option
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="FILE.xlsx",
+              help="Write the Order Status, Orders, Exceptions, Inventory and Returns sheets to a new workbook.")
+@write_back_option
+@reports_errors
+def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: Path | None,
+                      write_back: bool) -> None:
+    """Reconcile orders with shipments, stock, purchase orders and returns: each line's status, its stock,
+    when it can ship, what is late or at risk, and every mismatch.
+
+    Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be read.
+    """
+    from .io.read import read_book
+    from .io.write import save_workbook
+    from .reconcile import reconcile
+    from .validate import has_errors
+
+    rec = reconcile(read_book(*books, config=config), as_of=as_of)
+    _print_reconciliation(rec)
+    if out is not None:
+        save_workbook(out, rec.result_sheets())
+        stderr_console().print(f"Wrote {out}.", highlight=False)
+    if write_back:
+        write_back_into(books, rec.result_sheets(), config)
+    sys.exit(1 if has_errors(rec.issues) else 0)
+
+
+def _print_reconciliation(rec: Any) -> None:
+    lines = rec.lines
+    status = RichTable(title=f"Order lines as of {rec.as_of:%Y-%m-%d}", title_justify="left")
+    for head in ("status", "lines", "open qty"):
+        status.add_column(head)
+    counts = lines.groupby("status").agg(lines=("status", "size"), open_qty=("open_qty", "sum"))
+    from .reconcile import STATUS_RANK
+
+    for name in STATUS_RANK:
+        if name in counts.index:
+            status.add_row(name, f"{counts.loc[name, 'lines']:,}", f"{counts.loc[name, 'open_qty']:,.0f}")
+    stdout_console().print(status)
+    stdout_console().print(f"Late lines: {int(lines['late'].sum()):,}   At risk: {int(lines['at_risk'].sum()):,}   "
+                           f"Orders: {len(rec.orders):,}", highlight=False)
+    if len(rec.exceptions):
+        table = RichTable(title="Exceptions", title_justify="left")
+        for head in ("code", "severity", "count"):
+            table.add_column(head)
+        for (code, severity), n in rec.exceptions.groupby(["code", "severity"], sort=False).size().items():
+            table.add_row(code, severity, f"{n:,}")
+        stdout_console().print(table)
+    left = rec.left_out[rec.left_out["rows_left_out"] > 0]
+    if len(left):
+        stdout_console().print("Rows left out because of errors (run omxl validate to see them): " + ", ".join(
+            f"{r.table} {r.rows_left_out:,}" for r in left.itertuples()), highlight=False)
+
+
 @cli.command("demo")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("sample.xlsx"), show_default=True,
               help="Where to write the workbook.")

@@ -31,6 +31,23 @@ class Context:
     book: Book
     as_of: pd.Timestamp
     blanked: dict[tuple[str, str], set[tuple[str, str, int]]]   # (table, column) -> cells a reading error emptied
+    _codes: dict[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict)
+
+    def codes(self, table: str, column: str) -> np.ndarray:
+        """Integer codes of a column (blank gets a code of its own), computed once: hashing text is the
+        dominant cost of key checks, and several rules key on the same columns."""
+        key = (table, column)
+        if key not in self._codes:
+            self._codes[key] = pd.factorize(self.book.tables[table][column], use_na_sentinel=False)[0]
+        return self._codes[key]
+
+    def group_ids(self, table: str, columns: tuple[str, ...]) -> np.ndarray:
+        """One integer per distinct combination of `columns` (blank counts as a value)."""
+        ids = self.codes(table, columns[0])
+        for column in columns[1:]:
+            codes = self.codes(table, column)
+            ids = pd.factorize(ids.astype(np.int64) * (int(codes.max(initial=0)) + 1) + codes)[0]
+        return ids
 
 
 @dataclasses.dataclass
@@ -121,31 +138,31 @@ def check_greater_than(frame: pd.DataFrame, rule: Rule, context: Context) -> Hit
 
 def check_unique(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
     """Repeats of a key (all key columns filled); the first occurrence stays valid and is cited."""
-    keys = frame[list(rule.columns)]
-    filled = keys.notna().all(axis=1)
-    repeated = keys.duplicated(keep="first") & filled
-    return _repeats(frame, keys, repeated, rule)
+    ids = context.group_ids(rule.table, rule.columns)
+    filled = frame[list(rule.columns)].notna().all(axis=1).to_numpy()
+    return _repeats(frame, ids, filled, rule)
 
 
 def check_exact_duplicate(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
     """Lines repeating an earlier one in every value, where the source has no line numbers to tell them apart
     (with line numbers, the order_id+line rule reports them)."""
-    keys = frame[list(rule.columns)]
-    without_lines = ~_in_parts(frame, _parts_with(context.book, rule.table, "line"))
-    repeated = keys.duplicated(keep="first") & keys[rule.columns[0]].notna() & without_lines
-    return _repeats(frame, keys, repeated, rule)
+    ids = context.group_ids(rule.table, rule.columns)
+    eligible = frame[rule.columns[0]].notna().to_numpy() & \
+        ~_in_parts(frame, _parts_with(context.book, rule.table, "line"))
+    return _repeats(frame, ids, eligible, rule)
 
 
-def _repeats(frame: pd.DataFrame, keys: pd.DataFrame, repeated: pd.Series, rule: Rule) -> Hits:
-    positions = np.flatnonzero(repeated.to_numpy(dtype=bool))
+def _repeats(frame: pd.DataFrame, ids: np.ndarray, eligible: np.ndarray, rule: Rule) -> Hits:
+    _, first = np.unique(ids, return_index=True)          # first position of each key
+    first_of_row = first[np.searchsorted(np.unique(ids), ids)]
+    repeated = (first_of_row != np.arange(len(ids))) & eligible
+    positions = np.flatnonzero(repeated)
     if not len(positions):
         return Hits(positions)
-    first_positions = keys.reset_index(drop=True).groupby(list(rule.columns), dropna=False, sort=False) \
-        .ngroup().to_numpy()
-    first_row_of_group = pd.Series(frame["row"].to_numpy()).groupby(first_positions).transform("first").to_numpy()
-    fields = {"first_row": [int(r) for r in first_row_of_group[positions]]}
+    rows = frame["row"].to_numpy()
+    fields = {"first_row": [int(r) for r in rows[first_of_row[positions]]]}
     if len(rule.columns) > 1:
-        fields["other_value"] = [display(v) for v in keys.iloc[positions, 1]]
+        fields["other_value"] = [display(v) for v in frame[rule.columns[1]].iloc[positions]]
     return Hits(positions, fields)
 
 
@@ -164,12 +181,15 @@ def check_order_line_exists(frame: pd.DataFrame, rule: Rule, context: Context) -
     orders = context.book.orders
     if len(orders) == 0:
         return Hits(np.array([], dtype=np.int64))
-    by_line = pd.MultiIndex.from_arrays([orders["order_id"], orders["line"]])
-    by_sku = pd.MultiIndex.from_arrays([orders["order_id"], orders["sku"]])
-    has_line = frame["line"].notna()
-    found_by_line = pd.MultiIndex.from_arrays([frame["order_id"], frame["line"]]).isin(by_line)
-    found_by_sku = pd.MultiIndex.from_arrays([frame["order_id"], frame["sku"]]).isin(by_sku)
-    found = np.where(has_line.to_numpy(), found_by_line, found_by_sku)
+    n = len(orders)
+    order_codes = pd.factorize(pd.concat([orders["order_id"], frame["order_id"]], ignore_index=True))[0]
+    sku_codes = pd.factorize(pd.concat([orders["sku"], frame["sku"]], ignore_index=True))[0]
+    lines = pd.concat([orders["line"], frame["line"]], ignore_index=True).fillna(-1).to_numpy(dtype=np.int64)
+    width = int(max(lines.max(initial=0), sku_codes.max(initial=0))) + 2
+    by_line = order_codes.astype(np.int64) * width + lines + 1
+    by_sku = order_codes.astype(np.int64) * width + sku_codes + 1
+    has_line = frame["line"].notna().to_numpy()
+    found = np.where(has_line, np.isin(by_line[n:], by_line[:n]), np.isin(by_sku[n:], by_sku[:n]))
     positions = np.flatnonzero(frame["order_id"].notna().to_numpy() & ~found)
     other = [f"line {display(line)}" if pd.notna(line) else f"item {sku}"
              for line, sku in zip(frame["line"].iloc[positions], frame["sku"].iloc[positions])]
@@ -192,7 +212,7 @@ def check_outlier(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
     """Quantities over `factor` times the item's median, for items with at least `min_lines` lines."""
     column = rule.columns[0]
     qty = frame[column].where(frame[column] > 0)
-    grouped = qty.groupby(frame["sku"])
+    grouped = qty.groupby(context.codes(rule.table, "sku"), sort=False)
     usual = grouped.transform("median")
     lines = grouped.transform("count")
     factor = rule.params["factor"]

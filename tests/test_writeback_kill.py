@@ -59,7 +59,9 @@ def test_sigkill_at_random_moments_never_damages_the_workbook(tmp_path):
             replaced_runs += 1
             backups = backups_of(path)
             assert backups, f"try {attempt}: the original was replaced but no backup exists"
-            assert backups[0].read_bytes() == original or len(backups) == 5
+            # The original is kept until five newer backups exist (a kill between writing a backup and
+            # pruning the oldest can leave six for a moment; the next run prunes).
+            assert backups[0].read_bytes() == original or len(backups) >= 5
         leftovers = {p.name for p in folder.iterdir()} - {"sample.xlsx", "omxl-backups"}
         assert all(name.startswith(".~omxl-sample-") for name in leftovers), leftovers
     # The random moments must have caught the writer both before and after a replace.

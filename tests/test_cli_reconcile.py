@@ -1,0 +1,56 @@
+"""`omxl reconcile`: summary, --out workbook, --write-back, exit codes."""
+
+from __future__ import annotations
+
+import shutil
+
+import python_calamine as calamine
+from click.testing import CliRunner
+
+import omxl
+from conftest import SAMPLE, convert_with_libreoffice
+from omxl.cli import cli
+from one_of_each import FIXTURES
+
+
+def run(*args):
+    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["reconcile", *map(str, args)])
+
+
+def test_sample_reconciliation_summary_and_workbook(tmp_path):
+    out = tmp_path / "status.xlsx"
+    result = run(SAMPLE, "--as-of", "2026-11-27", "--out", out)
+    assert result.exit_code == 1                       # the sample's deliberate errors leave rows out
+    assert "Late lines: 64   At risk: 62   Orders: 1,000" in result.output
+    assert "Rows left out because of errors (run omxl validate to see them): orders 10, inventory 2, suppliers 1, " \
+           "shipments 1" in result.output
+    rec = omxl.reconcile(omxl.read_book(SAMPLE), as_of="2026-11-27")
+    with calamine.CalamineWorkbook.from_path(str(out)) as book:
+        assert book.sheet_names == ["Order Status", "Orders", "Exceptions", "Inventory", "Returns"]
+        status = book.get_sheet_by_name("Order Status").to_python()
+    assert status[0][:16] == ["order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty",
+                              "allocated_qty", "backordered_qty", "status", "promised_date", "projected_ship_date",
+                              "late", "at_risk", "days_late", "reason"]
+    assert len(status) == len(rec.lines) + 1
+    first = rec.lines.iloc[0]
+    assert status[1][:4] == [first["order_id"], float(first["line"]), first["customer_id"], first["sku"]]
+    assert status[1][10] == first["promised_date"].date()          # dates stay dates
+    pdf = convert_with_libreoffice(out, "pdf", tmp_path)
+    assert pdf.stat().st_size > 10_000
+
+
+def test_clean_book_exits_0(tmp_path):
+    result = run(FIXTURES / "one-of-each-fixed.xlsx", "--as-of", "2026-11-27")
+    assert result.exit_code == 0
+    assert "ready" in result.output
+
+
+def test_write_back_adds_the_sheets_to_the_workbook(tmp_path):
+    path = tmp_path / "book.xlsx"
+    shutil.copy(SAMPLE, path)
+    result = run(path, "--as-of", "2026-11-27", "--write-back")
+    assert result.exit_code == 1
+    with calamine.CalamineWorkbook.from_path(str(path)) as book:
+        names = book.sheet_names
+    assert names[-5:] == ["omxl Order Status", "omxl Orders", "omxl Exceptions", "omxl Inventory", "omxl Returns"]
+    assert len(omxl.read_book(path).orders) == 3000
