@@ -82,6 +82,19 @@ def validate(ctx: Context) -> Context:
     return {"issues": omxl.validate(ctx["book"], as_of="2026-11-27")}
 
 
+def _status_counts(ctx: Context) -> list[str]:
+    rec = ctx["reconciliation"]
+    counts = rec.lines["status"].value_counts()
+    return [f"    {status:<20} {int(n):>9,}" for status, n in counts.items()] + \
+        [f"    exceptions           {len(rec.exceptions):>9,}"]
+
+
+@stage("reconcile", report=_status_counts)
+def reconcile(ctx: Context) -> Context:
+    """Includes its own validation of the book (rows with errors are left out)."""
+    return {"reconciliation": omxl.reconcile(ctx["book"], as_of="2026-11-27")}
+
+
 @stage("write_back")
 def write_back(ctx: Context) -> Context:
     """A 1,000-row result sheet written into a copy of the book (the copy itself takes ~10 ms)."""

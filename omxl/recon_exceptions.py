@@ -22,6 +22,8 @@ EXCEPTION_CODES: dict[str, tuple[str, str]] = {
     "shipment-on-cancelled-line": ("warning", "A cancelled line has shipments."),
     "missing-tracking": ("info", "A shipment has no tracking number (reported once any shipment has one)."),
     "status-mismatch": ("warning", "The sheet's status disagrees with what shipped."),
+    "shipment-data-mismatch": ("warning", "The order sheet's own shipping columns disagree with the shipments "
+                                          "table (the shipments table wins)."),
     "negative-stock": ("warning", "An item shows less than zero on hand at a location."),
     "stockout": ("warning", "An item has no stock but open order quantity."),
     "po-overdue": ("warning", "An open purchase-order line is past its expected date."),
@@ -108,9 +110,20 @@ def shipment_exceptions(matched: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFr
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def line_exceptions(lines: pd.DataFrame) -> pd.DataFrame:
+def line_exceptions(lines: pd.DataFrame, shipments_table: bool) -> pd.DataFrame:
+    """Line-level exceptions. `shipments_table`: the book has its own shipments table, so shipping columns on
+    the order lines are checked against it (contract 2.3)."""
     parts = []
     orders = lines[lines["kind"] == "order"]
+    if shipments_table and ("sheet_shipped_qty" in orders):
+        claimed = orders["sheet_shipped_qty"]
+        differs = orders[claimed.notna() & ((claimed - orders["shipped_qty"]).abs() > 1e-9)]
+        if len(differs):
+            parts.append(exception_rows(
+                "shipment-data-mismatch", "orders", differs,
+                "Order " + differs["order_id"].astype(str) + " line " + differs["line"].astype(str)
+                + " says " + _num(differs["sheet_shipped_qty"]) + " shipped, the shipments table "
+                + _num(differs["shipped_qty"]) + ". The shipments table is used; correct the order sheet."))
     over = orders[orders["shipped_qty"] > orders["qty"]]
     if len(over):
         parts.append(exception_rows(

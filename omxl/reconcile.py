@@ -76,7 +76,7 @@ def reconcile(book: Book, as_of: object = None, config: "Config | dict | str | N
     rma, return_problems = returns_frame(returns, lines)
     exceptions = exceptions_frame([
         shipment_exceptions(matched, lines),
-        line_exceptions(lines),
+        line_exceptions(lines, shipments_table=bool(book.layout["table"].eq("shipments").any())),
         stock_exceptions(clean.inventory, inventory, supply, clean.purchase_orders, day),
         return_problems,
     ])
@@ -98,6 +98,9 @@ def _order_lines(book: Book) -> pd.DataFrame:
         by_customer = book.customers.drop_duplicates("customer_id").set_index("customer_id")["priority"]
         priority = priority.fillna(orders["customer_id"].map(by_customer))
     orders["allocation_priority"] = priority.astype("Float64")
+    # What the order sheet itself says shipped: shipped_qty, or the whole qty once it has a ship date.
+    orders["sheet_shipped_qty"] = orders["shipped_qty"].where(
+        orders["shipped_qty"].notna(), orders["qty"].where(orders["ship_date"].notna()))
     orders["kind"] = "order"
     orders["rma_id"] = pd.Series(pd.NA, index=orders.index, dtype="string")
     return orders

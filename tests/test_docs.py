@@ -92,3 +92,14 @@ def test_every_rule_is_on_the_rules_page():
     page = (ROOT / "docs" / "validation-rules.md").read_text(encoding="utf-8")
     rows = [line for line in page.splitlines() if line.startswith("| `")]
     assert len(rows) == len(RULES)
+
+
+def test_reconciliation_page_example_runs_and_lists_every_exception_code(monkeypatch):
+    from omxl.recon_exceptions import EXCEPTION_CODES
+
+    monkeypatch.chdir(ROOT)
+    (block,) = code_blocks("reconciliation.md", "python")
+    exec(compile(block, "reconciliation.md", "exec"), {})
+    page = (ROOT / "docs" / "reconciliation.md").read_text(encoding="utf-8")
+    for code, (severity, _) in EXCEPTION_CODES.items():
+        assert f"| `{code}` | {severity} |" in page

@@ -212,3 +212,30 @@ def test_sample_workbook_exceptions():
             ("Purchase Orders", 4), ("Purchase Orders", 8), ("Purchase Orders", 9), ("Returns", 2),
             ("Returns", 4), ("Inventory", 5), ("Inventory", 7), ("Inventory", 9), ("Inventory", 11),
             ("Orders", 8), ("Orders", 12)} <= cited
+
+
+def test_shipments_table_wins_over_the_order_sheets_own_ship_columns():
+    orders = pd.DataFrame([order("O1", "S3", 10, "2026-12-01"), order("O2", "S3", 4, "2026-12-01")])
+    orders["shipped_qty"] = [6.0, None]
+    orders["ship_date"] = [T("2026-11-20"), T("2026-11-21")]
+    shipments = pd.DataFrame({
+        "shipment_id": ["X1"], "order_id": ["O1"], "line": pd.array([1], dtype="Int64"), "sku": ["S3"], "qty": [4.0],
+        "ship_date": [T("2026-11-20")], "tracking_number": ["1Z"], "delivered_date": [pd.NaT]})
+    rec = reconcile(omxl.read_book({"orders": orders, "inventory": INVENTORY, "suppliers": SUPPLIERS,
+                                    "shipments": shipments}), as_of=AS_OF)
+    assert line(rec, "O1")["shipped_qty"] == 4.0
+    assert line(rec, "O2")["shipped_qty"] == 0.0
+    found = rec.exceptions[rec.exceptions["code"] == "shipment-data-mismatch"]
+    assert found["message"].tolist() == [
+        "Order O1 line 1 says 6 shipped, the shipments table 4. The shipments table is used; correct the order sheet.",
+        "Order O2 line 1 says 4 shipped, the shipments table 0. The shipments table is used; correct the order sheet."]
+
+
+def test_without_a_shipments_table_the_order_lines_ship_columns_are_the_shipments():
+    orders = pd.DataFrame([order("O1", "S3", 10, "2026-12-01"), order("O2", "S3", 4, "2026-12-01")])
+    orders["shipped_qty"] = [6.0, None]
+    orders["ship_date"] = [T("2026-11-20"), T("2026-11-21")]
+    rec = reconcile(omxl.read_book({"orders": orders, "inventory": INVENTORY, "suppliers": SUPPLIERS}), as_of=AS_OF)
+    assert values(line(rec, "O1"), *QTYS) == (6, 4, 4, 0, "partially_shipped")
+    assert values(line(rec, "O2"), *QTYS) == (4, 0, 0, 0, "shipped")
+    assert "shipment-data-mismatch" not in set(rec.exceptions["code"])
