@@ -95,6 +95,17 @@ def reconcile(ctx: Context) -> Context:
     return {"reconciliation": omxl.reconcile(ctx["book"], as_of="2026-11-27")}
 
 
+def _plan_summary(ctx: Context) -> list[str]:
+    plan = ctx["plan"]
+    return [f"    SKUs to order {len(plan.lines):>9,}   drafts {len(plan.purchase_orders):,}"]
+
+
+@stage("reorder", report=_plan_summary)
+def reorder(ctx: Context) -> Context:
+    """Planning on top of the reconcile stage's result (backlog and supply), as the weekly report does."""
+    return {"plan": omxl.plan_reorders(ctx["book"], as_of="2026-11-27", reconciliation=ctx["reconciliation"])}
+
+
 @stage("write_back")
 def write_back(ctx: Context) -> Context:
     """A 1,000-row result sheet written into a copy of the book (the copy itself takes ~10 ms)."""

@@ -13,9 +13,11 @@ from .io.read import read_book
 from .io.sheetxml import ResultSheet
 from .io.write import save_csv, save_workbook
 from .io.writeback import write_back
+from .planning import ReorderPlan, plan_reorders
 from .reconcile import Reconciliation, reconcile
+from . import reorder
 from .validate import validate
 
 __version__ = "0.1.0"
-__all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Reconciliation", "ResultSheet", "SourceError",
-           "load_config", "read_book", "reconcile", "save_csv", "save_workbook", "validate", "write_back", "__version__"]
+__all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Reconciliation", "ReorderPlan", "ResultSheet", "SourceError",
+           "load_config", "plan_reorders", "reorder", "read_book", "reconcile", "save_csv", "save_workbook", "validate", "write_back", "__version__"]

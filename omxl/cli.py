@@ -331,6 +331,67 @@ def _print_reconciliation(rec: Any) -> None:
             f"{r.table} {r.rows_left_out:,}" for r in left.itertuples()), highlight=False)
 
 
+@cli.command("reorder")
+@books_argument
+@config_option
+@as_of_option
+@click.option("--service-level", "service_level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=None, help="Cycle service level for safety stock, e.g. 0.98 (default: omxl.toml, else 0.95).")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="FILE.xlsx",
+              help="Write the Reorder List and PO Drafts sheets to a new workbook.")
+@click.option("--po-dir", "po_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write one purchase-order draft workbook per supplier into this folder.")
+@write_back_option
+@reports_errors
+def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None,
+                    service_level: float | None, out: Path | None, po_dir: Path | None, write_back: bool) -> None:
+    """Plan reorders: what to order, from whom, how much, by when, and why.
+
+    Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be read.
+    """
+    from .io.read import read_book
+    from .io.write import save_workbook
+    from .planning import plan_reorders
+    from .validate import has_errors, validate
+
+    book = read_book(*books, config=config)
+    plan = plan_reorders(book, as_of=as_of, service_level=service_level)
+    _print_plan(plan)
+    if out is not None:
+        save_workbook(out, plan.result_sheets())
+        stderr_console().print(f"Wrote {out}.", highlight=False)
+    if po_dir is not None:
+        from .io.po_drafts import write_po_drafts
+
+        written = write_po_drafts(plan, po_dir)
+        stderr_console().print(f"Wrote {len(written)} purchase-order drafts into {po_dir}.", highlight=False)
+    if write_back:
+        write_back_into(books, plan.result_sheets(), config)
+    sys.exit(1 if has_errors(validate(book, as_of=plan.as_of)) else 0)
+
+
+def _print_plan(plan: Any) -> None:
+    lines = plan.lines
+    stdout_console().print(f"Reorder plan as of {plan.as_of:%Y-%m-%d} at a {plan.service_level:.0%} service level: "
+                           f"{len(lines):,} SKUs to order, value {lines['order_value'].sum():,.2f}.", highlight=False)
+    urgent = lines["urgency"].value_counts()
+    stdout_console().print("By urgency: " + ", ".join(f"{name} {int(urgent.get(name, 0)):,}"
+                                                      for name in ("critical", "high", "normal")), highlight=False)
+    drafts = RichTable(title="Purchase-order drafts", title_justify="left")
+    for head in ("supplier", "name", "lines", "value", "order by", "note"):
+        drafts.add_column(head)
+    for r in plan.purchase_orders.itertuples():
+        drafts.add_row(escape(str(r.supplier_id)), escape("" if r.supplier_name is None or str(r.supplier_name) ==
+                                                          "<NA>" else str(r.supplier_name)),
+                       f"{r.lines:,}", f"{r.value:,.2f}", f"{r.order_by:%Y-%m-%d}",
+                       "below minimum order value" if r.below_min_order_value else "")
+    stdout_console().print(drafts)
+    unplaced = lines[lines["supplier_id"].isna()]
+    if len(unplaced):
+        stdout_console().print(f"{len(unplaced):,} SKUs to order have no supplier: " +
+                               ", ".join(unplaced["sku"].astype(str).head(10)), highlight=False)
+
+
 @cli.command("demo")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("sample.xlsx"), show_default=True,
               help="Where to write the workbook.")

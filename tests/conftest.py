@@ -26,9 +26,25 @@ def soffice() -> str:
     return found
 
 
+RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
 def convert_with_libreoffice(path: Path, to: str, out_dir: Path) -> Path:
-    """Convert with headless LibreOffice, the independent spreadsheet program of the tests."""
+    """Convert with headless LibreOffice, the independent spreadsheet program of the tests. Its profile is set
+    to recalculate every formula on load, so what it writes are its own results, not our cached values."""
     profile = out_dir / "lo-profile"
+    settings = profile / "user" / "registrymodifications.xcu"
+    if not settings.exists():
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(RECALCULATE_ON_LOAD, encoding="utf-8")
     subprocess.run(
         [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", to,
          "--outdir", str(out_dir), str(path)],

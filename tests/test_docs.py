@@ -103,3 +103,9 @@ def test_reconciliation_page_example_runs_and_lists_every_exception_code(monkeyp
     page = (ROOT / "docs" / "reconciliation.md").read_text(encoding="utf-8")
     for code, (severity, _) in EXCEPTION_CODES.items():
         assert f"| `{code}` | {severity} |" in page
+
+
+def test_reorder_planning_page_example_runs(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    (block,) = code_blocks("reorder-planning.md", "python")
+    exec(compile(block, "reorder-planning.md", "exec"), {})

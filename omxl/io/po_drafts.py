@@ -1,0 +1,94 @@
+"""One purchase-order draft workbook per supplier: header, lines, totals.
+
+Written with XlsxWriter through the safe factory (text never becomes a formula) and
+atomic_save. Line values and totals are formulas with their values cached, so the
+draft stays right when the buyer edits a quantity, and opens with numbers everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import atomic_save, verify_xlsx
+from .safety import output_path
+from .write import xlsx_workbook
+
+LINE_HEADERS = ("SKU", "Description", "Qty", "Unit cost", "Value", "Expected arrival", "Why")
+FIRST_LINE_ROW = 12  # 0-based row of the first line; the header row is just above
+
+
+def write_po_drafts(plan, folder: str | os.PathLike) -> list[Path]:
+    """Every draft of `plan` (an omxl ReorderPlan) into `folder`, named "PO draft <supplier> <name>.xlsx"."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for draft in plan.purchase_orders.itertuples(index=False):
+        name = f"PO draft {draft.supplier_id}" + (f" {draft.supplier_name}" if pd.notna(draft.supplier_name) else "")
+        path = output_path(target, name, ".xlsx")
+        write_po_draft(path, draft._asdict(), plan.po_lines(draft.supplier_id), plan.as_of)
+        written.append(path)
+    return written
+
+
+def write_po_draft(path: Path, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp) -> Path:
+    with atomic_save(path, verify=verify_xlsx) as temp:
+        book = xlsx_workbook(temp)
+        book.set_properties({"title": f"Purchase order draft {draft['supplier_id']}", "author": "omxl",
+                             "created": dt.datetime.combine(as_of.date(), dt.time())})
+        _write(book, draft, lines, as_of)
+        book.close()
+    return path
+
+
+def _write(book, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp) -> None:
+    title = book.add_format({"bold": True, "font_size": 14})
+    label = book.add_format({"bold": True})
+    date = book.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
+    header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1})
+    money = book.add_format({"num_format": "#,##0.00"})
+    qty = book.add_format({"num_format": "#,##0.##"})
+    total = book.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
+    total_qty = book.add_format({"bold": True, "top": 1, "num_format": "#,##0.##"})
+    warn = book.add_format({"bold": True, "font_color": "#9C0006"})
+    sheet = book.add_worksheet("PO draft")
+    sheet.write_string(0, 0, "Purchase order draft", title)
+    details = [("Supplier", draft["supplier_id"]), ("Name", draft.get("supplier_name")),
+               ("E-mail", draft.get("email")), ("Currency", draft.get("currency")),
+               ("Drafted", as_of), ("Order by", draft.get("order_by")), ("Expected by", draft.get("expected_arrival"))]
+    for row, (name, value) in enumerate(details, start=2):
+        sheet.write_string(row, 0, name, label)
+        if isinstance(value, (pd.Timestamp, dt.date)) and pd.notna(value):
+            sheet.write_datetime(row, 1, pd.Timestamp(value).to_pydatetime(), date)
+        elif value is not None and pd.notna(value):
+            sheet.write_string(row, 1, str(value))
+    sheet.write_row(FIRST_LINE_ROW - 1, 0, LINE_HEADERS, header)
+    for offset, line in enumerate(lines.itertuples(index=False)):
+        row = FIRST_LINE_ROW + offset
+        excel_row = row + 1
+        sheet.write_string(row, 0, str(line.sku))
+        sheet.write_string(row, 1, "" if pd.isna(line.description) else str(line.description))
+        sheet.write_number(row, 2, float(line.order_qty), qty)
+        if pd.notna(line.unit_cost):
+            sheet.write_number(row, 3, float(line.unit_cost), money)
+            sheet.write_formula(row, 4, f"=C{excel_row}*D{excel_row}", money, float(line.order_value))
+        if pd.notna(line.expected_arrival):
+            sheet.write_datetime(row, 5, pd.Timestamp(line.expected_arrival).to_pydatetime(), date)
+        sheet.write_string(row, 6, str(line.explanation))
+    last = FIRST_LINE_ROW + len(lines)
+    sheet.write_string(last, 0, "Total", label)
+    first_excel, last_excel = FIRST_LINE_ROW + 1, max(last, FIRST_LINE_ROW + 1)
+    sheet.write_formula(last, 2, f"=SUM(C{first_excel}:C{last_excel})", total_qty, float(lines["order_qty"].sum()))
+    sheet.write_formula(last, 4, f"=SUM(E{first_excel}:E{last_excel})", total, float(lines["order_value"].sum()))
+    if draft.get("below_min_order_value"):
+        sheet.write_string(last + 2, 0, f"Below the supplier's minimum order value of "
+                                        f"{draft['min_order_value']:,.2f}: add lines or wait for the next order.",
+                           warn)
+    sheet.set_column(0, 0, 14)
+    sheet.set_column(1, 1, 36)
+    sheet.set_column(2, 5, 14)
+    sheet.set_column(6, 6, 80)
+    sheet.freeze_panes(FIRST_LINE_ROW, 0)

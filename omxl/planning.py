@@ -1,0 +1,263 @@
+"""plan_reorders: what to order, from whom, how much, by when, and why (contract 4.3).
+
+Every SKU is evaluated column-wise: inventory position, demand statistics from
+weekly buckets, lead time, then the first policy rule that applies, MOQ and pack
+rounding. The explanation of each quantity is built from the same columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .book import Book
+from .config import Config, load_config
+from .reconcile import Reconciliation, reconcile
+from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
+from .validate import as_timestamp
+
+PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
+                "inventory_position", "avg_daily_demand", "demand_std_daily", "lead_time_days", "safety_stock",
+                "reorder_point", "order_qty", "unit_cost", "order_value", "order_by", "expected_arrival",
+                "days_of_supply", "urgency", "explanation")
+URGENCY_ORDER = {"critical": 0, "high": 1, "normal": 2}
+
+
+@dataclasses.dataclass(frozen=True)
+class ReorderPlan:
+    """lines: the SKUs to order (flags say what to check); skus: every SKU with the same columns;
+    purchase_orders: one draft per supplier."""
+
+    lines: pd.DataFrame
+    skus: pd.DataFrame
+    purchase_orders: pd.DataFrame
+    as_of: pd.Timestamp
+    service_level: float
+
+    def po_lines(self, supplier_id: str) -> pd.DataFrame:
+        """The lines of one supplier's purchase-order draft."""
+        return self.lines[self.lines["supplier_id"] == supplier_id].reset_index(drop=True)
+
+    def result_sheets(self) -> dict[str, pd.DataFrame]:
+        return {"Reorder List": self.lines, "PO Drafts": self.purchase_orders}
+
+
+def plan_reorders(book: Book, as_of: object = None, config: "Config | dict | str | None" = None,
+                  service_level: float | None = None,
+                  reconciliation: Reconciliation | None = None) -> ReorderPlan:
+    """Plan reorders for every SKU of the inventory (docs/reorder-planning.md).
+
+    `reconciliation`: a reconcile() result for the same book and as_of, to reuse its backlog and supply.
+    """
+    settings = load_config(config) if config is not None else book.config
+    level = settings.service_level if service_level is None else service_level
+    if not 0 < level < 1:
+        from .errors import ConfigError
+
+        raise ConfigError(f"service level: {level} must be between 0 and 1 (exclusive), e.g. 0.95.")
+    day = as_timestamp(as_of)
+    rec = reconciliation if reconciliation is not None else reconcile(book, as_of=day, config=settings)
+    inventory = _sku_master(book, rec)
+    frame = inventory.join(_demand(rec.lines, day, settings.history_weeks), how="left")
+    frame = _lead_times(frame, book, settings)
+    frame = _apply_rules(frame, level, settings, day)
+    frame["explanation"] = _explanations(frame, level)
+    frame = frame.reset_index()
+    skus = frame.sort_values(["order_qty", "urgency_rank", "sku"], ascending=[False, True, True])
+    lines = skus[skus["order_qty"] > 0].sort_values(["urgency_rank", "order_by", "supplier_id", "sku"],
+                                                     na_position="last")
+    columns = [*PLAN_COLUMNS, "flags"]
+    return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
+                       purchase_orders=_drafts(lines, book), as_of=day, service_level=level)
+
+
+def _sku_master(book: Book, rec: Reconciliation) -> pd.DataFrame:
+    """One row per SKU: the first inventory row's settings, on hand summed over locations (each floored at 0,
+    as in allocation), backlog and supply from reconciliation."""
+    inventory = book.inventory
+    if inventory.empty:
+        return pd.DataFrame(columns=["description"]).rename_axis("sku")
+    first = inventory.drop_duplicates("sku").set_index("sku")
+    frame = first[["description", "supplier_id", "unit_cost", "lead_time_days", "reorder_point", "reorder_qty",
+                   "min_qty", "max_qty", "safety_stock", "moq", "pack_size", "discontinued"]].copy()
+    frame = frame.rename(columns={"lead_time_days": "sku_lead_time", "reorder_point": "given_reorder_point",
+                                  "safety_stock": "given_safety_stock"})
+    frame["on_hand"] = inventory["on_hand"].clip(lower=0).groupby(inventory["sku"]).sum()
+    view = rec.inventory.set_index("sku")
+    frame["on_order"] = view["on_order"].reindex(frame.index).fillna(0.0)
+    frame["backlog"] = view["backlog"].reindex(frame.index).fillna(0.0)
+    frame["inventory_position"] = frame["on_hand"] + frame["on_order"] - frame["backlog"]
+    return frame
+
+
+def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int) -> pd.DataFrame:
+    """Daily demand mean and std from weekly buckets of ordered quantity over `weeks` weeks ending at as_of
+    (weeks without orders count as 0; cancelled lines and exchange replacements are not demand). A SKU
+    first ordered within the window uses the weeks since its first order and is flagged."""
+    orders = lines[(lines["kind"] == "order") & (lines["status"] != "cancelled")]
+    start = as_of - pd.Timedelta(weeks=weeks)
+    first_order = orders.groupby("sku")["order_date"].min()
+    window = orders[(orders["order_date"] > start) & (orders["order_date"] <= as_of + pd.Timedelta(days=1))]
+    week = ((as_of + pd.Timedelta(days=1) - window["order_date"]).dt.days - 1).clip(lower=0) // 7
+    weekly = window.groupby([window["sku"], week.rename("week")])["qty"].sum().unstack(fill_value=0.0)
+    weekly = weekly.reindex(columns=range(weeks), fill_value=0.0)
+    weeks_seen = ((as_of - first_order.reindex(weekly.index)).dt.days // 7 + 1).clip(upper=weeks, lower=1)
+    # Only the weeks since the first order count for a new SKU.
+    mask = np.arange(weeks)[None, :] < weeks_seen.to_numpy()[:, None]
+    values = np.where(mask, weekly.to_numpy(), np.nan)
+    mean = np.nanmean(values, axis=1) if len(values) else np.zeros(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # one week of history has no spread: 0 below
+        std = np.nan_to_num(np.nanstd(values, axis=1, ddof=1)) if weeks > 1 and len(values) else np.zeros(len(values))
+    std = np.where(weeks_seen.to_numpy() > 1, std, 0.0)
+    return pd.DataFrame({"avg_daily_demand": mean / 7.0, "demand_std_daily": std / np.sqrt(7.0),
+                         "weeks_of_history": weeks_seen.to_numpy()}, index=weekly.index)
+
+
+def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
+    suppliers = book.suppliers.drop_duplicates("supplier_id").set_index("supplier_id")
+    supplier = frame["supplier_id"]
+    frame["supplier_name"] = supplier.map(suppliers["name"]).astype("string")
+    frame["supplier_known"] = supplier.isin(suppliers.index)
+    supplier_lead = supplier.map(suppliers["lead_time_days"])
+    frame["lead_time_days"] = frame["sku_lead_time"].fillna(supplier_lead).fillna(settings.default_lead_time_days)
+    frame["lead_time_source"] = np.select([frame["sku_lead_time"].notna(), supplier_lead.notna()],
+                                          ["item", "supplier"], "default")
+    frame["lead_time_std_days"] = supplier.map(suppliers["lead_time_std_days"]).fillna(0.0)
+    frame["ordering_cost"] = supplier.map(suppliers["ordering_cost"])
+    frame["avg_daily_demand"] = frame["avg_daily_demand"].fillna(0.0)
+    frame["demand_std_daily"] = frame["demand_std_daily"].fillna(0.0)
+    frame["weeks_of_history"] = frame["weeks_of_history"].fillna(0).astype(int)
+    return frame
+
+
+def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.Timestamp) -> pd.DataFrame:
+    ip, d, lead = frame["inventory_position"], frame["avg_daily_demand"], frame["lead_time_days"]
+    computed_ss = safety_stock(level, frame["demand_std_daily"], lead, d, frame["lead_time_std_days"])
+    frame["safety_stock"] = frame["given_safety_stock"].fillna(computed_ss)
+    holding = frame["unit_cost"] * settings.holding_rate
+    frame["eoq"] = eoq(d * 365.0, frame["ordering_cost"], holding)
+    frame["cycle_qty"] = frame["eoq"].where(frame["eoq"].notna() & frame["ordering_cost"].notna(),
+                                            d * settings.cover_days)
+    frame["computed_rop"] = reorder_point(d, lead, frame["safety_stock"])
+    discontinued = frame["discontinued"].fillna(False).astype(bool)
+    min_max = frame["min_qty"].notna() & frame["max_qty"].notna() & ~discontinued
+    given_rop = frame["given_reorder_point"].notna() & ~discontinued & ~min_max
+    computed = ~(discontinued | min_max | given_rop)
+    frame["rule"] = np.select([discontinued, min_max, given_rop], ["discontinued", "min_max", "reorder_point"],
+                              "computed")
+    frame["reorder_point"] = np.select([min_max, given_rop, computed],
+                                       [frame["min_qty"], frame["given_reorder_point"], frame["computed_rop"]],
+                                       np.nan)
+    triggered = np.select([min_max, given_rop, computed],
+                          [ip < frame["min_qty"], ip <= frame["given_reorder_point"], ip <= frame["computed_rop"]],
+                          False).astype(bool)
+    base = np.select([min_max, given_rop, computed],
+                     [frame["max_qty"] - ip,
+                      np.maximum(frame["reorder_qty"].fillna(0.0), frame["given_reorder_point"] - ip),
+                      frame["computed_rop"] + frame["cycle_qty"] - ip], 0.0)
+    frame["base_qty"] = np.where(triggered, np.clip(base, 0, None), 0.0)
+    with_moq = np.where(frame["base_qty"] > 0, np.maximum(frame["base_qty"], frame["moq"].fillna(0.0)), 0.0)
+    # Without a pack size, whole units (set pack_size to 0.1 for goods ordered by the tenth).
+    frame["order_qty"] = round_up_to_pack(with_moq, frame["pack_size"].fillna(1.0).to_numpy())
+    frame["order_value"] = frame["order_qty"] * frame["unit_cost"]
+    frame["order_by"] = _order_by(frame, as_of)
+    frame["expected_arrival"] = frame["order_by"] + pd.to_timedelta(lead + settings.handling_days, unit="D")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["days_of_supply"] = np.where(d > 0, ip.clip(lower=0) / d, np.nan)
+    frame["urgency"] = np.select([ip < 0, ip < frame["safety_stock"]], ["critical", "high"], "normal")
+    frame["urgency_rank"] = frame["urgency"].map(URGENCY_ORDER)
+    frame["flags"] = _flags(frame, settings)
+    return frame
+
+
+def _order_by(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """The day the position reaches the reorder point at the current demand rate: as_of for SKUs at or below
+    it (and for SKUs without demand); blank for discontinued ones."""
+    d = frame["avg_daily_demand"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        days = np.where(d > 0, np.floor((frame["inventory_position"] - frame["reorder_point"]) / d), 0.0)
+    days = np.clip(np.nan_to_num(days, nan=0.0), 0, 3650)
+    dates = as_of + pd.to_timedelta(days, unit="D")
+    return pd.Series(dates, index=frame.index).where(frame["rule"] != "discontinued")
+
+
+def _flags(frame: pd.DataFrame, settings: Config) -> pd.Series:
+    notes = pd.Series("", index=frame.index, dtype=object)
+
+    def add(mask, text):
+        nonlocal notes
+        notes = notes.where(~mask, notes + np.where(notes == "", "", "; ") + text)
+
+    add(frame["supplier_id"].isna(), "no supplier: cannot go on a purchase order")
+    add(frame["supplier_id"].notna() & ~frame["supplier_known"], "supplier not in the suppliers sheet")
+    add(frame["weeks_of_history"] == 0, "no orders in the demand history")
+    short = (frame["weeks_of_history"] > 0) & (frame["weeks_of_history"] < settings.history_weeks)
+    add(short, "short history: " + frame["weeks_of_history"].astype(str) + " weeks")
+    add((frame["rule"] == "computed") & frame["unit_cost"].isna(), "no unit cost: value unknown")
+    return notes
+
+
+def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
+    """One line per SKU with the numbers behind its quantity, e.g. "IP 40 = on hand 25 + on order 30 -
+    backlog 15 <= ROP 52 (3.1/day x 14 d + SS 8.6 at 95%); order 96 = 130 - 40, rounded up to pack 12"."""
+    def n(values: pd.Series) -> pd.Series:
+        return values.map(lambda v: "" if pd.isna(v) else (f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"))
+
+    def minus(values: pd.Series) -> pd.Series:
+        """A number after a minus sign: negatives in brackets ("- (-7)")."""
+        text = n(values)
+        return text.where(values >= 0, "(" + text + ")")
+
+    ip = ("IP " + n(frame["inventory_position"]) + " = on hand " + n(frame["on_hand"]) + " + on order "
+          + n(frame["on_order"]) + " - backlog " + n(frame["backlog"]))
+    ordering = frame["order_qty"] > 0
+    rule = frame["rule"]
+    text = pd.Series("", index=frame.index, dtype=object)
+    text[rule == "discontinued"] = "Discontinued: never reordered (" + ip + ")"
+    mm = rule == "min_max"
+    text[mm] = ip + np.where(ordering, " < min ", " >= min ") + n(frame["min_qty"]) + \
+        np.where(ordering, "; order " + n(frame["base_qty"]) + " = max " + n(frame["max_qty"]) + " - "
+                 + minus(frame["inventory_position"]), "; no order")
+    rp = rule == "reorder_point"
+    text[rp] = ip + np.where(ordering, " <= reorder point ", " > reorder point ") + n(frame["reorder_point"]) + \
+        np.where(ordering, "; order " + n(frame["base_qty"]) + " = max(reorder qty "
+                 + n(frame["reorder_qty"].fillna(0.0)) + ", " + n(frame["reorder_point"]) + " - "
+                 + minus(frame["inventory_position"]) + ")", "; no order")
+    cp = rule == "computed"
+    ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + n(frame["safety_stock"]) + " given",
+                       "SS " + n(frame["safety_stock"]) + f" at {level:.0%}")
+    cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), "EOQ " + n(frame["cycle_qty"]),
+                     n(frame["cycle_qty"]) + " (cover days)")
+    text[cp] = ip + np.where(ordering, " <= ROP ", " > ROP ") + n(frame["reorder_point"]) + " (" + \
+        frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + n(frame["lead_time_days"]) + " d + " + \
+        ss_text + ")" + np.where(ordering, "; order " + n(frame["base_qty"]) + " = " + n(frame["reorder_point"])
+                                 + " + " + cycle + " - " + minus(frame["inventory_position"]), "; no order")
+    moq = ordering & (frame["moq"].fillna(0.0) > frame["base_qty"])
+    text[moq] = text[moq] + ", raised to MOQ " + n(frame["moq"])
+    pack = frame["pack_size"].fillna(1.0)
+    rounded = ordering & ((frame["order_qty"] - np.maximum(frame["base_qty"], frame["moq"].fillna(0.0))).abs() > 1e-9)
+    text[rounded] = text[rounded] + np.where(frame["pack_size"].notna(), ", rounded up to pack " + n(pack),
+                                             ", rounded up to whole units")[rounded] + " = " + n(frame["order_qty"])
+    return text
+
+
+def _drafts(lines: pd.DataFrame, book: Book) -> pd.DataFrame:
+    """One purchase-order draft per supplier: lines, units, value, and a flag when under its minimum order
+    value. Lines without a supplier are left for the buyer (flagged in the reorder list)."""
+    placed = lines[lines["supplier_id"].notna()]
+    suppliers = book.suppliers.drop_duplicates("supplier_id").set_index("supplier_id")
+    drafts = placed.groupby("supplier_id").agg(lines=("sku", "size"), units=("order_qty", "sum"),
+                                               value=("order_value", "sum"), order_by=("order_by", "min"),
+                                               expected_arrival=("expected_arrival", "max"))
+    drafts["supplier_name"] = drafts.index.map(suppliers["name"]) if len(suppliers) else pd.NA
+    drafts["email"] = drafts.index.map(suppliers["email"]) if len(suppliers) else pd.NA
+    drafts["currency"] = drafts.index.map(suppliers["currency"]) if len(suppliers) else pd.NA
+    drafts["min_order_value"] = drafts.index.map(suppliers["min_order_value"]) if len(suppliers) else np.nan
+    drafts["below_min_order_value"] = drafts["min_order_value"].notna() & (drafts["value"] < drafts["min_order_value"])
+    drafts = drafts.reset_index()
+    return drafts[["supplier_id", "supplier_name", "email", "currency", "lines", "units", "value", "min_order_value",
+                   "below_min_order_value", "order_by", "expected_arrival"]]

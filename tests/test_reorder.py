@@ -1,0 +1,204 @@
+"""Reorder planning: textbook policy values, each rule on a hand-built book, Northwind."""
+
+from __future__ import annotations
+
+import csv
+import math
+from statistics import NormalDist
+
+import pandas as pd
+import pytest
+
+import omxl
+from conftest import NORTHWIND
+from northwind import northwind_book
+from omxl.planning import plan_reorders
+from omxl.reorder import eoq, reorder_point, round_up_to_pack, safety_stock
+
+AS_OF = pd.Timestamp("2026-11-27")
+Z95 = NormalDist().inv_cdf(0.95)
+
+
+# --- the policy functions, against the textbook formulas ---------------------------------------------
+
+def test_eoq_textbook():
+    assert eoq(1300, 8, 0.225) == pytest.approx(math.sqrt(2 * 1300 * 8 / 0.225))
+    assert round(eoq(1300, 8, 0.225), 2) == 304.05
+    assert math.isnan(eoq(1300, 8, 0))
+    assert eoq(0, 8, 0.5) == 0.0
+
+
+def test_safety_stock_textbook():
+    assert safety_stock(0.95, 10, 9) == pytest.approx(Z95 * 10 * math.sqrt(9))
+    assert round(safety_stock(0.95, 10, 9), 2) == 49.35
+
+
+def test_reorder_point_with_lead_time_variability():
+    ss = safety_stock(0.95, 5, 10, demand_mean=20, lead_time_std=2)
+    assert ss == pytest.approx(Z95 * math.sqrt(10 * 5**2 + 20**2 * 2**2))
+    assert reorder_point(20, 10, ss) == pytest.approx(200 + Z95 * math.sqrt(1850))
+
+
+def test_round_up_to_pack_is_float_safe():
+    assert round_up_to_pack(5.1, 0.1) == 5.1
+    assert round_up_to_pack(0.3, 0.1) == 0.3
+    assert round_up_to_pack(13, 12) == 24
+    assert round_up_to_pack(24, 12) == 24
+    assert round_up_to_pack(0, 12) == 0
+    assert round_up_to_pack(5.3, float("nan")) == 5.3
+    assert round_up_to_pack(pd.Series([1, 7, 0.25]), pd.Series([6, 7, 0.1])).tolist() == [6.0, 7.0, 0.3]
+
+
+def test_bad_service_level_is_refused():
+    with pytest.raises(ValueError):
+        safety_stock(1.2, 10, 9)
+
+
+# --- the rules on a small book -------------------------------------------------------------------
+
+def sku(name, on_hand, supplier="S1", **policy):
+    row = {"sku": name, "description": f"Item {name}", "on_hand": on_hand, "supplier_id": supplier, "unit_cost": 2.0}
+    row.update(policy)
+    return row
+
+
+INVENTORY = pd.DataFrame([
+    sku("M1", 10, min_qty=10, max_qty=50),                  # IP exactly at min: no order
+    sku("M2", 9, min_qty=10, max_qty=50),                   # 50 - 9 = 41
+    sku("R1", 20, reorder_point=20, reorder_qty=30),        # IP exactly at the reorder point: order 30
+    sku("R2", 2, reorder_point=20, reorder_qty=5),          # backlog 5: IP -3, order max(5, 23) = 23, critical
+    sku("Q1", 15, reorder_point=20, moq=100),               # 5 short, raised to MOQ 100
+    sku("P1", 7, reorder_point=20, pack_size=12),           # 13 short, rounded up to 24
+    sku("D1", 0, reorder_point=50, discontinued=True),      # never reordered
+    sku("N1", 0, supplier=None, reorder_point=10),          # no supplier: listed and flagged
+    sku("C1", 10),                                          # computed with EOQ
+    sku("C2", 10, supplier="S2"),                           # computed with cover days (no ordering cost)
+])
+SUPPLIERS = pd.DataFrame({"supplier_id": ["S1", "S2"], "name": ["Acme Parts", "Bolt & Co"],
+                          "lead_time_days": [14.0, 14.0], "ordering_cost": [50.0, None],
+                          "min_order_value": [1000.0, None], "email": ["po@acme.example", "buy@bolt.example"]})
+
+
+def history(item):
+    """One order of 7 a week for 12 weeks: 1 a day, no spread."""
+    return [{"order_id": f"H-{item}-{k}", "line": 1, "order_date": AS_OF - pd.Timedelta(days=7 * k + 1),
+             "customer_id": "K", "sku": item, "qty": 7.0, "status": "closed"} for k in range(12)]
+
+
+ORDERS = pd.DataFrame(history("C1") + history("C2") + [
+    {"order_id": "OPEN-1", "line": 1, "order_date": AS_OF - pd.Timedelta(days=2), "customer_id": "K", "sku": "R2",
+     "qty": 5.0, "status": "open"}])
+
+
+@pytest.fixture(scope="module")
+def plan():
+    book = omxl.read_book({"orders": ORDERS, "inventory": INVENTORY, "suppliers": SUPPLIERS})
+    return plan_reorders(book, as_of=AS_OF)
+
+
+def planned(plan, name):
+    return plan.skus.set_index("sku").loc[name]
+
+
+def test_min_max_boundaries(plan):
+    assert (planned(plan, "M1")["rule"], planned(plan, "M1")["order_qty"]) == ("min_max", 0.0)
+    assert (planned(plan, "M2")["rule"], planned(plan, "M2")["order_qty"]) == ("min_max", 41.0)
+    assert planned(plan, "M2")["explanation"] == ("IP 9 = on hand 9 + on order 0 - backlog 0 < min 10; order 41 = "
+                                                  "max 50 - 9")
+
+
+def test_reorder_point_rule(plan):
+    assert planned(plan, "R1")["order_qty"] == 30.0              # IP 20 <= 20
+    r2 = planned(plan, "R2")
+    assert (r2["inventory_position"], r2["order_qty"], r2["urgency"]) == (-3.0, 23.0, "critical")
+    assert r2["explanation"] == ("IP -3 = on hand 2 + on order 0 - backlog 5 <= reorder point 20; order 23 = "
+                                 "max(reorder qty 5, 20 - (-3))")
+
+
+def test_moq_and_pack_rounding(plan):
+    assert planned(plan, "Q1")["order_qty"] == 100.0
+    assert planned(plan, "Q1")["explanation"].endswith("; order 5 = max(reorder qty 0, 20 - 15), raised to MOQ 100")
+    assert planned(plan, "P1")["order_qty"] == 24.0
+    assert planned(plan, "P1")["explanation"].endswith(", rounded up to pack 12 = 24")
+
+
+def test_discontinued_is_never_reordered(plan):
+    d1 = planned(plan, "D1")
+    assert (d1["rule"], d1["order_qty"]) == ("discontinued", 0.0)
+    assert "D1" not in set(plan.lines["sku"])
+
+
+def test_missing_supplier_is_listed_and_flagged_not_dropped(plan):
+    n1 = plan.lines.set_index("sku").loc["N1"]
+    assert (n1["order_qty"], n1["flags"]) == (10.0, "no supplier: cannot go on a purchase order; no orders in "
+                                                    "the demand history")
+    assert pd.isna(n1["supplier_id"])
+    assert n1["lead_time_days"] == 14.0                           # the configured default
+
+
+def test_computed_rule_with_eoq(plan):
+    c1 = planned(plan, "C1")
+    assert c1["avg_daily_demand"] == pytest.approx(1.0)
+    assert c1["demand_std_daily"] == pytest.approx(0.0)
+    assert (c1["rule"], c1["lead_time_days"], c1["safety_stock"], c1["reorder_point"]) == ("computed", 14.0, 0.0, 14.0)
+    q = math.sqrt(2 * 365 * 50 / (2.0 * 0.25))
+    assert c1["order_qty"] == math.ceil(14 + q - 10)
+    assert c1["order_value"] == c1["order_qty"] * 2.0
+    assert (c1["order_by"], c1["expected_arrival"]) == (AS_OF, AS_OF + pd.Timedelta(days=14))
+    assert c1["days_of_supply"] == pytest.approx(10.0)
+    assert c1["explanation"] == ("IP 10 = on hand 10 + on order 0 - backlog 0 <= ROP 14 (1.0/day x 14 d + SS 0 at "
+                                 f"95%); order {14 + q - 10:,.1f} = 14 + EOQ {q:,.1f} - 10, rounded up to whole "
+                                 f"units = {math.ceil(14 + q - 10)}")
+
+
+def test_computed_rule_with_cover_days(plan):
+    c2 = planned(plan, "C2")
+    assert c2["order_qty"] == 14 + 28 - 10                      # ROP + d x cover days - IP
+
+
+def test_purchase_order_drafts(plan):
+    drafts = plan.purchase_orders.set_index("supplier_id")
+    assert sorted(drafts.index) == ["S1", "S2"]
+    s1 = drafts.loc["S1"]
+    assert s1["lines"] == 6                                     # M2, R1, R2, Q1, P1, C1
+    assert s1["value"] == pytest.approx(2.0 * plan.po_lines("S1")["order_qty"].sum())
+    assert s1["below_min_order_value"] == (s1["value"] < 1000)
+    assert drafts.loc["S2", "below_min_order_value"] == False  # noqa: E712 - no minimum given
+
+
+def test_service_level_changes_safety_stock():
+    orders = pd.DataFrame([{"order_id": f"X{k}", "line": 1, "order_date": AS_OF - pd.Timedelta(days=7 * k + 1),
+                            "customer_id": "K", "sku": "V1", "qty": float(3 + 4 * (k % 2)), "status": "closed"}
+                           for k in range(12)])
+    book = omxl.read_book({"orders": orders, "inventory": pd.DataFrame([sku("V1", 30)]), "suppliers": SUPPLIERS})
+    weekly = pd.Series([3 + 4 * (k % 2) for k in range(12)], dtype=float)
+    sigma = weekly.std(ddof=1) / math.sqrt(7)
+    for level in (0.9, 0.99):
+        v1 = plan_reorders(book, as_of=AS_OF, service_level=level).skus.set_index("sku").loc["V1"]
+        assert v1["demand_std_daily"] == pytest.approx(sigma)
+        assert v1["safety_stock"] == pytest.approx(NormalDist().inv_cdf(level) * sigma * math.sqrt(14))
+
+
+# --- Northwind --------------------------------------------------------------------------------------
+
+def test_northwind_skus_to_reorder_match_an_independent_computation():
+    def rows(name):
+        with open(NORTHWIND / name, newline="", encoding="utf-8") as handle:
+            records = list(csv.reader(handle))
+        return [dict(zip(records[0], r)) for r in records[1:]]
+
+    unshipped = {r["orderID"] for r in rows("orders.csv") if r["shippedDate"] == "NULL"}
+    backlog: dict[str, float] = {}
+    for r in rows("order-details.csv"):
+        if r["orderID"] in unshipped:
+            backlog[r["productID"]] = backlog.get(r["productID"], 0.0) + float(r["quantity"])
+    expected = set()
+    for p in rows("products.csv"):
+        position = float(p["unitsInStock"]) + float(p["unitsOnOrder"]) - backlog.get(p["productID"], 0.0)
+        level = float(p["reorderLevel"])
+        if p["discontinued"] != "1" and position <= level and level - position > 0:
+            expected.add(p["productID"])
+    plan = plan_reorders(northwind_book(), as_of="1998-05-06")
+    assert set(plan.lines["sku"]) == expected
+    assert len(expected) == 16
+    assert set(plan.lines["rule"]) == {"reorder_point"}
