@@ -14,9 +14,9 @@ from .io.sheetxml import ResultSheet
 from .io.write import save_csv, save_workbook
 from .io.writeback import write_back
 from .planning import ReorderPlan, plan_reorders
-from .reconcile import Reconciliation, reconcile
+from .reconciliation import Reconciliation, reconcile
 from . import reorder
-from .validate import validate
+from .validation import validate
 
 __version__ = "0.1.0"
 __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Reconciliation", "ReorderPlan", "ResultSheet", "SourceError",

@@ -203,7 +203,7 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
     Exit code 1 when there are errors, 0 when there are none, 2 when a file cannot be read.
     """
     from .io.read import read_book
-    from .validate import has_errors, issues_sheet, validate
+    from .validation import has_errors, issues_sheet, validate
 
     book = read_book(*books, config=config)
     issues = validate(book, as_of=as_of)
@@ -252,7 +252,7 @@ def save_table(path: Path, frame: Any, sheet: str) -> None:
 
 
 def _print_issues(issues: Any, limit: int) -> None:
-    from .validate import summary
+    from .validation import summary
 
     counts = summary(issues)
     table = RichTable(title="Issues by code", title_justify="left")
@@ -291,8 +291,8 @@ def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.da
     """
     from .io.read import read_book
     from .io.write import save_workbook
-    from .reconcile import reconcile
-    from .validate import has_errors
+    from .reconciliation import reconcile
+    from .validation import has_errors
 
     rec = reconcile(read_book(*books, config=config), as_of=as_of)
     _print_reconciliation(rec)
@@ -310,7 +310,7 @@ def _print_reconciliation(rec: Any) -> None:
     for head in ("status", "lines", "open qty"):
         status.add_column(head)
     counts = lines.groupby("status").agg(lines=("status", "size"), open_qty=("open_qty", "sum"))
-    from .reconcile import STATUS_RANK
+    from .reconciliation import STATUS_RANK
 
     for name in STATUS_RANK:
         if name in counts.index:
@@ -352,7 +352,7 @@ def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date
     from .io.read import read_book
     from .io.write import save_workbook
     from .planning import plan_reorders
-    from .validate import has_errors, validate
+    from .validation import has_errors, validate
 
     book = read_book(*books, config=config)
     plan = plan_reorders(book, as_of=as_of, service_level=service_level)

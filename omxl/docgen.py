@@ -65,7 +65,7 @@ def validation_rules() -> str:
     out = [GENERATED.format(source="omxl/rules.py (RULES)"), "# Validation rules\n\n",
            "`omxl.validate(book, as_of=...)` runs every rule below, plus what reading found (docs/reading.md). "
            "The first column of a rule is the cell a finding cites. Rows with an error are left out of "
-           "reconciliation and planning (`omxl.validate.usable`); a `missing-column` error leaves out every row "
+           "reconciliation and planning (`omxl.validation.usable`); a `missing-column` error leaves out every row "
            "of its sheet. Severities can be changed per code in omxl.toml `[severities]`.\n\n",
            "| code | severity | table | columns | check | message |\n|---|---|---|---|---|---|\n"]
     for rule in RULES:

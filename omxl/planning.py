@@ -15,9 +15,9 @@ import pandas as pd
 
 from .book import Book
 from .config import Config, load_config
-from .reconcile import Reconciliation, reconcile
+from .reconciliation import Reconciliation, reconcile
 from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
-from .validate import as_timestamp
+from .validation import as_timestamp
 
 PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
                 "inventory_position", "avg_daily_demand", "demand_std_daily", "lead_time_days", "safety_stock",

@@ -1,7 +1,7 @@
 """The validation rules as data: one row per rule, read by omxl.validate and by the docs.
 
 Each rule names its finding code, table, columns (the first is the cell a finding
-cites), the check that finds offending rows (a function in omxl.validate.CHECKS),
+cites), the check that finds offending rows (a function in omxl.validation.CHECKS),
 the message (fields: {column} as the header is written, {value} found, and the
 check's own: {other_column}, {other_value}, {first_row}, {as_of}, {target}), and a
 severity when it differs from the code's default (omxl.findings.CATALOG).

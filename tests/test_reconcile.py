@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import omxl
-from omxl.reconcile import reconcile
+from omxl.reconciliation import reconcile
 
 AS_OF = "2026-11-27"
 T = pd.Timestamp

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import NORTHWIND
 from northwind import northwind_book
-from omxl.reconcile import reconcile
+from omxl.reconciliation import reconcile
 
 AS_OF = "1998-05-06"   # the last orderDate in orders.csv
 

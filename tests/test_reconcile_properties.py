@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import omxl
-from omxl.reconcile import reconcile
+from omxl.reconciliation import reconcile
 
 SKUS = ["A", "B", "C"]
 DAYS = pd.date_range("2026-11-10", periods=30, freq="D")

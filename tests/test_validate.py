@@ -13,7 +13,7 @@ from northwind import northwind_book, northwind_headers
 from omxl.findings import CATALOG, FINDING_COLUMNS
 from omxl.model import TABLE_BY_NAME
 from omxl.rules import RULES
-from omxl.validate import CHECKS, summary, usable, validate
+from omxl.validation import CHECKS, summary, usable, validate
 from one_of_each import AS_OF, EXPECTED, FIXTURES, build
 
 

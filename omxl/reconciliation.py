@@ -17,7 +17,7 @@ from .book import Book
 from .config import Config, load_config
 from .recon_exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .recon_returns import replacement_lines, returns_frame
-from .validate import as_timestamp, usable, validate
+from .validation import as_timestamp, usable, validate
 
 LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
                 "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
