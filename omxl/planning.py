@@ -36,6 +36,7 @@ class ReorderPlan:
     purchase_orders: pd.DataFrame
     as_of: pd.Timestamp
     service_level: float
+    issues: pd.DataFrame          # the validation the plan was made after (rows with errors left out)
 
     def po_lines(self, supplier_id: str) -> pd.DataFrame:
         """The lines of one supplier's purchase-order draft."""
@@ -71,15 +72,13 @@ def plan_reorders(book: Book, as_of: object = None, config: "Config | dict | str
                                                      na_position="last")
     columns = [*PLAN_COLUMNS, "flags"]
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
-                       purchase_orders=_drafts(lines, book), as_of=day, service_level=level)
+                       purchase_orders=_drafts(lines, book), as_of=day, service_level=level, issues=rec.issues)
 
 
 def _sku_master(book: Book, rec: Reconciliation) -> pd.DataFrame:
     """One row per SKU: the first inventory row's settings, on hand summed over locations (each floored at 0,
     as in allocation), backlog and supply from reconciliation."""
     inventory = book.inventory
-    if inventory.empty:
-        return pd.DataFrame(columns=["description"]).rename_axis("sku")
     first = inventory.drop_duplicates("sku").set_index("sku")
     frame = first[["description", "supplier_id", "unit_cost", "lead_time_days", "reorder_point", "reorder_qty",
                    "min_qty", "max_qty", "safety_stock", "moq", "pack_size", "discontinued"]].copy()
@@ -204,6 +203,8 @@ def _flags(frame: pd.DataFrame, settings: Config) -> pd.Series:
 def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
     """One line per SKU with the numbers behind its quantity, e.g. "IP 40 = on hand 25 + on order 30 -
     backlog 15 <= ROP 52 (3.1/day x 14 d + SS 8.6 at 95%); order 96 = 130 - 40, rounded up to pack 12"."""
+    if frame.empty:
+        return pd.Series(index=frame.index, dtype=object)
     def n(values: pd.Series) -> pd.Series:
         return values.map(lambda v: "" if pd.isna(v) else (f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"))
 

@@ -239,3 +239,18 @@ def test_without_a_shipments_table_the_order_lines_ship_columns_are_the_shipment
     assert values(line(rec, "O1"), *QTYS) == (6, 4, 4, 0, "partially_shipped")
     assert values(line(rec, "O2"), *QTYS) == (4, 0, 0, 0, "shipped")
     assert "shipment-data-mismatch" not in set(rec.exceptions["code"])
+
+
+def test_a_book_with_orders_only_still_runs_every_step():
+    """Contract 2.3: no inventory means no stock, no suppliers means reorder lines without one."""
+    orders = pd.DataFrame([order("O1", "S1", 3, "2026-12-01")])
+    book = omxl.read_book({"orders": orders})
+    issues = omxl.validate(book, as_of=AS_OF)
+    assert issues[["severity", "code", "table"]].values.tolist() == [
+        ["warning", "missing-table", "inventory"], ["warning", "missing-table", "suppliers"]]
+    rec = reconcile(book, as_of=AS_OF)
+    assert values(line(rec, "O1"), *QTYS) == (0, 3, 0, 3, "backordered")
+    assert line(rec, "O1")["reason"] == "No stock for the 3 open units; no open purchase order covers them."
+    plan = omxl.plan_reorders(book, as_of=AS_OF)
+    assert (len(plan.lines), len(plan.skus), len(plan.purchase_orders)) == (0, 0, 0)
+    assert list(plan.lines.columns)[:3] == ["sku", "description", "supplier_id"]
