@@ -1,17 +1,25 @@
-"""Reading the parts of an .xlsx/.xlsm package as text: relationships, sheets, defined names.
+"""The parts of an .xlsx/.xlsm package as text: relationships, sheets, defined names, content types.
 
-Shared by the reader (error cells, omxl's own result sheets) and write_back. Plain
-regular expressions over the few small XML parts involved: no re-serialisation.
+Shared by the reader (error cells, omxl's own result sheets), write_back and the marked copy. Plain
+regular expressions over the few small XML parts involved: no re-serialisation, so whatever omxl does
+not touch (namespace prefixes that mc:Ignorable names, unknown extensions) survives as it was.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import Iterable
 from xml.sax.saxutils import unescape
 
+from .safety import xml_escape
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CONTENT_TYPES = "[Content_Types].xml"
 OFFICE_DOCUMENT_TYPE = REL_NS + "/officeDocument"
 OWNER_NAME = "_omxl_result"
 
@@ -59,8 +67,9 @@ def resolve(target: str, base_part: str) -> str:
 
 
 def relative(part: str, base_part: str) -> str:
-    folder = base_part.rpartition("/")[0]
-    return part[len(folder) + 1:] if folder and part.startswith(folder + "/") else "/" + part
+    """The relationship target for `part` seen from `base_part`, relative to its folder as Excel writes
+    it ('worksheets/sheet2.xml', '../comments1.xml'); resolve() turns it back into `part`."""
+    return posixpath.relpath(part, base_part.rpartition("/")[0] or ".")
 
 
 def target_of_type(rels: str, rel_type: str, base_part: str) -> str | None:
@@ -120,3 +129,85 @@ def omxl_sheet_names(archive: zipfile.ZipFile) -> set[str]:
     workbook = archive.read(main_part(archive)).decode("utf-8")
     owned = owned_indexes(workbook)
     return {entry.name for entry in sheets(workbook) if entry.index in owned}
+
+
+# --- editing: new parts, relationships and content types ----------------------------------------------
+
+def free_part_name(taken: Iterable[str], folder: str, stem: str, suffix: str) -> str:
+    """The first `folder/stemN.suffix` (N = 1, 2, ...) not in `taken`. Part names are compared ignoring
+    case, because the package format treats names differing only in case as the same part."""
+    used = {name.casefold() for name in taken}
+    n = 1
+    while f"{folder}/{stem}{n}{suffix}".casefold() in used:
+        n += 1
+    return f"{folder}/{stem}{n}{suffix}"
+
+
+def free_rel_id(rels: str) -> str:
+    """A relationship id ('rIdN') not used in the relationships part `rels`."""
+    taken = {rel.get("Id") for rel in relationships(rels)}
+    n = len(taken) + 1
+    while f"rId{n}" in taken:
+        n += 1
+    return f"rId{n}"
+
+
+def empty_relationships() -> str:
+    """A relationships part with no relationship yet, for a part that had none."""
+    return f'{XML_DECLARATION}<Relationships xmlns="{PACKAGE_RELS_NS}"></Relationships>'
+
+
+def add_relationship(rels: str, rel_id: str, rel_type: str, target: str) -> str:
+    """`rels` with one more relationship (an internal target, as relative() gives)."""
+    entry = f'<Relationship Id="{rel_id}" Type="{rel_type}" Target="{xml_escape(target)}"/>'
+    if "</Relationships>" in rels:
+        return rels.replace("</Relationships>", entry + "</Relationships>", 1)
+    return re.sub(r"<Relationships\b([^>]*?)\s*/>", lambda m: f"<Relationships{m.group(1)}>{entry}</Relationships>",
+                  rels, count=1)
+
+
+def add_override(types: str, part: str, content_type: str) -> str:
+    """[Content_Types].xml text declaring `part`'s content type (unchanged when it already is)."""
+    if f'PartName="/{part}"' in types:
+        return types
+    return types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>', 1)
+
+
+def add_default(types: str, extension: str, content_type: str) -> str:
+    """[Content_Types].xml text with a default content type for `extension` (kept if one is declared)."""
+    if re.search(rf'<Default\b[^>]*\bExtension="{extension}"', types, flags=re.I):
+        return types
+    return re.sub(r"(<Types\b[^>]*>)", rf'\1<Default Extension="{extension}" ContentType="{content_type}"/>', types,
+                  count=1)
+
+
+class PackageEdit:
+    """A package being edited in memory: reads see the edits made so far; `rewritten` (members replaced),
+    `added` (new members) and `types` (the content types) are what writeback.write_zip then writes."""
+
+    def __init__(self, source: zipfile.ZipFile):
+        self.source = source
+        self.members = set(source.namelist())
+        self.rewritten: dict[str, bytes] = {}
+        self.added: dict[str, bytes] = {}
+        self.types = source.read(CONTENT_TYPES).decode("utf-8")
+
+    def read(self, name: str) -> bytes:
+        if name in self.rewritten:
+            return self.rewritten[name]
+        if name in self.added:
+            return self.added[name]
+        return self.source.read(name)
+
+    def exists(self, name: str) -> bool:
+        return name in self.members or name in self.added
+
+    def names(self) -> set[str]:
+        """Every member name, old and new: what a new part's name must differ from."""
+        return self.members | set(self.added)
+
+    def put(self, name: str, data: bytes) -> None:
+        if name in self.members:
+            self.rewritten[name] = data
+        else:
+            self.added[name] = data

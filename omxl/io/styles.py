@@ -1,4 +1,5 @@
-"""Merge the few cell styles omxl's sheets need into a workbook's styles.xml, as text.
+"""Edits to a workbook's styles.xml, as text: the cell styles omxl's sheets need, and the filled
+copies of the user's cell formats that the marked copy puts on offending cells.
 
 Entries are appended at the end of each list, so every index the user's cells
 already use keeps its meaning, and an entry already present (from an earlier run)
@@ -26,16 +27,14 @@ def merge_styles(styles: str) -> tuple[str, dict[str, int]]:
             styles, number_format = _number_format(styles, spec["num_format"])
         font = 0
         if spec.get("bold") or spec.get("underline") or spec.get("color"):
-            styles, font = _append_unique(styles, "fonts", "font", _font_xml(spec))
+            styles, font = append_unique(styles, "fonts", "font", _font_xml(spec))
         fill = 0
         if "fill" in spec:
-            styles, fill = _append_unique(styles, "fills", "fill",
-                                          f'<fill><patternFill patternType="solid"><fgColor rgb="{spec["fill"]}"/>'
-                                          '<bgColor indexed="64"/></patternFill></fill>')
+            styles, fill = append_unique(styles, "fills", "fill", solid_fill(spec["fill"]))
         applied = "".join((' applyNumberFormat="1"' if number_format else "", ' applyFont="1"' if font else "",
                            ' applyFill="1"' if fill else "", ' quotePrefix="1"' if spec.get("quote_prefix") else ""))
         xf = f'<xf numFmtId="{number_format}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0"{applied}/>'
-        styles, ids[name] = _append_unique(styles, "cellXfs", "xf", xf)
+        styles, ids[name] = append_unique(styles, "cellXfs", "xf", xf)
     return styles, ids
 
 
@@ -50,8 +49,17 @@ def _block(styles: str, tag: str) -> re.Match | None:
     return re.search(rf"<{tag}\b([^>]*?)(/>|>(.*?)</{tag}>)", styles, flags=re.S)
 
 
-def _append_unique(styles: str, list_tag: str, item_tag: str, item: str) -> tuple[str, int]:
-    """Index of `item` in the <list_tag> list, appending it when absent."""
+def solid_fill(rgb: str) -> str:
+    """A <fill> entry of one solid colour (ARGB hex, 'FFFFC7CE'), written as Excel writes it so that an
+    equal entry already in the file is found and reused."""
+    return (f'<fill><patternFill patternType="solid"><fgColor rgb="{rgb}"/><bgColor indexed="64"/>'
+            "</patternFill></fill>")
+
+
+def append_unique(styles: str, list_tag: str, item_tag: str, item: str) -> tuple[str, int]:
+    """(new styles.xml, index of `item` in its <list_tag> list of <item_tag> entries): an entry equal to
+    `item` to the letter is reused, otherwise `item` is appended and the list's count updated. Raises
+    ValueError when styles.xml has no such list."""
     block = _block(styles, list_tag)
     if block is None:
         raise ValueError(f"styles.xml has no <{list_tag}> list")
@@ -83,3 +91,48 @@ def _number_format(styles: str, code: str) -> tuple[str, int]:
         return styles[:opening.end()] + f'<numFmts count="1">{entry}</numFmts>' + styles[opening.end():], number
     replacement = f'<numFmts count="{len(formats) + 1}">{body}{entry}</numFmts>'
     return styles[:block.start()] + replacement + styles[block.end():], number
+
+
+class FilledFormats:
+    """Copies of the user's cell formats (<xf> in cellXfs) that differ only in a solid fill, for cells that
+    must stand out but keep their number format, font and borders. Each copy is appended once (or reused
+    when styles.xml already holds it, as in a marked copy marked again); `styles` is the edited text."""
+
+    def __init__(self, styles: str):
+        block = _block(styles, "cellXfs")
+        if block is None:
+            raise ValueError("styles.xml has no <cellXfs> list")
+        self.styles = styles
+        self._xfs = re.findall(r"<xf\b[^>]*?/>|<xf\b[^>]*?>.*?</xf>", block.group(3) or "", flags=re.S)
+        self._fills: dict[str, int] = {}
+        self._copies: dict[tuple[int, str], int] = {}
+
+    def index(self, original: int, rgb: str) -> int:
+        """The cellXfs index of format `original` (the default format if there is none such) filled `rgb`."""
+        key = (original, rgb)
+        found = self._copies.get(key)
+        if found is not None:
+            return found
+        fill = self._fills.get(rgb)
+        if fill is None:
+            self.styles, fill = append_unique(self.styles, "fills", "fill", solid_fill(rgb))
+            self._fills[rgb] = fill
+        xf = self._xfs[original] if 0 <= original < len(self._xfs) else (
+            self._xfs[0] if self._xfs else '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>')
+        self.styles, index = append_unique(self.styles, "cellXfs", "xf", _with_fill(xf, fill))
+        self._copies[key] = index
+        return index
+
+
+def _with_fill(xf: str, fill: int) -> str:
+    opening = re.match(r"<xf\b[^>]*?(?=/?>)", xf).group(0)
+    tag = _set_attribute(opening, "fillId", str(fill))
+    tag = _set_attribute(tag, "applyFill", "1")
+    return tag + xf[len(opening):]
+
+
+def _set_attribute(tag: str, name: str, value: str) -> str:
+    pattern = re.compile(rf'(?<=\s){name}="[^"]*"')
+    if pattern.search(tag):
+        return pattern.sub(f'{name}="{value}"', tag, count=1)
+    return f'{tag} {name}="{value}"'

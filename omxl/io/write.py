@@ -12,9 +12,9 @@ from typing import Mapping
 
 import pandas as pd
 
-from .atomic import atomic_save, verify_text, verify_xlsx
+from .atomic import atomic_save, verify_text
 from .sheetxml import ResultSheet, as_result
-from .writeback import _verify_sheets, merge_result_sheets, sheet_name
+from .writeback import merge_result_sheets, save_verified, sheet_name
 
 # The smallest package a spreadsheet program opens: no sheets yet; merge_result_sheets adds them.
 _EMPTY_PACKAGE = {
@@ -81,14 +81,7 @@ def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | 
     named = {sheet_name("", name): as_result(frame) for name, frame in sheets.items()}
     target = Path(path)
     data, _ = merge_result_sheets(blank.getvalue(), named, target.name)
-
-    def verify(temp: Path) -> None:
-        verify_xlsx(temp)
-        _verify_sheets(temp, named)
-
-    with atomic_save(target, verify=verify, backup=backup) as temp:
-        temp.write_bytes(data)
-    return target
+    return save_verified(target, data, named, backup=backup)
 
 
 def save_csv(path: str | os.PathLike, frame: pd.DataFrame, backup: bool = True) -> Path:

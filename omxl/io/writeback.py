@@ -56,23 +56,40 @@ def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | Res
     """
     target = Path(path)
     settings = load_config(config, near=target)
-    if not target.exists():
-        raise SourceError(str(target), "file not found.", "write_back adds sheets to an existing workbook.")
-    data = target.read_bytes()
-    kind = sniff(data, target.name)
-    if kind not in (XLSX, XLSM):
-        raise WriteBackError(f"{target.name}: omxl writes results into .xlsx and .xlsm workbooks only, and this is "
-                             f"a {kind} file. Save it as .xlsx in Excel, or write the results to a new file with "
-                             "--out.")
+    data, _ = read_workbook(target, "write_back adds sheets to an existing workbook.", "writes results into",
+                            "Save it as .xlsx in Excel, or write the results to a new file with --out.")
     named = {sheet_name(settings.sheet_prefix, name): as_result(frame) for name, frame in sheets.items()}
     merged, written = merge_result_sheets(data, named, target.name)
+    return save_verified(target, merged, named, written, backup=backup)
+
+
+def read_workbook(path: Path, missing_hint: str, task: str, advice: str) -> tuple[bytes, str]:
+    """The bytes and kind (XLSX or XLSM) of the workbook at `path`, which omxl is about to write into.
+
+    Raises SourceError (with `missing_hint`) when there is no such file, and WriteBackError when it is
+    another format: "omxl {task} .xlsx and .xlsm workbooks only", then `advice`."""
+    if not path.exists():
+        raise SourceError(str(path), "file not found.", missing_hint)
+    data = path.read_bytes()
+    kind = sniff(data, path.name)
+    if kind not in (XLSX, XLSM):
+        raise WriteBackError(f"{path.name}: omxl {task} .xlsx and .xlsm workbooks only, and this is a {kind} "
+                             f"file. {advice}")
+    return data, kind
+
+
+def save_verified(target: Path, data: bytes, sheets: Mapping[str, ResultSheet],
+                  written: "set[str] | None" = None, backup: bool = True) -> Path:
+    """Save the package `data` to `target` atomically, after checking the temporary file: a sound zip (CRC of
+    the `written` members only, as the rest were copied byte for byte; None checks all) whose `sheets`
+    read back as written."""
 
     def verify(temp: Path) -> None:
         verify_xlsx(temp, check_members=written)
-        _verify_sheets(temp, named)
+        verify_sheets(temp, sheets)
 
     with atomic_save(target, verify=verify, backup=backup) as temp:
-        temp.write_bytes(merged)
+        temp.write_bytes(data)
     return target
 
 
@@ -95,7 +112,7 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, ResultSheet], label: s
         rels_path = package.rels_path(workbook_path)
         workbook = source.read(workbook_path).decode("utf-8")
         rels = source.read(rels_path).decode("utf-8")
-        types = source.read("[Content_Types].xml").decode("utf-8")
+        types = source.read(package.CONTENT_TYPES).decode("utf-8")
         styles_path = package.target_of_type(rels, STYLES_TYPE, workbook_path)
         if styles_path is None or styles_path not in members:
             raise WriteBackError(f"{label}: the workbook has no styles part, which every Excel file has. Open it in "
@@ -128,36 +145,19 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, ResultSheet], label: s
                 raise WriteBackError(f"{label}: the workbook's structure is protected, so no sheet can be added. "
                                      "Unprotect it (Review > Protect Workbook), or write the results to a new file "
                                      "with --out. Nothing was changed.")
-            part = _free_part(set(members) | set(added))
-            rel_id = _free_rel_id(rels)
+            part = package.free_part_name(set(members) | set(added), "xl/worksheets", "sheet", ".xml")
+            rel_id = package.free_rel_id(rels)
             new = package.SheetEntry(name, max([s.sheet_id for s in existing] + [0]) + 1, rel_id, len(existing))
             existing.append(new)
             workbook = _add_sheet(workbook, new)
             workbook = _set_names(workbook, new, sheet)
-            rels = rels.replace("</Relationships>", f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" '
-                                f'Target="{package.relative(part, workbook_path)}"/></Relationships>')
-            types = types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{WORKSHEET_CONTENT}"/>'
-                                  "</Types>")
+            rels = package.add_relationship(rels, rel_id, WORKSHEET_TYPE, package.relative(part, workbook_path))
+            types = package.add_override(types, part, WORKSHEET_CONTENT)
             added[part] = xml
         rewritten = {**replaced, workbook_path: workbook.encode("utf-8"), rels_path: rels.encode("utf-8"),
-                     "[Content_Types].xml": types.encode("utf-8"), styles_path: styles.encode("utf-8")}
+                     package.CONTENT_TYPES: types.encode("utf-8"), styles_path: styles.encode("utf-8")}
         stale_rels = {package.rels_path(part) for part in replaced}
-        return _write_zip(source, rewritten, added, stale_rels), set(rewritten) | set(added)
-
-
-def _free_part(taken: set[str]) -> str:
-    n = 1
-    while f"xl/worksheets/sheet{n}.xml" in taken:
-        n += 1
-    return f"xl/worksheets/sheet{n}.xml"
-
-
-def _free_rel_id(rels: str) -> str:
-    taken = {rel.get("Id") for rel in package.relationships(rels)}
-    n = len(taken) + 1
-    while f"rId{n}" in taken:
-        n += 1
-    return f"rId{n}"
+        return write_zip(source, rewritten, added, stale_rels), set(rewritten) | set(added)
 
 
 # --- workbook.xml ----------------------------------------------------------------------------------
@@ -192,8 +192,11 @@ def _set_names(workbook: str, sheet: package.SheetEntry, result: ResultSheet) ->
 
 # --- zip writing and checking ------------------------------------------------------------------------
 
-def _write_zip(source: zipfile.ZipFile, rewritten: dict[str, bytes], added: dict[str, bytes],
-               dropped: set[str]) -> bytes:
+def write_zip(source: zipfile.ZipFile, rewritten: Mapping[str, bytes], added: Mapping[str, bytes],
+              dropped: "set[str] | frozenset[str]" = frozenset()) -> bytes:
+    """The package `source` as new zip bytes: members in `rewritten` get their new content (keeping their
+    metadata), those in `dropped` are left out, `added` ones are appended in order, and every other member
+    is copied as stored, without recompressing it (see _copy_member)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -241,8 +244,9 @@ def _copy_member(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile
     target._didModify = True
 
 
-def _verify_sheets(path: Path, sheets: Mapping[str, ResultSheet]) -> None:
-    """The written sheets open and hold the header and no more rows than were written."""
+def verify_sheets(path: Path, sheets: Mapping[str, ResultSheet]) -> None:
+    """Raise WriteError unless each of `sheets` in the workbook at `path` opens and holds the header and no
+    more rows than were written: a check of the saved file, before it replaces anything."""
     import python_calamine as calamine
 
     from .safety import xml_text
