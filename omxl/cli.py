@@ -290,18 +290,26 @@ def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.da
     Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be read.
     """
     from .io.read import read_book
-    from .io.write import save_workbook
     from .reconciliation import reconcile
-    from .validation import has_errors
 
     rec = reconcile(read_book(*books, config=config), as_of=as_of)
     _print_reconciliation(rec)
+    deliver(books, rec.result_sheets(), out, write_back, config, rec.issues)
+
+
+def deliver(books: tuple[Path, ...], sheets: dict, out: Path | None, write_back: bool, config: Path | None,
+            issues: Any) -> None:
+    """How a command that makes result sheets ends: --out as a new workbook, --write-back into the source,
+    then exit 1 when the data had errors (0 otherwise)."""
+    from .io.write import save_workbook
+    from .validation import has_errors
+
     if out is not None:
-        save_workbook(out, rec.result_sheets())
+        save_workbook(out, sheets)
         stderr_console().print(f"Wrote {out}.", highlight=False)
     if write_back:
-        write_back_into(books, rec.result_sheets(), config)
-    sys.exit(1 if has_errors(rec.issues) else 0)
+        write_back_into(books, sheets, config)
+    sys.exit(1 if has_errors(issues) else 0)
 
 
 def _print_reconciliation(rec: Any) -> None:
@@ -350,24 +358,17 @@ def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date
     Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be read.
     """
     from .io.read import read_book
-    from .io.write import save_workbook
     from .planning import plan_reorders
-    from .validation import has_errors
 
     book = read_book(*books, config=config)
     plan = plan_reorders(book, as_of=as_of, service_level=service_level)
     _print_plan(plan)
-    if out is not None:
-        save_workbook(out, plan.result_sheets())
-        stderr_console().print(f"Wrote {out}.", highlight=False)
     if po_dir is not None:
         from .io.po_drafts import write_po_drafts
 
         written = write_po_drafts(plan, po_dir)
         stderr_console().print(f"Wrote {len(written)} purchase-order drafts into {po_dir}.", highlight=False)
-    if write_back:
-        write_back_into(books, plan.result_sheets(), config)
-    sys.exit(1 if has_errors(plan.issues) else 0)
+    deliver(books, plan.result_sheets(), out, write_back, config, plan.issues)
 
 
 def _print_plan(plan: Any) -> None:

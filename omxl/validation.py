@@ -10,16 +10,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 
 from .book import Book
 from .config import Config, load_config
-from .findings import FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame, message
-from .model import TABLE_BY_NAME, TABLE_NAMES
+from .findings import FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame
+from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
+
+if TYPE_CHECKING:
+    from .io.sheetxml import ResultSheet
 
 READING_ERRORS = ("type-error", "ambiguous-date", "error-cell")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"

@@ -94,7 +94,7 @@ def test_library_raises_one_clear_message(name, tmp_path, messy_workbook):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_cli_exit_2_with_the_message_and_no_traceback(name, tmp_path, messy_workbook, monkeypatch):
-    path = make(name, tmp_path, messy_workbook)
+    make(name, tmp_path, messy_workbook)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["read", name])
     assert result.exit_code == 2

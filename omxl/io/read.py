@@ -14,7 +14,7 @@ from ..book import Book
 from ..config import Config, load_config
 from ..errors import NoOrdersError, SourceError
 from ..findings import apply_severities, column_letter, concat_findings, findings_frame, message
-from ..model import DTYPES, PROVENANCE, TABLE_BY_NAME, TABLE_NAMES, TEXT, Column, fold
+from ..model import DTYPES, PROVENANCE, TABLE_BY_NAME, TABLE_NAMES, Column
 from .locate import Matcher, Placement, locate
 from .normalize import Place, convert
 from .sniff import CSV
