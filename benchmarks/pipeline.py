@@ -102,8 +102,8 @@ def _plan_summary(ctx: Context) -> list[str]:
 
 @stage("reorder", report=_plan_summary)
 def reorder(ctx: Context) -> Context:
-    """Planning on top of the reconcile stage's result (backlog and supply), as the weekly report does."""
-    return {"plan": omxl.plan_reorders(ctx["book"], as_of="2026-11-27", reconciliation=ctx["reconciliation"])}
+    """plan_reorders on its own: its validation and the backlog and supply it needs included."""
+    return {"plan": omxl.plan_reorders(ctx["book"], as_of="2026-11-27")}
 
 
 @stage("write_back")

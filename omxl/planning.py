@@ -15,9 +15,10 @@ import pandas as pd
 
 from .book import Book
 from .config import Config, load_config
-from .reconciliation import Reconciliation, reconcile
+from .reconciliation import Reconciliation, position
 from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
 from .validation import as_timestamp
+from .wording import quantity_text
 
 PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
                 "inventory_position", "avg_daily_demand", "demand_std_daily", "lead_time_days", "safety_stock",
@@ -60,9 +61,16 @@ def plan_reorders(book: Book, as_of: object = None, config: "Config | dict | str
 
         raise ConfigError(f"service level: {level} must be between 0 and 1 (exclusive), e.g. 0.95.")
     day = as_timestamp(as_of)
-    rec = reconciliation if reconciliation is not None else reconcile(book, as_of=day, config=settings)
-    inventory = _sku_master(book, rec)
-    frame = inventory.join(_demand(rec.lines, day, settings.history_weeks), how="left")
+    if reconciliation is not None:
+        lines, per_sku, issues = reconciliation.lines, reconciliation.inventory.set_index("sku"), reconciliation.issues
+        cancelled = lines["status"] == "cancelled"
+    else:
+        # Planning needs backlog and supply, not allocation: the shared start of reconciliation is enough.
+        start = position(book, day, settings)
+        lines, per_sku, issues = start.lines, start.per_sku(), start.issues
+        cancelled = lines["sheet_status"] == "cancelled"
+    inventory = _sku_master(book, per_sku)
+    frame = inventory.join(_demand(lines[~cancelled], day, settings.history_weeks), how="left")
     frame = _lead_times(frame, book, settings)
     frame = _apply_rules(frame, level, settings, day)
     frame["explanation"] = _explanations(frame, level)
@@ -72,12 +80,12 @@ def plan_reorders(book: Book, as_of: object = None, config: "Config | dict | str
                                                      na_position="last")
     columns = [*PLAN_COLUMNS, "flags"]
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
-                       purchase_orders=_drafts(lines, book), as_of=day, service_level=level, issues=rec.issues)
+                       purchase_orders=_drafts(lines, book), as_of=day, service_level=level, issues=issues)
 
 
-def _sku_master(book: Book, rec: Reconciliation) -> pd.DataFrame:
+def _sku_master(book: Book, per_sku: pd.DataFrame) -> pd.DataFrame:
     """One row per SKU: the first inventory row's settings, on hand summed over locations (each floored at 0,
-    as in allocation), backlog and supply from reconciliation."""
+    as in allocation), and backlog and on order from `per_sku`."""
     inventory = book.inventory
     first = inventory.drop_duplicates("sku").set_index("sku")
     frame = first[["description", "supplier_id", "unit_cost", "lead_time_days", "reorder_point", "reorder_qty",
@@ -85,18 +93,17 @@ def _sku_master(book: Book, rec: Reconciliation) -> pd.DataFrame:
     frame = frame.rename(columns={"lead_time_days": "sku_lead_time", "reorder_point": "given_reorder_point",
                                   "safety_stock": "given_safety_stock"})
     frame["on_hand"] = inventory["on_hand"].clip(lower=0).groupby(inventory["sku"]).sum()
-    view = rec.inventory.set_index("sku")
-    frame["on_order"] = view["on_order"].reindex(frame.index).fillna(0.0)
-    frame["backlog"] = view["backlog"].reindex(frame.index).fillna(0.0)
+    frame["on_order"] = per_sku["on_order"].reindex(frame.index).fillna(0.0)
+    frame["backlog"] = per_sku["backlog"].reindex(frame.index).fillna(0.0)
     frame["inventory_position"] = frame["on_hand"] + frame["on_order"] - frame["backlog"]
     return frame
 
 
 def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int) -> pd.DataFrame:
     """Daily demand mean and std from weekly buckets of ordered quantity over `weeks` weeks ending at as_of
-    (weeks without orders count as 0; cancelled lines and exchange replacements are not demand). A SKU
-    first ordered within the window uses the weeks since its first order and is flagged."""
-    orders = lines[(lines["kind"] == "order") & (lines["status"] != "cancelled")]
+    (weeks without orders count as 0; `lines` come without cancelled ones; exchange replacements are not
+    demand). A SKU first ordered within the window uses the weeks since its first order and is flagged."""
+    orders = lines[lines["kind"] == "order"]
     start = as_of - pd.Timedelta(weeks=weeks)
     first_order = orders.groupby("sku")["order_date"].min()
     window = orders[(orders["order_date"] > start) & (orders["order_date"] <= as_of + pd.Timedelta(days=1))]
@@ -206,7 +213,7 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
     if frame.empty:
         return pd.Series(index=frame.index, dtype=object)
     def n(values: pd.Series) -> pd.Series:
-        return values.map(lambda v: "" if pd.isna(v) else (f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"))
+        return quantity_text(values, decimals=1)
 
     def minus(values: pd.Series) -> pd.Series:
         """A number after a minus sign: negatives in brackets ("- (-7)")."""

@@ -18,6 +18,7 @@ from .config import Config, load_config
 from .recon_exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .recon_returns import replacement_lines, returns_frame
 from .validation import as_timestamp, usable, validate
+from .wording import day_text, quantity_text
 
 LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
                 "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
@@ -55,25 +56,50 @@ class Reconciliation:
         }
 
 
+@dataclasses.dataclass(frozen=True)
+class Position:
+    """What both reconciliation and planning start from: the validated book, its order lines (with exchange
+    replacements) with shipped and open quantities, each shipment's match, and open inbound supply."""
+
+    book: Book
+    issues: pd.DataFrame
+    left_out: pd.DataFrame
+    lines: pd.DataFrame
+    matched: pd.DataFrame
+    supply: pd.DataFrame
+    as_of: pd.Timestamp
+
+    def per_sku(self) -> pd.DataFrame:
+        """backlog (open order quantity) and on_order (open supply) per SKU."""
+        backlog = self.lines.groupby("sku")["open_qty"].sum().rename("backlog")
+        on_order = self.supply.groupby("sku")["open_qty"].sum().rename("on_order")
+        return pd.concat([backlog, on_order], axis=1).fillna(0.0)
+
+
+def position(book: Book, as_of: pd.Timestamp, settings: Config) -> Position:
+    issues = validate(book, config=settings, as_of=as_of)
+    clean, left_out = usable(book, issues)
+    lines = _order_lines(clean)
+    lines = pd.concat([lines, replacement_lines(clean.returns, lines, as_of)], ignore_index=True)
+    lines, matched = _apply_shipments(lines, clean.shipments)
+    closed = lines["sheet_status"].isin(["cancelled", "closed"])
+    lines["open_qty"] = np.where(closed, 0.0, np.clip(lines["qty"] - lines["shipped_qty"], 0, None))
+    return Position(clean, issues, left_out, lines, matched, open_supply(clean, as_of), as_of)
+
+
 def reconcile(book: Book, as_of: object = None, config: "Config | dict | str | None" = None) -> Reconciliation:
     """Reconcile orders with shipments, stock, purchase orders and returns as of `as_of` (default today)."""
     settings = load_config(config) if config is not None else book.config
     day = as_timestamp(as_of)
-    issues = validate(book, config=settings, as_of=day)
-    clean, left_out = usable(book, issues)
-    returns = clean.returns
-    lines = _order_lines(clean)
-    lines = pd.concat([lines, replacement_lines(returns, lines, day)], ignore_index=True)
-    shipments = clean.shipments
-    lines, matched = _apply_shipments(lines, shipments)
+    start = position(book, day, settings)
+    clean, supply, matched = start.book, start.supply, start.matched
     stock = _stock_by_sku(clean.inventory)
-    lines = _allocate(lines, stock, settings)
-    supply = open_supply(clean, day)
+    lines = _allocate(start.lines, stock)
     lines = _project(lines, supply, day, settings.handling_days)
     lines = _status(lines, day)
     lines["reason"] = _reasons(lines, day)
     inventory = _inventory_view(clean, lines, stock, supply)
-    rma, return_problems = returns_frame(returns, lines)
+    rma, return_problems = returns_frame(clean.returns, lines)
     exceptions = exceptions_frame([
         shipment_exceptions(matched, lines),
         line_exceptions(lines, shipments_table=bool(book.layout["table"].eq("shipments").any())),
@@ -84,7 +110,8 @@ def reconcile(book: Book, as_of: object = None, config: "Config | dict | str | N
         .reset_index(drop=True)
     return Reconciliation(
         lines=_public_lines(lines), orders=_orders(lines), exceptions=exceptions, inventory=inventory,
-        returns=rma, restock=restock, purchase_orders=supply, issues=issues, left_out=left_out, as_of=day)
+        returns=rma, restock=restock, purchase_orders=supply, issues=start.issues, left_out=start.left_out,
+        as_of=day)
 
 
 # --- order lines and shipments ----------------------------------------------------------------------
@@ -171,9 +198,7 @@ def allocation_order(lines: pd.DataFrame) -> pd.DataFrame:
                              na_position="last", kind="stable")
 
 
-def _allocate(lines: pd.DataFrame, stock: pd.Series, settings: Config) -> pd.DataFrame:
-    closed = lines["sheet_status"].isin(["cancelled", "closed"])
-    lines["open_qty"] = np.where(closed, 0.0, np.clip(lines["qty"] - lines["shipped_qty"], 0, None))
+def _allocate(lines: pd.DataFrame, stock: pd.Series) -> pd.DataFrame:
     wants = lines["open_qty"].where(lines["sheet_status"] != "on_hold", 0.0)
     ordered = allocation_order(lines.assign(wants=wants))
     before = ordered.groupby("sku")["wants"].cumsum() - ordered["wants"]
@@ -268,18 +293,6 @@ def _status(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return lines
 
 
-def _text_num(values: pd.Series) -> pd.Series:
-    codes, distinct = pd.factorize(values)   # quantities repeat: format each distinct one once
-    text = np.array([f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}" for v in distinct] + [""], dtype=object)
-    return pd.Series(text[codes], index=values.index)
-
-
-def _text_day(values: pd.Series) -> pd.Series:
-    codes, distinct = pd.factorize(values)
-    text = np.array([f"{v:%Y-%m-%d}" for v in distinct] + [""], dtype=object)
-    return pd.Series(text[codes], index=values.index)
-
-
 def _per_distinct(parts: pd.DataFrame, build: Callable[[pd.DataFrame], pd.Series]) -> np.ndarray:
     """Sentences built once per distinct combination of `parts` (text columns): most lines of a status read
     alike ("Delivered: all 12 shipped and delivered."), so this costs per distinct sentence, not per line."""
@@ -326,7 +339,7 @@ def _reasons(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
         rows = lines[late]
         unit = np.where(rows["days_late"] == 1, " day", " days")
         reason[late] = ("Late by " + rows["days_late"].astype(str) + unit + " (promised "
-                        + _text_day(rows["promised_date"]) + "). " + reason[late]).to_numpy()
+                        + day_text(rows["promised_date"]) + "). " + reason[late]).to_numpy()
     replacement = (lines["kind"] == "exchange").to_numpy()
     if replacement.any():
         reason[replacement] = ("Replacement for return " + lines.loc[replacement, "rma_id"].astype(str) + ". "
@@ -340,15 +353,15 @@ def _reason_parts(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
         if column == "supply":
             covered = rows["projected_ship_date"].notna() & (rows["backordered_qty"] > 0)
             inbound = "; " + rows["covering_po"].fillna("inbound stock").astype(str) + " expected " \
-                + _text_day(rows["projected_ship_date"]) + " covers the rest."
+                + day_text(rows["projected_ship_date"]) + " covers the rest."
             text[column] = inbound.where(covered, np.where(rows["backordered_qty"] > 0,
                                                            "; no open purchase order covers the rest.", "."))
         elif column == "last_ship":
-            text[column] = _text_day(rows["last_ship_date"])
+            text[column] = day_text(rows["last_ship_date"])
         else:
             source = {"qty": "qty", "shipped": "shipped_qty", "open": "open_qty", "alloc": "allocated_qty",
                       "back": "backordered_qty"}[column]
-            text[column] = _text_num(rows[source])
+            text[column] = quantity_text(rows[source])
     return pd.DataFrame(text, index=rows.index)
 
 

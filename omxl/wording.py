@@ -1,0 +1,34 @@
+"""Numbers and dates as words in messages, formatted once per distinct value.
+
+Reasons and explanations are built for every line or SKU; quantities and dates
+repeat, so each distinct value is formatted once and the text is taken by position.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+
+def _per_distinct(values: pd.Series, render: Callable[[object], str]) -> pd.Series:
+    codes, distinct = pd.factorize(values)
+    text = np.array([render(v) for v in distinct] + [""], dtype=object)   # code -1 (blank) takes the last: ""
+    return pd.Series(text[codes], index=values.index)
+
+
+def quantity_text(values: pd.Series, decimals: int = 2) -> pd.Series:
+    """1200 -> '1,200'; 2.5 -> '2.50' (decimals=2) or '2.5' (decimals=1); whole when within rounding."""
+    tolerance = 0.5 * 10 ** -decimals
+
+    def render(v: object) -> str:
+        number = float(v)
+        return f"{number:,.0f}" if abs(number - round(number)) < tolerance else f"{number:,.{decimals}f}"
+
+    return _per_distinct(values, render)
+
+
+def day_text(values: pd.Series) -> pd.Series:
+    """Timestamps as YYYY-MM-DD; blank as ''."""
+    return _per_distinct(values, lambda v: f"{v:%Y-%m-%d}")
