@@ -17,7 +17,6 @@ import pandas as pd
 FINDING_COLUMNS: tuple[str, ...] = (
     "severity", "code", "table", "source", "sheet", "row", "column", "cell", "value", "message", "count",
 )
-SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
@@ -67,13 +66,6 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
     Code("malformed-row", "warning", "A CSV record with more fields than the header",
          "{what}"),
 )}
-
-
-def cell_address(column_number: int | None, row: int | None) -> str:
-    """A1 address from a 0-based column index and a 1-based Excel row; '' when either is unknown."""
-    if column_number is None or column_number < 0 or row is None or pd.isna(row):
-        return ""
-    return f"{column_letter(column_number)}{int(row)}"
 
 
 def column_letter(index: int) -> str:

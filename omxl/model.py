@@ -253,7 +253,3 @@ _FOLD = re.compile(r"[\s_\-.]+")
 def fold(text: object) -> str:
     """The form names are compared in: case, spaces, `_`, `-` and `.` ignored."""
     return _FOLD.sub("", str(text)).casefold()
-
-
-def dtype_of(table: str, column: str) -> str:
-    return DTYPES[TABLE_BY_NAME[table].column(column).kind]

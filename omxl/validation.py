@@ -93,10 +93,6 @@ def validate(book: Book, config: "Config | dict | str | None" = None, as_of: obj
 
 # --- checks: each returns the offending rows of one rule ------------------------------------------
 
-def _present(frame: pd.DataFrame, column: str) -> pd.Series:
-    return frame[column].notna()
-
-
 def check_required(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
     column = rule.columns[0]
     positions = np.flatnonzero(frame[column].isna().to_numpy())

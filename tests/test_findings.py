@@ -5,15 +5,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omxl.findings import cell_address, column_letter
+from omxl.findings import column_letter
 from omxl.io.sources import column_index
 
 
 def test_known_letters():
     assert [column_letter(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702, 16383)] == \
         ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA", "XFD"]
-    assert cell_address(3, 17) == "D17"
-    assert cell_address(None, 17) == ""
 
 
 @given(st.integers(min_value=0, max_value=16383))

@@ -49,8 +49,6 @@ class RawSheet:
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
     # Excel row number (or CSV line number) of each grid row; None means index + 1.
     row_numbers: list[int] | None = None
-    # CSV records with more fields than the header: 0-based grid row -> field count.
-    long_records: dict[int, int] = field(default_factory=dict)
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index] if self.row_numbers is not None else index + 1
