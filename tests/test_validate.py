@@ -147,7 +147,10 @@ def test_validate_returns_an_empty_frame_with_the_columns_for_a_clean_dict_book(
 
 def test_online_retail_defects_counted_like_plain_pandas():
     files = sorted(glob.glob(str(ONLINE_RETAIL / "*.csv")))[:20]
-    config = {"cancelled_order_pattern": "^C"}
+    # The built-in aliases know these headers; the explicit map is how a user pins them down in omxl.toml.
+    config = {"cancelled_order_pattern": "^C",
+              "columns": {"orders": {"InvoiceNo": "order_id", "StockCode": "sku", "InvoiceDate": "order_date",
+                                     "CustomerID": "customer_id", "Quantity": "qty", "UnitPrice": "unit_price"}}}
     issues = validate(omxl.read_book(*files, config=config), as_of="2011-12-31")
     raw = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
     every = pd.concat(raw, ignore_index=True)
