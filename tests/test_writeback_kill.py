@@ -43,8 +43,8 @@ def test_sigkill_at_random_moments_never_damages_the_workbook(tmp_path):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True)
         assert child.stdout.readline().strip() == "ready"
         try:
-            # One random moment in each 30 ms slice of the first 0.6 s of writing.
-            child.wait(timeout=rng.uniform(attempt * 0.03, (attempt + 1) * 0.03))
+            # One random moment in each 50 ms slice of the first second of writing (a write takes ~0.1 s).
+            child.wait(timeout=rng.uniform(attempt * 0.05, (attempt + 1) * 0.05))
         except subprocess.TimeoutExpired:
             child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
