@@ -15,7 +15,7 @@ import pandas as pd
 
 from .book import Book
 from .config import Config, load_config
-from .reconciliation import Reconciliation, position
+from .reconciliation import Reconciliation, position, stock_by_sku
 from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
 from .validation import as_timestamp
 from .wording import quantity_text
@@ -92,7 +92,7 @@ def _sku_master(book: Book, per_sku: pd.DataFrame) -> pd.DataFrame:
                    "min_qty", "max_qty", "safety_stock", "moq", "pack_size", "discontinued"]].copy()
     frame = frame.rename(columns={"lead_time_days": "sku_lead_time", "reorder_point": "given_reorder_point",
                                   "safety_stock": "given_safety_stock"})
-    frame["on_hand"] = inventory["on_hand"].clip(lower=0).groupby(inventory["sku"]).sum()
+    frame["on_hand"] = stock_by_sku(inventory)
     frame["on_order"] = per_sku["on_order"].reindex(frame.index).fillna(0.0)
     frame["backlog"] = per_sku["backlog"].reindex(frame.index).fillna(0.0)
     frame["inventory_position"] = frame["on_hand"] + frame["on_order"] - frame["backlog"]

@@ -93,12 +93,12 @@ def reconcile(book: Book, as_of: object = None, config: "Config | dict | str | N
     day = as_timestamp(as_of)
     start = position(book, day, settings)
     clean, supply, matched = start.book, start.supply, start.matched
-    stock = _stock_by_sku(clean.inventory)
+    stock = stock_by_sku(clean.inventory)
     lines = _allocate(start.lines, stock)
     lines = _project(lines, supply, day, settings.handling_days)
     lines = _status(lines, day)
     lines["reason"] = _reasons(lines, day)
-    inventory = _inventory_view(clean, lines, stock, supply)
+    inventory = _inventory_view(clean, lines, stock, start.per_sku())
     rma, return_problems = returns_frame(clean.returns, lines)
     exceptions = exceptions_frame([
         shipment_exceptions(matched, lines),
@@ -184,7 +184,7 @@ def _fill_lines_by_sku(shipments: pd.DataFrame, lines: pd.DataFrame) -> pd.DataF
 
 # --- stock, allocation and inbound supply ----------------------------------------------------------
 
-def _stock_by_sku(inventory: pd.DataFrame) -> pd.Series:
+def stock_by_sku(inventory: pd.DataFrame) -> pd.Series:
     """On hand per SKU over all locations, each location floored at 0 (a negative count is a data problem,
     reported as negative-stock, and cannot take stock away from another location)."""
     if inventory.empty:
@@ -397,7 +397,7 @@ def _orders(lines: pd.DataFrame) -> pd.DataFrame:
     return orders[first + [c for c in orders.columns if c not in first]]
 
 
-def _inventory_view(book: Book, lines: pd.DataFrame, stock: pd.Series, supply: pd.DataFrame) -> pd.DataFrame:
+def _inventory_view(book: Book, lines: pd.DataFrame, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:
     inventory = book.inventory
     skus = pd.Index(inventory["sku"].dropna().unique(), name="sku")
     described = inventory.drop_duplicates("sku").set_index("sku")
@@ -405,8 +405,8 @@ def _inventory_view(book: Book, lines: pd.DataFrame, stock: pd.Series, supply: p
     view["description"] = described["description"].reindex(skus)
     view["on_hand"] = inventory.groupby("sku")["on_hand"].sum().reindex(skus).fillna(0.0)
     view["allocated"] = lines.groupby("sku")["allocated_qty"].sum().reindex(skus).fillna(0.0)
-    view["backlog"] = lines.groupby("sku")["open_qty"].sum().reindex(skus).fillna(0.0)
-    view["on_order"] = supply.groupby("sku")["open_qty"].sum().reindex(skus).fillna(0.0)
+    view["backlog"] = per_sku["backlog"].reindex(skus).fillna(0.0)
+    view["on_order"] = per_sku["on_order"].reindex(skus).fillna(0.0)
     view["available"] = stock.reindex(skus).fillna(0.0) - view["allocated"]
     view["short"] = (view["backlog"] - view["allocated"]).clip(lower=0)
     return view.reset_index()

@@ -274,9 +274,8 @@ def _headers(book: Book, table: str, column: str) -> dict[tuple[str, str], tuple
 
 
 def _parts_with(book: Book, table: str, column: str) -> set[tuple[str, str]]:
-    mapping = book.column_map
-    rows = mapping[(mapping["table"] == table) & (mapping["column"] == column)]
-    return set(zip(rows["source"], rows["sheet"]))
+    """The (source, sheet) parts of `table` that have `column`."""
+    return set(_headers(book, table, column))
 
 
 def _blanked_cells(book: Book) -> dict[tuple[str, str], set[tuple[str, str, int]]]:
