@@ -158,7 +158,9 @@ def stock_exceptions(inventory: pd.DataFrame, view: pd.DataFrame, supply: pd.Dat
             negative["sku"].astype(str) + " shows " + _num(negative["on_hand"]) + " on hand at "
             + negative["location"].astype(str) + ". Count it and correct the stock record; it counts as 0.",
             negative["location"].astype(str)))
-    out = view[(view["on_hand"].clip(lower=0) <= 0) & (view["backlog"] > 0)]
+    # Stock as allocation sees it: each location floored at 0, so a negative count elsewhere hides nothing.
+    stock = view["available"] + view["allocated"]
+    out = view[(stock <= 0) & (view["backlog"] > 0)]
     if len(out):
         rows = inventory.drop_duplicates("sku").set_index("sku").reindex(out["sku"])
         rows = rows.reset_index()

@@ -254,3 +254,13 @@ def test_a_book_with_orders_only_still_runs_every_step():
     plan = omxl.plan_reorders(book, as_of=AS_OF)
     assert (len(plan.lines), len(plan.skus), len(plan.purchase_orders)) == (0, 0, 0)
     assert list(plan.lines.columns)[:3] == ["sku", "description", "supplier_id"]
+
+
+def test_a_negative_count_at_one_location_is_no_stockout_when_another_has_stock():
+    inventory = pd.DataFrame({"sku": ["S1", "S1"], "location": ["MAIN", "WEST"], "on_hand": [5.0, -5.0]})
+    book = omxl.read_book({"orders": pd.DataFrame([order("O1", "S1", 3, "2026-12-01")]), "inventory": inventory,
+                           "suppliers": SUPPLIERS})
+    rec = reconcile(book, as_of=AS_OF)
+    assert values(line(rec, "O1"), *QTYS) == (0, 3, 3, 0, "ready")
+    assert rec.exceptions["code"].tolist() == ["negative-stock"]
+    assert rec.exceptions["ref"].tolist() == ["WEST"]
