@@ -210,9 +210,9 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
     if output_format == "table":
         _print_issues(issues, limit)
     elif output_format == "csv":
-        from .io.safety import neutralise_for_csv
+        from .io.safety import csv_safe
 
-        click.echo(issues.apply(neutralise_for_csv).to_csv(index=False), nl=False)
+        click.echo(csv_safe(issues).to_csv(index=False), nl=False)
     else:
         click.echo(json.dumps(_records(issues), indent=2, default=str))
     if out is not None:

@@ -49,6 +49,18 @@ def neutralise_for_csv(values: pd.Series) -> pd.Series:
     return out
 
 
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` for CSV: formula-like text in text columns and headers neutralised; numbers and
+    dates untouched (a negative quantity keeps its sign)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        kind = safe[column].dtype
+        if not pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_datetime64_any_dtype(kind):
+            safe[column] = neutralise_for_csv(safe[column])
+    safe.columns = ["'" + str(c) if is_formula_like(str(c)) else str(c) for c in safe.columns]
+    return safe
+
+
 def xml_text(value: str) -> str:
     """Text that is legal inside an XML element: illegal control characters removed."""
     return _XML_ILLEGAL.sub("", value)

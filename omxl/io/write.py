@@ -86,25 +86,12 @@ def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | 
 
 def save_csv(path: str | os.PathLike, frame: pd.DataFrame, backup: bool = True) -> Path:
     """Write `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formula-like text neutralised."""
-    from .safety import neutralise_for_csv
+    from .safety import csv_safe
 
-    safe = frame.copy()
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column].dtype) and \
-                not pd.api.types.is_datetime64_any_dtype(safe[column].dtype):
-            safe[column] = neutralise_for_csv(safe[column])
-    safe.columns = [_neutral_header(c) for c in safe.columns]
     target = Path(path)
     with atomic_save(target, verify=verify_text, backup=backup) as temp:
-        safe.to_csv(temp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        csv_safe(frame).to_csv(temp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
     return target
-
-
-def _neutral_header(name: object) -> str:
-    from .safety import is_formula_like
-
-    text = str(name)
-    return "'" + text if is_formula_like(text) else text
 
 
 def xlsx_workbook(path: str | os.PathLike, **options: object):
