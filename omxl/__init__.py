@@ -14,10 +14,12 @@ from .io.sheetxml import ResultSheet
 from .io.write import save_csv, save_workbook
 from .io.writeback import write_back
 from .planning import ReorderPlan, plan_reorders
+from .position import Position, prepare
 from .reconciliation import Reconciliation, reconcile
 from . import reorder
 from .validation import validate
 
 __version__ = "0.1.0"
-__all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Reconciliation", "ReorderPlan", "ResultSheet", "SourceError",
-           "load_config", "plan_reorders", "reorder", "read_book", "reconcile", "save_csv", "save_workbook", "validate", "write_back", "__version__"]
+__all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Position", "Reconciliation", "ReorderPlan",
+           "ResultSheet", "SourceError", "load_config", "plan_reorders", "prepare", "reorder", "read_book", "reconcile",
+           "save_csv", "save_workbook", "validate", "write_back", "__version__"]

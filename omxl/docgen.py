@@ -49,13 +49,24 @@ def workbook_format() -> str:
 
 
 def finding_codes() -> str:
+    from .findings import FINDING_COLUMNS, STAGES
+
     out = [GENERATED.format(source="omxl/findings.py (CATALOG)"), "# Finding codes\n\n",
-           "Findings are rows of a DataFrame with the columns severity, code, table, source, sheet, row, column "
-           "(the header as written), cell (A1), value, message and count (how many cells an aggregated finding "
-           "stands for; 1 otherwise). Codes are stable. Severities can be changed per code in `omxl.toml` "
-           "(`[severities]`).\n\n| code | default severity | what it means | message |\n|---|---|---|---|\n"]
-    for code in CATALOG.values():
-        out.append(f"| `{code.code}` | {code.severity} | {code.title} | {code.template} |\n")
+           "Every stage reports what it finds the same way: one row of a DataFrame with the columns "
+           + ", ".join(f"`{c}`" for c in FINDING_COLUMNS) + ". `cell` is the A1 address of the cell in the sheet "
+           "the row came from and `column` the header as written there; `order_id`, `line` and `sku` name the "
+           "order line or item where the row has them; `ref` is the document it is about (shipment, PO, RMA, "
+           "location); `count` is how many cells an aggregated finding stands for (1 otherwise). "
+           "`omxl.validate` returns the `read` and `validate` findings, `rec.exceptions` the `reconcile` ones; "
+           "`omxl reconcile --mark` marks both in a copy of the workbook.\n\n"
+           "Codes are stable. `[severities]` in omxl.toml changes the severity of any code below, or switches "
+           "it off: `severities = { stockout = \"off\", outlier = \"info\" }`.\n"]
+    for stage in STAGES:
+        out.append(f"\n## Stage `{stage}`\n\n| code | default severity | what it means | what to do |\n"
+                   "|---|---|---|---|\n")
+        for code in CATALOG.values():
+            if code.stage == stage:
+                out.append(f"| `{code.code}` | {code.severity} | {code.title} | {code.remedy} |\n")
     return "".join(out)
 
 

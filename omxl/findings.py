@@ -1,9 +1,10 @@
-"""Findings as data: stable codes, default severities, message templates, cell addresses.
+"""Findings as data: one catalog of stable codes for every stage, one frame, cell addresses.
 
-Every finding (reading and validation alike) is one row of a DataFrame with
-FINDING_COLUMNS. Codes are stable: never rename one once released. The message
-templates take the finding's own fields; `{what}` and `{fix}` are filled by the
-check that raises it. docs/finding-codes.md is generated from CATALOG.
+Every finding (reading, validation and reconciliation alike) is one row of a
+DataFrame with FINDING_COLUMNS (contract 4.1). Codes are stable: never rename one
+once released. CATALOG holds each code's stage, default severity, meaning and
+remedy; docs/finding-codes.md is generated from it, and `severities` in the
+configuration may change or switch off any code in it.
 """
 
 from __future__ import annotations
@@ -15,56 +16,107 @@ import numpy as np
 import pandas as pd
 
 FINDING_COLUMNS: tuple[str, ...] = (
-    "severity", "code", "table", "source", "sheet", "row", "column", "cell", "value", "message", "count",
+    "severity", "code", "stage", "table", "source", "sheet", "row", "column", "cell", "value", "order_id", "line",
+    "sku", "ref", "message", "count",
 )
+_TEXT_COLUMNS = tuple(c for c in FINDING_COLUMNS if c not in ("row", "line", "count"))
+STAGES = ("read", "validate", "reconcile")
 
 
 @dataclass(frozen=True)
 class Code:
+    """One finding code: the stage that emits it, its default severity, what it means and what to do.
+    `template` is the message of codes whose message is one sentence pattern (reading findings); the other
+    stages word each message from the row it is about (omxl/rules.py, omxl/reconciliation/exceptions.py)."""
+
     code: str
+    stage: str
     severity: str
     title: str
-    template: str
+    remedy: str
+    template: str = ""
 
 
 CATALOG: dict[str, Code] = {c.code: c for c in (
-    Code("missing-table", "warning", "A table is missing",
-         "No {table} table was found. {fix}"),
-    Code("missing-column", "error", "A required column is missing",
+    # Reading: what the reader found while typing cells and matching headers.
+    Code("missing-column", "read", "error", "A required column is missing",
+         "Add the column, or map the header you have in omxl.toml [columns.<table>]. Rows of that sheet are "
+         "left out until then.",
          "The {table} table has no '{column}' column. {fix}"),
-    Code("duplicate-column", "warning", "Two columns mean the same thing",
+    Code("duplicate-column", "read", "warning", "Two columns mean the same thing",
+         "Rename or remove one of them.",
          "Column '{column}' is a second {what} column; the first one is used and this one is kept as-is. "
          "Rename or remove one of them."),
-    Code("unknown-column", "info", "A column omxl does not use",
+    Code("unknown-column", "read", "info", "A column omxl does not use",
+         "Nothing, or map it in omxl.toml [columns.<table>] if it is one of omxl's columns.",
          "Column '{column}' is not a known {table} column; it is carried through unchanged. "
          "Map it in omxl.toml [columns.{table}] if it is one."),
-    Code("missing-value", "error", "A required value is blank",
-         "{what} is blank. {fix}"),
-    Code("type-error", "error", "A value of the wrong type",
+    Code("type-error", "read", "error", "A value of the wrong type",
+         "Type the value as the column expects (a number, a date).",
          "{what} (found {value}). {fix}"),
-    Code("ambiguous-date", "error", "A date that can be read two ways",
+    Code("ambiguous-date", "read", "error", "A date that can be read two ways",
+         "Write it as YYYY-MM-DD, make the cell a date, or set date_formats in omxl.toml.",
          "Date '{value}' can be read as {what}. Write it as YYYY-MM-DD, make the cell a date, "
          "or set date_formats in omxl.toml."),
-    Code("error-cell", "error", "An Excel error value",
+    Code("error-cell", "read", "error", "An Excel error value",
+         "Fix the formula or type the value.",
          "The cell holds the error {value}. Fix the formula or type the value."),
-    Code("constraint-error", "error", "A value outside its allowed range",
-         "{what} (found {value}). {fix}"),
-    Code("duplicate-key", "error", "The same key twice",
-         "{what} appears more than once (found {value}). {fix}"),
-    Code("foreign-key", "error", "A reference to something that does not exist",
-         "{what} (found {value}). {fix}"),
-    Code("invalid-email", "warning", "An e-mail address that cannot be used",
-         "'{value}' is not a valid e-mail address. Correct it."),
-    Code("future-date", "warning", "A date after the as-of date",
-         "{what} (found {value}). {fix}"),
-    Code("outlier", "warning", "A value far from the others",
-         "{what} (found {value}). {fix}"),
-    Code("normalized-value", "info", "Values omxl tidied on reading",
+    Code("normalized-value", "read", "info", "Values omxl tidied on reading",
+         "Nothing; the values were tidied (spaces, numbers stored as text, ...).",
          "{what}"),
-    Code("blank-row", "info", "A blank row inside a table",
+    Code("blank-row", "read", "info", "A blank row inside a table",
+         "Nothing; delete the row if it should not be there.",
          "Row {row} is blank and was skipped."),
-    Code("malformed-row", "warning", "A CSV record with more fields than the header",
+    Code("malformed-row", "read", "warning", "A CSV record with more fields than the header",
+         "Quote the field that holds a comma, or fix the export.",
          "{what}"),
+    # Validation: the rules of omxl/rules.py.
+    Code("missing-table", "validate", "warning", "A table is missing",
+         "Add the sheet (its name or headers tell omxl what it is)."),
+    Code("missing-value", "validate", "error", "A required value is blank",
+         "Fill it in; the row is left out of reconciliation and planning until then."),
+    Code("constraint-error", "validate", "error", "A value outside its allowed range",
+         "Correct the value (the message says the range)."),
+    Code("duplicate-key", "validate", "error", "The same key twice",
+         "Give each row its own key, or delete the repeat."),
+    Code("foreign-key", "validate", "error", "A reference to something that does not exist",
+         "Correct the reference or add what it refers to."),
+    Code("invalid-email", "validate", "warning", "An e-mail address that cannot be used",
+         "Correct the address so messages can reach them."),
+    Code("future-date", "validate", "warning", "A date after the as-of date",
+         "Check the date; a date in the future is usually a typing error."),
+    Code("outlier", "validate", "warning", "A value far from the others",
+         "Check the quantity; correct it if it is a typing error."),
+    # Reconciliation: mismatches between orders, shipments, stock, purchase orders and returns.
+    Code("over-shipment", "reconcile", "warning", "More was shipped than the line ordered",
+         "Invoice the extra or arrange its return."),
+    Code("shipment-without-order", "reconcile", "warning", "A shipment matches no order line",
+         "Check the order number on the shipment."),
+    Code("shipment-sku-mismatch", "reconcile", "warning", "A shipment's item differs from its order line's item",
+         "Check the shipment or the order line."),
+    Code("shipment-on-cancelled-line", "reconcile", "warning", "A cancelled line has shipments",
+         "Recall the shipment or reopen the line."),
+    Code("missing-tracking", "reconcile", "info",
+         "A shipment has no tracking number (reported once any shipment has one)",
+         "Add it from the carrier's receipt."),
+    Code("status-mismatch", "reconcile", "warning", "The sheet's status disagrees with what shipped",
+         "Close or reopen the line, or record the missing shipment."),
+    Code("shipment-data-mismatch", "reconcile", "warning",
+         "The order sheet's own shipping columns disagree with the shipments table (the shipments table wins)",
+         "Correct the order sheet."),
+    Code("negative-stock", "reconcile", "warning", "An item shows less than zero on hand at a location",
+         "Count it and correct the stock record; it counts as 0."),
+    Code("stockout", "reconcile", "warning", "An item has no stock but open order quantity",
+         "Expedite supply or tell the customers."),
+    Code("po-overdue", "reconcile", "warning", "An open purchase-order line is past its expected date",
+         "Chase the supplier for a new date."),
+    Code("po-over-receipt", "reconcile", "warning", "More was received than the purchase-order line ordered",
+         "Check the receipt and the supplier's invoice."),
+    Code("return-exceeds-shipped", "reconcile", "warning", "More was returned than the line shipped",
+         "Check the quantities before refunding."),
+    Code("return-without-shipment", "reconcile", "warning",
+         "A return refers to a line that never shipped (or does not exist)",
+         "Check the order number before refunding."),
 )}
 
 
@@ -79,8 +131,14 @@ def column_letter(index: int) -> str:
 
 
 def empty_findings() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="string") for c in FINDING_COLUMNS})
-    return frame.astype({"row": "Int64", "count": "Int64"})
+    return _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS}))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's columns in FINDING_COLUMNS order with one dtype each, whatever string dtype pandas picks."""
+    typed = {c: frame[c].astype("string") for c in _TEXT_COLUMNS}
+    typed.update({c: frame[c].astype("Int64") for c in ("row", "line", "count")})
+    return pd.DataFrame(typed, index=frame.index)[list(FINDING_COLUMNS)]
 
 
 def findings_frame(
@@ -97,7 +155,7 @@ def findings_frame(
     count: Sequence[int] | int = 1,
     severity: str | None = None,
 ) -> pd.DataFrame:
-    """Build findings of one code from arrays (one finding per element of `rows`)."""
+    """Findings of one code about one sheet's column, from arrays (one finding per element of `rows`)."""
     rows_array = np.atleast_1d(np.asarray(rows if rows is not None else [pd.NA], dtype=object))
     n = len(rows_array)
     row_series = pd.array(rows_array, dtype="Int64")
@@ -105,6 +163,7 @@ def findings_frame(
     return pd.DataFrame({
         "severity": severity or CATALOG[code].severity,
         "code": code,
+        "stage": CATALOG[code].stage,
         "table": table,
         "source": source,
         "sheet": sheet,
@@ -112,9 +171,78 @@ def findings_frame(
         "column": column,
         "cell": cells,
         "value": _as_text(values, n),
+        "order_id": pd.array([pd.NA] * n, dtype="string"),
+        "line": pd.array([pd.NA] * n, dtype="Int64"),
+        "sku": pd.array([pd.NA] * n, dtype="string"),
+        "ref": "",
         "message": _broadcast(messages, n),
         "count": pd.array(_broadcast(count, n), dtype="Int64"),
     })
+
+
+def row_findings(
+    code: str,
+    table: str,
+    rows: pd.DataFrame,
+    messages: Sequence[str] | pd.Series,
+    *,
+    column: str,
+    column_map: pd.DataFrame,
+    ref: Sequence[object] | pd.Series | str = "",
+    severity: str | None = None,
+) -> pd.DataFrame:
+    """Findings of one code about table rows (which carry source/sheet/row, and order_id/line/sku where the
+    table has them): each cites the cell of `column` in the row it came from, with the header as written.
+
+    `column_map` is Book.column_map. A row built from another table's row (shipments derived from order
+    lines) keeps that row's provenance, so the header is looked up by sheet and column, not by table."""
+    rows = rows.reset_index(drop=True)
+    n = len(rows)
+    located = headers_of(rows, column, column_map)
+    row_numbers = _column(rows, "row", "Int64")
+    letters = located["letter"].fillna("").astype(str)
+    has_cell = letters.ne("") & row_numbers.notna()
+    cells = (letters + row_numbers.astype("string").fillna("")).where(has_cell, "")
+    values = rows[column].map(lambda v: "" if _blank(v) else display(v)) if column in rows else ""
+    return pd.DataFrame({
+        "severity": severity or CATALOG[code].severity,
+        "code": code,
+        "stage": CATALOG[code].stage,
+        "table": table,
+        "source": _column(rows, "source", "string"),
+        "sheet": _column(rows, "sheet", "string"),
+        "row": row_numbers,
+        "column": located["header"].where(located["header"].notna(), column).astype("string"),
+        "cell": cells.astype("string"),
+        "value": pd.Series(values, index=rows.index, dtype="string"),
+        "order_id": _column(rows, "order_id", "string"),
+        "line": _column(rows, "line", "Int64"),
+        "sku": _column(rows, "sku", "string"),
+        "ref": pd.Series(_broadcast(ref, n) if isinstance(ref, str) else list(ref), index=rows.index,
+                         dtype="string").fillna(""),
+        "message": pd.Series(list(messages), index=rows.index, dtype="string"),
+        "count": pd.array([1] * n, dtype="Int64"),
+    }, index=rows.index)
+
+
+def _column(rows: pd.DataFrame, name: str, dtype: str) -> pd.Series:
+    if name in rows:
+        return rows[name].astype(dtype)
+    return pd.Series(pd.array([pd.NA] * len(rows), dtype=dtype), index=rows.index)
+
+
+def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.DataFrame:
+    """Per row: the header and column letter of canonical `column` in the sheet the row came from."""
+    mapping = column_map.loc[column_map["column"] == column, ["source", "sheet", "header", "letter"]] \
+        .drop_duplicates(["source", "sheet"])
+    keys = pd.DataFrame({"source": _column(rows, "source", "string").astype(object),
+                         "sheet": _column(rows, "sheet", "string").astype(object)})
+    mapping = mapping.astype({"source": object, "sheet": object})
+    return keys.merge(mapping, on=["source", "sheet"], how="left")[["header", "letter"]].set_axis(rows.index)
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
 
 
 def _broadcast(value: object, n: int) -> list:
@@ -144,9 +272,7 @@ def concat_findings(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty_findings()
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.astype({c: "string" for c in FINDING_COLUMNS if c not in ("row", "count")}).astype(
-        {"row": "Int64", "count": "Int64"})
+    return _typed(pd.concat(parts, ignore_index=True))
 
 
 def message(code: str, **fields: object) -> str:

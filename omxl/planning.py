@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from .book import Book
-from .config import Config, load_config
-from .reconciliation import Reconciliation, position, stock_by_sku
+from .config import Config
+from .errors import ConfigError
+from .position import Position, prepare
 from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
-from .validation import as_timestamp
 from .wording import quantity_text
 
 PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
@@ -47,31 +47,20 @@ class ReorderPlan:
         return {"Reorder List": self.lines, "PO Drafts": self.purchase_orders}
 
 
-def plan_reorders(book: Book, as_of: object = None, config: "Config | dict | str | None" = None,
-                  service_level: float | None = None,
-                  reconciliation: Reconciliation | None = None) -> ReorderPlan:
-    """Plan reorders for every SKU of the inventory (docs/reorder-planning.md).
-
-    `reconciliation`: a reconcile() result for the same book and as_of, to reuse its backlog and supply.
-    """
-    settings = load_config(config) if config is not None else book.config
+def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Config | dict | str | None" = None,
+                  service_level: float | None = None) -> ReorderPlan:
+    """Plan reorders for every SKU of the inventory (docs/reorder-planning.md). `book` may be a Position from
+    omxl.prepare; planning needs backlog and supply, not allocation, so it does not reconcile."""
+    start = prepare(book, as_of=as_of, config=config)
+    settings, day, clean = start.config, start.as_of, start.book
     level = settings.service_level if service_level is None else service_level
     if not 0 < level < 1:
-        from .errors import ConfigError
-
         raise ConfigError(f"service level: {level} must be between 0 and 1 (exclusive), e.g. 0.95.")
-    day = as_timestamp(as_of)
-    if reconciliation is not None:
-        lines, per_sku, issues = reconciliation.lines, reconciliation.inventory.set_index("sku"), reconciliation.issues
-        cancelled = lines["status"] == "cancelled"
-    else:
-        # Planning needs backlog and supply, not allocation: the shared start of reconciliation is enough.
-        start = position(book, day, settings)
-        lines, per_sku, issues = start.lines, start.per_sku(), start.issues
-        cancelled = lines["sheet_status"] == "cancelled"
-    inventory = _sku_master(book, per_sku)
-    frame = inventory.join(_demand(lines[~cancelled], day, settings.history_weeks), how="left")
-    frame = _lead_times(frame, book, settings)
+    lines = start.lines
+    inventory = _sku_master(clean, start.stock, start.per_sku)
+    frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings.history_weeks),
+                           how="left")
+    frame = _lead_times(frame, clean, settings)
     frame = _apply_rules(frame, level, settings, day)
     frame["explanation"] = _explanations(frame, level)
     frame = frame.reset_index()
@@ -80,10 +69,10 @@ def plan_reorders(book: Book, as_of: object = None, config: "Config | dict | str
                                                      na_position="last")
     columns = [*PLAN_COLUMNS, "flags"]
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
-                       purchase_orders=_drafts(lines, book), as_of=day, service_level=level, issues=issues)
+                       purchase_orders=_drafts(lines, clean), as_of=day, service_level=level, issues=start.issues)
 
 
-def _sku_master(book: Book, per_sku: pd.DataFrame) -> pd.DataFrame:
+def _sku_master(book: Book, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:
     """One row per SKU: the first inventory row's settings, on hand summed over locations (each floored at 0,
     as in allocation), and backlog and on order from `per_sku`."""
     inventory = book.inventory
@@ -92,7 +81,7 @@ def _sku_master(book: Book, per_sku: pd.DataFrame) -> pd.DataFrame:
                    "min_qty", "max_qty", "safety_stock", "moq", "pack_size", "discontinued"]].copy()
     frame = frame.rename(columns={"lead_time_days": "sku_lead_time", "reorder_point": "given_reorder_point",
                                   "safety_stock": "given_safety_stock"})
-    frame["on_hand"] = stock_by_sku(inventory)
+    frame["on_hand"] = stock.reindex(frame.index)
     frame["on_order"] = per_sku["on_order"].reindex(frame.index).fillna(0.0)
     frame["backlog"] = per_sku["backlog"].reindex(frame.index).fillna(0.0)
     frame["inventory_position"] = frame["on_hand"] + frame["on_order"] - frame["backlog"]

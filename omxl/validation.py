@@ -8,7 +8,6 @@ come from the Book and are reported together with these.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 from typing import TYPE_CHECKING, Callable
 
@@ -16,13 +15,14 @@ import numpy as np
 import pandas as pd
 
 from .book import Book
-from .config import Config, load_config
-from .findings import FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame
+from .config import Config
+from .findings import FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame, headers_of, row_findings
 from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
 
 if TYPE_CHECKING:
     from .io.sheetxml import ResultSheet
+    from .position import Position
 
 READING_ERRORS = ("type-error", "ambiguous-date", "error-cell")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -61,23 +61,21 @@ class Hits:
     fields: dict[str, list] = dataclasses.field(default_factory=dict)
 
 
-def as_timestamp(as_of: object = None) -> pd.Timestamp:
-    """as_of as a date (midnight): a date, datetime or ISO text; today when None."""
-    if as_of is None:
-        return pd.Timestamp(dt.date.today())
-    try:
-        return pd.Timestamp(as_of).normalize()
-    except (ValueError, TypeError):
-        from .errors import ConfigError
+def validate(book: "Book | Position", *, as_of: object = None,
+             config: "Config | dict | str | None" = None) -> pd.DataFrame:
+    """The issues of `book`: one row per finding (docs/finding-codes.md, docs/validation-rules.md).
 
-        raise ConfigError(f"as_of: '{as_of}' is not a date; write it as YYYY-MM-DD (e.g. 2026-11-27).") from None
+    Given a Position, its issues (it was validated when prepared)."""
+    from .position import Position, as_timestamp, settings_for
+
+    if isinstance(book, Position):
+        return book.matching(as_of, config).issues
+    return check_book(book, as_timestamp(as_of), settings_for(book, config))
 
 
-def validate(book: Book, config: "Config | dict | str | None" = None, as_of: object = None) -> pd.DataFrame:
-    """The issues of `book`: one row per finding, columns severity, code, table, source, sheet, row, column,
-    cell, value, message, count (docs/finding-codes.md, docs/validation-rules.md)."""
-    settings = load_config(config) if config is not None else book.config
-    context = Context(book, as_of_day := as_timestamp(as_of), _blanked_cells(book))
+def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFrame:
+    """Every rule of omxl.rules over `book`, with what reading found, severities as configured."""
+    context = Context(book, as_of, _blanked_cells(book))
     parts = [book.findings, _missing_tables(book)]
     for rule in RULES:
         frame = book.tables[rule.table]
@@ -85,7 +83,7 @@ def validate(book: Book, config: "Config | dict | str | None" = None, as_of: obj
             continue
         hits = CHECKS[rule.check](frame, rule, context)
         if len(hits.positions):
-            parts.append(_findings(rule, frame, hits, book, as_of_day))
+            parts.append(_findings(rule, frame, hits, book, as_of))
     issues = concat_findings(parts)
     issues = apply_severities(issues, settings.severities)
     return _ordered(issues)
@@ -251,20 +249,13 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     records = pd.DataFrame({key: items if len(items) == n else items * n
                             for key, items in hits.fields.items()}, index=range(n)).to_dict("records")
     values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
-    headers = _headers(book, rule.table, rule.columns[0])
-    other_headers = _headers(book, rule.table, rule.columns[1]) if len(rule.columns) > 1 else {}
+    headers = headers_of(rows, rule.columns[0], book.column_map)["header"].fillna(rule.columns[0]).tolist()
+    other_headers = headers_of(rows, rule.columns[-1], book.column_map)["header"].fillna(rule.columns[-1]).tolist()
     base = {"other_value": "", "first_row": "", "factor": "", "as_of": f"{as_of:%Y-%m-%d}"}
-    parts = []
-    for (source, sheet), group in rows.groupby(["source", "sheet"], sort=False, dropna=False):
-        header, letter = headers.get((source, sheet), (rule.columns[0], ""))
-        other_column = other_headers.get((source, sheet), (rule.columns[-1], ""))[0]
-        texts = [rule.message.format(**{**base, **records[i], "column": header, "value": values[i],
-                                        "other_column": other_column}) for i in group.index]
-        parts.append(findings_frame(rule.code, table=rule.table, source=source, sheet=sheet,
-                                    rows=group["row"].to_numpy(), column=header, letter=letter,
-                                    values=[values[i] for i in group.index], messages=texts,
-                                    severity=rule.severity))
-    return concat_findings(parts)
+    texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i],
+                                    "other_column": other_headers[i]}) for i in range(n)]
+    return row_findings(rule.code, rule.table, rows, texts, column=rule.columns[0], column_map=book.column_map,
+                        severity=rule.severity)
 
 
 def _headers(book: Book, table: str, column: str) -> dict[tuple[str, str], tuple[str, str]]:

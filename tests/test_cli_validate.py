@@ -11,6 +11,7 @@ import python_calamine as calamine
 from click.testing import CliRunner
 
 import omxl
+from omxl.findings import FINDING_COLUMNS
 from conftest import SAMPLE
 from omxl.cli import cli
 from one_of_each import AS_OF, FIXTURES
@@ -57,8 +58,7 @@ def test_csv_and_json_formats_hold_every_issue():
     csv_result = run(FIXTURES / "one-of-each.xlsx", "--as-of", AS_OF, "--format", "csv")
     frame = pd.read_csv(io.StringIO(csv_result.output), dtype=str, keep_default_na=False)
     assert csv_result.exit_code == 1
-    assert list(frame.columns) == ["severity", "code", "table", "source", "sheet", "row", "column", "cell", "value",
-                                   "message", "count"]
+    assert list(frame.columns) == list(FINDING_COLUMNS)
     assert len(frame) == 16
     assert frame.loc[frame["cell"] == "F7", "value"].item() == "'-3"    # neutralised for spreadsheet programs
     json_result = run(FIXTURES / "one-of-each.xlsx", "--as-of", AS_OF, "--format", "json")
@@ -77,7 +77,7 @@ def test_out_writes_the_full_list_by_extension(tmp_path):
     assert len(json.loads((tmp_path / "issues.json").read_text(encoding="utf-8"))) == 16
     with calamine.CalamineWorkbook.from_path(str(tmp_path / "issues.xlsx")) as book:
         rows = book.get_sheet_by_name("Issues").to_python()
-    assert len(rows) == 17 and rows[0][:3] == ["severity", "code", "table"]
+    assert len(rows) == 17 and rows[0][:4] == ["severity", "code", "stage", "table"]
     bad = run(FIXTURES / "one-of-each.xlsx", "--out", tmp_path / "issues.txt")
     assert bad.exit_code == 2 and "use a .csv, .json or .xlsx file name" in bad.output
 
@@ -98,7 +98,7 @@ def test_write_back_adds_an_issues_sheet_with_links_to_the_cells(tmp_path):
     with zipfile.ZipFile(path) as archive:
         part = next(p for entry, p in package.sheet_parts(archive) if entry.name == "omxl Issues")
         sheet_xml = archive.read(part).decode("utf-8")
-    assert '<hyperlink ref="H2" location="\'Orders\'!F4" display="F4"/>' in sheet_xml
+    assert '<hyperlink ref="I2" location="\'Orders\'!F4" display="F4"/>' in sheet_xml
     assert len(omxl.read_book(path).orders) == 17
 
 

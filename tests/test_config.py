@@ -110,4 +110,4 @@ def test_severities_change_or_drop_reading_findings(messy_workbook):
     with pytest.raises(omxl.ConfigError) as caught:
         load_config({"severities": {"blank-rows": "off"}})
     assert str(caught.value).startswith("config: setting 'severities': 'blank-rows' is not a finding code (use one "
-                                        "of: missing-table, missing-column,")
+                                        "of: missing-column, duplicate-column,")

@@ -94,15 +94,10 @@ def test_every_rule_is_on_the_rules_page():
     assert len(rows) == len(RULES)
 
 
-def test_reconciliation_page_example_runs_and_lists_every_exception_code(monkeypatch):
-    from omxl.recon_exceptions import EXCEPTION_CODES
-
+def test_reconciliation_page_example_runs(monkeypatch):
     monkeypatch.chdir(ROOT)
     (block,) = code_blocks("reconciliation.md", "python")
     exec(compile(block, "reconciliation.md", "exec"), {})
-    page = (ROOT / "docs" / "reconciliation.md").read_text(encoding="utf-8")
-    for code, (severity, _) in EXCEPTION_CODES.items():
-        assert f"| `{code}` | {severity} |" in page
 
 
 def test_reorder_planning_page_example_runs(monkeypatch):

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import omxl
+from omxl.findings import FINDING_COLUMNS
 from omxl.reconciliation import reconcile
 
 AS_OF = "2026-11-27"
@@ -186,8 +187,11 @@ def test_exception_codes_found(rec):
     assert mismatch[["order_id", "line"]].values.tolist() == [["O7", 2]]
     stockouts = rec.exceptions[rec.exceptions["code"] == "stockout"]
     assert stockouts["sku"].tolist() == ["S2"]
-    assert list(rec.exceptions.columns)[:8] == ["code", "severity", "table", "order_id", "line", "sku", "ref",
-                                               "message"]
+    assert list(rec.exceptions.columns) == list(FINDING_COLUMNS)
+    assert set(rec.exceptions["stage"]) == {"reconcile"}
+    # Each exception cites the cell of the row it comes from.
+    assert stockouts["cell"].tolist() == ["B3"] and stockouts["column"].tolist() == ["on_hand"]
+    assert mismatch[["source", "cell", "column", "value"]].values.tolist() == [["orders", "I9", "status", "open"]]
 
 
 def test_rows_with_errors_are_left_out_and_counted():

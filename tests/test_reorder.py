@@ -202,14 +202,3 @@ def test_northwind_skus_to_reorder_match_an_independent_computation():
     assert set(plan.lines["sku"]) == expected
     assert len(expected) == 16
     assert set(plan.lines["rule"]) == {"reorder_point"}
-
-
-def test_the_plan_is_the_same_with_or_without_a_reconciliation_to_reuse():
-    from conftest import SAMPLE
-
-    book = omxl.read_book(SAMPLE)
-    alone = plan_reorders(book, as_of="2026-11-27")
-    reused = plan_reorders(book, as_of="2026-11-27", reconciliation=omxl.reconcile(book, as_of="2026-11-27"))
-    pd.testing.assert_frame_equal(alone.skus, reused.skus)
-    pd.testing.assert_frame_equal(alone.purchase_orders, reused.purchase_orders)
-    assert len(alone.lines) == 238

@@ -67,7 +67,7 @@ _EMPTY_PACKAGE = {
 
 
 def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | ResultSheet"],
-                  backup: bool = True) -> Path:
+                  *, backup: bool = True) -> Path:
     """Write `sheets` (name -> table) as a new .xlsx, atomically, with the same cell writer as write_back."""
     import io
     import zipfile
@@ -84,7 +84,7 @@ def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | 
     return save_verified(target, data, named, backup=backup)
 
 
-def save_csv(path: str | os.PathLike, frame: pd.DataFrame, backup: bool = True) -> Path:
+def save_csv(path: str | os.PathLike, frame: pd.DataFrame, *, backup: bool = True) -> Path:
     """Write `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formula-like text neutralised."""
     from .safety import csv_safe
 

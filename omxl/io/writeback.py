@@ -47,7 +47,7 @@ class WriteBackError(OmxlError):
     """The workbook cannot take omxl's sheets; the message says why and what to do. Nothing was changed."""
 
 
-def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | ResultSheet"], backup: bool = True,
+def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | ResultSheet"], *, backup: bool = True,
                config: "Config | dict | str | Path | None" = None) -> Path:
     """Add or replace omxl's result sheets in an existing .xlsx/.xlsm, leaving every other part as it was.
 

@@ -1,0 +1,111 @@
+"""The prepared stage (contract section 3): a book validated once, and what every later step starts from.
+
+`prepare(book, as_of=..., config=...)` validates the book, leaves out the rows with
+errors, and works out the order lines (with exchange replacements), what each has
+shipped and still has open, each shipment's match, open inbound supply and per-SKU
+sums. reconcile, plan_reorders and the later steps accept a Book or a Position and
+start from it, so every path through the pipeline gives the same answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..book import Book
+from ..config import Config, load_config
+from ..errors import ConfigError
+from ..validation import check_book, usable
+from .lines import order_lines, replacement_lines
+from .shipments import apply_shipments
+from .supply import open_supply, stock_by_sku
+
+__all__ = ["Position", "as_timestamp", "prepare", "stock_by_sku"]
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Position:
+    """A validated book as of a day, ready for every step.
+
+    book          the book without the rows that have errors
+    config        the settings the position was prepared with
+    as_of         the day (midnight)
+    issues        the validation findings (docs/finding-codes.md)
+    left_out      rows left out per table because of errors
+    lines         order lines and exchange replacements: shipped_qty, open_qty, sheet_status, allocation_priority
+    shipment_matches  each shipment and the order line it matched (line_index blank when none)
+    open_supply   open purchase-order quantity per PO line, in arrival order
+    stock         on hand per SKU, each location floored at 0
+    per_sku       backlog (open order quantity) and on_order (open supply) per SKU
+    """
+
+    book: Book
+    config: Config
+    as_of: pd.Timestamp
+    issues: pd.DataFrame
+    left_out: pd.DataFrame
+    lines: pd.DataFrame
+    shipment_matches: pd.DataFrame
+    open_supply: pd.DataFrame
+    stock: pd.Series
+    per_sku: pd.DataFrame
+
+    def __repr__(self) -> str:
+        errors = int((self.issues["severity"] == "error").sum())
+        left = int(self.left_out["rows_left_out"].sum())
+        return (f"<omxl.Position as of {self.as_of:%Y-%m-%d}: {len(self.lines):,} order lines, "
+                f"{len(self.stock):,} SKUs in stock records, {len(self.open_supply):,} open supply lines; "
+                f"{errors:,} errors, {left:,} rows left out>")
+
+    def matching(self, as_of: object = None, config: "Config | dict | str | None" = None) -> "Position":
+        """This position, after checking that a step's as_of and config (when given) are the ones it was
+        prepared with: a position answers for one day and one set of settings only."""
+        if as_of is not None and as_timestamp(as_of) != self.as_of:
+            raise ValueError(f"This position is as of {self.as_of:%Y-%m-%d}, not {as_timestamp(as_of):%Y-%m-%d}. "
+                             "Prepare the book again for that day, or leave as_of out.")
+        if config is not None and load_config(config) != self.config:
+            raise ValueError("This position was prepared with other settings. Prepare the book again with "
+                             "these settings, or leave config out.")
+        return self
+
+
+def as_timestamp(as_of: object = None) -> pd.Timestamp:
+    """as_of as a date (midnight): a date, datetime or ISO text; today when None."""
+    if as_of is None:
+        return pd.Timestamp(dt.date.today())
+    try:
+        return pd.Timestamp(as_of).normalize()
+    except (ValueError, TypeError):
+        raise ConfigError(f"as_of: '{as_of}' is not a date; write it as YYYY-MM-DD (e.g. 2026-11-27).") from None
+
+
+def settings_for(book: Book, config: "Config | dict | str | None") -> Config:
+    """`config=` when given, else the settings the book was read with."""
+    return load_config(config) if config is not None else book.config
+
+
+def prepare(book: "Book | Position", *, as_of: object = None,
+            config: "Config | dict | str | None" = None) -> Position:
+    """Validate `book` once and work out what every step starts from (a Position is returned as it is,
+    after checking that `as_of` and `config`, when given, are its own)."""
+    if isinstance(book, Position):
+        return book.matching(as_of, config)
+    settings = settings_for(book, config)
+    day = as_timestamp(as_of)
+    issues = check_book(book, day, settings)
+    clean, left_out = usable(book, issues)
+    lines = order_lines(clean)
+    lines = pd.concat([lines, replacement_lines(clean.returns, lines, day)], ignore_index=True)
+    lines, matches = apply_shipments(lines, clean.shipments)
+    closed = lines["sheet_status"].isin(["cancelled", "closed"])
+    lines["open_qty"] = np.where(closed, 0.0, np.clip(lines["qty"] - lines["shipped_qty"], 0, None))
+    supply = open_supply(clean, day)
+    backlog = lines.groupby("sku")["open_qty"].sum().rename("backlog")
+    on_order = supply.groupby("sku")["open_qty"].sum().rename("on_order")
+    per_sku = pd.concat([backlog, on_order], axis=1).fillna(0.0)
+    return Position(book=clean, config=settings, as_of=day, issues=issues, left_out=left_out, lines=lines,
+                    shipment_matches=matches, open_supply=supply, stock=stock_by_sku(clean.inventory),
+                    per_sku=per_sku)

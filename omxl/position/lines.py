@@ -1,0 +1,69 @@
+"""The order lines every step works on: the sheet's lines with their allocation priority and what the sheet
+says shipped, plus the replacement lines of exchanges in progress."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..book import Book
+
+
+def order_lines(book: Book) -> pd.DataFrame:
+    orders = book.orders.copy()
+    orders["sheet_status"] = orders["status"].fillna("open")
+    priority = orders["priority"]
+    if len(book.customers):
+        # A line without its own priority takes its customer's.
+        by_customer = book.customers.drop_duplicates("customer_id").set_index("customer_id")["priority"]
+        priority = priority.fillna(orders["customer_id"].map(by_customer))
+    orders["allocation_priority"] = priority.astype("Float64")
+    # What the order sheet itself says shipped: shipped_qty, or the whole qty once it has a ship date.
+    orders["sheet_shipped_qty"] = orders["shipped_qty"].where(
+        orders["shipped_qty"].notna(), orders["qty"].where(orders["ship_date"].notna()))
+    orders["kind"] = "order"
+    orders["rma_id"] = pd.Series(pd.NA, index=orders.index, dtype="string")
+    return orders
+
+
+def matched_lines(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """The order line of each return: by (order_id, line), or the order's first line of that SKU.
+    One row per return, in its order, with `matched` telling whether a line was found."""
+    orders = lines.loc[lines["kind"] == "order",
+                       ["order_id", "line", "sku", "customer_id", "unit_price", "allocation_priority",
+                        "shipped_qty", "qty"]]
+    asked = returns[["order_id", "line", "sku"]].reset_index(drop=True).assign(position=lambda f: f.index)
+    by_line = asked[asked["line"].notna()].merge(
+        orders.drop(columns="sku").drop_duplicates(["order_id", "line"]), on=["order_id", "line"], how="left",
+        indicator=True)
+    by_sku = asked[asked["line"].isna()].drop(columns="line").merge(
+        orders.sort_values("line").drop_duplicates(["order_id", "sku"]), on=["order_id", "sku"], how="left",
+        indicator=True)
+    found = pd.concat([by_line, by_sku], ignore_index=True).sort_values("position").reset_index(drop=True)
+    found["matched"] = found["_merge"].eq("both")
+    return found.drop(columns=["_merge", "position"])
+
+
+def replacement_lines(returns: pd.DataFrame, lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Exchanges still in progress (RMA not closed or cancelled: a closed exchange has had its replacement)
+    become open lines that compete for stock like any other: same customer, priority and price as the
+    returned line, promised for the day the return was received (or as_of)."""
+    in_progress = ~returns["status"].fillna("open").isin(["closed", "cancelled"])
+    exchanges = returns[(returns["resolution"] == "exchange") & in_progress]
+    exchanges = exchanges.reset_index(drop=True)
+    if exchanges.empty:
+        return lines.iloc[0:0]
+    original = matched_lines(exchanges, lines)
+    last_line = lines.groupby("order_id")["line"].max()
+    numbering = exchanges.groupby("order_id").cumcount() + 1
+    when = exchanges["received_date"].fillna(as_of)
+    replacement = pd.DataFrame({
+        "order_id": exchanges["order_id"],
+        "line": (exchanges["order_id"].map(last_line).fillna(0).astype(int) + numbering).astype("Int64"),
+        "order_date": when, "customer_id": original["customer_id"].astype("string"), "sku": exchanges["sku"],
+        "qty": exchanges["qty"], "unit_price": original["unit_price"], "promised_date": when,
+        "status": "open", "priority": pd.array([pd.NA] * len(exchanges), dtype="Int64"),
+        "sheet_status": "open", "allocation_priority": original["allocation_priority"].astype("Float64"),
+        "kind": "exchange", "rma_id": exchanges["rma_id"],
+        "source": exchanges["source"], "sheet": exchanges["sheet"], "row": exchanges["row"],
+    })
+    return replacement

@@ -1,0 +1,55 @@
+"""Shipments matched to order lines: what each line has shipped, and each shipment's match."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def apply_shipments(lines: pd.DataFrame, shipments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """shipped_qty per line. A shipment with a line number matches (order_id, line); without one it fills the
+    order's lines of its SKU in line order. Returns the lines and each shipment's match."""
+    lines = lines.reset_index(drop=True)
+    lines["line_index"] = np.arange(len(lines))
+    ships = shipments.reset_index(drop=True).copy()
+    ships["shipment_index"] = np.arange(len(ships))
+    by_line = ships[ships["line"].notna()].merge(
+        lines[["order_id", "line", "line_index", "sku"]].rename(columns={"sku": "line_sku"}),
+        on=["order_id", "line"], how="left")
+    by_line["sku_mismatch"] = by_line["line_index"].notna() & (by_line["sku"] != by_line["line_sku"]).fillna(False)
+    no_line = ships[ships["line"].isna()]
+    by_sku = _fill_lines_by_sku(no_line, lines)
+    matched = pd.concat([by_line.drop(columns=["line_sku"]), by_sku], ignore_index=True)
+    counted = matched[matched["line_index"].notna() & ~matched["sku_mismatch"].astype(bool)]
+    per_line = counted.groupby(counted["line_index"].astype(int)).agg(
+        shipped=("qty", "sum"), shipments=("qty", "size"), delivered=("delivered_date", "count"),
+        last_ship_date=("ship_date", "max"), first_ship_date=("ship_date", "min"))
+    per_line = per_line.reindex(lines["line_index"])
+    lines["shipped_qty"] = per_line["shipped"].fillna(0.0).to_numpy(dtype=float)
+    lines["shipment_count"] = per_line["shipments"].fillna(0).to_numpy(dtype=int)
+    lines["delivered_count"] = per_line["delivered"].fillna(0).to_numpy(dtype=int)
+    lines["last_ship_date"] = per_line["last_ship_date"].astype("datetime64[ns]").to_numpy()
+    return lines, matched
+
+
+def _fill_lines_by_sku(shipments: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Shipments without a line number: their quantity fills the order's lines of the same SKU in line order;
+    what is left over goes to the last of those lines (an over-shipment)."""
+    if shipments.empty:
+        return shipments.assign(line_index=pd.Series(dtype=float), sku_mismatch=pd.Series(dtype=bool))
+    candidates = lines[["order_id", "sku", "line", "qty", "line_index"]].sort_values(["order_id", "sku", "line"])
+    candidates["before"] = candidates.groupby(["order_id", "sku"])["qty"].cumsum() - candidates["qty"]
+    candidates["is_last"] = ~candidates.duplicated(["order_id", "sku"], keep="last")
+    ships = shipments.sort_values(["order_id", "sku", "ship_date", "shipment_index"], na_position="last").copy()
+    ships["ship_before"] = ships.groupby(["order_id", "sku"])["qty"].cumsum() - ships["qty"]
+    pairs = ships.merge(candidates.drop(columns=["line"]), on=["order_id", "sku"], how="left",
+                        suffixes=("", "_line"))
+    unmatched = pairs["line_index"].isna().to_numpy()
+    # The overlap of the shipment's range with the line's range; the last line takes any excess.
+    start = np.maximum(pairs["ship_before"], pairs["before"])
+    line_end = np.where(pairs["is_last"].fillna(False).astype(bool), np.inf, pairs["before"] + pairs["qty_line"])
+    share = np.clip(np.minimum(pairs["ship_before"] + pairs["qty"], line_end) - start, 0, None)
+    pairs["qty"] = np.where(unmatched, pairs["qty"], share)
+    pairs = pairs[unmatched | (pairs["qty"] > 0)].copy()
+    pairs["sku_mismatch"] = False
+    return pairs.drop(columns=["ship_before", "before", "is_last", "qty_line"])

@@ -1,0 +1,82 @@
+"""reconcile: each order line's real status, its stock, when it can ship, and every mismatch (contract 4.2).
+
+Starts from the prepared Position (omxl/position): shipments are already matched
+to lines and open supply is known. Here stock is allocated (allocation.py), ship
+dates projected, statuses and reasons given (status.py), the result tables built
+(views.py), and the mismatches reported as findings (exceptions.py, returns.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from ..book import Book
+from ..config import Config
+from ..findings import apply_severities
+from ..position import Position, prepare
+from .allocation import allocate, project
+from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
+from .returns import returns_frame
+from .status import line_status, reasons
+from .views import LINE_COLUMNS, STATUS_RANK, inventory_view, order_view, public_lines
+
+__all__ = ["LINE_COLUMNS", "STATUS_RANK", "Reconciliation", "reconcile"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Reconciliation:
+    """What reconcile found. See docs/reconciliation.md for every column.
+
+    open_supply: open purchase-order quantity per PO line (the input table stays book.purchase_orders)."""
+
+    lines: pd.DataFrame
+    orders: pd.DataFrame
+    exceptions: pd.DataFrame
+    inventory: pd.DataFrame
+    returns: pd.DataFrame
+    restock: pd.DataFrame
+    open_supply: pd.DataFrame
+    issues: pd.DataFrame
+    left_out: pd.DataFrame
+    as_of: pd.Timestamp
+
+    def result_sheets(self) -> dict[str, object]:
+        """The sheets `omxl reconcile --out/--write-back` writes: late lines highlighted."""
+        from ..io.sheetxml import ResultSheet
+
+        return {
+            "Order Status": ResultSheet(self.lines, highlight=self.lines["late"]),
+            "Orders": ResultSheet(self.orders, highlight=self.orders["late"]),
+            "Exceptions": self.exceptions,
+            "Inventory": self.inventory,
+            "Returns": self.returns,
+        }
+
+
+def reconcile(book: "Book | Position", *, as_of: object = None,
+              config: "Config | dict | str | None" = None) -> Reconciliation:
+    """Reconcile orders with shipments, stock, purchase orders and returns as of `as_of` (default today).
+    `book` may be a Position from omxl.prepare."""
+    start = prepare(book, as_of=as_of, config=config)
+    clean, supply, day = start.book, start.open_supply, start.as_of
+    lines = allocate(start.lines, start.stock)
+    lines = project(lines, supply, day, start.config.handling_days)
+    lines = line_status(lines, day)
+    lines["reason"] = reasons(lines, day)
+    inventory = inventory_view(clean, lines, start.stock, start.per_sku)
+    rma, return_problems = returns_frame(clean.returns, lines, clean.column_map)
+    exceptions = exceptions_frame([
+        shipment_exceptions(start.shipment_matches, lines, clean.column_map),
+        line_exceptions(lines, clean.column_map, shipments_table=bool(clean.layout["table"].eq("shipments").any())),
+        stock_exceptions(clean.inventory, inventory, supply, clean.purchase_orders, day, clean.column_map),
+        return_problems,
+    ])
+    exceptions = apply_severities(exceptions, start.config.severities)
+    restock = rma[rma["restock_qty"] > 0][["rma_id", "order_id", "line", "sku", "restock_qty", "received_date"]] \
+        .reset_index(drop=True)
+    return Reconciliation(
+        lines=public_lines(lines), orders=order_view(lines), exceptions=exceptions, inventory=inventory,
+        returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
+        as_of=day)

@@ -1,0 +1,110 @@
+"""Each line's status, lateness and risk, and the plain sentence that explains it."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..wording import day_text, quantity_text
+
+
+def line_status(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    sheet = lines["sheet_status"]
+    fully_shipped = (lines["shipped_qty"] >= lines["qty"]) & (lines["qty"] > 0)
+    all_delivered = (lines["shipment_count"] > 0) & (lines["delivered_count"] == lines["shipment_count"])
+    conditions = [
+        sheet == "cancelled",
+        sheet == "on_hold",
+        fully_shipped & all_delivered,
+        fully_shipped,
+        lines["shipped_qty"] > 0,
+        sheet == "closed",
+        (lines["open_qty"] > 0) & (lines["backordered_qty"] <= 0),
+        lines["allocated_qty"] > 0,
+    ]
+    choices = ["cancelled", "on_hold", "delivered", "shipped", "partially_shipped", "closed", "ready",
+               "partially_allocated"]
+    status = np.select(conditions, choices, default="backordered")
+    # A partly shipped line whose rest is closed on the sheet is finished as far as shipping goes.
+    lines["status"] = pd.Series(status, index=lines.index, dtype="string")
+    is_open = lines["open_qty"] > 0
+    lines["late"] = is_open & (lines["promised_date"] < as_of)
+    lines["at_risk"] = is_open & ~lines["late"] & (
+        lines["projected_ship_date"].isna() | (lines["projected_ship_date"] > lines["promised_date"]))
+    lines["days_late"] = np.where(lines["late"], (as_of - lines["promised_date"]).dt.days, 0).astype(int)
+    lines["shipped_late"] = fully_shipped & (lines["last_ship_date"].dt.normalize() > lines["promised_date"])
+    return lines
+
+
+def _per_distinct(parts: pd.DataFrame, build: Callable[[pd.DataFrame], pd.Series]) -> np.ndarray:
+    """Sentences built once per distinct combination of `parts` (text columns): most lines of a status read
+    alike ("Delivered: all 12 shipped and delivered."), so this costs per distinct sentence, not per line."""
+    ids = parts.groupby(list(parts.columns), sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(ids, return_index=True)
+    return build(parts.iloc[first]).to_numpy(dtype=object)[ids]
+
+
+_SENTENCES: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]]] = {
+    "cancelled": ((), lambda t: pd.Series("Cancelled on the order sheet.", index=t.index)),
+    "on_hold": (("open",), lambda t: "On hold on the order sheet; " + t["open"] + " open units are not allocated."),
+    "delivered": (("qty",), lambda t: "Delivered: all " + t["qty"] + " shipped and delivered."),
+    "shipped": (("last_ship",), lambda t: "Shipped in full (last shipment " + t["last_ship"]
+                + "), not yet delivered."),
+    "closed": (("shipped", "qty"), lambda t: "Closed on the order sheet with " + t["shipped"] + " of " + t["qty"]
+               + " shipped."),
+    "partially_shipped": (("shipped", "qty", "alloc", "open", "supply"),
+                          lambda t: "Shipped " + t["shipped"] + " of " + t["qty"] + "; " + t["alloc"]
+                          + " of the open " + t["open"] + " allocated from stock" + t["supply"]),
+    "ready": (("open",), lambda t: "Ready to ship: all " + t["open"] + " open units allocated from stock."),
+    "partially_allocated": (("alloc", "open", "back", "supply"),
+                            lambda t: t["alloc"] + " of " + t["open"] + " allocated from stock, " + t["back"]
+                            + " short" + t["supply"]),
+    "backordered": (("open", "supply"), lambda t: "No stock for the " + t["open"] + " open units"
+                    + t["supply"].str.replace("the rest.", "them.", regex=False)),
+}
+
+
+def reasons(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """One plain sentence per line."""
+    reason = np.full(len(lines), "", dtype=object)
+    status = lines["status"].to_numpy()
+    for name, (columns, build) in _SENTENCES.items():
+        mask = status == name
+        if not mask.any():
+            continue
+        rows = lines[mask]
+        if not columns:
+            reason[mask] = build(rows.iloc[:1]).iloc[0]
+            continue
+        reason[mask] = _per_distinct(_reason_parts(rows, columns), build)
+    late = lines["late"].to_numpy(dtype=bool)
+    if late.any():
+        rows = lines[late]
+        unit = np.where(rows["days_late"] == 1, " day", " days")
+        reason[late] = ("Late by " + rows["days_late"].astype(str) + unit + " (promised "
+                        + day_text(rows["promised_date"]) + "). " + reason[late]).to_numpy()
+    replacement = (lines["kind"] == "exchange").to_numpy()
+    if replacement.any():
+        reason[replacement] = ("Replacement for return " + lines.loc[replacement, "rma_id"].astype(str) + ". "
+                               + reason[replacement]).to_numpy()
+    return pd.Series(reason, index=lines.index)
+
+
+def _reason_parts(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    text = {}
+    for column in columns:
+        if column == "supply":
+            covered = rows["projected_ship_date"].notna() & (rows["backordered_qty"] > 0)
+            inbound = "; " + rows["covering_po"].fillna("inbound stock").astype(str) + " expected " \
+                + day_text(rows["projected_ship_date"]) + " covers the rest."
+            text[column] = inbound.where(covered, np.where(rows["backordered_qty"] > 0,
+                                                           "; no open purchase order covers the rest.", "."))
+        elif column == "last_ship":
+            text[column] = day_text(rows["last_ship_date"])
+        else:
+            source = {"qty": "qty", "shipped": "shipped_qty", "open": "open_qty", "alloc": "allocated_qty",
+                      "back": "backordered_qty"}[column]
+            text[column] = quantity_text(rows[source])
+    return pd.DataFrame(text, index=rows.index)

@@ -1,0 +1,61 @@
+"""The tables reconcile returns: lines in order, one row per order, and stock per SKU."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..book import Book
+
+LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
+                "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
+                "reason")
+# Worst first: an order takes the worst status among its lines.
+STATUS_RANK = ("backordered", "partially_allocated", "on_hold", "partially_shipped", "ready", "closed", "shipped",
+               "delivered", "cancelled")
+
+
+def public_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    extra = ["order_date", "unit_price", "priority", "last_ship_date", "shipped_late", "covering_po", "kind",
+             "rma_id", "source", "sheet", "row"]
+    ordered = lines.sort_values(["order_id", "line"], kind="stable")
+    return ordered[[*LINE_COLUMNS, *extra]].reset_index(drop=True)
+
+
+def order_view(lines: pd.DataFrame) -> pd.DataFrame:
+    rank = {status: i for i, status in enumerate(STATUS_RANK)}
+    work = lines.assign(rank=lines["status"].map(rank), value=lines["qty"] * lines["unit_price"],
+                        open_value=lines["open_qty"] * lines["unit_price"],
+                        open_promised=lines["promised_date"].where(lines["open_qty"] > 0),
+                        open_projected=lines["projected_ship_date"].where(lines["open_qty"] > 0),
+                        unprojected=(lines["open_qty"] > 0) & lines["projected_ship_date"].isna())
+    grouped = work.groupby("order_id", sort=True)
+    orders = grouped.agg(
+        customer_id=("customer_id", "first"), order_date=("order_date", "min"), lines=("line", "size"),
+        qty=("qty", "sum"), shipped_qty=("shipped_qty", "sum"), open_qty=("open_qty", "sum"),
+        allocated_qty=("allocated_qty", "sum"), backordered_qty=("backordered_qty", "sum"), rank=("rank", "min"),
+        promised_date=("open_promised", "min"), projected_ship_date=("open_projected", "max"),
+        unprojected=("unprojected", "any"), late=("late", "any"), at_risk=("at_risk", "any"),
+        days_late=("days_late", "max"), shipped_late=("shipped_late", "any"), value=("value", "sum"),
+        open_value=("open_value", "sum"), last_ship_date=("last_ship_date", "max"))
+    orders["status"] = orders["rank"].map(dict(enumerate(STATUS_RANK))).astype("string")
+    orders.loc[orders["unprojected"], "projected_ship_date"] = pd.NaT
+    orders = orders.drop(columns=["rank", "unprojected"]).reset_index()
+    first = ["order_id", "customer_id", "order_date", "status", "lines", "qty", "shipped_qty", "open_qty",
+             "allocated_qty", "backordered_qty", "promised_date", "projected_ship_date", "late", "at_risk",
+             "days_late"]
+    return orders[first + [c for c in orders.columns if c not in first]]
+
+
+def inventory_view(book: Book, lines: pd.DataFrame, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:
+    inventory = book.inventory
+    skus = pd.Index(inventory["sku"].dropna().unique(), name="sku")
+    described = inventory.drop_duplicates("sku").set_index("sku")
+    view = pd.DataFrame(index=skus)
+    view["description"] = described["description"].reindex(skus)
+    view["on_hand"] = inventory.groupby("sku")["on_hand"].sum().reindex(skus).fillna(0.0)
+    view["allocated"] = lines.groupby("sku")["allocated_qty"].sum().reindex(skus).fillna(0.0)
+    view["backlog"] = per_sku["backlog"].reindex(skus).fillna(0.0)
+    view["on_order"] = per_sku["on_order"].reindex(skus).fillna(0.0)
+    view["available"] = stock.reindex(skus).fillna(0.0) - view["allocated"]
+    view["short"] = (view["backlog"] - view["allocated"]).clip(lower=0)
+    return view.reset_index()
