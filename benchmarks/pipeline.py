@@ -178,12 +178,26 @@ class Measure:
     rss_before: int
 
 
-def run_stage(name: str, ctx: Context) -> Measure:
+def run_stage(name: str, ctx: Context, stages: dict[str, Stage] | None = None) -> Measure:
+    """Run one stage of `stages` (default: this pipeline's), merging what it returns into ctx; time and measure it."""
     with PeakRss() as memory:
         start = time.perf_counter()
-        ctx.update(STAGES[name].run(ctx))
+        ctx.update((STAGES if stages is None else stages)[name].run(ctx))
         seconds = time.perf_counter() - start
     return Measure(seconds, memory.peak, memory.before)
+
+
+STAGE_HEADER = f"{'stage':<12} {'seconds':>9} {'peak MB':>9} {'before MB':>10}"
+
+
+def stage_line(name: str, measure: Measure) -> str:
+    """One row under STAGE_HEADER."""
+    return f"{name:<12} {measure.seconds:>9.3f} {measure.peak_rss / _MB:>9.1f} {measure.rss_before / _MB:>10.1f}"
+
+
+def stage_result(measure: Measure) -> dict[str, float]:
+    """The stage's entry in the --json object."""
+    return {"seconds": round(measure.seconds, 4), "peak_rss_mb": round(measure.peak_rss / _MB, 1)}
 
 
 # ---- command line ---------------------------------------------------------------------------------------
@@ -256,15 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     print(_book_line(path, built))
     ctx: Context = {"path": path, "lines": args.lines, "seed": args.seed, "expected_rows": expected_rows(path)}
     results: dict[str, dict[str, float]] = {}
-    print(f"{'stage':<12} {'seconds':>9} {'peak MB':>9} {'before MB':>10}")
+    print(STAGE_HEADER)
     for name in names:
         measure = run_stage(name, ctx)
-        print(f"{name:<12} {measure.seconds:>9.3f} {measure.peak_rss / _MB:>9.1f} {measure.rss_before / _MB:>10.1f}")
+        print(stage_line(name, measure))
         report = STAGES[name].report
         if report is not None:
             print("\n".join(report(ctx)))
         sys.stdout.flush()
-        results[name] = {"seconds": round(measure.seconds, 4), "peak_rss_mb": round(measure.peak_rss / _MB, 1)}
+        results[name] = stage_result(measure)
     if args.json:
         print(json.dumps(results))
     return 0

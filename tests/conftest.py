@@ -1,4 +1,4 @@
-"""Shared fixtures: real workbooks built in tmp_path, paths to the shared data sets."""
+"""Shared fixtures: real workbooks built in tmp_path, paths to the third-party data kept in tests/data."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 import xlsxwriter
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-NORTHWIND = SHARED_DATA / "northwind"
-ONLINE_RETAIL = SHARED_DATA / "online_retail" / "by-day"
+DATA = ROOT / "tests" / "data"  # see tests/data/README.md for sources and licences
+NORTHWIND = DATA / "northwind"
+ONLINE_RETAIL = DATA / "online_retail"  # an excerpt: a few of the published daily files
 SAMPLE = ROOT / "workbooks" / "sample.xlsx"
 NBSP = "\u00a0"
 
