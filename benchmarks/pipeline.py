@@ -115,6 +115,14 @@ def write_back(ctx: Context) -> Context:
     return {"written": target}
 
 
+@stage("prepared", report=_plan_summary)
+def prepared(ctx: Context) -> Context:
+    """The daily job as a program runs it: one omxl.prepare, then reconcile and plan_reorders from that
+    Position (compare with reconcile + reorder above, which each prepare the book themselves)."""
+    position = omxl.prepare(ctx["book"], as_of="2026-11-27")
+    return {"reconciliation": omxl.reconcile(position), "plan": omxl.plan_reorders(position)}
+
+
 # ---- measuring ------------------------------------------------------------------------------------------
 
 
