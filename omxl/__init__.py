@@ -10,9 +10,9 @@ from .book import Book
 from .config import Config, load_config
 from .errors import ConfigError, NoOrdersError, OmxlError, SourceError
 from .io.read import read_book
-from .io.sheetxml import ResultSheet
-from .io.write import save_csv, save_workbook
-from .io.writeback import write_back
+from .io.xlsx.sheetxml import ResultSheet
+from .io.save.write import save_csv, save_workbook
+from .io.xlsx.writeback import write_back
 from .planning import ReorderPlan, plan_reorders
 from .position import Position, prepare
 from .reconciliation import Reconciliation, reconcile

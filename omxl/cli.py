@@ -77,7 +77,7 @@ def write_back_option(func: Callable) -> Callable:
 
 def write_back_into(books: tuple[Path, ...], sheets: dict, config: Path | None) -> None:
     """The --write-back pattern shared by every command: one workbook source gets the result sheets."""
-    from .io.writeback import sheet_name, write_back
+    from .io.xlsx.writeback import sheet_name, write_back
     from .config import load_config
 
     if len(books) != 1:
@@ -218,7 +218,7 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
     if out is not None:
         save_table(out, issues, "Issues")
     if mark is not None:
-        from .io.mark import mark_workbook
+        from .io.xlsx.mark import mark_workbook
 
         if len(books) != 1:
             raise click.UsageError(f"--mark needs exactly one workbook; this run read {len(books)} files.")
@@ -235,8 +235,8 @@ def _records(frame: Any) -> list[dict]:
 
 def save_table(path: Path, frame: Any, sheet: str) -> None:
     """--out: the full table as CSV, JSON or a workbook, by the file's extension, written safely."""
-    from .io.atomic import atomic_save, verify_text
-    from .io.write import save_csv, save_workbook
+    from .io.save.atomic import atomic_save, verify_text
+    from .io.save.write import save_csv, save_workbook
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -301,7 +301,7 @@ def deliver(books: tuple[Path, ...], sheets: dict, out: Path | None, write_back:
             issues: Any) -> None:
     """How a command that makes result sheets ends: --out as a new workbook, --write-back into the source,
     then exit 1 when the data had errors (0 otherwise)."""
-    from .io.write import save_workbook
+    from .io.save.write import save_workbook
     from .validation import has_errors
 
     if out is not None:
@@ -364,7 +364,7 @@ def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date
     plan = plan_reorders(book, as_of=as_of, service_level=service_level)
     _print_plan(plan)
     if po_dir is not None:
-        from .io.po_drafts import write_po_drafts
+        from .io.save.po_drafts import write_po_drafts
 
         written = write_po_drafts(plan, po_dir)
         stderr_console().print(f"Wrote {len(written)} purchase-order drafts into {po_dir}.", highlight=False)

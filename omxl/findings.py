@@ -120,14 +120,6 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
 )}
 
 
-def column_letter(index: int) -> str:
-    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def empty_findings() -> pd.DataFrame:

@@ -21,7 +21,7 @@ from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
 
 if TYPE_CHECKING:
-    from .io.sheetxml import ResultSheet
+    from .io.xlsx.sheetxml import ResultSheet
     from .position import Position
 
 READING_ERRORS = ("type-error", "ambiguous-date", "error-cell")
@@ -366,7 +366,7 @@ def has_errors(issues: pd.DataFrame) -> bool:
 
 def issues_sheet(issues: pd.DataFrame) -> "ResultSheet":
     """The Issues sheet: every issue, its cell a link to the offending cell, error rows highlighted."""
-    from .io.sheetxml import ResultSheet
+    from .io.xlsx.sheetxml import ResultSheet
 
     sheet = issues["sheet"].fillna("")
     has_cell = issues["cell"].fillna("").ne("") & sheet.ne("")

@@ -52,7 +52,7 @@ def test_read_write_back_adds_the_result_sheets_and_keeps_a_backup(tmp_path):
 
     import omxl
     from conftest import SAMPLE
-    from omxl.io.atomic import backups_of
+    from omxl.io.save.atomic import backups_of
 
     path = tmp_path / "orders.xlsx"
     shutil.copy(SAMPLE, path)

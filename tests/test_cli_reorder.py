@@ -61,7 +61,7 @@ def test_supplier_names_cannot_leave_the_folder(tmp_path):
                            "sku": ["A"], "qty": [1.0]})
     plan = omxl.plan_reorders(omxl.read_book({"orders": orders, "inventory": inventory, "suppliers": suppliers}),
                               as_of="2026-11-27")
-    from omxl.io.po_drafts import write_po_drafts
+    from omxl.io.save.po_drafts import write_po_drafts
 
     (written,) = write_po_drafts(plan, tmp_path / "drafts")
     assert written.parent == (tmp_path / "drafts").resolve()

@@ -93,7 +93,7 @@ def test_write_back_adds_an_issues_sheet_with_links_to_the_cells(tmp_path):
     assert len(rows) == 17
     import zipfile
 
-    from omxl.io import package
+    from omxl.io.xlsx import package
 
     with zipfile.ZipFile(path) as archive:
         part = next(p for entry, p in package.sheet_parts(archive) if entry.name == "omxl Issues")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omxl.findings import column_letter
-from omxl.io.sources import column_index
+from omxl.io.address import column_index, column_letter
 
 
 def test_known_letters():

@@ -18,10 +18,10 @@ import xlsxwriter
 from openpyxl.utils.cell import column_index_from_string
 
 from conftest import SAMPLE, convert_with_libreoffice
-from omxl.io.atomic import backups_of
-from omxl.io.mark import mark_cells, mark_workbook
-from omxl.io.sheetxml import ResultSheet
-from omxl.io.writeback import WriteBackError
+from omxl.io.save.atomic import backups_of
+from omxl.io.xlsx.mark import mark_cells, mark_workbook
+from omxl.io.xlsx.sheetxml import ResultSheet
+from omxl.io.xlsx.writeback import WriteBackError
 from rich_workbooks import build_rich, members
 
 RED, YELLOW = "FFFFC7CE", "FFFFEB9C"

@@ -12,7 +12,7 @@ import python_calamine as calamine
 import omxl
 from conftest import SAMPLE, convert_with_libreoffice
 from omxl.io.safety import output_path, safe_filename
-from omxl.io.write import xlsx_workbook
+from omxl.io.save.write import xlsx_workbook
 
 DANGEROUS = ["=HYPERLINK(\"http://evil.example\",\"Click\")", "+1+2", "-2+3", "@SUM(A1:A2)", "\tTabbed",
              "\rReturn", "=cmd|' /C calc'!A0"]

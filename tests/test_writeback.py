@@ -13,8 +13,8 @@ import python_calamine as calamine
 
 import omxl
 from conftest import SAMPLE, convert_with_libreoffice
-from omxl.io.atomic import FileLockedError, backups_of
-from omxl.io.writeback import WriteBackError, write_back
+from omxl.io.save.atomic import FileLockedError, backups_of
+from omxl.io.xlsx.writeback import WriteBackError, write_back
 from rich_workbooks import build_pivot, build_rich, members, quickstart_xlsm
 
 OWNED_BY_MERGE = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}

@@ -13,7 +13,7 @@ import python_calamine as calamine
 
 import omxl
 from conftest import SAMPLE
-from omxl.io.atomic import backups_of
+from omxl.io.save.atomic import backups_of
 
 CHILD = r"""
 import sys

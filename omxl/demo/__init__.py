@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io.atomic import atomic_save, verify_xlsx
+from ..io.save.atomic import atomic_save, verify_xlsx
 from .data import generate_business
 from .defects import inject_defects
 from .sheets import HEADER_ROW, SHEET_COLUMNS, Formula, write_workbook

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..findings import column_letter
+from ..io.address import column_letter
 from .data import Business, to_days
 from .positions import (CUSTOMER_BAD_EMAIL_ROW, CUSTOMER_FORMULA_NAMES, FIRST_WEST_ROW, HEAD_ROWS, PHANTOM_ORDER,
                         PHANTOM_SHIPMENT_ROW, PO_BAD_SUPPLIER_ROW, PO_OVER_RECEIPT_ROW, PO_OVERDUE_ROWS, STOCK_ROWS,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..io.write import xlsx_workbook
+from ..io.save.write import xlsx_workbook
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format

@@ -44,7 +44,7 @@ class Reconciliation:
 
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl reconcile --out/--write-back` writes: late lines highlighted."""
-        from ..io.sheetxml import ResultSheet
+        from ..io.xlsx.sheetxml import ResultSheet
 
         return {
             "Order Status": ResultSheet(self.lines, highlight=self.lines["late"]),

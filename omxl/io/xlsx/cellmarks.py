@@ -12,22 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..findings import column_letter
 from . import package
-from .sources import column_index
+from ..address import CELL_REF, cell_position, column_index, column_letter
 from .styles import FilledFormats
 
-CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})")
 _R_ATTR = re.compile(r'(?<=\s)r="([0-9]+)"')
 _CELL_R_ATTR = re.compile(r'(?<=\s)r="([A-Z]{1,3})([0-9]+)"')
 _S_ATTR = re.compile(r'(?<=\s)s="([0-9]*)"')
 
 
-def cell_position(ref: str) -> tuple[int, int] | None:
-    """(row, column), both from 1, of an A1-style reference ('D17', '$D$17', upper case); None if it is
-    not one."""
-    found = CELL_REF.fullmatch(ref)
-    return (int(found.group(2)), column_index(found.group(1)) + 1) if found else None
 
 
 def fill_cells(xml: str, prefix: str, by_row: dict[int, dict[int, str]],

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-from ..findings import column_letter
+from ..address import cell_position, column_letter
 from . import package
-from .cellmarks import cell_position
 from .package import PackageEdit
-from .safety import xml_escape
+from ..safety import xml_escape
 
 COMMENTS_TYPE = package.REL_NS + "/comments"
 VML_TYPE = package.REL_NS + "/vmlDrawing"

@@ -22,8 +22,9 @@ from typing import Any, Iterable, Iterator
 import pandas as pd
 import python_calamine as calamine
 
-from ..errors import SourceError
-from . import package
+from ...errors import SourceError
+from ..xlsx import package
+from ..address import column_index
 from .sniff import CSV, ODS, XLS, XLSM, XLSX, sniff
 
 ERROR_LITERALS = frozenset(
@@ -227,12 +228,6 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
         return found
 
 
-def column_index(letters: str) -> int:
-    """'A' -> 0, 'AA' -> 26."""
-    index = 0
-    for ch in letters:
-        index = index * 26 + (ord(ch) - 64)
-    return index - 1
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from ..findings import column_letter
-from .safety import formula_like_mask, xml_escape
+from ..address import column_letter
+from ..safety import formula_like_mask, xml_escape
 
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 NANOS_PER_DAY = 86_400 * 10**9
@@ -143,7 +143,7 @@ def _date_cells(values: pd.Series, refs: np.ndarray, style_ids: dict[str, int], 
 def _object_cells(values: pd.Series, refs: np.ndarray, style_ids: dict[str, int], highlight: np.ndarray,
                   plain_style: np.ndarray) -> np.ndarray:
     """Text columns, and object columns carried from the user's sheet (mixed numbers, text, dates)."""
-    from .normalize import BLANK, BOOLEAN, DATETIME, NUM, classify
+    from ..read.normalize import BLANK, BOOLEAN, DATETIME, NUM, classify
 
     as_object = values.astype(object)
     classes = classify(as_object) if len(as_object) else np.array([], dtype=np.int8)

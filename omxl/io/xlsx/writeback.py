@@ -24,12 +24,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 
-from ..config import Config, load_config
-from ..errors import OmxlError, SourceError
+from ...config import Config, load_config
+from ...errors import OmxlError, SourceError
 from . import package
-from .atomic import WriteError, atomic_save, verify_xlsx
+from ..save.atomic import WriteError, atomic_save, verify_xlsx
 from .sheetxml import ResultSheet, as_result, filter_range, sheet_xml
-from .sniff import XLSM, XLSX, sniff
+from ..read.sniff import XLSM, XLSX, sniff
 from .styles import merge_styles
 
 OWNER_NAME = package.OWNER_NAME
@@ -249,7 +249,7 @@ def verify_sheets(path: Path, sheets: Mapping[str, ResultSheet]) -> None:
     more rows than were written: a check of the saved file, before it replaces anything."""
     import python_calamine as calamine
 
-    from .safety import xml_text
+    from ..safety import xml_text
 
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         for name, sheet in sheets.items():

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import atomic_save, verify_xlsx
-from .safety import output_path
+from ..safety import output_path
 from .write import xlsx_workbook
 
 LINE_HEADERS = ("SKU", "Description", "Qty", "Unit cost", "Value", "Expected arrival", "Why")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable
 from xml.sax.saxutils import unescape
 
-from .safety import xml_escape
+from ..safety import xml_escape
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

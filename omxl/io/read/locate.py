@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Config
-from ..model import TABLES, Table, fold
+from ...config import Config
+from ...model import TABLES, Table, fold
 from .sources import RawSheet
 
 HEADER_SEARCH_ROWS = 30
@@ -53,7 +53,7 @@ class Matcher:
 
 
 @dataclass(frozen=True)
-class Placement:
+class SheetMatch:
     """Where one table sits on a sheet (0-based grid indexes)."""
 
     table: str
@@ -64,24 +64,24 @@ class Placement:
     last_row: int | None = None
 
 
-def locate(sheet: RawSheet, matcher: Matcher, allowed: tuple[Table, ...] = TABLES) -> Placement | None:
+def locate(sheet: RawSheet, matcher: Matcher, allowed: tuple[Table, ...] = TABLES) -> SheetMatch | None:
     """Decide which table a sheet holds and where its header row is; None if it holds none."""
     for table_name, (header_row, first_col, last_col, last_row) in sheet.tables.items():
         table = matcher.table_for_name(table_name)
         if table:
-            return Placement(table, f"Excel table '{table_name}'", header_row, first_col, last_col, last_row)
+            return SheetMatch(table, f"Excel table '{table_name}'", header_row, first_col, last_col, last_row)
     by_name = matcher.table_for_name(sheet.sheet)
     if by_name:
         spec = next(t for t in allowed if t.name == by_name)
-        return Placement(by_name, "sheet name", best_header_row(sheet.grid, spec, matcher))
-    best: tuple[tuple[int, int], Placement] | None = None
+        return SheetMatch(by_name, "sheet name", best_header_row(sheet.grid, spec, matcher))
+    best: tuple[tuple[int, int], SheetMatch] | None = None
     for spec in allowed:
         row = header_row_with(sheet.grid, spec, matcher)
         if row is None:
             continue
         score = (len(spec.required), len(matcher.mapped(spec.name, sheet.grid[row])))
         if score[1] >= 2 and (best is None or score > best[0]):
-            best = (score, Placement(spec.name, "header", row))
+            best = (score, SheetMatch(spec.name, "header", row))
     return best[1] if best else None
 
 

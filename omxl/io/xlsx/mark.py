@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import Config, load_config
+from ...config import Config, load_config
 from . import package, writeback
-from .cellmarks import CELL_REF, fill_cells
+from ..address import CELL_REF, column_index
+from .cellmarks import fill_cells
 from .comments import NoteWriter
 from .sheetxml import ResultSheet, as_result
-from .sources import column_index
 from .styles import FilledFormats
 from .writeback import WriteBackError
 

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import OmxlError
+from ...errors import OmxlError
 
 BACKUP_FOLDER = "omxl-backups"
 KEEP_BACKUPS = 5

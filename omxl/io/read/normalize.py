@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..config import Config
-from ..findings import display, findings_frame, message
-from ..model import BOOL, DATE, DTYPES, ENUM, ID, INT, NUMBER, TEXT, Column, fold
+from ...config import Config
+from ...findings import display, findings_frame, message
+from ...model import BOOL, DATE, DTYPES, ENUM, ID, INT, NUMBER, TEXT, Column, fold
 from .sources import ERROR_LITERALS
 
 # Cell classes
@@ -43,7 +43,7 @@ _TIDY_ASCII_ID = re.compile(r"(?!-?\d+\.0+$)(?!.*  )[!-~](?:[ -~]*[!-~])?")
 
 
 @dataclass(frozen=True)
-class Place:
+class ColumnOrigin:
     """Where a column came from, for findings."""
 
     table: str
@@ -88,7 +88,7 @@ def _class_by_isinstance(kind: type) -> int:
     return OTHER
 
 
-def convert(raw: pd.Series, column: Column, place: Place, rows: np.ndarray, error_cells: np.ndarray,
+def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarray, error_cells: np.ndarray,
             config: Config) -> tuple[pd.Series, list[pd.DataFrame]]:
     """Convert a raw column to `column.kind`. Returns the typed Series and its findings.
 
@@ -107,18 +107,18 @@ def convert(raw: pd.Series, column: Column, place: Place, rows: np.ndarray, erro
         null_positions = positions[flags["null"].to_numpy(dtype=bool) & ~literal_error]
         if len(null_positions):
             classes[null_positions] = BLANK
-            findings.append(_fixed(place, rows[null_positions], raw.iloc[null_positions],
+            findings.append(_fixed(origin, rows[null_positions], raw.iloc[null_positions],
                                    f"read as blank (null value {raw.iloc[null_positions[0]]!r})"))
     error_positions = np.flatnonzero(pd.notna(error_cells))
     if len(error_positions):
         shown = error_cells[error_positions].tolist()
         findings.append(findings_frame(
-            "error-cell", table=place.table, source=place.source, sheet=place.sheet, rows=rows[error_positions],
-            column=place.header, letter=place.letter, values=shown,
+            "error-cell", table=origin.table, source=origin.source, sheet=origin.sheet, rows=rows[error_positions],
+            column=origin.header, letter=origin.letter, values=shown,
             messages=[message("error-cell", value=v) for v in shown]))
         classes[error_positions] = BLANK
     converter = _CONVERTERS[column.kind]
-    typed, more = converter(raw, classes, column, place, rows, config)
+    typed, more = converter(raw, classes, column, origin, rows, config)
     findings.extend(more)
     return typed.astype(DTYPES[column.kind]) if column.kind != DATE else typed, findings
 
@@ -129,16 +129,16 @@ def _text_flags(text: pd.Series, null_values: list[str]) -> pd.DataFrame:
                          "null": stripped.isin(null_values)})
 
 
-def _type_errors(place: Place, rows: np.ndarray, values: pd.Series, what: str, fix: str) -> pd.DataFrame:
+def _type_errors(origin: ColumnOrigin, rows: np.ndarray, values: pd.Series, what: str, fix: str) -> pd.DataFrame:
     shown = [display(v) for v in values]
     return findings_frame(
-        "type-error", table=place.table, source=place.source, sheet=place.sheet, rows=rows,
-        column=place.header, letter=place.letter, values=shown,
+        "type-error", table=origin.table, source=origin.source, sheet=origin.sheet, rows=rows,
+        column=origin.header, letter=origin.letter, values=shown,
         messages=[message("type-error", what=what, value=repr(v) if isinstance(v, str) else display(v), fix=fix)
                   for v in values])
 
 
-def _fixed(place: Place, rows: np.ndarray, examples: pd.Series, how: str) -> pd.DataFrame:
+def _fixed(origin: ColumnOrigin, rows: np.ndarray, examples: pd.Series, how: str) -> pd.DataFrame:
     """One aggregated normalized-value finding for a column: count, first cell, an example.
 
     `how` reads after "N values in column X", written for the plural; "were" becomes "was" for one."""
@@ -147,20 +147,20 @@ def _fixed(place: Place, rows: np.ndarray, examples: pd.Series, how: str) -> pd.
     if count == 1:
         how = how.replace("were ", "was ").replace("numbers", "a number").replace("dates", "a date")
     noun = "value" if count == 1 else "values"
-    what = f"{count:,} {noun} in column '{place.header}' {how} (first at {place.letter}{int(rows[0])}: {first!r})."
+    what = f"{count:,} {noun} in column '{origin.header}' {how} (first at {origin.letter}{int(rows[0])}: {first!r})."
     return findings_frame(
-        "normalized-value", table=place.table, source=place.source, sheet=place.sheet, rows=[int(rows[0])],
-        column=place.header, letter=place.letter, values=[first], messages=[message("normalized-value", what=what)],
+        "normalized-value", table=origin.table, source=origin.source, sheet=origin.sheet, rows=[int(rows[0])],
+        column=origin.header, letter=origin.letter, values=[first], messages=[message("normalized-value", what=what)],
         count=[count])
 
 
-def _expected(column: Column, place: Place) -> str:
-    return f"'{place.header}' must be {KIND_WORDS[column.kind]}"
+def _expected(column: Column, origin: ColumnOrigin) -> str:
+    return f"'{origin.header}' must be {KIND_WORDS[column.kind]}"
 
 
 # --- numbers -----------------------------------------------------------------------------------
 
-def _to_number(raw, classes, column, place, rows, config):
+def _to_number(raw, classes, column, origin, rows, config):
     out = np.full(len(raw), np.nan)
     findings: list[pd.DataFrame] = []
     numeric = classes == NUM
@@ -172,9 +172,9 @@ def _to_number(raw, classes, column, place, rows, config):
         parsed = per_unique(text, _parse_number_text)
         ok = parsed["ok"].to_numpy(dtype=bool)
         out[text_positions[ok]] = parsed["value"].to_numpy(dtype=float)[ok]
-        fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | place.typed_source)
+        fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | origin.typed_source)
         if fixed.any():
-            findings.append(_fixed(place, rows[text_positions[fixed]], text[fixed],
+            findings.append(_fixed(origin, rows[text_positions[fixed]], text[fixed],
                                    "were numbers written as text and were converted"))
         bad_positions = np.union1d(bad_positions, text_positions[~ok])
     if column.kind == INT:
@@ -183,8 +183,8 @@ def _to_number(raw, classes, column, place, rows, config):
     if len(bad_positions):
         out[bad_positions] = np.nan
         fix = "Type the quantity as a plain number." if column.kind == NUMBER else "Type a whole number."
-        findings.append(_type_errors(place, rows[bad_positions], raw.iloc[bad_positions],
-                                     _expected(column, place), fix))
+        findings.append(_type_errors(origin, rows[bad_positions], raw.iloc[bad_positions],
+                                     _expected(column, origin), fix))
     series = pd.Series(out, index=raw.index)
     if column.kind == INT:
         series = series.round().astype("Int64")
@@ -203,7 +203,7 @@ def _parse_number_text(text: pd.Series) -> pd.DataFrame:
 
 # --- dates -------------------------------------------------------------------------------------
 
-def _to_date(raw, classes, column, place, rows, config):
+def _to_date(raw, classes, column, origin, rows, config):
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     findings: list[pd.DataFrame] = []
     dates = classes == DATETIME
@@ -219,21 +219,21 @@ def _to_date(raw, classes, column, place, rows, config):
         text = parsed_frame["text"]
         ok = parsed.notna().to_numpy()
         out.iloc[text_positions[ok]] = parsed[ok].to_numpy()
-        if place.typed_source and ok.any():
-            findings.append(_fixed(place, rows[text_positions[ok]], text[ok],
+        if origin.typed_source and ok.any():
+            findings.append(_fixed(origin, rows[text_positions[ok]], text[ok],
                                    "were dates written as text and were converted"))
         if ambiguous.any():
             amb = text_positions[ambiguous]
             readings = [_two_readings(v) for v in text[ambiguous]]
             findings.append(findings_frame(
-                "ambiguous-date", table=place.table, source=place.source, sheet=place.sheet, rows=rows[amb],
-                column=place.header, letter=place.letter, values=list(text[ambiguous]),
+                "ambiguous-date", table=origin.table, source=origin.source, sheet=origin.sheet, rows=rows[amb],
+                column=origin.header, letter=origin.letter, values=list(text[ambiguous]),
                 messages=[message("ambiguous-date", value=v, what=r) for v, r in zip(text[ambiguous], readings)]))
         bad_positions = np.union1d(bad_positions, text_positions[~ok & ~ambiguous])
     if len(bad_positions):
         fix = "Make the cell a date, or type it as YYYY-MM-DD."
-        findings.append(_type_errors(place, rows[bad_positions], raw.iloc[bad_positions],
-                                     _expected(column, place), fix))
+        findings.append(_type_errors(origin, rows[bad_positions], raw.iloc[bad_positions],
+                                     _expected(column, origin), fix))
     return out, findings
 
 
@@ -292,7 +292,7 @@ def _two_readings(value: str) -> str:
 
 # --- identifiers and text ----------------------------------------------------------------------
 
-def _to_id(raw, classes, column, place, rows, config):
+def _to_id(raw, classes, column, origin, rows, config):
     out, changed = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
@@ -302,7 +302,7 @@ def _to_id(raw, classes, column, place, rows, config):
     findings = []
     if changed.any():
         positions = np.flatnonzero(changed)
-        findings.append(_fixed(place, rows[positions], raw.iloc[positions],
+        findings.append(_fixed(origin, rows[positions], raw.iloc[positions],
                                "were tidied as identifiers (numbers to text, spaces, Unicode forms)"))
     return out, findings
 
@@ -319,7 +319,7 @@ def _tidy_identifier(original: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"text": tidy, "changed": tidy != original})
 
 
-def _to_text(raw, classes, column, place, rows, config):
+def _to_text(raw, classes, column, origin, rows, config):
     out, _ = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
@@ -348,7 +348,7 @@ def _number_text(value) -> str:
 
 # --- enums and booleans ------------------------------------------------------------------------
 
-def _to_enum(raw, classes, column, place, rows, config):
+def _to_enum(raw, classes, column, origin, rows, config):
     lookup = {fold(alias): canonical for canonical, aliases in column.values.items()
               for alias in (canonical, *aliases)}
     out = pd.Series(pd.NA, index=raw.index, dtype=object)
@@ -361,13 +361,13 @@ def _to_enum(raw, classes, column, place, rows, config):
         if unknown.any():
             allowed = ", ".join(column.values)
             findings.append(_type_errors(
-                place, rows[present[unknown]], raw.iloc[present[unknown]],
-                f"'{place.header}' must be one of {allowed}",
+                origin, rows[present[unknown]], raw.iloc[present[unknown]],
+                f"'{origin.header}' must be one of {allowed}",
                 f"Use one of {allowed}, or add the word as an alias in omxl.toml."))
     return out, findings
 
 
-def _to_bool(raw, classes, column, place, rows, config):
+def _to_bool(raw, classes, column, origin, rows, config):
     out = pd.Series(pd.NA, index=raw.index, dtype=object)
     findings = []
     present = np.flatnonzero(classes != BLANK)
@@ -383,8 +383,8 @@ def _to_bool(raw, classes, column, place, rows, config):
         out.iloc[present] = truth.to_numpy()
         unknown = truth.isna().to_numpy()
         if unknown.any():
-            findings.append(_type_errors(place, rows[present[unknown]], values[unknown],
-                                         _expected(column, place), "Write yes or no (or TRUE/FALSE, 1/0)."))
+            findings.append(_type_errors(origin, rows[present[unknown]], values[unknown],
+                                         _expected(column, origin), "Write yes or no (or TRUE/FALSE, 1/0)."))
     return out, findings
 
 

@@ -13,8 +13,8 @@ from typing import Mapping
 import pandas as pd
 
 from .atomic import atomic_save, verify_text
-from .sheetxml import ResultSheet, as_result
-from .writeback import merge_result_sheets, save_verified, sheet_name
+from ..xlsx.sheetxml import ResultSheet, as_result
+from ..xlsx.writeback import merge_result_sheets, save_verified, sheet_name
 
 # The smallest package a spreadsheet program opens: no sheets yet; merge_result_sheets adds them.
 _EMPTY_PACKAGE = {
@@ -86,7 +86,7 @@ def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | 
 
 def save_csv(path: str | os.PathLike, frame: pd.DataFrame, *, backup: bool = True) -> Path:
     """Write `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formula-like text neutralised."""
-    from .safety import csv_safe
+    from ..safety import csv_safe
 
     target = Path(path)
     with atomic_save(target, verify=verify_text, backup=backup) as temp:

@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..book import Book
-from ..config import Config, load_config
-from ..errors import NoOrdersError, SourceError
-from ..findings import apply_severities, column_letter, concat_findings, findings_frame, message
-from ..model import DTYPES, PROVENANCE, TABLE_BY_NAME, TABLE_NAMES, Column
-from .locate import Matcher, Placement, locate
-from .normalize import Place, convert
+from ...book import Book
+from ...config import Config, load_config
+from ...errors import NoOrdersError, SourceError
+from ...findings import apply_severities, concat_findings, findings_frame, message
+from ..address import column_letter
+from ...model import DTYPES, PROVENANCE, TABLE_BY_NAME, TABLE_NAMES, Column
+from .locate import Matcher, SheetMatch, locate
+from .normalize import ColumnOrigin, convert
 from .sniff import CSV
 from .sources import FrameSource, RawSheet, iter_sources, open_source
 
@@ -25,7 +26,7 @@ COLUMN_MAP_COLUMNS = ("table", "source", "sheet", "header_row", "header", "colum
 
 
 @dataclass
-class Part:
+class SheetTable:
     """One table's rows from one sheet, already typed."""
 
     table: str
@@ -45,7 +46,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
     first_path = next((s for s in flat if isinstance(s, (str, os.PathLike))), None)
     settings = load_config(config, near=first_path)
     matcher = Matcher.build(settings)
-    parts: list[Part] = []
+    parts: list[SheetTable] = []
     layout: list[dict] = []
     column_map: list[dict] = []
     names: list[str] = []
@@ -78,7 +79,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
 
 # --- one sheet -------------------------------------------------------------------------------
 
-def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list, column_map: list) -> Part | None:
+def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list, column_map: list) -> SheetTable | None:
     base = {"source": sheet.source, "kind": sheet.kind, "sheet": sheet.sheet}
     if sheet.omxl_result:
         layout.append({**base, "table": "", "matched_by": "", "note": "omxl result sheet, skipped"})
@@ -86,13 +87,13 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
     if sheet.hidden and not settings.read_hidden_sheets:
         layout.append({**base, "table": "", "matched_by": "", "note": "hidden sheet, skipped"})
         return None
-    placement = locate(sheet, matcher)
-    if placement is None:
+    sheet_match = locate(sheet, matcher)
+    if sheet_match is None:
         note = "empty" if not any(any(v not in ("", None) for v in r) for r in sheet.grid[:50]) else "not recognised"
         layout.append({**base, "table": "", "matched_by": "", "note": note})
         return None
-    header_cells, data, first_col = _cut(sheet, placement)
-    first_data = placement.header_row + 1
+    header_cells, data, first_col = _cut(sheet, sheet_match)
+    first_data = sheet_match.header_row + 1
     row_numbers = np.array(sheet.row_numbers[first_data:first_data + len(data)], dtype=np.int64) \
         if sheet.row_numbers is not None else np.arange(first_data + 1, first_data + 1 + len(data), dtype=np.int64)
     headers = [_header_text(h, first_col + i) for i, h in enumerate(header_cells)]
@@ -101,41 +102,41 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
     if sheet.kind == CSV:
         data, long_rows = _square(data, width)
         if long_rows:
-            findings.append(_malformed(sheet, placement.table, long_rows, row_numbers, width))
+            findings.append(_malformed(sheet, sheet_match.table, long_rows, row_numbers, width))
     grid = np.empty((len(data), width), dtype=object)
     if len(data):
         grid[:, :] = np.array(data, dtype=object).reshape(len(data), -1)[:, :width]
     keep, blank_rows = _non_blank_rows(grid)
     if len(blank_rows):
         findings.append(findings_frame(
-            "blank-row", table=placement.table, source=sheet.source, sheet=sheet.sheet,
+            "blank-row", table=sheet_match.table, source=sheet.source, sheet=sheet.sheet,
             rows=row_numbers[blank_rows], letter=column_letter(first_col),
             messages=[message("blank-row", row=r) for r in row_numbers[blank_rows]]))
     grid, row_numbers = grid[keep], row_numbers[keep]
-    data_index = placement.header_row + 1 + np.flatnonzero(keep)
+    data_index = sheet_match.header_row + 1 + np.flatnonzero(keep)
     errors = _error_masks(sheet, data_index, first_col, width)
-    layout.append({**base, "table": placement.table, "matched_by": placement.matched_by,
-                   "header_row": sheet.row_number(placement.header_row), "rows": len(grid), "note": ""})
+    layout.append({**base, "table": sheet_match.table, "matched_by": sheet_match.matched_by,
+                   "header_row": sheet.row_number(sheet_match.header_row), "rows": len(grid), "note": ""})
     columns = {h: pd.Series(grid[:, i]) for i, h in enumerate(headers)}
     frame, more = _type_columns(
-        placement.table, headers, columns, [first_col + i for i in range(width)], errors, row_numbers,
+        sheet_match.table, headers, columns, [first_col + i for i in range(width)], errors, row_numbers,
         sheet.source, sheet.sheet, sheet.kind != CSV, matcher, settings, column_map,
-        sheet.row_number(placement.header_row))
-    return Part(placement.table, frame, findings + more)
+        sheet.row_number(sheet_match.header_row))
+    return SheetTable(sheet_match.table, frame, findings + more)
 
 
-def _cut(sheet: RawSheet, placement: Placement) -> tuple[list, list[list], int]:
-    header = list(sheet.grid[placement.header_row])
-    first = placement.first_col
-    last = placement.last_col if placement.last_col is not None else len(header) - 1
+def _cut(sheet: RawSheet, sheet_match: SheetMatch) -> tuple[list, list[list], int]:
+    header = list(sheet.grid[sheet_match.header_row])
+    first = sheet_match.first_col
+    last = sheet_match.last_col if sheet_match.last_col is not None else len(header) - 1
     while last >= first and str(header[last] if header[last] is not None else "").strip() == "" and \
-            not _column_has_data(sheet.grid, placement.header_row + 1, last):
+            not _column_has_data(sheet.grid, sheet_match.header_row + 1, last):
         last -= 1
     while first <= last and str(header[first] if header[first] is not None else "").strip() == "" and \
-            not _column_has_data(sheet.grid, placement.header_row + 1, first):
+            not _column_has_data(sheet.grid, sheet_match.header_row + 1, first):
         first += 1
-    end = placement.last_row + 1 if placement.last_row is not None else len(sheet.grid)
-    rows = sheet.grid[placement.header_row + 1:end]
+    end = sheet_match.last_row + 1 if sheet_match.last_row is not None else len(sheet.grid)
+    rows = sheet.grid[sheet_match.header_row + 1:end]
     if sheet.kind == CSV:
         data = [r[first:] for r in rows] if first else rows
     else:
@@ -213,7 +214,7 @@ def _error_masks(sheet: RawSheet, data_index: np.ndarray, first_col: int, width:
 
 # --- one DataFrame -----------------------------------------------------------------------------
 
-def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: list, column_map: list) -> Part:
+def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: list, column_map: list) -> SheetTable:
     table = matcher.table_for_name(item.name)
     if table is None:
         raise SourceError(f"dict key '{item.name}'", "is not a table name.",
@@ -227,7 +228,7 @@ def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: l
                    "matched_by": "dict key", "header_row": 1, "rows": len(frame), "note": ""})
     typed, findings = _type_columns(table, headers, columns, list(range(len(headers))), errors, row_numbers,
                                     item.name, "", True, matcher, settings, column_map, 1)
-    return Part(table, typed, findings)
+    return SheetTable(table, typed, findings)
 
 
 # --- typing the columns of one part ----------------------------------------------------------
@@ -263,8 +264,8 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series],
                     letter=letter, values=[header], messages=[message("unknown-column", column=header, table=table)]))
             continue
         used[canonical] = header
-        place = Place(table, source, sheet, header, letter, typed_source)
-        out[canonical], more = convert(raw, spec.column(canonical), place, row_numbers,
+        origin = ColumnOrigin(table, source, sheet, header, letter, typed_source)
+        out[canonical], more = convert(raw, spec.column(canonical), origin, row_numbers,
                                        errors[position], settings)
         findings.extend(more)
     for column in spec.required:
@@ -338,7 +339,7 @@ def _default_line_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- merging parts into tables ---------------------------------------------------------------
 
-def _merge(table: str, parts: list[Part]) -> pd.DataFrame:
+def _merge(table: str, parts: list[SheetTable]) -> pd.DataFrame:
     spec = TABLE_BY_NAME[table]
     frames = [p.frame for p in parts if len(p.frame.columns)]
     merged = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(index=pd.RangeIndex(0))
