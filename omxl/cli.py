@@ -1,5 +1,6 @@
 """The `omxl` command. Each command turns options into arguments for one library call
-and renders its result; OmxlError becomes a one-line message and exit code 2.
+and renders its result; OmxlError (an unreadable file, a bad setting, an output path
+that cannot be written) becomes a one-line message and exit code 2.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from rich.markup import escape
 from rich.text import Text
 
 from . import __version__
-from .errors import OmxlError
+from .errors import OmxlError, OutputError
 
+OUT_SUFFIXES = (".xlsx", ".csv", ".json")
 
 
 def stdout_console() -> Console:
@@ -50,9 +52,14 @@ def format_option(*choices: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
-def out_option(func: Callable) -> Callable:
-    return click.option("--out", "out", type=click.Path(path_type=Path), default=None,
-                        help="Also save the full result to FILE; .csv, .json or .xlsx by its extension.")(func)
+def out_option(workbook: str, table: str) -> Callable[[Callable], Callable]:
+    """--out FILE, kept as typed (a trailing slash says 'folder'); checked by checked_out, written by finish."""
+    def decorate(func: Callable) -> Callable:
+        return click.option("--out", "out", type=click.Path(), default=None, metavar="FILE",
+                            help=f"Also save the result to FILE, in the format its extension names: .xlsx a "
+                                 f"workbook with {workbook}; .csv or .json {table} (JSON as a list of "
+                                 "records).")(func)
+    return decorate
 
 
 def parse_date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
@@ -75,14 +82,19 @@ def write_back_option(func: Callable) -> Callable:
                              "everything else in it as it was and a backup in omxl-backups/.")(func)
 
 
+def check_write_back(books: tuple[Path, ...], write_back: bool) -> None:
+    """Before any work: --write-back needs exactly one workbook to write into."""
+    if write_back and len(books) != 1:
+        raise click.UsageError("--write-back needs exactly one workbook to write into; this run read "
+                               f"{len(books)} files.")
+
+
 def write_back_into(books: tuple[Path, ...], sheets: dict, config: Path | None) -> None:
     """The --write-back pattern shared by every command: one workbook source gets the result sheets."""
     from .io.xlsx.writeback import sheet_name, write_back
     from .config import load_config
 
-    if len(books) != 1:
-        raise click.UsageError("--write-back needs exactly one workbook to write into; this run read "
-                               f"{len(books)} files.")
+    check_write_back(books, True)
     write_back(books[0], sheets, config=config)
     prefix = load_config(config, near=books[0]).sheet_prefix
     names = ", ".join(f"'{sheet_name(prefix, name)}'" for name in sheets)
@@ -117,8 +129,12 @@ def reports_errors(func: Callable) -> Callable:
 def cli() -> None:
     """omxl: order management from your Excel workbooks.
 
-    Read order, inventory and supplier sheets, check them, and (in later steps)
-    reconcile, plan reorders and build the weekly status workbook.
+    Read order, inventory and supplier sheets (and shipments, purchase orders, returns and customers when
+    present), check them against every rule, reconcile orders with shipments, stock, purchase orders and
+    returns, and plan reorders with a purchase-order draft per supplier. Start with `omxl read BOOK`.
+
+    Exit codes: 0 done, 1 done but the data has errors, 2 a file, setting or output path could not be used
+    (one line says which and what to do).
     """
 
 
@@ -188,23 +204,33 @@ def _print_read(book: Any) -> None:
 @config_option
 @as_of_option
 @format_option("table", "csv", "json")
-@out_option
-@click.option("--mark", "mark", type=click.Path(path_type=Path), default=None, metavar="OUT.xlsx",
+@out_option("an Issues sheet", "the issues")
+@click.option("--mark", "mark", type=click.Path(), default=None, metavar="OUT.xlsx",
               help="Write a copy of the workbook with the offending cells filled and commented, and an Issues "
-                   "sheet whose cell references jump to them. The workbook itself is not changed.")
+                   "sheet whose cell references jump to them (.xlsx, or .xlsm for a workbook with macros). The "
+                   "workbook itself is not changed.")
 @write_back_option
 @click.option("--limit", type=click.IntRange(min=0), default=25, show_default=True,
               help="How many issues the table shows (the --out file has all).")
 @reports_errors
 def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, output_format: str,
-                     out: Path | None, mark: Path | None, write_back: bool, limit: int) -> None:
+                     out: str | None, mark: str | None, write_back: bool, limit: int) -> None:
     """Check BOOKS against every rule; list each issue with its cell.
 
-    Exit code 1 when there are errors, 0 when there are none, 2 when a file cannot be read.
+    Exit code 1 when there are errors, 0 when there are none, 2 when a file cannot be read or an output
+    cannot be written.
     """
+    from .io.save.atomic import check_destination, check_writable
     from .io.read import read_book
-    from .validation import has_errors, issues_sheet, validate
+    from .validation import issues_sheet, validate
 
+    out_path = checked_out(out, books, "issues.xlsx")
+    if mark is not None:
+        if len(books) != 1:
+            raise click.UsageError(f"--mark needs exactly one workbook; this run read {len(books)} files.")
+        mark_path = check_destination(mark, "checked.xlsx")
+        check_writable(mark_path)
+    check_write_back(books, write_back)
     book = read_book(*books, config=config)
     issues = validate(book, as_of=as_of)
     if output_format == "table":
@@ -214,41 +240,72 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
 
         click.echo(csv_safe(issues).to_csv(index=False), nl=False)
     else:
-        click.echo(json.dumps(_records(issues), indent=2, default=str))
-    if out is not None:
-        save_table(out, issues, "Issues")
+        from .io.save.write import json_records
+
+        click.echo(json.dumps(json_records(issues), indent=2))
     if mark is not None:
         from .io.xlsx.mark import mark_workbook
 
-        if len(books) != 1:
-            raise click.UsageError(f"--mark needs exactly one workbook; this run read {len(books)} files.")
-        mark_workbook(books[0], mark, issues, issues_sheet(issues), config=config)
-        stderr_console().print(f"Wrote {mark} (a marked copy of {books[0].name}).", highlight=False)
+        mark_workbook(books[0], mark_path, issues, issues_sheet(issues), config=config)
+        stderr_console().print(f"Wrote {mark_path} (a marked copy of {books[0].name}).", highlight=False)
+    finish(books, config=config, issues=issues, out=out_path, sheets={"Issues": issues}, table=issues,
+           write_back=write_back, back_sheets={"Issues": issues_sheet(issues)})
+
+
+def checked_out(out: str | None, books: tuple[Path, ...], example: str) -> Path | None:
+    """--out, checked before any work is done: not a folder, an extension omxl writes (OUT_SUFFIXES), an
+    existing folder, and not one of the files the run reads. OutputError (exit 2, one line) otherwise."""
+    from .io.save.atomic import check_destination, check_writable
+
+    if out is None:
+        return None
+    separators = tuple(s for s in (os.sep, os.altsep, "/") if s)
+    if out and not out.endswith(separators) and not os.path.isdir(out):
+        path = Path(out)
+        suffix = path.suffix.lower()
+        if suffix not in OUT_SUFFIXES:
+            refused = f", not {path.suffix}" if suffix else ""
+            raise OutputError(f"{out}: --out writes a .xlsx, .csv or .json file, chosen by its extension"
+                              f"{refused}; give a name such as {path.with_suffix('.xlsx')} or "
+                              f"{path.with_suffix('.csv')}. Nothing was written.")
+    path = check_destination(out, example)
+    check_writable(path)
+    for book in books:
+        if _same_file(path, book):
+            raise OutputError(f"{out} is one of the files this run reads, and --out writes a new file; choose "
+                              "another name (--write-back adds the result sheets to the workbook itself). "
+                              "Nothing was written.")
+    return path
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve() or (one.exists() and other.exists() and os.path.samefile(one, other))
+    except OSError:
+        return False
+
+
+def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Path | None, sheets: dict,
+           table: Any, write_back: bool, back_sheets: dict | None = None) -> None:
+    """How every command that makes a result ends. --out in the format its extension names: .xlsx the result
+    `sheets` as a new workbook, .csv the main `table` (formula-like text neutralised), .json that table as a
+    list of records; --write-back puts `back_sheets` (default: `sheets`) into the source workbook; then exit
+    1 when the data had errors, 0 otherwise."""
+    from .io.save.write import save_csv, save_json, save_workbook
+    from .validation import has_errors
+
+    if out is not None:
+        suffix = out.suffix.lower()
+        if suffix == ".csv":
+            save_csv(out, table)
+        elif suffix == ".json":
+            save_json(out, table)
+        else:
+            save_workbook(out, sheets)
+        stderr_console().print(f"Wrote {out}.", highlight=False)
     if write_back:
-        write_back_into(books, {"Issues": issues_sheet(issues)}, config)
+        write_back_into(books, back_sheets if back_sheets is not None else sheets, config)
     sys.exit(1 if has_errors(issues) else 0)
-
-
-def _records(frame: Any) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-
-
-def save_table(path: Path, frame: Any, sheet: str) -> None:
-    """--out: the full table as CSV, JSON or a workbook, by the file's extension, written safely."""
-    from .io.save.atomic import atomic_save, verify_text
-    from .io.save.write import save_csv, save_workbook
-
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        save_csv(path, frame)
-    elif suffix == ".json":
-        with atomic_save(path, verify=verify_text) as temp:
-            temp.write_text(json.dumps(_records(frame), indent=2, default=str), encoding="utf-8")
-    elif suffix in (".xlsx", ".xlsm"):
-        save_workbook(path, {sheet: frame})
-    else:
-        raise click.UsageError(f"--out {path.name}: use a .csv, .json or .xlsx file name.")
-    stderr_console().print(f"Wrote {path}.", highlight=False)
 
 
 def _print_issues(issues: Any, limit: int) -> None:
@@ -278,38 +335,26 @@ def _print_issues(issues: Any, limit: int) -> None:
 @books_argument
 @config_option
 @as_of_option
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="FILE.xlsx",
-              help="Write the Order Status, Orders, Exceptions, Inventory and Returns sheets to a new workbook.")
+@out_option("the Order Status, Orders, Exceptions, Inventory and Returns sheets", "the order lines")
 @write_back_option
 @reports_errors
-def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: Path | None,
+def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: str | None,
                       write_back: bool) -> None:
-    """Reconcile orders with shipments, stock, purchase orders and returns: each line's status, its stock,
-    when it can ship, what is late or at risk, and every mismatch.
+    """Reconcile orders with shipments, stock, purchase orders and returns: each line's status, its
+    stock, when it can ship, what is late or at risk, and every mismatch.
 
-    Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be read.
+    Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be
+    read or an output cannot be written.
     """
     from .io.read import read_book
     from .reconciliation import reconcile
 
+    out_path = checked_out(out, books, "status.xlsx")
+    check_write_back(books, write_back)
     rec = reconcile(read_book(*books, config=config), as_of=as_of)
     _print_reconciliation(rec)
-    deliver(books, rec.result_sheets(), out, write_back, config, rec.issues)
-
-
-def deliver(books: tuple[Path, ...], sheets: dict, out: Path | None, write_back: bool, config: Path | None,
-            issues: Any) -> None:
-    """How a command that makes result sheets ends: --out as a new workbook, --write-back into the source,
-    then exit 1 when the data had errors (0 otherwise)."""
-    from .io.save.write import save_workbook
-    from .validation import has_errors
-
-    if out is not None:
-        save_workbook(out, sheets)
-        stderr_console().print(f"Wrote {out}.", highlight=False)
-    if write_back:
-        write_back_into(books, sheets, config)
-    sys.exit(1 if has_errors(issues) else 0)
+    finish(books, config=config, issues=rec.issues, out=out_path, sheets=rec.result_sheets(), table=rec.lines,
+           write_back=write_back)
 
 
 def _print_reconciliation(rec: Any) -> None:
@@ -345,30 +390,36 @@ def _print_reconciliation(rec: Any) -> None:
 @as_of_option
 @click.option("--service-level", "service_level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=None, help="Cycle service level for safety stock, e.g. 0.98 (default: omxl.toml, else 0.95).")
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="FILE.xlsx",
-              help="Write the Reorder List and PO Drafts sheets to a new workbook.")
-@click.option("--po-dir", "po_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write one purchase-order draft workbook per supplier into this folder.")
+@out_option("the Reorder List and PO Drafts sheets", "the reorder lines")
+@click.option("--po-dir", "po_dir", type=click.Path(), default=None, metavar="FOLDER",
+              help="Also write one purchase-order draft workbook per supplier into FOLDER (made if it does not "
+                   "exist; the folder it goes in must exist).")
 @write_back_option
 @reports_errors
 def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None,
-                    service_level: float | None, out: Path | None, po_dir: Path | None, write_back: bool) -> None:
+                    service_level: float | None, out: str | None, po_dir: str | None, write_back: bool) -> None:
     """Plan reorders: what to order, from whom, how much, by when, and why.
 
-    Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be read.
+    Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be
+    read or an output cannot be written.
     """
+    from .io.save.atomic import check_folder
     from .io.read import read_book
     from .planning import plan_reorders
 
+    out_path = checked_out(out, books, "plan.xlsx")
+    folder = check_folder(po_dir) if po_dir is not None else None
+    check_write_back(books, write_back)
     book = read_book(*books, config=config)
     plan = plan_reorders(book, as_of=as_of, service_level=service_level)
     _print_plan(plan)
-    if po_dir is not None:
+    if folder is not None:
         from .io.save.po_drafts import write_po_drafts
 
-        written = write_po_drafts(plan, po_dir)
-        stderr_console().print(f"Wrote {len(written)} purchase-order drafts into {po_dir}.", highlight=False)
-    deliver(books, plan.result_sheets(), out, write_back, config, plan.issues)
+        written = write_po_drafts(plan, folder)
+        stderr_console().print(f"Wrote {len(written)} purchase-order drafts into {folder}.", highlight=False)
+    finish(books, config=config, issues=plan.issues, out=out_path, sheets=plan.result_sheets(), table=plan.lines,
+           write_back=write_back)
 
 
 def _print_plan(plan: Any) -> None:
@@ -394,18 +445,23 @@ def _print_plan(plan: Any) -> None:
 
 
 @cli.command("demo")
-@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("sample.xlsx"), show_default=True,
+@click.option("--out", "out", type=click.Path(), default="sample.xlsx", show_default=True, metavar="FILE.xlsx",
               help="Where to write the workbook.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same workbook.")
 @click.option("--lines", type=click.IntRange(min=200), default=3000, show_default=True, help="Order lines.")
 @click.option("--as-of", "as_of", callback=parse_date, default="2026-11-27", show_default=True,
               metavar="YYYY-MM-DD", help="The last day of the order history.")
 @reports_errors
-def demo_command(out: Path, seed: int, lines: int, as_of: dt.date) -> None:
+def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
     """Write a realistic sample workbook with all seven tables and deliberate defects."""
     from .demo import write_demo
+    from .io.save.atomic import check_destination
 
-    path = write_demo(out, seed=seed, lines=lines, as_of=as_of)
+    target = check_destination(out, "sample.xlsx")
+    if target.suffix.lower() != ".xlsx":
+        raise OutputError(f"{out}: the sample is an Excel workbook; give a name ending in .xlsx, such as "
+                          f"{target.with_suffix('.xlsx')}. Nothing was written.")
+    path = write_demo(target, seed=seed, lines=lines, as_of=as_of)
     stdout_console().print(f"Wrote {path} ({lines:,} order lines, seed {seed}, as of {as_of:%Y-%m-%d}).", highlight=False)
 
 

@@ -27,3 +27,8 @@ class SourceError(OmxlError):
 
 class NoOrdersError(SourceError):
     """None of the sources holds an orders table."""
+
+
+class OutputError(OmxlError):
+    """A result cannot be written where the user asked (a folder, no permission, no such folder, disk full);
+    the message names the path and says what to do. Nothing the user had was changed."""

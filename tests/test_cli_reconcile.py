@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import shutil
 
 import python_calamine as calamine
@@ -54,3 +56,35 @@ def test_write_back_adds_the_sheets_to_the_workbook(tmp_path):
         names = book.sheet_names
     assert names[-5:] == ["omxl Order Status", "omxl Orders", "omxl Exceptions", "omxl Inventory", "omxl Returns"]
     assert len(omxl.read_book(path).orders) == 3000
+
+
+def test_out_csv_and_json_hold_the_order_lines(tmp_path):
+    rec = omxl.reconcile(omxl.read_book(SAMPLE), as_of="2026-11-27")
+    result = run(SAMPLE, "--as-of", "2026-11-27", "--out", tmp_path / "lines.csv")
+    assert result.exit_code == 1
+    assert f"Wrote {tmp_path / 'lines.csv'}." in result.stderr
+    with (tmp_path / "lines.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == list(rec.lines.columns)
+    assert rows[0][:16] == ["order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty",
+                            "allocated_qty", "backordered_qty", "status", "promised_date", "projected_ship_date",
+                            "late", "at_risk", "days_late", "reason"]
+    assert len(rows) - 1 == len(rec.lines)
+    header = rows[0]
+    first = dict(zip(header, rows[1]))
+    assert (first["order_id"], first["line"], first["sku"], first["promised_date"], first["qty"]) == \
+        ("SO-260001", "1", "SKU-61323", "2026-08-17", "5.0")
+    assert sum(row[header.index("late")] == "True" for row in rows[1:]) == int(rec.lines["late"].sum())
+
+    result = run(SAMPLE, "--as-of", "2026-11-27", "--out", tmp_path / "lines.json")
+    assert result.exit_code == 1
+    records = json.loads((tmp_path / "lines.json").read_text(encoding="utf-8"))
+    assert isinstance(records, list) and len(records) == len(rec.lines)
+    assert list(records[0]) == list(rec.lines.columns)
+    assert {"order_id": "SO-260001", "line": 1, "sku": "SKU-61323", "qty": 5.0, "promised_date": "2026-08-17",
+            "projected_ship_date": None, "late": False, "priority": None}.items() <= records[0].items()
+    late = rec.lines[rec.lines["late"]].iloc[0]
+    record = next(r for r in records if (r["order_id"], r["line"]) == (late["order_id"], late["line"]))
+    assert record["late"] is True and record["days_late"] == late["days_late"]
+    assert record["projected_ship_date"] == f"{late['projected_ship_date']:%Y-%m-%d}"
+    assert sum(r["late"] for r in records) == int(rec.lines["late"].sum())

@@ -77,3 +77,33 @@ def test_service_level_option_and_write_back(tmp_path):
         assert book.sheet_names[-2:] == ["omxl Reorder List", "omxl PO Drafts"]
     bad = run(path, "--service-level", "1.5")
     assert bad.exit_code == 2 and "1.5 is not in the range 0<x<1" in bad.output
+
+
+def test_out_csv_and_json_hold_the_reorder_lines(tmp_path):
+    import json
+
+    plan = omxl.plan_reorders(omxl.read_book(SAMPLE), as_of="2026-11-27")
+    result = run(SAMPLE, "--as-of", "2026-11-27", "--out", tmp_path / "plan.csv")
+    assert result.exit_code == 1
+    assert f"Wrote {tmp_path / 'plan.csv'}." in result.stderr
+    with (tmp_path / "plan.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == list(plan.lines.columns)
+    assert rows[0][:5] == ["sku", "description", "supplier_id", "supplier_name", "rule"]
+    assert len(rows) - 1 == len(plan.lines) > 0
+    first, expected = dict(zip(rows[0], rows[1])), plan.lines.iloc[0]
+    assert (first["sku"], first["supplier_id"], first["order_by"]) == \
+        (expected["sku"], expected["supplier_id"], f"{expected['order_by']:%Y-%m-%d}")
+    assert float(first["order_qty"]) == expected["order_qty"]
+
+    result = run(SAMPLE, "--as-of", "2026-11-27", "--out", tmp_path / "plan.json")
+    assert result.exit_code == 1
+    records = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert isinstance(records, list) and len(records) == len(plan.lines)
+    assert list(records[0]) == list(plan.lines.columns)
+    assert records[0]["sku"] == expected["sku"] and records[0]["order_qty"] == expected["order_qty"]
+    assert records[0]["order_by"] == f"{expected['order_by']:%Y-%m-%d}"           # a date as ISO text
+    assert records[0]["expected_arrival"] == f"{expected['expected_arrival']:%Y-%m-%d}"
+    assert round(sum(r["order_value"] for r in records), 2) == round(plan.lines["order_value"].sum(), 2)
+    unplaced = [r for r in records if r["supplier_id"] is None]                   # blanks are null
+    assert len(unplaced) == int(plan.lines["supplier_id"].isna().sum())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import shutil
@@ -73,13 +74,29 @@ def test_out_writes_the_full_list_by_extension(tmp_path):
         result = run(FIXTURES / "one-of-each.xlsx", "--as-of", AS_OF, "--out", tmp_path / name)
         assert result.exit_code == 1
         assert f"Wrote {tmp_path / name}." in result.stderr
-    assert len(pd.read_csv(tmp_path / "issues.csv")) == 16
-    assert len(json.loads((tmp_path / "issues.json").read_text(encoding="utf-8"))) == 16
+    issues = omxl.validate(omxl.read_book(FIXTURES / "one-of-each.xlsx"), as_of=AS_OF)
+    with (tmp_path / "issues.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == list(issues.columns) == list(FINDING_COLUMNS)
+    assert len(rows) - 1 == len(issues) == 16
+    cell, value = rows[0].index("cell"), rows[0].index("value")
+    negative = next(r for r in rows if r[cell] == "F7")
+    assert negative[:3] == ["error", "constraint-error", "validate"] and negative[value] == "'-3"   # neutralised
+    records = json.loads((tmp_path / "issues.json").read_text(encoding="utf-8"))
+    assert len(records) == len(issues)
+    assert list(records[0]) == list(issues.columns)
+    f7 = next(r for r in records if r["cell"] == "F7")
+    assert (f7["code"], f7["row"], f7["value"], f7["count"]) == ("constraint-error", 7, "-3", 1)
+    missing_table = next(r for r in records if r["code"] == "missing-table")
+    assert missing_table["row"] is None and missing_table["cell"] == ""     # a blank number is null
     with calamine.CalamineWorkbook.from_path(str(tmp_path / "issues.xlsx")) as book:
         rows = book.get_sheet_by_name("Issues").to_python()
     assert len(rows) == 17 and rows[0][:4] == ["severity", "code", "stage", "table"]
     bad = run(FIXTURES / "one-of-each.xlsx", "--out", tmp_path / "issues.txt")
-    assert bad.exit_code == 2 and "use a .csv, .json or .xlsx file name" in bad.output
+    assert bad.exit_code == 2
+    assert bad.stderr == (f"omxl: {tmp_path / 'issues.txt'}: --out writes a .xlsx, .csv or .json file, chosen by "
+                          f"its extension, not .txt; give a name such as {tmp_path / 'issues.xlsx'} or "
+                          f"{tmp_path / 'issues.csv'}. Nothing was written.\n")
 
 
 def test_write_back_adds_an_issues_sheet_with_links_to_the_cells(tmp_path):

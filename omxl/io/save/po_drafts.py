@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import atomic_save, verify_xlsx
+from .atomic import atomic_save, ensure_folder, verify_xlsx
 from ..safety import output_path
 from .write import xlsx_workbook
 
@@ -22,9 +22,9 @@ FIRST_LINE_ROW = 12  # 0-based row of the first line; the header row is just abo
 
 
 def write_po_drafts(plan, folder: str | os.PathLike) -> list[Path]:
-    """Every draft of `plan` (an omxl ReorderPlan) into `folder`, named "PO draft <supplier> <name>.xlsx"."""
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
+    """Every draft of `plan` (an omxl ReorderPlan) into `folder`, named "PO draft <supplier> <name>.xlsx".
+    The folder is created when it does not exist yet; its parent must exist (OutputError otherwise)."""
+    target = ensure_folder(folder)
     written = []
     for draft in plan.purchase_orders.itertuples(index=False):
         name = f"PO draft {draft.supplier_id}" + (f" {draft.supplier_name}" if pd.notna(draft.supplier_name) else "")

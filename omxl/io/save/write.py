@@ -1,4 +1,4 @@
-"""Writers for new files: result workbooks, CSV, and the XlsxWriter factory.
+"""Writers for new files: result workbooks, CSV, JSON, and the XlsxWriter factory.
 
 Every writer goes through atomic_save (temp file, verify, backup, replace) and
 the text-safety rules of omxl.io.safety.
@@ -6,13 +6,18 @@ the text-safety rules of omxl.io.safety.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import json
+import math
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 
-from .atomic import atomic_save, verify_text
+from .atomic import atomic_save, check_destination, verify_text
 from ..xlsx.sheetxml import ResultSheet, as_result
 from ..xlsx.writeback import merge_result_sheets, save_verified, sheet_name
 
@@ -74,12 +79,12 @@ def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | 
 
     if not sheets:
         raise ValueError("save_workbook needs at least one sheet")
+    target = check_destination(path)
     blank = io.BytesIO()
     with zipfile.ZipFile(blank, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in _EMPTY_PACKAGE.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
     named = {sheet_name("", name): as_result(frame) for name, frame in sheets.items()}
-    target = Path(path)
     data, _ = merge_result_sheets(blank.getvalue(), named, target.name)
     return save_verified(target, data, named, backup=backup)
 
@@ -88,10 +93,73 @@ def save_csv(path: str | os.PathLike, frame: pd.DataFrame, *, backup: bool = Tru
     """Write `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formula-like text neutralised."""
     from ..safety import csv_safe
 
-    target = Path(path)
+    target = check_destination(path)
     with atomic_save(target, verify=verify_text, backup=backup) as temp:
         csv_safe(frame).to_csv(temp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
     return target
+
+
+def save_json(path: str | os.PathLike, frame: pd.DataFrame, backup: bool = True) -> Path:
+    """Write `frame` as a JSON list of records (json_records), UTF-8, atomically."""
+    target = check_destination(path)
+    text = json.dumps(json_records(frame), indent=2, ensure_ascii=False, allow_nan=False)
+    with atomic_save(target, verify=_verify_json, backup=backup) as temp:
+        temp.write_text(text + "\n", encoding="utf-8")
+    return target
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """`frame` as a list of JSON-safe records: blanks (NaN, NaT, NA, None) as null, dates as ISO text
+    ("2026-11-27", with the time only when there is one), numpy numbers and booleans as plain ones."""
+    columns = {str(name): _json_column(frame.iloc[:, position]) for position, name in enumerate(frame.columns)}
+    return [dict(zip(columns, values)) for values in zip(*columns.values())] if columns else [{} for _ in range(len(frame))]
+
+
+def _json_column(values: pd.Series) -> list[Any]:
+    blank = values.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        present = values[~blank]
+        dates_only = present.dt.tz is None and bool((present == present.dt.normalize()).all())
+        text = values.dt.strftime("%Y-%m-%d") if dates_only else values.map(
+            lambda v: None if pd.isna(v) else v.isoformat())
+        return [None if b else t for b, t in zip(blank, text.tolist())]
+    return [None if b else _json_value(v) for b, v in zip(blank, values.tolist())]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating, decimal.Decimal)):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.tzinfo is None and value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, pd.Timedelta):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return pd.Timedelta(value).isoformat()
+    if isinstance(value, (list, tuple, set)):
+        return [None if _is_blank(v) else _json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): None if _is_blank(v) else _json_value(v) for k, v in value.items()}
+    return str(value)
+
+
+def _is_blank(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _verify_json(path: Path) -> None:
+    json.loads(path.read_text(encoding="utf-8"))
 
 
 def xlsx_workbook(path: str | os.PathLike, **options: object):

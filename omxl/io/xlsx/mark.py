@@ -27,6 +27,7 @@ import pandas as pd
 from ...config import Config, load_config
 from . import package, writeback
 from ..address import CELL_REF, column_index
+from ..save.atomic import check_destination
 from .cellmarks import fill_cells
 from .comments import NoteWriter
 from .sheetxml import ResultSheet, as_result
@@ -56,7 +57,7 @@ def mark_workbook(source: str | os.PathLike, out: str | os.PathLike, marks: pd.D
     """Read `source` (an .xlsx/.xlsm; never modified), mark its cells, add the issues sheet (named with the
     configured sheet_prefix + 'Issues') and save the result to `out` (atomic save, checked before it is
     moved into place). `out` must be another file than `source`."""
-    source_path, target = Path(source), Path(out)
+    source_path, target = Path(source), check_destination(out)
     if _same_file(source_path, target):
         raise WriteBackError(
             f"{target.name}: the marked copy would replace the workbook it marks, and omxl never changes the "
