@@ -76,6 +76,13 @@ def as_of_option(func: Callable) -> Callable:
                         help="The day the run is for (default: today).")(func)
 
 
+def mark_option(func: Callable) -> Callable:
+    return click.option("--mark", "mark", type=click.Path(), default=None, metavar="OUT.xlsx",
+                        help="Write a copy of the workbook with the cell of every finding filled and commented, "
+                             "and an Issues sheet whose cell references jump to them (.xlsx, or .xlsm for a "
+                             "workbook with macros). The workbook itself is not changed.")(func)
+
+
 def write_back_option(func: Callable) -> Callable:
     return click.option("--write-back", "write_back", is_flag=True, default=False,
                         help="Also write the result sheets into the source workbook (.xlsx/.xlsm), keeping "
@@ -205,10 +212,7 @@ def _print_read(book: Any) -> None:
 @as_of_option
 @format_option("table", "csv", "json")
 @out_option("an Issues sheet", "the issues")
-@click.option("--mark", "mark", type=click.Path(), default=None, metavar="OUT.xlsx",
-              help="Write a copy of the workbook with the offending cells filled and commented, and an Issues "
-                   "sheet whose cell references jump to them (.xlsx, or .xlsm for a workbook with macros). The "
-                   "workbook itself is not changed.")
+@mark_option
 @write_back_option
 @click.option("--limit", type=click.IntRange(min=0), default=25, show_default=True,
               help="How many issues the table shows (the --out file has all).")
@@ -220,16 +224,11 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
     Exit code 1 when there are errors, 0 when there are none, 2 when a file cannot be read or an output
     cannot be written.
     """
-    from .io.save.atomic import check_destination, check_writable
     from .io.read import read_book
     from .validation import issues_sheet, validate
 
     out_path = checked_out(out, books, "issues.xlsx")
-    if mark is not None:
-        if len(books) != 1:
-            raise click.UsageError(f"--mark needs exactly one workbook; this run read {len(books)} files.")
-        mark_path = check_destination(mark, "checked.xlsx")
-        check_writable(mark_path)
+    mark_path = checked_mark(mark, books)
     check_write_back(books, write_back)
     book = read_book(*books, config=config)
     issues = validate(book, as_of=as_of)
@@ -243,13 +242,33 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
         from .io.save.write import json_records
 
         click.echo(json.dumps(json_records(issues), indent=2))
-    if mark is not None:
-        from .io.xlsx.mark import mark_workbook
-
-        mark_workbook(books[0], mark_path, issues, issues_sheet(issues), config=config)
-        stderr_console().print(f"Wrote {mark_path} (a marked copy of {books[0].name}).", highlight=False)
+    write_marked_copy(books, mark_path, issues, config)
     finish(books, config=config, issues=issues, out=out_path, sheets={"Issues": issues}, table=issues,
            write_back=write_back, back_sheets={"Issues": issues_sheet(issues)})
+
+
+def checked_mark(mark: str | None, books: tuple[Path, ...]) -> Path | None:
+    """--mark, checked before any work is done: one workbook to copy, a destination omxl can write."""
+    from .io.save.atomic import check_destination, check_writable
+
+    if mark is None:
+        return None
+    if len(books) != 1:
+        raise click.UsageError(f"--mark needs exactly one workbook; this run read {len(books)} files.")
+    mark_path = check_destination(mark, "checked.xlsx")
+    check_writable(mark_path)
+    return mark_path
+
+
+def write_marked_copy(books: tuple[Path, ...], mark_path: Path | None, findings: Any, config: Path | None) -> None:
+    """The --mark copy: every finding's cell filled and commented, and the Issues sheet linking to them."""
+    if mark_path is None:
+        return
+    from .io.xlsx.mark import mark_workbook
+    from .validation import issues_sheet
+
+    mark_workbook(books[0], mark_path, findings, issues_sheet(findings), config=config)
+    stderr_console().print(f"Wrote {mark_path} (a marked copy of {books[0].name}).", highlight=False)
 
 
 def checked_out(out: str | None, books: tuple[Path, ...], example: str) -> Path | None:
@@ -336,10 +355,11 @@ def _print_issues(issues: Any, limit: int) -> None:
 @config_option
 @as_of_option
 @out_option("the Order Status, Orders, Exceptions, Inventory and Returns sheets", "the order lines")
+@mark_option
 @write_back_option
 @reports_errors
 def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: str | None,
-                      write_back: bool) -> None:
+                      mark: str | None, write_back: bool) -> None:
     """Reconcile orders with shipments, stock, purchase orders and returns: each line's status, its
     stock, when it can ship, what is late or at risk, and every mismatch.
 
@@ -349,10 +369,14 @@ def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.da
     from .io.read import read_book
     from .reconciliation import reconcile
 
+    from .findings import concat_findings
+
     out_path = checked_out(out, books, "status.xlsx")
+    mark_path = checked_mark(mark, books)
     check_write_back(books, write_back)
     rec = reconcile(read_book(*books, config=config), as_of=as_of)
     _print_reconciliation(rec)
+    write_marked_copy(books, mark_path, concat_findings([rec.issues, rec.exceptions]), config)
     finish(books, config=config, issues=rec.issues, out=out_path, sheets=rec.result_sheets(), table=rec.lines,
            write_back=write_back)
 

@@ -88,3 +88,22 @@ def test_out_csv_and_json_hold_the_order_lines(tmp_path):
     assert record["late"] is True and record["days_late"] == late["days_late"]
     assert record["projected_ship_date"] == f"{late['projected_ship_date']:%Y-%m-%d}"
     assert sum(r["late"] for r in records) == int(rec.lines["late"].sum())
+
+
+def test_mark_marks_exception_cells_too(tmp_path):
+    import openpyxl
+
+    marked = tmp_path / "checked.xlsx"
+    result = CliRunner().invoke(cli, ["reconcile", str(SAMPLE), "--as-of", "2026-11-27", "--mark", str(marked)])
+    assert result.exit_code == 1, result.output
+    book = openpyxl.load_workbook(marked)
+    negative = book["Inventory"]["C5"]            # SKU-10179 at MAIN: -4 on hand (negative-stock)
+    assert negative.value == -4
+    assert negative.fill.fgColor.rgb == "FFFFEB9C"     # warnings are filled amber
+    assert "SKU-10179 shows -4 on hand at MAIN. Count it and correct the stock record; it counts as 0." in \
+        negative.comment.text
+    issues = book["omxl Issues"]
+    header = [c.value for c in issues[1]]
+    codes = {row[header.index("code")] for row in issues.iter_rows(min_row=2, values_only=True)}
+    assert {"negative-stock", "stockout", "foreign-key"} <= codes      # exceptions and validation issues alike
+    assert SAMPLE.read_bytes() != marked.read_bytes()

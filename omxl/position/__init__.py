@@ -1,9 +1,9 @@
-"""The prepared stage (contract section 3): a book validated once, and what every later step starts from.
+"""The prepared stage (contract section 3): a book validated once, and what every step after it starts from.
 
 `prepare(book, as_of=..., config=...)` validates the book, leaves out the rows with
 errors, and works out the order lines (with exchange replacements), what each has
 shipped and still has open, each shipment's match, open inbound supply and per-SKU
-sums. reconcile, plan_reorders and the later steps accept a Book or a Position and
+sums. reconcile, plan_reorders and every step after them accept a Book or a Position and
 start from it, so every path through the pipeline gives the same answer.
 """
 
