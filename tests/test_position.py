@@ -78,6 +78,16 @@ def test_reconcile_from_a_book_or_its_position_is_identical():
     pd.testing.assert_frame_equal(omxl.validate(book, as_of=AS_OF), direct.issues)
 
 
+def test_steps_leave_the_position_as_it_was_prepared():
+    position = omxl.prepare(omxl.read_book(SAMPLE), as_of=AS_OF)
+    columns, lines = list(position.lines.columns), position.lines.copy()
+    first = omxl.reconcile(position)
+    omxl.plan_reorders(position)
+    assert list(position.lines.columns) == columns
+    pd.testing.assert_frame_equal(position.lines, lines)
+    pd.testing.assert_frame_equal(omxl.reconcile(position).lines, first.lines)
+
+
 def test_a_position_answers_for_its_own_day_and_settings_only():
     position = omxl.prepare(moq_book(), as_of=AS_OF)
     assert position.as_of == pd.Timestamp(AS_OF)
