@@ -32,6 +32,15 @@ def test_every_code_a_step_emits_is_in_the_catalog_and_every_catalog_code_is_emi
     assert len(emitted) == 30
 
 
+def test_every_message_template_in_the_catalog_is_used():
+    templated = {code for code, entry in CATALOG.items() if entry.template}
+    called = set()
+    for path in PACKAGE.rglob("*.py"):
+        called |= set(re.findall(r"\bmessage\(\s*\"([a-z-]+)\"", path.read_text(encoding="utf-8")))
+    assert templated == called
+    assert {entry.stage for code, entry in CATALOG.items() if code in templated} == {"read"}
+
+
 def test_every_code_is_on_the_generated_page_under_its_stage():
     page = (PACKAGE.parent / "docs" / "finding-codes.md").read_text(encoding="utf-8")
     sections = re.split(r"^## Stage `([a-z]+)`$", page, flags=re.M)
