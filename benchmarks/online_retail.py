@@ -11,14 +11,12 @@ this is the whole thing. See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import omxl
 
-from .pipeline import (STAGE_HEADER, Context, Stage, _cpu_line, _issue_counts, _plan_summary, _status_counts,
-                       run_stage, stage_line, stage_result)
+from .pipeline import Context, Stage, _cpu_line, _issue_counts, _plan_summary, _status_counts, run_and_print
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "online_retail" / "by-day"
@@ -80,17 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     size = sum(f.stat().st_size for f in files) / (1024 * 1024)
     print(f"data   {args.data}  {len(files)} files  {size:.1f} MB")
     ctx: Context = {"files": files}
-    results: dict[str, dict[str, float]] = {}
-    print(STAGE_HEADER)
-    for name, step in STAGES.items():
-        measure = run_stage(name, ctx, STAGES)
-        print(stage_line(name, measure))
-        if step.report is not None:
-            print("\n".join(step.report(ctx)))
-        sys.stdout.flush()
-        results[name] = stage_result(measure)
-    if args.json:
-        print(json.dumps(results))
+    run_and_print(list(STAGES), ctx, STAGES, as_json=args.json)
     return 0
 
 

@@ -277,19 +277,25 @@ def main(argv: list[str] | None = None) -> int:
     path, built = ensure_book(args.lines, args.seed, args.rebuild, shared_strings=not args.inline_strings)
     print(_book_line(path, built))
     ctx: Context = {"path": path, "lines": args.lines, "seed": args.seed, "expected_rows": expected_rows(path)}
+    run_and_print(names, ctx, STAGES, as_json=args.json)
+    return 0
+
+
+def run_and_print(names: list[str], ctx: Context, stages: dict[str, Stage], as_json: bool) -> None:
+    """Run the named stages in order, printing a line per stage and its report; with `as_json`, end with
+    one JSON object of seconds and peak RSS per stage."""
     results: dict[str, dict[str, float]] = {}
     print(STAGE_HEADER)
     for name in names:
-        measure = run_stage(name, ctx)
+        measure = run_stage(name, ctx, stages)
         print(stage_line(name, measure))
-        report = STAGES[name].report
+        report = stages[name].report
         if report is not None:
             print("\n".join(report(ctx)))
         sys.stdout.flush()
         results[name] = stage_result(measure)
-    if args.json:
+    if as_json:
         print(json.dumps(results))
-    return 0
 
 
 if __name__ == "__main__":
