@@ -182,20 +182,23 @@ def row_findings(
     column_map: pd.DataFrame,
     ref: Sequence[object] | pd.Series | str = "",
     severity: str | None = None,
+    values: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Findings of one code about table rows (which carry source/sheet/row, and order_id/line/sku where the
     table has them): each cites the cell of `column` in the row it came from, with the header as written.
 
-    `column_map` is Book.column_map. A row built from another table's row (shipments derived from order
-    lines) keeps that row's provenance, so the header is looked up by sheet and column, not by table."""
+    `values` are the cells as shown (computed from `column` when not given). `column_map` is Book.column_map.
+    A row built from another table's row (shipments derived from order lines) keeps that row's provenance,
+    so the header is looked up by sheet and column, not by table."""
     rows = rows.reset_index(drop=True)
     n = len(rows)
     located = headers_of(rows, column, column_map)
     row_numbers = _column(rows, "row", "Int64")
-    letters = located["letter"].fillna("").astype(str)
+    letters = located["letter"].astype("string").fillna("")
     has_cell = letters.ne("") & row_numbers.notna()
     cells = (letters + row_numbers.astype("string").fillna("")).where(has_cell, "")
-    values = rows[column].map(lambda v: "" if _blank(v) else display(v)) if column in rows else ""
+    if values is None:
+        values = rows[column].map(lambda v: "" if _blank(v) else display(v)) if column in rows else ""
     return pd.DataFrame({
         "severity": severity or CATALOG[code].severity,
         "code": code,

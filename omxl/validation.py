@@ -16,7 +16,8 @@ import pandas as pd
 
 from .book import Book
 from .config import Config
-from .findings import FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame, headers_of, row_findings
+from .findings import (FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame, headers_of,
+                       row_findings)
 from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
 
@@ -255,7 +256,7 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i],
                                     "other_column": other_headers[i]}) for i in range(n)]
     return row_findings(rule.code, rule.table, rows, texts, column=rule.columns[0], column_map=book.column_map,
-                        severity=rule.severity)
+                        severity=rule.severity, values=values)
 
 
 def _headers(book: Book, table: str, column: str) -> dict[tuple[str, str], tuple[str, str]]:
