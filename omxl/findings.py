@@ -79,7 +79,7 @@ def column_letter(index: int) -> str:
 
 
 def empty_findings() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="string") for c in FINDING_COLUMNS})
+    frame = pd.DataFrame({c: pd.Series(dtype="string[python]") for c in FINDING_COLUMNS})
     return frame.astype({"row": "Int64", "count": "Int64"})
 
 
@@ -145,7 +145,7 @@ def concat_findings(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return empty_findings()
     frame = pd.concat(parts, ignore_index=True)
-    return frame.astype({c: "string" for c in FINDING_COLUMNS if c not in ("row", "count")}).astype(
+    return frame.astype({c: "string[python]" for c in FINDING_COLUMNS if c not in ("row", "count")}).astype(
         {"row": "Int64", "count": "Int64"})
 
 

@@ -126,7 +126,7 @@ def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int) -> pd.DataFram
 def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
     suppliers = book.suppliers.drop_duplicates("supplier_id").set_index("supplier_id")
     supplier = frame["supplier_id"]
-    frame["supplier_name"] = supplier.map(suppliers["name"]).astype("string")
+    frame["supplier_name"] = supplier.map(suppliers["name"]).astype("string[python]")
     frame["supplier_known"] = supplier.isin(suppliers.index)
     supplier_lead = supplier.map(suppliers["lead_time_days"])
     frame["lead_time_days"] = frame["sku_lead_time"].fillna(supplier_lead).fillna(settings.default_lead_time_days)

@@ -45,10 +45,12 @@ def exception_rows(code: str, table: str, rows: pd.DataFrame, messages: pd.Serie
 
     return pd.DataFrame({
         "code": code, "severity": EXCEPTION_CODES[code][0], "table": table,
-        "order_id": column("order_id", "string"), "line": column("line", "Int64"), "sku": column("sku", "string"),
-        "ref": pd.Series(ref if not isinstance(ref, str) else [ref] * n, dtype="string").reset_index(drop=True),
-        "message": pd.Series(list(messages), dtype="string"),
-        "source": column("source", "string"), "sheet": column("sheet", "string"), "row": column("row", "Int64"),
+        "order_id": column("order_id", "string[python]"), "line": column("line", "Int64"),
+        "sku": column("sku", "string[python]"),
+        "ref": pd.Series(ref if not isinstance(ref, str) else [ref] * n, dtype="string[python]").reset_index(drop=True),
+        "message": pd.Series(list(messages), dtype="string[python]"),
+        "source": column("source", "string[python]"), "sheet": column("sheet", "string[python]"),
+        "row": column("row", "Int64"),
     }, index=range(n))
 
 

@@ -129,7 +129,7 @@ def _order_lines(book: Book) -> pd.DataFrame:
     orders["sheet_shipped_qty"] = orders["shipped_qty"].where(
         orders["shipped_qty"].notna(), orders["qty"].where(orders["ship_date"].notna()))
     orders["kind"] = "order"
-    orders["rma_id"] = pd.Series(pd.NA, index=orders.index, dtype="string")
+    orders["rma_id"] = pd.Series(pd.NA, index=orders.index, dtype="string[python]")
     return orders
 
 
@@ -222,7 +222,7 @@ def open_supply(book: Book, as_of: pd.Timestamp) -> pd.DataFrame:
                          "expected_date", "status", "source", "sheet", "row"]]
     else:
         inv = book.inventory
-        supply = pd.DataFrame({"po_id": pd.Series(pd.NA, index=inv.index, dtype="string"),
+        supply = pd.DataFrame({"po_id": pd.Series(pd.NA, index=inv.index, dtype="string[python]"),
                                "supplier_id": inv["supplier_id"], "sku": inv["sku"], "qty": inv["on_order"],
                                "received_qty": 0.0, "open_qty": inv["on_order"].fillna(0.0).clip(lower=0),
                                "order_date": pd.NaT, "expected_date": pd.NaT, "status": "open",
@@ -237,7 +237,7 @@ def _project(lines: pd.DataFrame, supply: pd.DataFrame, as_of: pd.Timestamp, han
     """projected_ship_date: as_of when fully allocated; else the expected date of the PO quantity that covers
     the backorder, consumed in allocation order; blank when inbound supply does not cover it."""
     lines["projected_ship_date"] = pd.Series(pd.NaT, index=lines.index, dtype="datetime64[ns]")
-    lines["covering_po"] = pd.Series(pd.NA, index=lines.index, dtype="string")
+    lines["covering_po"] = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
     allocated_in_full = (lines["open_qty"] > 0) & (lines["backordered_qty"] <= 0)
     lines.loc[allocated_in_full, "projected_ship_date"] = as_of
     short = lines[lines["backordered_qty"] > 0]
@@ -256,7 +256,7 @@ def _project(lines: pd.DataFrame, supply: pd.DataFrame, as_of: pd.Timestamp, han
                                 by="sku", direction="forward")
         covered = covered.set_index("index")
         lines.loc[covered.index, "projected_ship_date"] = covered["expected_date"].astype("datetime64[ns]")
-        lines.loc[covered.index, "covering_po"] = covered["po_id"].astype("string")
+        lines.loc[covered.index, "covering_po"] = covered["po_id"].astype("string[python]")
     if handling_days:
         lines["projected_ship_date"] += pd.Timedelta(days=handling_days) * (lines["backordered_qty"] > 0)
     lines.loc[lines["open_qty"] <= 0, "projected_ship_date"] = pd.NaT
@@ -283,7 +283,7 @@ def _status(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
                "partially_allocated"]
     status = np.select(conditions, choices, default="backordered")
     # A partly shipped line whose rest is closed on the sheet is finished as far as shipping goes.
-    lines["status"] = pd.Series(status, index=lines.index, dtype="string")
+    lines["status"] = pd.Series(status, index=lines.index, dtype="string[python]")
     is_open = lines["open_qty"] > 0
     lines["late"] = is_open & (lines["promised_date"] < as_of)
     lines["at_risk"] = is_open & ~lines["late"] & (
@@ -388,7 +388,7 @@ def _orders(lines: pd.DataFrame) -> pd.DataFrame:
         unprojected=("unprojected", "any"), late=("late", "any"), at_risk=("at_risk", "any"),
         days_late=("days_late", "max"), shipped_late=("shipped_late", "any"), value=("value", "sum"),
         open_value=("open_value", "sum"), last_ship_date=("last_ship_date", "max"))
-    orders["status"] = orders["rank"].map(dict(enumerate(STATUS_RANK))).astype("string")
+    orders["status"] = orders["rank"].map(dict(enumerate(STATUS_RANK))).astype("string[python]")
     orders.loc[orders["unprojected"], "projected_ship_date"] = pd.NaT
     orders = orders.drop(columns=["rank", "unprojected"]).reset_index()
     first = ["order_id", "customer_id", "order_date", "status", "lines", "qty", "shipped_qty", "open_qty",
