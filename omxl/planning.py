@@ -245,11 +245,12 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
         ss_text + ")" + np.where(ordering, "; order " + n(frame["base_qty"]) + " = " + n(frame["reorder_point"])
                                  + " + " + cycle + " - " + minus(frame["inventory_position"]), "; no order")
     moq = ordering & (frame["moq"].fillna(0.0) > frame["base_qty"])
-    text[moq] = text[moq] + ", raised to MOQ " + n(frame["moq"])
+    text[moq] = text[moq] + ", raised to MOQ " + n(frame["moq"])[moq]
     pack = frame["pack_size"].fillna(1.0)
     rounded = ordering & ((frame["order_qty"] - np.maximum(frame["base_qty"], frame["moq"].fillna(0.0))).abs() > 1e-9)
     text[rounded] = text[rounded] + np.where(frame["pack_size"].notna(), ", rounded up to pack " + n(pack),
-                                             ", rounded up to whole units")[rounded] + " = " + n(frame["order_qty"])
+                                             ", rounded up to whole units")[rounded] \
+        + " = " + n(frame["order_qty"])[rounded]
     return text
 
 
