@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from omxl.findings import column_letter
 from omxl.io.sources import column_index
+
+pytestmark = pytest.mark.core
 
 
 def test_known_letters():

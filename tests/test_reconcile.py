@@ -8,6 +8,8 @@ import pytest
 import omxl
 from omxl.reconciliation import reconcile
 
+pytestmark = pytest.mark.core
+
 AS_OF = "2026-11-27"
 T = pd.Timestamp
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from pandas.api.types import pandas_dtype
 
@@ -10,6 +11,8 @@ from conftest import SAMPLE
 from omxl.cli import cli
 from omxl.demo import demo_defects, write_demo
 from omxl.model import DTYPES, TABLE_BY_NAME
+
+pytestmark = pytest.mark.core
 
 READ_CODES = {"blank-row", "ambiguous-date", "normalized-value", "type-error", "error-cell", "unknown-column",
               "duplicate-column"}
