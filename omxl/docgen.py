@@ -31,6 +31,8 @@ def workbook_format() -> str:
            "Every table also carries `source` (file name), `sheet` and `row` (the Excel row, or CSV line).\n\n",
            "| kind | pandas dtype |\n|---|---|\n"]
     out += [f"| {KIND_NAMES[k]} | `{v}` |\n" for k, v in DTYPES.items()]
+    out.append("\nText is pandas' string dtype with Python storage whether or not pyarrow is installed (with pyarrow, "
+               "pandas would otherwise store text in Arrow), so every result is the same in both environments.\n")
     for table in TABLES:
         out.append(f"\n## {table.name}\n\n")
         if table.description:

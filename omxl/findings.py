@@ -128,7 +128,7 @@ def empty_findings() -> pd.DataFrame:
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame's columns in FINDING_COLUMNS order with one dtype each, whatever string dtype pandas picks."""
-    typed = {c: frame[c].astype("string") for c in _TEXT_COLUMNS}
+    typed = {c: frame[c].astype("string[python]") for c in _TEXT_COLUMNS}
     typed.update({c: frame[c].astype("Int64") for c in ("row", "line", "count")})
     return pd.DataFrame(typed, index=frame.index)[list(FINDING_COLUMNS)]
 
@@ -163,9 +163,9 @@ def findings_frame(
         "column": column,
         "cell": cells,
         "value": _as_text(values, n),
-        "order_id": pd.array([pd.NA] * n, dtype="string"),
+        "order_id": pd.array([pd.NA] * n, dtype="string[python]"),
         "line": pd.array([pd.NA] * n, dtype="Int64"),
-        "sku": pd.array([pd.NA] * n, dtype="string"),
+        "sku": pd.array([pd.NA] * n, dtype="string[python]"),
         "ref": "",
         "message": _broadcast(messages, n),
         "count": pd.array(_broadcast(count, n), dtype="Int64"),
@@ -194,9 +194,9 @@ def row_findings(
     n = len(rows)
     located = headers_of(rows, column, column_map)
     row_numbers = _column(rows, "row", "Int64")
-    letters = located["letter"].astype("string").fillna("")
+    letters = located["letter"].astype("string[python]").fillna("")
     has_cell = letters.ne("") & row_numbers.notna()
-    cells = (letters + row_numbers.astype("string").fillna("")).where(has_cell, "")
+    cells = (letters + row_numbers.astype("string[python]").fillna("")).where(has_cell, "")
     if values is None:
         values = rows[column].map(lambda v: "" if _blank(v) else display(v)) if column in rows else ""
     return pd.DataFrame({
@@ -204,18 +204,18 @@ def row_findings(
         "code": code,
         "stage": CATALOG[code].stage,
         "table": table,
-        "source": _column(rows, "source", "string"),
-        "sheet": _column(rows, "sheet", "string"),
+        "source": _column(rows, "source", "string[python]"),
+        "sheet": _column(rows, "sheet", "string[python]"),
         "row": row_numbers,
-        "column": located["header"].where(located["header"].notna(), column).astype("string"),
-        "cell": cells.astype("string"),
-        "value": pd.Series(values, index=rows.index, dtype="string"),
-        "order_id": _column(rows, "order_id", "string"),
+        "column": located["header"].where(located["header"].notna(), column).astype("string[python]"),
+        "cell": cells.astype("string[python]"),
+        "value": pd.Series(values, index=rows.index, dtype="string[python]"),
+        "order_id": _column(rows, "order_id", "string[python]"),
         "line": _column(rows, "line", "Int64"),
-        "sku": _column(rows, "sku", "string"),
+        "sku": _column(rows, "sku", "string[python]"),
         "ref": pd.Series(_broadcast(ref, n) if isinstance(ref, str) else list(ref), index=rows.index,
-                         dtype="string").fillna(""),
-        "message": pd.Series(list(messages), index=rows.index, dtype="string"),
+                         dtype="string[python]").fillna(""),
+        "message": pd.Series(list(messages), index=rows.index, dtype="string[python]"),
         "count": pd.array([1] * n, dtype="Int64"),
     }, index=rows.index)
 
@@ -230,8 +230,8 @@ def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.
     """Per row: the header and column letter of canonical `column` in the sheet the row came from."""
     mapping = column_map.loc[column_map["column"] == column, ["source", "sheet", "header", "letter"]] \
         .drop_duplicates(["source", "sheet"])
-    keys = pd.DataFrame({"source": _column(rows, "source", "string").astype(object),
-                         "sheet": _column(rows, "sheet", "string").astype(object)})
+    keys = pd.DataFrame({"source": _column(rows, "source", "string[python]").astype(object),
+                         "sheet": _column(rows, "sheet", "string[python]").astype(object)})
     mapping = mapping.astype({"source": object, "sheet": object})
     return keys.merge(mapping, on=["source", "sheet"], how="left")[["header", "letter"]].set_axis(rows.index)
 

@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 
 # Column kinds and the pandas dtype each becomes.
 ID, TEXT, NUMBER, INT, DATE, BOOL, ENUM = "id", "text", "number", "int", "date", "bool", "enum"
+# Text is pandas' string dtype with its storage named: a bare "string" (or pandas 3's default "str") is
+# Arrow-backed when pyarrow happens to be installed, and then lookups through text keys (Series.map) return
+# Arrow numbers, or text when nothing matched, and text concatenation follows Arrow's rules. One storage
+# everywhere keeps every result the same with or without pyarrow. omxl writes "string[python]" wherever it
+# makes a text column.
+TEXT_DTYPE = "string[python]"
 DTYPES: dict[str, str] = {
-    ID: "string",
-    TEXT: "string",
-    ENUM: "string",
+    ID: TEXT_DTYPE,
+    TEXT: TEXT_DTYPE,
+    ENUM: TEXT_DTYPE,
     NUMBER: "float64",
     INT: "Int64",
     DATE: "datetime64[ns]",

@@ -115,7 +115,7 @@ def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int) -> pd.DataFram
 def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
     suppliers = book.suppliers.drop_duplicates("supplier_id").set_index("supplier_id")
     supplier = frame["supplier_id"]
-    frame["supplier_name"] = supplier.map(suppliers["name"]).astype("string")
+    frame["supplier_name"] = supplier.map(suppliers["name"]).astype("string[python]")
     frame["supplier_known"] = supplier.isin(suppliers.index)
     supplier_lead = supplier.map(suppliers["lead_time_days"])
     frame["lead_time_days"] = frame["sku_lead_time"].fillna(supplier_lead).fillna(settings.default_lead_time_days)
@@ -234,11 +234,12 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
         ss_text + ")" + np.where(ordering, "; order " + n(frame["base_qty"]) + " = " + n(frame["reorder_point"])
                                  + " + " + cycle + " - " + minus(frame["inventory_position"]), "; no order")
     moq = ordering & (frame["moq"].fillna(0.0) > frame["base_qty"])
-    text[moq] = text[moq] + ", raised to MOQ " + n(frame["moq"])
+    text[moq] = text[moq] + ", raised to MOQ " + n(frame["moq"])[moq]
     pack = frame["pack_size"].fillna(1.0)
     rounded = ordering & ((frame["order_qty"] - np.maximum(frame["base_qty"], frame["moq"].fillna(0.0))).abs() > 1e-9)
     text[rounded] = text[rounded] + np.where(frame["pack_size"].notna(), ", rounded up to pack " + n(pack),
-                                             ", rounded up to whole units")[rounded] + " = " + n(frame["order_qty"])
+                                             ", rounded up to whole units")[rounded] \
+        + " = " + n(frame["order_qty"])[rounded]
     return text
 
 

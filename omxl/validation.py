@@ -352,7 +352,7 @@ def usable(book: Book, issues: pd.DataFrame) -> tuple[Book, pd.DataFrame]:
 def summary(issues: pd.DataFrame) -> pd.DataFrame:
     """Counts by severity and code (aggregated findings count every cell they stand for)."""
     if issues.empty:
-        return pd.DataFrame({"severity": pd.Series(dtype="string"), "code": pd.Series(dtype="string"),
+        return pd.DataFrame({"severity": pd.Series(dtype="string[python]"), "code": pd.Series(dtype="string[python]"),
                              "findings": pd.Series(dtype="int64"), "cells": pd.Series(dtype="int64")})
     rank = {"error": 0, "warning": 1, "info": 2}
     grouped = issues.groupby(["severity", "code"]).agg(findings=("code", "size"), cells=("count", "sum")).reset_index()

@@ -15,7 +15,9 @@ import pandas as pd
 def _per_distinct(values: pd.Series, render: Callable[[object], str]) -> pd.Series:
     codes, distinct = pd.factorize(values)
     text = np.array([render(v) for v in distinct] + [""], dtype=object)   # code -1 (blank) takes the last: ""
-    return pd.Series(text[codes], index=values.index)
+    # Plain Python strings (object), whatever string dtype pandas would infer: text built from these pieces
+    # then concatenates the same way with or without pyarrow installed.
+    return pd.Series(text[codes], index=values.index, dtype=object)
 
 
 def quantity_text(values: pd.Series, decimals: int = 2) -> pd.Series:

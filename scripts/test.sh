@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Set up everything the test suite needs on a fresh machine, then run the whole suite.
+# Set up everything the test suite needs on a fresh machine, then run it in two environments:
+#   1. the core tests (marker `core`: reading, validation, reconciliation, planning) with python3 as it is,
+#      without pyarrow, where pandas stores text in Python objects;
+#   2. the whole suite in .venv-arrow/ (made here, git-ignored, reused on later runs): the same python3 and
+#      packages plus pyarrow, where pandas stores text in Arrow.
+# Both must pass. Extra arguments go to both pytest runs (e.g. `-x`, `-k northwind`, a test file).
+# PYTHON=/path/to/python picks the interpreter of run 1 (default python3); it must not have pyarrow.
 # Used as-is by the README and by CI (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+PY="${PYTHON:-python3}"
+VENV=.venv-arrow
 
 if ! command -v soffice >/dev/null 2>&1; then
     echo "Installing LibreOffice (headless Calc), the independent spreadsheet program the tests open files with..."
@@ -11,5 +20,66 @@ if ! command -v soffice >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
-exec python3 -m pytest "$@"
+"$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
+if "$PY" -c 'import pyarrow' >/dev/null 2>&1; then
+    echo "error: $("$PY" -c 'import sys; print(sys.executable)') has pyarrow installed, but the core tests must" \
+         "also run without it. Uninstall it there, or name an interpreter without it: PYTHON=... bash scripts/test.sh" >&2
+    exit 1
+fi
+
+# The second environment shares the first one's packages (--system-site-packages) and adds pyarrow, so the two
+# runs differ in nothing else.
+if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    echo "Creating $VENV (the packages of $PY, plus pyarrow)..."
+    rm -rf "$VENV"
+    "$PY" -m venv --system-site-packages "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,arrow]'
+
+# Prints the environment, and fails unless pyarrow is there (or not) as this run means to test.
+describe() {  # python, "with" or "without" pyarrow
+    "$1" - "$2" <<'EOF'
+import sys
+import pandas as pd
+try:
+    import pyarrow
+    arrow = f"pyarrow {pyarrow.__version__}"
+except ImportError:
+    pyarrow = None
+    arrow = "no pyarrow"
+print(f"   {sys.executable}: Python {sys.version.split()[0]}, pandas {pd.__version__}, {arrow}; "
+      f"pandas makes new text {pd.Series(['x']).dtype!r}")
+if (pyarrow is not None) != (sys.argv[1] == "with"):
+    sys.exit(f"error: this run is meant to be {sys.argv[1]} pyarrow")
+EOF
+}
+
+# Runs pytest; exit code 5 (no tests collected) is a failure, except for the core run when the arguments select
+# only non-core tests, which is said out loud.
+run() {  # name, python, pytest arguments...
+    local name=$1 python=$2 status=0
+    shift 2
+    "$python" -m pytest "$@" || status=$?
+    if [ "$status" -eq 5 ] && [ "$name" = core ] && [ "$#" -gt 2 ]; then
+        echo "== no core tests among the tests selected by: ${*:3} (nothing to run without pyarrow) =="
+        status=0
+    elif [ "$status" -eq 5 ]; then
+        echo "error: the $name run collected no tests" >&2
+    fi
+    return "$status"
+}
+
+failed=()
+echo "== core tests without pyarrow =="
+describe "$PY" without
+run core "$PY" -m core "$@" || failed+=("core tests without pyarrow")
+
+echo "== whole suite with pyarrow =="
+describe "$VENV/bin/python" with
+run whole "$VENV/bin/python" "$@" || failed+=("whole suite with pyarrow")
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    printf 'FAILED: %s\n' "${failed[@]}" >&2
+    exit 1
+fi
+echo "== both environments passed =="

@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import omxl
 from conftest import SAMPLE
 from omxl.findings import CATALOG, STAGES
 from omxl.rules import RULES
 from one_of_each import AS_OF, FIXTURES
+
+pytestmark = pytest.mark.core
 
 PACKAGE = Path(omxl.__file__).parent
 # Every way a step names the code of a finding it emits: findings_frame("code", ...), row_findings("code", ...),

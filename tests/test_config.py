@@ -8,6 +8,8 @@ import pytest
 import omxl
 from omxl.config import Config, load_config
 
+pytestmark = pytest.mark.core
+
 
 def test_defaults_are_the_contract_values():
     config = load_config(None)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from omxl.io.address import column_index, column_letter
+
+pytestmark = pytest.mark.core
 
 
 def test_known_letters():

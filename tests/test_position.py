@@ -11,6 +11,8 @@ import pytest
 import omxl
 from conftest import SAMPLE
 
+pytestmark = pytest.mark.core
+
 AS_OF = "2026-11-27"
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 import omxl
+
+pytestmark = pytest.mark.core
 
 
 def test_semicolon_cp1252_with_title_line_and_quoted_line_break(tmp_path):

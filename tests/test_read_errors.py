@@ -13,6 +13,8 @@ from click.testing import CliRunner
 import omxl
 from omxl.cli import cli
 
+pytestmark = pytest.mark.core
+
 
 def write_inventory_only(path):
     book = xlsxwriter.Workbook(str(path))

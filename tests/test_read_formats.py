@@ -14,6 +14,8 @@ import xlsxwriter
 import omxl
 from conftest import convert_with_libreoffice
 
+pytestmark = pytest.mark.core
+
 ROWS = [
     ("SO-1", 1, dt.date(2026, 11, 2), "C-1", "00123", 5, 2.5, dt.date(2026, 11, 20), "Open"),
     ("SO-1", 2, dt.date(2026, 11, 2), "C-1", "SKU-7", 1200, 0.75, dt.date(2026, 11, 25), "Canceled"),

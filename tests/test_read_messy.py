@@ -7,6 +7,8 @@ import pytest
 
 import omxl
 
+pytestmark = pytest.mark.core
+
 
 @pytest.fixture
 def book(messy_workbook):

@@ -10,6 +10,8 @@ import pytest
 from conftest import NORTHWIND
 from northwind import northwind_book, northwind_headers
 
+pytestmark = pytest.mark.core
+
 
 def raw_records(name):
     with open(NORTHWIND / name, newline="", encoding="utf-8") as handle:

@@ -9,6 +9,8 @@ import omxl
 from omxl.findings import FINDING_COLUMNS
 from omxl.reconciliation import reconcile
 
+pytestmark = pytest.mark.core
+
 AS_OF = "2026-11-27"
 T = pd.Timestamp
 

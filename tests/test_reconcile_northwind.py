@@ -11,6 +11,8 @@ from conftest import NORTHWIND
 from northwind import northwind_book
 from omxl.reconciliation import reconcile
 
+pytestmark = pytest.mark.core
+
 AS_OF = "1998-05-06"   # the last orderDate in orders.csv
 
 

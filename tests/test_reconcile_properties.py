@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import omxl
 from omxl.reconciliation import reconcile
+
+pytestmark = pytest.mark.core
 
 SKUS = ["A", "B", "C"]
 DAYS = pd.date_range("2026-11-10", periods=30, freq="D")

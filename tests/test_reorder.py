@@ -15,6 +15,8 @@ from northwind import northwind_book
 from omxl.planning import plan_reorders
 from omxl.reorder import eoq, reorder_point, round_up_to_pack, safety_stock
 
+pytestmark = pytest.mark.core
+
 AS_OF = pd.Timestamp("2026-11-27")
 Z95 = NormalDist().inv_cdf(0.95)
 

@@ -16,6 +16,8 @@ from omxl.rules import RULES
 from omxl.validation import CHECKS, summary, usable, validate
 from one_of_each import AS_OF, EXPECTED, FIXTURES, build
 
+pytestmark = pytest.mark.core
+
 
 def cells(issues):
     return sorted(map(tuple, issues[["code", "sheet", "cell"]].values))

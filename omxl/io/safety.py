@@ -35,7 +35,7 @@ def is_formula_like(value: object) -> bool:
 
 def formula_like_mask(values: pd.Series) -> np.ndarray:
     """Vectorised is_formula_like over a column of any dtype."""
-    text = values.astype("string")
+    text = values.astype("string[python]")
     return text.str.match(_FORMULA_LIKE.pattern).fillna(False).to_numpy(dtype=bool)
 
 

@@ -21,7 +21,7 @@ def order_lines(book: Book) -> pd.DataFrame:
     orders["sheet_shipped_qty"] = orders["shipped_qty"].where(
         orders["shipped_qty"].notna(), orders["qty"].where(orders["ship_date"].notna()))
     orders["kind"] = "order"
-    orders["rma_id"] = pd.Series(pd.NA, index=orders.index, dtype="string")
+    orders["rma_id"] = pd.Series(pd.NA, index=orders.index, dtype="string[python]")
     return orders
 
 
@@ -59,7 +59,7 @@ def replacement_lines(returns: pd.DataFrame, lines: pd.DataFrame, as_of: pd.Time
     replacement = pd.DataFrame({
         "order_id": exchanges["order_id"],
         "line": (exchanges["order_id"].map(last_line).fillna(0).astype(int) + numbering).astype("Int64"),
-        "order_date": when, "customer_id": original["customer_id"].astype("string"), "sku": exchanges["sku"],
+        "order_date": when, "customer_id": original["customer_id"].astype("string[python]"), "sku": exchanges["sku"],
         "qty": exchanges["qty"], "unit_price": original["unit_price"], "promised_date": when,
         "status": "open", "priority": pd.array([pd.NA] * len(exchanges), dtype="Int64"),
         "sheet_status": "open", "allocation_priority": original["allocation_priority"].astype("Float64"),

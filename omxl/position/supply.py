@@ -27,7 +27,7 @@ def open_supply(book: Book, as_of: pd.Timestamp) -> pd.DataFrame:
                          "expected_date", "status", "source", "sheet", "row"]]
     else:
         inv = book.inventory
-        supply = pd.DataFrame({"po_id": pd.Series(pd.NA, index=inv.index, dtype="string"),
+        supply = pd.DataFrame({"po_id": pd.Series(pd.NA, index=inv.index, dtype="string[python]"),
                                "supplier_id": inv["supplier_id"], "sku": inv["sku"], "qty": inv["on_order"],
                                "received_qty": 0.0, "open_qty": inv["on_order"].fillna(0.0).clip(lower=0),
                                "order_date": pd.NaT, "expected_date": pd.NaT, "status": "open",

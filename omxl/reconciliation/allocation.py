@@ -30,7 +30,7 @@ def project(lines: pd.DataFrame, supply: pd.DataFrame, as_of: pd.Timestamp, hand
     """projected_ship_date: as_of when fully allocated; else the expected date of the PO quantity that covers
     the backorder, consumed in allocation order; blank when inbound supply does not cover it."""
     lines["projected_ship_date"] = pd.Series(pd.NaT, index=lines.index, dtype="datetime64[ns]")
-    lines["covering_po"] = pd.Series(pd.NA, index=lines.index, dtype="string")
+    lines["covering_po"] = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
     allocated_in_full = (lines["open_qty"] > 0) & (lines["backordered_qty"] <= 0)
     lines.loc[allocated_in_full, "projected_ship_date"] = as_of
     short = lines[lines["backordered_qty"] > 0]
@@ -49,7 +49,7 @@ def project(lines: pd.DataFrame, supply: pd.DataFrame, as_of: pd.Timestamp, hand
                                 by="sku", direction="forward")
         covered = covered.set_index("index")
         lines.loc[covered.index, "projected_ship_date"] = covered["expected_date"].astype("datetime64[ns]")
-        lines.loc[covered.index, "covering_po"] = covered["po_id"].astype("string")
+        lines.loc[covered.index, "covering_po"] = covered["po_id"].astype("string[python]")
     if handling_days:
         lines["projected_ship_date"] += pd.Timedelta(days=handling_days) * (lines["backordered_qty"] > 0)
     lines.loc[lines["open_qty"] <= 0, "projected_ship_date"] = pd.NaT

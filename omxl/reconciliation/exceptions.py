@@ -30,7 +30,7 @@ def shipment_exceptions(matched: pd.DataFrame, lines: pd.DataFrame, column_map: 
     ref = matched["shipment_id"].fillna("").astype(str)
     orphan = matched[matched["line_index"].isna()]
     if len(orphan):
-        where = np.where(orphan["line"].notna(), "line " + orphan["line"].astype("string").fillna(""),
+        where = np.where(orphan["line"].notna(), "line " + orphan["line"].astype("string[python]").fillna(""),
                          "item " + orphan["sku"].astype(str))
         parts.append(row_findings(
             "shipment-without-order", "shipments", orphan, column="order_id", column_map=column_map, messages=
@@ -44,7 +44,7 @@ def shipment_exceptions(matched: pd.DataFrame, lines: pd.DataFrame, column_map: 
         parts.append(row_findings(
             "shipment-sku-mismatch", "shipments", wrong, column="sku", column_map=column_map, messages=
             "Shipment sent " + wrong["sku"].astype(str) + " for order " + wrong["order_id"].astype(str) + " line "
-            + wrong["line"].astype("string").fillna("") + ", which ordered " + pd.Series(line_sku, index=wrong.index)
+            + wrong["line"].astype("string[python]").fillna("") + ", which ordered " + pd.Series(line_sku, index=wrong.index)
             .astype(str) + "; it is not counted as shipped. Check the shipment or the order line.",
             ref=ref[wrong.index]))
     on_line = matched[matched["line_index"].notna()]
@@ -53,7 +53,7 @@ def shipment_exceptions(matched: pd.DataFrame, lines: pd.DataFrame, column_map: 
     if len(cancelled):
         parts.append(row_findings(
             "shipment-on-cancelled-line", "shipments", cancelled, column="qty", column_map=column_map, messages=
-            "Order " + cancelled["order_id"].astype(str) + " line " + cancelled["line"].astype("string").fillna("")
+            "Order " + cancelled["order_id"].astype(str) + " line " + cancelled["line"].astype("string[python]").fillna("")
             + " is cancelled but " + _num(cancelled["qty"]) + " were shipped on "
             + cancelled["ship_date"].dt.strftime("%Y-%m-%d").fillna("?") + ". Recall the shipment or reopen the line.",
             ref=ref[cancelled.index]))

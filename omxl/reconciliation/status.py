@@ -28,7 +28,7 @@ def line_status(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
                "partially_allocated"]
     status = np.select(conditions, choices, default="backordered")
     # A partly shipped line whose rest is closed on the sheet is finished as far as shipping goes.
-    lines["status"] = pd.Series(status, index=lines.index, dtype="string")
+    lines["status"] = pd.Series(status, index=lines.index, dtype="string[python]")
     is_open = lines["open_qty"] > 0
     lines["late"] = is_open & (lines["promised_date"] < as_of)
     lines["at_risk"] = is_open & ~lines["late"] & (

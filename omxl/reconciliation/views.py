@@ -37,7 +37,7 @@ def order_view(lines: pd.DataFrame) -> pd.DataFrame:
         unprojected=("unprojected", "any"), late=("late", "any"), at_risk=("at_risk", "any"),
         days_late=("days_late", "max"), shipped_late=("shipped_late", "any"), value=("value", "sum"),
         open_value=("open_value", "sum"), last_ship_date=("last_ship_date", "max"))
-    orders["status"] = orders["rank"].map(dict(enumerate(STATUS_RANK))).astype("string")
+    orders["status"] = orders["rank"].map(dict(enumerate(STATUS_RANK))).astype("string[python]")
     orders.loc[orders["unprojected"], "projected_ship_date"] = pd.NaT
     orders = orders.drop(columns=["rank", "unprojected"]).reset_index()
     first = ["order_id", "customer_id", "order_date", "status", "lines", "qty", "shipped_qty", "open_qty",

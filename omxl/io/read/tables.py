@@ -275,8 +275,8 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series],
                 values=[""], messages=[message("missing-column", table=table, column=column,
                                                fix=_missing_column_fix(spec.column(column), table))]))
     frame = pd.DataFrame({**out, **unknown}, index=pd.RangeIndex(len(row_numbers)))
-    frame["source"] = pd.Series([source] * len(frame), dtype="string")
-    frame["sheet"] = pd.Series([sheet] * len(frame), dtype="string")
+    frame["source"] = pd.Series([source] * len(frame), dtype="string[python]")
+    frame["sheet"] = pd.Series([sheet] * len(frame), dtype="string[python]")
     frame["row"] = row_numbers
     if table == "orders":
         frame = _default_line_numbers(frame)
@@ -293,7 +293,7 @@ def _cancelled_by_pattern(frame: pd.DataFrame, pattern: str, header: str, letter
     """Lines whose order number marks a cancellation (cancelled_order_pattern) and that have no status."""
     if "status" not in frame:
         frame.insert(frame.columns.get_loc("order_id") + 1, "status", pd.Series(pd.NA, index=frame.index,
-                                                                                dtype="string"))
+                                                                                dtype="string[python]"))
     hit = (frame["order_id"].str.contains(pattern, regex=True).fillna(False).astype(bool)
            & frame["status"].isna()).to_numpy()
     if not hit.any():
@@ -349,7 +349,7 @@ def _merge(table: str, parts: list[SheetTable]) -> pd.DataFrame:
             merged[column.name] = pd.Series(index=merged.index, dtype=dtype)
         elif merged[column.name].dtype != dtype:
             merged[column.name] = merged[column.name].astype(dtype)
-    for column, dtype in (("source", "string"), ("sheet", "string"), ("row", "Int64")):
+    for column, dtype in (("source", "string[python]"), ("sheet", "string[python]"), ("row", "Int64")):
         if column not in merged:
             merged[column] = pd.Series(index=merged.index, dtype=dtype)
     if table == "inventory":
@@ -363,7 +363,7 @@ def _shipments_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
     """Contract 2.3: without a shipments table, shipped order lines are the shipments."""
     shipped = orders[orders["ship_date"].notna()]
     frame = pd.DataFrame({
-        "shipment_id": pd.Series(pd.NA, index=shipped.index, dtype="string"),
+        "shipment_id": pd.Series(pd.NA, index=shipped.index, dtype="string[python]"),
         "order_id": shipped["order_id"], "line": shipped["line"], "sku": shipped["sku"],
         "qty": shipped["shipped_qty"].fillna(shipped["qty"]), "ship_date": shipped["ship_date"],
         "carrier": shipped["carrier"], "tracking_number": shipped["tracking_number"],

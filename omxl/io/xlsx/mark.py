@@ -145,10 +145,10 @@ def _collect(marks: pd.DataFrame) -> dict[str, Marks]:
     if missing:
         raise ValueError(f"marks needs the columns sheet, cell, severity, message (missing: {sorted(missing)})")
     frame = pd.DataFrame({
-        "sheet": marks["sheet"].astype("string").fillna(""),
-        "cell": marks["cell"].astype("string").fillna("").str.strip().str.upper(),
-        "severity": marks["severity"].astype("string").fillna("").str.strip().str.lower(),
-        "message": marks["message"].astype("string").fillna(""),
+        "sheet": marks["sheet"].astype("string[python]").fillna(""),
+        "cell": marks["cell"].astype("string[python]").fillna("").str.strip().str.upper(),
+        "severity": marks["severity"].astype("string[python]").fillna("").str.strip().str.lower(),
+        "message": marks["message"].astype("string[python]").fillna(""),
     })
     frame = frame[frame["severity"].isin(list(FILLS)) & (frame["sheet"] != "")]
     parts = frame["cell"].str.extract(rf"^{CELL_REF.pattern}$")
