@@ -47,8 +47,10 @@ try:
 except ImportError:
     pyarrow = None
     arrow = "no pyarrow"
+text = pd.Series(["x"]).dtype
+storage = getattr(text, "storage", None) or "NumPy objects"
 print(f"   {sys.executable}: Python {sys.version.split()[0]}, pandas {pd.__version__}, {arrow}; "
-      f"pandas makes new text {pd.Series(['x']).dtype!r}")
+      f"pandas makes new text {text} ({storage})")
 if (pyarrow is not None) != (sys.argv[1] == "with"):
     sys.exit(f"error: this run is meant to be {sys.argv[1]} pyarrow")
 EOF
