@@ -227,13 +227,18 @@ def _column(rows: pd.DataFrame, name: str, dtype: str) -> pd.Series:
 
 
 def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.DataFrame:
-    """Per row: the header and column letter of canonical `column` in the sheet the row came from."""
-    mapping = column_map.loc[column_map["column"] == column, ["source", "sheet", "header", "letter"]] \
-        .drop_duplicates(["source", "sheet"])
-    keys = pd.DataFrame({"source": _column(rows, "source", "string[python]").astype(object),
-                         "sheet": _column(rows, "sheet", "string[python]").astype(object)})
-    mapping = mapping.astype({"source": object, "sheet": object})
-    return keys.merge(mapping, on=["source", "sheet"], how="left")[["header", "letter"]].set_axis(rows.index)
+    """Per row: the header and column letter of canonical `column` in the sheet the row came from (blank when
+    that sheet has no such column). Looked up once per distinct sheet: findings come from a few sheets."""
+    mapping = column_map.loc[column_map["column"] == column, ["source", "sheet", "header", "letter"]]
+    lookup = {(source, sheet): (header, letter)
+              for source, sheet, header, letter in mapping.itertuples(index=False, name=None)}
+    keys = pd.MultiIndex.from_arrays([_column(rows, "source", "string[python]").fillna(""),
+                                      _column(rows, "sheet", "string[python]").fillna("")])
+    codes, sheets = keys.factorize()
+    found = [lookup.get(key, (None, None)) for key in sheets] + [(None, None)]   # code -1: no sheet
+    headers = np.array([f[0] for f in found], dtype=object)[codes]
+    letters = np.array([f[1] for f in found], dtype=object)[codes]
+    return pd.DataFrame({"header": headers, "letter": letters}, index=rows.index)
 
 
 def _blank(value: object) -> bool:
