@@ -274,7 +274,7 @@ def write_marked_copy(books: tuple[Path, ...], mark_path: Path | None, findings:
 def checked_out(out: str | None, books: tuple[Path, ...], example: str) -> Path | None:
     """--out, checked before any work is done: not a folder, an extension omxl writes (OUT_SUFFIXES), an
     existing folder, and not one of the files the run reads. OutputError (exit 2, one line) otherwise."""
-    from .io.save.atomic import check_destination, check_writable
+    from .io.save.atomic import check_destination, check_writable, same_file
 
     if out is None:
         return None
@@ -290,18 +290,11 @@ def checked_out(out: str | None, books: tuple[Path, ...], example: str) -> Path 
     path = check_destination(out, example)
     check_writable(path)
     for book in books:
-        if _same_file(path, book):
+        if same_file(path, book):
             raise OutputError(f"{out} is one of the files this run reads, and --out writes a new file; choose "
                               "another name (--write-back adds the result sheets to the workbook itself). "
                               "Nothing was written.")
     return path
-
-
-def _same_file(one: Path, other: Path) -> bool:
-    try:
-        return one.resolve() == other.resolve() or (one.exists() and other.exists() and os.path.samefile(one, other))
-    except OSError:
-        return False
 
 
 def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Path | None, sheets: dict,

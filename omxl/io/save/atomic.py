@@ -324,3 +324,11 @@ def verify_xlsx(path: Path, check_members: "set[str] | None" = None) -> None:
 
 def verify_text(path: Path) -> None:
     path.read_bytes().decode("utf-8-sig")
+
+
+def same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name the same file (also through links); never raises."""
+    try:
+        return one.resolve() == other.resolve() or (one.exists() and other.exists() and os.path.samefile(one, other))
+    except OSError:
+        return False

@@ -27,7 +27,7 @@ import pandas as pd
 from ...config import Config, load_config
 from . import package, writeback
 from ..address import CELL_REF, column_index
-from ..save.atomic import check_destination
+from ..save.atomic import check_destination, same_file
 from .cellmarks import fill_cells
 from .comments import NoteWriter
 from .sheetxml import ResultSheet, as_result
@@ -58,7 +58,7 @@ def mark_workbook(source: str | os.PathLike, out: str | os.PathLike, marks: pd.D
     configured sheet_prefix + 'Issues') and save the result to `out` (atomic save, checked before it is
     moved into place). `out` must be another file than `source`."""
     source_path, target = Path(source), check_destination(out)
-    if _same_file(source_path, target):
+    if same_file(source_path, target):
         raise WriteBackError(
             f"{target.name}: the marked copy would replace the workbook it marks, and omxl never changes the "
             "workbook it checks. Choose another file name for the marked copy, or use --write-back to add the "
@@ -231,15 +231,6 @@ def _extension(data: bytes, kind: str) -> str:
         if values.get("PartName", "").lstrip("/") == main:
             return _EXTENSIONS.get(values.get("ContentType", ""), ".xlsx")
     return f".{kind}"
-
-
-def _same_file(source: Path, target: Path) -> bool:
-    if source.resolve() == target.resolve():
-        return True
-    try:
-        return source.exists() and target.exists() and os.path.samefile(source, target)
-    except OSError:
-        return False
 
 
 __all__ = ["mark_cells", "mark_workbook"]
