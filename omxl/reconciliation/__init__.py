@@ -61,8 +61,9 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     `book` may be a Position from omxl.prepare."""
     start = prepare(book, as_of=as_of, config=config)
     clean, supply, day = start.book, start.open_supply, start.as_of
-    # The steps below add columns to the lines; the position is shared by every step and stays as prepared.
-    lines = allocate(start.lines.copy(), start.stock)
+    # The steps below add columns to the lines and replace whole ones (never write into one in place); the
+    # position is shared by every step and stays as prepared, so a shallow copy is enough.
+    lines = allocate(start.lines.copy(deep=False), start.stock)
     lines = project(lines, supply, day, start.config.handling_days)
     lines = line_status(lines, day)
     lines["reason"] = reasons(lines, day)
