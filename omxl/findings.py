@@ -193,6 +193,7 @@ def row_findings(
     rows = rows.reset_index(drop=True)
     n = len(rows)
     located = headers_of(rows, column, column_map)
+    rows = _at_header_cells(rows, located, column, column_map)
     row_numbers = _column(rows, "row", "Int64")
     letters = located["letter"].astype("string[python]").fillna("")
     has_cell = letters.ne("") & row_numbers.notna()
@@ -218,6 +219,32 @@ def row_findings(
         "message": pd.Series(list(messages), index=rows.index, dtype="string[python]"),
         "count": pd.array([1] * n, dtype="Int64"),
     }, index=rows.index)
+
+
+def _at_header_cells(rows: pd.DataFrame, located: pd.DataFrame, column: str,
+                     column_map: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a header + line join (omxl/io/read/joins.py) whose `column` came from the header row, not the
+    line's sheet: the finding cites the header row's cell (source, sheet, row and letter), the one cell the user
+    can correct. `located` is updated in place with the header sheet's header and letter."""
+    if "header_row" not in rows or not located["letter"].isna().any():
+        return rows
+    from_header = located["letter"].isna().to_numpy() & rows["header_row"].notna().to_numpy(dtype=bool)
+    if not from_header.any():
+        return rows
+    at = rows.loc[from_header, ["header_source", "header_sheet", "header_row"]]
+    at.columns = ["source", "sheet", "row"]
+    found = headers_of(at, column, column_map)
+    cited = found["letter"].notna().to_numpy()
+    if not cited.any():
+        return rows
+    index = at.index[cited]
+    rows = rows.copy()
+    for name in ("source", "sheet", "row"):
+        rows[name] = rows[name].astype(object)
+        rows.loc[index, name] = at.loc[index, name].astype(object)
+    rows["row"] = rows["row"].astype("Int64")
+    located.loc[index, ["header", "letter"]] = found.loc[index, ["header", "letter"]].to_numpy()
+    return rows
 
 
 def _column(rows: pd.DataFrame, name: str, dtype: str) -> pd.Series:

@@ -125,6 +125,8 @@ TABLES: tuple[Table, ...] = (
             C("qty", NUMBER, R, "Qty", "Quantity", "Order Qty", "Units", "Qty Ordered", "Ordered Qty",
               "Quantity Ordered"),
             C("unit_price", NUMBER, False, "Unit Price", "Price", "Sell Price", "Net Price", "UnitPrice"),
+            C("discount", NUMBER, False, "Discount", "Disc", "Discount Rate", "Line Discount",
+              note="fraction 0-1: line value = qty x unit_price x (1 - discount)"),
             C("promised_date", DATE, False, "Promised Date", "Due Date", "Required Date", "Ship By",
               "Requested Date", "Promise Date", "Date Required", "Need By",
               note="the date the line is promised to ship by"),
@@ -248,9 +250,45 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("rma_id",),
     ),
+    Table(
+        "carriers",
+        ("Carriers", "Shippers", "Carrier List", "Shipping Companies"),
+        (
+            C("carrier_id", ID, R, "Carrier ID", "Carrier Code", "ShipperID", "Shipper ID", "Carrier No"),
+            C("name", TEXT, False, "Name", "Carrier Name", "Shipper Name", "Company Name", "Company"),
+        ),
+        key=("carrier_id",),
+        description="a carrier value on orders or shipments equal to a carrier_id is shown with its name",
+    ),
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+@dataclass(frozen=True)
+class Split:
+    """How a table arrives as a header export plus a line export (contract 2.3, "Header + line exports").
+
+    A part of `table` that has `key` and at least one of `header` but none of `line` is a header part; a part
+    with `key` and every column of `line` is a line part. When a book has both, the reader joins the header
+    values onto the lines by `key`."""
+
+    table: str
+    key: str
+    header: tuple[str, ...]
+    line: tuple[str, ...]
+
+
+SPLITS: dict[str, Split] = {s.table: s for s in (
+    Split("orders", "order_id",
+          ("order_date", "customer_id", "promised_date", "ship_date", "carrier", "status", "priority"),
+          ("sku", "qty")),
+    Split("purchase_orders", "po_id", ("supplier_id", "order_date", "expected_date", "status"), ("sku", "qty")),
+)}
+# Where a joined line's header values came from: the header row's source, sheet and row. Findings about a
+# value the header filled in cite that cell (omxl.findings.row_findings), and an error there leaves out every
+# line of the order (omxl.validation.error_rows).
+HEADER_PROVENANCE: tuple[str, ...] = ("header_source", "header_sheet", "header_row")
 TABLE_NAMES: tuple[str, ...] = tuple(TABLE_BY_NAME)
 
 _FOLD = re.compile(r"[\s_\-.]+")

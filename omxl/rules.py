@@ -66,6 +66,8 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
       "'{column}' cannot be negative (found {value}). Correct the price; credits belong on a return."),
     R("constraint-error", "orders", "unit_price", "zero", "'{column}' is 0. Check that the line is meant to be "
       "free of charge.", severity="warning"),
+    R("constraint-error", "orders", "discount", "fraction",
+      "'{column}' must be a fraction from 0 to 1 (found {value}; 0.05 is 5%). Correct the discount."),
     R("constraint-error", "orders", "promised_date order_date", "before",
       "'{column}' ({value}) is before '{other_column}' ({other_value}). Correct the promised date."),
     R("constraint-error", "orders", "delivered_date ship_date", "before",
@@ -162,6 +164,9 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
       "reconciliation lists it as a return without a shipment.", severity="warning"),
     R("future-date", "returns", "received_date", "after_as_of",
       "'{column}' {value} is after {as_of}, the day this run is for. Correct the date."),
+    # carriers
+    R("duplicate-key", "carriers", "carrier_id", "unique",
+      "Carrier {value} appears more than once (first on row {first_row}). Keep one row per carrier."),
 )
 
 # Tables whose absence is reported (contract 2.3): the steps still run without them.

@@ -86,6 +86,10 @@ def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFram
         if len(hits.positions):
             parts.append(_findings(rule, frame, hits, book, as_of))
     issues = concat_findings(parts)
+    if any("header_row" in book.tables[t] for t in TABLE_NAMES):
+        # A header value filled into several lines is one cell: one finding, not one per line.
+        cited = issues["cell"].fillna("").ne("")
+        issues = issues[~(cited & issues.duplicated(["code", "table", "source", "sheet", "row", "cell", "message"]))]
     issues = apply_severities(issues, settings.severities)
     return _ordered(issues)
 
@@ -98,12 +102,25 @@ def check_required(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
     if not len(positions):
         return Hits(positions)
     blank = frame.iloc[positions]
-    keep = _in_parts(blank, _parts_with(context.book, rule.table, column))  # a missing column is reported once
+    parts = _parts_with(context.book, rule.table, column)
+    keep = _in_parts(blank, parts)  # a missing column is reported once
     emptied = context.blanked.get((rule.table, column), set())
+    if "header_row" in blank:
+        # Joined header + line rows: the column may come from the header part (cited there, once per header).
+        on_header = ~keep & _in_parts(_header_provenance(blank), parts) & blank["header_row"].notna().to_numpy()
+        keep |= on_header
+        if emptied:
+            keys = zip(blank["header_source"], blank["header_sheet"], blank["header_row"])
+            keep &= ~(on_header & np.array([k in emptied for k in keys], dtype=bool))
     if emptied:
         keys = zip(blank["source"], blank["sheet"], blank["row"])
         keep &= np.array([k not in emptied for k in keys], dtype=bool)
     return Hits(positions[keep])
+
+
+def _header_provenance(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"source": frame["header_source"].fillna(""), "sheet": frame["header_sheet"].fillna(""),
+                         "row": frame["header_row"]})
 
 
 def _in_parts(frame: pd.DataFrame, parts: set[tuple[str, str]]) -> np.ndarray:
@@ -230,6 +247,7 @@ CHECKS: dict[str, Callable[[pd.DataFrame, Rule, Context], Hits]] = {
     "non_negative": _compare(lambda v: v < 0),
     "zero": _compare(lambda v: v == 0),
     "at_least_one": _compare(lambda v: v < 1),
+    "fraction": _compare(lambda v: (v < 0) | (v > 1)),
     "before": check_before,
     "greater_than": check_greater_than,
     "unique": check_unique,
@@ -323,6 +341,10 @@ def error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
             keys = pd.MultiIndex.from_arrays([frame["source"], frame["sheet"], frame["row"].astype("Int64")])
             bad = pd.MultiIndex.from_arrays([row_level["source"], row_level["sheet"], row_level["row"]])
             mask |= keys.isin(bad)
+            if "header_row" in frame:
+                # An error in a header cell leaves out every line that header filled (omxl/io/read/joins.py).
+                mask |= pd.MultiIndex.from_arrays([frame["header_source"], frame["header_sheet"],
+                                                   frame["header_row"]]).isin(bad)
             sheets = table_errors[table_errors["code"] == "missing-column"]
             if len(sheets):
                 whole = pd.MultiIndex.from_arrays([sheets["source"], sheets["sheet"]])

@@ -15,7 +15,8 @@ from ...config import Config, load_config
 from ...errors import NoOrdersError, SourceError
 from ...findings import apply_severities, concat_findings, findings_frame, message
 from ..address import column_letter
-from ...model import DTYPES, PROVENANCE, TABLE_BY_NAME, TABLE_NAMES, Column
+from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, Column
+from . import joins
 from .locate import Matcher, SheetMatch, locate
 from .normalize import ColumnOrigin, convert
 from .sniff import CSV
@@ -32,6 +33,8 @@ class SheetTable:
     table: str
     frame: pd.DataFrame
     findings: list[pd.DataFrame] = field(default_factory=list)
+    columns: tuple[str, ...] = ()     # the model columns read from the sheet
+    layout_entry: dict | None = None  # its row of Book.layout
 
 
 def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None) -> Book:
@@ -55,26 +58,64 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
         names.append(name)
         seen = len(layout)
         for item in items:
+            mapped_from, laid_out = len(column_map), len(layout)
             if isinstance(item, FrameSource):
                 part = _frame_part(item, matcher, settings, layout, column_map)
             else:
                 part = _sheet_part(item, matcher, settings, layout, column_map)
             if part is not None:
+                part.columns = tuple(e["column"] for e in column_map[mapped_from:] if e["column"])
+                part.layout_entry = layout[laid_out] if len(layout) > laid_out else None
                 parts.append(part)
         if all(entry["note"] == "empty" for entry in layout[seen:]):
             raise SourceError(name, "the file holds no data: every sheet is empty.",
                               "Check that you picked the right file, or export the data again.")
+    roles = _roles(parts)
     layout_frame = pd.DataFrame(layout, columns=list(LAYOUT_COLUMNS)).astype({"header_row": "Int64", "rows": "Int64"})
     if not any(p.table == "orders" for p in parts):
         raise NoOrdersError(", ".join(names), _no_orders_problem(layout_frame), _orders_remedy())
-    tables = {name: _merge(name, [p for p in parts if p.table == name]) for name in TABLE_NAMES}
+    map_frame = pd.DataFrame(column_map, columns=list(COLUMN_MAP_COLUMNS)).astype({"header_row": "Int64"})
+    tables: dict[str, pd.DataFrame] = {}
+    join_findings: list[pd.DataFrame] = []
+    for name in TABLE_NAMES:
+        mine = [p for p in parts if p.table == name]
+        headers = [p for p in mine if roles.get(id(p)) == joins.HEADER]
+        if headers:
+            lines = [p for p in mine if roles.get(id(p)) != joins.HEADER]
+            header_frame = pd.concat([p.frame for p in headers], ignore_index=True)
+            tables[name], more = joins.join(SPLITS[name], _merge(name, lines), header_frame, map_frame)
+            join_findings.extend(more)
+        else:
+            tables[name] = _merge(name, mine)
     if len(tables["shipments"]) == 0 and tables["orders"]["ship_date"].notna().any():
         tables["shipments"] = _shipments_from_orders(tables["orders"])
-    findings = concat_findings(f for p in parts for f in p.findings)
+    findings = concat_findings([*(f for p in parts for f in p.findings), *join_findings])
     findings = apply_severities(_once_per_unknown_column(findings), settings.severities)
-    return Book(tables=tables, findings=findings, layout=layout_frame,
-                column_map=pd.DataFrame(column_map, columns=list(COLUMN_MAP_COLUMNS)).astype({"header_row": "Int64"}),
+    return Book(tables=tables, findings=findings, layout=layout_frame, column_map=map_frame,
                 config=settings, sources=tuple(names))
+
+
+def _roles(parts: list[SheetTable]) -> dict[int, str]:
+    """Header and line parts of tables exported as header + lines (joined only when both exist). Marks their
+    layout rows and drops the missing-column findings the split explains; returns part id -> role."""
+    roles: dict[int, str] = {}
+    for table, split in SPLITS.items():
+        mine = [(p, joins.role(split, p.columns)) for p in parts if p.table == table]
+        if not ({r for _, r in mine} >= {joins.HEADER, joins.LINE}):
+            continue
+        read = {r: {c for p, pr in mine if pr == r for c in p.columns} for r in (joins.HEADER, joins.LINE)}
+        noun = "order" if table == "orders" else "purchase order"
+        for part, part_role in mine:
+            if not part_role:
+                continue
+            roles[id(part)] = part_role
+            other = read[joins.LINE if part_role == joins.HEADER else joins.HEADER]
+            part.findings = [joins.keep_missing_column(f, part_role, other) for f in part.findings]
+            if part.layout_entry is not None:
+                part.layout_entry["note"] = (
+                    f"{noun} header: joined onto the {noun} lines by {split.key}" if part_role == joins.HEADER
+                    else f"{noun} lines: header values joined by {split.key}")
+    return roles
 
 
 # --- one sheet -------------------------------------------------------------------------------
@@ -257,7 +298,14 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series],
                 messages=[message("duplicate-column", column=header, what=f"'{canonical}' (first: '{used[canonical]}')")]))
         if duplicate or canonical is None:
             name = _free_name(header, out, unknown)
-            unknown[name] = pd.Series(np.where(raw.isin(["", None]).to_numpy(), None, raw.to_numpy()), dtype=object)
+            # null_values blank unknown columns too (contract 2.4: any cell holding only such a text is blank).
+            nulls = raw.isin(["", None, *settings.null_values])
+            if settings.null_values and raw.dtype == object and len(raw):
+                try:
+                    nulls |= raw.str.strip().isin(settings.null_values).fillna(False).astype(bool)
+                except AttributeError:   # no text in the column
+                    pass
+            unknown[name] = pd.Series(np.where(nulls.to_numpy(dtype=bool), None, raw.to_numpy()), dtype=object)
             if not duplicate and (not header.startswith("Column ") or unknown[name].notna().any()):
                 findings.append(findings_frame(
                     "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
