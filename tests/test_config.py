@@ -62,11 +62,11 @@ def test_explicit_config_path_wins_over_the_neighbour(tmp_path, messy_workbook):
      "history_weeks, handling_days, sheet_prefix, severities"),
     ({"columns": {"orders": {"Menge": "quantity"}}},
      "config: setting 'columns': columns.orders: 'Menge' maps to 'quantity', which is not a column of orders "
-     "(use one of: order_id, line, order_date, customer_id, sku, qty, unit_price, promised_date, status, priority, "
+     "(use one of: order_id, line, order_date, customer_id, sku, qty, unit_price, discount, promised_date, status, priority, "
      "ship_date, shipped_qty, carrier, tracking_number, delivered_date)"),
     ({"aliases": {"widgets": ["W"]}},
      "config: setting 'aliases': 'widgets' is not a table (use one of: orders, inventory, suppliers, customers, "
-     "shipments, purchase_orders, returns)"),
+     "shipments, purchase_orders, returns, carriers)"),
     ({"date_formats": ["%Y"]},
      "config: setting 'date_formats': '%Y' needs %d, %m and %Y (or %y)"),
     ({"severities": {"outlier": "loud"}},

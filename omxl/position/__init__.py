@@ -19,7 +19,7 @@ from ..book import Book
 from ..config import Config, load_config
 from ..errors import ConfigError
 from ..validation import check_book, usable
-from .lines import order_lines, replacement_lines
+from .lines import carrier_names, order_lines, replacement_lines
 from .shipments import apply_shipments
 from .supply import open_supply, stock_by_sku
 
@@ -99,7 +99,8 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     clean, left_out = usable(book, issues)
     lines = order_lines(clean)
     lines = pd.concat([lines, replacement_lines(clean.returns, lines, day)], ignore_index=True)
-    lines, matches = apply_shipments(lines, clean.shipments)
+    shipments = clean.shipments.assign(carrier=carrier_names(clean.shipments["carrier"], clean.tables["carriers"]))
+    lines, matches = apply_shipments(lines, shipments)
     closed = lines["sheet_status"].isin(["cancelled", "closed"])
     lines["open_qty"] = np.where(closed, 0.0, np.clip(lines["qty"] - lines["shipped_qty"], 0, None))
     supply = open_supply(clean, day)

@@ -21,15 +21,26 @@ def order_lines(book: Book) -> pd.DataFrame:
     orders["sheet_shipped_qty"] = orders["shipped_qty"].where(
         orders["shipped_qty"].notna(), orders["qty"].where(orders["ship_date"].notna()))
     orders["kind"] = "order"
+    orders["carrier"] = carrier_names(orders["carrier"], book.tables["carriers"])
     orders["rma_id"] = pd.Series(pd.NA, index=orders.index, dtype="string[python]")
     return orders
+
+
+def carrier_names(values: pd.Series, carriers: pd.DataFrame) -> pd.Series:
+    """Contract 2.3 carriers: a carrier value equal to a carrier_id is shown as that carrier's name (Northwind's
+    shipVia 1/2/3); other values (already names, or ids the carriers table lacks) stay as written."""
+    known = carriers.dropna(subset=["carrier_id", "name"]).drop_duplicates("carrier_id")
+    if known.empty or values.isna().all():
+        return values
+    names = dict(zip(known["carrier_id"].astype(str), known["name"].astype(str)))
+    return values.map(names).fillna(values).astype("string[python]")
 
 
 def matched_lines(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """The order line of each return: by (order_id, line), or the order's first line of that SKU.
     One row per return, in its order, with `matched` telling whether a line was found."""
     orders = lines.loc[lines["kind"] == "order",
-                       ["order_id", "line", "sku", "customer_id", "unit_price", "allocation_priority",
+                       ["order_id", "line", "sku", "customer_id", "unit_price", "discount", "allocation_priority",
                         "shipped_qty", "qty"]]
     asked = returns[["order_id", "line", "sku"]].reset_index(drop=True).assign(position=lambda f: f.index)
     by_line = asked[asked["line"].notna()].merge(
@@ -60,7 +71,8 @@ def replacement_lines(returns: pd.DataFrame, lines: pd.DataFrame, as_of: pd.Time
         "order_id": exchanges["order_id"],
         "line": (exchanges["order_id"].map(last_line).fillna(0).astype(int) + numbering).astype("Int64"),
         "order_date": when, "customer_id": original["customer_id"].astype("string[python]"), "sku": exchanges["sku"],
-        "qty": exchanges["qty"], "unit_price": original["unit_price"], "promised_date": when,
+        "qty": exchanges["qty"], "unit_price": original["unit_price"],
+        "discount": original["discount"].astype(float), "promised_date": when,
         "status": "open", "priority": pd.array([pd.NA] * len(exchanges), dtype="Int64"),
         "sheet_status": "open", "allocation_priority": original["allocation_priority"].astype("Float64"),
         "kind": "exchange", "rma_id": exchanges["rma_id"],

@@ -26,7 +26,9 @@ def returns_frame(returns: pd.DataFrame, lines: pd.DataFrame,
     frame["unit_price"] = found["unit_price"].astype(float)
     frame["shipped_qty"] = found["shipped_qty"].astype(float).fillna(0.0)
     pays = frame["resolution"].isin(["refund", "credit"]) & (frame["status"].fillna("open") != "cancelled")
-    frame["refund_amount"] = np.where(pays, frame["qty"] * frame["unit_price"], 0.0)
+    # Refunds at the net price the customer paid: unit_price x (1 - the line's discount).
+    net_price = frame["unit_price"] * (1 - found["discount"].astype(float).fillna(0.0))
+    frame["refund_amount"] = np.where(pays, frame["qty"] * net_price, 0.0)
     received = frame["received_date"].notna() | frame["status"].isin(["received", "closed"])
     frame["restock_qty"] = np.where(received & (frame["condition"] == "resellable"), frame["qty"], 0.0)
     replacements = lines[lines["kind"] == "exchange"].set_index("rma_id")["line"]

@@ -15,7 +15,7 @@ STATUS_RANK = ("backordered", "partially_allocated", "on_hold", "partially_shipp
 
 
 def public_lines(lines: pd.DataFrame) -> pd.DataFrame:
-    extra = ["order_date", "unit_price", "priority", "last_ship_date", "shipped_late", "covering_po", "kind",
+    extra = ["order_date", "unit_price", "discount", "carrier", "priority", "last_ship_date", "shipped_late", "covering_po", "kind",
              "rma_id", "source", "sheet", "row"]
     ordered = lines.sort_values(["order_id", "line"], kind="stable")
     return ordered[[*LINE_COLUMNS, *extra]].reset_index(drop=True)
@@ -23,8 +23,10 @@ def public_lines(lines: pd.DataFrame) -> pd.DataFrame:
 
 def order_view(lines: pd.DataFrame) -> pd.DataFrame:
     rank = {status: i for i, status in enumerate(STATUS_RANK)}
-    work = lines.assign(rank=lines["status"].map(rank), value=lines["qty"] * lines["unit_price"],
-                        open_value=lines["open_qty"] * lines["unit_price"],
+    # The net unit price: contract 2.3, line value = qty x unit_price x (1 - discount); no discount = 0.
+    net_price = lines["unit_price"] * (1 - lines["discount"].fillna(0.0))
+    work = lines.assign(rank=lines["status"].map(rank), value=lines["qty"] * net_price,
+                        open_value=lines["open_qty"] * net_price,
                         open_promised=lines["promised_date"].where(lines["open_qty"] > 0),
                         open_projected=lines["projected_ship_date"].where(lines["open_qty"] > 0),
                         unprojected=(lines["open_qty"] > 0) & lines["projected_ship_date"].isna())
