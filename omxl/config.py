@@ -39,7 +39,8 @@ class Config(BaseModel):
     )
     null_values: list[str] = Field(
         default_factory=lambda: ["NULL"],
-        description="Texts that mean a blank cell in a mapped column (Northwind exports write NULL).",
+        description="Texts that mean a blank cell, in any column (Northwind exports write NULL); compared after "
+                    "trimming surrounding spaces, case-sensitive. [] turns it off.",
     )
     cancelled_order_pattern: str | None = Field(
         None, description="Regular expression: order lines whose order_id matches it and that have no status are "
@@ -112,6 +113,17 @@ class Config(BaseModel):
                 re.compile(value)
             except re.error as exc:
                 raise ValueError(f"'{value}' is not a regular expression ({exc})") from None
+        return value
+
+    @field_validator("null_values")
+    @classmethod
+    def _null_values_are_texts(cls, value: list[str]) -> list[str]:
+        for text in value:
+            if not text.strip():
+                raise ValueError("a null value must be a non-blank text (blank cells are blank already)")
+            if text != text.strip():
+                raise ValueError(f"'{text}' has surrounding spaces; cells are trimmed before comparing, write "
+                                 f"'{text.strip()}'")
         return value
 
     @field_validator("sheet_prefix")
