@@ -226,9 +226,13 @@ def _at_header_cells(rows: pd.DataFrame, located: pd.DataFrame, column: str,
     """Rows of a header + line join (omxl/io/read/joins.py) whose `column` came from the header row, not the
     line's sheet: the finding cites the header row's cell (source, sheet, row and letter), the one cell the user
     can correct. `located` is updated in place with the header sheet's header and letter."""
-    if "header_row" not in rows or not located["letter"].isna().any():
+    if "header_row" not in rows:
         return rows
-    from_header = located["letter"].isna().to_numpy() & rows["header_row"].notna().to_numpy(dtype=bool)
+    from_header = located["letter"].isna().to_numpy().copy()
+    if "header_filled" in rows:
+        from_header |= (" " + rows["header_filled"].fillna("") + " ").str.contains(f" {column} ", regex=False) \
+            .to_numpy(dtype=bool)
+    from_header &= rows["header_row"].notna().to_numpy(dtype=bool)
     if not from_header.any():
         return rows
     at = rows.loc[from_header, ["header_source", "header_sheet", "header_row"]]
@@ -245,6 +249,15 @@ def _at_header_cells(rows: pd.DataFrame, located: pd.DataFrame, column: str,
     rows["row"] = rows["row"].astype("Int64")
     located.loc[index, ["header", "letter"]] = found.loc[index, ["header", "letter"]].to_numpy()
     return rows
+
+
+def cited_headers(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.Series:
+    """Per row: the header of `column` as written where a finding would cite it (the header row's sheet for a
+    value a header + line join filled in); None when no sheet has it."""
+    rows = rows.reset_index(drop=True)
+    located = headers_of(rows, column, column_map)
+    _at_header_cells(rows, located, column, column_map)
+    return located["header"]
 
 
 def _column(rows: pd.DataFrame, name: str, dtype: str) -> pd.Series:

@@ -16,8 +16,8 @@ import pandas as pd
 
 from .book import Book
 from .config import Config
-from .findings import (FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame, headers_of,
-                       row_findings)
+from .findings import (FINDING_COLUMNS, apply_severities, cited_headers, concat_findings, display, findings_frame,
+                       headers_of, row_findings)
 from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
 
@@ -268,8 +268,8 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     records = pd.DataFrame({key: items if len(items) == n else items * n
                             for key, items in hits.fields.items()}, index=range(n)).to_dict("records")
     values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
-    headers = headers_of(rows, rule.columns[0], book.column_map)["header"].fillna(rule.columns[0]).tolist()
-    other_headers = headers_of(rows, rule.columns[-1], book.column_map)["header"].fillna(rule.columns[-1]).tolist()
+    headers = cited_headers(rows, rule.columns[0], book.column_map).fillna(rule.columns[0]).tolist()
+    other_headers = cited_headers(rows, rule.columns[-1], book.column_map).fillna(rule.columns[-1]).tolist()
     base = {"other_value": "", "first_row": "", "factor": "", "as_of": f"{as_of:%Y-%m-%d}"}
     texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i],
                                     "other_column": other_headers[i]}) for i in range(n)]

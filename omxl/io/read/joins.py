@@ -55,13 +55,22 @@ def join(split: Split, lines: pd.DataFrame, headers: pd.DataFrame,
     renamed = first.rename(columns=dict(zip(PROVENANCE, HEADER_PROVENANCE)))
     renamed = renamed.rename(columns={c: f"{c}\0header" for c in values})
     joined = lines.merge(renamed, on=key, how="left", sort=False)
+    on_lines = _read_columns(lines, column_map)
+    filled_here: list[pd.Series] = []
     for column in values:
         incoming = joined.pop(f"{column}\0header")
         if column in joined:
             own = joined[column]
+            took = own.isna() & incoming.notna()
+            if column in on_lines and took.any():
+                filled_here.append(took.map({True: column, False: ""}))
             joined[column] = own.where(own.notna(), incoming.astype(own.dtype) if own.dtype != object else incoming)
         else:
             joined[column] = incoming
+    if filled_here:
+        # Columns on both files whose line cell was blank: findings about them cite the header's cell.
+        names = pd.concat(filled_here, axis=1).agg(" ".join, axis=1).str.split().str.join(" ")
+        joined["header_filled"] = names.where(names != "", None).astype("string[python]")
     joined["header_row"] = joined["header_row"].astype("Int64")
     joined = order_columns(split.table, joined)
     orphans = joined[joined[key].notna() & joined["header_row"].isna()]
@@ -82,6 +91,13 @@ def join(split: Split, lines: pd.DataFrame, headers: pd.DataFrame,
     return joined, findings
 
 
+def _read_columns(lines: pd.DataFrame, column_map: pd.DataFrame) -> set[str]:
+    """Model columns some line sheet actually has (the merged line table has every model column)."""
+    parts = set(zip(lines["source"].astype(str), lines["sheet"].astype(str)))
+    here = [(s, sh) in parts for s, sh in zip(column_map["source"].astype(str), column_map["sheet"].astype(str))]
+    return set(column_map.loc[here, "column"]) - {""}
+
+
 def _header_words(split: Split) -> str:
     words = [c.replace("_id", "").replace("_", " ") for c in split.header[:3]]
     return ", ".join(words[:-1]) + " and " + words[-1]
@@ -95,7 +111,7 @@ def order_columns(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             frame[column.name] = frame[column.name].astype(DTYPES[column.kind])
     for column in ("header_source", "header_sheet"):
         frame[column] = frame[column].astype("string[python]")
-    last = (*PROVENANCE, *HEADER_PROVENANCE)
+    last = (*PROVENANCE, *HEADER_PROVENANCE, *(("header_filled",) if "header_filled" in frame else ()))
     extra = [c for c in frame.columns if c not in spec.column_names and c not in last]
     return frame[[*spec.column_names, *extra, *last]]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...config import Config
-from ...model import TABLES, Table, fold
+from ...model import SPLITS, TABLES, Table, fold
 from .sources import RawSheet
 
 HEADER_SEARCH_ROWS = 30
@@ -82,7 +82,25 @@ def locate(sheet: RawSheet, matcher: Matcher, allowed: tuple[Table, ...] = TABLE
         score = (len(spec.required), len(matcher.mapped(spec.name, sheet.grid[row])))
         if score[1] >= 2 and (best is None or score > best[0]):
             best = (score, SheetMatch(spec.name, "header", row))
-    return best[1] if best else None
+    if best:
+        return best[1]
+    return split_part(sheet.grid, matcher) if allowed is TABLES else None
+
+
+def split_part(grid: list[list[object]], matcher: Matcher) -> SheetMatch | None:
+    """A header or line export of a table (contract 2.3, model.SPLITS), recognised by its columns alone: a row
+    holding the key and every line column is a line table; the key and at least two header columns but no
+    line column, a header table. Tried only when no table's required columns were found."""
+    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        for split in SPLITS.values():
+            mapped = matcher.mapped(split.table, row)
+            if split.key not in mapped:
+                continue
+            if set(split.line) <= mapped:
+                return SheetMatch(split.table, "header (line columns)", index)
+            if not mapped & set(split.line) and len(mapped & set(split.header)) >= 2:
+                return SheetMatch(split.table, "header (header columns)", index)
+    return None
 
 
 def header_row_with(grid: list[list[object]], spec: Table, matcher: Matcher) -> int | None:
