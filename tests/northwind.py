@@ -6,6 +6,9 @@ reads each file on its own through its aliases alone (orders.csv and
 order-details.csv both match the orders table by file name; products.csv matches
 inventory; NULL is a configured blank), and this adapter joins the header columns
 onto the lines by order id, then hands the joined lines over as a DataFrame.
+Given both files together, omxl joins them itself (docs/header-line-exports.md,
+tests/test_northwind_cli.py); this adapter stays as the fixed input of the pinned
+Northwind result digests.
 """
 
 from __future__ import annotations

@@ -143,3 +143,18 @@ def test_null_values_setting(tmp_path):
     for bad, words in (([""], "non-blank text"), ([" NULL"], "surrounding spaces")):
         with pytest.raises(ConfigError, match=words):
             omxl.read_book(tmp_path / "orders.csv", config={"null_values": bad})
+
+
+def test_a_whole_order_sheet_beside_header_and_lines_is_read_as_it_is(tmp_path):
+    (tmp_path / "head.csv").write_text("Order ID,Customer,Order Date\nO1,C1,2026-01-05\n", encoding="utf-8")
+    (tmp_path / "lines.csv").write_text("Order ID,SKU,Qty,Promised Date\nO1,A,1,\nO1,B,2,2026-01-09\n",
+                                        encoding="utf-8")
+    (tmp_path / "full.csv").write_text("Order ID,Order Date,Customer,SKU,Qty\nO9,2026-01-06,C2,A,1\n",
+                                       encoding="utf-8")
+    book = omxl.read_book(*(tmp_path / n for n in ("head.csv", "lines.csv", "full.csv")))
+    orders = book.orders
+    assert list(zip(orders["order_id"], orders["customer_id"], orders["source"])) == [
+        ("O1", "C1", "lines.csv"), ("O1", "C1", "lines.csv"), ("O9", "C2", "full.csv")]
+    assert orders["header_row"].tolist()[:2] == [2, 2] and pd.isna(orders["header_row"].iloc[2])
+    assert set(book.findings["code"]) <= {"normalized-value", "unknown-column"}   # O9 is no orphan
+    assert "header_filled" not in orders   # promised_date is on the lines only

@@ -55,14 +55,14 @@ def join(split: Split, lines: pd.DataFrame, headers: pd.DataFrame,
     renamed = first.rename(columns=dict(zip(PROVENANCE, HEADER_PROVENANCE)))
     renamed = renamed.rename(columns={c: f"{c}\0header" for c in values})
     joined = lines.merge(renamed, on=key, how="left", sort=False)
-    on_lines = _read_columns(lines, column_map)
+    sheets = pd.MultiIndex.from_arrays([joined["source"].fillna(""), joined["sheet"].fillna("")])
     filled_here: list[pd.Series] = []
     for column in values:
         incoming = joined.pop(f"{column}\0header")
         if column in joined:
             own = joined[column]
-            took = own.isna() & incoming.notna()
-            if column in on_lines and took.any():
+            took = own.isna() & incoming.notna() & sheets.isin(_parts_with(column_map, column))
+            if took.any():
                 filled_here.append(took.map({True: column, False: ""}))
             joined[column] = own.where(own.notna(), incoming.astype(own.dtype) if own.dtype != object else incoming)
         else:
@@ -91,11 +91,10 @@ def join(split: Split, lines: pd.DataFrame, headers: pd.DataFrame,
     return joined, findings
 
 
-def _read_columns(lines: pd.DataFrame, column_map: pd.DataFrame) -> set[str]:
-    """Model columns some line sheet actually has (the merged line table has every model column)."""
-    parts = set(zip(lines["source"].astype(str), lines["sheet"].astype(str)))
-    here = [(s, sh) in parts for s, sh in zip(column_map["source"].astype(str), column_map["sheet"].astype(str))]
-    return set(column_map.loc[here, "column"]) - {""}
+def _parts_with(column_map: pd.DataFrame, column: str) -> list[tuple[str, str]]:
+    """The (source, sheet) parts whose header row has `column`."""
+    rows = column_map[column_map["column"] == column]
+    return list(zip(rows["source"].astype(str), rows["sheet"].astype(str)))
 
 
 def _header_words(split: Split) -> str:

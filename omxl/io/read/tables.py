@@ -81,9 +81,13 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
         mine = [p for p in parts if p.table == name]
         headers = [p for p in mine if roles.get(id(p)) == joins.HEADER]
         if headers:
-            lines = [p for p in mine if roles.get(id(p)) != joins.HEADER]
+            lines = [p for p in mine if roles.get(id(p)) == joins.LINE]
+            whole = [p for p in mine if id(p) not in roles]   # sheets with both header and line columns
             header_frame = pd.concat([p.frame for p in headers], ignore_index=True)
             tables[name], more = joins.join(SPLITS[name], _merge(name, lines), header_frame, map_frame)
+            if whole:
+                tables[name] = joins.order_columns(name, pd.concat([tables[name], _merge(name, whole)],
+                                                                   ignore_index=True))
             join_findings.extend(more)
         else:
             tables[name] = _merge(name, mine)
@@ -100,7 +104,10 @@ def _roles(parts: list[SheetTable]) -> dict[int, str]:
     layout rows and drops the missing-column findings the split explains; returns part id -> role."""
     roles: dict[int, str] = {}
     for table, split in SPLITS.items():
-        mine = [(p, joins.role(split, p.columns)) for p in parts if p.table == table]
+        required = set(TABLE_BY_NAME[table].required)
+        # A sheet with every required column is a whole table, not lines waiting for a header.
+        mine = [(p, "" if required <= set(p.columns) else joins.role(split, p.columns))
+                for p in parts if p.table == table]
         if not ({r for _, r in mine} >= {joins.HEADER, joins.LINE}):
             continue
         read = {r: {c for p, pr in mine if pr == r for c in p.columns} for r in (joins.HEADER, joins.LINE)}
