@@ -15,6 +15,8 @@ HEADERS = """Order No,Customer,Order Date,Required Date,Ship Via,Remark
 O1,C1,2026-01-05,2026-01-02,1,NULL
 O2,C1,2026-01-05,2026-01-20,2,rush
 O3,C2,2026-01-06,2026-01-21,9,
+O2,C9,2026-01-07,2026-01-21,1,again
+,C1,2026-01-07,2026-01-21,1,no number
 """
 LINES = """Order No,SKU,Qty,Unit Price,Discount,Required Date
 O1,A,1,10,0,
@@ -45,10 +47,11 @@ def test_header_and_line_files_are_found_by_their_columns_and_joined(order_files
     orders = book.orders
     assert len(orders) == 6   # the lines, not lines + headers
     plain_lines = pd.read_csv(order_files[1], dtype=str)
-    plain_heads = pd.read_csv(order_files[0], dtype=str, keep_default_na=False)
+    plain_heads = pd.read_csv(order_files[0], dtype=str, keep_default_na=False).drop_duplicates("Order No")
     expected = plain_lines.merge(plain_heads, on="Order No", how="left", suffixes=("_line", ""))
     assert orders["customer_id"].fillna("").tolist() == expected["Customer"].fillna("").tolist()
-    assert orders["order_date"].dt.strftime("%Y-%m-%d").fillna("").tolist() == expected["Order Date"].fillna("").tolist()
+    assert orders["order_date"].dt.strftime("%Y-%m-%d").fillna("").tolist() == \
+        expected["Order Date"].fillna("").tolist()
     # A header column also on the line keeps the line's value where the line's cell is filled.
     own = expected["Required Date_line"].fillna(expected["Required Date"]).fillna("")
     assert orders["promised_date"].dt.strftime("%Y-%m-%d").fillna("").tolist() == own.tolist()
@@ -68,8 +71,10 @@ def test_orphans_on_both_sides_and_header_values_cite_their_cells(order_files):
     assert cited == [
         ("constraint-error", "export_1.csv", "D2", "2026-01-02"),   # O1's promised date, once for its 2 lines
         ("constraint-error", "export_2.csv", "E6", "1.5"),          # discount outside 0-1
+        ("duplicate-key", "export_1.csv", "A5", "O2"),              # O2's header again: its lines take row 3
         ("foreign-key", "export_1.csv", "A4", "O3"),                # header without lines
         ("foreign-key", "export_2.csv", "A7", "O5"),                # line without header
+        ("missing-value", "export_1.csv", "A6", ""),                 # a header without an order number
     ]
     header_error = errors[errors["cell"] == "D2"].iloc[0]
     assert header_error["message"] == ("'Required Date' (2026-01-02) is before 'Order Date' (2026-01-05). Correct "

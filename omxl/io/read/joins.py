@@ -45,6 +45,12 @@ def join(split: Split, lines: pd.DataFrame, headers: pd.DataFrame,
     repeated = filled[filled.duplicated(key, keep="first")]
     first = filled.drop_duplicates(key, keep="first")
     findings: list[pd.DataFrame] = []
+    keyless = headers[headers[key].isna()]
+    if len(keyless):
+        findings.append(row_findings(
+            "missing-value", split.table, keyless, column=key, column_map=column_map,
+            messages=[f"This {noun} header row has no {noun} number, so its values fill no line. Fill it in or "
+                      "delete the row."] * len(keyless)))
     if len(repeated):
         first_row = repeated[key].map(first.set_index(key)["row"])
         findings.append(row_findings(
@@ -69,7 +75,10 @@ def join(split: Split, lines: pd.DataFrame, headers: pd.DataFrame,
             joined[column] = incoming
     if filled_here:
         # Columns on both files whose line cell was blank: findings about them cite the header's cell.
-        names = pd.concat(filled_here, axis=1).agg(" ".join, axis=1).str.split().str.join(" ")
+        names = filled_here[0]
+        for more in filled_here[1:]:
+            names = names + " " + more
+        names = names.str.split().str.join(" ")
         joined["header_filled"] = names.where(names != "", None).astype("string[python]")
     joined["header_row"] = joined["header_row"].astype("Int64")
     joined = order_columns(split.table, joined)
