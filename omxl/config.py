@@ -147,7 +147,7 @@ class Config(BaseModel):
             raise ValueError("fx_rates needs base_currency (the currency the rates convert into), "
                              "e.g. base_currency = \"EUR\"")
         if self.base_currency is not None and self.fx_rates.get(self.base_currency, 1.0) != 1.0:
-            raise ValueError(f"fx_rates: the rate for the base currency {self.base_currency} must be 1 (or left out), "
+            raise ValueError(f"fx_rates the rate for the base currency {self.base_currency} must be 1 (or left out), "
                              f"not {self.fx_rates[self.base_currency]}")
         return self
 
@@ -204,6 +204,10 @@ def _describe(origin: str, exc: ValidationError) -> str:
     for err in exc.errors():
         setting = ".".join(str(p) for p in err["loc"]) or "(settings)"
         message = err["msg"].removeprefix("Value error, ")
+        if not err["loc"] and message.split(" ")[0].rstrip(":") in Config.model_fields:
+            # A check across settings (base_currency and fx_rates) names the setting it is about first.
+            setting, _, message = message.partition(" ")
+            setting = setting.rstrip(":")
         if err["type"] == "extra_forbidden":
             message = f"unknown setting; known settings: {', '.join(Config.model_fields)}"
         found = err.get("input")

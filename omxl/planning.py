@@ -276,11 +276,20 @@ def _drafts(lines: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
     drafts["supplier_name"] = drafts["supplier_id"].map(suppliers["name"]).astype("string[python]")
     drafts["email"] = drafts["supplier_id"].map(suppliers["email"]).astype("string[python]")
     drafts["min_order_value"] = drafts["supplier_id"].map(suppliers["min_order_value"]).astype(float)
-    # Only a complete value can be said to be under the minimum; the minimum is in the supplier's currency.
-    drafts["below_min_order_value"] = (drafts["min_order_value"].notna() & (drafts["lines_without_cost"] == 0)
-                                       & (drafts["value"] < drafts["min_order_value"]))
-    drafts["fx_rate"] = rates_for(drafts["currency"], conversion(settings))
+    convert = conversion(settings)
+    drafts["fx_rate"] = rates_for(drafts["currency"], convert)
     drafts["base_value"] = (drafts["value"] * drafts["fx_rate"]).round(2)
+    # The minimum is in the supplier's currency: compared as it is with a draft in that currency, through the
+    # configured rates with a draft in another one, and not at all without rates. Only a complete value (every
+    # line with a cost) can be said to be under it.
+    supplier_currency = currency_column(drafts["supplier_id"].map(suppliers["currency"]),
+                                        base=settings.base_currency)
+    same = ((supplier_currency == drafts["currency"]).fillna(False).astype(bool)
+            | (supplier_currency.isna() & drafts["currency"].isna()))
+    minimum = drafts["min_order_value"].where(
+        same, drafts["min_order_value"] * rates_for(supplier_currency, convert) / drafts["fx_rate"])
+    drafts["below_min_order_value"] = (minimum.notna() & (drafts["lines_without_cost"] == 0)
+                                       & (drafts["value"] < minimum)).astype(bool)
     return drafts[["supplier_id", "supplier_name", "email", "currency", "lines", "units", "value",
                    "lines_without_cost", "fx_rate", "base_value", "min_order_value", "below_min_order_value",
                    "order_by", "expected_arrival"]]
