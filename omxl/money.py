@@ -46,10 +46,11 @@ def totals(amounts: pd.Series, currencies: pd.Series) -> pd.DataFrame:
     `unpriced` (how many amounts are blank, i.e. left out of `amount`, never counted as 0). A blank currency
     is its own row, UNKNOWN. Currencies in alphabetical order, UNKNOWN last."""
     key = currencies.astype(object).where(currencies.notna(), UNKNOWN)
-    frame = pd.DataFrame({"currency": key.to_numpy(), "amount": amounts.astype(float).to_numpy()})
-    grouped = frame.groupby("currency", sort=False)["amount"]
-    result = pd.DataFrame({"amount": grouped.sum(min_count=1), "lines": grouped.size(),
-                           "unpriced": grouped.apply(lambda values: int(values.isna().sum()))})
+    values = amounts.astype(float).to_numpy()
+    frame = pd.DataFrame({"currency": key.to_numpy(), "amount": values, "blank": np.isnan(values)})
+    grouped = frame.groupby("currency", sort=False)
+    result = pd.DataFrame({"amount": grouped["amount"].sum(min_count=1), "lines": grouped.size(),
+                           "unpriced": grouped["blank"].sum().astype(int)})
     order = sorted(result.index, key=lambda code: (code == UNKNOWN, code))
     result = result.reindex(order).rename_axis("currency").reset_index()
     result["currency"] = result["currency"].astype("string[python]")
@@ -103,9 +104,9 @@ def money_text(amount: float, currency: object) -> str:
 
 def totals_text(table: pd.DataFrame, convert: Conversion | None = None, *, missing: str = "without a cost") -> str:
     """A `totals` frame in words: 'EUR 480,723.00, USD 92,635.00 (+ 2 lines without a cost)'; with a conversion
-    also ' = EUR 565,947.20 at USD 0.92', and what could not be converted. 'none' for no lines."""
+    also ' = EUR 565,947.20 at USD 0.92', and what could not be converted. '0.00' for no lines."""
     if table.empty:
-        return "none"
+        return "0.00"
     parts = []
     for row in table.itertuples(index=False):
         text = money_text(row.amount, row.currency)

@@ -137,6 +137,7 @@ def test_totals_in_words():
         "EUR 1,054.00 (+ 1 line without a cost), USD 226.00 = EUR 1,261.92 at USD 0.92")
     gbp = totals(pd.Series([1.0, 2.0]), pd.Series(["EUR", "GBP"]))
     assert totals_text(gbp, conversion(settings)) == "EUR 1.00, GBP 2.00; GBP not converted: no rate in fx_rates"
+    assert totals_text(totals(pd.Series([], dtype=float), pd.Series([], dtype="string[python]"))) == "0.00"
     three = totals(pd.Series([1.0, 2.0, 4.0]), pd.Series(["EUR", "GBP", "USD"]))
     assert totals_text(three, conversion(settings)) == (
         "EUR 1.00, GBP 2.00, USD 4.00 = EUR 4.68 at USD 0.92 (without GBP: no rate in fx_rates)")
