@@ -440,9 +440,14 @@ def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date
 
 
 def _print_plan(plan: Any) -> None:
+    import pandas as pd
+
+    from .money import money_text, totals, totals_text
+
     lines = plan.lines
+    value = totals_text(totals(lines["order_value"], lines["currency"]), plan.conversion)
     stdout_console().print(f"Reorder plan as of {plan.as_of:%Y-%m-%d} at a {plan.service_level:.0%} service level: "
-                           f"{len(lines):,} SKUs to order, value {lines['order_value'].sum():,.2f}.", highlight=False)
+                           f"{len(lines):,} SKUs to order, value {value}.", highlight=False)
     urgent = lines["urgency"].value_counts()
     stdout_console().print("By urgency: " + ", ".join(f"{name} {int(urgent.get(name, 0)):,}"
                                                       for name in ("critical", "high", "normal")), highlight=False)
@@ -452,8 +457,13 @@ def _print_plan(plan: Any) -> None:
     for r in plan.purchase_orders.itertuples():
         drafts.add_row(escape(str(r.supplier_id)), escape("" if r.supplier_name is None or str(r.supplier_name) ==
                                                           "<NA>" else str(r.supplier_name)),
-                       f"{r.lines:,}", f"{r.value:,.2f}", f"{r.order_by:%Y-%m-%d}",
-                       "below minimum order value" if r.below_min_order_value else "")
+                       f"{r.lines:,}", escape(money_text(r.value, r.currency)), f"{r.order_by:%Y-%m-%d}",
+                       "; ".join(note for note, on in (
+                           ("below minimum order value", r.below_min_order_value),
+                           (f"{r.lines_without_cost:,} without a cost", r.lines_without_cost),
+                           (f"= {money_text(r.base_value, plan.conversion.base)} at {r.currency} {r.fx_rate:g}"
+                            if plan.conversion is not None and r.currency != plan.conversion.base else "",
+                            pd.notna(r.base_value))) if on))
     stdout_console().print(drafts)
     unplaced = lines[lines["supplier_id"].isna()]
     if len(unplaced):

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .model import TABLE_BY_NAME, TABLE_NAMES
@@ -55,6 +55,13 @@ class Config(BaseModel):
     cover_days: float = Field(28.0, gt=0)
     history_weeks: int = Field(12, ge=1)
     handling_days: float = Field(0.0, ge=0)
+
+    # Money (docs/currency.md)
+    base_currency: str | None = Field(
+        None, description="Currency code totals are converted into (with fx_rates); also the currency of amounts "
+                          "whose currency cell is blank.")
+    fx_rates: dict[str, float] = Field(
+        default_factory=dict, description="Units of base_currency per one unit of each currency, e.g. {USD = 0.92}.")
 
     # Output
     sheet_prefix: str = Field("omxl ", max_length=20, description="Prefix of the sheets omxl writes back.")
@@ -126,6 +133,36 @@ class Config(BaseModel):
                                  f"'{text.strip()}'")
         return value
 
+    @field_validator("base_currency")
+    @classmethod
+    def _base_currency_code(cls, value: str | None) -> str | None:
+        from .money import currency_code
+
+        return None if value is None else currency_code(value)
+
+    @field_validator("fx_rates")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        from .money import currency_code
+
+        rates = {}
+        for code, rate in value.items():
+            if not rate > 0 or rate != rate or rate == float("inf"):
+                raise ValueError(f"the rate for {code} must be a positive number of base units per {code}, "
+                                 f"not {rate}")
+            rates[currency_code(code)] = float(rate)
+        return rates
+
+    @model_validator(mode="after")
+    def _rates_need_a_base(self) -> "Config":
+        if self.fx_rates and self.base_currency is None:
+            raise ValueError("fx_rates needs base_currency (the currency the rates convert into), "
+                             "e.g. base_currency = \"EUR\"")
+        if self.base_currency is not None and self.fx_rates.get(self.base_currency, 1.0) != 1.0:
+            raise ValueError(f"fx_rates the rate for the base currency {self.base_currency} must be 1 (or left out), "
+                             f"not {self.fx_rates[self.base_currency]}")
+        return self
+
     @field_validator("sheet_prefix")
     @classmethod
     def _sheet_prefix_is_a_sheet_name(cls, value: str) -> str:
@@ -179,6 +216,10 @@ def _describe(origin: str, exc: ValidationError) -> str:
     for err in exc.errors():
         setting = ".".join(str(p) for p in err["loc"]) or "(settings)"
         message = err["msg"].removeprefix("Value error, ")
+        if not err["loc"] and message.split(" ")[0].rstrip(":") in Config.model_fields:
+            # A check across settings (base_currency and fx_rates) names the setting it is about first.
+            setting, _, message = message.partition(" ")
+            setting = setting.rstrip(":")
         if err["type"] == "extra_forbidden":
             message = f"unknown setting; known settings: {', '.join(Config.model_fields)}"
         found = err.get("input")

@@ -16,13 +16,14 @@ import pandas as pd
 from .book import Book
 from .config import Config
 from .errors import ConfigError
+from .money import Conversion, conversion, currency_column, rates_for
 from .position import Position, prepare
 from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
 from .wording import quantity_text
 
 PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
                 "inventory_position", "avg_daily_demand", "demand_std_daily", "lead_time_days", "safety_stock",
-                "reorder_point", "order_qty", "unit_cost", "order_value", "order_by", "expected_arrival",
+                "reorder_point", "order_qty", "unit_cost", "order_value", "currency", "order_by", "expected_arrival",
                 "days_of_supply", "urgency", "explanation")
 URGENCY_ORDER = {"critical": 0, "high": 1, "normal": 2}
 
@@ -30,7 +31,7 @@ URGENCY_ORDER = {"critical": 0, "high": 1, "normal": 2}
 @dataclasses.dataclass(frozen=True)
 class ReorderPlan:
     """lines: the SKUs to order (flags say what to check); skus: every SKU with the same columns;
-    purchase_orders: one draft per supplier."""
+    purchase_orders: one draft per supplier and currency."""
 
     lines: pd.DataFrame
     skus: pd.DataFrame
@@ -38,10 +39,16 @@ class ReorderPlan:
     as_of: pd.Timestamp
     service_level: float
     issues: pd.DataFrame          # the validation the plan was made after (rows with errors left out)
+    conversion: Conversion | None = None  # base_currency and fx_rates, when configured (docs/currency.md)
 
-    def po_lines(self, supplier_id: str) -> pd.DataFrame:
-        """The lines of one supplier's purchase-order draft."""
-        return self.lines[self.lines["supplier_id"] == supplier_id].reset_index(drop=True)
+    def po_lines(self, supplier_id: str, currency: object = None) -> pd.DataFrame:
+        """The lines of one supplier's purchase-order draft: all its lines, or those in `currency` (a draft's
+        currency; a blank currency picks the lines without one)."""
+        lines = self.lines[self.lines["supplier_id"] == supplier_id]
+        if currency is not None:
+            same = lines["currency"].isna() if pd.isna(currency) else lines["currency"] == currency
+            lines = lines[same.fillna(False).astype(bool)]
+        return lines.reset_index(drop=True)
 
     def result_sheets(self) -> dict[str, pd.DataFrame]:
         return {"Reorder List": self.lines, "PO Drafts": self.purchase_orders}
@@ -69,7 +76,8 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
                                                      na_position="last")
     columns = [*PLAN_COLUMNS, "flags"]
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
-                       purchase_orders=_drafts(lines, clean), as_of=day, service_level=level, issues=start.issues)
+                       purchase_orders=_drafts(lines, clean, settings), as_of=day, service_level=level, issues=start.issues,
+                       conversion=conversion(settings))
 
 
 def _sku_master(book: Book, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:
@@ -78,8 +86,8 @@ def _sku_master(book: Book, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataF
     inventory = book.inventory
     first = inventory.drop_duplicates("sku").set_index("sku")
     frame = first[["description", "supplier_id", "unit_cost", "lead_time_days", "reorder_point", "reorder_qty",
-                   "min_qty", "max_qty", "safety_stock", "moq", "pack_size", "discontinued"]].copy()
-    frame = frame.rename(columns={"lead_time_days": "sku_lead_time", "reorder_point": "given_reorder_point",
+                   "min_qty", "max_qty", "safety_stock", "moq", "pack_size", "discontinued", "currency"]].copy()
+    frame = frame.rename(columns={"currency": "item_currency", "lead_time_days": "sku_lead_time", "reorder_point": "given_reorder_point",
                                   "safety_stock": "given_safety_stock"})
     frame["on_hand"] = stock.reindex(frame.index)
     frame["on_order"] = per_sku["on_order"].reindex(frame.index).fillna(0.0)
@@ -123,6 +131,9 @@ def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFra
                                           ["item", "supplier"], "default")
     frame["lead_time_std_days"] = supplier.map(suppliers["lead_time_std_days"]).fillna(0.0)
     frame["ordering_cost"] = supplier.map(suppliers["ordering_cost"])
+    # unit_cost is in the item's currency, else its supplier's, else the base currency (docs/currency.md).
+    frame["currency"] = currency_column(frame["item_currency"], supplier.map(suppliers["currency"]),
+                                        base=settings.base_currency)
     frame["avg_daily_demand"] = frame["avg_daily_demand"].fillna(0.0)
     frame["demand_std_daily"] = frame["demand_std_daily"].fillna(0.0)
     frame["weeks_of_history"] = frame["weeks_of_history"].fillna(0).astype(int)
@@ -192,7 +203,11 @@ def _flags(frame: pd.DataFrame, settings: Config) -> pd.Series:
     add(frame["weeks_of_history"] == 0, "no orders in the demand history")
     short = (frame["weeks_of_history"] > 0) & (frame["weeks_of_history"] < settings.history_weeks)
     add(short, "short history: " + frame["weeks_of_history"].astype(str) + " weeks")
-    add((frame["rule"] == "computed") & frame["unit_cost"].isna(), "no unit cost: value unknown")
+    # Every rule that can order needs the cost for the order value, and the computed rule for the EOQ too.
+    no_cost = (frame["rule"] != "discontinued") & frame["unit_cost"].isna()
+    add(no_cost, "no unit cost: value unknown")
+    add(no_cost & (frame["rule"] == "computed") & frame["ordering_cost"].notna(),
+        "EOQ needs a unit cost: cover days used")
     return notes
 
 
@@ -243,19 +258,38 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
     return text
 
 
-def _drafts(lines: pd.DataFrame, book: Book) -> pd.DataFrame:
-    """One purchase-order draft per supplier: lines, units, value, and a flag when under its minimum order
-    value. Lines without a supplier are left for the buyer (flagged in the reorder list)."""
-    placed = lines[lines["supplier_id"].notna()]
+def _drafts(lines: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
+    """One purchase-order draft per supplier and currency (money is never added across currencies): lines,
+    units, value of the lines with a cost, how many lines have none (`lines_without_cost`: the value is then
+    incomplete, never counted as 0), the value in the base currency with the rate used when fx_rates are
+    configured, and a flag when under the supplier's minimum order value. Lines without a supplier are left for
+    the buyer (flagged in the reorder list)."""
+    placed = lines[lines["supplier_id"].notna()].assign(
+        without_cost=lambda f: f["order_value"].isna(), currency=lambda f: f["currency"].astype(object))
     suppliers = book.suppliers.drop_duplicates("supplier_id").set_index("supplier_id")
-    drafts = placed.groupby("supplier_id").agg(lines=("sku", "size"), units=("order_qty", "sum"),
-                                               value=("order_value", "sum"), order_by=("order_by", "min"),
-                                               expected_arrival=("expected_arrival", "max"))
-    drafts["supplier_name"] = drafts.index.map(suppliers["name"]) if len(suppliers) else pd.NA
-    drafts["email"] = drafts.index.map(suppliers["email"]) if len(suppliers) else pd.NA
-    drafts["currency"] = drafts.index.map(suppliers["currency"]) if len(suppliers) else pd.NA
-    drafts["min_order_value"] = drafts.index.map(suppliers["min_order_value"]) if len(suppliers) else np.nan
-    drafts["below_min_order_value"] = drafts["min_order_value"].notna() & (drafts["value"] < drafts["min_order_value"])
-    drafts = drafts.reset_index()
-    return drafts[["supplier_id", "supplier_name", "email", "currency", "lines", "units", "value", "min_order_value",
-                   "below_min_order_value", "order_by", "expected_arrival"]]
+    drafts = placed.groupby(["supplier_id", "currency"], dropna=False).agg(
+        lines=("sku", "size"), units=("order_qty", "sum"), value=("order_value", lambda v: v.sum(min_count=1)),
+        lines_without_cost=("without_cost", "sum"), order_by=("order_by", "min"),
+        expected_arrival=("expected_arrival", "max")).reset_index()
+    drafts["currency"] = drafts["currency"].astype("string[python]")
+    drafts["lines_without_cost"] = drafts["lines_without_cost"].astype(int)
+    drafts["supplier_name"] = drafts["supplier_id"].map(suppliers["name"]).astype("string[python]")
+    drafts["email"] = drafts["supplier_id"].map(suppliers["email"]).astype("string[python]")
+    drafts["min_order_value"] = drafts["supplier_id"].map(suppliers["min_order_value"]).astype(float)
+    convert = conversion(settings)
+    drafts["fx_rate"] = rates_for(drafts["currency"], convert)
+    drafts["base_value"] = (drafts["value"] * drafts["fx_rate"]).round(2)
+    # The minimum is in the supplier's currency: compared as it is with a draft in that currency, through the
+    # configured rates with a draft in another one, and not at all without rates. Only a complete value (every
+    # line with a cost) can be said to be under it.
+    supplier_currency = currency_column(drafts["supplier_id"].map(suppliers["currency"]),
+                                        base=settings.base_currency)
+    same = ((supplier_currency == drafts["currency"]).fillna(False).astype(bool)
+            | (supplier_currency.isna() & drafts["currency"].isna()))
+    minimum = drafts["min_order_value"].where(
+        same, drafts["min_order_value"] * rates_for(supplier_currency, convert) / drafts["fx_rate"])
+    drafts["below_min_order_value"] = (minimum.notna() & (drafts["lines_without_cost"] == 0)
+                                       & (drafts["value"] < minimum)).astype(bool)
+    return drafts[["supplier_id", "supplier_name", "email", "currency", "lines", "units", "value",
+                   "lines_without_cost", "fx_rate", "base_value", "min_order_value", "below_min_order_value",
+                   "order_by", "expected_arrival"]]

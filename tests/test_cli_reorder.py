@@ -22,8 +22,10 @@ def test_reorder_list_and_po_drafts(tmp_path):
     result = run(SAMPLE, "--as-of", "2026-11-27", "--out", out, "--po-dir", folder)
     plan = omxl.plan_reorders(omxl.read_book(SAMPLE), as_of="2026-11-27")
     assert result.exit_code == 1                      # the sample's deliberate errors
+    by_currency = plan.lines.groupby("currency")["order_value"].sum()   # never one sum across currencies
     assert result.output.startswith(f"Reorder plan as of 2026-11-27 at a 95% service level: {len(plan.lines):,} SKUs "
-                                    f"to order, value {plan.lines['order_value'].sum():,.2f}.")
+                                    f"to order, value " + ", ".join(f"{c} {v:,.2f}" for c, v in by_currency.items())
+                                    + ".")
     assert f"Wrote {len(plan.purchase_orders)} purchase-order drafts into {folder}." in result.stderr
     with calamine.CalamineWorkbook.from_path(str(out)) as book:
         assert book.sheet_names == ["Reorder List", "PO Drafts"]

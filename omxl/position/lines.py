@@ -40,8 +40,8 @@ def matched_lines(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """The order line of each return: by (order_id, line), or the order's first line of that SKU.
     One row per return, in its order, with `matched` telling whether a line was found."""
     orders = lines.loc[lines["kind"] == "order",
-                       ["order_id", "line", "sku", "customer_id", "unit_price", "discount", "allocation_priority",
-                        "shipped_qty", "qty"]]
+                       ["order_id", "line", "sku", "customer_id", "unit_price", "discount", "currency",
+                        "allocation_priority", "shipped_qty", "qty"]]
     asked = returns[["order_id", "line", "sku"]].reset_index(drop=True).assign(position=lambda f: f.index)
     by_line = asked[asked["line"].notna()].merge(
         orders.drop(columns="sku").drop_duplicates(["order_id", "line"]), on=["order_id", "line"], how="left",
@@ -73,6 +73,7 @@ def replacement_lines(returns: pd.DataFrame, lines: pd.DataFrame, as_of: pd.Time
         "order_date": when, "customer_id": original["customer_id"].astype("string[python]"), "sku": exchanges["sku"],
         "qty": exchanges["qty"], "unit_price": original["unit_price"],
         "discount": original["discount"].astype(float), "promised_date": when,
+        "currency": original["currency"].astype("string[python]"),
         "status": "open", "priority": pd.array([pd.NA] * len(exchanges), dtype="Int64"),
         "sheet_status": "open", "allocation_priority": original["allocation_priority"].astype("Float64"),
         "kind": "exchange", "rma_id": exchanges["rma_id"],

@@ -79,6 +79,6 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     restock = rma[rma["restock_qty"] > 0][["rma_id", "order_id", "line", "sku", "restock_qty", "received_date"]] \
         .reset_index(drop=True)
     return Reconciliation(
-        lines=public_lines(lines), orders=order_view(lines), exceptions=exceptions, inventory=inventory,
+        lines=public_lines(lines), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
         returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
         as_of=day)

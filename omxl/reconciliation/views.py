@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
+from ..money import UNKNOWN, currency_column
 
 LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
                 "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
@@ -15,18 +16,25 @@ STATUS_RANK = ("backordered", "partially_allocated", "on_hold", "partially_shipp
 
 
 def public_lines(lines: pd.DataFrame) -> pd.DataFrame:
-    extra = ["order_date", "unit_price", "discount", "carrier", "priority", "last_ship_date", "shipped_late", "covering_po", "kind",
-             "rma_id", "source", "sheet", "row"]
+    extra = ["order_date", "unit_price", "discount", "currency", "carrier", "priority", "last_ship_date", "shipped_late",
+             "covering_po", "kind", "rma_id", "source", "sheet", "row"]
     ordered = lines.sort_values(["order_id", "line"], kind="stable")
     return ordered[[*LINE_COLUMNS, *extra]].reset_index(drop=True)
 
 
-def order_view(lines: pd.DataFrame) -> pd.DataFrame:
+def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.DataFrame:
+    """One row per order. `value` and `open_value` are in the order's `currency` and blank when a line that
+    counts has no unit_price (never taken as 0), or when the order's lines are in several currencies
+    (`currency` "mixed": money is not added across currencies; docs/currency.md)."""
     rank = {status: i for i, status in enumerate(STATUS_RANK)}
+    currency = currency_column(lines["currency"], base=base_currency)
     # The net unit price: contract 2.3, line value = qty x unit_price x (1 - discount); no discount = 0.
     net_price = lines["unit_price"] * (1 - lines["discount"].fillna(0.0))
+    # A line with nothing open adds 0 to the open value, whether its price is known or not.
+    open_value = (lines["open_qty"] * net_price).where(lines["open_qty"] != 0, 0.0)
     work = lines.assign(rank=lines["status"].map(rank), value=lines["qty"] * net_price,
-                        open_value=lines["open_qty"] * net_price,
+                        open_value=open_value, line_currency=currency.fillna(UNKNOWN),
+                        no_value=lambda f: f["value"].isna(), no_open_value=open_value.isna(),
                         open_promised=lines["promised_date"].where(lines["open_qty"] > 0),
                         open_projected=lines["projected_ship_date"].where(lines["open_qty"] > 0),
                         unprojected=(lines["open_qty"] > 0) & lines["projected_ship_date"].isna())
@@ -38,10 +46,18 @@ def order_view(lines: pd.DataFrame) -> pd.DataFrame:
         promised_date=("open_promised", "min"), projected_ship_date=("open_projected", "max"),
         unprojected=("unprojected", "any"), late=("late", "any"), at_risk=("at_risk", "any"),
         days_late=("days_late", "max"), shipped_late=("shipped_late", "any"), value=("value", "sum"),
-        open_value=("open_value", "sum"), last_ship_date=("last_ship_date", "max"))
+        open_value=("open_value", "sum"), last_ship_date=("last_ship_date", "max"),
+        no_value=("no_value", "any"), no_open_value=("no_open_value", "any"),
+        currencies=("line_currency", "nunique"), first_currency=("line_currency", "first"))
     orders["status"] = orders["rank"].map(dict(enumerate(STATUS_RANK))).astype("string[python]")
     orders.loc[orders["unprojected"], "projected_ship_date"] = pd.NaT
-    orders = orders.drop(columns=["rank", "unprojected"]).reset_index()
+    mixed = orders["currencies"] > 1
+    orders["currency"] = orders["first_currency"].where(~mixed, "mixed").replace(UNKNOWN, pd.NA).astype(
+        "string[python]")
+    orders["value"] = orders["value"].mask(orders["no_value"] | mixed)
+    orders["open_value"] = orders["open_value"].mask(orders["no_open_value"] | mixed)
+    orders = orders.drop(columns=["rank", "unprojected", "no_value", "no_open_value", "currencies",
+                                  "first_currency"]).reset_index()
     first = ["order_id", "customer_id", "order_date", "status", "lines", "qty", "shipped_qty", "open_qty",
              "allocated_qty", "backordered_qty", "promised_date", "projected_ship_date", "late", "at_risk",
              "days_late"]

@@ -1,4 +1,4 @@
-"""One purchase-order draft workbook per supplier: header, lines, totals.
+"""One purchase-order draft workbook per supplier and currency: header, lines, totals.
 
 Written with XlsxWriter through the safe factory (text never becomes a formula) and
 atomic_save. Line values and totals are formulas with their values cached, so the
@@ -16,20 +16,26 @@ import pandas as pd
 from .atomic import atomic_save, ensure_folder, verify_xlsx
 from ..safety import output_path
 from .write import xlsx_workbook
+from ...money import UNKNOWN
 
 LINE_HEADERS = ("SKU", "Description", "Qty", "Unit cost", "Value", "Expected arrival", "Why")
 FIRST_LINE_ROW = 12  # 0-based row of the first line; the header row is just above
 
 
 def write_po_drafts(plan, folder: str | os.PathLike) -> list[Path]:
-    """Every draft of `plan` (an omxl ReorderPlan) into `folder`, named "PO draft <supplier> <name>.xlsx".
+    """Every draft of `plan` (an omxl ReorderPlan) into `folder`, named "PO draft <supplier> <name>.xlsx", plus
+    " <currency>" when the supplier has drafts in several currencies (docs/currency.md).
     The folder is created when it does not exist yet; its parent must exist (OutputError otherwise)."""
     target = ensure_folder(folder)
     written = []
-    for draft in plan.purchase_orders.itertuples(index=False):
+    drafts = plan.purchase_orders
+    several = drafts["supplier_id"].duplicated(keep=False)
+    for draft, split in zip(drafts.itertuples(index=False), several):
         name = f"PO draft {draft.supplier_id}" + (f" {draft.supplier_name}" if pd.notna(draft.supplier_name) else "")
+        if split:
+            name += f" {draft.currency}" if pd.notna(draft.currency) else " no currency"
         path = output_path(target, name, ".xlsx")
-        write_po_draft(path, draft._asdict(), plan.po_lines(draft.supplier_id), plan.as_of)
+        write_po_draft(path, draft._asdict(), plan.po_lines(draft.supplier_id, draft.currency), plan.as_of)
         written.append(path)
     return written
 
@@ -57,8 +63,12 @@ def _write(book, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp) -> None:
     sheet = book.add_worksheet("PO draft")
     sheet.write_string(0, 0, "Purchase order draft", title)
     details = [("Supplier", draft["supplier_id"]), ("Name", draft.get("supplier_name")),
-               ("E-mail", draft.get("email")), ("Currency", draft.get("currency")),
+               ("E-mail", draft.get("email")), ("Currency", draft.get("currency") if pd.notna(draft.get("currency")) else UNKNOWN),
                ("Drafted", as_of), ("Order by", draft.get("order_by")), ("Expected by", draft.get("expected_arrival"))]
+    if pd.notna(draft.get("base_value")) and pd.notna(draft.get("fx_rate")) and draft["fx_rate"] != 1:
+        # Converted at the configured rate, which is shown: the buyer pays in the supplier's currency.
+        details.append(("Converted", f"{draft['base_value']:,.2f} in the base currency at {draft['currency']} "
+                                     f"{draft['fx_rate']:g}"))
     for row, (name, value) in enumerate(details, start=2):
         sheet.write_string(row, 0, name, label)
         if isinstance(value, (pd.Timestamp, dt.date)) and pd.notna(value):
@@ -82,7 +92,12 @@ def _write(book, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp) -> None:
     sheet.write_string(last, 0, "Total", label)
     first_excel, last_excel = FIRST_LINE_ROW + 1, max(last, FIRST_LINE_ROW + 1)
     sheet.write_formula(last, 2, f"=SUM(C{first_excel}:C{last_excel})", total_qty, float(lines["order_qty"].sum()))
+    # The cached total is that of the lines with a cost; lines without one are counted below, never taken as 0.
     sheet.write_formula(last, 4, f"=SUM(E{first_excel}:E{last_excel})", total, float(lines["order_value"].sum()))
+    unpriced = int(lines["order_value"].isna().sum())
+    if unpriced:
+        sheet.write_string(last, 5, f"{unpriced} {'line has' if unpriced == 1 else 'lines have'} no unit cost: "
+                                    f"not in the total", warn)
     if draft.get("below_min_order_value"):
         sheet.write_string(last + 2, 0, f"Below the supplier's minimum order value of "
                                         f"{draft['min_order_value']:,.2f}: add lines or wait for the next order.",

@@ -1,0 +1,130 @@
+"""Money in several currencies: which currency an amount is in, totals per currency, conversion into the base
+currency, and the words every summary uses ("EUR 1,234.50"). docs/currency.md.
+
+Money is never added across currencies. A total is a frame with one row per currency; it is converted only
+with `base_currency` and `fx_rates` in the configuration, and the text always shows the rates used and what
+could not be converted. Plan, drafts, reconciliation and the CLI all total money here, so they agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pandas as pd
+
+UNKNOWN = "unknown currency"
+TOTAL_COLUMNS = ("currency", "amount", "lines", "unpriced")
+_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def currency_code(text: object) -> str:
+    """A configured currency code, upper case: three letters (ISO 4217 style, e.g. EUR). Raises ValueError."""
+    code = str(text).strip().upper()
+    if not _CODE.match(code):
+        raise ValueError(f"'{text}' is not a currency code: write three letters, e.g. EUR, USD, GBP")
+    return code
+
+
+def currency_column(*candidates: pd.Series, base: str | None = None) -> pd.Series:
+    """The currency of each row: the first non-blank candidate (trimmed, upper case), else `base`, else blank.
+    Candidates are in precedence order, e.g. the item's own currency, then its supplier's."""
+    if not candidates:
+        raise ValueError("currency_column needs at least one column")
+    found = pd.Series(pd.NA, index=candidates[0].index, dtype="string[python]")
+    for candidate in candidates:
+        text = candidate.astype("string[python]").str.strip().str.upper()
+        found = found.fillna(text.mask(text == ""))
+    if base is not None:
+        found = found.fillna(base)
+    return found.astype("string[python]")
+
+
+def totals(amounts: pd.Series, currencies: pd.Series) -> pd.DataFrame:
+    """One row per currency: `amount` (the sum of the known amounts, blank when none is known), `lines` and
+    `unpriced` (how many amounts are blank, i.e. left out of `amount`, never counted as 0). A blank currency
+    is its own row, UNKNOWN. Currencies in alphabetical order, UNKNOWN last."""
+    key = currencies.astype(object).where(currencies.notna(), UNKNOWN)
+    values = amounts.astype(float).to_numpy()
+    frame = pd.DataFrame({"currency": key.to_numpy(), "amount": values, "blank": np.isnan(values)})
+    grouped = frame.groupby("currency", sort=False)
+    result = pd.DataFrame({"amount": grouped["amount"].sum(min_count=1), "lines": grouped.size(),
+                           "unpriced": grouped["blank"].sum().astype(int)})
+    order = sorted(result.index, key=lambda code: (code == UNKNOWN, code))
+    result = result.reindex(order).rename_axis("currency").reset_index()
+    result["currency"] = result["currency"].astype("string[python]")
+    return result[list(TOTAL_COLUMNS)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Conversion:
+    """Units of `base` per one unit of each currency in `rates` (the base itself is 1)."""
+
+    base: str
+    rates: dict[str, float]
+
+    def rate(self, currency: object) -> float:
+        if currency is None or pd.isna(currency):
+            return np.nan
+        return self.rates.get(str(currency), np.nan)
+
+
+def conversion(config: object) -> Conversion | None:
+    """The configured conversion, or None without base_currency."""
+    base = getattr(config, "base_currency", None)
+    if base is None:
+        return None
+    return Conversion(base, {**getattr(config, "fx_rates", {}), base: 1.0})
+
+
+def rates_for(currencies: pd.Series, convert: Conversion | None) -> pd.Series:
+    """The rate into the base currency of each row's currency; blank without a rate (or without conversion)."""
+    if convert is None:
+        return pd.Series(np.nan, index=currencies.index, dtype=float)
+    return currencies.astype(object).map(lambda code: convert.rate(code)).astype(float)
+
+
+def converted(table: pd.DataFrame, convert: Conversion) -> tuple[float, dict[str, float], list[str]]:
+    """A `totals` frame in the base currency: the converted sum (rounded to cents), the rates used (currencies
+    other than the base) and the currencies that have no rate (not in the sum)."""
+    known = table[table["amount"].notna()]
+    rates = known["currency"].astype(object).map(convert.rate).astype(float)
+    used = {str(c): r for c, r in zip(known["currency"], rates) if pd.notna(r) and c != convert.base}
+    missing = [str(c) for c, r in zip(known["currency"], rates) if pd.isna(r)]
+    amount = round(float((known["amount"] * rates).sum(min_count=1)), 2) if rates.notna().any() else np.nan
+    return amount, used, missing
+
+
+def money_text(amount: float, currency: object) -> str:
+    """'EUR 1,234.50'; a blank currency reads 'unknown currency 1,234.50'; a blank amount 'EUR value unknown'."""
+    code = UNKNOWN if currency is None or pd.isna(currency) else str(currency)
+    return f"{code} {amount:,.2f}" if pd.notna(amount) else f"{code} value unknown"
+
+
+def totals_text(table: pd.DataFrame, convert: Conversion | None = None, *, missing: str = "without a cost") -> str:
+    """A `totals` frame in words: 'EUR 480,723.00, USD 92,635.00 (+ 2 lines without a cost)'; with a conversion
+    also ' = EUR 565,947.20 at USD 0.92', and what could not be converted. '0.00' for no lines."""
+    if table.empty:
+        return "0.00"
+    parts = []
+    for row in table.itertuples(index=False):
+        text = money_text(row.amount, row.currency)
+        if row.unpriced:
+            noun = "line" if row.unpriced == 1 else "lines"
+            text += (f" ({row.unpriced:,} {noun} {missing})" if pd.isna(row.amount)
+                     else f" (+ {row.unpriced:,} {noun} {missing})")
+        parts.append(text)
+    text = ", ".join(parts)
+    if convert is None:
+        return text
+    amount, used, missing_rates = converted(table, convert)
+    left_out = ", ".join(missing_rates)
+    if used:
+        rates = ", ".join(f"{code} {rate:g}" for code, rate in sorted(used.items()))
+        text += f" = {money_text(amount, convert.base)} at {rates}"
+        if missing_rates:
+            text += f" (without {left_out}: no rate in fx_rates)"
+    elif missing_rates:
+        text += f"; {left_out} not converted: no rate in fx_rates"
+    return text
