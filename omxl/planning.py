@@ -38,6 +38,8 @@ class ReorderPlan:
     as_of: pd.Timestamp
     service_level: float
     issues: pd.DataFrame          # the validation the plan was made after (rows with errors left out)
+    summary: str = ""             # one sentence: how many SKUs to order, or why nothing is planned
+
 
     def po_lines(self, supplier_id: str) -> pd.DataFrame:
         """The lines of one supplier's purchase-order draft."""
@@ -69,7 +71,20 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
                                                      na_position="last")
     columns = [*PLAN_COLUMNS, "flags"]
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
-                       purchase_orders=_drafts(lines, clean), as_of=day, service_level=level, issues=start.issues)
+                       purchase_orders=_drafts(lines, clean), as_of=day, service_level=level, issues=start.issues,
+                       summary=_summary(lines, day, level, start.stock_judged))
+
+
+NO_INVENTORY = ("no inventory table: nothing to plan. Stock, supplier and reorder settings per item live in the "
+                "inventory table; add a sheet named 'Inventory' (or Stock) with SKU and On Hand columns.")
+
+
+def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, level: float, stock_judged: bool) -> str:
+    """The plan in one sentence; without an inventory table, why it orders nothing (contract 2.3)."""
+    if not stock_judged:
+        return f"Reorder plan as of {as_of:%Y-%m-%d}: {NO_INVENTORY}"
+    return (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: {len(lines):,} SKUs to order, "
+            f"value {lines['order_value'].sum():,.2f}.")
 
 
 def _sku_master(book: Book, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:

@@ -166,8 +166,9 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
 
 # Tables whose absence is reported (contract 2.3): the steps still run without them.
 EXPECTED_TABLES: dict[str, str] = {
-    "inventory": "No inventory table was found, so every item counts as out of stock. Add a sheet named "
-                 "'Inventory' (or Stock) with SKU and On Hand columns.",
+    "inventory": "No inventory table was found, so stock is not checked: no line is backordered or "
+                 "allocated, and nothing is planned. Add a sheet named 'Inventory' (or Stock) with SKU and On "
+                 "Hand columns.",
     "suppliers": "No suppliers table was found, so reorder lines have no supplier. Add a sheet named "
                  "'Suppliers' with a Supplier ID column.",
 }

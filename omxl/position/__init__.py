@@ -60,6 +60,13 @@ class Position:
                 f"{len(self.stock):,} SKUs in stock records, {len(self.open_supply):,} open supply lines; "
                 f"{errors:,} errors, {left:,} rows left out>")
 
+    @property
+    def stock_judged(self) -> bool:
+        """False when the book has no inventory table: then stock is not judged (contract 2.3), so no line is
+        allocated, backordered or at risk because of stock. An inventory table whose rows were all left out
+        because of errors is still a table: its items count as out of stock."""
+        return bool(self.book.layout["table"].eq("inventory").any())
+
     def matching(self, as_of: object = None, config: "Config | dict | str | None" = None) -> "Position":
         """This position, after checking that a step's as_of and config (when given) are the ones it was
         prepared with: a position answers for one day and one set of settings only."""
