@@ -64,6 +64,7 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
                            how="left")
     frame = _lead_times(frame, clean, settings)
     frame = _apply_rules(frame, level, settings, day)
+    frame["cover_days"] = settings.cover_days
     frame["explanation"] = _explanations(frame, level)
     frame = frame.reset_index()
     skus = frame.sort_values(["order_qty", "urgency_rank", "sku"], ascending=[False, True, True])
@@ -167,7 +168,11 @@ def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.
                           False).astype(bool)
     base = np.select([min_max, given_rop, computed],
                      [frame["max_qty"] - ip,
-                      np.maximum(frame["reorder_qty"].fillna(0.0), frame["given_reorder_point"] - ip),
+                      # Without reorder_qty, up to the reorder point plus cover_days of demand, so the SKU does
+                      # not trigger again the next day (contract 4.3).
+                      np.where(frame["reorder_qty"].notna(),
+                               np.maximum(frame["reorder_qty"], frame["given_reorder_point"] - ip),
+                               frame["given_reorder_point"] - ip + d * settings.cover_days),
                       frame["computed_rop"] + frame["cycle_qty"] - ip], 0.0)
     frame["base_qty"] = np.where(triggered, np.clip(base, 0, None), 0.0)
     with_moq = np.where(frame["base_qty"] > 0, np.maximum(frame["base_qty"], frame["moq"].fillna(0.0)), 0.0)
@@ -236,9 +241,13 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
                  + minus(frame["inventory_position"]), "; no order")
     rp = rule == "reorder_point"
     text[rp] = ip + np.where(ordering, " <= reorder point ", " > reorder point ") + n(frame["reorder_point"]) + \
-        np.where(ordering, "; order " + n(frame["base_qty"]) + " = max(reorder qty "
-                 + n(frame["reorder_qty"].fillna(0.0)) + ", " + n(frame["reorder_point"]) + " - "
-                 + minus(frame["inventory_position"]) + ")", "; no order")
+        np.where(ordering, "; order " + n(frame["base_qty"]) + np.where(
+            frame["reorder_qty"].notna(),
+            " = max(reorder qty " + n(frame["reorder_qty"].fillna(0.0)) + ", " + n(frame["reorder_point"]) + " - "
+            + minus(frame["inventory_position"]) + ")",
+            " = " + n(frame["reorder_point"]) + " - " + minus(frame["inventory_position"]) + " + "
+            + frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + n(frame["cover_days"])
+            + " cover days"), "; no order")
     cp = rule == "computed"
     ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + n(frame["safety_stock"]) + " given",
                        "SS " + n(frame["safety_stock"]) + f" at {level:.0%}")
