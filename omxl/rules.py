@@ -61,7 +61,8 @@ _NOT_NEGATIVE = "'{column}' cannot be negative (found {value}). Correct it, or l
 
 RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     # orders
-    R("constraint-error", "orders", "qty", "positive", _QTY_POSITIVE),
+    # A credit note's negative quantity is a cancellation (finding `cancellation`), not an error.
+    R("constraint-error", "orders", "qty", "positive", _QTY_POSITIVE, except_cancellations=True),
     R("constraint-error", "orders", "unit_price", "non_negative",
       "'{column}' cannot be negative (found {value}). Correct the price; credits belong on a return."),
     R("constraint-error", "orders", "unit_price", "zero", "'{column}' is 0. Check that the line is meant to be "

@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 
 from .book import Book
+from .cancellations import credit_note_rows, match_cancellations
 from .config import Config
 from .findings import (FINDING_COLUMNS, apply_severities, concat_findings, display, findings_frame, headers_of,
                        row_findings)
 from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
+from .wording import quantity_text
 
 if TYPE_CHECKING:
     from .io.xlsx.sheetxml import ResultSheet
@@ -35,6 +37,7 @@ class Context:
     book: Book
     as_of: pd.Timestamp
     blanked: dict[tuple[str, str], set[tuple[str, str, int]]]   # (table, column) -> cells a reading error emptied
+    settings: Config = dataclasses.field(default_factory=Config)
     _codes: dict[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict)
 
     def codes(self, table: str, column: str) -> np.ndarray:
@@ -76,18 +79,54 @@ def validate(book: "Book | Position", *, as_of: object = None,
 
 def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFrame:
     """Every rule of omxl.rules over `book`, with what reading found, severities as configured."""
-    context = Context(book, as_of, _blanked_cells(book))
+    context = Context(book, as_of, _blanked_cells(book), settings)
     parts = [book.findings, _missing_tables(book)]
+    credit = credit_note_rows(book.orders, settings.cancelled_order_pattern)
     for rule in RULES:
         frame = book.tables[rule.table]
         if len(frame) == 0 or any(c not in frame for c in rule.columns):
             continue
         hits = CHECKS[rule.check](frame, rule, context)
+        if rule.params.get("except_cancellations") and credit.any():
+            hits.positions = hits.positions[~credit[hits.positions]]
         if len(hits.positions):
             parts.append(_findings(rule, frame, hits, book, as_of))
     issues = concat_findings(parts)
     issues = apply_severities(issues, settings.severities)
+    if credit.any():
+        # Matched on the rows every step uses (those without errors), so each finding names the line that
+        # the prepared position reduces.
+        found = cancellation_findings(book, credit, ~error_rows(book, issues)["orders"])
+        issues = concat_findings([issues, apply_severities(found, settings.severities)])
     return _ordered(issues)
+
+
+def cancellation_findings(book: Book, credit: np.ndarray, kept: np.ndarray) -> pd.DataFrame:
+    """One `cancellation` finding per credit-note line (`credit`) among the rows `kept`, naming the line it
+    reduces (contract 2.3)."""
+    orders = book.orders[kept]
+    matched = match_cancellations(orders, credit[kept])
+    notes = orders.loc[matched.index]
+    target = matched["target"]
+    found = target.notna().to_numpy()
+    reduced = orders.reindex(target.fillna(-1).astype(int).to_numpy())
+    qty = quantity_text(matched["cancelled_qty"])
+    price = (" at " + notes["unit_price"].map(lambda v: f"{v:,.2f}" if pd.notna(v) else "?").astype(object)) \
+        if "unit_price" in notes else ""
+    what = "Credit note " + notes["order_id"].astype(str) + " cancels " + qty + " x " + notes["sku"].astype(str) \
+        + price
+    line = reduced["line"].astype("string[python]").fillna("").to_numpy() if "line" in reduced else ""
+    reduces = what + ": it reduces order " + reduced["order_id"].astype(str).to_numpy() + " line " + line \
+        + " (row " + reduced["row"].astype("Int64").astype("string[python]").fillna("").to_numpy() + ", ordered " \
+        + quantity_text(reduced["qty"]).to_numpy() + ") by " + qty + "."
+    alone = what + "; no earlier line of customer " + notes["customer_id"].astype(str) + \
+        " with this item and price has " + qty + " left, so it stands alone."
+    messages = pd.Series(np.where(found, reduces.to_numpy(dtype=object), alone.to_numpy(dtype=object)),
+                         index=notes.index)
+    refs = pd.Series(np.where(found, reduced["order_id"].astype(str).to_numpy(), ""), index=notes.index)
+    return row_findings("cancellation", "orders", notes, messages, column="qty", column_map=book.column_map,
+                        ref=refs)
+
 
 
 # --- checks: each returns the offending rows of one rule ------------------------------------------

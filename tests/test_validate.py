@@ -27,7 +27,9 @@ def test_one_defect_of_each_code_gives_exactly_those_issues():
     issues = validate(omxl.read_book(FIXTURES / "one-of-each.xlsx"), as_of=AS_OF)
     assert list(issues.columns) == list(FINDING_COLUMNS)
     assert cells(issues) == sorted(EXPECTED)
-    contract_codes = {code for code, entry in CATALOG.items() if entry.stage != "reconcile"} - {"malformed-row"}
+    # `cancellation` needs cancelled_order_pattern configured: tests/test_cancellations.py covers it.
+    contract_codes = {code for code, entry in CATALOG.items() if entry.stage != "reconcile"} - {"malformed-row",
+                                                                                                  "cancellation"}
     assert {code for code, _, _ in EXPECTED} == contract_codes
 
 
@@ -178,8 +180,11 @@ def test_online_retail_defects_counted_like_plain_pandas():
         return int(found["count"].sum())
 
     assert cells_of("normalized-value", "InvoiceNo") == every["InvoiceNo"].str.startswith("C").sum() == 38
+    # Credit notes' negative quantities are cancellations (info), not errors: only the 3 others are errors.
+    credit = every["InvoiceNo"].str.startswith("C")
     assert len(issues[(issues["code"] == "constraint-error") & (issues["column"] == "Quantity")]) == \
-        (every["Quantity"].astype(float) <= 0).sum() == 41
+        ((every["Quantity"].astype(float) <= 0) & ~credit).sum() == 3
+    assert len(issues[issues["code"] == "cancellation"]) == credit.sum() == 38
     zero = issues[(issues["code"] == "constraint-error") & (issues["column"] == "UnitPrice")]
     assert len(zero) == (every["UnitPrice"].astype(float) == 0).sum() == 76
     assert set(zero["severity"]) == {"warning"}

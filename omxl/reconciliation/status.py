@@ -99,6 +99,19 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True)
         unit = np.where(rows["days_late"] == 1, " day", " days")
         reason[late] = ("Late by " + rows["days_late"].astype(str) + unit + " (promised "
                         + day_text(rows["promised_date"]) + "). " + reason[late]).to_numpy()
+    if "cancelled_qty" in lines:
+        # Credit notes (cancelled_order_pattern) reduced these lines: say by which, and how much.
+        by_note = (lines["cancelled_qty"] > 0).to_numpy()
+        whole = by_note & (status == "cancelled")
+        if whole.any():
+            reason[whole] = ("Cancelled by credit note " + lines.loc[whole, "cancelled_by"].astype(str) + ".") \
+                .to_numpy()
+        part = by_note & ~whole
+        if part.any():
+            rows = lines[part]
+            reason[part] = ("Credit note " + rows["cancelled_by"].astype(str) + " cancelled "
+                            + quantity_text(rows["cancelled_qty"]) + " of the " + quantity_text(
+                                rows["qty"] + rows["cancelled_qty"]) + " ordered. " + reason[part]).to_numpy()
     replacement = (lines["kind"] == "exchange").to_numpy()
     if replacement.any():
         reason[replacement] = ("Replacement for return " + lines.loc[replacement, "rma_id"].astype(str) + ". "
