@@ -55,6 +55,16 @@ class Config(BaseModel):
     history_weeks: int = Field(12, ge=1)
     handling_days: float = Field(0.0, ge=0)
 
+    # Validation
+    outlier_threshold: float = Field(
+        5.0, gt=0, description="An order quantity is an outlier when its robust z-score (log quantity against "
+                               "the item's median, in units of 1.4826 x the median absolute deviation, at least "
+                               "log 2) is above this: 5 means at least 32 times the usual quantity "
+                               "(docs/outliers.md). Its severity is set with severities.outlier.")
+    outlier_min_lines: int = Field(
+        10, ge=2, description="Order lines an item needs to be judged against its own history; items with fewer "
+                              "are judged against the usual quantity of all items.")
+
     # Output
     sheet_prefix: str = Field("omxl ", max_length=20, description="Prefix of the sheets omxl writes back.")
     severities: dict[str, Severity] = Field(

@@ -89,9 +89,11 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     R("future-date", "orders", "order_date", "after_as_of",
       "'{column}' {value} is after {as_of}, the day this run is for. Correct the date, or run with a later "
       "--as-of."),
+    # Robust test on log quantities; threshold and minimum history in the configuration (outlier_threshold,
+    # outlier_min_lines), the reasoning in docs/outliers.md.
     R("outlier", "orders", "qty", "outlier",
-      "'{column}' {value} is over {factor} times this item's usual order ({other_value}). Check for a typo.",
-      factor=10, min_lines=5),
+      "'{column}' {value} is {factor} times {reference} ({other_value}), far outside the usual spread. Check "
+      "for a typo."),
     # inventory
     R("constraint-error", "inventory", "unit_cost", "non_negative", _NOT_NEGATIVE),
     R("constraint-error", "inventory", "lead_time_days", "non_negative", _NOT_NEGATIVE),

@@ -251,16 +251,39 @@ def check_after_as_of(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits
 
 
 def check_outlier(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
-    """Quantities over `factor` times the item's median, for items with at least `min_lines` lines."""
+    """Quantities far above the usual one, by a robust z-score on log quantities (docs/outliers.md).
+
+    Order quantities are skewed (mostly small, a few large), so the test is on their logarithms, and it uses
+    the median and the median absolute deviation (MAD), which one huge value cannot drag along as it drags a
+    mean and standard deviation: z = (log q - median) / max(1.4826 MAD, log 2). The floor keeps an item
+    always sold by the same quantity (MAD 0) from making every other quantity an outlier: quantities within
+    a factor of 2 count as the same size. An item with at least `outlier_min_lines` lines is judged against
+    its own lines; one with fewer (a one-off like Online Retail's 80,995 paper birdies) against the lines of
+    every item. Only the high side is flagged: one unit of an item usually sold by the dozen is ordinary."""
+    settings = context.settings
     column = rule.columns[0]
-    qty = frame[column].where(frame[column] > 0)
-    grouped = qty.groupby(context.codes(rule.table, "sku"), sort=False)
-    usual = grouped.transform("median")
+    logs = np.log(frame[column].where(frame[column] > 0))
+    grouped = logs.groupby(context.codes(rule.table, "sku"), sort=False)
+    centre = grouped.transform("median")
+    spread = (logs - centre).abs().groupby(context.codes(rule.table, "sku"), sort=False).transform("median")
     lines = grouped.transform("count")
-    factor = rule.params["factor"]
-    mask = qty.notna() & (lines >= rule.params["min_lines"]) & (qty > factor * usual)
-    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
-    return Hits(positions, {"other_value": [display(v) for v in usual.iloc[positions]], "factor": [factor]})
+    own = lines >= settings.outlier_min_lines
+    everyone = logs.median()
+    centre = centre.where(own, everyone)
+    spread = spread.where(own, (logs - everyone).abs().median())
+    scale = np.maximum(1.4826 * spread, np.log(2.0))
+    z = (logs - centre) / scale
+    positions = np.flatnonzero((logs.notna() & (z > settings.outlier_threshold)).to_numpy(dtype=bool))
+    usual = np.exp(centre.iloc[positions])
+    ratio = np.exp(logs.iloc[positions] - centre.iloc[positions])
+    own_line = own.iloc[positions].to_numpy()
+    counts = lines.iloc[positions].astype(int).to_numpy()
+    reference = np.where(own_line, "this item's usual order", "the usual order of all items")
+    usual_text = [f"median of its {n:,} lines: {display(round(u, 2))}" if o
+                  else f"{display(round(u, 2))}; this item has only {n:,} line{'s' if n != 1 else ''}"
+                  for u, o, n in zip(usual, own_line, counts)]
+    return Hits(positions, {"other_value": usual_text, "reference": list(reference),
+                            "factor": [f"{r:,.0f}" for r in ratio]})
 
 
 CHECKS: dict[str, Callable[[pd.DataFrame, Rule, Context], Hits]] = {
@@ -291,7 +314,7 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
     headers = headers_of(rows, rule.columns[0], book.column_map)["header"].fillna(rule.columns[0]).tolist()
     other_headers = headers_of(rows, rule.columns[-1], book.column_map)["header"].fillna(rule.columns[-1]).tolist()
-    base = {"other_value": "", "first_row": "", "factor": "", "as_of": f"{as_of:%Y-%m-%d}"}
+    base = {"other_value": "", "first_row": "", "factor": "", "reference": "", "as_of": f"{as_of:%Y-%m-%d}"}
     texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i],
                                     "other_column": other_headers[i]}) for i in range(n)]
     return row_findings(rule.code, rule.table, rows, texts, column=rule.columns[0], column_map=book.column_map,
