@@ -42,8 +42,10 @@ class Config(BaseModel):
         description="Texts that mean a blank cell in a mapped column (Northwind exports write NULL).",
     )
     cancelled_order_pattern: str | None = Field(
-        None, description="Regular expression: order lines whose order_id matches it and that have no status are "
-                          "read as cancelled (e.g. '^C' for credit-note invoices).")
+        None, description="Regular expression: order lines whose order_id matches it (e.g. '^C' for credit-note "
+                          "invoices) are cancellation lines: a `cancellation` finding each, no quantity error, no "
+                          "stock, and they reduce the most recent earlier line of the same customer, item and "
+                          "price (docs/reconciliation.md).")
     read_hidden_sheets: bool = Field(False, description="Read hidden sheets too (they are skipped by default).")
     max_file_mb: float = Field(1024.0, gt=0, description="Refuse source files larger than this many MB.")
 
