@@ -3,7 +3,8 @@
 Each rule names its finding code, table, columns (the first is the cell a finding
 cites), the check that finds offending rows (a function in omxl.validation.CHECKS),
 the message (fields: {column} as the header is written, {value} found, and the
-check's own: {other_column}, {other_value}, {first_row}, {as_of}, {target}), and a
+check's own: {other_column}, {other_value}, {first_row}, {as_of}, {target}, {factor},
+{reference}), and a
 severity when it differs from the code's default (omxl.findings.CATALOG).
 docs/validation-rules.md is generated from RULES; tests iterate over it.
 """
