@@ -388,6 +388,9 @@ def _print_reconciliation(rec: Any) -> None:
     stdout_console().print(status)
     stdout_console().print(f"Late lines: {int(lines['late'].sum()):,}   At risk: {int(lines['at_risk'].sum()):,}   "
                            f"Orders: {len(rec.orders):,}", highlight=False)
+    if not rec.stock_judged:
+        stdout_console().print("Stock not checked: the book has no inventory table, so no line is backordered, "
+                               "allocated or at risk because of stock; open lines show as open.", highlight=False)
     if len(rec.exceptions):
         table = RichTable(title="Exceptions", title_justify="left")
         for head in ("code", "severity", "count"):
@@ -442,12 +445,10 @@ def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date
 def _print_plan(plan: Any) -> None:
     import pandas as pd
 
-    from .money import money_text, totals, totals_text
+    from .money import money_text
 
     lines = plan.lines
-    value = totals_text(totals(lines["order_value"], lines["currency"]), plan.conversion)
-    stdout_console().print(f"Reorder plan as of {plan.as_of:%Y-%m-%d} at a {plan.service_level:.0%} service level: "
-                           f"{len(lines):,} SKUs to order, value {value}.", highlight=False)
+    stdout_console().print(plan.summary, highlight=False)
     urgent = lines["urgency"].value_counts()
     stdout_console().print("By urgency: " + ", ".join(f"{name} {int(urgent.get(name, 0)):,}"
                                                       for name in ("critical", "high", "normal")), highlight=False)

@@ -43,8 +43,10 @@ class Config(BaseModel):
                     "trimming surrounding spaces, case-sensitive. [] turns it off.",
     )
     cancelled_order_pattern: str | None = Field(
-        None, description="Regular expression: order lines whose order_id matches it and that have no status are "
-                          "read as cancelled (e.g. '^C' for credit-note invoices).")
+        None, description="Regular expression: order lines whose order_id matches it (e.g. '^C' for credit-note "
+                          "invoices) are cancellation lines: a `cancellation` finding each, no quantity error, no "
+                          "stock, and they reduce the most recent earlier line of the same customer, item and "
+                          "price (docs/reconciliation.md).")
     read_hidden_sheets: bool = Field(False, description="Read hidden sheets too (they are skipped by default).")
     max_file_mb: float = Field(1024.0, gt=0, description="Refuse source files larger than this many MB.")
 
@@ -62,6 +64,16 @@ class Config(BaseModel):
                           "whose currency cell is blank.")
     fx_rates: dict[str, float] = Field(
         default_factory=dict, description="Units of base_currency per one unit of each currency, e.g. {USD = 0.92}.")
+
+    # Validation
+    outlier_threshold: float = Field(
+        5.0, gt=0, description="An order quantity is an outlier when its robust z-score (log quantity against "
+                               "the item's median, in units of 1.4826 x the median absolute deviation, at least "
+                               "log 2) is above this: 5 means at least 32 times the usual quantity "
+                               "(docs/outliers.md). Its severity is set with severities.outlier.")
+    outlier_min_lines: int = Field(
+        10, ge=2, description="Order lines an item needs to be judged against its own history; items with fewer "
+                              "are judged against the usual quantity of all items.")
 
     # Output
     sheet_prefix: str = Field("omxl ", max_length=20, description="Prefix of the sheets omxl writes back.")

@@ -87,6 +87,9 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
          "Check the date; a date in the future is usually a typing error."),
     Code("outlier", "validate", "warning", "A value far from the others",
          "Check the quantity; correct it if it is a typing error."),
+    Code("cancellation", "validate", "info",
+         "A credit-note line (cancelled_order_pattern): it cancels quantity of an earlier line, it is no error",
+         "Nothing; check the line it reduced when the message says it stands alone."),
     # Reconciliation: mismatches between orders, shipments, stock, purchase orders and returns.
     Code("over-shipment", "reconcile", "warning", "More was shipped than the line ordered",
          "Invoice the extra or arrange its return."),

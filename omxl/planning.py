@@ -16,7 +16,7 @@ import pandas as pd
 from .book import Book
 from .config import Config
 from .errors import ConfigError
-from .money import Conversion, conversion, currency_column, rates_for
+from .money import Conversion, conversion, currency_column, rates_for, totals, totals_text
 from .position import Position, prepare
 from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
 from .wording import quantity_text
@@ -40,6 +40,8 @@ class ReorderPlan:
     service_level: float
     issues: pd.DataFrame          # the validation the plan was made after (rows with errors left out)
     conversion: Conversion | None = None  # base_currency and fx_rates, when configured (docs/currency.md)
+    summary: str = ""             # one sentence: how many SKUs to order and their value per currency, or why
+                                  # nothing is planned
 
     def po_lines(self, supplier_id: str, currency: object = None) -> pd.DataFrame:
         """The lines of one supplier's purchase-order draft: all its lines, or those in `currency` (a draft's
@@ -69,6 +71,7 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
                            how="left")
     frame = _lead_times(frame, clean, settings)
     frame = _apply_rules(frame, level, settings, day)
+    frame["cover_days"] = settings.cover_days
     frame["explanation"] = _explanations(frame, level)
     frame = frame.reset_index()
     skus = frame.sort_values(["order_qty", "urgency_rank", "sku"], ascending=[False, True, True])
@@ -77,7 +80,23 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     columns = [*PLAN_COLUMNS, "flags"]
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
                        purchase_orders=_drafts(lines, clean, settings), as_of=day, service_level=level, issues=start.issues,
-                       conversion=conversion(settings))
+                       conversion=conversion(settings),
+                       summary=_summary(lines, day, level, start.stock_judged, conversion(settings)))
+
+
+NO_INVENTORY = ("no inventory table: nothing to plan. Stock, supplier and reorder settings per item live in the "
+                "inventory table; add a sheet named 'Inventory' (or Stock) with SKU and On Hand columns.")
+
+
+def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, level: float, stock_judged: bool,
+             rates: Conversion | None) -> str:
+    """The plan in one sentence, its value per currency (never added across currencies); without an inventory
+    table, why it orders nothing (contract 2.3)."""
+    if not stock_judged:
+        return f"Reorder plan as of {as_of:%Y-%m-%d}: {NO_INVENTORY}"
+    value = totals_text(totals(lines["order_value"], lines["currency"]), rates)
+    return (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: {len(lines):,} SKUs to order, "
+            f"value {value}.")
 
 
 def _sku_master(book: Book, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:
@@ -163,7 +182,11 @@ def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.
                           False).astype(bool)
     base = np.select([min_max, given_rop, computed],
                      [frame["max_qty"] - ip,
-                      np.maximum(frame["reorder_qty"].fillna(0.0), frame["given_reorder_point"] - ip),
+                      # Without reorder_qty, up to the reorder point plus cover_days of demand, so the SKU does
+                      # not trigger again the next day (contract 4.3).
+                      np.where(frame["reorder_qty"].notna(),
+                               np.maximum(frame["reorder_qty"], frame["given_reorder_point"] - ip),
+                               frame["given_reorder_point"] - ip + d * settings.cover_days),
                       frame["computed_rop"] + frame["cycle_qty"] - ip], 0.0)
     frame["base_qty"] = np.where(triggered, np.clip(base, 0, None), 0.0)
     with_moq = np.where(frame["base_qty"] > 0, np.maximum(frame["base_qty"], frame["moq"].fillna(0.0)), 0.0)
@@ -236,9 +259,13 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
                  + minus(frame["inventory_position"]), "; no order")
     rp = rule == "reorder_point"
     text[rp] = ip + np.where(ordering, " <= reorder point ", " > reorder point ") + n(frame["reorder_point"]) + \
-        np.where(ordering, "; order " + n(frame["base_qty"]) + " = max(reorder qty "
-                 + n(frame["reorder_qty"].fillna(0.0)) + ", " + n(frame["reorder_point"]) + " - "
-                 + minus(frame["inventory_position"]) + ")", "; no order")
+        np.where(ordering, "; order " + n(frame["base_qty"]) + np.where(
+            frame["reorder_qty"].notna(),
+            " = max(reorder qty " + n(frame["reorder_qty"].fillna(0.0)) + ", " + n(frame["reorder_point"]) + " - "
+            + minus(frame["inventory_position"]) + ")",
+            " = " + n(frame["reorder_point"]) + " - " + minus(frame["inventory_position"]) + " + "
+            + frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + n(frame["cover_days"])
+            + " cover days"), "; no order")
     cp = rule == "computed"
     ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + n(frame["safety_stock"]) + " given",
                        "SS " + n(frame["safety_stock"]) + f" at {level:.0%}")

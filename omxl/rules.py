@@ -3,7 +3,8 @@
 Each rule names its finding code, table, columns (the first is the cell a finding
 cites), the check that finds offending rows (a function in omxl.validation.CHECKS),
 the message (fields: {column} as the header is written, {value} found, and the
-check's own: {other_column}, {other_value}, {first_row}, {as_of}, {target}), and a
+check's own: {other_column}, {other_value}, {first_row}, {as_of}, {target}, {factor},
+{reference}), and a
 severity when it differs from the code's default (omxl.findings.CATALOG).
 docs/validation-rules.md is generated from RULES; tests iterate over it.
 """
@@ -61,7 +62,8 @@ _NOT_NEGATIVE = "'{column}' cannot be negative (found {value}). Correct it, or l
 
 RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     # orders
-    R("constraint-error", "orders", "qty", "positive", _QTY_POSITIVE),
+    # A credit note's negative quantity is a cancellation (finding `cancellation`), not an error.
+    R("constraint-error", "orders", "qty", "positive", _QTY_POSITIVE, except_cancellations=True),
     R("constraint-error", "orders", "unit_price", "non_negative",
       "'{column}' cannot be negative (found {value}). Correct the price; credits belong on a return."),
     R("constraint-error", "orders", "unit_price", "zero", "'{column}' is 0. Check that the line is meant to be "
@@ -90,9 +92,11 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     R("future-date", "orders", "order_date", "after_as_of",
       "'{column}' {value} is after {as_of}, the day this run is for. Correct the date, or run with a later "
       "--as-of."),
+    # Robust test on log quantities; threshold and minimum history in the configuration (outlier_threshold,
+    # outlier_min_lines), the reasoning in docs/outliers.md.
     R("outlier", "orders", "qty", "outlier",
-      "'{column}' {value} is over {factor} times this item's usual order ({other_value}). Check for a typo.",
-      factor=10, min_lines=5),
+      "'{column}' {value} is {factor} times {reference} ({other_value}), far outside the usual spread. Check "
+      "for a typo."),
     # inventory
     R("constraint-error", "inventory", "unit_cost", "non_negative", _NOT_NEGATIVE),
     R("constraint-error", "inventory", "lead_time_days", "non_negative", _NOT_NEGATIVE),
@@ -171,8 +175,9 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
 
 # Tables whose absence is reported (contract 2.3): the steps still run without them.
 EXPECTED_TABLES: dict[str, str] = {
-    "inventory": "No inventory table was found, so every item counts as out of stock. Add a sheet named "
-                 "'Inventory' (or Stock) with SKU and On Hand columns.",
+    "inventory": "No inventory table was found, so stock is not checked: no line is backordered or "
+                 "allocated, and nothing is planned. Add a sheet named 'Inventory' (or Stock) with SKU and On "
+                 "Hand columns.",
     "suppliers": "No suppliers table was found, so reorder lines have no supplier. Add a sheet named "
                  "'Suppliers' with a Supplier ID column.",
 }

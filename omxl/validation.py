@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 
 from .book import Book
+from .cancellations import credit_note_rows, match_cancellations
 from .config import Config
 from .findings import (FINDING_COLUMNS, apply_severities, cited_headers, concat_findings, display, findings_frame,
                        headers_of, row_findings)
 from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
+from .wording import quantity_text
 
 if TYPE_CHECKING:
     from .io.xlsx.sheetxml import ResultSheet
@@ -35,6 +37,7 @@ class Context:
     book: Book
     as_of: pd.Timestamp
     blanked: dict[tuple[str, str], set[tuple[str, str, int]]]   # (table, column) -> cells a reading error emptied
+    settings: Config = dataclasses.field(default_factory=Config)
     _codes: dict[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict)
 
     def codes(self, table: str, column: str) -> np.ndarray:
@@ -76,13 +79,16 @@ def validate(book: "Book | Position", *, as_of: object = None,
 
 def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFrame:
     """Every rule of omxl.rules over `book`, with what reading found, severities as configured."""
-    context = Context(book, as_of, _blanked_cells(book))
+    context = Context(book, as_of, _blanked_cells(book), settings)
     parts = [book.findings, _missing_tables(book)]
+    credit = credit_note_rows(book.orders, settings.cancelled_order_pattern)
     for rule in RULES:
         frame = book.tables[rule.table]
         if len(frame) == 0 or any(c not in frame for c in rule.columns):
             continue
         hits = CHECKS[rule.check](frame, rule, context)
+        if rule.params.get("except_cancellations") and credit.any():
+            hits.positions = hits.positions[~credit[hits.positions]]
         if len(hits.positions):
             parts.append(_findings(rule, frame, hits, book, as_of))
     issues = concat_findings(parts)
@@ -91,7 +97,40 @@ def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFram
         cited = issues["cell"].fillna("").ne("")
         issues = issues[~(cited & issues.duplicated(["code", "table", "source", "sheet", "row", "cell", "message"]))]
     issues = apply_severities(issues, settings.severities)
+    if credit.any():
+        # Matched on the rows every step uses (those without errors), so each finding names the line that
+        # the prepared position reduces.
+        found = cancellation_findings(book, credit, ~error_rows(book, issues)["orders"])
+        issues = concat_findings([issues, apply_severities(found, settings.severities)])
     return _ordered(issues)
+
+
+def cancellation_findings(book: Book, credit: np.ndarray, kept: np.ndarray) -> pd.DataFrame:
+    """One `cancellation` finding per credit-note line (`credit`) among the rows `kept`, naming the line it
+    reduces (contract 2.3)."""
+    orders = book.orders[kept]
+    matched = match_cancellations(orders, credit[kept])
+    notes = orders.loc[matched.index]
+    target = matched["target"]
+    found = target.notna().to_numpy()
+    reduced = orders.reindex(target.fillna(-1).astype(int).to_numpy())
+    qty = quantity_text(matched["cancelled_qty"])
+    price = (" at " + notes["unit_price"].map(lambda v: f"{v:,.2f}" if pd.notna(v) else "?").astype(object)) \
+        if "unit_price" in notes else ""
+    what = "Credit note " + notes["order_id"].astype(str) + " cancels " + qty + " x " + notes["sku"].astype(str) \
+        + price
+    line = reduced["line"].astype("string[python]").fillna("").to_numpy() if "line" in reduced else ""
+    reduces = what + ": it reduces order " + reduced["order_id"].astype(str).to_numpy() + " line " + line \
+        + " (row " + reduced["row"].astype("Int64").astype("string[python]").fillna("").to_numpy() + ", ordered " \
+        + quantity_text(reduced["qty"]).to_numpy() + ") by " + qty + "."
+    alone = what + "; no earlier line of customer " + notes["customer_id"].astype(str) + \
+        " with this item and price has " + qty + " left, so it stands alone."
+    messages = pd.Series(np.where(found, reduces.to_numpy(dtype=object), alone.to_numpy(dtype=object)),
+                         index=notes.index)
+    refs = pd.Series(np.where(found, reduced["order_id"].astype(str).to_numpy(), ""), index=notes.index)
+    return row_findings("cancellation", "orders", notes, messages, column="qty", column_map=book.column_map,
+                        ref=refs)
+
 
 
 # --- checks: each returns the offending rows of one rule ------------------------------------------
@@ -229,16 +268,39 @@ def check_after_as_of(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits
 
 
 def check_outlier(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
-    """Quantities over `factor` times the item's median, for items with at least `min_lines` lines."""
+    """Quantities far above the usual one, by a robust z-score on log quantities (docs/outliers.md).
+
+    Order quantities are skewed (mostly small, a few large), so the test is on their logarithms, and it uses
+    the median and the median absolute deviation (MAD), which one huge value cannot drag along as it drags a
+    mean and standard deviation: z = (log q - median) / max(1.4826 MAD, log 2). The floor keeps an item
+    always sold by the same quantity (MAD 0) from making every other quantity an outlier: quantities within
+    a factor of 2 count as the same size. An item with at least `outlier_min_lines` lines is judged against
+    its own lines; one with fewer (a one-off like Online Retail's 80,995 paper birdies) against the lines of
+    every item. Only the high side is flagged: one unit of an item usually sold by the dozen is ordinary."""
+    settings = context.settings
     column = rule.columns[0]
-    qty = frame[column].where(frame[column] > 0)
-    grouped = qty.groupby(context.codes(rule.table, "sku"), sort=False)
-    usual = grouped.transform("median")
+    logs = np.log(frame[column].where(frame[column] > 0))
+    grouped = logs.groupby(context.codes(rule.table, "sku"), sort=False)
+    centre = grouped.transform("median")
+    spread = (logs - centre).abs().groupby(context.codes(rule.table, "sku"), sort=False).transform("median")
     lines = grouped.transform("count")
-    factor = rule.params["factor"]
-    mask = qty.notna() & (lines >= rule.params["min_lines"]) & (qty > factor * usual)
-    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
-    return Hits(positions, {"other_value": [display(v) for v in usual.iloc[positions]], "factor": [factor]})
+    own = lines >= settings.outlier_min_lines
+    everyone = logs.median()
+    centre = centre.where(own, everyone)
+    spread = spread.where(own, (logs - everyone).abs().median())
+    scale = np.maximum(1.4826 * spread, np.log(2.0))
+    z = (logs - centre) / scale
+    positions = np.flatnonzero((logs.notna() & (z > settings.outlier_threshold)).to_numpy(dtype=bool))
+    usual = np.exp(centre.iloc[positions])
+    ratio = np.exp(logs.iloc[positions] - centre.iloc[positions])
+    own_line = own.iloc[positions].to_numpy()
+    counts = lines.iloc[positions].astype(int).to_numpy()
+    reference = np.where(own_line, "this item's usual order", "the usual order of all items")
+    usual_text = [f"median of its {n:,} lines: {display(round(u, 2))}" if o
+                  else f"{display(round(u, 2))}; this item has only {n:,} line{'s' if n != 1 else ''}"
+                  for u, o, n in zip(usual, own_line, counts)]
+    return Hits(positions, {"other_value": usual_text, "reference": list(reference),
+                            "factor": [f"{r:,.0f}" for r in ratio]})
 
 
 CHECKS: dict[str, Callable[[pd.DataFrame, Rule, Context], Hits]] = {
@@ -270,7 +332,7 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
     headers = cited_headers(rows, rule.columns[0], book.column_map).fillna(rule.columns[0]).tolist()
     other_headers = cited_headers(rows, rule.columns[-1], book.column_map).fillna(rule.columns[-1]).tolist()
-    base = {"other_value": "", "first_row": "", "factor": "", "as_of": f"{as_of:%Y-%m-%d}"}
+    base = {"other_value": "", "first_row": "", "factor": "", "reference": "", "as_of": f"{as_of:%Y-%m-%d}"}
     texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i],
                                     "other_column": other_headers[i]}) for i in range(n)]
     return row_findings(rule.code, rule.table, rows, texts, column=rule.columns[0], column_map=book.column_map,

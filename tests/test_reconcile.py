@@ -255,10 +255,18 @@ def test_a_book_with_orders_only_still_runs_every_step():
     assert issues[["severity", "code", "table"]].values.tolist() == [
         ["warning", "missing-table", "inventory"], ["warning", "missing-table", "suppliers"]]
     rec = reconcile(book, as_of=AS_OF)
-    assert values(line(rec, "O1"), *QTYS) == (0, 3, 0, 3, "backordered")
-    assert line(rec, "O1")["reason"] == "No stock for the 3 open units; no open purchase order covers them."
+    # Without an inventory table stock is not judged: the line is open, neither backordered nor at risk.
+    assert rec.stock_judged is False
+    assert values(line(rec, "O1"), *QTYS) == (0, 3, 0, 0, "open")
+    assert (bool(line(rec, "O1")["at_risk"]), bool(line(rec, "O1")["late"])) == (False, False)
+    assert line(rec, "O1")["reason"] == "3 open units; stock not checked: no inventory table."
+    assert rec.orders["status"].tolist() == ["open"]
+    assert rec.exceptions.empty
     plan = omxl.plan_reorders(book, as_of=AS_OF)
     assert (len(plan.lines), len(plan.skus), len(plan.purchase_orders)) == (0, 0, 0)
+    assert plan.summary == ("Reorder plan as of 2026-11-27: no inventory table: nothing to plan. Stock, supplier "
+                            "and reorder settings per item live in the inventory table; add a sheet named "
+                            "'Inventory' (or Stock) with SKU and On Hand columns.")
     assert list(plan.lines.columns)[:3] == ["sku", "description", "supplier_id"]
 
 

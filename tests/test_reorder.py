@@ -75,6 +75,7 @@ INVENTORY = pd.DataFrame([
     sku("N1", 0, supplier=None, reorder_point=10),          # no supplier: listed and flagged
     sku("C1", 10),                                          # computed with EOQ
     sku("C2", 10, supplier="S2"),                           # computed with cover days (no ordering cost)
+    sku("R3", 5, supplier="S2", reorder_point=20),          # no reorder qty: 20 - 5 + 1/day x 28 = 43
 ])
 SUPPLIERS = pd.DataFrame({"supplier_id": ["S1", "S2"], "name": ["Acme Parts", "Bolt & Co"],
                           "lead_time_days": [14.0, 14.0], "ordering_cost": [50.0, None],
@@ -87,7 +88,7 @@ def history(item):
              "customer_id": "K", "sku": item, "qty": 7.0, "status": "closed"} for k in range(12)]
 
 
-ORDERS = pd.DataFrame(history("C1") + history("C2") + [
+ORDERS = pd.DataFrame(history("C1") + history("C2") + history("R3") + [
     {"order_id": "OPEN-1", "line": 1, "order_date": AS_OF - pd.Timedelta(days=2), "customer_id": "K", "sku": "R2",
      "qty": 5.0, "status": "open"}])
 
@@ -117,9 +118,22 @@ def test_reorder_point_rule(plan):
                                  "max(reorder qty 5, 20 - (-3))")
 
 
+def test_reorder_point_rule_without_reorder_qty_adds_cover_days_of_demand(plan):
+    """Contract 4.3: reorder_qty blank -> qty = reorder_point - IP + d x cover_days (28 by default)."""
+    r3 = planned(plan, "R3")
+    assert (r3["rule"], r3["inventory_position"], r3["avg_daily_demand"]) == ("reorder_point", 5.0, 1.0)
+    assert r3["order_qty"] == 20 - 5 + 1.0 * 28 == 43.0
+    assert r3["explanation"] == ("IP 5 = on hand 5 + on order 0 - backlog 0 <= reorder point 20; order 43 = "
+                                 "20 - 5 + 1.0/day x 28 cover days")
+    book = omxl.read_book({"orders": ORDERS, "inventory": INVENTORY, "suppliers": SUPPLIERS})
+    longer = plan_reorders(book, as_of=AS_OF, config={"cover_days": 10}).skus.set_index("sku").loc["R3"]
+    assert longer["order_qty"] == 20 - 5 + 1.0 * 10 == 25.0
+
+
 def test_moq_and_pack_rounding(plan):
     assert planned(plan, "Q1")["order_qty"] == 100.0
-    assert planned(plan, "Q1")["explanation"].endswith("; order 5 = max(reorder qty 0, 20 - 15), raised to MOQ 100")
+    assert planned(plan, "Q1")["explanation"].endswith("; order 5 = 20 - 15 + 0.0/day x 28 cover days, raised to "
+                                                       "MOQ 100")
     assert planned(plan, "P1")["order_qty"] == 24.0
     assert planned(plan, "P1")["explanation"].endswith(", rounded up to pack 12 = 24")
 
@@ -204,3 +218,28 @@ def test_northwind_skus_to_reorder_match_an_independent_computation():
     assert set(plan.lines["sku"]) == expected
     assert len(expected) == 16
     assert set(plan.lines["rule"]) == {"reorder_point"}
+
+    # Quantities (contract 4.3, rule 3 without reorder_qty: Northwind has ReorderLevel only):
+    # qty = reorder level - IP + d x cover_days, d the daily demand over the last history_weeks (12) weeks,
+    # rounded up to whole units. d here: ordered quantity with an order date in the 84 days up to as_of.
+    as_of, days = pd.Timestamp("1998-05-06"), 12 * 7
+    ordered_on = {r["orderID"]: pd.Timestamp(r["orderDate"]) for r in rows("orders.csv")}
+    details = pd.DataFrame(rows("order-details.csv"))
+    details["date"] = details["orderID"].map(ordered_on)
+    details["quantity"] = details["quantity"].astype(float)
+    in_window = details[(details["date"] > as_of - pd.Timedelta(days=days))
+                        & (details["date"] <= as_of + pd.Timedelta(days=1))]
+    # Every product was first ordered before the window, so every week of it counts.
+    assert (details.groupby("productID")["date"].min() <= as_of - pd.Timedelta(days=days)).all()
+    daily = in_window.groupby("productID")["quantity"].sum() / days
+    want = {}
+    for p in rows("products.csv"):
+        if p["productID"] in expected:
+            position = float(p["unitsInStock"]) + float(p["unitsOnOrder"]) - backlog.get(p["productID"], 0.0)
+            raw = float(p["reorderLevel"]) - position + daily.get(p["productID"], 0.0) * 28
+            want[p["productID"]] = float(math.ceil(round(raw, 9)))
+    got = plan.lines.set_index("sku")
+    assert got["order_qty"].to_dict() == want
+    assert got.loc["2", ["inventory_position", "order_qty"]].tolist() == [-5.0, 135.0]   # 25 + 5 + 313 / 84 x 28
+    assert got.loc["70", ["inventory_position", "order_qty"]].tolist() == [13.0, 51.0]   # 30 - 13 + 102 / 84 x 28
+    assert got["avg_daily_demand"].to_dict() == pytest.approx(daily.reindex(list(want)).to_dict())

@@ -44,17 +44,18 @@ def test_every_result_has_a_committed_digest(results):
 def test_northwind_plan_values(results):
     lines = results["northwind plan lines"]
     assert dict(zip(lines["sku"], lines["order_qty"])) == {
-        "1": 11.0, "2": 30.0, "64": 60.0, "35": 19.0, "43": 34.0, "51": 14.0, "60": 54.0, "7": 11.0, "13": 25.0,
-        "16": 27.0, "77": 13.0, "30": 9.0, "49": 7.0, "54": 9.0, "57": 12.0, "70": 17.0,
+        # Rule 3 without reorder_qty: reorder level - IP + d x 28 cover days, rounded up to whole units.
+        "1": 96.0, "2": 135.0, "64": 123.0, "35": 75.0, "43": 83.0, "51": 83.0, "60": 183.0, "7": 141.0,
+        "13": 215.0, "16": 108.0, "77": 95.0, "30": 55.0, "49": 54.0, "54": 23.0, "57": 50.0, "70": 51.0,
     }
     assert list(lines["urgency"]) == ["critical"] * 10 + ["high"] * 6
     assert set(lines["rule"]) == {"reorder_point"}
     assert lines.loc[0, "explanation"] == ("IP -1 = on hand 39 + on order 0 - backlog 40 <= reorder point 10; "
-                                           "order 11 = max(reorder qty 0, 10 - (-1))")
+                                           "order 96 = 10 - (-1) + 3.0/day x 28 cover days")
     assert lines.loc[0, "order_by"] == pd.Timestamp("1998-05-06")
     drafts = results["northwind plan purchase orders"].set_index("supplier_id")
     assert len(drafts) == 13
-    assert drafts.loc["1", ["supplier_name", "lines", "units"]].tolist() == ["Exotic Liquids", 2, 41.0]
+    assert drafts.loc["1", ["supplier_name", "lines", "units"]].tolist() == ["Exotic Liquids", 2, 231.0]
 
 
 def test_sample_pipeline_values(results):

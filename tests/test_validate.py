@@ -27,7 +27,9 @@ def test_one_defect_of_each_code_gives_exactly_those_issues():
     issues = validate(omxl.read_book(FIXTURES / "one-of-each.xlsx"), as_of=AS_OF)
     assert list(issues.columns) == list(FINDING_COLUMNS)
     assert cells(issues) == sorted(EXPECTED)
-    contract_codes = {code for code, entry in CATALOG.items() if entry.stage != "reconcile"} - {"malformed-row"}
+    # `cancellation` needs cancelled_order_pattern configured: tests/test_cancellations.py covers it.
+    contract_codes = {code for code, entry in CATALOG.items() if entry.stage != "reconcile"} - {"malformed-row",
+                                                                                                  "cancellation"}
     assert {code for code, _, _ in EXPECTED} == contract_codes
 
 
@@ -54,8 +56,9 @@ def test_messages_say_what_was_found_and_what_to_do():
     assert issues.loc["C10", "message"] == ("'Order Date' 2026-12-15 is after 2026-11-27, the day this run is for. "
                                             "Correct the date, or run with a later --as-of.")
     assert issues.loc["D11", "message"].startswith("'Customer' is blank. Fill in the customer")
-    assert issues.loc["F19", "message"] == ("'Qty' 500 is over 10 times this item's usual order (2). Check for a "
-                                            "typo.")
+    # SKU-3 has 7 lines, fewer than outlier_min_lines (10): judged against every item's lines.
+    assert issues.loc["F19", "message"] == ("'Qty' 500 is 250 times the usual order of all items (2; this item has "
+                                            "only 7 lines), far outside the usual spread. Check for a typo.")
     assert issues.loc["C3", "message"] == ("'bob at example.com' is not a valid e-mail address. Correct it so "
                                            "messages can reach them.")
     assert issues.loc["F4", "message"] == "'Qty' must be a number (found 'five'). Type the quantity as a plain number."
@@ -132,7 +135,7 @@ def test_every_rule_is_well_formed(rule):
     assert all(c in table.column_names for c in rule.columns)
     assert rule.severity in (None, "error", "warning", "info")
     text = rule.message.format(column="Qty", value="-3", other_column="Order Date", other_value="x", first_row=2,
-                               as_of="2026-11-27", factor=10)
+                               as_of="2026-11-27", factor=10, reference="this item's usual order")
     assert text.endswith(".") and len(text) > 20
 
 
@@ -178,8 +181,11 @@ def test_online_retail_defects_counted_like_plain_pandas():
         return int(found["count"].sum())
 
     assert cells_of("normalized-value", "InvoiceNo") == every["InvoiceNo"].str.startswith("C").sum() == 38
+    # Credit notes' negative quantities are cancellations (info), not errors: only the 3 others are errors.
+    credit = every["InvoiceNo"].str.startswith("C")
     assert len(issues[(issues["code"] == "constraint-error") & (issues["column"] == "Quantity")]) == \
-        (every["Quantity"].astype(float) <= 0).sum() == 41
+        ((every["Quantity"].astype(float) <= 0) & ~credit).sum() == 3
+    assert len(issues[issues["code"] == "cancellation"]) == credit.sum() == 38
     zero = issues[(issues["code"] == "constraint-error") & (issues["column"] == "UnitPrice")]
     assert len(zero) == (every["UnitPrice"].astype(float) == 0).sum() == 76
     assert set(zero["severity"]) == {"warning"}

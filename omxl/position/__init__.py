@@ -40,6 +40,7 @@ class Position:
     open_supply   open purchase-order quantity per PO line, in arrival order
     stock         on hand per SKU, each location floored at 0
     per_sku       backlog (open order quantity) and on_order (open supply) per SKU
+    cancellations credit-note lines, not order lines: what each cancelled and which line it reduced
     """
 
     book: Book
@@ -52,6 +53,9 @@ class Position:
     open_supply: pd.DataFrame
     stock: pd.Series
     per_sku: pd.DataFrame
+    # Credit-note lines (cancelled_order_pattern), taken out of `lines`: cancelled_qty, and target (the index in
+    # the book's orders of the line each reduced; blank when it stands alone).
+    cancellations: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     def __repr__(self) -> str:
         errors = int((self.issues["severity"] == "error").sum())
@@ -59,6 +63,13 @@ class Position:
         return (f"<omxl.Position as of {self.as_of:%Y-%m-%d}: {len(self.lines):,} order lines, "
                 f"{len(self.stock):,} SKUs in stock records, {len(self.open_supply):,} open supply lines; "
                 f"{errors:,} errors, {left:,} rows left out>")
+
+    @property
+    def stock_judged(self) -> bool:
+        """False when the book has no inventory table: then stock is not judged (contract 2.3), so no line is
+        allocated, backordered or at risk because of stock. An inventory table whose rows were all left out
+        because of errors is still a table: its items count as out of stock."""
+        return bool(self.book.layout["table"].eq("inventory").any())
 
     def matching(self, as_of: object = None, config: "Config | dict | str | None" = None) -> "Position":
         """This position, after checking that a step's as_of and config (when given) are the ones it was
@@ -97,7 +108,7 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     day = as_timestamp(as_of)
     issues = check_book(book, day, settings)
     clean, left_out = usable(book, issues)
-    lines = order_lines(clean)
+    lines, cancellations = order_lines(clean, settings.cancelled_order_pattern)
     lines = pd.concat([lines, replacement_lines(clean.returns, lines, day)], ignore_index=True)
     shipments = clean.shipments.assign(carrier=carrier_names(clean.shipments["carrier"], clean.tables["carriers"]))
     lines, matches = apply_shipments(lines, shipments)
@@ -109,4 +120,4 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     per_sku = pd.concat([backlog, on_order], axis=1).fillna(0.0)
     return Position(book=clean, config=settings, as_of=day, issues=issues, left_out=left_out, lines=lines,
                     shipment_matches=matches, open_supply=supply, stock=stock_by_sku(clean.inventory),
-                    per_sku=per_sku)
+                    per_sku=per_sku, cancellations=cancellations)

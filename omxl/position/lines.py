@@ -6,10 +6,26 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
+from ..cancellations import credit_note_rows, match_cancellations
 
 
-def order_lines(book: Book) -> pd.DataFrame:
+def order_lines(book: Book, cancelled_order_pattern: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The order lines, and the cancellation lines (credit notes) taken out of them: each cancellation reduces
+    the line it matches (omxl/cancellations.py), so every step sees the reduced quantity; a line cancelled in
+    full is `cancelled`. The cancellation lines themselves are no order lines: no stock, no demand."""
     orders = book.orders.copy()
+    is_cancellation = credit_note_rows(orders, cancelled_order_pattern)
+    matched = match_cancellations(orders, is_cancellation)
+    cancellations = orders[is_cancellation].join(matched)
+    orders = orders[~is_cancellation]
+    reduced = matched.dropna(subset=["target"])
+    by_line = reduced.groupby(reduced["target"].astype(int))["cancelled_qty"].sum()
+    by_note = cancellations.dropna(subset=["target"]).groupby(reduced["target"].astype(int))["order_id"].first()
+    orders["cancelled_qty"] = by_line.reindex(orders.index).fillna(0.0).astype(float)
+    orders["cancelled_by"] = by_note.reindex(orders.index).astype("string[python]")
+    orders["qty"] = orders["qty"] - orders["cancelled_qty"]
+    cancelled = (orders["cancelled_qty"] > 0) & (orders["qty"] <= 1e-9)
+    orders.loc[cancelled, "status"] = "cancelled"
     orders["sheet_status"] = orders["status"].fillna("open")
     priority = orders["priority"]
     if len(book.customers):
@@ -23,7 +39,7 @@ def order_lines(book: Book) -> pd.DataFrame:
     orders["kind"] = "order"
     orders["carrier"] = carrier_names(orders["carrier"], book.tables["carriers"])
     orders["rma_id"] = pd.Series(pd.NA, index=orders.index, dtype="string[python]")
-    return orders
+    return orders.reset_index(drop=True), cancellations.reset_index(drop=True)
 
 
 def carrier_names(values: pd.Series, carriers: pd.DataFrame) -> pd.Series:

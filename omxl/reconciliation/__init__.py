@@ -16,7 +16,7 @@ from ..book import Book
 from ..config import Config
 from ..findings import apply_severities
 from ..position import Position, prepare
-from .allocation import allocate, project
+from .allocation import allocate, not_judged, project
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .returns import returns_frame
 from .status import line_status, reasons
@@ -41,6 +41,8 @@ class Reconciliation:
     issues: pd.DataFrame
     left_out: pd.DataFrame
     as_of: pd.Timestamp
+    # False when the book has no inventory table: no line is allocated, backordered or at risk (contract 2.3).
+    stock_judged: bool = True
 
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl reconcile --out/--write-back` writes: late lines highlighted."""
@@ -63,10 +65,14 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     clean, supply, day = start.book, start.open_supply, start.as_of
     # The steps below add columns to the lines and replace whole ones (never write into one in place); the
     # position is shared by every step and stays as prepared, so a shallow copy is enough.
-    lines = allocate(start.lines.copy(deep=False), start.stock)
-    lines = project(lines, supply, day, start.config.handling_days)
-    lines = line_status(lines, day)
-    lines["reason"] = reasons(lines, day)
+    judged = start.stock_judged
+    if judged:
+        lines = allocate(start.lines.copy(deep=False), start.stock)
+        lines = project(lines, supply, day, start.config.handling_days)
+    else:
+        lines = not_judged(start.lines.copy(deep=False))
+    lines = line_status(lines, day, judged)
+    lines["reason"] = reasons(lines, day, judged)
     inventory = inventory_view(clean, lines, start.stock, start.per_sku)
     rma, return_problems = returns_frame(clean.returns, lines, clean.column_map)
     exceptions = exceptions_frame([
@@ -81,4 +87,4 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     return Reconciliation(
         lines=public_lines(lines), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
         returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
-        as_of=day)
+        as_of=day, stock_judged=judged)

@@ -26,6 +26,17 @@ def allocate(lines: pd.DataFrame, stock: pd.Series) -> pd.DataFrame:
     return lines
 
 
+def not_judged(lines: pd.DataFrame) -> pd.DataFrame:
+    """Without an inventory table stock is not judged (contract 2.3): nothing is allocated or backordered
+    because of stock, and no ship date is projected (there is no stock to ship from, nor a shortage to cover)."""
+    lines["allocated_qty"] = 0.0
+    lines["backordered_qty"] = 0.0
+    lines["allocation_rank"] = pd.Series(np.arange(len(lines)), index=lines.index)
+    lines["projected_ship_date"] = pd.Series(pd.NaT, index=lines.index, dtype="datetime64[ns]")
+    lines["covering_po"] = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
+    return lines
+
+
 def project(lines: pd.DataFrame, supply: pd.DataFrame, as_of: pd.Timestamp, handling_days: float) -> pd.DataFrame:
     """projected_ship_date: as_of when fully allocated; else the expected date of the PO quantity that covers
     the backorder, consumed in allocation order; blank when inbound supply does not cover it."""

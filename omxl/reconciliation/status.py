@@ -10,7 +10,13 @@ import pandas as pd
 from ..wording import day_text, quantity_text
 
 
-def line_status(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+# The reason of every open line when the book has no inventory table (contract 2.3).
+NOT_CHECKED = "stock not checked: no inventory table"
+
+
+def line_status(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True) -> pd.DataFrame:
+    """`stock_judged` False (no inventory table): an open line that has not shipped is `open`, never ready,
+    allocated or backordered, and never at risk (there is no projected date to be at risk by)."""
     sheet = lines["sheet_status"]
     fully_shipped = (lines["shipped_qty"] >= lines["qty"]) & (lines["qty"] > 0)
     all_delivered = (lines["shipment_count"] > 0) & (lines["delivered_count"] == lines["shipment_count"])
@@ -21,17 +27,18 @@ def line_status(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         fully_shipped,
         lines["shipped_qty"] > 0,
         sheet == "closed",
+        np.full(len(lines), not stock_judged) & (lines["open_qty"] > 0),
         (lines["open_qty"] > 0) & (lines["backordered_qty"] <= 0),
         lines["allocated_qty"] > 0,
     ]
-    choices = ["cancelled", "on_hold", "delivered", "shipped", "partially_shipped", "closed", "ready",
+    choices = ["cancelled", "on_hold", "delivered", "shipped", "partially_shipped", "closed", "open", "ready",
                "partially_allocated"]
     status = np.select(conditions, choices, default="backordered")
     # A partly shipped line whose rest is closed on the sheet is finished as far as shipping goes.
     lines["status"] = pd.Series(status, index=lines.index, dtype="string[python]")
     is_open = lines["open_qty"] > 0
     lines["late"] = is_open & (lines["promised_date"] < as_of)
-    lines["at_risk"] = is_open & ~lines["late"] & (
+    lines["at_risk"] = is_open & ~lines["late"] & stock_judged & (
         lines["projected_ship_date"].isna() | (lines["projected_ship_date"] > lines["promised_date"]))
     lines["days_late"] = np.where(lines["late"], (as_of - lines["promised_date"]).dt.days, 0).astype(int)
     lines["shipped_late"] = fully_shipped & (lines["last_ship_date"].dt.normalize() > lines["promised_date"])
@@ -57,6 +64,7 @@ _SENTENCES: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]
     "partially_shipped": (("shipped", "qty", "alloc", "open", "supply"),
                           lambda t: "Shipped " + t["shipped"] + " of " + t["qty"] + "; " + t["alloc"]
                           + " of the open " + t["open"] + " allocated from stock" + t["supply"]),
+    "open": (("open",), lambda t: t["open"] + " open units; " + NOT_CHECKED + "."),
     "ready": (("open",), lambda t: "Ready to ship: all " + t["open"] + " open units allocated from stock."),
     "partially_allocated": (("alloc", "open", "back", "supply"),
                             lambda t: t["alloc"] + " of " + t["open"] + " allocated from stock, " + t["back"]
@@ -66,7 +74,7 @@ _SENTENCES: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]
 }
 
 
-def reasons(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True) -> pd.Series:
     """One plain sentence per line."""
     reason = np.full(len(lines), "", dtype=object)
     status = lines["status"].to_numpy()
@@ -79,12 +87,31 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
             reason[mask] = build(rows.iloc[:1]).iloc[0]
             continue
         reason[mask] = _per_distinct(_reason_parts(rows, columns), build)
+    if not stock_judged:
+        # A partly shipped line's rest was not allocated because stock was not judged, not because it is short.
+        part = (status == "partially_shipped") & (lines["open_qty"] > 0).to_numpy()
+        if part.any():
+            reason[part] = _per_distinct(_reason_parts(lines[part], ("shipped", "qty")), lambda t: (
+                "Shipped " + t["shipped"] + " of " + t["qty"] + "; " + NOT_CHECKED + "."))
     late = lines["late"].to_numpy(dtype=bool)
     if late.any():
         rows = lines[late]
         unit = np.where(rows["days_late"] == 1, " day", " days")
         reason[late] = ("Late by " + rows["days_late"].astype(str) + unit + " (promised "
                         + day_text(rows["promised_date"]) + "). " + reason[late]).to_numpy()
+    if "cancelled_qty" in lines:
+        # Credit notes (cancelled_order_pattern) reduced these lines: say by which, and how much.
+        by_note = (lines["cancelled_qty"] > 0).to_numpy()
+        whole = by_note & (status == "cancelled")
+        if whole.any():
+            reason[whole] = ("Cancelled by credit note " + lines.loc[whole, "cancelled_by"].astype(str) + ".") \
+                .to_numpy()
+        part = by_note & ~whole
+        if part.any():
+            rows = lines[part]
+            reason[part] = ("Credit note " + rows["cancelled_by"].astype(str) + " cancelled "
+                            + quantity_text(rows["cancelled_qty"]) + " of the " + quantity_text(
+                                rows["qty"] + rows["cancelled_qty"]) + " ordered. " + reason[part]).to_numpy()
     replacement = (lines["kind"] == "exchange").to_numpy()
     if replacement.any():
         reason[replacement] = ("Replacement for return " + lines.loc[replacement, "rma_id"].astype(str) + ". "

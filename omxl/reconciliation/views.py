@@ -11,7 +11,8 @@ LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", 
                 "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
                 "reason")
 # Worst first: an order takes the worst status among its lines.
-STATUS_RANK = ("backordered", "partially_allocated", "on_hold", "partially_shipped", "ready", "closed", "shipped",
+# `open` (stock not judged: no inventory table) ranks with the unshipped lines, before partly shipped ones.
+STATUS_RANK = ("backordered", "partially_allocated", "on_hold", "open", "partially_shipped", "ready", "closed", "shipped",
                "delivered", "cancelled")
 
 
