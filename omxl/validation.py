@@ -20,7 +20,7 @@ from .findings import (FINDING_COLUMNS, apply_severities, concat_findings, displ
                        headers_of, row_findings)
 from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
-from .wording import words
+from .wording import BLANK, words
 
 if TYPE_CHECKING:
     from .io.xlsx.sheetxml import ResultSheet
@@ -250,7 +250,8 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     headers = headers_of(rows, rule.columns[0], book.column_map)["header"].fillna(rule.columns[0]).tolist()
     other_headers = headers_of(rows, rule.columns[-1], book.column_map)["header"].fillna(rule.columns[-1]).tolist()
     base = {"other_value": "", "first_row": "", "factor": "", "as_of": f"{as_of:%Y-%m-%d}"}
-    texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i],
+    # A blank cell reads "(blank)" in a message (the finding's `value` stays empty).
+    texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i] or BLANK,
                                     "other_column": other_headers[i]}) for i in range(n)]
     return row_findings(rule.code, rule.table, rows, texts, column=rule.columns[0], column_map=book.column_map,
                         severity=rule.severity, values=values)

@@ -83,6 +83,11 @@ def test_order_only_returns_still_report_real_problems():
         "Returns for order CA-1 line 2 come to 6 but only 3 shipped")
     # No qty column on the returns sheet: the finding cites the order number's cell.
     assert set(exceeds["cell"]) == {"A3", "A4"}
+    # Validation: the unknown order is a foreign-key warning naming no item; CA-1 matches its lines.
+    foreign = rec.issues[(rec.issues["table"] == "returns") & (rec.issues["code"] == "foreign-key")]
+    assert foreign[["cell", "severity", "message"]].to_dict("records") == [{
+        "cell": "A2", "severity": "warning", "message": "No order line matches this return (order CA-9, any "
+        "line). Check the order number; reconciliation lists it as a return without a shipment."}]
 
 
 def test_a_return_with_item_and_quantity_is_matched_as_before():
@@ -119,6 +124,22 @@ def test_no_status_column_no_status_mismatch_northwind():
     lines = northwind_lines()
     assert "status" not in lines
     assert int(lines["ship_date"].notna().sum()) == 2082
+
+
+def test_the_same_northwind_lines_with_a_status_column_are_checked():
+    # Northwind's lines marked Open on a Status column: every line with a ship date has shipped in full
+    # (derived shipments take the whole quantity), so each is a status-mismatch.
+    lines = northwind_lines()
+    book = omxl.read_book({"orders": lines.assign(status="Open")}, NORTHWIND / "products.csv",
+                          NORTHWIND / "suppliers.csv", NORTHWIND / "customers.csv")
+    rec = omxl.reconcile(book, as_of="1998-05-06")
+    mismatch = rec.exceptions[rec.exceptions["code"] == "status-mismatch"]
+    shipped = lines[lines["ship_date"].notna() & (lines["qty"] > 0)]
+    assert len(mismatch) == len(shipped) == 2082
+    assert set(zip(mismatch["order_id"], mismatch["line"])) == set(zip(shipped["order_id"], shipped["line"]))
+    first = mismatch.iloc[0]
+    assert (first["cell"], first["message"]) == (
+        "K2", "Order 10248 line 1 is open on the sheet but all 12 have shipped. Close the line.")
 
 
 def test_status_mismatch_is_checked_per_sheet_in_a_merged_book():
