@@ -32,7 +32,7 @@ def shipment_exceptions(matched: pd.DataFrame, lines: pd.DataFrame, column_map: 
     orphan = matched[matched["line_index"].isna()]
     if len(orphan):
         where = np.where(orphan["line"].notna(), "line " + words(orphan["line"]),
-                         "item " + words(orphan["sku"], "no item"))
+                         np.where(orphan["sku"].notna(), "item " + words(orphan["sku"]), "no item"))
         parts.append(row_findings(
             "shipment-without-order", "shipments", orphan, column="order_id", column_map=column_map, messages=
             "Shipment of " + _num(orphan["qty"]) + " x " + words(orphan["sku"], "no item") + " on "
@@ -45,7 +45,8 @@ def shipment_exceptions(matched: pd.DataFrame, lines: pd.DataFrame, column_map: 
         parts.append(row_findings(
             "shipment-sku-mismatch", "shipments", wrong, column="sku", column_map=column_map, messages=
             "Shipment sent " + words(wrong["sku"], "no item") + " for order " + words(wrong["order_id"]) + " line "
-            + words(wrong["line"]) + ", which ordered " + words(pd.Series(line_sku, index=wrong.index), "no item") + "; it is not counted as shipped. Check the shipment or the order line.",
+            + words(wrong["line"]) + ", which ordered " + words(pd.Series(line_sku, index=wrong.index), "no item")
+            + "; it is not counted as shipped. Check the shipment or the order line.",
             ref=ref[wrong.index]))
     on_line = matched[matched["line_index"].notna()]
     status = lines.set_index("line_index")["sheet_status"]
