@@ -284,6 +284,14 @@ def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.
     return pd.DataFrame({"header": headers, "letter": letters}, index=rows.index)
 
 
+def has_column(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> np.ndarray:
+    """Per row: whether the sheet the row came from has canonical `column` (contract 2.3: a check that needs a
+    column runs only where it exists). A merged table carries every canonical column, blank where a sheet
+    lacks it, so the table's columns cannot tell; the sheet's headers can. Rows derived from another table's
+    row (shipments from order lines) answer for that row's sheet."""
+    return np.array(headers_of(rows, column, column_map)["header"].notna(), dtype=bool)
+
+
 def _blank(value: object) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
 

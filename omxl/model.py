@@ -51,6 +51,10 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     description: str = ""
+    # A sheet recognised by its header row alone (no sheet or Excel-table name) must hold one of these besides
+    # the required columns, when the required columns alone say too little: a returns table needs only
+    # order_id, which every order header file has too.
+    distinctive: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -241,18 +245,27 @@ TABLES: tuple[Table, ...] = (
         "returns",
         ("Returns", "RMAs", "RMA", "Return Requests"),
         (
-            C("rma_id", ID, R, "RMA ID", "RMA", "RMA No", "RMA #", "Return ID", "Return No", "RMA Number"),
+            # A return may name only its order (Superstore's Returns sheet: Order ID, Returned), contract 2.3:
+            # without sku it covers every line of the order, without qty each line's shipped quantity, without
+            # rma_id its id is order_id (plus /sku). See docs/returns.md.
+            C("rma_id", ID, False, "RMA ID", "RMA", "RMA No", "RMA #", "Return ID", "Return No", "RMA Number",
+              note="default: order_id, plus /sku when the return names one"),
             C("order_id", ID, R, "Order ID", "Order No", "Order #", "SO Number", "Order Number", "Sales Order"),
             C("line", INT, False, "Line", "Line No", "Line #", "Order Line"),
-            C("sku", ID, R, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode", "Product ID"),
-            C("qty", NUMBER, R, "Qty", "Quantity", "Return Qty", "Qty Returned", "Units"),
+            C("sku", ID, False, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode", "Product ID",
+              note="blank: every line of the order"),
+            C("qty", NUMBER, False, "Qty", "Quantity", "Return Qty", "Qty Returned", "Units",
+              note="blank: the line's shipped quantity"),
             C("received_date", DATE, False, "Received Date", "Date Received", "Return Date", "Received On"),
             C("reason", TEXT, False, "Reason", "Return Reason"),
             C("condition", ENUM, False, "Condition", "Item Condition", values=CONDITION),
             C("resolution", ENUM, False, "Resolution", "Outcome", "Disposition", values=RESOLUTION),
             C("status", ENUM, False, "Status", "RMA Status", "Return Status", values=RETURN_STATUS),
+            C("returned", BOOL, False, "Returned", "Is Returned", "Was Returned",
+              note="No: the row is not a return and is left out; blank or Yes: a return"),
         ),
         key=("rma_id",),
+        distinctive=("rma_id", "returned", "reason", "condition", "resolution", "received_date"),
     ),
     Table(
         "carriers",

@@ -240,7 +240,7 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
     if frame.empty:
         return pd.Series(index=frame.index, dtype=object)
     def n(values: pd.Series) -> pd.Series:
-        return quantity_text(values, decimals=1)
+        return quantity_text(values, decimals=1, blank="unknown")
 
     def minus(values: pd.Series) -> pd.Series:
         """A number after a minus sign: negatives in brackets ("- (-7)")."""
@@ -272,7 +272,7 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
     cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), "EOQ " + n(frame["cycle_qty"]),
                      n(frame["cycle_qty"]) + " (cover days)")
     text[cp] = ip + np.where(ordering, " <= ROP ", " > ROP ") + n(frame["reorder_point"]) + " (" + \
-        frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + n(frame["lead_time_days"]) + " d + " + \
+        frame["avg_daily_demand"].map("{:.1f}".format).where(frame["avg_daily_demand"].notna(), "unknown") + "/day x " + n(frame["lead_time_days"]) + " d + " + \
         ss_text + ")" + np.where(ordering, "; order " + n(frame["base_qty"]) + " = " + n(frame["reorder_point"])
                                  + " + " + cycle + " - " + minus(frame["inventory_position"]), "; no order")
     moq = ordering & (frame["moq"].fillna(0.0) > frame["base_qty"])

@@ -18,10 +18,10 @@ from .book import Book
 from .cancellations import credit_note_rows, match_cancellations
 from .config import Config
 from .findings import (FINDING_COLUMNS, apply_severities, cited_headers, concat_findings, display, findings_frame,
-                       headers_of, row_findings)
+                       has_column, headers_of, row_findings)
 from .model import TABLE_NAMES
 from .rules import EXPECTED_TABLES, RULES, Rule
-from .wording import quantity_text
+from .wording import BLANK, quantity_text, words
 
 if TYPE_CHECKING:
     from .io.xlsx.sheetxml import ResultSheet
@@ -141,12 +141,13 @@ def check_required(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
     if not len(positions):
         return Hits(positions)
     blank = frame.iloc[positions]
-    parts = _parts_with(context.book, rule.table, column)
-    keep = _in_parts(blank, parts)  # a missing column is reported once
+    column_map = context.book.column_map
+    keep = has_column(blank, column, column_map)  # a missing column is reported once
     emptied = context.blanked.get((rule.table, column), set())
     if "header_row" in blank:
         # Joined header + line rows: the column may come from the header part (cited there, once per header).
-        on_header = ~keep & _in_parts(_header_provenance(blank), parts) & blank["header_row"].notna().to_numpy()
+        on_header = ~keep & has_column(_header_provenance(blank), column, column_map) & \
+            blank["header_row"].notna().to_numpy()
         keep |= on_header
         if emptied:
             keys = zip(blank["header_source"], blank["header_sheet"], blank["header_row"])
@@ -160,13 +161,6 @@ def check_required(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
 def _header_provenance(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"source": frame["header_source"].fillna(""), "sheet": frame["header_sheet"].fillna(""),
                          "row": frame["header_row"]})
-
-
-def _in_parts(frame: pd.DataFrame, parts: set[tuple[str, str]]) -> np.ndarray:
-    """Rows read from one of `parts` (source, sheet)."""
-    if not parts:
-        return np.zeros(len(frame), dtype=bool)
-    return pd.MultiIndex.from_arrays([frame["source"], frame["sheet"]]).isin(list(parts))
 
 
 def _compare(op: Callable[[pd.Series, float], pd.Series]) -> Callable[[pd.DataFrame, Rule, Context], Hits]:
@@ -201,8 +195,7 @@ def check_exact_duplicate(frame: pd.DataFrame, rule: Rule, context: Context) -> 
     """Lines repeating an earlier one in every value, where the source has no line numbers to tell them apart
     (with line numbers, the order_id+line rule reports them)."""
     ids = context.group_ids(rule.table, rule.columns)
-    eligible = frame[rule.columns[0]].notna().to_numpy() & \
-        ~_in_parts(frame, _parts_with(context.book, rule.table, "line"))
+    eligible = frame[rule.columns[0]].notna().to_numpy() & ~has_column(frame, "line", context.book.column_map)
     return _repeats(frame, ids, eligible, rule)
 
 
@@ -246,13 +239,17 @@ def check_order_line_exists(frame: pd.DataFrame, rule: Rule, context: Context) -
     by_line = order_codes.astype(np.int64) * width + lines + 1
     by_sku = order_codes.astype(np.int64) * width + sku_codes + 1
     has_line = frame["line"].notna().to_numpy()
+    # A row naming only its order (a return without item or line, contract 2.3) matches any line of the order.
+    order_only = ~has_line & frame["sku"].isna().to_numpy()
     # Hash-based membership (pandas) rather than np.isin, which sorts: 10x faster on a million keys.
     found = np.where(has_line, pd.Series(by_line[n:]).isin(by_line[:n]).to_numpy(),
                      pd.Series(by_sku[n:]).isin(by_sku[:n]).to_numpy())
+    found |= order_only & pd.Series(order_codes[n:]).isin(order_codes[:n]).to_numpy()
     positions = np.flatnonzero(frame["order_id"].notna().to_numpy() & ~found)
-    other = [f"line {display(line)}" if pd.notna(line) else f"item {sku}"
-             for line, sku in zip(frame["line"].iloc[positions], frame["sku"].iloc[positions])]
-    return Hits(positions, {"other_value": other})
+    rows = frame.iloc[positions]
+    other = np.where(rows["line"].notna(), "line " + words(rows["line"]),
+                     np.where(rows["sku"].notna(), "item " + words(rows["sku"]), "any line"))
+    return Hits(positions, {"other_value": list(other)})
 
 
 def check_email(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
@@ -333,21 +330,11 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     headers = cited_headers(rows, rule.columns[0], book.column_map).fillna(rule.columns[0]).tolist()
     other_headers = cited_headers(rows, rule.columns[-1], book.column_map).fillna(rule.columns[-1]).tolist()
     base = {"other_value": "", "first_row": "", "factor": "", "reference": "", "as_of": f"{as_of:%Y-%m-%d}"}
-    texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i],
+    # A blank cell reads "(blank)" in a message (the finding's `value` stays empty).
+    texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i] or BLANK,
                                     "other_column": other_headers[i]}) for i in range(n)]
     return row_findings(rule.code, rule.table, rows, texts, column=rule.columns[0], column_map=book.column_map,
                         severity=rule.severity, values=values)
-
-
-def _headers(book: Book, table: str, column: str) -> dict[tuple[str, str], tuple[str, str]]:
-    mapping = book.column_map
-    rows = mapping[(mapping["table"] == table) & (mapping["column"] == column)]
-    return {(r.source, r.sheet): (r.header, r.letter) for r in rows.itertuples()}
-
-
-def _parts_with(book: Book, table: str, column: str) -> set[tuple[str, str]]:
-    """The (source, sheet) parts of `table` that have `column`."""
-    return set(_headers(book, table, column))
 
 
 def _blanked_cells(book: Book) -> dict[tuple[str, str], set[tuple[str, str, int]]]:

@@ -12,15 +12,28 @@ import numpy as np
 import pandas as pd
 
 
-def _per_distinct(values: pd.Series, render: Callable[[object], str]) -> pd.Series:
+# Messages never show a missing value as pandas prints it (<NA>, nan, NaT, None): every builder renders its
+# values through `words` (or quantity_text / day_text with a `blank` word) and says what is missing in words.
+BLANK = "(blank)"
+
+
+def _per_distinct(values: pd.Series, render: Callable[[object], str], blank: str = "") -> pd.Series:
     codes, distinct = pd.factorize(values)
-    text = np.array([render(v) for v in distinct] + [""], dtype=object)   # code -1 (blank) takes the last: ""
+    text = np.array([render(v) for v in distinct] + [blank], dtype=object)   # code -1 (missing) takes the last
     # Plain Python strings (object), whatever string dtype pandas would infer: text built from these pieces
     # then concatenates the same way with or without pyarrow installed.
     return pd.Series(text[codes], index=values.index, dtype=object)
 
 
-def quantity_text(values: pd.Series, decimals: int = 2) -> pd.Series:
+def words(values: pd.Series, blank: str = BLANK) -> pd.Series:
+    """Values as a user recognises them in a message (17.0 -> '17', a midnight timestamp -> '2026-11-27'),
+    a missing one as `blank`: choose the words per use ("no item", "no date"), else '(blank)'."""
+    from .findings import display
+
+    return _per_distinct(values, display, blank)
+
+
+def quantity_text(values: pd.Series, decimals: int = 2, blank: str = "") -> pd.Series:
     """1200 -> '1,200'; 2.5 -> '2.50' (decimals=2) or '2.5' (decimals=1); whole when within rounding."""
     tolerance = 0.5 * 10 ** -decimals
 
@@ -28,9 +41,9 @@ def quantity_text(values: pd.Series, decimals: int = 2) -> pd.Series:
         number = float(v)
         return f"{number:,.0f}" if abs(number - round(number)) < tolerance else f"{number:,.{decimals}f}"
 
-    return _per_distinct(values, render)
+    return _per_distinct(values, render, blank)
 
 
-def day_text(values: pd.Series) -> pd.Series:
-    """Timestamps as YYYY-MM-DD; blank as ''."""
-    return _per_distinct(values, lambda v: f"{v:%Y-%m-%d}")
+def day_text(values: pd.Series, blank: str = "") -> pd.Series:
+    """Timestamps as YYYY-MM-DD; a missing one as `blank`."""
+    return _per_distinct(values, lambda v: f"{v:%Y-%m-%d}", blank)

@@ -108,10 +108,14 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     day = as_timestamp(as_of)
     issues = check_book(book, day, settings)
     clean, left_out = usable(book, issues)
-    lines, cancellations = order_lines(clean, settings.cancelled_order_pattern)
-    lines = pd.concat([lines, replacement_lines(clean.returns, lines, day)], ignore_index=True)
+    orders, cancellations = order_lines(clean, settings.cancelled_order_pattern)
     shipments = clean.shipments.assign(carrier=carrier_names(clean.shipments["carrier"], clean.tables["carriers"]))
-    lines, matches = apply_shipments(lines, shipments)
+    # Replacements are built from what the returned lines shipped (an exchange naming only its order replaces
+    # each line's shipped quantity); shipments are matched again only when there are replacements to match.
+    lines, matches = apply_shipments(orders, shipments)
+    replacements = replacement_lines(clean.returns, lines, day)
+    if len(replacements):
+        lines, matches = apply_shipments(pd.concat([orders, replacements], ignore_index=True), shipments)
     closed = lines["sheet_status"].isin(["cancelled", "closed"])
     lines["open_qty"] = np.where(closed, 0.0, np.clip(lines["qty"] - lines["shipped_qty"], 0, None))
     supply = open_supply(clean, day)

@@ -3,6 +3,7 @@ says shipped, plus the replacement lines of exchanges in progress."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..book import Book
@@ -52,46 +53,91 @@ def carrier_names(values: pd.Series, carriers: pd.DataFrame) -> pd.Series:
     return values.map(names).fillna(values).astype("string[python]")
 
 
+_LINE_FIELDS = ["order_id", "line", "sku", "customer_id", "unit_price", "discount", "currency", "allocation_priority",
+                "shipped_qty"]
+
+
 def matched_lines(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """The order line of each return: by (order_id, line), or the order's first line of that SKU.
-    One row per return, in its order, with `matched` telling whether a line was found."""
+    One row per return, in its order, with `matched` telling whether a line was found; `sku` is the line's
+    when the return names a line but no item."""
     orders = lines.loc[lines["kind"] == "order",
                        ["order_id", "line", "sku", "customer_id", "unit_price", "discount", "currency",
                         "allocation_priority", "shipped_qty", "qty"]]
     asked = returns[["order_id", "line", "sku"]].reset_index(drop=True).assign(position=lambda f: f.index)
     by_line = asked[asked["line"].notna()].merge(
-        orders.drop(columns="sku").drop_duplicates(["order_id", "line"]), on=["order_id", "line"], how="left",
-        indicator=True)
+        orders.rename(columns={"sku": "line_sku"}).drop_duplicates(["order_id", "line"]), on=["order_id", "line"],
+        how="left", indicator=True)
+    by_line["sku"] = by_line["sku"].fillna(by_line["line_sku"])
     by_sku = asked[asked["line"].isna()].drop(columns="line").merge(
         orders.sort_values("line").drop_duplicates(["order_id", "sku"]), on=["order_id", "sku"], how="left",
         indicator=True)
-    found = pd.concat([by_line, by_sku], ignore_index=True).sort_values("position").reset_index(drop=True)
+    found = pd.concat([by_line.drop(columns="line_sku"), by_sku], ignore_index=True).sort_values("position") \
+        .reset_index(drop=True)
     found["matched"] = found["_merge"].eq("both")
     return found.drop(columns=["_merge", "position"])
 
 
+def returns_per_line(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """The returns, one row per order line each covers, in the returns' order (contract 2.3).
+
+    A row whose `returned` is No is not a return and is left out (Superstore lists returned orders with
+    Returned = Yes; a No says the order came back not at all). A return naming an item or a line covers that
+    line (matched_lines); one naming only its order covers every line of the order that shipped something
+    (every line, when none did: each is then a return without shipment). Without a quantity, a covered line
+    returns what it shipped; without an RMA number, the return is known by its order number (plus /item).
+    Each row keeps the provenance of its return row, and carries the line's customer_id, unit_price, discount,
+    currency, allocation_priority and shipped_qty (blank when `matched` is False)."""
+    frame = returns.reset_index(drop=True)
+    if "returned" in frame:
+        frame = frame[frame["returned"].ne(False).fillna(True).astype(bool)].reset_index(drop=True)
+    frame = frame.assign(
+        rma_id=frame["rma_id"].fillna(frame["order_id"] + ("/" + frame["sku"]).fillna("")).astype("string[python]"),
+        _position=np.arange(len(frame)))
+    whole = (frame["sku"].isna() & frame["line"].isna()).to_numpy()
+    named = frame[~whole].reset_index(drop=True)
+    found = matched_lines(named, lines)
+    named = named.assign(line=found["line"].astype("Int64"), sku=found["sku"].astype("string[python]"),
+                         customer_id=found["customer_id"], unit_price=found["unit_price"],
+                         discount=found["discount"], currency=found["currency"], allocation_priority=found["allocation_priority"], shipped_qty=found["shipped_qty"],
+                         matched=found["matched"].to_numpy(dtype=bool))
+    orders = lines.loc[lines["kind"] == "order", _LINE_FIELDS].sort_values("line", kind="stable")
+    spread = frame[whole].drop(columns=["line", "sku"]).merge(orders, on="order_id", how="left", indicator=True)
+    spread["matched"] = spread["_merge"].eq("both")
+    shipped = spread["shipped_qty"].fillna(0.0).gt(0)
+    spread = spread[(shipped | ~shipped.groupby(spread["_position"]).transform("any")).to_numpy()]
+    per_line = pd.concat([named, spread.drop(columns="_merge")], ignore_index=True) \
+        .sort_values("_position", kind="stable").drop(columns="_position").reset_index(drop=True)
+    per_line["qty"] = per_line["qty"].fillna(per_line["shipped_qty"].astype(float).fillna(0.0)).astype(float)
+    return per_line.astype({"line": "Int64", "sku": "string[python]"})
+
+
+def exchange_in_progress(returns: pd.DataFrame) -> pd.Series:
+    """Exchanges whose replacement is still to ship: RMA not closed or cancelled (a closed exchange has had
+    its replacement)."""
+    return (returns["resolution"] == "exchange") & ~returns["status"].fillna("open").isin(["closed", "cancelled"])
+
+
 def replacement_lines(returns: pd.DataFrame, lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Exchanges still in progress (RMA not closed or cancelled: a closed exchange has had its replacement)
-    become open lines that compete for stock like any other: same customer, priority and price as the
-    returned line, promised for the day the return was received (or as_of)."""
-    in_progress = ~returns["status"].fillna("open").isin(["closed", "cancelled"])
-    exchanges = returns[(returns["resolution"] == "exchange") & in_progress]
-    exchanges = exchanges.reset_index(drop=True)
+    """Exchanges still in progress become open lines that compete for stock like any other: same customer,
+    priority and price as the returned line, promised for the day the return was received (or as_of).
+    `lines` are the order lines with what each shipped (an exchange naming only its order replaces what
+    shipped)."""
+    exchanges = returns_per_line(returns[exchange_in_progress(returns)], lines)
     if exchanges.empty:
         return lines.iloc[0:0]
-    original = matched_lines(exchanges, lines)
     last_line = lines.groupby("order_id")["line"].max()
     numbering = exchanges.groupby("order_id").cumcount() + 1
     when = exchanges["received_date"].fillna(as_of)
     replacement = pd.DataFrame({
         "order_id": exchanges["order_id"],
         "line": (exchanges["order_id"].map(last_line).fillna(0).astype(int) + numbering).astype("Int64"),
-        "order_date": when, "customer_id": original["customer_id"].astype("string[python]"), "sku": exchanges["sku"],
-        "qty": exchanges["qty"], "unit_price": original["unit_price"],
-        "discount": original["discount"].astype(float), "promised_date": when,
-        "currency": original["currency"].astype("string[python]"),
+        "order_date": when, "customer_id": exchanges["customer_id"].astype("string[python]"), "sku": exchanges["sku"],
+        "qty": exchanges["qty"], "unit_price": exchanges["unit_price"],
+        "discount": exchanges["discount"].astype(float), "promised_date": when,
+        "currency": exchanges["currency"].astype("string[python]"),
         "status": "open", "priority": pd.array([pd.NA] * len(exchanges), dtype="Int64"),
-        "sheet_status": "open", "allocation_priority": original["allocation_priority"].astype("Float64"),
+        "sheet_status": "open", "allocation_priority": exchanges["allocation_priority"].astype("Float64"),
         "kind": "exchange", "rma_id": exchanges["rma_id"],
         "source": exchanges["source"], "sheet": exchanges["sheet"], "row": exchanges["row"],
     })

@@ -7,7 +7,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..wording import day_text, quantity_text
+from ..wording import day_text, quantity_text, words
 
 
 # The reason of every open line when the book has no inventory table (contract 2.3).
@@ -98,7 +98,7 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True)
         rows = lines[late]
         unit = np.where(rows["days_late"] == 1, " day", " days")
         reason[late] = ("Late by " + rows["days_late"].astype(str) + unit + " (promised "
-                        + day_text(rows["promised_date"]) + "). " + reason[late]).to_numpy()
+                        + day_text(rows["promised_date"], blank="no date") + "). " + reason[late]).to_numpy()
     if "cancelled_qty" in lines:
         # Credit notes (cancelled_order_pattern) reduced these lines: say by which, and how much.
         by_note = (lines["cancelled_qty"] > 0).to_numpy()
@@ -114,7 +114,7 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True)
                                 rows["qty"] + rows["cancelled_qty"]) + " ordered. " + reason[part]).to_numpy()
     replacement = (lines["kind"] == "exchange").to_numpy()
     if replacement.any():
-        reason[replacement] = ("Replacement for return " + lines.loc[replacement, "rma_id"].astype(str) + ". "
+        reason[replacement] = ("Replacement for return " + words(lines.loc[replacement, "rma_id"]) + ". "
                                + reason[replacement]).to_numpy()
     return pd.Series(reason, index=lines.index)
 
@@ -124,14 +124,14 @@ def _reason_parts(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     for column in columns:
         if column == "supply":
             covered = rows["projected_ship_date"].notna() & (rows["backordered_qty"] > 0)
-            inbound = "; " + rows["covering_po"].fillna("inbound stock").astype(str) + " expected " \
-                + day_text(rows["projected_ship_date"]) + " covers the rest."
+            inbound = "; " + words(rows["covering_po"], "inbound stock") + " expected " \
+                + day_text(rows["projected_ship_date"], blank="on no known date") + " covers the rest."
             text[column] = inbound.where(covered, np.where(rows["backordered_qty"] > 0,
                                                            "; no open purchase order covers the rest.", "."))
         elif column == "last_ship":
-            text[column] = day_text(rows["last_ship_date"])
+            text[column] = day_text(rows["last_ship_date"], blank="with no date")
         else:
             source = {"qty": "qty", "shipped": "shipped_qty", "open": "open_qty", "alloc": "allocated_qty",
                       "back": "backordered_qty"}[column]
-            text[column] = quantity_text(rows[source])
+            text[column] = quantity_text(rows[source], blank="an unknown number")
     return pd.DataFrame(text, index=rows.index)

@@ -104,10 +104,12 @@ def split_part(grid: list[list[object]], matcher: Matcher) -> SheetMatch | None:
 
 
 def header_row_with(grid: list[list[object]], spec: Table, matcher: Matcher) -> int | None:
-    """The first of the top rows holding all of the table's required columns."""
-    required = set(spec.required)
+    """The first of the top rows holding all of the table's required columns (and one of its distinctive
+    columns, when it has them)."""
+    required, distinctive = set(spec.required), set(spec.distinctive)
     for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        if required <= matcher.mapped(spec.name, row):
+        mapped = matcher.mapped(spec.name, row)
+        if required <= mapped and (not distinctive or mapped & distinctive):
             return index
     return None
 
