@@ -97,9 +97,12 @@ def converted(table: pd.DataFrame, convert: Conversion) -> tuple[float, dict[str
 
 
 def money_text(amount: float, currency: object) -> str:
-    """'EUR 1,234.50'; a blank currency reads 'unknown currency 1,234.50'; a blank amount 'EUR value unknown'."""
+    """'EUR 1,234.50'; a blank currency reads 'unknown currency 1,234.50'; a blank amount 'EUR unknown', or just
+    'unknown' when the currency is not known either (never 0.00)."""
     code = UNKNOWN if currency is None or pd.isna(currency) else str(currency)
-    return f"{code} {amount:,.2f}" if pd.notna(amount) else f"{code} value unknown"
+    if pd.notna(amount):
+        return f"{code} {amount:,.2f}"
+    return "unknown" if code == UNKNOWN else f"{code} unknown"
 
 
 def totals_text(table: pd.DataFrame, convert: Conversion | None = None, *, missing: str = "without a cost") -> str:

@@ -197,32 +197,29 @@ def test_service_level_changes_safety_stock():
 
 # --- Northwind --------------------------------------------------------------------------------------
 
-def test_northwind_skus_to_reorder_match_an_independent_computation():
-    def rows(name):
-        with open(NORTHWIND / name, newline="", encoding="utf-8") as handle:
-            records = list(csv.reader(handle))
-        return [dict(zip(records[0], r)) for r in records[1:]]
+def northwind_rows(name):
+    with open(NORTHWIND / name, newline="", encoding="utf-8") as handle:
+        records = list(csv.reader(handle))
+    return [dict(zip(records[0], r)) for r in records[1:]]
 
+
+def northwind_reorders(as_of: pd.Timestamp = pd.Timestamp("1998-05-06"), weeks: int = 12,
+                       cover_days: float = 28) -> tuple[set[str], dict[str, float], pd.Series]:
+    """Independently of omxl, from the CSVs: the SKUs at or below their reorder level, their order quantity by
+    rule 3 without reorder_qty (contract 4.3: reorder level - IP + d x cover_days, rounded up to whole units),
+    and the daily demand d (ordered quantity with an order date in the weeks up to as_of)."""
+    rows = northwind_rows
     unshipped = {r["orderID"] for r in rows("orders.csv") if r["shippedDate"] == "NULL"}
     backlog: dict[str, float] = {}
     for r in rows("order-details.csv"):
         if r["orderID"] in unshipped:
             backlog[r["productID"]] = backlog.get(r["productID"], 0.0) + float(r["quantity"])
-    expected = set()
-    for p in rows("products.csv"):
-        position = float(p["unitsInStock"]) + float(p["unitsOnOrder"]) - backlog.get(p["productID"], 0.0)
-        level = float(p["reorderLevel"])
-        if p["discontinued"] != "1" and position <= level and level - position > 0:
-            expected.add(p["productID"])
-    plan = plan_reorders(northwind_book(), as_of="1998-05-06")
-    assert set(plan.lines["sku"]) == expected
-    assert len(expected) == 16
-    assert set(plan.lines["rule"]) == {"reorder_point"}
-
-    # Quantities (contract 4.3, rule 3 without reorder_qty: Northwind has ReorderLevel only):
-    # qty = reorder level - IP + d x cover_days, d the daily demand over the last history_weeks (12) weeks,
-    # rounded up to whole units. d here: ordered quantity with an order date in the 84 days up to as_of.
-    as_of, days = pd.Timestamp("1998-05-06"), 12 * 7
+    position = {p["productID"]: float(p["unitsInStock"]) + float(p["unitsOnOrder"]) - backlog.get(p["productID"], 0.0)
+                for p in rows("products.csv")}
+    expected = {p["productID"] for p in rows("products.csv")
+                if p["discontinued"] != "1" and position[p["productID"]] <= float(p["reorderLevel"])
+                and float(p["reorderLevel"]) - position[p["productID"]] > 0}
+    days = weeks * 7
     ordered_on = {r["orderID"]: pd.Timestamp(r["orderDate"]) for r in rows("orders.csv")}
     details = pd.DataFrame(rows("order-details.csv"))
     details["date"] = details["orderID"].map(ordered_on)
@@ -235,11 +232,38 @@ def test_northwind_skus_to_reorder_match_an_independent_computation():
     want = {}
     for p in rows("products.csv"):
         if p["productID"] in expected:
-            position = float(p["unitsInStock"]) + float(p["unitsOnOrder"]) - backlog.get(p["productID"], 0.0)
-            raw = float(p["reorderLevel"]) - position + daily.get(p["productID"], 0.0) * 28
+            raw = float(p["reorderLevel"]) - position[p["productID"]] + daily.get(p["productID"], 0.0) * cover_days
             want[p["productID"]] = float(math.ceil(round(raw, 9)))
+    return expected, want, daily
+
+
+def test_northwind_skus_to_reorder_match_an_independent_computation():
+    expected, want, daily = northwind_reorders()
+    plan = plan_reorders(northwind_book(), as_of="1998-05-06")
+    assert set(plan.lines["sku"]) == expected
+    assert len(expected) == 16
+    assert set(plan.lines["rule"]) == {"reorder_point"}
     got = plan.lines.set_index("sku")
     assert got["order_qty"].to_dict() == want
     assert got.loc["2", ["inventory_position", "order_qty"]].tolist() == [-5.0, 135.0]   # 25 + 5 + 313 / 84 x 28
     assert got.loc["70", ["inventory_position", "order_qty"]].tolist() == [13.0, 51.0]   # 30 - 13 + 102 / 84 x 28
     assert got["avg_daily_demand"].to_dict() == pytest.approx(daily.reindex(list(want)).to_dict())
+
+
+def test_omxl_reorder_on_the_northwind_files_orders_by_rule_3(tmp_path):
+    """The CLI on the six Northwind CSVs as exported (header + line files joined by omxl): every SKU at or below
+    its reorder level, and its quantity, as computed from the CSVs without omxl."""
+    from click.testing import CliRunner
+
+    from omxl.cli import cli
+
+    files = ["orders.csv", "order-details.csv", "products.csv", "customers.csv", "suppliers.csv", "shippers.csv"]
+    out = tmp_path / "plan.csv"
+    result = CliRunner().invoke(cli, ["reorder", *(str(NORTHWIND / f) for f in files), "--as-of", "1998-05-06",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    expected, want, _ = northwind_reorders()
+    written = pd.read_csv(out, dtype={"sku": str})
+    assert dict(zip(written["sku"], written["order_qty"])) == want
+    assert set(written["rule"]) == {"reorder_point"} and len(written) == 16
+    assert ("16 SKUs to order, value unknown (16 lines without a cost)." in result.output)   # Northwind has no costs
