@@ -56,6 +56,10 @@ class Book:
     def returns(self) -> pd.DataFrame:
         return self.tables["returns"]
 
+    @property
+    def carriers(self) -> pd.DataFrame:
+        return self.tables["carriers"]
+
     def where(self, table: str) -> str:
         """'sample.xlsx!Orders (header row 4)' for each sheet the table was read from."""
         rows = self.layout[self.layout["table"] == table]

@@ -73,3 +73,11 @@ def test_demo_rejects_too_few_lines(tmp_path):
     result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "x.xlsx"), "--lines", "10"])
     assert result.exit_code == 2
     assert "10 is not in the range x>=200" in result.output
+
+
+def test_every_table_of_the_model_is_an_attribute_of_the_book():
+    from omxl.model import TABLE_NAMES
+
+    book = omxl.read_book(SAMPLE)
+    for name in TABLE_NAMES:
+        assert getattr(book, name) is book.tables[name]

@@ -1,0 +1,28 @@
+"""The benchmark harness runs end to end (its figures are measured by hand, not here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_pipeline_benchmark_runs_every_stage_on_a_small_book():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.pipeline", "--lines", "1000", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    stages = json.loads(result.stdout.strip().splitlines()[-1])
+    assert list(stages) == ["read", "validate", "reconcile", "reorder", "write_back", "prepared"]
+    assert all(entry["seconds"] > 0 and entry["peak_rss_mb"] > 0 for entry in stages.values())
+
+
+def test_online_retail_benchmark_says_when_its_data_is_missing(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "benchmarks.online_retail", "--data", str(tmp_path / "none")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"online_retail: no daily CSV files in {tmp_path / 'none'} (the Online Retail data set is not there; "
+        "pass --data DIR)"]
