@@ -275,12 +275,14 @@ def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.
     mapping = column_map.loc[column_map["column"] == column, ["source", "sheet", "header", "letter"]]
     lookup = {(source, sheet): (header, letter)
               for source, sheet, header, letter in mapping.itertuples(index=False, name=None)}
-    keys = pd.MultiIndex.from_arrays([_column(rows, "source", "string[python]").fillna(""),
-                                      _column(rows, "sheet", "string[python]").fillna("")])
-    codes, sheets = keys.factorize()
-    found = [lookup.get(key, (None, None)) for key in sheets] + [(None, None)]   # code -1: no sheet
-    headers = np.array([f[0] for f in found], dtype=object)[codes]
-    letters = np.array([f[1] for f in found], dtype=object)[codes]
+    # Integer codes per column, combined: hashing two text columns once is far cheaper than a tuple per row.
+    source_codes, sources = pd.factorize(_column(rows, "source", "string[python]").fillna(""))
+    sheet_codes, sheets = pd.factorize(_column(rows, "sheet", "string[python]").fillna(""))
+    width = max(len(sheets), 1)
+    pair_codes, pairs = pd.factorize(source_codes.astype(np.int64) * width + sheet_codes)
+    found = [lookup.get((sources[pair // width], sheets[pair % width]), (None, None)) for pair in pairs]
+    headers = np.array([f[0] for f in found], dtype=object)[pair_codes]
+    letters = np.array([f[1] for f in found], dtype=object)[pair_codes]
     return pd.DataFrame({"header": headers, "letter": letters}, index=rows.index)
 
 
