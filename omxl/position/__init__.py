@@ -19,7 +19,7 @@ from ..book import Book
 from ..config import Config, load_config
 from ..errors import ConfigError
 from ..validation import check_book, usable
-from .lines import carrier_names, order_lines, replacement_lines
+from .lines import carrier_names, order_lines, replacement_lines, returns_per_line
 from .shipments import apply_shipments
 from .supply import open_supply, stock_by_sku
 
@@ -41,6 +41,7 @@ class Position:
     stock         on hand per SKU, each location floored at 0
     per_sku       backlog (open order quantity) and on_order (open supply) per SKU
     cancellations credit-note lines, not order lines: what each cancelled and which line it reduced
+    return_lines  the returns, one row per order line each covers, with the line's price and shipped quantity
     """
 
     book: Book
@@ -56,6 +57,7 @@ class Position:
     # Credit-note lines (cancelled_order_pattern), taken out of `lines`: cancelled_qty, and target (the index in
     # the book's orders of the line each reduced; blank when it stands alone).
     cancellations: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    return_lines: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     def __repr__(self) -> str:
         errors = int((self.issues["severity"] == "error").sum())
@@ -113,7 +115,8 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     # Replacements are built from what the returned lines shipped (an exchange naming only its order replaces
     # each line's shipped quantity); shipments are matched again only when there are replacements to match.
     lines, matches = apply_shipments(orders, shipments)
-    replacements = replacement_lines(clean.returns, lines, day)
+    return_lines = returns_per_line(clean.returns, lines)
+    replacements = replacement_lines(return_lines, lines, day)
     if len(replacements):
         lines, matches = apply_shipments(pd.concat([orders, replacements], ignore_index=True), shipments)
     closed = lines["sheet_status"].isin(["cancelled", "closed"])
@@ -124,4 +127,4 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     per_sku = pd.concat([backlog, on_order], axis=1).fillna(0.0)
     return Position(book=clean, config=settings, as_of=day, issues=issues, left_out=left_out, lines=lines,
                     shipment_matches=matches, open_supply=supply, stock=stock_by_sku(clean.inventory),
-                    per_sku=per_sku, cancellations=cancellations)
+                    per_sku=per_sku, cancellations=cancellations, return_lines=return_lines)

@@ -118,12 +118,12 @@ def exchange_in_progress(returns: pd.DataFrame) -> pd.Series:
     return (returns["resolution"] == "exchange") & ~returns["status"].fillna("open").isin(["closed", "cancelled"])
 
 
-def replacement_lines(returns: pd.DataFrame, lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def replacement_lines(return_lines: pd.DataFrame, lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Exchanges still in progress become open lines that compete for stock like any other: same customer,
     priority and price as the returned line, promised for the day the return was received (or as_of).
-    `lines` are the order lines with what each shipped (an exchange naming only its order replaces what
-    shipped)."""
-    exchanges = returns_per_line(returns[exchange_in_progress(returns)], lines)
+    `return_lines` are the returns per order line they cover (returns_per_line), `lines` the order lines with
+    what each shipped (an exchange naming only its order replaces what shipped)."""
+    exchanges = return_lines[exchange_in_progress(return_lines)].reset_index(drop=True)
     if exchanges.empty:
         return lines.iloc[0:0]
     last_line = lines.groupby("order_id")["line"].max()

@@ -74,7 +74,7 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     lines = line_status(lines, day, judged)
     lines["reason"] = reasons(lines, day, judged)
     inventory = inventory_view(clean, lines, start.stock, start.per_sku)
-    rma, return_problems = returns_frame(clean.returns, lines, clean.column_map)
+    rma, return_problems = returns_frame(start.return_lines, lines, clean.column_map)
     exceptions = exceptions_frame([
         shipment_exceptions(start.shipment_matches, lines, clean.column_map),
         line_exceptions(lines, clean.column_map, shipments_table=bool(clean.layout["table"].eq("shipments").any())),

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import concat_findings, has_column, row_findings
-from ..position.lines import exchange_in_progress, returns_per_line
+from ..position.lines import exchange_in_progress
 from ..wording import quantity_text, words
 
 RETURN_COLUMNS = ("rma_id", "order_id", "line", "sku", "qty", "received_date", "reason", "condition", "resolution",
@@ -14,12 +14,13 @@ RETURN_COLUMNS = ("rma_id", "order_id", "line", "sku", "qty", "received_date", "
                   "sheet", "row")
 
 
-def returns_frame(returns: pd.DataFrame, lines: pd.DataFrame,
+def returns_frame(return_lines: pd.DataFrame, lines: pd.DataFrame,
                   column_map: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per return and order line it covers (position.lines.returns_per_line): refund amount (qty x the line's
-    net unit price, for refunds and credits; blank when the price is unknown), units to restock (received and resellable), the replacement line
-    of an exchange; and the return exceptions."""
-    frame = returns_per_line(returns, lines) if len(returns) else returns.iloc[0:0]
+    """Per return and order line it covers (Position.return_lines, from position.lines.returns_per_line):
+    refund amount (qty x the line's net unit price, for refunds and credits; blank when the price is unknown),
+    units to restock (received and resellable), the replacement line of an exchange; and the return
+    exceptions."""
+    frame = return_lines.copy()
     if frame.empty:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in RETURN_COLUMNS})
         return empty.astype({"qty": float, "refund_amount": float, "restock_qty": float}), concat_findings([])
