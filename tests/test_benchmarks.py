@@ -26,3 +26,17 @@ def test_online_retail_benchmark_says_when_its_data_is_missing(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"online_retail: no daily CSV files in {tmp_path / 'none'} (the Online Retail data set is not there; "
         "pass --data DIR)"]
+
+
+def test_online_retail_benchmark_checks_its_defect_counts_against_pandas():
+    """On the excerpt in tests/data: every count omxl's validation gives agrees with plain pandas."""
+    result = subprocess.run([sys.executable, "-m", "benchmarks.online_retail", "--data",
+                             str(ROOT / "tests" / "data" / "online_retail")], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    checks = [line.split() for line in result.stdout.splitlines() if line.rstrip().endswith((" ok", "DIFFERS"))]
+    assert len(checks) == 6 and all(check[-1] == "ok" for check in checks)
+    lines = next(check for check in checks if check[0] == "lines")
+    assert lines[-4:] == ["5,910", "pandas", "5,910", "ok"]
+    cancellations = next(check for check in checks if "(cancellation)" in check)
+    assert cancellations[-4:] == ["38", "pandas", "38", "ok"]
