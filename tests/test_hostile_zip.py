@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import omxl
@@ -166,6 +167,14 @@ def test_xml_parsers_are_defused():
 def test_real_workbook_passes_the_guards():
     from omxl.config import Config
     from omxl.io.read.guards import check_zip
-    from tests.conftest import SAMPLE
+    check_zip((ROOT / "workbooks" / "sample.xlsx").read_bytes(), "sample.xlsx", Config())
 
-    check_zip(Path(SAMPLE).read_bytes(), "sample.xlsx", Config())
+
+def test_write_back_target_is_guarded_too(tmp_path):
+    path = build(tmp_path / "target.xlsx", sheet(TOP.replace("SO-1", "&lol9;"), prolog=_entity_bomb()))
+    before = path.read_bytes()
+    with pytest.raises(SourceError) as raised:
+        omxl.write_back(path, {"Issues": pd.DataFrame({"a": [1]})})
+    assert "target.xlsx: the workbook is damaged or unsafe: part xl/worksheets/sheet1.xml declares XML" in str(
+        raised.value)
+    assert path.read_bytes() == before
