@@ -110,8 +110,11 @@ def test_member_count_limit(tmp_path):
 
 
 @pytest.mark.parametrize("rows, dimension", [(TOP + FAR, "A1:XFD1048576"), (TOP + FAR, "A1:E2"),
-                                             (TOP, "A1:XFD1048576")],
-                         ids=["far-cell-and-dimension", "far-cell", "huge-dimension-only"])
+                                             (TOP, "A1:XFD1048576"),
+                                             # rows out of order, the r attribute after another attribute
+                                             ('<row r="1048576"><c s="0" r="XFD1048576"><v>1</v></c></row>' + TOP,
+                                              "A1:E2")],
+                         ids=["far-cell-and-dimension", "far-cell", "huge-dimension-only", "far-cell-first"])
 def test_far_corner_sheet_is_read_with_the_data_at_the_top(tmp_path, rows, dimension):
     path = build(tmp_path / "far.xlsx", sheet(rows, dimension))
     result = run_read(path)
@@ -178,3 +181,17 @@ def test_write_back_target_is_guarded_too(tmp_path):
     assert "target.xlsx: the workbook is damaged or unsafe: part xl/worksheets/sheet1.xml declares XML" in str(
         raised.value)
     assert path.read_bytes() == before
+
+
+def test_far_error_cell_is_left_out_with_its_cell(tmp_path):
+    far_error = '<row r="1048576"><c r="XFD1048576" t="e"><v>#REF!</v></c></row>'
+    near_error = TOP.replace('<c r="E2"><v>7</v></c>', '<c r="E2" t="e"><v>#N/A</v></c>')
+    path = build(tmp_path / "far-error.xlsx", sheet(near_error + far_error, "A1:XFD1048576"))
+    result = run_read(path)
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr[-2000:]
+    from omxl.io.read.sources import open_source
+
+    _, sheets = open_source(path, 1024.0)
+    (raw,) = list(sheets)
+    assert (len(raw.grid), len(raw.grid[0])) == (2, 5)
+    assert raw.error_cells == {(1, 4): "#N/A"}

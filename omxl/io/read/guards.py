@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from typing import Any
 
 from ...errors import SourceError
@@ -37,7 +38,7 @@ def check_zip(data: bytes, name: str, config: Any) -> None:
             check_xml_prologs(archive, members, name)
     except zipfile.BadZipFile:
         return  # sniff() reports the damaged package with its own message
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError):
+    except (zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError):
         raise SourceError(name, "the file is damaged (a zip part cannot be opened).",
                           "Copy or export it again; if Excel can open it, save it again as .xlsx.") from None
 
@@ -78,8 +79,9 @@ def check_xml_prologs(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], 
 # --- far-away cells ----------------------------------------------------------------------------
 
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"')
-_WIDE_START = re.compile(rb'<c r="[A-Z]{2}')
-_WIDE_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{2,3})[0-9]+"')
+# Any attribute r="AA1" or wider (row elements have r="<digits>"), whatever the attribute order.
+_WIDE_START = re.compile(rb' r="[A-Z]{2}')
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,3})[0-9]')
 _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"')
 # A cell element, empty (<c .../>) or with content (<c ...>...</c>), with its reference.
 _CELL_ELEMENT = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*?(?:/>|>.*?</c>)', re.S)
@@ -97,16 +99,15 @@ def _col(letters: bytes) -> int:
 def far_cells_trimmed(xml: bytes, name: str, sheet: str, max_cells: int) -> bytes | None:
     """The sheet XML without stray far-away cells when its grid would exceed `max_cells`, else None.
 
-    The check is cheap: the last row element (Excel writes rows in order) and cells
-    beyond column Z, searched only by their literal start. The rewrite happens only for
+    The check is cheap: the row numbers of the row elements, and the cells beyond column Z
+    found by the literal start of their reference. The rewrite happens only for
     a sheet that needs it; a sheet really that large raises SourceError.
     """
-    last = xml.rfind(b"<row ")
-    found = _ROW_NUMBER.match(xml, last) if last >= 0 else None
-    last_row = int(found.group(1)) if found else 0
+    # Rows: every row element (about 40 ms per 100,000 rows), so rows out of order are caught too.
+    last_row = max((int(r) for r in _ROW_NUMBER.findall(xml)), default=0)
     cols = 26
     if _WIDE_START.search(xml):
-        cols = max((_col(c) for c in _WIDE_CELL.findall(xml)), default=26)
+        cols = max((_col(c) for c in _WIDE_REF.findall(xml)), default=26)
     if last_row * cols <= max_cells and (last_row or not _CELL_REF.search(xml)):
         return None
     return _drop_strays(xml, name, sheet, max_cells)

@@ -184,9 +184,10 @@ def _sheet_parts(data: bytes) -> dict[str, str]:
 
 def _inside(cells: dict[tuple[int, int], str], grid: list[list[Any]]) -> dict[tuple[int, int], str]:
     """Error cells within the grid read (stray far-away cells may have been left out)."""
-    if not cells or all(r < len(grid) for r, _ in cells):
+    width = len(grid[0]) if grid else 0
+    if not cells or all(r < len(grid) and c < width for r, c in cells):
         return cells
-    return {(r, c): v for (r, c), v in cells.items() if r < len(grid)}
+    return {(r, c): v for (r, c), v in cells.items() if r < len(grid) and c < width}
 
 
 def _omxl_results(data: bytes) -> set[str]:
