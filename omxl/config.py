@@ -49,6 +49,17 @@ class Config(BaseModel):
                           "price (docs/reconciliation.md).")
     read_hidden_sheets: bool = Field(False, description="Read hidden sheets too (they are skipped by default).")
     max_file_mb: float = Field(1024.0, gt=0, description="Refuse source files larger than this many MB.")
+    max_unzipped_mb: float = Field(
+        2048.0, gt=0, description="Refuse a workbook (.xlsx/.xlsm/.ods zip package) whose parts add up to more "
+                                  "than this many MB unpacked (a zip bomb guard; a 1,048,576-row book is about "
+                                  "800 MB).")
+    max_zip_ratio: float = Field(
+        200.0, gt=1, description="Refuse a workbook with a part above 1 MB that expands more than this many times "
+                                 "(real sheets: about 5-10 times).")
+    max_zip_members: int = Field(10_000, ge=10, description="Refuse a workbook package with more parts than this.")
+    max_sheet_cells: int = Field(
+        100_000_000, ge=1_000, description="Largest grid (rows x columns) a sheet may span; stray cells far from "
+                                           "the data are left out first (docs/reading.md, Hostile files).")
 
     # Planning
     default_lead_time_days: float = Field(14.0, ge=0)

@@ -25,7 +25,8 @@ import python_calamine as calamine
 from ...errors import SourceError
 from ..xlsx import package
 from ..address import column_index
-from .sniff import CSV, ODS, XLS, XLSM, XLSX, sniff
+from .guards import check_zip, far_cells_trimmed, replace_part
+from .sniff import CSV, ODS, XLS, XLSM, XLSX, ZIP_MAGIC, sniff
 
 ERROR_LITERALS = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
@@ -63,15 +64,24 @@ class FrameSource:
     frame: pd.DataFrame
 
 
-def open_source(source: Any, max_file_mb: float) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
-    """Open one source. Returns (display name, its sheets in order)."""
+def open_source(source: Any, max_file_mb: float,
+                guard: Any = None) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
+    """Open one source. Returns (display name, its sheets in order).
+
+    `guard` is the Config whose zip limits are checked before any parser sees a package
+    (the defaults when None)."""
     if isinstance(source, dict):
         return "dict", [FrameSource(str(k), v) for k, v in source.items()]
     name, data = _read_bytes(source, max_file_mb)
+    if guard is None:
+        from ...config import Config
+        guard = Config()
+    if data.startswith(ZIP_MAGIC):
+        check_zip(data, name, guard)
     kind = sniff(data, name)
     if kind == CSV:
         return name, [_read_csv(name, data)]
-    return name, _read_workbook(name, data, kind)
+    return name, _read_workbook(name, data, kind, guard.max_sheet_cells)
 
 
 def _read_bytes(source: Any, max_file_mb: float) -> tuple[str, bytes]:
@@ -108,7 +118,7 @@ def _read_bytes(source: Any, max_file_mb: float) -> tuple[str, bytes]:
 
 # --- workbooks ---------------------------------------------------------------------------------
 
-def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
+def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterator[RawSheet]:
     """Yield the sheets in workbook order.
 
     calamine releases the GIL while it parses, so sheets are parsed two at a time on
@@ -120,13 +130,22 @@ def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
     results = _omxl_results(data) if kind in (XLSX, XLSM) else set()
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     handles = threading.local()
+    parts = _sheet_parts(data) if kind in (XLSX, XLSM) else {}
 
     def parse(sheet: str) -> list[list[Any]]:
         # One workbook handle per worker thread: opening one parses the shared strings.
         if not hasattr(handles, "book"):
             handles.book = _open_calamine(name, data, kind)
+        reader = handles.book
+        if sheet in parts:
+            # calamine aborts the process on a grid of billions of cells (a stray cell at XFD1048576):
+            # check the sheet's extent first, on this worker thread (unzipping releases the GIL).
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                trimmed = far_cells_trimmed(archive.read(parts[sheet]), name, sheet, max_cells)
+            if trimmed is not None:
+                reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed), kind)
         try:
-            return handles.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except calamine.CalamineError as exc:
             raise SourceError(name, f"sheet '{sheet}' cannot be read ({_short(exc)}).",
                               "Open the workbook in Excel and save it again as .xlsx.") from None
@@ -139,7 +158,7 @@ def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
             yield RawSheet(
                 source=name, sheet=meta.name, kind=kind, grid=grid.result(),
                 hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
-                tables=tables.get(meta.name, {}), error_cells=errors.get(meta.name, {}),
+                tables=tables.get(meta.name, {}), error_cells=_inside(errors.get(meta.name, {}), grid.result()),
                 omxl_result=meta.name in results,
             )
 
@@ -156,6 +175,19 @@ def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkb
     except (calamine.CalamineError, ValueError, OSError) as exc:
         raise SourceError(name, f"the workbook cannot be read ({_short(exc)}).",
                           "Open it in Excel or LibreOffice and save it again as .xlsx.") from None
+
+
+def _sheet_parts(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {entry.name: part for entry, part in package.sheet_parts(archive)}
+
+
+def _inside(cells: dict[tuple[int, int], str], grid: list[list[Any]]) -> dict[tuple[int, int], str]:
+    """Error cells within the grid read (stray far-away cells may have been left out)."""
+    width = len(grid[0]) if grid else 0
+    if not cells or all(r < len(grid) and c < width for r, c in cells):
+        return cells
+    return {(r, c): v for (r, c), v in cells.items() if r < len(grid) and c < width}
 
 
 def _omxl_results(data: bytes) -> set[str]:

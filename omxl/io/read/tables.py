@@ -54,7 +54,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
     column_map: list[dict] = []
     names: list[str] = []
     for source in flat:
-        name, items = open_source(source, settings.max_file_mb)
+        name, items = open_source(source, settings.max_file_mb, guard=settings)
         names.append(name)
         seen = len(layout)
         for item in items:

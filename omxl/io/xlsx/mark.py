@@ -66,7 +66,8 @@ def mark_workbook(source: str | os.PathLike, out: str | os.PathLike, marks: pd.D
     settings = load_config(config, near=source_path)
     data, kind = writeback.read_workbook(
         source_path, "Check the path of the workbook to mark.", "marks cells in",
-        "Save it as .xlsx in Excel and run again; the Issues list is still available without --mark.")
+        "Save it as .xlsx in Excel and run again; the Issues list is still available without --mark.",
+        guard=settings)
     extension = _extension(data, kind)
     if target.suffix.lower() != extension:
         raise WriteBackError(f"{target.name}: the marked copy of {source_path.name} is an {extension} workbook, "

@@ -29,7 +29,8 @@ from ...errors import OmxlError, SourceError
 from . import package
 from ..save.atomic import WriteError, atomic_save, verify_xlsx
 from .sheetxml import ResultSheet, as_result, filter_range, sheet_xml
-from ..read.sniff import XLSM, XLSX, sniff
+from ..read.guards import check_zip
+from ..read.sniff import XLSM, XLSX, ZIP_MAGIC, sniff
 from .styles import merge_styles
 
 OWNER_NAME = package.OWNER_NAME
@@ -57,13 +58,15 @@ def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | Res
     target = Path(path)
     settings = load_config(config, near=target)
     data, _ = read_workbook(target, "write_back adds sheets to an existing workbook.", "writes results into",
-                            "Save it as .xlsx in Excel, or write the results to a new file with --out.")
+                            "Save it as .xlsx in Excel, or write the results to a new file with --out.",
+                            guard=settings)
     named = {sheet_name(settings.sheet_prefix, name): as_result(frame) for name, frame in sheets.items()}
     merged, written = merge_result_sheets(data, named, target.name)
     return save_verified(target, merged, named, written, backup=backup)
 
 
-def read_workbook(path: Path, missing_hint: str, task: str, advice: str) -> tuple[bytes, str]:
+def read_workbook(path: Path, missing_hint: str, task: str, advice: str, guard: "Config | None" = None
+                  ) -> tuple[bytes, str]:
     """The bytes and kind (XLSX or XLSM) of the workbook at `path`, which omxl is about to write into.
 
     Raises SourceError (with `missing_hint`) when there is no such file, and WriteBackError when it is
@@ -71,6 +74,9 @@ def read_workbook(path: Path, missing_hint: str, task: str, advice: str) -> tupl
     if not path.exists():
         raise SourceError(str(path), "file not found.", missing_hint)
     data = path.read_bytes()
+    if data.startswith(ZIP_MAGIC):
+        # The same zip bomb / entity guards as reading (docs/reading.md, Hostile files), with `guard`'s limits.
+        check_zip(data, path.name, guard if guard is not None else Config())
     kind = sniff(data, path.name)
     if kind not in (XLSX, XLSM):
         raise WriteBackError(f"{path.name}: omxl {task} .xlsx and .xlsm workbooks only, and this is a {kind} "
