@@ -319,3 +319,15 @@ def test_read_exits_1_when_reading_found_errors(tmp_path):
 def test_read_exits_2_when_a_file_cannot_be_read(tmp_path):
     (tmp_path / "zero.xlsx").write_bytes(b"")
     assert cli_run(["read", str(tmp_path / "zero.xlsx")]).exit_code == 2
+
+
+def test_sheet_and_structure_protection_need_no_password(tmp_path):
+    # Protection without encryption only locks editing; the values are readable as usual.
+    path = tmp_path / "protected-sheet.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    page = book.add_worksheet("Orders")
+    for r, values in enumerate([HEADERS, *ROWS]):
+        page.write_row(r, 0, values)
+    page.protect("sheet-pw")
+    book.close()
+    assert omxl.read_book(path).orders["qty"].tolist() == [5.0, 7.5, 12.0]
