@@ -57,7 +57,7 @@ def message(path_or_source, *, password=None):
     return str(caught.value)
 
 
-def cli_run(args, monkeypatch=None, env=None):
+def cli_run(args, env=None):
     result = CliRunner().invoke(cli, args, env=env)
     assert "Traceback" not in result.output
     return result
