@@ -40,6 +40,12 @@ def books_argument(func: Callable) -> Callable:
     return click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))(func)
 
 
+def password_option(func: Callable) -> Callable:
+    """One --password for every command that reads workbooks; OMXL_PASSWORD keeps it out of shell history."""
+    return click.option("--password", "password", default=None, envvar="OMXL_PASSWORD", show_envvar=True,
+                        help="Password of a password-protected workbook (or set OMXL_PASSWORD).")(func)
+
+
 def config_option(func: Callable) -> Callable:
     return click.option("--config", "config", type=click.Path(path_type=Path), default=None,
                         help="Settings file (default: omxl.toml beside the first workbook).")(func)
@@ -150,15 +156,19 @@ def cli() -> None:
 @config_option
 @format_option("table", "json")
 @write_back_option
+@password_option
 @reports_errors
-def read_command(books: tuple[Path, ...], config: Path | None, output_format: str, write_back: bool) -> None:
+def read_command(books: tuple[Path, ...], config: Path | None, output_format: str, write_back: bool,
+                 password: str | None) -> None:
     """Show what omxl finds in BOOKS: tables, where, rows, and how headers map.
 
-    Run this first on your own files. Several files merge into one book.
+    Run this first on your own files. Several files merge into one book. Exit code 1 when reading found
+    errors (as `validate` does), 0 otherwise, 2 when a file cannot be read.
     """
     from .io.read import read_book
+    from .validation import has_errors
 
-    book = read_book(*books, config=config)
+    book = read_book(*books, config=config, password=password)
     if write_back:
         write_back_into(books, book.result_sheets(), config)
     if output_format == "json":
@@ -170,8 +180,9 @@ def read_command(books: tuple[Path, ...], config: Path | None, output_format: st
                                         .to_dict(orient="records"),
         }
         click.echo(json.dumps(payload, indent=2, default=str))
-        return
-    _print_read(book)
+    else:
+        _print_read(book)
+    sys.exit(1 if has_errors(book.findings) else 0)
 
 
 def _print_read(book: Any) -> None:
@@ -216,9 +227,11 @@ def _print_read(book: Any) -> None:
 @write_back_option
 @click.option("--limit", type=click.IntRange(min=0), default=25, show_default=True,
               help="How many issues the table shows (the --out file has all).")
+@password_option
 @reports_errors
 def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, output_format: str,
-                     out: str | None, mark: str | None, write_back: bool, limit: int) -> None:
+                     out: str | None, mark: str | None, write_back: bool, limit: int,
+                     password: str | None) -> None:
     """Check BOOKS against every rule; list each issue with its cell.
 
     Exit code 1 when there are errors, 0 when there are none, 2 when a file cannot be read or an output
@@ -230,7 +243,7 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
     out_path = checked_out(out, books, "issues.xlsx")
     mark_path = checked_mark(mark, books)
     check_write_back(books, write_back)
-    book = read_book(*books, config=config)
+    book = read_book(*books, config=config, password=password)
     issues = validate(book, as_of=as_of)
     if output_format == "table":
         _print_issues(issues, limit)
@@ -350,9 +363,10 @@ def _print_issues(issues: Any, limit: int) -> None:
 @out_option("the Order Status, Orders, Exceptions, Inventory and Returns sheets", "the order lines")
 @mark_option
 @write_back_option
+@password_option
 @reports_errors
 def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: str | None,
-                      mark: str | None, write_back: bool) -> None:
+                      mark: str | None, write_back: bool, password: str | None) -> None:
     """Reconcile orders with shipments, stock, purchase orders and returns: each line's status, its
     stock, when it can ship, what is late or at risk, and every mismatch.
 
@@ -367,7 +381,7 @@ def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.da
     out_path = checked_out(out, books, "status.xlsx")
     mark_path = checked_mark(mark, books)
     check_write_back(books, write_back)
-    rec = reconcile(read_book(*books, config=config), as_of=as_of)
+    rec = reconcile(read_book(*books, config=config, password=password), as_of=as_of)
     _print_reconciliation(rec)
     write_marked_copy(books, mark_path, concat_findings([rec.issues, rec.exceptions]), config)
     finish(books, config=config, issues=rec.issues, out=out_path, sheets=rec.result_sheets(), table=rec.lines,
@@ -415,9 +429,11 @@ def _print_reconciliation(rec: Any) -> None:
               help="Also write one purchase-order draft workbook per supplier into FOLDER (made if it does not "
                    "exist; the folder it goes in must exist).")
 @write_back_option
+@password_option
 @reports_errors
 def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None,
-                    service_level: float | None, out: str | None, po_dir: str | None, write_back: bool) -> None:
+                    service_level: float | None, out: str | None, po_dir: str | None, write_back: bool,
+                    password: str | None) -> None:
     """Plan reorders: what to order, from whom, how much, by when, and why.
 
     Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be
@@ -430,7 +446,7 @@ def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date
     out_path = checked_out(out, books, "plan.xlsx")
     folder = check_folder(po_dir) if po_dir is not None else None
     check_write_back(books, write_back)
-    book = read_book(*books, config=config)
+    book = read_book(*books, config=config, password=password)
     plan = plan_reorders(book, as_of=as_of, service_level=service_level)
     _print_plan(plan)
     if folder is not None:

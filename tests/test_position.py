@@ -118,7 +118,7 @@ def test_arguments_after_the_book_are_keyword_only():
 
 # The public functions (contract section 3, and the savers) and their parameters: positional ones first, then keyword-only.
 CONTRACT_SIGNATURES = {
-    "read_book": (["*sources"], ["config"]),
+    "read_book": (["*sources"], ["config", "password"]),
     "prepare": (["book"], ["as_of", "config"]),
     "validate": (["book"], ["as_of", "config"]),
     "reconcile": (["book"], ["as_of", "config"]),

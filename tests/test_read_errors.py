@@ -48,7 +48,8 @@ CASES = {
         "Open it in Excel or LibreOffice and save it as .xlsx, then try again."),
     "locked.xlsx": (
         write_encrypted,
-        "locked.xlsx: the workbook is protected with a password. Open it in Excel, remove the password "
+        "locked.xlsx: the workbook is protected with a password. Pass the password with --password (or set "
+        "OMXL_PASSWORD; in Python read_book(..., password=...)), or open it in Excel, remove the password "
         "(File > Info > Protect Workbook), save it and try again."),
     "truncated.xlsx": (
         lambda p, m: p.write_bytes(m.read_bytes()[:2000]),
@@ -64,7 +65,7 @@ CASES = {
     "binary.xlsx": (
         lambda p, m: p.write_bytes(bytes(range(256)) * 8),
         "binary.xlsx: this is not a workbook or CSV file (unrecognised binary content). Check that you picked "
-        "the right file; omxl reads .xlsx, .xlsm, .xls, .ods and .csv."),
+        "the right file; omxl reads .xlsx, .xlsm, .xlsb, .xls, .ods and .csv."),
     "stock.xlsx": (
         lambda p, m: write_inventory_only(p),
         "stock.xlsx: no orders table was found; found: Stock (inventory), Notes (not recognised). "

@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import re
+import struct
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +26,9 @@ import python_calamine as calamine
 from ...errors import SourceError
 from ..xlsx import package
 from ..address import column_index
+from .encrypted import decrypt, needs_password, resolve_password
 from .guards import check_zip, far_cells_trimmed, replace_part
-from .sniff import CSV, ODS, XLS, XLSM, XLSX, ZIP_MAGIC, sniff
+from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
 
 ERROR_LITERALS = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
@@ -65,14 +67,15 @@ class FrameSource:
 
 
 def open_source(source: Any, max_file_mb: float,
-                guard: Any = None) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
-    """Open one source. Returns (display name, its sheets in order).
-
-    `guard` is the Config whose zip limits are checked before any parser sees a package
-    (the defaults when None)."""
+                password: str | None = None, guard: Any = None) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
+    """Open one source. Returns (display name, its sheets in order). `password` (or OMXL_PASSWORD) opens a
+    password-protected workbook. `guard` is the Config whose zip limits are checked before any parser sees a
+    package (the defaults when None)."""
     if isinstance(source, dict):
         return "dict", [FrameSource(str(k), v) for k, v in source.items()]
     name, data = _read_bytes(source, max_file_mb)
+    if needs_password(data):
+        data = decrypt(name, data, resolve_password(password))
     if guard is None:
         from ...config import Config
         guard = Config()
@@ -151,7 +154,7 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
                               "Open the workbook in Excel and save it again as .xlsx.") from None
 
     with book, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        errors_future = pool.submit(_error_cells, data, kind)
+        errors_future = pool.submit(_error_cells, name, data, kind)
         grids = [pool.submit(parse, meta.name) for meta in worksheets]
         errors = errors_future.result()
         for meta, grid in zip(worksheets, grids):
@@ -170,8 +173,8 @@ def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkb
     try:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=kind in (XLSX, XLSM))
     except calamine.PasswordError:
-        raise SourceError(name, "the workbook is protected with a password.",
-                          "Open it in Excel, remove the password, save it and try again.") from None
+        from .encrypted import HOW_TO_PASS, PROTECTED
+        raise SourceError(name, PROTECTED, HOW_TO_PASS) from None
     except (calamine.CalamineError, ValueError, OSError) as exc:
         raise SourceError(name, f"the workbook cannot be read ({_short(exc)}).",
                           "Open it in Excel or LibreOffice and save it again as .xlsx.") from None
@@ -212,18 +215,26 @@ def _tables_by_sheet(book: "calamine.CalamineWorkbook") -> dict[str, dict[str, t
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>.*?</f>)?'
                          rb'(?:<v>([^<]*)</v>)?')
-def _error_cells(data: bytes, kind: str) -> dict[str, dict[tuple[int, int], str]]:
+def _error_cells(name: str, data: bytes, kind: str) -> dict[str, dict[tuple[int, int], str]]:
     if kind in (XLSX, XLSM):
         return _xlsx_error_cells(data)
     if kind == ODS:
         from .ods_errors import ods_error_cells
         return ods_error_cells(data)
     if kind == XLS:
-        return _xls_error_cells(data)
+        return _xls_error_cells(name, data)
+    if kind == XLSB:
+        from .xlsb_errors import xlsb_error_cells
+        return xlsb_error_cells(data)
     return {}
 
 
-def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+def damaged_xls(name: str) -> SourceError:
+    return SourceError(name, "the .xls workbook is damaged (its internal record counts do not add up).",
+                       "Open it in Excel with File > Open > Open and Repair, save it as .xlsx and try again.")
+
+
+def _xls_error_cells(name: str, data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     """xlrd knows the cell types of legacy .xls files (at most 65,536 rows a sheet)."""
     import xlrd
 
@@ -231,15 +242,21 @@ def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
         book = xlrd.open_workbook(file_contents=data, on_demand=True)
     except xlrd.XLRDError:
         return {}  # calamine has already read the values; only the error marks are missing then
+    except (AssertionError, IndexError, KeyError, ValueError, struct.error):
+        # xlrd checks the file's own bookkeeping with asserts (e.g. the shared-string count); a file that
+        # fails them is damaged, whatever calamine made of it.
+        raise damaged_xls(name) from None
     found: dict[str, dict[tuple[int, int], str]] = {}
     try:
-        for name in book.sheet_names():
-            sheet = book.sheet_by_name(name)
+        for sheet_name in book.sheet_names():
+            sheet = book.sheet_by_name(sheet_name)
             cells = {(r, c): xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#N/A")
                      for r in range(sheet.nrows)
                      for c, kind in enumerate(sheet.row_types(r)) if kind == xlrd.XL_CELL_ERROR}
             if cells:
-                found[name] = cells
+                found[sheet_name] = cells
+    except (AssertionError, IndexError, KeyError, ValueError, struct.error):
+        raise damaged_xls(name) from None
     finally:
         book.release_resources()
     return found

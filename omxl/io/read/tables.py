@@ -37,11 +37,14 @@ class SheetTable:
     layout_entry: dict | None = None  # its row of Book.layout
 
 
-def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None) -> Book:
+def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
+              password: str | None = None) -> Book:
     """Read one or more sources into one Book.
 
-    Sources: paths or open files of .xlsx/.xlsm/.xls/.ods/.csv (kind sniffed from
+    Sources: paths or open files of .xlsx/.xlsm/.xlsb/.xls/.ods/.csv (kind sniffed from
     bytes), or a dict of DataFrames keyed by table name. See docs/workbook-format.md.
+    `password` opens password-protected workbooks (default: the OMXL_PASSWORD environment
+    variable); see docs/hostile-formats.md.
     """
     flat = list(iter_sources(sources))
     if not flat:
@@ -54,7 +57,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
     column_map: list[dict] = []
     names: list[str] = []
     for source in flat:
-        name, items = open_source(source, settings.max_file_mb, guard=settings)
+        name, items = open_source(source, settings.max_file_mb, password, guard=settings)
         names.append(name)
         seen = len(layout)
         for item in items:
@@ -67,6 +70,12 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None)
                 part.columns = tuple(e["column"] for e in column_map[mapped_from:] if e["column"])
                 part.layout_entry = layout[laid_out] if len(layout) > laid_out else None
                 parts.append(part)
+        notes = [entry["note"] for entry in layout[seen:]]
+        if notes and all(n == "empty" or n.startswith(ONLY_ERRORS) for n in notes) and notes.count("empty") < len(notes):
+            raise SourceError(name, "every cell with a value holds an Excel error value "
+                                    f"({_error_counts(notes)}), so there is no data to read.",
+                              "The formulas lost what they refer to (a deleted sheet, column or linked file): "
+                              "open it in Excel, fix the formulas or paste the values, save it and try again.")
         if all(entry["note"] == "empty" for entry in layout[seen:]):
             raise SourceError(name, "the file holds no data: every sheet is empty.",
                               "Check that you picked the right file, or export the data again.")
@@ -125,6 +134,20 @@ def _roles(parts: list[SheetTable]) -> dict[int, str]:
     return roles
 
 
+ONLY_ERRORS = "only Excel error values: "
+
+
+def _error_counts(notes: list[str]) -> str:
+    """The error counts of all-error sheets, summed over the file's sheets: '#N/A in 2 cells, #REF! in 6 cells'."""
+    totals: dict[str, int] = {}
+    for note in notes:
+        if note.startswith(ONLY_ERRORS):
+            for part in note[len(ONLY_ERRORS):].split(", "):
+                error, _, count = part.partition(" in ")
+                totals[error] = totals.get(error, 0) + int(count.split()[0].replace(",", ""))
+    return ", ".join(f"{e} in {n:,} cell{'s' if n != 1 else ''}" for e, n in sorted(totals.items()))
+
+
 # --- one sheet -------------------------------------------------------------------------------
 
 def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list, column_map: list) -> SheetTable | None:
@@ -134,6 +157,14 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
         return None
     if sheet.hidden and not settings.read_hidden_sheets:
         layout.append({**base, "table": "", "matched_by": "", "note": "hidden sheet, skipped"})
+        return None
+    if sheet.error_cells and not any(any(v not in ("", None) for v in r) for r in sheet.grid):
+        # calamine reads error cells as blanks: a sheet of nothing but #REF! is neither "empty" to its owner nor
+        # a table with missing columns (even when its name says Orders). any() stops at the first real value.
+        counts = pd.Series(list(sheet.error_cells.values())).value_counts(sort=False)
+        note = ONLY_ERRORS + ", ".join(f"{error} in {n:,} cell{'s' if n != 1 else ''}"
+                                       for error, n in sorted(counts.items()))
+        layout.append({**base, "table": "", "matched_by": "", "note": note})
         return None
     sheet_match = locate(sheet, matcher)
     if sheet_match is None:
