@@ -8,12 +8,15 @@ part, a few ms per 100,000 rows) and, for .ods, from content.xml.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import html
 import io
 import os
 import re
 import threading
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +53,13 @@ class RawSheet:
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
     # Excel row number (or CSV line number) of each grid row; None means index + 1.
     row_numbers: list[int] | None = None
+    # Decimal separator of numbers written as text: "," for a CSV whose numbers say so (or the configuration).
+    decimal: str = "."
+    # How a CSV's bytes were decoded ("utf-8", "utf-8 (BOM)", "utf-16", "cp1252"), for the layout and the docs.
+    encoding: str = ""
+    # 0-based (row, col) -> formula of cells that hold a formula but no value Excel calculated (files written by
+    # programs that never calculate); calamine reads them as blanks, so they are taken from the sheet XML.
+    formula_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index] if self.row_numbers is not None else index + 1
@@ -63,14 +73,16 @@ class FrameSource:
     frame: pd.DataFrame
 
 
-def open_source(source: Any, max_file_mb: float) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
-    """Open one source. Returns (display name, its sheets in order)."""
+def open_source(source: Any, max_file_mb: float,
+                decimal: str | None = None) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
+    """Open one source. Returns (display name, its sheets in order). `decimal` is the configured decimal
+    separator of CSV numbers (None: decided per file)."""
     if isinstance(source, dict):
         return "dict", [FrameSource(str(k), v) for k, v in source.items()]
     name, data = _read_bytes(source, max_file_mb)
     kind = sniff(data, name)
     if kind == CSV:
-        return name, [_read_csv(name, data)]
+        return name, [_read_csv(name, data, decimal)]
     return name, _read_workbook(name, data, kind)
 
 
@@ -117,7 +129,7 @@ def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
     """
     book = _open_calamine(name, data, kind)
     tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
-    results = _omxl_results(data) if kind in (XLSX, XLSM) else set()
+    results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     handles = threading.local()
 
@@ -133,18 +145,26 @@ def _read_workbook(name: str, data: bytes, kind: str) -> Iterator[RawSheet]:
 
     with book, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         errors_future = pool.submit(_error_cells, data, kind)
+        formulas_future = pool.submit(_formula_cells, data) if kind in (XLSX, XLSM) else None
         grids = [pool.submit(parse, meta.name) for meta in worksheets]
-        errors = errors_future.result()
+        try:
+            errors = errors_future.result()
+        except _DAMAGE as exc:   # a corrupt member calamine has not read yet (bad CRC, broken deflate stream)
+            raise SourceError(name, f"the file is damaged ({_short(exc)}).", _DAMAGED_FIX) from None
+        formulas = formulas_future.result() if formulas_future is not None else {}
         for meta, grid in zip(worksheets, grids):
             yield RawSheet(
                 source=name, sheet=meta.name, kind=kind, grid=grid.result(),
                 hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
                 tables=tables.get(meta.name, {}), error_cells=errors.get(meta.name, {}),
-                omxl_result=meta.name in results,
+                omxl_result=meta.name in results, formula_cells=formulas.get(meta.name, {}),
             )
 
 
 PARSE_THREADS = 2
+# What a damaged zip package raises while its members are read directly (not through calamine).
+_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, NotImplementedError)
+_DAMAGED_FIX = "Copy or export it again; if Excel can open it, save it again as .xlsx."
 
 
 def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkbook":
@@ -158,9 +178,12 @@ def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkb
                           "Open it in Excel or LibreOffice and save it again as .xlsx.") from None
 
 
-def _omxl_results(data: bytes) -> set[str]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return package.omxl_sheet_names(archive)
+def _omxl_results(name: str, data: bytes) -> set[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return package.omxl_sheet_names(archive)
+    except _DAMAGE as exc:
+        raise SourceError(name, f"the file is damaged ({_short(exc)}).", _DAMAGED_FIX) from None
 
 
 def _short(exc: Exception) -> str:
@@ -229,11 +252,37 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
 
 
 
+# A cell holding a formula and no calculated value: <c r="E2"><f>B2*C2</f></c>, <f t="shared" si="0"/>,
+# or an empty <v></v> after it (openpyxl and other writers that never calculate).
+_FORMULA_ONLY = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?(?<!/)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)\s*'
+                           rb'(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+
+
+def _formula_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet: 0-based (row, col) -> formula text of cells with a formula but no value."""
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = set(archive.namelist())
+            for entry, part in package.sheet_parts(archive):
+                if part not in members:
+                    continue
+                xml = archive.read(part)
+                if b"<f" not in xml:
+                    continue
+                cells = {(int(row) - 1, column_index(col.decode())): "=" + html.unescape(text.decode("utf-8", "replace"))
+                         for col, row, _attrs, text in _FORMULA_ONLY.findall(xml)}
+                if cells:
+                    found[entry.name] = cells
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, zlib.error):
+        return {}  # calamine has read (or refused) the values; only the formula marks are missing then
+    return found
+
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-def _read_csv(name: str, data: bytes) -> RawSheet:
-    text = _decode(data)
+def _read_csv(name: str, data: bytes, decimal: str | None = None) -> RawSheet:
+    text, encoding = _decode(data)
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -249,17 +298,52 @@ def _read_csv(name: str, data: bytes) -> RawSheet:
         row_numbers.append(previous_line + 1)
         previous_line = reader.line_num
     stem = Path(name).stem
-    sheet = RawSheet(source=name, sheet=stem, kind=CSV, grid=grid, row_numbers=row_numbers)
+    sheet = RawSheet(source=name, sheet=stem, kind=CSV, grid=grid, row_numbers=row_numbers,
+                     decimal=decimal or _file_decimal(delimiter, grid), encoding=encoding)
     return sheet
 
 
-def _decode(data: bytes) -> str:
+# Text that can only be a number with a decimal comma ("1,5", "-12,25", "1.234,5") or one with a decimal
+# point ("1.5", "1,234.5").
+_COMMA_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
+_POINT_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)\.\d+$")
+
+
+def _file_decimal(delimiter: str, grid: list[list[Any]]) -> str:
+    """The decimal separator a CSV says it uses: "," when it is not comma-separated (a comma-separated file
+    cannot hold unquoted decimal commas, and quoted ones are too rare to guess on), some cell reads as a
+    decimal-comma number and none as a decimal-point number; else ".". The first 1,000 rows decide."""
+    if delimiter == ",":
+        return "."
+    comma = point = False
+    for row in grid[:1000]:
+        for value in row:
+            value = value.strip()
+            if not value or not value[-1].isdigit():
+                continue
+            comma = comma or bool(_COMMA_DECIMAL.match(value))
+            point = point or bool(_POINT_DECIMAL.match(value))
+    return "," if comma and not point else "."
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode a CSV: a UTF-16 byte-order mark, else UTF-8 (with or without its BOM), else Windows-1252 (a
+    superset of Latin-1 for every printable character; the bytes 0x81, 0x8D, 0x8F, 0x90, 0x9D it leaves
+    undefined are decoded as Latin-1 control characters, so no byte is lost)."""
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16")
+        return data.decode("utf-16"), "utf-16"
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
+        return text, "utf-8 (BOM)" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return bytes(data).decode("cp1252", errors="_omxl_latin1"), "cp1252"
+
+
+def _latin1_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("_omxl_latin1", _latin1_fallback)
 
 
 def iter_sources(sources: tuple[Any, ...]) -> Iterator[Any]:
