@@ -144,6 +144,24 @@ def test_formula_with_a_cached_value_is_no_finding(tmp_path):
     assert found(book, "formula-without-value") == []
 
 
+def test_formula_calculated_to_empty_text_is_no_finding(tmp_path):
+    # Excel stores =IF(...,"") that came out empty as t="str" with an empty value: a value, not a missing one.
+    path = orders_book(tmp_path, [("SO-1", dt.datetime(2026, 11, 2), "C-1", "P-1", 5, "NOTE")],
+                       header=("Order ID", "Order Date", "Customer ID", "SKU", "Quantity", "Notes"))
+    patched = tmp_path / "empty-text.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cell = data[data.index(b'<c r="F2"'):]
+                cell = cell[:cell.index(b"</c>") + 4]
+                data = data.replace(cell, b'<c r="F2" t="str"><f>IF(E2&gt;9,"big","")</f><v></v></c>')
+            target.writestr(item, data)
+    book = omxl.read_book(patched)
+    assert found(book, "formula-without-value") == []
+    assert book.orders["qty"].tolist() == [5.0]
+
+
 def test_merged_header_cells_and_a_group_row_above_the_headers(tmp_path):
     path = orders_book(tmp_path, [("SO-1", dt.datetime(2026, 11, 2), "C-1", "P-1", 5)],
                        above=[("Order", None, "Customer", None, None)])

@@ -254,8 +254,9 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
 
 # A cell holding a formula and no calculated value: <c r="E2"><f>B2*C2</f></c>, <f t="shared" si="0"/>,
 # or an empty <v></v> after it (openpyxl and other writers that never calculate).
-_FORMULA_ONLY = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?(?<!/)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)\s*'
-                           rb'(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+# An empty <v></v> in a cell typed t="str" is a calculated empty text (Excel writes ="" that way): no finding.
+_FORMULA_ONLY = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?<!/)>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)\s*'
+                           rb'(<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
 def _formula_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
@@ -271,7 +272,8 @@ def _formula_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
                 if b"<f" not in xml:
                     continue
                 cells = {(int(row) - 1, column_index(col.decode())): "=" + html.unescape(text.decode("utf-8", "replace"))
-                         for col, row, _attrs, text in _FORMULA_ONLY.findall(xml)}
+                         for col, row, attrs, text, empty in _FORMULA_ONLY.findall(xml)
+                         if not (empty and b't="str"' in attrs)}
                 if cells:
                     found[entry.name] = cells
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, zlib.error):
