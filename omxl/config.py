@@ -47,6 +47,11 @@ class Config(BaseModel):
                           "invoices) are cancellation lines: a `cancellation` finding each, no quantity error, no "
                           "stock, and they reduce the most recent earlier line of the same customer, item and "
                           "price (docs/reconciliation.md).")
+    decimal: Literal[".", ","] | None = Field(
+        None, description="Decimal separator of numbers written as text: ',' reads '1,5' as 1.5 and '1.234,5' as "
+                          "1234.5. Unset: '.' for workbooks; for each CSV, ',' when it is not comma-separated and "
+                          "its numbers are written with a decimal comma and none with a decimal point "
+                          "(docs/bad-input.md).")
     read_hidden_sheets: bool = Field(False, description="Read hidden sheets too (they are skipped by default).")
     max_file_mb: float = Field(1024.0, gt=0, description="Refuse source files larger than this many MB.")
     max_unzipped_mb: float = Field(

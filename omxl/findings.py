@@ -61,6 +61,10 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
     Code("error-cell", "read", "error", "An Excel error value",
          "Fix the formula or type the value.",
          "The cell holds the error {value}. Fix the formula or type the value."),
+    Code("formula-without-value", "read", "error", "A formula without a calculated value",
+         "Open the workbook in Excel (or LibreOffice) and save it, or recalculate it, so each formula has a value.",
+         "The cell holds the formula {value} but no value: the program that wrote the file did not calculate it. "
+         "Open the workbook in Excel and save it (or recalculate it) so the value is stored."),
     Code("normalized-value", "read", "info", "Values omxl tidied on reading",
          "Nothing; the values were tidied (spaces, numbers stored as text, ...).",
          "{what}"),

@@ -29,6 +29,13 @@ _DANGEROUS = (b"<!DOCTYPE", b"<!ENTITY")
 REMEDY_SETTING = "If the file is genuine, raise {setting} in omxl.toml (docs/reading.md, Hostile files)."
 
 
+# What a damaged zip package raises while its parts are read directly (not through calamine): a bad CRC, a
+# broken deflate stream, a part the directory names but the file lacks, an offset before the file's start.
+ZIP_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, KeyError, ValueError,
+              NotImplementedError, RuntimeError)
+DAMAGED_FIX = "Copy or export it again; if Excel can open it, save it again as .xlsx."
+
+
 def check_zip(data: bytes, name: str, config: Any) -> None:
     """Raise SourceError when the package is too large unpacked or looks like a zip bomb."""
     try:
@@ -38,9 +45,8 @@ def check_zip(data: bytes, name: str, config: Any) -> None:
             check_xml_prologs(archive, members, name)
     except zipfile.BadZipFile:
         return  # sniff() reports the damaged package with its own message
-    except (zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError):
-        raise SourceError(name, "the file is damaged (a zip part cannot be opened).",
-                          "Copy or export it again; if Excel can open it, save it again as .xlsx.") from None
+    except ZIP_DAMAGE:
+        raise SourceError(name, "the file is damaged (a zip part cannot be opened).", DAMAGED_FIX) from None
 
 
 def _check_members(members: list[zipfile.ZipInfo], name: str, config: Any) -> None:

@@ -52,6 +52,7 @@ class ColumnOrigin:
     header: str
     letter: str
     typed_source: bool  # False for CSV: text is the native type there, so parsing text is no fix
+    decimal: str = "."  # decimal separator of numbers written as text (sources.RawSheet.decimal)
 
 
 def per_unique(values: pd.Series, func) -> pd.Series | pd.DataFrame:
@@ -169,7 +170,7 @@ def _to_number(raw, classes, column, origin, rows, config):
     bad_positions = np.flatnonzero(np.isin(classes, (BOOLEAN, DATETIME, TIME, OTHER)))
     if len(text_positions):
         text = raw.iloc[text_positions]
-        parsed = per_unique(text, _parse_number_text)
+        parsed = per_unique(text, _parse_number_text if origin.decimal == "." else _parse_comma_decimal_text)
         ok = parsed["ok"].to_numpy(dtype=bool)
         out[text_positions[ok]] = parsed["value"].to_numpy(dtype=float)[ok]
         fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | origin.typed_source)
@@ -199,6 +200,17 @@ def _parse_number_text(text: pd.Series) -> pd.DataFrame:
     shaped = cleaned.str.fullmatch(_NUMBER_TEXT.pattern) & cleaned.str.contains(r"\d")
     value = pd.to_numeric(cleaned.where(shaped, "").str.replace(r"[,$€£¥]", "", regex=True), errors="coerce")
     return pd.DataFrame({"value": value.astype(float), "ok": shaped & value.notna(), "needed_cleaning": ~plain})
+
+
+def _parse_comma_decimal_text(text: pd.Series) -> pd.DataFrame:
+    """'1,5', '1.234,5', '1 234,5' (decimal comma, point or blank between thousands) -> numbers. The text is
+    rewritten to decimal-point form first, so "1,5" in a file that writes decimals that way is no fix."""
+    text = text.astype(str)
+    grouped = text.str.strip().str.fullmatch(r"[+-]?[$€£¥]?[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
+    swapped = text.where(~grouped, text.str.replace(".", "", regex=False)).str.replace(",", ".", regex=False)
+    parsed = _parse_number_text(swapped)
+    parsed["needed_cleaning"] = parsed["needed_cleaning"] | grouped
+    return parsed
 
 
 # --- dates -------------------------------------------------------------------------------------

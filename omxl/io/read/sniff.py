@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from ...errors import SourceError
 
@@ -81,7 +82,8 @@ def _zip_kind(data: bytes, name: str) -> str:
                 return ODS
             if "word/document.xml" in names:
                 raise SourceError(name, "this is a Word document, not a workbook.", SAVE_AS)
-    except zipfile.BadZipFile:
+    # A flipped byte can also give an unknown compression method or a broken deflate stream.
+    except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError, ValueError):
         raise SourceError(name, "the file is damaged (an incomplete or corrupt .xlsx/.ods package).",
                           "Copy or export it again; if Excel can open it, save it again as .xlsx.") from None
     raise SourceError(name, "this is a zip archive but not a workbook.", SAVE_AS)

@@ -8,7 +8,9 @@ part, a few ms per 100,000 rows) and, for .ods, from content.xml.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import html
 import io
 import os
 import re
@@ -27,7 +29,7 @@ from ...errors import SourceError
 from ..xlsx import package
 from ..address import column_index
 from .encrypted import decrypt, needs_password, resolve_password
-from .guards import check_zip, far_cells_trimmed, replace_part
+from .guards import DAMAGED_FIX, ZIP_DAMAGE, check_zip, far_cells_trimmed, replace_part
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
 
 ERROR_LITERALS = frozenset(
@@ -53,6 +55,13 @@ class RawSheet:
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
     # Excel row number (or CSV line number) of each grid row; None means index + 1.
     row_numbers: list[int] | None = None
+    # Decimal separator of numbers written as text: "," for a CSV whose numbers say so (or the configuration).
+    decimal: str = "."
+    # How a CSV's bytes were decoded ("utf-8", "utf-8 (BOM)", "utf-16", "cp1252"), for the layout and the docs.
+    encoding: str = ""
+    # 0-based (row, col) -> formula of cells that hold a formula but no value Excel calculated (files written by
+    # programs that never calculate); calamine reads them as blanks, so they are taken from the sheet XML.
+    formula_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index] if self.row_numbers is not None else index + 1
@@ -67,10 +76,12 @@ class FrameSource:
 
 
 def open_source(source: Any, max_file_mb: float,
-                password: str | None = None, guard: Any = None) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
+                password: str | None = None, guard: Any = None,
+                decimal: str | None = None) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
     """Open one source. Returns (display name, its sheets in order). `password` (or OMXL_PASSWORD) opens a
     password-protected workbook. `guard` is the Config whose zip limits are checked before any parser sees a
-    package (the defaults when None)."""
+    package (the defaults when None). `decimal` is the configured decimal separator of CSV numbers (None:
+    decided per file)."""
     if isinstance(source, dict):
         return "dict", [FrameSource(str(k), v) for k, v in source.items()]
     name, data = _read_bytes(source, max_file_mb)
@@ -83,7 +94,7 @@ def open_source(source: Any, max_file_mb: float,
         check_zip(data, name, guard)
     kind = sniff(data, name)
     if kind == CSV:
-        return name, [_read_csv(name, data)]
+        return name, [_read_csv(name, data, decimal)]
     return name, _read_workbook(name, data, kind, guard.max_sheet_cells)
 
 
@@ -130,10 +141,10 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
     """
     book = _open_calamine(name, data, kind)
     tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
-    results = _omxl_results(data) if kind in (XLSX, XLSM) else set()
+    results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     handles = threading.local()
-    parts = _sheet_parts(data) if kind in (XLSX, XLSM) else {}
+    parts = _sheet_parts(name, data) if kind in (XLSX, XLSM) else {}
 
     def parse(sheet: str) -> list[list[Any]]:
         # One workbook handle per worker thread: opening one parses the shared strings.
@@ -143,8 +154,12 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
         if sheet in parts:
             # calamine aborts the process on a grid of billions of cells (a stray cell at XFD1048576):
             # check the sheet's extent first, on this worker thread (unzipping releases the GIL).
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                trimmed = far_cells_trimmed(archive.read(parts[sheet]), name, sheet, max_cells)
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    xml = archive.read(parts[sheet])
+            except ZIP_DAMAGE as exc:
+                raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
+            trimmed = far_cells_trimmed(xml, name, sheet, max_cells)
             if trimmed is not None:
                 reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed), kind)
         try:
@@ -155,14 +170,19 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
 
     with book, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         errors_future = pool.submit(_error_cells, name, data, kind)
+        formulas_future = pool.submit(_formula_cells, data) if kind in (XLSX, XLSM) else None
         grids = [pool.submit(parse, meta.name) for meta in worksheets]
-        errors = errors_future.result()
+        try:
+            errors = errors_future.result()
+        except ZIP_DAMAGE as exc:   # a corrupt member calamine has not read yet (bad CRC, broken deflate stream)
+            raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
+        formulas = formulas_future.result() if formulas_future is not None else {}
         for meta, grid in zip(worksheets, grids):
             yield RawSheet(
                 source=name, sheet=meta.name, kind=kind, grid=grid.result(),
                 hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
                 tables=tables.get(meta.name, {}), error_cells=_inside(errors.get(meta.name, {}), grid.result()),
-                omxl_result=meta.name in results,
+                omxl_result=meta.name in results, formula_cells=formulas.get(meta.name, {}),
             )
 
 
@@ -180,9 +200,12 @@ def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkb
                           "Open it in Excel or LibreOffice and save it again as .xlsx.") from None
 
 
-def _sheet_parts(data: bytes) -> dict[str, str]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {entry.name: part for entry, part in package.sheet_parts(archive)}
+def _sheet_parts(name: str, data: bytes) -> dict[str, str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return {entry.name: part for entry, part in package.sheet_parts(archive)}
+    except ZIP_DAMAGE as exc:
+        raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
 
 
 def _inside(cells: dict[tuple[int, int], str], grid: list[list[Any]]) -> dict[tuple[int, int], str]:
@@ -193,9 +216,12 @@ def _inside(cells: dict[tuple[int, int], str], grid: list[list[Any]]) -> dict[tu
     return {(r, c): v for (r, c), v in cells.items() if r < len(grid) and c < width}
 
 
-def _omxl_results(data: bytes) -> set[str]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return package.omxl_sheet_names(archive)
+def _omxl_results(name: str, data: bytes) -> set[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return package.omxl_sheet_names(archive)
+    except ZIP_DAMAGE as exc:
+        raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
 
 
 def _short(exc: Exception) -> str:
@@ -278,11 +304,39 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
 
 
 
+# A cell holding a formula and no calculated value: <c r="E2"><f>B2*C2</f></c>, <f t="shared" si="0"/>,
+# or an empty <v></v> after it (openpyxl and other writers that never calculate).
+# An empty <v></v> in a cell typed t="str" is a calculated empty text (Excel writes ="" that way): no finding.
+_FORMULA_ONLY = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?<!/)>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)\s*'
+                           rb'(<v\s*/>|<v>\s*</v>)?\s*</c>')
+
+
+def _formula_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet: 0-based (row, col) -> formula text of cells with a formula but no value."""
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = set(archive.namelist())
+            for entry, part in package.sheet_parts(archive):
+                if part not in members:
+                    continue
+                xml = archive.read(part)
+                if b"<f" not in xml:
+                    continue
+                cells = {(int(row) - 1, column_index(col.decode())): "=" + html.unescape(text.decode("utf-8", "replace"))
+                         for col, row, attrs, text, empty in _FORMULA_ONLY.findall(xml)
+                         if not (empty and b't="str"' in attrs)}
+                if cells:
+                    found[entry.name] = cells
+    except ZIP_DAMAGE:
+        return {}  # calamine has read (or refused) the values; only the formula marks are missing then
+    return found
+
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-def _read_csv(name: str, data: bytes) -> RawSheet:
-    text = _decode(data)
+def _read_csv(name: str, data: bytes, decimal: str | None = None) -> RawSheet:
+    text, encoding = _decode(data)
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -298,17 +352,52 @@ def _read_csv(name: str, data: bytes) -> RawSheet:
         row_numbers.append(previous_line + 1)
         previous_line = reader.line_num
     stem = Path(name).stem
-    sheet = RawSheet(source=name, sheet=stem, kind=CSV, grid=grid, row_numbers=row_numbers)
+    sheet = RawSheet(source=name, sheet=stem, kind=CSV, grid=grid, row_numbers=row_numbers,
+                     decimal=decimal or _file_decimal(delimiter, grid), encoding=encoding)
     return sheet
 
 
-def _decode(data: bytes) -> str:
+# Text that can only be a number with a decimal comma ("1,5", "-12,25", "1.234,5") or one with a decimal
+# point ("1.5", "1,234.5").
+_COMMA_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
+_POINT_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)\.\d+$")
+
+
+def _file_decimal(delimiter: str, grid: list[list[Any]]) -> str:
+    """The decimal separator a CSV says it uses: "," when it is not comma-separated (a comma-separated file
+    cannot hold unquoted decimal commas, and quoted ones are too rare to guess on), some cell reads as a
+    decimal-comma number and none as a decimal-point number; else ".". The first 1,000 rows decide."""
+    if delimiter == ",":
+        return "."
+    comma = point = False
+    for row in grid[:1000]:
+        for value in row:
+            value = value.strip()
+            if not value or not value[-1].isdigit():
+                continue
+            comma = comma or bool(_COMMA_DECIMAL.match(value))
+            point = point or bool(_POINT_DECIMAL.match(value))
+    return "," if comma and not point else "."
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode a CSV: a UTF-16 byte-order mark, else UTF-8 (with or without its BOM), else Windows-1252 (a
+    superset of Latin-1 for every printable character; the bytes 0x81, 0x8D, 0x8F, 0x90, 0x9D it leaves
+    undefined are decoded as Latin-1 control characters, so no byte is lost)."""
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16")
+        return data.decode("utf-16"), "utf-16"
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
+        return text, "utf-8 (BOM)" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return bytes(data).decode("cp1252", errors="_omxl_latin1"), "cp1252"
+
+
+def _latin1_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("_omxl_latin1", _latin1_fallback)
 
 
 def iter_sources(sources: tuple[Any, ...]) -> Iterator[Any]:

@@ -57,7 +57,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
     column_map: list[dict] = []
     names: list[str] = []
     for source in flat:
-        name, items = open_source(source, settings.max_file_mb, password, guard=settings)
+        name, items = open_source(source, settings.max_file_mb, password, guard=settings, decimal=settings.decimal)
         names.append(name)
         seen = len(layout)
         for item in items:
@@ -196,12 +196,32 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
     errors = _error_masks(sheet, data_index, first_col, width)
     layout.append({**base, "table": sheet_match.table, "matched_by": sheet_match.matched_by,
                    "header_row": sheet.row_number(sheet_match.header_row), "rows": len(grid), "note": ""})
-    columns = {h: pd.Series(grid[:, i]) for i, h in enumerate(headers)}
+    columns = [pd.Series(grid[:, i]) for i in range(len(headers))]
     frame, more = _type_columns(
         sheet_match.table, headers, columns, [first_col + i for i in range(width)], errors, row_numbers,
         sheet.source, sheet.sheet, sheet.kind != CSV, matcher, settings, column_map,
-        sheet.row_number(sheet_match.header_row))
+        sheet.row_number(sheet_match.header_row),
+        decimal=sheet.decimal if sheet.kind == CSV else settings.decimal or ".")
+    if sheet.formula_cells:
+        findings.extend(_formula_findings(sheet, sheet_match.table, data_index, row_numbers, first_col, headers))
     return SheetTable(sheet_match.table, frame, findings + more)
+
+
+def _formula_findings(sheet: RawSheet, table: str, data_index: np.ndarray, row_numbers: np.ndarray,
+                      first_col: int, headers: list[str]) -> list[pd.DataFrame]:
+    """One `formula-without-value` finding per cell of the table that holds a formula no program has
+    calculated: its value is unknown (calamine reads a blank), so it must not pass for a blank cell."""
+    position = {r: i for i, r in enumerate(data_index)}
+    found = sorted((position[r], c, f) for (r, c), f in sheet.formula_cells.items()
+                   if r in position and first_col <= c < first_col + len(headers))
+    frames = []
+    for c in sorted({c for _, c, _ in found}):
+        cells = [(i, f) for i, col, f in found if col == c]
+        frames.append(findings_frame(
+            "formula-without-value", table=table, source=sheet.source, sheet=sheet.sheet,
+            rows=[row_numbers[i] for i, _ in cells], column=headers[c - first_col], letter=column_letter(c),
+            values=[f for _, f in cells], messages=[message("formula-without-value", value=f) for _, f in cells]))
+    return frames
 
 
 def _cut(sheet: RawSheet, sheet_match: SheetMatch) -> tuple[list, list[list], int]:
@@ -312,19 +332,23 @@ def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: l
 
 # --- typing the columns of one part ----------------------------------------------------------
 
-def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series], col_numbers: list[int],
+def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] | list[pd.Series], col_numbers: list[int],
                   errors: list[np.ndarray], row_numbers: np.ndarray, source: str, sheet: str,
                   typed_source: bool, matcher: Matcher, settings: Config, column_map: list,
-                  header_row: int) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+                  header_row: int, decimal: str = ".") -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     spec = TABLE_BY_NAME[table]
     out: dict[str, pd.Series] = {}
     unknown: dict[str, pd.Series] = {}
     findings: list[pd.DataFrame] = []
     used: dict[str, str] = {}
+    unknown_headers: list[tuple[str, str]] = []
     for position, header in enumerate(headers):
         letter = column_letter(col_numbers[position])
         canonical = matcher.canonical(table, header)
-        raw = columns[header] if header in columns else pd.Series(dtype=object)
+        if isinstance(columns, list):   # by position: two columns may carry the same header
+            raw = columns[position]
+        else:
+            raw = columns[header] if header in columns else pd.Series(dtype=object)
         raw = pd.Series(list(raw), dtype=object) if not isinstance(raw, pd.Series) else raw
         duplicate = bool(canonical) and canonical in used
         column_map.append({"table": table, "source": source, "sheet": sheet, "header_row": header_row,
@@ -345,15 +369,22 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series],
                     pass
             unknown[name] = pd.Series(np.where(nulls.to_numpy(dtype=bool), None, raw.to_numpy()), dtype=object)
             if not duplicate and (not header.startswith("Column ") or unknown[name].notna().any()):
-                findings.append(findings_frame(
-                    "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
-                    letter=letter, values=[header], messages=[message("unknown-column", column=header, table=table)]))
+                unknown_headers.append((header, letter))
             continue
         used[canonical] = header
-        origin = ColumnOrigin(table, source, sheet, header, letter, typed_source)
+        origin = ColumnOrigin(table, source, sheet, header, letter, typed_source, decimal)
         out[canonical], more = convert(raw, spec.column(canonical), origin, row_numbers,
                                        errors[position], settings)
         findings.extend(more)
+    if unknown_headers:
+        # One frame for all of them: a sheet may have thousands of columns (up to 16,384).
+        names = [h for h, _ in unknown_headers]
+        frame = findings_frame(
+            "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row] * len(names),
+            values=names, messages=[message("unknown-column", column=h, table=table) for h in names])
+        frame["column"] = names
+        frame["cell"] = [f"{letter}{header_row}" for _, letter in unknown_headers]
+        findings.append(frame)
     for column in spec.required:
         if column not in out:
             findings.append(findings_frame(
