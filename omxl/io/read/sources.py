@@ -169,14 +169,12 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
                               "Open the workbook in Excel and save it again as .xlsx.") from None
 
     with book, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        errors_future = pool.submit(_error_cells, name, data, kind)
-        formulas_future = pool.submit(_formula_cells, data) if kind in (XLSX, XLSM) else None
+        marks_future = pool.submit(_cell_marks, name, data, kind)
         grids = [pool.submit(parse, meta.name) for meta in worksheets]
         try:
-            errors = errors_future.result()
+            errors, formulas = marks_future.result()
         except ZIP_DAMAGE as exc:   # a corrupt member calamine has not read yet (bad CRC, broken deflate stream)
             raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
-        formulas = formulas_future.result() if formulas_future is not None else {}
         for meta, grid in zip(worksheets, grids):
             yield RawSheet(
                 source=name, sheet=meta.name, kind=kind, grid=grid.result(),
@@ -241,9 +239,18 @@ def _tables_by_sheet(book: "calamine.CalamineWorkbook") -> dict[str, dict[str, t
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>.*?</f>)?'
                          rb'(?:<v>([^<]*)</v>)?')
-def _error_cells(name: str, data: bytes, kind: str) -> dict[str, dict[tuple[int, int], str]]:
+CellMarks = dict[str, dict[tuple[int, int], str]]   # per sheet: 0-based (row, col) -> text
+
+
+def _cell_marks(name: str, data: bytes, kind: str) -> tuple[CellMarks, CellMarks]:
+    """What calamine reads as blanks: error cells (their Excel error text) and, for .xlsx/.xlsm, formulas
+    without a calculated value (their formula)."""
     if kind in (XLSX, XLSM):
-        return _xlsx_error_cells(data)
+        return _xlsx_cell_marks(data)
+    return _error_cells(name, data, kind), {}
+
+
+def _error_cells(name: str, data: bytes, kind: str) -> CellMarks:
     if kind == ODS:
         from .ods_errors import ods_error_cells
         return ods_error_cells(data)
@@ -288,22 +295,6 @@ def _xls_error_cells(name: str, data: bytes) -> dict[str, dict[tuple[int, int], 
     return found
 
 
-def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = set(archive.namelist())
-        found: dict[str, dict[tuple[int, int], str]] = {}
-        for entry, part in package.sheet_parts(archive):
-            if part not in members:
-                continue
-            xml = archive.read(part)
-            if b't="e"' not in xml:
-                continue
-            found[entry.name] = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
-                                 for col, row, value in _ERROR_CELL.findall(xml)}
-        return found
-
-
-
 # A cell holding a formula and no calculated value: <c r="E2"><f>B2*C2</f></c>, <f t="shared" si="0"/>,
 # or an empty <v></v> after it (openpyxl and other writers that never calculate).
 # An empty <v></v> in a cell typed t="str" is a calculated empty text (Excel writes ="" that way): no finding.
@@ -311,26 +302,27 @@ _FORMULA_ONLY = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?<!/)>\s*<f\b[
                            rb'(<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
-def _formula_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Per sheet: 0-based (row, col) -> formula text of cells with a formula but no value."""
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = set(archive.namelist())
-            for entry, part in package.sheet_parts(archive):
-                if part not in members:
-                    continue
-                xml = archive.read(part)
-                if b"<f" not in xml:
-                    continue
-                cells = {(int(row) - 1, column_index(col.decode())): "=" + html.unescape(text.decode("utf-8", "replace"))
+def _xlsx_cell_marks(data: bytes) -> tuple[CellMarks, CellMarks]:
+    """Error cells and formulas without a value of every sheet, each sheet's XML unpacked once."""
+    errors: CellMarks = {}
+    formulas: CellMarks = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = set(archive.namelist())
+        for entry, part in package.sheet_parts(archive):
+            if part not in members:
+                continue
+            xml = archive.read(part)
+            if b't="e"' in xml:
+                errors[entry.name] = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
+                                      for col, row, value in _ERROR_CELL.findall(xml)}
+            if b"<f" in xml:
+                cells = {(int(row) - 1, column_index(col.decode())):
+                         "=" + html.unescape(text.decode("utf-8", "replace"))
                          for col, row, attrs, text, empty in _FORMULA_ONLY.findall(xml)
                          if not (empty and b't="str"' in attrs)}
                 if cells:
-                    found[entry.name] = cells
-    except ZIP_DAMAGE:
-        return {}  # calamine has read (or refused) the values; only the formula marks are missing then
-    return found
+                    formulas[entry.name] = cells
+    return errors, formulas
 
 
 # --- CSV ---------------------------------------------------------------------------------------
