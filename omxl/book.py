@@ -85,10 +85,19 @@ class Book:
             })
         return pd.DataFrame(records)
 
-    def result_sheets(self) -> dict[str, pd.DataFrame]:
+    def result_sheets(self) -> dict[str, object]:
         """What `omxl read --write-back` writes into the workbook: tables, sheets, column mapping, findings."""
-        return {"Tables": self.summary(), "Sheets": self.layout, "Columns": self.column_map,
-                "Reading findings": self.findings}
+        from .presentation.sheets import fill_rows, result_sheet
+
+        labels = self.config.labels
+        findings = self.findings
+        frames = {"Tables": self.summary(), "Sheets": self.layout, "Columns": self.column_map}
+        sheets = {name: result_sheet(frame, name, labels=labels) for name, frame in frames.items()}
+        sheets["Reading findings"] = result_sheet(
+            findings, "Reading findings", labels=labels,
+            row_fill=fill_rows(findings, error=findings["severity"].eq("error"),
+                               warning=findings["severity"].eq("warning")))
+        return sheets
 
     def _counts(self) -> str:
         counts = self.findings.groupby("severity")["count"].size() if len(self.findings) else {}

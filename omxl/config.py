@@ -93,6 +93,10 @@ class Config(BaseModel):
 
     # Output
     sheet_prefix: str = Field("omxl ", max_length=20, description="Prefix of the sheets omxl writes back.")
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Column headers on result sheets, by column name: {backordered_qty = \"Rückstand\"} "
+                    "(docs/presentation.md lists every column and its default label).")
     severities: dict[str, Severity] = Field(
         default_factory=dict, description="Severity per finding code, or 'off' to drop that code."
     )
@@ -190,6 +194,20 @@ class Config(BaseModel):
             raise ValueError(f"fx_rates the rate for the base currency {self.base_currency} must be 1 (or left out), "
                              f"not {self.fx_rates[self.base_currency]}")
         return self
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_name_known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        from .presentation.columns import COLUMN_BY_NAME
+
+        unknown = sorted(set(value) - set(COLUMN_BY_NAME))
+        if unknown:
+            raise ValueError(f"no result column is named {', '.join(map(repr, unknown))}; the names are listed in "
+                             "docs/presentation.md (e.g. backordered_qty)")
+        blank = sorted(name for name, label in value.items() if not label.strip())
+        if blank:
+            raise ValueError(f"the label of {', '.join(map(repr, blank))} is blank")
+        return value
 
     @field_validator("sheet_prefix")
     @classmethod

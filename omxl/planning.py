@@ -41,6 +41,8 @@ class ReorderPlan:
     issues: pd.DataFrame          # the validation the plan was made after (rows with errors left out)
     conversion: Conversion | None = None  # base_currency and fx_rates, when configured (docs/currency.md)
     summary: str = ""             # one sentence: how many SKUs to order and their value per currency, or why
+    # The prepared position it started from: what was read and the settings, for the Summary sheet.
+    position: "Position | None" = dataclasses.field(default=None, repr=False, compare=False)
                                   # nothing is planned
 
     def po_lines(self, supplier_id: str, currency: object = None) -> pd.DataFrame:
@@ -52,8 +54,21 @@ class ReorderPlan:
             lines = lines[same.fillna(False).astype(bool)]
         return lines.reset_index(drop=True)
 
-    def result_sheets(self) -> dict[str, pd.DataFrame]:
-        return {"Reorder List": self.lines, "PO Drafts": self.purchase_orders}
+    def result_sheets(self) -> dict[str, object]:
+        """The sheets `omxl reorder --out/--write-back` writes: the Reorder List (critical rows filled as
+        late, high as at risk) and one row per purchase-order draft."""
+        from .presentation.sheets import fill_rows, result_sheet
+
+        labels = self.position.config.labels if self.position is not None else None
+        urgency = self.lines["urgency"]
+        return {
+            "Reorder List": result_sheet(self.lines, "Reorder List", labels=labels,
+                                         row_fill=fill_rows(self.lines, critical=urgency.eq("critical"),
+                                                            high=urgency.eq("high"))),
+            "PO Drafts": result_sheet(self.purchase_orders, "PO Drafts", labels=labels,
+                                      row_fill=fill_rows(self.purchase_orders,
+                                                         warning="below_min_order_value")),
+        }
 
 
 def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Config | dict | str | None" = None,
@@ -81,7 +96,7 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
                        purchase_orders=_drafts(lines, clean, settings), as_of=day, service_level=level, issues=start.issues,
                        conversion=conversion(settings),
-                       summary=_summary(lines, day, level, start.stock_judged, conversion(settings)))
+                       summary=_summary(lines, day, level, start.stock_judged, conversion(settings)), position=start)
 
 
 NO_INVENTORY = ("no inventory table: nothing to plan. Stock, supplier and reorder settings per item live in the "

@@ -436,13 +436,15 @@ def has_errors(issues: pd.DataFrame) -> bool:
     return bool((issues["severity"] == "error").any())
 
 
-def issues_sheet(issues: pd.DataFrame) -> "ResultSheet":
-    """The Issues sheet: every issue, its cell a link to the offending cell, error rows highlighted."""
-    from .io.xlsx.sheetxml import ResultSheet
+def issues_sheet(issues: pd.DataFrame, *, labels: "dict[str, str] | None" = None) -> "ResultSheet":
+    """The Issues sheet: every issue, its cell a link to the offending cell, error and warning rows filled."""
+    from .presentation.sheets import fill_rows, result_sheet
 
+    issues = issues.reset_index(drop=True)
     sheet = issues["sheet"].fillna("")
     has_cell = issues["cell"].fillna("").ne("") & sheet.ne("")
     quoted = "'" + sheet.str.replace("'", "''", regex=False) + "'!" + issues["cell"].fillna("")
     links = quoted.where(has_cell, "")
-    return ResultSheet(issues.reset_index(drop=True), links={"cell": links.reset_index(drop=True)},
-                       highlight=(issues["severity"] == "error").reset_index(drop=True))
+    return result_sheet(issues, "Issues", labels=labels, links={"cell": links},
+                        row_fill=fill_rows(issues, error=issues["severity"].eq("error"),
+                                           warning=issues["severity"].eq("warning")))

@@ -63,7 +63,7 @@ def test_read_write_back_adds_the_result_sheets_and_keeps_a_backup(tmp_path):
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         tables = book.get_sheet_by_name("omxl Tables").to_python()
         findings = book.get_sheet_by_name("omxl Reading findings").to_python()
-    assert tables[0] == ["table", "rows", "read_from", "columns", "unknown_columns"]
+    assert tables[0] == ["Table", "Rows", "Read from", "Columns", "Unknown columns"]
     assert tables[1][:2] == ["orders", 3000.0]
     assert len(findings) == 1 + len(omxl.read_book(SAMPLE).findings)
     assert len(backups_of(path)) == 1

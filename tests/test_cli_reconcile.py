@@ -28,14 +28,21 @@ def test_sample_reconciliation_summary_and_workbook(tmp_path):
            "shipments 1" in result.output
     rec = omxl.reconcile(omxl.read_book(SAMPLE), as_of="2026-11-27")
     with calamine.CalamineWorkbook.from_path(str(out)) as book:
-        assert book.sheet_names == ["Order Status", "Orders", "Exceptions", "Inventory", "Returns"]
+        assert book.sheet_names == ["Order Status", "Closed Lines", "Orders", "Exceptions", "Inventory", "Returns"]
         status = book.get_sheet_by_name("Order Status").to_python()
-    assert status[0][:16] == ["order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty",
-                              "allocated_qty", "backordered_qty", "status", "promised_date", "projected_ship_date",
-                              "late", "at_risk", "days_late", "reason"]
-    assert len(status) == len(rec.lines) + 1
-    first = rec.lines.iloc[0]
-    assert status[1][:4] == [first["order_id"], float(first["line"]), first["customer_id"], first["sku"]]
+        closed = book.get_sheet_by_name("Closed Lines").to_python()
+    assert status[0][:16] == ["Order", "Line", "Customer", "SKU", "Ordered qty", "Shipped qty", "Open qty",
+                              "Allocated qty", "Backordered qty", "Status", "Promised date", "Projected ship date",
+                              "Late", "At risk", "Days late", "Why"]
+    done = rec.lines["status"].isin(["shipped", "closed", "delivered", "cancelled"])
+    assert len(status) == (~done).sum() + 1 == 213 + 58 + 52 + 24 + 20 + 1   # ready, partly allocated, backordered, on hold, partly shipped
+    assert len(closed) == done.sum() + 1
+    # Late lines first, the most days late on top; then at-risk lines.
+    late = rec.lines[rec.lines["late"]].sort_values("days_late", ascending=False, kind="stable")
+    assert [row[12] for row in status[1:65]] == [True] * 64 and status[65][12] is False
+    assert status[1][14] == late["days_late"].iloc[0]
+    assert [row[13] for row in status[65:127]] == [True] * 62
+    first = rec.lines.set_index(["order_id", "line"]).loc[(status[1][0], int(status[1][1]))]
     assert status[1][10] == first["promised_date"].date()          # dates stay dates
     pdf = convert_with_libreoffice(out, "pdf", tmp_path)
     assert pdf.stat().st_size > 10_000
@@ -54,7 +61,8 @@ def test_write_back_adds_the_sheets_to_the_workbook(tmp_path):
     assert result.exit_code == 1
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         names = book.sheet_names
-    assert names[-5:] == ["omxl Order Status", "omxl Orders", "omxl Exceptions", "omxl Inventory", "omxl Returns"]
+    assert names[-6:] == ["omxl Order Status", "omxl Closed Lines", "omxl Orders", "omxl Exceptions",
+                          "omxl Inventory", "omxl Returns"]
     assert len(omxl.read_book(path).orders) == 3000
 
 
@@ -104,6 +112,6 @@ def test_mark_marks_exception_cells_too(tmp_path):
         negative.comment.text
     issues = book["omxl Issues"]
     header = [c.value for c in issues[1]]
-    codes = {row[header.index("code")] for row in issues.iter_rows(min_row=2, values_only=True)}
+    codes = {row[header.index("Code")] for row in issues.iter_rows(min_row=2, values_only=True)}
     assert {"negative-stock", "stockout", "foreign-key"} <= codes      # exceptions and validation issues alike
     assert SAMPLE.read_bytes() != marked.read_bytes()

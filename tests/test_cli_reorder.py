@@ -30,7 +30,7 @@ def test_reorder_list_and_po_drafts(tmp_path):
     with calamine.CalamineWorkbook.from_path(str(out)) as book:
         assert book.sheet_names == ["Reorder List", "PO Drafts"]
         rows = book.get_sheet_by_name("Reorder List").to_python()
-    assert rows[0][:5] == ["sku", "description", "supplier_id", "supplier_name", "rule"]
+    assert rows[0][:5] == ["SKU", "Description", "Supplier", "Supplier name", "Rule"]
     assert len(rows) == len(plan.lines) + 1
     names = sorted(p.name for p in folder.iterdir())
     assert len(names) == len(plan.purchase_orders)

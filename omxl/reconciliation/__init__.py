@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
 from ..book import Book
@@ -43,18 +44,48 @@ class Reconciliation:
     as_of: pd.Timestamp
     # False when the book has no inventory table: no line is allocated, backordered or at risk (contract 2.3).
     stock_judged: bool = True
+    # The prepared position it started from: what was read and the settings, for the Summary sheet.
+    position: Position | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def result_sheets(self) -> dict[str, object]:
-        """The sheets `omxl reconcile --out/--write-back` writes: late lines highlighted."""
-        from ..io.xlsx.sheetxml import ResultSheet
+        """The sheets `omxl reconcile --out/--write-back` writes (names are stable, docs/presentation.md):
+        Order Status (open lines, late first, then at risk, then backordered), Closed Lines (shipped, closed,
+        cancelled), Orders, Exceptions, Inventory, Returns; late rows and at-risk rows filled."""
+        from ..presentation.sheets import fill_rows, result_sheet
+        from .views import CLOSED_STATUSES
 
+        labels = self.position.config.labels if self.position is not None else None
+        lines = self.lines
+        closed = lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)
+        open_lines = attention_first(lines[~closed])
+        closed_lines = lines[closed]
+        orders = self.orders
         return {
-            "Order Status": ResultSheet(self.lines, highlight=self.lines["late"]),
-            "Orders": ResultSheet(self.orders, highlight=self.orders["late"]),
-            "Exceptions": self.exceptions,
-            "Inventory": self.inventory,
-            "Returns": self.returns,
+            "Order Status": result_sheet(open_lines, "Order Status", labels=labels,
+                                         row_fill=fill_rows(open_lines, late="late", at_risk="at_risk")),
+            "Closed Lines": result_sheet(closed_lines, "Closed Lines", labels=labels,
+                                         row_fill=fill_rows(closed_lines, late="shipped_late")),
+            "Orders": result_sheet(orders, "Orders", labels=labels,
+                                   row_fill=fill_rows(orders, late="late", at_risk="at_risk")),
+            "Exceptions": result_sheet(self.exceptions, "Exceptions", labels=labels,
+                                       row_fill=fill_rows(self.exceptions,
+                                                          error=self.exceptions["severity"].eq("error"),
+                                                          warning=self.exceptions["severity"].eq("warning"))),
+            "Inventory": result_sheet(self.inventory, "Inventory", labels=labels,
+                                      row_fill=fill_rows(self.inventory, at_risk=self.inventory["short"].gt(0))),
+            "Returns": result_sheet(self.returns, "Returns", labels=labels),
         }
+
+
+def attention_first(lines: pd.DataFrame) -> pd.DataFrame:
+    """Open lines in the order a specialist works them: late (most days late first), at risk, backordered,
+    then the rest; by promised date, order and line within each group."""
+    group = np.select([lines["late"].to_numpy(dtype=bool), lines["at_risk"].to_numpy(dtype=bool),
+                       lines["backordered_qty"].fillna(0).to_numpy(dtype=float) > 0], [0, 1, 2], 3)
+    keyed = lines.assign(_group=group, _days=-lines["days_late"].astype("float64"))
+    ordered = keyed.sort_values(["_group", "_days", "promised_date", "order_id", "line"], kind="stable",
+                                na_position="last")
+    return ordered.drop(columns=["_group", "_days"])
 
 
 def reconcile(book: "Book | Position", *, as_of: object = None,
@@ -87,4 +118,4 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     return Reconciliation(
         lines=public_lines(lines), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
         returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
-        as_of=day, stock_judged=judged)
+        as_of=day, stock_judged=judged, position=start)

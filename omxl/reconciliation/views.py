@@ -14,6 +14,8 @@ LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", 
 # `open` (stock not judged: no inventory table) ranks with the unshipped lines, before partly shipped ones.
 STATUS_RANK = ("backordered", "partially_allocated", "on_hold", "open", "partially_shipped", "ready", "closed", "shipped",
                "delivered", "cancelled")
+# Lines that need no more work: they go to the Closed Lines sheet, the open ones to Order Status.
+CLOSED_STATUSES = ("closed", "shipped", "delivered", "cancelled")
 
 
 def public_lines(lines: pd.DataFrame) -> pd.DataFrame:

@@ -31,20 +31,98 @@ STYLES: dict[str, dict] = {
     "highlight_datetime": {"fill": "FFFCE4D6", "num_format": "yyyy-mm-dd hh:mm"},
     "highlight_literal": {"fill": "FFFCE4D6", "quote_prefix": True},
     "link": {"underline": True, "color": "FF0563C1"},
+    "title": {"bold": True, "size": 14},
+    "bold": {"bold": True},
 }
+HIGHLIGHT_FILL = STYLES["highlight"]["fill"]
 
 
 @dataclass
 class ResultSheet:
     """What omxl writes as one sheet: a table, optionally with in-workbook links and highlighted rows.
 
-    links      column name -> Series of link targets inside the workbook, e.g. "'Orders'!D17" ('' = none)
-    highlight  boolean Series: rows to fill (late lines, errors)
+    links           column name -> Series of link targets inside the workbook, e.g. "'Orders'!D17" ('' = none)
+    highlight       boolean Series: rows to fill (late lines, errors)
+    row_fill        Series of ARGB colours ('FFBDD7EE'; '' = none) per row; wins over `highlight`
+    number_formats  column name -> Excel number format ('#,##0.00'); dates without one get 'yyyy-mm-dd'
+    widths          column name -> column width in characters (others are sized from their text)
+
+    omxl.presentation builds these with labels, formats and fills from its column table.
     """
 
     frame: pd.DataFrame
     links: dict[str, pd.Series] = field(default_factory=dict)
     highlight: pd.Series | None = None
+    row_fill: pd.Series | None = None
+    number_formats: dict[str, str] = field(default_factory=dict)
+    widths: dict[str, float] = field(default_factory=dict)
+
+    def fills(self) -> tuple[list[str], np.ndarray]:
+        """(the colours used, '' first; per row the index of its colour in that list)."""
+        n_rows = len(self.frame)
+        if self.row_fill is not None:
+            colours = self.row_fill.reset_index(drop=True).fillna("").astype(object).to_numpy()
+        elif self.highlight is not None:
+            flags = self.highlight.reset_index(drop=True).fillna(False).to_numpy(dtype=bool)
+            colours = np.where(flags, HIGHLIGHT_FILL, "").astype(object)
+        else:
+            return [""], np.zeros(n_rows, dtype=np.intp)
+        used = [""] + sorted({c for c in pd.unique(colours) if c})
+        index = pd.Index(used).get_indexer(colours)
+        return used, index.astype(np.intp)
+
+    def style_keys(self) -> dict[str, dict]:
+        """Every cell style this sheet's cells use beyond STYLES: {key: spec} for merge_styles."""
+        used, _ = self.fills()
+        formats = {None, DATE_FORMAT, DATETIME_FORMAT, *self.number_formats.values()}
+        return {cell_style_key(fmt, fill, quote): cell_style_spec(fmt, fill, quote)
+                for fmt in formats for fill in used for quote in (False, True)
+                if fmt or fill or quote}
+
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def cell_style_key(num_format: str | None, fill: str, quote: bool) -> str:
+    """The name under which a data cell's style (number format, fill, quote prefix) is merged."""
+    return f"cell|{num_format or ''}|{fill}|{int(quote)}"
+
+
+def cell_style_spec(num_format: str | None, fill: str, quote: bool) -> dict:
+    spec: dict = {}
+    if num_format and num_format != "General":
+        spec["num_format"] = num_format
+    if fill:
+        spec["fill"] = fill
+    if quote:
+        spec["quote_prefix"] = True
+    return spec
+
+
+def required_styles(sheets) -> dict[str, dict]:
+    """STYLES plus the data-cell styles `sheets` (ResultSheets) need."""
+    needed = dict(STYLES)
+    for sheet in sheets:
+        needed.update(sheet.style_keys())
+    return needed
+
+
+class _CellStyles:
+    """' s="N"' attributes for a column's cells: per number format, the attribute per fill index."""
+
+    def __init__(self, style_ids: dict[str, int], fills: list[str]):
+        self.style_ids, self.fills = style_ids, fills
+
+    def attrs(self, num_format: str | None, quote: bool = False) -> np.ndarray:
+        out = []
+        for fill in self.fills:
+            key = cell_style_key(num_format, fill, quote)
+            if not (num_format and num_format != "General") and not fill and not quote:
+                out.append("")
+            else:
+                out.append(f' s="{self.style_ids[key]}"')
+        return np.array(out, dtype=object)
 
 
 def as_result(value: "pd.DataFrame | ResultSheet") -> ResultSheet:
@@ -52,17 +130,18 @@ def as_result(value: "pd.DataFrame | ResultSheet") -> ResultSheet:
 
 
 def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
-    """The worksheet part for `sheet`; `style_ids` maps STYLES names to cellXfs indexes."""
+    """The worksheet part for `sheet`; `style_ids` maps style names (required_styles) to cellXfs indexes."""
     frame = sheet.frame.reset_index(drop=True)
     n_rows, n_cols = len(frame), len(frame.columns)
     letters = [column_letter(i) for i in range(max(n_cols, 1))]
     row_numbers = np.arange(2, n_rows + 2).astype(str)
-    highlight = (sheet.highlight.reset_index(drop=True).fillna(False).to_numpy(dtype=bool)
-                 if sheet.highlight is not None else np.zeros(n_rows, dtype=bool))
+    fills, fill_index = sheet.fills()
+    styles = _CellStyles(style_ids, fills)
     cells = np.full(n_rows, "", dtype=object)
     for position, name in enumerate(frame.columns):
         refs = letters[position] + row_numbers.astype(object)
-        cells = cells + _column_cells(frame.iloc[:, position], refs, style_ids, highlight)
+        cells = cells + _column_cells(frame.iloc[:, position], refs, styles, fill_index,
+                                      sheet.number_formats.get(name))
     header = "".join(
         f'<c r="{letters[i]}1" t="inlineStr" s="{style_ids["header"]}"><is><t xml:space="preserve">'
         f"{xml_escape(str(name))}</t></is></c>" for i, name in enumerate(frame.columns))
@@ -73,15 +152,17 @@ def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
         f'<dimension ref="A1:{last}"/>',
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
         'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
         '<sheetFormatPr defaultRowHeight="15"/>',
-        _cols(frame) if n_cols else "",
+        _cols(frame, sheet.widths) if n_cols else "",
         f"<sheetData>{rows}</sheetData>",
         f'<autoFilter ref="A1:{last}"/>' if n_cols else "",
         _hyperlinks(frame, sheet.links, letters),
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
+        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>',
         "</worksheet>",
     ]
     return "".join(parts).encode("utf-8")
@@ -92,28 +173,33 @@ def filter_range(sheet: ResultSheet) -> str:
     return f"$A$1:${column_letter(max(n_cols, 1) - 1)}${len(sheet.frame) + 1}"
 
 
-def _column_cells(values: pd.Series, refs: np.ndarray, style_ids: dict[str, int],
-                  highlight: np.ndarray) -> np.ndarray:
+def _column_cells(values: pd.Series, refs: np.ndarray, styles: _CellStyles, fill_index: np.ndarray,
+                  num_format: str | None) -> np.ndarray:
     """Cell XML strings of one column ('' for blanks), vectorised per value kind."""
     out = np.full(len(values), "", dtype=object)
     if len(values) == 0:
         return out
-    plain_style = np.where(highlight, f' s="{style_ids["highlight"]}"', "").astype(object)
     if pd.api.types.is_bool_dtype(values.dtype):
         present = values.notna().to_numpy()
+        attrs = styles.attrs(None)[fill_index]
         flags = np.where(values.fillna(False).to_numpy(dtype=bool), "1", "0").astype(object)
-        out[present] = ('<c r="' + refs[present] + '" t="b"' + plain_style[present] + "><v>" + flags[present]
+        out[present] = ('<c r="' + refs[present] + '" t="b"' + attrs[present] + "><v>" + flags[present]
                         + "</v></c>")
         return out
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
         present = np.isfinite(numbers)
-        out[present] = ('<c r="' + refs[present] + '"' + plain_style[present] + "><v>"
+        attrs = styles.attrs(None if _is_date_format(num_format) else num_format)[fill_index]
+        out[present] = ('<c r="' + refs[present] + '"' + attrs[present] + "><v>"
                         + _number_text(numbers[present]) + "</v></c>")
         return out
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return _date_cells(values, refs, style_ids, highlight)
-    return _object_cells(values, refs, style_ids, highlight, plain_style)
+        return _date_cells(values, refs, styles, fill_index, num_format)
+    return _object_cells(values, refs, styles, fill_index, num_format)
+
+
+def _is_date_format(num_format: str | None) -> bool:
+    return bool(num_format) and "yy" in num_format
 
 
 def _number_text(numbers: np.ndarray) -> np.ndarray:
@@ -125,7 +211,8 @@ def _number_text(numbers: np.ndarray) -> np.ndarray:
     return text
 
 
-def _date_cells(values: pd.Series, refs: np.ndarray, style_ids: dict[str, int], highlight: np.ndarray) -> np.ndarray:
+def _date_cells(values: pd.Series, refs: np.ndarray, styles: _CellStyles, fill_index: np.ndarray,
+                num_format: str | None) -> np.ndarray:
     out = np.full(len(values), "", dtype=object)
     stamps = pd.to_datetime(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.to_datetime(values)
     present = stamps.notna().to_numpy()
@@ -134,14 +221,17 @@ def _date_cells(values: pd.Series, refs: np.ndarray, style_ids: dict[str, int], 
     nanos = stamps[present].to_numpy(dtype="datetime64[ns]")
     serial = (nanos - EXCEL_EPOCH).astype(np.int64) / NANOS_PER_DAY
     has_time = bool((stamps[present].dt.normalize() != stamps[present]).any())
-    kind = "datetime" if has_time else "date"
-    styles = np.where(highlight[present], style_ids[f"highlight_{kind}"], style_ids[kind]).astype(str).astype(object)
-    out[present] = ('<c r="' + refs[present] + '" s="' + styles + '"><v>' + _number_text(serial) + "</v></c>")
+    if has_time and num_format == DATE_FORMAT:
+        num_format = DATETIME_FORMAT  # never hide a time of day the data has
+    if not _is_date_format(num_format):
+        num_format = DATETIME_FORMAT if has_time else DATE_FORMAT
+    attrs = styles.attrs(num_format)[fill_index[present]]
+    out[present] = ('<c r="' + refs[present] + '"' + attrs + '><v>' + _number_text(serial) + "</v></c>")
     return out
 
 
-def _object_cells(values: pd.Series, refs: np.ndarray, style_ids: dict[str, int], highlight: np.ndarray,
-                  plain_style: np.ndarray) -> np.ndarray:
+def _object_cells(values: pd.Series, refs: np.ndarray, styles: _CellStyles, fill_index: np.ndarray,
+                  num_format: str | None) -> np.ndarray:
     """Text columns, and object columns carried from the user's sheet (mixed numbers, text, dates)."""
     from ..read.normalize import BLANK, BOOLEAN, DATETIME, NUM, classify
 
@@ -153,15 +243,15 @@ def _object_cells(values: pd.Series, refs: np.ndarray, style_ids: dict[str, int]
         mask = classes == cls
         if mask.any():
             typed = part(as_object[mask].reset_index(drop=True))
-            out[mask] = _column_cells(typed, refs[mask], style_ids, highlight[mask])
+            out[mask] = _column_cells(typed, refs[mask], styles, fill_index[mask], num_format)
     text_mask = (classes != BLANK) & ~np.isin(classes, (NUM, BOOLEAN, DATETIME))
     if text_mask.any():
         text = as_object[text_mask].map(str)
         literal = formula_like_mask(text)
-        styles = np.where(literal, np.where(highlight[text_mask], f' s="{style_ids["highlight_literal"]}"',
-                                            f' s="{style_ids["literal"]}"'), plain_style[text_mask]).astype(object)
+        rows = fill_index[text_mask]
+        attrs = np.where(literal, styles.attrs(None, quote=True)[rows], styles.attrs(None)[rows]).astype(object)
         escaped = text.map(xml_escape).to_numpy(dtype=object)
-        out[text_mask] = ('<c r="' + refs[text_mask] + '" t="inlineStr"' + styles + '><is><t xml:space="preserve">'
+        out[text_mask] = ('<c r="' + refs[text_mask] + '" t="inlineStr"' + attrs + '><is><t xml:space="preserve">'
                           + escaped + "</t></is></c>")
     return out
 
@@ -174,9 +264,12 @@ def _as_datetime(value: object) -> object:
     return value
 
 
-def _cols(frame: pd.DataFrame) -> str:
+def _cols(frame: pd.DataFrame, given: dict[str, float]) -> str:
     widths = []
     for name in frame.columns:
+        if name in given:
+            widths.append(given[name])
+            continue
         sample = frame[name].head(1000)
         if pd.api.types.is_datetime64_any_dtype(sample.dtype):
             longest = 16

@@ -18,15 +18,16 @@ from .sheetxml import STYLES
 FIRST_CUSTOM_NUMBER_FORMAT = 164
 
 
-def merge_styles(styles: str) -> tuple[str, dict[str, int]]:
-    """Return (new styles.xml, {style name: cellXfs index}) for every style in sheetxml.STYLES."""
+def merge_styles(styles: str, wanted: "dict[str, dict] | None" = None) -> tuple[str, dict[str, int]]:
+    """Return (new styles.xml, {style name: cellXfs index}) for every style in `wanted` (name -> spec with
+    num_format, bold, size, underline, color, fill, quote_prefix); default sheetxml.STYLES."""
     ids: dict[str, int] = {}
-    for name, spec in STYLES.items():
+    for name, spec in (STYLES if wanted is None else wanted).items():
         number_format = 0
         if "num_format" in spec:
             styles, number_format = _number_format(styles, spec["num_format"])
         font = 0
-        if spec.get("bold") or spec.get("underline") or spec.get("color"):
+        if spec.get("bold") or spec.get("underline") or spec.get("color") or spec.get("size"):
             styles, font = append_unique(styles, "fonts", "font", _font_xml(spec))
         fill = 0
         if "fill" in spec:
@@ -39,7 +40,8 @@ def merge_styles(styles: str) -> tuple[str, dict[str, int]]:
 
 
 def _font_xml(spec: dict) -> str:
-    parts = ["<b/>" if spec.get("bold") else "", "<u/>" if spec.get("underline") else "", '<sz val="11"/>',
+    parts = ["<b/>" if spec.get("bold") else "", "<u/>" if spec.get("underline") else "",
+             f'<sz val="{spec.get("size", 11)}"/>',
              f'<color rgb="{spec["color"]}"/>' if spec.get("color") else "", '<name val="Calibri"/>',
              '<family val="2"/>']
     return "<font>" + "".join(parts) + "</font>"

@@ -28,7 +28,7 @@ from ...config import Config, load_config
 from ...errors import OmxlError, SourceError
 from . import package
 from ..save.atomic import WriteError, atomic_save, verify_xlsx
-from .sheetxml import ResultSheet, as_result, filter_range, sheet_xml
+from .sheetxml import ResultSheet, as_result, filter_range, required_styles, sheet_xml
 from ..read.guards import check_zip
 from ..read.sniff import XLSM, XLSX, ZIP_MAGIC, sniff
 from .styles import merge_styles
@@ -123,7 +123,7 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, ResultSheet], label: s
         if styles_path is None or styles_path not in members:
             raise WriteBackError(f"{label}: the workbook has no styles part, which every Excel file has. Open it in "
                                  "Excel and save it again, then run omxl again.")
-        styles, style_ids = merge_styles(source.read(styles_path).decode("utf-8"))
+        styles, style_ids = merge_styles(source.read(styles_path).decode("utf-8"), required_styles(sheets.values()))
         if "purl.oclc.org/ooxml" in workbook[:2000]:
             raise WriteBackError(f"{label}: this is a 'Strict Open XML' workbook. Save it as an ordinary Excel "
                                  "Workbook (.xlsx) and run omxl again.")

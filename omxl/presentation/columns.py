@@ -1,0 +1,192 @@
+"""What every column omxl writes looks like to a person: its label and its kind (contract 5.5).
+
+Data, not code: one row per column name, read by every writer (result sheets,
+write-back, the marked copy's Issues sheet, purchase-order drafts, the notebook
+Styler). A few names mean different things on different sheets ("reason" is the
+status explanation on a line but the customer's reason on a return); SHEET_LABELS
+gives those their own label. Labels can be renamed in omxl.toml (`[labels]`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# kind -> how its cells look.
+#   excel       number format for whole values; `fractional` when some value has a fraction
+#   python      format for the notebook Styler (same look as the workbook)
+#   width       (narrowest, widest) column width in characters
+@dataclass(frozen=True)
+class Kind:
+    excel: str
+    fractional: str
+    python: str
+    python_fractional: str
+    width: tuple[int, int]
+
+
+KINDS: dict[str, Kind] = {
+    "money":    Kind("#,##0.00", "#,##0.00", "{:,.2f}", "{:,.2f}", (11, 18)),
+    "quantity": Kind("#,##0", "#,##0.00", "{:,.0f}", "{:,.2f}", (9, 14)),
+    "count":    Kind("#,##0", "#,##0", "{:,.0f}", "{:,.0f}", (8, 12)),
+    "days":     Kind("#,##0", "#,##0.0", "{:,.0f}", "{:,.1f}", (8, 12)),
+    "rate":     Kind("0.0%", "0.0%", "{:.1%}", "{:.1%}", (8, 10)),
+    "factor":   Kind("0.0000", "0.0000", "{:.4f}", "{:.4f}", (9, 12)),
+    "date":     Kind("yyyy-mm-dd", "yyyy-mm-dd", "%Y-%m-%d", "%Y-%m-%d", (11, 12)),
+    "datetime": Kind("yyyy-mm-dd hh:mm", "yyyy-mm-dd hh:mm", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M", (16, 17)),
+    "flag":     Kind("General", "General", "", "", (7, 10)),
+    "id":       Kind("General", "General", "", "", (8, 22)),
+    "text":     Kind("General", "General", "", "", (8, 40)),
+    "long_text": Kind("General", "General", "", "", (20, 80)),
+}
+
+# name, label, kind. Order follows the sheets they appear on; each name once.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # order lines and orders
+    ("order_id", "Order", "id"),
+    ("line", "Line", "id"),
+    ("customer_id", "Customer", "id"),
+    ("customer_name", "Customer name", "text"),
+    ("sku", "SKU", "id"),
+    ("description", "Description", "text"),
+    ("qty", "Ordered qty", "quantity"),
+    ("shipped_qty", "Shipped qty", "quantity"),
+    ("open_qty", "Open qty", "quantity"),
+    ("allocated_qty", "Allocated qty", "quantity"),
+    ("backordered_qty", "Backordered qty", "quantity"),
+    ("status", "Status", "text"),
+    ("promised_date", "Promised date", "date"),
+    ("requested_date", "Requested date", "date"),
+    ("projected_ship_date", "Projected ship date", "date"),
+    ("late", "Late", "flag"),
+    ("at_risk", "At risk", "flag"),
+    ("days_late", "Days late", "days"),
+    ("reason", "Why", "long_text"),
+    ("order_date", "Order date", "date"),
+    ("unit_price", "Unit price", "money"),
+    ("discount", "Discount", "rate"),
+    ("currency", "Currency", "id"),
+    ("carrier", "Carrier", "text"),
+    ("priority", "Priority", "count"),
+    ("last_ship_date", "Last shipped", "date"),
+    ("ship_date", "Ship date", "date"),
+    ("shipped_late", "Shipped late", "flag"),
+    ("covering_po", "Covering PO", "id"),
+    ("kind", "Line kind", "text"),
+    ("rma_id", "RMA", "id"),
+    ("lines", "Lines", "count"),
+    ("value", "Value", "money"),
+    ("open_value", "Open value", "money"),
+    ("source", "Source file", "text"),
+    ("sheet", "Source sheet", "text"),
+    ("row", "Source row", "count"),
+    # findings and exceptions
+    ("severity", "Severity", "text"),
+    ("code", "Code", "id"),
+    ("stage", "Stage", "text"),
+    ("table", "Table", "text"),
+    ("column", "Column", "text"),
+    ("cell", "Cell", "id"),
+    ("ref", "Reference", "id"),
+    ("message", "Message", "long_text"),
+    ("count", "Count", "count"),
+    ("title", "Meaning", "text"),
+    ("remedy", "What to do", "long_text"),
+    # inventory
+    ("location", "Location", "id"),
+    ("on_hand", "On hand", "quantity"),
+    ("allocated", "Allocated", "quantity"),
+    ("backlog", "Backlog", "quantity"),
+    ("on_order", "On order", "quantity"),
+    ("available", "Available", "quantity"),
+    ("short", "Short", "quantity"),
+    # returns
+    ("received_date", "Received", "date"),
+    ("condition", "Condition", "text"),
+    ("resolution", "Resolution", "text"),
+    ("refund_amount", "Refund", "money"),
+    ("restock_qty", "Restock qty", "quantity"),
+    ("replacement_line", "Replacement line", "id"),
+    # reorder plan and purchase-order drafts
+    ("supplier_id", "Supplier", "id"),
+    ("supplier_name", "Supplier name", "text"),
+    ("rule", "Rule", "text"),
+    ("inventory_position", "Inventory position", "quantity"),
+    ("avg_daily_demand", "Avg daily demand", "quantity"),
+    ("demand_std_daily", "Daily demand std dev", "quantity"),
+    ("lead_time_days", "Lead time (days)", "days"),
+    ("safety_stock", "Safety stock", "quantity"),
+    ("reorder_point", "Reorder point", "quantity"),
+    ("order_qty", "Order qty", "quantity"),
+    ("unit_cost", "Unit cost", "money"),
+    ("order_value", "Order value", "money"),
+    ("order_by", "Order by", "date"),
+    ("expected_arrival", "Expected arrival", "date"),
+    ("days_of_supply", "Days of supply", "days"),
+    ("urgency", "Urgency", "text"),
+    ("explanation", "Explanation", "long_text"),
+    ("flags", "Check", "long_text"),
+    ("email", "E-mail", "text"),
+    ("units", "Units", "quantity"),
+    ("lines_without_cost", "Lines without cost", "count"),
+    ("fx_rate", "FX rate", "factor"),
+    ("base_value", "Value in base currency", "money"),
+    ("min_order_value", "Minimum order value", "money"),
+    ("below_min_order_value", "Below minimum", "flag"),
+    ("moq", "MOQ", "quantity"),
+    ("pack_size", "Pack size", "quantity"),
+    # what was read
+    ("rows", "Rows", "count"),
+    ("read_from", "Read from", "text"),
+    ("columns", "Columns", "long_text"),
+    ("unknown_columns", "Unknown columns", "long_text"),
+    ("matched_by", "Found by", "text"),
+    ("header_row", "Header row", "count"),
+    ("note", "Note", "long_text"),
+    ("header", "Header as written", "text"),
+    ("letter", "Letter", "id"),
+    ("rows_left_out", "Rows left out", "count"),
+)
+
+# (sheet, name) -> label where one name means something else on that sheet.
+SHEET_LABELS: dict[tuple[str, str], str] = {
+    ("Returns", "reason"): "Return reason",
+    ("Returns", "qty"): "Returned qty",
+    ("Returns", "status"): "Return status",
+    ("Sheets", "kind"): "File kind",
+    ("Sheets", "table"): "Read as table",
+    ("Columns", "column"): "omxl column",
+    ("PO Drafts", "value"): "Draft value",
+    ("Exceptions", "value"): "Value in the cell",
+    ("Issues", "value"): "Value in the cell",
+    ("Reading findings", "value"): "Value in the cell",
+}
+
+# (sheet, name) -> kind where one name is of another kind on that sheet.
+SHEET_KINDS: dict[tuple[str, str], str] = {
+    ("Exceptions", "value"): "text",
+    ("Issues", "value"): "text",
+    ("Reading findings", "value"): "text",
+    ("Sheets", "kind"): "text",
+    ("Returns", "reason"): "text",
+}
+
+COLUMN_BY_NAME: dict[str, tuple[str, str]] = {name: (label, kind) for name, label, kind in COLUMNS}
+
+
+def label_of(name: str, sheet: str | None = None, labels: "dict[str, str] | None" = None) -> str:
+    """The header a person reads for column `name` (on `sheet`): the configured label, else the sheet's own,
+    else the table's; a name omxl does not know (a column carried over from the user's sheet) stays as is."""
+    if labels and name in labels:
+        return labels[name]
+    if sheet is not None and (sheet, name) in SHEET_LABELS:
+        return SHEET_LABELS[(sheet, name)]
+    known = COLUMN_BY_NAME.get(name)
+    return known[0] if known else str(name)
+
+
+def kind_of(name: str, sheet: str | None = None) -> str | None:
+    """The kind of column `name` on `sheet`, or None for a column omxl does not know."""
+    if sheet is not None and (sheet, name) in SHEET_KINDS:
+        return SHEET_KINDS[(sheet, name)]
+    known = COLUMN_BY_NAME.get(name)
+    return known[1] if known else None
