@@ -36,7 +36,7 @@ KINDS: dict[str, Kind] = {
     "flag":     Kind("General", "General", "", "", (7, 10)),
     "id":       Kind("General", "General", "", "", (8, 22)),
     "text":     Kind("General", "General", "", "", (8, 40)),
-    "long_text": Kind("General", "General", "", "", (20, 80)),
+    "long_text": Kind("General", "General", "", "", (20, 60)),
 }
 
 # name, label, kind. Order follows the sheets they appear on; each name once.

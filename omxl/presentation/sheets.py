@@ -87,17 +87,18 @@ def result_sheet(frame: pd.DataFrame, sheet: str, *, labels: Mapping[str, str] |
 
 
 def _width(values: pd.Series, header: str, kind: str | None, fmt: str | None) -> float:
-    """Characters wide: enough for the header (up to 24) and for the longest of the first 1,000 values as
-    shown, within the kind's narrowest and widest."""
+    """Characters wide: the longest of the first 1,000 values as shown, within the kind's narrowest and widest,
+    and at least the header's longest word (headers wrap onto a second line rather than widen the column)."""
     narrowest, widest = KINDS[kind].width if kind else (8, 60)
     sample = values.head(1000).dropna()
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         longest = 16 if fmt and "hh" in fmt else 10
     elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype) and len(sample):
-        biggest = float(np.nanmax(np.abs(sample.to_numpy(dtype=float, na_value=np.nan)))) if len(sample) else 0.0
-        digits = len(f"{biggest:,.0f}") + (3 if fmt and "0.0" in fmt else 0) + 1
-        longest = digits
+        biggest = float(np.nanmax(np.abs(sample.to_numpy(dtype=float, na_value=np.nan))))
+        longest = len(f"{biggest:,.0f}") + (3 if fmt and "0.0" in fmt else 0) + 1
     else:
         lengths = sample.astype(str).str.len()
         longest = int(lengths.max()) if len(lengths) else 0
-    return float(min(max(narrowest, min(len(header), 24) + 3, longest + 2), max(widest, narrowest)))
+    header_words = max((len(word) for word in str(header).split()), default=0)
+    wanted = max(narrowest, min(longest + 2, widest), min(len(str(header)) + 2, 14), header_words + 2)
+    return float(wanted)

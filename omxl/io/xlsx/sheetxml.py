@@ -22,7 +22,7 @@ NANOS_PER_DAY = 86_400 * 10**9
 
 # Named cell styles a result sheet may use; writeback merges them into the workbook's styles.xml.
 STYLES: dict[str, dict] = {
-    "header": {"bold": True, "fill": "FFD9E1F2"},
+    "header": {"bold": True, "fill": "FFD9E1F2", "wrap": True},
     "date": {"num_format": "yyyy-mm-dd"},
     "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
     "literal": {"quote_prefix": True},

@@ -33,8 +33,10 @@ def merge_styles(styles: str, wanted: "dict[str, dict] | None" = None) -> tuple[
         if "fill" in spec:
             styles, fill = append_unique(styles, "fills", "fill", solid_fill(spec["fill"]))
         applied = "".join((' applyNumberFormat="1"' if number_format else "", ' applyFont="1"' if font else "",
-                           ' applyFill="1"' if fill else "", ' quotePrefix="1"' if spec.get("quote_prefix") else ""))
-        xf = f'<xf numFmtId="{number_format}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0"{applied}/>'
+                           ' applyFill="1"' if fill else "", ' quotePrefix="1"' if spec.get("quote_prefix") else "",
+                           ' applyAlignment="1"' if spec.get("wrap") else ""))
+        xf = f'<xf numFmtId="{number_format}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0"{applied}'
+        xf += '><alignment vertical="top" wrapText="1"/></xf>' if spec.get("wrap") else "/>"
         styles, ids[name] = append_unique(styles, "cellXfs", "xf", xf)
     return styles, ids
 
