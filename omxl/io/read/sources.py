@@ -246,10 +246,14 @@ CellMarks = dict[str, dict[tuple[int, int], str]]   # per sheet: 0-based (row, c
 
 
 def _cell_marks(name: str, data: bytes, kind: str) -> tuple[CellMarks, CellMarks]:
-    """What calamine reads as blanks: error cells (their Excel error text) and, for .xlsx/.xlsm, formulas
-    without a calculated value (their formula)."""
+    """What calamine reads as blanks: error cells (their Excel error text) and, for .xlsx/.xlsm and .ods,
+    formulas without a calculated value (their formula). A .xls or .xlsb formula record always holds a result
+    (the formats have no way to leave it out), so those files have no such cells."""
     if kind in (XLSX, XLSM):
         return _xlsx_cell_marks(data)
+    if kind == ODS:
+        from .ods_errors import ods_cell_marks
+        return ods_cell_marks(data)
     return _error_cells(name, data, kind), {}
 
 
