@@ -10,6 +10,8 @@ sheet's cells span an enormous grid, and any reader exhausts memory on a zip bom
 * `far_cells_trimmed`: a sheet whose cells span more than `max_sheet_cells` (rows x columns)
   because of a few stray cells far from the data has those stray cells dropped before
   calamine builds its grid; a sheet that is really that large is refused.
+* `check_ods_cells`: an .ods sheet whose repeated rows and cells put content beyond `max_sheet_cells`
+  is refused before calamine expands the repeats.
 """
 
 from __future__ import annotations

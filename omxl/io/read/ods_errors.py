@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import ParseError, iterparse
 
 TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -60,6 +60,15 @@ def ods_cell_marks(data: bytes) -> tuple[CellMarks, CellMarks]:
     formulas: CellMarks = {}
     if not (want_errors or want_formulas):
         return errors, formulas
+    try:
+        _walk(content, want_errors, want_formulas, errors, formulas)
+    except ParseError as exc:
+        # Broken XML: reported by the caller as a damaged file, like a broken zip part (ValueError is in its list).
+        raise ValueError(f"content.xml is not well-formed XML ({exc})") from None
+    return errors, formulas
+
+
+def _walk(content: bytes, want_errors: bool, want_formulas: bool, errors: CellMarks, formulas: CellMarks) -> None:
     sheet, row, col = "", 0, 0
     row_errors: dict[int, str] = {}
     row_formulas: dict[int, str] = {}
@@ -92,7 +101,6 @@ def ods_cell_marks(data: bytes) -> tuple[CellMarks, CellMarks]:
                         cells.update({(r, c): v for c, v in marks.items()})
             row += repeat
             element.clear()
-    return errors, formulas
 
 
 def ods_error_cells(data: bytes) -> CellMarks:

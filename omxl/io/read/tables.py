@@ -342,7 +342,7 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
     unknown: dict[str, None] = {}   # names of the columns carried through untyped
     findings: list[pd.DataFrame] = []
     used: dict[str, str] = {}
-    unknown_headers: list[tuple[str, str]] = []
+    unknown_headers: list[tuple[str, str, int]] = []   # header, letter, index among the unknown columns
     unknown_positions: list[int] = []
 
     def raw_column(position: int, header: str) -> pd.Series:
