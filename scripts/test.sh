@@ -20,6 +20,15 @@ if ! command -v soffice >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
 fi
 
+# python-UNO drives LibreOffice where --convert-to cannot (a password-protected .xls); Debian's package gives it to
+# the system Python (/usr/bin/python3), which the tests call in a subprocess.
+if ! /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 && ! "$PY" -c 'import uno' >/dev/null 2>&1; then
+    echo "Installing python3-uno (LibreOffice's Python bridge, used to save a password-protected .xls)..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends python3-uno >/dev/null
+fi
+
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 if "$PY" -c 'import pyarrow' >/dev/null 2>&1; then
     echo "error: $("$PY" -c 'import sys; print(sys.executable)') has pyarrow installed, but the core tests must" \

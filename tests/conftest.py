@@ -55,6 +55,29 @@ def convert_with_libreoffice(path: Path, to: str, out_dir: Path) -> Path:
     return result
 
 
+def python_with_uno() -> str:
+    """A Python that imports LibreOffice's `uno` module (Debian package python3-uno; the README's test command
+    installs it). Usually the system /usr/bin/python3, not the one running the tests."""
+    import sys
+
+    for candidate in (sys.executable, "/usr/bin/python3", shutil.which("python3") or ""):
+        if candidate and subprocess.run([candidate, "-c", "import uno"], capture_output=True).returncode == 0:
+            return candidate
+    raise RuntimeError("python-UNO is not installed (apt-get install python3-uno); run the README's test command, "
+                       "which installs it.")
+
+
+def save_with_password_in_libreoffice(path: Path, target: Path, password: str) -> Path:
+    """`path` saved by headless LibreOffice as a password-protected .xls (tests/lo_save_with_password.py)."""
+    subprocess.run(
+        [python_with_uno(), str(ROOT / "tests" / "lo_save_with_password.py"), str(path), str(target), password,
+         str(target.parent / "lo-uno-profile")],
+        check=True, capture_output=True, timeout=180,
+    )
+    assert target.exists(), f"LibreOffice did not write {target}"
+    return target
+
+
 def build_messy_workbook(path: Path) -> Path:
     """A workbook the way people really keep one (see test_read_messy.py for what each cell tests)."""
     book = xlsxwriter.Workbook(str(path))

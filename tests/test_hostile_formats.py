@@ -15,7 +15,7 @@ import xlsxwriter
 from click.testing import CliRunner
 
 import omxl
-from conftest import SAMPLE, convert_with_libreoffice
+from conftest import SAMPLE, convert_with_libreoffice, save_with_password_in_libreoffice
 from omxl.cli import cli
 from xlsb_writer import Error, xlsb_bytes
 
@@ -156,6 +156,37 @@ def test_password_protected_ods_says_protected(folder):
         "files: open it in LibreOffice, save a copy without the password (File > Save As, untick 'Save with "
         "password') and try again.")
 
+
+
+@pytest.fixture(scope="module")
+def locked_xls(folder, small_xlsx):
+    # LibreOffice's "Save with password" as .xls (Excel 97-2003): the records are encrypted with RC4 CryptoAPI,
+    # as Excel does. No Python library writes one; LibreOffice is driven through python-UNO.
+    (folder / "locked-xls").mkdir()
+    return save_with_password_in_libreoffice(small_xlsx, folder / "locked-xls" / "small.xls", PASSWORD)
+
+
+def test_password_protected_xls_is_decrypted_with_the_password(locked_xls, small_xls):
+    import msoffcrypto
+
+    with open(locked_xls, "rb") as handle:
+        office = msoffcrypto.OfficeFile(handle)
+        assert type(office).__name__ == "Xls97File" and office.is_encrypted()
+    assert message(locked_xls) == f"small.xls: {PROTECTED}"
+    assert message(locked_xls, password="ex@mple-2026") == f"small.xls: {WRONG}"
+    orders = omxl.read_book(locked_xls, password=PASSWORD).orders
+    assert orders["order_id"].tolist() == ["SO-1", "SO-2", "SO-3"]
+    assert orders["qty"].tolist() == [5, 7.5, 12]
+    assert orders["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-02", "2026-11-03", "2026-11-04"]
+    assert orders["row"].tolist() == [2, 3, 4]
+    # The same values as the same workbook saved as .xls without a password.
+    plain = omxl.read_book(small_xls).orders
+    pdt.assert_frame_equal(orders.drop(columns="source"), plain.drop(columns="source"))
+    # The command line: exit 2 with one line, then the data with --password.
+    refused = cli_run(["read", str(locked_xls)])
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines() == [f"omxl: small.xls: {PROTECTED}"]
+    assert cli_run(["read", str(locked_xls), "--password", PASSWORD]).exit_code == 0
 
 # --- .xlsb ---------------------------------------------------------------------------------------
 

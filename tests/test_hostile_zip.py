@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import omxl
+from ods_writer import build_ods, ods_cell, ods_row
 from omxl.errors import SourceError
 
 pytestmark = pytest.mark.core
@@ -195,3 +196,52 @@ def test_far_error_cell_is_left_out_with_its_cell(tmp_path):
     (raw,) = list(sheets)
     assert (len(raw.grid), len(raw.grid[0])) == (2, 5)
     assert raw.error_cells == {(1, 4): "#N/A"}
+
+
+# --- .ods: far-away cells through repeated rows and cells ----------------------------------------
+
+ODS_TOP = (ods_row("".join(ods_cell(h) for h in HEADER))
+           + ods_row("".join(ods_cell(v) for v in ["SO-1", "2026-11-02", "C1", "SKU-1", 7])))
+
+
+TOO_LARGE_REMEDY = ("(the limit is 100,000,000 cells). If the file is genuine, raise max_sheet_cells in omxl.toml "
+                    "(docs/reading.md, Hostile files). Or delete the unused rows and columns far from the data "
+                    "(Ctrl+End shows the last cell) and save again.")
+# What LibreOffice writes after the data of every sheet: the empty rest of the sheet, as two repeated elements.
+EMPTY_REST = ods_row(ods_cell(None, 1024), 1_048_574)
+
+
+@pytest.mark.parametrize("rows, span", [
+    # A1 and AMJ1048576 (LibreOffice's last cell): 1,048,573 empty rows, then 1,023 empty cells and a value.
+    (ODS_TOP + ods_row(ods_cell(None, 1024), 1_048_573) + ods_row(ods_cell(None, 1023) + ods_cell(1)),
+     "1,048,576 rows x 1,024 columns"),
+    # A value repeated over more columns than any sheet has, and a row with a value repeated 4 billion times.
+    (ODS_TOP + ods_row(ods_cell(1, 2_147_483_647)), "3 rows x 2,147,483,647 columns"),
+    (ODS_TOP + ods_row(ods_cell(None) + ods_cell("x"), 4_000_000_000), "4,000,000,002 rows x 5 columns"),
+    # 2 billion empty cells before a value (calamine drops the value silently; the extent says why).
+    (ODS_TOP + ods_row(ods_cell(None, 2_147_483_646) + ods_cell(1)), "3 rows x 2,147,483,647 columns"),
+], ids=["far-cell-AMJ1048576", "value-repeated-2e9-columns", "row-repeated-4e9-times", "value-after-2e9-empties"])
+def test_ods_far_cells_are_refused_as_too_large_in_a_subprocess(tmp_path, rows, span):
+    path = build_ods(tmp_path / "far.ods", rows)
+    assert path.stat().st_size < 2_000
+    assert_refused(run_read(path), f"omxl: far.ods: sheet 'Orders' is too large: its cells span {span} "
+                                   f"{TOO_LARGE_REMEDY}")
+
+
+def test_ods_with_huge_empty_repeats_after_the_data_is_read(tmp_path):
+    # LibreOffice's own layout: the data, then the rest of the sheet as repeated empty rows and cells (also
+    # empty cells repeated after the data in a data row); the guard counts content, not declared cells.
+    rows = (ODS_TOP.replace("</table:table-row>", ods_cell(None, 1019) + "</table:table-row>")
+            + ods_row("".join(ods_cell(v) for v in ["SO-2", "2026-11-03", "C2", "SKU-2", 4]), 3) + EMPTY_REST)
+    path = build_ods(tmp_path / "tail.ods", rows)
+    result = run_read(path)
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr[-2000:]
+    orders = omxl.read_book(path).tables["orders"]
+    # The repeated data row is three rows, as LibreOffice shows it.
+    assert orders["order_id"].astype(object).tolist() == ["SO-1", "SO-2", "SO-2", "SO-2"]
+    assert orders["qty"].tolist() == [7, 4, 4, 4]
+    assert orders["row"].tolist() == [2, 3, 4, 5]
+    from omxl.io.read.guards import ods_extents
+
+    with zipfile.ZipFile(path) as archive:
+        assert ods_extents(archive.read("content.xml")) == [("Orders", 5, 5)]

@@ -162,6 +162,54 @@ def test_formula_calculated_to_empty_text_is_no_finding(tmp_path):
     assert book.orders["qty"].tolist() == [5.0]
 
 
+
+def test_ods_formula_without_value_is_a_finding_per_cell(tmp_path):
+    from ods_writer import build_ods, ods_cell, ods_row
+
+    def data(order, qty=None):
+        return "".join(ods_cell(v) for v in [order, "2026-11-02", "C-1", "P-1"] + ([qty] if qty is not None else []))
+
+    no_value = '<table:table-cell table:formula="of:=[.E2]*2"/>'
+    calculated = ('<table:table-cell table:formula="of:=[.E3]*2" office:value-type="float" office:value="8">'
+                  "<text:p>8</text:p></table:table-cell>")
+    # A formula whose value is an empty text keeps it in office:string-value: a value, not a missing one.
+    empty_text = ('<table:table-cell table:formula="of:=&quot;&quot;" office:value-type="string" '
+                  'office:string-value=""><text:p/></table:table-cell>')
+    repeated = '<table:table-cell table:formula="of:=SUM([.E2:.E3])" table:number-columns-repeated="2"/>'
+    rows = (ods_row("".join(ods_cell(h) for h in ["Order ID", "Order Date", "Customer ID", "SKU", "Quantity",
+                                                    "Double", "Note"]))
+            + ods_row(data("SO-1", 5) + no_value + empty_text)
+            + ods_row(data("SO-2", 4) + calculated + empty_text)
+            # the same row twice (rows-repeated), its formula cell twice across (columns-repeated)
+            + ods_row(data("SO-3") + repeated, 2))
+    book = omxl.read_book(build_ods(tmp_path / "formulas.ods", rows))
+    assert found(book, "formula-without-value") == [("Orders", "E4", "=SUM(E2:E3)", 1),
+                                                    ("Orders", "E5", "=SUM(E2:E3)", 1),
+                                                    ("Orders", "F2", "=E2*2", 1),
+                                                    ("Orders", "F4", "=SUM(E2:E3)", 1),
+                                                    ("Orders", "F5", "=SUM(E2:E3)", 1)]
+    rows = book.findings[book.findings["code"] == "formula-without-value"]
+    assert set(rows["severity"]) == {"error"} and set(rows["column"]) == {"Quantity", "Double"}
+    assert book.orders["qty"].tolist()[:2] == [5.0, 4.0] and book.orders["qty"].isna().tolist()[2:] == [True, True]
+    assert book.orders["Double"].tolist()[1] == 8.0
+
+
+def test_ods_and_xls_written_by_libreoffice_carry_every_formula_value(tmp_path):
+    # The .xlsx has no cached values (openpyxl never calculates): one finding per formula. LibreOffice calculates
+    # on load and writes each value into the .ods (office:value) and the .xls (every FORMULA record holds its
+    # result; the format cannot leave it out), so the same formulas read as values there.
+    from conftest import convert_with_libreoffice
+
+    path = orders_book(tmp_path, [("SO-1", dt.datetime(2026, 11, 2), "C-1", "P-1", "=2+3"),
+                                  ("SO-2", dt.datetime(2026, 11, 2), "C-1", "P-1", '=IF(A3="SO-2",7,1)')])
+    assert found(omxl.read_book(path), "formula-without-value") == [("Orders", "E2", "=2+3", 1),
+                                                                    ("Orders", "E3", '=IF(A3="SO-2",7,1)', 1)]
+    for kind in ("ods", "xls"):
+        book = omxl.read_book(convert_with_libreoffice(path, kind, tmp_path))
+        assert book.layout["kind"].tolist() == [kind]
+        assert book.orders["qty"].tolist() == [5.0, 7.0]
+        assert found(book, "formula-without-value") == []
+
 def test_merged_header_cells_and_a_group_row_above_the_headers(tmp_path):
     path = orders_book(tmp_path, [("SO-1", dt.datetime(2026, 11, 2), "C-1", "P-1", 5)],
                        above=[("Order", None, "Customer", None, None)])

@@ -29,7 +29,7 @@ from ...errors import SourceError
 from ..xlsx import package
 from ..address import column_index
 from .encrypted import decrypt, needs_password, resolve_password
-from .guards import DAMAGED_FIX, ZIP_DAMAGE, check_zip, far_cells_trimmed, replace_part
+from .guards import DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_cells_trimmed, replace_part
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
 
 ERROR_LITERALS = frozenset(
@@ -139,6 +139,9 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
     worker threads (each with its own workbook handle) while the caller types the
     columns of the sheets already parsed: about half the wall time on 2 cores.
     """
+    if kind == ODS:
+        # Repeated rows and cells: their extent is checked before calamine expands them (guards.py).
+        check_ods_cells(data, name, max_cells)
     book = _open_calamine(name, data, kind)
     tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
     results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
@@ -243,10 +246,14 @@ CellMarks = dict[str, dict[tuple[int, int], str]]   # per sheet: 0-based (row, c
 
 
 def _cell_marks(name: str, data: bytes, kind: str) -> tuple[CellMarks, CellMarks]:
-    """What calamine reads as blanks: error cells (their Excel error text) and, for .xlsx/.xlsm, formulas
-    without a calculated value (their formula)."""
+    """What calamine reads as blanks: error cells (their Excel error text) and, for .xlsx/.xlsm and .ods,
+    formulas without a calculated value (their formula). A .xls or .xlsb formula record always holds a result
+    (the formats have no way to leave it out), so those files have no such cells."""
     if kind in (XLSX, XLSM):
         return _xlsx_cell_marks(data)
+    if kind == ODS:
+        from .ods_errors import ods_cell_marks
+        return ods_cell_marks(data)
     return _error_cells(name, data, kind), {}
 
 

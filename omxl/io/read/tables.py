@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,9 +197,9 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
     errors = _error_masks(sheet, data_index, first_col, width)
     layout.append({**base, "table": sheet_match.table, "matched_by": sheet_match.matched_by,
                    "header_row": sheet.row_number(sheet_match.header_row), "rows": len(grid), "note": ""})
-    columns = [pd.Series(grid[:, i]) for i in range(len(headers))]
+    # The grid itself, not one Series per column: a sheet may have 16,384 columns, most of them unknown.
     frame, more = _type_columns(
-        sheet_match.table, headers, columns, [first_col + i for i in range(width)], errors, row_numbers,
+        sheet_match.table, headers, grid, [first_col + i for i in range(width)], errors, row_numbers,
         sheet.source, sheet.sheet, sheet.kind != CSV, matcher, settings, column_map,
         sheet.row_number(sheet_match.header_row),
         decimal=sheet.decimal if sheet.kind == CSV else settings.decimal or ".")
@@ -332,24 +333,27 @@ def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: l
 
 # --- typing the columns of one part ----------------------------------------------------------
 
-def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] | list[pd.Series], col_numbers: list[int],
+def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] | np.ndarray, col_numbers: list[int],
                   errors: list[np.ndarray], row_numbers: np.ndarray, source: str, sheet: str,
                   typed_source: bool, matcher: Matcher, settings: Config, column_map: list,
                   header_row: int, decimal: str = ".") -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     spec = TABLE_BY_NAME[table]
     out: dict[str, pd.Series] = {}
-    unknown: dict[str, pd.Series] = {}
+    unknown: dict[str, None] = {}   # names of the columns carried through untyped
     findings: list[pd.DataFrame] = []
     used: dict[str, str] = {}
-    unknown_headers: list[tuple[str, str]] = []
+    unknown_headers: list[tuple[str, str, int]] = []   # header, letter, index among the unknown columns
+    unknown_positions: list[int] = []
+
+    def raw_column(position: int, header: str) -> pd.Series:
+        if isinstance(columns, np.ndarray):   # the sheet's grid, by position: two columns may carry the same header
+            return pd.Series(columns[:, position])
+        raw = columns[header] if header in columns else pd.Series(dtype=object)
+        return pd.Series(list(raw), dtype=object) if not isinstance(raw, pd.Series) else raw
+
     for position, header in enumerate(headers):
         letter = column_letter(col_numbers[position])
         canonical = matcher.canonical(table, header)
-        if isinstance(columns, list):   # by position: two columns may carry the same header
-            raw = columns[position]
-        else:
-            raw = columns[header] if header in columns else pd.Series(dtype=object)
-        raw = pd.Series(list(raw), dtype=object) if not isinstance(raw, pd.Series) else raw
         duplicate = bool(canonical) and canonical in used
         column_map.append({"table": table, "source": source, "sheet": sheet, "header_row": header_row,
                            "header": header, "column": "" if duplicate else canonical or "", "letter": letter})
@@ -359,23 +363,23 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
                 letter=letter, values=[header],
                 messages=[message("duplicate-column", column=header, what=f"'{canonical}' (first: '{used[canonical]}')")]))
         if duplicate or canonical is None:
-            name = _free_name(header, out, unknown)
-            # null_values blank unknown columns too (contract 2.4: any cell holding only such a text is blank).
-            nulls = raw.isin(["", None, *settings.null_values])
-            if settings.null_values and raw.dtype == object and len(raw):
-                try:
-                    nulls |= raw.str.strip().isin(settings.null_values).fillna(False).astype(bool)
-                except AttributeError:   # no text in the column
-                    pass
-            unknown[name] = pd.Series(np.where(nulls.to_numpy(dtype=bool), None, raw.to_numpy()), dtype=object)
-            if not duplicate and (not header.startswith("Column ") or unknown[name].notna().any()):
-                unknown_headers.append((header, letter))
+            # Carried through untyped; blanked all at once below (thousands of columns are one array operation).
+            unknown[_free_name(header, out, unknown)] = None
+            unknown_positions.append(position)
+            if not duplicate:
+                unknown_headers.append((header, letter, len(unknown_positions) - 1))
             continue
         used[canonical] = header
         origin = ColumnOrigin(table, source, sheet, header, letter, typed_source, decimal)
-        out[canonical], more = convert(raw, spec.column(canonical), origin, row_numbers,
+        out[canonical], more = convert(raw_column(position, header), spec.column(canonical), origin, row_numbers,
                                        errors[position], settings)
         findings.extend(more)
+    block = _unknown_block([raw_column(p, headers[p]) for p in unknown_positions]
+                           if isinstance(columns, dict) else columns[:, unknown_positions],
+                           len(row_numbers), settings)
+    # "Column 7" is a header omxl made up for a blank header cell: reported only when its column holds data.
+    present = pd.notna(block).any(axis=0) if len(block) else np.zeros(block.shape[1], dtype=bool)
+    unknown_headers = [(h, letter) for h, letter, i in unknown_headers if not h.startswith("Column ") or present[i]]
     if unknown_headers:
         # One frame for all of them: a sheet may have thousands of columns (up to 16,384).
         names = [h for h, _ in unknown_headers]
@@ -391,7 +395,10 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
                 "missing-column", table=table, source=source, sheet=sheet, rows=[header_row], column=column,
                 values=[""], messages=[message("missing-column", table=table, column=column,
                                                fix=_missing_column_fix(spec.column(column), table))]))
-    frame = pd.DataFrame({**out, **unknown}, index=pd.RangeIndex(len(row_numbers)))
+    index = pd.RangeIndex(len(row_numbers))
+    frame = pd.DataFrame(out, index=index)
+    if unknown:
+        frame = pd.concat([frame, pd.DataFrame(block, columns=list(unknown), index=index, dtype=object)], axis=1)
     frame["source"] = pd.Series([source] * len(frame), dtype="string[python]")
     frame["sheet"] = pd.Series([sheet] * len(frame), dtype="string[python]")
     frame["row"] = row_numbers
@@ -426,8 +433,29 @@ def _cancelled_by_pattern(frame: pd.DataFrame, pattern: str, header: str, letter
                                   messages=[message("normalized-value", what=what)], count=[count])]
 
 
+def _unknown_block(columns: np.ndarray | list[pd.Series], n_rows: int, settings: Config) -> np.ndarray:
+    """The unknown columns (rows x columns, objects) with blanks and null_values as None (contract 2.4: any cell
+    holding only such a text is blank), in one pass over all of them."""
+    if isinstance(columns, list):
+        columns = (np.column_stack([np.asarray(c, dtype=object) for c in columns]) if columns and n_rows
+                   else np.empty((n_rows, len(columns)), dtype=object))
+    flat = pd.Series(columns.ravel(), dtype=object)
+    nulls = flat.isin(["", None, *settings.null_values])
+    if settings.null_values and len(flat):
+        try:
+            nulls |= flat.str.strip().isin(settings.null_values).fillna(False).astype(bool)
+        except AttributeError:   # no text at all
+            pass
+    return np.where(nulls.to_numpy(dtype=bool), None, flat.to_numpy()).reshape(columns.shape)
+
+
+@functools.cache
+def _reserved_names() -> frozenset[str]:
+    return frozenset(PROVENANCE) | {c for t in TABLE_BY_NAME.values() for c in t.column_names}
+
+
 def _free_name(header: str, *taken: dict) -> str:
-    reserved = set(PROVENANCE) | {c for t in TABLE_BY_NAME.values() for c in t.column_names}
+    reserved = _reserved_names()
     name, n = header, 1
     while name in reserved or any(name in t for t in taken):
         n += 1
@@ -471,9 +499,11 @@ def _merge(table: str, parts: list[SheetTable]) -> pd.DataFrame:
             merged[column] = pd.Series(index=merged.index, dtype=dtype)
     if table == "inventory":
         merged["location"] = merged["location"].fillna("MAIN")
-    extra = [c for c in merged.columns if c not in spec.column_names and c not in PROVENANCE]
+    known = {*spec.column_names, *PROVENANCE}   # a set once: a sheet may carry thousands of extra columns
+    extra = [c for c in merged.columns if c not in known]
     ordered = merged[[*spec.column_names, *extra, *PROVENANCE]]
-    return ordered.astype({"row": "int64"}) if not ordered["row"].isna().any() else ordered
+    # assign, not astype({...}): astype with a dict copies every column one by one (16,384 columns take seconds).
+    return ordered.assign(row=ordered["row"].astype("int64")) if not ordered["row"].isna().any() else ordered
 
 
 def _shipments_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
