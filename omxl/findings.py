@@ -65,6 +65,11 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
          "Open the workbook in Excel (or LibreOffice) and save it, or recalculate it, so each formula has a value.",
          "The cell holds the formula {value} but no value: the program that wrote the file did not calculate it. "
          "Open the workbook in Excel and save it (or recalculate it) so the value is stored."),
+    Code("far-cells-left-out", "read", "warning", "Cells far away from the data, left out",
+         "Look at the cells; move any that belong to the table next to it, delete the rest (Ctrl+End shows the "
+         "last cell), and save.",
+         "{count} cell(s) far from the table, the first at {value}, were left out: a sheet that large cannot be "
+         "read whole. Move what belongs to the table next to it and delete the rest."),
     Code("normalized-value", "read", "info", "Values omxl tidied on reading",
          "Nothing; the values were tidied (spaces, numbers stored as text, ...).",
          "{what}"),

@@ -121,10 +121,21 @@ def test_far_corner_sheet_is_read_with_the_data_at_the_top(tmp_path, rows, dimen
     result = run_read(path)
     assert result.returncode in (0, 1), (result.returncode, result.stderr[-2000:])
     assert "Traceback" not in result.stderr
-    orders = omxl.read_book(path).tables["orders"]
+    book = omxl.read_book(path)
+    orders = book.tables["orders"]
     assert orders[["order_id", "customer_id", "sku"]].astype(object).values.tolist() == [["SO-1", "C1", "SKU-1"]]
     assert orders["qty"].tolist() == [7]
     assert orders["row"].tolist() == [2]
+    # Nothing is dropped silently: the stray cell with a value is a warning that cites it.
+    far = book.findings[book.findings["code"] == "far-cells-left-out"]
+    if "XFD1048576" in rows:
+        assert far[["severity", "sheet", "cell", "value", "count"]].astype(object).values.tolist() == [
+            ["warning", "Orders", "XFD1048576", "XFD1048576", 1]]
+        assert far["message"].iloc[0] == ("1 cell(s) far from the table, the first at XFD1048576, were left out: a "
+                                          "sheet that large cannot be read whole. Move what belongs to the table "
+                                          "next to it and delete the rest.")
+    else:
+        assert far.empty   # only a huge declared dimension: no cell was left out
 
 
 def test_sheet_really_too_large_is_refused(tmp_path):

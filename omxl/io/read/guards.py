@@ -104,8 +104,9 @@ def _col(letters: bytes) -> int:
     return n
 
 
-def far_cells_trimmed(xml: bytes, name: str, sheet: str, max_cells: int) -> bytes | None:
-    """The sheet XML without stray far-away cells when its grid would exceed `max_cells`, else None.
+def far_cells_trimmed(xml: bytes, name: str, sheet: str, max_cells: int) -> "tuple[bytes, list[str]] | None":
+    """(the sheet XML without stray far-away cells, the A1 references of the cells left out) when its grid
+    would exceed `max_cells`, else None.
 
     The check is cheap: the row numbers of the row elements, and the cells beyond column Z
     found by the literal start of their reference. The rewrite happens only for
@@ -140,10 +141,14 @@ def _cut(values: list[int], gap: int) -> int:
     return last
 
 
-def _drop_strays(xml: bytes, name: str, sheet: str, max_cells: int) -> bytes:
+# A cell element that holds something (a value, an inline string or a formula), not only a format.
+_HAS_CONTENT = re.compile(rb"<(?:v|is|f)\b")
+
+
+def _drop_strays(xml: bytes, name: str, sheet: str, max_cells: int) -> tuple[bytes, list[str]]:
     refs = _CELL_REF.findall(xml)
     if not refs:
-        return xml
+        return xml, []
     rows = sorted({int(r) for _, r in refs})
     cols = sorted({_col(c) for c, _ in refs})
     last_row, last_col = _cut(rows, ROW_GAP), _cut(cols, COL_GAP)
@@ -153,13 +158,17 @@ def _drop_strays(xml: bytes, name: str, sheet: str, max_cells: int) -> bytes:
                           REMEDY_SETTING.format(setting="max_sheet_cells") + " Or delete the unused rows and "
                           "columns far from the data (Ctrl+End shows the last cell) and save again.")
 
+    dropped: list[str] = []
+
     def keep(match: re.Match) -> bytes:
         inside = int(match.group(2)) <= last_row and _col(match.group(1)) <= last_col
+        if not inside and _HAS_CONTENT.search(match.group(0)):
+            dropped.append((match.group(1) + match.group(2)).decode("ascii"))
         return match.group(0) if inside else b""
 
     trimmed = _CELL_ELEMENT.sub(keep, xml)
     # The declared dimension is only a hint, but keep it consistent with what is left.
-    return re.sub(rb'<dimension\b[^>]*/>', b"", trimmed, count=1)
+    return re.sub(rb'<dimension\b[^>]*/>', b"", trimmed, count=1), dropped
 
 
 # --- .ods: repeated rows and cells -------------------------------------------------------------

@@ -62,6 +62,7 @@ class RawSheet:
     # 0-based (row, col) -> formula of cells that hold a formula but no value Excel calculated (files written by
     # programs that never calculate); calamine reads them as blanks, so they are taken from the sheet XML.
     formula_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    far_cells: list[str] = field(default_factory=list)   # A1 refs of stray cells far from the data, left out
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index] if self.row_numbers is not None else index + 1
@@ -148,6 +149,7 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     handles = threading.local()
     parts = _sheet_parts(name, data) if kind in (XLSX, XLSM) else {}
+    left_out: dict[str, list[str]] = {}   # sheet -> stray far-away cells with content, left out
 
     def parse(sheet: str) -> list[list[Any]]:
         # One workbook handle per worker thread: opening one parses the shared strings.
@@ -164,7 +166,8 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
                 raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
             trimmed = far_cells_trimmed(xml, name, sheet, max_cells)
             if trimmed is not None:
-                reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed), kind)
+                reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed[0]), kind)
+                left_out[sheet] = trimmed[1]
         try:
             return reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except calamine.CalamineError as exc:
@@ -184,6 +187,7 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
                 hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
                 tables=tables.get(meta.name, {}), error_cells=_inside(errors.get(meta.name, {}), grid.result()),
                 omxl_result=meta.name in results, formula_cells=formulas.get(meta.name, {}),
+                far_cells=left_out.get(meta.name, []),
             )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import functools
 import os
 from dataclasses import dataclass, field
@@ -205,6 +207,13 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
         decimal=sheet.decimal if sheet.kind == CSV else settings.decimal or ".")
     if sheet.formula_cells:
         findings.extend(_formula_findings(sheet, sheet_match.table, data_index, row_numbers, first_col, headers))
+    if sheet.far_cells:
+        first = sheet.far_cells[0]
+        findings.append(findings_frame(
+            "far-cells-left-out", table=sheet_match.table, source=sheet.source, sheet=sheet.sheet,
+            rows=int(re.sub(r"^[A-Z]+", "", first)), letter=re.sub(r"\d+$", "", first), values=first,
+            count=len(sheet.far_cells),
+            messages=message("far-cells-left-out", count=f"{len(sheet.far_cells):,}", value=first)))
     return SheetTable(sheet_match.table, frame, findings + more)
 
 
