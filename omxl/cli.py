@@ -166,6 +166,9 @@ def cli(quiet: bool) -> None:
 
     Exit codes: 0 done, 1 done but the data has errors, 2 a file, setting or output path could not be used
     (one line says which and what to do).
+
+    A run that takes over a second shows its steps on stderr while it works (on a terminal only, and not
+    with --quiet); stdout is the same either way (docs/progress.md).
     """
 
 

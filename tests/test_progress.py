@@ -25,6 +25,7 @@ from omxl.cli import cli
 
 from conftest import NORTHWIND, ROOT, SAMPLE
 
+NOT_A_TERMINAL_ANSWER = ("FORCE_COLOR", "TTY_COMPATIBLE")   # they tell rich what stderr is; the tests find out
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -170,7 +171,8 @@ def run(args: list[str], *, tty: bool, delay: str = "0", cwd=ROOT) -> tuple[int,
     """Run `omxl ARGS` with stdout on a pipe and stderr on a pseudo-terminal (tty=True) or a pipe."""
     env = {**os.environ, "COLUMNS": "100", progress.DELAY_VARIABLE: delay,
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    env.pop("FORCE_COLOR", None)
+    for variable in NOT_A_TERMINAL_ANSWER:
+        env.pop(variable, None)
     command = [sys.executable, "-m", "omxl.cli", *args]
     if not tty:
         done = subprocess.run(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
@@ -263,7 +265,7 @@ def test_stderr_is_empty_when_it_is_not_a_terminal(tmp_path):
     code, out, err = run(["demo", "--out", str(tmp_path / "small.xlsx"), "--lines", "200"], tty=False)
     assert (code, err) == (0, b"")
     result = CliRunner().invoke(cli, ["reconcile", str(SAMPLE), "--as-of", "2026-11-27"],
-                                env={progress.DELAY_VARIABLE: "0"})
+                                env={progress.DELAY_VARIABLE: "0", **dict.fromkeys(NOT_A_TERMINAL_ANSWER)})
     assert result.exit_code == 1
     assert result.stderr == ""
     assert "Order lines as of 2026-11-27" in result.stdout
