@@ -19,7 +19,7 @@ from rich.table import Table as RichTable
 from rich.markup import escape
 from rich.text import Text
 
-from . import __version__
+from . import __version__, progress
 from .errors import OmxlError, OutputError
 
 OUT_SUFFIXES = (".xlsx", ".csv", ".json")
@@ -95,6 +95,20 @@ def write_back_option(func: Callable) -> Callable:
                              "everything else in it as it was and a backup in omxl-backups/.")(func)
 
 
+def quiet_option(func: Callable) -> Callable:
+    """--quiet/-q on every command (and before it, `omxl -q ...`): no progress display. The command runs
+    inside progress.steps, innermost (below reports_errors), so the display is off the screen before an
+    error message is printed."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, quiet: bool = False, **kwargs: Any) -> Any:
+        quiet = quiet or bool(click.get_current_context().find_root().params.get("quiet"))
+        with progress.steps(enabled=not quiet):
+            return func(*args, **kwargs)
+    return click.option("--quiet", "-q", "quiet", is_flag=True, default=False,
+                        help="No progress display on stderr (shown only on a terminal, once a run takes over a "
+                             "second; docs/progress.md).")(wrapper)
+
+
 def check_write_back(books: tuple[Path, ...], write_back: bool) -> None:
     """Before any work: --write-back needs exactly one workbook to write into."""
     if write_back and len(books) != 1:
@@ -108,7 +122,9 @@ def write_back_into(books: tuple[Path, ...], sheets: dict, config: Path | None) 
     from .config import load_config
 
     check_write_back(books, True)
+    progress.current().start(f"Writing into {books[0].name}")
     write_back(books[0], sheets, config=config)
+    progress.current().done()
     prefix = load_config(config, near=books[0]).sheet_prefix
     names = ", ".join(f"'{sheet_name(prefix, name)}'" for name in sheets)
     stderr_console().print(f"Wrote {names} into {books[0]} (backup in omxl-backups/).", highlight=False)
@@ -139,7 +155,9 @@ def reports_errors(func: Callable) -> Callable:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="omxl")
-def cli() -> None:
+@click.option("--quiet", "-q", "quiet", is_flag=True, default=False,
+              help="No progress display on stderr, for every command (the same as each command's --quiet).")
+def cli(quiet: bool) -> None:
     """omxl: order management from your Excel workbooks.
 
     Read order, inventory and supplier sheets (and shipments, purchase orders, returns and customers when
@@ -148,6 +166,9 @@ def cli() -> None:
 
     Exit codes: 0 done, 1 done but the data has errors, 2 a file, setting or output path could not be used
     (one line says which and what to do).
+
+    A run that takes over a second shows its steps on stderr while it works (on a terminal only, and not
+    with --quiet); stdout is the same either way (docs/progress.md).
     """
 
 
@@ -158,6 +179,7 @@ def cli() -> None:
 @write_back_option
 @password_option
 @reports_errors
+@quiet_option
 def read_command(books: tuple[Path, ...], config: Path | None, output_format: str, write_back: bool,
                  password: str | None) -> None:
     """Show what omxl finds in BOOKS: tables, where, rows, and how headers map.
@@ -168,9 +190,10 @@ def read_command(books: tuple[Path, ...], config: Path | None, output_format: st
     from .io.read import read_book
     from .validation import has_errors
 
-    book = read_book(*books, config=config, password=password)
+    book = read_book(*books, config=config, password=password, progress=progress.current())
     if write_back:
         write_back_into(books, book.result_sheets(), config)
+    progress.current().done()
     if output_format == "json":
         payload = {
             "tables": book.summary().to_dict(orient="records"),
@@ -229,6 +252,7 @@ def _print_read(book: Any) -> None:
               help="How many issues the table shows (the --out file has all).")
 @password_option
 @reports_errors
+@quiet_option
 def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, output_format: str,
                      out: str | None, mark: str | None, write_back: bool, limit: int,
                      password: str | None) -> None:
@@ -243,8 +267,10 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
     out_path = checked_out(out, books, "issues.xlsx")
     mark_path = checked_mark(mark, books)
     check_write_back(books, write_back)
-    book = read_book(*books, config=config, password=password)
+    book = read_book(*books, config=config, password=password, progress=progress.current())
+    progress.current().start("Validating")
     issues = validate(book, as_of=as_of)
+    progress.current().done()
     if output_format == "table":
         _print_issues(issues, limit)
     elif output_format == "csv":
@@ -280,7 +306,9 @@ def write_marked_copy(books: tuple[Path, ...], mark_path: Path | None, findings:
     from .io.xlsx.mark import mark_workbook
     from .validation import issues_sheet
 
+    progress.current().start(f"Writing {mark_path.name}")
     mark_workbook(books[0], mark_path, findings, issues_sheet(findings), config=config)
+    progress.current().done()
     stderr_console().print(f"Wrote {mark_path} (a marked copy of {books[0].name}).", highlight=False)
 
 
@@ -320,6 +348,7 @@ def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Pa
     from .validation import has_errors
 
     if out is not None:
+        progress.current().start(f"Writing {out.name}")
         suffix = out.suffix.lower()
         if suffix == ".csv":
             save_csv(out, table)
@@ -327,6 +356,7 @@ def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Pa
             save_json(out, table)
         else:
             save_workbook(out, sheets)
+        progress.current().done()
         stderr_console().print(f"Wrote {out}.", highlight=False)
     if write_back:
         write_back_into(books, back_sheets if back_sheets is not None else sheets, config)
@@ -365,6 +395,7 @@ def _print_issues(issues: Any, limit: int) -> None:
 @write_back_option
 @password_option
 @reports_errors
+@quiet_option
 def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: str | None,
                       mark: str | None, write_back: bool, password: str | None) -> None:
     """Reconcile orders with shipments, stock, purchase orders and returns: each line's status, its
@@ -374,6 +405,7 @@ def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.da
     read or an output cannot be written.
     """
     from .io.read import read_book
+    from .position import prepare
     from .reconciliation import reconcile
 
     from .findings import concat_findings
@@ -381,7 +413,14 @@ def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.da
     out_path = checked_out(out, books, "status.xlsx")
     mark_path = checked_mark(mark, books)
     check_write_back(books, write_back)
-    rec = reconcile(read_book(*books, config=config, password=password), as_of=as_of)
+    # Prepared here, then reconciled (the same computation as reconcile(book)), so that the progress display
+    # can name the two steps.
+    book = read_book(*books, config=config, password=password, progress=progress.current())
+    progress.current().start("Validating")
+    position = prepare(book, as_of=as_of)
+    progress.current().start("Reconciling")
+    rec = reconcile(position)
+    progress.current().done()
     _print_reconciliation(rec)
     write_marked_copy(books, mark_path, concat_findings([rec.issues, rec.exceptions]), config)
     finish(books, config=config, issues=rec.issues, out=out_path, sheets=rec.result_sheets(), table=rec.lines,
@@ -431,6 +470,7 @@ def _print_reconciliation(rec: Any) -> None:
 @write_back_option
 @password_option
 @reports_errors
+@quiet_option
 def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None,
                     service_level: float | None, out: str | None, po_dir: str | None, write_back: bool,
                     password: str | None) -> None:
@@ -442,17 +482,24 @@ def reorder_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date
     from .io.save.atomic import check_folder
     from .io.read import read_book
     from .planning import plan_reorders
+    from .position import prepare
 
     out_path = checked_out(out, books, "plan.xlsx")
     folder = check_folder(po_dir) if po_dir is not None else None
     check_write_back(books, write_back)
-    book = read_book(*books, config=config, password=password)
-    plan = plan_reorders(book, as_of=as_of, service_level=service_level)
+    book = read_book(*books, config=config, password=password, progress=progress.current())
+    progress.current().start("Validating")
+    position = prepare(book, as_of=as_of)   # as reconcile does, so that the steps can be named
+    progress.current().start("Planning reorders")
+    plan = plan_reorders(position, service_level=service_level)
+    progress.current().done()
     _print_plan(plan)
     if folder is not None:
         from .io.save.po_drafts import write_po_drafts
 
+        progress.current().start("Writing purchase-order drafts")
         written = write_po_drafts(plan, folder)
+        progress.current().done()
         stderr_console().print(f"Wrote {len(written)} purchase-order drafts into {folder}.", highlight=False)
     finish(books, config=config, issues=plan.issues, out=out_path, sheets=plan.result_sheets(), table=plan.lines,
            write_back=write_back)
@@ -496,6 +543,7 @@ def _print_plan(plan: Any) -> None:
 @click.option("--as-of", "as_of", callback=parse_date, default="2026-11-27", show_default=True,
               metavar="YYYY-MM-DD", help="The last day of the order history.")
 @reports_errors
+@quiet_option
 def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
     """Write a realistic sample workbook with all seven tables and deliberate defects."""
     from .demo import write_demo
@@ -505,7 +553,9 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
     if target.suffix.lower() != ".xlsx":
         raise OutputError(f"{out}: the sample is an Excel workbook; give a name ending in .xlsx, such as "
                           f"{target.with_suffix('.xlsx')}. Nothing was written.")
+    progress.current().start(f"Writing {target.name}")
     path = write_demo(target, seed=seed, lines=lines, as_of=as_of)
+    progress.current().done()
     stdout_console().print(f"Wrote {path} ({lines:,} order lines, seed {seed}, as of {as_of:%Y-%m-%d}).", highlight=False)
 
 

@@ -118,7 +118,7 @@ def test_arguments_after_the_book_are_keyword_only():
 
 # The public functions (contract section 3, and the savers) and their parameters: positional ones first, then keyword-only.
 CONTRACT_SIGNATURES = {
-    "read_book": (["*sources"], ["config", "password"]),
+    "read_book": (["*sources"], ["config", "password", "progress"]),   # progress: an added optional keyword
     "prepare": (["book"], ["as_of", "config"]),
     "validate": (["book"], ["as_of", "config"]),
     "reconcile": (["book"], ["as_of", "config"]),
@@ -138,7 +138,7 @@ def test_public_signatures_match_the_contract(name):
     found_keyword = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
     assert (found_positional, found_keyword) == (positional, keyword_only)
     for parameter in parameters:
-        if parameter.name in ("as_of", "config"):
+        if parameter.name in ("as_of", "config", "progress"):
             assert parameter.default is None
 
 

@@ -99,6 +99,16 @@ def open_source(source: Any, max_file_mb: float,
     return name, _read_workbook(name, data, kind, guard.max_sheet_cells)
 
 
+def source_name(source: Any) -> str:
+    """The name a progress display gives `source` before it is opened: the file name (as open_source names
+    it once read), or what was handed over."""
+    if isinstance(source, dict):
+        return "the tables given as DataFrames"
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name
+    return Path(str(getattr(source, "name", "<stream>"))).name
+
+
 def _read_bytes(source: Any, max_file_mb: float) -> tuple[str, bytes]:
     limit = int(max_file_mb * 1024 * 1024)
     if isinstance(source, (str, os.PathLike)):

@@ -8,7 +8,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from . import joins
 from .locate import Matcher, SheetMatch, locate
 from .normalize import ColumnOrigin, convert
 from .sniff import CSV
-from .sources import FrameSource, RawSheet, iter_sources, open_source
+from .sources import FrameSource, RawSheet, iter_sources, open_source, source_name
 
 LAYOUT_COLUMNS = ("source", "kind", "sheet", "table", "matched_by", "header_row", "rows", "note")
 COLUMN_MAP_COLUMNS = ("table", "source", "sheet", "header_row", "header", "column", "letter")
@@ -41,13 +41,14 @@ class SheetTable:
 
 
 def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
-              password: str | None = None) -> Book:
+              password: str | None = None, progress: Callable[[str], object] | None = None) -> Book:
     """Read one or more sources into one Book.
 
     Sources: paths or open files of .xlsx/.xlsm/.xlsb/.xls/.ods/.csv (kind sniffed from
     bytes), or a dict of DataFrames keyed by table name. See docs/workbook-format.md.
     `password` opens password-protected workbooks (default: the OMXL_PASSWORD environment
-    variable); see docs/hostile-formats.md.
+    variable); see docs/hostile-formats.md. `progress`, when given, is called with the words of each step
+    as it starts ("Reading orders.xlsx", one per source); the command line shows them (docs/progress.md).
     """
     flat = list(iter_sources(sources))
     if not flat:
@@ -60,6 +61,8 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
     column_map: list[dict] = []
     names: list[str] = []
     for source in flat:
+        if progress is not None:
+            progress(f"Reading {source_name(source)}")
         name, items = open_source(source, settings.max_file_mb, password, guard=settings, decimal=settings.decimal)
         names.append(name)
         seen = len(layout)
