@@ -216,6 +216,18 @@ def test_style_headers_sheet_labels_configured_labels_and_escaping():
     assert cells(omxl.style(frame))[(0, 2)] == "1.25"     # a column omxl does not know: as typed, no padding
 
 
+def test_style_with_repeated_row_or_column_labels():
+    # two frames put together keep their row labels: Styler.apply refuses those, the fill goes by row position
+    frame = pd.concat([pd.DataFrame({"qty": [1.0], "late": [False]}), pd.DataFrame({"qty": [2.5], "late": [True]})])
+    page = omxl.style(frame).to_html()
+    assert re.search(r"tbody tr:nth-child\(2\) td \{\s*background-color: #F4B183;", page)
+    assert "nth-child(1)" not in page
+    assert [cells(omxl.style(frame))[(r, 0)] for r in range(2)] == ["1.00", "2.50"]
+    # one label on a text and a number column: no number format forced on the text
+    shown = cells(omxl.style(pd.DataFrame([["x", 3.0]], columns=["qty", "qty"])))
+    assert shown[(0, 0)] == "x" and shown[(0, 1)].startswith("3")
+
+
 @pytest.mark.parametrize("dtype", ["string[python]", "string", "str", object])
 def test_style_with_every_text_dtype(dtype):
     # "string" is pyarrow-backed where pyarrow is installed: the suite runs this in both environments

@@ -51,17 +51,26 @@ def style(frame: pd.DataFrame, sheet: str | None = None, *, labels: Mapping[str,
     headers = labels_for(frame.columns, sheet, labels)
     styler = styler.relabel_index([html.escape(str(h)) for h in headers], axis="columns")
     styler = styler.format_index(escape="html", axis="index", na_rep="")
+    formats: dict[object, list] = {}
     for position, name in enumerate(frame.columns):
-        values = frame.iloc[:, position]
-        styler = styler.format(_formatter(values, kind_of(str(name), sheet)), subset=[name], na_rep="",
-                               escape="html")
+        formats.setdefault(name, []).append(_formatter(frame.iloc[:, position], kind_of(str(name), sheet)))
+    for name, found in formats.items():
+        # a format is set per column label; repeated labels share one only when they agree (else shown as is)
+        formatter = found[0] if all(f == found[0] for f in found) else None
+        styler = styler.format(formatter, subset=[name], na_rep="", escape="html")
     colours = _row_colours(frame, sheet)
-    if colours.ne("").any():
-        css = np.where(colours.to_numpy() == "", "", "background-color: #" + colours.str[2:].to_numpy())
+    if not colours.ne("").any():
+        return styler
+    css = np.where(colours.to_numpy() == "", "", "background-color: #" + colours.str[2:].to_numpy())
+    if frame.index.is_unique and frame.columns.is_unique:
+        # per cell, so Styler.to_excel carries the fills too
         cells = pd.DataFrame(np.repeat(css[:, None], frame.shape[1], axis=1), index=frame.index,
                              columns=frame.columns)
-        styler = styler.apply(lambda _: cells, axis=None)
-    return styler
+        return styler.apply(lambda _: cells, axis=None)
+    # Styler.apply refuses repeated row or column labels (a concat of two frames): fill by row position instead
+    rules = [{"selector": f"tbody tr:nth-child({row + 1}) td", "props": props}
+             for row, props in enumerate(css) if props]
+    return styler.set_table_styles(rules, overwrite=False)
 
 
 def _formatter(values: pd.Series, kind: str | None):
