@@ -15,6 +15,7 @@ from .io.save.write import save_csv, save_workbook
 from .io.xlsx.writeback import write_back
 from .planning import ReorderPlan, plan_reorders
 from .position import Position, prepare
+from .presentation.notebook import style
 from .reconciliation import Reconciliation, reconcile
 from . import reorder
 from .validation import validate
@@ -22,4 +23,4 @@ from .validation import validate
 __version__ = "0.1.0"
 __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Position", "Reconciliation", "ReorderPlan",
            "ResultSheet", "SourceError", "load_config", "plan_reorders", "prepare", "reorder", "read_book", "reconcile",
-           "save_csv", "save_workbook", "validate", "write_back", "__version__"]
+           "save_csv", "save_workbook", "style", "validate", "write_back", "__version__"]

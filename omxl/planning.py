@@ -70,6 +70,15 @@ class ReorderPlan:
                                                          warning="below_min_order_value")),
         }
 
+    # Headline figures and the first SKUs to order in a notebook (omxl/presentation/notebook.py).
+    def __repr__(self) -> str:
+        from .presentation.notebook import plan_text
+        return plan_text(self)
+
+    def _repr_html_(self) -> str:
+        from .presentation.notebook import plan_html
+        return plan_html(self)
+
 
 def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Config | dict | str | None" = None,
                   service_level: float | None = None) -> ReorderPlan:

@@ -66,6 +66,10 @@ class Position:
                 f"{len(self.stock):,} SKUs in stock records, {len(self.open_supply):,} open supply lines; "
                 f"{errors:,} errors, {left:,} rows left out>")
 
+    def _repr_html_(self) -> str:
+        from ..presentation.notebook import position_html
+        return position_html(self)
+
     @property
     def stock_judged(self) -> bool:
         """False when the book has no inventory table: then stock is not judged (contract 2.3), so no line is

@@ -76,6 +76,15 @@ class Reconciliation:
             "Returns": result_sheet(self.returns, "Returns", labels=labels),
         }
 
+    # Headline figures and the first open lines in a notebook (omxl/presentation/notebook.py).
+    def __repr__(self) -> str:
+        from ..presentation.notebook import reconciliation_text
+        return reconciliation_text(self)
+
+    def _repr_html_(self) -> str:
+        from ..presentation.notebook import reconciliation_html
+        return reconciliation_html(self)
+
 
 def attention_first(lines: pd.DataFrame) -> pd.DataFrame:
     """Open lines in the order a specialist works them: late (most days late first), at risk, backordered,
