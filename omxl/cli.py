@@ -256,8 +256,11 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
 
         click.echo(json.dumps(json_records(issues), indent=2))
     write_marked_copy(books, mark_path, issues, config)
-    finish(books, config=config, issues=issues, out=out_path, sheets={"Issues": issues}, table=issues,
-           write_back=write_back, back_sheets={"Issues": issues_sheet(issues)})
+    from .presentation.summary import SUMMARY, validation_summary
+
+    sheets = {"Issues": issues_sheet(issues, labels=book.config.labels)}
+    sheets = {SUMMARY: validation_summary(book, issues, as_of=as_of, sheets=sheets), **sheets}
+    finish(books, config=config, issues=issues, out=out_path, sheets=sheets, table=issues, write_back=write_back)
 
 
 def checked_mark(mark: str | None, books: tuple[Path, ...]) -> Path | None:

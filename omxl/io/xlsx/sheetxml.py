@@ -126,7 +126,8 @@ class _CellStyles:
 
 
 def as_result(value: "pd.DataFrame | ResultSheet") -> ResultSheet:
-    return value if isinstance(value, ResultSheet) else ResultSheet(value)
+    # A sheet already built (a ResultSheet, the Summary's FreeSheet) is written as it is.
+    return ResultSheet(value) if isinstance(value, pd.DataFrame) else value
 
 
 def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
