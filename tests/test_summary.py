@@ -263,6 +263,7 @@ def test_free_sheet_keeps_types_and_formula_like_text_literal(tmp_path):
         (Cell("=HYPERLINK(\"http://x\")"), Cell(1234.5, num_format="#,##0.00"), Cell(dt.date(2026, 11, 27)),
          Cell(True), Cell("Data", "link", link="Data")),
         (Cell(None, fill="FFF4B183"), Cell("+1", wrap=True)),
+        (Cell("word " * 20, wrap=True, span=2),),
     ), widths=(20.0, 12.0, 12.0, 8.0, 10.0))
     out = save_workbook(tmp_path / "free.xlsx", {"Summary": sheet, "Data": pd.DataFrame({"a": [1]})})
     workbook = openpyxl.load_workbook(out)
@@ -275,6 +276,9 @@ def test_free_sheet_keeps_types_and_formula_like_text_literal(tmp_path):
     assert ws["A3"].fill.fgColor.rgb == "FFF4B183" and ws["A3"].value is None
     assert ws["B3"].value == "+1" and ws["B3"].alignment.wrap_text
     assert ws.column_dimensions["A"].width == 20
+    # 100 characters over 32 width units (about 38 characters a line): merged across, three lines tall.
+    assert [str(r) for r in ws.merged_cells.ranges] == ["A4:B4"]
+    assert ws.row_dimensions[4].height == 45 and ws.row_dimensions[2].height is None
 
 
 # --- printed by another program ----------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def _page(kind: str, as_of: pd.Timestamp, sources: Sequence[str], rows_read: pd.
         (Cell(f"{TITLES[kind]} as of {as_of:%Y-%m-%d}", "title"),),
         (Cell("As of"), Cell(as_of.to_pydatetime(), num_format=DATE, align="left")),
         (Cell("Made on"), Cell(made, num_format=DATETIME, align="left")),
-        (Cell("Read from"), Cell(", ".join(map(str, sources)))),
+        (Cell("Read from"), Cell(", ".join(map(str, sources)), wrap=True, span=len(WIDTHS) - 1)),
         (),
         (Cell("What was read", "bold"),),
         (Cell("Table", "header"), Cell("Rows read", "header", align="right", indent=1),

@@ -45,7 +45,9 @@ def merge_styles(styles: str, wanted: "dict[str, dict] | None" = None) -> tuple[
 def _alignment_xml(spec: dict) -> str:
     """'<alignment .../>' for a spec's `align` (left/right), `indent` (levels), `valign` (top) and `wrap`;
     '' for none."""
-    attributes = "".join((f' horizontal="{spec["align"]}"' if spec.get("align") else "",
+    # An indent needs a left or right alignment to apply (Excel ignores it under the general alignment).
+    horizontal = spec.get("align") or ("left" if spec.get("indent") else "")
+    attributes = "".join((f' horizontal="{horizontal}"' if horizontal else "",
                           f' vertical="{spec["valign"]}"' if spec.get("valign") else "",
                           f' indent="{int(spec["indent"])}"' if spec.get("indent") else "",
                           ' wrapText="1"' if spec.get("wrap") else ""))
