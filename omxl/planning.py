@@ -116,7 +116,8 @@ def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, level: float, stock_judge
     if not stock_judged:
         return f"Reorder plan as of {as_of:%Y-%m-%d}: {NO_INVENTORY}"
     if len(lines) == 0 and skus is not None:
-        return f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: nothing to order: {_why_none(skus)}"
+        return (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: nothing to order: "
+                f"{_why_none(skus)}")
     value = totals_text(totals(lines["order_value"], lines["currency"]), rates)
     return (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: {len(lines):,} SKUs to order, "
             f"value {value}.")

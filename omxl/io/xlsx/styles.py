@@ -20,7 +20,8 @@ FIRST_CUSTOM_NUMBER_FORMAT = 164
 
 def merge_styles(styles: str, wanted: "dict[str, dict] | None" = None) -> tuple[str, dict[str, int]]:
     """Return (new styles.xml, {style name: cellXfs index}) for every style in `wanted` (name -> spec with
-    num_format, bold, size, underline, color, fill, quote_prefix, align, valign, indent, wrap); default sheetxml.STYLES."""
+    num_format, bold, size, underline, color, fill, quote_prefix, align, valign, indent, wrap); default
+    sheetxml.STYLES."""
     ids: dict[str, int] = {}
     for name, spec in (STYLES if wanted is None else wanted).items():
         number_format = 0

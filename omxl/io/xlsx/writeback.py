@@ -117,7 +117,8 @@ def with_links_renamed(sheets: Mapping[str, "ResultSheet | FreeSheet"], names: M
     return {name: sheet.renamed(names) if isinstance(sheet, FreeSheet) else sheet for name, sheet in sheets.items()}
 
 
-def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeSheet"], label: str) -> tuple[bytes, set[str]]:
+def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeSheet"], label: str
+                        ) -> tuple[bytes, set[str]]:
     """The package `data` with `sheets` added or replaced (see module doc), and the members it wrote anew."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         members = {info.filename: info for info in source.infolist()}
