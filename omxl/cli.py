@@ -245,7 +245,7 @@ def _print_read(book: Any) -> None:
 @config_option
 @as_of_option
 @format_option("table", "csv", "json")
-@out_option("an Issues sheet", "the issues")
+@out_option("a Summary and an Issues sheet", "the issues")
 @mark_option
 @write_back_option
 @click.option("--limit", type=click.IntRange(min=0), default=25, show_default=True,
@@ -282,8 +282,11 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
 
         click.echo(json.dumps(json_records(issues), indent=2))
     write_marked_copy(books, mark_path, issues, config)
-    finish(books, config=config, issues=issues, out=out_path, sheets={"Issues": issues}, table=issues,
-           write_back=write_back, back_sheets={"Issues": issues_sheet(issues)})
+    from .presentation.summary import SUMMARY, validation_summary
+
+    sheets = {"Issues": issues_sheet(issues, labels=book.config.labels)}
+    sheets = {SUMMARY: validation_summary(book, issues, as_of=as_of, sheets=sheets), **sheets}
+    finish(books, config=config, issues=issues, out=out_path, sheets=sheets, table=issues, write_back=write_back)
 
 
 def checked_mark(mark: str | None, books: tuple[Path, ...]) -> Path | None:
@@ -390,7 +393,8 @@ def _print_issues(issues: Any, limit: int) -> None:
 @books_argument
 @config_option
 @as_of_option
-@out_option("the Order Status, Orders, Exceptions, Inventory and Returns sheets", "the order lines")
+@out_option("the Summary, Order Status, Closed Lines, Orders, Exceptions, Inventory and Returns sheets",
+            "the order lines")
 @mark_option
 @write_back_option
 @password_option
@@ -463,7 +467,7 @@ def _print_reconciliation(rec: Any) -> None:
 @as_of_option
 @click.option("--service-level", "service_level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=None, help="Cycle service level for safety stock, e.g. 0.98 (default: omxl.toml, else 0.95).")
-@out_option("the Reorder List and PO Drafts sheets", "the reorder lines")
+@out_option("the Summary, Reorder List and PO Drafts sheets", "the reorder lines")
 @click.option("--po-dir", "po_dir", type=click.Path(), default=None, metavar="FOLDER",
               help="Also write one purchase-order draft workbook per supplier into FOLDER (made if it does not "
                    "exist; the folder it goes in must exist).")

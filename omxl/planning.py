@@ -55,13 +55,13 @@ class ReorderPlan:
         return lines.reset_index(drop=True)
 
     def result_sheets(self) -> dict[str, object]:
-        """The sheets `omxl reorder --out/--write-back` writes: the Reorder List (critical rows filled as
-        late, high as at risk) and one row per purchase-order draft."""
+        """The sheets `omxl reorder --out/--write-back` writes: the Summary, the Reorder List (critical rows
+        filled as late, high as at risk) and one row per purchase-order draft."""
         from .presentation.sheets import fill_rows, result_sheet
 
         labels = self.position.config.labels if self.position is not None else None
         urgency = self.lines["urgency"]
-        return {
+        sheets = {
             "Reorder List": result_sheet(self.lines, "Reorder List", labels=labels,
                                          row_fill=fill_rows(self.lines, critical=urgency.eq("critical"),
                                                             high=urgency.eq("high"))),
@@ -69,6 +69,11 @@ class ReorderPlan:
                                       row_fill=fill_rows(self.purchase_orders,
                                                          warning="below_min_order_value")),
         }
+        if self.position is None:
+            return sheets
+        from .presentation.summary import with_summary
+
+        return with_summary("reorder", self, sheets)
 
     # Headline figures and the first SKUs to order in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:
@@ -105,7 +110,8 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
                        purchase_orders=_drafts(lines, clean, settings), as_of=day, service_level=level, issues=start.issues,
                        conversion=conversion(settings),
-                       summary=_summary(lines, day, level, start.stock_judged, conversion(settings)), position=start)
+                       summary=_summary(lines, day, level, start.stock_judged, conversion(settings), skus=skus),
+                       position=start)
 
 
 NO_INVENTORY = ("no inventory table: nothing to plan. Stock, supplier and reorder settings per item live in the "
@@ -113,14 +119,34 @@ NO_INVENTORY = ("no inventory table: nothing to plan. Stock, supplier and reorde
 
 
 def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, level: float, stock_judged: bool,
-             rates: Conversion | None) -> str:
-    """The plan in one sentence, its value per currency (never added across currencies); without an inventory
-    table, why it orders nothing (contract 2.3)."""
+             rates: Conversion | None, skus: pd.DataFrame | None = None) -> str:
+    """The plan in one sentence, its value per currency (never added across currencies); when it orders
+    nothing, why (contract 2.3 and 5.5): no inventory table, no usable inventory rows, or every SKU covered."""
     if not stock_judged:
         return f"Reorder plan as of {as_of:%Y-%m-%d}: {NO_INVENTORY}"
+    if len(lines) == 0 and skus is not None:
+        return (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: nothing to order: "
+                f"{_why_none(skus)}")
     value = totals_text(totals(lines["order_value"], lines["currency"]), rates)
     return (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: {len(lines):,} SKUs to order, "
             f"value {value}.")
+
+
+def _why_none(skus: pd.DataFrame) -> str:
+    """Why a plan with an inventory table orders nothing, in words."""
+    if len(skus) == 0:
+        return ("the inventory table has no usable rows (rows with errors are left out; omxl validate lists "
+                "them).")
+    discontinued = int((skus["rule"] == "discontinued").sum())
+    covered = len(skus) - discontinued
+    parts = []
+    if covered:
+        parts.append(f"{covered:,} {'SKU has' if covered == 1 else 'SKUs have'} an inventory position above the "
+                     "reorder point (at or above the minimum for min/max items), so stock and open POs cover "
+                     "demand over the lead time")
+    if discontinued:
+        parts.append(f"{discontinued:,} {'is' if discontinued == 1 else 'are'} discontinued")
+    return "; ".join(parts) + "."
 
 
 def _sku_master(book: Book, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,8 @@ def test_sample_reconciliation_summary_and_workbook(tmp_path):
            "shipments 1" in result.output
     rec = omxl.reconcile(omxl.read_book(SAMPLE), as_of="2026-11-27")
     with calamine.CalamineWorkbook.from_path(str(out)) as book:
-        assert book.sheet_names == ["Order Status", "Closed Lines", "Orders", "Exceptions", "Inventory", "Returns"]
+        assert book.sheet_names == ["Summary", "Order Status", "Closed Lines", "Orders", "Exceptions", "Inventory",
+                                    "Returns"]
         status = book.get_sheet_by_name("Order Status").to_python()
         closed = book.get_sheet_by_name("Closed Lines").to_python()
     assert status[0][:16] == ["Order", "Line", "Customer", "SKU", "Ordered qty", "Shipped qty", "Open qty",
@@ -61,7 +62,7 @@ def test_write_back_adds_the_sheets_to_the_workbook(tmp_path):
     assert result.exit_code == 1
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         names = book.sheet_names
-    assert names[-6:] == ["omxl Order Status", "omxl Closed Lines", "omxl Orders", "omxl Exceptions",
+    assert names[-7:] == ["omxl Summary", "omxl Order Status", "omxl Closed Lines", "omxl Orders", "omxl Exceptions",
                           "omxl Inventory", "omxl Returns"]
     assert len(omxl.read_book(path).orders) == 3000
 

@@ -90,8 +90,9 @@ def test_out_writes_the_full_list_by_extension(tmp_path):
     missing_table = next(r for r in records if r["code"] == "missing-table")
     assert missing_table["row"] is None and missing_table["cell"] == ""     # a blank number is null
     with calamine.CalamineWorkbook.from_path(str(tmp_path / "issues.xlsx")) as book:
+        assert book.sheet_names == ["Summary", "Issues"]
         rows = book.get_sheet_by_name("Issues").to_python()
-    assert len(rows) == 17 and rows[0][:4] == ["severity", "code", "stage", "table"]
+    assert len(rows) == 17 and rows[0][:4] == ["Severity", "Code", "Stage", "Table"]   # labels (contract 5.5)
     bad = run(FIXTURES / "one-of-each.xlsx", "--out", tmp_path / "issues.txt")
     assert bad.exit_code == 2
     assert bad.stderr == (f"omxl: {tmp_path / 'issues.txt'}: --out writes a .xlsx, .csv or .json file, chosen by "
@@ -104,7 +105,7 @@ def test_write_back_adds_an_issues_sheet_with_links_to_the_cells(tmp_path):
     shutil.copy(FIXTURES / "one-of-each.xlsx", path)
     result = run(path, "--as-of", AS_OF, "--write-back")
     assert result.exit_code == 1
-    assert f"Wrote 'omxl Issues' into {path}" in result.stderr
+    assert f"Wrote 'omxl Summary', 'omxl Issues' into {path}" in result.stderr
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         rows = book.get_sheet_by_name("omxl Issues").to_python()
     assert len(rows) == 17

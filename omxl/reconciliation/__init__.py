@@ -49,8 +49,9 @@ class Reconciliation:
 
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl reconcile --out/--write-back` writes (names are stable, docs/presentation.md):
-        Order Status (open lines, late first, then at risk, then backordered), Closed Lines (shipped, closed,
-        cancelled), Orders, Exceptions, Inventory, Returns; late rows and at-risk rows filled."""
+        the Summary (omxl.presentation.summary), Order Status (open lines, late first, then at risk, then
+        backordered), Closed Lines (shipped, closed, cancelled), Orders, Exceptions, Inventory, Returns; late
+        rows and at-risk rows filled."""
         from ..presentation.sheets import fill_rows, result_sheet
         from .views import CLOSED_STATUSES
 
@@ -60,7 +61,7 @@ class Reconciliation:
         open_lines = attention_first(lines[~closed])
         closed_lines = lines[closed]
         orders = self.orders
-        return {
+        sheets = {
             "Order Status": result_sheet(open_lines, "Order Status", labels=labels,
                                          row_fill=fill_rows(open_lines, late="late", at_risk="at_risk")),
             "Closed Lines": result_sheet(closed_lines, "Closed Lines", labels=labels,
@@ -75,6 +76,11 @@ class Reconciliation:
                                       row_fill=fill_rows(self.inventory, at_risk=self.inventory["short"].gt(0))),
             "Returns": result_sheet(self.returns, "Returns", labels=labels),
         }
+        if self.position is None:
+            return sheets
+        from ..presentation.summary import with_summary
+
+        return with_summary("reconcile", self, sheets)
 
     # Headline figures and the first open lines in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:

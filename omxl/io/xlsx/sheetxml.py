@@ -22,7 +22,7 @@ NANOS_PER_DAY = 86_400 * 10**9
 
 # Named cell styles a result sheet may use; writeback merges them into the workbook's styles.xml.
 STYLES: dict[str, dict] = {
-    "header": {"bold": True, "fill": "FFD9E1F2", "wrap": True},
+    "header": {"bold": True, "fill": "FFD9E1F2", "wrap": True, "valign": "top"},
     "date": {"num_format": "yyyy-mm-dd"},
     "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
     "literal": {"quote_prefix": True},
@@ -126,7 +126,8 @@ class _CellStyles:
 
 
 def as_result(value: "pd.DataFrame | ResultSheet") -> ResultSheet:
-    return value if isinstance(value, ResultSheet) else ResultSheet(value)
+    # A sheet already built (a ResultSheet, the Summary's FreeSheet) is written as it is.
+    return ResultSheet(value) if isinstance(value, pd.DataFrame) else value
 
 
 def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:

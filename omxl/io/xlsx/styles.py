@@ -20,7 +20,8 @@ FIRST_CUSTOM_NUMBER_FORMAT = 164
 
 def merge_styles(styles: str, wanted: "dict[str, dict] | None" = None) -> tuple[str, dict[str, int]]:
     """Return (new styles.xml, {style name: cellXfs index}) for every style in `wanted` (name -> spec with
-    num_format, bold, size, underline, color, fill, quote_prefix); default sheetxml.STYLES."""
+    num_format, bold, size, underline, color, fill, quote_prefix, align, valign, indent, wrap); default
+    sheetxml.STYLES."""
     ids: dict[str, int] = {}
     for name, spec in (STYLES if wanted is None else wanted).items():
         number_format = 0
@@ -33,12 +34,25 @@ def merge_styles(styles: str, wanted: "dict[str, dict] | None" = None) -> tuple[
         if "fill" in spec:
             styles, fill = append_unique(styles, "fills", "fill", solid_fill(spec["fill"]))
         applied = "".join((' applyNumberFormat="1"' if number_format else "", ' applyFont="1"' if font else "",
-                           ' applyFill="1"' if fill else "", ' quotePrefix="1"' if spec.get("quote_prefix") else "",
-                           ' applyAlignment="1"' if spec.get("wrap") else ""))
-        xf = f'<xf numFmtId="{number_format}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0"{applied}'
-        xf += '><alignment vertical="top" wrapText="1"/></xf>' if spec.get("wrap") else "/>"
+                           ' applyFill="1"' if fill else "", ' quotePrefix="1"' if spec.get("quote_prefix") else ""))
+        xf = f'<xf numFmtId="{number_format}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0"{applied}/>'
+        alignment = _alignment_xml(spec)
+        if alignment:  # the Summary sheet's cells: long text wrapped, numbers' headers right-aligned, indents
+            xf = xf[:-2] + f' applyAlignment="1">{alignment}</xf>'
         styles, ids[name] = append_unique(styles, "cellXfs", "xf", xf)
     return styles, ids
+
+
+def _alignment_xml(spec: dict) -> str:
+    """'<alignment .../>' for a spec's `align` (left/right), `indent` (levels), `valign` (top) and `wrap`;
+    '' for none."""
+    # An indent needs a left or right alignment to apply (Excel ignores it under the general alignment).
+    horizontal = spec.get("align") or ("left" if spec.get("indent") else "")
+    attributes = "".join((f' horizontal="{horizontal}"' if horizontal else "",
+                          f' vertical="{spec["valign"]}"' if spec.get("valign") else "",
+                          f' indent="{int(spec["indent"])}"' if spec.get("indent") else "",
+                          ' wrapText="1"' if spec.get("wrap") else ""))
+    return f"<alignment{attributes}/>" if attributes else ""
 
 
 def _font_xml(spec: dict) -> str:

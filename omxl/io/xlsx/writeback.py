@@ -28,6 +28,7 @@ from ...config import Config, load_config
 from ...errors import OmxlError, SourceError
 from . import package
 from ..save.atomic import WriteError, atomic_save, verify_xlsx
+from .freesheet import FreeSheet
 from .sheetxml import ResultSheet, as_result, filter_range, required_styles, sheet_xml
 from ..read.guards import check_zip
 from ..read.sniff import XLSM, XLSX, ZIP_MAGIC, sniff
@@ -61,6 +62,7 @@ def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | Res
                             "Save it as .xlsx in Excel, or write the results to a new file with --out.",
                             guard=settings)
     named = {sheet_name(settings.sheet_prefix, name): as_result(frame) for name, frame in sheets.items()}
+    named = with_links_renamed(named, {name: sheet_name(settings.sheet_prefix, name) for name in sheets})
     merged, written = merge_result_sheets(data, named, target.name)
     return save_verified(target, merged, named, written, backup=backup)
 
@@ -110,7 +112,13 @@ def sheet_name(prefix: str, name: str) -> str:
     return full[:31]
 
 
-def merge_result_sheets(data: bytes, sheets: Mapping[str, ResultSheet], label: str) -> tuple[bytes, set[str]]:
+def with_links_renamed(sheets: Mapping[str, "ResultSheet | FreeSheet"], names: Mapping[str, str]) -> dict:
+    """`sheets` with every FreeSheet's links to the other sheets following their written names (old -> new)."""
+    return {name: sheet.renamed(names) if isinstance(sheet, FreeSheet) else sheet for name, sheet in sheets.items()}
+
+
+def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeSheet"], label: str
+                        ) -> tuple[bytes, set[str]]:
     """The package `data` with `sheets` added or replaced (see module doc), and the members it wrote anew."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         members = {info.filename: info for info in source.infolist()}
@@ -132,7 +140,7 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, ResultSheet], label: s
         replaced: dict[str, bytes] = {}
         added: dict[str, bytes] = {}
         for name, sheet in sheets.items():
-            xml = sheet_xml(sheet, style_ids)
+            xml = sheet.xml(style_ids) if isinstance(sheet, FreeSheet) else sheet_xml(sheet, style_ids)
             match = next((s for s in existing if s.name.casefold() == name.casefold()), None)
             if match is not None:
                 if match.index not in owned:
@@ -176,16 +184,18 @@ def _add_sheet(workbook: str, sheet: package.SheetEntry) -> str:
     return workbook.replace("</sheets>", tag + "</sheets>", 1)
 
 
-def _set_names(workbook: str, sheet: package.SheetEntry, result: ResultSheet) -> str:
-    """Replace omxl's two sheet-scoped names for `sheet`: the ownership mark and the filter range."""
+def _set_names(workbook: str, sheet: package.SheetEntry, result: "ResultSheet | FreeSheet") -> str:
+    """Replace omxl's two sheet-scoped names for `sheet`: the ownership mark and the filter range (a FreeSheet
+    has no filter, only the mark)."""
     for text, attrs in package.defined_names(workbook):
         if attrs.get("name") in (OWNER_NAME, FILTER_NAME) and attrs.get("localSheetId") == str(sheet.index):
             workbook = workbook.replace(text, "", 1)
     quoted = "'" + sheet.name.replace("'", "''") + "'"
-    names = (f'<definedName name="{FILTER_NAME}" localSheetId="{sheet.index}" hidden="1">'
-             f"{escape(quoted)}!{filter_range(result)}</definedName>"
-             f'<definedName name="{OWNER_NAME}" localSheetId="{sheet.index}" hidden="1">'
+    names = (f'<definedName name="{OWNER_NAME}" localSheetId="{sheet.index}" hidden="1">'
              f"{escape(quoted)}!$A$1</definedName>")
+    if isinstance(result, ResultSheet):
+        names = (f'<definedName name="{FILTER_NAME}" localSheetId="{sheet.index}" hidden="1">'
+                 f"{escape(quoted)}!{filter_range(result)}</definedName>") + names
     if "<definedNames>" in workbook:
         return workbook.replace("</definedNames>", names + "</definedNames>", 1)
     if "<definedNames/>" in workbook:
@@ -260,6 +270,11 @@ def verify_sheets(path: Path, sheets: Mapping[str, ResultSheet]) -> None:
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         for name, sheet in sheets.items():
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if isinstance(sheet, FreeSheet):
+                if not sheet.reads_back(grid):
+                    raise WriteError(f"{path.name}: sheet '{name}' did not read back as written; the original is "
+                                     "unchanged.")
+                continue
             header = [xml_text(str(c)) for c in sheet.frame.columns]
             if (grid[0][:len(header)] if grid else []) != header or len(grid) > len(sheet.frame) + 1:
                 raise WriteError(f"{path.name}: sheet '{name}' did not read back as written; the original is "

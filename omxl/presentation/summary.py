@@ -1,0 +1,271 @@
+"""The Summary sheet every report workbook starts with (contract 5.5, docs/presentation.md).
+
+One page, top to bottom: the title and run date; what was read (rows per table, rows left out and why);
+the headline figures of the run (money per currency, never one sum across currencies); the workbook's
+sheets, each a link with one sentence; the legend of the row fills. The figures are computed here from the
+result's own frames with the same definitions as its sheets, so they equal the run's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..io.xlsx.freesheet import Cell, FreeSheet
+from ..money import currency_column, totals
+from .columns import KINDS
+from .sheets import FILLS
+
+SUMMARY = "Summary"
+
+TITLES = {"validate": "Data check", "reconcile": "Order status", "reorder": "Reorder plan"}
+
+# What each sheet omxl writes holds, in one sentence (the Summary's "Sheets" section).
+SHEET_TEXTS: dict[str, str] = {
+    "Order Status": "Open order lines: late first (most days late on top), then at risk, then backordered.",
+    "Closed Lines": "Lines shipped, delivered, closed or cancelled; shipped-late lines filled as late.",
+    "Orders": "One row per order: its worst line status, quantities and value.",
+    "Exceptions": "Mismatches between orders, shipments, stock, POs and returns, each citing its cell.",
+    "Inventory": "Per SKU: on hand, allocated, backlog, on order, available; short items filled.",
+    "Returns": "One row per RMA line: refund, restock and replacement.",
+    "Reorder List": "SKUs to order: how much, from whom, by when, and the numbers behind it.",
+    "PO Drafts": "One purchase-order draft per supplier and currency; drafts under the minimum filled.",
+    "Issues": "Every issue found, with a link to its cell in the source workbook.",
+}
+
+# The row fills each report's sheets use, in legend order (FILLS names).
+LEGENDS: dict[str, tuple[str, ...]] = {
+    "validate": ("error", "warning"),
+    "reconcile": ("late", "at_risk", "error", "warning"),
+    "reorder": ("critical", "high", "warning"),
+}
+
+# Column widths in characters: labels / tables, two number columns (the first fits a date and time), and two
+# text columns whose long text wraps. About 145 characters: one landscape page wide at full size.
+WIDTHS = (22.0, 17.0, 14.0, 44.0, 50.0)
+
+COUNT = KINDS["count"].excel
+MONEY = KINDS["money"].excel
+DATE = KINDS["date"].excel
+DATETIME = KINDS["datetime"].excel
+
+
+def summary_sheet(kind: str, result: object, *, sheets: Iterable[str], made: dt.datetime | None = None
+                  ) -> FreeSheet:
+    """The Summary of a `kind` ('reconcile', 'reorder') result (a Reconciliation or ReorderPlan, which carry
+    their Position) for a workbook whose other sheets are `sheets`, in order."""
+    position = result.position
+    book, issues, left_out = position.book, position.issues, position.left_out
+    if kind == "reconcile":
+        figures = reconcile_figures(result)
+    elif kind == "reorder":
+        figures = reorder_figures(result)
+    else:
+        raise ValueError(f"summary_sheet: unknown report kind '{kind}' (reconcile or reorder; validation_summary "
+                         "makes the validate one)")
+    rows_read = _rows_read(book, left_out, clean=True)
+    sentence = result.summary if kind == "reorder" else ""
+    return _page(kind, position.as_of, book.sources, rows_read, issues, figures, list(sheets), made, sentence)
+
+
+def validation_summary(book: object, issues: pd.DataFrame, *, as_of: object, sheets: Iterable[str],
+                       made: dt.datetime | None = None) -> FreeSheet:
+    """The Summary of `omxl validate`: what was read, which rows reconcile and reorder would leave out, and
+    the issues by severity and code."""
+    from ..position import as_timestamp
+    from ..validation import usable
+
+    _, left_out = usable(book, issues)
+    rows_read = _rows_read(book, left_out, clean=False)
+    day = as_timestamp(as_of)
+    return _page("validate", day, book.sources, rows_read, issues, validate_figures(issues, left_out),
+                 list(sheets), made)
+
+
+# --- figures ------------------------------------------------------------------------------------------------
+# A figure row: (label, value, number format, unit or currency, note). Money rows carry their currency.
+
+Figure = tuple[str, object, "str | None", str, str]
+
+
+def reconcile_figures(rec: object) -> list[Figure]:
+    """Open, late, at-risk and backordered lines, open orders, open value per currency, exceptions by severity
+    (contract 4.2; the same definitions as the Order Status and Orders sheets)."""
+    from ..reconciliation.views import CLOSED_STATUSES
+
+    lines, orders = rec.lines, rec.orders
+    open_lines = ~lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)
+    backordered = lines["backordered_qty"].fillna(0).to_numpy(dtype=float)
+    figures: list[Figure] = [
+        ("Open lines", int(open_lines.sum()), COUNT, "", "on the Order Status sheet"),
+        ("Late lines", int(lines["late"].sum()), COUNT, "", "open, and the promised date has passed"),
+        ("At-risk lines", int(lines["at_risk"].sum()), COUNT, "",
+         "not late yet, but projected to ship after the promised date"),
+        ("Backordered lines", int((backordered > 0).sum()), COUNT, "", "stock does not cover them"),
+        ("Backordered qty", float(backordered.sum()), _quantity_format(backordered), "units", ""),
+        ("Open orders", int((orders["open_qty"].fillna(0) > 0).sum()), COUNT, "", "orders with a line still open"),
+    ]
+    figures += _money_rows("Open value", *_open_values(lines, rec.position), missing="without a price")
+    severity = rec.exceptions["severity"].value_counts()
+    for name in ("error", "warning", "info"):
+        figures.append((f"Exceptions: {name}", int(severity.get(name, 0)), COUNT, "",
+                        "on the Exceptions sheet" if name == "error" else ""))
+    if not rec.stock_judged:
+        figures.append(("Stock", "not checked", None, "", "the book has no inventory table: no line is allocated, "
+                        "backordered or at risk because of stock"))
+    return figures
+
+
+def reorder_figures(plan: object) -> list[Figure]:
+    """SKUs to order by urgency, order value per currency, drafts; with nothing to order, why (plan.summary)."""
+    lines, drafts = plan.lines, plan.purchase_orders
+    urgency = lines["urgency"].value_counts()
+    figures: list[Figure] = [
+        ("SKUs to order", len(lines), COUNT, "", f"of {len(plan.skus):,} SKUs planned"),
+        ("Critical", int(urgency.get("critical", 0)), COUNT, "", FILLS["critical"][2]),
+        ("High", int(urgency.get("high", 0)), COUNT, "", FILLS["high"][2]),
+    ]
+    figures += _money_rows("Order value", lines["order_value"], lines["currency"], missing="without a cost")
+    figures += [
+        ("PO drafts", len(drafts), COUNT, "", "one per supplier and currency"),
+        ("Drafts under minimum", int(drafts["below_min_order_value"].sum()), COUNT, "",
+         "below the supplier's minimum order value"),
+        ("SKUs without supplier", int(lines["supplier_id"].isna().sum()), COUNT, "", "in no draft: choose one"),
+    ]
+    return figures
+
+
+def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> list[Figure]:
+    """Findings by severity, rows left out, and the five codes with most findings."""
+    severity = issues["severity"].value_counts()
+    figures: list[Figure] = [
+        ("Errors", int(severity.get("error", 0)), COUNT, "", "rows with errors are left out of reconcile and reorder"),
+        ("Warnings", int(severity.get("warning", 0)), COUNT, "", "worth a look; the rows are used"),
+        ("Info", int(severity.get("info", 0)), COUNT, "", "what omxl noticed or tidied"),
+        ("Rows left out", int(left_out["rows_left_out"].sum()), COUNT, "", "see What was read"),
+    ]
+    if len(issues):
+        top = issues.groupby(["code", "severity"], sort=False).size().rename("n").reset_index() \
+            .sort_values(["n", "code"], ascending=[False, True], kind="stable").head(5)
+        from ..findings import CATALOG
+
+        for row in top.itertuples(index=False):
+            meaning = CATALOG[row.code].title if row.code in CATALOG else ""
+            figures.append((f"Top code: {row.code}", int(row.n), COUNT, "", f"{row.severity}: {meaning}"))
+    return figures
+
+
+def _open_values(lines: pd.DataFrame, position: object) -> tuple[pd.Series, pd.Series]:
+    """Each open line's open value (open qty x net unit price, as on the Orders sheet) and its currency."""
+    base = position.config.base_currency if position is not None else None
+    net_price = lines["unit_price"] * (1 - lines["discount"].fillna(0.0))
+    is_open = lines["open_qty"].fillna(0) > 0
+    return (lines["open_qty"] * net_price)[is_open], currency_column(lines["currency"], base=base)[is_open]
+
+
+def _money_rows(label: str, amounts: pd.Series, currencies: pd.Series, *, missing: str) -> list[Figure]:
+    """One row per currency (money is never added across currencies); '0.00' with no currency when empty."""
+    table = totals(amounts, currencies)
+    if table.empty:
+        return [(label, 0.0, MONEY, "", "")]
+    rows: list[Figure] = []
+    for row in table.itertuples(index=False):
+        note = f"+ {row.unpriced:,} {'line' if row.unpriced == 1 else 'lines'} {missing}" if row.unpriced else ""
+        amount = float(row.amount) if pd.notna(row.amount) else None
+        rows.append((label, amount, MONEY, str(row.currency), note))
+    return rows
+
+
+def _quantity_format(values: np.ndarray) -> str:
+    spec = KINDS["quantity"]
+    finite = values[np.isfinite(values)]
+    return spec.excel if np.array_equal(finite, np.round(finite)) else spec.fractional
+
+
+# --- what was read ------------------------------------------------------------------------------------------
+
+def _rows_read(book: object, left_out: pd.DataFrame, *, clean: bool) -> pd.DataFrame:
+    """Per table found: where it was read from, rows read, rows left out. A clean book (a Position's) no
+    longer holds the rows left out, so they are added back to count what was read."""
+    from ..model import TABLE_NAMES
+
+    skipped = left_out.set_index("table")["rows_left_out"]
+    records = []
+    for name in TABLE_NAMES:
+        where = book.where(name)
+        rows = len(book.tables[name])
+        dropped = int(skipped.get(name, 0))
+        if where == "not found" and rows + dropped == 0:
+            continue
+        records.append({"table": name, "read_from": where, "rows": rows + (dropped if clean else 0),
+                        "rows_left_out": dropped})
+    return pd.DataFrame(records, columns=["table", "read_from", "rows", "rows_left_out"])
+
+
+def _why(issues: pd.DataFrame, table: str, left_out: int) -> str:
+    """'10 rows with errors: 3 constraint-error, 2 missing-value, ...' from the error findings of `table`
+    (findings per code, most first; one missing-column finding stands for every row of its sheet)."""
+    errors = issues[(issues["severity"] == "error") & (issues["table"] == table)]
+    if errors.empty:
+        return ""
+    counts = errors["code"].value_counts(sort=False).sort_index().sort_values(ascending=False, kind="stable")
+    codes = ", ".join(f"{n:,} {code}" for code, n in counts.items())
+    if not left_out:
+        return f"none left out; errors about the table: {codes}"
+    return f"{left_out:,} {'row' if left_out == 1 else 'rows'} with errors: {codes}"
+
+
+def _table_label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+# --- the page -----------------------------------------------------------------------------------------------
+
+def _page(kind: str, as_of: pd.Timestamp, sources: Sequence[str], rows_read: pd.DataFrame, issues: pd.DataFrame,
+          figures: list[Figure], sheets: list[str], made: dt.datetime | None, sentence: str = "") -> FreeSheet:
+    made = made or dt.datetime.now().replace(second=0, microsecond=0)
+    rows: list[tuple[Cell | None, ...]] = [
+        (Cell(f"{TITLES[kind]} as of {as_of:%Y-%m-%d}", "title"),),
+        (Cell("As of"), Cell(as_of.to_pydatetime(), num_format=DATE, align="left")),
+        (Cell("Made on"), Cell(made, num_format=DATETIME, align="left")),
+        (Cell("Read from"), Cell(", ".join(map(str, sources)), wrap=True, span=len(WIDTHS) - 1)),
+        (),
+        (Cell("What was read", "bold"),),
+        (Cell("Table", "header"), Cell("Rows read", "header", align="right", indent=1),
+         Cell("Rows left out", "header", align="right", indent=1), Cell("Read from", "header", indent=1),
+         Cell("Why left out", "header", indent=1)),
+    ]
+    for row in rows_read.itertuples(index=False):
+        rows.append((Cell(_table_label(row.table)), _number(int(row.rows), COUNT),
+                     _number(int(row.rows_left_out), COUNT), Cell(row.read_from, wrap=True, indent=1),
+                     Cell(_why(issues, row.table, int(row.rows_left_out)) or None, wrap=True, indent=1)))
+    rows += [(), (Cell("Headline figures", "bold"),)]
+    if sentence:  # the plan in words, across the page; says why nothing is ordered when nothing is
+        rows.append((Cell(sentence, wrap=True, span=len(WIDTHS)),))
+    rows.append((Cell("Figure", "header"), Cell("Value", "header", align="right", indent=1),
+                 Cell("Unit", "header", indent=1),
+                 Cell("Note", "header", indent=1)))
+    for label, value, fmt, unit, note in figures:
+        rows.append((Cell(label), _number(value, fmt) if fmt else Cell(value), Cell(unit or None, indent=1),
+                     Cell(note or None, indent=1)))
+    rows += [(), (Cell("Sheets", "bold"),), (Cell("Sheet", "header"), Cell("What it holds", "header"))]
+    for name in sheets:
+        rows.append((Cell(name, "link", link=name), Cell(SHEET_TEXTS.get(name, ""))))
+    rows += [(), (Cell("Legend", "bold"),), (Cell("Fill", "header"), Cell("Means", "header"))]
+    for name in LEGENDS[kind]:
+        colour, label, text = FILLS[name]
+        rows.append((Cell(label, fill=colour), Cell(text)))
+    return FreeSheet(tuple(rows), widths=WIDTHS, portrait=False)
+
+
+def _number(value: object, num_format: str) -> Cell:
+    """A figure: right-aligned one indent in from the edge, so the text column after it does not touch it."""
+    return Cell(value, num_format=num_format, align="right", indent=1)
+
+
+def with_summary(kind: str, result: object, sheets: Mapping[str, object]) -> dict[str, object]:
+    """`sheets` with the Summary in front: what result_sheets() of reconcile and reorder return."""
+    return {SUMMARY: summary_sheet(kind, result, sheets=list(sheets)), **sheets}
