@@ -3,7 +3,7 @@
 Rendering a table marker inserts (rows - 1) rows under the template's one data row. Every reference to that
 sheet then follows Excel's own rule for inserted rows: a row below the data row moves down, and a range that
 covers the data row (start <= data row <= end) grows to the last data row. The tokeniser skips string literals
-("B6" in quotes stays), bracketed parts (structured and external references) and names that merely look like
+("B6" in quotes stays), bracketed parts and what follows them (structured references, another book's sheets) and names that merely look like
 references (LOG10( is a function, ABC1_x a name). Whole-column references (B:B) never move.
 """
 
@@ -19,7 +19,7 @@ _CELL = r"\$?[A-Za-z]{1,3}\$?\d+"
 _TOKEN = re.compile(
     r'"(?:[^"]|"")*"'  # a string literal: never a reference
     r"|\[[^\]]*\]"  # a structured reference's column or an external book: left alone
-    rf"|(?<![\w.$'\u00c0-\uffff])(?P<sheet>{_SHEET})?"
+    rf"|(?<![\w.$'!\]\u00c0-\uffff])(?P<sheet>{_SHEET})?"  # not inside a name, not after [book]
     rf"(?P<ref>{_CELL}(?::{_CELL})?|\$?\d+:\$?\d+|\$?[A-Za-z]{{1,3}}:\$?[A-Za-z]{{1,3}})"
     r"(?![\w(!.\u00c0-\uffff])"
 )
