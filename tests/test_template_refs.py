@@ -114,3 +114,9 @@ def test_moving_keeps_the_order_of_rows(rows, data_row, added):
     assert [a < b for a, b in zip(rows, rows[1:])] == [a < b for a, b in zip(moved, moved[1:])]
     assert all(m - r in (0, added) for m, r in zip(moved, rows))
     assert re.fullmatch(r"=\S+", found.formula("=" + "+".join(f"C{r}" for r in rows), "Late"))
+
+
+def test_a_chart_series_of_one_data_row_cell_grows_with_stretch():
+    assert moves().formula("'Late'!$F$6", None, stretch=True) == "'Late'!$F$6:$F$1005"
+    assert moves().formula("'Late'!$F$5", None, stretch=True) == "'Late'!$F$5"  # the header: a series name
+    assert moves().formula("'Late'!$F$6", None) == "'Late'!$F$6"

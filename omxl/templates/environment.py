@@ -140,10 +140,14 @@ def check_source(env: ImmutableSandboxedEnvironment, source: str) -> None:
     '_' (the way out of every sandbox: __class__, __globals__, __subclasses__). Raises SecurityError; syntax
     errors raise TemplateSyntaxError."""
     tree = env.parse(source)
+    refused = []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
         if isinstance(name, str) and name.startswith("_"):
-            raise SecurityError(f"access to '{name}' is not allowed: a template cannot reach Python internals")
+            refused.append(name)
+    if refused:  # name the first as the author reads it (the tree lists the outermost access first)
+        first = min(refused, key=lambda name: (source.find(name), name))
+        raise SecurityError(f"access to '{first}' is not allowed: a template cannot reach Python internals")
 
 
 def is_date(value: object) -> bool:

@@ -43,10 +43,11 @@ def workbook(xml: str, names: dict[str, str], moves: Moves) -> str:
 
 
 def chart(xml: str, moves: Moves) -> str:
-    """A chart's series references (<c:f>, and c15 extensions' <c15:f>) moved and renamed."""
+    """A chart's series references (<c:f>, and c15 extensions' <c15:f>) moved and renamed; a series of one
+    cell on the data row grows to the table's rows."""
     return re.sub(r"<((?:\w+:)?f)>(.*?)</\1>",
-                  lambda m: f"<{m.group(1)}>{escape(moves.formula(unescape(m.group(2)), None))}</{m.group(1)}>",
-                  xml, flags=re.S)
+                  lambda m: f"<{m.group(1)}>{escape(moves.formula(unescape(m.group(2)), None, stretch=True))}"
+                  f"</{m.group(1)}>", xml, flags=re.S)
 
 
 def table(xml: str, host: str, moves: Moves, markers: list[Marker], labels: "dict[int, list[str]]") -> str:

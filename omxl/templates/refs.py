@@ -69,12 +69,14 @@ class Moves:
                 end += added
         return min(start, MAX_ROW), min(end, MAX_ROW)
 
-    def formula(self, text: str, host: str | None) -> str:
+    def formula(self, text: str, host: str | None, stretch: bool = False) -> str:
         """`text` (a formula without or with its '=') with its references moved; unprefixed references
-        belong to `host` (None: a defined name's or a chart's text, whose references carry their sheet)."""
+        belong to `host` (None: a defined name's or a chart's text, whose references carry their sheet).
+        A single cell on the data row stays the first record's cell, unless `stretch` (a chart series: one
+        cell there is the one-row table the author saw)."""
         if not self or not text:
             return text
-        return _TOKEN.sub(lambda m: self._token(m, host), text)
+        return _TOKEN.sub(lambda m: self._token(m, host, stretch), text)
 
     def sqref(self, text: str, host: str | None, stretch: bool = True) -> str:
         """A space-separated list of ranges on `host` (sqref and ref attributes). There a single cell is a
@@ -84,7 +86,7 @@ class Moves:
             return text
         return " ".join(self._ref(piece, host, stretch) for piece in text.split())
 
-    def _token(self, match: re.Match, host: str | None) -> str:
+    def _token(self, match: re.Match, host: str | None, stretch: bool = False) -> str:
         ref = match.group("ref")
         if ref is None:
             return match.group(0)
@@ -95,7 +97,7 @@ class Moves:
             renamed = self.renames.get(sheet.casefold())
             if renamed is not None:
                 prefix = quote(renamed) + "!"
-        return (prefix or "") + self._ref(ref, sheet)
+        return (prefix or "") + self._ref(ref, sheet, stretch)
 
     def _ref(self, ref: str, sheet: str | None, stretch: bool = False) -> str:
         if sheet is None or sheet.casefold() not in self.inserts:

@@ -81,10 +81,10 @@ class _Evaluator:
                 return value
             return self.env.from_string(text).render(self.context)
         except SecurityError as exc:
-            raise Problem(where, f"refused: {exc} (templates cannot reach Python internals; nothing was run).") \
+            raise Problem(where, f"refused: {exc}; nothing was run.") \
                 from None
         except TemplateSyntaxError as exc:
-            raise Problem(where, f"template syntax error: {exc.message}.") from None
+            raise Problem(where, f"template syntax error: {(exc.message or '').rstrip('.')}.") from None
         except UndefinedError as exc:
             known = ", ".join(sorted(map(str, self.context))) or "nothing"
             raise Problem(where, f"{exc.message} (the context holds: {known}).") from None
