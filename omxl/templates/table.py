@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..io.address import column_letter
 from ..io.xlsx.sheetxml import _column_cells  # the result-sheet writer's column-wise cell builder
+from ..io.xlsx.sheetxml import DATE_FORMAT, DATETIME_FORMAT, EXCEL_EPOCH, NANOS_PER_DAY
 from ..presentation.columns import kind_of
 from ..presentation.sheets import labels_for, number_format
 from ..io.safety import formula_like_mask, xml_escape
@@ -108,8 +109,24 @@ def data_rows(marker: Marker, first_row: int, styles: dict[int, int], sheet: str
     if right:
         pieces.append(_first_only(right, n_rows))
     pieces.append("</row>")
-    columns = [p if isinstance(p, np.ndarray) else itertools.repeat(p, n_rows) for p in pieces]
+    merged: list = []
+    for piece in pieces:  # adjacent constants as one piece: fewer pieces for the final join
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    columns = [p if isinstance(p, np.ndarray) else itertools.repeat(p, n_rows) for p in merged]
     return "".join(itertools.chain.from_iterable(zip(*columns)))
+
+
+def _number_text(floats: np.ndarray) -> np.ndarray:
+    """Shortest round-trip text of each number (Python's repr, some ten times faster than numpy's astype);
+    whole numbers without '.0', as sheetxml writes them."""
+    text = np.array(list(map(repr, floats.tolist())), dtype=object)
+    whole = (floats == np.round(floats)) & (np.abs(floats) < 1e15)
+    if whole.any():
+        text[whole] = list(map(str, floats[whole].astype(np.int64).tolist()))
+    return text
 
 
 def _first_only(text: str, n_rows: int) -> np.ndarray:
@@ -124,14 +141,28 @@ _NEEDS_ESCAPE = r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 def _fast_pieces(values: pd.Series, letter: str, numbers: np.ndarray, styles: _ColumnStyles,
                  fmt: str | None) -> list | None:
-    """The pieces of the commonest columns without blanks: whole numbers, and text (string dtype, or object
-    holding only str). None for anything else, which sheetxml's general builder handles."""
+    """The pieces of the commonest columns without blanks: numbers, dates (as sheetxml writes them), and text
+    (string dtype, or object holding only str). None for anything else, which sheetxml's general builder
+    handles."""
     kind = values.dtype
     if values.isna().any():
         return None
     if pd.api.types.is_integer_dtype(kind) and not pd.api.types.is_bool_dtype(kind):
         text = np.array(list(map(str, values.to_numpy(dtype=np.int64).tolist())), dtype=object)
         return [f'<c r="{letter}', numbers, f'"{styles.attrs(fmt)[0]}><v>', text, "</v></c>"]
+    if pd.api.types.is_float_dtype(kind):
+        floats = values.to_numpy(dtype=float)
+        if not np.isfinite(floats).all():
+            return None
+        return [f'<c r="{letter}', numbers, f'"{styles.attrs(fmt)[0]}><v>', _number_text(floats), "</v></c>"]
+    if pd.api.types.is_datetime64_any_dtype(kind) and getattr(values.dt, "tz", None) is None:
+        stamps = values.to_numpy(dtype="datetime64[ns]")
+        nanos = (stamps - EXCEL_EPOCH).astype(np.int64)
+        has_time = bool((nanos % NANOS_PER_DAY).any())
+        if not (fmt and "yy" in fmt) or (has_time and fmt == DATE_FORMAT):
+            fmt = DATETIME_FORMAT if has_time else DATE_FORMAT  # never hide a time of day the data has
+        return [f'<c r="{letter}', numbers, f'"{styles.attrs(fmt)[0]}><v>', _number_text(nanos / NANOS_PER_DAY),
+                "</v></c>"]
     is_text = pd.api.types.is_string_dtype(kind) and (
         not pd.api.types.is_object_dtype(kind) or values.map(type).eq(str).all())
     if not is_text:
