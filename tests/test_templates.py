@@ -344,7 +344,8 @@ def test_two_table_markers_in_one_row_are_refused(tmp_path):
     sheet.write("A1", "{{ a | table }}")
     sheet.write("E1", "{{ a | table }}")
     book.close()
-    with pytest.raises(TemplateError, match=r"^Template 'two.xlsx', sheet 'S', cell E1: a second table marker in row 1"):
+    with pytest.raises(TemplateError,
+                       match=r"^Template 'two.xlsx', sheet 'S', cell E1: a second table marker in row 1"):
         omxl.render_template(tmp_path / "two.xlsx", {"a": pd.DataFrame({"x": [1]})}, tmp_path / "out.xlsx")
 
 
@@ -399,3 +400,68 @@ def test_libreoffice_opens_every_rendered_workbook_and_its_sums_match_pandas(tmp
         assert total[3] == pytest.approx(float(frame["open_qty"].sum()))
         assert total[6] == pytest.approx(float(frame["open_value"].sum()))
         assert grid(converted / f"late-{n}.xlsx", "Summary")[5][1] == n
+
+
+def test_links_and_comments_below_the_table_move_with_their_cells(tmp_path):
+    book = xlsxwriter.Workbook(str(tmp_path / "links.xlsx"))
+    sheet = book.add_worksheet("L")
+    sheet.write("A1", "{{ rows | table }}")
+    sheet.write_url("A4", "internal:'L'!B2", string="first row")
+    sheet.write_url("B4", "https://example.com/orders", string="portal")
+    sheet.write_comment("C5", "check this total")
+    book.close()
+    out = omxl.render_template(tmp_path / "links.xlsx", {"rows": pd.DataFrame({"qty": range(5)})},
+                               tmp_path / "links-out.xlsx")
+    sheet_xml = part(out, "xl/worksheets/sheet1.xml")
+    links = re.findall(r'<hyperlink ref="([^"]+)"(?: location="([^"]*)")?', sheet_xml)
+    assert links == [("A8", "'L'!B2"), ("B8", "")]  # a link to one cell on the data row: the first record
+    assert '<comment ref="C9"' in part(out, "xl/comments1.xml")
+    assert "<x:Row>8</x:Row>" in part(out, "xl/drawings/vmlDrawing1.vml")
+    wb = openpyxl.load_workbook(out)
+    assert wb["L"]["C9"].comment.text == "check this total"
+    assert wb["L"]["B8"].hyperlink.target == "https://example.com/orders"
+
+
+def test_a_pivot_cache_source_on_a_moved_and_renamed_sheet_follows():
+    from omxl.templates.parts import pivot_cache
+    from omxl.templates.refs import Moves
+
+    found = Moves()
+    found.insert("Late {{ x }}", 4, 10)
+    found.rename("Late {{ x }}", "Late now")
+    xml = '<cacheSource type="worksheet"><worksheetSource ref="A3:C4" sheet="Late {{ x }}"/></cacheSource>'
+    assert pivot_cache(xml, found) == ('<cacheSource type="worksheet"><worksheetSource ref="A3:C14" '
+                                       'sheet="Late now"/></cacheSource>')
+
+
+def test_the_worked_example_in_the_docs_renders_as_the_docs_say(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    page = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)[1:]
+    exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "templates.md", "exec"), {})
+    out = tmp_path / "late_lines-filled.xlsx"
+    rows = grid(out, "Late")
+    assert rows[3:6] == [["SO-1", "Acme", "A-1", 5.0, dt.date(2026, 11, 1), 26.0, 10.5],
+                         ["SO-2", '=HYPERLINK("http://x","y")', "B-2", 7.0, dt.date(2026, 11, 10), 17.0, 20.25],
+                         ["SO-3", "Initech", "C-3", 9.0, dt.date(2026, 11, 20), 7.0, 30.0]]
+    sheet = openpyxl.load_workbook(out)["Late"]
+    assert (sheet["A8"].value, sheet["D8"].value, sheet["G8"].value) == ("Total", "=SUM(D4:D6)", "=SUM(G4:G6)")
+    assert sheet["A10"].value == "Lines are late when the promised date has passed (3 lines)."
+    assert "| 8 | Total | | | `=SUM(D4:D6)` = 21 | | | `=SUM(G4:G6)` = 60.75 |" in page
+    assert "`LateValue` is `Late!$G$4:$G$6`" in page
+    names = dict(re.findall(r'<definedName name="([^"]+)"[^>]*>(.*?)</definedName>', part(out, "xl/workbook.xml")))
+    assert names["LateValue"] == "Late!$G$4:$G$6" and names["_xlnm.Print_Area"] == "Late!$A$1:$G$10"
+
+
+def test_table_text_keeps_its_spaces_blanks_and_odd_characters(tmp_path):
+    book = xlsxwriter.Workbook(str(tmp_path / "text.xlsx"))
+    book.add_worksheet("T").write("A1", "{{ rows | table }}")
+    book.close()
+    frame = pd.DataFrame({"note": pd.Series([" padded ", "a & b <c>", "", None, "line\nbreak", "@home"],
+                                            dtype="string[python]"),
+                          "qty": [1.5, np.nan, 3, 4, 5, 6]})
+    out = omxl.render_template(tmp_path / "text.xlsx", {"rows": frame}, tmp_path / "text-out.xlsx")
+    assert [row[:2] for row in grid(out, "T")[1:]] == [[" padded ", 1.5], ["a & b <c>", ""], ["", 3.0], ["", 4.0],
+                                                       ["line\nbreak", 5.0], ["@home", 6.0]]
+    sheet = openpyxl.load_workbook(out)["T"]
+    assert sheet["A7"].quotePrefix and not sheet["A2"].quotePrefix

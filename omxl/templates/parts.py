@@ -77,8 +77,8 @@ def drawing(xml: str, host: str, moves: Moves) -> str:
         delta = moves.row(host, int(start.group(2)) + 1) - int(start.group(2)) - 1
         if not delta:
             return block
-        return re.sub(r"<((?:\w+:)?row)>(\d+)</\1>", lambda m: f"<{m.group(1)}>{int(m.group(2)) + delta}</{m.group(1)}>",
-                      block)
+        return re.sub(r"<((?:\w+:)?row)>(\d+)</\1>",
+                      lambda m: f"<{m.group(1)}>{int(m.group(2)) + delta}</{m.group(1)}>", block)
 
     return re.sub(r"<(\w+:)?(twoCellAnchor|oneCellAnchor)\b.*?</\1\2>", anchor, xml, flags=re.S)
 

@@ -2,9 +2,10 @@
 
 Rendering a table marker inserts (rows - 1) rows under the template's one data row. Every reference to that
 sheet then follows Excel's own rule for inserted rows: a row below the data row moves down, and a range that
-covers the data row (start <= data row <= end) grows to the last data row. The tokeniser skips string literals
-("B6" in quotes stays), bracketed parts and what follows them (structured references, another book's sheets) and names that merely look like
-references (LOG10( is a function, ABC1_x a name). Whole-column references (B:B) never move.
+covers the data row (start <= data row <= end) grows to the last data row. The tokeniser skips string
+literals ("B6" in quotes stays), bracketed parts and what follows them (structured references, another
+book's sheets) and names that merely look like references (LOG10( is a function, ABC1_x a name).
+Whole-column references (B:B) never move.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The template is never loaded into a spreadsheet library and saved again (which drops what the library does not
 model). Worksheets holding expressions or references that move are rewritten as text (sheet.py), the parts
 around them are edited as text (parts.py), and every other member (images, VBA project, printer settings,
-custom XML, anything unknown) is copied byte for byte (as writeback.write_zip does; zipout.py). The result is written through
-atomic_save and must open in a spreadsheet reader before it replaces anything.
+custom XML, anything unknown) is copied byte for byte (as writeback.write_zip does; zipout.py). The result
+is written through atomic_save and must open in a spreadsheet reader before it replaces anything.
 """
 
 from __future__ import annotations

@@ -160,13 +160,14 @@ def build(sheet: Sheet, moves: Moves, book: StyleBook) -> str:
     data = _SHEET_DATA.search(xml)
     head = xml[:data.start()] if data else xml
     tail = xml[data.end():] if data else ""
-    body = _rows(sheet, moves, book) if data else ""
+    body = _rows(sheet, moves, book) if data else []
     for tag, text in sheet.headers.items():
         tail = re.sub(rf"<{tag}>.*?</{tag}>", lambda m, t=tag, v=text: f"<{t}>{escape(v)}</{t}>", tail, count=1,
                       flags=re.S)
     opening = re.match(r"<sheetData\b[^>]*?(?=/?>)", xml[data.start():]).group(0) if data else ""
-    middle = f"{opening}>{body}</sheetData>" if data else ""
-    return move_references(head, sheet.name, moves) + middle + move_references(tail, sheet.name, moves)
+    # One join of all pieces: each copy of a 100,000-row sheet's text costs a tenth of a second.
+    middle = [f"{opening}>", *body, "</sheetData>"] if data else []
+    return "".join([move_references(head, sheet.name, moves), *middle, move_references(tail, sheet.name, moves)])
 
 
 def move_references(xml: str, host: str | None, moves: Moves) -> str:
@@ -177,7 +178,8 @@ def move_references(xml: str, host: str | None, moves: Moves) -> str:
     xml = _FORMULA_ELEMENTS.sub(lambda m: f"<{m.group(1)}{_move_ref_attr(m.group(2), host, moves)}>"
                                 f"{escape(moves.formula(unescape(m.group(3)), host))}</{m.group(1)}>", xml)
     xml = _SQREF_ELEMENTS.sub(lambda m: f"<{m.group(1)}>{moves.sqref(m.group(2), host)}</{m.group(1)}>", xml)
-    xml = _REF_ATTRS.sub(lambda m: f'{m.group(1)}="{moves.sqref(m.group(2), host, m.group(1) not in _ONE_CELL_ATTRS)}"', xml)
+    xml = _REF_ATTRS.sub(
+        lambda m: f'{m.group(1)}="{moves.sqref(m.group(2), host, m.group(1) not in _ONE_CELL_ATTRS)}"', xml)
     return _LOCATION_ATTR.sub(
         lambda m: 'location="' + escape(moves.formula(unescape(m.group(1), {"&quot;": '"'}), host),
                                         {'"': "&quot;"}) + '"', xml)
@@ -205,7 +207,7 @@ def _cell_xml(cell: Cell, ref: str, sheet: Sheet, moves: Moves, book: StyleBook)
     return f"<c{attrs}>{inner}</c>"
 
 
-def _rows(sheet: Sheet, moves: Moves, book: StyleBook) -> str:
+def _rows(sheet: Sheet, moves: Moves, book: StyleBook) -> list[str]:
     by_row = {row.number: row for row in sheet.rows}
     markers = {m.row: m for m in sheet.markers}
     data_markers = {m.data_row: m for m in sheet.markers}
@@ -230,7 +232,7 @@ def _rows(sheet: Sheet, moves: Moves, book: StyleBook) -> str:
             cells.sort(key=lambda pair: pair[0])
         out.append(f"<row{_without_spans(attrs)}>" + "".join(xml for _, xml in cells) + "</row>"
                    if cells or row.cells else f"<row{attrs}/>")
-    return "".join(out)
+    return out
 
 
 def _without_spans(attrs: str) -> str:

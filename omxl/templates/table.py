@@ -178,14 +178,15 @@ def _fast_pieces(values: pd.Series, letter: str, numbers: np.ndarray, styles: _C
     literal = np.zeros(len(raw), dtype=bool)
     if re.search(r"(?:^|\n)[=+\-@\t\r]", joined):
         literal = formula_like_mask(pd.Series(raw, dtype=object))
-    escaped, literal, empty = escaped[codes], literal[codes], (raw == "")[codes]
+    # xml:space="preserve" only where whitespace at either end must survive: it is a fifth of the sheet's bytes.
+    opening = np.array(['><is><t xml:space="preserve">' if t != t.strip() else "><is><t>" for t in raw.tolist()],
+                       dtype=object)
+    escaped, literal, empty, opening = escaped[codes], literal[codes], (raw == "")[codes], opening[codes]
     plain, quoted = styles.attrs(None)[0], styles.attrs(None, quote=True)[0]
     attrs = np.where(literal, quoted, plain).astype(object)
     if empty.any():  # an empty text is a blank cell with the column's format
-        closing = np.full(len(codes), '><is><t xml:space="preserve">', dtype=object)
         tail = np.full(len(codes), "</t></is></c>", dtype=object)
         kind_attr = np.full(len(codes), '" t="inlineStr"', dtype=object)
-        kind_attr[empty], attrs[empty], closing[empty], tail[empty] = '"', plain, "/>", ""
-        return [f'<c r="{letter}', numbers, kind_attr, attrs, closing, escaped, tail]
-    return [f'<c r="{letter}', numbers, '" t="inlineStr"', attrs, '><is><t xml:space="preserve">', escaped,
-            "</t></is></c>"]
+        kind_attr[empty], attrs[empty], opening[empty], tail[empty] = '"', plain, "/>", ""
+        return [f'<c r="{letter}', numbers, kind_attr, attrs, opening, escaped, tail]
+    return [f'<c r="{letter}', numbers, '" t="inlineStr"', attrs, opening, escaped, "</t></is></c>"]
