@@ -402,6 +402,19 @@ def test_libreoffice_opens_every_rendered_workbook_and_its_sums_match_pandas(tmp
         assert grid(converted / f"late-{n}.xlsx", "Summary")[5][1] == n
 
 
+def test_libreoffice_with_its_own_settings_shows_the_totals_of_the_expanded_table(tmp_path):
+    """Without the tests' recalculate-on-load profile, LibreOffice recalculates only formulas that have no
+    cached result: the rendered sheet must not carry the template's one-row total."""
+    frame = late_lines(1000, seed=3)
+    rendered = render(tmp_path, frame)
+    subprocess.run([soffice(), f"-env:UserInstallation=file://{tmp_path / 'default-profile'}", "--headless",
+                    "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(rendered)], check=True,
+                   capture_output=True, timeout=300)
+    total = grid(tmp_path / "lo" / "out.xlsx", "Late")[1004]
+    assert (total[0], total[3], total[6]) == ("Total", float(frame["open_qty"].sum()),
+                                              pytest.approx(float(frame["open_value"].sum())))
+
+
 def test_links_and_comments_below_the_table_move_with_their_cells(tmp_path):
     book = xlsxwriter.Workbook(str(tmp_path / "links.xlsx"))
     sheet = book.add_worksheet("L")

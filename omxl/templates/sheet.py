@@ -36,6 +36,8 @@ _SQREF_ELEMENTS = re.compile(r"<(xm:sqref)>(.*?)</\1>", re.S)
 _REF_ATTRS = re.compile(r'(?<=\s)(sqref|ref|activeCell|topLeftCell)="([^"]*)"')
 _ONE_CELL_ATTRS = ("activeCell", "topLeftCell")
 _LOCATION_ATTR = re.compile(r'(?<=\s)location="([^"]*)"')
+_CACHED_VALUE = re.compile(r"<v>.*?</v>|<v/>", re.S)
+_RESULT_TYPE = re.compile(r'\s+t="(?:str|n|b|e)"')
 
 # Rendering one piece of template text: (text, where) -> the value (keep_type) or the text.
 Evaluate = Callable[[str, str, bool], object]
@@ -200,10 +202,15 @@ def _cell_xml(cell: Cell, ref: str, sheet: Sheet, moves: Moves, book: StyleBook)
     if cell.inner is None:
         return f"<c{attrs}/>"
     inner = cell.inner
-    if moves and "<f" in inner:
-        inner = _FORMULA_ELEMENTS.sub(lambda m: f"<{m.group(1)}{_move_ref_attr(m.group(2), sheet.name, moves)}>"
-                                      f"{escape(moves.formula(unescape(m.group(3)), sheet.name))}</{m.group(1)}>",
-                                      inner)
+    if "<f" in inner:
+        if moves:
+            inner = _FORMULA_ELEMENTS.sub(
+                lambda m: f"<{m.group(1)}{_move_ref_attr(m.group(2), sheet.name, moves)}>"
+                f"{escape(moves.formula(unescape(m.group(3)), sheet.name))}</{m.group(1)}>", inner)
+        # The cached result was computed for the template's one row. Without it, LibreOffice (which ignores
+        # fullCalcOnLoad) computes the formula on opening instead of showing the template's stale total.
+        inner = _CACHED_VALUE.sub("", inner)
+        attrs = _RESULT_TYPE.sub("", attrs)
     return f"<c{attrs}>{inner}</c>"
 
 
