@@ -478,3 +478,27 @@ def test_table_text_keeps_its_spaces_blanks_and_odd_characters(tmp_path):
                                                        ["line\nbreak", 5.0], ["@home", 6.0]]
     sheet = openpyxl.load_workbook(out)["T"]
     assert sheet["A7"].quotePrefix and not sheet["A2"].quotePrefix
+
+
+def test_rows_and_cells_without_numbers_are_read_in_order(tmp_path):
+    """The file format lets a writer leave out row and cell numbers; such a template renders the same."""
+    path = tmp_path / "plain.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("S")
+    sheet.write("A1", "{{ title }}")
+    sheet.write("B1", "{{ rows | table }}")
+    sheet.write_formula("B4", "=SUM(B2:B2)")
+    book.close()
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    xml = members["xl/worksheets/sheet1.xml"].decode("utf-8")
+    # Row 1 and its cells A1, B1 lose their numbers (they are first in order, so they mean the same).
+    members["xl/worksheets/sheet1.xml"] = re.sub(r'(<(?:row|c)) r="(?:1|A1|B1)"', r"\1", xml).encode("utf-8")
+    assert members["xl/worksheets/sheet1.xml"].count(b' r="') == 2  # row 4 and B4 keep theirs
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    out = omxl.render_template(path, {"title": "T", "rows": pd.DataFrame({"qty": [1, 2, 3]})}, tmp_path / "o.xlsx")
+    sheet = openpyxl.load_workbook(out)["S"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=1, max_row=6, max_col=2)] == [
+        ["T", "Ordered qty"], [None, 1], [None, 2], [None, 3], [None, None], [None, "=SUM(B2:B4)"]]

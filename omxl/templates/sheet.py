@@ -106,18 +106,25 @@ def scan(name: str, rendered_name: str, xml: str, shared: list[str], evaluate: E
     """Render every Jinja cell and header/footer of the sheet and find its table markers."""
     sheet = Sheet(name, rendered_name, xml)
     data = _SHEET_DATA.search(xml)
+    number = 0
     for row_match in _ROW.finditer(data.group(1) or "" if data else ""):
-        number = int(re.search(r'(?<=\s)r="(\d+)"', " " + row_match.group(1)).group(1))
-        row = Row(number, row_match.group(1), [])
+        # Row and cell numbers are optional in the file format (a row or cell without one follows the one
+        # before); some writers leave them out. They are written in, so moving rows can renumber them.
+        given = re.search(r'(?<=\s)r="(\d+)"', " " + row_match.group(1))
+        number = int(given.group(1)) if given else number + 1
+        row = Row(number, row_match.group(1) if given else f' r="{number}"{row_match.group(1)}', [])
+        col = -1
         for cell_match in _CELL.finditer(row_match.group(2) or ""):
             ref = _REF.search(cell_match.group(1))
-            cell = Cell(column_index(ref.group(1)), cell_match.group(1), cell_match.group(2))
+            col = column_index(ref.group(1)) if ref else col + 1
+            attrs = cell_match.group(1) if ref else f' r="{column_letter(col)}{number}"{cell_match.group(1)}'
+            cell = Cell(col, attrs, cell_match.group(2))
             row.cells.append(cell)
             text = cell_text(cell.inner, cell.attrs, shared)
             if text is None or not has_jinja(text):
                 continue
             sheet.touched = True
-            where = f"sheet '{name}', cell {ref.group(1)}{number}"
+            where = f"sheet '{name}', cell {column_letter(col)}{number}"
             marker = TABLE_MARKER.match(text)
             if marker:
                 frame = evaluate("{{ " + marker.group("expr") + " }}", where, True)
