@@ -324,6 +324,10 @@ def test_the_sandbox_refuses_at_run_time_too():
 
 
 @pytest.mark.parametrize("text, problem", [
+    ("{{ 9 ** 999999 }}", "refused: 9 ** 999999 is too big a number for a template; nothing was run."),
+    ("{{ 'x' * 10 ** 9 }}", "refused: repeating a text or list 1,000,000,000 times makes more than 100,000 items, "
+                            "too many for a template; nothing was run."),
+    ("{{ range(10 ** 9) | list }}", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000)."),
     ("{{ missing }}", "'missing' is undefined (the context holds: late)."),
     ("{{ late.total }", "template syntax error: unexpected '}'."),
     ("Total: {{ late | percent }}", "the percent filter needs a number, not {}"),

@@ -127,10 +127,33 @@ def _header_finalize(value: object) -> str:
     return str(value).replace("&", "&&")
 
 
+# Results bigger than this are refused: a shared template must not be able to stall a scheduled run or
+# exhaust its memory ({{ 9 ** 9 ** 9 }}, {{ 'x' * 10 ** 9 }}). Jinja2's sandbox already caps range() the same.
+MAX_SIZE = 100_000
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with * and ** checked before they run."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator: str, left: object, right: object) -> object:
+        if operator == "**" and isinstance(left, numbers.Number) and isinstance(right, numbers.Number):
+            base = abs(float(left)) if not isinstance(left, complex) else abs(left)
+            if base > 1 and float(right) * math.log2(base) > 1024:
+                raise SecurityError(f"{left} ** {right} is too big a number for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_SIZE:
+                    raise SecurityError(f"repeating a text or list {times:,} times makes more than {MAX_SIZE:,} "
+                                        "items, too many for a template")
+        return super().call_binop(context, operator, left, right)
+
+
 def environment(header: bool = False) -> ImmutableSandboxedEnvironment:
     """The environment for cells and sheet names, or (header=True) for page headers and footers."""
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                                        finalize=_header_finalize if header else None)
+    env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                   finalize=_header_finalize if header else None)
     env.filters.update(FILTERS)
     return env
 
