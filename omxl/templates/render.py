@@ -158,7 +158,9 @@ def render_package(data: bytes, context: dict) -> tuple[bytes, set[str]]:
         labels: dict[str, dict[int, list[str]]] = {}
         for part, sheet in scanned:
             if needs_build(sheet, moves):
-                rewritten[part] = build(sheet, moves, book).encode("utf-8")
+                xml = build(sheet, moves, book)
+                if xml != sheet.xml:  # a sheet nothing refers to stays byte for byte
+                    rewritten[part] = xml.encode("utf-8")
             labels[part] = {id(m): labels_for(m.frame.columns, sheet.rendered_name) for m in sheet.markers}
         if book.changed:
             rewritten[styles_path] = book.styles.encode("utf-8")

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 from xml.sax.saxutils import escape, unescape
 
-import numpy as np
 import pandas as pd
 
 from ..io.address import column_letter
