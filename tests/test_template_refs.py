@@ -47,7 +47,8 @@ def test_formula_references_move_as_excel_moves_them(formula, host, expected):
 def test_sheet_names_are_matched_ignoring_case_and_renamed_with_quotes():
     found = moves()
     found.rename("Late", "Late 2026-11-27")
-    assert found.formula("=SUM(late!B6:B6)+'LATE'!C9", None) == "=SUM('Late 2026-11-27'!B6:B1005)+'Late 2026-11-27'!C1008"
+    assert found.formula("=SUM(late!B6:B6)+'LATE'!C9", None) == (
+        "=SUM('Late 2026-11-27'!B6:B1005)+'Late 2026-11-27'!C1008")
     assert found.formula("=Other!B6", None) == "=Other!B6"
 
 
