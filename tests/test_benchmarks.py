@@ -40,3 +40,12 @@ def test_online_retail_benchmark_checks_its_defect_counts_against_pandas():
     assert lines[-4:] == ["5,910", "pandas", "5,910", "ok"]
     cancellations = next(check for check in checks if "(cancellation)" in check)
     assert cancellations[-4:] == ["38", "pandas", "38", "ok"]
+
+
+def test_template_benchmark_renders_a_small_table():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.templates", "--rows", "500", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    stages = json.loads(result.stdout.strip().splitlines()[-1])
+    assert list(stages) == ["frame", "render"]
+    assert "500 rows x 10 columns" in result.stdout
