@@ -138,10 +138,16 @@ def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
     fills, fill_index = sheet.fills()
     styles = _CellStyles(style_ids, fills)
     cells = np.full(n_rows, "", dtype=object)
+    filled_rows = fill_index > 0
+    fill_only = styles.attrs(None)[fill_index]
     for position, name in enumerate(frame.columns):
         refs = letters[position] + row_numbers.astype(object)
-        cells = cells + _column_cells(frame.iloc[:, position], refs, styles, fill_index,
-                                      sheet.number_formats.get(name))
+        column = _column_cells(frame.iloc[:, position], refs, styles, fill_index, sheet.number_formats.get(name))
+        # A blank cell of a filled row gets the fill too (a styled empty cell): the row reads as one band.
+        gaps = filled_rows & (column == "")
+        if gaps.any():
+            column[gaps] = '<c r="' + refs[gaps] + '"' + fill_only[gaps] + "/>"
+        cells = cells + column
     header = "".join(
         f'<c r="{letters[i]}1" t="inlineStr" s="{style_ids["header"]}"><is><t xml:space="preserve">'
         f"{xml_escape(str(name))}</t></is></c>" for i, name in enumerate(frame.columns))
