@@ -17,8 +17,14 @@ from .atomic import atomic_save, ensure_folder, verify_xlsx
 from ..safety import output_path
 from .write import xlsx_workbook
 from ...money import UNKNOWN
+from ...presentation.columns import KINDS, kind_of, label_of
+from ...presentation.sheets import number_format
 
-LINE_HEADERS = ("SKU", "Description", "Qty", "Unit cost", "Value", "Expected arrival", "Why")
+# The plan's columns on a draft's line table, in order; headers and number formats come from the presentation
+# layer (docs/presentation.md), so a draft reads like every other sheet omxl writes. A draft is a document for
+# the supplier: the configured `labels` are the team's own words and are not applied to it.
+LINE_COLUMNS = ("sku", "description", "order_qty", "unit_cost", "order_value", "expected_arrival", "explanation")
+LINE_HEADERS = tuple(label_of(name) for name in LINE_COLUMNS)
 FIRST_LINE_ROW = 12  # 0-based row of the first line; the header row is just above
 
 
@@ -53,12 +59,16 @@ def write_po_draft(path: Path, draft: dict, lines: pd.DataFrame, as_of: pd.Times
 def _write(book, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp) -> None:
     title = book.add_format({"bold": True, "font_size": 14})
     label = book.add_format({"bold": True})
-    date = book.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
+    date = book.add_format({"num_format": KINDS["date"].excel, "align": "left"})
     header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1})
-    money = book.add_format({"num_format": "#,##0.00"})
-    qty = book.add_format({"num_format": "#,##0.##"})
-    total = book.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
-    total_qty = book.add_format({"bold": True, "top": 1, "num_format": "#,##0.##"})
+    # Quantities whole (the usual case after pack rounding) show as "5", fractional ones with 2 decimals;
+    # never '#,##0.##', which Excel shows as "5." for five.
+    qty_format = number_format(lines["order_qty"], kind_of("order_qty"))
+    money_format = KINDS[kind_of("order_value")].excel
+    money = book.add_format({"num_format": money_format})
+    qty = book.add_format({"num_format": qty_format})
+    total = book.add_format({"bold": True, "top": 1, "num_format": money_format})
+    total_qty = book.add_format({"bold": True, "top": 1, "num_format": qty_format})
     warn = book.add_format({"bold": True, "font_color": "#9C0006"})
     sheet = book.add_worksheet("PO draft")
     sheet.write_string(0, 0, "Purchase order draft", title)
