@@ -96,7 +96,7 @@ class Config(BaseModel):
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Column headers on result sheets, by column name: {backordered_qty = \"Rückstand\"} "
-                    "(docs/presentation.md lists every column and its default label).")
+                    "(docs/columns.md lists every column and its default label).")
     severities: dict[str, Severity] = Field(
         default_factory=dict, description="Severity per finding code, or 'off' to drop that code."
     )

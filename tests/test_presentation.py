@@ -330,6 +330,14 @@ def test_labels_in_omxl_toml_rename_headers(tmp_path):
         assert headers[headers.index("Rückstand") - 1] == "Allocated qty"
     assert "Meldung" in [cell.value for cell in workbook["Exceptions"][1]]
     assert "Meldung" in [cell.value for cell in openpyxl.load_workbook(tmp_path / "checked.xlsx")["omxl Issues"][1]]
+    # The purchase-order drafts speak the team's words too.
+    (tmp_path / "omxl.toml").write_text('[labels]\norder_qty = "Bestellmenge"\n', encoding="utf-8")
+    plan = omxl.plan_reorders(omxl.read_book(SAMPLE, config=tmp_path / "omxl.toml"), as_of=AS_OF)
+    from omxl.io.save.po_drafts import write_po_drafts
+
+    first = write_po_drafts(plan, tmp_path / "drafts")[0]
+    assert [c.value for c in openpyxl.load_workbook(first)["PO draft"][12]][:3] == ["SKU", "Description",
+                                                                                    "Bestellmenge"]
     # CSV and JSON keep the column names: they are for programs, which must not break when a label changes.
     invoke("reconcile", book, "--as-of", AS_OF, "--out", tmp_path / "lines.csv")
     with (tmp_path / "lines.csv").open(encoding="utf-8-sig", newline="") as handle:
@@ -342,7 +350,7 @@ def test_an_unknown_column_in_labels_is_a_config_error_naming_the_setting(tmp_pa
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"omxl: {tmp_path / 'omxl.toml'}: setting 'labels': no result column is named 'backorderd_qty'; the names "
-        "are listed in docs/presentation.md (e.g. backordered_qty)"]
+        "are listed in docs/columns.md (e.g. backordered_qty)"]
     with pytest.raises(ConfigError, match="setting 'labels': the label of 'qty' is blank"):
         omxl.read_book(book, config={"labels": {"qty": " "}})
 
