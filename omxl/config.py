@@ -203,7 +203,7 @@ class Config(BaseModel):
         unknown = sorted(set(value) - set(COLUMN_BY_NAME))
         if unknown:
             raise ValueError(f"no result column is named {', '.join(map(repr, unknown))}; the names are listed in "
-                             "docs/presentation.md (e.g. backordered_qty)")
+                             "docs/columns.md (e.g. backordered_qty)")
         blank = sorted(name for name, label in value.items() if not label.strip())
         if blank:
             raise ValueError(f"the label of {', '.join(map(repr, blank))} is blank")

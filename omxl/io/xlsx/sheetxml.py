@@ -74,7 +74,8 @@ class ResultSheet:
     def style_keys(self) -> dict[str, dict]:
         """Every cell style this sheet's cells use beyond STYLES: {key: spec} for merge_styles."""
         used, _ = self.fills()
-        formats = {None, DATE_FORMAT, DATETIME_FORMAT, *self.number_formats.values()}
+        # Sorted: a set's order changes from run to run (hash seed), and so would the style numbers and bytes.
+        formats = sorted({None, DATE_FORMAT, DATETIME_FORMAT, *self.number_formats.values()}, key=lambda f: f or "")
         return {cell_style_key(fmt, fill, quote): cell_style_spec(fmt, fill, quote)
                 for fmt in formats for fill in used for quote in (False, True)
                 if fmt or fill or quote}
@@ -253,10 +254,14 @@ def _object_cells(values: pd.Series, refs: np.ndarray, styles: _CellStyles, fill
     text_mask = (classes != BLANK) & ~np.isin(classes, (NUM, BOOLEAN, DATETIME))
     if text_mask.any():
         text = as_object[text_mask].map(str)
-        literal = formula_like_mask(text)
+        # Each distinct text is checked and escaped once: statuses, SKUs, sheet and file names repeat on
+        # thousands of rows, and escaping is the dearest step of writing a large sheet.
+        codes, distinct = pd.factorize(text)
+        distinct = pd.Series(distinct, dtype=object)
+        literal = formula_like_mask(distinct)[codes]
         rows = fill_index[text_mask]
         attrs = np.where(literal, styles.attrs(None, quote=True)[rows], styles.attrs(None)[rows]).astype(object)
-        escaped = text.map(xml_escape).to_numpy(dtype=object)
+        escaped = distinct.map(xml_escape).to_numpy(dtype=object)[codes]
         out[text_mask] = ('<c r="' + refs[text_mask] + '" t="inlineStr"' + attrs + '><is><t xml:space="preserve">'
                           + escaped + "</t></is></c>")
     return out
