@@ -494,3 +494,25 @@ def test_libreoffice_shows_labels_and_formats(runs, tmp_path):
     assert first["Source row"] == str(rec_first["row"])                               # 2974, not "2,974"
     refunds = [dict(zip(status["Returns"][0], row))["Refund"] for row in status["Returns"][1:]]
     assert "13,401.42" in refunds
+
+
+def test_the_same_result_gives_the_same_workbook(tmp_path):
+    """Style numbers do not depend on the order of a set (which changes with Python's hash seed)."""
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import ROOT
+
+    book = tiny_book(tmp_path)
+    parts = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"status-{seed}.xlsx"
+        done = subprocess.run([sys.executable, "-m", "omxl", "reconcile", str(book), "--as-of", AS_OF, "--out",
+                               str(out)], cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)})
+        assert done.returncode == 0, done.stderr
+        with zipfile.ZipFile(out) as archive:
+            parts.append({name: archive.read(name) for name in archive.namelist()})
+    assert parts[0] == parts[1] == parts[2]
