@@ -123,6 +123,35 @@ def prepared(ctx: Context) -> Context:
     return {"reconciliation": omxl.reconcile(position), "plan": omxl.plan_reorders(position)}
 
 
+@stage("write_status")
+def write_status(ctx: Context) -> Context:
+    """What `reconcile --out status.xlsx` adds to reconcile: the result sheets as people read them (labels,
+    formats, fills; rec.result_sheets()) and the new workbook written, verified and saved (save_workbook)."""
+    from omxl.io.save.write import save_workbook
+
+    target = ctx["path"].with_name("status-out.xlsx")
+    save_workbook(target, ctx["reconciliation"].result_sheets(), backup=False)
+    return {"status_out": target}
+
+
+@stage("reconcile_out")
+def reconcile_out(ctx: Context) -> Context:
+    """`omxl reconcile BOOK --as-of 2026-11-27 --out status.xlsx` end to end, as a user runs it: a new Python
+    process (imports included) that reads, reconciles, prints and writes the workbook. The peak MB column is
+    this process's, not the child's."""
+    import subprocess
+
+    target = ctx["path"].with_name("status-cli.xlsx")
+    target.unlink(missing_ok=True)
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "omxl", "reconcile", str(ctx["path"]), "--as-of", "2026-11-27",
+                           "--out", str(target)], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    if done.returncode not in (0, 1) or not target.exists():
+        raise RuntimeError(f"omxl reconcile --out failed ({done.returncode}): {done.stderr.strip()}")
+    return {"status_cli": target}
+
+
 # ---- measuring ------------------------------------------------------------------------------------------
 
 

@@ -176,23 +176,24 @@ def cli(quiet: bool) -> None:
 @books_argument
 @config_option
 @format_option("table", "json")
+@out_option("the Tables, Sheets, Columns and Reading findings sheets",
+            "the column mapping: every header found with its table, sheet, letter and omxl column")
 @write_back_option
 @password_option
 @reports_errors
 @quiet_option
-def read_command(books: tuple[Path, ...], config: Path | None, output_format: str, write_back: bool,
-                 password: str | None) -> None:
+def read_command(books: tuple[Path, ...], config: Path | None, output_format: str, out: str | None,
+                 write_back: bool, password: str | None) -> None:
     """Show what omxl finds in BOOKS: tables, where, rows, and how headers map.
 
     Run this first on your own files. Several files merge into one book. Exit code 1 when reading found
-    errors (as `validate` does), 0 otherwise, 2 when a file cannot be read.
+    errors (as `validate` does), 0 otherwise, 2 when a file cannot be read or an output cannot be written.
     """
     from .io.read import read_book
-    from .validation import has_errors
 
+    out_path = checked_out(out, books, "read.xlsx")
+    check_write_back(books, write_back)
     book = read_book(*books, config=config, password=password, progress=progress.current())
-    if write_back:
-        write_back_into(books, book.result_sheets(), config)
     progress.current().done()
     if output_format == "json":
         payload = {
@@ -205,7 +206,10 @@ def read_command(books: tuple[Path, ...], config: Path | None, output_format: st
         click.echo(json.dumps(payload, indent=2, default=str))
     else:
         _print_read(book)
-    sys.exit(1 if has_errors(book.findings) else 0)
+    # The column mapping is read's main table for .csv/.json: it is what a person checks and fixes (aliases,
+    # [columns]) before the first real run; the Tables sheet totals it per table (docs/presentation.md).
+    finish(books, config=config, issues=book.findings, out=out_path, sheets=book.result_sheets(),
+           table=book.column_map, write_back=write_back)
 
 
 def _print_read(book: Any) -> None:
@@ -281,12 +285,18 @@ def validate_command(books: tuple[Path, ...], config: Path | None, as_of: dt.dat
         from .io.save.write import json_records
 
         click.echo(json.dumps(json_records(issues), indent=2))
-    write_marked_copy(books, mark_path, issues, config)
+    labels = book.config.labels
+    write_marked_copy(books, mark_path, issues, config, labels=labels)
     from .presentation.summary import SUMMARY, validation_summary
 
-    sheets = {"Issues": issues_sheet(issues, labels=book.config.labels)}
-    sheets = {SUMMARY: validation_summary(book, issues, as_of=as_of, sheets=sheets), **sheets}
-    finish(books, config=config, issues=issues, out=out_path, sheets=sheets, table=issues, write_back=write_back)
+    # The same labelled Issues sheet in the --out workbook (no source sheets to link to, so no links), the
+    # marked copy and the write-back; the --out workbook and the write-back start with the Summary.
+    sheets = {"Issues": issues_sheet(issues, labels=labels, links=False)}
+    back = {"Issues": issues_sheet(issues, labels=labels)}
+    finish(books, config=config, issues=issues, out=out_path,
+           sheets={SUMMARY: validation_summary(book, issues, as_of=as_of, sheets=sheets), **sheets}, table=issues,
+           write_back=write_back,
+           back_sheets={SUMMARY: validation_summary(book, issues, as_of=as_of, sheets=back), **back})
 
 
 def checked_mark(mark: str | None, books: tuple[Path, ...]) -> Path | None:
@@ -302,7 +312,8 @@ def checked_mark(mark: str | None, books: tuple[Path, ...]) -> Path | None:
     return mark_path
 
 
-def write_marked_copy(books: tuple[Path, ...], mark_path: Path | None, findings: Any, config: Path | None) -> None:
+def write_marked_copy(books: tuple[Path, ...], mark_path: Path | None, findings: Any, config: Path | None,
+                      labels: dict | None = None) -> None:
     """The --mark copy: every finding's cell filled and commented, and the Issues sheet linking to them."""
     if mark_path is None:
         return
@@ -310,7 +321,7 @@ def write_marked_copy(books: tuple[Path, ...], mark_path: Path | None, findings:
     from .validation import issues_sheet
 
     progress.current().start(f"Writing {mark_path.name}")
-    mark_workbook(books[0], mark_path, findings, issues_sheet(findings), config=config)
+    mark_workbook(books[0], mark_path, findings, issues_sheet(findings, labels=labels), config=config)
     progress.current().done()
     stderr_console().print(f"Wrote {mark_path} (a marked copy of {books[0].name}).", highlight=False)
 
@@ -426,7 +437,8 @@ def reconcile_command(books: tuple[Path, ...], config: Path | None, as_of: dt.da
     rec = reconcile(position)
     progress.current().done()
     _print_reconciliation(rec)
-    write_marked_copy(books, mark_path, concat_findings([rec.issues, rec.exceptions]), config)
+    write_marked_copy(books, mark_path, concat_findings([rec.issues, rec.exceptions]), config,
+                      labels=book.config.labels)
     finish(books, config=config, issues=rec.issues, out=out_path, sheets=rec.result_sheets(), table=rec.lines,
            write_back=write_back)
 
@@ -541,7 +553,8 @@ def _print_plan(plan: Any) -> None:
 
 @cli.command("demo")
 @click.option("--out", "out", type=click.Path(), default="sample.xlsx", show_default=True, metavar="FILE.xlsx",
-              help="Where to write the workbook.")
+              help="Where to write the workbook: .xlsx only, since the sample is input for the other "
+                   "commands, not a result.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same workbook.")
 @click.option("--lines", type=click.IntRange(min=200), default=3000, show_default=True, help="Order lines.")
 @click.option("--as-of", "as_of", callback=parse_date, default="2026-11-27", show_default=True,

@@ -96,7 +96,7 @@ class Config(BaseModel):
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Column headers on result sheets, by column name: {backordered_qty = \"Rückstand\"} "
-                    "(docs/presentation.md lists every column and its default label).")
+                    "(docs/columns.md lists every column and its default label).")
     severities: dict[str, Severity] = Field(
         default_factory=dict, description="Severity per finding code, or 'off' to drop that code."
     )
@@ -203,7 +203,7 @@ class Config(BaseModel):
         unknown = sorted(set(value) - set(COLUMN_BY_NAME))
         if unknown:
             raise ValueError(f"no result column is named {', '.join(map(repr, unknown))}; the names are listed in "
-                             "docs/presentation.md (e.g. backordered_qty)")
+                             "docs/columns.md (e.g. backordered_qty)")
         blank = sorted(name for name, label in value.items() if not label.strip())
         if blank:
             raise ValueError(f"the label of {', '.join(map(repr, blank))} is blank")

@@ -1,6 +1,6 @@
 """Generate the reference pages in docs/ from the code they describe.
 
-    python -m omxl.docgen          # rewrite docs/workbook-format.md, finding-codes.md, configuration.md, cli.md
+    python -m omxl.docgen          # rewrite docs/workbook-format.md, finding-codes.md, configuration.md, cli.md, columns.md
 
 tests/test_docs.py fails when a page is stale, so docs and code cannot drift apart.
 """
@@ -124,6 +124,10 @@ orders = ["Auftraege"]             # another sheet name for the orders table
 [severities]
 outlier = "off"
 future-date = "error"
+
+[labels]                           # headers on result sheets, by column name (docs/columns.md)
+backordered_qty = "Rückstand"
+order_qty = "Bestellmenge"
 '''
 
 
@@ -142,6 +146,35 @@ def cli_reference() -> str:
     return "".join(out)
 
 
+def columns() -> str:
+    from .presentation.columns import COLUMNS, KINDS, SHEET_KINDS, SHEET_LABELS
+
+    def shown(fmt: str) -> str:
+        return f"`{fmt}`" if fmt else ""
+
+    out = [GENERATED.format(source="omxl/presentation/columns.py"), "# Result columns: labels, kinds, formats\n\n",
+           "Every column omxl writes on a result sheet, with the header a person reads and the kind that sets its "
+           "number format and width (docs/presentation.md explains how they are used). Rename a header with "
+           "`[labels]` in omxl.toml, by the name in the first column. CSV and JSON output keep the names.\n\n",
+           "## Kinds\n\n| kind | Excel format | when some value has a fraction | notebook | width (characters) |\n"
+           "|---|---|---|---|---|\n"]
+    for name, kind in KINDS.items():
+        fractional = kind.fractional if kind.fractional != kind.excel else ""
+        out.append(f"| {name} | {shown(kind.excel)} | {shown(fractional)} | {shown(kind.python)} | "
+                   f"{kind.width[0]} to {kind.width[1]} |\n")
+    out.append("\n## Columns\n\n| name | label | kind | Excel format |\n|---|---|---|---|\n")
+    for name, label, kind in COLUMNS:
+        spec = KINDS[kind]
+        fmt = shown(spec.excel) + (f" or {shown(spec.fractional)}" if spec.fractional != spec.excel else "")
+        out.append(f"| `{name}` | {label} | {kind} | {fmt} |\n")
+    out.append("\n## Names with another meaning on one sheet\n\n| sheet | name | label | kind |\n|---|---|---|---|\n")
+    for sheet, name in sorted(set(SHEET_LABELS) | set(SHEET_KINDS)):
+        label = SHEET_LABELS.get((sheet, name), "")
+        kind = SHEET_KINDS.get((sheet, name), "")
+        out.append(f"| {sheet} | `{name}` | {label} | {kind} |\n")
+    return "".join(out)
+
+
 def sample_workbook() -> str:
     from .demo import demo_markdown
 
@@ -155,6 +188,7 @@ PAGES = {
     "validation-rules.md": validation_rules,
     "configuration.md": configuration,
     "cli.md": cli_reference,
+    "columns.md": columns,
 }
 
 

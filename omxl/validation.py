@@ -436,15 +436,17 @@ def has_errors(issues: pd.DataFrame) -> bool:
     return bool((issues["severity"] == "error").any())
 
 
-def issues_sheet(issues: pd.DataFrame, *, labels: "dict[str, str] | None" = None) -> "ResultSheet":
-    """The Issues sheet: every issue, its cell a link to the offending cell, error and warning rows filled."""
+def issues_sheet(issues: pd.DataFrame, *, labels: "dict[str, str] | None" = None,
+                 links: bool = True) -> "ResultSheet":
+    """The Issues sheet: every issue, its cell a link to the offending cell, error and warning rows filled.
+    links=False for a new workbook (validate --out), which has no source sheets to link to."""
     from .presentation.sheets import fill_rows, result_sheet
 
     issues = issues.reset_index(drop=True)
     sheet = issues["sheet"].fillna("")
     has_cell = issues["cell"].fillna("").ne("") & sheet.ne("")
     quoted = "'" + sheet.str.replace("'", "''", regex=False) + "'!" + issues["cell"].fillna("")
-    links = quoted.where(has_cell, "")
-    return result_sheet(issues, "Issues", labels=labels, links={"cell": links},
+    targets = quoted.where(has_cell, "")
+    return result_sheet(issues, "Issues", labels=labels, links={"cell": targets} if links else None,
                         row_fill=fill_rows(issues, error=issues["severity"].eq("error"),
                                            warning=issues["severity"].eq("warning")))

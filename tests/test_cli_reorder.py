@@ -47,7 +47,7 @@ def test_po_draft_totals_are_formulas_libreoffice_computes(tmp_path):
     rows = list(csv.reader(converted.open(encoding="utf-8")))
     assert rows[0][0] == "Purchase order draft"
     assert rows[2][:2] == ["Supplier", "SUP-001"]
-    assert rows[11][:5] == ["SKU", "Description", "Qty", "Unit cost", "Value"]
+    assert rows[11] == ["SKU", "Description", "Order qty", "Unit cost", "Order value", "Expected arrival", "Explanation"]
     total = rows[12 + len(lines)]
     assert total[0] == "Total"
     assert float(total[2].replace(",", "")) == lines["order_qty"].sum()

@@ -78,7 +78,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("open_value", "Open value", "money"),
     ("source", "Source file", "text"),
     ("sheet", "Source sheet", "text"),
-    ("row", "Source row", "count"),
+    ("row", "Source row", "id"),          # a row number is an address: 2974, never "2,974"
     # findings and exceptions
     ("severity", "Severity", "text"),
     ("code", "Code", "id"),
@@ -140,7 +140,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("columns", "Columns", "long_text"),
     ("unknown_columns", "Unknown columns", "long_text"),
     ("matched_by", "Found by", "text"),
-    ("header_row", "Header row", "count"),
+    ("header_row", "Header row", "id"),
     ("note", "Note", "long_text"),
     ("header", "Header as written", "text"),
     ("letter", "Letter", "id"),

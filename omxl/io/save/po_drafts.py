@@ -17,8 +17,14 @@ from .atomic import atomic_save, ensure_folder, verify_xlsx
 from ..safety import output_path
 from .write import xlsx_workbook
 from ...money import UNKNOWN
+from ...presentation.columns import KINDS, kind_of, label_of
+from ...presentation.sheets import number_format
 
-LINE_HEADERS = ("SKU", "Description", "Qty", "Unit cost", "Value", "Expected arrival", "Why")
+# The plan's columns on a draft's line table, in order; headers and number formats come from the presentation
+# layer (docs/presentation.md), so a draft reads like every other sheet omxl writes, in the team's own words
+# when omxl.toml renames a column (`labels`).
+LINE_COLUMNS = ("sku", "description", "order_qty", "unit_cost", "order_value", "expected_arrival", "explanation")
+LINE_HEADERS = tuple(label_of(name) for name in LINE_COLUMNS)
 FIRST_LINE_ROW = 12  # 0-based row of the first line; the header row is just above
 
 
@@ -35,30 +41,37 @@ def write_po_drafts(plan, folder: str | os.PathLike) -> list[Path]:
         if split:
             name += f" {draft.currency}" if pd.notna(draft.currency) else " no currency"
         path = output_path(target, name, ".xlsx")
-        write_po_draft(path, draft._asdict(), plan.po_lines(draft.supplier_id, draft.currency), plan.as_of)
+        labels = plan.position.config.labels if getattr(plan, "position", None) is not None else None
+        write_po_draft(path, draft._asdict(), plan.po_lines(draft.supplier_id, draft.currency), plan.as_of,
+                       labels=labels)
         written.append(path)
     return written
 
 
-def write_po_draft(path: Path, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp) -> Path:
+def write_po_draft(path: Path, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp, *,
+                   labels: "dict[str, str] | None" = None) -> Path:
     with atomic_save(path, verify=verify_xlsx) as temp:
         book = xlsx_workbook(temp)
         book.set_properties({"title": f"Purchase order draft {draft['supplier_id']}", "author": "omxl",
                              "created": dt.datetime.combine(as_of.date(), dt.time())})
-        _write(book, draft, lines, as_of)
+        _write(book, draft, lines, as_of, labels)
         book.close()
     return path
 
 
-def _write(book, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp) -> None:
+def _write(book, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp, labels: "dict[str, str] | None") -> None:
     title = book.add_format({"bold": True, "font_size": 14})
     label = book.add_format({"bold": True})
-    date = book.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
+    date = book.add_format({"num_format": KINDS["date"].excel, "align": "left"})
     header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1})
-    money = book.add_format({"num_format": "#,##0.00"})
-    qty = book.add_format({"num_format": "#,##0.##"})
-    total = book.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
-    total_qty = book.add_format({"bold": True, "top": 1, "num_format": "#,##0.##"})
+    # Quantities whole (the usual case after pack rounding) show as "5", fractional ones with 2 decimals;
+    # never '#,##0.##', which Excel shows as "5." for five.
+    qty_format = number_format(lines["order_qty"], kind_of("order_qty"))
+    money_format = KINDS[kind_of("order_value")].excel
+    money = book.add_format({"num_format": money_format})
+    qty = book.add_format({"num_format": qty_format})
+    total = book.add_format({"bold": True, "top": 1, "num_format": money_format})
+    total_qty = book.add_format({"bold": True, "top": 1, "num_format": qty_format})
     warn = book.add_format({"bold": True, "font_color": "#9C0006"})
     sheet = book.add_worksheet("PO draft")
     sheet.write_string(0, 0, "Purchase order draft", title)
@@ -75,7 +88,7 @@ def _write(book, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp) -> None:
             sheet.write_datetime(row, 1, pd.Timestamp(value).to_pydatetime(), date)
         elif value is not None and pd.notna(value):
             sheet.write_string(row, 1, str(value))
-    sheet.write_row(FIRST_LINE_ROW - 1, 0, LINE_HEADERS, header)
+    sheet.write_row(FIRST_LINE_ROW - 1, 0, [label_of(name, labels=labels) for name in LINE_COLUMNS], header)
     for offset, line in enumerate(lines.itertuples(index=False)):
         row = FIRST_LINE_ROW + offset
         excel_row = row + 1

@@ -74,7 +74,8 @@ class ResultSheet:
     def style_keys(self) -> dict[str, dict]:
         """Every cell style this sheet's cells use beyond STYLES: {key: spec} for merge_styles."""
         used, _ = self.fills()
-        formats = {None, DATE_FORMAT, DATETIME_FORMAT, *self.number_formats.values()}
+        # Sorted: a set's order changes from run to run (hash seed), and so would the style numbers and bytes.
+        formats = sorted({None, DATE_FORMAT, DATETIME_FORMAT, *self.number_formats.values()}, key=lambda f: f or "")
         return {cell_style_key(fmt, fill, quote): cell_style_spec(fmt, fill, quote)
                 for fmt in formats for fill in used for quote in (False, True)
                 if fmt or fill or quote}
@@ -139,10 +140,16 @@ def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
     fills, fill_index = sheet.fills()
     styles = _CellStyles(style_ids, fills)
     cells = np.full(n_rows, "", dtype=object)
+    filled_rows = fill_index > 0
+    fill_only = styles.attrs(None)[fill_index]
     for position, name in enumerate(frame.columns):
         refs = letters[position] + row_numbers.astype(object)
-        cells = cells + _column_cells(frame.iloc[:, position], refs, styles, fill_index,
-                                      sheet.number_formats.get(name))
+        column = _column_cells(frame.iloc[:, position], refs, styles, fill_index, sheet.number_formats.get(name))
+        # A blank cell of a filled row gets the fill too (a styled empty cell): the row reads as one band.
+        gaps = filled_rows & (column == "")
+        if gaps.any():
+            column[gaps] = '<c r="' + refs[gaps] + '"' + fill_only[gaps] + "/>"
+        cells = cells + column
     header = "".join(
         f'<c r="{letters[i]}1" t="inlineStr" s="{style_ids["header"]}"><is><t xml:space="preserve">'
         f"{xml_escape(str(name))}</t></is></c>" for i, name in enumerate(frame.columns))
@@ -248,10 +255,14 @@ def _object_cells(values: pd.Series, refs: np.ndarray, styles: _CellStyles, fill
     text_mask = (classes != BLANK) & ~np.isin(classes, (NUM, BOOLEAN, DATETIME))
     if text_mask.any():
         text = as_object[text_mask].map(str)
-        literal = formula_like_mask(text)
+        # Each distinct text is checked and escaped once: statuses, SKUs, sheet and file names repeat on
+        # thousands of rows, and escaping is the dearest step of writing a large sheet.
+        codes, distinct = pd.factorize(text)
+        distinct = pd.Series(distinct, dtype=object)
+        literal = formula_like_mask(distinct)[codes]
         rows = fill_index[text_mask]
         attrs = np.where(literal, styles.attrs(None, quote=True)[rows], styles.attrs(None)[rows]).astype(object)
-        escaped = text.map(xml_escape).to_numpy(dtype=object)
+        escaped = distinct.map(xml_escape).to_numpy(dtype=object)[codes]
         out[text_mask] = ('<c r="' + refs[text_mask] + '" t="inlineStr"' + attrs + '><is><t xml:space="preserve">'
                           + escaped + "</t></is></c>")
     return out
