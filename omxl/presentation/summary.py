@@ -226,7 +226,7 @@ def _table_label(name: str) -> str:
 
 def _page(kind: str, as_of: pd.Timestamp, sources: Sequence[str], rows_read: pd.DataFrame, issues: pd.DataFrame,
           figures: list[Figure], sheets: list[str], made: dt.datetime | None, sentence: str = "") -> FreeSheet:
-    made = made or dt.datetime.now().replace(second=0, microsecond=0)
+    made = made or made_at()
     rows: list[tuple[Cell | None, ...]] = [
         (Cell(f"{TITLES[kind]} as of {as_of:%Y-%m-%d}", "title"),),
         (Cell("As of"), Cell(as_of.to_pydatetime(), num_format=DATE, align="left")),
@@ -269,3 +269,14 @@ def _number(value: object, num_format: str) -> Cell:
 def with_summary(kind: str, result: object, sheets: Mapping[str, object]) -> dict[str, object]:
     """`sheets` with the Summary in front: what result_sheets() of reconcile and reorder return."""
     return {SUMMARY: summary_sheet(kind, result, sheets=list(sheets)), **sheets}
+
+
+def made_at() -> dt.datetime:
+    """When the report is made, to the minute: now, or SOURCE_DATE_EPOCH (seconds since 1970, UTC) when set, so
+    that a scheduled or tested run can give the same file twice (the reproducible-builds convention)."""
+    import os
+
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if fixed.isdigit():
+        return dt.datetime.fromtimestamp(int(fixed), dt.timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+    return dt.datetime.now().replace(second=0, microsecond=0)

@@ -73,7 +73,9 @@ class FreeSheet:
         """Every cell style the cells use: {key: spec} for merge_styles (as ResultSheet.style_keys)."""
         keys: dict[str, dict] = {}
         for cell in self._cells():
-            for fmt in {cell.num_format, DATE_FORMAT, DATETIME_FORMAT, None}:
+            # A list in a fixed order, not a set: the style numbers (and the file's bytes) must not depend on the
+            # hash seed.
+            for fmt in dict.fromkeys((None, DATE_FORMAT, DATETIME_FORMAT, cell.num_format)):
                 for quote in (False, True):
                     spec = _spec(cell, fmt, quote)
                     if spec:
