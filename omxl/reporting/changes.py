@@ -3,8 +3,9 @@
 Lines are matched by (order_id, line). A line the previous run did not have (a new order) counts as "before"
 not late, not backordered and not reordered, so a new order that is already late is listed as newly late. A
 line the previous run had and this one does not (left out, or removed from the book) is not listed.
-A projected ship date moved when both runs have one and they differ; a date that appears or disappears is the
-line getting or losing cover, which the status and backorder changes already say.
+A projected ship date moved when both runs have one and they differ, unless the line was ready from stock in both
+runs (its projected date is each run's as_of, so it moves with the calendar, which is no news); a date that
+appears or disappears is the line getting or losing cover, which the status and backorder changes already say.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ def _quantity(values: pd.Series) -> pd.Series:
 
 
 def line_changes(previous: pd.DataFrame, current: pd.DataFrame, previous_reorders: pd.DataFrame,
-                 current_reorders: pd.DataFrame) -> pd.DataFrame:
+                 current_reorders: pd.DataFrame, *, previous_as_of: object, as_of: object) -> pd.DataFrame:
     """One row per change (CHANGE_COLUMNS): `old` and `new` as text (late / not late, ISO dates, quantities);
     `status` is the line's status now. Arguments are line states (history.STATE_COLUMNS) and reorders
-    (sku, order_qty) of the previous run and this one."""
+    (sku, order_qty) of the previous run and this one, and the two runs' as_of days."""
     key = ["order_id", "line"]
     both = current.merge(previous[[*key, "late", "projected_ship_date", "backordered_qty"]], on=key, how="left",
                          suffixes=("", "_old"), indicator=True)
@@ -46,8 +47,10 @@ def line_changes(previous: pd.DataFrame, current: pd.DataFrame, previous_reorder
     add("newly_late", newly, pd.Series("not late", index=newly.index), pd.Series("late", index=newly.index))
     cleared = both[~both["late"] & late_before & known]
     add("no_longer_late", cleared, pd.Series("late", index=cleared.index), pd.Series("not late", index=cleared.index))
+    from_stock = ((both["projected_ship_date"] == pd.Timestamp(as_of).normalize())
+                  & (both["projected_ship_date_old"] == pd.Timestamp(previous_as_of).normalize()))
     moved = both[known & both["projected_ship_date"].notna() & both["projected_ship_date_old"].notna()
-                 & (both["projected_ship_date"] != both["projected_ship_date_old"])]
+                 & (both["projected_ship_date"] != both["projected_ship_date_old"]) & ~from_stock]
     add("projected_date_moved", moved, _day(moved["projected_ship_date_old"]), _day(moved["projected_ship_date"]))
     backordered = both[(both["backordered_qty"] > 0) & (back_before <= 0)]
     add("new_backorder", backordered, _quantity(back_before[backordered.index]),
