@@ -167,7 +167,9 @@ def kpi_reference() -> str:
            "previous (for rates, in fraction points). Money KPIs have one row per currency (never added "
            "across currencies; a blank currency is its own row) or, with `base_currency` and `fx_rates` "
            "configured, one row converted into the base currency, plus one row of its own for each currency "
-           "that has no rate. A money KPI with nothing to add is one row of 0.\n\n",
+           "that has no rate. A money KPI with nothing to add is one row of 0; a currency with nothing this week "
+           "has no row this week (its earlier values stay in the history's trend). Without an inventory table "
+           "stock is not judged (contract 2.3): stockout SKUs, inventory value and days of supply are blank.\n\n",
            "Better: *higher* or *lower* is better; *neither* for volumes that are neither good nor bad in "
            "themselves (the report does not colour their change).\n\n",
            "| kpi | label | unit | better | money | definition |\n|---|---|---|---|---|---|\n"]

@@ -214,3 +214,14 @@ def test_northwind_kpis_equal_an_independent_computation():
     assert round(found["order_fill_rate"], 6) == 0.933333
     assert round(found["backorder_rate"], 6) == 0.39726
     assert round(found["order_cycle_time"], 6) == 6.277778
+
+
+def test_without_an_inventory_table_the_stock_figures_are_blank():
+    book = hand_book()
+    del book["inventory"]
+    pos, rec, plan = run(book)
+    found = as_dict(compute_kpis(pos, rec, plan))
+    for key in (("stockout_skus", None), ("inventory_value", None), ("days_of_supply", None)):
+        assert math.isnan(found[key]), key
+    assert found[("backorder_lines", None)] == 0.0  # nothing is backordered because of stock
+    assert found[("late_lines", None)] == 2.0 and found[("lines_due", None)] == 5.0

@@ -67,8 +67,12 @@ def inputs_fingerprint(book) -> str:
     for name in sorted(book.tables):
         table = book.tables[name]
         digest.update(f"{name}\x00{len(table)}\x00{'|'.join(map(str, table.columns))}\x00".encode())
-        if len(table):
-            hashed = pd.util.hash_pandas_object(table.astype(object).where(table.notna(), None), index=False)
+        for column in table.columns:  # one hash per column: typed columns hash without a copy to objects
+            values = table[column]
+            try:
+                hashed = pd.util.hash_pandas_object(values, index=False)
+            except TypeError:  # an unknown column holding mixed Python objects: hash their text
+                hashed = pd.util.hash_pandas_object(values.astype(str), index=False)
             digest.update(hashed.to_numpy().tobytes())
     return digest.hexdigest()
 
@@ -145,11 +149,10 @@ class History:
         state = states[list(STATE_COLUMNS)]
         projected = state["projected_ship_date"].dt.strftime("%Y-%m-%d").astype(object)
         state_rows = list(zip(
-            [day] * len(state), state["order_id"].astype(object), _ints(state["line"]), _texts(state["sku"]),
+            [day] * len(state), _texts(state["order_id"]), _ints(state["line"]), _texts(state["sku"]),
             _texts(state["status"]), state["late"].astype(int).tolist(), state["at_risk"].astype(int).tolist(),
-            projected.where(projected.notna(), None).tolist(), _floats(state["backordered_qty"])))
-        reorder_rows = list(zip([day] * len(reorders), reorders["sku"].astype(object),
-                                _floats(reorders["order_qty"])))
+            _texts(projected), _floats(state["backordered_qty"])))
+        reorder_rows = list(zip([day] * len(reorders), _texts(reorders["sku"]), _floats(reorders["order_qty"])))
         with self._connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -209,7 +212,8 @@ class History:
         return frame.astype({"order_id": "string[python]", "line": "Int64", "sku": "string[python]",
                              "status": "string[python]", "late": bool, "at_risk": bool,
                              "backordered_qty": float}).assign(
-            projected_ship_date=pd.to_datetime(frame["projected_ship_date"]).astype("datetime64[ns]"))
+            projected_ship_date=pd.to_datetime(frame["projected_ship_date"], format="%Y-%m-%d").astype(
+                "datetime64[ns]"))
 
     def reorders(self, as_of: object) -> pd.DataFrame:
         """sku and order_qty of the SKUs a run reordered."""
@@ -244,13 +248,23 @@ def with_previous(kpis: pd.DataFrame, history: History, as_of: object) -> pd.Dat
     return result
 
 
+# Plain Python values for sqlite3 (it binds neither numpy scalars nor pandas.NA), blanks as None; whole columns at
+# a time, so storing 100,000 lines costs no Python work per value beyond tolist().
 def _ints(series: pd.Series) -> list:
-    return [None if pd.isna(v) else int(v) for v in series.astype(object)]
+    blank = series.isna().to_numpy()
+    values = series.fillna(0).astype("int64").to_numpy().astype(object)
+    values[blank] = None
+    return values.tolist()
 
 
 def _floats(series: pd.Series) -> list:
-    return [None if pd.isna(v) else float(v) for v in series.astype(object)]
+    values = series.astype(float).to_numpy()
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out.tolist()
 
 
 def _texts(series: pd.Series) -> list:
-    return [None if pd.isna(v) else str(v) for v in series.astype(object)]
+    out = series.astype(object).to_numpy(copy=True)
+    out[series.isna().to_numpy()] = None
+    return out.tolist()

@@ -5,7 +5,9 @@ The period is the 7 days ending on as_of: as_of − 6 days to as_of, both includ
 Cancelled lines are left out of every line figure. Rates are fractions (0.75 = 75 %) and blank when nothing
 is counted below the line (never 0 % of nothing). Money is never added across currencies: a money KPI has one
 row per currency, or one converted row when `base_currency` and `fx_rates` are configured (currencies without
-a rate keep a row of their own, never dropped).
+a rate keep a row of their own, never dropped). A currency with nothing this week has no row this week.
+Without an inventory table stock is not judged (contract 2.3): stockout SKUs, inventory value and days of supply
+are blank.
 """
 
 from __future__ import annotations
@@ -94,9 +96,10 @@ KPIS: tuple[Kpi, ...] = (
         "period).", "units", "down"),
     Kpi("return_rate", "Return rate", "Units returned in the period ÷ units shipped in the period; blank when "
         "nothing shipped.", "fraction", "down"),
-    Kpi("data_errors", "Data errors", "Validation findings of severity error: their rows are left out of every "
-        "figure above.", "findings", "down"),
-    Kpi("data_warnings", "Data warnings", "Validation findings of severity warning.", "findings", "down"),
+    Kpi("data_errors", "Data errors", "Validation findings (reading and validation, `pos.issues`) of severity "
+        "error: their rows are left out of every figure above. A finding counts once, also one that stands "
+        "for several cells; reconcile's exceptions are not data findings and are not counted.", "findings", "down"),
+    Kpi("data_warnings", "Data warnings", "Validation findings of severity warning, counted as data errors are.", "findings", "down"),
 )
 BY_NAME = {kpi.name: kpi for kpi in KPIS}
 
@@ -198,6 +201,11 @@ def compute_kpis(pos, rec, plan) -> pd.DataFrame:
     values["reorder_value"] = money_rows(ordered["order_value"], ordered["currency"], convert)
     values["inventory_value"] = _inventory_value(pos, convert)
     values["days_of_supply"] = _days_of_supply(pos, lines[originals])
+    if not pos.stock_judged:
+        # No inventory table: stock is not judged (contract 2.3), so the stock figures are blank, never 0.
+        values["stockout_skus"] = np.nan
+        values["inventory_value"] = [(np.nan, convert.base if convert else pd.NA)]
+        values["days_of_supply"] = np.nan
 
     returns = rec.returns
     units_returned = float(returns.loc[_in(returns["received_date"], start, end), "qty"].sum())
