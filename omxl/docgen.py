@@ -181,6 +181,54 @@ def sample_workbook() -> str:
     return demo_markdown()
 
 
+def kpi_reference() -> str:
+    from .reporting.causes import CAUSE_COLUMNS, DIMENSIONS
+    from .reporting.changes import CHANGE_COLUMNS, CHANGES
+    from .reporting.kpis import KPI_COLUMNS, KPIS, PERIOD_DAYS
+
+    better = {"up": "higher", "down": "lower", "neither": "neither"}
+    out = [GENERATED.format(source="omxl/reporting/kpis.py (KPIS)"), "# Weekly report KPIs\n\n",
+           f"The weekly report's figures (contract 4.4), computed by `omxl.reporting.compute_kpis(pos, rec, plan)` "
+           f"from one prepared position, its reconciliation and its reorder plan. The period is the "
+           f"{PERIOD_DAYS} days ending on as_of (as_of − {PERIOD_DAYS - 1} days to as_of, both included). "
+           "A line is *due* when its promised_date falls in the period; lines without a promised date are "
+           "never due; cancelled lines are left out of every line figure; rows with errors are left out of "
+           "every figure (data errors counts them).\n\n",
+           "Columns: " + ", ".join(f"`{c}`" for c in KPI_COLUMNS) + ". `value` is a number; rates are "
+           "fractions (0.75 = 75 %) and blank when nothing is counted below the line. `previous` is the value "
+           "of the same KPI (and currency) in the latest earlier run of the run history, `change` = value − "
+           "previous (for rates, in fraction points). Money KPIs have one row per currency (never added "
+           "across currencies; a blank currency is its own row) or, with `base_currency` and `fx_rates` "
+           "configured, one row converted into the base currency, plus one row of its own for each currency "
+           "that has no rate. A money KPI with nothing to add is one row of 0; a currency with nothing this week "
+           "has no row this week (its earlier values stay in the history's trend). Without an inventory table "
+           "stock is not judged (contract 2.3): stockout SKUs, inventory value and days of supply are blank.\n\n",
+           "Better: *higher* or *lower* is better; *neither* for volumes that are neither good nor bad in "
+           "themselves (the report does not colour their change).\n\n",
+           "| kpi | label | unit | better | money | definition |\n|---|---|---|---|---|---|\n"]
+    out += [f"| `{k.name}` | {k.label} | {k.unit} | {better[k.better]} | {'per currency' if k.money else ''} | "
+            f"{k.definition} |\n" for k in KPIS]
+    out.append("\n## Where published standards differ\n\n")
+    out += [f"- **{k.label}** (`{k.name}`): {k.standard}\n" for k in KPIS if k.standard]
+    out.append("\n## Root causes\n\n`omxl.reporting.root_causes(pos, rec)`: columns "
+               + ", ".join(f"`{c}`" for c in CAUSE_COLUMNS) + "; dimensions " + ", ".join(DIMENSIONS) + ".\n\n"
+               + _module_text("causes") + "\n")
+    out.append("\n## What changed since the previous run\n\n`omxl.reporting.line_changes(...)`: columns "
+               + ", ".join(f"`{c}`" for c in CHANGE_COLUMNS) + "; `change` is one of "
+               + ", ".join(f"`{c}`" for c in CHANGES) + ".\n\n" + _module_text("changes") + "\n")
+    out.append("\n## Run history\n\n" + _module_text("history") + "\n")
+    return "".join(out)
+
+
+def _module_text(name: str) -> str:
+    """A reporting module's docstring after its first line, as one paragraph."""
+    import importlib
+
+    doc = importlib.import_module(f".reporting.{name}", __package__).__doc__ or ""
+    paragraphs = doc.strip().split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
 PAGES = {
     "workbook-format.md": workbook_format,
     "sample-workbook.md": sample_workbook,
@@ -189,6 +237,7 @@ PAGES = {
     "configuration.md": configuration,
     "cli.md": cli_reference,
     "columns.md": columns,
+    "kpis.md": kpi_reference,
 }
 
 
