@@ -457,6 +457,12 @@ def _print_reconciliation(rec: Any) -> None:
     stdout_console().print(status)
     stdout_console().print(f"Late lines: {int(lines['late'].sum()):,}   At risk: {int(lines['at_risk'].sum()):,}   "
                            f"Orders: {len(rec.orders):,}", highlight=False)
+    from .money import totals, totals_text
+    from .presentation.summary import open_values
+
+    # Money per currency, never one sum across currencies (the Summary sheet shows the same figures).
+    stdout_console().print(f"Open value: {totals_text(totals(*open_values(lines, rec.position)), missing='without a price')}",
+                           highlight=False)
     if not rec.stock_judged:
         stdout_console().print("Stock not checked: the book has no inventory table, so no line is backordered, "
                                "allocated or at risk because of stock; open lines show as open.", highlight=False)

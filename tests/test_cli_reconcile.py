@@ -24,6 +24,7 @@ def test_sample_reconciliation_summary_and_workbook(tmp_path):
     result = run(SAMPLE, "--as-of", "2026-11-27", "--out", out)
     assert result.exit_code == 1                       # the sample's deliberate errors leave rows out
     assert "Late lines: 64   At risk: 62   Orders: 1,000" in result.output
+    assert "Open value: unknown currency 185,661.23\n" in result.output   # the sample's orders name no currency
     assert "Rows left out because of errors (run omxl validate to see them): orders 10, inventory 2, suppliers 1, " \
            "shipments 1" in result.output
     rec = omxl.reconcile(omxl.read_book(SAMPLE), as_of="2026-11-27")

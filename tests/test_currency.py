@@ -261,3 +261,11 @@ def test_invalid_currency_settings_name_the_setting(settings, message):
 def test_currency_settings_are_normalised():
     settings = load_config({"base_currency": "eur", "fx_rates": {"usd": 0.92, "EUR": 1}})
     assert settings.base_currency == "EUR" and settings.fx_rates == {"USD": 0.92, "EUR": 1.0}
+
+
+def test_reconcile_prints_the_open_value_per_currency(tmp_path):
+    # By hand: every line is open. EUR: O1/1 2 x 20 = 40, O3/1 has no price; USD: O1/2 1 x 5 + O2/1 3 x 7 = 26.
+    paths = write_csvs(tmp_path / "book", two_currency_book())
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["reconcile", *map(str, paths), "--as-of", AS_OF])
+    assert result.exit_code in (0, 1), result.output
+    assert "Open value: EUR 40.00 (+ 1 line without a price), USD 26.00\n" in result.output

@@ -108,7 +108,7 @@ def reconcile_figures(rec: object) -> list[Figure]:
         ("Backordered qty", float(backordered.sum()), _quantity_format(backordered), "units", ""),
         ("Open orders", int((orders["open_qty"].fillna(0) > 0).sum()), COUNT, "", "orders with a line still open"),
     ]
-    figures += _money_rows("Open value", *_open_values(lines, rec.position), missing="without a price")
+    figures += _money_rows("Open value", *open_values(lines, rec.position), missing="without a price")
     severity = rec.exceptions["severity"].value_counts()
     for name in ("error", "warning", "info"):
         figures.append((f"Exceptions: {name}", int(severity.get(name, 0)), COUNT, "",
@@ -158,7 +158,7 @@ def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> list[Figur
     return figures
 
 
-def _open_values(lines: pd.DataFrame, position: object) -> tuple[pd.Series, pd.Series]:
+def open_values(lines: pd.DataFrame, position: object) -> tuple[pd.Series, pd.Series]:
     """Each open line's open value (open qty x net unit price, as on the Orders sheet) and its currency."""
     base = position.config.base_currency if position is not None else None
     net_price = lines["unit_price"] * (1 - lines["discount"].fillna(0.0))
