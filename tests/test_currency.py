@@ -269,3 +269,20 @@ def test_reconcile_prints_the_open_value_per_currency(tmp_path):
     result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["reconcile", *map(str, paths), "--as-of", AS_OF])
     assert result.exit_code in (0, 1), result.output
     assert "Open value: EUR 40.00 (+ 1 line without a price), USD 26.00\n" in result.output
+
+
+def test_an_order_in_two_currencies_is_an_exception_on_the_odd_line():
+    # O1 has one EUR and one USD line: on a tie the first line's currency is the order's, so line 2 is cited.
+    book = two_currency_book()
+    book["orders"] = pd.concat([book["orders"], pd.DataFrame({
+        "order_id": ["O4", "O4", "O4"], "line": [1, 2, 3], "order_date": pd.to_datetime(["2026-11-20"] * 3),
+        "customer_id": ["K1"] * 3, "sku": ["A", "A", "B"], "qty": [1.0, 1.0, 1.0], "unit_price": [1.0, 1.0, 1.0],
+        "currency": ["USD", "EUR", "EUR"]})], ignore_index=True)
+    rec = omxl.reconcile(omxl.read_book(book), as_of=AS_OF)
+    found = rec.exceptions[rec.exceptions["code"] == "mixed-currency-order"]
+    assert found[["severity", "order_id", "line", "value", "cell"]].astype(object).values.tolist() == [
+        ["warning", "O1", 2, "usd", "H3"], ["warning", "O4", 1, "USD", "H6"]]
+    assert found["message"].iloc[1] == ("Order O4 line 1 is in USD, the order's other lines in EUR. Correct the "
+                                        "line's currency: an order is priced and invoiced in one currency.")
+    orders = rec.orders.set_index("order_id")
+    assert orders.loc["O4", "currency"] == "mixed" and pd.isna(orders.loc["O4", "value"])

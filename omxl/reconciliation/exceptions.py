@@ -110,7 +110,32 @@ def line_exceptions(lines: pd.DataFrame, column_map: pd.DataFrame, shipments_tab
             "status-mismatch", "orders", open_done.assign(status=open_done["sheet_status"]), column="status", column_map=column_map, messages=
             "Order " + words(open_done["order_id"]) + " line " + words(open_done["line"])
             + " is open on the sheet but all " + _num(open_done["qty"]) + " have shipped. Close the line."))
+    parts.append(_mixed_currencies(orders, column_map))
     return concat_findings(parts)
+
+
+def _mixed_currencies(orders: pd.DataFrame, column_map: pd.DataFrame) -> pd.DataFrame:
+    """One `mixed-currency-order` per line whose currency differs from the one most of its order's lines are
+    in (the first line's, on a tie). Blank currencies are not a difference."""
+    if "currency" not in orders:
+        return concat_findings([])
+    code = orders["currency"].astype("string[python]").str.strip().str.upper()
+    named = orders[code.notna() & code.ne("")].assign(_code=code)
+    if named.empty:
+        return concat_findings([])
+    counts = named.groupby(["order_id", "_code"], sort=False).size().rename("_n").reset_index()
+    main = counts.sort_values("_n", ascending=False, kind="stable").drop_duplicates("order_id")
+    named = named.merge(main[["order_id", "_code"]].rename(columns={"_code": "_main"}), on="order_id",
+                        how="left")
+    odd = named[named["_code"] != named["_main"]]
+    if odd.empty:
+        return concat_findings([])
+    return row_findings(
+        "mixed-currency-order", "orders", odd.drop(columns=["_code", "_main"]), column="currency",
+        column_map=column_map, messages=
+        "Order " + words(odd["order_id"]) + " line " + words(odd["line"]) + " is in " + words(odd["_code"])
+        + ", the order's other lines in " + words(odd["_main"]) + ". Correct the line's currency: an order is "
+        "priced and invoiced in one currency.")
 
 
 def stock_exceptions(inventory: pd.DataFrame, view: pd.DataFrame, supply: pd.DataFrame, pos: pd.DataFrame,
