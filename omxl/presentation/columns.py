@@ -145,6 +145,28 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("header", "Header as written", "text"),
     ("letter", "Letter", "id"),
     ("rows_left_out", "Rows left out", "count"),
+    # weekly status workbook (templates/weekly_status.xlsx). previous/change hold KPIs of mixed units
+    # (fractions, counts, money): General, the template formats them by the KPI's unit; change is also the
+    # kind of a line change (text) on the Changes sheet.
+    ("kpi", "KPI", "id"),
+    ("label", "Measure", "text"),
+    ("previous", "Previous", "text"),
+    ("change", "Change", "text"),
+    ("unit", "Unit", "text"),
+    ("better", "Better when", "text"),
+    ("as_of", "As of", "date"),
+    ("otif_line_rate", "OTIF line rate", "rate"),
+    ("unit_fill_rate", "Unit fill rate", "rate"),
+    ("late_lines", "Late lines", "count"),
+    ("dimension", "By", "text"),
+    ("key", "Who", "id"),
+    ("share", "Share", "rate"),
+    ("cumulative_share", "Cumulative share", "rate"),
+    ("shipments", "Shipments", "count"),
+    ("on_time_rate", "On time", "rate"),
+    ("avg_transit_days", "Avg transit (days)", "days"),
+    ("old", "Before", "text"),
+    ("new", "Now", "text"),
 )
 
 # (sheet, name) -> label where one name means something else on that sheet.
