@@ -3,8 +3,8 @@
 The template is never loaded into a spreadsheet library and saved again (which drops what the library does not
 model). Worksheets holding expressions or references that move are rewritten as text (sheet.py), the parts
 around them are edited as text (parts.py), and every other member (images, VBA project, printer settings,
-custom XML, anything unknown) is copied byte for byte (as writeback.write_zip does; zipout.py). The result
-is written through atomic_save and must open in a spreadsheet reader before it replaces anything.
+custom XML, anything unknown) is copied byte for byte (writeback.write_zip, with big rewritten parts deflated
+fast). The result is written through atomic_save and must open in a spreadsheet reader before it replaces anything.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from ..io.read.sniff import XLSM
 from ..io.save.atomic import atomic_save, verify_xlsx
 from ..io.xlsx import package
-from ..io.xlsx.writeback import STYLES_TYPE, read_workbook
+from ..io.xlsx.writeback import STYLES_TYPE, read_workbook, write_zip
 from ..presentation.sheets import labels_for
 from . import parts
 from .environment import SINGLE_EXPRESSION, check_source, environment, has_jinja
@@ -31,7 +31,10 @@ from .errors import Problem, TemplateError
 from .refs import Moves
 from .sheet import build, needs_build, scan
 from .stylebook import StyleBook
-from .zipout import write_package
+
+# Rewritten parts from 1 MB on are deflated at level 1: a 100,000-row sheet is some 40 MB of XML, the default
+# level takes four times as long for a file a third smaller, and rendering must stay within seconds.
+FAST_FROM = 1 << 20
 
 SHARED_STRINGS_TYPE = package.REL_NS + "/sharedStrings"
 _FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
@@ -180,7 +183,7 @@ def render_package(data: bytes, context: dict) -> tuple[bytes, set[str]]:
             renamed = parts.app_titles(app, names)
             if renamed != app:
                 rewritten["docProps/app.xml"] = renamed.encode("utf-8")
-        return write_package(archive, rewritten, dropped), set(rewritten)
+        return write_zip(archive, rewritten, {}, dropped, fast_from=FAST_FROM), set(rewritten)
 
 
 def _related_parts(archive: zipfile.ZipFile, members: set[str], scanned: list, moves: Moves,

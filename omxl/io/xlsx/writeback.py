@@ -209,17 +209,25 @@ def _set_names(workbook: str, sheet: package.SheetEntry, result: "ResultSheet | 
 # --- zip writing and checking ------------------------------------------------------------------------
 
 def write_zip(source: zipfile.ZipFile, rewritten: Mapping[str, bytes], added: Mapping[str, bytes],
-              dropped: "set[str] | frozenset[str]" = frozenset()) -> bytes:
+              dropped: "set[str] | frozenset[str]" = frozenset(), *, fast_from: int | None = None) -> bytes:
     """The package `source` as new zip bytes: members in `rewritten` get their new content (keeping their
     metadata), those in `dropped` are left out, `added` ones are appended in order, and every other member
-    is copied as stored, without recompressing it (see _copy_member)."""
+    is copied as stored, without recompressing it (see _copy_member). Rewritten members of `fast_from` bytes
+    or more are deflated at level 1 (a rendered 100,000-row sheet: a quarter of the time, a third bigger)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             if info.filename in dropped:
                 continue
             if info.filename in rewritten:
-                target.writestr(_like(info), rewritten[info.filename])
+                data = rewritten[info.filename]
+                member = _like(info)
+                if fast_from is not None and len(data) >= fast_from:
+                    member.compress_type = zipfile.ZIP_DEFLATED
+                    # ZipFile.writestr reads the level from the member: `_compresslevel` up to Python 3.12,
+                    # `compress_level` from 3.13 on.
+                    setattr(member, "compress_level" if hasattr(member, "compress_level") else "_compresslevel", 1)
+                target.writestr(member, data)
             else:
                 _copy_member(source, target, info)
         for name, xml in added.items():
