@@ -170,10 +170,8 @@ def _findings_text(findings: pd.DataFrame, noun: str) -> str:
 def reconciliation_figures(rec: "Reconciliation") -> list[tuple[str, str]]:
     """The headline of a reconciliation: lines, open lines (not closed, shipped, delivered or cancelled), late,
     at risk and backordered lines, orders, and the open value per currency (never one sum across currencies)."""
-    from ..reconciliation.views import CLOSED_STATUSES
-
     lines = rec.lines
-    open_lines = ~lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)
+    open_lines = rec.is_open()
     backordered = lines["backordered_qty"].fillna(0).to_numpy(dtype=float) > 0
     value = totals_text(totals(rec.orders["open_value"], rec.orders["currency"]), _conversion(rec.position),
                         missing="without a price")
@@ -194,11 +192,7 @@ def _reconciliation_notes(rec: "Reconciliation") -> list[str]:
 
 
 def reconciliation_html(rec: "Reconciliation") -> str:
-    from ..reconciliation import attention_first
-    from ..reconciliation.views import CLOSED_STATUSES
-
-    lines = rec.lines
-    open_lines = attention_first(lines[~lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)])
+    open_lines = rec.open_lines()
     return (f"<div><strong>omxl.Reconciliation</strong> as of {rec.as_of:%Y-%m-%d}"
             f"{_figures_html(reconciliation_figures(rec))}{_paragraphs(_reconciliation_notes(rec))}"
             f"{_first_rows_html(open_lines, 'Order Status', 'Open lines, late first, then at risk, then backordered', _labels(rec.position))}"

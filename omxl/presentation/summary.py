@@ -94,10 +94,8 @@ Figure = tuple[str, object, "str | None", str, str]
 def reconcile_figures(rec: object) -> list[Figure]:
     """Open, late, at-risk and backordered lines, open orders, open value per currency, exceptions by severity
     (contract 4.2; the same definitions as the Order Status and Orders sheets)."""
-    from ..reconciliation.views import CLOSED_STATUSES
-
     lines, orders = rec.lines, rec.orders
-    open_lines = ~lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)
+    open_lines = rec.is_open()
     backordered = lines["backordered_qty"].fillna(0).to_numpy(dtype=float)
     figures: list[Figure] = [
         ("Open lines", int(open_lines.sum()), COUNT, "", "on the Order Status sheet"),

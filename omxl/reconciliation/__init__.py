@@ -47,19 +47,26 @@ class Reconciliation:
     # The prepared position it started from: what was read and the settings, for the Summary sheet.
     position: Position | None = dataclasses.field(default=None, repr=False, compare=False)
 
+    def is_open(self) -> np.ndarray:
+        """Per row of `lines`: still open work (not shipped, delivered, closed or cancelled)."""
+        from .views import CLOSED_STATUSES
+
+        return ~self.lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)
+
+    def open_lines(self) -> pd.DataFrame:
+        """The Order Status sheet's lines: the open ones, late first, then at risk, then backordered."""
+        return attention_first(self.lines[self.is_open()])
+
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl reconcile --out/--write-back` writes (names are stable, docs/presentation.md):
         the Summary (omxl.presentation.summary), Order Status (open lines, late first, then at risk, then
         backordered), Closed Lines (shipped, closed, cancelled), Orders, Exceptions, Inventory, Returns; late
         rows and at-risk rows filled."""
         from ..presentation.sheets import fill_rows, result_sheet
-        from .views import CLOSED_STATUSES
 
         labels = self.position.config.labels if self.position is not None else None
-        lines = self.lines
-        closed = lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)
-        open_lines = attention_first(lines[~closed])
-        closed_lines = lines[closed]
+        open_lines = self.open_lines()
+        closed_lines = self.lines[~self.is_open()]
         orders = self.orders
         sheets = {
             "Order Status": result_sheet(open_lines, "Order Status", labels=labels,
