@@ -100,6 +100,12 @@ class Config(BaseModel):
     severities: dict[str, Severity] = Field(
         default_factory=dict, description="Severity per finding code, or 'off' to drop that code."
     )
+    history: str | None = Field(
+        None, description="The run history file (SQLite) of the weekly report and notify: last week's figures, "
+                          "the trend, what changed, what each recipient was told. A relative path is taken from "
+                          "the folder of the settings file. Unset: `omxl weekly` and `omxl notify` keep "
+                          "omxl-history.sqlite beside what they write; library calls keep none unless given "
+                          "history= (docs/weekly-report.md).")
 
     @field_validator("columns")
     @classmethod
@@ -251,6 +257,9 @@ def load_config(config: "Config | Mapping[str, Any] | str | Path | None" = None,
         data = dict(config)
     else:
         raise ConfigError(f"config must be a path, a dict or omxl.Config, not {type(config).__name__}")
+    if isinstance(config, (str, Path)) and isinstance(data.get("history"), str):
+        # A history named in a settings file belongs with that file, wherever omxl is run from.
+        data["history"] = str(Path(config).parent / data["history"])
     try:
         return Config(**data)
     except ValidationError as exc:
