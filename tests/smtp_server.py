@@ -22,7 +22,8 @@ Options of `smtp_server(...)`:
   failure half-way through a run).
 
 What it records: `server.received`, one `Received` per accepted message: `mail_from` and `rcpt_tos` (the
-envelope), `data` (the raw bytes as transmitted) and `message` (those bytes parsed as an EmailMessage).
+envelope), `data` (the raw bytes as transmitted, CRLF line ends) and `message` (those bytes parsed as an
+EmailMessage, line ends "\n").
 `server.settings(**more)` is the `smtp` section of omxl's settings pointing at this server (host, port,
 starttls, username, password_env "OMXL_SMTP_PASSWORD", ca_file); `server.address` is "127.0.0.1:PORT".
 """
@@ -78,7 +79,8 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content
-        message = BytesParser(policy=policy.default).parsebytes(data)
+        # Parsed with the wire's CRLF line ends made "\n", so get_content() reads as the text that was written.
+        message = BytesParser(policy=policy.default).parsebytes(data.replace(b"\r\n", b"\n"))
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), data, message))
         return "250 2.0.0 Message accepted for delivery"
 

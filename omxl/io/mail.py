@@ -73,7 +73,7 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
     server = _server(config.smtp, smtp)
     from_address = sender if sender is not None else config.smtp.sender
     if from_address is not None and "@" not in parseaddr(from_address)[1]:
-        raise MailError(f"--from '{from_address}' is not an e-mail address; write one such as "
+        raise MailError(f"The sender '{from_address}' (--from) is not an e-mail address; write one such as "
                         "orders@example.com or 'Orders <orders@example.com>'. Nothing was sent.")
     password = _password(config.smtp)
     outgoing = [_prepared(message, from_address) for message in messages]
