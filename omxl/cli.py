@@ -557,6 +557,15 @@ def _print_plan(plan: Any) -> None:
                                ", ".join(unplaced["sku"].astype(str).head(10)), highlight=False)
 
 
+def smtp_options(func: Callable) -> Callable:
+    """--smtp HOST:PORT and --from ADDRESS: override the [smtp] settings' server and sender for one run."""
+    func = click.option("--from", "sender", default=None, metavar="ADDRESS",
+                        help="From address of the mail (default: sender under [smtp] in the settings).")(func)
+    return click.option("--smtp", "smtp", default=None, metavar="HOST:PORT",
+                        help="SMTP server to send through (default: host and port under [smtp] in the settings; "
+                             "docs/email.md).")(func)
+
+
 @cli.command("weekly")
 @books_argument
 @config_option
@@ -571,10 +580,15 @@ def _print_plan(plan: Any) -> None:
                    "history setting, else omxl-history.sqlite beside the report.")
 @write_back_option
 @password_option
+@click.option("--mail-to", "mail_to", multiple=True, metavar="ADDRESS",
+              help="Also mail the workbook to ADDRESS (repeat for several), with the KPI table and the root "
+                   "causes in the body (docs/email.md).")
+@smtp_options
 @reports_errors
 @quiet_option
 def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: str | None,
-                   template: Path | None, history: Path | None, write_back: bool, password: str | None) -> None:
+                   template: Path | None, history: Path | None, write_back: bool, password: str | None,
+                   mail_to: tuple[str, ...] = (), smtp: str | None = None, sender: str | None = None) -> None:
     """Make the weekly status report: KPIs with last week's values and the trend, root causes of late and
     backordered lines, what changed since the last run, and a sheet per table (docs/weekly-report.md).
 
@@ -595,7 +609,14 @@ def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
                           "(docs/templates.md), or leave --template out for the default layout. Nothing was "
                           "written.")
     check_write_back(books, write_back)
+    if mail_to and out_path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise OutputError(f"--mail-to sends the weekly workbook, but --out {out_path.name} is not a workbook: "
+                          "give --out a .xlsx name (or leave it out). Nothing was written.")
     book = read_book(*books, config=config, password=password, progress=progress.current())
+    if mail_to:  # a missing setting or password variable is said now, not after the report is made
+        from .io.mail import check_sending
+
+        check_sending(book.config, smtp=smtp, sender=sender)
     progress.current().start("Validating")
     position = prepare(book, as_of=day)
     store = history if history is not None else (None if position.config.history else history_beside(out_path))
@@ -606,6 +627,8 @@ def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
     finish_weekly(report, out_path, template)
     stderr_console().print(f"Run recorded in {report.history.path}." if report.history is not None else
                            "No run history: nothing recorded.", highlight=False)
+    if mail_to:
+        mail_weekly(report, out_path, mail_to, smtp=smtp, sender=sender)
     finish(books, config=config, issues=report.position.issues, out=None, sheets=report.result_sheets() if
            write_back else {}, table=report.kpis, write_back=write_back)
 
@@ -624,6 +647,25 @@ def finish_weekly(report: Any, out: Path, template: Path | None) -> None:
         report.save(out, template=template)
     progress.current().done()
     stderr_console().print(f"Wrote {out}.", highlight=False)
+
+
+def mail_weekly(report: Any, workbook: Path, to: tuple[str, ...], *, smtp: str | None, sender: str | None) -> None:
+    """--mail-to of weekly: send the saved workbook; say who did not get it. Nobody got it: OmxlError, exit 2."""
+    from email.utils import parseaddr
+
+    from .reporting.weekly_mail import mail_weekly_report
+
+    progress.current().start("Sending the weekly mail")
+    sent = mail_weekly_report(report, workbook, to=list(to), config=report.position.config, smtp=smtp,
+                              sender=sender)
+    progress.current().done()
+    refused = [f"{r.to} ({r.reason})" for r in sent.refused.itertuples(index=False)]
+    if not sent.sent:
+        raise OmxlError(f"The weekly mail was not sent: {'; '.join(refused)}. The report is saved in {workbook}.")
+    refused_to = set(sent.refused["to"])
+    delivered = [address for address in to if parseaddr(address)[1] not in refused_to]
+    stderr_console().print(f"Mailed {workbook.name} to {', '.join(delivered)}." + (
+        f" Refused by the server: {'; '.join(refused)}." if refused else ""), highlight=False)
 
 
 def _print_weekly(report: Any) -> None:

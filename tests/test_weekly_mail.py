@@ -10,9 +10,13 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 import omxl
+from conftest import SAMPLE as SAMPLE_PATH
+from omxl.cli import cli
 from omxl.reporting.weekly_mail import compose_weekly_mail, kpi_rows, mail_weekly_report
+from smtp_server import free_port
 
 AS_OF = "2026-11-27"  # ISO week 2026-W48; the period is 2026-11-21 .. 2026-11-27
 SENDER = "Orders <orders@example.com>"
@@ -51,24 +55,24 @@ here is the order status for the week 2026-11-21 to 2026-11-27 (2026-W48). The w
 status-2026-W48.xlsx is attached, with every late and at-risk line, the backorders, the reorder list and the charts.
 
 KEY FIGURES
-KPI                                 This week           Last run         Change
-Lines due                                  12                 10             +2
-OTIF line rate                          81.3%              75.0%       +6.3 pts
-Shipped value                    EUR 1,234.50       EUR 1,000.00        +234.50
-Shipped value                       USD 99.00                n/a
-Order cycle time                     6.3 days           7.0 days      -0.8 days
-Return rate                               n/a              10.0%
-Late lines                              1,500              1,500              0
+KPI                                       This week                   Last run         Change
+Lines due                                        12                         10             +2
+OTIF line rate                                81.3%                      75.0%       +6.3 pts
+Shipped value                          EUR 1,234.50               EUR 1,000.00        +234.50
+Shipped value                             USD 99.00                        n/a
+Order cycle time                           6.3 days                   7.0 days      -0.8 days
+Return rate                                     n/a                      10.0%
+Late lines                                    1,500                      1,500              0
 
 WHAT IS LATE OR BACKORDERED, AND WHERE
 
-Supplier                    Lines    Units                Value   Share     Cumul.
-Euro Parts                      3       14           EUR 140.00   84.8%      84.8%
-(none)                          1     2.50                  n/a   15.2%     100.0%
+Supplier                  Lines    Units                      Value   Share     Cumul.
+Euro Parts                    3       14                 EUR 140.00   84.8%      84.8%
+(none)                        1     2.50                        n/a   15.2%     100.0%
 
-Customer                    Lines    Units                Value   Share     Cumul.
-<script>alert(1)</script>       2       10            EUR 80.00   60.6%      60.6%
-K2 & Sons                       2     6.50   several currencies   39.4%     100.0%
+Customer                  Lines    Units                      Value   Share     Cumul.
+<script>alert(1)</script>      2       10                  EUR 80.00   60.6%      60.6%
+K2 & Sons                     2     6.50         several currencies   39.4%     100.0%
 
 This mail was written by omxl from the order workbook as of 2026-11-27.
 """
@@ -132,7 +136,7 @@ def test_a_first_run_says_there_is_nothing_to_compare_with(workbook):
     kpis = hand_kpis().assign(previous=np.nan, change=np.nan)
     mail = compose_weekly_mail(kpis, hand_causes().iloc[0:0], workbook, to="manager@example.com", as_of=AS_OF)
     text = mail.get_body(("plain",)).get_content()
-    assert "Lines due                                  12                n/a\n" in text
+    assert "Lines due                                        12                        n/a\n" in text
     assert ("\nThere is no earlier run to compare with yet: next week's mail shows the changes.\n\n"
             "WHAT IS LATE OR BACKORDERED, AND WHERE\n\nNothing is late or backordered.\n") in text
     assert "<p>Nothing is late or backordered.</p>" in mail.get_body(("html",)).get_content()
@@ -205,3 +209,87 @@ def test_the_weekly_mail_arrives_at_a_real_server(workbook, smtp_server):
     assert got.message.get_body(("plain",)).get_content() == EXPECTED_TEXT
     (attachment,) = list(got.message.iter_attachments())
     assert openpyxl.load_workbook(io.BytesIO(attachment.get_content()))["Summary"]["B1"].value == 12
+
+
+# --- omxl weekly --mail-to ------------------------------------------------------------------------------------
+
+def run_weekly(tmp_path, *args: str, settings: str = ""):
+    config = tmp_path / "omxl.toml"
+    config.write_text(settings, encoding="utf-8")
+    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, [
+        "weekly", str(SAMPLE_PATH), "--as-of", AS_OF, "--config", str(config), "--history", str(tmp_path / "h.sqlite"),
+        "--quiet", *args])
+
+
+def test_cli_mails_the_weekly_workbook(tmp_path, smtp_server):
+    server = smtp_server(refuse=("gone@example.com",))
+    out = tmp_path / "status.xlsx"
+    result = run_weekly(tmp_path, "--out", str(out), "--mail-to", "manager@example.com", "--mail-to",
+                        "gone@example.com", "--smtp", server.address, "--from", "Orders <orders@example.com>",
+                        settings="[smtp]\nstarttls = false\n")
+    assert result.exit_code == 1, result.output  # the sample's deliberate data errors, as without --mail-to
+    assert ("Mailed status.xlsx to manager@example.com. Refused by the server: gone@example.com (550 5.1.1 "
+            "<gone@example.com>: mailbox unavailable).") in result.output
+    (got,) = server.received
+    assert (got.mail_from, got.rcpt_tos) == ("orders@example.com", ["manager@example.com"])
+    assert got.message["Subject"] == "Weekly order status 2026-W48 (week ending 2026-11-27)"
+    report = omxl.weekly_report(omxl.read_book(SAMPLE_PATH), as_of=AS_OF)
+    text = got.message.get_body(("plain",)).get_content()
+    for row in kpi_rows(report.kpis):  # every KPI as the report has it, on its own line of the table
+        assert f"\n{row['label']:<24} {row['value_text']:>26} " in text
+    otif = report.kpis.set_index("kpi").loc["otif_line_rate", "value"]
+    assert f"{np.floor(otif * 1000 + 0.5) / 10:.1f}%" in text
+    (attachment,) = list(got.message.iter_attachments())
+    assert attachment.get_content() == out.read_bytes()
+    assert "Summary" in openpyxl.load_workbook(io.BytesIO(attachment.get_content())).sheetnames
+
+
+def test_cli_wrong_password_exits_2_in_plain_words(tmp_path, smtp_server, monkeypatch):
+    server = smtp_server(tls=True, username="orders", password="s3cret")
+    monkeypatch.setenv("OMXL_SMTP_PASSWORD", "wrong")
+    settings = (f'[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nusername = "orders"\n'
+                f'password_env = "OMXL_SMTP_PASSWORD"\nsender = "orders@example.com"\n'
+                f'ca_file = "{server.certificate[0]}"\n')
+    result = run_weekly(tmp_path, "--out", str(tmp_path / "status.xlsx"), "--mail-to", "manager@example.com",
+                        settings=settings)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"omxl: The SMTP server {server.address} refused the login of 'orders' (535 5.7.8 Authentication "
+        "credentials invalid). Check username under [smtp] and the password in OMXL_SMTP_PASSWORD; a mailbox "
+        "with two-step verification needs an app password. Nothing was sent.")
+    assert server.received == [] and (tmp_path / "status.xlsx").exists()
+
+
+def test_cli_missing_settings_are_said_before_the_report_is_made(tmp_path, monkeypatch):
+    monkeypatch.delenv("MAIL_PW", raising=False)
+    out = tmp_path / "status.xlsx"
+    result = run_weekly(tmp_path, "--out", str(out), "--mail-to", "manager@example.com",
+                        settings='[smtp]\nhost = "smtp.example.com"\nusername = "orders"\npassword_env = "MAIL_PW"\n'
+                                 'sender = "orders@example.com"\n')
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].startswith("omxl: The environment variable MAIL_PW (setting "
+                                                     "smtp.password_env) is not set")
+    assert not out.exists()
+
+    result = run_weekly(tmp_path, "--out", str(out), "--mail-to", "manager@example.com",
+                        settings='[smtp]\nhost = "smtp.example.com"\n')
+    assert (result.exit_code, result.output.splitlines()[-1]) == (2, (
+        "omxl: No sender is configured: set sender under [smtp] in omxl.toml (e.g. sender = \"orders@example.com\") "
+        "or pass --from ADDRESS. Nothing was sent."))
+
+    result = run_weekly(tmp_path, "--out", str(tmp_path / "kpis.csv"), "--mail-to", "manager@example.com")
+    assert (result.exit_code, result.output.splitlines()[-1]) == (2, (
+        "omxl: --mail-to sends the weekly workbook, but --out kpis.csv is not a workbook: give --out a .xlsx name "
+        "(or leave it out). Nothing was written."))
+    assert not out.exists()
+
+
+def test_cli_unreachable_server_exits_2(tmp_path):
+    port = free_port()
+    result = run_weekly(tmp_path, "--out", str(tmp_path / "status.xlsx"), "--mail-to", "manager@example.com",
+                        "--smtp", f"127.0.0.1:{port}", "--from", "orders@example.com")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"omxl: Cannot reach the SMTP server 127.0.0.1:{port} (connection refused: nothing listens on that port). "
+        "Check host and port under [smtp] in omxl.toml (or --smtp HOST:PORT), that the server is running, and that "
+        "this computer may connect to it (network, VPN, firewall). Nothing was sent.")

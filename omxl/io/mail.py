@@ -71,10 +71,7 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
         return SendReport(sent, _refused_frame(refused))
     config = load_config(config)
     server = _server(config.smtp, smtp)
-    from_address = sender if sender is not None else config.smtp.sender
-    if from_address is not None and "@" not in parseaddr(from_address)[1]:
-        raise MailError(f"The sender '{from_address}' (--from) is not an e-mail address; write one such as "
-                        "orders@example.com or 'Orders <orders@example.com>'. Nothing was sent.")
+    from_address = _sender(config.smtp, sender)
     password = _password(config.smtp)
     outgoing = [_prepared(message, from_address) for message in messages]
     connection = _connect(server, password)
@@ -120,6 +117,18 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
     return SendReport(sent, _refused_frame(refused))
 
 
+def check_sending(config: Config | None = None, *, smtp: str | None = None, sender: str | None = None) -> None:
+    """Raise, without connecting, the error sending would start with: no server configured, a bad `smtp`
+    override, no sender or a bad one, a login without its password variable. A command calls it before its
+    work, so a missing setting is said before a long run rather than after it."""
+    config = load_config(config)
+    _server(config.smtp, smtp)
+    if _sender(config.smtp, sender) is None:
+        raise ConfigError("No sender is configured: set sender under [smtp] in omxl.toml (e.g. sender = "
+                          "\"orders@example.com\") or pass --from ADDRESS. Nothing was sent.")
+    _password(config.smtp)
+
+
 def parse_server(text: str) -> tuple[str, int | None]:
     """'host:port', 'host' or '[ipv6]:port' -> (host, port or None); MailError naming the value otherwise."""
     value = text.strip()
@@ -150,6 +159,14 @@ def _server(settings: SmtpSettings, override: str | None) -> _Server:
         raise ConfigError("No SMTP server is configured: set host under [smtp] in omxl.toml (e.g. host = "
                           "\"smtp.example.com\") or pass --smtp HOST:PORT. Nothing was sent.")
     return _Server(host, port, settings)
+
+
+def _sender(settings: SmtpSettings, override: str | None) -> str | None:
+    from_address = override if override is not None else settings.sender
+    if from_address is not None and "@" not in parseaddr(from_address)[1]:
+        raise MailError(f"The sender '{from_address}' (--from) is not an e-mail address; write one such as "
+                        "orders@example.com or 'Orders <orders@example.com>'. Nothing was sent.")
+    return from_address
 
 
 def _password(settings: SmtpSettings) -> str | None:

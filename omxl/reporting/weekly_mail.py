@@ -202,13 +202,15 @@ def _attach(message: EmailMessage, workbook: Path) -> None:
     message.add_attachment(data, maintype=maintype, subtype=subtype, filename=workbook.name)
 
 
-def mail_weekly_report(report: Any, workbook: str | Path, *, to: str | Sequence[str], as_of: dt.date | str,
-                       config: Any = None, smtp: str | None = None, sender: str | None = None,
+def mail_weekly_report(report: Any, workbook: str | Path, *, to: str | Sequence[str],
+                       as_of: dt.date | str | None = None, config: Any = None, smtp: str | None = None, sender: str | None = None,
                        template_dir: str | Path | None = None) -> SendReport:
     """Compose the weekly mail from `report` (its `.kpis` and `.causes`) with the saved `workbook` attached, and
     send it through the configured SMTP server (`smtp` and `sender` override host:port and From, as in
-    send_messages). Returns the SendReport; raises OmxlError when nothing could be sent."""
+    send_messages); `as_of` defaults to the report's. Returns the SendReport; raises OmxlError when nothing
+    could be sent."""
     config = load_config(config)
+    as_of = as_of if as_of is not None else report.as_of
     message = compose_weekly_mail(report.kpis, report.causes, workbook, to=to, as_of=as_of,
                                   sender=sender or config.smtp.sender, template_dir=template_dir)
     return send_messages([message], config=config, smtp=smtp, sender=sender)
