@@ -293,3 +293,17 @@ def test_cli_unreachable_server_exits_2(tmp_path):
         f"omxl: Cannot reach the SMTP server 127.0.0.1:{port} (connection refused: nothing listens on that port). "
         "Check host and port under [smtp] in omxl.toml (or --smtp HOST:PORT), that the server is running, and that "
         "this computer may connect to it (network, VPN, firewall). Nothing was sent.")
+
+
+def test_the_docs_weekly_mail_example_runs(tmp_path, monkeypatch, capsys):
+    from conftest import ROOT
+    from test_docs import code_blocks
+
+    monkeypatch.chdir(ROOT)
+    block = code_blocks("email.md", "python")[1]
+    exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "email.md#1", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.startswith("Weekly order status 2026-W48 (week ending 2026-11-27)\nHello,\n\nhere is the order "
+                              "status for the week 2026-11-21 to 2026-11-27 (2026-W48). The workbook\n"
+                              "weekly-status-2026-W48.xlsx is attached")
+    assert (tmp_path / "weekly-status-2026-W48.xlsx").exists()
