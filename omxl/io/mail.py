@@ -27,14 +27,9 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from ..config import Config, SmtpSettings, load_config
-from ..errors import ConfigError, OmxlError
+from ..errors import ConfigError, MailError
 
 REFUSED_COLUMNS = ("to", "message_id", "reason")
-
-
-class MailError(OmxlError):
-    """Nothing could be sent: the server cannot be reached, refused the login or the encryption, or the
-    settings lack what sending needs. The message says what to do; no message was sent."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,8 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
     """Send `messages` through the SMTP server of `config.smtp` (`smtp="host:port"` overrides its host and port,
     `sender` the From address of every message). A message without a Message-ID gets one, on the message
     itself, so the caller can match `sent`. `on_sent(message)` is called with the caller's message after the
-    server accepted it. Raises MailError (exit 2) when nothing can be sent; see docs/email.md."""
+    server accepted it (an exception it raises stops the run and is raised here: that message was sent).
+    Raises MailError (exit 2) when nothing can be sent; see docs/email.md."""
     sent: list[str] = []
     refused: list[tuple[str, str, str]] = []
     if not messages:  # nothing to send: no server is needed, none is contacted
@@ -88,6 +84,7 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
             if not recipients:
                 refused.append(("", message_id, "not sent: the message has no recipient address"))
                 continue
+            rows_before = len(refused)
             try:
                 rejected = connection.send_message(message, to_addrs=recipients)
             except smtplib.SMTPRecipientsRefused as exc:
@@ -108,7 +105,7 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
                     on_sent(original)
             if lost is None and connection.sock is None:  # a server closing after its reply (421) ends it too
                 lost = "the server closed it"
-            if lost is not None and message_id not in sent:
+            if lost is not None and message_id not in sent and len(refused) == rows_before:
                 refused.append((to_text, message_id,
                                 f"not sent: the connection to {server.address} was lost before the server "
                                 f"accepted this message ({lost}); send it again"))
