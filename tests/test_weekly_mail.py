@@ -178,6 +178,13 @@ def test_edited_templates_are_used_and_stay_in_the_sandbox(workbook, tmp_path):
     assert str(caught.value) == (f"{folder / 'weekly.html'}: 'totals' is undefined. Fix the template "
                                  "(docs/email.md lists the names it can use).")
 
+    (folder / "weekly.html").write_text("{{ causes[0].label | percent }}", encoding="utf-8")
+    with pytest.raises(omxl.ConfigError) as caught:
+        compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
+                            template_dir=folder)
+    assert str(caught.value) == (f"{folder / 'weekly.html'}: the percent filter needs a number, not 'Supplier'. "
+                                 "Fix the template (docs/email.md lists the names it can use).")
+
 
 @pytest.mark.parametrize("to", ["manager", "boss@example.com\r\nBcc: x@y.example", ""])
 def test_a_bad_recipient_is_refused(workbook, to):

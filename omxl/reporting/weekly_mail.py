@@ -153,7 +153,7 @@ def _addresses(to: str | Sequence[str]) -> list[str]:
     if not given or bad or any("@" not in address for _, address in found) or not found:
         shown = ", ".join(repr(text) for text in (bad or given)) or "nothing"
         raise OmxlError(f"--mail-to {shown} is not an e-mail address; write one such as manager@example.com "
-                          "(several: repeat --mail-to).")
+                        "(several: repeat --mail-to).")
     return [text.strip() for text in given]
 
 
@@ -181,6 +181,8 @@ def _render(path: Path, context: dict[str, Any], *, html: bool) -> str:
         where = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
         raise ConfigError(f"{path}{where}: {exc.message}. Fix the template (docs/email.md lists the names it can "
                           "use).") from None
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a filter given the wrong kind of value
+        raise ConfigError(f"{path}: {exc}. Fix the template (docs/email.md lists the names it can use).") from None
 
 
 def _subject(text: str, week: str) -> tuple[str, str]:
@@ -198,13 +200,13 @@ def _attach(message: EmailMessage, workbook: Path) -> None:
         data = workbook.read_bytes()
     except OSError as exc:
         raise OmxlError(f"{workbook}: cannot read the workbook to attach ({exc.strerror or exc}). Save the "
-                          "report first (--out).") from None
+                        "report first (--out).") from None
     message.add_attachment(data, maintype=maintype, subtype=subtype, filename=workbook.name)
 
 
 def mail_weekly_report(report: Any, workbook: str | Path, *, to: str | Sequence[str],
-                       as_of: dt.date | str | None = None, config: Any = None, smtp: str | None = None, sender: str | None = None,
-                       template_dir: str | Path | None = None) -> SendReport:
+                       as_of: dt.date | str | None = None, config: Any = None, smtp: str | None = None,
+                       sender: str | None = None, template_dir: str | Path | None = None) -> SendReport:
     """Compose the weekly mail from `report` (its `.kpis` and `.causes`) with the saved `workbook` attached, and
     send it through the configured SMTP server (`smtp` and `sender` override host:port and From, as in
     send_messages); `as_of` defaults to the report's. Returns the SendReport; raises OmxlError when nothing
