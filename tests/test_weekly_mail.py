@@ -314,3 +314,36 @@ def test_the_docs_weekly_mail_example_runs(tmp_path, monkeypatch, capsys):
                               "status for the week 2026-11-21 to 2026-11-27 (2026-W48). The workbook\n"
                               "weekly-status-2026-W48.xlsx is attached")
     assert (tmp_path / "weekly-status-2026-W48.xlsx").exists()
+
+
+def test_rates_and_days_read_as_a_spreadsheet_program_shows_them(tmp_path):
+    """LibreOffice, an independent program, shows the same numbers with the workbook's formats; its CSV export
+    writes the text as shown."""
+    import csv
+
+    import xlsxwriter
+
+    from conftest import convert_with_libreoffice
+
+    rates = [0.8125, 0.0285, 0.0625, 0.145, 0.9995, 0.00049, 1.0]
+    days = [6.25, 16.85, 21.55, 0.05]
+    path = tmp_path / "shown.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    percent, one_decimal = book.add_format({"num_format": "0.0%"}), book.add_format({"num_format": "0.0"})
+    for row, value in enumerate(rates):
+        sheet.write_number(row, 0, value, percent)
+    for row, value in enumerate(days):
+        sheet.write_number(row, 1, value, one_decimal)
+    book.close()
+    # CSV filter options: comma, double quote, UTF-8, from line 1, ..., the 9th: save cell contents as shown.
+    shown_csv = convert_with_libreoffice(path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true",
+                                         tmp_path)
+    with open(shown_csv, newline="", encoding="utf-8") as handle:
+        shown = list(csv.reader(handle))
+    kpis = pd.DataFrame({"kpi": ["r"] * len(rates) + ["d"] * len(days), "label": "x", "value": rates + days,
+                         "previous": np.nan, "change": np.nan,
+                         "unit": ["fraction"] * len(rates) + ["days"] * len(days), "currency": None})
+    texts = [row["value_text"] for row in kpi_rows(kpis)]
+    assert texts[:len(rates)] == [line[0] for line in shown[:len(rates)]]
+    assert texts[len(rates):] == [f"{line[1]} days" for line in shown[:len(days)]]

@@ -42,11 +42,16 @@ ATTACHMENT_TYPES = {
 }
 
 
-def _fixed(value: float, decimals: int) -> str:
-    """`value` with `decimals` decimals and thousands separators, rounded half away from zero as Excel shows
-    the same number in the workbook (Python's own rounding would show 0.8125 as 81.2%, Excel 81.3%)."""
-    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+def _fixed(value: float, decimals: int, scale: int = 1) -> str:
+    """`value` × `scale` with `decimals` decimals and thousands separators, rounded half away from zero as Excel
+    shows the same number in the workbook (Python's own rounding shows 0.8125 as 81.2%, Excel 81.3%). The scaling
+    is done in decimal: 0.0285 × 100 in binary floating point is 2.8499..., which would read 2.8%, not 2.9%."""
+    exact = (Decimal(repr(float(value))) * scale).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     return f"{exact:,.{decimals}f}"
+
+
+def _percent(value: float) -> str:
+    return _fixed(value, 1, 100) + "%"
 
 
 def _count(value: float) -> str:
@@ -67,7 +72,7 @@ class _Shown:
 
 # KPI units (omxl/reporting/kpis.py) and how each reads in words; any other unit reads as a count.
 SHOWN = {
-    "fraction": _Shown(lambda v, _c: _fixed(v * 100, 1) + "%", lambda v, _c: _signed(_fixed(v * 100, 1)) + " pts"),
+    "fraction": _Shown(lambda v, _c: _percent(v), lambda v, _c: _signed(_fixed(v, 1, 100)) + " pts"),
     "money": _Shown(lambda v, c: money_text(v, c), lambda v, _c: _signed(_fixed(v, 2))),
     "days": _Shown(lambda v, _c: _fixed(v, 1) + " days", lambda v, _c: _signed(_fixed(v, 1)) + " days"),
 }
@@ -106,9 +111,9 @@ def cause_groups(causes: pd.DataFrame, top: int = MAX_CAUSES) -> list[dict[str, 
                 value = money_text(float(record["value"]), None if _blank(currency) else currency)
             rows.append({"key": str(record["key"]), "lines": _count(float(record["lines"])),
                          "units": _count(float(record["units"])), "value": value,
-                         "share": BLANK if _blank(record["share"]) else _fixed(float(record["share"]) * 100, 1) + "%",
+                         "share": BLANK if _blank(record["share"]) else _percent(float(record["share"])),
                          "cumulative_share": BLANK if _blank(record["cumulative_share"])
-                         else _fixed(float(record["cumulative_share"]) * 100, 1) + "%"})
+                         else _percent(float(record["cumulative_share"]))})
         groups.append({"dimension": str(dimension), "label": DIMENSION_LABELS.get(str(dimension), str(dimension)),
                        "rows": rows, "more": max(len(part) - top, 0)})
     return groups
