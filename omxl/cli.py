@@ -613,9 +613,11 @@ def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
         raise OutputError(f"--mail-to sends the weekly workbook, but --out {out_path.name} is not a workbook: "
                           "give --out a .xlsx name (or leave it out). Nothing was written.")
     book = read_book(*books, config=config, password=password, progress=progress.current())
-    if mail_to:  # a missing setting or password variable is said now, not after the report is made
+    if mail_to:  # a bad address, a missing setting or password variable is said now, not after the report
         from .io.mail import check_sending
+        from .reporting.weekly_mail import recipient_list
 
+        recipient_list(mail_to)
         check_sending(book.config, smtp=smtp, sender=sender)
     progress.current().start("Validating")
     position = prepare(book, as_of=day)

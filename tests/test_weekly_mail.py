@@ -284,6 +284,13 @@ def test_cli_missing_settings_are_said_before_the_report_is_made(tmp_path, monke
         "omxl: No sender is configured: set sender under [smtp] in omxl.toml (e.g. sender = \"orders@example.com\") "
         "or pass --from ADDRESS. Nothing was sent."))
 
+    result = run_weekly(tmp_path, "--out", str(out), "--mail-to", "manager", "--smtp", "127.0.0.1:25", "--from",
+                        "orders@example.com")
+    assert (result.exit_code, result.output.splitlines()[-1]) == (2, (
+        "omxl: --mail-to 'manager' is not an e-mail address; write one such as manager@example.com (several: repeat "
+        "--mail-to)."))
+    assert not out.exists()
+
     result = run_weekly(tmp_path, "--out", str(tmp_path / "kpis.csv"), "--mail-to", "manager@example.com")
     assert (result.exit_code, result.output.splitlines()[-1]) == (2, (
         "omxl: --mail-to sends the weekly workbook, but --out kpis.csv is not a workbook: give --out a .xlsx name "
@@ -347,3 +354,14 @@ def test_rates_and_days_read_as_a_spreadsheet_program_shows_them(tmp_path):
     texts = [row["value_text"] for row in kpi_rows(kpis)]
     assert texts[:len(rates)] == [line[0] for line in shown[:len(rates)]]
     assert texts[len(rates):] == [f"{line[1]} days" for line in shown[:len(days)]]
+
+
+def test_cli_nobody_got_the_mail_exits_2(tmp_path, smtp_server):
+    server = smtp_server(refuse=("gone@example.com",))
+    out = tmp_path / "status.xlsx"
+    result = run_weekly(tmp_path, "--out", str(out), "--mail-to", "gone@example.com", "--smtp", server.address,
+                        "--from", "orders@example.com", settings="[smtp]\nstarttls = false\n")
+    assert (result.exit_code, result.output.splitlines()[-1]) == (2, (
+        "omxl: The weekly mail was not sent: gone@example.com (550 5.1.1 <gone@example.com>: mailbox unavailable). "
+        f"The report is saved in {out}."))
+    assert server.received == [] and out.exists()

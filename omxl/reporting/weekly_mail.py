@@ -125,7 +125,7 @@ def compose_weekly_mail(kpis: pd.DataFrame, causes: pd.DataFrame, workbook: str 
     """The weekly mail to `to`: plain text and HTML alternatives rendered from weekly.txt and weekly.html (the
     shipped ones, or those in `template_dir`), the workbook at `workbook` attached. `kpis` and `causes` are the
     report's frames (report.kpis, report.causes)."""
-    recipients = _addresses(to)
+    recipients = recipient_list(to)
     workbook = Path(workbook)
     day = pd.Timestamp(as_of).date()
     year, week, _ = day.isocalendar()
@@ -151,7 +151,9 @@ def compose_weekly_mail(kpis: pd.DataFrame, causes: pd.DataFrame, workbook: str 
     return message
 
 
-def _addresses(to: str | Sequence[str]) -> list[str]:
+def recipient_list(to: str | Sequence[str]) -> list[str]:
+    """The --mail-to addresses as given, each checked: OmxlError naming a value that is not an address (or that
+    holds a line break, which would add a header)."""
     given = [to] if isinstance(to, str) else list(to)
     found = getaddresses(given)
     bad = [text for text in given if "\r" in text or "\n" in text]
