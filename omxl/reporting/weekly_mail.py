@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
@@ -27,6 +26,7 @@ from ..config import load_config
 from ..errors import ConfigError, OmxlError
 from ..io.mail import SendReport, send_messages
 from ..money import money_text
+from ..presentation.summary import decimal_text as _fixed
 from ..shipped import template_path
 from ..templates.environment import check_source, environment
 
@@ -40,14 +40,6 @@ ATTACHMENT_TYPES = {
     ".csv": ("text", "csv"),
     ".json": ("application", "json"),
 }
-
-
-def _fixed(value: float, decimals: int, scale: int = 1) -> str:
-    """`value` × `scale` with `decimals` decimals and thousands separators, rounded half away from zero as Excel
-    shows the same number in the workbook (Python's own rounding shows 0.8125 as 81.2%, Excel 81.3%). The scaling
-    is done in decimal: 0.0285 × 100 in binary floating point is 2.8499..., which would read 2.8%, not 2.9%."""
-    exact = (Decimal(repr(float(value))) * scale).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return f"{exact:,.{decimals}f}"
 
 
 def _percent(value: float) -> str:
