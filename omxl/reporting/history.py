@@ -6,6 +6,9 @@ late, at risk, projected ship date, backordered quantity) and the SKUs the plan 
 an as_of that is already there replaces it, in one transaction: a failure half-way leaves the history as it
 was. A file that is not an omxl history, or one another program holds locked, stops with HistoryError naming
 the file; omxl never deletes or rewrites such a file.
+
+Apart from the runs, the `told` table keeps what each recipient of `omxl notify` was told: one row per item of
+each message sent (docs/notify.md).
 """
 
 from __future__ import annotations
