@@ -5,6 +5,7 @@ repeats over two runs through the run history."""
 
 from __future__ import annotations
 
+import functools
 import io
 import email
 from email import policy
@@ -29,6 +30,12 @@ def messages(config: dict | None = None, book: dict | None = None, **kwargs) -> 
     return notify(omxl.read_book(book or notify_book(), config=config or {}), as_of=AS_OF, **kwargs)
 
 
+@functools.cache
+def shared(shipped: bool = False) -> Messages:
+    """The messages of the hand-built book, made once for the tests that only read them."""
+    return messages({"shipped_notice_days": 7} if shipped else None)
+
+
 def row(msgs: Messages, key: str) -> pd.Series:
     rows = msgs.messages[msgs.messages["key"] == key]
     assert len(rows) == 1, key
@@ -40,7 +47,7 @@ def parse(data: bytes) -> email.message.EmailMessage:
 
 
 def test_one_message_per_recipient_with_news():
-    msgs = messages()
+    msgs = shared()
     frame = msgs.messages
     assert tuple(frame.columns) == MESSAGE_COLUMNS
     got = [tuple(r) for r in frame[["kind", "recipient_id", "to", "subject", "lines", "attachments"]]
@@ -86,7 +93,7 @@ def test_delay_recipients_match_an_independent_computation():
 
 @pytest.mark.parametrize("key", ["customer-delay:K1", "supplier-po:S1", "customer-shipped:K5"])
 def test_rendered_text_is_exactly_the_golden_file(key):
-    msgs = messages({"shipped_notice_days": 7})
+    msgs = shared(shipped=True)
     message = msgs.email(key, sender=SENDER)
     stem = key.replace(":", "-")
     assert message["Subject"] + "\n" == (GOLDEN / f"{stem}.subject").read_text(encoding="utf-8")
@@ -97,8 +104,8 @@ def test_rendered_text_is_exactly_the_golden_file(key):
 
 
 def test_shipped_notices_only_when_configured():
-    assert "customer-shipped" not in set(messages().messages["kind"])
-    shipped = messages({"shipped_notice_days": 7}).news["customer-shipped"]
+    assert "customer-shipped" not in set(shared().messages["kind"])
+    shipped = shared(shipped=True).news["customer-shipped"]
     assert [tuple(r) for r in shipped[["recipient", "order_id", "qty", "carrier", "tracking_number"]]
             .itertuples(index=False)] == [("K5", "O5", 3.0, "DHL", "JD0001")]
     # SH1 shipped 2026-11-26: one day is as_of only, two days reach back to it.
@@ -107,7 +114,7 @@ def test_shipped_notices_only_when_configured():
 
 
 def test_html_escapes_text_from_the_workbook():
-    message = messages().email("customer-delay:K2", sender=SENDER)
+    message = shared().email("customer-delay:K2", sender=SENDER)
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
     assert "<p>Dear &lt;script&gt;alert(1)&lt;/script&gt;,</p>" in html
@@ -117,7 +124,7 @@ def test_html_escapes_text_from_the_workbook():
 
 
 def test_a_name_cannot_add_a_header():
-    message = messages().email("customer-delay:K3", sender=SENDER)
+    message = shared().email("customer-delay:K3", sender=SENDER)
     data = message.as_bytes(policy=policy.SMTP)
     back = parse(data)
     assert back["Bcc"] is None and b"\r\nBcc:" not in data
@@ -129,7 +136,7 @@ def test_a_name_cannot_add_a_header():
 
 
 def test_a_sender_must_be_one_address():
-    msgs = messages()
+    msgs = shared()
     with pytest.raises(ConfigError, match="is not one e-mail address"):
         msgs.email("customer-delay:K1", sender="a@x.example, b@y.example")
     with pytest.raises(ConfigError, match="line break"):
@@ -137,7 +144,7 @@ def test_a_sender_must_be_one_address():
 
 
 def test_eml_files_parse_back_with_their_parts(tmp_path):
-    msgs = messages()
+    msgs = shared()
     written = msgs.write(tmp_path / "mail", sender=SENDER)
     assert [p.name for p in written] == [
         "customer-delay K1 Kaufhaus Nord.eml", "customer-delay K2 _script_alert(1)_script_.eml",
@@ -162,7 +169,7 @@ def test_eml_files_parse_back_with_their_parts(tmp_path):
 
 
 def test_supplier_attachments_open_as_workbooks_with_the_right_lines(tmp_path):
-    msgs = messages()
+    msgs = shared()
     msgs.write(tmp_path, sender=SENDER)
     s1 = parse((tmp_path / "supplier-po S1 Euro Parts.eml").read_bytes())
     assert s1.get_content_type() == "multipart/mixed"
@@ -183,14 +190,14 @@ def test_supplier_attachments_open_as_workbooks_with_the_right_lines(tmp_path):
 
 
 def test_recipients_without_an_address_are_listed():
-    frame = messages().messages
+    frame = shared().messages
     listed = frame[frame["to"].isna()]
     assert dict(zip(listed["key"], listed["problem"])) == {
         "customer-delay:K4": "no e-mail address",
         "customer-delay:K6": "not in the customers table, so no e-mail address",
         "supplier-po:S2": "no e-mail address"}
     # K5's address is not one: no delay news for K5, but its shipped notice says so.
-    shipped = messages({"shipped_notice_days": 7})
+    shipped = shared(shipped=True)
     assert row(shipped, "customer-shipped:K5")["problem"] == "'not-an-address' is not a valid e-mail address"
 
 
@@ -280,7 +287,7 @@ def test_history_from_the_setting(tmp_path):
     settings.write_text('history = "notify-history.sqlite"\n', encoding="utf-8")
     msgs = notify(omxl.read_book(notify_book(), config=settings), as_of=AS_OF)
     assert msgs.history is not None and msgs.history.path == tmp_path / "notify-history.sqlite"
-    assert messages().history is None   # a library call without the setting keeps no history
+    assert shared().history is None   # a library call without the setting keeps no history
 
 
 def test_own_templates_replace_the_shipped_ones(tmp_path):
@@ -309,3 +316,24 @@ def test_a_template_cannot_reach_python_internals(tmp_path):
 def test_a_missing_template_folder_is_named():
     with pytest.raises(ConfigError, match="email_templates: the folder .*nowhere does not exist"):
         messages({"email_templates": "/nowhere"})
+
+
+def test_a_book_without_the_address_tables_lists_everyone():
+    book = notify_book()
+    msgs = messages(book={"orders": book["orders"], "inventory": book["inventory"]})
+    assert set(msgs.messages["problem"]) == {"the book has no customers table, so no e-mail address",
+                                             "the book has no suppliers table, so no e-mail address"}
+    assert msgs.messages["to"].isna().all() and len(msgs.messages) == 8
+
+
+def test_nothing_to_say_is_an_empty_table(tmp_path):
+    book = notify_book()
+    msgs = messages(book={"orders": book["orders"].iloc[[5]], "shipments": book["shipments"]})
+    assert msgs.messages.empty and tuple(msgs.messages.columns) == MESSAGE_COLUMNS
+    assert msgs.write(tmp_path / "mail") == [] and (tmp_path / "mail").is_dir()
+
+
+def test_shipped_notice_days_must_be_a_positive_number_of_days():
+    with pytest.raises(ConfigError, match="setting 'shipped_notice_days': Input should be greater than or equal "
+                                          "to 1 \\(found 0\\)"):
+        messages({"shipped_notice_days": 0})

@@ -154,7 +154,8 @@ def notify(book: "Book | Position", *, as_of: object = None, config: "Config | d
         context_of, attachments_of = parts[kind]
         drafts += compose.drafts_for(kind, lines, people[AUDIENCE[kind]], context_of, position, folder,
                                      attachments_of)
-    frame = _frame(drafts, people)
+    read = set(position.book.layout["table"].dropna())
+    frame = _frame(drafts, people, read)
     if len(frame):
         all_news = pd.concat([lines.assign(kind=kind)[["key", "kind", "recipient", "item", "state"]]
                               for kind, lines in keyed.items()], ignore_index=True)
@@ -165,15 +166,20 @@ def notify(book: "Book | Position", *, as_of: object = None, config: "Config | d
                     drafts=tuple(drafts))
 
 
-def _frame(drafts: list[Draft], people: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _frame(drafts: list[Draft], people: dict[str, pd.DataFrame], read: set[str]) -> pd.DataFrame:
+    """One row per draft (MESSAGE_COLUMNS); `read` names the tables the book has, to say why an address is
+    missing."""
     rows = []
     for draft in drafts:
-        table = people[AUDIENCE[draft.kind]]
+        audience = AUDIENCE[draft.kind]
+        table = people[audience]
         if draft.recipient in table.index:
             problem = table.loc[draft.recipient, "problem"]
             problem = None if pd.isna(problem) else str(problem)
+        elif audience in read:
+            problem = f"not in the {audience} table, so no e-mail address"
         else:
-            problem = f"not in the {AUDIENCE[draft.kind]} table, so no e-mail address"
+            problem = f"the book has no {audience} table, so no e-mail address"
         rows.append((draft.kind, draft.recipient, draft.name, draft.to, draft.subject, draft.key, True, True,
                      problem, len(draft.items), "; ".join(name for name, _ in draft.attachments) or None))
     frame = pd.DataFrame(rows, columns=list(MESSAGE_COLUMNS))
