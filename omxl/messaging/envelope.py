@@ -79,8 +79,10 @@ def build(*, to: Address | None, sender: Address | None, subject: str, text: str
     message["Subject"] = header_text(subject)
     message["Date"] = format_datetime(date or dt.datetime.now().astimezone())
     message["Message-ID"] = f"<{local_id}@{sender.domain if sender is not None else NO_DOMAIN}>"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    # Quoted-printable keeps every line 7-bit and short, so any server relays it as written (8-bit bodies need a
+    # server that offers 8BITMIME).
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
     for name, data in attachments:
         message.add_attachment(data, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name)
     return message
