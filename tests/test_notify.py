@@ -81,7 +81,7 @@ def test_delay_recipients_match_an_independent_computation():
         "K1": 2, "K2": 1, "K3": 1, "K4": 1, "K6": 1}
     # And the lines themselves: O1/1 5 of 8 from stock, 3 with no date; O1/2 in stock; B lines wait for P1.
     table = msgs.news["customer-delay"]
-    assert [tuple(r) for r in table[["item", "open_qty", "problem", "situation", "state"]].itertuples(index=False)] == [
+    assert [tuple(r) for r in table[["item", "open_qty", "delay", "situation", "state"]].itertuples(index=False)] == [
         ("O1/1", 8.0, "late", "part-in-stock-no-date", "late no date"),
         ("O1/2", 10.0, "late", "in-stock", "late 2026-11-27"),
         ("O7/1", 1.0, "late", "in-stock", "late 2026-11-27"),

@@ -82,7 +82,7 @@ def drafts_for(kind: str, news: pd.DataFrame, people: pd.DataFrame, context_of, 
 
 def delay_context(lines: pd.DataFrame, _attachments: tuple) -> dict:
     return {"lines": template_values(lines), "orders": list(dict.fromkeys(lines["order_id"].astype(str))),
-            "late": int((lines["problem"] == "late").sum())}
+            "late": int((lines["delay"] == "late").sum())}
 
 
 def shipped_context(lines: pd.DataFrame, _attachments: tuple) -> dict:

@@ -25,10 +25,10 @@ NEXT_STEPS = {
     "no-date": "We are sourcing it and will write again as soon as we have a date.",
 }
 # Why a line is in a delay notice; the first that applies (a late line that is also short is late).
-PROBLEMS = (("late", "late"), ("at_risk", "at risk"), ("backordered", "backordered"))
+DELAYS = (("late", "late"), ("at_risk", "at risk"), ("backordered", "backordered"))
 
 DELAY_COLUMNS = ("recipient", "order_id", "line", "sku", "description", "qty", "open_qty", "allocated_qty",
-                 "backordered_qty", "promised_date", "projected_ship_date", "days_late", "problem", "situation",
+                 "backordered_qty", "promised_date", "projected_ship_date", "days_late", "delay", "situation",
                  "next", "item", "state")
 PO_COLUMNS = ("recipient", "currency", "sku", "description", "order_qty", "unit_cost", "order_value",
               "expected_arrival", "order_by", "item", "state")
@@ -50,8 +50,8 @@ def delay_lines(rec, position) -> pd.DataFrame:
     backordered = lines["backordered_qty"].fillna(0) > 0
     lines = lines[lines["late"] | lines["at_risk"] | backordered].copy()
     lines["backordered"] = lines["backordered_qty"].fillna(0) > 0
-    lines["problem"] = np.select([lines[flag].to_numpy(dtype=bool) for flag, _ in PROBLEMS],
-                                 [word for _, word in PROBLEMS], default="")
+    lines["delay"] = np.select([lines[flag].to_numpy(dtype=bool) for flag, _ in DELAYS],
+                                 [word for _, word in DELAYS], default="")
     allocated = lines["allocated_qty"].fillna(0) > 0
     short = lines["backordered_qty"].fillna(0) > 0
     dated = lines["projected_ship_date"].notna()
@@ -68,7 +68,7 @@ def delay_lines(rec, position) -> pd.DataFrame:
         "backordered": quantity_text(lines["backordered_qty"], blank="0")})
     lines["recipient"] = lines["customer_id"]
     lines["item"] = words(lines["order_id"]) + "/" + words(lines["line"])
-    lines["state"] = lines["problem"] + " " + day_text(lines["projected_ship_date"], blank="no date")
+    lines["state"] = lines["delay"] + " " + day_text(lines["projected_ship_date"], blank="no date")
     return _typed(lines, DELAY_COLUMNS)
 
 
