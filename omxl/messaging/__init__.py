@@ -63,8 +63,7 @@ class Messages:
     def sender(self, sender: object = None):
         """The From address: `sender` when given, else the configured one; None when neither is set."""
         if sender is None:
-            smtp = getattr(self.config, "smtp", None)
-            sender = getattr(smtp, "sender", None)
+            sender = self.config.smtp.sender
         if sender is None:
             return None
         try:
@@ -106,12 +105,41 @@ class Messages:
             written.append(path)
         return written
 
+    def sendable(self) -> pd.DataFrame:
+        """The rows of `messages` that `send` sends: due, with a usable address."""
+        return self.messages[self.messages["due"] & self.messages["to"].notna()]
+
+    def send(self, smtp: str | None = None, *, sender: object = None):
+        """Send every due message with a usable address through SMTP (the `[smtp]` settings, docs/email.md;
+        `smtp="host:port"` overrides the server, `sender` the From). After each message the server accepted, what
+        it told its recipient is recorded in the run history, so a send interrupted half-way records only what
+        went out. Returns omxl.io.mail.SendReport: `sent` (Message-IDs) and `refused` (to, message_id, reason);
+        a refused recipient does not stop the others. Raises OmxlError before sending anything when the server
+        cannot be reached or the settings lack what sending needs."""
+        from ..io.mail import send_messages
+
+        frm = self.sender(sender)
+        emails = [self.email(key, sender=frm) for key in self.sendable()["key"]]
+        return send_messages(emails, config=self.config, smtp=smtp, sender=None if frm is None else str(frm),
+                             on_sent=self.record_sent)
+
+    def outcomes(self, report) -> dict[str, str]:
+        """Per key of `messages`, what sending did with it ("sent", "refused: <reason>"), from a SendReport."""
+        ids = {draft.local_id: draft.key for draft in self.drafts}
+        out = {key: "sent" for key in (ids.get(envelope.local_part(value)) for value in report.sent)
+               if key is not None}
+        for row in report.refused.itertuples(index=False):
+            key = ids.get(envelope.local_part(row.message_id))
+            if key is not None:
+                out[key] = f"refused: {row.reason}" if key not in out else f"sent; refused for {row.to}: {row.reason}"
+        return out
+
     def record_sent(self, message: EmailMessage) -> None:
         """Record in the run history what `message` (one of these, as sent) told its recipient. Sending calls
         this after each message the server accepted; without a history it does nothing."""
         if self.history is None:
             return
-        local = envelope.local_id(message)
+        local = envelope.local_part(message["Message-ID"])
         for draft in self.drafts:
             if draft.local_id == local:
                 self.history.record_told(kind=draft.kind, recipient=draft.recipient, items=draft.items,

@@ -88,6 +88,6 @@ def build(*, to: Address | None, sender: Address | None, subject: str, text: str
     return message
 
 
-def local_id(message: EmailMessage) -> str:
-    """The part of a Message-ID before the '@' (how a sent message is found again among the drafts)."""
-    return str(message.get("Message-ID", "")).strip().strip("<>").rpartition("@")[0]
+def local_part(message_id: object) -> str:
+    """The part of a Message-ID before the '@': how a sent message is found again among the drafts."""
+    return str(message_id or "").strip().strip("<>").rpartition("@")[0]
