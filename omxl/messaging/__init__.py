@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,6 +25,9 @@ from ..reporting.history import History
 from . import compose, envelope, news
 from .compose import AUDIENCE, KINDS, Draft
 from .told import changed
+
+if TYPE_CHECKING:
+    from ..io.mail import SendReport
 
 __all__ = ["MESSAGE_COLUMNS", "Messages", "notify"]
 
@@ -60,7 +65,7 @@ class Messages:
                 return draft
         raise KeyError(f"no message for {key!r}; the keys are in messages['key']")
 
-    def sender(self, sender: object = None):
+    def sender(self, sender: object = None) -> Address | None:
         """The From address: `sender` when given, else the configured one; None when neither is set."""
         if sender is None:
             sender = self.config.smtp.sender
@@ -109,7 +114,7 @@ class Messages:
         """The rows of `messages` that `send` sends: due, with a usable address."""
         return self.messages[self.messages["due"] & self.messages["to"].notna()]
 
-    def send(self, smtp: str | None = None, *, sender: object = None):
+    def send(self, smtp: str | None = None, *, sender: object = None) -> "SendReport":
         """Send every due message with a usable address through SMTP (the `[smtp]` settings, docs/email.md;
         `smtp="host:port"` overrides the server, `sender` the From). After each message the server accepted, what
         it told its recipient is recorded in the run history, so a send interrupted half-way records only what
@@ -123,7 +128,7 @@ class Messages:
         return send_messages(emails, config=self.config, smtp=smtp, sender=None if frm is None else str(frm),
                              on_sent=self.record_sent)
 
-    def outcomes(self, report) -> dict[str, str]:
+    def outcomes(self, report: "SendReport") -> dict[str, str]:
         """Per key of `messages`, what sending did with it ("sent", "refused: <reason>"), from a SendReport."""
         ids = {draft.local_id: draft.key for draft in self.drafts}
         out = {key: "sent" for key in (ids.get(envelope.local_part(value)) for value in report.sent)

@@ -61,7 +61,13 @@ def drafts_for(kind: str, news: pd.DataFrame, people: pd.DataFrame, context_of, 
                attachments_of=None) -> list[Draft]:
     """One draft per recipient in `news` (sorted by recipient id)."""
     drafts = []
-    for recipient, lines in news.groupby("recipient", sort=True):
+    # Template values are made once for the whole table (per recipient they would cost a frame conversion each).
+    records = template_values(news)
+    groups = news.groupby("recipient").indices
+    for recipient in sorted(groups):
+        index = groups[recipient]
+        lines = news.iloc[index]
+        rows = [records[i] for i in index]
         recipient = str(recipient)
         known = recipient in people.index
         person = people.loc[recipient] if known else None
@@ -71,7 +77,7 @@ def drafts_for(kind: str, news: pd.DataFrame, people: pd.DataFrame, context_of, 
         attachments = attachments_of(recipient, lines) if attachments_of is not None else ()
         context = {"kind": kind, "as_of": position.as_of.to_pydatetime(),
                    "recipient": {"id": recipient, "name": header_text(name) or recipient, "email": to},
-                   **context_of(lines, attachments)}
+                   **context_of(lines, rows)}
         subject, text, html = (rendering.render(kind, part, context, folder) for part in rendering.PARTS)
         items = lines[["item", "state"]]
         drafts.append(Draft(kind=kind, recipient=recipient, name=name, to=to, subject=header_text(subject),
@@ -80,13 +86,13 @@ def drafts_for(kind: str, news: pd.DataFrame, people: pd.DataFrame, context_of, 
     return drafts
 
 
-def delay_context(lines: pd.DataFrame, _attachments: tuple) -> dict:
-    return {"lines": template_values(lines), "orders": list(dict.fromkeys(lines["order_id"].astype(str))),
+def delay_context(lines: pd.DataFrame, rows: list[dict]) -> dict:
+    return {"lines": rows, "orders": list(dict.fromkeys(lines["order_id"].astype(str))),
             "late": int((lines["delay"] == "late").sum())}
 
 
-def shipped_context(lines: pd.DataFrame, _attachments: tuple) -> dict:
-    return {"lines": template_values(lines), "orders": list(dict.fromkeys(lines["order_id"].astype(str)))}
+def shipped_context(lines: pd.DataFrame, rows: list[dict]) -> dict:
+    return {"lines": rows, "orders": list(dict.fromkeys(lines["order_id"].astype(str)))}
 
 
 def po_parts(plan) -> tuple:
@@ -104,14 +110,15 @@ def po_parts(plan) -> tuple:
                                            labels=labels))
                      for row, file in by_supplier.get(recipient, ()))
 
-    def context_of(lines: pd.DataFrame, attachments: tuple) -> dict:
+    def context_of(lines: pd.DataFrame, rows: list[dict]) -> dict:
         recipient = str(lines["recipient"].iloc[0])
         orders = []
         for row, file in by_supplier.get(recipient, ()):
             same = lines["currency"].isna() if pd.isna(row["currency"]) else lines["currency"] == row["currency"]
+            mine = same.fillna(False).to_numpy(dtype=bool)
             orders.append({**template_values(pd.DataFrame([row]))[0], "attachment": file,
-                           "lines": template_values(lines[same.fillna(False).astype(bool)])})
-        return {"drafts": orders, "lines": template_values(lines)}
+                           "lines": [line for line, keep in zip(rows, mine) if keep]})
+        return {"drafts": orders, "lines": rows}
 
     return context_of, attachments_of
 
