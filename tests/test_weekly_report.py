@@ -27,6 +27,8 @@ from omxl.cli import cli
 from tests.conftest import SAMPLE, convert_with_libreoffice
 from weekly_book import AS_OF, NEXT_WEEK, hand_book, next_week_book
 
+pytestmark = pytest.mark.core  # the report's figures and sheets must be the same with and without pyarrow
+
 HYPERLINK = '=HYPERLINK("http://x","y")'
 SHEETS = ["Summary", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Inventory",
           "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"]

@@ -175,7 +175,10 @@ def reconciliation_figures(rec: "Reconciliation") -> list[tuple[str, str]]:
     lines = rec.lines
     open_lines = rec.is_open()
     backordered = lines["backordered_qty"].fillna(0).to_numpy(dtype=float) > 0
-    value = totals_text(totals(rec.orders["open_value"], rec.orders["currency"]), _conversion(rec.position),
+    from .summary import open_values
+
+    # Per line currency, as the Summary sheet and the command line say it (an order may mix currencies).
+    value = totals_text(totals(*open_values(lines, rec.position)), _conversion(rec.position),
                         missing="without a price")
     return [("Lines", f"{len(lines):,}"), ("Open lines", f"{int(open_lines.sum()):,}"),
             ("Late lines", f"{int(lines['late'].sum()):,}"), ("At risk", f"{int(lines['at_risk'].sum()):,}"),
