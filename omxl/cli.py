@@ -740,12 +740,7 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
 @click.option("--send", "send", is_flag=True, default=False,
               help="Also send the messages through SMTP ([smtp] settings, docs/email.md). Without it, a dry run: "
                    "files only, nothing sent or recorded.")
-@click.option("--smtp", "smtp", default=None, metavar="HOST:PORT",
-              help="SMTP server to send through (default: host and port under [smtp] in the settings; "
-                   "docs/email.md).")
-@click.option("--from", "sender", default=None, metavar="ADDRESS",
-              help="From address of the messages, e.g. 'Order desk <orders@example.com>' (default: sender under "
-                   "[smtp] in the settings).")
+@smtp_options
 @click.option("--force", is_flag=True, default=False,
               help="Write (and send) every message, also to recipients whose news has not changed since they "
                    "were last told.")
@@ -773,6 +768,10 @@ def notify_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
 
     folder = check_folder(out_dir)
     book = read_book(*books, config=config, password=password, progress=progress.current())
+    if send:  # a missing server, sender or password variable is said now, before anything is written
+        from .io.mail import check_sending
+
+        check_sending(book.config, smtp=smtp, sender=sender)
     progress.current().start("Validating")
     position = prepare(book, as_of=as_of)
     store = history if history is not None else (None if position.config.history else history_beside(folder))
