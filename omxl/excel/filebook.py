@@ -48,6 +48,8 @@ from .interface import NOTE_MARK, SheetExistsError, SheetInfo, SheetLayout, Used
 
 EXCEL_DAY_ZERO = dt.datetime(1899, 12, 30)
 LINK_FONT = Font(underline="single", color="FF0563C1")
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 class FileWorkbook:
@@ -106,15 +108,16 @@ class FileWorkbook:
         for ref, fmt in layout.number_formats:
             for cell in _cells(ws, ref):
                 cell.number_format = fmt
+        fills = {argb: PatternFill("solid", fgColor=argb) for _, argb in layout.fills}
         for ref, argb in layout.fills:
             for cell in _cells(ws, ref):
-                cell.fill = PatternFill("solid", fgColor=argb)
+                cell.fill = fills[argb]
         for ref in layout.bold:
             for cell in _cells(ws, ref):
-                cell.font = Font(bold=True)
+                cell.font = BOLD
         for ref in layout.wrap:
             for cell in _cells(ws, ref):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = WRAP
         for ref, target in layout.links:
             cell = ws[ref]
             cell.hyperlink = Hyperlink(ref=ref, location=target, display=str(cell.value))
@@ -153,8 +156,8 @@ class FileWorkbook:
         """`sheet.range(address).options(ndim=..., err_to_str=...).value`, converted as xlwings converts."""
         ws = self._sheet(sheet)
         min_col, min_row, max_col, max_row = range_boundaries(address)
-        rows = [[self._clean(ws, ws.cell(r, c), err_to_str) for c in range(min_col, max_col + 1)]
-                for r in range(min_row, max_row + 1)]
+        rows = [[self._clean(ws, cell, err_to_str) for cell in row]
+                for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)]
         return _adjust_dimensions(rows, ndim)
 
     def _clean(self, ws: Any, cell: Any, err_to_str: bool) -> Any:
@@ -169,7 +172,7 @@ class FileWorkbook:
 
     def _calculated(self, sheet: str, coordinate: str) -> Any:
         if self._cached is None:
-            self._cached = openpyxl.load_workbook(self._path, data_only=True, read_only=False)
+            self._cached = openpyxl.load_workbook(self._path, data_only=True, read_only=True)
         if sheet not in self._cached.sheetnames:
             return None
         cached = self._cached[sheet][coordinate]
