@@ -71,8 +71,9 @@ def main(workbook: Workbook | None = None) -> None:
 
 def _run(action: str | None, workbook: Workbook | None) -> None:
     book = workbook if workbook is not None else _caller()
-    status = Status(book)
+    status = Status(book, sheet=None)
     try:
+        status = Status(book)
         if action is None:
             action = status.action()
         status.show(f"Running {action}…", final=False)
@@ -103,9 +104,11 @@ class Status:
     """The Control sheet's cells: the action (B2), the as-of date (B3) and the status (B4). A workbook without
     a Control sheet runs as of today and shows its status in an alert."""
 
-    def __init__(self, workbook: Workbook):
+    def __init__(self, workbook: Workbook, **known: str | None):
         self.workbook = workbook
-        self.sheet = next((s.name for s in workbook.sheets() if s.name.casefold() == CONTROL_SHEET), None)
+        # sheet=None: before the workbook has been asked for its sheets (an error then is shown in an alert).
+        self.sheet = known["sheet"] if "sheet" in known else next(
+            (s.name for s in workbook.sheets() if s.name.casefold() == CONTROL_SHEET), None)
 
     def action(self) -> str:
         found = self.workbook.read_cell(self.sheet, ACTION_CELL) if self.sheet else None

@@ -350,3 +350,14 @@ def test_the_buttons_functions_exist_and_take_no_arguments():
     for name in ("validate", "reconcile", "reorder", "weekly", "main"):
         function = getattr(macros, name)
         assert all(p.default is None for p in inspect.signature(function).parameters.values()), name
+
+
+def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys):
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "docs" / "macros.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "macros.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("Reorder plan as of 2026-11-27 at a 95% service level: 238 SKUs to order")
+    assert printed[1] == "['SKU', 'Description', 'Supplier']"
+    assert (tmp_path / "orders-planned.xlsx").exists()

@@ -5,7 +5,6 @@ Excel row and column the user sees."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..book import Book
@@ -63,7 +62,3 @@ def _grid(row: int, column: int, values: list[list[Any]]) -> tuple[list[list[Any
         grid.append(cells)
     return grid, errors
 
-
-def config_near(workbook: Workbook) -> Path | None:
-    """Where omxl.toml is looked for: beside the workbook's file."""
-    return workbook.path()
