@@ -198,9 +198,30 @@ def _reorder(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
 
 
 def _weekly(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
-    from .excel.weekly import weekly_into
+    """The weekly report's sheets into the open workbook; the full report (the template with its charts) saved
+    beside the workbook file, and the run recorded in the run history there (the `history` setting wins), as
+    `omxl weekly` does beside what it writes."""
+    from .position import prepare
+    from .reporting.weekly import history_beside, weekly_report
 
-    return weekly_into(workbook, as_of=as_of, config=config)
+    position = prepare(read_open_book(workbook, config=config), as_of=as_of)
+    path = workbook.path()
+    store = None if config.history or path is None else history_beside(path)
+    report = weekly_report(position, history=store)
+    marked = mark_findings(workbook, position.issues)
+    written = write_results(workbook, report.result_sheets(), config)
+    compared = (f"compared with the run of {report.previous_as_of:%Y-%m-%d}" if report.previous_as_of is not None
+                else "no earlier run to compare with")
+    head = (f"Weekly report {report.iso_week} as of {as_of:%Y-%m-%d} ({compared}): {report.data_quality} "
+            f"{_marked(marked)}See '{written[0]}'.")
+    if path is None:
+        return head + " Save the workbook to also get the full report file beside it and a run history."
+    target = path.parent / report.default_name
+    try:
+        report.save(target)
+    except OmxlError as exc:
+        return f"{head} The full report could not be saved: {exc}"
+    return f"{head} The full report with its charts is saved as {target}."
 
 
 STEPS: dict[str, Callable[..., str]] = {"validate": _validate, "reconcile": _reconcile, "reorder": _reorder,

@@ -248,6 +248,45 @@ def test_reorder_writes_the_plan(book: FileWorkbook, cli_run):
     same_cells(wb["omxl PO Drafts"], cli["PO Drafts"])
 
 
+def test_weekly_writes_the_report_sheets_and_saves_the_report_beside(book: FileWorkbook):
+    folder = book.path().parent
+    book.write_cell("omxl", "B2", "weekly")
+    book.write_cell("omxl", "B3", dt.datetime(2026, 11, 20))
+    macros.main(book)                                  # last week's run: the history's first entry
+    assert book.read_cell("omxl", "B4").startswith(
+        "Weekly report 2026-W47 as of 2026-11-20 (no earlier run to compare with): ")
+    book.write_cell("omxl", "B3", dt.datetime(2026, 11, 27))
+    macros.weekly(book)
+    report = folder / "weekly-status-2026-W48.xlsx"
+    assert book.read_cell("omxl", "B4") == (
+        "Weekly report 2026-W48 as of 2026-11-27 (compared with the run of 2026-11-20): 14 errors and 9 warnings in "
+        "the data; 14 rows with errors were left out of every figure (Data Issues sheet). 23 cells marked: red for "
+        "errors, yellow for warnings, the note says why. See 'omxl Summary'. The full report with its charts is "
+        f"saved as {report}.")
+    assert book.alerts == []
+    assert (folder / "omxl-history.sqlite").is_file() and (folder / "weekly-status-2026-W47.xlsx").is_file()
+    wb = in_memory(book)
+    assert wb.sheetnames[8:] == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes",
+                                 "omxl Root Causes", "omxl Open Orders", "omxl Backorders", "omxl Inventory",
+                                 "omxl Reorder", "omxl Purchase Orders", "omxl Carriers", "omxl Returns",
+                                 "omxl Data Issues"]
+    kpis = {r[0]: r for r in wb["omxl KPIs"].iter_rows(min_row=2, values_only=True) if r[6] is None}
+    # The saved report (the template, filled by another writer) shows the same figures.
+    summary = openpyxl.load_workbook(report)["Summary"]
+    saved_kpis = {r[0]: r for r in summary.iter_rows(min_row=5, max_col=7, values_only=True)
+                  if r[0] in kpis and r[6] is None}
+    assert {k: (v[2], v[3]) for k, v in kpis.items()} == pytest.approx(
+        {k: (v[2], v[3]) for k, v in saved_kpis.items()})
+    assert kpis["late_lines"][2:5] == (64, 45, 19) and kpis["at_risk_lines"][2:5] == (62, 69, -7)
+    # Late and at-risk lines, counted by their fills on the sheet that lists them.
+    late_sheet = wb["omxl Late & At Risk"]
+    fills = [late_sheet.cell(r, 1).fill.fgColor.rgb for r in range(2, late_sheet.max_row + 1)]
+    assert (fills.count(LATE_FILL), fills.count(AT_RISK_FILL)) == (64, 62)
+    assert [c.value for c in late_sheet[1]] == ["Order", "Line", "Customer", "Customer name", "SKU", "Open qty",
+                                                "Promised date", "Projected ship date", "Days late", "Status",
+                                                "Why"]
+
+
 # --- main and the Control sheet -----------------------------------------------------------------------
 
 def test_main_runs_the_action_in_b2_read_without_regard_to_case(small: FileWorkbook):
