@@ -81,12 +81,8 @@ def _run(action: str | None, workbook: Workbook | None) -> None:
         config = load_config(None, near=book.path())
         done = STEPS[action](book, as_of=as_of, config=config)
         status.show(done)
-    except OmxlError as exc:
+    except OmxlError as exc:   # no orders table, a bad setting, a user's sheet in the way, ...: said in words
         status.show(str(exc), error=True)
-    except SheetExistsError as exc:
-        status.show(f"A sheet named '{exc}' already exists and was not written by omxl, so it is left alone and "
-                    "nothing was written. Rename that sheet, or set a different sheet_prefix in omxl.toml.",
-                    error=True)
     except Exception:  # noqa: BLE001 - the last line of defence: the user sees words, the log the details
         log = write_log(book, action, traceback.format_exc())
         status.show(f"omxl could not finish {action or 'the action'}: something unexpected went wrong "
@@ -166,10 +162,10 @@ def _validate(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
 
     book = read_open_book(workbook, config=config)
     issues = validate_book(book, as_of=as_of)
-    marked = mark_findings(workbook, issues)
     sheets = {"Issues": issues_sheet(issues, labels=config.labels)}
     written = write_results(workbook, {SUMMARY: validation_summary(book, issues, as_of=as_of, sheets=sheets),
                                        **sheets}, config)
+    marked = mark_findings(workbook, issues)
     return (f"Checked as of {as_of:%Y-%m-%d}: {_counts(issues)}. {_marked(marked)}See '{written[-1]}' for the "
             f"list and '{written[0]}' for the overview.")
 
@@ -179,8 +175,8 @@ def _reconcile(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
     from .reconciliation import reconcile as reconcile_position
 
     rec = reconcile_position(prepare(read_open_book(workbook, config=config), as_of=as_of))
-    marked = mark_findings(workbook, concat_findings([rec.issues, rec.exceptions]))
     written = write_results(workbook, rec.result_sheets(), config)
+    marked = mark_findings(workbook, concat_findings([rec.issues, rec.exceptions]))
     open_lines = rec.open_lines()
     late, at_risk = int(open_lines["late"].fillna(False).sum()), int(open_lines["at_risk"].fillna(False).sum())
     return (f"Reconciled as of {as_of:%Y-%m-%d}: {len(open_lines):,} open lines, {late:,} late, {at_risk:,} at "
@@ -192,8 +188,8 @@ def _reorder(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
     from .position import prepare
 
     plan = plan_reorders(prepare(read_open_book(workbook, config=config), as_of=as_of))
-    marked = mark_findings(workbook, plan.issues)
     written = write_results(workbook, plan.result_sheets(), config)
+    marked = mark_findings(workbook, plan.issues)
     return f"{plan.summary} {_marked(marked)}See '{written[1]}'."
 
 
@@ -208,8 +204,8 @@ def _weekly(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
     path = workbook.path()
     store = None if config.history or path is None else history_beside(path)
     report = weekly_report(position, history=store)
-    marked = mark_findings(workbook, position.issues)
     written = write_results(workbook, report.result_sheets(), config)
+    marked = mark_findings(workbook, position.issues)
     compared = (f"compared with the run of {report.previous_as_of:%Y-%m-%d}" if report.previous_as_of is not None
                 else "no earlier run to compare with")
     head = (f"Weekly report {report.iso_week} as of {as_of:%Y-%m-%d} ({compared}): {report.data_quality} "
@@ -236,6 +232,10 @@ def write_results(workbook: Workbook, sheets: Mapping[str, Any], config: Config)
     from .io.xlsx.writeback import sheet_name, with_links_renamed
 
     names = {name: sheet_name(config.sheet_prefix, name) for name in sheets}
+    # Every name checked before anything is written: a user's sheet in the way stops the run with nothing changed.
+    for existing in workbook.sheets():
+        if not existing.owned and existing.name.casefold() in {n.casefold() for n in names.values()}:
+            raise SheetExistsError(existing.name)
     renamed = with_links_renamed(dict(sheets), names)
     for name, sheet in renamed.items():
         workbook.write_sheet(names[name], sheet_layout(sheet))
@@ -246,6 +246,7 @@ def mark_findings(workbook: Workbook, findings: pd.DataFrame) -> int:
     """Clear the marks of the last run from the user's sheets, then fill and annotate the cell of every error
     (light red) and warning (light yellow), one note a cell listing its findings. Returns the cells marked."""
     from .io.address import column_letter
+    # The marks and note texts of `validate --mark`, so a marked cell reads the same in both.
     from .io.xlsx.mark import FILLS, _collect, _comment_text
 
     user_sheets = {s.name for s in workbook.sheets() if not s.owned and s.name.casefold() != CONTROL_SHEET}

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..errors import OmxlError
+
 
 @dataclass(frozen=True)
 class SheetInfo:
@@ -65,8 +67,14 @@ class SheetLayout:
 NOTE_MARK = "omxl:"
 
 
-class SheetExistsError(Exception):
-    """A sheet of the result's name exists and omxl did not write it: it is left alone."""
+class SheetExistsError(OmxlError):
+    """A sheet of the result's name exists and omxl did not write it: it is left alone, and the message says
+    what to do."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"A sheet named '{name}' already exists and was not written by omxl, so it is left alone "
+                         "and nothing was written. Rename that sheet, or set a different sheet_prefix in omxl.toml.")
 
 
 class Workbook(Protocol):

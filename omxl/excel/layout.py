@@ -41,7 +41,8 @@ def table_layout(sheet: ResultSheet) -> SheetLayout:
             formats.append((f"{letter}2:{letter}{n_rows + 1}", fmt))
     fills = [(f"A1:{last_letter}1", HEADER_FILL)] if n_cols else []
     used, index = sheet.fills()
-    fills.extend((f"A{start + 2}:{last_letter}{end + 2}", used[colour]) for start, end, colour in _runs(index) if colour)
+    fills.extend((f"A{start + 2}:{last_letter}{end + 2}", used[colour])
+                 for start, end, colour in _runs(index) if colour)
     links = []
     for name, targets in sheet.links.items():
         letter = column_letter(list(frame.columns).index(name))
