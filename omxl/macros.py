@@ -111,9 +111,11 @@ class Status:
         word = str(found).strip().casefold() if found is not None else ""
         if word in ACTIONS:
             return word
-        where = f"B2 of the '{self.sheet}' sheet" if self.sheet else "B2 of a sheet named 'omxl' (there is none)"
+        if self.sheet is None:
+            raise ActionError("The action to run is read from B2 of a sheet named 'omxl', and this workbook has "
+                              "none. Add that sheet with the action in B2, or press a button that runs one action.")
         what = "is blank" if not word else f"holds '{found}', which is not an action"
-        raise ActionError(f"{where[0].upper()}{where[1:]} {what}. Choose one of: {', '.join(ACTIONS)}; then "
+        raise ActionError(f"B2 of the '{self.sheet}' sheet {what}. Choose one of: {', '.join(ACTIONS)}; then "
                           "press the button again.")
 
     def as_of(self) -> dt.date:

@@ -60,6 +60,14 @@ def test_without_a_control_sheet_the_status_is_an_alert(small):
     assert "omxl" not in [s.name for s in small.sheets()]
 
 
+def test_main_without_a_control_sheet_says_where_the_action_is_read(small):
+    small.book.remove(small.book["omxl"])
+    macros.main(small)
+    assert small.alerts == [("omxl", "The action to run is read from B2 of a sheet named 'omxl', and this "
+                                     "workbook has none. Add that sheet with the action in B2, or press a button "
+                                     "that runs one action.")]
+
+
 # --- problems in words ----------------------------------------------------------------------------------
 
 def test_no_orders_sheet_is_said_in_the_status_cell(small):
