@@ -151,3 +151,36 @@ def test_marks_keep_the_users_notes_and_clear_only_omxls(book_path: Path, tmp_pa
     ws = openpyxl.load_workbook(book.save(tmp_path / "m2.xlsx"))["Data"]
     assert ws["C5"].comment is None and ws["C5"].fill.fill_type is None
     assert ws["D5"].comment.text == "Checked by Ana"
+
+
+def test_the_open_workbook_reads_as_the_saved_file_does(tmp_path: Path):
+    """Tables, rows and findings (cells included) from the open workbook's used ranges are those read_book gives
+    for the same workbook saved: here an Orders table that starts at C5, below a title, with an error cell."""
+    import pandas as pd
+
+    import omxl
+    from omxl.config import Config
+    from omxl.excel.grids import read_open_book
+    from one_of_each import FIXTURES
+
+    wb = openpyxl.load_workbook(FIXTURES / "one-of-each.xlsx")
+    orders = wb["Orders"]
+    orders.insert_rows(1, 4)
+    orders.insert_cols(1, 2)
+    orders["C1"] = "Open orders, exported 2026-11-27"
+    orders["H7"] = "#N/A"                                    # an error where a quantity belongs
+    # The fixture's =NA() was never calculated; Excel shows #N/A there, which the open workbook hands over.
+    (formula,) = [c for row in orders.iter_rows() for c in row if c.data_type == "f"]
+    assert formula.value == "=NA()"
+    formula.value = "#N/A"
+    path = tmp_path / "shifted.xlsx"
+    wb.save(path)
+    from_file = omxl.read_book(path)
+    from_open = read_open_book(FileWorkbook(path), config=Config())
+    assert from_open.tables.keys() == from_file.tables.keys()
+    for name, table in from_file.tables.items():
+        pd.testing.assert_frame_equal(from_open.tables[name], table, check_dtype=True)
+    assert from_open.tables["orders"]["row"].tolist()[:3] == [6, 7, 8]     # Excel rows under the header in row 5
+    pd.testing.assert_frame_equal(from_open.findings, from_file.findings)
+    cells = from_open.findings[["code", "sheet", "cell"]].astype(object).values.tolist()
+    assert ["error-cell", "Orders", "H7"] in cells and ["type-error", "Orders", "H8"] in cells
