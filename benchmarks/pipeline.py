@@ -180,10 +180,14 @@ def weekly_out(ctx: Context) -> Context:
     history = ctx["path"].with_name("weekly-cli-history.sqlite")
     history.unlink(missing_ok=True)
     root = Path(__file__).resolve().parents[1]
-    code = ("import atexit, resource, sys, time\n"
+    # VmHWM, not getrusage's ru_maxrss: Linux carries the parent's high-water mark across fork and exec into
+    # ru_maxrss, so a child of a 600 MB benchmark process would report at least 600 MB.
+    code = ("import atexit, re, sys, time\n"
             "start = time.perf_counter()\n"
-            "atexit.register(lambda: sys.stderr.write(f'PEAK_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} '\n"
-            "                                         f'SECONDS {time.perf_counter() - start}\\n'))\n"
+            "def peak():\n"
+            "    status = open('/proc/self/status').read()\n"
+            "    return int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
+            "atexit.register(lambda: sys.stderr.write(f'PEAK_KB {peak()} SECONDS {time.perf_counter() - start}\\n'))\n"
             "from omxl.cli import main\n"
             "sys.argv = ['omxl'] + sys.argv[1:]\n"
             "main()\n")
