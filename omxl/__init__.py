@@ -20,9 +20,11 @@ from .reconciliation import Reconciliation, reconcile
 from .templates import TemplateError, render_template
 from . import reorder
 from .validation import validate
+from .io.xlsx.macrobook import excel_setup
 
 __version__ = "0.1.0"
 __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Position", "Reconciliation", "ReorderPlan",
            "ResultSheet", "SourceError", "load_config", "plan_reorders", "prepare", "reorder", "read_book", "reconcile",
            "save_csv", "save_workbook", "style", "validate", "write_back", "__version__",
            "TemplateError", "render_template"]
+__all__ += ["excel_setup"]

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from ...errors import OutputError
+from ...errors import OutputError, SourceError
 from ..save.atomic import WriteError, atomic_save, check_destination, same_file, verify_xlsx
 from . import package
 from .controlsheet import CONF_SHEET, CONTROL_SHEET, STYLES, buttons_vml, conf_sheet_xml, control_sheet_xml
@@ -39,15 +39,18 @@ def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None
     """
     source = Path(path)
     target = Path(out) if out is not None else source.with_suffix(".xlsm")
-    if target.suffix.lower() != ".xlsm":
-        raise OutputError(f"{target}: excel-setup writes a macro-enabled workbook, so the output must end in "
-                          f".xlsm. Give --out {target.with_suffix('.xlsm').name}.")
+    if source.is_dir():
+        raise SourceError(str(source), "is a folder.", "Give the workbook to set up, such as "
+                          f"{source / 'orders.xlsx'}.")
+    check_destination(target, example=source.with_suffix(".xlsm").name)
     if same_file(source, target):
         raise OutputError(f"{target}: the output must be a new file, not the workbook itself. Give another "
-                          "name with --out; your workbook is never changed.")
-    data, _ = read_workbook(source, "excel-setup makes a macro workbook around an existing workbook.",
-                            "sets up", "Save it as .xlsx in Excel and run again.")
-    check_destination(target, example=source.with_suffix(".xlsm").name)
+                          "name ending in .xlsm with --out; your workbook is never changed.")
+    if target.suffix.lower() != ".xlsm":
+        raise OutputError(f"{target}: excel-setup writes a macro-enabled workbook, so the output must end in "
+                          f".xlsm. Give --out {target.with_suffix('.xlsm')}.")
+    data, _ = read_workbook(source, "Check the workbook's name and folder; excel-setup starts from an existing "
+                            "workbook.", "sets up", "Save it as .xlsx in Excel and run again.")
     if target.exists():
         raise OutputError(f"{target} already exists and excel-setup does not replace it. Give another name "
                           "with --out, or move that file away and run again.")

@@ -66,7 +66,7 @@ def decompress(data: bytes) -> bytes:
 def compress(data: bytes) -> bytes:
     """`data` as a compressed container that Office's decompressor (and decompress above) reads back."""
     out = bytearray(b"\x01")
-    for start in range(0, len(data), CHUNK) or [0]:
+    for start in range(0, len(data), CHUNK):  # empty data: the signature byte alone
         piece = data[start:start + CHUNK]
         body = _compress_chunk(piece)
         if len(body) > CHUNK and len(piece) == CHUNK:  # no gain: store the chunk raw (the spec's own choice)
