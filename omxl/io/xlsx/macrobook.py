@@ -141,12 +141,13 @@ def _check_can_set_up(edit: package.PackageEdit, workbook: str, rels: str, workb
 
 
 def _free_drawing_id(edit: package.PackageEdit) -> int:
-    """An o:idmap block number no VML drawing in the package uses (comments have VML drawings too)."""
+    """An o:idmap block number no VML drawing in the package uses (comments have VML drawings too; writers
+    differ in the prefix they give the office namespace, openpyxl writes ns0:idmap)."""
     used = {0}
     for name in edit.names():
         if name.lower().endswith(".vml"):
             text = edit.read(name).decode("utf-8", "replace")
-            for found in re.findall(r'<o:idmap\b[^>]*\bdata="([^"]*)"', text):
+            for found in re.findall(r'<(?:[\w.-]+:)?idmap\b[^>]*\bdata="([^"]*)"', text):
                 used.update(int(n) for n in re.split(r"[,\s]+", found) if n.isdigit())
     return max(used) + 1
 
