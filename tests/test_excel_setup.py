@@ -244,3 +244,17 @@ def test_the_library_function_raises_output_error(own_workbook, tmp_path):
     with pytest.raises(OutputError, match=r"must end in \.xlsm"):
         omxl.excel_setup(own_workbook, out=tmp_path / "x.xls")
     assert omxl.excel_setup(own_workbook) == tmp_path / "mine.xlsm"
+
+
+def test_the_excel_page_examples_run(monkeypatch, tmp_path):
+    import shlex
+
+    monkeypatch.chdir(ROOT)
+    page = (ROOT / "docs" / "excel.md").read_text(encoding="utf-8")
+    (shell,) = re.findall(r"```bash\n(.*?)```", page, flags=re.S)
+    (python,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    result = CliRunner().invoke(cli, [a.replace("/tmp/", f"{tmp_path}/") for a in shlex.split(shell)[1:]])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "orders-with-buttons.xlsm").read_bytes() == WORKBOOK.read_bytes()
+    exec(compile(python.replace("/tmp/", f"{tmp_path}/"), "excel.md", "exec"), {})
+    assert (tmp_path / "orders-buttons.xlsm").read_bytes() == WORKBOOK.read_bytes()
