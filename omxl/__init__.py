@@ -17,6 +17,7 @@ from .planning import ReorderPlan, plan_reorders
 from .position import Position, prepare
 from .presentation.notebook import style
 from .reconciliation import Reconciliation, reconcile
+from .reporting import History, HistoryError, Report, weekly_report
 from .templates import TemplateError, render_template
 from . import reorder
 from .validation import validate
@@ -26,5 +27,5 @@ __version__ = "0.1.0"
 __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Position", "Reconciliation", "ReorderPlan",
            "ResultSheet", "SourceError", "load_config", "plan_reorders", "prepare", "reorder", "read_book", "reconcile",
            "save_csv", "save_workbook", "style", "validate", "write_back", "__version__",
-           "TemplateError", "render_template"]
+           "TemplateError", "render_template", "History", "HistoryError", "Report", "weekly_report"]
 __all__ += ["excel_setup"]

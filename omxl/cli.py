@@ -557,6 +557,123 @@ def _print_plan(plan: Any) -> None:
                                ", ".join(unplaced["sku"].astype(str).head(10)), highlight=False)
 
 
+@cli.command("weekly")
+@books_argument
+@config_option
+@as_of_option
+@click.option("--out", "out", type=click.Path(), default=None, metavar="FILE",
+              help="Where to save the report: .xlsx (the weekly status workbook), or .csv / .json (the KPI "
+                   "table). Default: weekly-status-<ISO year>-W<week>.xlsx in the current folder.")
+@click.option("--template", "template", type=click.Path(path_type=Path), default=None, metavar="TEMPLATE.xlsx",
+              help="Your own layout to fill instead of templates/weekly_status.xlsx (docs/templates.md).")
+@click.option("--history", "history", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="The run history (SQLite) for last week's figures, the trend and what changed. Default: the "
+                   "history setting, else omxl-history.sqlite beside the report.")
+@write_back_option
+@password_option
+@reports_errors
+@quiet_option
+def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: str | None,
+                   template: Path | None, history: Path | None, write_back: bool, password: str | None) -> None:
+    """Make the weekly status report: KPIs with last week's values and the trend, root causes of late and
+    backordered lines, what changed since the last run, and a sheet per table (docs/weekly-report.md).
+
+    Each run is recorded in the run history; running the same as-of day again replaces its run. Exit code 1
+    when validation found errors (those rows are left out of every figure), 0 when not, 2 when a file cannot be
+    read or an output cannot be written.
+    """
+    from .io.read import read_book
+    from .position import as_timestamp, prepare
+    from .reporting.weekly import history_beside, weekly_report
+
+    day = as_timestamp(as_of)
+    year, week, _ = day.isocalendar()
+    out_path = checked_out(out if out is not None else f"weekly-status-{year}-W{week:02d}.xlsx", books,
+                           "weekly-status.xlsx")
+    if template is not None and not template.is_file():
+        raise OutputError(f"{template}: no such template file. Give the path of an .xlsx template "
+                          "(docs/templates.md), or leave --template out for the default layout. Nothing was "
+                          "written.")
+    check_write_back(books, write_back)
+    book = read_book(*books, config=config, password=password, progress=progress.current())
+    progress.current().start("Validating")
+    position = prepare(book, as_of=day)
+    store = history if history is not None else (None if position.config.history else history_beside(out_path))
+    progress.current().start("Reconciling, planning and computing the KPIs")
+    report = weekly_report(position, history=store)
+    progress.current().done()
+    _print_weekly(report)
+    finish_weekly(report, out_path, template)
+    stderr_console().print(f"Run recorded in {report.history.path}." if report.history is not None else
+                           "No run history: nothing recorded.", highlight=False)
+    finish(books, config=config, issues=report.position.issues, out=None, sheets=report.result_sheets() if
+           write_back else {}, table=report.kpis, write_back=write_back)
+
+
+def finish_weekly(report: Any, out: Path, template: Path | None) -> None:
+    """--out of weekly: the rendered workbook (.xlsx/.xlsm), or the KPI table as .csv / .json."""
+    from .io.save.write import save_csv, save_json
+
+    progress.current().start(f"Writing {out.name}")
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        save_csv(out, report.kpis)
+    elif suffix == ".json":
+        save_json(out, report.kpis)
+    else:
+        report.save(out, template=template)
+    progress.current().done()
+    stderr_console().print(f"Wrote {out}.", highlight=False)
+
+
+def _print_weekly(report: Any) -> None:
+    import pandas as pd
+
+    start, end = report.period
+    previous = (f"previous run {report.previous_as_of:%Y-%m-%d}" if report.previous_as_of is not None
+                else "no previous run")
+    table = RichTable(title=f"Week {report.iso_week}: {start:%Y-%m-%d} to {end:%Y-%m-%d} ({previous})",
+                      title_justify="left")
+    for head, justify in (("KPI", "left"), ("value", "right"), ("previous", "right"), ("change", "right"),
+                          ("unit", "left")):
+        table.add_column(head, justify=justify)
+    for r in report.kpis.itertuples(index=False):
+        unit = (str(r.currency) if pd.notna(r.currency) else "") if r.unit == "money" else str(r.unit)
+        table.add_row(escape(str(r.label)), _kpi_text(r.value, r.unit), _kpi_text(r.previous, r.unit),
+                      _kpi_text(r.change, r.unit, signed=True), escape(unit))
+    stdout_console().print(table)
+    stdout_console().print(report.data_quality, highlight=False)
+    causes = report.causes
+    if len(causes):
+        top = RichTable(title="Root causes (largest per dimension)", title_justify="left")
+        for head in ("by", "who", "lines", "units", "share"):
+            top.add_column(head)
+        for r in causes.groupby("dimension", sort=False).head(1).itertuples(index=False):
+            top.add_row(r.dimension, escape(str(r.key)), f"{r.lines:,}", f"{r.units:,.0f}", f"{r.share:.0%}")
+        stdout_console().print(top)
+    if report.previous_as_of is not None:
+        counts = report.changes["change"].value_counts()
+        stdout_console().print("Changes since the previous run: " + ", ".join(
+            f"{name.replace('_', ' ')} {int(counts.get(name, 0)):,}" for name in (
+                "newly_late", "no_longer_late", "projected_date_moved", "new_backorder", "newly_reordered")),
+            highlight=False)
+
+
+def _kpi_text(value: Any, unit: Any, *, signed: bool = False) -> str:
+    import pandas as pd
+
+    if pd.isna(value):
+        return ""
+    sign = "+" if signed else ""
+    if unit == "fraction":
+        return f"{value * 100:{sign}.1f}" + (" pts" if signed else "%")
+    if unit == "money":
+        return f"{value:{sign},.2f}"
+    if unit == "days":
+        return f"{value:{sign},.1f}"
+    return f"{value:{sign},.0f}" if float(value).is_integer() else f"{value:{sign},.2f}"
+
+
 @cli.command("demo")
 @click.option("--out", "out", type=click.Path(), default="sample.xlsx", show_default=True, metavar="FILE.xlsx",
               help="Where to write the workbook: .xlsx only, since the sample is input for the other "

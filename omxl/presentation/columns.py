@@ -165,6 +165,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("shipments", "Shipments", "count"),
     ("on_time_rate", "On time", "rate"),
     ("avg_transit_days", "Avg transit (days)", "days"),
+    ("in_transit", "In transit", "count"),
     ("old", "Before", "text"),
     ("new", "Now", "text"),
 )

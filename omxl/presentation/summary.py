@@ -21,7 +21,8 @@ from .sheets import FILLS
 
 SUMMARY = "Summary"
 
-TITLES = {"validate": "Data check", "reconcile": "Order status", "reorder": "Reorder plan"}
+TITLES = {"validate": "Data check", "reconcile": "Order status", "reorder": "Reorder plan",
+          "weekly": "Weekly status"}
 
 # What each sheet omxl writes holds, in one sentence (the Summary's "Sheets" section).
 SHEET_TEXTS: dict[str, str] = {
@@ -34,6 +35,16 @@ SHEET_TEXTS: dict[str, str] = {
     "Reorder List": "SKUs to order: how much, from whom, by when, and the numbers behind it.",
     "PO Drafts": "One purchase-order draft per supplier and currency; drafts under the minimum filled.",
     "Issues": "Every issue found, with a link to its cell in the source workbook.",
+    "KPIs": "The week's KPIs with the previous run's value and the change (docs/kpis.md).",
+    "Root Causes": "Late and backordered lines by supplier, carrier, SKU and customer, largest first.",
+    "Late & At Risk": "Open lines late (most days late first) or at risk of shipping after their promise.",
+    "Changes": "What changed since the previous run: newly late, no longer late, moved dates, new backorders.",
+    "Open Orders": "Every open order line, late first, then at risk, then backordered.",
+    "Backorders": "Open lines stock does not cover, with the purchase order that will.",
+    "Reorder": "SKUs to order: how much, from whom, by when, and why.",
+    "Purchase Orders": "One purchase-order draft per supplier and currency.",
+    "Carriers": "Shipments of the week per carrier: on-time rate and average transit.",
+    "Data Issues": "Every data finding; rows with errors are left out of every figure.",
 }
 
 # The row fills each report's sheets use, in legend order (FILLS names).
@@ -41,6 +52,7 @@ LEGENDS: dict[str, tuple[str, ...]] = {
     "validate": ("error", "warning"),
     "reconcile": ("late", "at_risk", "error", "warning"),
     "reorder": ("critical", "high", "warning"),
+    "weekly": ("late", "at_risk"),
 }
 
 # Column widths in characters: labels / tables, two number columns (the first fits a date and time), and two
@@ -69,6 +81,15 @@ def summary_sheet(kind: str, result: object, *, sheets: Iterable[str], made: dt.
     rows_read = _rows_read(book, left_out, clean=True)
     sentence = result.summary if kind == "reorder" else ""
     return _page(kind, position.as_of, book.sources, rows_read, issues, figures, list(sheets), made, sentence)
+
+
+def weekly_summary(report: object, *, sheets: Iterable[str], made: dt.datetime | None = None) -> FreeSheet:
+    """The Summary `omxl weekly --write-back` adds: what was read, then every KPI with its unit or currency and,
+    in the note, the previous run's value and the change."""
+    position = report.position
+    rows_read = _rows_read(position.book, position.left_out, clean=True)
+    return _page("weekly", position.as_of, position.book.sources, rows_read, position.issues,
+                 weekly_figures(report.kpis), list(sheets), made, report.data_quality)
 
 
 def validation_summary(book: object, issues: pd.DataFrame, *, as_of: object, sheets: Iterable[str],
@@ -134,6 +155,39 @@ def reorder_figures(plan: object) -> list[Figure]:
         ("SKUs without supplier", int(lines["supplier_id"].isna().sum()), COUNT, "", "in no draft: choose one"),
     ]
     return figures
+
+
+# Number formats of the KPI units (docs/kpis.md); money KPIs carry their currency as the unit.
+UNIT_FORMATS = {"fraction": KINDS["rate"].excel, "days": "#,##0.0"}
+
+
+def weekly_figures(kpis: pd.DataFrame) -> list[Figure]:
+    """One row per KPI row: the value in the unit's format, the previous value and the change in the note."""
+    figures: list[Figure] = []
+    for row in kpis.itertuples(index=False):
+        money = row.unit == "money"
+        fmt = MONEY if money else UNIT_FORMATS.get(str(row.unit)) or _quantity_format(
+            np.array([row.value], dtype=float))
+        unit = (str(row.currency) if pd.notna(row.currency) else "") if money else str(row.unit)
+        if pd.isna(row.previous):
+            note = "no previous run" if pd.isna(row.change) and pd.notna(row.value) else ""
+        else:
+            note = f"previous {_plain(row.previous, row.unit)}, change {_plain(row.change, row.unit, signed=True)}"
+        figures.append((str(row.label), None if pd.isna(row.value) else float(row.value), fmt, unit, note))
+    return figures
+
+
+def _plain(value: object, unit: object, *, signed: bool = False) -> str:
+    """A KPI value as the note says it: rates as percentages, money with 2 decimals, counts whole."""
+    if pd.isna(value):
+        return "blank"
+    number = float(value)
+    sign = "+" if signed else ""
+    if unit == "fraction":
+        return f"{number * 100:{sign},.1f}%" + (" points" if signed else "")
+    if unit == "money":
+        return f"{number:{sign},.2f}"
+    return f"{number:{sign},.1f}" if unit == "days" else f"{number:{sign},.0f}"
 
 
 def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> list[Figure]:

@@ -12,7 +12,9 @@ from .causes import CAUSE_COLUMNS, root_causes
 from .changes import CHANGE_COLUMNS, line_changes
 from .history import History, HistoryError, inputs_fingerprint, line_states, reordered_skus, with_previous
 from .kpis import KPI_COLUMNS, KPIS, Kpi, compute_kpis, period_of
+from .carriers import CARRIER_COLUMNS, carrier_performance
+from .weekly import Report, weekly_report
 
-__all__ = ["CAUSE_COLUMNS", "CHANGE_COLUMNS", "History", "HistoryError", "KPIS", "KPI_COLUMNS", "Kpi",
+__all__ = ["CARRIER_COLUMNS", "CAUSE_COLUMNS", "Report", "carrier_performance", "weekly_report", "CHANGE_COLUMNS", "History", "HistoryError", "KPIS", "KPI_COLUMNS", "Kpi",
            "compute_kpis", "inputs_fingerprint", "line_changes", "line_states", "period_of", "reordered_skus",
            "root_causes", "with_previous"]

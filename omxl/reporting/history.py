@@ -220,13 +220,14 @@ class History:
         rows = self._query("SELECT sku, order_qty FROM reorders WHERE as_of = ? ORDER BY rowid", (_day(as_of),))
         return pd.DataFrame(rows, columns=["sku", "order_qty"]).astype({"sku": "string[python]", "order_qty": float})
 
-    def trend(self, kpi: str, *, runs: int = 12, currency: object = None) -> pd.DataFrame:
-        """as_of and value of `kpi` over the last `runs` runs, oldest first (money KPIs: the rows in `currency`,
-        blank = the rows without one)."""
+    def trend(self, kpi: str, *, runs: int = 12, currency: object = None, until: object = None) -> pd.DataFrame:
+        """as_of and value of `kpi` over the last `runs` runs (up to `until`, when given), oldest first (money
+        KPIs: the rows in `currency`, blank = the rows without one)."""
         sql = ("SELECT runs.as_of, kpis.value FROM kpis JOIN runs ON runs.as_of = kpis.as_of "
-               "WHERE kpis.kpi = ? AND kpis.currency IS ? ORDER BY runs.as_of DESC LIMIT ?")
+               "WHERE kpis.kpi = ? AND kpis.currency IS ? AND runs.as_of <= ? ORDER BY runs.as_of DESC LIMIT ?")
         code = None if currency is None or pd.isna(currency) else str(currency)
-        rows = self._query(sql, (kpi, code, int(runs)))[::-1]
+        last = _day(until) if until is not None else "9999-12-31"
+        rows = self._query(sql, (kpi, code, last, int(runs)))[::-1]
         frame = pd.DataFrame(rows, columns=["as_of", "value"])
         return frame.assign(as_of=pd.to_datetime(frame["as_of"]), value=frame["value"].astype(float))
 

@@ -1,0 +1,297 @@
+"""`omxl.weekly_report`: the weekly status report (contract 4.4, docs/weekly-report.md).
+
+One Position gives the Reconciliation and the ReorderPlan; from the three come the KPIs, the root causes, the
+carrier figures and the sheets. The run history (omxl/reporting/history.py) gives last week's values, the trend
+and what changed; this run is then recorded in it (the same as_of again replaces its run). The report is saved
+by rendering the default template templates/weekly_status.xlsx (or the user's) with `Report.context()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .carriers import carrier_performance
+from .causes import root_causes
+from .changes import CHANGE_COLUMNS, line_changes
+from .history import History, inputs_fingerprint, line_states, reordered_skus, with_previous
+from .kpis import BY_NAME, compute_kpis, period_of
+
+DEFAULT_TEMPLATE = "weekly_status.xlsx"
+HISTORY_NAME = "omxl-history.sqlite"
+TREND_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines")
+TREND_RUNS = 12
+# The root causes charted on the Summary: the largest keys of each dimension (the Causes sheet has them all).
+CAUSES_CHARTED = 10
+
+# Report sheets in workbook order: sheet name -> the template's table name (its context key).
+SHEET_TABLES: dict[str, str] = {
+    "Late & At Risk": "late_lines",
+    "Changes": "changes",
+    "Open Orders": "open_orders",
+    "Backorders": "backorders",
+    "Inventory": "inventory",
+    "Reorder": "reorder",
+    "Purchase Orders": "purchase_orders",
+    "Carriers": "carriers",
+    "Returns": "returns",
+    "Data Issues": "issues",
+}
+
+LATE_COLUMNS = ("order_id", "line", "customer_id", "customer_name", "sku", "open_qty", "promised_date", "projected_ship_date",
+                "days_late", "status", "reason")
+OPEN_COLUMNS = ("order_id", "line", "customer_id", "customer_name", "sku", "open_qty", "allocated_qty", "backordered_qty",
+                "promised_date", "status")
+BACKORDER_COLUMNS = ("order_id", "line", "customer_id", "customer_name", "sku", "backordered_qty", "promised_date",
+                     "projected_ship_date", "covering_po")
+INVENTORY_COLUMNS = ("sku", "description", "on_hand", "allocated", "backlog", "on_order", "available", "short")
+REORDER_COLUMNS = ("sku", "supplier_id", "inventory_position", "reorder_point", "order_qty", "order_value",
+                   "currency", "order_by", "urgency", "explanation")
+PO_COLUMNS = ("supplier_id", "supplier_name", "currency", "lines", "units", "value", "order_by",
+              "expected_arrival")
+RETURN_COLUMNS = ("rma_id", "order_id", "sku", "qty", "received_date", "condition", "resolution", "status")
+ISSUE_COLUMNS = ("severity", "code", "table", "sheet", "cell", "value", "message")
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Report:
+    """The weekly status report for one as_of. Frames keep full precision; `save` writes the workbook."""
+
+    position: object
+    reconciliation: object
+    plan: object
+    kpis: pd.DataFrame
+    causes: pd.DataFrame
+    changes: pd.DataFrame
+    trend: pd.DataFrame
+    carriers: pd.DataFrame
+    previous_as_of: pd.Timestamp | None
+    history: History | None
+    fingerprint: str
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return self.position.as_of
+
+    @property
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last day of the 7 days the period figures cover."""
+        return period_of(self.as_of)
+
+    @property
+    def iso_week(self) -> str:
+        """The ISO week of as_of, "2026-W48" (the ISO year, which differs from the calendar year around New Year)."""
+        year, week, _ = self.as_of.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def default_name(self) -> str:
+        """weekly-status-<ISO year>-W<week>.xlsx"""
+        return f"weekly-status-{self.iso_week}.xlsx"
+
+    @property
+    def status_counts(self) -> pd.DataFrame:
+        """status, lines: order lines per status, in the order of the status scale (statuses with no line left
+        out)."""
+        from ..reconciliation.views import STATUS_RANK
+
+        counts = self.reconciliation.lines["status"].astype(object).value_counts()
+        ranked = [name for name in STATUS_RANK if counts.get(name, 0)]
+        ranked += sorted(set(counts.index) - set(ranked))
+        return pd.DataFrame({"status": pd.Series(ranked, dtype="string[python]"),
+                             "lines": np.array([int(counts[name]) for name in ranked], dtype="int64")})
+
+    @property
+    def data_quality(self) -> str:
+        """One sentence: errors and warnings found, and rows left out because of errors."""
+        severity = self.position.issues["severity"].astype(object)
+        errors, warnings = int((severity == "error").sum()), int((severity == "warning").sum())
+        left = int(self.position.left_out["rows_left_out"].sum())
+        found = f"{_count(errors, 'error')} and {_count(warnings, 'warning')} in the data"
+        if not left:
+            return f"{found}; no rows were left out."
+        return f"{found}; {_count(left, 'row')} with errors {'was' if left == 1 else 'were'} left out of every " \
+               "figure (Data Issues sheet)."
+
+    @property
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """The report's detail tables by sheet name (SHEET_TABLES order), with omxl's column names."""
+        rec, plan, pos = self.reconciliation, self.plan, self.position
+        names = _customer_names(pos)
+        lines = rec.lines.assign(customer_name=rec.lines["customer_id"].map(names).astype("string[python]"))
+        open_mask = rec.is_open()
+        open_lines = _attention_first(lines[open_mask])
+        late = open_lines[open_lines["late"] | open_lines["at_risk"]]
+        backordered = open_lines[open_lines["backordered_qty"].fillna(0) > 0]
+        ordered = plan.lines[plan.lines["order_qty"] > 0]
+        start, end = self.period
+        returns = rec.returns
+        received = pd.to_datetime(returns["received_date"]).dt.normalize()
+        recent = returns[((received >= start) & (received <= end)) | received.isna()]
+        return {
+            "Late & At Risk": _pick(late, LATE_COLUMNS),
+            "Changes": self.changes,
+            "Open Orders": _pick(open_lines, OPEN_COLUMNS),
+            "Backorders": _pick(backordered, BACKORDER_COLUMNS),
+            "Inventory": _pick(rec.inventory, INVENTORY_COLUMNS),
+            "Reorder": _pick(ordered, REORDER_COLUMNS),
+            "Purchase Orders": _pick(plan.purchase_orders, PO_COLUMNS),
+            "Carriers": self.carriers,
+            "Returns": _pick(recent, RETURN_COLUMNS),
+            "Data Issues": _pick(pos.issues, ISSUE_COLUMNS),
+        }
+
+    def context(self, *, title: str = "Weekly order status") -> dict[str, object]:
+        """What the weekly template is filled with (the context documented in scripts/weekly_status_template.py
+        and docs/weekly-report.md)."""
+        start, end = self.period
+        kpis = self.kpis.assign(better=self.kpis["kpi"].map(lambda name: BY_NAME[name].better).astype(
+            "string[python]"))
+        causes = (self.causes.groupby("dimension", sort=False, group_keys=False).head(CAUSES_CHARTED)
+                  if len(self.causes) else self.causes)
+        context: dict[str, object] = {
+            "title": title, "as_of": self.as_of.date(), "period_start": start.date(), "period_end": end.date(),
+            "iso_week": self.iso_week, "data_quality": self.data_quality,
+            "kpis": kpis, "trend": self.trend, "status_counts": self.status_counts,
+            "causes": causes.reset_index(drop=True),
+        }
+        context.update({SHEET_TABLES[name]: frame.reset_index(drop=True) for name, frame in self.sheets.items()})
+        return context
+
+    def save(self, path: "str | os.PathLike | None" = None, *, template: "str | os.PathLike | None" = None,
+             backup: bool = True) -> Path:
+        """Write the report workbook to `path` (default: default_name in the current folder) by rendering
+        `template` (default: the shipped templates/weekly_status.xlsx) with context(); atomically, keeping an
+        existing file as a backup in omxl-backups/ unless backup=False. Returns the path written."""
+        from ..shipped import template_path
+        from ..templates import render_template
+
+        target = Path(path) if path is not None else Path(self.default_name)
+        source = Path(template) if template is not None else template_path(DEFAULT_TEMPLATE)
+        return render_template(source, self.context(), target, backup=backup)
+
+    def result_sheets(self) -> dict[str, object]:
+        """The sheets `omxl weekly --write-back` adds to the source workbook: a Summary with the KPIs (value,
+        previous, change), then KPIs, Root Causes and the detail sheets, labelled and formatted like every
+        result sheet (omxl.presentation)."""
+        from ..presentation.sheets import fill_rows, result_sheet
+        from ..presentation.summary import weekly_summary
+
+        labels = self.position.config.labels
+        sheets: dict[str, object] = {"KPIs": result_sheet(self.kpis, "KPIs", labels=labels),
+                                     "Root Causes": result_sheet(self.causes, "Root Causes", labels=labels)}
+        for name, frame in self.sheets.items():
+            fill = None
+            if name == "Late & At Risk":  # days_late is above 0 exactly on the late lines; the rest are at risk
+                late = frame["days_late"].fillna(0) > 0
+                fill = fill_rows(frame, late=late, at_risk=~late)
+            sheets[name] = result_sheet(frame, name, labels=labels, row_fill=fill)
+        return {"Summary": weekly_summary(self, sheets=list(sheets)), **sheets}
+
+    def __repr__(self) -> str:
+        previous = f", previous run {self.previous_as_of:%Y-%m-%d}" if self.previous_as_of is not None else ""
+        shown = self.kpis[["label", "value", "previous", "change", "currency"]]
+        return f"Weekly report {self.iso_week} (as of {self.as_of:%Y-%m-%d}{previous})\n{shown.to_string(index=False)}"
+
+
+def weekly_report(book_or_position: object, *, as_of: object = None, config: object = None,
+                  history: "History | str | os.PathLike | None" = None) -> Report:
+    """The weekly status report of contract 4.4 for the 7 days ending on `as_of`.
+
+    `history`: a History, or the path of its SQLite file; None uses the `history` setting, and without one the
+    report has no previous values, a one-point trend and no changes, and nothing is recorded. With a history,
+    last week's values come from the latest earlier run, and this run is recorded (replacing a run of the same
+    as_of)."""
+    from ..planning import plan_reorders
+    from ..position import prepare
+    from ..reconciliation import reconcile
+
+    position = prepare(book_or_position, as_of=as_of, config=config)
+    rec = reconcile(position)
+    plan = plan_reorders(position)
+    store = open_history(history, position.config)
+    kpis = compute_kpis(position, rec, plan)
+    causes = root_causes(position, rec)
+    states, reorders = line_states(rec), reordered_skus(plan)
+    fingerprint = inputs_fingerprint(position.book)
+    previous_as_of = store.previous(position.as_of) if store is not None else None
+    if previous_as_of is not None:
+        kpis = with_previous(kpis, store, position.as_of)
+        changes = line_changes(store.line_states(previous_as_of), states, store.reorders(previous_as_of), reorders,
+                               previous_as_of=previous_as_of, as_of=position.as_of)
+    else:
+        changes = _no_changes()
+    if store is not None:
+        store.record(as_of=position.as_of, fingerprint=fingerprint, kpis=kpis, states=states, reorders=reorders)
+        trend = _trend(store, position.as_of)
+    else:
+        trend = _trend_of_one(kpis, position.as_of)
+    return Report(position=position, reconciliation=rec, plan=plan, kpis=kpis, causes=causes, changes=changes,
+                  trend=trend, carriers=carrier_performance(position), previous_as_of=previous_as_of,
+                  history=store, fingerprint=fingerprint)
+
+
+def open_history(history: "History | str | os.PathLike | None", config) -> History | None:
+    """`history=` as a History: given, else the `history` setting, else None."""
+    if isinstance(history, History):
+        return history
+    if history is not None:
+        return History(history)
+    return History(config.history) if config.history else None
+
+
+def _trend(store: History, as_of: pd.Timestamp) -> pd.DataFrame:
+    """One row per run up to as_of (the last TREND_RUNS), oldest first: as_of and the TREND_KPIS."""
+    frames = [store.trend(kpi, runs=TREND_RUNS, until=as_of).set_index("as_of")["value"].rename(kpi)
+              for kpi in TREND_KPIS]
+    trend = pd.concat(frames, axis=1).sort_index().reset_index()
+    return trend.astype({kpi: float for kpi in TREND_KPIS})
+
+
+def _trend_of_one(kpis: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    values = kpis.drop_duplicates("kpi").set_index("kpi")["value"]
+    return pd.DataFrame({"as_of": [as_of], **{kpi: [float(values[kpi])] for kpi in TREND_KPIS}})
+
+
+def _no_changes() -> pd.DataFrame:
+    frame = pd.DataFrame({column: pd.Series([], dtype="string[python]") for column in CHANGE_COLUMNS})
+    return frame.astype({"line": "Int64"})
+
+
+def _customer_names(pos) -> pd.Series:
+    customers = pos.book.customers
+    if "name" not in customers or customers.empty:
+        return pd.Series([], dtype="string[python]")
+    return customers.drop_duplicates("customer_id").set_index("customer_id")["name"]
+
+
+def _attention_first(lines: pd.DataFrame) -> pd.DataFrame:
+    from ..reconciliation import attention_first
+
+    return attention_first(lines)
+
+
+def _pick(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The columns of a sheet that the frame has, in the sheet's order (a book without customer names, say,
+    has no customer_name column on the sheets)."""
+    present = [column for column in columns if column in frame.columns and not _all_blank(frame, column)]
+    return frame[present].reset_index(drop=True)
+
+
+def _all_blank(frame: pd.DataFrame, column: str) -> bool:
+    # Only optional name columns are dropped when blank; a blank date or quantity still says something.
+    return column == "customer_name" and bool(frame[column].isna().all())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def history_beside(path: "str | os.PathLike") -> Path:
+    """The CLI's default history file: omxl-history.sqlite in the folder of what a run writes."""
+    return Path(path).resolve().parent / HISTORY_NAME
+
