@@ -132,6 +132,8 @@ def test_the_xlwings_settings_sheet():
     assert sheet["A2"].value is None  # xlwings reads the settings from A1 down to the first empty cell
     assert sheet["A3"].value.startswith("Settings for xlwings")
     assert any(str(sheet[f"A{row}"].value).startswith("Interpreter_Win: ") for row in range(3, 12))
+    if importlib.util.find_spec("omxl.excel") is not None:  # the adapter's package, once it is part of omxl
+        assert importlib.util.find_spec("omxl.excel.xlwings_adapter") is not None
 
 
 def test_the_vba_project_survives_write_back(tmp_path):

@@ -60,7 +60,8 @@ def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None
         verify_xlsx(temp)
         verify_control_sheet(temp)
 
-    with atomic_save(target, verify=verify, backup=False) as temp:
+    # With a backup: should a file appear at `target` while this runs, it is kept, never silently replaced.
+    with atomic_save(target, verify=verify) as temp:
         temp.write_bytes(merged)
     return target
 
