@@ -4,8 +4,9 @@
 
 `buttons` are the form controls of each sheet's draw page with the script bound to them (LibreOffice turns an
 Excel button's macro into a script URL such as vnd.sun.star.script:VBAProject.omxl.omxl_validate?...);
-`modules` the VBA modules LibreOffice read from the document's Basic library; `cells` the Control sheet's
-A1:B4 as text. Run with the Python that has the `uno` module (python3-uno, usually /usr/bin/python3):
+`shapes` the control shapes with their box on the sheet, `boxes` the boxes of the Control sheet's cells
+D2:D6 ([left, top, right, bottom] in 1/100 mm); `modules` the VBA modules LibreOffice read from the
+document's Basic library; `cells` the Control sheet's A2:B4 as text. Run with the Python that has the `uno` module (python3-uno, usually /usr/bin/python3):
     python3 lo_list_buttons.py WORKBOOK PROFILE_DIR
 """
 
@@ -36,10 +37,20 @@ def bound_scripts(form, index: int) -> list[str]:
     return [event.ScriptCode for event in form.getScriptEvents(index) if event.ScriptCode]
 
 
+def _box(position, size) -> list[int]:
+    """[left, top, right, bottom] in 1/100 mm."""
+    return [position.X, position.Y, position.X + size.Width, position.Y + size.Height]
+
+
 def describe(document) -> dict:
     found: dict = {"sheets": list(document.Sheets.ElementNames), "buttons": [], "modules": {}, "cells": {}}
     for name in document.Sheets.ElementNames:
         page = document.Sheets.getByName(name).DrawPage
+        for i in range(page.Count):
+            shape = page.getByIndex(i)
+            if shape.supportsService("com.sun.star.drawing.ControlShape"):
+                found.setdefault("shapes", []).append(
+                    {"sheet": name, "label": shape.Control.Label, "box": _box(shape.Position, shape.Size)})
         forms = page.Forms
         for f in range(forms.Count):
             form = forms.getByIndex(f)
@@ -56,6 +67,8 @@ def describe(document) -> dict:
         sheet = document.Sheets.getByName("omxl")
         for ref in ("A2", "A3", "A4", "B2", "B3", "B4"):
             found["cells"][ref] = sheet.getCellRangeByName(ref).String
+        found["boxes"] = {ref: _box(sheet.getCellRangeByName(ref).Position, sheet.getCellRangeByName(ref).Size)
+                          for ref in ("D2", "D3", "D4", "D5", "D6")}
     return found
 
 

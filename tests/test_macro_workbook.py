@@ -158,6 +158,12 @@ def test_libreoffice_opens_it_and_lists_the_buttons_and_the_module(tmp_path):
     assert sorted(seen["modules"]) == ["Dictionary", "ThisWorkbook", "omxl", "xlwings"]
     assert subs(seen["modules"]["omxl"]) == [sub for _, sub, _ in EXPECTED_BUTTONS]
     assert seen["cells"] == {"A2": "Action", "A3": "As of", "A4": "Status", "B2": "validate", "B3": "", "B4": ""}
+    # One button in each of the cells D2:D6, inside the cell.
+    assert [shape["label"] for shape in seen["shapes"]] == [caption for caption, _, _ in EXPECTED_BUTTONS]
+    for shape, row in zip(seen["shapes"], range(2, 7)):
+        left, top, right, bottom = shape["box"]
+        cell_left, cell_top, cell_right, cell_bottom = seen["boxes"][f"D{row}"]
+        assert cell_left < left < right < cell_right and cell_top < top < bottom < cell_bottom, shape
 
 
 # --- the pieces: compression and the compound file ------------------------------------------------------
