@@ -2,7 +2,7 @@
 the buttons' VML drawing (contract 5.4).
 
 The Control sheet: A2:A4 the labels, B2 the action (a drop-down of ACTIONS), B3 the as-of date (blank =
-today), B4 the status the macros write; one button per action in column D, and instructions below in words
+today), B4 the status the macros write (merged down to B7 and wrapped, room for a few sentences); one button per action in column D, and instructions below in words
 a specialist uses. Buttons are legacy form controls in a VML drawing, as Excel itself and XlsxWriter's
 insert_button write them: `<x:FmlaMacro>` names the VBA sub each runs (vbaproject.BUTTONS).
 """
@@ -30,6 +30,8 @@ STYLES: dict[str, dict] = {
 WIDTHS = (14.0, 44.0, 2.0, 30.0)
 BUTTON_ROWS = range(2, 2 + len(BUTTONS))  # Excel rows 2-6
 ROW_HEIGHT = 24.0  # points
+# The status cell B4 is merged down to row 7 and wraps, so a message of a few sentences shows in full.
+STATUS_AREA = "B4:B7"
 INSTRUCTIONS_ROW = 9
 INSTRUCTIONS = (
     "How to use this sheet",
@@ -104,7 +106,8 @@ def control_sheet_xml(style_ids: dict[str, int], drawing_rel_id: str) -> bytes:
     xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
            f'<dimension ref="A1:D{last}"/><sheetViews><sheetView workbookViewId="0">'
            '<selection activeCell="B2" sqref="B2"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-           f'{_cols(WIDTHS)}<sheetData>{"".join(rows)}</sheetData>{validations}'
+           f'{_cols(WIDTHS)}<sheetData>{"".join(rows)}</sheetData>'
+           f'<mergeCells count="1"><mergeCell ref="{STATUS_AREA}"/></mergeCells>{validations}'
            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
            f'<legacyDrawing r:id="{drawing_rel_id}"/></worksheet>')
     return xml.encode("utf-8")
