@@ -20,6 +20,14 @@ if ! command -v soffice >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
 fi
 
+# poppler's pdftoppm draws a printed report's pages as PNG pictures to look at (LibreOffice Calc exports no PNG).
+if ! command -v pdftoppm >/dev/null 2>&1; then
+    echo "Installing poppler-utils (pdftoppm: PDF pages as pictures, kept as test artifacts)..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
+fi
+
 # python-UNO drives LibreOffice where --convert-to cannot (a password-protected .xls); Debian's package gives it to
 # the system Python (/usr/bin/python3), which the tests call in a subprocess.
 if ! /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 && ! "$PY" -c 'import uno' >/dev/null 2>&1; then

@@ -12,11 +12,13 @@ The template is filled by ``omxl.render_template(template, context, out)``. The 
   ``kpis``: kpi, label, value, previous, change, unit, currency, better (up / down / neither: which way is good;
   the change cell is green when it moves that way, red when it moves the other way);
   ``trend``: as_of, otif_line_rate, unit_fill_rate, late_lines (one row per past run, oldest first);
-  ``status_counts``: status, lines;
-  ``causes``: dimension, key, lines, units, value, share, cumulative_share, currency (the top rows to chart);
+  ``status_counts``: status, lines (open lines per status);
+  ``causes``: dimension, key, lines, units, value, share, cumulative_share, currency: the largest keys of one
+  dimension, charted as a Pareto; ``causes_by`` (text) names that dimension;
+  ``root_causes``: the same columns, every dimension and key (the Root Causes sheet);
   ``late_lines``, ``changes`` (change, order_id, line, sku, old, new, status), ``open_orders``, ``backorders``,
-  ``inventory``, ``reorder``, ``purchase_orders``, ``carriers`` (carrier, shipments, on_time_rate,
-  avg_transit_days), ``returns``, ``issues``: one sheet each, any columns.
+  ``inventory``, ``reorder``, ``purchase_orders``, ``carriers`` (carrier, shipments, units, on_time_rate,
+  avg_transit_days, in_transit), ``returns``, ``issues``: one sheet each, any columns.
 
 Summary holds the title, the period, the data-quality line, the KPI table and below it the chart data (trend,
 lines by status, root causes), each a table marker stacked one under the other, then three native charts
@@ -42,16 +44,17 @@ CHART_ROW = 20
 
 # sheet, table name, title, column widths (the table's columns as laid out).
 DETAIL_SHEETS = (
-    ("Late & At Risk", "late_lines", "Late and at-risk lines", [12, 6, 24, 12, 10, 12, 12, 9, 14, 40]),
-    ("Changes", "changes", "Changes since the previous run", [14, 12, 6, 12, 16, 16, 14]),
-    ("Open Orders", "open_orders", "Open orders", [12, 6, 24, 12, 10, 10, 10, 12, 14]),
-    ("Backorders", "backorders", "Backordered lines", [12, 6, 24, 12, 10, 12, 12, 12]),
-    ("Inventory", "inventory", "Inventory", [12, 12, 10, 10, 10, 10, 10, 10]),
-    ("Reorder", "reorder", "Reorder list", [12, 14, 10, 10, 10, 12, 12, 12, 40]),
-    ("Purchase Orders", "purchase_orders", "Purchase-order drafts", [14, 24, 12, 10, 12, 12, 12]),
-    ("Carriers", "carriers", "Carrier performance", [20, 12, 12, 18]),
+    ("Late & At Risk", "late_lines", "Late and at-risk lines", [12, 6, 12, 24, 12, 10, 12, 12, 9, 16, 44]),
+    ("Changes", "changes", "Changes since the previous run", [22, 12, 6, 12, 16, 16, 18]),
+    ("Root Causes", "root_causes", "Root causes of late and backordered lines", [10, 16, 8, 10, 12, 10, 12, 9]),
+    ("Open Orders", "open_orders", "Open orders", [12, 6, 12, 24, 12, 10, 10, 12, 12, 18]),
+    ("Backorders", "backorders", "Backordered lines", [12, 6, 12, 24, 12, 12, 12, 12, 12]),
+    ("Inventory", "inventory", "Inventory", [12, 28, 10, 10, 10, 10, 10, 10]),
+    ("Reorder", "reorder", "Reorder list", [12, 12, 12, 12, 10, 12, 9, 12, 10, 60]),
+    ("Purchase Orders", "purchase_orders", "Purchase-order drafts", [12, 26, 9, 8, 10, 12, 12, 12]),
+    ("Carriers", "carriers", "Carrier performance", [18, 11, 10, 10, 12, 10]),
     ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12]),
-    ("Data Issues", "issues", "Data issues", [10, 14, 12, 14, 14, 10, 60]),
+    ("Data Issues", "issues", "Data issues", [10, 24, 12, 14, 8, 16, 80]),
 )
 FOOTER = "&L{{ title }}&CPage &P of &N&R{{ iso_week }}"
 
@@ -82,6 +85,7 @@ def build(path: Path = TEMPLATE) -> Path:
     rate = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "0.0%"})
     day = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "yyyy-mm-dd"})
     count = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "#,##0"})
+    money = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "#,##0.00"})
     good_colours = {"bg_color": "#C6EFCE", "font_color": "#006100"}
     bad_colours = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 
@@ -130,10 +134,11 @@ def build(path: Path = TEMPLATE) -> Path:
                                                         "format": book.add_format({"num_format": num_format})})
     summary.write(TREND_ROW - 2, 0, "KPI trend", heading)
     table(summary, TREND_ROW, "trend", [day, rate, rate, count])
-    summary.write(STATUS_ROW - 2, 0, "Lines by status", heading)
+    summary.write(STATUS_ROW - 2, 0, "Open lines by status", heading)
     table(summary, STATUS_ROW, "status_counts", [cell, count])
-    summary.write(CAUSES_ROW - 2, 0, "Root causes of late and backordered lines", heading)
-    table(summary, CAUSES_ROW, "causes", [cell, cell, count, count, number, rate, rate, cell])
+    summary.write(CAUSES_ROW - 2, 0, "Root causes of late and backordered lines by {{ causes_by }} (the largest "
+                                     "{{ causes | length }}; every dimension on the Root Causes sheet)", heading)
+    table(summary, CAUSES_ROW, "causes", [cell, cell, count, count, money, rate, rate, cell])
     _print_setup(summary, None)  # several tables: no one header to repeat
 
     def ref(col: int, row: int) -> str:
@@ -157,7 +162,7 @@ def build(path: Path = TEMPLATE) -> Path:
 
     status = book.add_chart({"type": "column"})
     status.add_series({"name": "Lines", "categories": ref(0, s), "values": ref(1, s), "data_labels": {"value": True}})
-    status.set_title({"name": "Lines by status"})
+    status.set_title({"name": "Open lines by status"})
     status.set_legend({"none": True})
     status.set_size({"width": 440, "height": 300})
     summary.insert_chart(f"E{CHART_ROW}", status, {"x_offset": 10})
@@ -181,6 +186,12 @@ def build(path: Path = TEMPLATE) -> Path:
             sheet.set_column(col, col, width)
         sheet.write("A1", f"{heading_text}, week {{{{ iso_week }}}} (as of {{{{ as_of | date }}}})", heading)
         table(sheet, 3, marker, [cell] * len(widths))
+        if marker == "late_lines":  # days late (column I) above 0: a late row; the others are at risk (contract 5.5)
+            last = _letter(len(widths) - 1)
+            sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$I4>0",
+                                                     "format": book.add_format({"bg_color": "#F4B183"})})
+            sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$I4<=0",
+                                                     "format": book.add_format({"bg_color": "#DDEBF7"})})
         sheet.freeze_panes(3, 0)
         sheet.autofilter(2, 0, 3, len(widths) - 1)
         _print_setup(sheet, 3)

@@ -48,7 +48,7 @@ def test_readme_starts_with_the_two_commands():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     block = lines[lines.index("```bash") + 1: lines.index("```")]
     assert block == [
-        "python3 -m pip install -e . && omxl reconcile workbooks/sample.xlsx --as-of 2026-11-27 --out status.xlsx",
+        "python3 -m pip install -e . && omxl weekly workbooks/sample.xlsx --as-of 2026-11-27",
         "bash scripts/test.sh",
     ]
     assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().endswith("exec bash scripts/test.sh")

@@ -21,7 +21,7 @@ import omxl
 from tests.conftest import ROOT, convert_with_libreoffice, soffice
 
 TEMPLATE = ROOT / "templates" / "weekly_status.xlsx"
-SHEETS = ["Summary", "Late & At Risk", "Changes", "Open Orders", "Backorders", "Inventory", "Reorder",
+SHEETS = ["Summary", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Inventory", "Reorder",
           "Purchase Orders", "Carriers", "Returns", "Data Issues"]
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
@@ -68,7 +68,8 @@ def context() -> dict:
         "title": "Weekly status: Fabrikam & Sons", "as_of": dt.date(2026, 11, 27),
         "period_start": dt.date(2026, 11, 21), "period_end": dt.date(2026, 11, 27), "iso_week": "2026-W48",
         "data_quality": "2 errors and 5 warnings; 3 rows were left out.",
-        "kpis": kpis, "trend": trend, "status_counts": status_counts, "causes": causes,
+        "kpis": kpis, "trend": trend, "status_counts": status_counts, "causes": causes, "causes_by": "supplier",
+        "root_causes": causes,
         "late_lines": late, "changes": changes,
         "open_orders": one(order_id="SO-00001", line=1, sku="SKU-1", open_qty=5),
         "backorders": empty,
@@ -120,11 +121,12 @@ def test_summary_holds_the_title_period_kpis_and_the_chart_tables(rendered):
     assert row(sheet, 12, "D") == [dt.datetime(2026, 11, 20), 0.8, 0.85, 9]
     assert row(sheet, 13, "D") == [dt.datetime(2026, 11, 27), 0.875, 0.9, 12]
     assert (sheet["A13"].number_format, sheet["B13"].number_format) == ("yyyy-mm-dd", "0.0%")
-    assert sheet["A15"].value == "Lines by status"
+    assert sheet["A15"].value == "Open lines by status"
     assert row(sheet, 16, "B") == ["Status", "Lines"]
     assert [row(sheet, r, "B") for r in range(17, 21)] == [["open", 30], ["late", 12], ["backordered", 5],
                                                            ["shipped", 53]]
-    assert sheet["A22"].value == "Root causes of late and backordered lines"
+    assert sheet["A22"].value == ("Root causes of late and backordered lines by supplier (the largest 5; every "
+                                  "dimension on the Root Causes sheet)")
     assert row(sheet, 23, "H") == ["By", "Who", "Lines", "Units", "Value", "Share", "Cumulative share", "Currency"]
     assert row(sheet, 24, "H") == ["supplier", "SUP-1", 6, 50, 500, 0.5, 0.5, "EUR"]
     assert row(sheet, 28, "H") == ["supplier", "SUP-5", 1, 4, 40, 0.04, 1, "EUR"]
@@ -172,7 +174,7 @@ def test_detail_sheets_hold_their_tables_with_filter_freeze_and_print_setup(rend
     assert late.max_row == 1003
     assert (late["C5"].value, late["C5"].data_type) == (HYPERLINK, "s")  # text from data stays text
     assert late.freeze_panes == "A4"
-    assert late.auto_filter.ref == "A3:J1003"
+    assert late.auto_filter.ref == "A3:K1003"
     # fit to one page wide (fitToWidth 1 is the default, so it is not written), as many pages tall as needed
     assert (late.page_setup.orientation, late.page_setup.paperSize, late.sheet_properties.pageSetUpPr.fitToPage,
             late.page_setup.fitToWidth, late.page_setup.fitToHeight) == ("landscape", 9, True, None, 0)
@@ -184,7 +186,7 @@ def test_detail_sheets_hold_their_tables_with_filter_freeze_and_print_setup(rend
     back = book["Backorders"]  # 0 records: header row, the data row left empty
     assert row(back, 3, "C") == ["Order", "SKU", "Backordered qty"]
     assert row(back, 4, "C") == [None, None, None] and back.max_row == 4
-    assert back.auto_filter.ref == "A3:H4"
+    assert back.auto_filter.ref == "A3:I4"
     assert row(book["Changes"], 3, "G") == ["Change", "Order", "Line", "SKU", "Before", "Now", "Status"]
     assert row(book["Changes"], 4, "G") == ["moved", "SO-00001", 2, "SKU-1", "2026-11-20", "2026-11-30", "at risk"]
     carriers = book["Carriers"]

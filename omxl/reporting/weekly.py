@@ -25,13 +25,16 @@ DEFAULT_TEMPLATE = "weekly_status.xlsx"
 HISTORY_NAME = "omxl-history.sqlite"
 TREND_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines")
 TREND_RUNS = 12
-# The root causes charted on the Summary: the largest keys of each dimension (the Causes sheet has them all).
+# The root causes charted on the Summary as a Pareto: the largest keys of one dimension (the Root Causes sheet
+# has every dimension). Supplier by default: late and backordered lines wait for stock, which suppliers bring.
 CAUSES_CHARTED = 10
+CAUSES_BY = "supplier"
 
 # Report sheets in workbook order: sheet name -> the template's table name (its context key).
 SHEET_TABLES: dict[str, str] = {
     "Late & At Risk": "late_lines",
     "Changes": "changes",
+    "Root Causes": "root_causes",
     "Open Orders": "open_orders",
     "Backorders": "backorders",
     "Inventory": "inventory",
@@ -95,11 +98,13 @@ class Report:
 
     @property
     def status_counts(self) -> pd.DataFrame:
-        """status, lines: order lines per status, in the order of the status scale (statuses with no line left
-        out)."""
+        """status, lines: open order lines (the work in hand, as on Open Orders) per status, in the order of
+        the status scale; statuses with no line left out. Shipped and closed lines are not counted: years of
+        delivered lines would dwarf the week's work in the chart."""
         from ..reconciliation.views import STATUS_RANK
 
-        counts = self.reconciliation.lines["status"].astype(object).value_counts()
+        rec = self.reconciliation
+        counts = rec.lines.loc[rec.is_open(), "status"].astype(object).value_counts()
         ranked = [name for name in STATUS_RANK if counts.get(name, 0)]
         ranked += sorted(set(counts.index) - set(ranked))
         return pd.DataFrame({"status": pd.Series(ranked, dtype="string[python]"),
@@ -135,6 +140,7 @@ class Report:
         return {
             "Late & At Risk": _pick(late, LATE_COLUMNS),
             "Changes": self.changes,
+            "Root Causes": self.causes,
             "Open Orders": _pick(open_lines, OPEN_COLUMNS),
             "Backorders": _pick(backordered, BACKORDER_COLUMNS),
             "Inventory": _pick(rec.inventory, INVENTORY_COLUMNS),
@@ -145,19 +151,23 @@ class Report:
             "Data Issues": _pick(pos.issues, ISSUE_COLUMNS),
         }
 
-    def context(self, *, title: str = "Weekly order status") -> dict[str, object]:
+    def context(self, *, title: str = "Weekly order status", causes_by: str = CAUSES_BY) -> dict[str, object]:
         """What the weekly template is filled with (the context documented in scripts/weekly_status_template.py
-        and docs/weekly-report.md)."""
+        and docs/weekly-report.md). `causes_by`: the dimension of the Summary's Pareto (supplier, carrier, sku,
+        customer)."""
+        from .causes import DIMENSIONS
+
+        if causes_by not in DIMENSIONS:
+            raise ValueError(f"causes_by: '{causes_by}' is not a root-cause dimension ({', '.join(DIMENSIONS)})")
         start, end = self.period
         kpis = self.kpis.assign(better=self.kpis["kpi"].map(lambda name: BY_NAME[name].better).astype(
             "string[python]"))
-        causes = (self.causes.groupby("dimension", sort=False, group_keys=False).head(CAUSES_CHARTED)
-                  if len(self.causes) else self.causes)
+        causes = self.causes[self.causes["dimension"] == causes_by].head(CAUSES_CHARTED)
         context: dict[str, object] = {
             "title": title, "as_of": self.as_of.date(), "period_start": start.date(), "period_end": end.date(),
             "iso_week": self.iso_week, "data_quality": self.data_quality,
             "kpis": kpis, "trend": self.trend, "status_counts": self.status_counts,
-            "causes": causes.reset_index(drop=True),
+            "causes": causes.reset_index(drop=True), "causes_by": causes_by,
         }
         context.update({SHEET_TABLES[name]: frame.reset_index(drop=True) for name, frame in self.sheets.items()})
         return context
@@ -182,8 +192,7 @@ class Report:
         from ..presentation.summary import weekly_summary
 
         labels = self.position.config.labels
-        sheets: dict[str, object] = {"KPIs": result_sheet(self.kpis, "KPIs", labels=labels),
-                                     "Root Causes": result_sheet(self.causes, "Root Causes", labels=labels)}
+        sheets: dict[str, object] = {"KPIs": result_sheet(self.kpis, "KPIs", labels=labels)}
         for name, frame in self.sheets.items():
             fill = None
             if name == "Late & At Risk":  # days_late is above 0 exactly on the late lines; the rest are at risk
@@ -276,15 +285,10 @@ def _attention_first(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pick(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """The columns of a sheet that the frame has, in the sheet's order (a book without customer names, say,
-    has no customer_name column on the sheets)."""
-    present = [column for column in columns if column in frame.columns and not _all_blank(frame, column)]
-    return frame[present].reset_index(drop=True)
-
-
-def _all_blank(frame: pd.DataFrame, column: str) -> bool:
-    # Only optional name columns are dropped when blank; a blank date or quantity still says something.
-    return column == "customer_name" and bool(frame[column].isna().all())
+    """The sheet's columns in its order; every one is there, blank when the book lacks it (no customer names,
+    say), so that a template's column letters hold for every book."""
+    picked = frame.reindex(columns=list(columns))
+    return picked.reset_index(drop=True)
 
 
 def _count(n: int, noun: str) -> str:

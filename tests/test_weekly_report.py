@@ -1,0 +1,356 @@
+"""The weekly status report end to end (contract 4.4, docs/weekly-report.md): omxl.weekly_report and
+`omxl weekly` on the hand-built book a week apart and on the sample; the workbook they write, opened by
+openpyxl and printed by LibreOffice; the run history beside it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+import omxl
+from omxl.cli import cli
+from tests.conftest import SAMPLE, convert_with_libreoffice
+from weekly_book import AS_OF, NEXT_WEEK, hand_book, next_week_book
+
+HYPERLINK = '=HYPERLINK("http://x","y")'
+SHEETS = ["Summary", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Inventory",
+          "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"]
+CHANGED = [
+    ("newly_late", "O10", 1, "A", "not late", "late", "partially_allocated"),
+    ("newly_late", "O3", 1, "B", "not late", "late", "backordered"),
+    ("no_longer_late", "O2", 1, "A", "late", "not late", "shipped"),
+    ("projected_date_moved", "O3", 1, "B", "2026-03-25", "2026-03-28", "backordered"),
+    ("projected_date_moved", "O5", 1, "B", "2026-03-25", "2026-03-28", "backordered"),
+    ("new_backorder", "O10", 1, "A", "0", "7", "partially_allocated"),
+    ("newly_reordered", None, None, "A", "not reordered", "10", None),
+]
+
+
+def rows(sheet, first: int, last_column: str) -> list[tuple]:
+    """The rows from `first` down to the first empty one, columns A..last_column."""
+    found = []
+    for row in sheet.iter_rows(min_row=first, max_col=openpyxl.utils.column_index_from_string(last_column),
+                               values_only=True):
+        if all(value is None for value in row):
+            break
+        found.append(row)
+    return found
+
+
+def kpi_value(kpis: pd.DataFrame, name: str, currency: str | None = None) -> pd.Series:
+    chosen = kpis[(kpis["kpi"] == name) & (kpis["currency"].isna() if currency is None else
+                                           kpis["currency"] == currency)]
+    assert len(chosen) == 1, (name, currency)
+    return chosen.iloc[0]
+
+
+@pytest.fixture(scope="module")
+def two_weeks(tmp_path_factory):
+    """The hand-built book reported on 2026-03-15, then a week later, into one history; both saved."""
+    folder = tmp_path_factory.mktemp("two-weeks")
+    history = folder / "omxl-history.sqlite"
+    first = omxl.weekly_report(omxl.read_book(hand_book()), as_of=AS_OF, history=history)
+    second = omxl.weekly_report(omxl.read_book(next_week_book()), as_of=NEXT_WEEK, history=history)
+    return first, second, second.save(folder / second.default_name), history
+
+
+def test_the_second_week_has_the_previous_values_and_the_changes(two_weeks):
+    first, second, _, _ = two_weeks
+    assert first.previous_as_of is None and first.kpis["previous"].isna().all() and first.changes.empty
+    assert second.previous_as_of == pd.Timestamp(AS_OF)
+    assert (second.iso_week, second.default_name) == ("2026-W12", "weekly-status-2026-W12.xlsx")
+    assert second.period == (pd.Timestamp("2026-03-16"), pd.Timestamp("2026-03-22"))
+    # Every previous value is the first report's value of the same KPI and currency (a plain merge, not omxl's).
+    key = ["kpi", "currency"]
+    before = first.kpis.assign(currency=first.kpis["currency"].fillna("-"))[[*key, "value"]]
+    merged = second.kpis.assign(currency=second.kpis["currency"].fillna("-")).merge(
+        before, on=key, how="left", suffixes=("", "_first"))
+    np.testing.assert_array_equal(merged["previous"].to_numpy(), merged["value_first"].to_numpy())
+    np.testing.assert_allclose(second.kpis["change"], second.kpis["value"] - merged["value_first"])
+    late = kpi_value(second.kpis, "late_lines")
+    assert (late["value"], late["previous"], late["change"]) == (3.0, 2.0, 1.0)
+    value = kpi_value(second.kpis, "backorder_value", "EUR")
+    assert (value["value"], value["previous"], value["change"]) == (121.0, 100.0, 21.0)
+    new = kpi_value(second.kpis, "reorder_value", "EUR")  # nothing to compare with: blank, never 0
+    assert new["value"] == 20.0 and pd.isna(new["previous"]) and pd.isna(new["change"])
+    changes = [tuple(None if pd.isna(v) else v for v in row) for row in second.changes.itertuples(index=False)]
+    assert changes == CHANGED
+
+
+def test_the_trend_has_one_point_per_run(two_weeks):
+    first, second, _, _ = two_weeks
+    assert first.trend.to_dict("list") == {"as_of": [pd.Timestamp(AS_OF)], "otif_line_rate": [0.4],
+                                           "unit_fill_rate": [pytest.approx(15 / 31)], "late_lines": [2.0]}
+    trend = second.trend
+    assert list(trend["as_of"]) == [pd.Timestamp(AS_OF), pd.Timestamp(NEXT_WEEK)]
+    assert list(trend["otif_line_rate"]) == [0.4, 0.0]
+    assert list(trend["late_lines"]) == [2.0, 3.0]
+
+
+def test_the_workbook_holds_the_report(two_weeks):
+    _, second, path, _ = two_weeks
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == SHEETS
+    summary = book["Summary"]
+    assert summary["A1"].value == "Weekly order status"
+    assert summary["A2"].value == "Week 2026-W12: 2026-03-16 to 2026-03-22 (as of 2026-03-22)"
+    assert summary["A3"].value == ("1 error and 1 warning in the data; 1 row with errors was left out of every "
+                                   "figure (Data Issues sheet).")
+    kpis = rows(summary, 6, "H")
+    assert len(kpis) == len(second.kpis) == 25
+    assert kpis[8] == ("late_lines", "Late lines", 3, 2, 1, "lines", None, "down")
+    assert kpis[11] == ("backorder_value", "Backorder value", 121, 100, 21, "money", "EUR", "down")
+    assert kpis[16] == ("reorder_value", "Reorder value", 20, None, None, "money", "EUR", "neither")
+    # The trend table: two runs, and the trend chart's series cover exactly those two rows.
+    trend_header = 6 + 25 + 2
+    assert summary.cell(trend_header - 1, 1).value == "KPI trend"
+    assert rows(summary, trend_header, "D") == [
+        ("As of", "OTIF line rate", "Unit fill rate", "Late lines"),
+        (dt.datetime(2026, 3, 15), 0.4, pytest.approx(15 / 31), 2),
+        (dt.datetime(2026, 3, 22), 0, 0, 3)]
+    with zipfile.ZipFile(path) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    first, last = trend_header + 1, trend_header + 2
+    assert re.findall(r"<c:f>([^<]*)</c:f>", chart) == [
+        f"Summary!$A${first}:$A${last}", f"Summary!$B${first}:$B${last}", f"Summary!$A${first}:$A${last}",
+        f"Summary!$C${first}:$C${last}", f"Summary!$A${first}:$A${last}", f"Summary!$D${first}:$D${last}"]
+    # The Changes sheet lists exactly the lines that changed.
+    assert rows(book["Changes"], 3, "G") == [("Change", "Order", "Line", "SKU", "Before", "Now", "Status"),
+                                             *CHANGED]
+    assert rows(book["Carriers"], 3, "F") == [
+        ("Carrier", "Shipments", "Units", "On time", "Avg transit (days)", "In transit"), ("DHL", 1, 5, 0, None, 1)]
+    late = rows(book["Late & At Risk"], 3, "K")
+    assert late[0] == ("Order", "Line", "Customer", "Customer name", "SKU", "Open qty", "Promised date",
+                       "Projected ship date", "Days late", "Status", "Why")
+    assert [row[:4] + row[8:10] for row in late[1:]] == [("O5", 1, "K2", None, 8, "backordered"),
+                                                         ("O10", 1, "K6", None, 4, "partially_allocated"),
+                                                         ("O3", 1, "K3", None, 2, "backordered")]
+    # Late rows orange, at-risk rows light blue: conditional formats on Days late, stretched to the rows.
+    sheet = book["Late & At Risk"]
+    formats = [(str(rng.sqref), rule.formula, rule.dxf.fill.bgColor.rgb) for rng in sheet.conditional_formatting
+               for rule in rng.rules]
+    assert formats == [("A4:K6", ["$I4>0"], "FFF4B183"), ("A4:K6", ["$I4<=0"], "FFDDEBF7")]
+
+
+def test_rerunning_the_same_week_replaces_its_run(two_weeks, tmp_path):
+    _, second, _, history = two_weeks
+    copy = tmp_path / "history.sqlite"
+    shutil.copy(history, copy)
+    again = omxl.weekly_report(omxl.read_book(next_week_book()), as_of=NEXT_WEEK, history=copy)
+    assert list(omxl.History(copy).runs()["as_of"]) == [pd.Timestamp(AS_OF), pd.Timestamp(NEXT_WEEK)]
+    assert again.previous_as_of == pd.Timestamp(AS_OF)  # not the run it replaces
+    pd.testing.assert_frame_equal(again.kpis, second.kpis)
+    pd.testing.assert_frame_equal(again.trend, second.trend)
+    with sqlite3.connect(copy) as connection:
+        assert connection.execute("SELECT count(*) FROM kpis").fetchone() == (50,)
+        assert connection.execute("SELECT count(*) FROM line_states").fetchone() == (21,)
+
+
+def test_without_a_history_nothing_is_compared_or_recorded(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    report = omxl.weekly_report(omxl.read_book(hand_book()), as_of=AS_OF)
+    assert report.history is None and report.previous_as_of is None
+    assert report.kpis["previous"].isna().all() and report.kpis["change"].isna().all()
+    assert list(report.trend["as_of"]) == [pd.Timestamp(AS_OF)] and list(report.trend["late_lines"]) == [2.0]
+    assert report.changes.empty and list(report.changes.columns) == ["change", "order_id", "line", "sku", "old",
+                                                                     "new", "status"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_history_setting_is_taken_from_the_settings_file_folder(tmp_path, monkeypatch):
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "omxl.toml").write_text('history = "runs.sqlite"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # elsewhere: the path is the settings file's, not the current folder's
+    report = omxl.weekly_report(omxl.read_book(hand_book()), as_of=AS_OF, config=tmp_path / "team" / "omxl.toml")
+    assert report.history.path == tmp_path / "team" / "runs.sqlite"
+    assert list(omxl.History(tmp_path / "team" / "runs.sqlite").runs()["as_of"]) == [pd.Timestamp(AS_OF)]
+
+
+def test_a_formula_like_customer_stays_text_in_every_sheet(tmp_path):
+    book = hand_book()
+    book["orders"].loc[book["orders"]["order_id"].isin(["O5", "O2"]), "customer_id"] = HYPERLINK
+    book["customers"] = pd.DataFrame({"customer_id": [HYPERLINK, "K3"], "name": [HYPERLINK, "+cmd|' /C calc'!A0"],
+                                      "email": ["a@example.com", "b@example.com"]})
+    report = omxl.weekly_report(omxl.read_book(book), as_of=AS_OF)
+    path = report.save(tmp_path / "weekly.xlsx", backup=False)
+    workbook = openpyxl.load_workbook(path)
+    found: dict[str, int] = {}
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(("=", "+")):
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate, cell.value)
+                    found[sheet.title] = found.get(sheet.title, 0) + 1
+    # Customer id and name of O2/1 and O5/1, the name of O3's customer, on the lines each sheet holds (O2/1 is
+    # late and open, not backordered; O3 has two open lines), and the customer key of the root causes.
+    assert found == {"Late & At Risk": 5, "Open Orders": 6, "Backorders": 3, "Root Causes": 1}
+    with zipfile.ZipFile(path) as archive:
+        assert not any("<f>" in archive.read(name).decode() for name in archive.namelist()
+                       if name.startswith("xl/worksheets/sheet"))
+
+
+# --- the command ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_runs(tmp_path_factory):
+    """`omxl weekly` on the sample a week apart, run from an empty folder with default names, and the same two
+    reports made by the library into a history of their own."""
+    folder = tmp_path_factory.mktemp("sample-weekly")
+    book = folder / "sample.xlsx"
+    shutil.copy(SAMPLE, book)
+    results = []
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        for day in ("2026-11-20", "2026-11-27"):
+            results.append(CliRunner().invoke(cli, ["weekly", str(book), "--as-of", day, "-q"], terminal_width=160))
+    finally:
+        os.chdir(cwd)
+    library = folder / "library"
+    library.mkdir()
+    read = omxl.read_book(SAMPLE)
+    omxl.weekly_report(read, as_of="2026-11-20", history=library / "h.sqlite")
+    report = omxl.weekly_report(read, as_of="2026-11-27", history=library / "h.sqlite")
+    return folder, results, report
+
+
+def test_omxl_weekly_writes_the_named_report_and_its_history(sample_runs):
+    folder, results, report = sample_runs
+    assert [result.exit_code for result in results] == [1, 1]  # the sample holds deliberate data errors
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "library", "omxl-history.sqlite", "sample.xlsx", "weekly-status-2026-W47.xlsx",
+        "weekly-status-2026-W48.xlsx"]
+    assert "Week 2026-W47: 2026-11-14 to 2026-11-20 (no previous run)" in results[0].output
+    assert "Week 2026-W48: 2026-11-21 to 2026-11-27 (previous run 2026-11-20)" in results[1].output
+    assert f"Run recorded in {folder / 'omxl-history.sqlite'}." in results[1].output
+    assert re.search(r"Late lines\s+│\s+64 │\s+45 │\s+\+19 │ lines", results[1].output)
+    assert "Changes since the previous run: newly late " in results[1].output
+    assert list(omxl.History(folder / "omxl-history.sqlite").runs()["as_of"]) == [
+        pd.Timestamp("2026-11-20"), pd.Timestamp("2026-11-27")]
+
+
+def test_libreoffice_prints_the_report_and_its_summary_equals_report_kpis(sample_runs, tmp_path):
+    folder, _, report = sample_runs
+    path = folder / "weekly-status-2026-W48.xlsx"
+    pdf = convert_with_libreoffice(path, "pdf", tmp_path)
+    pages = PdfReader(str(pdf)).pages
+    text = pages[0].extract_text()
+    for words in ("Weekly order status", "Week 2026-W48: 2026-11-21 to 2026-11-27", "OTIF line rate", "86.1%",
+                  "Late lines", "109,499.34"):
+        assert words in text, words
+    assert len(pages) > len(SHEETS)
+    # The Summary (the first sheet) as CSV, raw values rather than as shown, against report.kpis.
+    csv_path = convert_with_libreoffice(path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false",
+                                        tmp_path)
+    table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+    assert table[4][:8] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency", "Better when"]
+    printed = table[5:5 + len(report.kpis)]
+    assert [row[0] for row in printed] == list(report.kpis["kpi"])
+    assert [row[6] or None for row in printed] == [None if pd.isna(c) else c for c in report.kpis["currency"]]
+    for column, name in ((2, "value"), (3, "previous"), (4, "change")):
+        shown = [float(row[column]) if row[column] else np.nan for row in printed]
+        np.testing.assert_allclose(shown, report.kpis[name].to_numpy(dtype=float), rtol=1e-9, equal_nan=True)
+    # The Summary page as a picture to look at (LibreOffice's Calc has no PNG export; poppler draws the PDF).
+    keep = Path(os.environ.get("OMXL_TEST_ARTIFACTS") or tmp_path)
+    keep.mkdir(parents=True, exist_ok=True)
+    for page in (1, 2):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                        str(keep / f"weekly-summary-{page}")], check=True, capture_output=True, timeout=120)
+    shutil.copy(pdf, keep / "weekly-status.pdf")
+    assert (keep / "weekly-summary-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (keep / "weekly-summary-2.png").stat().st_size > 10_000  # the charts' page
+
+
+def test_weekly_out_csv_and_json_hold_the_kpi_table(tmp_path):
+    out_csv, out_json = tmp_path / "kpis.csv", tmp_path / "kpis.json"
+    for out in (out_csv, out_json):
+        result = CliRunner().invoke(cli, ["weekly", str(SAMPLE), "--as-of", "2026-11-27", "--out", str(out),
+                                          "--history", str(tmp_path / "h.sqlite"), "-q"])
+        assert result.exit_code == 1, result.output
+    table = pd.read_csv(out_csv)
+    assert list(table.columns) == ["kpi", "label", "value", "previous", "change", "unit", "currency"]
+    assert table.loc[table["kpi"] == "late_lines", "value"].tolist() == [64]
+    records = pd.read_json(out_json)
+    assert records.loc[records["kpi"] == "at_risk_lines", "value"].tolist() == [62]
+
+
+def test_weekly_with_a_template_of_ones_own(tmp_path):
+    template = tmp_path / "mine.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Week"
+    workbook.active["A1"] = "Status {{ iso_week }}"
+    workbook.active["A3"] = "{{ kpis | table }}"
+    workbook.save(template)
+    out = tmp_path / "mine-w48.xlsx"
+    result = CliRunner().invoke(cli, ["weekly", str(SAMPLE), "--as-of", "2026-11-27", "--template", str(template),
+                                      "--out", str(out), "--history", str(tmp_path / "h.sqlite"), "-q"])
+    assert result.exit_code == 1, result.output
+    sheet = openpyxl.load_workbook(out)["Week"]
+    assert sheet["A1"].value == "Status 2026-W48"
+    assert [c.value for c in sheet[3]][:4] == ["KPI", "Measure", "Value", "Previous"]
+    assert [c.value for c in sheet[4]][:3] == ["orders_received", "Orders received", 68]
+
+
+def test_weekly_write_back_adds_the_report_sheets(tmp_path):
+    book = tmp_path / "sample.xlsx"
+    shutil.copy(SAMPLE, book)
+    before = openpyxl.load_workbook(book).sheetnames
+    result = CliRunner().invoke(cli, ["weekly", str(book), "--as-of", "2026-11-27", "--write-back",
+                                      "--out", str(tmp_path / "w.xlsx"), "-q"])
+    assert result.exit_code == 1, result.output
+    after = openpyxl.load_workbook(book)
+    added = [name for name in after.sheetnames if name not in before]
+    assert added == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes", "omxl Root Causes",
+                     "omxl Open Orders", "omxl Backorders", "omxl Inventory", "omxl Reorder",
+                     "omxl Purchase Orders", "omxl Carriers", "omxl Returns", "omxl Data Issues"]
+    kpis = after["omxl KPIs"]
+    assert [c.value for c in kpis[1]] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency"]
+    assert [c.value for c in kpis[10]][:3] == ["late_lines", "Late lines", 64]
+    assert after["omxl Late & At Risk"]["A2"].fill.fgColor.rgb == "FFF4B183"  # late first, filled as late
+
+
+def test_bad_history_and_template_are_one_line_and_change_nothing(tmp_path):
+    damaged = tmp_path / "omxl-history.sqlite"
+    damaged.write_bytes(b"this is not a database, but someone's notes" * 50)
+    content = damaged.read_bytes()
+    result = CliRunner().invoke(cli, ["weekly", str(SAMPLE), "--as-of", "2026-11-27", "--out",
+                                      str(tmp_path / "w.xlsx"), "-q"])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"omxl: {damaged}: this file is not a readable omxl run history")
+    assert damaged.read_bytes() == content and not (tmp_path / "w.xlsx").exists()
+    missing = tmp_path / "nowhere.xlsx"
+    result = CliRunner().invoke(cli, ["weekly", str(SAMPLE), "--template", str(missing), "--out",
+                                      str(tmp_path / "w.xlsx"), "-q"])
+    assert result.exit_code == 2
+    assert result.output == (f"omxl: {missing}: no such template file. Give the path of an .xlsx template "
+                             "(docs/templates.md), or leave --template out for the default layout. Nothing was "
+                             "written.\n")
+
+
+def test_the_python_example_of_the_docs_runs(tmp_path, monkeypatch):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "weekly-report.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    (tmp_path / "workbooks").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "workbooks" / "sample.xlsx")
+    layout = openpyxl.Workbook()
+    layout.active["A1"] = "Late lines: {{ late_lines | length }}"
+    layout.save(tmp_path / "my_layout.xlsx")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "weekly-report.md", "exec"), {})
+    assert openpyxl.load_workbook(tmp_path / "mine.xlsx").active["A1"].value == "Late lines: 126"
+    assert openpyxl.load_workbook(tmp_path / "status-2026-W48.xlsx").sheetnames == SHEETS
