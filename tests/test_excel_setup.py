@@ -260,3 +260,27 @@ def test_the_excel_page_examples_run(monkeypatch, tmp_path):
     assert (tmp_path / "orders-with-buttons.xlsm").read_bytes() == WORKBOOK.read_bytes()
     exec(compile(python.replace("/tmp/", f"{tmp_path}/"), "excel.md", "exec"), {})
     assert (tmp_path / "orders-buttons.xlsm").read_bytes() == WORKBOOK.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["rich", "pivot"])
+def test_charts_images_pivots_and_names_stay_as_they_were(kind, tmp_path):
+    from rich_workbooks import build_pivot, build_rich, members
+
+    book = build_rich(tmp_path / "rich.xlsx") if kind == "rich" else build_pivot(tmp_path / "pivot.xlsx")
+    out = omxl.excel_setup(book)
+    before, after = members(book), members(out)
+    merged = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+    assert {name: data for name, data in before.items() if name not in merged} == {
+        name: after[name] for name in before if name not in merged}
+    workbook = after["xl/workbook.xml"].decode("utf-8")
+    if kind == "rich":
+        # The chart sheet is a tab too; the sheet-scoped name follows Data, now the second tab.
+        assert re.findall(r'<sheet name="([^"]+)"', workbook) == ["omxl", "Data", "Table", "Chart", "xlwings.conf"]
+        assert '<definedName name="LocalTotal" localSheetId="1">Data!$B$7</definedName>' in workbook
+        assert '<o:idmap v:ext="edit" data="2"/>' in after["xl/drawings/vmlDrawing2.vml"].decode("utf-8")
+    else:
+        assert '<pivotCaches><pivotCache cacheId="1" r:id="rId90"/></pivotCaches>' in workbook
+    result = subprocess.run([python_with_uno(), str(ROOT / "tests" / "lo_list_buttons.py"), str(out),
+                             str(tmp_path / "lo-profile")], check=True, capture_output=True, text=True, timeout=180)
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(seen["buttons"]) == 5 and sorted(seen["modules"]) == ["Dictionary", "ThisWorkbook", "omxl", "xlwings"]
