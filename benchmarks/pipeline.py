@@ -152,6 +152,50 @@ def reconcile_out(ctx: Context) -> Context:
     return {"status_cli": target}
 
 
+def _child_peak(ctx: Context) -> list[str]:
+    return [f"  the omxl process: {ctx['weekly_child_seconds']:.2f} s, peak {ctx['weekly_child_peak_mb']:.0f} MB "
+            "(its own high-water mark)"]
+
+
+@stage("weekly")
+def weekly(ctx: Context) -> Context:
+    """omxl.weekly_report from the book (prepare, reconcile, plan, KPIs, causes, carriers, the run history: the
+    previous run looked up, this one recorded) and Report.save (the template rendered into the workbook)."""
+    history = ctx["path"].with_name("weekly-history.sqlite")
+    history.unlink(missing_ok=True)
+    report = omxl.weekly_report(ctx["book"], as_of="2026-11-27", history=history)
+    target = ctx["path"].with_name("weekly-status.xlsx")
+    report.save(target, backup=False)
+    return {"weekly_report": report, "weekly_out": target}
+
+
+@stage("weekly_out", report=_child_peak)
+def weekly_out(ctx: Context) -> Context:
+    """`omxl weekly BOOK --as-of 2026-11-27 --out weekly.xlsx` end to end in a new Python process, as a user or a
+    scheduler runs it (imports, read, every step, the printed KPIs, the workbook, a new history recorded). The
+    child reports its own time and peak memory (its high-water mark), printed under the stage line."""
+    import subprocess
+
+    target = ctx["path"].with_name("weekly-cli.xlsx")
+    history = ctx["path"].with_name("weekly-cli-history.sqlite")
+    history.unlink(missing_ok=True)
+    root = Path(__file__).resolve().parents[1]
+    code = ("import atexit, resource, sys, time\n"
+            "start = time.perf_counter()\n"
+            "atexit.register(lambda: sys.stderr.write(f'PEAK_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} '\n"
+            "                                         f'SECONDS {time.perf_counter() - start}\\n'))\n"
+            "from omxl.cli import main\n"
+            "sys.argv = ['omxl'] + sys.argv[1:]\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code, "weekly", str(ctx["path"]), "--as-of", "2026-11-27", "--out",
+                           str(target), "--history", str(history), "-q"], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    if done.returncode not in (0, 1) or not target.exists():
+        raise RuntimeError(f"omxl weekly failed ({done.returncode}): {done.stderr.strip()}")
+    peak_kb, seconds = (float(x) for x in done.stderr.rsplit("PEAK_KB ", 1)[1].split(" SECONDS "))
+    return {"weekly_cli": target, "weekly_child_peak_mb": peak_kb / 1024, "weekly_child_seconds": seconds}
+
+
 # ---- measuring ------------------------------------------------------------------------------------------
 
 

@@ -629,6 +629,8 @@ def finish_weekly(report: Any, out: Path, template: Path | None) -> None:
 def _print_weekly(report: Any) -> None:
     import pandas as pd
 
+    from .presentation.summary import kpi_text
+
     start, end = report.period
     previous = (f"previous run {report.previous_as_of:%Y-%m-%d}" if report.previous_as_of is not None
                 else "no previous run")
@@ -638,9 +640,9 @@ def _print_weekly(report: Any) -> None:
                           ("unit", "left")):
         table.add_column(head, justify=justify)
     for r in report.kpis.itertuples(index=False):
-        unit = (str(r.currency) if pd.notna(r.currency) else "") if r.unit == "money" else str(r.unit)
-        table.add_row(escape(str(r.label)), _kpi_text(r.value, r.unit), _kpi_text(r.previous, r.unit),
-                      _kpi_text(r.change, r.unit, signed=True), escape(unit))
+        unit = (str(r.currency) if pd.notna(r.currency) else "no currency") if r.unit == "money" else str(r.unit)
+        table.add_row(escape(str(r.label)), kpi_text(r.value, r.unit), kpi_text(r.previous, r.unit),
+                      kpi_text(r.change, r.unit, signed=True), escape(unit))
     stdout_console().print(table)
     stdout_console().print(report.data_quality, highlight=False)
     causes = report.causes
@@ -657,21 +659,6 @@ def _print_weekly(report: Any) -> None:
             f"{name.replace('_', ' ')} {int(counts.get(name, 0)):,}" for name in (
                 "newly_late", "no_longer_late", "projected_date_moved", "new_backorder", "newly_reordered")),
             highlight=False)
-
-
-def _kpi_text(value: Any, unit: Any, *, signed: bool = False) -> str:
-    import pandas as pd
-
-    if pd.isna(value):
-        return ""
-    sign = "+" if signed else ""
-    if unit == "fraction":
-        return f"{value * 100:{sign}.1f}" + (" pts" if signed else "%")
-    if unit == "money":
-        return f"{value:{sign},.2f}"
-    if unit == "days":
-        return f"{value:{sign},.1f}"
-    return f"{value:{sign},.0f}" if float(value).is_integer() else f"{value:{sign},.2f}"
 
 
 @cli.command("demo")

@@ -17,6 +17,82 @@ from .model import TABLE_BY_NAME, TABLE_NAMES
 
 CONFIG_FILE_NAME = "omxl.toml"
 Severity = Literal["error", "warning", "info", "off"]
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class SmtpSettings(BaseModel):
+    """How omxl sends e-mail (`omxl notify --send`, `omxl weekly --mail-to`): docs/email.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str | None = Field(None, description="SMTP server to send through, e.g. 'smtp.example.com' (--smtp "
+                                               "HOST:PORT overrides host and port).")
+    port: int = Field(587, ge=1, le=65535, description="Its port: 587 for submission with STARTTLS (the usual), "
+                                                       "25 for a relay inside the company network.")
+    starttls: bool = Field(True, description="Encrypt the connection with STARTTLS before anything else is said; "
+                                             "a server that does not offer it is refused.")
+    username: str | None = Field(None, description="Login name; unset sends without logging in (an internal "
+                                                   "relay).")
+    password_env: str | None = Field(None,
+                                     description="NAME of the environment variable that holds the password (e.g. "
+                                                 "'OMXL_SMTP_PASSWORD'); the password itself is never kept in the "
+                                                 "settings file.")
+    sender: str | None = Field(None, description="From address of the messages, e.g. 'Orders "
+                                                 "<orders@example.com>' (--from overrides it).")
+    timeout: float = Field(30.0, gt=0, le=600, description="Seconds to wait for the server before giving up.")
+    ca_file: str | None = Field(None, description="Certificate (PEM) of a company's own certificate authority, "
+                                                  "trusted besides the system's; a relative path is taken from the "
+                                                  "folder of the settings file.")
+    allow_unencrypted_login: bool = Field(False, description="Log in even when the connection is not encrypted "
+                                                             "(starttls = false). Off: such a login is refused, "
+                                                             "since the password would cross the network "
+                                                             "readable.")
+
+    @field_validator("host")
+    @classmethod
+    def _host_is_a_name(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(ch.isspace() for ch in value)
+                                  or (":" in value and not _is_ipv6(value))):
+            raise ValueError("write the server's name or address alone, e.g. 'smtp.example.com'; the port is the "
+                             "setting smtp.port")
+        return value
+
+    @field_validator("password_env")
+    @classmethod
+    def _an_environment_variable_name(cls, value: str | None) -> str | None:
+        import re
+
+        if value is not None and not re.fullmatch(ENV_NAME, value):
+            raise ValueError("write the NAME of an environment variable (letters, digits and _, e.g. "
+                             "OMXL_SMTP_PASSWORD) that holds the password, never the password itself")
+        return value
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_is_an_address(cls, value: str | None) -> str | None:
+        from email.utils import parseaddr
+
+        if value is not None and "@" not in parseaddr(value)[1]:
+            raise ValueError("write an e-mail address, e.g. 'orders@example.com' or 'Orders <orders@example.com>'")
+        return value
+
+
+def _is_ipv6(text: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(text).version == 6
+    except ValueError:
+        return False
+
+
+# Settings refused by name, with what to do instead (a password in the file would sit readable on disk).
+REFUSED_SETTINGS = {
+    "smtp.password": "a password is never kept in the settings file: put it in an environment variable and name "
+                     "that variable here as password_env (e.g. password_env = \"OMXL_SMTP_PASSWORD\")",
+}
+# Settings whose value an error message never repeats (a password typed where its variable's name belongs).
+UNSHOWN_SETTINGS = {"smtp.password_env"}
 
 
 class Config(BaseModel):
@@ -106,6 +182,7 @@ class Config(BaseModel):
                           "the folder of the settings file. Unset: `omxl weekly` and `omxl notify` keep "
                           "omxl-history.sqlite beside what they write; library calls keep none unless given "
                           "history= (docs/weekly-report.md).")
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings, description="Sending e-mail (docs/email.md).")
 
     @field_validator("columns")
     @classmethod
@@ -260,6 +337,9 @@ def load_config(config: "Config | Mapping[str, Any] | str | Path | None" = None,
     if isinstance(config, (str, Path)) and isinstance(data.get("history"), str):
         # A history named in a settings file belongs with that file, wherever omxl is run from.
         data["history"] = str(Path(config).parent / data["history"])
+    smtp = data.get("smtp")
+    if isinstance(config, (str, Path)) and isinstance(smtp, dict) and isinstance(smtp.get("ca_file"), str):
+        data["smtp"] = {**smtp, "ca_file": str(Path(config).parent / smtp["ca_file"])}
     try:
         return Config(**data)
     except ValidationError as exc:
@@ -276,8 +356,10 @@ def _describe(origin: str, exc: ValidationError) -> str:
             setting, _, message = message.partition(" ")
             setting = setting.rstrip(":")
         if err["type"] == "extra_forbidden":
-            message = f"unknown setting; known settings: {', '.join(Config.model_fields)}"
+            known = SmtpSettings.model_fields if err["loc"][:1] == ("smtp",) else Config.model_fields
+            message = REFUSED_SETTINGS.get(setting, f"unknown setting; known settings: {', '.join(known)}")
         found = err.get("input")
         shown = "" if isinstance(found, (dict, list)) or err["type"] == "extra_forbidden" else f" (found {found!r})"
+        shown = "" if setting in UNSHOWN_SETTINGS else shown
         lines.append(f"{origin}: setting '{setting}': {message}{shown}")
     return "\n".join(lines)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from .config import Config
 from .findings import CATALOG
 from .model import DTYPES, TABLES
@@ -97,6 +99,11 @@ def configuration() -> str:
            "setting.\n\n| setting | default | meaning |\n|---|---|---|\n"]
     for name, field in Config.model_fields.items():
         default = field.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):  # a section ([smtp]): one row per setting in it
+            out.append(f"| `[{name}]` | | {field.description} |\n")
+            out += [f"| `{name}.{sub}` | `{subfield.get_default()!r}` | {subfield.description} |\n"
+                    for sub, subfield in type(default).model_fields.items()]
+            continue
         out.append(f"| `{name}` | `{default!r}` | {field.description or _MEANINGS.get(name, '')} |\n")
     out.append("\nExample:\n\n```toml\n" + EXAMPLE_TOML + "```\n")
     return "".join(out)
@@ -128,6 +135,13 @@ future-date = "error"
 [labels]                           # headers on result sheets, by column name (docs/columns.md)
 backordered_qty = "Rückstand"
 order_qty = "Bestellmenge"
+
+[smtp]                             # sending e-mail (docs/email.md)
+host = "smtp.example.com"
+port = 587
+username = "orders@example.com"
+password_env = "OMXL_SMTP_PASSWORD" # the variable's NAME; the password stays out of this file
+sender = "Orders <orders@example.com>"
 '''
 
 

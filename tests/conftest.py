@@ -140,3 +140,7 @@ def build_messy_workbook(path: Path) -> Path:
 @pytest.fixture
 def messy_workbook(tmp_path: Path) -> Path:
     return build_messy_workbook(tmp_path / "messy.xlsx")
+
+
+# A real SMTP server on 127.0.0.1 for the e-mail tests (tests/smtp_server.py documents the fixture).
+from smtp_server import smtp_certificate, smtp_server  # noqa: E402,F401

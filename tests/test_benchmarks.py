@@ -16,7 +16,7 @@ def test_pipeline_benchmark_runs_every_stage_on_a_small_book():
     assert result.returncode == 0, result.stderr
     stages = json.loads(result.stdout.strip().splitlines()[-1])
     assert list(stages) == ["read", "validate", "reconcile", "reorder", "write_back", "prepared", "write_status",
-                            "reconcile_out"]
+                            "reconcile_out", "weekly", "weekly_out"]
     assert all(entry["seconds"] > 0 and entry["peak_rss_mb"] > 0 for entry in stages.values())
 
 

@@ -27,6 +27,8 @@ from omxl.cli import cli
 from tests.conftest import SAMPLE, convert_with_libreoffice
 from weekly_book import AS_OF, NEXT_WEEK, hand_book, next_week_book
 
+pytestmark = pytest.mark.core  # the report's figures and sheets must be the same with and without pyarrow
+
 HYPERLINK = '=HYPERLINK("http://x","y")'
 SHEETS = ["Summary", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Inventory",
           "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"]
@@ -147,6 +149,19 @@ def test_the_workbook_holds_the_report(two_weeks):
     assert formats == [("A4:K6", ["$I4>0"], "FFF4B183"), ("A4:K6", ["$I4<=0"], "FFDDEBF7")]
 
 
+def test_the_report_reads_in_a_notebook(two_weeks):
+    _, second, _, _ = two_weeks
+    text = repr(second).splitlines()
+    assert text[0] == "<omxl.Report week 2026-W12, 2026-03-16 to 2026-03-22 (previous run 2026-03-15)>"
+    assert text[3].split() == ["Orders", "received", "1", "3", "-2", "orders"]
+    assert [line.split() for line in text if line.split()[:2] == ["OTIF", "line"]] == [
+        ["OTIF", "line", "rate", "0.0%", "40.0%", "-40.0", "pts", "fraction"]]
+    assert [line.split() for line in text if line.split()[:2] == ["Backorder", "value"]] == [
+        ["Backorder", "value", "121.00", "100.00", "+21.00", "EUR"]]
+    page = second._repr_html_()
+    assert page.startswith("<div><strong>omxl.Report</strong> week 2026-W12") and "<td>Reorder value</td>" in page
+
+
 def test_rerunning_the_same_week_replaces_its_run(two_weeks, tmp_path):
     _, second, _, history = two_weeks
     copy = tmp_path / "history.sqlite"
@@ -158,7 +173,7 @@ def test_rerunning_the_same_week_replaces_its_run(two_weeks, tmp_path):
     pd.testing.assert_frame_equal(again.trend, second.trend)
     with sqlite3.connect(copy) as connection:
         assert connection.execute("SELECT count(*) FROM kpis").fetchone() == (50,)
-        assert connection.execute("SELECT count(*) FROM line_states").fetchone() == (21,)
+        assert connection.execute("SELECT count(*) FROM line_states").fetchone() == (10,)  # open lines
 
 
 def test_without_a_history_nothing_is_compared_or_recorded(tmp_path, monkeypatch):
@@ -322,6 +337,9 @@ def test_weekly_write_back_adds_the_report_sheets(tmp_path):
     assert [c.value for c in kpis[1]] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency"]
     assert [c.value for c in kpis[10]][:3] == ["late_lines", "Late lines", 64]
     assert after["omxl Late & At Risk"]["A2"].fill.fgColor.rgb == "FFF4B183"  # late first, filled as late
+    summary = [[cell.value for cell in row] for row in after["omxl Summary"].iter_rows()]
+    assert summary[0][0] == "Weekly status as of 2026-11-27"
+    assert ["Late lines", 64, "lines", "no previous run"] in [row[:4] for row in summary]
 
 
 def test_bad_history_and_template_are_one_line_and_change_nothing(tmp_path):

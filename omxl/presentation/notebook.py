@@ -21,6 +21,8 @@ from .sheets import FILLS, fill_rows, labels_for, number_format
 if TYPE_CHECKING:  # imported for annotations only: the dataclasses import this module lazily
     from pandas.io.formats.style import Styler
 
+    from ..reporting.weekly import Report
+
     from ..planning import ReorderPlan
     from ..position import Position
     from ..reconciliation import Reconciliation
@@ -173,7 +175,10 @@ def reconciliation_figures(rec: "Reconciliation") -> list[tuple[str, str]]:
     lines = rec.lines
     open_lines = rec.is_open()
     backordered = lines["backordered_qty"].fillna(0).to_numpy(dtype=float) > 0
-    value = totals_text(totals(rec.orders["open_value"], rec.orders["currency"]), _conversion(rec.position),
+    from .summary import open_values
+
+    # Per line currency, as the Summary sheet and the command line say it (an order may mix currencies).
+    value = totals_text(totals(*open_values(lines, rec.position)), _conversion(rec.position),
                         missing="without a price")
     return [("Lines", f"{len(lines):,}"), ("Open lines", f"{int(open_lines.sum()):,}"),
             ("Late lines", f"{int(lines['late'].sum()):,}"), ("At risk", f"{int(lines['at_risk'].sum()):,}"),
@@ -248,3 +253,36 @@ def position_html(position: "Position") -> str:
             f"{_figures_html(position_figures(position))}"
             f"{_paragraphs([_findings_text(position.issues, 'Validation findings')])}"
             f"{_first_rows_html(position_tables(position), 'Tables', 'Tables read', _labels(position))}</div>")
+
+
+def report_kpis(report: "Report") -> pd.DataFrame:
+    """The KPI table as people read it: measure, value, previous, change (in the KPI's unit), unit or currency."""
+    from .summary import kpi_text
+
+    kpis = report.kpis
+    money = kpis["unit"] == "money"
+    unit = kpis["unit"].astype(object).where(~money, kpis["currency"].astype(object).fillna("no currency"))
+    return pd.DataFrame({
+        "Measure": kpis["label"].astype(object),
+        "Value": [kpi_text(v, u) for v, u in zip(kpis["value"], kpis["unit"])],
+        "Previous": [kpi_text(v, u) for v, u in zip(kpis["previous"], kpis["unit"])],
+        "Change": [kpi_text(v, u, signed=True) for v, u in zip(kpis["change"], kpis["unit"])],
+        "Unit": unit})
+
+
+def _report_heading(report: "Report") -> str:
+    start, end = report.period
+    previous = (f"previous run {report.previous_as_of:%Y-%m-%d}" if report.previous_as_of is not None
+                else "no previous run")
+    return f"week {report.iso_week}, {start:%Y-%m-%d} to {end:%Y-%m-%d} ({previous})"
+
+
+def report_html(report: "Report") -> str:
+    table = report_kpis(report).to_html(index=False, escape=True)
+    return (f"<div><strong>omxl.Report</strong> {html.escape(_report_heading(report))}"
+            f"{_paragraphs([report.data_quality])}{table}</div>")
+
+
+def report_text(report: "Report") -> str:
+    return "\n".join([f"<omxl.Report {_report_heading(report)}>", f"  {report.data_quality}",
+                      report_kpis(report).to_string(index=False)])

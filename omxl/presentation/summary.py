@@ -172,22 +172,25 @@ def weekly_figures(kpis: pd.DataFrame) -> list[Figure]:
         if pd.isna(row.previous):
             note = "no previous run" if pd.isna(row.change) and pd.notna(row.value) else ""
         else:
-            note = f"previous {_plain(row.previous, row.unit)}, change {_plain(row.change, row.unit, signed=True)}"
+            note = f"previous {kpi_text(row.previous, row.unit)}, change {kpi_text(row.change, row.unit, signed=True)}"
         figures.append((str(row.label), None if pd.isna(row.value) else float(row.value), fmt, unit, note))
     return figures
 
 
-def _plain(value: object, unit: object, *, signed: bool = False) -> str:
-    """A KPI value as the note says it: rates as percentages, money with 2 decimals, counts whole."""
+def kpi_text(value: object, unit: object, *, signed: bool = False) -> str:
+    """A KPI value in words for the terminal, the notebook and notes: rates as percentages (a change in
+    percentage points, "-4.1 pts"), money with 2 decimals, days with 1, counts whole; blank as ""."""
     if pd.isna(value):
-        return "blank"
+        return ""
     number = float(value)
     sign = "+" if signed else ""
     if unit == "fraction":
-        return f"{number * 100:{sign},.1f}%" + (" points" if signed else "")
+        return f"{number * 100:{sign},.1f}" + (" pts" if signed else "%")
     if unit == "money":
         return f"{number:{sign},.2f}"
-    return f"{number:{sign},.1f}" if unit == "days" else f"{number:{sign},.0f}"
+    if unit == "days" or not number.is_integer():
+        return f"{number:{sign},.1f}" if unit == "days" else f"{number:{sign},.2f}"
+    return f"{number:{sign},.0f}"
 
 
 def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> list[Figure]:

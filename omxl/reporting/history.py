@@ -1,8 +1,8 @@
 """The run history: past weekly runs in an embedded SQLite file (no server), for "previous", the trend and what
 changed. The caller says where the file is.
 
-Each run keeps its as_of, a fingerprint of its inputs, its KPI rows, the state of every order line (status,
-late, at risk, projected ship date, backordered quantity) and the SKUs the plan reordered. Recording a run for
+Each run keeps its as_of, a fingerprint of its inputs, its KPI rows, the state of every open order line
+(status, late, at risk, projected ship date, backordered quantity) and the SKUs the plan reordered. Recording a run for
 an as_of that is already there replaces it, in one transaction: a failure half-way leaves the history as it
 was. A file that is not an omxl history, or one another program holds locked, stops with HistoryError naming
 the file; omxl never deletes or rewrites such a file.
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OmxlError
+from ..reconciliation.views import CLOSED_STATUSES
 from .kpis import KPI_COLUMNS
 
 STATE_COLUMNS = ("order_id", "line", "sku", "status", "late", "at_risk", "projected_ship_date", "backordered_qty")
@@ -146,7 +147,10 @@ class History:
                      None if pd.isna(currency) else str(currency))
                     for i, (kpi, label, value, unit, currency) in enumerate(
                         kpis[["kpi", "label", "value", "unit", "currency"]].itertuples(index=False, name=None))]
-        state = states[list(STATE_COLUMNS)]
+        # Only lines with work open are kept: what changed is judged against the previous run's late, projected
+        # and backordered lines, all open; a closed line counts as neither, like a line not there. That keeps a
+        # run of a 100,000-line book to its few thousand open lines.
+        state = states.loc[~states["status"].isin(CLOSED_STATUSES), list(STATE_COLUMNS)]
         projected = state["projected_ship_date"].dt.strftime("%Y-%m-%d").astype(object)
         state_rows = list(zip(
             [day] * len(state), _texts(state["order_id"]), _ints(state["line"]), _texts(state["sku"]),

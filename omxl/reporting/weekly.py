@@ -201,10 +201,14 @@ class Report:
             sheets[name] = result_sheet(frame, name, labels=labels, row_fill=fill)
         return {"Summary": weekly_summary(self, sheets=list(sheets)), **sheets}
 
+    # The KPI table in words in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:
-        previous = f", previous run {self.previous_as_of:%Y-%m-%d}" if self.previous_as_of is not None else ""
-        shown = self.kpis[["label", "value", "previous", "change", "currency"]]
-        return f"Weekly report {self.iso_week} (as of {self.as_of:%Y-%m-%d}{previous})\n{shown.to_string(index=False)}"
+        from ..presentation.notebook import report_text
+        return report_text(self)
+
+    def _repr_html_(self) -> str:
+        from ..presentation.notebook import report_html
+        return report_html(self)
 
 
 def weekly_report(book_or_position: object, *, as_of: object = None, config: object = None,
