@@ -22,6 +22,7 @@ from .templates import TemplateError, render_template
 from . import reorder
 from .validation import validate
 from .io.xlsx.macrobook import excel_setup
+from .messaging import Messages, notify
 
 __version__ = "0.1.0"
 __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Position", "Reconciliation", "ReorderPlan",
@@ -29,3 +30,4 @@ __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Posit
            "save_csv", "save_workbook", "style", "validate", "write_back", "__version__",
            "TemplateError", "render_template", "History", "HistoryError", "Report", "weekly_report"]
 __all__ += ["excel_setup"]
+__all__ += ["Messages", "notify"]

@@ -557,6 +557,15 @@ def _print_plan(plan: Any) -> None:
                                ", ".join(unplaced["sku"].astype(str).head(10)), highlight=False)
 
 
+def smtp_options(func: Callable) -> Callable:
+    """--smtp HOST:PORT and --from ADDRESS: override the [smtp] settings' server and sender for one run."""
+    func = click.option("--from", "sender", default=None, metavar="ADDRESS",
+                        help="From address of the mail (default: sender under [smtp] in the settings).")(func)
+    return click.option("--smtp", "smtp", default=None, metavar="HOST:PORT",
+                        help="SMTP server to send through (default: host and port under [smtp] in the settings; "
+                             "docs/email.md).")(func)
+
+
 @cli.command("weekly")
 @books_argument
 @config_option
@@ -571,10 +580,15 @@ def _print_plan(plan: Any) -> None:
                    "history setting, else omxl-history.sqlite beside the report.")
 @write_back_option
 @password_option
+@click.option("--mail-to", "mail_to", multiple=True, metavar="ADDRESS",
+              help="Also mail the workbook to ADDRESS (repeat for several), with the KPI table and the root "
+                   "causes in the body (docs/email.md).")
+@smtp_options
 @reports_errors
 @quiet_option
 def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out: str | None,
-                   template: Path | None, history: Path | None, write_back: bool, password: str | None) -> None:
+                   template: Path | None, history: Path | None, write_back: bool, password: str | None,
+                   mail_to: tuple[str, ...] = (), smtp: str | None = None, sender: str | None = None) -> None:
     """Make the weekly status report: KPIs with last week's values and the trend, root causes of late and
     backordered lines, what changed since the last run, and a sheet per table (docs/weekly-report.md).
 
@@ -595,7 +609,16 @@ def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
                           "(docs/templates.md), or leave --template out for the default layout. Nothing was "
                           "written.")
     check_write_back(books, write_back)
+    if mail_to and out_path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise OutputError(f"--mail-to sends the weekly workbook, but --out {out_path.name} is not a workbook: "
+                          "give --out a .xlsx name (or leave it out). Nothing was written.")
     book = read_book(*books, config=config, password=password, progress=progress.current())
+    if mail_to:  # a bad address, a missing setting or password variable is said now, not after the report
+        from .io.mail import check_sending
+        from .reporting.weekly_mail import recipient_list
+
+        recipient_list(mail_to)
+        check_sending(book.config, smtp=smtp, sender=sender)
     progress.current().start("Validating")
     position = prepare(book, as_of=day)
     store = history if history is not None else (None if position.config.history else history_beside(out_path))
@@ -606,6 +629,8 @@ def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
     finish_weekly(report, out_path, template)
     stderr_console().print(f"Run recorded in {report.history.path}." if report.history is not None else
                            "No run history: nothing recorded.", highlight=False)
+    if mail_to:
+        mail_weekly(report, out_path, mail_to, smtp=smtp, sender=sender)
     finish(books, config=config, issues=report.position.issues, out=None, sheets=report.result_sheets() if
            write_back else {}, table=report.kpis, write_back=write_back)
 
@@ -624,6 +649,25 @@ def finish_weekly(report: Any, out: Path, template: Path | None) -> None:
         report.save(out, template=template)
     progress.current().done()
     stderr_console().print(f"Wrote {out}.", highlight=False)
+
+
+def mail_weekly(report: Any, workbook: Path, to: tuple[str, ...], *, smtp: str | None, sender: str | None) -> None:
+    """--mail-to of weekly: send the saved workbook; say who did not get it. Nobody got it: OmxlError, exit 2."""
+    from email.utils import parseaddr
+
+    from .reporting.weekly_mail import mail_weekly_report
+
+    progress.current().start("Sending the weekly mail")
+    sent = mail_weekly_report(report, workbook, to=list(to), config=report.position.config, smtp=smtp,
+                              sender=sender)
+    progress.current().done()
+    refused = [f"{r.to} ({r.reason})" for r in sent.refused.itertuples(index=False)]
+    if not sent.sent:
+        raise OmxlError(f"The weekly mail was not sent: {'; '.join(refused)}. The report is saved in {workbook}.")
+    refused_to = set(sent.refused["to"])
+    delivered = [address for address in to if parseaddr(address)[1] not in refused_to]
+    stderr_console().print(f"Mailed {workbook.name} to {', '.join(delivered)}." + (
+        f" Refused by the server: {'; '.join(refused)}." if refused else ""), highlight=False)
 
 
 def _print_weekly(report: Any) -> None:
@@ -704,6 +748,113 @@ def excel_setup_command(book: Path, out: Path | None) -> None:
     path = excel_setup(book, out=out)
     stdout_console().print(f"Wrote {path}: your sheets, the omxl sheet with its buttons first, and the xlwings.conf "
                            "sheet last. Open it in Excel and press a button (docs/excel.md).", highlight=False)
+
+
+@cli.command("notify")
+@books_argument
+@config_option
+@as_of_option
+@click.option("--out-dir", "out_dir", type=click.Path(), required=True, metavar="DIR",
+              help="Folder for the messages, one .eml file each (made if it does not exist; the folder it goes in "
+                   "must exist).")
+@click.option("--send", "send", is_flag=True, default=False,
+              help="Also send the messages through SMTP ([smtp] settings, docs/email.md). Without it, a dry run: "
+                   "files only, nothing sent or recorded.")
+@smtp_options
+@click.option("--force", is_flag=True, default=False,
+              help="Write (and send) every message, also to recipients whose news has not changed since they "
+                   "were last told.")
+@click.option("--history", "history", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="The run history (SQLite) that keeps what each recipient was told. Default: the history "
+                   "setting, else omxl-history.sqlite in the folder that holds DIR.")
+@password_option
+@reports_errors
+@quiet_option
+def notify_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, out_dir: str,
+                   send: bool, smtp: str | None, sender: str | None, force: bool, history: Path | None,
+                   password: str | None) -> None:
+    """Write the messages the position calls for: a delay notice per customer with late, at-risk or
+    backordered lines, a purchase order per supplier with its drafts attached, and shipped notices when
+    configured (docs/notify.md). Recipients told the same news before are left out unless --force.
+
+    Exit code 1 when validation found errors (those rows are left out) or the server refused a message, 0 when
+    not, 2 when a file, a setting, the output folder or the mail server cannot be used.
+    """
+    from .io.read import read_book
+    from .io.save.atomic import check_folder
+    from .messaging import notify
+    from .position import prepare
+    from .reporting.weekly import history_beside
+
+    folder = check_folder(out_dir)
+    book = read_book(*books, config=config, password=password, progress=progress.current())
+    if send:  # a missing server, sender or password variable is said now, before anything is written
+        from .io.mail import check_sending
+
+        check_sending(book.config, smtp=smtp, sender=sender)
+    progress.current().start("Validating")
+    position = prepare(book, as_of=as_of)
+    store = history if history is not None else (None if position.config.history else history_beside(folder))
+    progress.current().start("Composing the messages")
+    msgs = notify(position, force=force, history=store)
+    msgs.sender(sender)   # a bad --from stops here, before anything is written
+    progress.current().start(f"Writing into {folder}")
+    written = msgs.write(folder, sender=sender)
+    report = None
+    if send:
+        progress.current().start(f"Sending {len(msgs.sendable()):,} messages")
+        report = msgs.send(smtp, sender=sender)
+    progress.current().done()
+    _print_notify(msgs, written, folder, report, smtp or _server_named(position.config))
+    if report is not None and len(report.refused):
+        sys.exit(1)
+    finish(books, config=config, issues=position.issues, out=None, sheets={}, table=None, write_back=False)
+
+
+def _server_named(config: Any) -> str:
+    smtp = config.smtp
+    return f"{smtp.host}:{smtp.port}" if smtp.host else "the configured server"
+
+
+def _print_notify(msgs: Any, written: list, folder: Path, report: Any, server: str) -> None:
+    """One row per recipient with news and what became of its message; then the counts in words."""
+    from .messaging.envelope import header_text
+
+    outcome = msgs.outcomes(report) if report is not None else {}
+
+    frame = msgs.messages
+    table = RichTable(title=f"Messages as of {msgs.as_of:%Y-%m-%d}", title_justify="left")
+    for head in ("kind", "recipient", "name", "to", "lines", "outcome"):
+        table.add_column(head, overflow="fold")
+    for r in frame.itertuples(index=False):
+        if not r.due:
+            what = "unchanged since last told: not written"
+        elif r.key in outcome:
+            what = f"written; {outcome[r.key]}"
+        else:
+            what = "written" + (f"; {r.problem}" if isinstance(r.problem, str) else "")
+            what += "; not sent" if report is not None and isinstance(r.problem, str) else ""
+        table.add_row(r.kind, escape(header_text(r.recipient_id)), escape(header_text(r.name) if
+                      isinstance(r.name, str) else ""), escape(r.to) if isinstance(r.to, str) else "-",
+                      f"{r.lines:,}", escape(what))
+    if len(frame):
+        stdout_console().print(table)
+    due = frame["due"]
+    no_address = due & frame["to"].isna()
+    stdout_console().print(
+        f"{len(frame):,} recipients with news: {len(written):,} messages written into {folder}, "
+        f"{int(no_address.sum()):,} of them without a usable e-mail address, "
+        f"{int((~due).sum()):,} unchanged since last told (--force writes them too).", highlight=False)
+    if report is None:
+        where = f" in {msgs.history.path}" if msgs.history is not None else ""
+        stderr_console().print(f"Nothing was sent (a dry run), so nothing was recorded{where}.", highlight=False)
+        return
+    refused = sum(1 for what in outcome.values() if what.startswith("refused"))
+    recorded = f" What each recipient was told is recorded in {msgs.history.path}." if msgs.history else ""
+    stdout_console().print(
+        f"Sent {len(report.sent):,} of {len(msgs.sendable()):,} messages through {server}"
+        + (f"; {refused:,} refused (listed above): run again to send those." if refused else ".") + recorded,
+        highlight=False)
 
 
 def main() -> None:

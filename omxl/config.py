@@ -184,6 +184,16 @@ class Config(BaseModel):
                           "history= (docs/weekly-report.md).")
     smtp: SmtpSettings = Field(default_factory=SmtpSettings, description="Sending e-mail (docs/email.md).")
 
+    # Messages (docs/notify.md)
+    email_templates: str | None = Field(
+        None, description="A folder of your own e-mail templates (customer-delay.txt, customer-delay.html, "
+                          "customer-delay.subject, and the same for supplier-po and customer-shipped); a template "
+                          "not found there is taken from the ones omxl ships. A relative path is taken from the "
+                          "folder of the settings file.")
+    shipped_notice_days: int | None = Field(
+        None, ge=1, description="Send customer-shipped messages (carrier and tracking number) for shipments of "
+                                "the last this many days up to as_of. Unset: no shipped notices.")
+
     @field_validator("columns")
     @classmethod
     def _known_column_targets(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -340,6 +350,8 @@ def load_config(config: "Config | Mapping[str, Any] | str | Path | None" = None,
     smtp = data.get("smtp")
     if isinstance(config, (str, Path)) and isinstance(smtp, dict) and isinstance(smtp.get("ca_file"), str):
         data["smtp"] = {**smtp, "ca_file": str(Path(config).parent / smtp["ca_file"])}
+    if isinstance(config, (str, Path)) and isinstance(data.get("email_templates"), str):
+        data["email_templates"] = str(Path(config).parent / data["email_templates"])
     try:
         return Config(**data)
     except ValidationError as exc:

@@ -32,3 +32,8 @@ class NoOrdersError(SourceError):
 class OutputError(OmxlError):
     """A result cannot be written where the user asked (a folder, no permission, no such folder, disk full);
     the message names the path and says what to do. Nothing the user had was changed."""
+
+
+class MailError(OmxlError):
+    """Nothing could be sent: the SMTP server cannot be reached, refused the login or the encryption, or the
+    settings lack what sending needs (omxl/io/mail.py). The message says what to do; no message was sent."""

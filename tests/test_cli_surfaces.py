@@ -273,7 +273,7 @@ def test_help_lists_the_commands_that_exist_and_promises_nothing():
     assert "later" not in result.output.lower() and not PROMISE.search(result.output)
     listed = re.findall(r"^  (\w[\w-]*)  ", result.output.split("Commands:")[1], flags=re.M)
     assert listed == sorted(cli.commands) == [
-        "demo", "excel-setup", "read", "reconcile", "reorder", "validate", "weekly"]
+        "demo", "excel-setup", "notify", "read", "reconcile", "reorder", "validate", "weekly"]
     for name in cli.commands:
         text = CliRunner().invoke(cli, [name, "--help"], terminal_width=120).output
         assert "later" not in text.lower() and not PROMISE.search(text), name
@@ -288,14 +288,17 @@ def test_readme_and_docs_promise_nothing_that_is_not_there():
     assert "There is no Excel button yet" in excel and "RunPython" not in excel
 
 
-# --- xlwings belongs to a future Excel front door only --------------------------------------------------------
+# --- xlwings belongs to the Excel front door's adapter only ----------------------------------------------------
 
-def test_nothing_in_omxl_imports_xlwings():
-    for module in sorted((ROOT / "omxl").rglob("*.py")):
-        assert not re.search(r"^\s*(import|from)\s+xlwings\b", module.read_text(encoding="utf-8"), re.M), module
+def test_only_the_excel_adapter_imports_xlwings():
+    importing = [module.relative_to(ROOT).as_posix() for module in sorted((ROOT / "omxl").rglob("*.py"))
+                 if re.search(r"^\s*(import|from)\s+xlwings\b", module.read_text(encoding="utf-8"), re.M)]
+    assert importing == ["omxl/excel/xlwings_adapter.py"]
     code = ("import sys\n"
             "import omxl\n"
             "assert 'xlwings' not in sys.modules, 'import omxl'\n"
+            "import omxl.macros\n"
+            "assert 'xlwings' not in sys.modules, 'import omxl.macros'\n"
             "from click.testing import CliRunner\n"
             "from omxl.cli import cli\n"
             f"result = CliRunner().invoke(cli, ['reconcile', {str(SAMPLE)!r}, '--as-of', '2026-11-27'])\n"

@@ -291,3 +291,21 @@ def test_a_bad_sender_override_is_refused():
         send_messages([message("ann@acme.example", "Hello")], config={"smtp": {"host": "127.0.0.1"}}, sender="orders")
     assert str(caught.value) == ("The sender 'orders' (--from) is not an e-mail address; write one such as "
                                  "orders@example.com or 'Orders <orders@example.com>'. Nothing was sent.")
+
+
+def test_the_docs_sending_example_runs(smtp_server, monkeypatch, capsys):
+    from test_docs import code_blocks
+
+    server = smtp_server(tls=True, username="orders@example.com", password="pw")
+    monkeypatch.setenv(PASSWORD_ENV, "pw")
+    block = code_blocks("email.md", "python")[0]
+    line = ('SMTP = {"host": "smtp.example.com", "port": 587, "username": "orders@example.com", '
+            '"password_env": "OMXL_SMTP_PASSWORD"}')
+    assert line in block  # the example's server, swapped for the test server (same login, with its certificate)
+    exec(compile(block.replace(line, f"SMTP = {server.settings()!r}"), "email.md#0", "exec"), {})
+    (got,) = server.received
+    assert (got.mail_from, got.rcpt_tos, got.message["Subject"]) == ("orders@example.com", ["ann@acme.example"],
+                                                                      "Order SO-1001")
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "sent ann@acme.example"
+    assert printed[1] == f"['{got.message['Message-ID']}']"

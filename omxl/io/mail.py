@@ -27,14 +27,9 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from ..config import Config, SmtpSettings, load_config
-from ..errors import ConfigError, OmxlError
+from ..errors import ConfigError, MailError
 
 REFUSED_COLUMNS = ("to", "message_id", "reason")
-
-
-class MailError(OmxlError):
-    """Nothing could be sent: the server cannot be reached, refused the login or the encryption, or the
-    settings lack what sending needs. The message says what to do; no message was sent."""
 
 
 @dataclass(frozen=True)
@@ -64,17 +59,15 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
     """Send `messages` through the SMTP server of `config.smtp` (`smtp="host:port"` overrides its host and port,
     `sender` the From address of every message). A message without a Message-ID gets one, on the message
     itself, so the caller can match `sent`. `on_sent(message)` is called with the caller's message after the
-    server accepted it. Raises MailError (exit 2) when nothing can be sent; see docs/email.md."""
+    server accepted it (an exception it raises stops the run and is raised here: that message was sent).
+    Raises MailError (exit 2) when nothing can be sent; see docs/email.md."""
     sent: list[str] = []
     refused: list[tuple[str, str, str]] = []
     if not messages:  # nothing to send: no server is needed, none is contacted
         return SendReport(sent, _refused_frame(refused))
     config = load_config(config)
     server = _server(config.smtp, smtp)
-    from_address = sender if sender is not None else config.smtp.sender
-    if from_address is not None and "@" not in parseaddr(from_address)[1]:
-        raise MailError(f"The sender '{from_address}' (--from) is not an e-mail address; write one such as "
-                        "orders@example.com or 'Orders <orders@example.com>'. Nothing was sent.")
+    from_address = _sender(config.smtp, sender)
     password = _password(config.smtp)
     outgoing = [_prepared(message, from_address) for message in messages]
     connection = _connect(server, password)
@@ -91,6 +84,7 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
             if not recipients:
                 refused.append(("", message_id, "not sent: the message has no recipient address"))
                 continue
+            rows_before = len(refused)
             try:
                 rejected = connection.send_message(message, to_addrs=recipients)
             except smtplib.SMTPRecipientsRefused as exc:
@@ -111,13 +105,25 @@ def send_messages(messages: Sequence[EmailMessage], *, config: Config | None = N
                     on_sent(original)
             if lost is None and connection.sock is None:  # a server closing after its reply (421) ends it too
                 lost = "the server closed it"
-            if lost is not None and message_id not in sent:
+            if lost is not None and message_id not in sent and len(refused) == rows_before:
                 refused.append((to_text, message_id,
                                 f"not sent: the connection to {server.address} was lost before the server "
                                 f"accepted this message ({lost}); send it again"))
     finally:
         _quit(connection)
     return SendReport(sent, _refused_frame(refused))
+
+
+def check_sending(config: Config | None = None, *, smtp: str | None = None, sender: str | None = None) -> None:
+    """Raise, without connecting, the error sending would start with: no server configured, a bad `smtp`
+    override, no sender or a bad one, a login without its password variable. A command calls it before its
+    work, so a missing setting is said before a long run rather than after it."""
+    config = load_config(config)
+    _server(config.smtp, smtp)
+    if _sender(config.smtp, sender) is None:
+        raise ConfigError("No sender is configured: set sender under [smtp] in omxl.toml (e.g. sender = "
+                          "\"orders@example.com\") or pass --from ADDRESS. Nothing was sent.")
+    _password(config.smtp)
 
 
 def parse_server(text: str) -> tuple[str, int | None]:
@@ -150,6 +156,14 @@ def _server(settings: SmtpSettings, override: str | None) -> _Server:
         raise ConfigError("No SMTP server is configured: set host under [smtp] in omxl.toml (e.g. host = "
                           "\"smtp.example.com\") or pass --smtp HOST:PORT. Nothing was sent.")
     return _Server(host, port, settings)
+
+
+def _sender(settings: SmtpSettings, override: str | None) -> str | None:
+    from_address = override if override is not None else settings.sender
+    if from_address is not None and "@" not in parseaddr(from_address)[1]:
+        raise MailError(f"The sender '{from_address}' (--from) is not an e-mail address; write one such as "
+                        "orders@example.com or 'Orders <orders@example.com>'. Nothing was sent.")
+    return from_address
 
 
 def _password(settings: SmtpSettings) -> str | None:

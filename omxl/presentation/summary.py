@@ -9,6 +9,7 @@ result's own frames with the same definitions as its sheets, so they equal the r
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -177,20 +178,32 @@ def weekly_figures(kpis: pd.DataFrame) -> list[Figure]:
     return figures
 
 
+def decimal_text(value: float, decimals: int, scale: int = 1) -> str:
+    """`value` × `scale` with `decimals` decimals and thousands separators, rounded half away from zero as Excel
+    shows the same number in the workbook (Python's own rounding shows 0.8125 as 81.2%, Excel 81.3%). The scaling
+    is done in decimal: 0.0285 × 100 in binary floating point is 2.8499..., which would read 2.8%, not 2.9%."""
+    exact = (Decimal(repr(float(value))) * scale).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{exact:,.{decimals}f}"
+
+
 def kpi_text(value: object, unit: object, *, signed: bool = False) -> str:
-    """A KPI value in words for the terminal, the notebook and notes: rates as percentages (a change in
-    percentage points, "-4.1 pts"), money with 2 decimals, days with 1, counts whole; blank as ""."""
+    """A KPI value in words for the terminal, the notebook and notes, as the workbook shows it: rates as
+    percentages (a change in percentage points, "-4.1 pts"), money with 2 decimals, days with 1, counts whole
+    (2 decimals when fractional); blank as ""."""
     if pd.isna(value):
         return ""
     number = float(value)
-    sign = "+" if signed else ""
     if unit == "fraction":
-        return f"{number * 100:{sign},.1f}" + (" pts" if signed else "%")
-    if unit == "money":
-        return f"{number:{sign},.2f}"
-    if unit == "days" or not number.is_integer():
-        return f"{number:{sign},.1f}" if unit == "days" else f"{number:{sign},.2f}"
-    return f"{number:{sign},.0f}"
+        text = decimal_text(number, 1, 100)
+    elif unit == "money":
+        text = decimal_text(number, 2)
+    elif unit == "days":
+        text = decimal_text(number, 1)
+    else:
+        text = decimal_text(number, 0 if number.is_integer() else 2)
+    if signed and not text.startswith("-") and float(text.replace(",", "")) != 0:
+        text = "+" + text
+    return text + (" pts" if signed else "%") if unit == "fraction" else text
 
 
 def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> list[Figure]:

@@ -6,6 +6,9 @@ Each run keeps its as_of, a fingerprint of its inputs, its KPI rows, the state o
 an as_of that is already there replaces it, in one transaction: a failure half-way leaves the history as it
 was. A file that is not an omxl history, or one another program holds locked, stops with HistoryError naming
 the file; omxl never deletes or rewrites such a file.
+
+Apart from the runs, the `told` table keeps what each recipient of `omxl notify` was told: one row per item of
+each message sent (docs/notify.md).
 """
 
 from __future__ import annotations
@@ -49,7 +52,13 @@ CREATE TABLE IF NOT EXISTS reorders (
 CREATE INDEX IF NOT EXISTS kpis_run ON kpis(as_of);
 CREATE INDEX IF NOT EXISTS line_states_run ON line_states(as_of);
 CREATE INDEX IF NOT EXISTS reorders_run ON reorders(as_of);
+CREATE TABLE IF NOT EXISTS told (  -- what each recipient of omxl notify was told, one row per item of a sent message
+    kind TEXT NOT NULL, recipient TEXT NOT NULL, item TEXT NOT NULL, state TEXT NOT NULL,
+    as_of TEXT NOT NULL, sent_at TEXT NOT NULL, message_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS told_recipient ON told(kind, recipient, item);
 """
+TOLD_COLUMNS = ("kind", "recipient", "item", "state", "as_of")
 
 
 class HistoryError(OmxlError):
@@ -174,6 +183,42 @@ class History:
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
+
+    def record_told(self, *, kind: str, recipient: str, items: pd.DataFrame, as_of: object,
+                    message_id: str) -> None:
+        """Store what one sent message told its recipient: `items` has `item` (a line, a PO line, a shipment)
+        and `state` (what was said about it), all in one transaction. Called once per message the mail server
+        accepted, so an interrupted send keeps exactly what went out (docs/notify.md)."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        rows = [(kind, recipient, item, state, _day(as_of), now, message_id)
+                for item, state in zip(_texts(items["item"]), _texts(items["state"]))]
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                connection.executemany("INSERT INTO told VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def told(self) -> pd.DataFrame:
+        """TOLD_COLUMNS: the latest state each recipient was told of each item (the last message sent wins)."""
+        rows = []
+        if self.path.exists():
+            with self._connect() as connection:
+                exists = connection.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'told'").fetchone()[0]
+                if exists:
+                    rows = connection.execute(
+                        "SELECT kind, recipient, item, state, as_of FROM told WHERE rowid IN "
+                        "(SELECT max(rowid) FROM told GROUP BY kind, recipient, item) ORDER BY rowid").fetchall()
+        frame = pd.DataFrame(rows, columns=list(TOLD_COLUMNS))
+        return frame.astype({column: "string[python]" for column in TOLD_COLUMNS[:4]}).assign(
+            as_of=pd.to_datetime(frame["as_of"], format="%Y-%m-%d").astype("datetime64[ns]"))
 
     # -- reading ----------------------------------------------------------------------------------------------
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:

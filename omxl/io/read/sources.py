@@ -76,6 +76,15 @@ class FrameSource:
     frame: pd.DataFrame
 
 
+@dataclass
+class GridSource:
+    """Sheets already read as grids by someone else: the open workbook of an Excel macro (omxl/excel/grids.py).
+    `name` is the workbook's file name, as findings and the layout show it."""
+
+    name: str
+    sheets: list[RawSheet]
+
+
 def open_source(source: Any, max_file_mb: float,
                 password: str | None = None, guard: Any = None,
                 decimal: str | None = None) -> tuple[str, Iterable[RawSheet] | list[FrameSource]]:
@@ -85,6 +94,8 @@ def open_source(source: Any, max_file_mb: float,
     decided per file)."""
     if isinstance(source, dict):
         return "dict", [FrameSource(str(k), v) for k, v in source.items()]
+    if isinstance(source, GridSource):
+        return source.name, source.sheets
     name, data = _read_bytes(source, max_file_mb)
     if needs_password(data):
         data = decrypt(name, data, resolve_password(password))
@@ -104,6 +115,8 @@ def source_name(source: Any) -> str:
     it once read), or what was handed over."""
     if isinstance(source, dict):
         return "the tables given as DataFrames"
+    if isinstance(source, GridSource):
+        return source.name
     if isinstance(source, (str, os.PathLike)):
         return Path(source).name
     return Path(str(getattr(source, "name", "<stream>"))).name

@@ -37,15 +37,32 @@ def write_po_drafts(plan, folder: str | os.PathLike) -> list[Path]:
     drafts = plan.purchase_orders
     several = drafts["supplier_id"].duplicated(keep=False)
     for draft, split in zip(drafts.itertuples(index=False), several):
-        name = f"PO draft {draft.supplier_id}" + (f" {draft.supplier_name}" if pd.notna(draft.supplier_name) else "")
-        if split:
-            name += f" {draft.currency}" if pd.notna(draft.currency) else " no currency"
-        path = output_path(target, name, ".xlsx")
+        path = output_path(target, draft_name(draft._asdict(), split), ".xlsx")
         labels = plan.position.config.labels if getattr(plan, "position", None) is not None else None
         write_po_draft(path, draft._asdict(), plan.po_lines(draft.supplier_id, draft.currency), plan.as_of,
                        labels=labels)
         written.append(path)
     return written
+
+
+def draft_name(draft: dict, split: bool) -> str:
+    """"PO draft <supplier> <name>", plus " <currency>" when the supplier has drafts in several currencies
+    (`split`): the file name of a draft on disk and as an e-mail attachment (omxl/messaging)."""
+    name = f"PO draft {draft['supplier_id']}" + (f" {draft['supplier_name']}" if pd.notna(draft['supplier_name'])
+                                                  else "")
+    if split:
+        name += f" {draft['currency']}" if pd.notna(draft['currency']) else " no currency"
+    return name
+
+
+def po_draft_bytes(draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp, *,
+                   labels: "dict[str, str] | None" = None) -> bytes:
+    """The draft workbook as bytes (an e-mail attachment), written and checked as every draft file is."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="omxl-draft-") as folder:
+        path = write_po_draft(Path(folder) / "draft.xlsx", draft, lines, as_of, labels=labels)
+        return path.read_bytes()
 
 
 def write_po_draft(path: Path, draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp, *,

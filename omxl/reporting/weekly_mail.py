@@ -1,0 +1,217 @@
+"""The weekly mail (issue 16, contract 4.4/4.5): the weekly workbook sent to the manager, with the KPI table and
+the root causes in the body (docs/email.md).
+
+The body is rendered from two templates users can edit, `templates/email/weekly.txt` (plain text; its first line
+`Subject: ...` is the subject) and `templates/email/weekly.html` (HTML, autoescaped: a customer named `<script>`
+stays text), in the same Jinja2 sandbox as the report templates (omxl/templates/environment.py). Numbers are
+turned into text here, once, the way the workbook shows them (rates as percentages, money with its currency), so
+both templates show the same figures; the raw values are in the context too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import pandas as pd
+from jinja2 import TemplateError
+from jinja2.exceptions import SecurityError
+
+from ..config import load_config
+from ..errors import ConfigError, OmxlError
+from ..io.mail import SendReport, send_messages
+from ..money import money_text
+from ..presentation.summary import decimal_text as _fixed
+from ..shipped import template_path
+from ..templates.environment import check_source, environment
+
+TEXT_TEMPLATE, HTML_TEMPLATE = "weekly.txt", "weekly.html"
+MAX_CAUSES = 5  # keys shown per dimension in the body; the workbook's Summary has them all
+BLANK = "n/a"   # a KPI with nothing to count (a rate of no lines): never shown as 0
+DIMENSION_LABELS = {"supplier": "Supplier", "carrier": "Carrier", "sku": "SKU", "customer": "Customer"}
+ATTACHMENT_TYPES = {
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".xlsm": ("application", "vnd.ms-excel.sheet.macroEnabled.12"),
+    ".csv": ("text", "csv"),
+    ".json": ("application", "json"),
+}
+
+
+def _percent(value: float) -> str:
+    return _fixed(value, 1, 100) + "%"
+
+
+def _count(value: float) -> str:
+    return _fixed(value, 0) if value == round(value) else _fixed(value, 2)
+
+
+def _signed(text: str) -> str:
+    return text if text.startswith("-") or float(text.replace(",", "")) == 0 else "+" + text
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """How a KPI unit reads: its value and its change from the previous run."""
+
+    value: Callable[[float, Any], str]
+    change: Callable[[float, Any], str]
+
+
+# KPI units (omxl/reporting/kpis.py) and how each reads in words; any other unit reads as a count.
+SHOWN = {
+    "fraction": _Shown(lambda v, _c: _percent(v), lambda v, _c: _signed(_fixed(v, 1, 100)) + " pts"),
+    "money": _Shown(lambda v, c: money_text(v, c), lambda v, _c: _signed(_fixed(v, 2))),
+    "days": _Shown(lambda v, _c: _fixed(v, 1) + " days", lambda v, _c: _signed(_fixed(v, 1)) + " days"),
+}
+COUNT = _Shown(lambda v, _c: _count(v), lambda v, _c: _signed(_count(v)))
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
+
+
+def kpi_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
+    """The KPI table as template rows: the report's columns plus value_text, previous_text and change_text."""
+    rows = []
+    for record in kpis.to_dict("records"):
+        shown = SHOWN.get(record["unit"], COUNT)
+        currency = None if _blank(record.get("currency")) else record["currency"]
+        texts = {f"{name}_text": BLANK if _blank(record[name]) else shown.value(float(record[name]), currency)
+                 for name in ("value", "previous")}
+        texts["change_text"] = "" if _blank(record["change"]) else shown.change(float(record["change"]), currency)
+        rows.append({**{k: (None if _blank(v) else v) for k, v in record.items()}, **texts})
+    return rows
+
+
+def cause_groups(causes: pd.DataFrame, top: int = MAX_CAUSES) -> list[dict[str, Any]]:
+    """Root causes per dimension, largest first as the report sorts them: the first `top` keys with their
+    figures as text, and how many more the workbook lists."""
+    groups = []
+    for dimension in pd.unique(causes["dimension"]):
+        part = causes[causes["dimension"] == dimension]
+        rows = []
+        for record in part.head(top).to_dict("records"):
+            currency = record.get("currency")
+            if _blank(record["value"]):
+                value = "several currencies" if currency == "mixed" else BLANK
+            else:
+                value = money_text(float(record["value"]), None if _blank(currency) else currency)
+            rows.append({"key": str(record["key"]), "lines": _count(float(record["lines"])),
+                         "units": _count(float(record["units"])), "value": value,
+                         "share": BLANK if _blank(record["share"]) else _percent(float(record["share"])),
+                         "cumulative_share": BLANK if _blank(record["cumulative_share"])
+                         else _percent(float(record["cumulative_share"]))})
+        groups.append({"dimension": str(dimension), "label": DIMENSION_LABELS.get(str(dimension), str(dimension)),
+                       "rows": rows, "more": max(len(part) - top, 0)})
+    return groups
+
+
+def compose_weekly_mail(kpis: pd.DataFrame, causes: pd.DataFrame, workbook: str | Path, *,
+                        to: str | Sequence[str], as_of: dt.date | str, sender: str | None = None,
+                        template_dir: str | Path | None = None) -> EmailMessage:
+    """The weekly mail to `to`: plain text and HTML alternatives rendered from weekly.txt and weekly.html (the
+    shipped ones, or those in `template_dir`), the workbook at `workbook` attached. `kpis` and `causes` are the
+    report's frames (report.kpis, report.causes)."""
+    recipients = recipient_list(to)
+    workbook = Path(workbook)
+    day = pd.Timestamp(as_of).date()
+    year, week, _ = day.isocalendar()
+    context = {
+        "as_of": day.isoformat(), "period_start": (day - dt.timedelta(days=6)).isoformat(),
+        "week": f"{year}-W{week:02d}", "workbook": workbook.name,
+        "kpis": kpi_rows(kpis), "causes": cause_groups(causes), "has_previous": bool(kpis["previous"].notna().any()),
+    }
+    text = _render(_template(TEXT_TEMPLATE, template_dir), context, html=False)
+    subject, text = _subject(text, context["week"])
+    html = _render(_template(HTML_TEMPLATE, template_dir), context, html=True)
+
+    message = EmailMessage()
+    message["Subject"] = subject
+    if sender is not None:
+        message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender or "")[1].rpartition("@")[2] or None)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    _attach(message, workbook)
+    return message
+
+
+def recipient_list(to: str | Sequence[str]) -> list[str]:
+    """The --mail-to addresses as given, each checked: OmxlError naming a value that is not an address (or that
+    holds a line break, which would add a header)."""
+    given = [to] if isinstance(to, str) else list(to)
+    found = getaddresses(given)
+    bad = [text for text in given if "\r" in text or "\n" in text]
+    if not given or bad or any("@" not in address for _, address in found) or not found:
+        shown = ", ".join(repr(text) for text in (bad or given)) or "nothing"
+        raise OmxlError(f"--mail-to {shown} is not an e-mail address; write one such as manager@example.com "
+                        "(several: repeat --mail-to).")
+    return [text.strip() for text in given]
+
+
+def _template(name: str, folder: str | Path | None) -> Path:
+    if folder is None:
+        return template_path("email", name)
+    path = Path(folder) / name
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such template. The weekly mail needs {TEXT_TEMPLATE} and {HTML_TEMPLATE} in "
+                          f"{folder}; copy them from the templates/email folder omxl ships and edit the copies.")
+    return path
+
+
+def _render(path: Path, context: dict[str, Any], *, html: bool) -> str:
+    env = environment().overlay(autoescape=True) if html else environment()
+    try:
+        source = path.read_text(encoding="utf-8")
+        check_source(env, source)
+        return env.from_string(source).render(context)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file. Save the template as UTF-8 text.") from None
+    except SecurityError as exc:
+        raise ConfigError(f"{path}: {exc}. Remove that expression from the template.") from None
+    except TemplateError as exc:
+        where = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        raise ConfigError(f"{path}{where}: {exc.message}. Fix the template (docs/email.md lists the names it can "
+                          "use).") from None
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a filter given the wrong kind of value
+        raise ConfigError(f"{path}: {exc}. Fix the template (docs/email.md lists the names it can use).") from None
+
+
+def _subject(text: str, week: str) -> tuple[str, str]:
+    """The first line 'Subject: ...' of the text template is the subject (one line, whitespace collapsed); the
+    body is what follows the blank line after it. Without one, the subject is 'Weekly order status <week>'."""
+    first, _, rest = text.partition("\n")
+    if not first.lower().startswith("subject:"):
+        return f"Weekly order status {week}", text
+    return " ".join(first[len("subject:"):].split()), rest.lstrip("\n")
+
+
+def _attach(message: EmailMessage, workbook: Path) -> None:
+    maintype, subtype = ATTACHMENT_TYPES.get(workbook.suffix.lower(), ("application", "octet-stream"))
+    try:
+        data = workbook.read_bytes()
+    except OSError as exc:
+        raise OmxlError(f"{workbook}: cannot read the workbook to attach ({exc.strerror or exc}). Save the "
+                        "report first (--out).") from None
+    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=workbook.name)
+
+
+def mail_weekly_report(report: Any, workbook: str | Path, *, to: str | Sequence[str],
+                       as_of: dt.date | str | None = None, config: Any = None, smtp: str | None = None,
+                       sender: str | None = None, template_dir: str | Path | None = None) -> SendReport:
+    """Compose the weekly mail from `report` (its `.kpis` and `.causes`) with the saved `workbook` attached, and
+    send it through the configured SMTP server (`smtp` and `sender` override host:port and From, as in
+    send_messages); `as_of` defaults to the report's. Returns the SendReport; raises OmxlError when nothing
+    could be sent."""
+    config = load_config(config)
+    as_of = as_of if as_of is not None else report.as_of
+    message = compose_weekly_mail(report.kpis, report.causes, workbook, to=to, as_of=as_of,
+                                  sender=sender or config.smtp.sender, template_dir=template_dir)
+    return send_messages([message], config=config, smtp=smtp, sender=sender)
