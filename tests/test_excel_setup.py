@@ -67,7 +67,7 @@ def test_the_control_sheet(set_up):
     assert [sheet[f"A{r}"].value for r in (2, 3, 4)] == ["Action", "As of", "Status"]
     assert [sheet["B2"].value, sheet["B3"].value, sheet["B4"].value] == ["validate", None, None]
     assert sheet["B3"].number_format == "yyyy-mm-dd"
-    assert [str(r) for r in sheet.merged_cells.ranges] == ["B4:B7"]  # room for a status of a few sentences
+    assert [str(r) for r in sheet.merged_cells.ranges] == ["B4:B8"]  # room for a status of a few sentences
     assert sheet["B4"].alignment.wrap_text and sheet["B4"].alignment.vertical == "top"
     assert sheet["A2"].font.b and sheet["A1"].value == "omxl: order management"
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}

@@ -230,3 +230,37 @@ def test_no_paid_xlwings_part_and_no_licence_key_in_omxl():
 def test_the_buttons_table_names_each_sub_once():
     assert [b.sub for b in BUTTONS] == [sub for _, sub, _ in EXPECTED_BUTTONS]
     assert len({b.sub for b in BUTTONS}) == len(BUTTONS)
+
+
+def test_the_buttons_functions_run_on_the_ready_workbook(tmp_path):
+    """Each function a button calls, run on the ready workbook through the file-backed stand-in of omxl.macros
+    (docs/macros.md): the status cell says what happened, with the counts an independent validate gives; the
+    omxl and xlwings.conf sheets are not read as data; the VBA project survives the save."""
+    import datetime as dt
+
+    import omxl.macros
+    from omxl.excel.filebook import FileWorkbook
+
+    book = FileWorkbook(Path(shutil.copy(WORKBOOK, tmp_path / "omxl.xlsm")))
+    book.write_cell("omxl", "B3", dt.datetime(2026, 11, 27))
+    issues = omxl.validate(omxl.read_book(SAMPLE), as_of="2026-11-27")
+    errors, warnings = (int((issues["severity"] == s).sum()) for s in ("error", "warning"))
+    assert (errors, warnings) == (14, 9)
+    statuses = {}
+    for _, sub, function in EXPECTED_BUTTONS:
+        getattr(omxl.macros, function)(book)
+        statuses[sub] = book.read_cell("omxl", "B4")
+    checked = f"Checked as of 2026-11-27: {errors} errors and {warnings} warnings."
+    assert statuses["omxl_validate"].startswith(checked)
+    assert statuses["omxl_run"] == statuses["omxl_validate"]  # B2 holds 'validate'
+    assert statuses["omxl_reconcile"].startswith("Reconciled as of 2026-11-27: ")
+    assert statuses["omxl_reorder"].startswith("Reorder plan as of 2026-11-27 ")
+    assert statuses["omxl_weekly"].startswith("Weekly report 2026-W48 as of 2026-11-27 ")
+    assert max(len(s) for s in statuses.values()) < 500  # the merged status cell B4:B8 holds them
+    names = [s.name for s in book.sheets()]
+    assert names[:9] == ["omxl", "Orders", "Inventory", "Suppliers", "Customers", "Shipments", "Purchase Orders",
+                         "Returns", "xlwings.conf"]
+    assert {"omxl Issues", "omxl Order Status", "omxl Reorder List", "omxl KPIs"} <= set(names)
+    saved = book.save(tmp_path / "after.xlsm")
+    with zipfile.ZipFile(saved) as after, zipfile.ZipFile(WORKBOOK) as ready:
+        assert after.read("xl/vbaProject.bin") == ready.read("xl/vbaProject.bin")

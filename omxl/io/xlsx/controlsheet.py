@@ -2,8 +2,8 @@
 the buttons' VML drawing (contract 5.4).
 
 The Control sheet: A2:A4 the labels, B2 the action (a drop-down of ACTIONS), B3 the as-of date (blank =
-today), B4 the status the macros write (merged down to B7 and wrapped, room for a few sentences); one button per action in column D, and instructions below in words
-a specialist uses. Buttons are legacy form controls in a VML drawing, as Excel itself and XlsxWriter's
+today), B4 the status the macros write (merged down to B8 and wrapped, room for a few sentences); one button
+per action in column D, and instructions below in words a specialist uses. Buttons are legacy form controls in a VML drawing, as Excel itself and XlsxWriter's
 insert_button write them: `<x:FmlaMacro>` names the VBA sub each runs (vbaproject.BUTTONS).
 """
 
@@ -27,11 +27,13 @@ STYLES: dict[str, dict] = {
     "omxl_status": {"wrap": True, "valign": "top"},
 }
 # Column widths in characters: A labels, B inputs and status, C a gap, D the buttons.
-WIDTHS = (14.0, 44.0, 2.0, 30.0)
+WIDTHS = (14.0, 64.0, 2.0, 30.0)
 BUTTON_ROWS = range(2, 2 + len(BUTTONS))  # Excel rows 2-6
 ROW_HEIGHT = 24.0  # points
-# The status cell B4 is merged down to row 7 and wraps, so a message of a few sentences shows in full.
-STATUS_AREA = "B4:B7"
+# The status cell B4 is merged down to row 8 and wraps: five rows of 24 points hold eight lines of about 64
+# characters, room for the few sentences a macro reports (the weekly report's names a file path too).
+STATUS_AREA = "B4:B8"
+TALL_ROWS = range(2, 9)  # the buttons' rows 2-6 and the status rows 4-8
 INSTRUCTIONS_ROW = 9
 INSTRUCTIONS = (
     "How to use this sheet",
@@ -85,7 +87,7 @@ def control_sheet_xml(style_ids: dict[str, int], drawing_rel_id: str) -> bytes:
         3: _text_cell("A3", "As of", style_ids["omxl_label"]) + f'<c r="B3" s="{style_ids["omxl_input_date"]}"/>',
         4: _text_cell("A4", "Status", style_ids["omxl_label"]) + f'<c r="B4" s="{style_ids["omxl_status"]}"/>',
     }
-    for row in BUTTON_ROWS:
+    for row in TALL_ROWS:
         rows.append(f'<row r="{row}" ht="{ROW_HEIGHT}" customHeight="1">{cells.get(row, "")}</row>')
     for offset, text in enumerate(INSTRUCTIONS):
         row = INSTRUCTIONS_ROW + offset
