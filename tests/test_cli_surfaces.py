@@ -285,7 +285,8 @@ def test_readme_and_docs_promise_nothing_that_is_not_there():
         assert not PROMISE.search(text), (page.name, PROMISE.search(text))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     excel = readme.split("### Excel", 1)[1].split("\n## ", 1)[0]
-    assert "There is no Excel button yet" in excel and "RunPython" not in excel
+    assert "`workbooks/omxl.xlsm`" in excel and "`omxl excel-setup orders.xlsx`" in excel and "docs/excel.md" in excel
+    assert (ROOT / "workbooks" / "omxl.xlsm").is_file() and "excel-setup" in cli.commands
 
 
 # --- xlwings belongs to the Excel front door's adapter only ----------------------------------------------------
