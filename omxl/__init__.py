@@ -21,6 +21,7 @@ from .reporting import History, HistoryError, Report, weekly_report
 from .templates import TemplateError, render_template
 from . import reorder
 from .validation import validate
+from .io.xlsx.macrobook import excel_setup
 from .messaging import Messages, notify
 
 __version__ = "0.1.0"
@@ -28,4 +29,5 @@ __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Posit
            "ResultSheet", "SourceError", "load_config", "plan_reorders", "prepare", "reorder", "read_book", "reconcile",
            "save_csv", "save_workbook", "style", "validate", "write_back", "__version__",
            "TemplateError", "render_template", "History", "HistoryError", "Report", "weekly_report"]
+__all__ += ["excel_setup"]
 __all__ += ["Messages", "notify"]

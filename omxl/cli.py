@@ -730,6 +730,26 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
     stdout_console().print(f"Wrote {path} ({lines:,} order lines, seed {seed}, as of {as_of:%Y-%m-%d}).", highlight=False)
 
 
+@cli.command("excel-setup")
+@click.argument("book", type=click.Path(path_type=Path), metavar="BOOK.xlsx")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="BOOK.xlsm",
+              help="Where to write the macro workbook (.xlsm only; it must not exist yet). Default: BOOK with "
+                   "the suffix .xlsm, beside it.")
+@reports_errors
+def excel_setup_command(book: Path, out: Path | None) -> None:
+    """Make a macro workbook with omxl's buttons around your own workbook (docs/excel.md).
+
+    Writes a copy of BOOK as .xlsm with the omxl sheet first (the action, as-of date and status cells and a
+    button for each action), the xlwings.conf sheet last and the VBA project the buttons run; BOOK itself and
+    every one of its sheets stay as they are.
+    """
+    from .io.xlsx.macrobook import excel_setup
+
+    path = excel_setup(book, out=out)
+    stdout_console().print(f"Wrote {path}: your sheets, the omxl sheet with its buttons first, and the xlwings.conf "
+                           "sheet last. Open it in Excel and press a button (docs/excel.md).", highlight=False)
+
+
 @cli.command("notify")
 @books_argument
 @config_option

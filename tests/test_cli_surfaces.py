@@ -272,7 +272,8 @@ def test_help_lists_the_commands_that_exist_and_promises_nothing():
     assert result.exit_code == 0
     assert "later" not in result.output.lower() and not PROMISE.search(result.output)
     listed = re.findall(r"^  (\w[\w-]*)  ", result.output.split("Commands:")[1], flags=re.M)
-    assert listed == sorted(cli.commands) == ["demo", "notify", "read", "reconcile", "reorder", "validate", "weekly"]
+    assert listed == sorted(cli.commands) == [
+        "demo", "excel-setup", "notify", "read", "reconcile", "reorder", "validate", "weekly"]
     for name in cli.commands:
         text = CliRunner().invoke(cli, [name, "--help"], terminal_width=120).output
         assert "later" not in text.lower() and not PROMISE.search(text), name
@@ -284,7 +285,8 @@ def test_readme_and_docs_promise_nothing_that_is_not_there():
         assert not PROMISE.search(text), (page.name, PROMISE.search(text))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     excel = readme.split("### Excel", 1)[1].split("\n## ", 1)[0]
-    assert "There is no Excel button yet" in excel and "RunPython" not in excel
+    assert "`workbooks/omxl.xlsm`" in excel and "`omxl excel-setup orders.xlsx`" in excel and "docs/excel.md" in excel
+    assert (ROOT / "workbooks" / "omxl.xlsm").is_file() and "excel-setup" in cli.commands
 
 
 # --- xlwings belongs to the Excel front door's adapter only ----------------------------------------------------
