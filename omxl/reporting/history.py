@@ -148,6 +148,23 @@ class History:
         return HistoryError(f"{self.path}: the run history could not be used ({text}). Nothing was changed.")
 
     # -- writing ----------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One write transaction on a history marked as omxl's, its tables made if new: committed when the block
+        ends, rolled back on any error, so a failure half-way leaves the history as it was."""
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                yield connection
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
     def record(self, *, as_of: object, fingerprint: str, kpis: pd.DataFrame, states: pd.DataFrame,
                reorders: pd.DataFrame) -> None:
         """Store one run; a run already stored for the same as_of is replaced, all in one transaction."""
@@ -166,23 +183,13 @@ class History:
             _texts(state["status"]), state["late"].astype(int).tolist(), state["at_risk"].astype(int).tolist(),
             _texts(projected), _floats(state["backordered_qty"])))
         reorder_rows = list(zip([day] * len(reorders), _texts(reorders["sku"]), _floats(reorders["order_qty"])))
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
-                connection.execute("DELETE FROM runs WHERE as_of = ?", (day,))
-                connection.execute("INSERT INTO runs VALUES (?, ?, ?)",
-                                   (day, fingerprint, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
-                connection.executemany("INSERT INTO kpis VALUES (?, ?, ?, ?, ?, ?, ?)", kpi_rows)
-                connection.executemany("INSERT INTO line_states VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", state_rows)
-                connection.executemany("INSERT INTO reorders VALUES (?, ?, ?)", reorder_rows)
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM runs WHERE as_of = ?", (day,))
+            connection.execute("INSERT INTO runs VALUES (?, ?, ?)",
+                               (day, fingerprint, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+            connection.executemany("INSERT INTO kpis VALUES (?, ?, ?, ?, ?, ?, ?)", kpi_rows)
+            connection.executemany("INSERT INTO line_states VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", state_rows)
+            connection.executemany("INSERT INTO reorders VALUES (?, ?, ?)", reorder_rows)
 
     def record_told(self, *, kind: str, recipient: str, items: pd.DataFrame, as_of: object,
                     message_id: str) -> None:
@@ -192,18 +199,8 @@ class History:
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         rows = [(kind, recipient, item, state, _day(as_of), now, message_id)
                 for item, state in zip(_texts(items["item"]), _texts(items["state"]))]
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
-                connection.executemany("INSERT INTO told VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
+        with self._transaction() as connection:
+            connection.executemany("INSERT INTO told VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def told(self) -> pd.DataFrame:
         """TOLD_COLUMNS: the latest state each recipient was told of each item (the last message sent wins)."""
