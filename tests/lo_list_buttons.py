@@ -13,24 +13,10 @@ document's Basic library; `cells` the Control sheet's A2:B4 as text. Run with th
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
-import uuid
 from pathlib import Path
 
-import uno
-from com.sun.star.beans import PropertyValue
-from com.sun.star.connection import NoConnectException
-
-
-def props(**values) -> tuple:
-    out = []
-    for key, value in values.items():
-        prop = PropertyValue()
-        prop.Name, prop.Value = key, value
-        out.append(prop)
-    return tuple(out)
+from lo_office import office_desktop, props  # beside this script
 
 
 def bound_scripts(form, index: int) -> list[str]:
@@ -73,38 +59,12 @@ def describe(document) -> dict:
 
 
 def main(source: str, profile: str) -> None:
-    pipe = f"omxl{uuid.uuid4().hex}"
-    office = subprocess.Popen(
-        ["soffice", f"-env:UserInstallation={Path(profile).resolve().as_uri()}", "--headless", "--invisible",
-         "--nologo", "--nodefault", "--norestore", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                break
-            except NoConnectException:
-                if time.monotonic() > deadline or office.poll() is not None:
-                    raise SystemExit("LibreOffice did not start")
-                time.sleep(0.3)
-        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+    with office_desktop(profile) as desktop:
         # MacroExecutionMode 0 (never run macros): the document's macros are listed, never executed.
         document = desktop.loadComponentFromURL(Path(source).resolve().as_uri(), "_blank", 0,
                                                 props(Hidden=True, MacroExecutionMode=0))
         print(json.dumps(describe(document)))
         document.close(True)
-        try:
-            desktop.terminate()
-        except Exception:  # noqa: BLE001 - the bridge closes as the office exits
-            pass
-        office.wait(timeout=60)
-    finally:
-        if office.poll() is None:
-            office.kill()
-            office.wait()
 
 
 if __name__ == "__main__":
