@@ -214,6 +214,8 @@ def test_northwind_kpis_equal_an_independent_computation():
     assert round(found["order_fill_rate"], 6) == 0.933333
     assert round(found["backorder_rate"], 6) == 0.39726
     assert round(found["order_cycle_time"], 6) == 6.277778
+    # Northwind has no returns table: returns are not known, so blank, never 0 returned.
+    assert math.isnan(found["units_returned"]) and math.isnan(found["return_rate"])
 
 
 def test_without_an_inventory_table_the_stock_figures_are_blank():

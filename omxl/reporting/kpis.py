@@ -7,7 +7,7 @@ is counted below the line (never 0 % of nothing). Money is never added across cu
 row per currency, or one converted row when `base_currency` and `fx_rates` are configured (currencies without
 a rate keep a row of their own, never dropped). A currency with nothing this week has no row this week.
 Without an inventory table stock is not judged (contract 2.3): stockout SKUs, inventory value and days of supply
-are blank.
+are blank; without a returns table, units returned and the return rate are blank.
 """
 
 from __future__ import annotations
@@ -93,9 +93,9 @@ KPIS: tuple[Kpi, ...] = (
         "7 × history_weeks days ending on as_of, cancelled and replacement lines left out); blank without "
         "demand.", "days", "neither"),
     Kpi("units_returned", "Units returned", "Units of the returns received in the period (received_date in the "
-        "period).", "units", "down"),
+        "period); blank when the book has no returns table (not known is not none).", "units", "down"),
     Kpi("return_rate", "Return rate", "Units returned in the period ÷ units shipped in the period; blank when "
-        "nothing shipped.", "fraction", "down"),
+        "nothing shipped or the book has no returns table.", "fraction", "down"),
     Kpi("data_errors", "Data errors", "Validation findings (reading and validation, `pos.issues`) of severity "
         "error: their rows are left out of every figure above. A finding counts once, also one that stands "
         "for several cells; reconcile's exceptions are not data findings and are not counted.", "findings", "down"),
@@ -211,6 +211,10 @@ def compute_kpis(pos, rec, plan) -> pd.DataFrame:
     units_returned = float(returns.loc[_in(returns["received_date"], start, end), "qty"].sum())
     values["units_returned"] = units_returned
     values["return_rate"] = _rate(units_returned, shipped_units)
+    if not pos.book.layout["table"].eq("returns").any():
+        # No returns table (Northwind, most order exports): returns are not known, which is not "none returned".
+        values["units_returned"] = np.nan
+        values["return_rate"] = np.nan
     severity = pos.issues["severity"].astype(object)
     values["data_errors"] = int((severity == "error").sum())
     values["data_warnings"] = int((severity == "warning").sum())
