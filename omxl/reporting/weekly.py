@@ -9,6 +9,7 @@ by rendering the default template templates/weekly_status.xlsx (or the user's) w
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from pathlib import Path
 
@@ -122,14 +123,17 @@ class Report:
         return f"{found}; {_count(left, 'row')} with errors {'was' if left == 1 else 'were'} left out of every " \
                "figure (Data Issues sheet)."
 
-    @property
+    @functools.cached_property
     def sheets(self) -> dict[str, pd.DataFrame]:
-        """The report's detail tables by sheet name (SHEET_TABLES order), with omxl's column names."""
+        """The report's detail tables by sheet name (SHEET_TABLES order), with omxl's column names; made once,
+        on first use (the workbook, the write-back and the Excel button each read them)."""
+        from ..reconciliation import attention_first
+
         rec, plan, pos = self.reconciliation, self.plan, self.position
         names = _customer_names(pos)
         lines = rec.lines.assign(customer_name=rec.lines["customer_id"].map(names).astype("string[python]"))
         open_mask = rec.is_open()
-        open_lines = _attention_first(lines[open_mask])
+        open_lines = attention_first(lines[open_mask])
         late = open_lines[open_lines["late"] | open_lines["at_risk"]]
         backordered = open_lines[open_lines["backordered_qty"].fillna(0) > 0]
         ordered = plan.lines[plan.lines["order_qty"] > 0]
@@ -280,12 +284,6 @@ def _customer_names(pos) -> pd.Series:
     if "name" not in customers or customers.empty:
         return pd.Series([], dtype="string[python]")
     return customers.drop_duplicates("customer_id").set_index("customer_id")["name"]
-
-
-def _attention_first(lines: pd.DataFrame) -> pd.DataFrame:
-    from ..reconciliation import attention_first
-
-    return attention_first(lines)
 
 
 def _pick(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
