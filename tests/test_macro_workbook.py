@@ -144,7 +144,7 @@ def test_the_vba_project_survives_write_back(tmp_path):
         assert "macroEnabled.main+xml" in written.read("[Content_Types].xml").decode("utf-8")
     assert button_macros(book) == button_macros(WORKBOOK)
     assert vba_modules(book) == vba_modules(WORKBOOK)
-    assert pd.read_excel(book, sheet_name="omxl Check").to_dict("list") == {"sku": ["A-1"], "qty": [3]}
+    assert pd.read_excel(book, sheet_name="omxl Check", engine="openpyxl").to_dict("list") == {"sku": ["A-1"], "qty": [3]}
 
 
 def test_libreoffice_opens_it_and_lists_the_buttons_and_the_module(tmp_path):
