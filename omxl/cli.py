@@ -736,6 +736,7 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
               help="Where to write the macro workbook (.xlsm only; it must not exist yet). Default: BOOK with "
                    "the suffix .xlsm, beside it.")
 @reports_errors
+@quiet_option
 def excel_setup_command(book: Path, out: Path | None) -> None:
     """Make a macro workbook with omxl's buttons around your own workbook (docs/excel.md).
 
@@ -745,7 +746,9 @@ def excel_setup_command(book: Path, out: Path | None) -> None:
     """
     from .io.xlsx.macrobook import excel_setup
 
+    progress.current().start(f"Writing {(out or book.with_suffix('.xlsm')).name}")
     path = excel_setup(book, out=out)
+    progress.current().done()
     stdout_console().print(f"Wrote {path}: your sheets, the omxl sheet with its buttons first, and the xlwings.conf "
                            "sheet last. Open it in Excel and press a button (docs/excel.md).", highlight=False)
 

@@ -234,6 +234,23 @@ def test_validate_and_reorder_name_their_steps(tmp_path):
     assert out == run(args, tty=False)[1]
 
 
+def test_weekly_names_its_steps_and_stdout_is_byte_identical(tmp_path):
+    def args(name: str) -> list[str]:
+        return ["weekly", str(SAMPLE), "--as-of", "2026-11-27", "--out", str(tmp_path / name), "--history",
+                str(tmp_path / "history.sqlite")]
+
+    code, out, err = run(args("weekly.xlsx"), tty=True)
+    assert code == 1
+    assert steps_in(err) == ["Reading sample.xlsx", "Validating", "Reconciling, planning and computing the KPIs",
+                             "Writing weekly.xlsx"]
+    piped_code, piped_out, piped_err = run(args("again.xlsx"), tty=False)  # the same week again: it replaces
+    assert piped_code == 1
+    assert piped_err == (f"Wrote {tmp_path / 'again.xlsx'}.\nRun recorded in {tmp_path / 'history.sqlite'}.\n"
+                         .encode())
+    assert out == piped_out
+    assert b"Week 2026-W48: 2026-11-21 to 2026-11-27 (no previous run)" in out
+
+
 def test_reading_several_files_reports_each(tmp_path):
     files = [str(NORTHWIND / name) for name in ("orders.csv", "order-details.csv", "products.csv")]
     code, out, err = run(["read", *files], tty=True)
@@ -272,7 +289,9 @@ def test_stderr_is_empty_when_it_is_not_a_terminal(tmp_path):
 
 
 def test_every_command_has_quiet():
-    for name in ("read", "validate", "reconcile", "reorder", "demo"):
+    assert sorted(cli.commands) == ["demo", "excel-setup", "notify", "read", "reconcile", "reorder", "validate",
+                                    "weekly"]
+    for name in cli.commands:
         help_text = CliRunner().invoke(cli, [name, "--help"], terminal_width=100).output
         assert "-q, --quiet" in help_text, name
         assert "No progress display on stderr" in help_text, name
