@@ -598,7 +598,8 @@ def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
     """
     from .io.read import read_book
     from .position import as_timestamp, prepare
-    from .reporting.weekly import history_beside, weekly_report
+    from .reporting.history import history_for
+    from .reporting.weekly import weekly_report
 
     day = as_timestamp(as_of)
     year, week, _ = day.isocalendar()
@@ -621,7 +622,7 @@ def weekly_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
         check_sending(book.config, smtp=smtp, sender=sender)
     progress.current().start("Validating")
     position = prepare(book, as_of=day)
-    store = history if history is not None else (None if position.config.history else history_beside(out_path))
+    store = history_for(history, position.config, beside=out_path)
     progress.current().start("Reconciling, planning and computing the KPIs")
     report = weekly_report(position, history=store)
     progress.current().done()
@@ -787,7 +788,7 @@ def notify_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
     from .io.save.atomic import check_folder
     from .messaging import notify
     from .position import prepare
-    from .reporting.weekly import history_beside
+    from .reporting.history import history_for
 
     folder = check_folder(out_dir)
     book = read_book(*books, config=config, password=password, progress=progress.current())
@@ -797,7 +798,7 @@ def notify_command(books: tuple[Path, ...], config: Path | None, as_of: dt.date 
         check_sending(book.config, smtp=smtp, sender=sender)
     progress.current().start("Validating")
     position = prepare(book, as_of=as_of)
-    store = history if history is not None else (None if position.config.history else history_beside(folder))
+    store = history_for(history, position.config, beside=folder)
     progress.current().start("Composing the messages")
     msgs = notify(position, force=force, history=store)
     msgs.sender(sender)   # a bad --from stops here, before anything is written

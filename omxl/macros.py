@@ -200,11 +200,12 @@ def _weekly(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
     beside the workbook file, and the run recorded in the run history there (the `history` setting wins), as
     `omxl weekly` does beside what it writes."""
     from .position import prepare
-    from .reporting.weekly import history_beside, weekly_report
+    from .reporting.history import history_for
+    from .reporting.weekly import weekly_report
 
     position = prepare(read_open_book(workbook, config=config), as_of=as_of)
     path = workbook.path()
-    store = None if config.history or path is None else history_beside(path)
+    store = history_for(None, config, beside=path)
     report = weekly_report(position, history=store)
     written = write_results(workbook, report.result_sheets(), config)
     marked = mark_findings(workbook, position.issues)

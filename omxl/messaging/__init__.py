@@ -21,7 +21,7 @@ import pandas as pd
 from ..book import Book
 from ..config import Config
 from ..position import Position, prepare
-from ..reporting.history import History
+from ..reporting.history import History, open_history
 from . import compose, envelope, news
 from .compose import AUDIENCE, KINDS, Draft
 from .told import changed
@@ -164,10 +164,7 @@ def notify(book: "Book | Position", *, as_of: object = None, config: "Config | d
 
     position = prepare(book, as_of=as_of, config=config)
     settings = position.config
-    if history is None and settings.history is not None:
-        history = settings.history
-    if history is not None and not isinstance(history, History):
-        history = History(history)
+    history = open_history(history, settings)
     rec, plan = reconcile(position), plan_reorders(position)
     folder = settings.email_templates
     people = {table: compose.recipients(position, table) for table in set(AUDIENCE.values())}

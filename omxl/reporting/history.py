@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from ..errors import OmxlError
 from ..reconciliation.views import CLOSED_STATUSES
 from .kpis import KPI_COLUMNS
 
+HISTORY_NAME = "omxl-history.sqlite"
 STATE_COLUMNS = ("order_id", "line", "sku", "status", "late", "at_risk", "projected_ship_date", "backordered_qty")
 # Marks the file as an omxl history (PRAGMA application_id), so another program's SQLite file is not taken for one.
 APPLICATION_ID = 0x6F6D786C  # "omxl"
@@ -276,6 +278,32 @@ class History:
         rows = self._query(sql, (kpi, code, last, int(runs)))[::-1]
         frame = pd.DataFrame(rows, columns=["as_of", "value"])
         return frame.assign(as_of=pd.to_datetime(frame["as_of"]), value=frame["value"].astype(float))
+
+
+def open_history(history: "History | str | os.PathLike | None", config) -> "History | None":
+    """`history=` of a library call as a History: given (a History or a path), else the `history` setting, else
+    None (no history: nothing compared, nothing recorded)."""
+    if isinstance(history, History):
+        return history
+    if history is not None:
+        return History(history)
+    return History(config.history) if config.history else None
+
+
+def history_beside(path: "str | os.PathLike") -> Path:
+    """omxl-history.sqlite in the folder of `path` (a file, or a folder: beside it)."""
+    return Path(path).resolve().parent / HISTORY_NAME
+
+
+def history_for(given: "str | os.PathLike | None", config, *, beside: "str | os.PathLike | None") -> "Path | None":
+    """Where a command (`omxl weekly`, `omxl notify`, the Excel button) keeps its run history: `given` (--history),
+    else the `history` setting (None here: open_history takes the setting), else omxl-history.sqlite beside what
+    the command writes; None when there is nothing to be beside (a workbook never saved)."""
+    if given is not None:
+        return Path(given)
+    if config.history or beside is None:
+        return None
+    return history_beside(beside)
 
 
 def with_previous(kpis: pd.DataFrame, history: History, as_of: object) -> pd.DataFrame:

@@ -19,11 +19,10 @@ import pandas as pd
 from .carriers import carrier_performance
 from .causes import root_causes
 from .changes import CHANGE_COLUMNS, line_changes
-from .history import History, inputs_fingerprint, line_states, reordered_skus, with_previous
+from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import BY_NAME, compute_kpis, period_of
 
 DEFAULT_TEMPLATE = "weekly_status.xlsx"
-HISTORY_NAME = "omxl-history.sqlite"
 TREND_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines")
 TREND_RUNS = 12
 # The root causes charted on the Summary as a Pareto: the largest keys of one dimension (the Root Causes sheet
@@ -252,15 +251,6 @@ def weekly_report(book_or_position: object, *, as_of: object = None, config: obj
                   history=store, fingerprint=fingerprint)
 
 
-def open_history(history: "History | str | os.PathLike | None", config) -> History | None:
-    """`history=` as a History: given, else the `history` setting, else None."""
-    if isinstance(history, History):
-        return history
-    if history is not None:
-        return History(history)
-    return History(config.history) if config.history else None
-
-
 def _trend(store: History, as_of: pd.Timestamp) -> pd.DataFrame:
     """One row per run up to as_of (the last TREND_RUNS), oldest first: as_of and the TREND_KPIS."""
     frames = [store.trend(kpi, runs=TREND_RUNS, until=as_of).set_index("as_of")["value"].rename(kpi)
@@ -295,9 +285,3 @@ def _pick(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
-def history_beside(path: "str | os.PathLike") -> Path:
-    """The CLI's default history file: omxl-history.sqlite in the folder of what a run writes."""
-    return Path(path).resolve().parent / HISTORY_NAME
-
