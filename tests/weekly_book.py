@@ -71,3 +71,17 @@ def next_week_book() -> dict[str, pd.DataFrame]:
     book["inventory"].loc[book["inventory"]["sku"] == "A", "on_hand"] = 5.0
     book["purchase_orders"]["expected_date"] = D(["2026-03-28"])
     return book
+
+
+# What changed from AS_OF to NEXT_WEEK, as line_changes lists it (tests/test_history.py, tests/test_weekly_report.py):
+# O10/1 (new, already late and 7 short) and O3/1 newly late, O2/1 shipped in full, P1's new date moving the
+# projected dates of O3/1 and O5/1, and SKU A reordered for the first time.
+CHANGED_NEXT_WEEK = [
+    ("newly_late", "O10", 1, "A", "not late", "late", "partially_allocated"),
+    ("newly_late", "O3", 1, "B", "not late", "late", "backordered"),
+    ("no_longer_late", "O2", 1, "A", "late", "not late", "shipped"),
+    ("projected_date_moved", "O3", 1, "B", "2026-03-25", "2026-03-28", "backordered"),
+    ("projected_date_moved", "O5", 1, "B", "2026-03-25", "2026-03-28", "backordered"),
+    ("new_backorder", "O10", 1, "A", "0", "7", "partially_allocated"),
+    ("newly_reordered", None, None, "A", "not reordered", "10", None),
+]
