@@ -672,9 +672,7 @@ def mail_weekly(report: Any, workbook: Path, to: tuple[str, ...], *, smtp: str |
 
 
 def _print_weekly(report: Any) -> None:
-    import pandas as pd
-
-    from .presentation.summary import kpi_text
+    from .presentation.notebook import report_kpis
 
     start, end = report.period
     previous = (f"previous run {report.previous_as_of:%Y-%m-%d}" if report.previous_as_of is not None
@@ -684,10 +682,8 @@ def _print_weekly(report: Any) -> None:
     for head, justify in (("KPI", "left"), ("value", "right"), ("previous", "right"), ("change", "right"),
                           ("unit", "left")):
         table.add_column(head, justify=justify)
-    for r in report.kpis.itertuples(index=False):
-        unit = (str(r.currency) if pd.notna(r.currency) else "no currency") if r.unit == "money" else str(r.unit)
-        table.add_row(escape(str(r.label)), kpi_text(r.value, r.unit), kpi_text(r.previous, r.unit),
-                      kpi_text(r.change, r.unit, signed=True), escape(unit))
+    for row in report_kpis(report).itertuples(index=False):  # the KPI table in words, as the notebook shows it
+        table.add_row(*(escape(str(text)) for text in row))
     stdout_console().print(table)
     stdout_console().print(report.data_quality, highlight=False)
     causes = report.causes

@@ -256,7 +256,8 @@ def position_html(position: "Position") -> str:
 
 
 def report_kpis(report: "Report") -> pd.DataFrame:
-    """The KPI table as people read it: measure, value, previous, change (in the KPI's unit), unit or currency."""
+    """The KPI table as people read it: measure, value, previous, change (in the KPI's unit), unit or currency;
+    the notebook and `omxl weekly` show it."""
     from .summary import kpi_text
 
     kpis = report.kpis
