@@ -23,6 +23,8 @@ from . import reorder
 from .validation import validate
 from .io.xlsx.macrobook import excel_setup
 from .messaging import Messages, notify
+from . import steps
+from .validation_result import Validation
 
 __version__ = "0.1.0"
 __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Position", "Reconciliation", "ReorderPlan",
@@ -31,3 +33,4 @@ __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Posit
            "TemplateError", "render_template", "History", "HistoryError", "Report", "weekly_report"]
 __all__ += ["excel_setup"]
 __all__ += ["Messages", "notify"]
+__all__ += ["Validation", "steps"]

@@ -1,6 +1,6 @@
 """Generate the reference pages in docs/ from the code they describe.
 
-    python -m omxl.docgen          # rewrite docs/workbook-format.md, finding-codes.md, configuration.md, cli.md, columns.md
+    python -m omxl.docgen          # rewrite the reference pages (PAGES): workbook-format.md, cli.md, steps.md, ...
 
 tests/test_docs.py fails when a page is stale, so docs and code cannot drift apart.
 """
@@ -234,6 +234,34 @@ def kpi_reference() -> str:
     return "".join(out)
 
 
+def steps_reference() -> str:
+    """docs/steps.md: every step of the registry, what it is offered as and what it writes."""
+    from .steps import REGISTRY
+
+    out = [GENERATED.format(source="omxl.steps.REGISTRY"), "# Steps\n\n",
+           "A step is omxl's unit of work: one definition in `omxl/steps/` and one entry in `omxl.steps.REGISTRY`, "
+           "from which the command line, the Excel buttons, the Control sheet, the Summary sheet and these pages are "
+           "made (docs/architecture.md). Run one from Python with `omxl.steps.run_step(name, book, as_of=...)`.\n\n",
+           "| step | what it does | command | button | Summary title | result |\n|---|---|---|---|---|---|\n"]
+    for step in REGISTRY.values():
+        result = step.result if isinstance(step.result, str) else f"{step.result.__module__}:{step.result.__name__}"
+        button = f"'{step.button}' (`omxl.macros.{step.name}()`)" if step.button else "none"
+        out.append(f"| `{step.name}` | {step.summary_line} | `omxl {step.name}` | {button} | {step.title} | "
+                   f"`{result.replace(':', '.')}` |\n")
+    for step in REGISTRY.values():
+        out.append(f"\n## {step.name}\n\n{step.summary_line}\n\n")
+        out.append(f"- Sheets it writes: {', '.join(step.sheets) or 'none'}.\n")
+        out.append(f"- Tables it reads: {', '.join(step.needs)}.\n")
+        if step.output is not None:
+            out.append(f"- `--out`: .xlsx {step.output.workbook}; .csv or .json {step.output.table}.\n")
+        for option in step.options:
+            where = "passed to the step" if option.to_step else "for the command"
+            out.append(f"- `{' '.join(option.flags)}` ({where}): {option.help}\n")
+        if step.button:
+            out.append(f"- Button '{step.button}': {step.instruction}\n")
+    return "".join(out)
+
+
 def _module_text(name: str) -> str:
     """A reporting module's docstring after its first line, as one paragraph."""
     import importlib
@@ -250,6 +278,7 @@ PAGES = {
     "validation-rules.md": validation_rules,
     "configuration.md": configuration,
     "cli.md": cli_reference,
+    "steps.md": steps_reference,
     "columns.md": columns,
     "kpis.md": kpi_reference,
 }

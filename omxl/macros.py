@@ -25,46 +25,53 @@ import pandas as pd
 
 from .config import Config, load_config
 from .errors import OmxlError
+from .excel.buttons import MAX_MARKS, PLAIN
 from .excel.grids import CONTROL_SHEET, book_name, read_open_book
 from .excel.interface import SheetExistsError, Workbook
 from .excel.layout import literal, sheet_layout
-from .findings import concat_findings
+from .run import run
+from .steps import REGISTRY, resolve, with_buttons
 
 ACTION_CELL, AS_OF_CELL, STATUS_CELL = "B2", "B3", "B4"
-ACTIONS = ("validate", "reconcile", "reorder", "weekly")
-# Marking is one call into Excel per cell: past this many cells a run would keep the user waiting for
-# minutes, and the Issues list has them all anyway.
-MAX_MARKS = 2_000
 LOG_NAME = "omxl-macros.log"
 LOG_LIMIT = 1_000_000   # bytes; the log is started afresh (the old one kept as .1) past this size
 TITLE = "omxl"
 
 
 # --- the buttons ---------------------------------------------------------------------------------
-
-def validate(workbook: Workbook | None = None) -> None:
-    """Check every sheet against the rules: findings' cells marked, the Summary and the Issues list written."""
-    _run("validate", workbook)
-
-
-def reconcile(workbook: Workbook | None = None) -> None:
-    """Reconcile orders with shipments, stock, POs and returns: Order Status and the other result sheets."""
-    _run("reconcile", workbook)
-
-
-def reorder(workbook: Workbook | None = None) -> None:
-    """Plan reorders: the Reorder List and one row per purchase-order draft."""
-    _run("reorder", workbook)
-
-
-def weekly(workbook: Workbook | None = None) -> None:
-    """The weekly status report's sheets (docs/weekly-report.md)."""
-    _run("weekly", workbook)
-
+# One macro per step with a button in omxl.steps.REGISTRY, made on first use: `omxl.macros.validate()`,
+# `omxl.macros.reconcile()`, ... (every workbook's VBA calls them by these names), and main().
 
 def main(workbook: Workbook | None = None) -> None:
-    """Run the action chosen in B2 of the Control sheet (validate, reconcile, reorder or weekly)."""
+    """Run the action chosen in B2 of the Control sheet (one of the steps with a button)."""
     _run(None, workbook)
+
+
+def _macro(name: str) -> Callable[[Workbook | None], None]:
+    def macro(workbook: Workbook | None = None) -> None:
+        _run(name, workbook)
+
+    definition = REGISTRY[name]
+    macro.__name__ = macro.__qualname__ = name
+    macro.__doc__ = f"The {definition.button} button: {definition.summary_line}"
+    return macro
+
+
+def actions() -> list[str]:
+    """The names of the steps a button runs, in registry order: the macros and the Control sheet's actions."""
+    return [definition.name for definition in with_buttons()]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        return [*actions(), "main"]
+    if name in actions():
+        return _macro(name)
+    raise AttributeError(f"module 'omxl.macros' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *actions()})
 
 
 # --- one run -------------------------------------------------------------------------------------
@@ -79,14 +86,23 @@ def _run(action: str | None, workbook: Workbook | None) -> None:
         status.show(f"Running {action}…", final=False)
         as_of = status.as_of()
         config = load_config(None, near=book.path())
-        done = STEPS[action](book, as_of=as_of, config=config)
-        status.show(done)
+        status.show(run_button(action, book, as_of=as_of, config=config))
     except OmxlError as exc:   # no orders table, a bad setting, a user's sheet in the way, ...: said in words
         status.show(str(exc), error=True)
     except Exception:  # noqa: BLE001 - the last line of defence: the user sees words, the log the details
         log = write_log(book, action, traceback.format_exc())
         status.show(f"omxl could not finish {action or 'the action'}: something unexpected went wrong "
                     f"(details in {log}). Send that file to whoever looks after omxl.", error=True)
+
+
+def run_button(name: str, workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
+    """One button: the step on the open workbook's sheets, its result sheets written into the workbook, the
+    cells of its findings marked; returns the status sentence."""
+    hooks = resolve(REGISTRY[name].macro) or PLAIN
+    result = run(name, read_open_book(workbook, config=config), as_of=as_of, **hooks.arguments(workbook, config))
+    written = write_results(workbook, result.result_sheets(), config)
+    marked = mark_findings(workbook, result.findings)
+    return hooks.after(workbook, result, hooks.status(result, as_of=as_of, written=written, marked=marked))
 
 
 def _caller() -> Workbook:
@@ -109,13 +125,13 @@ class Status:
     def action(self) -> str:
         found = self.workbook.read_cell(self.sheet, ACTION_CELL) if self.sheet else None
         word = str(found).strip().casefold() if found is not None else ""
-        if word in ACTIONS:
+        if word in actions():
             return word
         if self.sheet is None:
             raise ActionError("The action to run is read from B2 of a sheet named 'omxl', and this workbook has "
                               "none. Add that sheet with the action in B2, or press a button that runs one action.")
         what = "is blank" if not word else f"holds '{found}', which is not an action"
-        raise ActionError(f"B2 of the '{self.sheet}' sheet {what}. Choose one of: {', '.join(ACTIONS)}; then "
+        raise ActionError(f"B2 of the '{self.sheet}' sheet {what}. Choose one of: {', '.join(actions())}; then "
                           "press the button again.")
 
     def as_of(self) -> dt.date:
@@ -154,77 +170,6 @@ def as_of_date(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
-
-
-# --- the actions ---------------------------------------------------------------------------------
-
-def _validate(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
-    from .presentation.summary import SUMMARY, validation_summary
-    from .validation import issues_sheet, validate as validate_book
-
-    book = read_open_book(workbook, config=config)
-    issues = validate_book(book, as_of=as_of)
-    sheets = {"Issues": issues_sheet(issues, labels=config.labels)}
-    written = write_results(workbook, {SUMMARY: validation_summary(book, issues, as_of=as_of, sheets=sheets),
-                                       **sheets}, config)
-    marked = mark_findings(workbook, issues)
-    return (f"Checked as of {as_of:%Y-%m-%d}: {_counts(issues)}. {_marked(marked)}See '{written[-1]}' for the "
-            f"list and '{written[0]}' for the overview.")
-
-
-def _reconcile(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
-    from .position import prepare
-    from .reconciliation import reconcile as reconcile_position
-
-    rec = reconcile_position(prepare(read_open_book(workbook, config=config), as_of=as_of))
-    written = write_results(workbook, rec.result_sheets(), config)
-    marked = mark_findings(workbook, concat_findings([rec.issues, rec.exceptions]))
-    open_lines = rec.open_lines()
-    late, at_risk = int(open_lines["late"].fillna(False).sum()), int(open_lines["at_risk"].fillna(False).sum())
-    return (f"Reconciled as of {as_of:%Y-%m-%d}: {len(open_lines):,} open lines, {late:,} late, {at_risk:,} at "
-            f"risk; {len(rec.exceptions):,} exceptions. {_marked(marked)}See '{written[1]}'.")
-
-
-def _reorder(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
-    from .planning import plan_reorders
-    from .position import prepare
-
-    plan = plan_reorders(prepare(read_open_book(workbook, config=config), as_of=as_of))
-    written = write_results(workbook, plan.result_sheets(), config)
-    marked = mark_findings(workbook, plan.issues)
-    return f"{plan.summary} {_marked(marked)}See '{written[1]}'."
-
-
-def _weekly(workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
-    """The weekly report's sheets into the open workbook; the full report (the template with its charts) saved
-    beside the workbook file, and the run recorded in the run history there (the `history` setting wins), as
-    `omxl weekly` does beside what it writes."""
-    from .position import prepare
-    from .reporting.history import history_for
-    from .reporting.weekly import weekly_report
-
-    position = prepare(read_open_book(workbook, config=config), as_of=as_of)
-    path = workbook.path()
-    store = history_for(None, config, beside=path)
-    report = weekly_report(position, history=store)
-    written = write_results(workbook, report.result_sheets(), config)
-    marked = mark_findings(workbook, position.issues)
-    compared = (f"compared with the run of {report.previous_as_of:%Y-%m-%d}" if report.previous_as_of is not None
-                else "no earlier run to compare with")
-    head = (f"Weekly report {report.iso_week} as of {as_of:%Y-%m-%d} ({compared}): {report.data_quality} "
-            f"{_marked(marked)}See '{written[0]}'.")
-    if path is None:
-        return head + " Save the workbook to also get the full report file beside it and a run history."
-    target = path.parent / report.default_name
-    try:
-        report.save(target)
-    except OmxlError as exc:
-        return f"{head} The full report could not be saved: {exc}"
-    return f"{head} The full report with its charts is saved as {target}."
-
-
-STEPS: dict[str, Callable[..., str]] = {"validate": _validate, "reconcile": _reconcile, "reorder": _reorder,
-                                        "weekly": _weekly}
 
 
 # --- writing into the open workbook ---------------------------------------------------------------
@@ -269,20 +214,6 @@ def mark_findings(workbook: Workbook, findings: pd.DataFrame) -> int:
     return marked
 
 
-def _counts(issues: pd.DataFrame) -> str:
-    errors = int(issues["severity"].eq("error").sum())
-    warnings = int(issues["severity"].eq("warning").sum())
-    return f"{errors:,} error{'s' if errors != 1 else ''} and {warnings:,} warning{'s' if warnings != 1 else ''}"
-
-
-def _marked(count: int) -> str:
-    if count == 0:
-        return ""
-    more = f" (the first {MAX_MARKS:,}; the list has them all)" if count >= MAX_MARKS else ""
-    return (f"{count:,} cell{'s' if count != 1 else ''} marked{more}: red for errors, yellow for warnings, "
-            "the note says why. ")
-
-
 # --- the log -------------------------------------------------------------------------------------
 
 def log_path() -> Path:
@@ -304,4 +235,3 @@ def write_log(workbook: Workbook, action: str | None, details: str) -> Path:
     return path
 
 
-__all__ = ["validate", "reconcile", "reorder", "weekly", "main"]

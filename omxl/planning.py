@@ -8,7 +8,9 @@ rounding. The explanation of each quantity is built from the same columns.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import warnings
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +46,17 @@ class ReorderPlan:
     # The prepared position it started from: what was read and the settings, for the Summary sheet.
     position: "Position | None" = dataclasses.field(default=None, repr=False, compare=False)
                                   # nothing is planned
+    step: ClassVar[str] = "reorder"   # its entry in omxl.steps.REGISTRY
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        """The headline figures, as the Summary sheet shows them (omxl.steps.Result)."""
+        from .presentation.summary import reorder_figures
+
+        return reorder_figures(self)
+
+    # omxl.steps.Result's findings: the validation issues of the rows the plan started from.
+    findings = property(operator.attrgetter("issues"))
 
     def po_lines(self, supplier_id: str, currency: object = None) -> pd.DataFrame:
         """The lines of one supplier's purchase-order draft: all its lines, or those in `currency` (a draft's
@@ -73,7 +86,7 @@ class ReorderPlan:
             return sheets
         from .presentation.summary import with_summary
 
-        return with_summary("reorder", self, sheets)
+        return with_summary(self, sheets, sentence=self.summary)
 
     # Headline figures and the first SKUs to order in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 
@@ -33,6 +33,8 @@ __all__ = ["MESSAGE_COLUMNS", "Messages", "notify"]
 
 MESSAGE_COLUMNS = ("kind", "recipient_id", "name", "to", "subject", "key", "changed", "due", "problem", "lines",
                    "attachments")
+# The Messages sheet's columns: what a person checks before sending.
+SHEET_COLUMNS = ("kind", "recipient_id", "name", "to", "subject", "lines", "due", "problem", "attachments")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,12 +54,54 @@ class Messages:
     config: Config
     history: History | None = None
     drafts: tuple[Draft, ...] = dataclasses.field(default=(), repr=False)
+    # The prepared position it started from: what was read, for the Summary sheet and the findings.
+    position: Position | None = dataclasses.field(default=None, repr=False, compare=False)
+    step: ClassVar[str] = "notify"   # its entry in omxl.steps.REGISTRY
 
     def __repr__(self) -> str:
         due = self.messages["due"]
         missing = int(self.messages["to"].isna().sum())
         return (f"<omxl.Messages as of {self.as_of:%Y-%m-%d}: {len(self.messages):,} recipients with news, "
                 f"{int(due.sum()):,} due, {missing:,} without a usable address>")
+
+    def _repr_html_(self) -> str:
+        from ..presentation.notebook import result_html
+        return result_html(self, "Messages", self.messages[list(SHEET_COLUMNS)], "Recipients with news")
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        """Recipients with news, messages due, those without a usable address, per kind (omxl.steps.Result)."""
+        from ..presentation.summary import COUNT
+        from ..steps import figures_frame
+
+        frame = self.messages
+        due = frame["due"].to_numpy(dtype=bool)
+        rows = [("Recipients with news", len(frame), COUNT, "", "on the Messages sheet"),
+                ("Messages due", int(due.sum()), COUNT, "", "news changed since last told, or --force"),
+                ("Without an address", int((due & frame["to"].isna().to_numpy(dtype=bool)).sum()), COUNT, "",
+                 "written without a To, never sent")]
+        counts = frame["kind"].value_counts()
+        rows += [(f"Kind: {kind}", int(counts.get(kind, 0)), COUNT, "", "") for kind in KINDS if kind in counts]
+        return figures_frame(rows)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The validation issues of the rows the messages started from (each left out of every message)."""
+        from ..findings import empty_findings
+
+        return self.position.issues if self.position is not None else empty_findings()
+
+    def result_sheets(self) -> dict[str, object]:
+        """The Summary, then the Messages sheet: one row per recipient with news, whether it goes out and why
+        not (no usable address)."""
+        from ..presentation.sheets import fill_rows, result_sheet
+        from ..presentation.summary import with_summary
+
+        labels = self.config.labels
+        shown = self.messages[list(SHEET_COLUMNS)]
+        sheets = {"Messages": result_sheet(shown, "Messages", labels=labels,
+                                           row_fill=fill_rows(shown, warning=shown["problem"].notna()))}
+        return with_summary(self, sheets) if self.position is not None else sheets
 
     def _draft(self, key: str) -> Draft:
         for draft in self.drafts:
@@ -193,7 +237,7 @@ def notify(book: "Book | Position", *, as_of: object = None, config: "Config | d
         frame["changed"] = frame["key"].map(fresh).astype(bool)
         frame["due"] = frame["changed"] | bool(force)
     return Messages(messages=frame, news=keyed, as_of=position.as_of, config=settings, history=history,
-                    drafts=tuple(drafts))
+                    drafts=tuple(drafts), position=position)
 
 
 def _frame(drafts: list[Draft], people: dict[str, pd.DataFrame], read: set[str]) -> pd.DataFrame:

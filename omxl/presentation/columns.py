@@ -168,6 +168,14 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("in_transit", "In transit", "count"),
     ("old", "Before", "text"),
     ("new", "Now", "text"),
+    # messages (notify)
+    ("recipient_id", "Recipient", "id"),
+    ("name", "Name", "text"),
+    ("to", "To", "text"),
+    ("subject", "Subject", "long_text"),
+    ("due", "Goes out", "flag"),
+    ("problem", "Problem", "long_text"),
+    ("attachments", "Attachments", "long_text"),
 )
 
 # (sheet, name) -> label where one name means something else on that sheet.
@@ -182,6 +190,7 @@ SHEET_LABELS: dict[tuple[str, str], str] = {
     ("Exceptions", "value"): "Value in the cell",
     ("Issues", "value"): "Value in the cell",
     ("Reading findings", "value"): "Value in the cell",
+    ("Messages", "kind"): "Message kind",
 }
 
 # (sheet, name) -> kind where one name is of another kind on that sheet.

@@ -255,6 +255,38 @@ def position_html(position: "Position") -> str:
             f"{_first_rows_html(position_tables(position), 'Tables', 'Tables read', _labels(position))}</div>")
 
 
+def figure_text(value: object, unit: object) -> str:
+    """A Result.figures value in words: counts with thousands separators, other numbers with 2 decimals, then its
+    unit or currency."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        text = "yes" if value else "no"
+    elif isinstance(value, (int, np.integer)):
+        text = f"{int(value):,}"
+    elif isinstance(value, (float, np.floating)):
+        text = f"{float(value):,.2f}"
+    else:
+        text = str(value)
+    return f"{text} {unit}" if unit and str(unit) != "units" else text
+
+
+def result_html(result: object, sheet: str, frame: pd.DataFrame, caption: str) -> str:
+    """Any step's result in a notebook (omxl.steps.Result): its step's title, its figures, its findings by
+    severity, and the first rows of `frame` as on `sheet`."""
+    from ..steps import REGISTRY
+
+    figures = [(str(label), figure_text(value, unit))
+               for label, value, _, unit, _ in result.figures.itertuples(index=False)]
+    as_of = getattr(result, "as_of", None)
+    when = f" as of {as_of:%Y-%m-%d}" if as_of is not None else ""
+    config = getattr(result, "config", None) or getattr(getattr(result, "position", None), "config", None)
+    labels = config.labels if config is not None else None
+    return (f"<div><strong>{html.escape(REGISTRY[result.step].title)}</strong>{when}{_figures_html(figures)}"
+            f"{_paragraphs([_findings_text(result.findings, 'Findings')])}"
+            f"{_first_rows_html(frame, sheet, caption, labels)}</div>")
+
+
 def report_kpis(report: "Report") -> pd.DataFrame:
     """The KPI table as people read it: measure, value, previous, change (in the KPI's unit), unit or currency;
     the notebook and `omxl weekly` show it."""

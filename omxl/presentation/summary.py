@@ -17,13 +17,11 @@ import pandas as pd
 
 from ..io.xlsx.freesheet import Cell, FreeSheet
 from ..money import currency_column, totals
+from ..steps import REGISTRY, figures_frame
 from .columns import KINDS
 from .sheets import FILLS
 
 SUMMARY = "Summary"
-
-TITLES = {"validate": "Data check", "reconcile": "Order status", "reorder": "Reorder plan",
-          "weekly": "Weekly status"}
 
 # What each sheet omxl writes holds, in one sentence (the Summary's "Sheets" section).
 SHEET_TEXTS: dict[str, str] = {
@@ -48,14 +46,6 @@ SHEET_TEXTS: dict[str, str] = {
     "Data Issues": "Every data finding; rows with errors are left out of every figure.",
 }
 
-# The row fills each report's sheets use, in legend order (FILLS names).
-LEGENDS: dict[str, tuple[str, ...]] = {
-    "validate": ("error", "warning"),
-    "reconcile": ("late", "at_risk", "error", "warning"),
-    "reorder": ("critical", "high", "warning"),
-    "weekly": ("late", "at_risk"),
-}
-
 # Column widths in characters: labels / tables, two number columns (the first fits a date and time), and two
 # text columns whose long text wraps. About 145 characters: one landscape page wide at full size.
 WIDTHS = (22.0, 17.0, 14.0, 44.0, 50.0)
@@ -66,45 +56,25 @@ DATE = KINDS["date"].excel
 DATETIME = KINDS["datetime"].excel
 
 
-def summary_sheet(kind: str, result: object, *, sheets: Iterable[str], made: dt.datetime | None = None
-                  ) -> FreeSheet:
-    """The Summary of a `kind` ('reconcile', 'reorder') result (a Reconciliation or ReorderPlan, which carry
-    their Position) for a workbook whose other sheets are `sheets`, in order."""
+def summary_sheet(step: str, *, as_of: pd.Timestamp, book: object, left_out: pd.DataFrame, issues: pd.DataFrame,
+                  figures: pd.DataFrame, sheets: Iterable[str], clean: bool = True, sentence: str = "",
+                  made: dt.datetime | None = None) -> FreeSheet:
+    """The Summary of a run of the step `step` (its title and legend come from the registry): what was read
+    from `book` (clean: a Position's book, without the rows `left_out`), the headline `figures` (a
+    Result.figures frame) after `sentence`, the workbook's other `sheets` in order, the legend."""
+    definition = REGISTRY[step]
+    rows_read = _rows_read(book, left_out, clean=clean)
+    return _page(definition.title, definition.legend, as_of, book.sources, rows_read, issues, figures, list(sheets),
+                 made, sentence)
+
+
+def with_summary(result: object, sheets: Mapping[str, object], *, sentence: str = "") -> dict[str, object]:
+    """`sheets` with the Summary of `result` (a Result whose `position` is the one it started from, and whose
+    `step` names its registry entry) in front: what result_sheets() returns."""
     position = result.position
-    book, issues, left_out = position.book, position.issues, position.left_out
-    if kind == "reconcile":
-        figures = reconcile_figures(result)
-    elif kind == "reorder":
-        figures = reorder_figures(result)
-    else:
-        raise ValueError(f"summary_sheet: unknown report kind '{kind}' (reconcile or reorder; validation_summary "
-                         "makes the validate one)")
-    rows_read = _rows_read(book, left_out, clean=True)
-    sentence = result.summary if kind == "reorder" else ""
-    return _page(kind, position.as_of, book.sources, rows_read, issues, figures, list(sheets), made, sentence)
-
-
-def weekly_summary(report: object, *, sheets: Iterable[str], made: dt.datetime | None = None) -> FreeSheet:
-    """The Summary `omxl weekly --write-back` adds: what was read, then every KPI with its unit or currency and,
-    in the note, the previous run's value and the change."""
-    position = report.position
-    rows_read = _rows_read(position.book, position.left_out, clean=True)
-    return _page("weekly", position.as_of, position.book.sources, rows_read, position.issues,
-                 weekly_figures(report.kpis), list(sheets), made, report.data_quality)
-
-
-def validation_summary(book: object, issues: pd.DataFrame, *, as_of: object, sheets: Iterable[str],
-                       made: dt.datetime | None = None) -> FreeSheet:
-    """The Summary of `omxl validate`: what was read, which rows reconcile and reorder would leave out, and
-    the issues by severity and code."""
-    from ..position import as_timestamp
-    from ..validation import usable
-
-    _, left_out = usable(book, issues)
-    rows_read = _rows_read(book, left_out, clean=False)
-    day = as_timestamp(as_of)
-    return _page("validate", day, book.sources, rows_read, issues, validate_figures(issues, left_out),
-                 list(sheets), made)
+    summary = summary_sheet(result.step, as_of=position.as_of, book=position.book, left_out=position.left_out,
+                            issues=position.issues, figures=result.figures, sheets=list(sheets), sentence=sentence)
+    return {SUMMARY: summary, **sheets}
 
 
 # --- figures ------------------------------------------------------------------------------------------------
@@ -113,7 +83,7 @@ def validation_summary(book: object, issues: pd.DataFrame, *, as_of: object, she
 Figure = tuple[str, object, "str | None", str, str]
 
 
-def reconcile_figures(rec: object) -> list[Figure]:
+def reconcile_figures(rec: object) -> pd.DataFrame:
     """Open, late, at-risk and backordered lines, open orders, open value per currency, exceptions by severity
     (contract 4.2; the same definitions as the Order Status and Orders sheets)."""
     lines, orders = rec.lines, rec.orders
@@ -136,10 +106,10 @@ def reconcile_figures(rec: object) -> list[Figure]:
     if not rec.stock_judged:
         figures.append(("Stock", "not checked", None, "", "the book has no inventory table: no line is allocated, "
                         "backordered or at risk because of stock"))
-    return figures
+    return figures_frame(figures)
 
 
-def reorder_figures(plan: object) -> list[Figure]:
+def reorder_figures(plan: object) -> pd.DataFrame:
     """SKUs to order by urgency, order value per currency, drafts; with nothing to order, why (plan.summary)."""
     lines, drafts = plan.lines, plan.purchase_orders
     urgency = lines["urgency"].value_counts()
@@ -155,14 +125,14 @@ def reorder_figures(plan: object) -> list[Figure]:
          "below the supplier's minimum order value"),
         ("SKUs without supplier", int(lines["supplier_id"].isna().sum()), COUNT, "", "in no draft: choose one"),
     ]
-    return figures
+    return figures_frame(figures)
 
 
 # Number formats of the KPI units (docs/kpis.md); money KPIs carry their currency as the unit.
 UNIT_FORMATS = {"fraction": KINDS["rate"].excel, "days": "#,##0.0"}
 
 
-def weekly_figures(kpis: pd.DataFrame) -> list[Figure]:
+def weekly_figures(kpis: pd.DataFrame) -> pd.DataFrame:
     """One row per KPI row: the value in the unit's format, the previous value and the change in the note."""
     figures: list[Figure] = []
     for row in kpis.itertuples(index=False):
@@ -175,7 +145,7 @@ def weekly_figures(kpis: pd.DataFrame) -> list[Figure]:
         else:
             note = f"previous {kpi_text(row.previous, row.unit)}, change {kpi_text(row.change, row.unit, signed=True)}"
         figures.append((str(row.label), None if pd.isna(row.value) else float(row.value), fmt, unit, note))
-    return figures
+    return figures_frame(figures)
 
 
 def decimal_text(value: float, decimals: int, scale: int = 1) -> str:
@@ -206,7 +176,7 @@ def kpi_text(value: object, unit: object, *, signed: bool = False) -> str:
     return text + (" pts" if signed else "%") if unit == "fraction" else text
 
 
-def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> list[Figure]:
+def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> pd.DataFrame:
     """Findings by severity, rows left out, and the five codes with most findings."""
     severity = issues["severity"].value_counts()
     figures: list[Figure] = [
@@ -223,7 +193,7 @@ def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> list[Figur
         for row in top.itertuples(index=False):
             meaning = CATALOG[row.code].title if row.code in CATALOG else ""
             figures.append((f"Top code: {row.code}", int(row.n), COUNT, "", f"{row.severity}: {meaning}"))
-    return figures
+    return figures_frame(figures)
 
 
 def open_values(lines: pd.DataFrame, position: object) -> tuple[pd.Series, pd.Series]:
@@ -292,11 +262,12 @@ def _table_label(name: str) -> str:
 
 # --- the page -----------------------------------------------------------------------------------------------
 
-def _page(kind: str, as_of: pd.Timestamp, sources: Sequence[str], rows_read: pd.DataFrame, issues: pd.DataFrame,
-          figures: list[Figure], sheets: list[str], made: dt.datetime | None, sentence: str = "") -> FreeSheet:
+def _page(title: str, legend: Sequence[str], as_of: pd.Timestamp, sources: Sequence[str], rows_read: pd.DataFrame,
+          issues: pd.DataFrame, figures: pd.DataFrame, sheets: list[str], made: dt.datetime | None,
+          sentence: str = "") -> FreeSheet:
     made = made or made_at()
     rows: list[tuple[Cell | None, ...]] = [
-        (Cell(f"{TITLES[kind]} as of {as_of:%Y-%m-%d}", "title"),),
+        (Cell(f"{title} as of {as_of:%Y-%m-%d}", "title"),),
         (Cell("As of"), Cell(as_of.to_pydatetime(), num_format=DATE, align="left")),
         (Cell("Made on"), Cell(made, num_format=DATETIME, align="left")),
         (Cell("Read from"), Cell(", ".join(map(str, sources)), wrap=True, span=len(WIDTHS) - 1)),
@@ -316,14 +287,14 @@ def _page(kind: str, as_of: pd.Timestamp, sources: Sequence[str], rows_read: pd.
     rows.append((Cell("Figure", "header"), Cell("Value", "header", align="right", indent=1),
                  Cell("Unit", "header", indent=1),
                  Cell("Note", "header", indent=1)))
-    for label, value, fmt, unit, note in figures:
+    for label, value, fmt, unit, note in figures.itertuples(index=False):
         rows.append((Cell(label), _number(value, fmt) if fmt else Cell(value), Cell(unit or None, indent=1),
                      Cell(note or None, indent=1)))
     rows += [(), (Cell("Sheets", "bold"),), (Cell("Sheet", "header"), Cell("What it holds", "header"))]
     for name in sheets:
         rows.append((Cell(name, "link", link=name), Cell(SHEET_TEXTS.get(name, ""))))
     rows += [(), (Cell("Legend", "bold"),), (Cell("Fill", "header"), Cell("Means", "header"))]
-    for name in LEGENDS[kind]:
+    for name in legend:
         colour, label, text = FILLS[name]
         rows.append((Cell(label, fill=colour), Cell(text)))
     return FreeSheet(tuple(rows), widths=WIDTHS, portrait=False)
@@ -332,11 +303,6 @@ def _page(kind: str, as_of: pd.Timestamp, sources: Sequence[str], rows_read: pd.
 def _number(value: object, num_format: str) -> Cell:
     """A figure: right-aligned one indent in from the edge, so the text column after it does not touch it."""
     return Cell(value, num_format=num_format, align="right", indent=1)
-
-
-def with_summary(kind: str, result: object, sheets: Mapping[str, object]) -> dict[str, object]:
-    """`sheets` with the Summary in front: what result_sheets() of reconcile and reorder return."""
-    return {SUMMARY: summary_sheet(kind, result, sheets=list(sheets)), **sheets}
 
 
 def made_at() -> dt.datetime:

@@ -9,13 +9,14 @@ dates projected, statuses and reasons given (status.py), the result tables built
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..book import Book
 from ..config import Config
-from ..findings import apply_severities
+from ..findings import apply_severities, concat_findings
 from ..position import Position, prepare
 from .allocation import allocate, not_judged, project
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
@@ -46,6 +47,19 @@ class Reconciliation:
     stock_judged: bool = True
     # The prepared position it started from: what was read and the settings, for the Summary sheet.
     position: Position | None = dataclasses.field(default=None, repr=False, compare=False)
+    step: ClassVar[str] = "reconcile"   # its entry in omxl.steps.REGISTRY
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        """The headline figures, as the Summary sheet shows them (omxl.steps.Result)."""
+        from ..presentation.summary import reconcile_figures
+
+        return reconcile_figures(self)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The validation issues of the rows it started from, then the exceptions it found."""
+        return concat_findings([self.issues, self.exceptions])
 
     def is_open(self) -> np.ndarray:
         """Per row of `lines`: still open work (not shipped, delivered, closed or cancelled)."""
@@ -87,7 +101,7 @@ class Reconciliation:
             return sheets
         from ..presentation.summary import with_summary
 
-        return with_summary("reconcile", self, sheets)
+        return with_summary(self, sheets)
 
     # Headline figures and the first open lines in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,13 @@ from .causes import root_causes
 from .changes import CHANGE_COLUMNS, line_changes
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import BY_NAME, compute_kpis, period_of
+
+if TYPE_CHECKING:  # for annotations only: the report imports the steps it runs when it runs them
+    from ..book import Book
+    from ..config import Config
+    from ..planning import ReorderPlan
+    from ..position import Position
+    from ..reconciliation import Reconciliation
 
 DEFAULT_TEMPLATE = "weekly_status.xlsx"
 TREND_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines")
@@ -64,9 +72,9 @@ ISSUE_COLUMNS = ("severity", "code", "table", "sheet", "cell", "value", "message
 class Report:
     """The weekly status report for one as_of. Frames keep full precision; `save` writes the workbook."""
 
-    position: object
-    reconciliation: object
-    plan: object
+    position: "Position"
+    reconciliation: "Reconciliation"
+    plan: "ReorderPlan"
     kpis: pd.DataFrame
     causes: pd.DataFrame
     changes: pd.DataFrame
@@ -75,6 +83,20 @@ class Report:
     previous_as_of: pd.Timestamp | None
     history: History | None
     fingerprint: str
+    step: ClassVar[str] = "weekly"   # its entry in omxl.steps.REGISTRY
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        """One row per KPI: the value in its unit's format, the previous value and the change in the note, as the
+        Summary sheet shows them (omxl.steps.Result)."""
+        from ..presentation.summary import weekly_figures
+
+        return weekly_figures(self.kpis)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The validation issues of the rows the report started from (each left out of every figure)."""
+        return self.position.issues
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -192,7 +214,7 @@ class Report:
         previous, change), then KPIs, Root Causes and the detail sheets, labelled and formatted like every
         result sheet (omxl.presentation)."""
         from ..presentation.sheets import fill_rows, result_sheet
-        from ..presentation.summary import weekly_summary
+        from ..presentation.summary import with_summary
 
         labels = self.position.config.labels
         sheets: dict[str, object] = {"KPIs": result_sheet(self.kpis, "KPIs", labels=labels)}
@@ -202,7 +224,7 @@ class Report:
                 late = frame["days_late"].fillna(0) > 0
                 fill = fill_rows(frame, late=late, at_risk=~late)
             sheets[name] = result_sheet(frame, name, labels=labels, row_fill=fill)
-        return {"Summary": weekly_summary(self, sheets=list(sheets)), **sheets}
+        return with_summary(self, sheets, sentence=self.data_quality)
 
     # The KPI table in words in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:
@@ -214,7 +236,7 @@ class Report:
         return report_html(self)
 
 
-def weekly_report(book_or_position: object, *, as_of: object = None, config: object = None,
+def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Config | dict | str | None" = None,
                   history: "History | str | os.PathLike | None" = None) -> Report:
     """The weekly status report of contract 4.4 for the 7 days ending on `as_of`.
 
@@ -226,7 +248,7 @@ def weekly_report(book_or_position: object, *, as_of: object = None, config: obj
     from ..position import prepare
     from ..reconciliation import reconcile
 
-    position = prepare(book_or_position, as_of=as_of, config=config)
+    position = prepare(book, as_of=as_of, config=config)
     rec = reconcile(position)
     plan = plan_reorders(position)
     store = open_history(history, position.config)

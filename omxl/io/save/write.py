@@ -6,6 +6,7 @@ the text-safety rules of omxl.io.safety.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import json
@@ -85,8 +86,24 @@ def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | 
         for name, text in _EMPTY_PACKAGE.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
     named = {sheet_name("", name): as_result(frame) for name, frame in sheets.items()}
+    named = {name: _links_within(sheet, set(named)) for name, sheet in named.items()}
     data, _ = merge_result_sheets(blank.getvalue(), named, target.name)
     return save_verified(target, data, named, backup=backup)
+
+
+def _links_within(sheet: object, names: set[str]) -> object:
+    """`sheet` keeping only the links to sheets of the new workbook: a link to a cell of the source workbook
+    (an issue's cell on 'Orders') would point nowhere there."""
+    if not isinstance(sheet, ResultSheet) or not sheet.links:
+        return sheet
+    kept = {}
+    for column, targets in sheet.links.items():
+        text = targets.fillna("").astype(str)
+        target_sheet = text.str.extract(r"^'?(.*?)'?!", expand=False).str.replace("''", "'", regex=False)
+        inside = target_sheet.isin(names)
+        if inside.any():
+            kept[column] = text.where(inside, "")
+    return dataclasses.replace(sheet, links=kept)
 
 
 def save_csv(path: str | os.PathLike, frame: pd.DataFrame, *, backup: bool = True) -> Path:

@@ -1,10 +1,10 @@
 """What excel-setup adds to a workbook, as XML text: the Control sheet `omxl`, the `xlwings.conf` sheet and
 the buttons' VML drawing (contract 5.4).
 
-The Control sheet: A2:A4 the labels, B2 the action (a drop-down of ACTIONS), B3 the as-of date (blank =
+The Control sheet: A2:A4 the labels, B2 the action (a drop-down of the steps with a button), B3 the as-of date (blank =
 today), B4 the status the macros write (merged down to B8 and wrapped, room for a few sentences); one button
 per action in column D, and instructions below in words a specialist uses. Buttons are legacy form controls in a VML drawing, as Excel itself and XlsxWriter's
-insert_button write them: `<x:FmlaMacro>` names the VBA sub each runs (vbaproject.BUTTONS).
+insert_button write them: `<x:FmlaMacro>` names the VBA sub each runs (vbaproject.buttons()).
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from __future__ import annotations
 from xml.sax.saxutils import quoteattr
 
 from ..safety import xml_escape
-from .vbaproject import BUTTONS
+from .vbaproject import RUN_CHOSEN, buttons
 
 CONTROL_SHEET = "omxl"
 CONF_SHEET = "xlwings.conf"
-ACTIONS = ("validate", "reconcile", "reorder", "weekly")
-DEFAULT_ACTION = "validate"
+
 UDF_MODULES = "omxl.excel.xlwings_adapter"
 STYLES: dict[str, dict] = {
     "omxl_title": {"bold": True, "size": 14},
@@ -28,30 +27,42 @@ STYLES: dict[str, dict] = {
 }
 # Column widths in characters: A labels, B inputs and status, C a gap, D the buttons.
 WIDTHS = (14.0, 64.0, 2.0, 30.0)
-BUTTON_ROWS = range(2, 2 + len(BUTTONS))  # Excel rows 2-6
+FIRST_BUTTON_ROW = 2
 ROW_HEIGHT = 24.0  # points
 # The status cell B4 is merged down to row 8 and wraps: five rows of 24 points hold eight lines of about 64
 # characters, room for the few sentences a macro reports (the weekly report's names a file path too).
 STATUS_AREA = "B4:B8"
-TALL_ROWS = range(2, 9)  # the buttons' rows 2-6 and the status rows 4-8
-INSTRUCTIONS_ROW = 9
-INSTRUCTIONS = (
-    "How to use this sheet",
-    "1. Keep your tables (orders, inventory, suppliers, shipments, purchase orders, returns, customers) on "
-    "their own sheets in this workbook, each with one header row.",
-    "2. Validate checks the tables: problem cells are filled and get a comment, and the list of issues appears "
-    "on a new sheet.",
-    "3. Reconcile compares the orders with shipments, stock, purchase orders and returns: the status of every "
-    "order line and the exceptions appear on new sheets.",
-    "4. Reorder suggests what to buy from each supplier and how much, on a new sheet.",
-    "5. Weekly report gives the week's figures: on-time in full, backorders, late lines and their causes.",
-    "6. Or choose an action in B2 and press 'Run the chosen action'.",
+STATUS_LAST_ROW = 8
+FIRST_STEPS = ("How to use this sheet",
+               "1. Keep your tables (orders, inventory, suppliers, shipments, purchase orders, returns, customers) "
+               "on their own sheets in this workbook, each with one header row.")
+LAST_STEPS = (
     "As of (B3): the day the figures are for. Leave it blank for today.",
     "Status (B4): what happened, in plain words. Changes you have not saved yet count: no need to save first.",
     "omxl writes only its own sheets (their names start with 'omxl '); your sheets stay as they are.",
     "The buttons need Python with omxl and xlwings on this computer: see the Excel page of the omxl "
     "documentation, and the xlwings.conf sheet for where Python is.",
 )
+
+
+def button_rows() -> range:
+    """The Excel rows of the buttons, one each from row 2 (rows 2-6 for five buttons)."""
+    return range(FIRST_BUTTON_ROW, FIRST_BUTTON_ROW + len(buttons()))
+
+
+def tall_rows() -> range:
+    """The rows made tall: the buttons' rows and the status rows 4-8."""
+    return range(FIRST_BUTTON_ROW, max(STATUS_LAST_ROW, button_rows()[-1]) + 1)
+
+
+def instructions() -> tuple[str, ...]:
+    """How to use the sheet: the tables, then one numbered line per button's step (its `instruction`), then
+    the chosen action, as-of, status and where Python is."""
+    from ...steps import with_buttons
+
+    steps = [f"{n}. {step.instruction}" for n, step in enumerate(with_buttons(), start=2)]
+    chosen = f"{len(steps) + 2}. Or choose an action in B2 and press '{RUN_CHOSEN.caption}'."
+    return (*FIRST_STEPS, *steps, chosen, *LAST_STEPS)
 CONF_ROWS = (("UDF Modules", UDF_MODULES),)
 CONF_NOTES = (
     "Settings for xlwings, which runs the omxl buttons. Keys in column A from A1 down, values in column B; "
@@ -83,17 +94,21 @@ def control_sheet_xml(style_ids: dict[str, int], drawing_rel_id: str) -> bytes:
     rows = [f'<row r="1">{_text_cell("A1", "omxl: order management", style_ids["omxl_title"])}</row>']
     cells = {
         2: _text_cell("A2", "Action", style_ids["omxl_label"])
-        + _text_cell("B2", DEFAULT_ACTION, style_ids["omxl_input"]),
+        + _text_cell("B2", buttons()[0].function, style_ids["omxl_input"]),
         3: _text_cell("A3", "As of", style_ids["omxl_label"]) + f'<c r="B3" s="{style_ids["omxl_input_date"]}"/>',
         4: _text_cell("A4", "Status", style_ids["omxl_label"]) + f'<c r="B4" s="{style_ids["omxl_status"]}"/>',
     }
-    for row in TALL_ROWS:
+    tall = tall_rows()
+    for row in tall:
         rows.append(f'<row r="{row}" ht="{ROW_HEIGHT}" customHeight="1">{cells.get(row, "")}</row>')
-    for offset, text in enumerate(INSTRUCTIONS):
-        row = INSTRUCTIONS_ROW + offset
+    lines = instructions()
+    for offset, text in enumerate(lines):
+        row = tall[-1] + 1 + offset
         style = style_ids["omxl_label"] if offset == 0 else None
         rows.append(f'<row r="{row}">{_text_cell(f"A{row}", text, style)}</row>')
-    choices = ",".join(ACTIONS)
+    from ...steps import with_buttons
+
+    choices = ",".join(step.name for step in with_buttons())
     validations = (
         '<dataValidations count="2">'
         '<dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1" '
@@ -104,7 +119,7 @@ def control_sheet_xml(style_ids: dict[str, int], drawing_rel_id: str) -> bytes:
         'showErrorMessage="1" errorTitle="As of" error="Enter a date, or leave the cell blank for today." '
         'promptTitle="As of" prompt="The day the figures are for; blank for today." sqref="B3">'
         "<formula1>1</formula1></dataValidation></dataValidations>")
-    last = INSTRUCTIONS_ROW + len(INSTRUCTIONS) - 1
+    last = tall[-1] + len(lines)
     xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
            f'<dimension ref="A1:D{last}"/><sheetViews><sheetView workbookViewId="0">'
            '<selection activeCell="B2" sqref="B2"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
@@ -149,7 +164,7 @@ def buttons_vml(drawing_id: int) -> bytes:
               '<v:stroke joinstyle="miter"/><v:path shadowok="f" o:extrusionok="f" strokeok="f" fillok="f" '
               'o:connecttype="rect"/><o:lock v:ext="edit" shapetype="t"/></v:shapetype>')
     shapes = []
-    for n, (button, row) in enumerate(zip(BUTTONS, BUTTON_ROWS), start=1):
+    for n, (button, row) in enumerate(zip(buttons(), button_rows()), start=1):
         top_px = 20 + (row - 2) * row_px + 3  # row 1 is 15 points (20 pixels) high
         style = (f"position:absolute;margin-left:{left_px * 0.75:g}pt;margin-top:{top_px * 0.75:g}pt;"
                  f"width:{width_px * 0.75:g}pt;height:{(row_px - 6) * 0.75:g}pt;z-index:{n};mso-wrap-style:tight")

@@ -8,7 +8,7 @@ compiled code), so Excel compiles it from source when it opens the workbook.
 
 omxl_project() keeps the xlwings module, the Dictionary class and ThisWorkbook as they are, drops Module1 and
 the two empty sheet modules (the workbook omxl builds has other sheets; Excel makes a sheet's module itself),
-and adds the module `omxl` whose subs call RunPython (BUTTONS). Editing means rewriting three streams (MS-OVBA
+and adds the module `omxl` whose subs call RunPython (buttons()). Editing means rewriting three streams (MS-OVBA
 2.3): `VBA/dir` (the module records, compressed: ovba), `PROJECT` (a text list of modules) and `PROJECTwm`
 (module names in two encodings), and writing a new compound file (cfb). See docs/excel.md.
 """
@@ -42,13 +42,16 @@ class Button:
     caption: str
 
 
-BUTTONS = (
-    Button("omxl_validate", "validate", "Validate"),
-    Button("omxl_reconcile", "reconcile", "Reconcile"),
-    Button("omxl_reorder", "reorder", "Reorder"),
-    Button("omxl_weekly", "weekly", "Weekly report"),
-    Button("omxl_run", "main", "Run the chosen action"),
-)
+# The last button runs the action chosen in the Control sheet's B2.
+RUN_CHOSEN = Button("omxl_run", "main", "Run the chosen action")
+
+
+def buttons() -> tuple[Button, ...]:
+    """One button per step with a button in omxl.steps.REGISTRY (its sub `omxl_<step>` calls
+    `omxl.macros.<step>()`), in registry order, then RUN_CHOSEN."""
+    from ...steps import with_buttons
+
+    return (*(Button(f"omxl_{step.name}", step.name, step.button) for step in with_buttons()), RUN_CHOSEN)
 
 
 class VbaProjectError(OmxlError):
@@ -61,7 +64,7 @@ def module_source() -> str:
              "' The omxl buttons. Each runs one action of the Python package omxl through xlwings' RunPython;",
              "' the result, or a problem in plain words, appears on the omxl sheet in cell B4.",
              "Option Explicit", ""]
-    for button in BUTTONS:
+    for button in buttons():
         lines += [f"Sub {button.sub}()",
                   f'    RunPython "import omxl.macros; omxl.macros.{button.function}()"',
                   "End Sub", ""]

@@ -1,0 +1,5 @@
+"""`python -m omxl.cli`: the omxl command."""
+
+from . import main
+
+main()

@@ -1,0 +1,84 @@
+"""One command per step of omxl.steps.REGISTRY, made from its definition: the common arguments and options, the
+step's own options, then one run through the orchestration every front door shares (omxl/run.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import progress
+from ..io.read import read_book
+from ..run import run as run_step
+from ..steps import Option, Step, resolve
+from .common import (as_of_option, books_argument, check_write_back, checked_mark, checked_out, config_option,
+                     finish, mark_option, out_option, password_option, quiet_option, reports_errors,
+                     write_back_option, write_marked_copy)
+from .hooks import PLAIN, CommandRun
+from .show import show_figures
+
+# Findings of these stages are the data's own errors: they set exit code 1 (reconcile's exceptions do not).
+DATA_STAGES = ("read", "validate")
+
+
+@functools.lru_cache(maxsize=None)
+def step_command(step: Step) -> click.Command:
+    """The `omxl <step>` command (made once per definition)."""
+    def command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, password: str | None,
+                mark: str | None = None, write_back: bool = False, **options: Any) -> None:
+        hooks = resolve(step.command) or PLAIN
+        # --out is the common one when the step has an Output, else the step's own option (weekly's)
+        out = options.pop("out", None) if step.output is not None else None
+        run = CommandRun(books=books, config=config, as_of=as_of, options=options)
+        if step.output is not None:
+            run.out = checked_out(out, books, step.output.example)
+        mark_path = checked_mark(mark, books) if step.mark else None
+        check_write_back(books, write_back)
+        hooks.check(run)
+        book = read_book(*books, config=config, password=password, progress=progress.current())
+        hooks.check_book(run, book)
+        arguments = {option.name: options[option.name] for option in step.options if option.to_step}
+        result = run_step(step.name, book, as_of=as_of, **arguments, **hooks.arguments(run, book))
+        (resolve(step.show) or show_figures)(result, options)
+        hooks.deliver(run, result)
+        write_marked_copy(books, mark_path, result.findings, config, labels=book.config.labels)
+        findings = result.findings
+        finish(books, config=config, issues=findings[findings["stage"].isin(DATA_STAGES)],
+               out=run.out if step.output is not None else None, sheets=result.result_sheets,
+               table=getattr(result, step.output.table_of) if step.output is not None else None,
+               write_back=write_back, failed=run.failed)
+
+    # Decorators apply bottom-up: the options read in --help in the order listed here, top to bottom.
+    decorators = [books_argument, config_option, as_of_option, *(click_option(o) for o in step.options)]
+    if step.output is not None:
+        decorators.append(out_option(step.output.workbook, step.output.table))
+    if step.mark:
+        decorators.append(mark_option)
+    if step.write_back:
+        decorators.append(write_back_option)
+    decorators += [password_option, reports_errors, quiet_option]
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return click.command(step.name, help=step.help)(command)
+
+
+def click_option(option: Option) -> Any:
+    """A step's Option (data) as a click option."""
+    types: dict[str, Any] = {
+        "text": None, "path": click.Path(path_type=Path),
+        "int": click.IntRange(min=option.low, max=option.high),
+        "float": click.FloatRange(option.low, option.high, min_open=True, max_open=True),
+        "choice": click.Choice(list(option.choices)),
+    }
+    settings: dict[str, Any] = {"help": option.help, "default": option.default, "show_default": option.show_default}
+    if option.kind == "flag":
+        settings["is_flag"] = True
+    else:
+        settings.update(type=types[option.kind], metavar=option.metavar, multiple=option.multiple,
+                        required=option.required)
+    if option.envvar:
+        settings.update(envvar=option.envvar, show_envvar=True)
+    return click.option(*option.flags, option.name, **settings)

@@ -1,0 +1,28 @@
+"""The reconcile step: each order line's status, stock, ship date and every mismatch (contract 4.2)."""
+
+from .base import Output, Step
+
+STEP = Step(
+    name="reconcile",
+    function="omxl.reconciliation:reconcile",
+    result="omxl.reconciliation:Reconciliation",
+    help="""Reconcile orders with shipments, stock, purchase orders and returns: each line's status, its
+    stock, when it can ship, what is late or at risk, and every mismatch.
+
+    Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be
+    read or an output cannot be written.""",
+    title="Order status",
+    needs=("orders", "inventory", "shipments", "purchase_orders", "returns"),
+    sheets=("Summary", "Order Status", "Closed Lines", "Orders", "Exceptions", "Inventory", "Returns"),
+    legend=("late", "at_risk", "error", "warning"),
+    progress="Reconciling",
+    output=Output(example="status.xlsx",
+                  workbook="the Summary, Order Status, Closed Lines, Orders, Exceptions, Inventory and Returns "
+                           "sheets", table="the order lines", table_of="lines"),
+    mark=True,
+    button="Reconcile",
+    instruction="Reconcile compares the orders with shipments, stock, purchase orders and returns: the status of "
+                "every order line and the exceptions appear on new sheets.",
+    show="omxl.cli.show:show_reconciliation",
+    macro="omxl.excel.buttons:RECONCILE",
+)

@@ -1,0 +1,86 @@
+"""The validate step's result: the issues of a book with what the Summary and the buttons need beside them.
+
+`omxl.validate` returns the issues frame itself (contract 3); the registry's validate step returns this
+`Validation`, whose `.issues` is that frame, so that validate answers the results protocol like every step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, ClassVar
+
+import pandas as pd
+
+from .book import Book
+from .validation import issues_sheet, usable, validate
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .position import Position
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Validation:
+    """What validate found.
+
+    issues    one row per finding (docs/finding-codes.md): what `omxl.validate` returns
+    book      the book as read (with the rows that have errors); a Position's clean book when made from one
+    left_out  rows each table leaves out of every other step because of errors
+    as_of     the day the rules were judged on
+    config    the settings it was judged with
+    clean     True when `book` no longer holds the rows left out (it came from a Position)
+    """
+
+    issues: pd.DataFrame
+    book: Book
+    left_out: pd.DataFrame
+    as_of: pd.Timestamp
+    config: "Config"
+    clean: bool = False
+    step: ClassVar[str] = "validate"   # its entry in omxl.steps.REGISTRY
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        """Findings by severity, rows left out, the codes with most findings (omxl.steps.Result)."""
+        from .presentation.summary import validate_figures
+
+        return validate_figures(self.issues, self.left_out)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.issues
+
+    def result_sheets(self, *, links: bool = True) -> dict[str, object]:
+        """The Summary and the Issues sheet, each issue's cell a link to it in the source workbook. links=False
+        for a new workbook (validate --out), which has no source sheets to link to."""
+        from .presentation.summary import SUMMARY, summary_sheet
+
+        sheets = {"Issues": issues_sheet(self.issues, labels=self.config.labels, links=links)}
+        summary = summary_sheet(self.step, as_of=self.as_of, book=self.book, left_out=self.left_out,
+                                issues=self.issues, figures=self.figures, sheets=list(sheets), clean=self.clean)
+        return {SUMMARY: summary, **sheets}
+
+    def __repr__(self) -> str:
+        counts = self.issues["severity"].value_counts()
+        return (f"<omxl.Validation as of {self.as_of:%Y-%m-%d}: {int(counts.get('error', 0)):,} errors, "
+                f"{int(counts.get('warning', 0)):,} warnings, {int(counts.get('info', 0)):,} info; "
+                f"{int(self.left_out['rows_left_out'].sum()):,} rows left out>")
+
+    def _repr_html_(self) -> str:
+        from .presentation.notebook import result_html
+        return result_html(self, "Issues", self.issues, "Issues, errors first")
+
+
+def validation(book: "Book | Position", *, as_of: object = None,
+               config: "Config | dict | str | None" = None) -> Validation:
+    """The validate step: `omxl.validate`'s issues as a Validation (a result like every step's)."""
+    from .position import Position, as_timestamp, settings_for
+
+    if isinstance(book, Position):
+        position = book.matching(as_of, config)
+        return Validation(issues=position.issues, book=position.book, left_out=position.left_out,
+                          as_of=position.as_of, config=position.config, clean=True)
+    issues = validate(book, as_of=as_of, config=config)
+    _, left_out = usable(book, issues)
+    return Validation(issues=issues, book=book, left_out=left_out, as_of=as_timestamp(as_of),
+                      config=settings_for(book, config))
