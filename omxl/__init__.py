@@ -20,11 +20,10 @@ from .reconciliation import Reconciliation, reconcile
 from .reporting import History, HistoryError, Report, weekly_report
 from .templates import TemplateError, render_template
 from . import reorder
-from .validation import validate
 from .io.xlsx.macrobook import excel_setup
 from .messaging import Messages, notify
 from . import steps
-from .validation_result import Validation
+from .validation_result import Validation, validate
 
 __version__ = "0.1.0"
 __all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Position", "Reconciliation", "ReorderPlan",

@@ -25,7 +25,6 @@ from .wording import BLANK, quantity_text, words
 
 if TYPE_CHECKING:
     from .io.xlsx.sheetxml import ResultSheet
-    from .position import Position
 
 READING_ERRORS = ("type-error", "ambiguous-date", "error-cell")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -63,18 +62,6 @@ class Hits:
 
     positions: np.ndarray
     fields: dict[str, list] = dataclasses.field(default_factory=dict)
-
-
-def validate(book: "Book | Position", *, as_of: object = None,
-             config: "Config | dict | str | None" = None) -> pd.DataFrame:
-    """The issues of `book`: one row per finding (docs/finding-codes.md, docs/validation-rules.md).
-
-    Given a Position, its issues (it was validated when prepared)."""
-    from .position import Position, as_timestamp, settings_for
-
-    if isinstance(book, Position):
-        return book.matching(as_of, config).issues
-    return check_book(book, as_timestamp(as_of), settings_for(book, config))
 
 
 def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFrame:

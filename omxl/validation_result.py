@@ -1,7 +1,7 @@
-"""The validate step's result: the issues of a book with what the Summary and the buttons need beside them.
-
-`omxl.validate` returns the issues frame itself (contract 3); the registry's validate step returns this
-`Validation`, whose `.issues` is that frame, so that validate answers the results protocol like every step.
+"""The validate step: `omxl.validate` (the issues frame, contract 3) and `validation`, the registry's validate
+step, whose `Validation` holds that frame with what the Summary and the buttons need beside it, so that
+validate answers the results protocol like every step. Both take a Book or a Position; the checks themselves
+are omxl/validation.py.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, ClassVar
 import pandas as pd
 
 from .book import Book
-from .validation import issues_sheet, usable, validate
+from .position import Position, as_timestamp, settings_for
+from .validation import check_book, issues_sheet, usable
 
 if TYPE_CHECKING:
     from .config import Config
-    from .position import Position
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -71,11 +71,19 @@ class Validation:
         return result_html(self, "Issues", self.issues, "Issues, errors first")
 
 
+def validate(book: "Book | Position", *, as_of: object = None,
+             config: "Config | dict | str | None" = None) -> pd.DataFrame:
+    """The issues of `book`: one row per finding (docs/finding-codes.md, docs/validation-rules.md).
+
+    Given a Position, its issues (it was validated when prepared)."""
+    if isinstance(book, Position):
+        return book.matching(as_of, config).issues
+    return check_book(book, as_timestamp(as_of), settings_for(book, config))
+
+
 def validation(book: "Book | Position", *, as_of: object = None,
                config: "Config | dict | str | None" = None) -> Validation:
     """The validate step: `omxl.validate`'s issues as a Validation (a result like every step's)."""
-    from .position import Position, as_timestamp, settings_for
-
     if isinstance(book, Position):
         position = book.matching(as_of, config)
         return Validation(issues=position.issues, book=position.book, left_out=position.left_out,

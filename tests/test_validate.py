@@ -13,7 +13,8 @@ from northwind import northwind_book, northwind_headers
 from omxl.findings import CATALOG, FINDING_COLUMNS
 from omxl.model import TABLE_BY_NAME
 from omxl.rules import RULES
-from omxl.validation import CHECKS, summary, usable, validate
+from omxl.validation import CHECKS, summary, usable
+from omxl.validation_result import validate
 from one_of_each import AS_OF, EXPECTED, FIXTURES, build
 
 pytestmark = pytest.mark.core

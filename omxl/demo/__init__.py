@@ -54,9 +54,8 @@ def write_demo(path: str | os.PathLike, *, seed: int = 7, lines: int = 3000, as_
 
 
 def demo_markdown(*, seed: int = 7, lines: int = 3000, as_of: dt.date = AS_OF) -> str:
-    """docs/sample-workbook.md: the sheets, their sizes and every deliberate defect, from the generator itself."""
-    from ..docgen import GENERATED  # here, not at the top: docgen lists this page and so imports this module
-
+    """The text of docs/sample-workbook.md (docgen adds its header): the sheets, their sizes and every deliberate
+    defect, from the generator itself."""
     sheets, defects = _build(seed, lines, as_of)
     orders, inventory = sheets["Orders"].dropna(how="all"), sheets["Inventory"]
     day = f"{pd.Timestamp(as_of):%Y-%m-%d}"
@@ -76,7 +75,7 @@ def demo_markdown(*, seed: int = 7, lines: int = 3000, as_of: dt.date = AS_OF) -
         "Returns": "RMAs with reason, condition, resolution and status",
     }
     page = [
-        GENERATED.format(source="omxl/demo/"), "# The sample workbook\n\n",
+        "# The sample workbook\n\n",
         "`workbooks/sample.xlsx` is the made-up but realistic book of a wholesale distributor: 16 weeks of order "
         f"lines ending on the as-of date **{day}**, with stock, suppliers, customers, shipments, purchase orders "
         "and returns. It carries a small, fixed set of deliberate mistakes and reconciliation situations, each on "
