@@ -3,33 +3,43 @@
     import omxl
     book = omxl.read_book("workbooks/sample.xlsx")
 
-See docs/quickstart.md.
+See docs/quickstart.md. Every public name is in `__all__`, and so is every exception a public function raises
+on purpose: each is an OmxlError whose text is the message for the user.
 """
 
+from . import reorder, steps
 from .book import Book
 from .config import Config, load_config
-from .errors import ConfigError, NoOrdersError, OmxlError, SourceError
+from .errors import ConfigError, MailError, NoOrdersError, OmxlError, OutputError, SourceError
 from .io.read import read_book
-from .io.xlsx.sheetxml import ResultSheet
+from .io.save.atomic import FileLockedError, WriteError
 from .io.save.write import save_csv, save_workbook
-from .io.xlsx.writeback import write_back
+from .io.xlsx.macrobook import excel_setup
+from .io.xlsx.sheetxml import ResultSheet
+from .io.xlsx.vbaproject import VbaProjectError
+from .io.xlsx.writeback import WriteBackError, write_back
+from .messaging import Messages, notify
 from .planning import ReorderPlan, plan_reorders
 from .position import Position, prepare
 from .presentation.notebook import style
 from .reconciliation import Reconciliation, reconcile
 from .reporting import History, HistoryError, Report, weekly_report
 from .templates import TemplateError, render_template
-from . import reorder
-from .io.xlsx.macrobook import excel_setup
-from .messaging import Messages, notify
-from . import steps
 from .validation_result import Validation, validate
 
 __version__ = "0.1.0"
-__all__ = ["Book", "Config", "ConfigError", "NoOrdersError", "OmxlError", "Position", "Reconciliation", "ReorderPlan",
-           "ResultSheet", "SourceError", "load_config", "plan_reorders", "prepare", "reorder", "read_book", "reconcile",
-           "save_csv", "save_workbook", "style", "validate", "write_back", "__version__",
-           "TemplateError", "render_template", "History", "HistoryError", "Report", "weekly_report"]
-__all__ += ["excel_setup"]
-__all__ += ["Messages", "notify"]
-__all__ += ["Validation", "steps"]
+__all__ = [
+    # reading and the prepared stage
+    "Book", "read_book", "Position", "prepare",
+    # the steps (contract 3): one function each, and the registry that runs any of them
+    "validate", "Validation", "reconcile", "Reconciliation", "plan_reorders", "ReorderPlan", "reorder",
+    "weekly_report", "Report", "History", "notify", "Messages", "steps",
+    # writing results
+    "write_back", "save_workbook", "save_csv", "ResultSheet", "render_template", "excel_setup", "style",
+    # settings
+    "Config", "load_config",
+    # errors: OmxlError and every kind a public function raises
+    "OmxlError", "ConfigError", "SourceError", "NoOrdersError", "OutputError", "FileLockedError", "WriteError",
+    "WriteBackError", "MailError", "HistoryError", "TemplateError", "VbaProjectError",
+    "__version__",
+]

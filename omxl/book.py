@@ -9,6 +9,7 @@ import pandas as pd
 
 from .config import Config
 from .model import TABLE_NAMES
+from .presentation.sheets import fill_rows, result_sheet
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,6 @@ class Book:
 
     def result_sheets(self) -> dict[str, object]:
         """What `omxl read --write-back` writes into the workbook: tables, sheets, column mapping, findings."""
-        from .presentation.sheets import fill_rows, result_sheet
-
         labels = self.config.labels
         findings = self.findings
         frames = {"Tables": self.summary(), "Sheets": self.layout, "Columns": self.column_map}

@@ -6,14 +6,21 @@ Every setting is documented in docs/configuration.md. Invalid settings raise
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import tomllib
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
+from .findings import CATALOG
 from .model import TABLE_BY_NAME, TABLE_NAMES
+from .money import currency_code
+from .presentation.columns import COLUMN_BY_NAME
+
 
 CONFIG_FILE_NAME = "omxl.toml"
 Severity = Literal["error", "warning", "info", "off"]
@@ -60,8 +67,6 @@ class SmtpSettings(BaseModel):
     @field_validator("password_env")
     @classmethod
     def _an_environment_variable_name(cls, value: str | None) -> str | None:
-        import re
-
         if value is not None and not re.fullmatch(ENV_NAME, value):
             raise ValueError("write the NAME of an environment variable (letters, digits and _, e.g. "
                              "OMXL_SMTP_PASSWORD) that holds the password, never the password itself")
@@ -70,16 +75,12 @@ class SmtpSettings(BaseModel):
     @field_validator("sender")
     @classmethod
     def _sender_is_an_address(cls, value: str | None) -> str | None:
-        from email.utils import parseaddr
-
         if value is not None and "@" not in parseaddr(value)[1]:
             raise ValueError("write an e-mail address, e.g. 'orders@example.com' or 'Orders <orders@example.com>'")
         return value
 
 
 def _is_ipv6(text: str) -> bool:
-    import ipaddress
-
     try:
         return ipaddress.ip_address(text).version == 6
     except ValueError:
@@ -228,8 +229,6 @@ class Config(BaseModel):
     @field_validator("severities")
     @classmethod
     def _known_codes(cls, value: dict[str, str]) -> dict[str, str]:
-        from .findings import CATALOG
-
         for code in value:
             if code not in CATALOG:
                 raise ValueError(f"'{code}' is not a finding code (use one of: {', '.join(CATALOG)})")
@@ -238,8 +237,6 @@ class Config(BaseModel):
     @field_validator("cancelled_order_pattern")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        import re
-
         if value is not None:
             try:
                 re.compile(value)
@@ -261,15 +258,11 @@ class Config(BaseModel):
     @field_validator("base_currency")
     @classmethod
     def _base_currency_code(cls, value: str | None) -> str | None:
-        from .money import currency_code
-
         return None if value is None else currency_code(value)
 
     @field_validator("fx_rates")
     @classmethod
     def _positive_rates(cls, value: dict[str, float]) -> dict[str, float]:
-        from .money import currency_code
-
         rates = {}
         for code, rate in value.items():
             if not rate > 0 or rate != rate or rate == float("inf"):
@@ -291,8 +284,6 @@ class Config(BaseModel):
     @field_validator("labels")
     @classmethod
     def _labels_name_known_columns(cls, value: dict[str, str]) -> dict[str, str]:
-        from .presentation.columns import COLUMN_BY_NAME
-
         unknown = sorted(set(value) - set(COLUMN_BY_NAME))
         if unknown:
             raise ValueError(f"no result column is named {', '.join(map(repr, unknown))}; the names are listed in "

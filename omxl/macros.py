@@ -29,8 +29,12 @@ from .excel.buttons import MAX_MARKS, PLAIN
 from .excel.grids import CONTROL_SHEET, book_name, read_open_book
 from .excel.interface import SheetExistsError, Workbook
 from .excel.layout import literal, sheet_layout
+from .io.address import column_letter
+from .io.xlsx.mark import FILLS, _collect, _comment_text
+from .io.xlsx.writeback import sheet_name, with_links_renamed
 from .run import run
 from .steps import REGISTRY, resolve, with_buttons
+
 
 ACTION_CELL, AS_OF_CELL, STATUS_CELL = "B2", "B3", "B4"
 LOG_NAME = "omxl-macros.log"
@@ -107,6 +111,7 @@ def run_button(name: str, workbook: Workbook, *, as_of: dt.date, config: Config)
 
 def _caller() -> Workbook:
     """The workbook whose button was pressed (xlwings' Book.caller())."""
+    # imported on use (an optional package): xlwings is there in Excel's Python only, and slow to load
     from .excel.xlwings_adapter import XlwingsWorkbook
 
     return XlwingsWorkbook.caller()
@@ -177,8 +182,6 @@ def as_of_date(value: Any) -> dt.date | None:
 def write_results(workbook: Workbook, sheets: Mapping[str, Any], config: Config) -> list[str]:
     """Write result sheets (ResultSheet or FreeSheet) under omxl's names (sheet_prefix + name), links between
     them following the names. Returns the names written, in order."""
-    from .io.xlsx.writeback import sheet_name, with_links_renamed
-
     names = {name: sheet_name(config.sheet_prefix, name) for name in sheets}
     # Every name checked before anything is written: a user's sheet in the way stops the run with nothing changed.
     for existing in workbook.sheets():
@@ -193,9 +196,7 @@ def write_results(workbook: Workbook, sheets: Mapping[str, Any], config: Config)
 def mark_findings(workbook: Workbook, findings: pd.DataFrame) -> int:
     """Clear the marks of the last run from the user's sheets, then fill and annotate the cell of every error
     (light red) and warning (light yellow), one note a cell listing its findings. Returns the cells marked."""
-    from .io.address import column_letter
     # The marks and note texts of `validate --mark`, so a marked cell reads the same in both.
-    from .io.xlsx.mark import FILLS, _collect, _comment_text
 
     user_sheets = {s.name for s in workbook.sheets() if not s.owned and s.name.casefold() != CONTROL_SHEET}
     for sheet in user_sheets:

@@ -20,8 +20,12 @@ from .config import Config
 from .errors import ConfigError
 from .money import Conversion, conversion, currency_column, rates_for, totals, totals_text
 from .position import Position, prepare
+from .presentation.notebook import plan_html, plan_text
+from .presentation.sheets import fill_rows, result_sheet
+from .presentation.summary import reorder_figures, with_summary
 from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
 from .wording import quantity_text
+
 
 PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
                 "inventory_position", "avg_daily_demand", "demand_std_daily", "lead_time_days", "safety_stock",
@@ -51,8 +55,6 @@ class ReorderPlan:
     @property
     def figures(self) -> pd.DataFrame:
         """The headline figures, as the Summary sheet shows them (omxl.steps.Result)."""
-        from .presentation.summary import reorder_figures
-
         return reorder_figures(self)
 
     # omxl.steps.Result's findings: the validation issues of the rows the plan started from.
@@ -70,8 +72,6 @@ class ReorderPlan:
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl reorder --out/--write-back` writes: the Summary, the Reorder List (critical rows
         filled as late, high as at risk) and one row per purchase-order draft."""
-        from .presentation.sheets import fill_rows, result_sheet
-
         labels = self.position.config.labels if self.position is not None else None
         urgency = self.lines["urgency"]
         sheets = {
@@ -84,17 +84,14 @@ class ReorderPlan:
         }
         if self.position is None:
             return sheets
-        from .presentation.summary import with_summary
 
         return with_summary(self, sheets, sentence=self.summary)
 
     # Headline figures and the first SKUs to order in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:
-        from .presentation.notebook import plan_text
         return plan_text(self)
 
     def _repr_html_(self) -> str:
-        from .presentation.notebook import plan_html
         return plan_html(self)
 
 

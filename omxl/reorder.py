@@ -10,6 +10,8 @@ from __future__ import annotations
 from statistics import NormalDist
 
 import numpy as np
+import pandas as pd
+
 
 # Quantities are compared after rounding to this many decimals, so that 5.1 / 0.1 is 51, not 51.00000000000001.
 _DECIMALS = 9
@@ -68,8 +70,6 @@ def round_up_to_pack(qty, pack_size):
 
 def _like(template, values: np.ndarray):
     """Scalars in, scalar out; Series in, Series out (same index); arrays otherwise."""
-    import pandas as pd
-
     if isinstance(template, pd.Series):
         return pd.Series(values, index=template.index)
     if np.ndim(values) == 0:

@@ -18,10 +18,12 @@ from .book import Book
 from .cancellations import credit_note_rows, match_cancellations
 from .config import Config
 from .findings import (FINDING_COLUMNS, apply_severities, cited_headers, concat_findings, display, findings_frame,
-                       has_column, headers_of, row_findings)
+                       has_column, row_findings)
 from .model import TABLE_NAMES
+from .presentation.sheets import fill_rows, result_sheet
 from .rules import EXPECTED_TABLES, RULES, Rule
 from .wording import BLANK, quantity_text, words
+
 
 if TYPE_CHECKING:
     from .io.xlsx.sheetxml import ResultSheet
@@ -427,8 +429,6 @@ def issues_sheet(issues: pd.DataFrame, *, labels: "dict[str, str] | None" = None
                  links: bool = True) -> "ResultSheet":
     """The Issues sheet: every issue, its cell a link to the offending cell, error and warning rows filled.
     links=False for a new workbook (validate --out), which has no source sheets to link to."""
-    from .presentation.sheets import fill_rows, result_sheet
-
     issues = issues.reset_index(drop=True)
     sheet = issues["sheet"].fillna("")
     has_cell = issues["cell"].fillna("").ne("") & sheet.ne("")

@@ -13,7 +13,10 @@ import pandas as pd
 
 from .book import Book
 from .position import Position, as_timestamp, settings_for
+from .presentation.notebook import result_html
+from .presentation.summary import SUMMARY, summary_sheet, validate_figures
 from .validation import check_book, issues_sheet, usable
+
 
 if TYPE_CHECKING:
     from .config import Config
@@ -42,8 +45,6 @@ class Validation:
     @property
     def figures(self) -> pd.DataFrame:
         """Findings by severity, rows left out, the codes with most findings (omxl.steps.Result)."""
-        from .presentation.summary import validate_figures
-
         return validate_figures(self.issues, self.left_out)
 
     @property
@@ -53,8 +54,6 @@ class Validation:
     def result_sheets(self, *, links: bool = True) -> dict[str, object]:
         """The Summary and the Issues sheet, each issue's cell a link to it in the source workbook. links=False
         for a new workbook (validate --out), which has no source sheets to link to."""
-        from .presentation.summary import SUMMARY, summary_sheet
-
         sheets = {"Issues": issues_sheet(self.issues, labels=self.config.labels, links=links)}
         summary = summary_sheet(self.step, as_of=self.as_of, book=self.book, left_out=self.left_out,
                                 issues=self.issues, figures=self.figures, sheets=list(sheets), clean=self.clean)
@@ -67,7 +66,6 @@ class Validation:
                 f"{int(self.left_out['rows_left_out'].sum()):,} rows left out>")
 
     def _repr_html_(self) -> str:
-        from .presentation.notebook import result_html
         return result_html(self, "Issues", self.issues, "Issues, errors first")
 
 

@@ -11,6 +11,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .findings import display
+
 
 # Messages never show a missing value as pandas prints it (<NA>, nan, NaT, None): every builder renders its
 # values through `words` (or quantity_text / day_text with a `blank` word) and says what is missing in words.
@@ -28,8 +30,6 @@ def _per_distinct(values: pd.Series, render: Callable[[object], str], blank: str
 def words(values: pd.Series, blank: str = BLANK) -> pd.Series:
     """Values as a user recognises them in a message (17.0 -> '17', a midnight timestamp -> '2026-11-27'),
     a missing one as `blank`: choose the words per use ("no item", "no date"), else '(blank)'."""
-    from .findings import display
-
     return _per_distinct(values, display, blank)
 
 

@@ -185,7 +185,7 @@ def test_writers_leave_unknown_values_blank(tmp_path):
         assert result.exit_code in (0, 1), result.output
         if suffix == ".xlsx":
             rows = list(openpyxl.load_workbook(out, read_only=True)["Reorder List"].iter_rows(values_only=True))
-            from omxl.presentation import label_of
+            from omxl.presentation.columns import label_of
 
             names = {label_of(name, "Reorder List"): name for name in ("sku", "order_value")}
             records = [dict(zip([names.get(h, h) for h in rows[0]], row)) for row in rows[1:]]

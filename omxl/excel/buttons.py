@@ -13,7 +13,11 @@ import pandas as pd
 
 from ..config import Config
 from ..errors import OmxlError
+from ..presentation.notebook import figure_text
+from ..reporting.history import history_for
+from ..steps import REGISTRY
 from .interface import Workbook
+
 
 # Marking is one call into Excel per cell: past this many cells a run would keep the user waiting for
 # minutes, and the Issues list has them all anyway.
@@ -27,9 +31,6 @@ class ButtonHooks:
         return {}
 
     def status(self, result: Any, *, as_of: dt.date, written: list[str], marked: int) -> str:
-        from ..presentation.notebook import figure_text
-        from ..steps import REGISTRY
-
         figures = "; ".join(f"{label}: {figure_text(value, unit)}"
                             for label, value, _, unit, _ in result.figures.itertuples(index=False))
         return (f"{REGISTRY[result.step].title} as of {as_of:%Y-%m-%d}: {figures}. {marked_text(marked)}"
@@ -64,8 +65,6 @@ class WeeklyButton(ButtonHooks):
     as `omxl weekly` does beside what it writes."""
 
     def arguments(self, workbook: Workbook, config: Config) -> dict[str, Any]:
-        from ..reporting.history import history_for
-
         return {"history": history_for(None, config, beside=workbook.path())}
 
     def status(self, result: Any, *, as_of: dt.date, written: list[str], marked: int) -> str:

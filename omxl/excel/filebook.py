@@ -38,6 +38,7 @@ from typing import Any
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -45,6 +46,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..io.read.sources import ERROR_LITERALS
 from ..io.xlsx.package import OWNER_NAME
 from .interface import NOTE_MARK, SheetExistsError, SheetInfo, SheetLayout, UsedRange
+
 
 EXCEL_DAY_ZERO = dt.datetime(1899, 12, 30)
 LINK_FONT = Font(underline="single", color="FF0563C1")
@@ -242,5 +244,4 @@ def _cells(ws: Any, ref: str) -> Any:
 
 
 def _letter(column: int) -> str:
-    from openpyxl.utils import get_column_letter
     return get_column_letter(column)

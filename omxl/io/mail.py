@@ -205,10 +205,6 @@ def _recipients(message: EmailMessage) -> list[str]:
     return [address for _, address in getaddresses(fields) if address]
 
 
-def _recipients_text(message: EmailMessage) -> str:
-    return ", ".join(_recipients(message))
-
-
 def _connect(server: _Server, password: str | None) -> smtplib.SMTP:
     """An open connection, encrypted and logged in as configured; MailError in plain words otherwise."""
     settings = server.settings

@@ -20,11 +20,23 @@ import pandas as pd
 
 from ..book import Book
 from ..config import Config
+from ..errors import ConfigError
+from ..findings import empty_findings
+from ..io.mail import send_messages
+from ..io.safety import output_path, safe_filename
+from ..io.save.atomic import atomic_save, ensure_folder, verify_text
+from ..planning import plan_reorders
 from ..position import Position, prepare
+from ..presentation.notebook import result_html
+from ..presentation.sheets import fill_rows, result_sheet
+from ..presentation.summary import COUNT, with_summary
+from ..reconciliation import reconcile
 from ..reporting.history import History, open_history
+from ..steps import figures_frame
 from . import compose, envelope, news
 from .compose import AUDIENCE, KINDS, Draft
 from .told import changed
+
 
 if TYPE_CHECKING:
     from ..io.mail import SendReport
@@ -65,15 +77,11 @@ class Messages:
                 f"{int(due.sum()):,} due, {missing:,} without a usable address>")
 
     def _repr_html_(self) -> str:
-        from ..presentation.notebook import result_html
         return result_html(self, "Messages", self.messages[list(SHEET_COLUMNS)], "Recipients with news")
 
     @property
     def figures(self) -> pd.DataFrame:
         """Recipients with news, messages due, those without a usable address, per kind (omxl.steps.Result)."""
-        from ..presentation.summary import COUNT
-        from ..steps import figures_frame
-
         frame = self.messages
         due = frame["due"].to_numpy(dtype=bool)
         rows = [("Recipients with news", len(frame), COUNT, "", "on the Messages sheet"),
@@ -87,16 +95,11 @@ class Messages:
     @property
     def findings(self) -> pd.DataFrame:
         """The validation issues of the rows the messages started from (each left out of every message)."""
-        from ..findings import empty_findings
-
         return self.position.issues if self.position is not None else empty_findings()
 
     def result_sheets(self) -> dict[str, object]:
         """The Summary, then the Messages sheet: one row per recipient with news, whether it goes out and why
         not (no usable address)."""
-        from ..presentation.sheets import fill_rows, result_sheet
-        from ..presentation.summary import with_summary
-
         labels = self.config.labels
         shown = self.messages[list(SHEET_COLUMNS)]
         sheets = {"Messages": result_sheet(shown, "Messages", labels=labels,
@@ -118,7 +121,6 @@ class Messages:
         try:
             return envelope.sender_address(sender)
         except ValueError as exc:
-            from ..errors import ConfigError
             raise ConfigError(f"sender: {exc}.") from None
 
     def email(self, key: str, *, sender: object = None) -> EmailMessage:
@@ -132,9 +134,6 @@ class Messages:
         """Every due message as an .eml file in `folder` (made when missing; its parent must exist), named
         "<kind> <recipient id> <name>.eml". Messages without a usable address are written too (without To), to
         print or forward. Each file is written atomically; nothing is recorded in the run history."""
-        from ..io.safety import output_path, safe_filename
-        from ..io.save.atomic import atomic_save, ensure_folder, verify_text
-
         target = ensure_folder(folder)
         written: list[Path] = []
         taken: set[str] = set()
@@ -165,8 +164,6 @@ class Messages:
         went out. Returns omxl.io.mail.SendReport: `sent` (Message-IDs) and `refused` (to, message_id, reason);
         a refused recipient does not stop the others. Raises OmxlError before sending anything when the server
         cannot be reached or the settings lack what sending needs."""
-        from ..io.mail import send_messages
-
         frm = self.sender(sender)
         emails = [self.email(key, sender=frm) for key in self.sendable()["key"]]
         return send_messages(emails, config=self.config, smtp=smtp, sender=None if frm is None else str(frm),
@@ -203,9 +200,6 @@ def notify(book: "Book | Position", *, as_of: object = None, config: "Config | d
     backordered lines; a purchase-order message per supplier with a draft (the drafts attached); shipped notices
     when `shipped_notice_days` is set. `history` (a History or a path; default: the `history` setting, else
     none) says what each recipient was told; with force=True every message is due. See docs/notify.md."""
-    from ..planning import plan_reorders
-    from ..reconciliation import reconcile
-
     position = prepare(book, as_of=as_of, config=config)
     settings = position.config
     history = open_history(history, settings)

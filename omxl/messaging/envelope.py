@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 import pandas as pd
 
 from ..validation import _EMAIL  # the one definition of a usable e-mail address, shared with `validate`
+
 
 # Line breaks of every kind (CR, LF, NEL, the Unicode separators) and other control characters.
 _CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]+")
@@ -54,8 +55,6 @@ def mailbox(name: object, address: str) -> Address:
 def sender_address(value: object) -> Address:
     """A sender given as `addr@example.com` or `Name <addr@example.com>` (config or --from). ValueError with
     the reason when it is not one address."""
-    from email.headerregistry import HeaderRegistry
-
     text = str(value)
     if _CONTROL.search(text):
         raise ValueError(f"'{header_text(text)}' holds a line break or control character")

@@ -18,10 +18,12 @@ import pandas as pd
 from ..book import Book
 from ..config import Config, load_config
 from ..errors import ConfigError
+from ..presentation.notebook import position_html
 from ..validation import check_book, usable
 from .lines import carrier_names, order_lines, replacement_lines, returns_per_line
 from .shipments import apply_shipments
 from .supply import open_supply, stock_by_sku
+
 
 __all__ = ["Position", "as_timestamp", "prepare", "stock_by_sku"]
 
@@ -67,7 +69,6 @@ class Position:
                 f"{errors:,} errors, {left:,} rows left out>")
 
     def _repr_html_(self) -> str:
-        from ..presentation.notebook import position_html
         return position_html(self)
 
     @property

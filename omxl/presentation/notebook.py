@@ -15,17 +15,19 @@ import numpy as np
 import pandas as pd
 
 from ..money import conversion, totals, totals_text
+from ..steps import REGISTRY
 from .columns import KINDS, kind_of
-from .sheets import FILLS, fill_rows, labels_for, number_format
+from .sheets import fill_rows, labels_for, number_format
+from .summary import kpi_text, open_values
+
 
 if TYPE_CHECKING:  # imported for annotations only: the dataclasses import this module lazily
     from pandas.io.formats.style import Styler
 
-    from ..reporting.weekly import Report
-
     from ..planning import ReorderPlan
     from ..position import Position
     from ..reconciliation import Reconciliation
+    from ..reporting.weekly import Report
 
 # How many rows of the main table a repr shows.
 FIRST_ROWS = 10
@@ -175,7 +177,6 @@ def reconciliation_figures(rec: "Reconciliation") -> list[tuple[str, str]]:
     lines = rec.lines
     open_lines = rec.is_open()
     backordered = lines["backordered_qty"].fillna(0).to_numpy(dtype=float) > 0
-    from .summary import open_values
 
     # Per line currency, as the Summary sheet and the command line say it (an order may mix currencies).
     value = totals_text(totals(*open_values(lines, rec.position)), _conversion(rec.position),
@@ -274,8 +275,6 @@ def figure_text(value: object, unit: object) -> str:
 def result_html(result: object, sheet: str, frame: pd.DataFrame, caption: str) -> str:
     """Any step's result in a notebook (omxl.steps.Result): its step's title, its figures, its findings by
     severity, and the first rows of `frame` as on `sheet`."""
-    from ..steps import REGISTRY
-
     figures = [(str(label), figure_text(value, unit))
                for label, value, _, unit, _ in result.figures.itertuples(index=False)]
     as_of = getattr(result, "as_of", None)
@@ -290,8 +289,6 @@ def result_html(result: object, sheet: str, frame: pd.DataFrame, caption: str) -
 def report_kpis(report: "Report") -> pd.DataFrame:
     """The KPI table as people read it: measure, value, previous, change (in the KPI's unit), unit or currency;
     the notebook and `omxl weekly` show it."""
-    from .summary import kpi_text
-
     kpis = report.kpis
     money = kpis["unit"] == "money"
     unit = kpis["unit"].astype(object).where(~money, kpis["currency"].astype(object).fillna("no currency"))

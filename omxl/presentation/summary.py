@@ -9,17 +9,21 @@ result's own frames with the same definitions as its sheets, so they equal the r
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..findings import CATALOG
 from ..io.xlsx.freesheet import Cell, FreeSheet
+from ..model import TABLE_NAMES
 from ..money import currency_column, totals
 from ..steps import REGISTRY, figures_frame
 from .columns import KINDS
 from .sheets import FILLS
+
 
 SUMMARY = "Summary"
 
@@ -188,7 +192,6 @@ def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> pd.DataFra
     if len(issues):
         top = issues.groupby(["code", "severity"], sort=False).size().rename("n").reset_index() \
             .sort_values(["n", "code"], ascending=[False, True], kind="stable").head(5)
-        from ..findings import CATALOG
 
         for row in top.itertuples(index=False):
             meaning = CATALOG[row.code].title if row.code in CATALOG else ""
@@ -228,8 +231,6 @@ def _quantity_format(values: np.ndarray) -> str:
 def _rows_read(book: object, left_out: pd.DataFrame, *, clean: bool) -> pd.DataFrame:
     """Per table found: where it was read from, rows read, rows left out. A clean book (a Position's) no
     longer holds the rows left out, so they are added back to count what was read."""
-    from ..model import TABLE_NAMES
-
     skipped = left_out.set_index("table")["rows_left_out"]
     records = []
     for name in TABLE_NAMES:
@@ -308,8 +309,6 @@ def _number(value: object, num_format: str) -> Cell:
 def made_at() -> dt.datetime:
     """When the report is made, to the minute: now, or SOURCE_DATE_EPOCH (seconds since 1970, UTC) when set, so
     that a scheduled or tested run can give the same file twice (the reproducible-builds convention)."""
-    import os
-
     fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if fixed.isdigit():
         return dt.datetime.fromtimestamp(int(fixed), dt.timezone.utc).replace(tzinfo=None, second=0, microsecond=0)

@@ -18,11 +18,15 @@ from ..book import Book
 from ..config import Config
 from ..findings import apply_severities, concat_findings
 from ..position import Position, prepare
+from ..presentation.notebook import reconciliation_html, reconciliation_text
+from ..presentation.sheets import fill_rows, result_sheet
+from ..presentation.summary import reconcile_figures, with_summary
 from .allocation import allocate, not_judged, project
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .returns import returns_frame
 from .status import line_status, reasons
-from .views import LINE_COLUMNS, STATUS_RANK, inventory_view, order_view, public_lines
+from .views import CLOSED_STATUSES, LINE_COLUMNS, STATUS_RANK, inventory_view, order_view, public_lines
+
 
 __all__ = ["LINE_COLUMNS", "STATUS_RANK", "Reconciliation", "reconcile"]
 
@@ -52,8 +56,6 @@ class Reconciliation:
     @property
     def figures(self) -> pd.DataFrame:
         """The headline figures, as the Summary sheet shows them (omxl.steps.Result)."""
-        from ..presentation.summary import reconcile_figures
-
         return reconcile_figures(self)
 
     @property
@@ -63,8 +65,6 @@ class Reconciliation:
 
     def is_open(self) -> np.ndarray:
         """Per row of `lines`: still open work (not shipped, delivered, closed or cancelled)."""
-        from .views import CLOSED_STATUSES
-
         return ~self.lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)
 
     def open_lines(self) -> pd.DataFrame:
@@ -76,8 +76,6 @@ class Reconciliation:
         the Summary (omxl.presentation.summary), Order Status (open lines, late first, then at risk, then
         backordered), Closed Lines (shipped, closed, cancelled), Orders, Exceptions, Inventory, Returns; late
         rows and at-risk rows filled."""
-        from ..presentation.sheets import fill_rows, result_sheet
-
         labels = self.position.config.labels if self.position is not None else None
         open_lines = self.open_lines()
         closed_lines = self.lines[~self.is_open()]
@@ -99,17 +97,14 @@ class Reconciliation:
         }
         if self.position is None:
             return sheets
-        from ..presentation.summary import with_summary
 
         return with_summary(self, sheets)
 
     # Headline figures and the first open lines in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:
-        from ..presentation.notebook import reconciliation_text
         return reconciliation_text(self)
 
     def _repr_html_(self) -> str:
-        from ..presentation.notebook import reconciliation_html
         return reconciliation_html(self)
 
 

@@ -17,11 +17,21 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..planning import plan_reorders
+from ..position import prepare
+from ..presentation.notebook import report_html, report_text
+from ..presentation.sheets import fill_rows, result_sheet
+from ..presentation.summary import weekly_figures, with_summary
+from ..reconciliation import attention_first, reconcile
+from ..reconciliation.views import STATUS_RANK
+from ..shipped import template_path
+from ..templates import render_template
 from .carriers import carrier_performance
-from .causes import root_causes
+from .causes import DIMENSIONS, root_causes
 from .changes import CHANGE_COLUMNS, line_changes
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import BY_NAME, compute_kpis, period_of
+
 
 if TYPE_CHECKING:  # for annotations only: the report imports the steps it runs when it runs them
     from ..book import Book
@@ -89,8 +99,6 @@ class Report:
     def figures(self) -> pd.DataFrame:
         """One row per KPI: the value in its unit's format, the previous value and the change in the note, as the
         Summary sheet shows them (omxl.steps.Result)."""
-        from ..presentation.summary import weekly_figures
-
         return weekly_figures(self.kpis)
 
     @property
@@ -123,8 +131,6 @@ class Report:
         """status, lines: open order lines (the work in hand, as on Open Orders) per status, in the order of
         the status scale; statuses with no line left out. Shipped and closed lines are not counted: years of
         delivered lines would dwarf the week's work in the chart."""
-        from ..reconciliation.views import STATUS_RANK
-
         rec = self.reconciliation
         counts = rec.lines.loc[rec.is_open(), "status"].astype(object).value_counts()
         ranked = [name for name in STATUS_RANK if counts.get(name, 0)]
@@ -148,8 +154,6 @@ class Report:
     def sheets(self) -> dict[str, pd.DataFrame]:
         """The report's detail tables by sheet name (SHEET_TABLES order), with omxl's column names; made once,
         on first use (the workbook, the write-back and the Excel button each read them)."""
-        from ..reconciliation import attention_first
-
         rec, plan, pos = self.reconciliation, self.plan, self.position
         names = _customer_names(pos)
         lines = rec.lines.assign(customer_name=rec.lines["customer_id"].map(names).astype("string[python]"))
@@ -180,8 +184,6 @@ class Report:
         """What the weekly template is filled with (the context documented in scripts/weekly_status_template.py
         and docs/weekly-report.md). `causes_by`: the dimension of the Summary's Pareto (supplier, carrier, sku,
         customer)."""
-        from .causes import DIMENSIONS
-
         if causes_by not in DIMENSIONS:
             raise ValueError(f"causes_by: '{causes_by}' is not a root-cause dimension ({', '.join(DIMENSIONS)})")
         start, end = self.period
@@ -202,9 +204,6 @@ class Report:
         """Write the report workbook to `path` (default: default_name in the current folder) by rendering
         `template` (default: the shipped templates/weekly_status.xlsx) with context(); atomically, keeping an
         existing file as a backup in omxl-backups/ unless backup=False. Returns the path written."""
-        from ..shipped import template_path
-        from ..templates import render_template
-
         target = Path(path) if path is not None else Path(self.default_name)
         source = Path(template) if template is not None else template_path(DEFAULT_TEMPLATE)
         return render_template(source, self.context(), target, backup=backup)
@@ -213,9 +212,6 @@ class Report:
         """The sheets `omxl weekly --write-back` adds to the source workbook: a Summary with the KPIs (value,
         previous, change), then KPIs, Root Causes and the detail sheets, labelled and formatted like every
         result sheet (omxl.presentation)."""
-        from ..presentation.sheets import fill_rows, result_sheet
-        from ..presentation.summary import with_summary
-
         labels = self.position.config.labels
         sheets: dict[str, object] = {"KPIs": result_sheet(self.kpis, "KPIs", labels=labels)}
         for name, frame in self.sheets.items():
@@ -228,11 +224,9 @@ class Report:
 
     # The KPI table in words in a notebook (omxl/presentation/notebook.py).
     def __repr__(self) -> str:
-        from ..presentation.notebook import report_text
         return report_text(self)
 
     def _repr_html_(self) -> str:
-        from ..presentation.notebook import report_html
         return report_html(self)
 
 
@@ -244,10 +238,6 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
     report has no previous values, a one-point trend and no changes, and nothing is recorded. With a history,
     last week's values come from the latest earlier run, and this run is recorded (replacing a run of the same
     as_of)."""
-    from ..planning import plan_reorders
-    from ..position import prepare
-    from ..reconciliation import reconcile
-
     position = prepare(book, as_of=as_of, config=config)
     rec = reconcile(position)
     plan = plan_reorders(position)

@@ -12,7 +12,6 @@ inside longer text it reads as the text ("12.5%").
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import numbers
 import re
@@ -171,7 +170,3 @@ def check_source(env: ImmutableSandboxedEnvironment, source: str) -> None:
     if refused:  # name the first as the author reads it (the tree lists the outermost access first)
         first = min(refused, key=lambda name: (source.find(name), name))
         raise SecurityError(f"access to '{first}' is not allowed: a template cannot reach Python internals")
-
-
-def is_date(value: object) -> bool:
-    return isinstance(value, (dt.date, np.datetime64)) and not pd.isna(value)

@@ -12,8 +12,6 @@ import re
 
 from ..io.xlsx.styles import _number_format, append_unique  # _number_format: the one place custom formats are added
 
-# Excel's built-in date and time formats (ids 14-22 and 45-47): a cell with one already shows a date.
-BUILTIN_DATES = {14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47}
 _DEFAULT_XF = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
 
 

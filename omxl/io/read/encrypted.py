@@ -13,6 +13,7 @@ import os
 
 from ...errors import SourceError
 
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 PASSWORD_ENV = "OMXL_PASSWORD"
@@ -38,7 +39,7 @@ def needs_password(data: bytes) -> bool:
         return False
     if ENCRYPTED_MARK in data:
         return True
-    import msoffcrypto
+    import msoffcrypto  # imported on use (start-up time): only a password-protected workbook needs it
 
     try:
         return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
@@ -50,7 +51,7 @@ def decrypt(name: str, data: bytes, password: str | None) -> bytes:
     """The decrypted workbook bytes, or SourceError: protected (no password) / the password is not right."""
     if password is None:
         raise SourceError(name, PROTECTED, HOW_TO_PASS)
-    import msoffcrypto
+    import msoffcrypto  # imported on use (start-up time), as above
     from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
 
     try:

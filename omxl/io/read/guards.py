@@ -16,6 +16,7 @@ sheet's cells span an enormous grid, and any reader exhausts memory on a zip bom
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -23,6 +24,7 @@ import zlib
 from typing import Any
 
 from ...errors import SourceError
+
 
 # Members smaller than this are never judged by their ratio: tiny XML parts compress very well.
 RATIO_MIN_BYTES = 1 << 20
@@ -204,8 +206,6 @@ def ods_extents(content: bytes) -> list[tuple[str, int, int]]:
     content.xml of 100,000 rows). The cells of a row are walked one by one only when cells are repeated before
     its last content (rare: an empty gap or identical neighbours).
     """
-    import html
-
     tables = list(_ODS_TABLE.finditer(content))
     out = []
     for i, table in enumerate(tables):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from ...findings import row_findings
 from ...model import DTYPES, HEADER_PROVENANCE, PROVENANCE, TABLE_BY_NAME, Split
+
 
 HEADER, LINE = "header", "line"
 

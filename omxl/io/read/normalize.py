@@ -17,16 +17,9 @@ import pandas as pd
 from ...config import Config
 from ...findings import display, findings_frame, message
 from ...model import BOOL, DATE, DTYPES, ENUM, ID, INT, NUMBER, TEXT, Column, fold
+from ..cells import BLANK, BOOLEAN, DATETIME, NUM, OTHER, STR, TIME, classify
 from .sources import ERROR_LITERALS
 
-# Cell classes
-BLANK, STR, NUM, BOOLEAN, DATETIME, TIME, OTHER = range(7)
-_TYPE_CLASS: dict[type, int] = {
-    str: STR, float: NUM, int: NUM, bool: BOOLEAN, type(None): BLANK,
-    dt.datetime: DATETIME, dt.date: DATETIME, pd.Timestamp: DATETIME, dt.time: TIME, dt.timedelta: OTHER,
-    np.float64: NUM, np.float32: NUM, np.int64: NUM, np.int32: NUM, np.bool_: BOOLEAN,
-    np.datetime64: DATETIME, type(pd.NaT): BLANK, type(pd.NA): BLANK,
-}
 
 KIND_WORDS = {NUMBER: "a number", INT: "a whole number", DATE: "a date", BOOL: "yes/no"}
 TRUE_TEXT = frozenset({"true", "yes", "y", "1", "x", "t", "ja", "oui", "si"})
@@ -67,26 +60,6 @@ def per_unique(values: pd.Series, func) -> pd.Series | pd.DataFrame:
     taken = result.iloc[codes]
     taken.index = values.index
     return taken
-
-
-def classify(values: pd.Series) -> np.ndarray:
-    """One class code per cell by its Python type; NaN counts as blank (text is looked at in convert)."""
-    types = values.map(type)
-    lookup = {t: _TYPE_CLASS.get(t, _class_by_isinstance(t)) for t in types.unique()}
-    classes = types.map(lookup).to_numpy(dtype=np.int8, na_value=OTHER)
-    number = classes == NUM
-    if number.any():
-        classes[number] = np.where(np.isnan(values[number].to_numpy(dtype=float)), BLANK, NUM)
-    return classes
-
-
-def _class_by_isinstance(kind: type) -> int:
-    for base, code in ((bool, BOOLEAN), (np.bool_, BOOLEAN), (str, STR), (dt.datetime, DATETIME),
-                       (dt.date, DATETIME), (np.datetime64, DATETIME), (int, NUM), (float, NUM),
-                       (np.number, NUM)):
-        if issubclass(kind, base):
-            return code
-    return OTHER
 
 
 def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarray, error_cells: np.ndarray,

@@ -7,6 +7,8 @@ import zipfile
 import zlib
 
 from ...errors import SourceError
+from .encrypted import HOW_TO_PASS, PROTECTED
+
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -40,7 +42,6 @@ def sniff(data: bytes, name: str) -> str:
         return _zip_kind(data, name)
     if data.startswith(OLE_MAGIC):
         if ENCRYPTED_MARK in data:
-            from .encrypted import HOW_TO_PASS, PROTECTED
             raise SourceError(name, PROTECTED, HOW_TO_PASS)
         return XLS
     for magic, what in OTHER_KINDS:

@@ -25,12 +25,16 @@ from typing import Any, Iterable, Iterator
 import pandas as pd
 import python_calamine as calamine
 
+from ...config import Config
 from ...errors import SourceError
-from ..xlsx import package
 from ..address import column_index
-from .encrypted import decrypt, needs_password, resolve_password
+from ..xlsx import package
+from .encrypted import HOW_TO_PASS, PROTECTED, decrypt, needs_password, resolve_password
 from .guards import DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_cells_trimmed, replace_part
+from .ods_errors import ods_cell_marks, ods_error_cells
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
+from .xlsb_errors import xlsb_error_cells
+
 
 ERROR_LITERALS = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
@@ -100,7 +104,6 @@ def open_source(source: Any, max_file_mb: float,
     if needs_password(data):
         data = decrypt(name, data, resolve_password(password))
     if guard is None:
-        from ...config import Config
         guard = Config()
     if data.startswith(ZIP_MAGIC):
         check_zip(data, name, guard)
@@ -221,7 +224,6 @@ def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkb
     try:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=kind in (XLSX, XLSM))
     except calamine.PasswordError:
-        from .encrypted import HOW_TO_PASS, PROTECTED
         raise SourceError(name, PROTECTED, HOW_TO_PASS) from None
     except (calamine.CalamineError, ValueError, OSError) as exc:
         raise SourceError(name, f"the workbook cannot be read ({_short(exc)}).",
@@ -279,19 +281,16 @@ def _cell_marks(name: str, data: bytes, kind: str) -> tuple[CellMarks, CellMarks
     if kind in (XLSX, XLSM):
         return _xlsx_cell_marks(data)
     if kind == ODS:
-        from .ods_errors import ods_cell_marks
         return ods_cell_marks(data)
     return _error_cells(name, data, kind), {}
 
 
 def _error_cells(name: str, data: bytes, kind: str) -> CellMarks:
     if kind == ODS:
-        from .ods_errors import ods_error_cells
         return ods_error_cells(data)
     if kind == XLS:
         return _xls_error_cells(name, data)
     if kind == XLSB:
-        from .xlsb_errors import xlsb_error_cells
         return xlsb_error_cells(data)
     return {}
 
@@ -303,7 +302,7 @@ def damaged_xls(name: str) -> SourceError:
 
 def _xls_error_cells(name: str, data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     """xlrd knows the cell types of legacy .xls files (at most 65,536 rows a sheet)."""
-    import xlrd
+    import xlrd  # imported on use (start-up time): only legacy .xls files need it
 
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True)

@@ -26,7 +26,10 @@ import zipfile
 from pathlib import Path
 from typing import Callable, Iterator
 
+import python_calamine as calamine
+
 from ...errors import OutputError
+
 
 BACKUP_FOLDER = "omxl-backups"
 KEEP_BACKUPS = 5
@@ -306,8 +309,6 @@ def _fsync_folder(folder: Path) -> None:
 def verify_xlsx(path: Path, check_members: "set[str] | None" = None) -> None:
     """A written workbook must be a sound zip that a spreadsheet reader opens. `check_members` limits the
     CRC check to the parts just written (the rest were copied byte for byte); None checks every part."""
-    import python_calamine as calamine
-
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from .atomic import atomic_save, ensure_folder, verify_xlsx
-from ..safety import output_path
-from .write import xlsx_workbook
 from ...money import UNKNOWN
 from ...presentation.columns import KINDS, kind_of, label_of
 from ...presentation.sheets import number_format
+from ..safety import output_path
+from .atomic import atomic_save, ensure_folder, verify_xlsx
+from .write import xlsx_workbook
+
 
 # The plan's columns on a draft's line table, in order; headers and number formats come from the presentation
 # layer (docs/presentation.md), so a draft reads like every other sheet omxl writes, in the team's own words
 # when omxl.toml renames a column (`labels`).
 LINE_COLUMNS = ("sku", "description", "order_qty", "unit_cost", "order_value", "expected_arrival", "explanation")
-LINE_HEADERS = tuple(label_of(name) for name in LINE_COLUMNS)
 FIRST_LINE_ROW = 12  # 0-based row of the first line; the header row is just above
 
 
@@ -58,8 +59,6 @@ def draft_name(draft: dict, split: bool) -> str:
 def po_draft_bytes(draft: dict, lines: pd.DataFrame, as_of: pd.Timestamp, *,
                    labels: "dict[str, str] | None" = None) -> bytes:
     """The draft workbook as bytes (an e-mail attachment), written and checked as every draft file is."""
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="omxl-draft-") as folder:
         path = write_po_draft(Path(folder) / "draft.xlsx", draft, lines, as_of, labels=labels)
         return path.read_bytes()

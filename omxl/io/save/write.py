@@ -9,18 +9,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import io
 import json
 import math
 import os
+import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from .atomic import atomic_save, check_destination, verify_text
+from ..safety import csv_safe
 from ..xlsx.sheetxml import ResultSheet, as_result
 from ..xlsx.writeback import merge_result_sheets, save_verified, sheet_name
+from .atomic import atomic_save, check_destination, verify_text
+
 
 # The smallest package a spreadsheet program opens: no sheets yet; merge_result_sheets adds them.
 _EMPTY_PACKAGE = {
@@ -75,9 +79,6 @@ _EMPTY_PACKAGE = {
 def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | ResultSheet"],
                   *, backup: bool = True) -> Path:
     """Write `sheets` (name -> table) as a new .xlsx, atomically, with the same cell writer as write_back."""
-    import io
-    import zipfile
-
     if not sheets:
         raise ValueError("save_workbook needs at least one sheet")
     target = check_destination(path)
@@ -108,8 +109,6 @@ def _links_within(sheet: object, names: set[str]) -> object:
 
 def save_csv(path: str | os.PathLike, frame: pd.DataFrame, *, backup: bool = True) -> Path:
     """Write `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formula-like text neutralised."""
-    from ..safety import csv_safe
-
     target = check_destination(path)
     with atomic_save(target, verify=verify_text, backup=backup) as temp:
         csv_safe(frame).to_csv(temp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
@@ -181,7 +180,7 @@ def _verify_json(path: Path) -> None:
 
 def xlsx_workbook(path: str | os.PathLike, **options: object):
     """An XlsxWriter Workbook that never turns text into formulas or links (write() of '=x' stays text)."""
-    import xlsxwriter
+    import xlsxwriter  # imported on use (start-up time): only the PO drafts and the test books are written with it
 
     settings = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                 "nan_inf_to_errors": False, **options}

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..address import cell_position, column_index, column_letter
 from . import package
-from ..address import CELL_REF, cell_position, column_index, column_letter
 from .styles import FilledFormats
+
 
 _R_ATTR = re.compile(r'(?<=\s)r="([0-9]+)"')
 _CELL_R_ATTR = re.compile(r'(?<=\s)r="([A-Z]{1,3})([0-9]+)"')

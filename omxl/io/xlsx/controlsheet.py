@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
+from ...steps import with_buttons
 from ..safety import xml_escape
 from .vbaproject import RUN_CHOSEN, buttons
+
 
 CONTROL_SHEET = "omxl"
 CONF_SHEET = "xlwings.conf"
@@ -58,8 +60,6 @@ def tall_rows() -> range:
 def instructions() -> tuple[str, ...]:
     """How to use the sheet: the tables, then one numbered line per button's step (its `instruction`), then
     the chosen action, as-of, status and where Python is."""
-    from ...steps import with_buttons
-
     steps = [f"{n}. {step.instruction}" for n, step in enumerate(with_buttons(), start=2)]
     chosen = f"{len(steps) + 2}. Or choose an action in B2 and press '{RUN_CHOSEN.caption}'."
     return (*FIRST_STEPS, *steps, chosen, *LAST_STEPS)
@@ -106,7 +106,6 @@ def control_sheet_xml(style_ids: dict[str, int], drawing_rel_id: str) -> bytes:
         row = tall[-1] + 1 + offset
         style = style_ids["omxl_label"] if offset == 0 else None
         rows.append(f'<row r="{row}">{_text_cell(f"A{row}", text, style)}</row>')
-    from ...steps import with_buttons
 
     choices = ",".join(step.name for step in with_buttons())
     validations = (

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..address import column_letter
+from ..safety import xml_text
 from .sheetxml import DATE_FORMAT, DATETIME_FORMAT, STYLES, _column_cells
 
 
@@ -85,8 +86,6 @@ class FreeSheet:
     def reads_back(self, grid: Sequence[Sequence[object]]) -> bool:
         """True when `grid` (the sheet as read from the saved file) starts with the title and has no more rows
         than were written."""
-        from ..safety import xml_text
-
         first = str(grid[0][0]) if grid and grid[0] else ""
         return first == xml_text(self.title) and len(grid) <= len(self.rows)
 

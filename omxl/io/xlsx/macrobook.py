@@ -16,6 +16,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+import python_calamine as calamine
+
 from ...errors import OutputError, SourceError
 from ..save.atomic import WriteError, atomic_save, check_destination, same_file, verify_xlsx
 from . import package
@@ -23,6 +25,7 @@ from .controlsheet import CONF_SHEET, CONTROL_SHEET, STYLES, buttons_vml, conf_s
 from .styles import merge_styles
 from .vbaproject import VBA_PART, omxl_project
 from .writeback import WORKSHEET_CONTENT, WORKSHEET_TYPE, WriteBackError, read_workbook, write_zip
+
 
 VBA_TYPE = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 VBA_CONTENT = "application/vnd.ms-office.vbaProject"
@@ -68,8 +71,6 @@ def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None
 
 def verify_control_sheet(path: Path) -> None:
     """Raise WriteError unless the written workbook's Control sheet reads back with its labels."""
-    import python_calamine as calamine
-
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         grid = book.get_sheet_by_name(CONTROL_SHEET).to_python(skip_empty_area=False)
     if [row[0] for row in grid[1:4]] != ["Action", "As of", "Status"]:

@@ -8,6 +8,7 @@ Numbers stay numbers and dates stay dates (serials with a date style).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
@@ -15,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ..address import column_letter
+from ..cells import BLANK, BOOLEAN, DATETIME, NUM, classify
 from ..safety import formula_like_mask, xml_escape
+
 
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 NANOS_PER_DAY = 86_400 * 10**9
@@ -241,8 +244,6 @@ def _date_cells(values: pd.Series, refs: np.ndarray, styles: _CellStyles, fill_i
 def _object_cells(values: pd.Series, refs: np.ndarray, styles: _CellStyles, fill_index: np.ndarray,
                   num_format: str | None) -> np.ndarray:
     """Text columns, and object columns carried from the user's sheet (mixed numbers, text, dates)."""
-    from ..read.normalize import BLANK, BOOLEAN, DATETIME, NUM, classify
-
     as_object = values.astype(object)
     classes = classify(as_object) if len(as_object) else np.array([], dtype=np.int8)
     out = np.full(len(values), "", dtype=object)
@@ -269,8 +270,6 @@ def _object_cells(values: pd.Series, refs: np.ndarray, styles: _CellStyles, fill
 
 
 def _as_datetime(value: object) -> object:
-    import datetime as dt
-
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
     return value

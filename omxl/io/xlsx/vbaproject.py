@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import OmxlError
+from ...steps import with_buttons
 from . import ovba
 from .cfb import write_compound
+
 
 MODULE_NAME = "omxl"
 VBA_PART = "xl/vbaProject.bin"
@@ -49,8 +51,6 @@ RUN_CHOSEN = Button("omxl_run", "main", "Run the chosen action")
 def buttons() -> tuple[Button, ...]:
     """One button per step with a button in omxl.steps.REGISTRY (its sub `omxl_<step>` calls
     `omxl.macros.<step>()`), in registry order, then RUN_CHOSEN."""
-    from ...steps import with_buttons
-
     return (*(Button(f"omxl_{step.name}", step.name, step.button) for step in with_buttons()), RUN_CHOSEN)
 
 
@@ -98,7 +98,7 @@ def quickstart_project(workbook: Path | None = None) -> bytes:
 
 def omxl_project(quickstart: bytes | None = None) -> bytes:
     """The vbaProject.bin omxl puts in a workbook, made from `quickstart` (see the module doc)."""
-    import olefile
+    import olefile  # imported on use (start-up time): only excel-setup builds a VBA project
 
     data = quickstart if quickstart is not None else quickstart_project()
     try:

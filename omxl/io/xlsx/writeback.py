@@ -23,16 +23,19 @@ from typing import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
+import python_calamine as calamine
 
 from ...config import Config, load_config
 from ...errors import OmxlError, SourceError
-from . import package
-from ..save.atomic import WriteError, atomic_save, verify_xlsx
-from .freesheet import FreeSheet
-from .sheetxml import ResultSheet, as_result, filter_range, required_styles, sheet_xml
 from ..read.guards import check_zip
 from ..read.sniff import XLSM, XLSX, ZIP_MAGIC, sniff
+from ..safety import xml_text
+from ..save.atomic import WriteError, atomic_save, verify_xlsx
+from . import package
+from .freesheet import FreeSheet
+from .sheetxml import ResultSheet, as_result, filter_range, required_styles, sheet_xml
 from .styles import merge_styles
+
 
 OWNER_NAME = package.OWNER_NAME
 FILTER_NAME = "_xlnm._FilterDatabase"
@@ -271,10 +274,6 @@ def _copy_member(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile
 def verify_sheets(path: Path, sheets: Mapping[str, ResultSheet]) -> None:
     """Raise WriteError unless each of `sheets` in the workbook at `path` opens and holds the header and no
     more rows than were written: a check of the saved file, before it replaces anything."""
-    import python_calamine as calamine
-
-    from ..safety import xml_text
-
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         for name, sheet in sheets.items():
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
