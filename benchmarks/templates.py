@@ -2,7 +2,7 @@
 
     python -m benchmarks.templates --rows 100000 [--seed 1] [--json]
 
-Renders the example template templates/late_lines.xlsx (a Summary sheet, a Late sheet with a table marker, a
+Renders the example template omxl/shipped/late_lines.xlsx (a Summary sheet, a Late sheet with a table marker, a
 total under it, a chart, a conditional format, a validation, a filter, a print area, a logo) with a frame of
 `--rows` late lines in 10 columns (text, whole numbers, fractions, dates). Target: 100,000 rows within 3 s and
 600 MB peak (benchmarks/README.md).
@@ -26,7 +26,7 @@ import omxl
 from .pipeline import Measure, PeakRss, STAGE_HEADER, stage_line, stage_result
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "templates" / "late_lines.xlsx"
+TEMPLATE = ROOT / "omxl" / "shipped" / "late_lines.xlsx"
 
 
 def late_lines(rows: int, seed: int) -> pd.DataFrame:

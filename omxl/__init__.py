@@ -24,7 +24,7 @@ from .position import Position, prepare
 from .presentation.notebook import style
 from .reconciliation import Reconciliation, reconcile
 from .reporting import History, HistoryError, Report, weekly_report
-from .templates import TemplateError, render_template
+from .render import TemplateError, render_template
 from .validation_result import Validation, validate
 
 __version__ = "0.1.0"

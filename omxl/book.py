@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .config import Config
+from .deprecation import warn_renamed
 from .model import TABLE_NAMES
 from .presentation.sheets import fill_rows, result_sheet
 
@@ -73,6 +74,11 @@ class Book:
         return "; ".join(places)
 
     def summary(self) -> pd.DataFrame:
+        """Deprecated name of tables_read() (it said nothing about what it sums up); goes in the next release."""
+        warn_renamed("Book.summary()", "Book.tables_read()")
+        return self.tables_read()
+
+    def tables_read(self) -> pd.DataFrame:
         """One row per table: rows, where it was read from, columns mapped and unknown."""
         records = []
         for name in TABLE_NAMES:
@@ -90,7 +96,7 @@ class Book:
         """What `omxl read --write-back` writes into the workbook: tables, sheets, column mapping, findings."""
         labels = self.config.labels
         findings = self.findings
-        frames = {"Tables": self.summary(), "Sheets": self.layout, "Columns": self.column_map}
+        frames = {"Tables": self.tables_read(), "Sheets": self.layout, "Columns": self.column_map}
         sheets = {name: result_sheet(frame, name, labels=labels) for name, frame in frames.items()}
         sheets["Reading findings"] = result_sheet(
             findings, "Reading findings", labels=labels,
@@ -106,7 +112,7 @@ class Book:
 
     def __repr__(self) -> str:
         lines = [f"<omxl.Book from {', '.join(self.sources)}>"]
-        for row in self.summary().itertuples():
+        for row in self.tables_read().itertuples():
             lines.append(f"  {row.table:<16}{row.rows:>9,} rows  {row.read_from}")
         lines.append(f"  reading findings: {self._counts()}")
         return "\n".join(lines)
@@ -115,7 +121,7 @@ class Book:
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (r.table, f"{r.rows:,}", r.read_from,
                                                                           r.columns, r.unknown_columns)) + "</tr>"
-            for r in self.summary().itertuples())
+            for r in self.tables_read().itertuples())
         head = "".join(f"<th>{h}</th>" for h in ("table", "rows", "read from", "columns mapped", "not recognised"))
         return (f"<div><strong>omxl.Book</strong> from {html.escape(', '.join(self.sources))}"
                 f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

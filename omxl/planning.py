@@ -22,7 +22,7 @@ from .money import Conversion, conversion, currency_column, rates_for, totals, t
 from .position import Position, prepare
 from .presentation.notebook import plan_html, plan_text
 from .presentation.sheets import fill_rows, result_sheet
-from .presentation.summary import reorder_figures, with_summary
+from .presentation.summary_sheet import reorder_figures, with_summary
 from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
 from .wording import quantity_text
 

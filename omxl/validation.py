@@ -17,6 +17,7 @@ import pandas as pd
 from .book import Book
 from .cancellations import credit_note_rows, match_cancellations
 from .config import Config
+from .deprecation import warn_renamed
 from .findings import (FINDING_COLUMNS, apply_severities, cited_headers, concat_findings, display, findings_frame,
                        has_column, row_findings)
 from .model import TABLE_NAMES
@@ -410,6 +411,12 @@ def usable(book: Book, issues: pd.DataFrame) -> tuple[Book, pd.DataFrame]:
 
 
 def summary(issues: pd.DataFrame) -> pd.DataFrame:
+    """Deprecated name of issue_counts(); goes in the next release."""
+    warn_renamed("omxl.validation.summary()", "omxl.validation.issue_counts()")
+    return issue_counts(issues)
+
+
+def issue_counts(issues: pd.DataFrame) -> pd.DataFrame:
     """Counts by severity and code (aggregated findings count every cell they stand for)."""
     if issues.empty:
         return pd.DataFrame({"severity": pd.Series(dtype="string[python]"), "code": pd.Series(dtype="string[python]"),

@@ -14,7 +14,7 @@ import pandas as pd
 from .book import Book
 from .position import Position, as_timestamp, settings_for
 from .presentation.notebook import result_html
-from .presentation.summary import SUMMARY, summary_sheet, validate_figures
+from .presentation.summary_sheet import SUMMARY, summary_sheet, validate_figures
 from .validation import check_book, issues_sheet, usable
 
 

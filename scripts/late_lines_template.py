@@ -1,4 +1,4 @@
-"""Build templates/late_lines.xlsx, the example report template (docs/templates.md).
+"""Build omxl/shipped/late_lines.xlsx, the example report template (docs/templates.md).
 
     python3 scripts/late_lines_template.py [PATH]
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import xlsxwriter
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "templates" / "late_lines.xlsx"
+TEMPLATE = ROOT / "omxl" / "shipped" / "late_lines.xlsx"
 # A 2x2 red PNG: the "logo" an author would paste.
 LOGO = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")

@@ -2,7 +2,7 @@
 
     python3 scripts/template_pictures.py
 
-Renders templates/late_lines.xlsx with the worked example's context, prints both workbooks to PDF with headless
+Renders omxl/shipped/late_lines.xlsx with the worked example's context, prints both workbooks to PDF with headless
 LibreOffice and turns each page into a PNG (pdftoppm) in docs/images/: templates-before-N.png, templates-after-N.png.
 """
 
@@ -49,7 +49,7 @@ def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        template = ROOT / "templates" / "late_lines.xlsx"
+        template = ROOT / "omxl" / "shipped" / "late_lines.xlsx"
         filled = omxl.render_template(template, example_context(), folder / "late_lines-filled.xlsx")
         for path in pictures(template, "templates-before", folder) + pictures(filled, "templates-after", folder):
             print(path.relative_to(ROOT))

@@ -1,4 +1,4 @@
-"""Build templates/weekly_status.xlsx, the default weekly status workbook (contract 4.4, 5.1; docs/templates.md).
+"""Build omxl/shipped/weekly_status.xlsx, the default weekly status workbook (contract 4.4, 5.1; docs/templates.md).
 
     python3 scripts/weekly_status_template.py [PATH]
 
@@ -36,7 +36,7 @@ from pathlib import Path
 import xlsxwriter
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "templates" / "weekly_status.xlsx"
+TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status.xlsx"
 
 # Summary rows (1-based as Excel shows them): marker row, data row below it.
 KPI_ROW, TREND_ROW, STATUS_ROW, CAUSES_ROW = 5, 9, 13, 17

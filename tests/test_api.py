@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import warnings
 
+import pandas as pd
 import pytest
 
 import omxl
 from omxl.errors import OmxlError
+
+from conftest import SAMPLE
 
 pytestmark = pytest.mark.core
 
@@ -39,3 +43,44 @@ def test_every_error_a_public_function_raises_is_exported():
     assert {"OutputError", "MailError", "FileLockedError", "WriteError", "WriteBackError", "HistoryError",
             "TemplateError", "VbaProjectError", "ConfigError", "SourceError", "NoOrdersError"} <= raised
     assert all(issubclass(getattr(omxl, name), OmxlError) for name in raised - CAUGHT_BY_THE_BUTTONS)
+
+
+def _warnings_of(action) -> tuple[object, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = action()
+    return result, [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
+
+
+def test_renamed_names_warn_once_and_work(monkeypatch):
+    from omxl import deprecation
+    from omxl.validation import issue_counts, summary
+
+    monkeypatch.setattr(deprecation, "_WARNED", set())
+    book = omxl.read_book(SAMPLE)
+    tables, said = _warnings_of(book.summary)
+    assert said == ["Book.summary() is now Book.tables_read(); the old name goes in the next release"]
+    pd.testing.assert_frame_equal(tables, book.tables_read())
+    assert _warnings_of(book.summary)[1] == []            # once per process
+    issues = omxl.validate(book, as_of="2026-11-27")
+    counts, said = _warnings_of(lambda: summary(issues))
+    assert said == ["omxl.validation.summary() is now omxl.validation.issue_counts(); the old name goes in the "
+                    "next release"]
+    pd.testing.assert_frame_equal(counts, issue_counts(issues))
+    assert _warnings_of(lambda: summary(issues))[1] == []
+
+
+def test_the_old_template_package_name_warns_once_and_works(monkeypatch):
+    import importlib
+    import sys
+
+    from omxl import deprecation
+
+    monkeypatch.setattr(deprecation, "_WARNED", set())
+    monkeypatch.delitem(sys.modules, "omxl.templates", raising=False)
+    module, said = _warnings_of(lambda: importlib.import_module("omxl.templates"))
+    assert said == ["omxl.templates is now omxl.render (render_template, TemplateError); the old name goes in the "
+                    "next release"]
+    assert module.render_template is omxl.render_template and module.TemplateError is omxl.TemplateError
+    monkeypatch.delitem(sys.modules, "omxl.templates")
+    assert _warnings_of(lambda: importlib.import_module("omxl.templates"))[1] == []

@@ -16,13 +16,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "omxl"
 # Bottom to top. A module belongs to the layer of the longest prefix that names it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation: the workbook format, settings, findings, words, money, the step registry (data)",
-     ("omxl.errors", "omxl.model", "omxl.config", "omxl.findings", "omxl.wording", "omxl.money", "omxl.rules",
-      "omxl.reorder", "omxl.cancellations", "omxl.progress", "omxl.shipped", "omxl.steps", "omxl.io.address",
-      "omxl.io.safety", "omxl.presentation", "omxl.presentation.columns")),
+     ("omxl.errors", "omxl.deprecation", "omxl.model", "omxl.config", "omxl.findings", "omxl.wording",
+      "omxl.money", "omxl.rules", "omxl.reorder", "omxl.cancellations", "omxl.progress", "omxl.shipped",
+      "omxl.steps", "omxl.io.address", "omxl.io.safety", "omxl.presentation", "omxl.presentation.columns")),
     ("files: reading and writing workbooks, CSV and mail; the Book; a frame as a result sheet",
      ("omxl.io", "omxl.book", "omxl.presentation.sheets")),
     ("presentation: Summary sheets, notebook views, report templates",
-     ("omxl.presentation.summary", "omxl.presentation.notebook", "omxl.templates")),
+     ("omxl.presentation.summary_sheet", "omxl.presentation.notebook", "omxl.render", "omxl.templates")),
     ("core: validation, the position and every step's computation",
      ("omxl.validation", "omxl.validation_result", "omxl.position", "omxl.reconciliation", "omxl.planning",
       "omxl.reporting", "omxl.messaging", "omxl.demo")),

@@ -20,7 +20,7 @@ from notify_book import AS_OF, notify_book
 from omxl.errors import ConfigError
 from omxl.messaging import MESSAGE_COLUMNS, Messages, notify
 from omxl.reporting import History
-from omxl.templates import TemplateError
+from omxl.render import TemplateError
 
 GOLDEN = Path(__file__).parent / "golden" / "notify"
 SENDER = "Order desk <orders@shop.example>"

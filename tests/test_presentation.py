@@ -121,7 +121,7 @@ def runs(tmp_path_factory):
         "Order Status": rec.lines[~done], "Closed Lines": rec.lines[done], "Orders": rec.orders,
         "Exceptions": rec.exceptions, "Inventory": rec.inventory, "Returns": rec.returns,
         "Reorder List": plan.lines, "PO Drafts": plan.purchase_orders, "Issues": omxl.validate(book, as_of=AS_OF),
-        "Tables": book.summary(), "Sheets": book.layout, "Columns": book.column_map,
+        "Tables": book.tables_read(), "Sheets": book.layout, "Columns": book.column_map,
         "Reading findings": book.findings,
     }
     return {"folder": folder, "rec": rec, "plan": plan, "frames": frames, "book": book}

@@ -26,7 +26,7 @@ from omxl.io.xlsx import ovba
 from omxl.position import Position, prepare
 from omxl.presentation.notebook import result_html
 from omxl.presentation.sheets import result_sheet
-from omxl.presentation.summary import with_summary
+from omxl.presentation.summary_sheet import with_summary
 
 from conftest import SAMPLE
 

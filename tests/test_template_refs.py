@@ -1,4 +1,4 @@
-"""A1 references moved for rows a table marker inserts, and renamed sheets (omxl/templates/refs.py)."""
+"""A1 references moved for rows a table marker inserts, and renamed sheets (omxl/render/refs.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omxl.templates.refs import Moves, quote, unquote
+from omxl.render.refs import Moves, quote, unquote
 
 
 def moves(added: int = 999, data_row: int = 6, sheet: str = "Late") -> Moves:

@@ -1,6 +1,6 @@
 """render_template: Jinja2 templates users restyle in Excel (contract 5.1, docs/templates.md).
 
-Templates are built at test time (XlsxWriter, openpyxl) or are the committed example templates/late_lines.xlsx,
+Templates are built at test time (XlsxWriter, openpyxl) or are the committed example omxl/shipped/late_lines.xlsx,
 which scripts/late_lines_template.py builds. Expected values come from the frames themselves (pandas)."""
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import python_calamine as calamine
 import xlsxwriter
 
 import omxl
-from omxl.templates import TemplateError
+from omxl.render import TemplateError
 from tests.conftest import RECALCULATE_ON_LOAD, ROOT, soffice
 from tests.rich_workbooks import PNG, vba_project
 
-TEMPLATE = ROOT / "templates" / "late_lines.xlsx"
+TEMPLATE = ROOT / "omxl" / "shipped" / "late_lines.xlsx"
 AS_OF = dt.date(2026, 11, 27)
 
 
@@ -315,7 +315,7 @@ def test_the_sandbox_refuses_at_run_time_too():
     """Even an expression the up-front check does not see is stopped by Jinja's sandbox."""
     from jinja2.exceptions import SecurityError
 
-    from omxl.templates.environment import environment
+    from omxl.render.environment import environment
 
     with pytest.raises(SecurityError):
         environment().from_string("{{ x.__class__ }}").render(x="")
@@ -440,8 +440,8 @@ def test_links_and_comments_below_the_table_move_with_their_cells(tmp_path):
 
 
 def test_a_pivot_cache_source_on_a_moved_and_renamed_sheet_follows():
-    from omxl.templates.parts import pivot_cache
-    from omxl.templates.refs import Moves
+    from omxl.render.parts import pivot_cache
+    from omxl.render.refs import Moves
 
     found = Moves()
     found.insert("Late {{ x }}", 4, 10)

@@ -13,7 +13,7 @@ from northwind import northwind_book, northwind_headers
 from omxl.findings import CATALOG, FINDING_COLUMNS
 from omxl.model import TABLE_BY_NAME
 from omxl.rules import RULES
-from omxl.validation import CHECKS, summary, usable
+from omxl.validation import CHECKS, issue_counts, usable
 from omxl.validation_result import validate
 from one_of_each import AS_OF, EXPECTED, FIXTURES, build
 
@@ -151,7 +151,7 @@ def test_validate_returns_an_empty_frame_with_the_columns_for_a_clean_dict_book(
     issues = validate(omxl.read_book({"orders": frame, "inventory": inventory, "suppliers": suppliers}),
                       as_of="2026-11-27")
     assert issues.empty and list(issues.columns) == list(FINDING_COLUMNS)
-    assert summary(issues).empty
+    assert issue_counts(issues).empty
 
 
 def test_online_retail_defects_counted_like_plain_pandas():

@@ -1,6 +1,6 @@
 """The default weekly status template (contract 4.4, 5.1; docs/templates.md "The weekly status template").
 
-templates/weekly_status.xlsx is built by scripts/weekly_status_template.py and filled by omxl.render_template from
+omxl/shipped/weekly_status.xlsx is built by scripts/weekly_status_template.py and filled by omxl.render_template from
 a hand-built context; expected cells and references are written out by hand from that context."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pypdf import PdfReader
 import omxl
 from tests.conftest import ROOT, convert_with_libreoffice, soffice
 
-TEMPLATE = ROOT / "templates" / "weekly_status.xlsx"
+TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status.xlsx"
 SHEETS = ["Summary", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Inventory", "Reorder",
           "Purchase Orders", "Carriers", "Returns", "Data Issues"]
 HYPERLINK = '=HYPERLINK("http://x","y")'

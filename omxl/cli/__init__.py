@@ -87,7 +87,7 @@ def read_command(books: tuple[Path, ...], config: Path | None, output_format: st
     progress.current().done()
     if output_format == "json":
         payload = {
-            "tables": book.summary().to_dict(orient="records"),
+            "tables": book.tables_read().to_dict(orient="records"),
             "sheets": book.layout.astype(object).where(book.layout.notna(), None).to_dict(orient="records"),
             "columns": book.column_map.astype(object).where(book.column_map.notna(), None).to_dict(orient="records"),
             "findings": book.findings.groupby(["severity", "code"]).size().reset_index(name="count")
@@ -114,7 +114,7 @@ def _print_read(book: Any) -> None:
     tables = RichTable(title="Tables", title_justify="left")
     for head in ("table", "rows", "read from"):
         tables.add_column(head)
-    for r in book.summary().itertuples():
+    for r in book.tables_read().itertuples():
         tables.add_row(r.table, f"{r.rows:,}", escape(r.read_from))
     stdout_console().print(tables)
     columns = RichTable(title="Column mapping", title_justify="left")

@@ -15,10 +15,10 @@ from ..io.safety import csv_safe
 from ..io.save.write import json_records
 from ..money import money_text, totals, totals_text
 from ..presentation.notebook import figure_text, report_kpis
-from ..presentation.summary import open_values
+from ..presentation.summary_sheet import open_values
 from ..reconciliation import STATUS_RANK
 from ..steps import REGISTRY
-from ..validation import summary as issue_counts
+from ..validation import issue_counts
 from .common import stdout_console
 
 

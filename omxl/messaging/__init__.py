@@ -29,7 +29,7 @@ from ..planning import plan_reorders
 from ..position import Position, prepare
 from ..presentation.notebook import result_html
 from ..presentation.sheets import fill_rows, result_sheet
-from ..presentation.summary import COUNT, with_summary
+from ..presentation.summary_sheet import COUNT, with_summary
 from ..reconciliation import reconcile
 from ..reporting.history import History, open_history
 from ..steps import figures_frame

@@ -3,7 +3,7 @@
 Every builder returns the lines of one kind of message with `recipient` (the customer or supplier id) and the
 two columns the no-repeat rule compares (omxl/messaging/told.py): `item`, what a row is about (an order line, a
 purchase-order line, a shipment), and `state`, what the message says about it. Sentences come from the
-wording tables below (data, not chains of if); the templates in templates/email/ arrange them.
+wording tables below (data, not chains of if); the templates in omxl/shipped/email/ arrange them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""E-mail templates: found, checked and rendered in the report templates' sandbox (omxl/templates/environment.py).
+"""E-mail templates: found, checked and rendered in the report templates' sandbox (omxl/render/environment.py).
 
 Each kind of message has three templates: `<kind>.subject` (one line), `<kind>.txt` (the plain-text part) and
 `<kind>.html` (the HTML part). They are looked up in the folder of the `email_templates` setting first, then in
-the ones omxl ships (templates/email/). The HTML part is rendered with autoescaping on, so text from the
+the ones omxl ships (omxl/shipped/email/). The HTML part is rendered with autoescaping on, so text from the
 workbook (a customer called `<script>`) stays text; the plain-text and subject parts without it. A template
 that reaches for Python internals is refused before anything runs, as report templates are.
 """
@@ -17,8 +17,8 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
 from ..errors import ConfigError
 from ..shipped import template_path
-from ..templates.environment import check_source, environment
-from ..templates.errors import TemplateError
+from ..render.environment import check_source, environment
+from ..render.errors import TemplateError
 
 PARTS = ("subject", "txt", "html")
 

@@ -145,7 +145,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("header", "Header as written", "text"),
     ("letter", "Letter", "id"),
     ("rows_left_out", "Rows left out", "count"),
-    # weekly status workbook (templates/weekly_status.xlsx). previous/change hold KPIs of mixed units
+    # weekly status workbook (omxl/shipped/weekly_status.xlsx). previous/change hold KPIs of mixed units
     # (fractions, counts, money): General, the template formats them by the KPI's unit; change is also the
     # kind of a line change (text) on the Changes sheet.
     ("kpi", "KPI", "id"),

@@ -18,7 +18,7 @@ from ..money import conversion, totals, totals_text
 from ..steps import REGISTRY
 from .columns import KINDS, kind_of
 from .sheets import fill_rows, labels_for, number_format
-from .summary import kpi_text, open_values
+from .summary_sheet import kpi_text, open_values
 
 
 if TYPE_CHECKING:  # imported for annotations only: the dataclasses import this module lazily

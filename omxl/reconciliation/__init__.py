@@ -20,7 +20,7 @@ from ..findings import apply_severities, concat_findings
 from ..position import Position, prepare
 from ..presentation.notebook import reconciliation_html, reconciliation_text
 from ..presentation.sheets import fill_rows, result_sheet
-from ..presentation.summary import reconcile_figures, with_summary
+from ..presentation.summary_sheet import reconcile_figures, with_summary
 from .allocation import allocate, not_judged, project
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .returns import returns_frame
@@ -73,7 +73,7 @@ class Reconciliation:
 
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl reconcile --out/--write-back` writes (names are stable, docs/presentation.md):
-        the Summary (omxl.presentation.summary), Order Status (open lines, late first, then at risk, then
+        the Summary (omxl.presentation.summary_sheet), Order Status (open lines, late first, then at risk, then
         backordered), Closed Lines (shipped, closed, cancelled), Orders, Exceptions, Inventory, Returns; late
         rows and at-risk rows filled."""
         labels = self.position.config.labels if self.position is not None else None

@@ -3,7 +3,7 @@
 One Position gives the Reconciliation and the ReorderPlan; from the three come the KPIs, the root causes, the
 carrier figures and the sheets. The run history (omxl/reporting/history.py) gives last week's values, the trend
 and what changed; this run is then recorded in it (the same as_of again replaces its run). The report is saved
-by rendering the default template templates/weekly_status.xlsx (or the user's) with `Report.context()`.
+by rendering the default template omxl/shipped/weekly_status.xlsx (or the user's) with `Report.context()`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from ..planning import plan_reorders
 from ..position import prepare
 from ..presentation.notebook import report_html, report_text
 from ..presentation.sheets import fill_rows, result_sheet
-from ..presentation.summary import weekly_figures, with_summary
+from ..presentation.summary_sheet import weekly_figures, with_summary
 from ..reconciliation import attention_first, reconcile
 from ..reconciliation.views import STATUS_RANK
 from ..shipped import template_path
-from ..templates import render_template
+from ..render import render_template
 from .carriers import carrier_performance
 from .causes import DIMENSIONS, root_causes
 from .changes import CHANGE_COLUMNS, line_changes
@@ -202,7 +202,7 @@ class Report:
     def save(self, path: "str | os.PathLike | None" = None, *, template: "str | os.PathLike | None" = None,
              backup: bool = True) -> Path:
         """Write the report workbook to `path` (default: default_name in the current folder) by rendering
-        `template` (default: the shipped templates/weekly_status.xlsx) with context(); atomically, keeping an
+        `template` (default: the shipped omxl/shipped/weekly_status.xlsx) with context(); atomically, keeping an
         existing file as a backup in omxl-backups/ unless backup=False. Returns the path written."""
         target = Path(path) if path is not None else Path(self.default_name)
         source = Path(template) if template is not None else template_path(DEFAULT_TEMPLATE)

@@ -1,9 +1,9 @@
 """The weekly mail (issue 16, contract 4.4/4.5): the weekly workbook sent to the manager, with the KPI table and
 the root causes in the body (docs/email.md).
 
-The body is rendered from two templates users can edit, `templates/email/weekly.txt` (plain text; its first line
-`Subject: ...` is the subject) and `templates/email/weekly.html` (HTML, autoescaped: a customer named `<script>`
-stays text), in the same Jinja2 sandbox as the report templates (omxl/templates/environment.py). Numbers are
+The body is rendered from two templates users can edit, `omxl/shipped/email/weekly.txt` (plain text; its first line
+`Subject: ...` is the subject) and `omxl/shipped/email/weekly.html` (HTML, autoescaped: a customer named `<script>`
+stays text), in the same Jinja2 sandbox as the report templates (omxl/render/environment.py). Numbers are
 turned into text here, once, the way the workbook shows them (rates as percentages, money with its currency), so
 both templates show the same figures; the raw values are in the context too.
 """
@@ -26,9 +26,9 @@ from ..config import load_config
 from ..errors import ConfigError, OmxlError
 from ..io.mail import SendReport, send_messages
 from ..money import money_text
-from ..presentation.summary import decimal_text as _fixed
+from ..presentation.summary_sheet import decimal_text as _fixed
 from ..shipped import template_path
-from ..templates.environment import check_source, environment
+from ..render.environment import check_source, environment
 
 TEXT_TEMPLATE, HTML_TEMPLATE = "weekly.txt", "weekly.html"
 MAX_CAUSES = 5  # keys shown per dimension in the body; the workbook's Summary has them all
@@ -162,7 +162,7 @@ def _template(name: str, folder: str | Path | None) -> Path:
     path = Path(folder) / name
     if not path.is_file():
         raise ConfigError(f"{path}: no such template. The weekly mail needs {TEXT_TEMPLATE} and {HTML_TEMPLATE} in "
-                          f"{folder}; copy them from the templates/email folder omxl ships and edit the copies.")
+                          f"{folder}; copy them from the omxl/shipped/email folder omxl ships and edit the copies.")
     return path
 
 

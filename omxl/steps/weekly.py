@@ -22,7 +22,7 @@ STEP = Step(
         Option("out", ("--out",), "Where to save the report: .xlsx (the weekly status workbook), or .csv / .json "
                "(the KPI table). Default: weekly-status-<ISO year>-W<week>.xlsx in the current folder.",
                metavar="FILE"),
-        Option("template", ("--template",), "Your own layout to fill instead of templates/weekly_status.xlsx "
+        Option("template", ("--template",), "Your own layout to fill instead of omxl/shipped/weekly_status.xlsx "
                "(docs/templates.md).", kind="path", metavar="TEMPLATE.xlsx"),
         Option("history", ("--history",), "The run history (SQLite) for last week's figures, the trend and what "
                "changed. Default: the history setting, else omxl-history.sqlite beside the report.", kind="path",
