@@ -14,9 +14,9 @@ from .errors import ConfigError, MailError, NoOrdersError, OmxlError, OutputErro
 from .io.read import read_book
 from .io.save.atomic import FileLockedError, WriteError
 from .io.save.write import save_csv, save_workbook
-from .io.xlsx.macrobook import excel_setup
+from .excel.macrobook import excel_setup
 from .io.xlsx.sheetxml import ResultSheet
-from .io.xlsx.vbaproject import VbaProjectError
+from .excel.vbaproject import VbaProjectError
 from .io.xlsx.writeback import WriteBackError, write_back
 from .messaging import Messages, notify
 from .planning import ReorderPlan, plan_reorders

@@ -5,9 +5,9 @@
 1. `xlwings quickstart omxl_quickstart --standalone` in a temporary folder: the installed xlwings writes an
    .xlsm whose VBA project holds its `xlwings` module (RunPython), for exactly that xlwings version.
 2. Its vbaProject.bin becomes omxl's project: the sample `Module1` is replaced by the module `omxl` with one
-   sub per button (omxl.io.xlsx.vbaproject).
+   sub per button (omxl.excel.vbaproject).
 3. workbooks/sample.xlsx gets the Control sheet `omxl`, the buttons, the `xlwings.conf` sheet and that
-   project, exactly as `omxl excel-setup` does for a user's workbook (omxl.io.xlsx.macrobook): the sample
+   project, exactly as `omxl excel-setup` does for a user's workbook (omxl.excel.macrobook): the sample
    sheets stay byte for byte as they are.
 
 The same xlwings version gives the same bytes; the tests build it afresh and check the committed file matches.
@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from omxl.io.save.atomic import atomic_save, verify_xlsx  # noqa: E402 - after the path is set
-from omxl.io.xlsx.macrobook import add_front_door, verify_control_sheet  # noqa: E402
-from omxl.io.xlsx.vbaproject import omxl_project, quickstart_project  # noqa: E402
+from omxl.excel.macrobook import add_front_door, verify_control_sheet  # noqa: E402
+from omxl.excel.vbaproject import omxl_project, quickstart_project  # noqa: E402
 
 WORKBOOK = ROOT / "workbooks" / "omxl.xlsm"
 SAMPLE = ROOT / "workbooks" / "sample.xlsx"

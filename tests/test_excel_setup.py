@@ -19,7 +19,7 @@ from conftest import ROOT, SAMPLE, python_with_uno
 from omxl.cli import cli
 from omxl.errors import OutputError
 from omxl.io.xlsx import package
-from omxl.io.xlsx.vbaproject import omxl_project
+from omxl.excel.vbaproject import omxl_project
 
 WORKBOOK = ROOT / "workbooks" / "omxl.xlsm"
 

@@ -23,9 +23,9 @@ from oletools.olevba import VBA_Parser, decompress_stream
 
 import omxl
 from conftest import ROOT, SAMPLE, python_with_uno
-from omxl.io.xlsx import ovba
-from omxl.io.xlsx.cfb import write_compound
-from omxl.io.xlsx.vbaproject import buttons, omxl_project, quickstart_project, quickstart_workbook
+from omxl.excel import ovba
+from omxl.excel.cfb import write_compound
+from omxl.excel.vbaproject import buttons, omxl_project, quickstart_project, quickstart_workbook
 
 WORKBOOK = ROOT / "workbooks" / "omxl.xlsm"
 # The functions of omxl.macros the buttons call, as agreed with the macros module (contract 5.4).

@@ -22,7 +22,7 @@ from omxl import docgen, steps
 from omxl.cli import cli
 from omxl.excel.filebook import FileWorkbook
 from omxl.findings import FINDING_COLUMNS
-from omxl.io.xlsx import ovba
+from omxl.excel import ovba
 from omxl.position import Position, prepare
 from omxl.presentation.notebook import result_html
 from omxl.presentation.sheets import result_sheet
@@ -234,6 +234,6 @@ def test_a_step_without_a_button_gets_no_button(monkeypatch, tmp_path):
     assert "tally" not in macros.actions()
     with pytest.raises(AttributeError):
         macros.tally
-    from omxl.io.xlsx.vbaproject import buttons
+    from omxl.excel.vbaproject import buttons
 
     assert [b.function for b in buttons()] == ["validate", "reconcile", "reorder", "weekly", "main"]

@@ -20,7 +20,7 @@ from ..demo import write_demo
 from ..errors import OutputError
 from ..io.read import read_book
 from ..io.save.atomic import check_destination
-from ..io.xlsx.macrobook import excel_setup
+from ..excel.macrobook import excel_setup
 from ..steps import REGISTRY
 from .common import (books_argument, check_write_back, checked_out, config_option, finish, format_option,
                      out_option, parse_date, password_option, quiet_option, reports_errors, stdout_console,

@@ -1,4 +1,4 @@
-"""What each step's button does beyond the run every button shares (omxl/macros.py): the arguments only the
+"""What each step's button does beyond the run every button shares (omxl/excel/macros.py): the arguments only the
 workbook knows, the status sentence, and what happens after the result sheets are written. A step's
 definition names its hooks (`Step.macro`); a step without them gets the plain ones: no extra arguments, and a
 status made of its headline figures.

@@ -1,6 +1,6 @@
 """The few things the macros ask of an open workbook, and nothing more (docs/macros.md).
 
-omxl/macros.py talks only to this Protocol. Two classes implement it: `XlwingsWorkbook`
+omxl/excel/macros.py talks only to this Protocol. Two classes implement it: `XlwingsWorkbook`
 (omxl/excel/xlwings_adapter.py, the workbook open in Excel, through xlwings) and `FileWorkbook`
 (omxl/excel/filebook.py, a workbook file held in memory through openpyxl, for tests and scripts). Values cross
 the interface as xlwings hands them over: numbers as float, dates as datetime.datetime, empty cells as None,

@@ -1,7 +1,7 @@
 """Result sheets as the open workbook receives them: a ResultSheet or the Summary's FreeSheet (both built by
 omxl/presentation) turned into a SheetLayout of plain Python values, ranges with number formats and fills,
 widths, links, a frozen header and an autofilter (contract 5.5). The file writers (sheetxml.py, freesheet.py)
-make the same choices in XML; this module makes them in cells for omxl/macros.py."""
+make the same choices in XML; this module makes them in cells for omxl/excel/macros.py."""
 
 from __future__ import annotations
 

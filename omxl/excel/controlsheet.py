@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from ...steps import with_buttons
-from ..safety import xml_escape
+from ..steps import with_buttons
+from ..io.safety import xml_escape
 from .vbaproject import RUN_CHOSEN, buttons
 
 

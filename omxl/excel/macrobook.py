@@ -18,13 +18,13 @@ from xml.sax.saxutils import quoteattr
 
 import python_calamine as calamine
 
-from ...errors import OutputError, SourceError
-from ..save.atomic import WriteError, atomic_save, check_destination, same_file, verify_xlsx
-from . import package
+from ..errors import OutputError, SourceError
+from ..io.save.atomic import WriteError, atomic_save, check_destination, same_file, verify_xlsx
+from ..io.xlsx import package
 from .controlsheet import CONF_SHEET, CONTROL_SHEET, STYLES, buttons_vml, conf_sheet_xml, control_sheet_xml
-from .styles import merge_styles
+from ..io.xlsx.styles import merge_styles
 from .vbaproject import VBA_PART, omxl_project
-from .writeback import WORKSHEET_CONTENT, WORKSHEET_TYPE, WriteBackError, read_workbook, write_zip
+from ..io.xlsx.writeback import WORKSHEET_CONTENT, WORKSHEET_TYPE, WriteBackError, read_workbook, write_zip
 
 
 VBA_TYPE = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"

@@ -23,8 +23,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import OmxlError
-from ...steps import with_buttons
+from ..errors import OmxlError
+from ..steps import with_buttons
 from . import ovba
 from .cfb import write_compound
 
