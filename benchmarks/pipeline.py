@@ -130,7 +130,7 @@ def write_status(ctx: Context) -> Context:
     from omxl.io.save.write import save_workbook
 
     target = ctx["path"].with_name("status-out.xlsx")
-    save_workbook(target, ctx["reconciliation"].result_sheets(), backup=False)
+    save_workbook(ctx["reconciliation"].result_sheets(), target, backup=False)
     return {"status_out": target}
 
 

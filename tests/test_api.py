@@ -84,3 +84,20 @@ def test_the_old_template_package_name_warns_once_and_works(monkeypatch):
     assert module.render_template is omxl.render_template and module.TemplateError is omxl.TemplateError
     monkeypatch.delitem(sys.modules, "omxl.templates")
     assert _warnings_of(lambda: importlib.import_module("omxl.templates"))[1] == []
+
+
+def test_the_destination_goes_last_and_the_old_order_warns_once_and_works(monkeypatch, tmp_path):
+    from omxl import deprecation
+
+    monkeypatch.setattr(deprecation, "_WARNED", set())
+    frame = pd.DataFrame({"sku": ["A", "=1+2"], "qty": [3, 4]})
+    assert omxl.save_csv(frame, tmp_path / "new.csv") == tmp_path / "new.csv"
+    path, said = _warnings_of(lambda: omxl.save_csv(tmp_path / "old.csv", frame))
+    assert said == ["save_csv(path, ...) is now save_csv(..., out): what is written first, the destination last; "
+                    "the old name goes in the next release"]
+    assert path == tmp_path / "old.csv"
+    assert (tmp_path / "old.csv").read_bytes() == (tmp_path / "new.csv").read_bytes()
+    assert _warnings_of(lambda: omxl.save_csv(tmp_path / "old.csv", frame))[1] == []
+    book, said = _warnings_of(lambda: omxl.save_workbook(tmp_path / "old.xlsx", {"Lines": frame}))
+    assert book == tmp_path / "old.xlsx" and len(said) == 1
+    assert pd.read_excel(book, sheet_name="Lines", engine="openpyxl")["qty"].tolist() == [3, 4]

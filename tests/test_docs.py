@@ -81,9 +81,12 @@ def test_quickstart_shell_examples_run(monkeypatch, tmp_path):
 
 def test_safe_output_page_example_runs(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
-    (block,) = code_blocks("safe-output.md", "python")
-    exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "safe-output.md", "exec"), {})
+    backups, destination = code_blocks("safe-output.md", "python")
+    exec(compile(backups.replace("/tmp/", f"{tmp_path}/"), "safe-output.md", "exec"), {})
     assert (tmp_path / "omxl-backups").is_dir()
+    exec(compile(destination.replace("/tmp/", f"{tmp_path}/"), "safe-output.md", "exec"), {})
+    assert (tmp_path / "lines-2026-11-27.csv").read_text(encoding="utf-8-sig").startswith("order_id,line,")
+    assert (tmp_path / "status-2026-11-27.xlsx").stat().st_size > 10_000
 
 
 def test_every_rule_is_on_the_rules_page():

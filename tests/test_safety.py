@@ -47,7 +47,7 @@ def test_write_back_stores_formula_like_text_as_literal_text(tmp_path):
 
 
 def test_save_workbook_stores_formula_like_text_as_literal_text(tmp_path):
-    path = omxl.save_workbook(tmp_path / "out.xlsx", {"Customers": FRAME})
+    path = omxl.save_workbook({"Customers": FRAME}, tmp_path / "out.xlsx")
     (xml,) = sheet_parts(path).values()
     assert_no_formulas(xml)
     ods = convert_with_libreoffice(path, "ods", tmp_path)
@@ -59,7 +59,7 @@ def test_save_workbook_stores_formula_like_text_as_literal_text(tmp_path):
 
 def test_save_csv_neutralises_formula_like_text(tmp_path):
     frame = pd.DataFrame({"=name": DANGEROUS + ["plain", "-"], "qty": list(range(len(DANGEROUS))) + [-5, 6]})
-    path = omxl.save_csv(tmp_path / "out.csv", frame)
+    path = omxl.save_csv(frame, tmp_path / "out.csv")
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf'=name,qty\r\n") or data.startswith(b"\xef\xbb\xbf'=name,qty\n")
     lines = data.decode("utf-8-sig").splitlines()

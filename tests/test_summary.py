@@ -265,7 +265,7 @@ def test_free_sheet_keeps_types_and_formula_like_text_literal(tmp_path):
         (Cell(None, fill="FFF4B183"), Cell("+1", wrap=True)),
         (Cell("word " * 20, wrap=True, span=2),),
     ), widths=(20.0, 12.0, 12.0, 8.0, 10.0))
-    out = save_workbook(tmp_path / "free.xlsx", {"Summary": sheet, "Data": pd.DataFrame({"a": [1]})})
+    out = save_workbook({"Summary": sheet, "Data": pd.DataFrame({"a": [1]})}, tmp_path / "free.xlsx")
     workbook = openpyxl.load_workbook(out)
     ws = workbook["Summary"]
     assert ws["A2"].value == '=HYPERLINK("http://x")' and ws["A2"].data_type == "s" and ws["A2"].quotePrefix

@@ -208,11 +208,11 @@ def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Pa
         progress.current().start(f"Writing {out.name}")
         suffix = out.suffix.lower()
         if suffix == ".csv":
-            save_csv(out, table)
+            save_csv(table, out)
         elif suffix == ".json":
-            save_json(out, table)
+            save_json(table, out)
         else:
-            save_workbook(out, sheets)
+            save_workbook(sheets, out)
         progress.current().done()
         stderr_console().print(f"Wrote {out}.", highlight=False)
     if write_back:

@@ -153,9 +153,9 @@ def save_weekly(report: Any, out: Path, template: Path | None) -> None:
     progress.current().start(f"Writing {out.name}")
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        save_csv(out, report.kpis)
+        save_csv(report.kpis, out)
     elif suffix == ".json":
-        save_json(out, report.kpis)
+        save_json(report.kpis, out)
     else:
         report.save(out, template=template)
     progress.current().done()

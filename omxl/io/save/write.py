@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ...deprecation import warn_renamed
 from ..safety import csv_safe
 from ..xlsx.sheetxml import ResultSheet, as_result
 from ..xlsx.writeback import merge_result_sheets, save_verified, sheet_name
@@ -76,12 +77,27 @@ _EMPTY_PACKAGE = {
 }
 
 
-def save_workbook(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | ResultSheet"],
+# Where the destination goes (docs/safe-output.md): a function that writes a new file takes what it writes first
+# and the destination last, as `out` (render_template(template, context, out), excel_setup(book, out=...),
+# save_workbook(sheets, out), save_csv(frame, out), save_json(frame, out)); one that changes a file the user has
+# takes that file first (write_back(path, sheets)).
+
+def _written_then_out(name: str, what: object, out: object, kinds: tuple[type, ...]) -> tuple[object, object]:
+    """(what, out), also from the order of the last release, (out, what), which says it is deprecated once."""
+    if isinstance(what, (str, os.PathLike)) and isinstance(out, kinds):
+        warn_renamed(f"{name}(path, ...)", f"{name}(..., out): what is written first, the destination last")
+        return out, what
+    return what, out
+
+
+def save_workbook(sheets: Mapping[str, "pd.DataFrame | ResultSheet"], out: str | os.PathLike,
                   *, backup: bool = True) -> Path:
-    """Write `sheets` (name -> table) as a new .xlsx, atomically, with the same cell writer as write_back."""
+    """Write `sheets` (name -> table) as a new .xlsx at `out`, atomically, with the same cell writer as
+    write_back."""
+    sheets, out = _written_then_out("save_workbook", sheets, out, (Mapping,))
     if not sheets:
         raise ValueError("save_workbook needs at least one sheet")
-    target = check_destination(path)
+    target = check_destination(out)
     blank = io.BytesIO()
     with zipfile.ZipFile(blank, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in _EMPTY_PACKAGE.items():
@@ -107,17 +123,20 @@ def _links_within(sheet: object, names: set[str]) -> object:
     return dataclasses.replace(sheet, links=kept)
 
 
-def save_csv(path: str | os.PathLike, frame: pd.DataFrame, *, backup: bool = True) -> Path:
-    """Write `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formula-like text neutralised."""
-    target = check_destination(path)
+def save_csv(frame: pd.DataFrame, out: str | os.PathLike, *, backup: bool = True) -> Path:
+    """Write `frame` to `out` as UTF-8 CSV (with BOM, so Excel reads accents right), formula-like text
+    neutralised."""
+    frame, out = _written_then_out("save_csv", frame, out, (pd.DataFrame,))
+    target = check_destination(out)
     with atomic_save(target, verify=verify_text, backup=backup) as temp:
         csv_safe(frame).to_csv(temp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
     return target
 
 
-def save_json(path: str | os.PathLike, frame: pd.DataFrame, backup: bool = True) -> Path:
-    """Write `frame` as a JSON list of records (json_records), UTF-8, atomically."""
-    target = check_destination(path)
+def save_json(frame: pd.DataFrame, out: str | os.PathLike, *, backup: bool = True) -> Path:
+    """Write `frame` to `out` as a JSON list of records (json_records), UTF-8, atomically."""
+    frame, out = _written_then_out("save_json", frame, out, (pd.DataFrame,))
+    target = check_destination(out)
     text = json.dumps(json_records(frame), indent=2, ensure_ascii=False, allow_nan=False)
     with atomic_save(target, verify=_verify_json, backup=backup) as temp:
         temp.write_text(text + "\n", encoding="utf-8")
