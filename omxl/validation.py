@@ -314,8 +314,10 @@ CHECKS: dict[str, Callable[[pd.DataFrame, Rule, Context], Hits]] = {
 def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd.Timestamp) -> pd.DataFrame:
     rows = frame.iloc[hits.positions].reset_index(drop=True)
     n = len(rows)
-    records = pd.DataFrame({key: items if len(items) == n else items * n
-                            for key, items in hits.fields.items()}, index=range(n)).to_dict("records")
+    # One dict of message fields per row, built by hand: a field given once applies to every row. (A DataFrame's
+    # to_dict("records") of no columns gives n empty dicts in pandas 3 but none at all in pandas 2.)
+    columns = {key: items if len(items) == n else items * n for key, items in hits.fields.items()}
+    records = [{key: items[i] for key, items in columns.items()} for i in range(n)]
     values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
     headers = cited_headers(rows, rule.columns[0], book.column_map).fillna(rule.columns[0]).tolist()
     other_headers = cited_headers(rows, rule.columns[-1], book.column_map).fillna(rule.columns[-1]).tolist()

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Set up everything the test suite needs on a fresh machine, then run it in two environments:
+# Set up everything the test suite needs on a fresh machine, then run it in three environments:
 #   1. the core tests (marker `core`: reading, validation, reconciliation, planning) with python3 as it is,
 #      without pyarrow, where pandas stores text in Python objects;
 #   2. the whole suite in .venv-arrow/ (made here, git-ignored, reused on later runs): the same python3 and
-#      packages plus pyarrow, where pandas stores text in Arrow.
-# Both must pass. Extra arguments go to both pytest runs (e.g. `-x`, `-k northwind`, a test file).
+#      packages plus pyarrow, where pandas stores text in Arrow;
+#   3. the core tests in .venv-lowest/ (made here with uv, git-ignored, reused): every dependency at the lowest
+#      version pyproject.toml allows (tests/constraints-lowest.txt: pandas 2, numpy 1), without pyarrow, so a
+#      lower bound that no longer works fails here rather than on a user's machine.
+# All must pass. Extra arguments go to every pytest run (e.g. `-x`, `-k northwind`, a test file).
 # PYTHON=/path/to/python picks the interpreter of run 1 (default python3); it must not have pyarrow.
 # Used as-is by the README and by CI (.ci/run).
 set -euo pipefail
@@ -12,6 +15,7 @@ cd "$(dirname "$0")/.."
 
 PY="${PYTHON:-python3}"
 VENV=.venv-arrow
+LOWEST=.venv-lowest
 
 if ! command -v soffice >/dev/null 2>&1; then
     echo "Installing LibreOffice (headless Calc), the independent spreadsheet program the tests open files with..."
@@ -53,11 +57,30 @@ if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,arrow]'
 
+# The third environment is made by uv, which installs exact versions (pip would not go below what is there).
+# It is a venv of its own: the lowest versions must not mix with the newest ones of $PY.
+if ! "$PY" -m uv --version >/dev/null 2>&1; then
+    echo "Installing uv (it installs the lowest allowed versions)..."
+    "$PY" -m pip install -q --disable-pip-version-check uv
+fi
+"$PY" scripts/lowest_versions.py --check
+if ! "$LOWEST/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    echo "Creating $LOWEST (the lowest versions pyproject.toml allows)..."
+    rm -rf "$LOWEST"
+    "$PY" -m uv venv -q --python "$PY" "$LOWEST"
+fi
+# sync also removes what the constraints do not list (a pyarrow installed by hand, say).
+"$PY" -m uv pip sync -q --python "$LOWEST/bin/python" tests/constraints-lowest.txt
+"$PY" -m uv pip install -q --python "$LOWEST/bin/python" --no-deps -e .
+
 # Prints the environment, and fails unless pyarrow is there (or not) as this run means to test.
 describe() {  # python, "with" or "without" pyarrow
-    "$1" - "$2" <<'EOF'
+    # (pandas 2.2.1 warns at import that pandas 3 will need pyarrow: not news here.)
+    "$1" -W ignore::DeprecationWarning - "$2" <<'EOF'
 import sys
+import numpy as np
 import pandas as pd
+import pytest
 try:
     import pyarrow
     arrow = f"pyarrow {pyarrow.__version__}"
@@ -66,8 +89,8 @@ except ImportError:
     arrow = "no pyarrow"
 text = pd.Series(["x"]).dtype
 storage = getattr(text, "storage", None) or "NumPy objects"
-print(f"   {sys.executable}: Python {sys.version.split()[0]}, pandas {pd.__version__}, {arrow}; "
-      f"pandas makes new text {text} ({storage})")
+print(f"   {sys.executable}: Python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}, "
+      f"{arrow}, pytest {pytest.__version__}; pandas makes new text {text} ({storage})")
 if (pyarrow is not None) != (sys.argv[1] == "with"):
     sys.exit(f"error: this run is meant to be {sys.argv[1]} pyarrow")
 EOF
@@ -97,8 +120,12 @@ echo "== whole suite with pyarrow =="
 describe "$VENV/bin/python" with
 run whole "$VENV/bin/python" "$@" || failed+=("whole suite with pyarrow")
 
+echo "== core tests with the lowest allowed versions =="
+describe "$LOWEST/bin/python" without
+run core "$LOWEST/bin/python" -m core "$@" || failed+=("core tests with the lowest allowed versions")
+
 if [ "${#failed[@]}" -gt 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}" >&2
     exit 1
 fi
-echo "== both environments passed =="
+echo "== all three environments passed =="

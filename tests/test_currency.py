@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ import omxl
 from conftest import SAMPLE
 from omxl.cli import cli
 from omxl.config import load_config
-from omxl.money import currency_column, totals, totals_text, conversion
+from omxl.money import conversion, currency_column, group_sums, totals, totals_text
 
 pytestmark = pytest.mark.core
 
@@ -62,6 +63,15 @@ VALUE = {"A": 1030.0, "B": 176.0, "C": 50.0, "D": math.nan, "E": 24.0}
 
 def plan_of(config=None):
     return omxl.plan_reorders(omxl.read_book(two_currency_book()), as_of=AS_OF, config=config)
+
+
+def test_money_is_added_correctly_rounded_whatever_pandas_adds_like():
+    # Ten 0.1 added one by one make 0.9999999999999999; group sums and totals say 1.0, as with every pandas.
+    tenths = [0.1] * 10
+    sums = group_sums(np.array(tenths + [2.5, np.nan, np.nan, 7.0]), np.array([0] * 10 + [1, 1, 2, -1]), 3)
+    assert sums.tolist()[:2] == [1.0, 2.5] and math.isnan(sums[2])
+    table = totals(pd.Series(tenths + [np.nan]), pd.Series(["EUR"] * 10 + ["USD"]))
+    assert table.values.tolist() == [["EUR", 1.0, 10, 0], ["USD", pytest.approx(np.nan, nan_ok=True), 1, 1]]
 
 
 def test_plan_lines_carry_the_currency_of_their_unit_cost():

@@ -64,6 +64,8 @@ def test_two_runs_a_week_apart(tmp_path):
     # Two points on the trend, oldest first.
     trend = history.trend("late_lines", runs=12)
     assert list(trend["as_of"]) == [pd.Timestamp(AS_OF), pd.Timestamp(NEXT_WEEK)]
+    # The model's date type whichever pandas reads the stored days (pandas 3 alone would make them [us]).
+    assert trend["as_of"].dtype == history.runs()["as_of"].dtype == "datetime64[ns]"
     assert list(trend["value"]) == [2.0, 3.0]
     assert list(history.trend("backorder_value", currency="EUR")["value"]) == [100.0, 121.0]
     assert list(history.trend("late_lines", runs=1)["value"]) == [3.0]
@@ -182,6 +184,7 @@ def test_a_locked_history_is_a_clear_message_and_loses_nothing(tmp_path):
 def test_no_history_yet(tmp_path):
     history = History(tmp_path / "new.sqlite")
     assert history.previous(AS_OF) is None and history.runs().empty and history.trend("late_lines").empty
+    assert history.runs()["as_of"].dtype == history.trend("late_lines")["as_of"].dtype == "datetime64[ns]"
     assert not (tmp_path / "new.sqlite").exists()  # reading creates nothing
 
 

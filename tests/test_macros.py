@@ -163,8 +163,9 @@ def test_weekly_writes_the_report_sheets_and_saves_the_report_beside(book: FileW
     summary = openpyxl.load_workbook(report)["Summary"]
     saved_kpis = {r[0]: r for r in summary.iter_rows(min_row=5, max_col=7, values_only=True)
                   if r[0] in kpis and r[6] is None}
-    assert {k: (v[2], v[3]) for k, v in kpis.items()} == pytest.approx(
-        {k: (v[2], v[3]) for k, v in saved_kpis.items()})
+    # Keyed by (KPI, column) so each value is a number: pytest.approx takes no tuples inside a dict (pytest 9.2).
+    assert {(k, i): v[i] for k, v in kpis.items() for i in (2, 3)} == pytest.approx(
+        {(k, i): v[i] for k, v in saved_kpis.items() for i in (2, 3)})
     assert kpis["late_lines"][2:5] == (64, 45, 19) and kpis["at_risk_lines"][2:5] == (62, 69, -7)
     # Late and at-risk lines, counted by their fills on the sheet that lists them.
     late_sheet = wb["omxl Late & At Risk"]

@@ -61,7 +61,7 @@ def next_week_book() -> dict[str, pd.DataFrame]:
     is now late too."""
     book = hand_book()
     new = pd.DataFrame({"order_id": ["O10"], "line": [1], "order_date": D(["2026-03-16"]), "customer_id": ["K6"],
-                        "sku": ["A"], "qty": [12.0], "unit_price": [3.0], "discount": [None],
+                        "sku": ["A"], "qty": [12.0], "unit_price": [3.0], "discount": [float("nan")],
                         "promised_date": D(["2026-03-18"]), "status": ["open"], "carrier": ["DHL"],
                         "currency": ["EUR"]})
     book["orders"] = pd.concat([book["orders"], new], ignore_index=True)

@@ -70,8 +70,9 @@ def _suppliers(rng: np.random.Generator, n: int) -> pd.DataFrame:
     lead = rng.integers(5, 36, n)
     return pd.DataFrame({
         "Supplier ID": [f"SUP-{i:03d}" for i in range(1, n + 1)],
+        # Text is joined in pandas Series, not numpy arrays: numpy before 2.0 cannot add strings.
         "Supplier Name": pd.Series(names) + " " + legal_form,
-        "Email": rng.choice(["sales", "orders", "purchasing"], n) + "@" + slug + ".example",
+        "Email": pd.Series(rng.choice(["sales", "orders", "purchasing"], n)) + "@" + slug + ".example",
         "Phone": [f"{dial} {area} {exchange} {number}" for dial, area, exchange, number in zip(
             dial_code, rng.integers(20, 99, n), rng.integers(1000, 9999, n), rng.integers(100, 999, n))],
         "Lead Time Days": lead,
@@ -109,7 +110,8 @@ def _items(rng: np.random.Generator, n: int, suppliers: pd.DataFrame) -> pd.Data
     pack[STOCK_ROWS["bulk"]], base[STOCK_ROWS["bulk"]] = 100, 400  # sold by the 400: "1,200" is an ordinary quantity
     cost = np.round(np.clip(rng.lognormal(np.log(6), 0.9, n), 0.2, 900), 2)
     return pd.DataFrame({
-        "sku": skus, "description": pick(things) + " " + pick(variants) + ", " + pick(brands), "unit_cost": cost,
+        "sku": skus, "description": pd.Series(pick(things)) + " " + pick(variants) + ", " + pick(brands),
+        "unit_cost": cost,
         "price": np.round(cost * rng.uniform(1.3, 1.9, n), 2),
         # The supplier listed twice supplies nothing: whichever of its rows a reader keeps, no reference breaks.
         "supplier": pick(suppliers["Supplier ID"].drop(SUPPLIER_DUPLICATED_ROW).tolist()),
@@ -126,12 +128,12 @@ def _customers(rng: np.random.Generator, n: int) -> pd.DataFrame:
     sectors = np.array(["Retail", "Hospitality", "Facilities", "Builders", "Hotels", "Cafes", "Clinics",
                         "Engineering", "Logistics", "Stores", "Schools", "Property", "Catering", "Workshops"])
     prefix, sector = prefixes[rng.integers(0, len(prefixes), n)], sectors[rng.integers(0, len(sectors), n)]
-    slug = pd.Series(prefix + sector).str.lower() + ".example"
+    slug = (pd.Series(prefix) + sector).str.lower() + ".example"
     return pd.DataFrame({
         "Customer ID": [f"C-{k}" for k in np.sort(rng.choice(np.arange(1001, 9000), n, replace=False))],
-        "Customer Name": pd.Series(prefix + " " + sector + " ")
+        "Customer Name": pd.Series(prefix) + " " + sector + " "
         + rng.choice(["Ltd", "GmbH", "BV", "Inc", "LLP", "& Co"], n),
-        "Email": rng.choice(["orders", "purchasing", "buying"], n) + "@" + slug,
+        "Email": pd.Series(rng.choice(["orders", "purchasing", "buying"], n)) + "@" + slug,
         "Priority": rng.choice([1.0, 2.0, 3.0, np.nan], n, p=[0.1, 0.3, 0.4, 0.2]),
         "E-mail": ("ap@" + slug).where(rng.random(n) < 0.35, None),  # a second address column someone added
         "discount": rng.choice([0.0, 0.05, 0.1, 0.15], n, p=[0.4, 0.3, 0.2, 0.1]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
-from ..money import UNKNOWN, currency_column
+from ..money import UNKNOWN, currency_column, group_sums
 
 LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
                 "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
@@ -48,10 +48,15 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
         allocated_qty=("allocated_qty", "sum"), backordered_qty=("backordered_qty", "sum"), rank=("rank", "min"),
         promised_date=("open_promised", "min"), projected_ship_date=("open_projected", "max"),
         unprojected=("unprojected", "any"), late=("late", "any"), at_risk=("at_risk", "any"),
-        days_late=("days_late", "max"), shipped_late=("shipped_late", "any"), value=("value", "sum"),
-        open_value=("open_value", "sum"), last_ship_date=("last_ship_date", "max"),
+        days_late=("days_late", "max"), shipped_late=("shipped_late", "any"),
+        last_ship_date=("last_ship_date", "max"),
         no_value=("no_value", "any"), no_open_value=("no_open_value", "any"),
         currencies=("line_currency", "nunique"), first_currency=("line_currency", "first"))
+    order_of_line = grouped.ngroup().to_numpy()
+    orders.insert(orders.columns.get_loc("shipped_late") + 1, "value",
+                  group_sums(work["value"].to_numpy(), order_of_line, len(orders)))
+    orders.insert(orders.columns.get_loc("value") + 1, "open_value",
+                  group_sums(work["open_value"].to_numpy(), order_of_line, len(orders)))
     orders["status"] = orders["rank"].map(dict(enumerate(STATUS_RANK))).astype("string[python]")
     orders.loc[orders["unprojected"], "projected_ship_date"] = pd.NaT
     mixed = orders["currencies"] > 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..money import conversion, currency_column, rates_for
+from ..money import conversion, currency_column, group_sums, rates_for
 from .kpis import net_price
 
 CAUSE_COLUMNS = ("dimension", "key", "lines", "units", "value", "share", "cumulative_share", "currency")
@@ -47,9 +47,10 @@ def root_causes(pos, rec) -> pd.DataFrame:
                              "unpriced": np.isnan(value.to_numpy(dtype=float)),
                              "currency": currency.astype(object).fillna("").to_numpy()})
         grouped = work.groupby("key", sort=False)
-        part = grouped.agg(lines=("units", "size"), units=("units", "sum"), value=("value", "sum"),
+        part = grouped.agg(lines=("units", "size"), units=("units", "sum"),
                            unpriced=("unpriced", "any"), currencies=("currency", "nunique"),
                            currency=("currency", "first")).reset_index()
+        part.insert(3, "value", group_sums(work["value"].to_numpy(), grouped.ngroup().to_numpy(), len(part)))
         mixed = part["currencies"] > 1
         part["value"] = part["value"].mask(part["unpriced"] | mixed)
         part["currency"] = part["currency"].where(~mixed, "mixed").replace("", pd.NA)

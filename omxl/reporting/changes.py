@@ -13,6 +13,10 @@ from __future__ import annotations
 import pandas as pd
 
 CHANGE_COLUMNS = ("change", "order_id", "line", "sku", "old", "new", "status")
+# Every part is given these before they are joined: pandas 2 and 3 type a concatenation of untyped, empty or
+# all-blank parts differently.
+CHANGE_DTYPES = {"change": "string[python]", "order_id": "string[python]", "line": "Int64", "sku": "string[python]",
+                 "old": "string[python]", "new": "string[python]", "status": "string[python]"}
 # In this order in the frame; within each change by order_id and line (SKUs by sku).
 CHANGES = ("newly_late", "no_longer_late", "projected_date_moved", "new_backorder", "newly_reordered")
 
@@ -41,7 +45,7 @@ def line_changes(previous: pd.DataFrame, current: pd.DataFrame, previous_reorder
     def add(change: str, rows: pd.DataFrame, old: pd.Series, new: pd.Series) -> None:
         part = pd.DataFrame({"change": change, "order_id": rows["order_id"], "line": rows["line"],
                              "sku": rows["sku"], "old": old, "new": new, "status": rows["status"]})
-        parts.append(part.sort_values(key, kind="stable"))
+        parts.append(part.astype(CHANGE_DTYPES).sort_values(key, kind="stable"))
 
     newly = both[both["late"] & ~late_before]
     add("newly_late", newly, pd.Series("not late", index=newly.index), pd.Series("late", index=newly.index))
@@ -57,9 +61,6 @@ def line_changes(previous: pd.DataFrame, current: pd.DataFrame, previous_reorder
         _quantity(backordered["backordered_qty"]))
     fresh = current_reorders[~current_reorders["sku"].isin(previous_reorders["sku"])].sort_values("sku")
     parts.append(pd.DataFrame({"change": "newly_reordered", "order_id": pd.NA, "line": pd.NA, "sku": fresh["sku"],
-                               "old": "not reordered", "new": _quantity(fresh["order_qty"]), "status": pd.NA}))
-    frame = pd.concat(parts, ignore_index=True)
-    frame = frame.astype({"change": "string[python]", "order_id": "string[python]", "line": "Int64",
-                          "sku": "string[python]", "old": "string[python]", "new": "string[python]",
-                          "status": "string[python]"})
-    return frame[list(CHANGE_COLUMNS)]
+                               "old": "not reordered", "new": _quantity(fresh["order_qty"]),
+                               "status": pd.NA}).astype(CHANGE_DTYPES))
+    return pd.concat(parts, ignore_index=True)[list(CHANGE_COLUMNS)]

@@ -72,6 +72,12 @@ def _day(as_of: object) -> str:
     return pd.Timestamp(as_of).strftime("%Y-%m-%d")
 
 
+def _days(text: pd.Series) -> pd.Series:
+    """Stored YYYY-MM-DD days as datetime64[ns], the model's date type: pandas 3 would parse them to [us] (and an
+    empty column to [s]), pandas 2 to [ns]."""
+    return pd.to_datetime(text, format="%Y-%m-%d").astype("datetime64[ns]")
+
+
 def inputs_fingerprint(book) -> str:
     """SHA-256 of the book's tables (names, columns and every value, provenance included): the same inputs give
     the same fingerprint, so a report can say whether a re-run saw other data."""
@@ -217,7 +223,7 @@ class History:
                         "(SELECT max(rowid) FROM told GROUP BY kind, recipient, item) ORDER BY rowid").fetchall()
         frame = pd.DataFrame(rows, columns=list(TOLD_COLUMNS))
         return frame.astype({column: "string[python]" for column in TOLD_COLUMNS[:4]}).assign(
-            as_of=pd.to_datetime(frame["as_of"], format="%Y-%m-%d").astype("datetime64[ns]"))
+            as_of=_days(frame["as_of"]))
 
     # -- reading ----------------------------------------------------------------------------------------------
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
@@ -232,7 +238,7 @@ class History:
         """as_of (oldest first), fingerprint, recorded_at of every stored run."""
         rows = self._query("SELECT as_of, fingerprint, recorded_at FROM runs ORDER BY as_of")
         frame = pd.DataFrame(rows, columns=["as_of", "fingerprint", "recorded_at"])
-        frame["as_of"] = pd.to_datetime(frame["as_of"])
+        frame["as_of"] = _days(frame["as_of"])
         return frame.astype({"fingerprint": "string[python]", "recorded_at": "string[python]"})
 
     def previous(self, as_of: object) -> pd.Timestamp | None:
@@ -260,8 +266,7 @@ class History:
         return frame.astype({"order_id": "string[python]", "line": "Int64", "sku": "string[python]",
                              "status": "string[python]", "late": bool, "at_risk": bool,
                              "backordered_qty": float}).assign(
-            projected_ship_date=pd.to_datetime(frame["projected_ship_date"], format="%Y-%m-%d").astype(
-                "datetime64[ns]"))
+            projected_ship_date=_days(frame["projected_ship_date"]))
 
     def reorders(self, as_of: object) -> pd.DataFrame:
         """sku and order_qty of the SKUs a run reordered."""
@@ -277,7 +282,7 @@ class History:
         last = _day(until) if until is not None else "9999-12-31"
         rows = self._query(sql, (kpi, code, last, int(runs)))[::-1]
         frame = pd.DataFrame(rows, columns=["as_of", "value"])
-        return frame.assign(as_of=pd.to_datetime(frame["as_of"]), value=frame["value"].astype(float))
+        return frame.assign(as_of=_days(frame["as_of"]), value=frame["value"].astype(float))
 
 
 def open_history(history: "History | str | os.PathLike | None", config) -> "History | None":
