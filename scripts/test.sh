@@ -41,6 +41,9 @@ if ! /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 && ! "$PY" -c 'import uno'
     apt-get install -y -qq --no-install-recommends python3-uno >/dev/null
 fi
 
+# The test tools at their newest, as a fresh machine gets them (a machine image may carry an older pytest), then
+# omxl with the extras the tests need (omxl[test] holds omxl[notebook]).
+"$PY" -m pip install -q --disable-pip-version-check --upgrade pytest
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 if "$PY" -c 'import pyarrow' >/dev/null 2>&1; then
     echo "error: $("$PY" -c 'import sys; print(sys.executable)') has pyarrow installed, but the core tests must" \
