@@ -124,8 +124,13 @@ CONTRACT_SIGNATURES = {
     "reconcile": (["book"], ["as_of", "config"]),
     "plan_reorders": (["book"], ["as_of", "config", "service_level"]),
     "write_back": (["path", "sheets"], ["backup", "config"]),
-    "save_workbook": (["path", "sheets"], ["backup"]),
-    "save_csv": (["path", "frame"], ["backup"]),
+    "weekly_report": (["book"], ["as_of", "config", "history"]),
+    "notify": (["book"], ["as_of", "config", "force", "history"]),
+    # the savers: what is written first, the destination last (docs/safe-output.md)
+    "save_workbook": (["sheets", "out"], ["backup"]),
+    "save_csv": (["frame", "out"], ["backup"]),
+    "render_template": (["template", "context", "out"], ["backup"]),
+    "excel_setup": (["path"], ["out"]),
 }
 
 

@@ -78,7 +78,7 @@ _EMPTY_PACKAGE = {
 
 
 # Where the destination goes (docs/safe-output.md): a function that writes a new file takes what it writes first
-# and the destination last, as `out` (render_template(template, context, out), excel_setup(book, out=...),
+# and the destination last, as `out` (render_template(template, context, out), excel_setup(path, out=...),
 # save_workbook(sheets, out), save_csv(frame, out), save_json(frame, out)); one that changes a file the user has
 # takes that file first (write_back(path, sheets)).
 
