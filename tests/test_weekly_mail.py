@@ -1,4 +1,4 @@
-"""The weekly mail (omxl/reporting/weekly_mail.py): the body from hand-built KPI and root-cause frames, exact text;
+"""The weekly mail (omxl/messaging/weekly.py): the body from hand-built KPI and root-cause frames, exact text;
 HTML escaping; the attachment; sent through a real aiosmtpd server on 127.0.0.1 (tests/smtp_server.py)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import omxl
 from conftest import SAMPLE as SAMPLE_PATH
 from omxl.cli import cli
-from omxl.reporting.weekly_mail import compose_weekly_mail, kpi_rows, mail_weekly_report
+from omxl.messaging.weekly import compose_weekly_mail, kpi_rows, mail_weekly_report
 from smtp_server import free_port
 
 AS_OF = "2026-11-27"  # ISO week 2026-W48; the period is 2026-11-21 .. 2026-11-27

@@ -24,7 +24,7 @@ from jinja2.exceptions import SecurityError
 
 from ..config import load_config
 from ..errors import ConfigError, OmxlError
-from ..io.mail import SendReport, send_messages
+from .smtp import SendReport, send_messages
 from ..money import money_text
 from ..presentation.summary_sheet import decimal_text as _fixed
 from ..shipped import template_path
