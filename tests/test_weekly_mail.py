@@ -164,26 +164,48 @@ def test_edited_templates_are_used_and_stay_in_the_sandbox(workbook, tmp_path):
     assert mail.get_body(("plain",)).get_content().splitlines()[:2] == ["lines_due=12", "otif_line_rate=81.3%"]
     assert mail.get_body(("html",)).get_content() == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
 
+    # The same pipeline as notify's: a sandboxed expression, an unknown name, a filter given text each raise the
+    # TemplateError naming the file.
     (folder / "weekly.html").write_text("{{ kpis.__class__ }}", encoding="utf-8")
-    with pytest.raises(omxl.ConfigError) as caught:
+    with pytest.raises(omxl.TemplateError) as caught:
         compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
                             template_dir=folder)
-    assert str(caught.value) == (f"{folder / 'weekly.html'}: access to '__class__' is not allowed: a template cannot "
-                                 "reach Python internals. Remove that expression from the template.")
+    assert str(caught.value) == (f"Template '{folder / 'weekly.html'}', the template: refused: access to '__class__' "
+                                 "is not allowed: a template cannot reach Python internals; nothing was run.")
 
     (folder / "weekly.html").write_text("<p>\n{{ totals }}</p>", encoding="utf-8")
-    with pytest.raises(omxl.ConfigError) as caught:
+    with pytest.raises(omxl.TemplateError) as caught:
         compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
                             template_dir=folder)
-    assert str(caught.value) == (f"{folder / 'weekly.html'}: 'totals' is undefined. Fix the template "
-                                 "(docs/email.md lists the names it can use).")
+    assert str(caught.value) == (f"Template '{folder / 'weekly.html'}', the template: 'totals' is undefined (the "
+                                 "context holds: as_of, causes, has_previous, kpis, period_start, week, workbook).")
 
     (folder / "weekly.html").write_text("{{ causes[0].label | percent }}", encoding="utf-8")
-    with pytest.raises(omxl.ConfigError) as caught:
+    with pytest.raises(omxl.TemplateError) as caught:
         compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
                             template_dir=folder)
-    assert str(caught.value) == (f"{folder / 'weekly.html'}: the percent filter needs a number, not 'Supplier'. "
-                                 "Fix the template (docs/email.md lists the names it can use).")
+    assert str(caught.value) == (f"Template '{folder / 'weekly.html'}', the template: the percent filter needs a "
+                                 "number, not 'Supplier'")
+
+    # A folder without one of the two takes the shipped one, as notify's templates do.
+    (folder / "weekly.html").unlink()
+    mail = compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
+                               template_dir=folder)
+    assert mail["Subject"] == "KPIs 2026-W48"
+    assert mail.get_body(("html",)).get_content().startswith("<!DOCTYPE html>\n<html>\n")
+
+
+def test_the_email_templates_setting_names_the_weekly_mails_folder(workbook, tmp_path, smtp_server):
+    folder = tmp_path / "mail-templates"
+    folder.mkdir()
+    (folder / "weekly.txt").write_text("Subject: Status {{ week }}\n\nLate: {{ kpis[-1].value_text }}\n",
+                                       encoding="utf-8")
+    server = smtp_server()
+    mail_weekly_report(SavedReport(hand_kpis(), hand_causes()), workbook, to="manager@example.com", as_of=AS_OF,
+                       config={"smtp": server.settings(sender=SENDER), "email_templates": str(folder)})
+    (got,) = server.received
+    assert got.message["Subject"] == "Status 2026-W48"
+    assert got.message.get_body(("plain",)).get_content() == "Late: 1,500\n"
 
 
 @pytest.mark.parametrize("to", ["manager", "boss@example.com\r\nBcc: x@y.example", ""])
