@@ -58,10 +58,10 @@ KEY FIGURES
 KPI                                       This week                   Last run         Change
 Lines due                                        12                         10             +2
 OTIF line rate                                81.3%                      75.0%       +6.3 pts
-Shipped value                          EUR 1,234.50               EUR 1,000.00        +234.50
-Shipped value                             USD 99.00                        n/a
+Shipped value                          EUR 1,234.50               EUR 1,000.00    +EUR 234.50
+Shipped value                             USD 99.00
 Order cycle time                           6.3 days                   7.0 days      -0.8 days
-Return rate                                     n/a                      10.0%
+Return rate                                                              10.0%
 Late lines                                    1,500                      1,500              0
 
 WHAT IS LATE OR BACKORDERED, AND WHERE
@@ -104,8 +104,8 @@ def test_the_kpi_texts_match_an_independent_formatting():
     rows = kpi_rows(kpis)
     # Independently: rates as percentages with one decimal, rounded half up as Excel's 0.0% shows them.
     rates = kpis[kpis["unit"] == "fraction"]["value"]
-    expected = [("n/a" if pd.isna(v) else f"{np.floor(v * 1000 + 0.5) / 10:.1f}%") for v in rates]
-    assert [r["value_text"] for r in rows if r["unit"] == "fraction"] == expected == ["81.3%", "n/a"]
+    expected = [("" if pd.isna(v) else f"{np.floor(v * 1000 + 0.5) / 10:.1f}%") for v in rates]
+    assert [r["value_text"] for r in rows if r["unit"] == "fraction"] == expected == ["81.3%", ""]
     money = kpis[kpis["unit"] == "money"]
     assert [r["value_text"] for r in rows if r["unit"] == "money"] == [
         f"{c} {v:,.2f}" for v, c in zip(money["value"], money["currency"])]
@@ -136,7 +136,7 @@ def test_a_first_run_says_there_is_nothing_to_compare_with(workbook):
     kpis = hand_kpis().assign(previous=np.nan, change=np.nan)
     mail = compose_weekly_mail(kpis, hand_causes().iloc[0:0], workbook, to="manager@example.com", as_of=AS_OF)
     text = mail.get_body(("plain",)).get_content()
-    assert "Lines due                                        12                        n/a\n" in text
+    assert "\nLines due                                        12\n" in text  # no previous value: blank
     assert ("\nThere is no earlier run to compare with yet: next week's mail shows the changes.\n\n"
             "WHAT IS LATE OR BACKORDERED, AND WHERE\n\nNothing is late or backordered.\n") in text
     assert "<p>Nothing is late or backordered.</p>" in mail.get_body(("html",)).get_content()
@@ -265,7 +265,8 @@ def test_cli_mails_the_weekly_workbook(tmp_path, smtp_server):
     report = omxl.weekly_report(omxl.read_book(SAMPLE_PATH), as_of=AS_OF)
     text = got.message.get_body(("plain",)).get_content()
     for row in kpi_rows(report.kpis):  # every KPI as the report has it, on its own line of the table
-        assert f"\n{row['label']:<24} {row['value_text']:>26} " in text
+        line = f"{row['label']:<24} {row['value_text']:>26} {row['previous_text']:>26} {row['change_text']:>14}"
+        assert f"\n{line.rstrip()}\n" in text
     otif = report.kpis.set_index("kpi").loc["otif_line_rate", "value"]
     assert f"{np.floor(otif * 1000 + 0.5) / 10:.1f}%" in text
     (attachment,) = list(got.message.iter_attachments())

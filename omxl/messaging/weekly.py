@@ -4,31 +4,31 @@ the root causes in the body (docs/email.md).
 The body is rendered from two templates users can edit, `weekly.txt` (plain text; its first line `Subject: ...`
 is the subject) and `weekly.html` (HTML, autoescaped: a customer named `<script>` stays text), through the same
 pipeline as notify's messages (`rendering`): looked up in the `email_templates` folder first, then in the shipped
-omxl/shipped/email/, in the report templates' sandbox. Numbers are turned into text here, once, so both parts
-show the same figures; the raw values are in the context too.
+omxl/shipped/email/, in the report templates' sandbox. The KPIs read in the words every surface uses
+(omxl/presentation/kpi_words.py), so the mail says what the terminal, the notebook and the Summary sheet say;
+the raw values are in the context too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import pandas as pd
+
 from ..config import load_config
 from ..errors import OmxlError
+from ..money import money_text
+from ..presentation.kpi_words import blank as _blank, decimal_text as _fixed, kpi_words
 from .rendering import render
 from .smtp import SendReport, send_messages
-from ..money import money_text
-from ..presentation.summary_sheet import decimal_text as _fixed
 
 KIND = "weekly"  # its templates: weekly.txt (the first line the subject) and weekly.html
 MAX_CAUSES = 5  # keys shown per dimension in the body; the workbook's Summary has them all
-BLANK = "n/a"   # a KPI with nothing to count (a rate of no lines): never shown as 0
+BLANK = "n/a"   # a root cause's figure with nothing to count: never shown as 0
 DIMENSION_LABELS = {"supplier": "Supplier", "carrier": "Carrier", "sku": "SKU", "customer": "Customer"}
 ATTACHMENT_TYPES = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -46,40 +46,15 @@ def _count(value: float) -> str:
     return _fixed(value, 0) if value == round(value) else _fixed(value, 2)
 
 
-def _signed(text: str) -> str:
-    return text if text.startswith("-") or float(text.replace(",", "")) == 0 else "+" + text
-
-
-@dataclass(frozen=True)
-class _Shown:
-    """How a KPI unit reads: its value and its change from the previous run."""
-
-    value: Callable[[float, Any], str]
-    change: Callable[[float, Any], str]
-
-
-# KPI units (omxl/reporting/kpis.py) and how each reads in words; any other unit reads as a count.
-SHOWN = {
-    "fraction": _Shown(lambda v, _c: _percent(v), lambda v, _c: _signed(_fixed(v, 1, 100)) + " pts"),
-    "money": _Shown(lambda v, c: money_text(v, c), lambda v, _c: _signed(_fixed(v, 2))),
-    "days": _Shown(lambda v, _c: _fixed(v, 1) + " days", lambda v, _c: _signed(_fixed(v, 1)) + " days"),
-}
-COUNT = _Shown(lambda v, _c: _count(v), lambda v, _c: _signed(_count(v)))
-
-
-def _blank(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
-
-
 def kpi_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
-    """The KPI table as template rows: the report's columns plus value_text, previous_text and change_text."""
+    """The KPI table as template rows: the report's columns plus value_text, previous_text and change_text, in
+    the words every surface uses (omxl/presentation/kpi_words.py; blank as "")."""
     rows = []
     for record in kpis.to_dict("records"):
-        shown = SHOWN.get(record["unit"], COUNT)
-        currency = None if _blank(record.get("currency")) else record["currency"]
-        texts = {f"{name}_text": BLANK if _blank(record[name]) else shown.value(float(record[name]), currency)
-                 for name in ("value", "previous")}
-        texts["change_text"] = "" if _blank(record["change"]) else shown.change(float(record["change"]), currency)
+        unit, currency = record["unit"], record.get("currency")
+        texts = {"value_text": kpi_words(record["value"], unit, currency),
+                 "previous_text": kpi_words(record["previous"], unit, currency),
+                 "change_text": kpi_words(record["change"], unit, currency, signed=True)}
         rows.append({**{k: (None if _blank(v) else v) for k, v in record.items()}, **texts})
     return rows
 
