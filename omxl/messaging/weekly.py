@@ -22,7 +22,7 @@ import pandas as pd
 from ..config import load_config
 from ..errors import OmxlError
 from ..money import money_text
-from ..presentation.kpi_words import blank as _blank, decimal_text as _fixed, kpi_words
+from ..presentation.kpi_words import blank as _blank, kpi_words
 from .rendering import render
 from .smtp import SendReport, send_messages
 
@@ -39,11 +39,11 @@ ATTACHMENT_TYPES = {
 
 
 def _percent(value: float) -> str:
-    return _fixed(value, 1, 100) + "%"
+    return kpi_words(value, "fraction")  # a share reads as a rate KPI does
 
 
 def _count(value: float) -> str:
-    return _fixed(value, 0) if value == round(value) else _fixed(value, 2)
+    return kpi_words(value, "lines")     # lines and units read as count KPIs do
 
 
 def kpi_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
