@@ -188,8 +188,8 @@ class Config(BaseModel):
     # Messages (docs/notify.md)
     email_templates: str | None = Field(
         None, description="A folder of your own e-mail templates (customer-delay.txt, customer-delay.html, "
-                          "customer-delay.subject, and the same for supplier-po and customer-shipped); a template "
-                          "not found there is taken from the ones omxl ships. A relative path is taken from the "
+                          "customer-delay.subject, and the same for supplier-po and customer-shipped; weekly.txt and "
+                          "weekly.html for the weekly mail); a template not found there is taken from the ones omxl ships. A relative path is taken from the "
                           "folder of the settings file.")
     shipped_notice_days: int | None = Field(
         None, ge=1, description="Send customer-shipped messages (carrier and tracking number) for shipments of "

@@ -20,6 +20,7 @@ from .demo import demo_markdown
 from .findings import CATALOG, FINDING_COLUMNS, STAGES
 from .model import DTYPES, TABLES
 from .presentation.columns import COLUMNS, KINDS, SHEET_KINDS, SHEET_LABELS
+from .presentation.kpi_words import kpi_format, kpi_words
 from .reporting.causes import CAUSE_COLUMNS, DIMENSIONS
 from .reporting.changes import CHANGE_COLUMNS, CHANGES
 from .reporting.kpis import KPI_COLUMNS, KPIS, PERIOD_DAYS
@@ -217,6 +218,7 @@ def kpi_reference() -> str:
            "| kpi | label | unit | better | money | definition |\n|---|---|---|---|---|---|\n"]
     out += [f"| `{k.name}` | {k.label} | {k.unit} | {better[k.better]} | {'per currency' if k.money else ''} | "
             f"{k.definition} |\n" for k in KPIS]
+    out.append("\n## How a KPI reads\n\n" + _kpi_words_text() + "\n")
     out.append("\n## Where published standards differ\n\n")
     out += [f"- **{k.label}** (`{k.name}`): {k.standard}\n" for k in KPIS if k.standard]
     out.append("\n## Root causes\n\n`omxl.reporting.root_causes(pos, rec)`: columns "
@@ -253,6 +255,31 @@ def steps_reference() -> str:
         if step.button:
             out.append(f"- Button '{step.button}': {step.instruction}\n")
     return "".join(out)
+
+
+# (unit, currency, value, change) examples of how each kind of KPI reads, worked out by kpi_words itself.
+KPI_WORD_EXAMPLES = (("fraction", None, 0.8125, -0.041), ("money", "EUR", 1234.5, 234.5), ("money", "USD", 99.0, -12.0),
+                     ("days", None, 6.25, -0.75), ("lines", None, 1500.0, 2.0), ("lines", None, 64.0, 0.0),
+                     ("units", None, 2.5, 0.5), ("fraction", None, None, None))
+
+
+def _kpi_words_text() -> str:
+    """The one KPI wording (omxl/presentation/kpi_words.py): its docstring and examples computed by it."""
+    doc = importlib.import_module(".presentation.kpi_words", __package__).__doc__ or ""
+    intro, _, rest = doc.strip().partition("\n\n")
+    rules, _, tail = rest.partition("\n\n")
+
+    def code(text: str) -> str:
+        return f"`{text}`" if text else "blank"
+
+    rows = "".join(f"| {unit} | {currency or ''} | {value if value is not None else 'blank'} | "
+                   f"{code(kpi_words(value, unit, currency))} | "
+                   f"{code(kpi_words(change, unit, currency, signed=True))} | "
+                   f"{code(kpi_format(value, unit, currency))} |\n"
+                   for unit, currency, value, change in KPI_WORD_EXAMPLES)
+    return (" ".join(intro.split()) + "\n\n" + rules.strip() + "\n\n" + " ".join(tail.split()) + "\n\n"
+            "| unit | currency | value | reads | a change reads | Summary cell's number format |\n"
+            "|---|---|---|---|---|---|\n" + rows)
 
 
 def _module_text(name: str) -> str:

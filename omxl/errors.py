@@ -36,4 +36,4 @@ class OutputError(OmxlError):
 
 class MailError(OmxlError):
     """Nothing could be sent: the SMTP server cannot be reached, refused the login or the encryption, or the
-    settings lack what sending needs (omxl/io/mail.py). The message says what to do; no message was sent."""
+    settings lack what sending needs (omxl/messaging/smtp.py). The message says what to do; no message was sent."""

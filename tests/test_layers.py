@@ -15,11 +15,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "omxl"
 
 # Bottom to top. A module belongs to the layer of the longest prefix that names it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation: the workbook format, settings, findings, words, money, the step registry (data)",
+    ("foundation: the workbook format, settings, findings, words (a KPI in words too), money, the step registry (data)",
      ("omxl.errors", "omxl.deprecation", "omxl.model", "omxl.config", "omxl.findings", "omxl.wording",
       "omxl.money", "omxl.rules", "omxl.reorder", "omxl.cancellations", "omxl.progress", "omxl.shipped",
-      "omxl.steps", "omxl.io.address", "omxl.io.safety", "omxl.presentation", "omxl.presentation.columns")),
-    ("files: reading and writing workbooks, CSV and mail; the Book; a frame as a result sheet",
+      "omxl.steps", "omxl.io.address", "omxl.io.safety", "omxl.presentation", "omxl.presentation.columns",
+      "omxl.presentation.kpi_words")),
+    ("files: reading and writing workbooks and CSV; the Book; a frame as a result sheet",
      ("omxl.io", "omxl.book", "omxl.presentation.sheets")),
     ("presentation: Summary sheets, notebook views, report templates",
      ("omxl.presentation.summary_sheet", "omxl.presentation.notebook", "omxl.render", "omxl.templates")),
@@ -176,3 +177,17 @@ def test_annotation_only_imports_do_not_count(package_copy: Path):
         "\n\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .planning import ReorderPlan\n"),
         encoding="utf-8")
     assert upward(imports(package_copy)) == []
+
+
+def test_e_mail_has_one_home():
+    """Every e-mail omxl writes or sends lives in omxl/messaging/ (issue 22): only the command line's hooks reach
+    the SMTP code from outside it, and only omxl.messaging.smtp talks to a server (smtplib)."""
+    graph = imports(PACKAGE)
+    smtp_users = sorted(name for name, targets in graph.items() if "omxl.messaging.smtp" in targets
+                        and not name.startswith("omxl.messaging"))
+    assert smtp_users == ["omxl.cli.hooks"]
+    talking = sorted(name for name, (path, _) in modules(PACKAGE).items()
+                     if "smtplib" in {alias.name for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                                      if isinstance(node, ast.Import) for alias in node.names})
+    assert talking == ["omxl.messaging.smtp"]
+    assert not (PACKAGE / "io" / "mail.py").exists() and not (PACKAGE / "reporting" / "weekly_mail.py").exists()

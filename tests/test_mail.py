@@ -1,4 +1,4 @@
-"""Sending e-mail (omxl/io/mail.py) against a real aiosmtpd server on 127.0.0.1 (tests/smtp_server.py)."""
+"""Sending e-mail (omxl/messaging/smtp.py) against a real aiosmtpd server on 127.0.0.1 (tests/smtp_server.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 import omxl
 from omxl.config import load_config
-from omxl.io.mail import MailError, parse_server, send_messages
+from omxl.messaging.smtp import MailError, parse_server, send_messages
 from smtp_server import PASSWORD_ENV, free_port
 
 SENDER = "Orders <orders@example.com>"

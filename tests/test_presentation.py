@@ -522,3 +522,17 @@ def test_the_same_result_gives_the_same_workbook(tmp_path):
 
     made = load_workbook(tmp_path / "status-1.xlsx")["Summary"]["B3"].value
     assert (made.year, made.month, made.day, made.hour, made.minute) == (2026, 11, 18, 11, 6)
+
+
+def test_number_formats_with_quoted_text_each_get_their_own_id():
+    """A number format holding literal text ('"EUR "#,##0.00') is written with its attribute in single quotes;
+    it is found again by its code, so two such formats never share one id (the Summary's KPI rows use several)."""
+    from omxl.io.xlsx.styles import _number_format
+
+    styles = "<styleSheet></styleSheet>"
+    ids = []
+    for code in ("#,##0", '"EUR "#,##0.00', '#,##0.0" days"', '"EUR "#,##0.00', "a&b", "a&b"):
+        styles, number = _number_format(styles, code)
+        ids.append(number)
+    assert ids == [164, 165, 166, 165, 167, 167]
+    assert styles.count("<numFmt ") == 4 and '<numFmts count="4">' in styles

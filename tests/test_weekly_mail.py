@@ -1,4 +1,4 @@
-"""The weekly mail (omxl/reporting/weekly_mail.py): the body from hand-built KPI and root-cause frames, exact text;
+"""The weekly mail (omxl/messaging/weekly.py): the body from hand-built KPI and root-cause frames, exact text;
 HTML escaping; the attachment; sent through a real aiosmtpd server on 127.0.0.1 (tests/smtp_server.py)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import omxl
 from conftest import SAMPLE as SAMPLE_PATH
 from omxl.cli import cli
-from omxl.reporting.weekly_mail import compose_weekly_mail, kpi_rows, mail_weekly_report
+from omxl.messaging.weekly import compose_weekly_mail, kpi_rows, mail_weekly_report
 from smtp_server import free_port
 
 AS_OF = "2026-11-27"  # ISO week 2026-W48; the period is 2026-11-21 .. 2026-11-27
@@ -58,10 +58,10 @@ KEY FIGURES
 KPI                                       This week                   Last run         Change
 Lines due                                        12                         10             +2
 OTIF line rate                                81.3%                      75.0%       +6.3 pts
-Shipped value                          EUR 1,234.50               EUR 1,000.00        +234.50
-Shipped value                             USD 99.00                        n/a
+Shipped value                          EUR 1,234.50               EUR 1,000.00    +EUR 234.50
+Shipped value                             USD 99.00
 Order cycle time                           6.3 days                   7.0 days      -0.8 days
-Return rate                                     n/a                      10.0%
+Return rate                                                              10.0%
 Late lines                                    1,500                      1,500              0
 
 WHAT IS LATE OR BACKORDERED, AND WHERE
@@ -104,8 +104,8 @@ def test_the_kpi_texts_match_an_independent_formatting():
     rows = kpi_rows(kpis)
     # Independently: rates as percentages with one decimal, rounded half up as Excel's 0.0% shows them.
     rates = kpis[kpis["unit"] == "fraction"]["value"]
-    expected = [("n/a" if pd.isna(v) else f"{np.floor(v * 1000 + 0.5) / 10:.1f}%") for v in rates]
-    assert [r["value_text"] for r in rows if r["unit"] == "fraction"] == expected == ["81.3%", "n/a"]
+    expected = [("" if pd.isna(v) else f"{np.floor(v * 1000 + 0.5) / 10:.1f}%") for v in rates]
+    assert [r["value_text"] for r in rows if r["unit"] == "fraction"] == expected == ["81.3%", ""]
     money = kpis[kpis["unit"] == "money"]
     assert [r["value_text"] for r in rows if r["unit"] == "money"] == [
         f"{c} {v:,.2f}" for v, c in zip(money["value"], money["currency"])]
@@ -136,7 +136,7 @@ def test_a_first_run_says_there_is_nothing_to_compare_with(workbook):
     kpis = hand_kpis().assign(previous=np.nan, change=np.nan)
     mail = compose_weekly_mail(kpis, hand_causes().iloc[0:0], workbook, to="manager@example.com", as_of=AS_OF)
     text = mail.get_body(("plain",)).get_content()
-    assert "Lines due                                        12                        n/a\n" in text
+    assert "\nLines due                                        12\n" in text  # no previous value: blank
     assert ("\nThere is no earlier run to compare with yet: next week's mail shows the changes.\n\n"
             "WHAT IS LATE OR BACKORDERED, AND WHERE\n\nNothing is late or backordered.\n") in text
     assert "<p>Nothing is late or backordered.</p>" in mail.get_body(("html",)).get_content()
@@ -164,26 +164,48 @@ def test_edited_templates_are_used_and_stay_in_the_sandbox(workbook, tmp_path):
     assert mail.get_body(("plain",)).get_content().splitlines()[:2] == ["lines_due=12", "otif_line_rate=81.3%"]
     assert mail.get_body(("html",)).get_content() == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
 
+    # The same pipeline as notify's: a sandboxed expression, an unknown name, a filter given text each raise the
+    # TemplateError naming the file.
     (folder / "weekly.html").write_text("{{ kpis.__class__ }}", encoding="utf-8")
-    with pytest.raises(omxl.ConfigError) as caught:
+    with pytest.raises(omxl.TemplateError) as caught:
         compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
                             template_dir=folder)
-    assert str(caught.value) == (f"{folder / 'weekly.html'}: access to '__class__' is not allowed: a template cannot "
-                                 "reach Python internals. Remove that expression from the template.")
+    assert str(caught.value) == (f"Template '{folder / 'weekly.html'}', the template: refused: access to '__class__' "
+                                 "is not allowed: a template cannot reach Python internals; nothing was run.")
 
     (folder / "weekly.html").write_text("<p>\n{{ totals }}</p>", encoding="utf-8")
-    with pytest.raises(omxl.ConfigError) as caught:
+    with pytest.raises(omxl.TemplateError) as caught:
         compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
                             template_dir=folder)
-    assert str(caught.value) == (f"{folder / 'weekly.html'}: 'totals' is undefined. Fix the template "
-                                 "(docs/email.md lists the names it can use).")
+    assert str(caught.value) == (f"Template '{folder / 'weekly.html'}', the template: 'totals' is undefined (the "
+                                 "context holds: as_of, causes, has_previous, kpis, period_start, week, workbook).")
 
     (folder / "weekly.html").write_text("{{ causes[0].label | percent }}", encoding="utf-8")
-    with pytest.raises(omxl.ConfigError) as caught:
+    with pytest.raises(omxl.TemplateError) as caught:
         compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
                             template_dir=folder)
-    assert str(caught.value) == (f"{folder / 'weekly.html'}: the percent filter needs a number, not 'Supplier'. "
-                                 "Fix the template (docs/email.md lists the names it can use).")
+    assert str(caught.value) == (f"Template '{folder / 'weekly.html'}', the template: the percent filter needs a "
+                                 "number, not 'Supplier'")
+
+    # A folder without one of the two takes the shipped one, as notify's templates do.
+    (folder / "weekly.html").unlink()
+    mail = compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
+                               template_dir=folder)
+    assert mail["Subject"] == "KPIs 2026-W48"
+    assert mail.get_body(("html",)).get_content().startswith("<!DOCTYPE html>\n<html>\n")
+
+
+def test_the_email_templates_setting_names_the_weekly_mails_folder(workbook, tmp_path, smtp_server):
+    folder = tmp_path / "mail-templates"
+    folder.mkdir()
+    (folder / "weekly.txt").write_text("Subject: Status {{ week }}\n\nLate: {{ kpis[-1].value_text }}\n",
+                                       encoding="utf-8")
+    server = smtp_server()
+    mail_weekly_report(SavedReport(hand_kpis(), hand_causes()), workbook, to="manager@example.com", as_of=AS_OF,
+                       config={"smtp": server.settings(sender=SENDER), "email_templates": str(folder)})
+    (got,) = server.received
+    assert got.message["Subject"] == "Status 2026-W48"
+    assert got.message.get_body(("plain",)).get_content() == "Late: 1,500\n"
 
 
 @pytest.mark.parametrize("to", ["manager", "boss@example.com\r\nBcc: x@y.example", ""])
@@ -243,7 +265,8 @@ def test_cli_mails_the_weekly_workbook(tmp_path, smtp_server):
     report = omxl.weekly_report(omxl.read_book(SAMPLE_PATH), as_of=AS_OF)
     text = got.message.get_body(("plain",)).get_content()
     for row in kpi_rows(report.kpis):  # every KPI as the report has it, on its own line of the table
-        assert f"\n{row['label']:<24} {row['value_text']:>26} " in text
+        line = f"{row['label']:<24} {row['value_text']:>26} {row['previous_text']:>26} {row['change_text']:>14}"
+        assert f"\n{line.rstrip()}\n" in text
     otif = report.kpis.set_index("kpi").loc["otif_line_rate", "value"]
     assert f"{np.floor(otif * 1000 + 0.5) / 10:.1f}%" in text
     (attachment,) = list(got.message.iter_attachments())

@@ -16,14 +16,14 @@ from rich.table import Table as RichTable
 
 from .. import progress
 from ..errors import OmxlError, OutputError
-from ..io.mail import check_sending
+from ..messaging.smtp import check_sending
 from ..io.save.atomic import check_folder
 from ..io.save.po_drafts import write_po_drafts
 from ..io.save.write import save_csv, save_json
 from ..messaging.envelope import header_text
 from ..position import as_timestamp
 from ..reporting.history import history_for
-from ..reporting.weekly_mail import mail_weekly_report, recipient_list
+from ..messaging.weekly import mail_weekly_report, recipient_list
 from .common import checked_out, stderr_console, stdout_console
 
 

@@ -22,7 +22,7 @@ from ..book import Book
 from ..config import Config
 from ..errors import ConfigError
 from ..findings import empty_findings
-from ..io.mail import send_messages
+from .smtp import send_messages
 from ..io.safety import output_path, safe_filename
 from ..io.save.atomic import atomic_save, ensure_folder, verify_text
 from ..planning import plan_reorders
@@ -39,7 +39,7 @@ from .told import changed
 
 
 if TYPE_CHECKING:
-    from ..io.mail import SendReport
+    from .smtp import SendReport
 
 __all__ = ["MESSAGE_COLUMNS", "Messages", "notify"]
 
@@ -161,7 +161,7 @@ class Messages:
         """Send every due message with a usable address through SMTP (the `[smtp]` settings, docs/email.md;
         `smtp="host:port"` overrides the server, `sender` the From). After each message the server accepted, what
         it told its recipient is recorded in the run history, so a send interrupted half-way records only what
-        went out. Returns omxl.io.mail.SendReport: `sent` (Message-IDs) and `refused` (to, message_id, reason);
+        went out. Returns omxl.messaging.smtp.SendReport: `sent` (Message-IDs) and `refused` (to, message_id, reason);
         a refused recipient does not stop the others. Raises OmxlError before sending anything when the server
         cannot be reached or the settings lack what sending needs."""
         frm = self.sender(sender)

@@ -18,7 +18,8 @@ from ..money import conversion, totals, totals_text
 from ..steps import REGISTRY
 from .columns import KINDS, kind_of
 from .sheets import fill_rows, labels_for, number_format
-from .summary_sheet import kpi_text, open_values
+from .kpi_words import kpi_words
+from .summary_sheet import open_values
 
 
 if TYPE_CHECKING:  # imported for annotations only: the dataclasses import this module lazily
@@ -287,16 +288,17 @@ def result_html(result: object, sheet: str, frame: pd.DataFrame, caption: str) -
 
 
 def report_kpis(report: "Report") -> pd.DataFrame:
-    """The KPI table as people read it: measure, value, previous, change (in the KPI's unit), unit or currency;
-    the notebook and `omxl weekly` show it."""
+    """The KPI table as people read it: measure, value, previous, change (each in kpi_words, the words the mail
+    and the Summary sheet use too), unit or currency; the notebook and `omxl weekly` show it."""
     kpis = report.kpis
     money = kpis["unit"] == "money"
     unit = kpis["unit"].astype(object).where(~money, kpis["currency"].astype(object).fillna("no currency"))
     return pd.DataFrame({
         "Measure": kpis["label"].astype(object),
-        "Value": [kpi_text(v, u) for v, u in zip(kpis["value"], kpis["unit"])],
-        "Previous": [kpi_text(v, u) for v, u in zip(kpis["previous"], kpis["unit"])],
-        "Change": [kpi_text(v, u, signed=True) for v, u in zip(kpis["change"], kpis["unit"])],
+        "Value": [kpi_words(v, u, c) for v, u, c in zip(kpis["value"], kpis["unit"], kpis["currency"])],
+        "Previous": [kpi_words(v, u, c) for v, u, c in zip(kpis["previous"], kpis["unit"], kpis["currency"])],
+        "Change": [kpi_words(v, u, c, signed=True) for v, u, c in zip(kpis["change"], kpis["unit"],
+                                                                       kpis["currency"])],
         "Unit": unit})
 
 

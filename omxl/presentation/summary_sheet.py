@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -22,6 +21,7 @@ from ..model import TABLE_NAMES
 from ..money import currency_column, totals
 from ..steps import REGISTRY, figures_frame
 from .columns import KINDS
+from .kpi_words import kpi_format, kpi_words
 from .sheets import FILLS
 
 
@@ -132,52 +132,23 @@ def reorder_figures(plan: object) -> pd.DataFrame:
     return figures_frame(figures)
 
 
-# Number formats of the KPI units (docs/kpis.md); money KPIs carry their currency as the unit.
-UNIT_FORMATS = {"fraction": KINDS["rate"].excel, "days": "#,##0.0"}
-
-
 def weekly_figures(kpis: pd.DataFrame) -> pd.DataFrame:
-    """One row per KPI row: the value in the unit's format, the previous value and the change in the note."""
+    """One row per KPI row: the value in the number format that shows it as kpi_words reads it ("81.3%",
+    "EUR 1,234.50", "6.3 days", "1,500"), the unit or currency, and the note "previous ..., change ..." in the
+    same words; "no previous run" when the history has no earlier value of a KPI that has one now."""
     figures: list[Figure] = []
     for row in kpis.itertuples(index=False):
         money = row.unit == "money"
-        fmt = MONEY if money else UNIT_FORMATS.get(str(row.unit)) or _quantity_format(
-            np.array([row.value], dtype=float))
         unit = (str(row.currency) if pd.notna(row.currency) else "") if money else str(row.unit)
-        if pd.isna(row.previous):
-            note = "no previous run" if pd.isna(row.change) and pd.notna(row.value) else ""
+        previous = kpi_words(row.previous, row.unit, row.currency)
+        change = kpi_words(row.change, row.unit, row.currency, signed=True)
+        if previous:
+            note = f"previous {previous}" + (f", change {change}" if change else "")
         else:
-            note = f"previous {kpi_text(row.previous, row.unit)}, change {kpi_text(row.change, row.unit, signed=True)}"
-        figures.append((str(row.label), None if pd.isna(row.value) else float(row.value), fmt, unit, note))
+            note = "no previous run" if pd.notna(row.value) else ""
+        figures.append((str(row.label), None if pd.isna(row.value) else float(row.value),
+                        kpi_format(row.value, row.unit, row.currency), unit, note))
     return figures_frame(figures)
-
-
-def decimal_text(value: float, decimals: int, scale: int = 1) -> str:
-    """`value` × `scale` with `decimals` decimals and thousands separators, rounded half away from zero as Excel
-    shows the same number in the workbook (Python's own rounding shows 0.8125 as 81.2%, Excel 81.3%). The scaling
-    is done in decimal: 0.0285 × 100 in binary floating point is 2.8499..., which would read 2.8%, not 2.9%."""
-    exact = (Decimal(repr(float(value))) * scale).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return f"{exact:,.{decimals}f}"
-
-
-def kpi_text(value: object, unit: object, *, signed: bool = False) -> str:
-    """A KPI value in words for the terminal, the notebook and notes, as the workbook shows it: rates as
-    percentages (a change in percentage points, "-4.1 pts"), money with 2 decimals, days with 1, counts whole
-    (2 decimals when fractional); blank as ""."""
-    if pd.isna(value):
-        return ""
-    number = float(value)
-    if unit == "fraction":
-        text = decimal_text(number, 1, 100)
-    elif unit == "money":
-        text = decimal_text(number, 2)
-    elif unit == "days":
-        text = decimal_text(number, 1)
-    else:
-        text = decimal_text(number, 0 if number.is_integer() else 2)
-    if signed and not text.startswith("-") and float(text.replace(",", "")) != 0:
-        text = "+" + text
-    return text + (" pts" if signed else "%") if unit == "fraction" else text
 
 
 def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ re-serialising styles.xml with an XML library renames namespace prefixes that
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import quoteattr, unescape
 
 from .sheetxml import STYLES
 
@@ -96,11 +96,16 @@ def _number_format(styles: str, code: str) -> tuple[str, int]:
     """Id of the custom number format `code`, adding it (and the <numFmts> list) when absent."""
     block = _block(styles, "numFmts")
     body = (block.group(3) or "") if block else ""
-    formats = {int(i): c for i, c in re.findall(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', body)}
-    formats.update({int(i): c for c, i in re.findall(r'<numFmt\b[^>]*formatCode="([^"]*)"[^>]*numFmtId="(\d+)"', body)})
-    escaped = quoteattr(code)[1:-1]
+    # formatCode in either quote: a code holding a double quote ('"EUR "#,##0.00') is written in single quotes.
+    formats = {}
+    for entry in re.findall(r"<numFmt\b[^>]*>", body):
+        number = re.search(r'\bnumFmtId="(\d+)"', entry)
+        found = re.search(r"""\bformatCode=(?:"([^"]*)"|'([^']*)')""", entry)
+        if number and found:
+            formats[int(number.group(1))] = unescape(found.group(1) if found.group(1) is not None else found.group(2),
+                                                     {"&quot;": '"', "&apos;": "'"})
     for number, existing in formats.items():
-        if existing == escaped:
+        if existing == code:
             return styles, number
     number = max([FIRST_CUSTOM_NUMBER_FORMAT - 1, *formats]) + 1
     entry = f'<numFmt numFmtId="{number}" formatCode={quoteattr(code)}/>'

@@ -1,38 +1,34 @@
 """The weekly mail (issue 16, contract 4.4/4.5): the weekly workbook sent to the manager, with the KPI table and
 the root causes in the body (docs/email.md).
 
-The body is rendered from two templates users can edit, `omxl/shipped/email/weekly.txt` (plain text; its first line
-`Subject: ...` is the subject) and `omxl/shipped/email/weekly.html` (HTML, autoescaped: a customer named `<script>`
-stays text), in the same Jinja2 sandbox as the report templates (omxl/render/environment.py). Numbers are
-turned into text here, once, the way the workbook shows them (rates as percentages, money with its currency), so
-both templates show the same figures; the raw values are in the context too.
+The body is rendered from two templates users can edit, `weekly.txt` (plain text; its first line `Subject: ...`
+is the subject) and `weekly.html` (HTML, autoescaped: a customer named `<script>` stays text), through the same
+pipeline as notify's messages (`rendering`): looked up in the `email_templates` folder first, then in the shipped
+omxl/shipped/email/, in the report templates' sandbox. The KPIs read in the words every surface uses
+(omxl/presentation/kpi_words.py), so the mail says what the terminal, the notebook and the Summary sheet say;
+the raw values are in the context too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import pandas as pd
-from jinja2 import TemplateError
-from jinja2.exceptions import SecurityError
 
 from ..config import load_config
-from ..errors import ConfigError, OmxlError
-from ..io.mail import SendReport, send_messages
+from ..errors import OmxlError
 from ..money import money_text
-from ..presentation.summary_sheet import decimal_text as _fixed
-from ..shipped import template_path
-from ..render.environment import check_source, environment
+from ..presentation.kpi_words import blank as _blank, kpi_words
+from .rendering import render
+from .smtp import SendReport, send_messages
 
-TEXT_TEMPLATE, HTML_TEMPLATE = "weekly.txt", "weekly.html"
+KIND = "weekly"  # its templates: weekly.txt (the first line the subject) and weekly.html
 MAX_CAUSES = 5  # keys shown per dimension in the body; the workbook's Summary has them all
-BLANK = "n/a"   # a KPI with nothing to count (a rate of no lines): never shown as 0
+BLANK = "n/a"   # a root cause's figure with nothing to count: never shown as 0
 DIMENSION_LABELS = {"supplier": "Supplier", "carrier": "Carrier", "sku": "SKU", "customer": "Customer"}
 ATTACHMENT_TYPES = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -43,47 +39,22 @@ ATTACHMENT_TYPES = {
 
 
 def _percent(value: float) -> str:
-    return _fixed(value, 1, 100) + "%"
+    return kpi_words(value, "fraction")  # a share reads as a rate KPI does
 
 
 def _count(value: float) -> str:
-    return _fixed(value, 0) if value == round(value) else _fixed(value, 2)
-
-
-def _signed(text: str) -> str:
-    return text if text.startswith("-") or float(text.replace(",", "")) == 0 else "+" + text
-
-
-@dataclass(frozen=True)
-class _Shown:
-    """How a KPI unit reads: its value and its change from the previous run."""
-
-    value: Callable[[float, Any], str]
-    change: Callable[[float, Any], str]
-
-
-# KPI units (omxl/reporting/kpis.py) and how each reads in words; any other unit reads as a count.
-SHOWN = {
-    "fraction": _Shown(lambda v, _c: _percent(v), lambda v, _c: _signed(_fixed(v, 1, 100)) + " pts"),
-    "money": _Shown(lambda v, c: money_text(v, c), lambda v, _c: _signed(_fixed(v, 2))),
-    "days": _Shown(lambda v, _c: _fixed(v, 1) + " days", lambda v, _c: _signed(_fixed(v, 1)) + " days"),
-}
-COUNT = _Shown(lambda v, _c: _count(v), lambda v, _c: _signed(_count(v)))
-
-
-def _blank(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
+    return kpi_words(value, "lines")     # lines and units read as count KPIs do
 
 
 def kpi_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
-    """The KPI table as template rows: the report's columns plus value_text, previous_text and change_text."""
+    """The KPI table as template rows: the report's columns plus value_text, previous_text and change_text, in
+    the words every surface uses (omxl/presentation/kpi_words.py; blank as "")."""
     rows = []
     for record in kpis.to_dict("records"):
-        shown = SHOWN.get(record["unit"], COUNT)
-        currency = None if _blank(record.get("currency")) else record["currency"]
-        texts = {f"{name}_text": BLANK if _blank(record[name]) else shown.value(float(record[name]), currency)
-                 for name in ("value", "previous")}
-        texts["change_text"] = "" if _blank(record["change"]) else shown.change(float(record["change"]), currency)
+        unit, currency = record["unit"], record.get("currency")
+        texts = {"value_text": kpi_words(record["value"], unit, currency),
+                 "previous_text": kpi_words(record["previous"], unit, currency),
+                 "change_text": kpi_words(record["change"], unit, currency, signed=True)}
         rows.append({**{k: (None if _blank(v) else v) for k, v in record.items()}, **texts})
     return rows
 
@@ -114,8 +85,9 @@ def cause_groups(causes: pd.DataFrame, top: int = MAX_CAUSES) -> list[dict[str, 
 def compose_weekly_mail(kpis: pd.DataFrame, causes: pd.DataFrame, workbook: str | Path, *,
                         to: str | Sequence[str], as_of: dt.date | str, sender: str | None = None,
                         template_dir: str | Path | None = None) -> EmailMessage:
-    """The weekly mail to `to`: plain text and HTML alternatives rendered from weekly.txt and weekly.html (the
-    shipped ones, or those in `template_dir`), the workbook at `workbook` attached. `kpis` and `causes` are the
+    """The weekly mail to `to`: plain text and HTML alternatives rendered from weekly.txt and weekly.html (those
+    in `template_dir`, the `email_templates` folder, when it has them, else the shipped ones; TemplateError names
+    a template that cannot be rendered), the workbook at `workbook` attached. `kpis` and `causes` are the
     report's frames (report.kpis, report.causes)."""
     recipients = recipient_list(to)
     workbook = Path(workbook)
@@ -126,9 +98,10 @@ def compose_weekly_mail(kpis: pd.DataFrame, causes: pd.DataFrame, workbook: str 
         "week": f"{year}-W{week:02d}", "workbook": workbook.name,
         "kpis": kpi_rows(kpis), "causes": cause_groups(causes), "has_previous": bool(kpis["previous"].notna().any()),
     }
-    text = _render(_template(TEXT_TEMPLATE, template_dir), context, html=False)
+    folder = None if template_dir is None else str(template_dir)
+    text = render(KIND, "txt", context, folder)
     subject, text = _subject(text, context["week"])
-    html = _render(_template(HTML_TEMPLATE, template_dir), context, html=True)
+    html = render(KIND, "html", context, folder)
 
     message = EmailMessage()
     message["Subject"] = subject
@@ -156,34 +129,6 @@ def recipient_list(to: str | Sequence[str]) -> list[str]:
     return [text.strip() for text in given]
 
 
-def _template(name: str, folder: str | Path | None) -> Path:
-    if folder is None:
-        return template_path("email", name)
-    path = Path(folder) / name
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such template. The weekly mail needs {TEXT_TEMPLATE} and {HTML_TEMPLATE} in "
-                          f"{folder}; copy them from the omxl/shipped/email folder omxl ships and edit the copies.")
-    return path
-
-
-def _render(path: Path, context: dict[str, Any], *, html: bool) -> str:
-    env = environment().overlay(autoescape=True) if html else environment()
-    try:
-        source = path.read_text(encoding="utf-8")
-        check_source(env, source)
-        return env.from_string(source).render(context)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file. Save the template as UTF-8 text.") from None
-    except SecurityError as exc:
-        raise ConfigError(f"{path}: {exc}. Remove that expression from the template.") from None
-    except TemplateError as exc:
-        where = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
-        raise ConfigError(f"{path}{where}: {exc.message}. Fix the template (docs/email.md lists the names it can "
-                          "use).") from None
-    except (ValueError, TypeError, ArithmeticError) as exc:  # a filter given the wrong kind of value
-        raise ConfigError(f"{path}: {exc}. Fix the template (docs/email.md lists the names it can use).") from None
-
-
 def _subject(text: str, week: str) -> tuple[str, str]:
     """The first line 'Subject: ...' of the text template is the subject (one line, whitespace collapsed); the
     body is what follows the blank line after it. Without one, the subject is 'Weekly order status <week>'."""
@@ -208,10 +153,12 @@ def mail_weekly_report(report: Any, workbook: str | Path, *, to: str | Sequence[
                        sender: str | None = None, template_dir: str | Path | None = None) -> SendReport:
     """Compose the weekly mail from `report` (its `.kpis` and `.causes`) with the saved `workbook` attached, and
     send it through the configured SMTP server (`smtp` and `sender` override host:port and From, as in
-    send_messages); `as_of` defaults to the report's. Returns the SendReport; raises OmxlError when nothing
+    send_messages); `as_of` defaults to the report's; the templates are those of `template_dir`, else of the
+    `email_templates` setting, else the shipped ones. Returns the SendReport; raises OmxlError when nothing
     could be sent."""
     config = load_config(config)
     as_of = as_of if as_of is not None else report.as_of
     message = compose_weekly_mail(report.kpis, report.causes, workbook, to=to, as_of=as_of,
-                                  sender=sender or config.smtp.sender, template_dir=template_dir)
+                                  sender=sender or config.smtp.sender,
+                                  template_dir=template_dir if template_dir is not None else config.email_templates)
     return send_messages([message], config=config, smtp=smtp, sender=sender)
