@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from .excel import macros as _buttons
-from .excel.macros import main
 
 
 def __getattr__(name: str) -> Any:
-    # omxl.macros.validate(), .reconcile(), ... and __all__: one per step with a button, from the registry
+    # omxl.macros.main(), .validate(), .reconcile(), ... and __all__: one per step with a button, from the registry
     return getattr(_buttons, name)
 
 

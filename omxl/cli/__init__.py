@@ -171,7 +171,7 @@ def excel_setup_command(book: Path, out: Path | None) -> None:
     every one of its sheets stay as they are.
     """
     progress.current().start(f"Writing {(out or book.with_suffix('.xlsm')).name}")
-    path = excel_setup(path, out=out)
+    path = excel_setup(book, out=out)
     progress.current().done()
     stdout_console().print(f"Wrote {path}: your sheets, the omxl sheet with its buttons first, and the xlwings.conf "
                            "sheet last. Open it in Excel and press a button (docs/excel.md).", highlight=False)
