@@ -142,5 +142,5 @@ def test_every_surface_says_each_kpi_in_the_same_words(runs, tmp_path):
 
     # (d) the Summary sheet, as LibreOffice shows its cells (the value cell's number format, the note's words).
     summary = folder / "summary.xlsx"
-    save_workbook(summary, {"Summary": report.result_sheets()["Summary"]})
+    save_workbook({"Summary": report.result_sheets()["Summary"]}, summary)
     assert summary_rows(summary, tmp_path, count) == want

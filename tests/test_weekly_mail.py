@@ -58,7 +58,7 @@ KEY FIGURES
 KPI                                       This week                   Last run         Change
 Lines due                                        12                         10             +2
 OTIF line rate                                81.3%                      75.0%       +6.3 pts
-Shipped value                          EUR 1,234.50               EUR 1,000.00    +EUR 234.50
+Shipped value                          EUR 1,234.50               EUR 1,000.00    EUR +234.50
 Shipped value                             USD 99.00
 Order cycle time                           6.3 days                   7.0 days      -0.8 days
 Return rate                                                              10.0%

@@ -148,7 +148,7 @@ def test_the_report_reads_in_a_notebook(two_weeks):
     assert [line.split() for line in text if line.split()[:2] == ["OTIF", "line"]] == [
         ["OTIF", "line", "rate", "0.0%", "40.0%", "-40.0", "pts", "fraction"]]
     assert [line.split() for line in text if line.split()[:2] == ["Backorder", "value"]] == [
-        ["Backorder", "value", "EUR", "121.00", "EUR", "100.00", "+EUR", "21.00", "EUR"]]
+        ["Backorder", "value", "EUR", "121.00", "EUR", "100.00", "EUR", "+21.00", "EUR"]]
     page = second._repr_html_()
     assert page.startswith("<div><strong>omxl.Report</strong> week 2026-W12") and "<td>Reorder value</td>" in page
 

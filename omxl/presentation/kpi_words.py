@@ -3,8 +3,9 @@ weekly mail, `omxl weekly` at the terminal, the notebook and the Summary sheet, 
 format (`kpi_format`) that makes a spreadsheet program show the same text.
 
 - rates (`fraction`): a percentage with one decimal, `81.3%`; a change in percentage points, `+6.3 pts`
-- money: the currency, then the amount with 2 decimals, `EUR 1,234.50`; a change `+EUR 234.50`, `-EUR 12.00`
-  (a blank currency reads `unknown currency 1,234.50`, as everywhere omxl names money)
+- money: the currency, then the amount with 2 decimals, `EUR 1,234.50`; a change `EUR +234.50`, `EUR -12.00`
+  (the sign with the amount, so that `unknown currency -12.00` reads right too: a blank currency reads
+  `unknown currency 1,234.50`, as everywhere omxl names money)
 - days: one decimal and the unit, `6.3 days`; a change `-0.8 days`
 - counts (orders, lines, SKUs, units, findings): whole with thousands separators, `1,500` (2 decimals when a count
   of units is not whole, `2.50`); a change `+2`, and `0` when nothing changed
@@ -71,7 +72,7 @@ def kpi_words(value: object, unit: object, currency: object = None, *, signed: b
     if unit == "fraction":
         return f"{sign}{digits} pts" if signed else f"{sign}{digits}%"
     if unit == "money":
-        return f"{sign}{currency_name(currency)} {digits}"
+        return f"{currency_name(currency)} {sign}{digits}"
     if unit == "days":
         return f"{sign}{digits} days"
     return sign + digits
@@ -84,11 +85,13 @@ def _literal(text: str) -> str:
 
 def kpi_format(value: object, unit: object, currency: object = None) -> str:
     """The number format under which Excel and LibreOffice show a KPI value cell as kpi_words(value, unit,
-    currency) reads it (a negative value with its minus in front, as kpi_words puts it)."""
+    currency) reads it (a negative amount of money with its minus after the currency, as kpi_words puts it: a
+    second section of the format for negative numbers)."""
     if unit == "fraction":
         return PERCENT
     if unit == "money":
-        return _literal(currency_name(currency) + " ") + KINDS["money"].excel
+        name = _literal(currency_name(currency) + " ")
+        return f"{name}{KINDS['money'].excel};{name}-{KINDS['money'].excel}"
     if unit == "days":
         return "#,##0." + "0" * DAYS_DECIMALS + _literal(" days")
     spec = KINDS["quantity"]
