@@ -144,3 +144,18 @@ def test_every_surface_says_each_kpi_in_the_same_words(runs, tmp_path):
     summary = folder / "summary.xlsx"
     save_workbook({"Summary": report.result_sheets()["Summary"]}, summary)
     assert summary_rows(summary, tmp_path, count) == want
+
+
+def test_money_reads_currency_then_signed_amount_and_nothing_changed_has_no_sign():
+    assert kpi_words(9246.96, "money", "GBP", signed=True) == "GBP +9,246.96"
+    assert kpi_words(-18354.22, "money", "EUR", signed=True) == "EUR -18,354.22"
+    assert kpi_words(-115462.12, "money", None, signed=True) == "unknown currency -115,462.12"
+    assert kpi_words(-0.0004, "fraction", signed=True) == "0.0 pts"        # a change that rounds to nothing
+    assert kpi_words(-0.001, "money", "EUR", signed=True) == "EUR 0.00"
+    assert kpi_words(-0.041, "fraction", signed=True) == "-4.1 pts"
+
+
+def test_the_summary_value_column_fits_an_amount_without_currency(runs):
+    _, report = runs
+    summary = report.result_sheets()["Summary"]
+    assert summary.widths[1] >= len("unknown currency 109,499.34") + 2

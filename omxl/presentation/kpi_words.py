@@ -65,9 +65,10 @@ def kpi_words(value: object, unit: object, currency: object = None, *, signed: b
     else:
         digits = decimal_text(number, _count_decimals(number))
     sign = ""
+    shown_zero = float(digits.replace(",", "")) == 0   # -0.0004 of a rate reads 0.0, never -0.0
     if digits.startswith("-"):
-        sign, digits = "-", digits[1:]
-    elif signed and float(digits.replace(",", "")) != 0:
+        sign, digits = ("" if shown_zero else "-"), digits[1:]
+    elif signed and not shown_zero:
         sign = "+"
     if unit == "fraction":
         return f"{sign}{digits} pts" if signed else f"{sign}{digits}%"

@@ -269,7 +269,19 @@ def _page(title: str, legend: Sequence[str], as_of: pd.Timestamp, sources: Seque
     for name in legend:
         colour, label, text = FILLS[name]
         rows.append((Cell(label, fill=colour), Cell(text)))
-    return FreeSheet(tuple(rows), widths=WIDTHS, portrait=False)
+    # The value column as wide as its longest figure ("unknown currency 109,499.34" would show as ###).
+    value_width = max([WIDTHS[1], *(_shown_width(value, fmt) + 2 for _, value, fmt, _, _ in
+                                    figures.itertuples(index=False))])
+    return FreeSheet(tuple(rows), widths=(WIDTHS[0], value_width, *WIDTHS[2:]), portrait=False)
+
+
+def _shown_width(value: object, num_format: object) -> float:
+    """About how many characters a figure takes as shown: the text of its number format's literals ("EUR ",
+    " days"), a sign and the number with thousands separators and 2 decimals (an upper bound)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or pd.isna(value):
+        return len(str(value)) if isinstance(value, str) else 0.0
+    literals = "".join(str(num_format or "").split(";")[0].split('"')[1::2])
+    return len(literals) + len(f"{abs(float(value)):,.2f}") + 1
 
 
 def _number(value: object, num_format: str) -> Cell:
