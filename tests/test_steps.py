@@ -237,3 +237,16 @@ def test_a_step_without_a_button_gets_no_button(monkeypatch, tmp_path):
     from omxl.excel.vbaproject import buttons
 
     assert [b.function for b in buttons()] == ["validate", "reconcile", "reorder", "weekly", "main"]
+
+
+def test_figures_read_in_words_as_their_number_format_shows_them(results):
+    from omxl.presentation.notebook import figure_text
+
+    said = {label: figure_text(value, num_format, unit)
+            for label, value, num_format, unit, _ in results["reconcile"].figures.itertuples(index=False)}
+    assert (said["Open lines"], said["Backordered qty"], said["Open value"]) == (
+        "367", "4,049", "unknown currency 185,661.23")
+    assert figure_text(0.8125, "0.0%", "") == "81.3%"                 # rounded as a spreadsheet shows it
+    assert figure_text(1234.5, "#,##0.00", "EUR") == "EUR 1,234.50"
+    assert figure_text(2.25, "#,##0.0", "days") == "2.3 days"
+    assert figure_text(None, "#,##0", "") == ""

@@ -27,8 +27,8 @@ def show_figures(result: Any, options: Mapping[str, Any]) -> None:
     table = RichTable(title=REGISTRY[result.step].title, title_justify="left")
     for head, justify in (("figure", "left"), ("value", "right"), ("note", "left")):
         table.add_column(head, justify=justify)
-    for label, value, _, unit, note in result.figures.itertuples(index=False):
-        table.add_row(escape(str(label)), escape(figure_text(value, unit)), escape(str(note or "")))
+    for label, value, num_format, unit, note in result.figures.itertuples(index=False):
+        table.add_row(escape(str(label)), escape(figure_text(value, num_format, unit)), escape(str(note or "")))
     stdout_console().print(table)
 
 

@@ -44,8 +44,8 @@ def step_command(step: Step) -> click.Command:
         result = run_step(step.name, book, as_of=as_of, **arguments, **hooks.arguments(run, book))
         (resolve(step.show) or show_figures)(result, options)
         hooks.deliver(run, result)
-        write_marked_copy(books, mark_path, result.findings, config, labels=book.config.labels)
-        findings = result.findings
+        findings = result.findings   # made once: a reconciliation's joins its issues and exceptions
+        write_marked_copy(books, mark_path, findings, config, labels=book.config.labels)
         finish(books, config=config, issues=findings[findings["stage"].isin(DATA_STAGES)],
                out=run.out if step.output is not None else None, sheets=result.result_sheets,
                table=getattr(result, step.output.table_of) if step.output is not None else None,

@@ -31,8 +31,8 @@ class ButtonHooks:
         return {}
 
     def status(self, result: Any, *, as_of: dt.date, written: list[str], marked: int) -> str:
-        figures = "; ".join(f"{label}: {figure_text(value, unit)}"
-                            for label, value, _, unit, _ in result.figures.itertuples(index=False))
+        figures = "; ".join(f"{label}: {figure_text(value, num_format, unit)}"
+                            for label, value, num_format, unit, _ in result.figures.itertuples(index=False))
         return (f"{REGISTRY[result.step].title} as of {as_of:%Y-%m-%d}: {figures}. {marked_text(marked)}"
                 f"See '{written[0]}'.")
 

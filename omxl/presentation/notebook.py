@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Mapping
 import numpy as np
 import pandas as pd
 
-from ..money import conversion, totals, totals_text
+from ..money import conversion, money_text, totals, totals_text
 from ..steps import REGISTRY
 from .columns import KINDS, kind_of
 from .sheets import fill_rows, labels_for, number_format
-from .kpi_words import kpi_words
+from .kpi_words import decimal_text, kpi_words
 from .summary_sheet import open_values
 
 
@@ -257,27 +257,31 @@ def position_html(position: "Position") -> str:
             f"{_first_rows_html(position_tables(position), 'Tables', 'Tables read', _labels(position))}</div>")
 
 
-def figure_text(value: object, unit: object) -> str:
-    """A Result.figures value in words: counts with thousands separators, other numbers with 2 decimals, then its
-    unit or currency."""
+def figure_text(value: object, num_format: object, unit: object) -> str:
+    """A Result.figures value in words, as its number format shows it in the Summary sheet: money as omxl says
+    money everywhere ("EUR 1,234.50", "unknown currency 1,234.50"), a rate as a percentage, other numbers with the
+    format's decimals and thousands separators, then the unit."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, (bool, np.bool_)):
-        text = "yes" if value else "no"
-    elif isinstance(value, (int, np.integer)):
-        text = f"{int(value):,}"
-    elif isinstance(value, (float, np.floating)):
-        text = f"{float(value):,.2f}"
-    else:
-        text = str(value)
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    section = str(num_format or "").split(";")[0]
+    if section == KINDS["money"].excel:
+        return money_text(float(value), unit or None)
+    decimals = len(section.split(".")[1].rstrip("%")) if "." in section else 0
+    if section.endswith("%"):
+        return decimal_text(float(value), decimals, 100) + "%"
+    text = decimal_text(float(value), decimals) if num_format else f"{value:,}"
     return f"{text} {unit}" if unit and str(unit) != "units" else text
 
 
 def result_html(result: object, sheet: str, frame: pd.DataFrame, caption: str) -> str:
     """Any step's result in a notebook (omxl.steps.Result): its step's title, its figures, its findings by
     severity, and the first rows of `frame` as on `sheet`."""
-    figures = [(str(label), figure_text(value, unit))
-               for label, value, _, unit, _ in result.figures.itertuples(index=False)]
+    figures = [(str(label), figure_text(value, num_format, unit))
+               for label, value, num_format, unit, _ in result.figures.itertuples(index=False)]
     as_of = getattr(result, "as_of", None)
     when = f" as of {as_of:%Y-%m-%d}" if as_of is not None else ""
     config = getattr(result, "config", None) or getattr(getattr(result, "position", None), "config", None)
