@@ -17,7 +17,7 @@ from rich.text import Text
 from .. import progress
 from ..config import load_config
 from ..errors import OmxlError, OutputError
-from ..io.save.atomic import check_destination, check_writable, same_file
+from ..io.save.atomic import check_destination, check_not_locked, check_writable, same_file
 from ..io.save.write import save_csv, save_json, save_workbook
 from ..io.xlsx.mark import mark_workbook
 from ..io.xlsx.writeback import sheet_name, write_back
@@ -93,7 +93,8 @@ def mark_option(func: Callable) -> Callable:
 def write_back_option(func: Callable) -> Callable:
     return click.option("--write-back", "write_back", is_flag=True, default=False,
                         help="Also write the result sheets into the source workbook (.xlsx/.xlsm), keeping "
-                             "everything else in it as it was and a backup in omxl-backups/.")(func)
+                             "everything else in it as it was and a backup in omxl-backups/. A workbook open "
+                             "in Excel is refused before anything is read or written.")(func)
 
 
 def quiet_option(func: Callable) -> Callable:
@@ -111,10 +112,15 @@ def quiet_option(func: Callable) -> Callable:
 
 
 def check_write_back(books: tuple[Path, ...], write_back: bool) -> None:
-    """Before any work: --write-back needs exactly one workbook to write into."""
-    if write_back and len(books) != 1:
+    """Before any work: --write-back needs exactly one workbook to write into, and one Excel does not hold
+    open. Refused here, before reading, a locked workbook leaves no --out file, marked copy or run history
+    behind; the save checks the lock again, since Excel may open the workbook while omxl works."""
+    if not write_back:
+        return
+    if len(books) != 1:
         raise click.UsageError("--write-back needs exactly one workbook to write into; this run read "
                                f"{len(books)} files.")
+    check_not_locked(books[0])
 
 
 def write_back_into(books: tuple[Path, ...], sheets: dict, config: Path | None) -> None:

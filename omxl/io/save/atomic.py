@@ -165,17 +165,18 @@ def _can_write_into(folder: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
-def check_writable(path: Path) -> None:
-    """Raise FileLockedError when Excel holds the file or it cannot be replaced, OutputError when its folder
-    is missing or not writable."""
+def check_not_locked(path: Path) -> None:
+    """Raise FileLockedError when Excel holds `path` (its lock file is beside it) or, for an existing file,
+    when it cannot be opened for writing (on Windows, a file another program has open). A missing file
+    passes: whoever reads or writes it says so. Called at write time by every save, and by the command line
+    before anything is read when --write-back will write into `path`, so that a refused write-back leaves
+    no other output behind."""
     for owner in owner_files(path):
         if owner.exists():
             raise FileLockedError(
                 f"{path.name} is open in Excel (lock file {owner.name}). Close it in Excel and run again; "
                 f"nothing was changed.")
-    if os.path.isdir(path):
-        raise _folder_given(str(path))
-    if path.exists():
+    if os.path.isfile(path):
         try:
             with open(path, "r+b"):
                 pass
@@ -183,6 +184,14 @@ def check_writable(path: Path) -> None:
             raise FileLockedError(
                 f"{path.name} cannot be written (permission denied: it may be open in another program or "
                 f"read-only). Close it or check its permissions and run again; nothing was changed.") from None
+
+
+def check_writable(path: Path) -> None:
+    """Raise FileLockedError when Excel holds the file or it cannot be replaced, OutputError when its folder
+    is missing or not writable."""
+    check_not_locked(path)
+    if os.path.isdir(path):
+        raise _folder_given(str(path))
     folder = path.parent
     if not os.path.isdir(folder):
         raise _missing_folder(path)
