@@ -19,9 +19,11 @@ from ..io.address import column_letter
 from .cells import empty_cell, text_cell, value_cell
 from .errors import Problem
 from .environment import SINGLE_EXPRESSION, TABLE_MARKER, TableMarker, has_jinja
+from .heights import column_widths, header_height, with_height
 from .refs import Moves
 from .stylebook import StyleBook
 from .table import Marker, data_rows, header_cells
+from ..presentation.sheets import labels_for
 
 _SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(?:/>|>(.*?)</sheetData>)", re.S)
 _ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
@@ -35,6 +37,8 @@ _SQREF_ELEMENTS = re.compile(r"<(xm:sqref)>(.*?)</\1>", re.S)
 _REF_ATTRS = re.compile(r'(?<=\s)(sqref|ref|activeCell|topLeftCell)="([^"]*)"')
 _ONE_CELL_ATTRS = ("activeCell", "topLeftCell")
 _LOCATION_ATTR = re.compile(r'(?<=\s)location="([^"]*)"')
+_ROW_BREAKS = re.compile(r"<rowBreaks\b.*?</rowBreaks>", re.S)
+_ROW_BREAK_ID = re.compile(r'(?<=<brk\s)id="(\d+)"')
 _CACHED_VALUE = re.compile(r"<v>.*?</v>|<v/>", re.S)
 _RESULT_TYPE = re.compile(r'\s+t="(?:str|n|b|e)"')
 
@@ -81,6 +85,14 @@ class Sheet:
     markers: list[Marker] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     touched: bool = False
+    _widths: "tuple[dict[int, float], float] | None" = None
+
+    def width(self, col: int) -> float:
+        """Column `col`'s width in characters (the template's <cols>)."""
+        if self._widths is None:
+            self._widths = column_widths(self.xml)
+        widths, default = self._widths
+        return widths.get(col, default)
 
 
 def cell_text(cell_inner: str | None, attrs: str, shared: list[str]) -> str | None:
@@ -186,6 +198,9 @@ def move_references(xml: str, host: str | None, moves: Moves) -> str:
     xml = _FORMULA_ELEMENTS.sub(lambda m: f"<{m.group(1)}{_move_ref_attr(m.group(2), host, moves)}>"
                                 f"{escape(moves.formula(unescape(m.group(3)), host))}</{m.group(1)}>", xml)
     xml = _SQREF_ELEMENTS.sub(lambda m: f"<{m.group(1)}>{moves.sqref(m.group(2), host)}</{m.group(1)}>", xml)
+    # A page break under row N follows row N down; under a table's one data row, it goes under the last record.
+    xml = _ROW_BREAKS.sub(lambda m: _ROW_BREAK_ID.sub(lambda b: f'id="{moves.row(host, int(b.group(1)), end=True)}"',
+                                                      m.group(0)), xml)
     xml = _REF_ATTRS.sub(
         lambda m: f'{m.group(1)}="{moves.sqref(m.group(2), host, m.group(1) not in _ONE_CELL_ATTRS)}"', xml)
     return _LOCATION_ATTR.sub(
@@ -243,9 +258,24 @@ def _rows(sheet: Sheet, moves: Moves, book: StyleBook) -> list[str]:
             for i, xml in enumerate(header_cells(marker, target, styles, sheet.rendered_name, book)):
                 cells.append((marker.col + i, xml))
             cells.sort(key=lambda pair: pair[0])
+            attrs = _header_row_attrs(attrs, marker, styles, sheet, book)
         out.append(f"<row{_without_spans(attrs)}>" + "".join(xml for _, xml in cells) + "</row>"
                    if cells or row.cells else f"<row{attrs}/>")
     return out
+
+
+def _header_row_attrs(attrs: str, marker: Marker, styles: dict[int, int], sheet: Sheet, book: StyleBook) -> str:
+    """The header row's attributes with the height its wrapped labels need (a label in two lines would otherwise
+    print over the first record)."""
+    default = styles.get(marker.col, 0)
+    formats = [styles.get(col, default) for col in marker.columns()]
+    labels = labels_for(marker.frame.columns, sheet.rendered_name)
+    height = header_height(list(labels), [sheet.width(col) for col in marker.columns()],
+                           [book.font_size(xf) for xf in formats], [book.wraps(xf) for xf in formats])
+    current = re.search(r'(?<=\s)ht="([\d.]+)"', attrs)
+    if height is None or (current and float(current.group(1)) >= height):
+        return attrs
+    return with_height(attrs, height)
 
 
 def _without_spans(attrs: str) -> str:
@@ -261,4 +291,5 @@ def _data_rows(marker: Marker, row: Row, first: int, sheet: Sheet, moves: Moves,
     right = "".join(_cell_xml(c, f"{column_letter(c.col)}{first}", sheet, moves, book)
                     for c in row.cells if c.col >= marker.col + max(marker.width, 1))
     attrs = _without_spans(re.sub(r'(?<=\s)r="[^"]*"\s*', "", row.attrs)).strip()
-    return data_rows(marker, first, styles, sheet.rendered_name, book, " " + attrs if attrs else "", left, right)
+    return data_rows(marker, first, styles, sheet.rendered_name, book, " " + attrs if attrs else "", left, right,
+                     widths={col: sheet.width(col) for col in marker.columns()})

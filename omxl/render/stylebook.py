@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ..io.xlsx.styles import _number_format, append_unique  # _number_format: the one place custom formats are added
+from .heights import DEFAULT_FONT_SIZE
 
 _DEFAULT_XF = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
 
@@ -25,6 +26,11 @@ class StyleBook:
         self._xfs = re.findall(r"<xf\b[^>]*?/>|<xf\b[^>]*?>.*?</xf>", body, flags=re.S)
         self._variants: dict[tuple[int, str | None, bool], int] = {}
         self.changed = False
+        fonts = re.search(r"<fonts\b[^>]*?(?:/>|>(.*?)</fonts>)", styles, flags=re.S)
+        self._font_sizes = [float(size.group(1)) if size else DEFAULT_FONT_SIZE
+                            for size in (re.search(r'<sz\b[^>]*?\sval="([\d.]+)"', font) for font in
+                                         re.findall(r"<font\b.*?</font>|<font\b[^>]*/>",
+                                                    (fonts.group(1) or "") if fonts else "", flags=re.S))]
 
     def _xf(self, index: int) -> str:
         return self._xfs[index] if 0 <= index < len(self._xfs) else (self._xfs[0] if self._xfs else _DEFAULT_XF)
@@ -32,6 +38,16 @@ class StyleBook:
     def number_format_id(self, index: int) -> int:
         match = re.search(r'\bnumFmtId="(\d+)"', self._xf(index))
         return int(match.group(1)) if match else 0
+
+    def wraps(self, index: int) -> bool:
+        """Whether format `index` wraps text in its cells."""
+        return bool(re.search(r'<alignment\b[^>]*\swrapText="(?:1|true)"', self._xf(index)))
+
+    def font_size(self, index: int) -> float:
+        """The font size (points) of format `index`."""
+        font = re.search(r'\bfontId="(\d+)"', self._xf(index))
+        number = int(font.group(1)) if font else 0
+        return self._font_sizes[number] if number < len(self._font_sizes) else DEFAULT_FONT_SIZE
 
     def is_general(self, index: int) -> bool:
         return self.number_format_id(index) == 0

@@ -22,6 +22,7 @@ from ..presentation.columns import kind_of
 from ..presentation.sheets import labels_for, number_format
 from ..io.safety import formula_like_mask, xml_escape
 from .cells import text_cell
+from .heights import DEFAULT_FONT_SIZE, lines_per_row, row_height, with_height
 from .stylebook import StyleBook, style_attr
 
 
@@ -71,11 +72,12 @@ def header_cells(marker: Marker, row: int, styles: dict[int, int], sheet: str, b
 
 
 def data_rows(marker: Marker, first_row: int, styles: dict[int, int], sheet: str, book: StyleBook,
-              row_attrs: str = "", left: str = "", right: str = "") -> str:
+              row_attrs: str = "", left: str = "", right: str = "", widths: "dict[int, float] | None" = None) -> str:
     """The <row> elements of the table's records from row `first_row` on. `styles` maps column -> template
     format of the data row; `row_attrs` are the data row's attributes (height, format) for every row; `left`
     and `right` are the data row's cells beside the table, kept in the first row. With no records, one row
-    of empty cells carrying the data row's formats.
+    of empty cells carrying the data row's formats. `widths` (column -> width in characters) gives the rows
+    whose wrapped cells need more than one line the height they need.
 
     Each row is the concatenation of pieces (constants and per-row arrays) joined once at the end, so no
     intermediate string is made per cell."""
@@ -83,7 +85,7 @@ def data_rows(marker: Marker, first_row: int, styles: dict[int, int], sheet: str
     default = styles.get(marker.col, 0)
     n_rows = max(len(frame), 1)
     numbers = np.array(list(map(str, range(first_row, first_row + n_rows))), dtype=object)
-    pieces: list = ['<row r="', numbers, f'"{row_attrs}>']
+    pieces: list = ['<row r="', numbers, '"', _row_attrs(frame, marker, styles, book, row_attrs, widths or {}), ">"]
     if left:
         pieces.append(_first_only(left, n_rows))
     if len(frame) == 0:
@@ -117,6 +119,38 @@ def data_rows(marker: Marker, first_row: int, styles: dict[int, int], sheet: str
             merged.append(piece)
     columns = [p if isinstance(p, np.ndarray) else itertools.repeat(p, n_rows) for p in merged]
     return "".join(itertools.chain.from_iterable(zip(*columns)))
+
+
+def _row_attrs(frame: pd.DataFrame, marker: Marker, styles: dict[int, int], book: StyleBook, row_attrs: str,
+               widths: dict[int, float]) -> "str | np.ndarray":
+    """Each record's row attributes: the data row's, with a height for a record whose wrapped text needs more
+    lines than the data row shows."""
+    default = styles.get(marker.col, 0)
+    wrapped = [(i, styles.get(marker.col + i, default)) for i in range(len(frame.columns))
+               if book.wraps(styles.get(marker.col + i, default)) and marker.col + i in widths]
+    if not wrapped or frame.empty:
+        return row_attrs
+    lines = np.ones(len(frame), dtype=np.int64)
+    sizes = np.full(len(frame), DEFAULT_FONT_SIZE)
+    for i, xf in wrapped:
+        column = frame.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+            continue
+        size = book.font_size(xf)
+        these = lines_per_row(column, widths[marker.col + i], size)
+        sizes = np.where(these > lines, size, sizes)
+        lines = np.maximum(lines, these)
+    current = re.search(r'(?<=\s)ht="([\d.]+)"', row_attrs)
+    shown = float(current.group(1)) if current else 0.0
+    tall = lines > 1
+    if not tall.any():
+        return row_attrs
+    out = np.full(len(frame), row_attrs, dtype=object)
+    for count, size in set(zip(lines[tall].tolist(), sizes[tall].tolist())):
+        height = row_height(count, size)
+        if height > shown:
+            out[tall & (lines == count) & (sizes == size)] = with_height(row_attrs, height)
+    return out
 
 
 def _number_text(floats: np.ndarray) -> np.ndarray:
