@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("omxl.errors", "omxl.deprecation", "omxl.model", "omxl.config", "omxl.findings", "omxl.wording",
       "omxl.money", "omxl.rules", "omxl.reorder", "omxl.cancellations", "omxl.progress", "omxl.shipped",
       "omxl.steps", "omxl.io.address", "omxl.io.safety", "omxl.presentation", "omxl.presentation.columns",
-      "omxl.presentation.kpi_words")),
+      "omxl.presentation.kpi_words", "omxl.presentation.code_words")),
     ("files: reading and writing workbooks and CSV; the Book; a frame as a result sheet",
      ("omxl.io", "omxl.book", "omxl.presentation.sheets")),
     ("presentation: Summary sheets, notebook views, report templates",
