@@ -32,6 +32,15 @@ if ! command -v pdftoppm >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
 fi
 
+# Carlito is Calibri's metric twin: with it LibreOffice lays text out as Excel does (the default font of the
+# workbooks omxl writes), so a printed page breaks and wraps where it would in Excel.
+if ! fc-list 2>/dev/null | grep -qi carlito; then
+    echo "Installing the Carlito font (Calibri's metrics, for printing workbooks as Excel lays them out)..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends fonts-crosextra-carlito >/dev/null
+fi
+
 # python-UNO drives LibreOffice where --convert-to cannot (a password-protected .xls); Debian's package gives it to
 # the system Python (/usr/bin/python3), which the tests call in a subprocess.
 if ! /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 && ! "$PY" -c 'import uno' >/dev/null 2>&1; then
