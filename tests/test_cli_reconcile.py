@@ -33,9 +33,9 @@ def test_sample_reconciliation_summary_and_workbook(tmp_path):
                                     "Returns"]
         status = book.get_sheet_by_name("Order Status").to_python()
         closed = book.get_sheet_by_name("Closed Lines").to_python()
-    assert status[0][:16] == ["Order", "Line", "Customer", "SKU", "Ordered qty", "Shipped qty", "Open qty",
+    assert status[0][:17] == ["Order", "Line", "Customer", "SKU", "Ordered qty", "Shipped qty", "Open qty",
                               "Allocated qty", "Backordered qty", "Status", "Promised date", "Projected ship date",
-                              "Late", "At risk", "Days late", "Why"]
+                              "Late", "At risk", "Days late", "Why", "Action"]
     done = rec.lines["status"].isin(["shipped", "closed", "delivered", "cancelled"])
     assert len(status) == (~done).sum() + 1 == 213 + 58 + 52 + 24 + 20 + 1   # ready, partly allocated, backordered, on hold, partly shipped
     assert len(closed) == done.sum() + 1

@@ -106,7 +106,8 @@ def test_reconcile_writes_the_result_sheets(book: FileWorkbook, cli_run):
     assert first["Ordered qty"].number_format == "#,##0"
     assert first["Promised date"].number_format == "yyyy-mm-dd"
     assert first["Promised date"].value == mine["Promised Date"].to_pydatetime()
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:AD{sheet.max_row}"
+    assert first["Action"].value == "ship: stock is allocated"   # late, with stock allocated
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:AE{sheet.max_row}"
     cli = cli_run("reconcile")
     for name in names[1:]:
         same_cells(wb[name], cli[name.removeprefix("omxl ")])

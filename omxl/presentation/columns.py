@@ -61,6 +61,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("at_risk", "At risk", "flag"),
     ("days_late", "Days late", "days"),
     ("reason", "Why", "long_text"),
+    ("action", "Action", "long_text"),
     ("order_date", "Order date", "date"),
     ("unit_price", "Unit price", "money"),
     ("discount", "Discount", "rate"),

@@ -2,8 +2,8 @@
 
 Starts from the prepared Position (omxl/position): shipments are already matched
 to lines and open supply is known. Here stock is allocated (allocation.py), ship
-dates projected, statuses and reasons given (status.py), the result tables built
-(views.py), and the mismatches reported as findings (exceptions.py, returns.py).
+dates projected, statuses and reasons given (status.py), what to do about each line in words
+(actions.py), the result tables built (views.py), and the mismatches reported as findings (exceptions.py, returns.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..position import Position, prepare
 from ..presentation.notebook import reconciliation_html, reconciliation_text
 from ..presentation.sheets import fill_rows, result_sheet
 from ..presentation.summary_sheet import reconcile_figures, with_summary
+from .actions import line_actions
 from .allocation import allocate, not_judged, project
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .returns import returns_frame
@@ -135,6 +136,7 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
         lines = not_judged(start.lines.copy(deep=False))
     lines = line_status(lines, day, judged)
     lines["reason"] = reasons(lines, day, judged)
+    lines["action"] = line_actions(lines, supply, inventory=clean.inventory, suppliers=clean.suppliers)
     inventory = inventory_view(clean, lines, start.stock, start.per_sku)
     rma, return_problems = returns_frame(start.return_lines, lines, clean.column_map)
     exceptions = exceptions_frame([

@@ -34,6 +34,7 @@ def not_judged(lines: pd.DataFrame) -> pd.DataFrame:
     lines["allocation_rank"] = pd.Series(np.arange(len(lines)), index=lines.index)
     lines["projected_ship_date"] = pd.Series(pd.NaT, index=lines.index, dtype="datetime64[ns]")
     lines["covering_po"] = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
+    lines["covering_supply"] = pd.Series(pd.NA, index=lines.index, dtype="Int64")
     return lines
 
 
@@ -42,6 +43,9 @@ def project(lines: pd.DataFrame, supply: pd.DataFrame, as_of: pd.Timestamp, hand
     the backorder, consumed in allocation order; blank when inbound supply does not cover it."""
     lines["projected_ship_date"] = pd.Series(pd.NaT, index=lines.index, dtype="datetime64[ns]")
     lines["covering_po"] = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
+    # The row of `supply` that covers the backorder (internal): its supplier and expected date name the action,
+    # and it tells inventory.on_order supply (no PO number) from no supply at all.
+    lines["covering_supply"] = pd.Series(pd.NA, index=lines.index, dtype="Int64")
     allocated_in_full = (lines["open_qty"] > 0) & (lines["backordered_qty"] <= 0)
     lines.loc[allocated_in_full, "projected_ship_date"] = as_of
     short = lines[lines["backordered_qty"] > 0]
@@ -53,7 +57,8 @@ def project(lines: pd.DataFrame, supply: pd.DataFrame, as_of: pd.Timestamp, hand
         left = pd.DataFrame({"sku": short["sku"], "need": need.astype(float), "index": short.index}) \
             .sort_values("need")
         right = pd.DataFrame({"sku": inbound["sku"], "have": have.astype(float),
-                              "expected_date": inbound["expected_date"], "po_id": inbound["po_id"]}) \
+                              "expected_date": inbound["expected_date"], "po_id": inbound["po_id"],
+                              "supply_row": inbound.index}) \
             .sort_values("have")
         # 1e-9: quantities are floats; the PO that brings the running total up to the need covers it.
         covered = pd.merge_asof(left.assign(need=left["need"] - 1e-9), right, left_on="need", right_on="have",
@@ -61,6 +66,7 @@ def project(lines: pd.DataFrame, supply: pd.DataFrame, as_of: pd.Timestamp, hand
         covered = covered.set_index("index")
         lines.loc[covered.index, "projected_ship_date"] = covered["expected_date"].astype("datetime64[ns]")
         lines.loc[covered.index, "covering_po"] = covered["po_id"].astype("string[python]")
+        lines.loc[covered.index, "covering_supply"] = covered["supply_row"].astype("Int64")
     if handling_days:
         lines["projected_ship_date"] += pd.Timedelta(days=handling_days) * (lines["backordered_qty"] > 0)
     lines.loc[lines["open_qty"] <= 0, "projected_ship_date"] = pd.NaT

@@ -9,7 +9,7 @@ from ..money import UNKNOWN, currency_column, group_sums
 
 LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
                 "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
-                "reason")
+                "reason", "action")
 # Worst first: an order takes the worst status among its lines.
 # `open` (stock not judged: no inventory table) ranks with the unshipped lines, before partly shipped ones.
 STATUS_RANK = ("backordered", "partially_allocated", "on_hold", "open", "partially_shipped", "ready", "closed", "shipped",
