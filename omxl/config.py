@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .findings import CATALOG
+from .kpi_catalog import target_problem
 from .model import TABLE_BY_NAME, TABLE_NAMES
 from .money import currency_code
 from .presentation.columns import COLUMN_BY_NAME
@@ -191,6 +192,13 @@ class Config(BaseModel):
                           "customer-delay.subject, and the same for supplier-po and customer-shipped; weekly.txt and "
                           "weekly.html for the weekly mail); a template not found there is taken from the ones omxl ships. A relative path is taken from the "
                           "folder of the settings file.")
+    # The weekly report (docs/kpis.md)
+    targets: dict[str, float] = Field(
+        default_factory=dict,
+        description="Targets of the weekly report's KPIs by name, e.g. {otif_line_rate = 0.95, late_lines = 20}: "
+                    "a KPI where higher is better is on target at or above its target, one where lower is better "
+                    "at or below it; rates as fractions (0.95 for 95%). A volume (better neither up nor down, "
+                    "such as orders_received) cannot have a target (docs/kpis.md).")
     shipped_notice_days: int | None = Field(
         None, ge=1, description="Send customer-shipped messages (carrier and tracking number) for shipments of "
                                 "the last this many days up to as_of. Unset: no shipped notices.")
@@ -281,6 +289,19 @@ class Config(BaseModel):
                              f"not {self.fx_rates[self.base_currency]}")
         return self
 
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _targets_of_kpis(cls, value: object) -> object:
+        # Before pydantic's own check, so that a target on an unknown KPI or a volume is said in the KPI's words
+        # (and "95" for a rate is caught before it is taken as a number like any other).
+        if not isinstance(value, Mapping):
+            return value
+        for name, target in value.items():
+            problem = target_problem(str(name), target)
+            if problem is not None:
+                raise ValueError(f"targets.{name}: {problem}")
+        return {str(name): float(target) for name, target in value.items()}
+
     @field_validator("labels")
     @classmethod
     def _labels_name_known_columns(cls, value: dict[str, str]) -> dict[str, str]:
@@ -354,8 +375,10 @@ def _describe(origin: str, exc: ValidationError) -> str:
     for err in exc.errors():
         setting = ".".join(str(p) for p in err["loc"]) or "(settings)"
         message = err["msg"].removeprefix("Value error, ")
-        if not err["loc"] and message.split(" ")[0].rstrip(":") in Config.model_fields:
-            # A check across settings (base_currency and fx_rates) names the setting it is about first.
+        named = message.split(" ")[0].rstrip(":")
+        if (not err["loc"] and named in Config.model_fields) or (err["loc"] and named.startswith(setting + ".")):
+            # A check across settings (base_currency and fx_rates) names the setting it is about first; so does
+            # a check of one entry of a table of settings (targets.otif_line_rate).
             setting, _, message = message.partition(" ")
             setting = setting.rstrip(":")
         if err["type"] == "extra_forbidden":

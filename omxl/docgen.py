@@ -23,7 +23,9 @@ from .presentation.columns import COLUMNS, KINDS, SHEET_KINDS, SHEET_LABELS
 from .presentation.kpi_words import kpi_format, kpi_words
 from .reporting.causes import CAUSE_COLUMNS, DIMENSIONS
 from .reporting.changes import CHANGE_COLUMNS, CHANGES
-from .reporting.kpis import KPI_COLUMNS, KPIS, PERIOD_DAYS
+from .reporting.overdue import BY_SUPPLIER_COLUMNS, OVERDUE_COLUMNS
+from .kpi_catalog import BETTER_WORDS, KPIS, MISSING_TABLE
+from .reporting.kpis import FIRST_RUN, KPI_COLUMNS, NO_HISTORY, NOT_IN_PREVIOUS, PERIOD_DAYS, SEVERAL_CURRENCIES
 from .rules import RULES
 from .steps import REGISTRY
 
@@ -196,34 +198,54 @@ def sample_workbook() -> str:
 
 
 def kpi_reference() -> str:
-    better = {"up": "higher", "down": "lower", "neither": "neither"}
-    out = [GENERATED.format(source="omxl/reporting/kpis.py (KPIS)"), "# Weekly report KPIs\n\n",
+    out = [GENERATED.format(source="omxl/kpi_catalog.py (KPIS)"), "# Weekly report KPIs\n\n",
            f"The weekly report's figures (contract 4.4), computed by `omxl.reporting.compute_kpis(pos, rec, plan)` "
            f"from one prepared position, its reconciliation and its reorder plan. The period is the "
            f"{PERIOD_DAYS} days ending on as_of (as_of − {PERIOD_DAYS - 1} days to as_of, both included). "
            "A line is *due* when its promised_date falls in the period; lines without a promised date are "
-           "never due; cancelled lines are left out of every line figure; rows with errors are left out of "
-           "every figure (data errors counts them).\n\n",
+           "never due; cancelled lines are left out of every line figure but cancelled lines; rows with errors "
+           "are left out of every figure (data errors counts them).\n\n",
            "Columns: " + ", ".join(f"`{c}`" for c in KPI_COLUMNS) + ". `value` is a number; rates are "
            "fractions (0.75 = 75 %) and blank when nothing is counted below the line. `previous` is the value "
            "of the same KPI (and currency) in the latest earlier run of the run history, `change` = value − "
-           "previous (for rates, in fraction points). Money KPIs have one row per currency (never added "
+           "previous (for rates, in fraction points; every surface says it in percentage points). Money KPIs "
+           "have one row per currency (never added "
            "across currencies; a blank currency is its own row) or, with `base_currency` and `fx_rates` "
            "configured, one row converted into the base currency, plus one row of its own for each currency "
            "that has no rate. A money KPI with nothing to add is one row of 0; a currency with nothing this week "
-           "has no row this week (its earlier values stay in the history's trend). Without an inventory table "
-           "stock is not judged (contract 2.3): stockout SKUs, inventory value and days of supply are blank.\n\n",
+           "has no row this week (its earlier values stay in the history's trend).\n\n",
+           "**Blank, with the reason.** A KPI the book cannot support is blank, never 0, and `reason` says why: "
+           "each KPI needs the tables in the *needs* column below, and without one of them it is "
+           + ", ".join(f"“{text}”" for text in MISSING_TABLE.values()) + " (without an inventory table stock is "
+           "not judged, contract 2.3, so the backorder, at-risk and stock figures are not known). A value blank "
+           "because nothing is counted says so (the *blank when* column). When the value is there but `previous` "
+           f"and `change` are blank, `reason` says why: “{FIRST_RUN}”, “{NO_HISTORY}” (a library call without "
+           "a history), or “" + NOT_IN_PREVIOUS.format(day="YYYY-MM-DD") + "” (a currency new this week, or a "
+           "KPI that was blank then). Several reasons are joined by “; ”, the value's own first.\n\n",
+           "**Targets.** `[targets]` in the settings (`otif_line_rate = 0.95`, `late_lines = 20`) gives `target`; "
+           "`on_target` (true / false, blank when there is no value or no target) is value ≥ target for KPIs "
+           "where higher is better and value ≤ target where lower is better. Rates are written as fractions "
+           "(0.95 for 95%); a target on a KPI that is neither better up nor down is a settings error, as is a "
+           "name that is no KPI. A target is one number: a money KPI in several currency rows is not judged "
+           f"(“{SEVERAL_CURRENCIES}”); in one row, converted or not, it is. Every surface says the target as "
+           "`95.0%, on target` / `95.0%, off target`.\n\n",
            "Better: *higher* or *lower* is better; *neither* for volumes that are neither good nor bad in "
-           "themselves (the report does not colour their change).\n\n",
-           "| kpi | label | unit | better | money | definition |\n|---|---|---|---|---|---|\n"]
-    out += [f"| `{k.name}` | {k.label} | {k.unit} | {better[k.better]} | {'per currency' if k.money else ''} | "
-            f"{k.definition} |\n" for k in KPIS]
+           "themselves (the report does not colour their change, and they cannot have a target).\n\n",
+           "| kpi | label | unit | better | money | needs | blank when | definition |\n"
+           "|---|---|---|---|---|---|---|---|\n"]
+    out += [f"| `{k.name}` | {k.label} | {k.unit} | {BETTER_WORDS[k.better]} | {'per currency' if k.money else ''} | "
+            f"{', '.join(k.needs)} | {k.blank.format(history_weeks='`history_weeks`')} | {k.definition} |\n"
+            for k in KPIS]
     out.append("\n## How a KPI reads\n\n" + _kpi_words_text() + "\n")
     out.append("\n## Where published standards differ\n\n")
     out += [f"- **{k.label}** (`{k.name}`): {k.standard}\n" for k in KPIS if k.standard]
     out.append("\n## Root causes\n\n`omxl.reporting.root_causes(pos, rec)`: columns "
                + ", ".join(f"`{c}`" for c in CAUSE_COLUMNS) + "; dimensions " + ", ".join(DIMENSIONS) + ".\n\n"
                + _module_text("causes") + "\n")
+    out.append("\n## Overdue POs\n\n`omxl.reporting.overdue_po_lines(pos, rec)`: columns "
+               + ", ".join(f"`{c}`" for c in OVERDUE_COLUMNS) + "; `omxl.reporting.overdue_by_supplier(table)`: "
+               + ", ".join(f"`{c}`" for c in BY_SUPPLIER_COLUMNS) + " (the chart, the most units first).\n\n"
+               + _module_text("overdue") + "\n")
     out.append("\n## What changed since the previous run\n\n`omxl.reporting.line_changes(...)`: columns "
                + ", ".join(f"`{c}`" for c in CHANGE_COLUMNS) + "; `change` is one of "
                + ", ".join(f"`{c}`" for c in CHANGES) + ".\n\n" + _module_text("changes") + "\n")

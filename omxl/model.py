@@ -237,6 +237,8 @@ TABLES: tuple[Table, ...] = (
               "Expected Arrival"),
             C("received_qty", NUMBER, False, "Received Qty", "Qty Received", "Received"),
             C("status", ENUM, False, "Status", "PO Status", values=PO_STATUS),
+            C("unit_cost", NUMBER, False, "Unit Cost", "PO Unit Cost", "Cost Price",
+              note="the price agreed on the PO line; blank = the item's unit_cost"),
             C("currency", TEXT, False, "Currency", "Ccy", "Curr", note="blank = the supplier's currency"),
         ),
         key=("po_id", "sku"),

@@ -147,6 +147,7 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     R("constraint-error", "purchase_orders", "qty", "positive",
       "'{column}' must be more than 0 (found {value}). Correct the ordered quantity or cancel the PO line."),
     R("constraint-error", "purchase_orders", "received_qty", "non_negative", _NOT_NEGATIVE),
+    R("constraint-error", "purchase_orders", "unit_cost", "non_negative", _NOT_NEGATIVE),
     R("constraint-error", "purchase_orders", "expected_date order_date", "before",
       "'{column}' ({value}) is before '{other_column}' ({other_value}). Correct the expected date."),
     R("duplicate-key", "purchase_orders", "po_id sku", "unique",

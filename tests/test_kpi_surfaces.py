@@ -1,7 +1,8 @@
 """One KPI wording on every surface (issue 22): for every KPI of the sample's weekly report, run a week after the
 one before it so that the previous value and the change are filled, the weekly mail (its text and HTML parts),
 `omxl weekly` at the terminal, the notebook (repr and HTML) and the Summary sheet as LibreOffice shows it say the
-same text for the value, the previous value and the change: the text of omxl.presentation.kpi_words."""
+same text for the value, the previous value and the change: the text of omxl.presentation.kpi_words; and the same
+note why something is blank (report.kpis.reason)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from conftest import SAMPLE, convert_with_libreoffice
 from omxl.cli import cli
 from omxl.io.save.write import save_workbook
 from omxl.messaging.weekly import compose_weekly_mail
-from omxl.presentation.kpi_words import kpi_words
+from omxl.presentation.kpi_words import kpi_words, reason_words
 
 WEEK_BEFORE, AS_OF = "2026-11-20", "2026-11-27"
 
@@ -35,9 +36,10 @@ def runs(tmp_path_factory):
     return folder, report
 
 
-def expected(report) -> list[tuple[str, str, str, str]]:
+def expected(report) -> list[tuple[str, str, str, str, str]]:
     return [(str(r.label), kpi_words(r.value, r.unit, r.currency), kpi_words(r.previous, r.unit, r.currency),
-             kpi_words(r.change, r.unit, r.currency, signed=True)) for r in report.kpis.itertuples(index=False)]
+             kpi_words(r.change, r.unit, r.currency, signed=True), reason_words(r.reason))
+            for r in report.kpis.itertuples(index=False)]
 
 
 def mail_lines(text: str, count: int) -> list[str]:
@@ -45,10 +47,11 @@ def mail_lines(text: str, count: int) -> list[str]:
     return text.split("KEY FIGURES\n", 1)[1].splitlines()[1:1 + count]
 
 
-def mail_line(label: str, value: str, previous: str, change: str) -> str:
-    """A KPI's line as weekly.txt lays it out: columns of 24, 26, 26 and 14 characters (a longer text, such as
-    "unknown currency 224,961.46", pushes the rest right by what it overflows), trailing blanks trimmed."""
-    return f"{label:<24} {value:>26} {previous:>26} {change:>14}".rstrip()
+def mail_line(label: str, value: str, previous: str, change: str, note: str) -> str:
+    """A KPI's line as weekly.txt lays it out without targets: columns of 24, 26, 26 and 14 characters (a longer
+    text, such as "unknown currency 224,961.46", pushes the rest right by what it overflows), then the note after
+    two blanks, trailing blanks trimmed."""
+    return f"{label:<24} {value:>26} {previous:>26} {change:>14}  {note}".rstrip()
 
 
 class _Cells(HTMLParser):
@@ -81,12 +84,14 @@ def html_rows(page: str) -> list[list[str]]:
     return [row for row in parser.rows if row]
 
 
-def terminal_rows(output: str, count: int) -> list[tuple[str, ...]]:
-    """The rows of the first table `omxl weekly` prints (rich's box: the header between ┃, cells between │)."""
+def terminal_rows(output: str, count: int) -> list[dict[str, str]]:
+    """The rows of the first table `omxl weekly` prints (rich's box: the header between ┃, cells between │), each
+    by its column's header."""
     lines = output.splitlines()
     header = next(i for i, line in enumerate(lines) if "┃" in line and line.split("┃")[1].strip() == "KPI")
+    heads = [cell.strip() for cell in lines[header].split("┃")[1:-1]]
     body = [line for line in lines[header + 1:] if "│" in line][:count]
-    return [tuple(cell.strip() for cell in line.split("│")[1:-1]) for line in body]
+    return [dict(zip(heads, (cell.strip() for cell in line.split("│")[1:-1]))) for line in body]
 
 
 def summary_rows(path, tmp_path, count: int) -> list[tuple[str, str, str, str]]:
@@ -99,9 +104,11 @@ def summary_rows(path, tmp_path, count: int) -> list[tuple[str, str, str, str]]:
     header = table.index(next(row for row in table if row[:4] == ["Figure", "Value", "Unit", "Note"]))
     rows = []
     for label, value, _, note, *_ in table[header + 1:header + 1 + count]:
-        found = re.fullmatch(r"previous (.*?)(?:, change (.*))?", note)
+        # The note: "previous ..., change ...", then the target, then why something is blank, joined by "; ".
+        first, _, rest = note.partition("; ")
+        found = re.fullmatch(r"previous (.*?)(?:, change (.*))?", first)
         previous, change = (found.group(1), found.group(2) or "") if found else ("", "")
-        rows.append((label, value, previous, change))
+        rows.append((label, value, previous, change, rest if found else note))
     return rows
 
 
@@ -110,9 +117,12 @@ def test_every_surface_says_each_kpi_in_the_same_words(runs, tmp_path):
     want = expected(report)
     count = len(want)
     # The report is a real second run: most KPIs have a previous value and a change, and every unit is there.
-    assert sum(1 for _, _, previous, change in want if previous and change) >= count - 3
+    assert sum(1 for _, _, previous, change, _ in want if previous and change) >= count - 3
     assert set(report.kpis["unit"]) >= {"fraction", "money", "days", "lines", "orders"}
-    assert ("Late lines", "64", "45", "+19") in want
+    assert ("Late lines", "64", "45", "+19", "") in want
+    # A currency new this week has nothing to compare with, and says so.
+    assert ("Overdue PO value", "USD 714.40", "", "", "no value in the previous run (2026-11-20): nothing to compare "
+            "with") in want
     otif = next(row for row in want if row[0] == "OTIF line rate")
     assert otif[1] == "86.1%" and otif[3].endswith(" pts")
     assert all(row[1].startswith("unknown currency ") for row in want if row[0] == "Shipped value")
@@ -129,16 +139,18 @@ def test_every_surface_says_each_kpi_in_the_same_words(runs, tmp_path):
         "weekly", str(SAMPLE), "--as-of", AS_OF, "--history", str(folder / "cli-history.sqlite"),
         "--out", str(folder / "cli.xlsx"), "--quiet"])
     assert result.exit_code == 1, result.output  # the sample's deliberate data errors
-    assert [row[:4] for row in terminal_rows(result.stdout, count)] == want
+    assert [(row["KPI"], row["value"], row["previous"], row["change"], row["note"])
+            for row in terminal_rows(result.stdout, count)] == want
 
     # (c) the notebook: the HTML view's table, and the text repr, row by row.
     notebook = html_rows(report._repr_html_())
-    assert [tuple(row[:4]) for row in notebook] == want
+    assert [(*row[:4], row[6]) for row in notebook] == want
     text = repr(report).splitlines()
     header = next(i for i, line in enumerate(text) if line.split()[:2] == ["Measure", "Value"])
     for line, words in zip(text[header + 1:header + 1 + count], want):
-        pattern = r"\s+".join(re.escape(part) for part in words if part)
+        pattern = r"\s+".join(re.escape(part) for part in words[:4] if part)
         assert re.match(r"\s*" + pattern + r"\s", line), (line, words)
+        assert line.rstrip().endswith(words[4]), (line, words)  # the note ends the line (after unit and target)
 
     # (d) the Summary sheet, as LibreOffice shows its cells (the value cell's number format, the note's words).
     summary = folder / "summary.xlsx"

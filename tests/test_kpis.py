@@ -33,6 +33,8 @@ HAND = {
     # order_date 03-09..03-15: O3/1, O3/2 (03-10), O5/1 (03-09), O7/1 (03-14); O4/1 cancelled, O9/1 left out.
     ("orders_received", None): 3.0,
     ("lines_received", None): 4.0,
+    # Entered in the period and cancelled: O4/1 (order_date 03-12, status cancelled).
+    ("cancelled_lines", None): 1.0,
     # promised 03-09..03-15: O1/1 (03-10), O1/2 (03-12), O2/1 (03-11), O5/1 (03-14), O8/1 (03-13).
     ("lines_due", None): 5.0,
     # In full by the promised date: O1/1 (last shipment 03-10 = promised) and O8/1 (03-13 = promised).
@@ -55,6 +57,9 @@ HAND = {
     ("backorder_value", "EUR"): 6 * 10.0 + 4 * 10.0,
     # Open lines: O2/1, O3/1, O3/2, O5/1, O7/1.
     ("backorder_rate", None): 2 / 5,
+    # PO P1 is expected 03-25, after as_of: nothing overdue, and no value (one row of 0, no currency).
+    ("overdue_po_lines", None): 0.0,
+    ("overdue_po_value", None): 0.0,
     # Completed orders with the last shipment in the period: O1 (03-01 -> 03-13: 12 days), O6 (02-20 -> 03-09:
     # 17 days), O8 (03-05 -> 03-13: 8 days).
     ("order_cycle_time", None): (12 + 17 + 8) / 3,
@@ -218,12 +223,88 @@ def test_northwind_kpis_equal_an_independent_computation():
     assert math.isnan(found["units_returned"]) and math.isnan(found["return_rate"])
 
 
-def test_without_an_inventory_table_the_stock_figures_are_blank():
+def reasons(kpis: pd.DataFrame) -> dict[tuple[str, object], object]:
+    return {(row.kpi, None if pd.isna(row.currency) else row.currency): None if pd.isna(row.reason) else row.reason
+            for row in kpis.itertuples(index=False)}
+
+
+STOCK_KPIS = ("at_risk_lines", "backorder_lines", "backorder_value", "backorder_rate", "stockout_skus",
+              "reorder_skus", "reorder_value", "inventory_value", "days_of_supply")
+
+
+def test_without_an_inventory_table_the_stock_figures_are_blank_with_the_reason():
     book = hand_book()
     del book["inventory"]
     pos, rec, plan = run(book)
-    found = as_dict(compute_kpis(pos, rec, plan))
-    for key in (("stockout_skus", None), ("inventory_value", None), ("days_of_supply", None)):
-        assert math.isnan(found[key]), key
-    assert found[("backorder_lines", None)] == 0.0  # nothing is backordered because of stock
+    kpis = compute_kpis(pos, rec, plan)
+    found, why = as_dict(kpis), reasons(kpis)
+    # Stock is not judged: one blank row each (money too: no currency row), never 0 % or 0.00.
+    for name in STOCK_KPIS:
+        assert math.isnan(found[(name, None)]), name
+        assert why[(name, None)] == "no inventory table in the book", name
+    assert len(kpis[kpis["kpi"].isin(STOCK_KPIS)]) == len(STOCK_KPIS)
+    # The order figures are there, without a reason.
     assert found[("late_lines", None)] == 2.0 and found[("lines_due", None)] == 5.0
+    assert why[("late_lines", None)] is None and why[("otif_line_rate", None)] is None
+
+
+def test_without_a_returns_table_the_return_figures_are_blank_with_the_reason():
+    book = hand_book()
+    del book["returns"]
+    pos, rec, plan = run(book)
+    kpis = compute_kpis(pos, rec, plan)
+    found, why = as_dict(kpis), reasons(kpis)
+    for name in ("units_returned", "return_rate"):
+        assert math.isnan(found[(name, None)]) and why[(name, None)] == "no returns table in the book", name
+    assert found[("shipped_lines", None)] == 5.0 and why[("shipped_lines", None)] is None
+
+
+def test_without_a_purchase_orders_table_the_overdue_po_figures_are_blank_with_the_reason():
+    book = hand_book()
+    del book["purchase_orders"]
+    kpis = compute_kpis(*run(book))
+    found, why = as_dict(kpis), reasons(kpis)
+    for name in ("overdue_po_lines", "overdue_po_value"):
+        assert math.isnan(found[(name, None)]), name
+        assert why[(name, None)] == "no purchase orders table in the book", name
+
+
+def test_the_tables_each_kpi_needs_are_data():
+    by_name = {kpi.name: kpi for kpi in KPIS}
+    assert {name for name, kpi in by_name.items() if "inventory" in kpi.needs} == set(STOCK_KPIS)
+    assert by_name["return_rate"].needs == ("orders", "returns") and by_name["units_returned"].needs == ("returns",)
+    assert by_name["data_errors"].needs == () and by_name["overdue_po_value"].needs == ("purchase_orders",)
+    # A book without orders (not readable yet) leaves every order and line KPI blank by the same rule.
+    assert {name for name, kpi in by_name.items() if "orders" in kpi.needs} == {
+        "orders_received", "lines_received", "cancelled_lines", "lines_due", "otif_line_rate", "unit_fill_rate",
+        "order_fill_rate", "shipped_lines", "shipped_value", "late_lines", "at_risk_lines", "backorder_lines",
+        "backorder_value", "backorder_rate", "order_cycle_time", "stockout_skus", "days_of_supply",
+        "return_rate"}
+
+
+def test_a_rate_of_nothing_says_why_it_is_blank():
+    kpis = compute_kpis(*run(hand_book(), as_of="2026-06-30"))
+    why = reasons(kpis)
+    assert why[("otif_line_rate", None)] == why[("unit_fill_rate", None)] == why[("order_fill_rate", None)] \
+        == "no lines due in the period"
+    assert why[("return_rate", None)] == "nothing shipped in the period"
+    assert why[("order_cycle_time", None)] == "no orders completed in the period"
+    assert why[("lines_due", None)] is None  # 0 lines due is a value, not a blank
+
+
+def test_cancelled_lines_count_lines_entered_in_the_period_and_cancelled():
+    """O4/1 (entered 03-12) is cancelled on the sheet; O11/1 entered 03-14 is cancelled too, O12/1 was cancelled
+    but entered 03-01 (before the period), O13/1 entered 03-13 is open: 2 cancelled lines, and lines received
+    leaves the cancelled ones out (4 + O13/1 = 5)."""
+    book = hand_book()
+    extra = pd.DataFrame({"order_id": ["O11", "O12", "O13"], "line": [1, 1, 1],
+                          "order_date": pd.to_datetime(["2026-03-14", "2026-03-01", "2026-03-13"]),
+                          "customer_id": ["K1", "K2", "K3"], "sku": ["C", "C", "C"], "qty": [1.0, 2.0, 3.0],
+                          "unit_price": [2.0, 2.0, 2.0], "discount": [None, None, None],
+                          "promised_date": pd.to_datetime(["2026-03-20", "2026-03-05", "2026-03-20"]),
+                          "status": ["cancelled", "cancelled", "open"], "carrier": [None, None, None],
+                          "currency": ["EUR", "EUR", "EUR"]})
+    book["orders"] = pd.concat([book["orders"], extra], ignore_index=True)
+    found = as_dict(compute_kpis(*run(book)))
+    assert found[("cancelled_lines", None)] == 2.0
+    assert found[("lines_received", None)] == 5.0

@@ -156,7 +156,8 @@ def test_weekly_writes_the_report_sheets_and_saves_the_report_beside(book: FileW
     assert (folder / "omxl-history.sqlite").is_file() and (folder / "weekly-status-2026-W47.xlsx").is_file()
     wb = in_memory(book)
     assert wb.sheetnames[8:] == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes",
-                                 "omxl Root Causes", "omxl Open Orders", "omxl Backorders", "omxl Inventory",
+                                 "omxl Root Causes", "omxl Open Orders", "omxl Backorders", "omxl Overdue POs",
+                                 "omxl Inventory",
                                  "omxl Reorder", "omxl Purchase Orders", "omxl Carriers", "omxl Returns",
                                  "omxl Data Issues"]
     kpis = {r[0]: r for r in wb["omxl KPIs"].iter_rows(min_row=2, values_only=True) if r[6] is None}

@@ -33,6 +33,7 @@ def hand_kpis() -> pd.DataFrame:
         "change": [2.0, 0.0625, 234.5, np.nan, -0.75, np.nan, 0.0],
         "unit": ["lines", "fraction", "money", "money", "days", "fraction", "lines"],
         "currency": [None, None, "EUR", "USD", None, None, None],
+        "reason": [None, None, None, None, None, "nothing shipped in the period", None],
     })
 
 
@@ -55,13 +56,13 @@ here is the order status for the week 2026-11-21 to 2026-11-27 (2026-W48). The w
 status-2026-W48.xlsx is attached, with every late and at-risk line, the backorders, the reorder list and the charts.
 
 KEY FIGURES
-KPI                                       This week                   Last run         Change
+KPI                                       This week                   Last run         Change  Note
 Lines due                                        12                         10             +2
 OTIF line rate                                81.3%                      75.0%       +6.3 pts
 Shipped value                          EUR 1,234.50               EUR 1,000.00    EUR +234.50
 Shipped value                             USD 99.00
 Order cycle time                           6.3 days                   7.0 days      -0.8 days
-Return rate                                                              10.0%
+Return rate                                                              10.0%                 nothing shipped in the period
 Late lines                                    1,500                      1,500              0
 
 WHAT IS LATE OR BACKORDERED, AND WHERE
@@ -119,7 +120,9 @@ def test_html_escapes_what_came_from_the_workbook(workbook):
     assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in html
     assert "<td>K2 &amp; Sons</td>" in html
     assert ('<tr style="border-bottom: 1px solid #ddd;"><td>OTIF line rate</td><td align="right">81.3%</td>'
-            '<td align="right">75.0%</td><td align="right">+6.3 pts</td></tr>') in html
+            '<td align="right">75.0%</td><td align="right">+6.3 pts</td><td></td></tr>') in html
+    assert ('<tr style="border-bottom: 1px solid #ddd;"><td>Return rate</td><td align="right"></td>'
+            '<td align="right">10.0%</td><td align="right"></td><td>nothing shipped in the period</td></tr>') in html
     assert "There is no earlier run to compare with yet" not in html
 
 
@@ -178,7 +181,7 @@ def test_edited_templates_are_used_and_stay_in_the_sandbox(workbook, tmp_path):
         compose_weekly_mail(hand_kpis(), hand_causes(), workbook, to="m@example.com", as_of=AS_OF,
                             template_dir=folder)
     assert str(caught.value) == (f"Template '{folder / 'weekly.html'}', the template: 'totals' is undefined (the "
-                                 "context holds: as_of, causes, has_previous, kpis, period_start, week, workbook).")
+                                 "context holds: as_of, causes, has_previous, has_targets, kpis, period_start, week, workbook).")
 
     (folder / "weekly.html").write_text("{{ causes[0].label | percent }}", encoding="utf-8")
     with pytest.raises(omxl.TemplateError) as caught:
@@ -262,11 +265,15 @@ def test_cli_mails_the_weekly_workbook(tmp_path, smtp_server):
     (got,) = server.received
     assert (got.mail_from, got.rcpt_tos) == ("orders@example.com", ["manager@example.com"])
     assert got.message["Subject"] == "Weekly order status 2026-W48 (week ending 2026-11-27)"
-    report = omxl.weekly_report(omxl.read_book(SAMPLE_PATH), as_of=AS_OF)
+    # The same first run of a history: every KPI with its note "first run: nothing to compare with".
+    report = omxl.weekly_report(omxl.read_book(SAMPLE_PATH), as_of=AS_OF, history=tmp_path / "first.sqlite")
     text = got.message.get_body(("plain",)).get_content()
     for row in kpi_rows(report.kpis):  # every KPI as the report has it, on its own line of the table
-        line = f"{row['label']:<24} {row['value_text']:>26} {row['previous_text']:>26} {row['change_text']:>14}"
+        line = (f"{row['label']:<24} {row['value_text']:>26} {row['previous_text']:>26} {row['change_text']:>14}"
+                f"  {row['reason_text']}")
         assert f"\n{line.rstrip()}\n" in text
+    assert "\nOrders received                                  68" + " " * 42 + "  first run: nothing to compare with\n" \
+        in text
     otif = report.kpis.set_index("kpi").loc["otif_line_rate", "value"]
     assert f"{np.floor(otif * 1000 + 0.5) / 10:.1f}%" in text
     (attachment,) = list(got.message.iter_attachments())

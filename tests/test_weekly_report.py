@@ -104,13 +104,15 @@ def test_the_workbook_holds_the_report(two_weeks):
     assert summary["A2"].value == "Week 2026-W12: 2026-03-16 to 2026-03-22 (as of 2026-03-22)"
     assert summary["A3"].value == ("1 error and 1 warning in the data; 1 row with errors was left out of every "
                                    "figure (Data Issues sheet).")
-    kpis = rows(summary, 6, "H")
-    assert len(kpis) == len(second.kpis) == 25
-    assert kpis[8] == ("late_lines", "Late lines", 3, 2, 1, "lines", None, "down")
-    assert kpis[11] == ("backorder_value", "Backorder value", 121, 100, 21, "money", "EUR", "down")
-    assert kpis[16] == ("reorder_value", "Reorder value", 20, None, None, "money", "EUR", "neither")
+    # The template writes the context's kpis as they come: report.kpis' columns, then `better` (column K).
+    kpis = rows(summary, 6, "K")
+    assert len(kpis) == len(second.kpis) == 28
+    assert kpis[9] == ("late_lines", "Late lines", 3, 2, 1, "lines", None, None, None, None, "down")
+    assert kpis[12] == ("backorder_value", "Backorder value", 121, 100, 21, "money", "EUR", None, None, None, "down")
+    assert kpis[19] == ("reorder_value", "Reorder value", 20, None, None, "money", "EUR", None, None,
+                        "no value in the previous run (2026-03-15): nothing to compare with", "neither")
     # The trend table: two runs, and the trend chart's series cover exactly those two rows.
-    trend_header = 6 + 25 + 2
+    trend_header = 6 + 28 + 2
     assert summary.cell(trend_header - 1, 1).value == "KPI trend"
     assert rows(summary, trend_header, "D") == [
         ("As of", "OTIF line rate", "Unit fill rate", "Late lines"),
@@ -163,7 +165,7 @@ def test_rerunning_the_same_week_replaces_its_run(two_weeks, tmp_path):
     pd.testing.assert_frame_equal(again.kpis, second.kpis)
     pd.testing.assert_frame_equal(again.trend, second.trend)
     with sqlite3.connect(copy) as connection:
-        assert connection.execute("SELECT count(*) FROM kpis").fetchone() == (50,)
+        assert connection.execute("SELECT count(*) FROM kpis").fetchone() == (56,)
         assert connection.execute("SELECT count(*) FROM line_states").fetchone() == (10,)  # open lines
 
 
@@ -224,7 +226,7 @@ def sample_runs(tmp_path_factory):
     os.chdir(folder)
     try:
         for day in ("2026-11-20", "2026-11-27"):
-            results.append(CliRunner().invoke(cli, ["weekly", str(book), "--as-of", day, "-q"], terminal_width=160))
+            results.append(CliRunner(env={"COLUMNS": "160"}).invoke(cli, ["weekly", str(book), "--as-of", day, "-q"]))
     finally:
         os.chdir(cwd)
     library = folder / "library"
@@ -264,7 +266,8 @@ def test_libreoffice_prints_the_report_and_its_summary_equals_report_kpis(sample
     csv_path = convert_with_libreoffice(path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false",
                                         tmp_path)
     table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
-    assert table[4][:8] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency", "Better when"]
+    assert table[4][:11] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency", "Target",
+                             "On target", "Why", "Better when"]
     printed = table[5:5 + len(report.kpis)]
     assert [row[0] for row in printed] == list(report.kpis["kpi"])
     assert [row[6] or None for row in printed] == [None if pd.isna(c) else c for c in report.kpis["currency"]]
@@ -289,7 +292,9 @@ def test_weekly_out_csv_and_json_hold_the_kpi_table(tmp_path):
                                           "--history", str(tmp_path / "h.sqlite"), "-q"])
         assert result.exit_code == 1, result.output
     table = pd.read_csv(out_csv)
-    assert list(table.columns) == ["kpi", "label", "value", "previous", "change", "unit", "currency"]
+    assert list(table.columns) == ["kpi", "label", "value", "previous", "change", "unit", "currency", "target",
+                                   "on_target", "reason"]
+    assert table.loc[table["kpi"] == "late_lines", "reason"].tolist() == ["first run: nothing to compare with"]
     assert table.loc[table["kpi"] == "late_lines", "value"].tolist() == [64]
     records = pd.read_json(out_json)
     assert records.loc[records["kpi"] == "at_risk_lines", "value"].tolist() == [62]
@@ -322,15 +327,17 @@ def test_weekly_write_back_adds_the_report_sheets(tmp_path):
     after = openpyxl.load_workbook(book)
     added = [name for name in after.sheetnames if name not in before]
     assert added == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes", "omxl Root Causes",
-                     "omxl Open Orders", "omxl Backorders", "omxl Inventory", "omxl Reorder",
+                     "omxl Open Orders", "omxl Backorders", "omxl Overdue POs", "omxl Inventory", "omxl Reorder",
                      "omxl Purchase Orders", "omxl Carriers", "omxl Returns", "omxl Data Issues"]
     kpis = after["omxl KPIs"]
-    assert [c.value for c in kpis[1]] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency"]
-    assert [c.value for c in kpis[10]][:3] == ["late_lines", "Late lines", 64]
+    assert [c.value for c in kpis[1]] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency",
+                                          "Target", "On target", "Why blank"]
+    assert [c.value for c in kpis[11]] == ["late_lines", "Late lines", 64, None, None, "lines", None, None, None,
+                                           "first run: nothing to compare with"]
     assert after["omxl Late & At Risk"]["A2"].fill.fgColor.rgb == "FFF4B183"  # late first, filled as late
     summary = [[cell.value for cell in row] for row in after["omxl Summary"].iter_rows()]
     assert summary[0][0] == "Weekly status as of 2026-11-27"
-    assert ["Late lines", 64, "lines", "no previous run"] in [row[:4] for row in summary]
+    assert ["Late lines", 64, "lines", "first run: nothing to compare with"] in [row[:4] for row in summary]
 
 
 def test_bad_history_and_template_are_one_line_and_change_nothing(tmp_path):

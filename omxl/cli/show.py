@@ -125,16 +125,26 @@ def show_plan(plan: Any, options: Mapping[str, Any]) -> None:
                                ", ".join(unplaced["sku"].astype(str).head(10)), highlight=False)
 
 
+# The columns of report_kpis at the terminal: header and alignment.
+WEEKLY_COLUMNS = {"Measure": ("KPI", "left"), "Value": ("value", "right"), "Previous": ("previous", "right"),
+                  "Change": ("change", "right"), "Unit": ("unit", "left"), "Target": ("target", "left"),
+                  "Note": ("note", "left")}
+OPTIONAL_COLUMNS = ("Target", "Note")
+
+
 def show_weekly(report: Any, options: Mapping[str, Any]) -> None:
     start, end = report.period
     previous = (f"previous run {report.previous_as_of:%Y-%m-%d}" if report.previous_as_of is not None
                 else "no previous run")
     table = RichTable(title=f"Week {report.iso_week}: {start:%Y-%m-%d} to {end:%Y-%m-%d} ({previous})",
                       title_justify="left")
-    for head, justify in (("KPI", "left"), ("value", "right"), ("previous", "right"), ("change", "right"),
-                          ("unit", "left")):
+    words = report_kpis(report)  # the KPI table in words, as the notebook shows it
+    # Target and note only when some KPI has one: most teams set no targets, and a second run has few notes.
+    shown = [column for column in words if column not in OPTIONAL_COLUMNS or words[column].astype(bool).any()]
+    for column in shown:
+        head, justify = WEEKLY_COLUMNS[column]
         table.add_column(head, justify=justify)
-    for row in report_kpis(report).itertuples(index=False):  # the KPI table in words, as the notebook shows it
+    for row in words[shown].itertuples(index=False):
         table.add_row(*(escape(str(text)) for text in row))
     stdout_console().print(table)
     stdout_console().print(report.data_quality, highlight=False)

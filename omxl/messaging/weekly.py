@@ -22,7 +22,7 @@ import pandas as pd
 from ..config import load_config
 from ..errors import OmxlError
 from ..money import money_text
-from ..presentation.kpi_words import blank as _blank, kpi_words
+from ..presentation.kpi_words import blank as _blank, kpi_words, reason_words, target_words
 from .rendering import render
 from .smtp import SendReport, send_messages
 
@@ -47,14 +47,17 @@ def _count(value: float) -> str:
 
 
 def kpi_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
-    """The KPI table as template rows: the report's columns plus value_text, previous_text and change_text, in
-    the words every surface uses (omxl/presentation/kpi_words.py; blank as "")."""
+    """The KPI table as template rows: the report's columns plus value_text, previous_text, change_text,
+    target_text ("95.0%, on target") and reason_text (why something is blank), in the words every surface uses
+    (omxl/presentation/kpi_words.py; blank as "")."""
     rows = []
     for record in kpis.to_dict("records"):
         unit, currency = record["unit"], record.get("currency")
         texts = {"value_text": kpi_words(record["value"], unit, currency),
                  "previous_text": kpi_words(record["previous"], unit, currency),
-                 "change_text": kpi_words(record["change"], unit, currency, signed=True)}
+                 "change_text": kpi_words(record["change"], unit, currency, signed=True),
+                 "target_text": target_words(record.get("target"), record.get("on_target"), unit, currency),
+                 "reason_text": reason_words(record.get("reason"))}
         rows.append({**{k: (None if _blank(v) else v) for k, v in record.items()}, **texts})
     return rows
 
@@ -97,6 +100,8 @@ def compose_weekly_mail(kpis: pd.DataFrame, causes: pd.DataFrame, workbook: str 
         "as_of": day.isoformat(), "period_start": (day - dt.timedelta(days=6)).isoformat(),
         "week": f"{year}-W{week:02d}", "workbook": workbook.name,
         "kpis": kpi_rows(kpis), "causes": cause_groups(causes), "has_previous": bool(kpis["previous"].notna().any()),
+        # The target column only when a target is set (`[targets]`): most teams set none.
+        "has_targets": bool(kpis["target"].notna().any()) if "target" in kpis else False,
     }
     folder = None if template_dir is None else str(template_dir)
     text = render(KIND, "txt", context, folder)

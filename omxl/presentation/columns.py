@@ -72,6 +72,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("ship_date", "Ship date", "date"),
     ("shipped_late", "Shipped late", "flag"),
     ("covering_po", "Covering PO", "id"),
+    ("po_id", "PO", "id"),
+    ("expected_date", "Expected date", "date"),
     ("kind", "Line kind", "text"),
     ("rma_id", "RMA", "id"),
     ("lines", "Lines", "count"),
@@ -135,6 +137,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("below_min_order_value", "Below minimum", "flag"),
     ("moq", "MOQ", "quantity"),
     ("pack_size", "Pack size", "quantity"),
+    # overdue purchase orders (weekly report)
+    ("open_units", "Units open", "quantity"),
+    ("days_overdue", "Days overdue", "days"),
+    ("waiting_lines", "Customer lines waiting", "long_text"),
+    ("supplier", "Supplier", "text"),
     # what was read
     ("rows", "Rows", "count"),
     ("read_from", "Read from", "text"),
@@ -154,6 +161,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("previous", "Previous", "text"),
     ("change", "Change", "text"),
     ("unit", "Unit", "text"),
+    ("target", "Target", "text"),
+    ("on_target", "On target", "flag"),
     ("better", "Better when", "text"),
     ("as_of", "As of", "date"),
     ("otif_line_rate", "OTIF line rate", "rate"),
@@ -192,6 +201,7 @@ SHEET_LABELS: dict[tuple[str, str], str] = {
     ("Issues", "value"): "Value in the cell",
     ("Reading findings", "value"): "Value in the cell",
     ("Messages", "kind"): "Message kind",
+    ("KPIs", "reason"): "Why blank",
 }
 
 # (sheet, name) -> kind where one name is of another kind on that sheet.

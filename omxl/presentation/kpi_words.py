@@ -9,7 +9,10 @@ format (`kpi_format`) that makes a spreadsheet program show the same text.
 - days: one decimal and the unit, `6.3 days`; a change `-0.8 days`
 - counts (orders, lines, SKUs, units, findings): whole with thousands separators, `1,500` (2 decimals when a count
   of units is not whole, `2.50`); a change `+2`, and `0` when nothing changed
-- nothing to count (a rate of no lines, a first run's previous value): blank, never 0
+- nothing to count (a rate of no lines, a first run's previous value): blank, never 0; the report's `reason`
+  says why
+- a target: in the KPI's words, with whether the value meets it, `95.0%, on target`, `EUR 1,000.00, off target`
+  (just the target when there is no value to judge)
 
 Numbers are rounded half away from zero as Excel and LibreOffice show them (0.8125 reads 81.3%, where Python's own
 rounding says 81.2%), and scaled to percent in decimal (0.0285 reads 2.9%, not 2.8%).
@@ -77,6 +80,23 @@ def kpi_words(value: object, unit: object, currency: object = None, *, signed: b
     if unit == "days":
         return f"{sign}{digits} days"
     return sign + digits
+
+
+ON_TARGET = {True: "on target", False: "off target"}
+
+
+def target_words(target: object, on_target: object, unit: object, currency: object = None) -> str:
+    """A KPI's target as every surface shows it: the target in the KPI's words and whether the value meets it
+    ("95.0%, on target", "20, off target"); the target alone when it is not judged; "" without a target."""
+    if blank(target):
+        return ""
+    words = kpi_words(target, unit, currency)
+    return words if blank(on_target) else f"{words}, {ON_TARGET[bool(on_target)]}"
+
+
+def reason_words(reason: object) -> str:
+    """Why a KPI (or its previous value, change or target) is blank, as written in report.kpis; "" for none."""
+    return "" if blank(reason) else str(reason)
 
 
 def _literal(text: str) -> str:

@@ -18,7 +18,7 @@ from ..money import conversion, money_text, totals, totals_text
 from ..steps import REGISTRY
 from .columns import KINDS, kind_of
 from .sheets import fill_rows, labels_for, number_format
-from .kpi_words import decimal_text, kpi_words
+from .kpi_words import decimal_text, kpi_words, reason_words, target_words
 from .summary_sheet import open_values
 
 
@@ -293,17 +293,21 @@ def result_html(result: object, sheet: str, frame: pd.DataFrame, caption: str) -
 
 def report_kpis(report: "Report") -> pd.DataFrame:
     """The KPI table as people read it: measure, value, previous, change (each in kpi_words, the words the mail
-    and the Summary sheet use too), unit or currency; the notebook and `omxl weekly` show it."""
+    and the Summary sheet use too), unit or currency, the target and whether it is met (target_words), and
+    the note why something is blank (report.kpis.reason); the notebook and `omxl weekly` show it."""
     kpis = report.kpis
     money = kpis["unit"] == "money"
     unit = kpis["unit"].astype(object).where(~money, kpis["currency"].astype(object).fillna("no currency"))
+    units, currencies = kpis["unit"], kpis["currency"]
     return pd.DataFrame({
         "Measure": kpis["label"].astype(object),
-        "Value": [kpi_words(v, u, c) for v, u, c in zip(kpis["value"], kpis["unit"], kpis["currency"])],
-        "Previous": [kpi_words(v, u, c) for v, u, c in zip(kpis["previous"], kpis["unit"], kpis["currency"])],
-        "Change": [kpi_words(v, u, c, signed=True) for v, u, c in zip(kpis["change"], kpis["unit"],
-                                                                       kpis["currency"])],
-        "Unit": unit})
+        "Value": [kpi_words(v, u, c) for v, u, c in zip(kpis["value"], units, currencies)],
+        "Previous": [kpi_words(v, u, c) for v, u, c in zip(kpis["previous"], units, currencies)],
+        "Change": [kpi_words(v, u, c, signed=True) for v, u, c in zip(kpis["change"], units, currencies)],
+        "Unit": unit,
+        "Target": [target_words(t, on, u, c) for t, on, u, c in zip(kpis["target"], kpis["on_target"], units,
+                                                                    currencies)],
+        "Note": [reason_words(reason) for reason in kpis["reason"]]})
 
 
 def _report_heading(report: "Report") -> str:

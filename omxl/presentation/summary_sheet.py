@@ -21,7 +21,7 @@ from ..model import TABLE_NAMES
 from ..money import currency_column, totals
 from ..steps import REGISTRY, figures_frame
 from .columns import KINDS
-from .kpi_words import kpi_format, kpi_words
+from .kpi_words import kpi_format, kpi_words, reason_words, target_words
 from .sheets import FILLS
 
 
@@ -44,6 +44,8 @@ SHEET_TEXTS: dict[str, str] = {
     "Changes": "What changed since the previous run: newly late, no longer late, moved dates, new backorders.",
     "Open Orders": "Every open order line, late first, then at risk, then backordered.",
     "Backorders": "Open lines stock does not cover, with the purchase order that will.",
+    "Overdue POs": "Open purchase-order lines past their expected date, longest overdue first, with the customer "
+                   "lines waiting on them.",
     "Reorder": "SKUs to order: how much, from whom, by when, and why.",
     "Purchase Orders": "One purchase-order draft per supplier and currency.",
     "Carriers": "Shipments of the week per carrier: on-time rate and average transit.",
@@ -134,18 +136,19 @@ def reorder_figures(plan: object) -> pd.DataFrame:
 
 def weekly_figures(kpis: pd.DataFrame) -> pd.DataFrame:
     """One row per KPI row: the value in the number format that shows it as kpi_words reads it ("81.3%",
-    "EUR 1,234.50", "6.3 days", "1,500"), the unit or currency, and the note "previous ..., change ..." in the
-    same words; "no previous run" when the history has no earlier value of a KPI that has one now."""
+    "EUR 1,234.50", "6.3 days", "1,500"), the unit or currency, and the note in the same words: "previous ...,
+    change ...", then the target ("target 95.0%, on target"), then why something is blank (report.kpis.reason:
+    "no inventory table in the book", "first run: nothing to compare with"), parts joined by "; "."""
     figures: list[Figure] = []
     for row in kpis.itertuples(index=False):
         money = row.unit == "money"
         unit = (str(row.currency) if pd.notna(row.currency) else "") if money else str(row.unit)
         previous = kpi_words(row.previous, row.unit, row.currency)
         change = kpi_words(row.change, row.unit, row.currency, signed=True)
-        if previous:
-            note = f"previous {previous}" + (f", change {change}" if change else "")
-        else:
-            note = "no previous run" if pd.notna(row.value) else ""
+        target = target_words(row.target, row.on_target, row.unit, row.currency)
+        parts = [f"previous {previous}" + (f", change {change}" if change else "") if previous else "",
+                 f"target {target}" if target else "", reason_words(row.reason)]
+        note = "; ".join(part for part in parts if part)
         figures.append((str(row.label), None if pd.isna(row.value) else float(row.value),
                         kpi_format(row.value, row.unit, row.currency), unit, note))
     return figures_frame(figures)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import OmxlError
 from ..reconciliation.views import CLOSED_STATUSES
-from .kpis import KPI_COLUMNS
+from .kpis import FIRST_RUN, KPI_COLUMNS, NOT_IN_PREVIOUS, add_reason, nothing_to_compare
 
 HISTORY_NAME = "omxl-history.sqlite"
 STATE_COLUMNS = ("order_id", "line", "sku", "status", "late", "at_risk", "projected_ship_date", "backordered_qty")
@@ -247,14 +247,18 @@ class History:
         return pd.Timestamp(rows[0][0]) if rows and rows[0][0] else None
 
     def kpis(self, as_of: object) -> pd.DataFrame:
-        """The KPI rows stored for a run (KPI_COLUMNS; previous and change blank)."""
+        """The KPI rows stored for a run (KPI_COLUMNS). Only the values are kept: previous, change, target,
+        on_target and reason are blank (a blank value stays blank)."""
         rows = self._query("SELECT kpi, label, value, unit, currency FROM kpis WHERE as_of = ? ORDER BY position",
                            (_day(as_of),))
         frame = pd.DataFrame(rows, columns=["kpi", "label", "value", "unit", "currency"])
         frame["value"] = frame["value"].astype(float)
         frame["previous"] = np.nan
         frame["change"] = np.nan
-        for column in ("kpi", "label", "unit", "currency"):
+        frame["target"] = np.nan
+        frame["on_target"] = pd.array([pd.NA] * len(frame), dtype="boolean")
+        frame["reason"] = pd.NA
+        for column in ("kpi", "label", "unit", "currency", "reason"):
             frame[column] = frame[column].astype("string[python]")
         return frame[list(KPI_COLUMNS)]
 
@@ -313,11 +317,12 @@ def history_for(given: "str | os.PathLike | None", config, *, beside: "str | os.
 
 def with_previous(kpis: pd.DataFrame, history: History, as_of: object) -> pd.DataFrame:
     """`kpis` with `previous` (the value of the same KPI and currency in the latest earlier run) and `change`
-    (value − previous; blank when either is blank)."""
+    (value − previous; blank when either is blank). A row with a value but nothing to compare it with says why
+    in `reason`: the first run, or no value of it in the previous run."""
     before = history.previous(as_of)
     result = kpis.copy()
     if before is None:
-        return result
+        return nothing_to_compare(result, FIRST_RUN)
     old = history.kpis(before)
     key = ["kpi", "currency"]
     # The currency is part of the key; a blank currency matches a blank one.
@@ -325,7 +330,8 @@ def with_previous(kpis: pd.DataFrame, history: History, as_of: object) -> pd.Dat
     merged = result.assign(currency=result["currency"].fillna("")).merge(old_values, on=key, how="left")
     result["previous"] = merged["old"].to_numpy(dtype=float)
     result["change"] = result["value"] - result["previous"]
-    return result
+    unmatched = result["value"].notna() & result["previous"].isna()
+    return add_reason(result, unmatched, NOT_IN_PREVIOUS.format(day=_day(before)))
 
 
 # Plain Python values for sqlite3 (it binds neither numpy scalars nor pandas.NA), blanks as None; whole columns at

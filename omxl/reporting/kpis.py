@@ -1,107 +1,50 @@
-"""The KPIs of the weekly report (contract 4.4), each defined once as data and computed from a Position, its
-Reconciliation and its ReorderPlan. docs/kpis.md is generated from KPIS (omxl/docgen.py).
+"""The KPIs of the weekly report (contract 4.4), computed from a Position, its Reconciliation and its ReorderPlan.
+Each KPI is defined once, as data, in omxl/kpi_catalog.py (KPIS, re-exported here); docs/kpis.md is generated
+from the definitions (omxl/docgen.py).
 
 The period is the 7 days ending on as_of: as_of − 6 days to as_of, both included, by calendar day.
-Cancelled lines are left out of every line figure. Rates are fractions (0.75 = 75 %) and blank when nothing
-is counted below the line (never 0 % of nothing). Money is never added across currencies: a money KPI has one
-row per currency, or one converted row when `base_currency` and `fx_rates` are configured (currencies without
-a rate keep a row of their own, never dropped). A currency with nothing this week has no row this week.
-Without an inventory table stock is not judged (contract 2.3): stockout SKUs, inventory value and days of supply
-are blank; without a returns table, units returned and the return rate are blank.
+Cancelled lines are left out of every line figure but cancelled lines. Rates are fractions (0.75 = 75 %) and
+blank when nothing is counted below the line (never 0 % of nothing). Money is never added across currencies: a
+money KPI has one row per currency, or one converted row when `base_currency` and `fx_rates` are configured
+(currencies without a rate keep a row of their own, never dropped). A currency with nothing this week has no row
+this week.
+
+A KPI the book cannot support is blank, never 0, with the reason in `reason`: each KPI names the tables it needs
+(no inventory: stock is not judged, contract 2.3, so the backorder, at-risk and stock figures are not known; no
+returns table: returns are not known, which is not "none returned"; no purchase orders: no overdue POs known).
+A value blank because nothing is counted says why too ("no lines due in the period"). `target` is the `[targets]`
+setting of the KPI; `on_target` says whether the value meets it (higher-is-better KPIs at or above it,
+lower-is-better ones at or below it), blank without a value or a target. A money KPI in several currency rows is
+not judged (targets are one number; amounts in several currencies are not one). `previous`, `change` and the
+reason they are blank come from the run history (omxl/reporting/history.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..kpi_catalog import BY_NAME, KPIS, MISSING_TABLE, Kpi
 from ..money import UNKNOWN, Conversion, conversion, converted, currency_column, totals
+from .overdue import overdue_po_lines
 
-KPI_COLUMNS = ("kpi", "label", "value", "previous", "change", "unit", "currency")
+if TYPE_CHECKING:  # for annotations only
+    from ..position import Position
+
+__all__ = ["BY_NAME", "KPIS", "KPI_COLUMNS", "Kpi", "add_reason", "compute_kpis", "money_rows", "net_price",
+           "nothing_to_compare", "period_of"]
+
+KPI_COLUMNS = ("kpi", "label", "value", "previous", "change", "unit", "currency", "target", "on_target", "reason")
 PERIOD_DAYS = 7
-
-
-@dataclasses.dataclass(frozen=True)
-class Kpi:
-    """One KPI. `better`: "up" when a higher value is better, "down" when lower is better, "neither" for
-    volumes (lines received, lines due) that are neither good nor bad in themselves."""
-
-    name: str
-    label: str
-    definition: str
-    unit: str
-    better: str
-    money: bool = False
-    standard: str = ""  # where a published standard defines the figure differently
-
-
-KPIS: tuple[Kpi, ...] = (
-    Kpi("orders_received", "Orders received", "Distinct orders with a line whose order_date falls in the period "
-        "(exchange replacement lines are not new orders).", "orders", "neither"),
-    Kpi("lines_received", "Lines received", "Order lines whose order_date falls in the period (exchange "
-        "replacement lines left out).", "lines", "neither"),
-    Kpi("lines_due", "Lines due", "Lines whose promised_date falls in the period. Lines without a promised date "
-        "are never due.", "lines", "neither"),
-    Kpi("otif_line_rate", "OTIF line rate", "Due lines whose full quantity shipped on or before the promised date "
-        "÷ due lines. A line shipped in several shipments counts as on time when its last shipment (the one that "
-        "completed the quantity) is on or before the promised date.", "fraction", "up",
-        standard="OTIF is often measured against the customer's requested date and on delivery (in full, on "
-        "time at the customer); here it is the promised ship date and the ship date, as the contract defines. "
-        "OTIF by requested date would need a requested-date column the workbook format does not have."),
-    Kpi("unit_fill_rate", "Unit fill rate", "Units of due lines shipped on or before their promised date ÷ units "
-        "of due lines (each line's on-time units capped at its quantity, so an over-shipment fills nothing "
-        "else).", "fraction", "up"),
-    Kpi("order_fill_rate", "Order fill rate", "Orders whose due lines all shipped in full on or before their "
-        "promised date ÷ orders with due lines. Lines of the order that are not due do not count.", "fraction",
-        "up",
-        standard="SCOR's perfect order fulfilment also asks for the right documentation and no damage, and "
-        "counts the whole order against the customer's requested date; this is the contract's narrower "
-        "figure, over the order's due lines only."),
-    Kpi("shipped_lines", "Shipped lines", "Lines with at least one shipment dated in the period.", "lines", "up"),
-    Kpi("shipped_value", "Shipped value", "Units shipped in the period × the line's net unit price (qty × "
-        "unit_price × (1 − discount)), per currency; lines without a price are left out of the sum.", "money",
-        "up", money=True),
-    Kpi("late_lines", "Late lines", "Lines late as of as_of: quantity still open and the promised date before "
-        "as_of (contract 4.2).", "lines", "down"),
-    Kpi("at_risk_lines", "At-risk lines", "Open lines not yet late whose projected ship date is after the "
-        "promised date or unknown (contract 4.2).", "lines", "down"),
-    Kpi("backorder_lines", "Backorder lines", "Lines with a backordered quantity (open quantity that stock "
-        "on hand does not cover) as of as_of.", "lines", "down"),
-    Kpi("backorder_value", "Backorder value", "Backordered quantity × the line's net unit price, per "
-        "currency.", "money", "down", money=True),
-    Kpi("backorder_rate", "Backorder rate", "Open lines with a backordered quantity ÷ open lines (lines with "
-        "open quantity).", "fraction", "down"),
-    Kpi("order_cycle_time", "Order cycle time", "Mean days from order_date to the last shipment, over the orders "
-        "completed in the period: every line of the order has nothing open (shipped in full, or closed on "
-        "the sheet), at least one line shipped, and the last shipment is dated in the period. Exchange "
-        "replacement lines are left out.", "days", "down",
-        standard="SCOR's order fulfilment cycle time runs from order receipt to customer acceptance (delivery); "
-        "this figure stops at the last shipment."),
-    Kpi("stockout_skus", "Stockout SKUs", "SKUs with no stock on hand (each location floored at 0) and quantity "
-        "open on orders, the same test as the `stockout` exception.", "SKUs", "down"),
-    Kpi("reorder_skus", "SKUs to reorder", "SKUs the reorder plan orders (order quantity above 0).", "SKUs",
-        "neither"),
-    Kpi("reorder_value", "Reorder value", "Σ order value of the plan's lines, per currency; lines without a "
-        "unit cost are left out of the sum.", "money", "neither", money=True),
-    Kpi("inventory_value", "Inventory value", "Σ on_hand × unit_cost over the inventory rows, each location's "
-        "on hand floored at 0, per currency (the item's currency, else its supplier's, else the base "
-        "currency); items without a unit cost are left out of the sum.", "money", "neither", money=True),
-    Kpi("days_of_supply", "Days of supply", "On-hand units (each location floored at 0), all SKUs together ÷ "
-        "average daily units ordered over the last `history_weeks` weeks (order lines with order_date in the "
-        "7 × history_weeks days ending on as_of, cancelled and replacement lines left out); blank without "
-        "demand.", "days", "neither"),
-    Kpi("units_returned", "Units returned", "Units of the returns received in the period (received_date in the "
-        "period); blank when the book has no returns table (not known is not none).", "units", "down"),
-    Kpi("return_rate", "Return rate", "Units returned in the period ÷ units shipped in the period; blank when "
-        "nothing shipped or the book has no returns table.", "fraction", "down"),
-    Kpi("data_errors", "Data errors", "Validation findings (reading and validation, `pos.issues`) of severity "
-        "error: their rows are left out of every figure above. A finding counts once, also one that stands "
-        "for several cells; reconcile's exceptions are not data findings and are not counted.", "findings", "down"),
-    Kpi("data_warnings", "Data warnings", "Validation findings of severity warning, counted as data errors are.", "findings", "down"),
-)
-BY_NAME = {kpi.name: kpi for kpi in KPIS}
+# Why previous and change are blank although the value is there.
+FIRST_RUN = "first run: nothing to compare with"
+NO_HISTORY = "no run history kept: nothing to compare with"
+NOT_IN_PREVIOUS = "no value in the previous run ({day}): nothing to compare with"
+# Why a target is not judged.
+SEVERAL_CURRENCIES = "target not judged: the value is in several currencies; set base_currency and fx_rates"
+REASON_SEPARATOR = "; "
 
 
 def period_of(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -143,7 +86,8 @@ def money_rows(amounts: pd.Series, currencies: pd.Series, convert: Conversion | 
 
 def compute_kpis(pos, rec, plan) -> pd.DataFrame:
     """Every KPI of KPIS from one Position and the Reconciliation and ReorderPlan computed from it, as of
-    pos.as_of. Columns KPI_COLUMNS; `previous` and `change` are blank (the run history fills them)."""
+    pos.as_of. Columns KPI_COLUMNS: a blank value has its reason; `target` and `on_target` from the `targets`
+    setting; `previous` and `change` are blank (the run history fills them, with_previous)."""
     as_of = pos.as_of
     start, end = period_of(as_of)
     convert = conversion(pos.config)
@@ -157,6 +101,9 @@ def compute_kpis(pos, rec, plan) -> pd.DataFrame:
     received = originals & _in(lines["order_date"], start, end)
     values["orders_received"] = lines.loc[received, "order_id"].nunique()
     values["lines_received"] = int(received.sum())
+    every = rec.lines  # cancelled lines too: the one figure that counts them
+    values["cancelled_lines"] = int(((every["status"] == "cancelled") & (every["kind"] == "order")
+                                     & _in(every["order_date"], start, end)).sum())
 
     # Due lines and on-time shipping. A line is in full on time when its shipped quantity reaches its quantity
     # and its last shipment (the one that completed it) is dated on or before the promised date.
@@ -191,6 +138,10 @@ def compute_kpis(pos, rec, plan) -> pd.DataFrame:
                                            convert)
     open_lines = lines["open_qty"] > 0
     values["backorder_rate"] = _rate((open_lines & backordered).sum(), open_lines.sum())
+    # From the Overdue POs sheet's own table, so the KPIs equal the sheet (and reconcile's po-overdue count).
+    overdue = overdue_po_lines(pos, rec)
+    values["overdue_po_lines"] = len(overdue)
+    values["overdue_po_value"] = money_rows(overdue["value"], overdue["currency"], convert)
     values["order_cycle_time"] = _cycle_time(lines[originals], start, end)
 
     inventory = rec.inventory
@@ -201,24 +152,22 @@ def compute_kpis(pos, rec, plan) -> pd.DataFrame:
     values["reorder_value"] = money_rows(ordered["order_value"], ordered["currency"], convert)
     values["inventory_value"] = _inventory_value(pos, convert)
     values["days_of_supply"] = _days_of_supply(pos, lines[originals])
-    if not pos.stock_judged:
-        # No inventory table: stock is not judged (contract 2.3), so the stock figures are blank, never 0.
-        values["stockout_skus"] = np.nan
-        values["inventory_value"] = [(np.nan, convert.base if convert else pd.NA)]
-        values["days_of_supply"] = np.nan
 
     returns = rec.returns
     units_returned = float(returns.loc[_in(returns["received_date"], start, end), "qty"].sum())
     values["units_returned"] = units_returned
     values["return_rate"] = _rate(units_returned, shipped_units)
-    if not pos.book.layout["table"].eq("returns").any():
-        # No returns table (Northwind, most order exports): returns are not known, which is not "none returned".
-        values["units_returned"] = np.nan
-        values["return_rate"] = np.nan
     severity = pos.issues["severity"].astype(object)
     values["data_errors"] = int((severity == "error").sum())
     values["data_warnings"] = int((severity == "warning").sum())
-    return _frame(values)
+    frame = _frame(values, tables_read(pos), convert, history_weeks=pos.config.history_weeks)
+    return with_targets(frame, pos.config.targets)
+
+
+def tables_read(pos: "Position") -> set[str]:
+    """The tables the book had (a table whose rows were all left out because of errors still counts: its
+    figures are known to be empty)."""
+    return set(pos.book.layout["table"].dropna().astype(str))
 
 
 def _counted_shipments(pos) -> pd.DataFrame:
@@ -258,16 +207,67 @@ def _days_of_supply(pos, lines: pd.DataFrame) -> float:
     return float(pos.stock.sum()) / daily if daily > 0 else np.nan
 
 
-def _frame(values: dict[str, object]) -> pd.DataFrame:
+def _frame(values: dict[str, object], tables: set[str], convert: Conversion | None, *,
+           history_weeks: int) -> pd.DataFrame:
+    """The KPI rows in KPIS order. A KPI whose tables the book lacks is one blank row (in the base currency if
+    any, for money) with MISSING_TABLE's reason; a blank value otherwise has its KPI's `blank` reason."""
     rows = []
     for kpi in KPIS:
-        found = values[kpi.name]
-        entries = found if kpi.money else [(found, pd.NA)]
-        rows += [(kpi.name, kpi.label, value, kpi.unit, currency) for value, currency in entries]
-    frame = pd.DataFrame(rows, columns=["kpi", "label", "value", "unit", "currency"])
+        missing = [MISSING_TABLE[table] for table in kpi.needs if table not in tables]
+        if missing:
+            entries = [(np.nan, convert.base if convert and kpi.money else pd.NA)]
+            why = REASON_SEPARATOR.join(missing)
+        else:
+            found = values[kpi.name]
+            entries = found if kpi.money else [(found, pd.NA)]
+            why = kpi.blank.format(history_weeks=history_weeks)
+        rows += [(kpi.name, kpi.label, value, kpi.unit, currency, why if _blank(value) and why else pd.NA)
+                 for value, currency in entries]
+    frame = pd.DataFrame(rows, columns=["kpi", "label", "value", "unit", "currency", "reason"])
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame["previous"] = np.nan
     frame["change"] = np.nan
-    for column in ("kpi", "label", "unit", "currency"):
+    frame["target"] = np.nan
+    frame["on_target"] = pd.array([pd.NA] * len(frame), dtype="boolean")
+    for column in ("kpi", "label", "unit", "currency", "reason"):
         frame[column] = frame[column].astype("string[python]")
     return frame[list(KPI_COLUMNS)]
+
+
+def _blank(value: object) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def with_targets(kpis: pd.DataFrame, targets: dict[str, float]) -> pd.DataFrame:
+    """`kpis` with `target` (the setting of each KPI that has one) and `on_target`: better up, value ≥ target;
+    better down, value ≤ target; blank without a value. A money KPI given in several currency rows has neither,
+    and says why in `reason`."""
+    result = kpis.copy()
+    target = result["kpi"].map(targets).astype(float)
+    rows_of_kpi = result.groupby("kpi", sort=False)["kpi"].transform("size")
+    several = target.notna() & (rows_of_kpi > 1)  # only money KPIs have more than one row
+    target = target.mask(several)
+    better = result["kpi"].map({name: kpi.better for name, kpi in BY_NAME.items()})
+    value = result["value"]
+    met = np.where(better == "up", value >= target, value <= target)
+    judged = (target.notna() & value.notna()).to_numpy()
+    result["target"] = target
+    result["on_target"] = pd.array(np.where(judged, met, None), dtype="boolean")
+    return add_reason(result, several & value.notna(), SEVERAL_CURRENCIES)
+
+
+def add_reason(kpis: pd.DataFrame, where: "pd.Series | np.ndarray", text: str) -> pd.DataFrame:
+    """`kpis` with `text` added to the reason of the rows `where`: after the reason a row has already (the
+    value's own reason first), or as its reason."""
+    result = kpis.copy()
+    where = np.asarray(where, dtype=bool)
+    before = result["reason"]
+    joined = (before + REASON_SEPARATOR + text).fillna(text)
+    result["reason"] = before.where(~where, joined).astype("string[python]")
+    return result
+
+
+def nothing_to_compare(kpis: pd.DataFrame, text: str = FIRST_RUN) -> pd.DataFrame:
+    """`kpis` of a run with no earlier run to compare with: `text` in the reason of every row with a value
+    (previous and change stay blank)."""
+    return add_reason(kpis, kpis["value"].notna(), text)

@@ -30,7 +30,8 @@ from .carriers import carrier_performance
 from .causes import DIMENSIONS, root_causes
 from .changes import CHANGE_COLUMNS, line_changes
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
-from .kpis import BY_NAME, compute_kpis, period_of
+from .kpis import BY_NAME, NO_HISTORY, compute_kpis, nothing_to_compare, period_of
+from .overdue import overdue_po_lines
 
 
 if TYPE_CHECKING:  # for annotations only: the report imports the steps it runs when it runs them
@@ -55,6 +56,7 @@ SHEET_TABLES: dict[str, str] = {
     "Root Causes": "root_causes",
     "Open Orders": "open_orders",
     "Backorders": "backorders",
+    "Overdue POs": "overdue_pos",
     "Inventory": "inventory",
     "Reorder": "reorder",
     "Purchase Orders": "purchase_orders",
@@ -172,6 +174,7 @@ class Report:
             "Root Causes": self.causes,
             "Open Orders": _pick(open_lines, OPEN_COLUMNS),
             "Backorders": _pick(backordered, BACKORDER_COLUMNS),
+            "Overdue POs": self.overdue_pos,
             "Inventory": _pick(rec.inventory, INVENTORY_COLUMNS),
             "Reorder": _pick(ordered, REORDER_COLUMNS),
             "Purchase Orders": _pick(plan.purchase_orders, PO_COLUMNS),
@@ -179,6 +182,12 @@ class Report:
             "Returns": _pick(recent, RETURN_COLUMNS),
             "Data Issues": _pick(pos.issues, ISSUE_COLUMNS),
         }
+
+    @functools.cached_property
+    def overdue_pos(self) -> pd.DataFrame:
+        """The open purchase-order lines past their expected date (omxl/reporting/overdue.py), the longest overdue
+        first: the Overdue POs sheet, one row per po-overdue exception; the overdue PO KPIs count it."""
+        return overdue_po_lines(self.position, self.reconciliation)
 
     def context(self, *, title: str = "Weekly order status", causes_by: str = CAUSES_BY) -> dict[str, object]:
         """What the weekly template is filled with (the context documented in scripts/weekly_status_template.py
@@ -247,8 +256,9 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
     states, reorders = line_states(rec), reordered_skus(plan)
     fingerprint = inputs_fingerprint(position.book)
     previous_as_of = store.previous(position.as_of) if store is not None else None
+    # Previous values and changes; a value with nothing to compare it with says why.
+    kpis = with_previous(kpis, store, position.as_of) if store is not None else nothing_to_compare(kpis, NO_HISTORY)
     if previous_as_of is not None:
-        kpis = with_previous(kpis, store, position.as_of)
         changes = line_changes(store.line_states(previous_as_of), states, store.reorders(previous_as_of), reorders,
                                previous_as_of=previous_as_of, as_of=position.as_of)
     else:

@@ -15,7 +15,7 @@ STEP = Step(
     title="Weekly status",
     needs=("orders", "inventory", "suppliers", "customers", "shipments", "purchase_orders", "returns"),
     sheets=("Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders",
-            "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"),
+            "Overdue POs", "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"),
     legend=("late", "at_risk"),
     progress="Reconciling, planning and computing the KPIs",
     options=(

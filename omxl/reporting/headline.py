@@ -1,0 +1,167 @@
+"""The headline page of the weekly workbook in words (contract 4.4): the eight KPI tiles, the full KPI table, the
+line under the title, and the sentence each empty table or chart shows instead of nothing.
+
+Every figure is worded by the one KPI wording (presentation/kpi_words.py), every code by presentation/code_words.py;
+the numbers and codes stay in `report.kpis`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..presentation.code_words import BETTER, DIMENSION
+from ..presentation.kpi_words import blank, kpi_words
+from .kpis import BY_NAME
+
+# The tiles, in the order the page shows them (two bands of four).
+TILE_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines", "at_risk_lines",
+             "backorder_lines", "backorder_value", "overdue_po_lines", "data_errors")
+FIRST_RUN = "first run"
+UP, DOWN = "\u25b2", "\u25bc"   # ▲ ▼
+
+
+def _column(rows: pd.DataFrame, name: str) -> pd.Series:
+    return rows[name] if name in rows else pd.Series(pd.NA, index=rows.index, dtype=object)
+
+
+def change_words(row, better: str, first_run: bool) -> str:
+    """A KPI row's change: '▲ +2.1 pts, better', '▼ -3, worse', 'no change', 'first run', '' when not known."""
+    if blank(row.value):
+        return ""
+    if blank(row.change):
+        return FIRST_RUN if first_run else ""
+    if float(row.change) == 0 or kpi_words(row.change, row.unit, row.currency, signed=True).lstrip("+-") in (
+            "0", "0.0 pts", "0.0 days"):
+        return "no change"
+    rising = float(row.change) > 0
+    words = f"{UP if rising else DOWN} {kpi_words(row.change, row.unit, row.currency, signed=True)}"
+    if better in ("up", "down"):
+        words += ", better" if rising == (better == "up") else ", worse"
+    return words
+
+
+def target_words(row) -> str:
+    """'target 95.0%: on target' / ': off target' / ': not judged'; '' without a target."""
+    target = getattr(row, "target", None)
+    if blank(target):
+        return ""
+    judged = getattr(row, "on_target", None)
+    verdict = "not judged" if blank(judged) else ("on target" if bool(judged) else "off target")
+    return f"target {kpi_words(target, row.unit, row.currency)}: {verdict}"
+
+
+def tiles(kpis: pd.DataFrame, *, first_run: bool) -> dict[str, dict[str, str]]:
+    """kpi -> label, value, change, target, as the headline page's tiles show them."""
+    out: dict[str, dict[str, str]] = {}
+    for kpi in TILE_KPIS:
+        rows = kpis[kpis["kpi"] == kpi]
+        definition = BY_NAME.get(kpi)
+        label = definition.label if definition is not None else kpi
+        if rows.empty:
+            out[kpi] = {"label": label, "value": "", "change": "not in this report", "target": ""}
+            continue
+        row = next(rows.assign(reason=_column(rows, "reason")).itertuples(index=False))
+        known = rows[rows["value"].notna()]
+        if known.empty:
+            out[kpi] = {"label": label, "value": "",
+                        "change": str(row.reason) if not blank(row.reason) else "not known", "target": ""}
+            continue
+        first = next(known.assign(reason=_column(known, "reason")).itertuples(index=False))
+        value = kpi_words(first.value, first.unit, first.currency)
+        if len(known) > 1:
+            others = len(known) - 1
+            value += f"\n(+{others} more {'currency' if others == 1 else 'currencies'}: KPIs sheet)"
+            change, target = "by currency on the KPIs sheet", ""
+        else:
+            change = change_words(first, definition.better if definition else "neither", first_run)
+            target = target_words(first) or "no target set"
+        out[kpi] = {"label": label, "value": value, "change": change, "target": target}
+    return out
+
+
+def kpi_table(kpis: pd.DataFrame, *, first_run: bool) -> pd.DataFrame:
+    """Every KPI row in words: label, value, previous, change, better, target, on_target, reason."""
+    rows = kpis.assign(target=_column(kpis, "target"), on_target=_column(kpis, "on_target"),
+                       reason=_column(kpis, "reason"))
+    better = rows["kpi"].map(lambda name: BY_NAME[name].better if name in BY_NAME else "neither")
+    records = []
+    for row, direction in zip(rows.itertuples(index=False), better):
+        verdict = "" if blank(row.on_target) else ("on target" if bool(row.on_target) else "off target")
+        records.append((str(row.label), kpi_words(row.value, row.unit, row.currency),
+                        kpi_words(row.previous, row.unit, row.currency), change_words(row, direction, first_run),
+                        BETTER.get(direction, ""), "" if blank(row.target) else kpi_words(row.target, row.unit,
+                                                                                           row.currency),
+                        verdict, "" if blank(row.reason) else str(row.reason)))
+    columns = ["label", "value", "previous", "change", "better", "target", "on_target", "reason"]
+    return pd.DataFrame(records, columns=columns).astype("string[python]")
+
+
+def headline(iso_week: str, start: pd.Timestamp, end: pd.Timestamp, as_of: pd.Timestamp,
+             previous_as_of: pd.Timestamp | None) -> str:
+    """The line under the title: the week, its days, the as-of day and the run the changes compare with."""
+    line = f"Week {iso_week}: {start:%Y-%m-%d} to {end:%Y-%m-%d} (as of {as_of:%Y-%m-%d})"
+    if previous_as_of is None:
+        return line + "; first run, so no changes to show yet"
+    return line + f"; changes against the run of {pd.Timestamp(previous_as_of):%Y-%m-%d}"
+
+
+def causes_heading(causes: pd.DataFrame, dimension: str) -> str:
+    """The Root causes chart's subject; never 'the largest 0'."""
+    if causes.empty:
+        return "Root causes: no late or backordered lines"
+    return (f"Root causes: late and backordered lines by {DIMENSION.get(dimension, dimension).lower()} "
+            f"(the largest {len(causes)}; every dimension on the Root Causes sheet)")
+
+
+# What an empty table or chart says instead of nothing, by table name; NOT_IN_BOOK where the book lacks the table
+# the sheet is made from (blank is then "not known", never "none").
+EMPTY: dict[str, str] = {
+    "actions": "No line needs action: nothing is late, at risk or backordered.",
+    "late_lines": "No line is late or at risk.",
+    "root_causes": "No late or backordered lines, so no root causes.",
+    "open_orders": "No open order lines.",
+    "backorders": "No backordered lines.",
+    "overdue_pos": "No purchase-order line is overdue.",
+    "inventory": "The inventory table has no usable rows.",
+    "purchase_orders": "No purchase-order drafts: nothing to reorder.",
+    "carriers": "No shipments in the period.",
+    "returns": "No returns received in the period.",
+    "issues": "No data issues found.",
+    "status_counts": "Open lines by status: no open lines.",
+    "causes": "Root causes: no late or backordered lines.",
+    "overdue_by_supplier": "Overdue POs by supplier: no purchase-order line is overdue.",
+}
+NOT_IN_BOOK: dict[str, tuple[str, str]] = {
+    "backorders": ("inventory", "Stock is not judged: the book has no inventory table."),
+    "inventory": ("inventory", "The book has no inventory table."),
+    "reorder": ("inventory", "Nothing to plan: the book has no inventory table."),
+    "purchase_orders": ("inventory", "Nothing to plan: the book has no inventory table."),
+    "overdue_pos": ("purchase_orders", "The book has no purchase orders table."),
+    "overdue_by_supplier": ("purchase_orders", "Overdue POs by supplier: the book has no purchase orders table."),
+    "returns": ("returns", "The book has no returns table."),
+}
+CHARTS = ("status_counts", "causes", "overdue_by_supplier")
+
+
+def empty_notes(tables: dict[str, pd.DataFrame], book_tables: set[str], *, first_run: bool,
+                previous_as_of: pd.Timestamp | None, plan_summary: str) -> dict[str, str]:
+    """table name -> the sentence its sheet shows under the title when it is empty ("" when it is not), and
+    'charts': one line for the headline page's empty charts."""
+    notes: dict[str, str] = {}
+    for name, frame in tables.items():
+        if not frame.empty:
+            notes[name] = ""
+            continue
+        missing = NOT_IN_BOOK.get(name)
+        if missing is not None and missing[0] not in book_tables:
+            notes[name] = missing[1]
+        elif name == "changes":
+            notes[name] = ("First run: there is no earlier run to compare with, so no change is listed."
+                           if first_run else
+                           f"Nothing changed since the run of {pd.Timestamp(previous_as_of):%Y-%m-%d}.")
+        elif name == "reorder":
+            notes[name] = plan_summary
+        else:
+            notes[name] = EMPTY.get(name, "Nothing to show.")
+    notes["charts"] = " ".join(notes.get(name, "") for name in CHARTS if notes.get(name)).strip()
+    return notes

@@ -1,0 +1,49 @@
+"""Pictures of the weekly workbook's headline page and KPI sheet as printed, for docs/weekly-report.md.
+
+    python3 scripts/weekly_pictures.py
+
+Runs the weekly report on workbooks/sample.xlsx twice, a week apart (as of 2026-11-20, then 2026-11-27, with a
+run history in a temporary folder and the targets of docs/weekly-report.md), so the tiles show changes; prints
+the second workbook to PDF with headless LibreOffice and turns its first two pages into PNGs (pdftoppm) in
+docs/images/: weekly-headline-1.png (the Summary), weekly-headline-2.png (the KPI sheet).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's omxl, not an installed one
+
+import omxl  # noqa: E402
+
+IMAGES = ROOT / "docs" / "images"
+SAMPLE = ROOT / "workbooks" / "sample.xlsx"
+TARGETS = {"targets": {"otif_line_rate": 0.95, "unit_fill_rate": 0.95, "late_lines": 50, "at_risk_lines": 80,
+                       "backorder_lines": 100, "overdue_po_lines": 0, "data_errors": 0}}
+
+
+def main() -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        book = omxl.read_book(SAMPLE)
+        history = folder / "history.sqlite"
+        omxl.weekly_report(book, as_of="2026-11-20", history=history, config=TARGETS)
+        report = omxl.weekly_report(book, as_of="2026-11-27", history=history, config=TARGETS)
+        workbook = report.save(folder / "weekly-status.xlsx", backup=False)
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{folder}/profile", "--headless", "--convert-to",
+                        "pdf", "--outdir", str(folder), str(workbook)], check=True, capture_output=True, timeout=180)
+        for old in IMAGES.glob("weekly-headline-*.png"):
+            old.unlink()
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "2", str(folder / "weekly-status.pdf"),
+                        str(IMAGES / "weekly-headline")], check=True, timeout=60)
+        for path in sorted(IMAGES.glob("weekly-headline-*.png")):
+            print(path.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
