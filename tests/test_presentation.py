@@ -35,7 +35,7 @@ LABELS = {
     "shipped_qty": "Shipped qty", "open_qty": "Open qty", "allocated_qty": "Allocated qty",
     "backordered_qty": "Backordered qty", "status": "Status", "promised_date": "Promised date",
     "projected_ship_date": "Projected ship date", "late": "Late", "at_risk": "At risk", "days_late": "Days late",
-    "reason": "Why", "order_date": "Order date", "unit_price": "Unit price", "discount": "Discount",
+    "reason": "Why", "action": "Action", "order_date": "Order date", "unit_price": "Unit price", "discount": "Discount",
     "currency": "Currency", "carrier": "Carrier", "priority": "Priority", "last_ship_date": "Last shipped",
     "shipped_late": "Shipped late", "covering_po": "Covering PO", "kind": "Line kind", "rma_id": "RMA",
     "source": "Source file", "sheet": "Source sheet", "row": "Source row", "lines": "Lines", "value": "Value",

@@ -100,7 +100,8 @@ def fill_template(template: str, field: Callable[[str], pd.Series], size: int) -
 def supplier_names(ids: pd.Series, suppliers: pd.DataFrame) -> pd.Series:
     """A supplier as people know it: its name in the suppliers table, else its id (<NA> when no id)."""
     named = suppliers.dropna(subset=["supplier_id"]).drop_duplicates("supplier_id").set_index("supplier_id")["name"]
-    return ids.map(named).fillna(ids).astype("string[python]")
+    # As text before filling: without any names the mapped column is all-missing floats.
+    return ids.map(named).astype("string[python]").fillna(ids.astype("string[python]"))
 
 
 def sku_suppliers(skus: pd.Series, inventory: pd.DataFrame) -> pd.Series:
