@@ -19,6 +19,13 @@ MISSING_TABLE: dict[str, str] = {
 }
 
 # What `better` says, in words (docs/kpis.md, the settings error for a target on a volume).
+# Why previous and change are blank for every KPI of a run: the run has nothing to compare with. Every surface says
+# it once, in its heading; the per-row notes leave it out (reason_words(..., per_row=True)).
+FIRST_RUN = "first run: nothing to compare with"
+NO_HISTORY = "no run history kept: nothing to compare with"
+RUN_REASONS = (FIRST_RUN, NO_HISTORY)
+REASON_SEPARATOR = "; "
+
 BETTER_WORDS = {"up": "higher", "down": "lower", "neither": "neither"}
 
 ORDERS = ("orders",)

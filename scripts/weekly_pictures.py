@@ -41,8 +41,9 @@ def main() -> None:
             old.unlink()
         subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "2", str(folder / "weekly-status.pdf"),
                         str(IMAGES / "weekly-headline")], check=True, timeout=60)
-        for path in sorted(IMAGES.glob("weekly-headline-*.png")):
-            print(path.relative_to(ROOT))
+        # pdftoppm pads the page number to the width of the page count ("-01" of 74 pages): give stable names.
+        for number, path in enumerate(sorted(IMAGES.glob("weekly-headline-*.png")), start=1):
+            print(path.rename(IMAGES / f"weekly-headline-{number}.png").relative_to(ROOT))
 
 
 if __name__ == "__main__":

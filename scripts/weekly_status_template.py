@@ -1,30 +1,29 @@
-"""Build omxl/shipped/weekly_status.xlsx, the default weekly status workbook (contract 4.4, 5.1; docs/templates.md).
+"""Build omxl/shipped/weekly_status.xlsx, the default weekly status workbook (contract 4.4, 5.1, 5.5;
+docs/weekly-report.md, docs/templates.md).
 
     python3 scripts/weekly_status_template.py [PATH]
 
-The template is filled by ``omxl.render_template(template, context, out)``. The context it expects:
+The template is filled by ``omxl.render_template(template, context, out)`` with ``Report.context()``
+(omxl/reporting/weekly.py), which gives:
 
-- ``title`` (text), ``as_of``, ``period_start``, ``period_end`` (dates), ``iso_week`` (text, "2026-W48"),
-  ``data_quality`` (one sentence);
-- DataFrames, one table marker each (every frame's columns become the table's columns, labelled by the
-  presentation layer; the template's widths, formats, filters and chart references are laid out for the
-  columns listed):
-  ``kpis``: kpi, label, value, previous, change, unit, currency, better (up / down / neither: which way is good;
-  the change cell is green when it moves that way, red when it moves the other way);
-  ``trend``: as_of, otif_line_rate, unit_fill_rate, late_lines (one row per past run, oldest first);
-  ``status_counts``: status, lines (open lines per status);
-  ``causes``: dimension, key, lines, units, value, share, cumulative_share, currency: the largest keys of one
-  dimension, charted as a Pareto; ``causes_by`` (text) names that dimension;
-  ``root_causes``: the same columns, every dimension and key (the Root Causes sheet);
-  ``late_lines``, ``changes`` (change, order_id, line, sku, old, new, status), ``open_orders``, ``backorders``,
-  ``inventory``, ``reorder``, ``purchase_orders``, ``carriers`` (carrier, shipments, units, on_time_rate,
-  avg_transit_days, in_transit), ``returns``, ``issues``: one sheet each, any columns.
+- ``title``, ``headline`` (the week, the period, the as-of day and the run compared with), ``data_quality``
+  (one sentence), ``iso_week``, ``as_of``, ``period_start``, ``period_end``;
+- ``tiles``: the eight headline KPIs by id (otif_line_rate, unit_fill_rate, late_lines, at_risk_lines,
+  backorder_lines, backorder_value, overdue_po_lines, data_errors), each with ``label``, ``value`` (in words, as
+  every surface writes it), ``change`` ("▲ +2.1 pts, better", "first run", or why the value is blank) and
+  ``target`` ("target 95.0%: on target", "no target set");
+- ``notes``: one sentence per table or chart saying why it is empty ("" when it is not);
+  ``causes_heading``: the Root causes chart's subject;
+- DataFrames, one table marker each, their columns labelled by the presentation layer and every code in words:
+  ``actions`` (the ten lines that most need action), ``kpi_table`` (every KPI: measure, value, previous, change,
+  better when, target, on target, note; all in words), ``trend``, ``status_counts``, ``causes``,
+  ``overdue_by_supplier`` (the figures behind the four charts) and one per detail sheet (DETAIL_SHEETS).
 
-Summary holds the title, the period, the data-quality line, the KPI table and below it the chart data (trend,
-lines by status, root causes), each a table marker stacked one under the other, then three native charts
-(KPI trend, lines by status, root-cause Pareto: bars of units and the cumulative share on a secondary axis)
-anchored below the tables, so they move down as the tables grow. The tests build it afresh and check the
-committed file matches.
+Print (contract 4.4: every sheet prints at 8 pt or larger): A4 landscape at a fixed scale, never fit-to-page,
+with every font chosen so that font size × scale stays at 8.5 pt or more; long text columns wrap in a fixed
+width (the engine gives each row the height its text needs); each detail table repeats its header row on every
+page. The Summary is one page (its print area ends under the charts; the figures behind them lie outside it).
+The tests build the template afresh and check the committed file matches.
 """
 
 from __future__ import annotations
@@ -38,35 +37,58 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status.xlsx"
 
-# Summary rows (1-based as Excel shows them): marker row, data row below it.
-KPI_ROW, TREND_ROW, STATUS_ROW, CAUSES_ROW = 5, 9, 13, 17
-CHART_ROW = 20
-
-# sheet, table name, title, column widths (the table's columns as laid out).
-DETAIL_SHEETS = (
-    ("Late & At Risk", "late_lines", "Late and at-risk lines", [12, 6, 12, 24, 12, 10, 12, 12, 9, 16, 44]),
-    ("Changes", "changes", "Changes since the previous run", [22, 12, 6, 12, 16, 16, 18]),
-    ("Root Causes", "root_causes", "Root causes of late and backordered lines", [10, 16, 8, 10, 12, 10, 12, 9]),
-    ("Open Orders", "open_orders", "Open orders", [12, 6, 12, 24, 12, 10, 10, 12, 12, 18]),
-    ("Backorders", "backorders", "Backordered lines", [12, 6, 12, 24, 12, 12, 12, 12, 12]),
-    ("Inventory", "inventory", "Inventory", [12, 28, 10, 10, 10, 10, 10, 10]),
-    ("Reorder", "reorder", "Reorder list", [12, 12, 12, 12, 10, 12, 9, 12, 10, 60]),
-    ("Purchase Orders", "purchase_orders", "Purchase-order drafts", [12, 26, 9, 8, 10, 12, 12, 12]),
-    ("Carriers", "carriers", "Carrier performance", [18, 11, 10, 10, 12, 10]),
-    ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12]),
-    ("Data Issues", "issues", "Data issues", [10, 24, 12, 14, 8, 16, 80]),
-)
+SUMMARY_SCALE = 75     # Summary fonts are 11 pt or more: 8.25 pt printed
+DETAIL_SCALE = 85      # detail fonts are 11 pt (headings 12): 9.35 pt printed
 FOOTER = "&L{{ title }}&CPage &P of &N&R{{ iso_week }}"
+
+# The Summary's columns are the action table's (order, line, customer, SKU, open qty, promised date, days late,
+# action); the tiles span them four to a band: A:B, C, D:E, F:G, about 20 characters each, and the KPI trend
+# chart stands beside the tiles over column H.
+SUMMARY_WIDTHS = [17, 5, 20, 12, 9, 11, 8, 94]
+TILE_SPANS = ((0, 1), (2, 2), (3, 4), (5, 6))
+TILES = (("otif_line_rate", "unit_fill_rate", "late_lines", "at_risk_lines"),
+         ("backorder_lines", "backorder_value", "overdue_po_lines", "data_errors"))
+BAND_ROWS = (5, 10)            # first row (1-based) of each band of tiles: label, value, change, target
+ACTION_HEADING_ROW = 15
+ACTION_ROW = 16                # the actions table marker
+CHART_NOTE_ROW = 18
+CHART_ROW = 19
+PRINT_END_ROW = 32
+CHART_DATA_COLUMN = 7          # H: the figures behind the charts, below the print area
+FIGURES_ROW = 35
+
+# sheet, table name, title, column widths (150 characters at most: A4 landscape at 85 %) (the table's columns as Report.sheets lays them out), wrapped columns.
+DETAIL_SHEETS = (
+    ("KPIs", "kpi_table", "All KPIs", [16, 23, 23, 24, 15, 12, 10, 28], {1, 2, 3, 7}),
+    ("Late & At Risk", "late_lines", "Late and at-risk lines",
+     [11, 5, 16, 11, 8, 11, 11, 7, 14, 30, 28], {2, 8, 9, 10}),
+    ("Changes", "changes", "Changes since the previous run", [24, 12, 6, 12, 20, 20, 20], set()),
+    ("Root Causes", "root_causes", "Root causes of late and backordered lines", [10, 22, 8, 10, 14, 9, 11, 18],
+     {1}),
+    ("Open Orders", "open_orders", "Open orders", [12, 5, 24, 12, 9, 10, 11, 11, 20], {2}),
+    ("Backorders", "backorders", "Backordered lines", [12, 5, 24, 12, 11, 11, 11, 12], {2}),
+    ("Overdue POs", "overdue_pos", "Overdue purchase orders", [10, 20, 11, 11, 9, 10, 13, 9, 11, 9, 34],
+     {1, 10}),
+    ("Inventory", "inventory", "Inventory", [12, 30, 10, 10, 10, 10, 10, 10], {1}),
+    ("Reorder", "reorder", "Reorder list", [12, 12, 11, 10, 10, 13, 9, 11, 10, 50], {9}),
+    ("Purchase Orders", "purchase_orders", "Purchase-order drafts", [12, 26, 9, 8, 10, 14, 12, 12], {1}),
+    ("Carriers", "carriers", "Carrier performance", [20, 11, 10, 10, 12, 10], set()),
+    ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12], set()),
+    ("Data Issues", "issues", "Data issues", [10, 22, 16, 16, 8, 18, 56], {5, 6}),
+)
+GOOD = {"bg_color": "#C6EFCE", "font_color": "#006100"}
+BAD = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 
 
 def _letter(col: int) -> str:
     return xlsxwriter.utility.xl_col_to_name(col)
 
 
-def _print_setup(sheet, header_row: int | None) -> None:
+def _print_setup(sheet, scale: int, header_row: int | None) -> None:
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)  # one page wide, as many tall as it takes
+    sheet.set_margins(left=0.4, right=0.4, top=0.45, bottom=0.55)
+    sheet.set_print_scale(scale)  # never fit-to-page: it would shrink a wide table below 8 pt
     if header_row:  # the table's header on every printed page
         sheet.repeat_rows(header_row - 1)
     sheet.set_footer(FOOTER)
@@ -75,128 +97,187 @@ def _print_setup(sheet, header_row: int | None) -> None:
 def build(path: Path = TEMPLATE) -> Path:
     book = xlsxwriter.Workbook(str(path))
     book.set_properties({"created": dt.datetime(2026, 11, 27), "title": "Weekly status"})
-    title = book.add_format({"bold": True, "font_size": 16})
-    subtitle = book.add_format({"italic": True, "font_color": "#595959"})
-    heading = book.add_format({"bold": True, "font_size": 12})
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 2, "text_wrap": True,
-                              "valign": "top"})
-    cell = book.add_format({"border": 1, "border_color": "#BFBFBF"})
-    number = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "#,##0.###"})
-    rate = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "0.0%"})
-    day = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "yyyy-mm-dd"})
-    count = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "#,##0"})
-    money = book.add_format({"border": 1, "border_color": "#BFBFBF", "num_format": "#,##0.00"})
-    good_colours = {"bg_color": "#C6EFCE", "font_color": "#006100"}
-    bad_colours = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+    fmt = book.add_format
+    title = fmt({"bold": True, "font_size": 16})
+    subtitle = fmt({"italic": True, "font_color": "#404040"})
+    note = fmt({"italic": True, "font_color": "#595959"})
+    heading = fmt({"bold": True, "font_size": 12})
+    header = fmt({"bold": True, "bg_color": "#DDEBF7", "bottom": 2, "text_wrap": True, "valign": "top"})
+    grid = {"border": 1, "border_color": "#BFBFBF", "valign": "top"}
+    cell = fmt(grid)
+    wrapped = fmt({**grid, "text_wrap": True})
+    right = fmt({**grid, "align": "right"})
+    right_wrapped = fmt({**grid, "align": "right", "text_wrap": True})
+    day = fmt({**grid, "num_format": "yyyy-mm-dd"})
+    count = fmt({**grid, "num_format": "#,##0"})
+    rate = fmt({**grid, "num_format": "0.0%"})
+    money = fmt({**grid, "num_format": "#,##0.00"})
+    quantity = fmt({**grid, "num_format": "#,##0.##"})
+    box = {"left": 1, "right": 1, "left_color": "#8EA9DB", "right_color": "#8EA9DB", "align": "center",
+           "valign": "vcenter", "bg_color": "#F2F6FC", "text_wrap": True}
+    tile_label = fmt({**box, "top": 1, "top_color": "#8EA9DB", "bold": True, "font_color": "#1F3864"})
+    tile_value = fmt({**box, "bold": True, "font_size": 14})
+    tile_change = fmt(box)
+    tile_target = fmt({**box, "bottom": 1, "bottom_color": "#8EA9DB", "font_color": "#404040"})
 
     summary = book.add_worksheet("Summary")
-    summary.set_column("A:A", 16)
-    summary.set_column("B:B", 30)
-    summary.set_column("C:F", 13)
-    summary.set_column("G:G", 17)
-    summary.set_column("H:H", 13)
+    for col, width in enumerate(SUMMARY_WIDTHS):
+        summary.set_column(col, col, width)
+    summary.set_column(CHART_DATA_COLUMN + 1, CHART_DATA_COLUMN + 8, 13)
     summary.write("A1", "{{ title }}", title)
-    summary.write("A2", "Week {{ iso_week }}: {{ period_start | date }} to {{ period_end | date }}"
-                        " (as of {{ as_of | date }})", subtitle)
+    summary.write("A2", "{{ headline }}", subtitle)
     summary.write("A3", "{{ data_quality }}")
+    for spacer in (4, 9, 14):
+        summary.set_row(spacer - 1, 6)
 
-    def table(sheet, row: int, marker: str, formats: list) -> None:
-        """A marker at `row` (1-based) and its styled data row; the marker cell's format heads every column."""
-        sheet.write(row - 1, 0, "{{ %s | table }}" % marker, header)
-        for col in range(1, len(formats)):
-            sheet.write_blank(row - 1, col, None, header)
-        for col, fmt in enumerate(formats):
-            sheet.write_blank(row, col, None, fmt)
+    # Tiles: label, value, change, target; the change green when it moved the better way, red the other way; the
+    # target green on target, red off it. Conditional formats on the words, so a user restyles them in Excel.
+    for band, first in zip(TILES, BAND_ROWS):
+        summary.set_row(first, 36)
+        for kpi, (left, last) in zip(band, TILE_SPANS):
+            for offset, (part, style) in enumerate((("label", tile_label), ("value", tile_value),
+                                                    ("change", tile_change), ("target", tile_target))):
+                row = first - 1 + offset
+                text = "{{ tiles.%s.%s }}" % (kpi, part)
+                if left == last:
+                    summary.write(row, left, text, style)
+                else:
+                    summary.merge_range(row, left, row, last, text, style)
+            change = f"{_letter(left)}{first + 2}"
+            target = f"{_letter(left)}{first + 3}"
+            summary.conditional_format(change, {"type": "formula", "criteria": f'=RIGHT({change},6)="better"',
+                                                "format": fmt({"font_color": GOOD["font_color"], "bold": True})})
+            summary.conditional_format(change, {"type": "formula", "criteria": f'=RIGHT({change},5)="worse"',
+                                                "format": fmt({"font_color": BAD["font_color"], "bold": True})})
+            summary.conditional_format(target, {"type": "formula", "criteria": f'=RIGHT({target},10)="off target"',
+                                                "format": fmt(BAD)})
+            summary.conditional_format(target, {"type": "formula", "criteria": f'=RIGHT({target},9)="on target"',
+                                                "format": fmt(GOOD)})
 
-    # KPI table: kpi, label, value, previous, change, unit, currency, better.
-    table(summary, KPI_ROW, "kpis", [cell, cell, number, number, number, cell, cell, cell])
-    data = KPI_ROW + 1
-    # Value, previous and change read in the KPI's unit (KPIS in omxl/reporting/kpis.py): fractions as percent,
-    # money with two decimals, days with one; counts keep the data row's #,##0.###. The change cell is green
-    # when it moves the better way, red when it moves the other way. LibreOffice applies only the first rule
-    # that holds (Excel applies them all), so each colour comes with each unit's format in one rule.
-    # Relative rows: each KPI row tests its own unit and direction (the engine stretches row 6 to the rows).
-    units = (("fraction", "0.0%"), ("money", "#,##0.00"), ("days", "#,##0.0"))
-    for unit, num_format in units:
-        summary.conditional_format(f"C{data}:D{data}", {"type": "formula", "criteria": f'=$F{data}="{unit}"',
-                                                        "format": book.add_format({"num_format": num_format})})
-    ways = {"good": (f'OR(AND($H{data}="up",$E{data}>0),AND($H{data}="down",$E{data}<0))', good_colours),
-            "bad": (f'OR(AND($H{data}="up",$E{data}<0),AND($H{data}="down",$E{data}>0))', bad_colours)}
-    for condition, colours in ways.values():
-        for unit, num_format in units:
-            summary.conditional_format(f"E{data}:E{data}", {
-                "type": "formula", "criteria": f'=AND({condition},$F{data}="{unit}")',
-                "format": book.add_format({**colours, "num_format": num_format})})
-        summary.conditional_format(f"E{data}:E{data}", {"type": "formula", "criteria": f"={condition}",
-                                                        "format": book.add_format(colours)})
-    for unit, num_format in units:
-        summary.conditional_format(f"E{data}:E{data}", {"type": "formula", "criteria": f'=$F{data}="{unit}"',
-                                                        "format": book.add_format({"num_format": num_format})})
-    summary.write(TREND_ROW - 2, 0, "KPI trend", heading)
-    table(summary, TREND_ROW, "trend", [day, rate, rate, count])
-    summary.write(STATUS_ROW - 2, 0, "Open lines by status", heading)
-    table(summary, STATUS_ROW, "status_counts", [cell, count])
-    summary.write(CAUSES_ROW - 2, 0, "Root causes of late and backordered lines by {{ causes_by }} (the largest "
-                                     "{{ causes | length }}; every dimension on the Root Causes sheet)", heading)
-    table(summary, CAUSES_ROW, "causes", [cell, cell, count, count, money, rate, rate, cell])
-    _print_setup(summary, None)  # several tables: no one header to repeat
+    summary.write(ACTION_HEADING_ROW - 1, 0, "Lines that most need action", heading)
+    summary.write(ACTION_HEADING_ROW - 1, 3, "{{ notes.actions }}", note)
+    _table(summary, ACTION_ROW, "actions", header, [cell, cell, cell, cell, quantity, day, count, wrapped])
+    summary.write(CHART_NOTE_ROW - 1, 0, "{{ notes.charts }}", note)
+    summary.print_area(0, 0, PRINT_END_ROW - 1, len(SUMMARY_WIDTHS) - 1)
 
-    def ref(col: int, row: int) -> str:
-        return f"=Summary!${_letter(col)}${row}:${_letter(col)}${row}"
+    # The figures behind the charts: beside and below the print area, read on screen, not printed.
+    summary.write(FIGURES_ROW - 1, CHART_DATA_COLUMN, "Figures behind the charts", heading)
+    blocks = (("KPI trend", "trend", [day, rate, rate, count]),
+              ("Open lines by status", "status_counts", [cell, count]),
+              ("{{ causes_heading }}", "causes", [cell, cell, count, quantity, money, rate, rate, cell]),
+              ("Overdue POs by supplier", "overdue_by_supplier", [cell, count, quantity]))
+    rows = {}
+    row = FIGURES_ROW + 2
+    for text, marker, formats in blocks:
+        summary.write(row - 2, CHART_DATA_COLUMN, text, heading)
+        _table(summary, row, marker, header, formats, col=CHART_DATA_COLUMN)
+        rows[marker] = row + 1
+        row += 4
 
-    t, s, c = TREND_ROW + 1, STATUS_ROW + 1, CAUSES_ROW + 1
-    trend = book.add_chart({"type": "line"})
-    trend.add_series({"name": "OTIF line rate", "categories": ref(0, t), "values": ref(1, t), "marker": {"type": "circle"}})
-    trend.add_series({"name": "Unit fill rate", "categories": ref(0, t), "values": ref(2, t), "marker": {"type": "circle"}})
-    late = book.add_chart({"type": "line"})
-    late.add_series({"name": "Late lines", "categories": ref(0, t), "values": ref(3, t), "y2_axis": True,
-                     "line": {"dash_type": "dash"}, "marker": {"type": "square"}})
-    trend.combine(late)
-    trend.set_title({"name": "KPI trend"})
-    trend.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
-    trend.set_y2_axis({"name": "Late lines"})
-    trend.set_x_axis({"text_axis": True, "num_format": "yyyy-mm-dd"})  # one point per run, no calendar gaps
-    trend.set_legend({"position": "bottom"})
-    trend.set_size({"width": 520, "height": 300})
-    summary.insert_chart(f"A{CHART_ROW}", trend)
+    _charts(book, summary, rows)
+    _print_setup(summary, SUMMARY_SCALE, None)
 
-    status = book.add_chart({"type": "column"})
-    status.add_series({"name": "Lines", "categories": ref(0, s), "values": ref(1, s), "data_labels": {"value": True}})
-    status.set_title({"name": "Open lines by status"})
-    status.set_legend({"none": True})
-    status.set_size({"width": 440, "height": 300})
-    summary.insert_chart(f"E{CHART_ROW}", status, {"x_offset": 10})
-
-    pareto = book.add_chart({"type": "column"})
-    pareto.add_series({"name": "Units", "categories": ref(1, c), "values": ref(3, c)})
-    cumulative = book.add_chart({"type": "line"})
-    cumulative.add_series({"name": "Cumulative share", "categories": ref(1, c), "values": ref(6, c),
-                           "y2_axis": True, "marker": {"type": "circle"}})
-    pareto.combine(cumulative)
-    pareto.set_title({"name": "Root causes (Pareto)"})
-    pareto.set_y_axis({"name": "Units"})
-    cumulative.set_y2_axis({"num_format": "0%", "min": 0, "max": 1})
-    pareto.set_legend({"position": "bottom"})
-    pareto.set_size({"width": 970, "height": 320})
-    summary.insert_chart(f"A{CHART_ROW + 16}", pareto)
-
-    for name, marker, heading_text, widths in DETAIL_SHEETS:
+    for name, marker, heading_text, widths, wraps in DETAIL_SHEETS:
         sheet = book.add_worksheet(name)
         for col, width in enumerate(widths):
             sheet.set_column(col, col, width)
         sheet.write("A1", f"{heading_text}, week {{{{ iso_week }}}} (as of {{{{ as_of | date }}}})", heading)
-        table(sheet, 3, marker, [cell] * len(widths))
-        if marker == "late_lines":  # days late (column I) above 0: a late row; the others are at risk (contract 5.5)
-            last = _letter(len(widths) - 1)
-            sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$I4>0",
-                                                     "format": book.add_format({"bg_color": "#F4B183"})})
-            sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$I4<=0",
-                                                     "format": book.add_format({"bg_color": "#DDEBF7"})})
+        sheet.write("A2", "{{ notes.%s }}" % marker, note)
+        formats = [wrapped if col in wraps else cell for col in range(len(widths))]
+        if marker == "kpi_table":
+            formats = [cell, right_wrapped, right_wrapped, right_wrapped, cell, right, cell, wrapped]
+        _table(sheet, 3, marker, header, formats)
+        last = _letter(len(widths) - 1)
+        if marker == "late_lines":  # days late (column H) above 0: a late row; the others are at risk (contract 5.5)
+            sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$H4>0",
+                                                     "format": fmt({"bg_color": "#F4B183"})})
+            sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$H4<=0",
+                                                     "format": fmt({"bg_color": "#DDEBF7"})})
+        if marker == "kpi_table":  # the same words as on the tiles
+            sheet.conditional_format("D4", {"type": "formula", "criteria": '=RIGHT(D4,6)="better"',
+                                            "format": fmt({"font_color": GOOD["font_color"], "bold": True})})
+            sheet.conditional_format("D4", {"type": "formula", "criteria": '=RIGHT(D4,5)="worse"',
+                                            "format": fmt({"font_color": BAD["font_color"], "bold": True})})
+            sheet.conditional_format("G4", {"type": "cell", "criteria": "==", "value": '"off target"',
+                                            "format": fmt(BAD)})
+            sheet.conditional_format("G4", {"type": "cell", "criteria": "==", "value": '"on target"',
+                                            "format": fmt(GOOD)})
         sheet.freeze_panes(3, 0)
         sheet.autofilter(2, 0, 3, len(widths) - 1)
-        _print_setup(sheet, 3)
+        _print_setup(sheet, DETAIL_SCALE, 3)
     book.close()
     return path
+
+
+def _table(sheet, row: int, marker: str, header, formats: list, col: int = 0) -> None:
+    """A marker at `row` (1-based) and its styled data row; the marker cell's format heads every column."""
+    sheet.write(row - 1, col, "{{ %s | table }}" % marker, header)
+    for i in range(1, len(formats)):
+        sheet.write_blank(row - 1, col + i, None, header)
+    for i, cell_format in enumerate(formats):
+        sheet.write_blank(row, col + i, None, cell_format)
+
+
+def _charts(book, summary, rows: dict[str, int]) -> None:
+    """The four charts of the headline page over the figures below it; every text 11 pt (8.25 pt printed)."""
+    font = {"size": 11}
+
+    def ref(offset: int, marker: str) -> str:
+        col = _letter(CHART_DATA_COLUMN + offset)
+        return f"=Summary!${col}${rows[marker]}:${col}${rows[marker]}"
+
+    def finish(chart, name: str, width: int, height: int) -> None:
+        chart.set_title({"name": name, "name_font": {"size": 12, "bold": True}})
+        chart.set_size({"width": width, "height": height})
+        chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+
+    trend = book.add_chart({"type": "line"})
+    for offset, name in ((1, "OTIF line rate"), (2, "Unit fill rate")):
+        trend.add_series({"name": name, "categories": ref(0, "trend"), "values": ref(offset, "trend"),
+                          "marker": {"type": "circle"}})
+    late = book.add_chart({"type": "line"})
+    late.add_series({"name": "Late lines", "categories": ref(0, "trend"), "values": ref(3, "trend"),
+                     "y2_axis": True, "line": {"dash_type": "dash"}, "marker": {"type": "square"}})
+    trend.combine(late)
+    trend.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": font})
+    late.set_y2_axis({"num_font": font})
+    trend.set_x_axis({"text_axis": True, "num_format": "yyyy-mm-dd", "num_font": font})  # one point per run
+    trend.set_legend({"position": "bottom", "font": font})
+    finish(trend, "KPI trend", 560, 232)
+    summary.insert_chart(f"H{BAND_ROWS[0] - 1}", trend, {"x_offset": 6, "y_offset": 2})
+
+    status = book.add_chart({"type": "bar"})
+    status.add_series({"name": "Lines", "categories": ref(0, "status_counts"), "values": ref(1, "status_counts"),
+                       "data_labels": {"value": True, "font": font}, "fill": {"color": "#4472C4"}})
+    status.set_x_axis({"num_font": font})
+    status.set_y_axis({"num_font": font, "reverse": True})
+    status.set_legend({"none": True})
+    finish(status, "Open lines by status", 415, 210)
+
+    pareto = book.add_chart({"type": "column"})
+    pareto.add_series({"name": "Units", "categories": ref(1, "causes"), "values": ref(3, "causes"),
+                       "fill": {"color": "#ED7D31"}})
+    cumulative = book.add_chart({"type": "line"})
+    cumulative.add_series({"name": "Cumulative share", "categories": ref(1, "causes"), "values": ref(6, "causes"),
+                           "y2_axis": True, "marker": {"type": "circle"}})
+    pareto.combine(cumulative)
+    pareto.set_x_axis({"num_font": font})
+    pareto.set_y_axis({"num_font": font})
+    cumulative.set_y2_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": font})
+    pareto.set_legend({"position": "bottom", "font": font})
+    finish(pareto, "Root causes", 415, 210)
+
+    overdue = book.add_chart({"type": "bar"})
+    overdue.add_series({"name": "Units open", "categories": ref(0, "overdue_by_supplier"),
+                        "values": ref(2, "overdue_by_supplier"), "data_labels": {"value": True, "font": font},
+                        "fill": {"color": "#C00000"}})
+    overdue.set_x_axis({"num_font": font})
+    overdue.set_y_axis({"num_font": font, "reverse": True})
+    overdue.set_legend({"none": True})
+    finish(overdue, "Overdue POs by supplier", 415, 210)
+
+    for i, chart in enumerate((status, pareto, overdue)):
+        summary.insert_chart(f"A{CHART_ROW}", chart, {"x_offset": 2 + 425 * i, "y_offset": 2})
 
 
 if __name__ == "__main__":

@@ -144,13 +144,13 @@ def test_every_surface_says_each_kpi_in_the_same_words(runs, tmp_path):
 
     # (c) the notebook: the HTML view's table, and the text repr, row by row.
     notebook = html_rows(report._repr_html_())
-    assert [(*row[:4], row[6]) for row in notebook] == want
+    assert [(*row[:4], row[5]) for row in notebook] == want
     text = repr(report).splitlines()
     header = next(i for i, line in enumerate(text) if line.split()[:2] == ["Measure", "Value"])
     for line, words in zip(text[header + 1:header + 1 + count], want):
         pattern = r"\s+".join(re.escape(part) for part in words[:4] if part)
         assert re.match(r"\s*" + pattern + r"\s", line), (line, words)
-        assert line.rstrip().endswith(words[4]), (line, words)  # the note ends the line (after unit and target)
+        assert line.rstrip().endswith(words[4]), (line, words)  # the note ends the line (after the target)
 
     # (d) the Summary sheet, as LibreOffice shows its cells (the value cell's number format, the note's words).
     summary = folder / "summary.xlsx"

@@ -44,7 +44,7 @@ def pdf_pages(pdf_path: Path) -> list[dict]:
 def printed(tmp_path_factory) -> dict:
     """The sample's weekly workbook as of 2026-11-27 (a first run), its report, and its pages printed."""
     folder = tmp_path_factory.mktemp("weekly-print")
-    report = omxl.weekly_report(omxl.read_book(SAMPLE), as_of="2026-11-27")
+    report = omxl.weekly_report(omxl.read_book(SAMPLE), as_of="2026-11-27", history=folder / "history.sqlite")
     workbook = report.save(folder / "weekly.xlsx", backup=False)
     pdf = convert_with_libreoffice(workbook, "pdf", folder)
     return {"report": report, "workbook": workbook, "pages": pdf_pages(pdf), "folder": folder}
@@ -58,8 +58,10 @@ def test_page_one_holds_the_tiles_the_actions_and_the_four_charts(printed):
     actions = printed["report"].actions
     assert len(actions) == 10
     for row in actions.itertuples(index=False):   # each of the ten lines, order and action, on page 1
-        assert f"{row.order_id} {row.line} " in first
-        assert str(row.action)[:40] in first.replace("\n", " ")
+        printed_line = re.search(rf"^{row.order_id} {row.line} ?{re.escape(str(row.customer))} {row.sku} .*$", first,
+                                 flags=re.M)
+        assert printed_line is not None, row
+        assert str(row.action)[:40] in printed_line.group(0)
     assert "Page 1 of" in first
 
 
@@ -73,11 +75,17 @@ def test_no_code_name_is_printed(printed):
     assert found == {}
 
 
+def _size(char: dict) -> float:
+    """The printed size of a character (pdfplumber's, from its glyph box; every text of the workbook is upright)."""
+    assert char["upright"], char
+    return char["size"]
+
+
 def test_every_character_prints_at_8_pt_or_larger(printed):
-    small = [(number, char["text"], round(char["size"], 2)) for number, page in enumerate(printed["pages"], start=1)
-             for char in page["chars"] if char["size"] < 8.0]
+    small = [(number, char["text"], round(_size(char), 2)) for number, page in enumerate(printed["pages"], start=1)
+             for char in page["chars"] if _size(char) < 8.0]
     assert small == []
-    sizes = [char["size"] for page in printed["pages"] for char in page["chars"]]
+    sizes = [_size(char) for page in printed["pages"] for char in page["chars"]]
     assert min(sizes) >= 8.2   # 11 pt at the Summary's 75 %
 
 
@@ -92,14 +100,17 @@ def test_a_table_that_fits_on_a_page_is_not_split(printed):
     for label in report.kpis["label"].unique():
         assert label in pages[kpis]["text"], label
     assert "All KPIs" not in pages[kpis + 1]["text"] and "Measure" not in pages[kpis + 1]["text"]
-    # Every small detail table: its heading and every record's first cell on one page.
+    # Every small detail table (rows of one line: it fits on a page): its heading and every record on one page.
     for sheet, heading in (("Overdue POs", "Overdue purchase orders"), ("Purchase Orders", "Purchase-order drafts"),
-                           ("Carriers", "Carrier performance"), ("Returns", "Returns"), ("Data Issues", "Data issues")):
+                           ("Carriers", "Carrier performance"), ("Returns", "Returns")):
         frame = report.sheets[sheet]
-        assert 0 < len(frame) <= 25, sheet
+        assert 0 < len(frame) <= 30, sheet
         page = pages[_page_of(pages, heading + ", week 2026-W48")]["text"]
-        for value in frame.iloc[:, 0 if sheet != "Data Issues" else 1].astype(str):
-            assert value in page or value.capitalize() in page, (sheet, value)
+        for value in frame.iloc[:, 0 if sheet != "Overdue POs" else 2].astype(str):
+            assert value in page, (sheet, value)
+    # The data issues' long messages take two pages: the header is printed on both.
+    issues = _page_of(pages, "Data issues, week 2026-W48")
+    assert pages[issues + 1]["text"].startswith("Severity Code Table Source sheet Cell Value Message")
 
 
 def test_long_tables_repeat_their_header_on_every_page(printed):

@@ -25,13 +25,15 @@ from pypdf import PdfReader
 import omxl
 from omxl.cli import cli
 from tests.conftest import SAMPLE, convert_with_libreoffice
+from omxl.presentation.code_words import CHANGE, STATUS
+from omxl.presentation.kpi_words import kpi_words
 from weekly_book import AS_OF, CHANGED_NEXT_WEEK, NEXT_WEEK, hand_book, next_week_book
 
 pytestmark = pytest.mark.core  # the report's figures and sheets must be the same with and without pyarrow
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
-SHEETS = ["Summary", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Inventory",
-          "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"]
+SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
+          "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"]
 
 
 def rows(sheet, first: int, last_column: str) -> list[tuple]:
@@ -101,56 +103,78 @@ def test_the_workbook_holds_the_report(two_weeks):
     assert book.sheetnames == SHEETS
     summary = book["Summary"]
     assert summary["A1"].value == "Weekly order status"
-    assert summary["A2"].value == "Week 2026-W12: 2026-03-16 to 2026-03-22 (as of 2026-03-22)"
+    assert summary["A2"].value == ("Week 2026-W12: 2026-03-16 to 2026-03-22 (as of 2026-03-22); changes against "
+                                   "the run of 2026-03-15")
     assert summary["A3"].value == ("1 error and 1 warning in the data; 1 row with errors was left out of every "
                                    "figure (Data Issues sheet).")
-    # The template writes the context's kpis as they come: report.kpis' columns, then `better` (column K).
-    kpis = rows(summary, 6, "K")
-    assert len(kpis) == len(second.kpis) == 28
-    assert kpis[9] == ("late_lines", "Late lines", 3, 2, 1, "lines", None, None, None, None, "down")
-    assert kpis[12] == ("backorder_value", "Backorder value", 121, 100, 21, "money", "EUR", None, None, None, "down")
-    assert kpis[19] == ("reorder_value", "Reorder value", 20, None, None, "money", "EUR", None, None,
-                        "no value in the previous run (2026-03-15): nothing to compare with", "neither")
-    # The trend table: two runs, and the trend chart's series cover exactly those two rows.
-    trend_header = 6 + 28 + 2
-    assert summary.cell(trend_header - 1, 1).value == "KPI trend"
-    assert rows(summary, trend_header, "D") == [
-        ("As of", "OTIF line rate", "Unit fill rate", "Late lines"),
-        (dt.datetime(2026, 3, 15), 0.4, pytest.approx(15 / 31), 2),
-        (dt.datetime(2026, 3, 22), 0, 0, 3)]
+    # The eight tiles: label, value, change with its mark and direction, target (none set here).
+    tiles = [[summary[f"{column}{first + k}"].value for k in range(4)] for first in (5, 10) for column in "ACDF"]
+    assert tiles == [
+        ["OTIF line rate", "0.0%", "\u25bc -40.0 pts, worse", "no target set"],
+        ["Unit fill rate", "0.0%", "\u25bc -48.4 pts, worse", "no target set"],
+        ["Late lines", "3", "\u25b2 +1, worse", "no target set"],
+        ["At-risk lines", "0", "\u25bc -1, better", "no target set"],
+        ["Backorder lines", "3", "\u25b2 +1, worse", "no target set"],
+        ["Backorder value", "EUR 121.00", "\u25b2 EUR +21.00, worse", "no target set"],
+        ["Overdue PO lines", "0", "no change", "no target set"],
+        ["Data errors", "1", "no change", "no target set"]]
+    # The lines that most need action: late lines by days late, each with its action.
+    assert rows(summary, 16, "H") == [
+        ("Order", "Line", "Customer", "SKU", "Open qty", "Promised date", "Days late", "Action"),
+        ("O5", 1, "K2", "B", 6, dt.datetime(2026, 3, 14), 8, "chase PO P1 with Dollar Bolts (due 2026-03-28)"),
+        ("O10", 1, "K6", "A", 12, dt.datetime(2026, 3, 18), 4, "ship: stock is allocated"),
+        ("O3", 1, "K3", "B", 4, dt.datetime(2026, 3, 20), 2, "chase PO P1 with Dollar Bolts (due 2026-03-28)"),
+        ("Overdue POs by supplier: no purchase-order line is overdue.", None, None, None, None, None, None, None)]
+    # The KPI sheet in words.
+    kpis = rows(book["KPIs"], 3, "H")
+    assert len(kpis) == 1 + len(second.kpis) == 1 + 28
+    assert kpis[0] == ("Measure", "Value", "Previous", "Change", "Better when", "Target", "On target", "Note")
+    assert kpis[1] == ("Orders received", "1", "3", "\u25bc -2", "Neither", None, None, None)
+    assert kpis[5] == ("OTIF line rate", "0.0%", "40.0%", "\u25bc -40.0 pts, worse", "Higher is better", None, None,
+                       None)
+    reorder = [row for row in kpis if row[0] == "Reorder value"]
+    assert reorder == [("Reorder value", "EUR 20.00", None, None, "Neither", None, None,
+                        "no value in the previous run (2026-03-15): nothing to compare with"),
+                       ("Reorder value", "USD 100.00", "USD 100.00", "no change", "Neither", None, None, None)]
+    # The trend: two runs, and the trend chart's series cover exactly those two rows (right of the printed page).
+    trend = [[summary.cell(row, column).value for column in range(8, 12)] for row in range(39, 42)]
+    assert trend == [["As of", "OTIF line rate", "Unit fill rate", "Late lines"],
+                     [dt.datetime(2026, 3, 15), 0.4, pytest.approx(15 / 31), 2],
+                     [dt.datetime(2026, 3, 22), 0, 0, 3]]
     with zipfile.ZipFile(path) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
-    first, last = trend_header + 1, trend_header + 2
     assert re.findall(r"<c:f>([^<]*)</c:f>", chart) == [
-        f"Summary!$A${first}:$A${last}", f"Summary!$B${first}:$B${last}", f"Summary!$A${first}:$A${last}",
-        f"Summary!$C${first}:$C${last}", f"Summary!$A${first}:$A${last}", f"Summary!$D${first}:$D${last}"]
-    # The Changes sheet lists exactly the lines that changed.
+        "Summary!$H$40:$H$41", "Summary!$I$40:$I$41", "Summary!$H$40:$H$41", "Summary!$J$40:$J$41",
+        "Summary!$H$40:$H$41", "Summary!$K$40:$K$41"]
+    # The Changes sheet lists exactly the lines that changed, in words.
     assert rows(book["Changes"], 3, "G") == [("Change", "Order", "Line", "SKU", "Before", "Now", "Status"),
-                                             *CHANGED_NEXT_WEEK]
+                                             *[(CHANGE[row[0]], *row[1:6], STATUS.get(row[6], row[6]))
+                                               for row in CHANGED_NEXT_WEEK]]
     assert rows(book["Carriers"], 3, "F") == [
         ("Carrier", "Shipments", "Units", "On time", "Avg transit (days)", "In transit"), ("DHL", 1, 5, 0, None, 1)]
     late = rows(book["Late & At Risk"], 3, "K")
-    assert late[0] == ("Order", "Line", "Customer", "Customer name", "SKU", "Open qty", "Promised date",
-                       "Projected ship date", "Days late", "Status", "Why")
-    assert [row[:4] + row[8:10] for row in late[1:]] == [("O5", 1, "K2", None, 8, "backordered"),
-                                                         ("O10", 1, "K6", None, 4, "partially_allocated"),
-                                                         ("O3", 1, "K3", None, 2, "backordered")]
+    assert late[0] == ("Order", "Line", "Customer", "SKU", "Open qty", "Promised date", "Projected ship date",
+                       "Days late", "Status", "Why", "Action")
+    assert [row[:4] + row[7:9] + row[10:] for row in late[1:]] == [
+        ("O5", 1, "K2", "B", 8, "Backordered", "chase PO P1 with Dollar Bolts (due 2026-03-28)"),
+        ("O10", 1, "K6", "A", 4, "Partially allocated", "ship: stock is allocated"),
+        ("O3", 1, "K3", "B", 2, "Backordered", "chase PO P1 with Dollar Bolts (due 2026-03-28)")]
     # Late rows orange, at-risk rows light blue: conditional formats on Days late, stretched to the rows.
     sheet = book["Late & At Risk"]
     formats = [(str(rng.sqref), rule.formula, rule.dxf.fill.bgColor.rgb) for rng in sheet.conditional_formatting
                for rule in rng.rules]
-    assert formats == [("A4:K6", ["$I4>0"], "FFF4B183"), ("A4:K6", ["$I4<=0"], "FFDDEBF7")]
+    assert formats == [("A4:K6", ["$H4>0"], "FFF4B183"), ("A4:K6", ["$H4<=0"], "FFDDEBF7")]
 
 
 def test_the_report_reads_in_a_notebook(two_weeks):
     _, second, _, _ = two_weeks
     text = repr(second).splitlines()
     assert text[0] == "<omxl.Report week 2026-W12, 2026-03-16 to 2026-03-22 (previous run 2026-03-15)>"
-    assert text[3].split() == ["Orders", "received", "1", "3", "-2", "orders"]
+    assert text[3].split() == ["Orders", "received", "1", "3", "-2"]
     assert [line.split() for line in text if line.split()[:2] == ["OTIF", "line"]] == [
-        ["OTIF", "line", "rate", "0.0%", "40.0%", "-40.0", "pts", "fraction"]]
+        ["OTIF", "line", "rate", "0.0%", "40.0%", "-40.0", "pts"]]
     assert [line.split() for line in text if line.split()[:2] == ["Backorder", "value"]] == [
-        ["Backorder", "value", "EUR", "121.00", "EUR", "100.00", "EUR", "+21.00", "EUR"]]
+        ["Backorder", "value", "EUR", "121.00", "EUR", "100.00", "EUR", "+21.00"]]
     page = second._repr_html_()
     assert page.startswith("<div><strong>omxl.Report</strong> week 2026-W12") and "<td>Reorder value</td>" in page
 
@@ -204,9 +228,10 @@ def test_a_formula_like_customer_stays_text_in_every_sheet(tmp_path):
                 if isinstance(cell.value, str) and cell.value.startswith(("=", "+")):
                     assert cell.data_type == "s", (sheet.title, cell.coordinate, cell.value)
                     found[sheet.title] = found.get(sheet.title, 0) + 1
-    # Customer id and name of O2/1 and O5/1, the name of O3's customer, on the lines each sheet holds (O2/1 is
-    # late and open, not backordered; O3 has two open lines), and the customer key of the root causes.
-    assert found == {"Late & At Risk": 5, "Open Orders": 6, "Backorders": 3, "Root Causes": 1}
+    # The customer (its name) of O2/1 and O5/1 and of O3's lines, on the lines each sheet holds (O2/1 is late and
+    # open, not backordered; O3 has two open lines), the three among the lines that most need action on the
+    # Summary, and the customer key of the root causes.
+    assert found == {"Summary": 3, "Late & At Risk": 3, "Open Orders": 4, "Backorders": 2, "Root Causes": 1}
     with zipfile.ZipFile(path) as archive:
         assert not any("<f>" in archive.read(name).decode() for name in archive.namelist()
                        if name.startswith("xl/worksheets/sheet"))
@@ -246,8 +271,8 @@ def test_omxl_weekly_writes_the_named_report_and_its_history(sample_runs):
     assert "Week 2026-W47: 2026-11-14 to 2026-11-20 (no previous run)" in results[0].output
     assert "Week 2026-W48: 2026-11-21 to 2026-11-27 (previous run 2026-11-20)" in results[1].output
     assert f"Run recorded in {folder / 'omxl-history.sqlite'}." in results[1].output
-    assert re.search(r"Late lines\s+│\s+64 │\s+45 │\s+\+19 │ lines", results[1].output)
-    assert "Changes since the previous run: newly late " in results[1].output
+    assert re.search(r"Late lines\s+│\s+64 │\s+45 │\s+\+19 │", results[1].output)
+    assert "Changes since the previous run: became late " in results[1].output
     assert list(omxl.History(folder / "omxl-history.sqlite").runs()["as_of"]) == [
         pd.Timestamp("2026-11-20"), pd.Timestamp("2026-11-27")]
 
@@ -259,62 +284,13 @@ def test_libreoffice_prints_the_report_and_its_summary_equals_report_kpis(sample
     pages = PdfReader(str(pdf)).pages
     text = pages[0].extract_text()
     for words in ("Weekly order status", "Week 2026-W48: 2026-11-21 to 2026-11-27", "OTIF line rate", "86.1%",
-                  "Late lines", "109,499.34"):
+                  "Late lines", "64"):
         assert words in text, words
     assert len(pages) > len(SHEETS)
-    # The Summary (the first sheet) as CSV, raw values rather than as shown, against report.kpis.
-    csv_path = convert_with_libreoffice(path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false",
-                                        tmp_path)
-    table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
-    assert table[4][:11] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency", "Target",
-                             "On target", "Why", "Better when"]
-    printed = table[5:5 + len(report.kpis)]
-    assert [row[0] for row in printed] == list(report.kpis["kpi"])
-    assert [row[6] or None for row in printed] == [None if pd.isna(c) else c for c in report.kpis["currency"]]
-    for column, name in ((2, "value"), (3, "previous"), (4, "change")):
-        shown = [float(row[column]) if row[column] else np.nan for row in printed]
-        np.testing.assert_allclose(shown, report.kpis[name].to_numpy(dtype=float), rtol=1e-9, equal_nan=True)
-    # The Summary page as a picture to look at (LibreOffice's Calc has no PNG export; poppler draws the PDF).
-    keep = Path(os.environ.get("OMXL_TEST_ARTIFACTS") or tmp_path)
-    keep.mkdir(parents=True, exist_ok=True)
-    for page in (1, 2):
-        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
-                        str(keep / f"weekly-summary-{page}")], check=True, capture_output=True, timeout=120)
-    shutil.copy(pdf, keep / "weekly-status.pdf")
-    assert (keep / "weekly-summary-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (keep / "weekly-summary-2.png").stat().st_size > 10_000  # the charts' page
-
-
-def test_weekly_out_csv_and_json_hold_the_kpi_table(tmp_path):
-    out_csv, out_json = tmp_path / "kpis.csv", tmp_path / "kpis.json"
-    for out in (out_csv, out_json):
-        result = CliRunner().invoke(cli, ["weekly", str(SAMPLE), "--as-of", "2026-11-27", "--out", str(out),
-                                          "--history", str(tmp_path / "h.sqlite"), "-q"])
-        assert result.exit_code == 1, result.output
-    table = pd.read_csv(out_csv)
-    assert list(table.columns) == ["kpi", "label", "value", "previous", "change", "unit", "currency", "target",
-                                   "on_target", "reason"]
-    assert table.loc[table["kpi"] == "late_lines", "reason"].tolist() == ["first run: nothing to compare with"]
-    assert table.loc[table["kpi"] == "late_lines", "value"].tolist() == [64]
-    records = pd.read_json(out_json)
-    assert records.loc[records["kpi"] == "at_risk_lines", "value"].tolist() == [62]
-
-
-def test_weekly_with_a_template_of_ones_own(tmp_path):
-    template = tmp_path / "mine.xlsx"
-    workbook = openpyxl.Workbook()
-    workbook.active.title = "Week"
-    workbook.active["A1"] = "Status {{ iso_week }}"
-    workbook.active["A3"] = "{{ kpis | table }}"
-    workbook.save(template)
-    out = tmp_path / "mine-w48.xlsx"
-    result = CliRunner().invoke(cli, ["weekly", str(SAMPLE), "--as-of", "2026-11-27", "--template", str(template),
-                                      "--out", str(out), "--history", str(tmp_path / "h.sqlite"), "-q"])
-    assert result.exit_code == 1, result.output
-    sheet = openpyxl.load_workbook(out)["Week"]
-    assert sheet["A1"].value == "Status 2026-W48"
-    assert [c.value for c in sheet[3]][:4] == ["KPI", "Measure", "Value", "Previous"]
-    assert [c.value for c in sheet[4]][:3] == ["orders_received", "Orders received", 68]
+    # The KPI sheet (page 2) prints every KPI in the words report.kpis gives.
+    kpi_page = " ".join(pages[1].extract_text().split())
+    for row in report.kpis.itertuples(index=False):   # a long amount wraps in its cell: its figures are there
+        assert row.label in kpi_page and kpi_words(row.value, row.unit, row.currency).split()[-1] in kpi_page, row
 
 
 def test_weekly_write_back_adds_the_report_sheets(tmp_path):
@@ -330,10 +306,11 @@ def test_weekly_write_back_adds_the_report_sheets(tmp_path):
                      "omxl Open Orders", "omxl Backorders", "omxl Overdue POs", "omxl Inventory", "omxl Reorder",
                      "omxl Purchase Orders", "omxl Carriers", "omxl Returns", "omxl Data Issues"]
     kpis = after["omxl KPIs"]
-    assert [c.value for c in kpis[1]] == ["KPI", "Measure", "Value", "Previous", "Change", "Unit", "Currency",
-                                          "Target", "On target", "Why blank"]
-    assert [c.value for c in kpis[11]] == ["late_lines", "Late lines", 64, None, None, "lines", None, None, None,
-                                           "first run: nothing to compare with"]
+    # In words, as the weekly workbook's KPI sheet: the codes stay in report.kpis, JSON and CSV.
+    assert [c.value for c in kpis[1]] == ["Measure", "Value", "Previous", "Change", "Better when", "Target",
+                                          "On target", "Note"]
+    assert [c.value for c in kpis[11]] == ["Late lines", "64", None, "first run", "Lower is better", None, None,
+                                           None]
     assert after["omxl Late & At Risk"]["A2"].fill.fgColor.rgb == "FFF4B183"  # late first, filled as late
     summary = [[cell.value for cell in row] for row in after["omxl Summary"].iter_rows()]
     assert summary[0][0] == "Weekly status as of 2026-11-27"

@@ -14,6 +14,7 @@ from rich.table import Table as RichTable
 from ..io.safety import csv_safe
 from ..io.save.write import json_records
 from ..money import money_text, totals, totals_text
+from ..presentation.code_words import CHANGE, DIMENSION
 from ..presentation.notebook import figure_text, report_kpis
 from ..presentation.summary_sheet import open_values
 from ..reconciliation import STATUS_RANK
@@ -127,7 +128,7 @@ def show_plan(plan: Any, options: Mapping[str, Any]) -> None:
 
 # The columns of report_kpis at the terminal: header and alignment.
 WEEKLY_COLUMNS = {"Measure": ("KPI", "left"), "Value": ("value", "right"), "Previous": ("previous", "right"),
-                  "Change": ("change", "right"), "Unit": ("unit", "left"), "Target": ("target", "left"),
+                  "Change": ("change", "right"), "Target": ("target", "left"),
                   "Note": ("note", "left")}
 OPTIONAL_COLUMNS = ("Target", "Note")
 
@@ -154,11 +155,12 @@ def show_weekly(report: Any, options: Mapping[str, Any]) -> None:
         for head in ("by", "who", "lines", "units", "share"):
             top.add_column(head)
         for r in causes.groupby("dimension", sort=False).head(1).itertuples(index=False):
-            top.add_row(r.dimension, escape(str(r.key)), f"{r.lines:,}", f"{r.units:,.0f}", f"{r.share:.0%}")
+            top.add_row(DIMENSION.get(r.dimension, r.dimension), escape(str(r.key)), f"{r.lines:,}",
+                        f"{r.units:,.0f}", f"{r.share:.0%}")
         stdout_console().print(top)
     if report.previous_as_of is not None:
         counts = report.changes["change"].value_counts()
         stdout_console().print("Changes since the previous run: " + ", ".join(
-            f"{name.replace('_', ' ')} {int(counts.get(name, 0)):,}" for name in (
+            f"{CHANGE[name].lower()} {int(counts.get(name, 0)):,}" for name in (
                 "newly_late", "no_longer_late", "projected_date_moved", "new_backorder", "newly_reordered")),
             highlight=False)

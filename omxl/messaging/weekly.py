@@ -57,7 +57,7 @@ def kpi_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
                  "previous_text": kpi_words(record["previous"], unit, currency),
                  "change_text": kpi_words(record["change"], unit, currency, signed=True),
                  "target_text": target_words(record.get("target"), record.get("on_target"), unit, currency),
-                 "reason_text": reason_words(record.get("reason"))}
+                 "reason_text": reason_words(record.get("reason"), per_row=True)}
         rows.append({**{k: (None if _blank(v) else v) for k, v in record.items()}, **texts})
     return rows
 

@@ -46,6 +46,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("line", "Line", "id"),
     ("customer_id", "Customer", "id"),
     ("customer_name", "Customer name", "text"),
+    ("customer", "Customer", "text"),             # the name where known, else the id (weekly sheets)
     ("sku", "SKU", "id"),
     ("description", "Description", "text"),
     ("qty", "Ordered qty", "quantity"),
@@ -201,7 +202,9 @@ SHEET_LABELS: dict[tuple[str, str], str] = {
     ("Issues", "value"): "Value in the cell",
     ("Reading findings", "value"): "Value in the cell",
     ("Messages", "kind"): "Message kind",
-    ("KPIs", "reason"): "Why blank",
+    ("KPIs", "target"): "Target",
+    ("KPIs", "on_target"): "On target",
+    ("KPIs", "reason"): "Note",
 }
 
 # (sheet, name) -> kind where one name is of another kind on that sheet.
@@ -211,6 +214,9 @@ SHEET_KINDS: dict[tuple[str, str], str] = {
     ("Reading findings", "value"): "text",
     ("Sheets", "kind"): "text",
     ("Returns", "reason"): "text",
+    # The weekly workbook's KPI table is in words (presentation/kpi_words.py): KPIs of every unit in one column.
+    ("KPIs", "value"): "text",
+    ("KPIs", "target"): "text",
 }
 
 COLUMN_BY_NAME: dict[str, tuple[str, str]] = {name: (label, kind) for name, label, kind in COLUMNS}

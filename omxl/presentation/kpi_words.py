@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from ..money import UNKNOWN
+from ..kpi_catalog import REASON_SEPARATOR, RUN_REASONS
 from .columns import KINDS
 
 PERCENT = "#,##0.0%"          # the rate's 0.0%, with the thousands separator the words have past 999.9%
@@ -94,9 +95,15 @@ def target_words(target: object, on_target: object, unit: object, currency: obje
     return words if blank(on_target) else f"{words}, {ON_TARGET[bool(on_target)]}"
 
 
-def reason_words(reason: object) -> str:
-    """Why a KPI (or its previous value, change or target) is blank, as written in report.kpis; "" for none."""
-    return "" if blank(reason) else str(reason)
+def reason_words(reason: object, *, per_row: bool = False) -> str:
+    """Why a KPI (or its previous value, change or target) is blank, as written in report.kpis; "" for none.
+    `per_row` leaves out what holds for the whole run ("first run: nothing to compare with"), for a table whose
+    heading says it once."""
+    if blank(reason):
+        return ""
+    if not per_row:
+        return str(reason)
+    return REASON_SEPARATOR.join(part for part in str(reason).split(REASON_SEPARATOR) if part not in RUN_REASONS)
 
 
 def _literal(text: str) -> str:

@@ -293,8 +293,9 @@ def result_html(result: object, sheet: str, frame: pd.DataFrame, caption: str) -
 
 def report_kpis(report: "Report") -> pd.DataFrame:
     """The KPI table as people read it: measure, value, previous, change (each in kpi_words, the words the mail
-    and the Summary sheet use too), unit or currency, the target and whether it is met (target_words), and
-    the note why something is blank (report.kpis.reason); the notebook and `omxl weekly` show it."""
+    and the Summary sheet use too: the value says its unit or currency), the target and whether it is met
+    (target_words), and the note why something is blank (report.kpis.reason, without what the heading says for
+    the whole run: "no previous run"); the notebook and `omxl weekly` show it."""
     kpis = report.kpis
     money = kpis["unit"] == "money"
     unit = kpis["unit"].astype(object).where(~money, kpis["currency"].astype(object).fillna("no currency"))
@@ -304,10 +305,9 @@ def report_kpis(report: "Report") -> pd.DataFrame:
         "Value": [kpi_words(v, u, c) for v, u, c in zip(kpis["value"], units, currencies)],
         "Previous": [kpi_words(v, u, c) for v, u, c in zip(kpis["previous"], units, currencies)],
         "Change": [kpi_words(v, u, c, signed=True) for v, u, c in zip(kpis["change"], units, currencies)],
-        "Unit": unit,
         "Target": [target_words(t, on, u, c) for t, on, u, c in zip(kpis["target"], kpis["on_target"], units,
                                                                     currencies)],
-        "Note": [reason_words(reason) for reason in kpis["reason"]]})
+        "Note": [reason_words(reason, per_row=True) for reason in kpis["reason"]]})
 
 
 def _report_heading(report: "Report") -> str:

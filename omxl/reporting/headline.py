@@ -11,12 +11,14 @@ import pandas as pd
 
 from ..presentation.code_words import BETTER, DIMENSION
 from ..presentation.kpi_words import blank, kpi_words
+from ..presentation.kpi_words import reason_words
 from .kpis import BY_NAME
 
 # The tiles, in the order the page shows them (two bands of four).
 TILE_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines", "at_risk_lines",
              "backorder_lines", "backorder_value", "overdue_po_lines", "data_errors")
 FIRST_RUN = "first run"
+NO_RUN_HISTORY = "no run history kept"
 UP, DOWN = "\u25b2", "\u25bc"   # ▲ ▼
 
 
@@ -24,12 +26,13 @@ def _column(rows: pd.DataFrame, name: str) -> pd.Series:
     return rows[name] if name in rows else pd.Series(pd.NA, index=rows.index, dtype=object)
 
 
-def change_words(row, better: str, first_run: bool) -> str:
-    """A KPI row's change: '▲ +2.1 pts, better', '▼ -3, worse', 'no change', 'first run', '' when not known."""
+def change_words(row, better: str, no_previous: str) -> str:
+    """A KPI row's change: '▲ +2.1 pts, better', '▼ -3, worse', 'no change', `no_previous` ('first run', 'no run
+    history kept') when the report has no previous run, '' when not known."""
     if blank(row.value):
         return ""
     if blank(row.change):
-        return FIRST_RUN if first_run else ""
+        return no_previous
     if float(row.change) == 0 or kpi_words(row.change, row.unit, row.currency, signed=True).lstrip("+-") in (
             "0", "0.0 pts", "0.0 days"):
         return "no change"
@@ -50,7 +53,19 @@ def target_words(row) -> str:
     return f"target {kpi_words(target, row.unit, row.currency)}: {verdict}"
 
 
-def tiles(kpis: pd.DataFrame, *, first_run: bool) -> dict[str, dict[str, str]]:
+def previous_words(has_history: bool, previous_as_of: pd.Timestamp | None) -> str:
+    """What a change reads when there is none: '' with a previous run (the KPI had no value then)."""
+    if previous_as_of is not None:
+        return ""
+    return FIRST_RUN if has_history else NO_RUN_HISTORY
+
+
+def _value_reason(reason: object) -> str:
+    """A row's reason without what holds for the whole run (its change reads "first run" already)."""
+    return reason_words(reason, per_row=True)
+
+
+def tiles(kpis: pd.DataFrame, *, no_previous: str) -> dict[str, dict[str, str]]:
     """kpi -> label, value, change, target, as the headline page's tiles show them."""
     out: dict[str, dict[str, str]] = {}
     for kpi in TILE_KPIS:
@@ -63,8 +78,8 @@ def tiles(kpis: pd.DataFrame, *, first_run: bool) -> dict[str, dict[str, str]]:
         row = next(rows.assign(reason=_column(rows, "reason")).itertuples(index=False))
         known = rows[rows["value"].notna()]
         if known.empty:
-            out[kpi] = {"label": label, "value": "",
-                        "change": str(row.reason) if not blank(row.reason) else "not known", "target": ""}
+            out[kpi] = {"label": label, "value": "", "change": _value_reason(row.reason) or "not known",
+                        "target": ""}
             continue
         first = next(known.assign(reason=_column(known, "reason")).itertuples(index=False))
         value = kpi_words(first.value, first.unit, first.currency)
@@ -73,13 +88,13 @@ def tiles(kpis: pd.DataFrame, *, first_run: bool) -> dict[str, dict[str, str]]:
             value += f"\n(+{others} more {'currency' if others == 1 else 'currencies'}: KPIs sheet)"
             change, target = "by currency on the KPIs sheet", ""
         else:
-            change = change_words(first, definition.better if definition else "neither", first_run)
+            change = change_words(first, definition.better if definition else "neither", no_previous)
             target = target_words(first) or "no target set"
         out[kpi] = {"label": label, "value": value, "change": change, "target": target}
     return out
 
 
-def kpi_table(kpis: pd.DataFrame, *, first_run: bool) -> pd.DataFrame:
+def kpi_table(kpis: pd.DataFrame, *, no_previous: str) -> pd.DataFrame:
     """Every KPI row in words: label, value, previous, change, better, target, on_target, reason."""
     rows = kpis.assign(target=_column(kpis, "target"), on_target=_column(kpis, "on_target"),
                        reason=_column(kpis, "reason"))
@@ -88,18 +103,21 @@ def kpi_table(kpis: pd.DataFrame, *, first_run: bool) -> pd.DataFrame:
     for row, direction in zip(rows.itertuples(index=False), better):
         verdict = "" if blank(row.on_target) else ("on target" if bool(row.on_target) else "off target")
         records.append((str(row.label), kpi_words(row.value, row.unit, row.currency),
-                        kpi_words(row.previous, row.unit, row.currency), change_words(row, direction, first_run),
+                        kpi_words(row.previous, row.unit, row.currency), change_words(row, direction, no_previous),
                         BETTER.get(direction, ""), "" if blank(row.target) else kpi_words(row.target, row.unit,
                                                                                            row.currency),
-                        verdict, "" if blank(row.reason) else str(row.reason)))
+                        verdict, _value_reason(row.reason)))
     columns = ["label", "value", "previous", "change", "better", "target", "on_target", "reason"]
-    return pd.DataFrame(records, columns=columns).astype("string[python]")
+    table = pd.DataFrame(records, columns=columns).astype("string[python]")
+    return table.mask(table == "")   # blank cells, not empty text
 
 
 def headline(iso_week: str, start: pd.Timestamp, end: pd.Timestamp, as_of: pd.Timestamp,
-             previous_as_of: pd.Timestamp | None) -> str:
+             previous_as_of: pd.Timestamp | None, has_history: bool = True) -> str:
     """The line under the title: the week, its days, the as-of day and the run the changes compare with."""
     line = f"Week {iso_week}: {start:%Y-%m-%d} to {end:%Y-%m-%d} (as of {as_of:%Y-%m-%d})"
+    if previous_as_of is None and not has_history:
+        return line + "; no run history kept, so no changes to show"
     if previous_as_of is None:
         return line + "; first run, so no changes to show yet"
     return line + f"; changes against the run of {pd.Timestamp(previous_as_of):%Y-%m-%d}"
@@ -141,9 +159,12 @@ NOT_IN_BOOK: dict[str, tuple[str, str]] = {
     "returns": ("returns", "The book has no returns table."),
 }
 CHARTS = ("status_counts", "causes", "overdue_by_supplier")
+CHANGES_EMPTY = {FIRST_RUN: "First run: there is no earlier run to compare with, so no change is listed.",
+                 NO_RUN_HISTORY: "No run history is kept (the history setting or --history), so changes cannot be "
+                                 "listed."}
 
 
-def empty_notes(tables: dict[str, pd.DataFrame], book_tables: set[str], *, first_run: bool,
+def empty_notes(tables: dict[str, pd.DataFrame], book_tables: set[str], *, no_previous: str,
                 previous_as_of: pd.Timestamp | None, plan_summary: str) -> dict[str, str]:
     """table name -> the sentence its sheet shows under the title when it is empty ("" when it is not), and
     'charts': one line for the headline page's empty charts."""
@@ -156,8 +177,7 @@ def empty_notes(tables: dict[str, pd.DataFrame], book_tables: set[str], *, first
         if missing is not None and missing[0] not in book_tables:
             notes[name] = missing[1]
         elif name == "changes":
-            notes[name] = ("First run: there is no earlier run to compare with, so no change is listed."
-                           if first_run else
+            notes[name] = (CHANGES_EMPTY[no_previous] if no_previous else
                            f"Nothing changed since the run of {pd.Timestamp(previous_as_of):%Y-%m-%d}.")
         elif name == "reorder":
             notes[name] = plan_summary

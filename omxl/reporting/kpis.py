@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..kpi_catalog import BY_NAME, KPIS, MISSING_TABLE, Kpi
+from ..kpi_catalog import BY_NAME, FIRST_RUN, KPIS, MISSING_TABLE, NO_HISTORY, REASON_SEPARATOR, Kpi
 from ..money import UNKNOWN, Conversion, conversion, converted, currency_column, totals
 from .overdue import overdue_po_lines
 
@@ -39,12 +39,9 @@ __all__ = ["BY_NAME", "KPIS", "KPI_COLUMNS", "Kpi", "add_reason", "compute_kpis"
 KPI_COLUMNS = ("kpi", "label", "value", "previous", "change", "unit", "currency", "target", "on_target", "reason")
 PERIOD_DAYS = 7
 # Why previous and change are blank although the value is there.
-FIRST_RUN = "first run: nothing to compare with"
-NO_HISTORY = "no run history kept: nothing to compare with"
 NOT_IN_PREVIOUS = "no value in the previous run ({day}): nothing to compare with"
 # Why a target is not judged.
 SEVERAL_CURRENCIES = "target not judged: the value is in several currencies; set base_currency and fx_rates"
-REASON_SEPARATOR = "; "
 
 
 def period_of(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..planning import plan_reorders
 from ..position import prepare
+from ..presentation.code_words import in_words
 from ..presentation.notebook import report_html, report_text
 from ..presentation.sheets import fill_rows, result_sheet
 from ..presentation.summary_sheet import weekly_figures, with_summary
@@ -29,6 +30,9 @@ from ..render import render_template
 from .carriers import carrier_performance
 from .causes import DIMENSIONS, root_causes
 from .changes import CHANGE_COLUMNS, line_changes
+from .actions import headline_actions, with_plan_actions
+from .headline import causes_heading, empty_notes, headline, kpi_table, previous_words, tiles
+from .overdue import overdue_by_supplier
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import BY_NAME, NO_HISTORY, compute_kpis, nothing_to_compare, period_of
 from .overdue import overdue_po_lines
@@ -48,9 +52,11 @@ TREND_RUNS = 12
 # has every dimension). Supplier by default: late and backordered lines wait for stock, which suppliers bring.
 CAUSES_CHARTED = 10
 CAUSES_BY = "supplier"
+HEADLINE_ACTIONS = 10
 
 # Report sheets in workbook order: sheet name -> the template's table name (its context key).
 SHEET_TABLES: dict[str, str] = {
+    "KPIs": "kpi_table",
     "Late & At Risk": "late_lines",
     "Changes": "changes",
     "Root Causes": "root_causes",
@@ -65,12 +71,15 @@ SHEET_TABLES: dict[str, str] = {
     "Data Issues": "issues",
 }
 
-LATE_COLUMNS = ("order_id", "line", "customer_id", "customer_name", "sku", "open_qty", "promised_date", "projected_ship_date",
-                "days_late", "status", "reason")
-OPEN_COLUMNS = ("order_id", "line", "customer_id", "customer_name", "sku", "open_qty", "allocated_qty", "backordered_qty",
+# `customer`: the customer's name where the customers table has one, else the id (one column: the page is for
+# reading; the id stays in rec.lines).
+LATE_COLUMNS = ("order_id", "line", "customer", "sku", "open_qty", "promised_date", "projected_ship_date", "days_late",
+                "status", "reason", "action")
+OPEN_COLUMNS = ("order_id", "line", "customer", "sku", "open_qty", "allocated_qty", "backordered_qty",
                 "promised_date", "status")
-BACKORDER_COLUMNS = ("order_id", "line", "customer_id", "customer_name", "sku", "backordered_qty", "promised_date",
+BACKORDER_COLUMNS = ("order_id", "line", "customer", "sku", "backordered_qty", "promised_date",
                      "projected_ship_date", "covering_po")
+ACTION_COLUMNS = ("order_id", "line", "customer", "sku", "open_qty", "promised_date", "days_late", "action")
 INVENTORY_COLUMNS = ("sku", "description", "on_hand", "allocated", "backlog", "on_order", "available", "short")
 REORDER_COLUMNS = ("sku", "supplier_id", "inventory_position", "reorder_point", "order_qty", "order_value",
                    "currency", "order_by", "urgency", "explanation")
@@ -141,6 +150,11 @@ class Report:
                              "lines": np.array([int(counts[name]) for name in ranked], dtype="int64")})
 
     @property
+    def no_previous(self) -> str:
+        """What a change reads without a previous run ("first run", "no run history kept"); "" with one."""
+        return previous_words(self.history is not None, self.previous_as_of)
+
+    @property
     def data_quality(self) -> str:
         """One sentence: errors and warnings found, and rows left out because of errors."""
         severity = self.position.issues["severity"].astype(object)
@@ -154,11 +168,11 @@ class Report:
 
     @functools.cached_property
     def sheets(self) -> dict[str, pd.DataFrame]:
-        """The report's detail tables by sheet name (SHEET_TABLES order), with omxl's column names; made once,
+        """The report's tables by sheet name (SHEET_TABLES order), with omxl's column names and codes; made once,
         on first use (the workbook, the write-back and the Excel button each read them)."""
         rec, plan, pos = self.reconciliation, self.plan, self.position
-        names = _customer_names(pos)
-        lines = rec.lines.assign(customer_name=rec.lines["customer_id"].map(names).astype("string[python]"))
+        lines = rec.lines.assign(customer=_customer_column(rec.lines, pos),
+                                 action=with_plan_actions(rec.lines, plan))
         open_mask = rec.is_open()
         open_lines = attention_first(lines[open_mask])
         late = open_lines[open_lines["late"] | open_lines["at_risk"]]
@@ -169,6 +183,7 @@ class Report:
         received = pd.to_datetime(returns["received_date"]).dt.normalize()
         recent = returns[((received >= start) & (received <= end)) | received.isna()]
         return {
+            "KPIs": kpi_table(self.kpis, no_previous=self.no_previous),
             "Late & At Risk": _pick(late, LATE_COLUMNS),
             "Changes": self.changes,
             "Root Causes": self.causes,
@@ -189,23 +204,41 @@ class Report:
         first: the Overdue POs sheet, one row per po-overdue exception; the overdue PO KPIs count it."""
         return overdue_po_lines(self.position, self.reconciliation)
 
+    @functools.cached_property
+    def actions(self) -> pd.DataFrame:
+        """The lines that most need action, in the contract's order (the headline page's ten)."""
+        rec = self.reconciliation
+        top = headline_actions(rec, self.plan, limit=HEADLINE_ACTIONS)
+        customer = _customer_column(top, self.position)
+        return _pick(top.assign(customer=customer), ACTION_COLUMNS)
+
     def context(self, *, title: str = "Weekly order status", causes_by: str = CAUSES_BY) -> dict[str, object]:
         """What the weekly template is filled with (the context documented in scripts/weekly_status_template.py
-        and docs/weekly-report.md). `causes_by`: the dimension of the Summary's Pareto (supplier, carrier, sku,
-        customer)."""
+        and docs/weekly-report.md): every code in words. `causes_by`: the dimension of the Summary's Pareto
+        (supplier, carrier, sku, customer)."""
         if causes_by not in DIMENSIONS:
             raise ValueError(f"causes_by: '{causes_by}' is not a root-cause dimension ({', '.join(DIMENSIONS)})")
         start, end = self.period
-        kpis = self.kpis.assign(better=self.kpis["kpi"].map(lambda name: BY_NAME[name].better).astype(
-            "string[python]"))
-        causes = self.causes[self.causes["dimension"] == causes_by].head(CAUSES_CHARTED)
+        causes = self.causes[self.causes["dimension"] == causes_by].head(CAUSES_CHARTED).reset_index(drop=True)
+        tables = {SHEET_TABLES[name]: in_words(frame, name).reset_index(drop=True)
+                  for name, frame in self.sheets.items()}
+        charts = {"trend": self.trend, "status_counts": in_words(self.status_counts),
+                  "causes": in_words(causes), "overdue_by_supplier": overdue_by_supplier(self.overdue_pos),
+                  "actions": self.actions}
+        book_tables = set(self.position.book.layout["table"].astype(str))
         context: dict[str, object] = {
             "title": title, "as_of": self.as_of.date(), "period_start": start.date(), "period_end": end.date(),
             "iso_week": self.iso_week, "data_quality": self.data_quality,
-            "kpis": kpis, "trend": self.trend, "status_counts": self.status_counts,
-            "causes": causes.reset_index(drop=True), "causes_by": causes_by,
+            "headline": headline(self.iso_week, start, end, self.as_of, self.previous_as_of,
+                                 has_history=self.history is not None),
+            "tiles": tiles(self.kpis, no_previous=self.no_previous), "causes_by": causes_by,
+            "causes_heading": causes_heading(causes, causes_by),
+            "notes": empty_notes({**tables, **charts}, book_tables, no_previous=self.no_previous,
+                                 previous_as_of=self.previous_as_of, plan_summary=self.plan.summary),
+            "kpis": self.kpis,
         }
-        context.update({SHEET_TABLES[name]: frame.reset_index(drop=True) for name, frame in self.sheets.items()})
+        context.update(charts)
+        context.update(tables)
         return context
 
     def save(self, path: "str | os.PathLike | None" = None, *, template: "str | os.PathLike | None" = None,
@@ -222,8 +255,11 @@ class Report:
         previous, change), then KPIs, Root Causes and the detail sheets, labelled and formatted like every
         result sheet (omxl.presentation)."""
         labels = self.position.config.labels
-        sheets: dict[str, object] = {"KPIs": result_sheet(self.kpis, "KPIs", labels=labels)}
+        sheets: dict[str, object] = {"KPIs": result_sheet(self.sheets["KPIs"], "KPIs", labels=labels)}
         for name, frame in self.sheets.items():
+            if name == "KPIs":
+                continue
+            frame = in_words(frame, name)
             fill = None
             if name == "Late & At Risk":  # days_late is above 0 exactly on the late lines; the rest are at risk
                 late = frame["days_late"].fillna(0) > 0
@@ -291,11 +327,14 @@ def _no_changes() -> pd.DataFrame:
     return frame.astype({"line": "Int64"})
 
 
-def _customer_names(pos) -> pd.Series:
+def _customer_column(lines: pd.DataFrame, pos) -> pd.Series:
+    """Each line's customer as a person knows them: the name from the customers table, else the id."""
     customers = pos.book.customers
+    ids = lines["customer_id"].astype("string[python]")
     if "name" not in customers or customers.empty:
-        return pd.Series([], dtype="string[python]")
-    return customers.drop_duplicates("customer_id").set_index("customer_id")["name"]
+        return ids
+    names = customers.drop_duplicates("customer_id").set_index("customer_id")["name"].astype("string[python]")
+    return ids.map(names).astype("string[python]").fillna(ids)
 
 
 def _pick(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
