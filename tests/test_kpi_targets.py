@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 
+import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 import omxl
 from omxl.cli import cli
+from omxl.reporting.headline import TILE_KPIS
 from omxl.messaging.weekly import compose_weekly_mail
 from weekly_book import AS_OF, NEXT_WEEK, hand_book, next_week_book
 
@@ -219,6 +221,17 @@ def test_a_book_without_a_table_leaves_its_kpis_blank_with_the_reason_everywhere
     # The first run is said once, in the heading, not in every row's note.
     assert shown["Late lines"]["value"] == "2" and shown["Late lines"]["note"] == ""
     assert "(no previous run)" in result.stdout
+
+    # The weekly workbook the command wrote: the KPI sheet's note, and a tile's line under its blank value.
+    workbook = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    sheet = {r[0]: r for r in workbook["KPIs"].iter_rows(min_row=4, max_col=8, values_only=True)}
+    for name in blank:
+        assert (sheet[labels[name]][1], sheet[labels[name]][7]) == (None, reason), name
+    tiles = {workbook["Summary"][f"{column}{first}"].value: (workbook["Summary"][f"{column}{first + 1}"].value,
+                                                            workbook["Summary"][f"{column}{first + 2}"].value)
+             for first in (5, 10) for column in "ACDF"}
+    for name in set(blank) & set(TILE_KPIS):
+        assert tiles[labels[name]] == (None, reason), name
 
     # The weekly mail: the blank value's line ends with the reason.
     workbook = tmp_path / "out.xlsx"
