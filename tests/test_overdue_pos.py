@@ -80,7 +80,7 @@ def test_the_overdue_kpis_equal_the_sheet_and_reconciles_exceptions(sample_repor
 
 
 def test_the_overdue_pos_sheet_follows_backorders(sample_report):
-    assert list(sample_report.sheets)[3:7] == ["Open Orders", "Backorders", "Overdue POs", "Inventory"]
+    assert list(sample_report.sheets)[4:8] == ["Open Orders", "Backorders", "Overdue POs", "Inventory"]
     sheets = sample_report.result_sheets()
     assert list(sheets)[5:9] == ["Open Orders", "Backorders", "Overdue POs", "Inventory"]
 
