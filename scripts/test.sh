@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up everything the test suite needs on a fresh machine, then run it in three environments:
+# Set up everything the test suite needs on a fresh machine, then run it in three environments (runs 1 and 3 one
+# after the other, side by side with run 2; their output follows the whole suite's):
 #   1. the core tests (marker `core`: reading, validation, reconciliation, planning) with python3 as it is,
 #      without pyarrow, where pandas stores text in Python objects;
 #   2. the whole suite in .venv-arrow/ (made here, git-ignored, reused on later runs): the same python3 and
@@ -124,17 +125,35 @@ run() {  # name, python, pytest arguments...
 }
 
 failed=()
-echo "== core tests without pyarrow =="
-describe "$PY" without
-run core "$PY" -m core "$@" || failed+=("core tests without pyarrow")
+# The two core runs go side by side with the whole suite (two cores: the suite waits on LibreOffice much of its
+# time), each with its own temporary folder and its output kept until the suite is done, then printed in order.
+LOGS=$(mktemp -d)
+trap 'rm -rf "$LOGS"' EXIT
+(
+    set +e
+    {
+        echo "== core tests without pyarrow =="
+        describe "$PY" without && PYTEST_ADDOPTS="--basetemp=$LOGS/core-tmp -p no:cacheprovider" run core "$PY" -m core "$@"
+    } >"$LOGS/core.log" 2>&1
+    echo $? >"$LOGS/core.status"
+    {
+        echo "== core tests with the lowest allowed versions =="
+        describe "$LOWEST/bin/python" without &&
+            PYTEST_ADDOPTS="--basetemp=$LOGS/lowest-tmp -p no:cacheprovider" run core "$LOWEST/bin/python" -m core "$@"
+    } >"$LOGS/lowest.log" 2>&1
+    echo $? >"$LOGS/lowest.status"
+) &
+cores=$!
 
 echo "== whole suite with pyarrow =="
 describe "$VENV/bin/python" with
 run whole "$VENV/bin/python" "$@" || failed+=("whole suite with pyarrow")
 
-echo "== core tests with the lowest allowed versions =="
-describe "$LOWEST/bin/python" without
-run core "$LOWEST/bin/python" -m core "$@" || failed+=("core tests with the lowest allowed versions")
+wait "$cores" || true
+cat "$LOGS/core.log"
+[ "$(cat "$LOGS/core.status" 2>/dev/null)" = 0 ] || failed+=("core tests without pyarrow")
+cat "$LOGS/lowest.log"
+[ "$(cat "$LOGS/lowest.status" 2>/dev/null)" = 0 ] || failed+=("core tests with the lowest allowed versions")
 
 if [ "${#failed[@]}" -gt 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}" >&2
