@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from conftest import SAMPLE
 # book, cli_run and control_book are fixtures.

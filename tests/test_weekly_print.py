@@ -16,7 +16,6 @@ import pytest
 
 import omxl
 from omxl.config import Config
-from omxl.reporting.headline import TILE_KPIS
 
 from conftest import convert_with_libreoffice
 

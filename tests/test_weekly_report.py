@@ -4,14 +4,11 @@ openpyxl and printed by LibreOffice; the run history beside it."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import re
 import shutil
 import sqlite3
-import subprocess
 import zipfile
 from pathlib import Path
 

@@ -297,8 +297,6 @@ def report_kpis(report: "Report") -> pd.DataFrame:
     (target_words), and the note why something is blank (report.kpis.reason, without what the heading says for
     the whole run: "no previous run"); the notebook and `omxl weekly` show it."""
     kpis = report.kpis
-    money = kpis["unit"] == "money"
-    unit = kpis["unit"].astype(object).where(~money, kpis["currency"].astype(object).fillna("no currency"))
     units, currencies = kpis["unit"], kpis["currency"]
     return pd.DataFrame({
         "Measure": kpis["label"].astype(object),
