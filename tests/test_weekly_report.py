@@ -344,3 +344,18 @@ def test_the_python_example_of_the_docs_runs(tmp_path, monkeypatch):
     exec(compile(example, "weekly-report.md", "exec"), {})
     assert openpyxl.load_workbook(tmp_path / "mine.xlsx").active["A1"].value == "Late lines: 126"
     assert openpyxl.load_workbook(tmp_path / "status-2026-W48.xlsx").sheetnames == SHEETS
+
+
+def test_a_tile_change_reads_its_mark_and_direction_and_nothing_that_rounds_away():
+    from collections import namedtuple
+
+    from omxl.reporting.headline import change_words
+
+    row = namedtuple("row", "value change unit currency")
+    assert change_words(row(1.0, 0.001, "money", "EUR"), "down", "first run") == "no change"   # EUR 0.00
+    assert change_words(row(0.5, 0.00004, "fraction", None), "up", "first run") == "no change"  # 0.0 pts
+    assert change_words(row(1.0, 0.3, "money", "EUR"), "down", "first run") == "\u25b2 EUR +0.30, worse"
+    assert change_words(row(5.0, -2.0, "lines", None), "down", "") == "\u25bc -2, better"
+    assert change_words(row(5.0, 3.0, "orders", None), "neither", "") == "\u25b2 +3"
+    assert change_words(row(5.0, None, "orders", None), "neither", "first run") == "first run"
+    assert change_words(row(None, None, "lines", None), "down", "first run") == ""

@@ -10,8 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..presentation.code_words import BETTER, DIMENSION
-from ..presentation.kpi_words import blank, kpi_words
-from ..presentation.kpi_words import reason_words
+from ..presentation.kpi_words import blank, kpi_words, reason_words
 from .kpis import BY_NAME
 
 # The tiles, in the order the page shows them (two bands of four).
@@ -33,17 +32,17 @@ def change_words(row, better: str, no_previous: str) -> str:
         return ""
     if blank(row.change):
         return no_previous
-    if float(row.change) == 0 or kpi_words(row.change, row.unit, row.currency, signed=True).lstrip("+-") in (
-            "0", "0.0 pts", "0.0 days"):
+    signed = kpi_words(row.change, row.unit, row.currency, signed=True)
+    if "+" not in signed and "-" not in signed:   # a change that rounds to nothing reads without a sign
         return "no change"
     rising = float(row.change) > 0
-    words = f"{UP if rising else DOWN} {kpi_words(row.change, row.unit, row.currency, signed=True)}"
+    words = f"{UP if rising else DOWN} {signed}"
     if better in ("up", "down"):
         words += ", better" if rising == (better == "up") else ", worse"
     return words
 
 
-def target_words(row) -> str:
+def tile_target_words(row) -> str:
     """'target 95.0%: on target' / ': off target' / ': not judged'; '' without a target."""
     target = getattr(row, "target", None)
     if blank(target):
@@ -89,7 +88,7 @@ def tiles(kpis: pd.DataFrame, *, no_previous: str) -> dict[str, dict[str, str]]:
             change, target = "by currency on the KPIs sheet", ""
         else:
             change = change_words(first, definition.better if definition else "neither", no_previous)
-            target = target_words(first) or "no target set"
+            target = tile_target_words(first) or "no target set"
         out[kpi] = {"label": label, "value": value, "change": change, "target": target}
     return out
 
