@@ -32,10 +32,9 @@ from .causes import DIMENSIONS, root_causes
 from .changes import CHANGE_COLUMNS, line_changes
 from .actions import headline_actions, with_plan_actions
 from .headline import causes_heading, empty_notes, headline, kpi_table, previous_words, tiles
-from .overdue import overdue_by_supplier
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import NO_HISTORY, compute_kpis, nothing_to_compare, period_of
-from .overdue import overdue_po_lines
+from .overdue import overdue_by_supplier, overdue_po_lines
 
 
 if TYPE_CHECKING:  # for annotations only: the report imports the steps it runs when it runs them
