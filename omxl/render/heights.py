@@ -14,6 +14,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..io.xlsx.wrap import wrapped_lines as text_lines
+
 DEFAULT_WIDTH = 8.43          # Excel's column width when the sheet names none
 DEFAULT_FONT_SIZE = 11.0
 LINE_FACTOR = 15.0 / 11.0     # Excel's 15 pt row for its 11 pt default font
@@ -23,8 +25,6 @@ PADDING = 2.0                 # points above and below the lines
 # characters per width); 1.05 leaves a margin for capitals and wider fonts.
 CHARS_PER_WIDTH = 1.05
 
-# A piece of a line: text up to a space or just after a hyphen; group 1 holds the space before it.
-_PIECE = re.compile(r"(\s*)([^\s-]+-?|-)")
 _COL = re.compile(r"<col\b([^>]*?)/?>")
 _ATTR = r'(?<=\s){}="([^"]*)"'
 
@@ -43,27 +43,14 @@ def column_widths(sheet_xml: str) -> tuple[dict[int, float], float]:
     return widths, float(default.group(1)) if default else DEFAULT_WIDTH
 
 
+def room(width: float, font_size: float = DEFAULT_FONT_SIZE) -> int:
+    """Characters of ordinary text a line holds in a column `width` characters wide at `font_size` pt."""
+    return max(int(width * CHARS_PER_WIDTH * DEFAULT_FONT_SIZE / font_size), 1)
+
+
 def wrapped_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) -> int:
-    """Lines `text` takes in a column `width` characters wide at `font_size` pt, wrapped at spaces and after
-    hyphens as spreadsheet programs wrap (a word longer than a line breaks where it must; explicit line breaks
-    count)."""
-    capacity = max(int(width * CHARS_PER_WIDTH * DEFAULT_FONT_SIZE / font_size), 1)
-    lines = 0
-    for paragraph in str(text).split("\n"):
-        used, count = 0, 1
-        for match in _PIECE.finditer(paragraph):
-            gap = 1 if used and match.group(1) else 0
-            size = len(match.group(2))
-            if used and used + gap + size > capacity:
-                count, used, gap = count + 1, 0, 0
-            used += gap
-            if size > capacity:   # a piece longer than the line: it breaks over several
-                count += (used + size - 1) // capacity
-                used = (used + size) % capacity
-            else:
-                used += size
-        lines += count
-    return lines
+    """Lines `text` takes in a column `width` characters wide at `font_size` pt (io/xlsx/wrap.py)."""
+    return text_lines(text, room(width, font_size))
 
 
 def row_height(lines: int, font_size: float = DEFAULT_FONT_SIZE) -> float:
@@ -75,14 +62,17 @@ def lines_per_row(values: pd.Series, width: float, font_size: float) -> np.ndarr
     """Lines each value of a wrapped column takes; each distinct text is measured once."""
     text = values.astype(object).where(values.notna(), "")
     codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
-    capacity = width * CHARS_PER_WIDTH * DEFAULT_FONT_SIZE / font_size
-    counts = np.array([wrapped_lines(t, width, font_size) if len(t) > capacity or "\n" in t else 1
-                       for t in uniques.tolist()], dtype=np.int64)
+    line = room(width, font_size)
+    counts = np.array([text_lines(t, line) if len(t) > line or "\n" in t else 1 for t in uniques.tolist()],
+                      dtype=np.int64)
     return counts[codes] if len(codes) else np.ones(0, dtype=np.int64)
 
 
-def with_height(attrs: str, height: float) -> str:
-    """Row attributes `attrs` with its height set to `height` points (a custom height)."""
+def at_least(attrs: str, height: float) -> str:
+    """Row attributes `attrs` with a custom height of `height` points, unless the row is that tall already."""
+    current = re.search(r'(?<=\s)ht="([\d.]+)"', attrs)
+    if current and float(current.group(1)) >= height:
+        return attrs
     attrs = re.sub(r'\s+(?:ht|customHeight)="[^"]*"', "", attrs)
     return f'{attrs} ht="{height:g}" customHeight="1"'
 

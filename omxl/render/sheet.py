@@ -19,7 +19,7 @@ from ..io.address import column_letter
 from .cells import empty_cell, text_cell, value_cell
 from .errors import Problem
 from .environment import SINGLE_EXPRESSION, TABLE_MARKER, TableMarker, has_jinja
-from .heights import column_widths, header_height, with_height
+from .heights import at_least, column_widths, header_height
 from .refs import Moves
 from .stylebook import StyleBook
 from .table import Marker, data_rows, header_cells
@@ -272,10 +272,7 @@ def _header_row_attrs(attrs: str, marker: Marker, styles: dict[int, int], sheet:
     labels = labels_for(marker.frame.columns, sheet.rendered_name)
     height = header_height(list(labels), [sheet.width(col) for col in marker.columns()],
                            [book.font_size(xf) for xf in formats], [book.wraps(xf) for xf in formats])
-    current = re.search(r'(?<=\s)ht="([\d.]+)"', attrs)
-    if height is None or (current and float(current.group(1)) >= height):
-        return attrs
-    return with_height(attrs, height)
+    return attrs if height is None else at_least(attrs, height)
 
 
 def _without_spans(attrs: str) -> str:

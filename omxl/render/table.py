@@ -22,7 +22,7 @@ from ..presentation.columns import kind_of
 from ..presentation.sheets import labels_for, number_format
 from ..io.safety import formula_like_mask, xml_escape
 from .cells import text_cell
-from .heights import DEFAULT_FONT_SIZE, lines_per_row, row_height, with_height
+from .heights import DEFAULT_FONT_SIZE, at_least, lines_per_row, row_height
 from .stylebook import StyleBook, style_attr
 
 
@@ -140,16 +140,12 @@ def _row_attrs(frame: pd.DataFrame, marker: Marker, styles: dict[int, int], book
         these = lines_per_row(column, widths[marker.col + i], size)
         sizes = np.where(these > lines, size, sizes)
         lines = np.maximum(lines, these)
-    current = re.search(r'(?<=\s)ht="([\d.]+)"', row_attrs)
-    shown = float(current.group(1)) if current else 0.0
     tall = lines > 1
     if not tall.any():
         return row_attrs
     out = np.full(len(frame), row_attrs, dtype=object)
     for count, size in set(zip(lines[tall].tolist(), sizes[tall].tolist())):
-        height = row_height(count, size)
-        if height > shown:
-            out[tall & (lines == count) & (sizes == size)] = with_height(row_attrs, height)
+        out[tall & (lines == count) & (sizes == size)] = at_least(row_attrs, row_height(count, size))
     return out
 
 

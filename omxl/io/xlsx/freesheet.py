@@ -17,6 +17,7 @@ import pandas as pd
 from ..address import column_letter
 from ..safety import xml_text
 from .sheetxml import DATE_FORMAT, DATETIME_FORMAT, STYLES, _column_cells
+from .wrap import wrapped_lines
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,14 +176,7 @@ def _row_height(row: Sequence["Cell | None"], widths: Sequence[float]) -> float 
         width = sum(widths[position:position + cell.span])
         # Ordinary text is narrower than the digit a width unit is measured in; an indent level is ~1.5 units.
         room = max((width - 1 - 1.5 * cell.indent) * 1.2, 1.0)
-        words, count, used = cell.value.split(), 1, 0.0
-        for word in words:  # greedy word wrap, as the programs do
-            need = len(word) if used == 0 else used + 1 + len(word)
-            if need > room and used > 0:
-                count, used = count + 1, float(len(word))
-            else:
-                used = float(need)
-        lines = max(lines, count)
+        lines = max(lines, wrapped_lines(cell.value, room))
     return None if lines == 1 else 15.0 * lines
 
 
