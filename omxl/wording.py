@@ -47,3 +47,13 @@ def quantity_text(values: pd.Series, decimals: int = 2, blank: str = "") -> pd.S
 def day_text(values: pd.Series, blank: str = "") -> pd.Series:
     """Timestamps as YYYY-MM-DD; a missing one as `blank`."""
     return _per_distinct(values, lambda v: f"{v:%Y-%m-%d}", blank)
+
+
+def name_or_id(ids: pd.Series, table: pd.DataFrame, key: str) -> pd.Series:
+    """Each id as people know it: its `name` in `table` (keyed by column `key`: the suppliers or customers
+    table), else the id itself (<NA> when no id)."""
+    if "name" not in table or table.empty:
+        return ids.astype("string[python]")
+    named = table.dropna(subset=[key]).drop_duplicates(key).set_index(key)["name"]
+    # As text before filling: without any names the mapped column is all-missing floats.
+    return ids.map(named).astype("string[python]").fillna(ids.astype("string[python]"))

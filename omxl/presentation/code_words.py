@@ -42,8 +42,12 @@ DIMENSION: dict[str, str] = {"supplier": "Supplier", "carrier": "Carrier", "sku"
 
 URGENCY: dict[str, str] = {"critical": "Critical", "high": "High", "normal": "Normal"}
 
-# The tables of the workbook format (contract 2.3) as a person names them: "purchase_orders" -> "Purchase orders".
-TABLE: dict[str, str] = {table.name: table.name.replace("_", " ").capitalize() for table in TABLES}
+def table_words(name: str) -> str:
+    """A table of the workbook format (contract 2.3) as a person names it: "purchase_orders" -> "Purchase orders"."""
+    return name.replace("_", " ").capitalize()
+
+
+TABLE: dict[str, str] = {table.name: table_words(table.name) for table in TABLES}
 
 # column name -> its vocabulary, on every sheet; SHEET_COLUMNS where a name means another code on one sheet.
 COLUMNS: dict[str, dict[str, str]] = {

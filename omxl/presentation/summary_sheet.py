@@ -20,6 +20,7 @@ from ..io.xlsx.freesheet import Cell, FreeSheet
 from ..model import TABLE_NAMES
 from ..money import currency_column, totals
 from ..steps import REGISTRY, figures_frame
+from .code_words import table_words
 from .columns import KINDS
 from .kpi_words import kpi_format, kpi_words, reason_words, target_words
 from .sheets import FILLS
@@ -231,10 +232,6 @@ def _why(issues: pd.DataFrame, table: str, left_out: int) -> str:
     return f"{left_out:,} {'row' if left_out == 1 else 'rows'} with errors: {codes}"
 
 
-def _table_label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
 # --- the page -----------------------------------------------------------------------------------------------
 
 def _page(title: str, legend: Sequence[str], as_of: pd.Timestamp, sources: Sequence[str], rows_read: pd.DataFrame,
@@ -253,7 +250,7 @@ def _page(title: str, legend: Sequence[str], as_of: pd.Timestamp, sources: Seque
          Cell("Why left out", "header", indent=1)),
     ]
     for row in rows_read.itertuples(index=False):
-        rows.append((Cell(_table_label(row.table)), _number(int(row.rows), COUNT),
+        rows.append((Cell(table_words(row.table)), _number(int(row.rows), COUNT),
                      _number(int(row.rows_left_out), COUNT), Cell(row.read_from, wrap=True, indent=1),
                      Cell(_why(issues, row.table, int(row.rows_left_out)) or None, wrap=True, indent=1)))
     rows += [(), (Cell("Headline figures", "bold"),)]

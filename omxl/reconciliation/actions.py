@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..wording import day_text, quantity_text
+from ..wording import day_text, name_or_id, quantity_text
 
 # (case, template), in precedence order. A template's {fields} are filled per line from FIELDS below.
 ACTIONS: tuple[tuple[str, str], ...] = (
@@ -99,9 +99,7 @@ def fill_template(template: str, field: Callable[[str], pd.Series], size: int) -
 
 def supplier_names(ids: pd.Series, suppliers: pd.DataFrame) -> pd.Series:
     """A supplier as people know it: its name in the suppliers table, else its id (<NA> when no id)."""
-    named = suppliers.dropna(subset=["supplier_id"]).drop_duplicates("supplier_id").set_index("supplier_id")["name"]
-    # As text before filling: without any names the mapped column is all-missing floats.
-    return ids.map(named).astype("string[python]").fillna(ids.astype("string[python]"))
+    return name_or_id(ids, suppliers, "supplier_id")
 
 
 def sku_suppliers(skus: pd.Series, inventory: pd.DataFrame) -> pd.Series:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..presentation.code_words import BETTER, DIMENSION
-from ..presentation.kpi_words import blank, kpi_words, reason_words
+from ..presentation.kpi_words import ON_TARGET, blank, kpi_words, reason_words
 from .kpis import BY_NAME
 
 # The tiles, in the order the page shows them (two bands of four).
@@ -19,10 +19,6 @@ TILE_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines", "at_risk_lines",
 FIRST_RUN = "first run"
 NO_RUN_HISTORY = "no run history kept"
 UP, DOWN = "\u25b2", "\u25bc"   # ▲ ▼
-
-
-def _column(rows: pd.DataFrame, name: str) -> pd.Series:
-    return rows[name] if name in rows else pd.Series(pd.NA, index=rows.index, dtype=object)
 
 
 def change_words(row, better: str, no_previous: str) -> str:
@@ -44,12 +40,10 @@ def change_words(row, better: str, no_previous: str) -> str:
 
 def tile_target_words(row) -> str:
     """'target 95.0%: on target' / ': off target' / ': not judged'; '' without a target."""
-    target = getattr(row, "target", None)
-    if blank(target):
+    if blank(row.target):
         return ""
-    judged = getattr(row, "on_target", None)
-    verdict = "not judged" if blank(judged) else ("on target" if bool(judged) else "off target")
-    return f"target {kpi_words(target, row.unit, row.currency)}: {verdict}"
+    verdict = "not judged" if blank(row.on_target) else ON_TARGET[bool(row.on_target)]
+    return f"target {kpi_words(row.target, row.unit, row.currency)}: {verdict}"
 
 
 def previous_words(has_history: bool, previous_as_of: pd.Timestamp | None) -> str:
@@ -59,35 +53,27 @@ def previous_words(has_history: bool, previous_as_of: pd.Timestamp | None) -> st
     return FIRST_RUN if has_history else NO_RUN_HISTORY
 
 
-def _value_reason(reason: object) -> str:
-    """A row's reason without what holds for the whole run (its change reads "first run" already)."""
-    return reason_words(reason, per_row=True)
-
-
 def tiles(kpis: pd.DataFrame, *, no_previous: str) -> dict[str, dict[str, str]]:
-    """kpi -> label, value, change, target, as the headline page's tiles show them."""
+    """kpi -> label, value, change, target, as the headline page's tiles show them (a blank value's tile says
+    why, without what holds for the whole run: its change reads "first run" already)."""
     out: dict[str, dict[str, str]] = {}
     for kpi in TILE_KPIS:
-        rows = kpis[kpis["kpi"] == kpi]
-        definition = BY_NAME.get(kpi)
-        label = definition.label if definition is not None else kpi
-        if rows.empty:
-            out[kpi] = {"label": label, "value": "", "change": "not in this report", "target": ""}
-            continue
-        row = next(rows.assign(reason=_column(rows, "reason")).itertuples(index=False))
+        rows = kpis[kpis["kpi"] == kpi]   # every KPI has a row (compute_kpis), a money KPI one per currency
+        definition = BY_NAME[kpi]
+        label = definition.label
         known = rows[rows["value"].notna()]
         if known.empty:
-            out[kpi] = {"label": label, "value": "", "change": _value_reason(row.reason) or "not known",
-                        "target": ""}
+            reason = reason_words(rows["reason"].iloc[0], per_row=True)
+            out[kpi] = {"label": label, "value": "", "change": reason or "not known", "target": ""}
             continue
-        first = next(known.assign(reason=_column(known, "reason")).itertuples(index=False))
+        first = next(known.itertuples(index=False))
         value = kpi_words(first.value, first.unit, first.currency)
         if len(known) > 1:
             others = len(known) - 1
             value += f"\n(+{others} more {'currency' if others == 1 else 'currencies'}: KPIs sheet)"
             change, target = "by currency on the KPIs sheet", ""
         else:
-            change = change_words(first, definition.better if definition else "neither", no_previous)
+            change = change_words(first, definition.better, no_previous)
             target = tile_target_words(first) or "no target set"
         out[kpi] = {"label": label, "value": value, "change": change, "target": target}
     return out
@@ -95,17 +81,15 @@ def tiles(kpis: pd.DataFrame, *, no_previous: str) -> dict[str, dict[str, str]]:
 
 def kpi_table(kpis: pd.DataFrame, *, no_previous: str) -> pd.DataFrame:
     """Every KPI row in words: label, value, previous, change, better, target, on_target, reason."""
-    rows = kpis.assign(target=_column(kpis, "target"), on_target=_column(kpis, "on_target"),
-                       reason=_column(kpis, "reason"))
-    better = rows["kpi"].map(lambda name: BY_NAME[name].better if name in BY_NAME else "neither")
+    better = kpis["kpi"].map(lambda name: BY_NAME[name].better)
     records = []
-    for row, direction in zip(rows.itertuples(index=False), better):
-        verdict = "" if blank(row.on_target) else ("on target" if bool(row.on_target) else "off target")
+    for row, direction in zip(kpis.itertuples(index=False), better):
+        verdict = "" if blank(row.on_target) else ON_TARGET[bool(row.on_target)]
         records.append((str(row.label), kpi_words(row.value, row.unit, row.currency),
                         kpi_words(row.previous, row.unit, row.currency), change_words(row, direction, no_previous),
                         BETTER.get(direction, ""), "" if blank(row.target) else kpi_words(row.target, row.unit,
                                                                                            row.currency),
-                        verdict, _value_reason(row.reason)))
+                        verdict, reason_words(row.reason, per_row=True)))
     columns = ["label", "value", "previous", "change", "better", "target", "on_target", "reason"]
     table = pd.DataFrame(records, columns=columns).astype("string[python]")
     return table.mask(table == "")   # blank cells, not empty text

@@ -20,6 +20,7 @@ import pandas as pd
 from ..planning import plan_reorders
 from ..position import prepare
 from ..presentation.code_words import in_words
+from ..wording import name_or_id
 from ..presentation.notebook import report_html, report_text
 from ..presentation.sheets import fill_rows, result_sheet
 from ..presentation.summary_sheet import weekly_figures, with_summary
@@ -170,7 +171,7 @@ class Report:
         """The report's tables by sheet name (SHEET_TABLES order), with omxl's column names and codes; made once,
         on first use (the workbook, the write-back and the Excel button each read them)."""
         rec, plan, pos = self.reconciliation, self.plan, self.position
-        lines = rec.lines.assign(customer=_customer_column(rec.lines, pos),
+        lines = rec.lines.assign(customer=name_or_id(rec.lines["customer_id"], pos.book.customers, "customer_id"),
                                  action=with_plan_actions(rec.lines, plan))
         open_mask = rec.is_open()
         open_lines = attention_first(lines[open_mask])
@@ -206,9 +207,8 @@ class Report:
     @functools.cached_property
     def actions(self) -> pd.DataFrame:
         """The lines that most need action, in the contract's order (the headline page's ten)."""
-        rec = self.reconciliation
-        top = headline_actions(rec, self.plan, limit=HEADLINE_ACTIONS)
-        customer = _customer_column(top, self.position)
+        top = headline_actions(self.reconciliation, self.plan, limit=HEADLINE_ACTIONS)
+        customer = top["customer_name"].fillna(top["customer_id"].astype("string[python]"))
         return _pick(top.assign(customer=customer), ACTION_COLUMNS)
 
     def context(self, *, title: str = "Weekly order status", causes_by: str = CAUSES_BY) -> dict[str, object]:
@@ -324,16 +324,6 @@ def _trend_of_one(kpis: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 def _no_changes() -> pd.DataFrame:
     frame = pd.DataFrame({column: pd.Series([], dtype="string[python]") for column in CHANGE_COLUMNS})
     return frame.astype({"line": "Int64"})
-
-
-def _customer_column(lines: pd.DataFrame, pos) -> pd.Series:
-    """Each line's customer as a person knows them: the name from the customers table, else the id."""
-    customers = pos.book.customers
-    ids = lines["customer_id"].astype("string[python]")
-    if "name" not in customers or customers.empty:
-        return ids
-    names = customers.drop_duplicates("customer_id").set_index("customer_id")["name"].astype("string[python]")
-    return ids.map(names).astype("string[python]").fillna(ids)
 
 
 def _pick(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
