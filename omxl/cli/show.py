@@ -18,6 +18,7 @@ from ..presentation.code_words import CHANGE, DIMENSION
 from ..presentation.notebook import figure_text, report_kpis
 from ..presentation.summary_sheet import open_values
 from ..reconciliation import STATUS_RANK
+from ..reporting.changes import CHANGES
 from ..steps import REGISTRY
 from ..validation import issue_counts
 from .common import stdout_console
@@ -161,6 +162,5 @@ def show_weekly(report: Any, options: Mapping[str, Any]) -> None:
     if report.previous_as_of is not None:
         counts = report.changes["change"].value_counts()
         stdout_console().print("Changes since the previous run: " + ", ".join(
-            f"{CHANGE[name].lower()} {int(counts.get(name, 0)):,}" for name in (
-                "newly_late", "no_longer_late", "projected_date_moved", "new_backorder", "newly_reordered")),
+            f"{CHANGE[name].lower()} {int(counts.get(name, 0)):,}" for name in CHANGES),
             highlight=False)

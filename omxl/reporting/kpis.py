@@ -81,10 +81,12 @@ def money_rows(amounts: pd.Series, currencies: pd.Series, convert: Conversion | 
     return rows
 
 
-def compute_kpis(pos, rec, plan) -> pd.DataFrame:
+def compute_kpis(pos, rec, plan, *, overdue: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every KPI of KPIS from one Position and the Reconciliation and ReorderPlan computed from it, as of
     pos.as_of. Columns KPI_COLUMNS: a blank value has its reason; `target` and `on_target` from the `targets`
-    setting; `previous` and `change` are blank (the run history fills them, with_previous)."""
+    setting; `previous` and `change` are blank (the run history fills them, with_previous). `overdue`: the
+    Overdue POs table (overdue_po_lines) when the caller has made it already, as the weekly report has for its
+    sheet."""
     as_of = pos.as_of
     start, end = period_of(as_of)
     convert = conversion(pos.config)
@@ -136,7 +138,8 @@ def compute_kpis(pos, rec, plan) -> pd.DataFrame:
     open_lines = lines["open_qty"] > 0
     values["backorder_rate"] = _rate((open_lines & backordered).sum(), open_lines.sum())
     # From the Overdue POs sheet's own table, so the KPIs equal the sheet (and reconcile's po-overdue count).
-    overdue = overdue_po_lines(pos, rec)
+    if overdue is None:
+        overdue = overdue_po_lines(pos, rec)
     values["overdue_po_lines"] = len(overdue)
     values["overdue_po_value"] = money_rows(overdue["value"], overdue["currency"], convert)
     values["order_cycle_time"] = _cycle_time(lines[originals], start, end)

@@ -101,6 +101,7 @@ class Report:
     changes: pd.DataFrame
     trend: pd.DataFrame
     carriers: pd.DataFrame
+    overdue_pos: pd.DataFrame   # the Overdue POs sheet: one row per po-overdue exception; the overdue PO KPIs count it
     previous_as_of: pd.Timestamp | None
     history: History | None
     fingerprint: str
@@ -199,12 +200,6 @@ class Report:
         }
 
     @functools.cached_property
-    def overdue_pos(self) -> pd.DataFrame:
-        """The open purchase-order lines past their expected date (omxl/reporting/overdue.py), the longest overdue
-        first: the Overdue POs sheet, one row per po-overdue exception; the overdue PO KPIs count it."""
-        return overdue_po_lines(self.position, self.reconciliation)
-
-    @functools.cached_property
     def actions(self) -> pd.DataFrame:
         """The lines that most need action, in the contract's order (the headline page's ten)."""
         top = headline_actions(self.reconciliation, self.plan, limit=HEADLINE_ACTIONS)
@@ -286,7 +281,8 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
     rec = reconcile(position)
     plan = plan_reorders(position)
     store = open_history(history, position.config)
-    kpis = compute_kpis(position, rec, plan)
+    overdue = overdue_po_lines(position, rec)   # the Overdue POs sheet, and what its KPIs count
+    kpis = compute_kpis(position, rec, plan, overdue=overdue)
     causes = root_causes(position, rec)
     states, reorders = line_states(rec), reordered_skus(plan)
     fingerprint = inputs_fingerprint(position.book)
@@ -304,7 +300,8 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
     else:
         trend = _trend_of_one(kpis, position.as_of)
     return Report(position=position, reconciliation=rec, plan=plan, kpis=kpis, causes=causes, changes=changes,
-                  trend=trend, carriers=carrier_performance(position), previous_as_of=previous_as_of,
+                  trend=trend, carriers=carrier_performance(position), overdue_pos=overdue,
+                  previous_as_of=previous_as_of,
                   history=store, fingerprint=fingerprint)
 
 
