@@ -152,8 +152,12 @@ TABLES: tuple[Table, ...] = (
               "Item Description"),
             C("on_hand", NUMBER, R, "On Hand", "Qty On Hand", "In Stock", "UnitsInStock", "Units In Stock",
               "Stock", "QOH", "Available Qty", "Quantity On Hand", "Stock Qty"),
-            C("location", TEXT, False, "Location", "Warehouse", "Bin", "Site", "Store",
-              note="default MAIN; locations of one SKU are summed for allocation"),
+            C("location", TEXT, False, "Location", "Warehouse", "LocationID", "Location ID", "Location Code", "Site",
+              "Store", note="default MAIN; locations of one SKU are summed for allocation"),
+            C("shelf", TEXT, False, "Shelf", "Shelf No", "Aisle", note="where in the location: shown on pick lists, "
+              "never a location"),
+            C("bin", TEXT, False, "Bin", "Bin No", "Bin Location", "Bin Code", note="where on the shelf: shown on "
+              "pick lists, never a location"),
             C("unit_cost", NUMBER, False, "Unit Cost", "Cost", "Cost Price", "Standard Cost", "Avg Cost"),
             C("supplier_id", ID, False, "Supplier", "Supplier ID", "Vendor", "Vendor ID", "SupplierID",
               "Supplier No", "Vendor No"),
@@ -235,7 +239,11 @@ TABLES: tuple[Table, ...] = (
             C("order_date", DATE, False, "Order Date", "PO Date", "Date Ordered", "Created"),
             C("expected_date", DATE, False, "Expected Date", "ETA", "Due Date", "Expected", "Arrival Date",
               "Expected Arrival"),
-            C("received_qty", NUMBER, False, "Received Qty", "Qty Received", "Received"),
+            C("received_qty", NUMBER, False, "Received Qty", "Qty Received", "Received", "ReceivedQty",
+              note="default 0; blank with a received_date: received in full"),
+            C("received_date", DATE, False, "Received Date", "Date Received", "Receipt Date", "Received On",
+              "Last Receipt Date", note="the last receipt; for point in time the whole received_qty counts as "
+              "received on it"),
             C("status", ENUM, False, "Status", "PO Status", values=PO_STATUS),
             C("unit_cost", NUMBER, False, "Unit Cost", "PO Unit Cost", "Cost Price",
               note="the price agreed on the PO line; blank = the item's unit_cost"),

@@ -15,14 +15,23 @@ def stock_by_sku(inventory: pd.DataFrame) -> pd.Series:
     return inventory["on_hand"].clip(lower=0).groupby(inventory["sku"]).sum()
 
 
+def received_qty(purchase_orders: pd.DataFrame) -> pd.Series:
+    """Units received per PO line: a line with a received_date and a blank received_qty was received in full
+    (contract 2.3); blank otherwise is 0."""
+    given = purchase_orders["received_qty"]
+    in_full = given.isna() & purchase_orders["received_date"].notna()
+    return given.where(~in_full, purchase_orders["qty"]).fillna(0.0)
+
+
 def open_supply(book: Book, as_of: pd.Timestamp) -> pd.DataFrame:
     """Open purchase-order quantity per PO line, in the order it arrives (expected date, blank last).
     Without a purchase_orders table, inventory.on_order counts as supply with no date."""
     pos = book.purchase_orders
     if len(pos):
         status = pos["status"].fillna("open")
-        remaining = (pos["qty"] - pos["received_qty"].fillna(0)).clip(lower=0)
-        supply = pos.assign(open_qty=remaining.where(status == "open", 0.0))
+        received = received_qty(pos)
+        remaining = (pos["qty"] - received).clip(lower=0)
+        supply = pos.assign(received_qty=received, open_qty=remaining.where(status == "open", 0.0))
         supply = supply[["po_id", "supplier_id", "sku", "qty", "received_qty", "open_qty", "order_date",
                          "expected_date", "status", "source", "sheet", "row"]]
     else:

@@ -97,6 +97,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("remedy", "What to do", "long_text"),
     # inventory
     ("location", "Location", "id"),
+    ("shelf", "Shelf", "id"),
+    ("bin", "Bin", "id"),
     ("on_hand", "On hand", "quantity"),
     ("allocated", "Allocated", "quantity"),
     ("backlog", "Backlog", "quantity"),
