@@ -10,7 +10,7 @@ on purpose: each is an OmxlError whose text is the message for the user.
 from . import reorder, steps
 from .book import Book
 from .config import Config, load_config
-from .errors import ConfigError, MailError, NoOrdersError, OmxlError, OutputError, SourceError
+from .errors import ConfigError, MailError, NoTablesError, OmxlError, OutputError, SourceError
 from .io.read import read_book
 from .io.save.atomic import FileLockedError, WriteError
 from .io.save.write import save_csv, save_workbook
@@ -39,7 +39,15 @@ __all__ = [
     # settings
     "Config", "load_config",
     # errors: OmxlError and every kind a public function raises
-    "OmxlError", "ConfigError", "SourceError", "NoOrdersError", "OutputError", "FileLockedError", "WriteError",
+    "OmxlError", "ConfigError", "SourceError", "NoTablesError", "OutputError", "FileLockedError", "WriteError",
     "WriteBackError", "MailError", "HistoryError", "TemplateError", "VbaProjectError",
     "__version__",
 ]
+
+
+def __getattr__(name: str):
+    # The old name of NoTablesError, for one release (omxl/errors.py says so once when it is used).
+    if name == "NoOrdersError":
+        from . import errors
+        return errors.NoOrdersError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

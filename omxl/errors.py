@@ -25,8 +25,24 @@ class SourceError(OmxlError):
         super().__init__(f"{source}: {problem} {remedy}".strip())
 
 
-class NoOrdersError(SourceError):
-    """None of the sources holds an orders table."""
+class NoTablesError(SourceError):
+    """None of the sources holds an orders, inventory or purchase orders table (contract 2.3): there is nothing to
+    work on. `layout` and `column_map` are what reading found (Book.layout, Book.column_map), so `omxl read`
+    can show the user the mapping before the message."""
+
+    def __init__(self, source: str, problem: str, remedy: str, layout=None, column_map=None):
+        super().__init__(source, problem, remedy)
+        self.layout, self.column_map = layout, column_map
+
+
+def __getattr__(name: str):
+    # NoOrdersError was raised when a book had no orders table; a book now needs orders, inventory or purchase
+    # orders, and NoTablesError says so. The old name stays for one release.
+    if name == "NoOrdersError":
+        from .deprecation import warn_renamed
+        warn_renamed("omxl.NoOrdersError", "omxl.NoTablesError")
+        return NoTablesError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class OutputError(OmxlError):

@@ -290,6 +290,9 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+# A book needs at least one of these to be worked on (contract 2.3): a sales book has orders, a purchasing book
+# purchase orders and items, a stock count inventory alone. Without any of them reading stops (NoTablesError).
+WORK_TABLES: tuple[str, ...] = ("orders", "inventory", "purchase_orders")
 
 
 @dataclass(frozen=True)

@@ -109,9 +109,9 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings.history_weeks),
                            how="left")
     frame = _lead_times(frame, clean, settings)
-    frame = _apply_rules(frame, level, settings, day)
+    frame = _apply_rules(frame, level, settings, day, demand_known=start.orders_known)
     frame["cover_days"] = settings.cover_days
-    frame["explanation"] = _explanations(frame, level)
+    frame["explanation"] = _explanations(frame, level, demand_known=start.orders_known)
     frame = frame.reset_index()
     skus = frame.sort_values(["order_qty", "urgency_rank", "sku"], ascending=[False, True, True])
     lines = skus[skus["order_qty"] > 0].sort_values(["urgency_rank", "order_by", "supplier_id", "sku"],
@@ -120,26 +120,47 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
                        purchase_orders=_drafts(lines, clean, settings), as_of=day, service_level=level, issues=start.issues,
                        conversion=conversion(settings),
-                       summary=_summary(lines, day, level, start.stock_judged, conversion(settings), skus=skus),
+                       summary=_summary(lines, day, level, start.stock_judged, conversion(settings), skus=skus,
+                                        demand_known=start.orders_known),
                        position=start)
 
 
+# A book without orders (a purchasing book, contract 2.3): only the levels the items carry can be planned.
+NO_DEMAND = "no orders table: demand not known"
 NO_INVENTORY = ("no inventory table: nothing to plan. Stock, supplier and reorder settings per item live in the "
                 "inventory table; add a sheet named 'Inventory' (or Stock) with SKU and On Hand columns.")
 
 
 def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, level: float, stock_judged: bool,
-             rates: Conversion | None, skus: pd.DataFrame | None = None) -> str:
+             rates: Conversion | None, skus: pd.DataFrame | None = None, demand_known: bool = True) -> str:
     """The plan in one sentence, its value per currency (never added across currencies); when it orders
-    nothing, why (contract 2.3 and 5.5): no inventory table, no usable inventory rows, or every SKU covered."""
+    nothing, why (contract 2.3 and 5.5): no inventory table, no usable inventory rows, or every SKU covered.
+    Without orders, also what was planned from the items' own levels and what could not be."""
     if not stock_judged:
         return f"Reorder plan as of {as_of:%Y-%m-%d}: {NO_INVENTORY}"
     if len(lines) == 0 and skus is not None:
-        return (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: nothing to order: "
-                f"{_why_none(skus)}")
-    value = totals_text(totals(lines["order_value"], lines["currency"]), rates)
-    return (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: {len(lines):,} SKUs to order, "
-            f"value {value}.")
+        sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: nothing to order: "
+                    f"{_why_none(skus)}")
+    else:
+        value = totals_text(totals(lines["order_value"], lines["currency"]), rates)
+        sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: {len(lines):,} SKUs to "
+                    f"order, value {value}.")
+    if demand_known or skus is None:
+        return sentence
+    return sentence + " " + _without_demand(skus)
+
+
+def _without_demand(skus: pd.DataFrame) -> str:
+    """What a plan without orders could and could not plan, in words."""
+    levels = int(skus["rule"].isin(["reorder_point", "min_max"]).sum())
+    unplanned = int((skus["rule"] == "computed").sum())
+    text = (f"{NO_DEMAND[0].upper()}{NO_DEMAND[1:]}: {levels:,} {'SKU was' if levels == 1 else 'SKUs were'} "
+            "planned from the reorder point or min/max the item carries")
+    if unplanned:
+        text += (f"; {unplanned:,} {'SKU has' if unplanned == 1 else 'SKUs have'} neither and "
+                 f"{'is' if unplanned == 1 else 'are'} not planned (give {'it' if unplanned == 1 else 'them'} a Reorder "
+                 "Point or Min/Max)")
+    return text + "."
 
 
 def _why_none(skus: pd.DataFrame) -> str:
@@ -219,7 +240,13 @@ def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFra
     return frame
 
 
-def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.Timestamp) -> pd.DataFrame:
+def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.Timestamp, *,
+                 demand_known: bool = True) -> pd.DataFrame:
+    frame["demand_known"] = demand_known
+    if not demand_known:
+        # Without orders demand is not known, not 0 (contract 2.3): blank, and no rule computes from it.
+        frame["avg_daily_demand"] = np.nan
+        frame["demand_std_daily"] = np.nan
     ip, d, lead = frame["inventory_position"], frame["avg_daily_demand"], frame["lead_time_days"]
     computed_ss = safety_stock(level, frame["demand_std_daily"], lead, d, frame["lead_time_std_days"])
     frame["safety_stock"] = frame["given_safety_stock"].fillna(computed_ss)
@@ -244,9 +271,10 @@ def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.
                      [frame["max_qty"] - ip,
                       # Without reorder_qty, up to the reorder point plus cover_days of demand, so the SKU does
                       # not trigger again the next day (contract 4.3).
+                      # A SKU with no demand known adds no cover: up to its reorder point.
                       np.where(frame["reorder_qty"].notna(),
                                np.maximum(frame["reorder_qty"], frame["given_reorder_point"] - ip),
-                               frame["given_reorder_point"] - ip + d * settings.cover_days),
+                               frame["given_reorder_point"] - ip + d.fillna(0.0) * settings.cover_days),
                       frame["computed_rop"] + frame["cycle_qty"] - ip], 0.0)
     frame["base_qty"] = np.where(triggered, np.clip(base, 0, None), 0.0)
     with_moq = np.where(frame["base_qty"] > 0, np.maximum(frame["base_qty"], frame["moq"].fillna(0.0)), 0.0)
@@ -283,7 +311,9 @@ def _flags(frame: pd.DataFrame, settings: Config) -> pd.Series:
 
     add(frame["supplier_id"].isna(), "no supplier: cannot go on a purchase order")
     add(frame["supplier_id"].notna() & ~frame["supplier_known"], "supplier not in the suppliers sheet")
-    add(frame["weeks_of_history"] == 0, "no orders in the demand history")
+    known = frame["demand_known"].astype(bool)
+    add(~known, NO_DEMAND)
+    add(known & (frame["weeks_of_history"] == 0), "no orders in the demand history")
     short = (frame["weeks_of_history"] > 0) & (frame["weeks_of_history"] < settings.history_weeks)
     add(short, "short history: " + frame["weeks_of_history"].astype(str) + " weeks")
     # Every rule that can order needs the cost for the order value, and the computed rule for the EOQ too.
@@ -294,7 +324,7 @@ def _flags(frame: pd.DataFrame, settings: Config) -> pd.Series:
     return notes
 
 
-def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
+def _explanations(frame: pd.DataFrame, level: float, *, demand_known: bool = True) -> pd.Series:
     """One line per SKU with the numbers behind its quantity, e.g. "IP 40 = on hand 25 + on order 30 -
     backlog 15 <= ROP 52 (3.1/day x 14 d + SS 8.6 at 95%); order 96 = 130 - 40, rounded up to pack 12"."""
     if frame.empty:
@@ -323,9 +353,10 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
             frame["reorder_qty"].notna(),
             " = max(reorder qty " + n(frame["reorder_qty"].fillna(0.0)) + ", " + n(frame["reorder_point"]) + " - "
             + minus(frame["inventory_position"]) + ")",
-            " = " + n(frame["reorder_point"]) + " - " + minus(frame["inventory_position"]) + " + "
-            + frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + n(frame["cover_days"])
-            + " cover days"), "; no order")
+            " = " + n(frame["reorder_point"]) + " - " + minus(frame["inventory_position"]) + np.where(
+                frame["avg_daily_demand"].notna(),
+                " + " + frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + n(frame["cover_days"])
+                + " cover days", " (no demand known: no cover days added)")), "; no order")
     cp = rule == "computed"
     ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + n(frame["safety_stock"]) + " given",
                        "SS " + n(frame["safety_stock"]) + f" at {level:.0%}")
@@ -335,6 +366,9 @@ def _explanations(frame: pd.DataFrame, level: float) -> pd.Series:
         frame["avg_daily_demand"].map("{:.1f}".format).where(frame["avg_daily_demand"].notna(), "unknown") + "/day x " + n(frame["lead_time_days"]) + " d + " + \
         ss_text + ")" + np.where(ordering, "; order " + n(frame["base_qty"]) + " = " + n(frame["reorder_point"])
                                  + " + " + cycle + " - " + minus(frame["inventory_position"]), "; no order")
+    if not demand_known:
+        # No orders, no demand: a computed reorder point would be a guess, so such an item is not planned.
+        text[cp] = ip + f"; not planned: {NO_DEMAND} and the item has no reorder point or min/max"
     moq = ordering & (frame["moq"].fillna(0.0) > frame["base_qty"])
     text[moq] = text[moq] + ", raised to MOQ " + n(frame["moq"])[moq]
     pack = frame["pack_size"].fillna(1.0)

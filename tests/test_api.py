@@ -43,7 +43,7 @@ def test_every_error_a_public_function_raises_is_exported():
     raised = {kind.__name__ for kind in _subclasses(OmxlError) if kind.__module__.startswith("omxl.")}
     assert raised - CAUGHT_BY_THE_BUTTONS <= set(omxl.__all__)
     assert {"OutputError", "MailError", "FileLockedError", "WriteError", "WriteBackError", "HistoryError",
-            "TemplateError", "VbaProjectError", "ConfigError", "SourceError", "NoOrdersError"} <= raised
+            "TemplateError", "VbaProjectError", "ConfigError", "SourceError", "NoTablesError"} <= raised
     assert all(issubclass(getattr(omxl, name), OmxlError) for name in raised - CAUGHT_BY_THE_BUTTONS)
 
 
@@ -103,3 +103,14 @@ def test_the_destination_goes_last_and_the_old_order_warns_once_and_works(monkey
     book, said = _warnings_of(lambda: omxl.save_workbook(tmp_path / "old.xlsx", {"Lines": frame}))
     assert book == tmp_path / "old.xlsx" and len(said) == 1
     assert pd.read_excel(book, sheet_name="Lines", engine="openpyxl")["qty"].tolist() == [3, 4]
+
+
+def test_the_old_no_orders_error_name_warns_once_and_is_no_tables_error(monkeypatch):
+    from omxl import deprecation
+
+    monkeypatch.setattr(deprecation, "_WARNED", set())
+    kind, said = _warnings_of(lambda: omxl.NoOrdersError)
+    assert said == ["omxl.NoOrdersError is now omxl.NoTablesError; the old name goes in the next release"]
+    assert kind is omxl.NoTablesError
+    assert _warnings_of(lambda: omxl.NoOrdersError)[1] == []
+    assert "NoOrdersError" not in omxl.__all__

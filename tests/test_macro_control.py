@@ -70,12 +70,13 @@ def test_main_without_a_control_sheet_says_where_the_action_is_read(small):
 
 # --- problems in words ----------------------------------------------------------------------------------
 
-def test_no_orders_sheet_is_said_in_the_status_cell(small):
-    small.book.remove(small.book["Orders"])             # deleted in Excel, not saved
+def test_a_book_with_nothing_to_work_on_is_said_in_the_status_cell(small):
+    for name in ("Orders", "Inventory"):
+        small.book.remove(small.book[name])             # deleted in Excel, not saved
     macros.reconcile(small)                            # raises nothing
     said = small.read_cell("omxl", "B4")
-    assert said.startswith("orders.xlsx: no orders table was found; found: Inventory (inventory), Customers "
-                           "(customers), Shipments (shipments). Name the sheet 'Orders'")
+    assert said.startswith("orders.xlsx: no orders, inventory or purchase orders table was found; found: Customers "
+                           "(customers), Shipments (shipments). Name a sheet 'Orders'")
     assert small.alerts == [("omxl", said)]
     assert "Traceback" not in said
 

@@ -16,11 +16,11 @@ from omxl.cli import cli
 pytestmark = pytest.mark.core
 
 
-def write_inventory_only(path):
+def write_vendors_only(path):
     book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("Stock")
-    sheet.write_row(0, 0, ["SKU", "On Hand"])
-    sheet.write_row(1, 0, ["SKU-1", 4])
+    sheet = book.add_worksheet("Vendors")
+    sheet.write_row(0, 0, ["Vendor ID", "Vendor Name"])
+    sheet.write_row(1, 0, ["V-1", "Crest Hygiene Ltd"])
     book.add_worksheet("Notes").write("A1", "nothing here")
     book.close()
 
@@ -66,13 +66,13 @@ CASES = {
         lambda p, m: p.write_bytes(bytes(range(256)) * 8),
         "binary.xlsx: this is not a workbook or CSV file (unrecognised binary content). Check that you picked "
         "the right file; omxl reads .xlsx, .xlsm, .xlsb, .xls, .ods and .csv."),
-    "stock.xlsx": (
-        lambda p, m: write_inventory_only(p),
-        "stock.xlsx: no orders table was found; found: Stock (inventory), Notes (not recognised). "
-        "Name the sheet 'Orders' (or Order Lines, Sales Orders, SO Lines) or give it a header row with the "
-        "required columns (order_id: Order ID, Order No, Order #; order_date: Order Date, Date Ordered, Created; "
-        "customer_id: Customer, Customer ID, Account; sku: SKU, Item, Item Code; qty: Qty, Quantity, Order Qty); "
-        "or map your headers in omxl.toml [columns.orders]."),
+    "vendors.xlsx": (
+        lambda p, m: write_vendors_only(p),
+        "vendors.xlsx: no orders, inventory or purchase orders table was found; found: Vendors (suppliers), Notes "
+        "(not recognised). Name a sheet 'Orders' (order_id, order_date, customer_id, sku, qty), 'Inventory' (sku, "
+        "on_hand) or 'Purchase Orders' (po_id, supplier_id, sku, qty), or give it a header row with those "
+        "columns; or map your headers in omxl.toml, for example:\n[columns.orders]\n\"Your Header\" = "
+        "\"order_id\""),
 }
 
 
@@ -102,7 +102,7 @@ def test_cli_exit_2_with_the_message_and_no_traceback(name, tmp_path, messy_work
     result = CliRunner().invoke(cli, ["read", name])
     assert result.exit_code == 2
     assert result.stderr.replace("\n", " ").startswith(f"omxl: {CASES[name][1].split(':', 1)[0]}:")
-    assert " ".join(result.stderr.split()) == f"omxl: {CASES[name][1]}"
+    assert " ".join(result.stderr.split()) == " ".join(f"omxl: {CASES[name][1]}".split())
     assert "Traceback" not in result.output
 
 

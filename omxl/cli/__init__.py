@@ -17,7 +17,7 @@ from rich.table import Table as RichTable
 
 from .. import __version__, progress
 from ..demo import write_demo
-from ..errors import OutputError
+from ..errors import NoTablesError, OutputError
 from ..io.read import read_book
 from ..io.save.atomic import check_destination
 from ..excel.macrobook import excel_setup
@@ -83,7 +83,15 @@ def read_command(books: tuple[Path, ...], config: Path | None, output_format: st
     """
     out_path = checked_out(out, books, "read.xlsx")
     check_write_back(books, write_back)
-    book = read_book(*books, config=config, password=password, progress=progress.current())
+    try:
+        book = read_book(*books, config=config, password=password, progress=progress.current())
+    except NoTablesError as nothing:
+        # What was found is what the user needs to map their headers: show it before the message (exit 2).
+        progress.current().done()
+        if output_format != "json" and nothing.layout is not None:
+            _print_sheets(nothing.layout)
+            _print_columns(nothing.column_map)
+        raise
     progress.current().done()
     if output_format == "json":
         payload = {
@@ -103,27 +111,14 @@ def read_command(books: tuple[Path, ...], config: Path | None, output_format: st
 
 
 def _print_read(book: Any) -> None:
-    sheets = RichTable(title="Sheets", title_justify="left")
-    for head in ("file", "sheet", "table", "matched by", "header row", "rows", "note"):
-        sheets.add_column(head)
-    for r in book.layout.itertuples():
-        sheets.add_row(escape(r.source), escape(r.sheet), r.table or "-", escape(r.matched_by) or "-",
-                       "" if r.header_row is None or str(r.header_row) == "<NA>" else str(r.header_row),
-                       "" if str(r.rows) == "<NA>" else f"{r.rows:,}", r.note)
-    stdout_console().print(sheets)
+    _print_sheets(book.layout)
     tables = RichTable(title="Tables", title_justify="left")
     for head in ("table", "rows", "read from"):
         tables.add_column(head)
     for r in book.tables_read().itertuples():
         tables.add_row(r.table, f"{r.rows:,}", escape(r.read_from))
     stdout_console().print(tables)
-    columns = RichTable(title="Column mapping", title_justify="left")
-    for head in ("table", "sheet", "col", "header as written", "omxl column"):
-        columns.add_column(head)
-    for r in book.column_map.itertuples():
-        columns.add_row(r.table, escape(r.sheet or r.source), r.letter, escape(r.header),
-                        r.column or "[yellow]not recognised[/]")
-    stdout_console().print(columns)
+    _print_columns(book.column_map)
     if len(book.findings):
         counts = book.findings.groupby(["severity", "code"])["count"].sum().reset_index()
         found = RichTable(title="Reading findings (omxl validate reports them all)", title_justify="left")
@@ -132,6 +127,27 @@ def _print_read(book: Any) -> None:
         for r in counts.itertuples():
             found.add_row(r.severity, r.code, f"{r.count:,}")
         stdout_console().print(found)
+
+
+def _print_sheets(layout: Any) -> None:
+    sheets = RichTable(title="Sheets", title_justify="left")
+    for head in ("file", "sheet", "table", "matched by", "header row", "rows", "note"):
+        sheets.add_column(head)
+    for r in layout.itertuples():
+        sheets.add_row(escape(r.source), escape(r.sheet), r.table or "-", escape(r.matched_by) or "-",
+                       "" if r.header_row is None or str(r.header_row) == "<NA>" else str(r.header_row),
+                       "" if str(r.rows) == "<NA>" else f"{r.rows:,}", r.note)
+    stdout_console().print(sheets)
+
+
+def _print_columns(column_map: Any) -> None:
+    columns = RichTable(title="Column mapping", title_justify="left")
+    for head in ("table", "sheet", "col", "header as written", "omxl column"):
+        columns.add_column(head)
+    for r in column_map.itertuples():
+        columns.add_row(r.table, escape(r.sheet or r.source), r.letter, escape(r.header),
+                        r.column or "[yellow]not recognised[/]")
+    stdout_console().print(columns)
 
 
 @cli.command("demo")

@@ -72,19 +72,12 @@ def _print_issues(issues: Any, limit: int) -> None:
 
 def show_reconciliation(rec: Any, options: Mapping[str, Any]) -> None:
     lines = rec.lines
-    status = RichTable(title=f"Order lines as of {rec.as_of:%Y-%m-%d}", title_justify="left")
-    for head in ("status", "lines", "open qty"):
-        status.add_column(head)
-    counts = lines.groupby("status").agg(lines=("status", "size"), open_qty=("open_qty", "sum"))
-    for name in STATUS_RANK:
-        if name in counts.index:
-            status.add_row(name, f"{counts.loc[name, 'lines']:,}", f"{counts.loc[name, 'open_qty']:,.0f}")
-    stdout_console().print(status)
-    stdout_console().print(f"Late lines: {int(lines['late'].sum()):,}   At risk: {int(lines['at_risk'].sum()):,}   "
-                           f"Orders: {len(rec.orders):,}", highlight=False)
-    # Money per currency, never one sum across currencies (the Summary sheet shows the same figures).
-    stdout_console().print(f"Open value: {totals_text(totals(*open_values(lines, rec.position)), missing='without a price')}",
-                           highlight=False)
+    if not rec.orders_known:
+        stdout_console().print(f"As of {rec.as_of:%Y-%m-%d}: the book has no orders table (a purchasing book), so "
+                               "no order line is reconciled; purchase orders and stock are.", highlight=False)
+        _print_supply(rec)
+    else:
+        _print_order_lines(rec)
     if not rec.stock_judged:
         stdout_console().print("Stock not checked: the book has no inventory table, so no line is backordered, "
                                "allocated or at risk because of stock; open lines show as open.", highlight=False)
@@ -99,6 +92,31 @@ def show_reconciliation(rec: Any, options: Mapping[str, Any]) -> None:
     if len(left):
         stdout_console().print("Rows left out because of errors (run omxl validate to see them): " + ", ".join(
             f"{r.table} {r.rows_left_out:,}" for r in left.itertuples()), highlight=False)
+
+
+def _print_supply(rec: Any) -> None:
+    supply = rec.open_supply
+    open_lines = supply[supply["open_qty"] > 0]
+    stdout_console().print(f"Open PO lines: {len(open_lines):,} ({open_lines['open_qty'].sum():,.0f} units)   "
+                           f"Overdue: {int(supply['overdue'].sum()):,}   SKUs out of stock: "
+                           f"{int((rec.inventory['on_hand'] <= 0).sum()):,}", highlight=False)
+
+
+def _print_order_lines(rec: Any) -> None:
+    lines = rec.lines
+    status = RichTable(title=f"Order lines as of {rec.as_of:%Y-%m-%d}", title_justify="left")
+    for head in ("status", "lines", "open qty"):
+        status.add_column(head)
+    counts = lines.groupby("status").agg(lines=("status", "size"), open_qty=("open_qty", "sum"))
+    for name in STATUS_RANK:
+        if name in counts.index:
+            status.add_row(name, f"{counts.loc[name, 'lines']:,}", f"{counts.loc[name, 'open_qty']:,.0f}")
+    stdout_console().print(status)
+    stdout_console().print(f"Late lines: {int(lines['late'].sum()):,}   At risk: {int(lines['at_risk'].sum()):,}   "
+                           f"Orders: {len(rec.orders):,}", highlight=False)
+    # Money per currency, never one sum across currencies (the Summary sheet shows the same figures).
+    stdout_console().print(f"Open value: {totals_text(totals(*open_values(lines, rec.position)), missing='without a price')}",
+                           highlight=False)
 
 
 def show_plan(plan: Any, options: Mapping[str, Any]) -> None:

@@ -41,8 +41,8 @@ def raw_sheets(workbook: Workbook) -> list[RawSheet]:
 
 
 def read_open_book(workbook: Workbook, *, config: Config) -> Book:
-    """The open workbook's tables as a Book (read_book over the grids; NoOrdersError without an orders
-    table)."""
+    """The open workbook's tables as a Book (read_book over the grids; NoTablesError without an orders,
+    inventory or purchase orders table)."""
     return read_book(GridSource(book_name(workbook), raw_sheets(workbook)), config=config)
 
 

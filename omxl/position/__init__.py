@@ -78,6 +78,12 @@ class Position:
         because of errors is still a table: its items count as out of stock."""
         return bool(self.book.layout["table"].eq("inventory").any())
 
+    @property
+    def orders_known(self) -> bool:
+        """False for a book without an orders table (a purchasing book, a stock count, contract 2.3): demand is
+        not known, so every figure about order lines is blank with the reason, never 0."""
+        return bool(self.book.layout["table"].eq("orders").any())
+
     def matching(self, as_of: object = None, config: "Config | dict | str | None" = None) -> "Position":
         """This position, after checking that a step's as_of and config (when given) are the ones it was
         prepared with: a position answers for one day and one set of settings only."""

@@ -190,6 +190,9 @@ def reconciliation_figures(rec: "Reconciliation") -> list[tuple[str, str]]:
 
 def _reconciliation_notes(rec: "Reconciliation") -> list[str]:
     notes = []
+    if not rec.orders_known:
+        notes.append("No orders table (a purchasing book): no order line is reconciled; purchase orders and stock "
+                     "are.")
     if not rec.stock_judged:
         notes.append("Stock not checked: the book has no inventory table, so no line is backordered, allocated "
                      "or at risk because of stock.")

@@ -90,6 +90,9 @@ def with_summary(result: object, sheets: Mapping[str, object], *, sentence: str 
 Figure = tuple[str, object, "str | None", str, str]
 
 
+NO_ORDERS_NOTE = "no orders table: a purchasing book, order lines not known"
+
+
 def reconcile_figures(rec: object) -> pd.DataFrame:
     """Open, late, at-risk and backordered lines, open orders, open value per currency, exceptions by severity
     (contract 4.2; the same definitions as the Order Status and Orders sheets)."""
@@ -106,6 +109,17 @@ def reconcile_figures(rec: object) -> pd.DataFrame:
         ("Open orders", int((orders["open_qty"].fillna(0) > 0).sum()), COUNT, "", "orders with a line still open"),
     ]
     figures += _money_rows("Open value", *open_values(lines, rec.position), missing="without a price")
+    if not rec.orders_known:
+        # A purchasing book (contract 2.3): the order-line figures are not known, not 0.
+        labels = dict.fromkeys(label if not label.startswith("Open value") else "Open value" for label, *_ in figures)
+        figures = [(label, None, None, "", NO_ORDERS_NOTE) for label in labels]
+        # What a purchasing book is reconciled for instead: its purchase-order lines.
+        supply = rec.open_supply
+        figures += [
+            ("Open PO lines", int((supply["open_qty"] > 0).sum()), COUNT, "", "purchase-order lines still to arrive"),
+            ("Overdue PO lines", int(supply["overdue"].sum()), COUNT, "",
+             "open, and the expected date has passed: chase the supplier"),
+        ]
     severity = rec.exceptions["severity"].value_counts()
     for name in ("error", "warning", "info"):
         figures.append((f"Exceptions: {name}", int(severity.get(name, 0)), COUNT, "",

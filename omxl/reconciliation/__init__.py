@@ -50,6 +50,8 @@ class Reconciliation:
     as_of: pd.Timestamp
     # False when the book has no inventory table: no line is allocated, backordered or at risk (contract 2.3).
     stock_judged: bool = True
+    # False when the book has no orders table (a purchasing book): the order-line figures are not known.
+    orders_known: bool = True
     # The prepared position it started from: what was read and the settings, for the Summary sheet.
     position: Position | None = dataclasses.field(default=None, repr=False, compare=False)
     step: ClassVar[str] = "reconcile"   # its entry in omxl.steps.REGISTRY
@@ -151,4 +153,4 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     return Reconciliation(
         lines=public_lines(lines), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
         returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
-        as_of=day, stock_judged=judged, position=start)
+        as_of=day, stock_judged=judged, orders_known=start.orders_known, position=start)

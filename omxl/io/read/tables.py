@@ -15,10 +15,10 @@ import pandas as pd
 
 from ...book import Book
 from ...config import Config, load_config
-from ...errors import NoOrdersError, SourceError
+from ...errors import NoTablesError, SourceError
 from ...findings import apply_severities, concat_findings, findings_frame, message
 from ..address import column_letter
-from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, Column
+from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column
 from . import joins
 from .locate import Matcher, SheetMatch, locate
 from .normalize import ColumnOrigin, convert
@@ -87,9 +87,10 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
                               "Check that you picked the right file, or export the data again.")
     roles = _roles(parts)
     layout_frame = pd.DataFrame(layout, columns=list(LAYOUT_COLUMNS)).astype({"header_row": "Int64", "rows": "Int64"})
-    if not any(p.table == "orders" for p in parts):
-        raise NoOrdersError(", ".join(names), _no_orders_problem(layout_frame), _orders_remedy())
     map_frame = pd.DataFrame(column_map, columns=list(COLUMN_MAP_COLUMNS)).astype({"header_row": "Int64"})
+    if not any(p.table in WORK_TABLES for p in parts):
+        raise NoTablesError(", ".join(names), _no_tables_problem(layout_frame), _tables_remedy(),
+                            layout=layout_frame, column_map=map_frame)
     tables: dict[str, pd.DataFrame] = {}
     join_findings: list[pd.DataFrame] = []
     for name in TABLE_NAMES:
@@ -538,15 +539,19 @@ def _once_per_unknown_column(findings: pd.DataFrame) -> pd.DataFrame:
     return findings[~repeated].reset_index(drop=True)
 
 
-# --- the "no orders" message -------------------------------------------------------------------
+# --- the "nothing to work on" message ------------------------------------------------------------
 
-def _no_orders_problem(layout: pd.DataFrame) -> str:
+def _no_tables_problem(layout: pd.DataFrame) -> str:
     found = [f"{r.sheet or r.source} ({r.table or r.note})" for r in layout.itertuples()]
-    return "no orders table was found" + (f"; found: {', '.join(found)}." if found else ".")
+    return ("no orders, inventory or purchase orders table was found"
+            + (f"; found: {', '.join(found)}." if found else "."))
 
 
-def _orders_remedy() -> str:
-    spec = TABLE_BY_NAME["orders"]
-    heads = "; ".join(f"{c.name}: {', '.join(c.aliases[:3])}" for c in spec.columns if c.required)
-    return (f"Name the sheet 'Orders' (or {', '.join(spec.aliases[1:4])}) or give it a header row with the "
-            f"required columns ({heads}); or map your headers in omxl.toml [columns.orders].")
+def _tables_remedy() -> str:
+    names = []
+    for table in WORK_TABLES:
+        spec = TABLE_BY_NAME[table]
+        names.append(f"'{spec.aliases[0]}' ({', '.join(spec.required)})")
+    example = TABLE_BY_NAME["orders"]
+    return (f"Name a sheet {', '.join(names[:-1])} or {names[-1]}, or give it a header row with those columns; "
+            f"or map your headers in omxl.toml, for example:\n[columns.orders]\n\"Your Header\" = \"{example.required[0]}\"")
