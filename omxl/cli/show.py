@@ -71,7 +71,6 @@ def _print_issues(issues: Any, limit: int) -> None:
 
 
 def show_reconciliation(rec: Any, options: Mapping[str, Any]) -> None:
-    lines = rec.lines
     if not rec.orders_known:
         stdout_console().print(f"As of {rec.as_of:%Y-%m-%d}: the book has no orders table (a purchasing book), so "
                                "no order line is reconciled; purchase orders and stock are.", highlight=False)
