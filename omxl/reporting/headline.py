@@ -132,14 +132,23 @@ EMPTY: dict[str, str] = {
     "causes": "Root causes: no late or backordered lines.",
     "overdue_by_supplier": "Overdue POs by supplier: no purchase-order line is overdue.",
 }
-NOT_IN_BOOK: dict[str, tuple[str, str]] = {
-    "backorders": ("inventory", "Stock is not judged: the book has no inventory table."),
-    "inventory": ("inventory", "The book has no inventory table."),
-    "reorder": ("inventory", "Nothing to plan: the book has no inventory table."),
-    "purchase_orders": ("inventory", "Nothing to plan: the book has no inventory table."),
-    "overdue_pos": ("purchase_orders", "The book has no purchase orders table."),
-    "overdue_by_supplier": ("purchase_orders", "Overdue POs by supplier: the book has no purchase orders table."),
-    "returns": ("returns", "The book has no returns table."),
+NO_ORDERS = "The book has no orders table (a purchasing book): order lines are not known."
+# Per table: the book tables it is made from, each with what its sheet says when the book lacks it; the first
+# missing one speaks.
+NOT_IN_BOOK: dict[str, tuple[tuple[str, str], ...]] = {
+    "actions": (("orders", NO_ORDERS),),
+    "late_lines": (("orders", NO_ORDERS),),
+    "root_causes": (("orders", NO_ORDERS),),
+    "open_orders": (("orders", NO_ORDERS),),
+    "backorders": (("orders", NO_ORDERS), ("inventory", "Stock is not judged: the book has no inventory table.")),
+    "inventory": (("inventory", "The book has no inventory table."),),
+    "reorder": (("inventory", "Nothing to plan: the book has no inventory table."),),
+    "purchase_orders": (("inventory", "Nothing to plan: the book has no inventory table."),),
+    "overdue_pos": (("purchase_orders", "The book has no purchase orders table."),),
+    "overdue_by_supplier": (("purchase_orders", "Overdue POs by supplier: the book has no purchase orders table."),),
+    "returns": (("returns", "The book has no returns table."),),
+    "status_counts": (("orders", "Open lines by status: no orders table in the book."),),
+    "causes": (("orders", "Root causes: no orders table in the book."),),
 }
 CHARTS = ("status_counts", "causes", "overdue_by_supplier")
 CHANGES_EMPTY = {FIRST_RUN: "First run: there is no earlier run to compare with, so no change is listed.",
@@ -156,9 +165,9 @@ def empty_notes(tables: dict[str, pd.DataFrame], book_tables: set[str], *, no_pr
         if not frame.empty:
             notes[name] = ""
             continue
-        missing = NOT_IN_BOOK.get(name)
-        if missing is not None and missing[0] not in book_tables:
-            notes[name] = missing[1]
+        missing = [said for table, said in NOT_IN_BOOK.get(name, ()) if table not in book_tables]
+        if missing:
+            notes[name] = missing[0]
         elif name == "changes":
             notes[name] = (CHANGES_EMPTY[no_previous] if no_previous else
                            f"Nothing changed since the run of {pd.Timestamp(previous_as_of):%Y-%m-%d}.")
