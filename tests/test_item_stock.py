@@ -244,3 +244,22 @@ def test_northwind_products_alone_is_one_inventory_table_as_before():
     assert set(inventory["location"]) == {"MAIN"}
     assert book.layout.set_index("source").loc["products.csv", ["table", "note"]].tolist() == ["inventory", ""]
     assert not book.findings["code"].isin(["item-without-stock", "missing-column"]).any()
+
+
+def test_the_same_item_twice_in_the_master_or_at_one_location_is_a_duplicate_key(tmp_path):
+    (tmp_path / "orders.csv").write_text(ORDERS, encoding="utf-8")
+    (tmp_path / "Item Master.csv").write_text("SKU,Description,Reorder Point\nA,Anvil,5\nB,Bolt,7\nA,Anvil again,9\n",
+                                              encoding="utf-8")
+    (tmp_path / "Stock Lines.csv").write_text("SKU,Location,On Hand\nA,North,3\nB,North,4\nB,North,6\n",
+                                              encoding="utf-8")
+    book = omxl.read_book(*(tmp_path / n for n in ("orders.csv", "Item Master.csv", "Stock Lines.csv")))
+    issues = omxl.validate(book, as_of=AS_OF)
+    repeats = issues[issues["code"] == "duplicate-key"]
+    assert list(zip(repeats["source"], repeats["cell"], repeats["message"])) == [
+        ("Item Master.csv", "A4", "Item A appears more than once in the item master (first on row 2); its stock "
+                                  "rows take the first one. Delete the repeated row."),
+        ("Stock Lines.csv", "A4", "Item B at location North appears more than once (first on row 3). Merge the "
+                                  "rows."),
+    ]
+    # A's stock takes the first master row.
+    assert book.inventory.set_index("sku").loc["A", ["description", "reorder_point"]].tolist() == ["Anvil", 5.0]
