@@ -18,7 +18,7 @@ from .cli import cli
 from .config import Config
 from .demo import demo_markdown
 from .findings import CATALOG, FINDING_COLUMNS, STAGES
-from .model import DTYPES, TABLES
+from .model import DTYPES, SPLITS, TABLES
 from .presentation.columns import COLUMNS, KINDS, SHEET_KINDS, SHEET_LABELS
 from .presentation.kpi_words import kpi_format, kpi_words
 from .reporting.causes import CAUSE_COLUMNS, DIMENSIONS
@@ -63,6 +63,25 @@ def workbook_format() -> str:
                 notes = "; ".join(f"`{v}` ← {', '.join(a)}" for v, a in column.values.items())
             out.append(f"| `{column.name}` | {'yes' if column.required else ''} | {KIND_NAMES[column.kind]} | "
                        f"{', '.join(column.aliases)} | {notes} |\n")
+        for alias in table.context_aliases:
+            unless = f" and no {' or '.join(f'`{c}` ({t})' for t, c in alias.unless)}" if alias.unless else ""
+            out.append(f"\nHeaders {', '.join(alias.aliases)} mean `{alias.column}` only on a sheet that also has "
+                       f"{' or '.join(f'`{b}`' for b in alias.beside)}{unless}.\n")
+    out.append("\n## Tables in two parts\n\n"
+               "A table may arrive as two parts joined by a key (docs/header-line-exports.md, docs/reading.md): a part "
+               "with the key and at least one header column but no line column is the header part; a part with the "
+               "key and every line column (and one of the columns beside them, where given) is the line part. They "
+               "are joined only when a book has both.\n\n"
+               "| table | key | header part | header columns | line part | line columns | a header without lines |"
+               "\n|---|---|---|---|---|---|---|\n")
+    for split in SPLITS.values():
+        line = ", ".join(split.line) + (f" and one of {', '.join(split.line_beside)}" if split.line_beside else "")
+        alone = f"`{split.header_alone}`" + (
+            ", a row of its own with " + ", ".join(f"{c} {v:g}" if isinstance(v, float) else f"{c} {v}"
+                                                 for c, v in split.alone_values)
+            if split.alone_values else "")
+        out.append(f"| {split.table} | {split.key} | {split.header_part} | {', '.join(split.header)} | "
+                   f"{split.line_part} | {line} | {alone} |\n")
     return "".join(out)
 
 

@@ -76,6 +76,8 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
     Code("blank-row", "read", "info", "A blank row inside a table",
          "Nothing; delete the row if it should not be there.",
          "Row {row} is blank and was skipped."),
+    Code("item-without-stock", "read", "info", "An item of the item master has no stock rows",
+         "Nothing if the item has no stock; otherwise add its stock rows (it is read as 0 on hand at MAIN)."),
     Code("malformed-row", "read", "warning", "A CSV record with more fields than the header",
          "Quote the field that holds a comma, or fix the export.",
          "{what}"),

@@ -55,6 +55,8 @@ class Table:
     # the required columns, when the required columns alone say too little: a returns table needs only
     # order_id, which every order header file has too.
     distinctive: tuple[str, ...] = ()
+    # Headers that name a column only on a sheet that says more (ContextAlias).
+    context_aliases: tuple["ContextAlias", ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -69,6 +71,22 @@ class Table:
             if col.name == name:
                 return col
         raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class ContextAlias:
+    """Headers that mean `column` only on a sheet whose other headers name one of `beside`.
+
+    AdventureWorks' ProductInventory calls its stock on hand `Quantity`; so does every order-line export. Next
+    to a LocationID, Shelf or Bin column a quantity is stock at that place; without one it is not, and an
+    order-details file (order id, product id, quantity) must not look like an inventory table. Nor does it when
+    the sheet also names one of `unless` ((table, column) pairs): an order line that says which warehouse
+    ships it has an order number, a stock row never has."""
+
+    column: str
+    aliases: tuple[str, ...]
+    beside: tuple[str, ...]
+    unless: tuple[tuple[str, str], ...] = ()
 
 
 def C(name: str, kind: str, required: bool = False, *aliases: str, note: str = "", values=None) -> Column:
@@ -144,7 +162,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "inventory",
-        ("Inventory", "Stock", "Stock Levels", "Items", "Products", "Stock On Hand", "Item Master"),
+        ("Inventory", "Stock", "Stock Levels", "Items", "Products", "Stock On Hand", "Item Master", "Product",
+         "Product Master", "Item List", "Product Inventory", "Stock Lines", "Stock By Location",
+         "Stock Locations", "Inventory By Location"),
         (
             C("sku", ID, R, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode",
               "Stock Code", "Product ID", "Item Number", "Part No", "Article", "Material"),
@@ -168,7 +188,8 @@ TABLES: tuple[Table, ...] = (
             C("reorder_qty", NUMBER, False, "Reorder Qty", "Reorder Quantity", "Order Quantity"),
             C("min_qty", NUMBER, False, "Min Qty", "Min", "Minimum", "Min Stock"),
             C("max_qty", NUMBER, False, "Max Qty", "Max", "Maximum", "Max Stock"),
-            C("safety_stock", NUMBER, False, "Safety Stock", "SS", "Buffer Stock"),
+            C("safety_stock", NUMBER, False, "Safety Stock", "SS", "Buffer Stock", "SafetyStockLevel",
+              "Safety Stock Level"),
             C("moq", NUMBER, False, "MOQ", "Min Order Qty", "Minimum Order Quantity", "Minimum Order Qty"),
             C("pack_size", NUMBER, False, "Pack Size", "Case Pack", "Pack Qty", "Case Qty", "Order Multiple"),
             C("discontinued", BOOL, False, "Discontinued", "Obsolete", "Inactive"),
@@ -177,6 +198,9 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("sku", "location"),
         description="one row per SKU and location",
+        context_aliases=(ContextAlias("on_hand", ("Quantity", "Qty"), ("location", "shelf", "bin"),
+                                      unless=(("orders", "order_id"), ("purchase_orders", "po_id"),
+                                              ("shipments", "shipment_id"), ("returns", "rma_id"))),),
     ),
     Table(
         "suppliers",
@@ -297,27 +321,56 @@ WORK_TABLES: tuple[str, ...] = ("orders", "inventory", "purchase_orders")
 
 @dataclass(frozen=True)
 class Split:
-    """How a table arrives as a header export plus a line export (contract 2.3, "Header + line exports").
+    """How a table arrives in two parts joined by a key (contract 2.3, "Header + line exports" and "Item
+    master + stock lines").
 
     A part of `table` that has `key` and at least one of `header` but none of `line` is a header part; a part
-    with `key` and every column of `line` is a line part. When a book has both, the reader joins the header
-    values onto the lines by `key`."""
+    with `key`, every column of `line` and (when `line_beside` is given) one of `line_beside` is a line part.
+    When a book has both, the reader joins the header values onto the lines by `key` (omxl/io/read/joins.py)."""
 
     table: str
     key: str
     header: tuple[str, ...]
     line: tuple[str, ...]
+    # Words for the layout notes and messages: what one key names, and what each part is called.
+    noun: str = ""
+    header_part: str = ""
+    line_part: str = ""
+    filled_with: str = "header values"
+    # A line part must also hold one of these: stock lines say where the stock is.
+    line_beside: tuple[str, ...] = ()
+    # A part with every required column of the table is a whole table, not lines waiting for a header (an
+    # order sheet with dates and customers). Inventory's required columns (sku, on_hand) are exactly what its
+    # stock lines have, so there the test does not apply.
+    whole_by_required: bool = True
+    # A header with no lines: `foreign-key` (nothing to reconcile), or with `alone_values` a row of its own
+    # holding those values, reported under the code `header_alone` (an item without stock has 0 on hand).
+    header_alone: str = "foreign-key"
+    alone_values: tuple[tuple[str, object], ...] = ()
+    # Header columns that are a quantity of the key, not of each line: filled into the key's first line only,
+    # so that summing them over the lines counts them once (an item's units on order, not each location's).
+    fill_once: tuple[str, ...] = ()
+    # Recognised by its columns alone on a sheet whose name says nothing (omxl/io/read/locate.py split_part).
+    # An item master is not: sku, a name and a cost are also what a price list or a catalogue holds.
+    by_columns: bool = True
 
 
 SPLITS: dict[str, Split] = {s.table: s for s in (
     Split("orders", "order_id",
           ("order_date", "customer_id", "promised_date", "ship_date", "carrier", "status", "priority"),
-          ("sku", "qty")),
-    Split("purchase_orders", "po_id", ("supplier_id", "order_date", "expected_date", "status"), ("sku", "qty")),
+          ("sku", "qty"), noun="order", header_part="order header", line_part="order lines"),
+    Split("purchase_orders", "po_id", ("supplier_id", "order_date", "expected_date", "status"), ("sku", "qty"),
+          noun="purchase order", header_part="purchase order header", line_part="purchase order lines"),
+    Split("inventory", "sku",
+          ("description", "unit_cost", "supplier_id", "lead_time_days", "on_order", "reorder_point", "reorder_qty",
+           "min_qty", "max_qty", "safety_stock", "moq", "pack_size", "discontinued", "currency"),
+          ("on_hand",), noun="item", header_part="item master", line_part="stock lines", filled_with="item values",
+          line_beside=("location", "shelf", "bin"), whole_by_required=False, header_alone="item-without-stock",
+          alone_values=(("on_hand", 0.0), ("location", "MAIN")), fill_once=("on_order",), by_columns=False),
 )}
-# Where a joined line's header values came from: the header row's source, sheet and row. Findings about a
-# value the header filled in cite that cell (omxl.findings.row_findings), and an error there leaves out every
-# line of the order (omxl.validation.error_rows).
+# Where a joined line's header values came from: the header row's source, sheet and row (for inventory: the item
+# master's row). Findings about a value the header filled in cite that cell (omxl.findings.row_findings), and an
+# error there leaves out every line of the order, every location row of the item (omxl.validation.error_rows).
 HEADER_PROVENANCE: tuple[str, ...] = ("header_source", "header_sheet", "header_row")
 TABLE_NAMES: tuple[str, ...] = tuple(TABLE_BY_NAME)
 

@@ -32,9 +32,10 @@ def test_one_defect_of_each_code_gives_exactly_those_issues():
     # `cancellation` needs cancelled_order_pattern configured: tests/test_cancellations.py covers it.
     # `formula-without-value` needs a writer that stores no formula values (XlsxWriter, which builds this
     # fixture, always stores one): tests/test_messy_corpus.py covers it. `far-cells-left-out` needs a cell at
-    # the far corner of the grid: tests/test_hostile_zip.py covers it.
+    # the far corner of the grid: tests/test_hostile_zip.py covers it. `item-without-stock` needs an item master
+    # beside stock lines (this fixture has one inventory sheet): tests/test_item_stock.py covers it.
     contract_codes = {code for code, entry in CATALOG.items() if entry.stage != "reconcile"} - {
-        "malformed-row", "cancellation", "formula-without-value", "far-cells-left-out"}
+        "malformed-row", "cancellation", "formula-without-value", "far-cells-left-out", "item-without-stock"}
     assert {code for code, _, _ in EXPECTED} == contract_codes
 
 

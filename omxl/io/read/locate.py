@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...config import Config
-from ...model import SPLITS, TABLES, Table, fold
+from ...model import SPLITS, TABLES, ContextAlias, Table, fold
 from .sources import RawSheet
 
 HEADER_SEARCH_ROWS = 30
@@ -22,6 +22,8 @@ class Matcher:
     table_by_alias: dict[str, str]
     column_by_alias: dict[str, dict[str, str]]   # table -> folded header -> canonical
     explicit: dict[str, dict[str, str]]          # table -> folded header -> canonical (config [columns])
+    # table -> model ContextAlias: headers that name a column only next to certain others.
+    in_context: dict[str, tuple[ContextAlias, ...]]
 
     @classmethod
     def build(cls, config: Config) -> "Matcher":
@@ -37,7 +39,8 @@ class Matcher:
                     lookup.setdefault(fold(alias), column.name)
             column_by_alias[table.name] = lookup
         explicit = {t: {fold(h): c for h, c in m.items()} for t, m in config.columns.items()}
-        return cls(table_by_alias, column_by_alias, explicit)
+        in_context = {t.name: t.context_aliases for t in TABLES if t.context_aliases}
+        return cls(table_by_alias, column_by_alias, explicit, in_context)
 
     def table_for_name(self, name: str) -> str | None:
         return self.table_by_alias.get(fold(name))
@@ -48,8 +51,29 @@ class Matcher:
             return None
         return self.explicit.get(table, {}).get(key) or self.column_by_alias[table].get(key)
 
-    def mapped(self, table: str, headers: list[object]) -> set[str]:
+    def columns(self, table: str, headers: list[object]) -> list[str | None]:
+        """The canonical column of each header of one header row (None: unknown). A header that names a column
+        only beside certain others (model.ContextAlias: `Quantity` is on_hand next to a location) takes it when
+        the row's other headers name one of them and no header already names the column."""
+        found = [self.canonical(table, h) for h in headers]
+        for alias in self.in_context.get(table, ()):
+            if alias.column in found or not set(alias.beside) & set(found):
+                continue
+            if any(c in self.mapped_plain(t, headers) for t, c in alias.unless):
+                continue
+            folded = {fold(a) for a in alias.aliases}
+            for position, header in enumerate(headers):
+                if found[position] is None and fold(header) in folded:
+                    found[position] = alias.column
+                    break   # the first such header; a second is unknown, as any other repeat would be
+        return found
+
+    def mapped_plain(self, table: str, headers: list[object]) -> set[str]:
+        """The columns the headers name by their aliases alone, without context."""
         return {c for c in (self.canonical(table, h) for h in headers) if c}
+
+    def mapped(self, table: str, headers: list[object]) -> set[str]:
+        return {c for c in self.columns(table, headers) if c}
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,8 @@ def split_part(grid: list[list[object]], matcher: Matcher) -> SheetMatch | None:
     line column, a header table. Tried only when no table's required columns were found."""
     for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         for split in SPLITS.values():
+            if not split.by_columns:
+                continue
             mapped = matcher.mapped(split.table, row)
             if split.key not in mapped:
                 continue

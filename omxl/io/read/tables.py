@@ -121,13 +121,12 @@ def _roles(parts: list[SheetTable]) -> dict[int, str]:
     roles: dict[int, str] = {}
     for table, split in SPLITS.items():
         required = set(TABLE_BY_NAME[table].required)
-        # A sheet with every required column is a whole table, not lines waiting for a header.
-        mine = [(p, "" if required <= set(p.columns) else joins.role(split, p.columns))
+        # A sheet with every required column is a whole table, not lines waiting for a header (model.Split).
+        mine = [(p, "" if split.whole_by_required and required <= set(p.columns) else joins.role(split, p.columns))
                 for p in parts if p.table == table]
         if not ({r for _, r in mine} >= {joins.HEADER, joins.LINE}):
             continue
         read = {r: {c for p, pr in mine if pr == r for c in p.columns} for r in (joins.HEADER, joins.LINE)}
-        noun = "order" if table == "orders" else "purchase order"
         for part, part_role in mine:
             if not part_role:
                 continue
@@ -136,8 +135,8 @@ def _roles(parts: list[SheetTable]) -> dict[int, str]:
             part.findings = [joins.keep_missing_column(f, part_role, other) for f in part.findings]
             if part.layout_entry is not None:
                 part.layout_entry["note"] = (
-                    f"{noun} header: joined onto the {noun} lines by {split.key}" if part_role == joins.HEADER
-                    else f"{noun} lines: header values joined by {split.key}")
+                    f"{split.header_part}: joined onto the {split.line_part} by {split.key}"
+                    if part_role == joins.HEADER else f"{split.line_part}: {split.filled_with} joined by {split.key}")
     return roles
 
 
@@ -364,9 +363,10 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
         raw = columns[header] if header in columns else pd.Series(dtype=object)
         return pd.Series(list(raw), dtype=object) if not isinstance(raw, pd.Series) else raw
 
+    canonicals = matcher.columns(table, headers)
     for position, header in enumerate(headers):
         letter = column_letter(col_numbers[position])
-        canonical = matcher.canonical(table, header)
+        canonical = canonicals[position]
         duplicate = bool(canonical) and canonical in used
         column_map.append({"table": table, "source": source, "sheet": sheet, "header_row": header_row,
                            "header": header, "column": "" if duplicate else canonical or "", "letter": letter})
