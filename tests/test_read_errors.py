@@ -72,7 +72,8 @@ CASES = {
         "Name the sheet 'Orders' (or Order Lines, Sales Orders, SO Lines) or give it a header row with the "
         "required columns (order_id: Order ID, Order No, Order #; order_date: Order Date, Date Ordered, Created; "
         "customer_id: Customer, Customer ID, Account; sku: SKU, Item, Item Code; qty: Qty, Quantity, Order Qty); "
-        "or map your headers in omxl.toml [columns.orders]."),
+        "or map your headers in omxl.toml with lines such as these, writing each header as you have it in place "
+        "of Your header:\n[columns.orders]\n\"Your header\" = \"order_id\""),
 }
 
 
@@ -102,7 +103,7 @@ def test_cli_exit_2_with_the_message_and_no_traceback(name, tmp_path, messy_work
     result = CliRunner().invoke(cli, ["read", name])
     assert result.exit_code == 2
     assert result.stderr.replace("\n", " ").startswith(f"omxl: {CASES[name][1].split(':', 1)[0]}:")
-    assert " ".join(result.stderr.split()) == f"omxl: {CASES[name][1]}"
+    assert " ".join(result.stderr.split()) == " ".join(f"omxl: {CASES[name][1]}".split())
     assert "Traceback" not in result.output
 
 
