@@ -242,10 +242,11 @@ class Config(BaseModel):
     @field_validator("values", mode="before")
     @classmethod
     def _words_as_text(cls, value: object) -> object:
-        # TOML gives `"Y" = true` and `"-" = 0` as a boolean and a number: the word is their text.
+        # TOML gives `"Y" = true` and `"-" = 0` as a boolean and a number: the word is their text. So is a code
+        # given as a number in a dict config ({1: "open"}).
         if not isinstance(value, Mapping):
             return value
-        return {table: {column: {code: _word_text(word) for code, word in codes.items()}
+        return {table: {column: {_word_text(code): _word_text(word) for code, word in codes.items()}
                         if isinstance(codes, Mapping) else codes for column, codes in columns.items()}
                 if isinstance(columns, Mapping) else columns for table, columns in value.items()}
 

@@ -191,6 +191,9 @@ def test_words_may_be_aliases_booleans_numbers_and_dates():
     assert settings.values == {
         "purchase_orders": {"status": {"P": "Pending", "R": "received"}, "expected_date": {"TBD": "2026-12-31"}},
         "inventory": {"discontinued": {"D": "true", "A": "no"}, "on_hand": {"-": "0"}}}
+    # A dict config may give codes as numbers: they are the same text codes.
+    assert load_config({"values": {"purchase_orders": {"status": {1: "open", 4.0: "closed"}}}}).values == {
+        "purchase_orders": {"status": {"1": "open", "4": "closed"}}}
 
 
 # --- per-source column maps --------------------------------------------------------------------------------------
@@ -267,6 +270,29 @@ def test_a_source_map_wins_over_the_aliases_and_the_table_map_and_is_named_witho
     book = omxl.read_book(*paths, config=config)
     assert book.purchase_orders["expected_date"].notna().all()
     assert book.purchase_orders["received_date"].isna().all()
+
+
+def test_a_source_map_named_by_sheet_applies_to_that_sheet_only(tmp_path):
+    from openpyxl import Workbook
+    workbook = Workbook()
+    headers = workbook.active
+    headers.title = "PO Headers"
+    for row in (["id", "Supplier", "Order Date", "Status"], ["P-1", "S1", "2026-03-02", 1],
+                ["P-2", "S2", "2026-03-03", 3.0]):
+        headers.append(row)
+    lines = workbook.create_sheet("PO Lines")
+    for row in (["id", "PO", "SKU", "Qty"], [1, "P-1", "A", 5], [2, "P-2", "B", 7]):
+        lines.append(row)
+    orders = workbook.create_sheet("Orders")
+    for row in (["Order ID", "Order Date", "Customer", "SKU", "Qty"], ["SO1", "2026-03-01", "C1", "A", 1]):
+        orders.append(row)
+    path = tmp_path / "purchasing.xlsx"
+    workbook.save(path)
+    book = omxl.read_book(path, config={"columns": {"PO Headers": {"id": "po_id"}},
+                                        "values": {"purchase_orders": {"status": ADVENTURE_WORKS_STATUS}}})
+    assert book.purchase_orders[["po_id", "supplier_id", "sku", "qty", "status"]].values.tolist() == [
+        ["P-1", "S1", "A", 5.0, "open"], ["P-2", "S2", "B", 7.0, "cancelled"]]
+    assert book.purchase_orders["status (as written)"].tolist() == ["1", "3"]
 
 
 def test_a_source_map_to_no_column_of_any_table_is_a_settings_error():
