@@ -18,12 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigError
 from .findings import CATALOG
 from .kpi_catalog import target_problem
-from .model import TABLE_BY_NAME, TABLE_NAMES
+from .model import TABLE_BY_NAME, TABLE_NAMES, word_problem
 from .money import currency_code
 from .presentation.columns import COLUMN_BY_NAME
 
 
 CONFIG_FILE_NAME = "omxl.toml"
+# The line a message about a sheet of omxl's name that omxl did not write suggests (a prefix no sheet has yet).
+DIFFERENT_PREFIX_LINE = 'sheet_prefix = "omxl2 "'
 Severity = Literal["error", "warning", "info", "off"]
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -105,7 +107,17 @@ class Config(BaseModel):
     # Reading
     columns: dict[str, dict[str, str]] = Field(
         default_factory=dict,
-        description="Explicit column maps per table: {table: {header as written: canonical column}}.",
+        description="Explicit column maps: {table: {header as written: canonical column}} for every sheet of that "
+                    "table, or {file or sheet name: {header: column}} for that source alone (named with or "
+                    "without its extension, compared like sheet names); a source's map wins over its table's map "
+                    "and the aliases.",
+    )
+    values: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict,
+        description="Coded values per table and column: [values.purchase_orders.status] with \"1\" = \"open\" "
+                    "reads a cell holding 1 as open. Codes are compared as text after trimming (a numeric cell 1 "
+                    "or 1.0 is \"1\"); the word must be one the column accepts. Findings about such a cell show "
+                    "the code.",
     )
     aliases: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -206,15 +218,69 @@ class Config(BaseModel):
     @field_validator("columns")
     @classmethod
     def _known_column_targets(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for table, mapping in value.items():
-            spec = _table(table)
+        every_column = {c.name for t in TABLE_BY_NAME.values() for c in t.columns}
+        for key, mapping in value.items():
+            if key in TABLE_BY_NAME:
+                spec = TABLE_BY_NAME[key]
+                for header, column in mapping.items():
+                    if column not in spec.column_names:
+                        raise ValueError(
+                            f"columns.{key}: '{header}' maps to '{column}', which is not a column of {key} "
+                            f"(use one of: {', '.join(spec.column_names)})"
+                        )
+                continue
+            # Any other key names one source (a file or a sheet): its map may name a column of any table, since
+            # which table that source holds is known only once it is read.
             for header, column in mapping.items():
-                if column not in spec.column_names:
+                if column not in every_column:
                     raise ValueError(
-                        f"columns.{table}: '{header}' maps to '{column}', which is not a column of {table} "
-                        f"(use one of: {', '.join(spec.column_names)})"
-                    )
+                        f"columns.{toml_key(key)}: '{header}' maps to '{column}', which is not a column of any "
+                        f"table ({toml_key(key)} is not a table name, so it names one file or sheet; the columns "
+                        "are listed in docs/workbook-format.md)")
         return value
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _words_as_text(cls, value: object) -> object:
+        # TOML gives `"Y" = true` and `"-" = 0` as a boolean and a number: the word is their text. So is a code
+        # given as a number in a dict config ({1: "open"}).
+        if not isinstance(value, Mapping):
+            return value
+        return {table: {column: {_word_text(code): _word_text(word) for code, word in codes.items()}
+                        if isinstance(codes, Mapping) else codes for column, codes in columns.items()}
+                if isinstance(columns, Mapping) else columns for table, columns in value.items()}
+
+    @field_validator("values")
+    @classmethod
+    def _codes_map_to_accepted_words(cls, value: dict[str, dict[str, dict[str, str]]]
+                                     ) -> dict[str, dict[str, dict[str, str]]]:
+        cleaned: dict[str, dict[str, dict[str, str]]] = {}
+        for table, columns in value.items():
+            if table not in TABLE_BY_NAME:
+                raise ValueError(f"values.{toml_key(table)}: '{table}' is not a table (use one of: "
+                                 f"{', '.join(TABLE_NAMES)})")
+            spec = TABLE_BY_NAME[table]
+            cleaned[table] = {}
+            for column, codes in columns.items():
+                setting = f"values.{table}.{toml_key(column)}"
+                if column not in spec.column_names:
+                    raise ValueError(f"{setting}: {table} has no column '{column}' (use one of: "
+                                     f"{', '.join(spec.column_names)})")
+                words: dict[str, str] = {}
+                for code, word in codes.items():
+                    trimmed = code.strip()
+                    if not trimmed:
+                        raise ValueError(f"{setting}: a code must be a non-blank text (blank cells are blank)")
+                    problem = word_problem(spec.column(column), word)
+                    if problem is not None:
+                        raise ValueError(f"{setting}: '{code}' maps to '{word}', which {column} does not accept; "
+                                         f"{problem}")
+                    if trimmed in words and words[trimmed] != word.strip():
+                        raise ValueError(f"{setting}: '{trimmed}' is given twice, as '{words[trimmed]}' and "
+                                         f"'{word}' (codes are compared after trimming surrounding spaces)")
+                    words[trimmed] = word.strip()
+                cleaned[table][column] = words
+        return cleaned
 
     @field_validator("aliases")
     @classmethod
@@ -320,6 +386,29 @@ class Config(BaseModel):
         if any(ch in value for ch in "[]:*?/\\"):
             raise ValueError("Excel sheet names cannot contain [ ] : * ? / \\")
         return value
+
+
+def _word_text(word: object) -> object:
+    if isinstance(word, bool):
+        return "true" if word else "false"
+    if isinstance(word, (int, float)):
+        return str(int(word)) if float(word).is_integer() else repr(float(word))
+    return word
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string, quotes included: what a suggested setting line writes."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    return f'"{escaped}"'
+
+
+def toml_key(text: str) -> str:
+    """`text` as a TOML key: bare when it may be (letters, digits, _ and -), else quoted."""
+    return text if _BARE_KEY.fullmatch(text) else toml_string(text)
 
 
 def _table(name: str):

@@ -135,6 +135,7 @@ def configuration() -> str:
             continue
         out.append(f"| `{name}` | `{default!r}` | {field.description or _MEANINGS.get(name, '')} |\n")
     out.append("\nExample:\n\n```toml\n" + EXAMPLE_TOML + "```\n")
+    out.append(CODED_VALUES_AND_SOURCE_MAPS)
     return "".join(out)
 
 
@@ -171,6 +172,84 @@ port = 587
 username = "orders@example.com"
 password_env = "OMXL_SMTP_PASSWORD" # the variable's NAME; the password stays out of this file
 sender = "Orders <orders@example.com>"
+'''
+
+
+CODED_VALUES_AND_SOURCE_MAPS = '''
+## Coded values: `[values]`
+
+Exports often write a column's words as numbers or letters: AdventureWorks' purchase-order `Status` is 1 pending,
+2 approved, 3 rejected, 4 complete; Northwind 2007's `status_id` is 0 New, 1 Submitted, 2 Approved, 3 Closed.
+`[values.TABLE.COLUMN]` maps each code to a word the column accepts:
+
+```toml
+[values.purchase_orders.status]
+"1" = "open"
+"2" = "open"
+"3" = "cancelled"
+"4" = "closed"
+```
+
+- A code is compared as text after trimming surrounding spaces; a numeric cell 1 or 1.0 is the code `"1"` (as
+  identifiers are read).
+- The word must be one the column accepts, or the settings are refused with a message naming the setting: for
+  a column of words (status, condition, resolution) one of its words or their aliases
+  (docs/workbook-format.md); for yes/no columns yes or no (true/false, 1/0); for numbers a number (`"-" = 0`);
+  for dates a date written YYYY-MM-DD.
+- Every step sees the word. A finding about such a cell shows the code as written in its `value`, and the table
+  keeps the codes in a column `COLUMN (as written)` (blank where a cell held no code).
+- A word that is neither known nor mapped is a `type-error` whose message gives these lines for every unknown
+  code of that column, each with the column's first word: put the right word for each code and add them to
+  omxl.toml.
+
+## Maps for one file or sheet: `[columns]`
+
+`[columns.TABLE]` maps headers for every sheet of a table. A key that is not a table name is the name of a file
+(with or without its extension) or of a sheet, compared like sheet names: its map applies to that source only,
+and wins over the table's map and the aliases. Its columns may be those of any table. Northwind 2007's
+`purchase_orders.csv` calls the PO number `id`, while `purchase_order_details.csv` has an `id` of its own (a line
+number) and the PO number as `purchase_order_id`; only the first file's `id` is the PO number. A file named like
+a table is named with its extension, since the bare name is the table's:
+
+```toml
+[columns."purchase_orders.csv"]
+id = "po_id"
+
+[values.purchase_orders.status]   # Northwind 2007: 0 New, 1 Submitted, 2 Approved, 3 Closed
+"0" = "open"
+"1" = "open"
+"2" = "open"
+"3" = "closed"
+```
+
+The same in Python, with a PO header file and its lines written as CSV (and one order line, since a book is
+read with its orders):
+
+```python
+import tempfile
+from pathlib import Path
+
+import omxl
+
+folder = Path(tempfile.mkdtemp())
+(folder / "purchase_orders.csv").write_text(
+    "id,supplier_id,creation_date,status_id,expected_date\\n90,1,2026-01-22,2,2026-02-05\\n"
+    "91,3,2026-01-22,3,2026-02-06\\n", encoding="utf-8")
+(folder / "purchase_order_details.csv").write_text(
+    "id,purchase_order_id,product_id,quantity,unit_cost,date_received\\n238,90,1,40,14,\\n"
+    "239,91,3,100,8,2026-02-06\\n", encoding="utf-8")
+(folder / "orders.csv").write_text("order_id,order_date,customer_id,sku,qty\\nSO1,2026-01-05,C1,1,2\\n",
+                                   encoding="utf-8")
+config = {"columns": {"purchase_orders.csv": {"id": "po_id"}},
+          "values": {"purchase_orders": {"status": {"0": "open", "1": "open", "2": "open", "3": "closed"}}}}
+book = omxl.read_book(folder / "purchase_orders.csv", folder / "purchase_order_details.csv",
+                      folder / "orders.csv", config=config)
+lines = book.purchase_orders
+assert lines["po_id"].tolist() == ["90", "91"]
+assert lines["supplier_id"].tolist() == ["1", "3"]
+assert lines["status"].tolist() == ["open", "closed"]
+assert lines["status (as written)"].tolist() == ["2", "3"]
+```
 '''
 
 

@@ -15,6 +15,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .model import written_column
+
 FINDING_COLUMNS: tuple[str, ...] = (
     "severity", "code", "stage", "table", "source", "sheet", "row", "column", "cell", "value", "order_id", "line",
     "sku", "ref", "message", "count",
@@ -49,15 +51,17 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
          "Rename or remove one of them."),
     Code("unknown-column", "read", "info", "A column omxl does not use",
          "Nothing, or map it in omxl.toml [columns.<table>] if it is one of omxl's columns.",
-         "Column '{column}' is not a known {table} column; it is carried through unchanged. "
-         "Map it in omxl.toml [columns.{table}] if it is one."),
+         "Column '{column}' is not a known {table} column; it is carried through unchanged. If it is one, map it "
+         "in omxl.toml with these lines, writing the column it is in place of {example}:\n[columns.{table}]\n"
+         "{header} = \"{example}\""),
     Code("type-error", "read", "error", "A value of the wrong type",
          "Type the value as the column expects (a number, a date).",
          "{what} (found {value}). {fix}"),
     Code("ambiguous-date", "read", "error", "A date that can be read two ways",
          "Write it as YYYY-MM-DD, make the cell a date, or set date_formats in omxl.toml.",
-         "Date '{value}' can be read as {what}. Write it as YYYY-MM-DD, make the cell a date, "
-         "or set date_formats in omxl.toml."),
+         "Date '{value}' can be read as {what}. Write it as YYYY-MM-DD, make the cell a date, or say how dates "
+         "are written in omxl.toml with this line ({other} when the month comes first):\n"
+         "date_formats = [{format}]"),
     Code("error-cell", "read", "error", "An Excel error value",
          "Fix the formula or type the value.",
          "The cell holds the error {value}. Fix the formula or type the value."),
@@ -217,6 +221,11 @@ def row_findings(
     cells = (letters + row_numbers.astype("string[python]").fillna("")).where(has_cell, "")
     if values is None:
         values = rows[column].map(lambda v: "" if _blank(v) else display(v)) if column in rows else ""
+    values = pd.Series(values, index=rows.index, dtype="string[python]")
+    if written_column(column) in rows:
+        # A coded cell ([values] in the configuration) is cited as written: the code, not the word it stands for.
+        written = rows[written_column(column)].astype("string[python]")
+        values = written.where(written.notna(), values)
     return pd.DataFrame({
         "severity": severity or CATALOG[code].severity,
         "code": code,
@@ -227,7 +236,7 @@ def row_findings(
         "row": row_numbers,
         "column": located["header"].where(located["header"].notna(), column).astype("string[python]"),
         "cell": cells.astype("string[python]"),
-        "value": pd.Series(values, index=rows.index, dtype="string[python]"),
+        "value": values,
         "order_id": _column(rows, "order_id", "string[python]"),
         "line": _column(rows, "line", "Int64"),
         "sku": _column(rows, "sku", "string[python]"),

@@ -8,6 +8,7 @@ See docs/workbook-format.md, which is generated from this module.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
@@ -94,6 +95,10 @@ def C(name: str, kind: str, required: bool = False, *aliases: str, note: str = "
 
 
 R = True  # readability in the tables below: C("order_id", ID, R, ...)
+
+# Words a yes/no column reads as true or false (compared folded, see fold()).
+TRUE_TEXT = frozenset({"true", "yes", "y", "1", "x", "t", "ja", "oui", "si"})
+FALSE_TEXT = frozenset({"false", "no", "n", "0", "f", "nein", "non"})
 
 ORDER_STATUS = {
     "open": ("Open", "New", "Released", "Pending", "Backorder", "Backordered", "In Progress", "Active"),
@@ -255,12 +260,13 @@ TABLES: tuple[Table, ...] = (
         "purchase_orders",
         ("Purchase Orders", "POs", "Open POs", "Inbound", "PO Lines", "Purchasing"),
         (
-            C("po_id", ID, R, "PO ID", "PO", "PO Number", "PO No", "PO #", "Purchase Order"),
-            C("supplier_id", ID, R, "Supplier", "Supplier ID", "Vendor", "Vendor ID", "SupplierID"),
+            C("po_id", ID, R, "PO ID", "PO", "PO Number", "PO No", "PO #", "Purchase Order", "Purchase Order ID",
+              "PurchaseOrderID", "Purchase Order No", "Purchase Order Number"),
+            C("supplier_id", ID, R, "Supplier", "Supplier ID", "Vendor", "Vendor ID", "SupplierID", "VendorID"),
             C("sku", ID, R, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode",
               "Product ID", "Item Number"),
             C("qty", NUMBER, R, "Qty", "Quantity", "Order Qty", "PO Qty", "Qty Ordered"),
-            C("order_date", DATE, False, "Order Date", "PO Date", "Date Ordered", "Created"),
+            C("order_date", DATE, False, "Order Date", "PO Date", "Date Ordered", "Created", "Creation Date"),
             C("expected_date", DATE, False, "Expected Date", "ETA", "Due Date", "Expected", "Arrival Date",
               "Expected Arrival"),
             C("received_qty", NUMBER, False, "Received Qty", "Qty Received", "Received", "ReceivedQty",
@@ -268,7 +274,8 @@ TABLES: tuple[Table, ...] = (
             C("received_date", DATE, False, "Received Date", "Date Received", "Receipt Date", "Received On",
               "Last Receipt Date", note="the last receipt; for point in time the whole received_qty counts as "
               "received on it"),
-            C("status", ENUM, False, "Status", "PO Status", values=PO_STATUS),
+            C("status", ENUM, False, "Status", "PO Status", "Status ID", "PO Status ID", values=PO_STATUS,
+              note="coded statuses (Northwind 2007's status_id 0-3) are read through [values] in omxl.toml"),
             C("unit_cost", NUMBER, False, "Unit Cost", "PO Unit Cost", "Cost Price",
               note="the price agreed on the PO line; blank = the item's unit_cost"),
             C("currency", TEXT, False, "Currency", "Ccy", "Curr", note="blank = the supplier's currency"),
@@ -380,3 +387,39 @@ _FOLD = re.compile(r"[\s_\-.]+")
 def fold(text: object) -> str:
     """The form names are compared in: case, spaces, `_`, `-` and `.` ignored."""
     return _FOLD.sub("", str(text)).casefold()
+
+
+def written_column(column: str) -> str:
+    """The name of the column that keeps a column's cells as written where `[values]` in the configuration
+    mapped a code to a word (contract 2.3, "Coded values"): findings about such a cell show the code."""
+    return f"{column} (as written)"
+
+
+_PLAIN_NUMBER_WORD = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?")
+_ISO_DATE_WORD = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def word_problem(column: Column, word: str) -> str | None:
+    """Why `word` cannot stand for a cell of `column` (None when it can): what a coded value is mapped to in
+    `[values]` must read as the column's kind the plain way (ENUM: a value or one of its aliases; yes/no: a
+    word read as one; numbers: digits; dates: YYYY-MM-DD)."""
+    text = word.strip()
+    if column.kind == ENUM:
+        accepted = {fold(w) for value, aliases in column.values.items() for w in (value, *aliases)}
+        return None if fold(text) in accepted else f"use one of {', '.join(column.values)}"
+    if column.kind == BOOL:
+        return None if fold(text) in TRUE_TEXT | FALSE_TEXT else "use yes or no (or true/false, 1/0)"
+    if column.kind in (NUMBER, INT):
+        shaped = bool(_PLAIN_NUMBER_WORD.fullmatch(text)) and any(ch.isdigit() for ch in text)
+        if column.kind == INT and shaped:
+            shaped = float(text.replace(",", "")).is_integer()
+        return None if shaped else ("use a whole number, e.g. 1" if column.kind == INT else "use a number, e.g. 0")
+    if column.kind == DATE:
+        if _ISO_DATE_WORD.fullmatch(text):
+            try:
+                _dt.date.fromisoformat(text)
+                return None
+            except ValueError:
+                pass
+        return "use a date written YYYY-MM-DD, e.g. 2026-01-31"
+    return None

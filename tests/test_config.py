@@ -56,7 +56,7 @@ def test_explicit_config_path_wins_over_the_neighbour(tmp_path, messy_workbook):
     ({"history_weeks": 0},
      "config: setting 'history_weeks': Input should be greater than or equal to 1 (found 0)"),
     ({"servce_level": 0.9},
-     "config: setting 'servce_level': unknown setting; known settings: columns, aliases, date_formats, null_values, "
+     "config: setting 'servce_level': unknown setting; known settings: columns, values, aliases, date_formats, null_values, "
      "cancelled_order_pattern, decimal, "
      "read_hidden_sheets, max_file_mb, max_unzipped_mb, max_zip_ratio, max_zip_members, max_sheet_cells, "
      "default_lead_time_days, service_level, holding_rate, cover_days, "

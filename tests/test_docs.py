@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 
 import pytest
 from click.testing import CliRunner
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from omxl import docgen
 from omxl.cli import cli
+from omxl.config import load_config
 from omxl.findings import CATALOG
 from omxl.model import TABLES
 
@@ -107,3 +109,17 @@ def test_reorder_planning_page_example_runs(monkeypatch):
     monkeypatch.chdir(ROOT)
     (block,) = code_blocks("reorder-planning.md", "python")
     exec(compile(block, "reorder-planning.md", "exec"), {})
+
+
+def test_configuration_page_examples_load_and_run(monkeypatch, tmp_path):
+    blocks = code_blocks("configuration.md", "toml")
+    assert len(blocks) == 3
+    for block in blocks:
+        load_config(tomllib.loads(block))
+    (coded, source_map) = blocks[1:]
+    assert load_config(tomllib.loads(coded)).values == {
+        "purchase_orders": {"status": {"1": "open", "2": "open", "3": "cancelled", "4": "closed"}}}
+    assert load_config(tomllib.loads(source_map)).columns == {"purchase_orders.csv": {"id": "po_id"}}
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    (block,) = code_blocks("configuration.md", "python")
+    exec(compile(block, "configuration.md", "exec"), {})

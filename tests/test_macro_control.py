@@ -86,7 +86,8 @@ def test_a_sheet_of_the_users_with_a_result_name_is_left_alone(small):
     macros.validate(small)
     assert small.read_cell("omxl", "B4") == (
         "A sheet named 'omxl Issues' already exists and was not written by omxl, so it is left alone and nothing "
-        "was written. Rename that sheet, or set a different sheet_prefix in omxl.toml.")
+        "was written. Rename that sheet, or set a different sheet_prefix in omxl.toml with a line such as:\n"
+        "sheet_prefix = \"omxl2 \"")
     assert small.read_cell("omxl Issues", "A1") == "my notes"
     assert [s.name for s in small.sheets()] == ["omxl", "Orders", "Inventory", "Customers", "Shipments",
                                                 "omxl Issues"]       # no Summary written either

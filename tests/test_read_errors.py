@@ -71,8 +71,8 @@ CASES = {
         "vendors.xlsx: no orders, inventory or purchase orders table was found; found: Vendors (suppliers), Notes "
         "(not recognised). Name a sheet 'Orders' (order_id, order_date, customer_id, sku, qty), 'Inventory' (sku, "
         "on_hand) or 'Purchase Orders' (po_id, supplier_id, sku, qty), or give it a header row with those "
-        "columns; or map your headers in omxl.toml, for example:\n[columns.orders]\n\"Your Header\" = "
-        "\"order_id\""),
+        "columns; or map your headers in omxl.toml with lines such as these, writing each header as you have it "
+        "in place of Your header:\n[columns.orders]\n\"Your header\" = \"order_id\""),
 }
 
 

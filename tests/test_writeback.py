@@ -140,7 +140,8 @@ def test_a_users_sheet_of_the_same_name_is_never_replaced(originals, tmp_path):
         write_back(path, {"Data": RESULT}, config={"sheet_prefix": ""})
     assert str(caught.value) == (
         "rich.xlsx: a sheet named 'Data' already exists and was not written by omxl, so it is left alone and "
-        "nothing was changed. Rename that sheet, or set a different sheet_prefix in omxl.toml.")
+        "nothing was changed. Rename that sheet, or set a different sheet_prefix in omxl.toml with a line such "
+        "as:\nsheet_prefix = \"omxl2 \"")
     assert path.read_bytes() == before
     assert backups_of(path) == []
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..config import DIFFERENT_PREFIX_LINE
 from ..errors import OmxlError
 
 
@@ -74,7 +75,8 @@ class SheetExistsError(OmxlError):
     def __init__(self, name: str):
         self.name = name
         super().__init__(f"A sheet named '{name}' already exists and was not written by omxl, so it is left alone "
-                         "and nothing was written. Rename that sheet, or set a different sheet_prefix in omxl.toml.")
+                         "and nothing was written. Rename that sheet, or set a different sheet_prefix in omxl.toml with "
+                         f"a line such as:\n{DIFFERENT_PREFIX_LINE}")
 
 
 class Workbook(Protocol):

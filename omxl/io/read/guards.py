@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import re
 import zipfile
 import zlib
@@ -30,7 +31,21 @@ from ...errors import SourceError
 RATIO_MIN_BYTES = 1 << 20
 PROLOG_BYTES = 4096
 _DANGEROUS = (b"<!DOCTYPE", b"<!ENTITY")
-REMEDY_SETTING = "If the file is genuine, raise {setting} in omxl.toml (docs/reading.md, Hostile files)."
+REMEDY_SETTING = ("If the file is genuine, raise {setting} in omxl.toml (docs/reading.md, Hostile files) with "
+                  "this line:\n{setting} = {value}")
+FAR_CELLS_FIX = ("Delete the unused rows and columns far from the data (Ctrl+End shows the last cell) and save again. ")
+
+
+def remedy_setting(setting: str, needed: float) -> str:
+    """The remedy of a refused file: the limit to raise, with the exact line that lets this file through."""
+    return REMEDY_SETTING.format(setting=setting, value=f"{enough(needed):_}")
+
+
+def enough(needed: float) -> int:
+    """A round limit above `needed`: its first two digits rounded up (25 -> 26, 12,345 -> 13,000)."""
+    whole = max(int(math.floor(needed)) + 1, 10)
+    scale = 10 ** max(len(str(whole)) - 2, 0)
+    return -(-whole // scale) * scale
 
 
 # What a damaged zip package raises while its parts are read directly (not through calamine): a bad CRC, a
@@ -57,20 +72,20 @@ def _check_members(members: list[zipfile.ZipInfo], name: str, config: Any) -> No
     if len(members) > config.max_zip_members:
         raise SourceError(name, f"the workbook is too large: it holds {len(members):,} parts "
                                 f"(the limit is {config.max_zip_members:,}); it looks like a zip bomb.",
-                          REMEDY_SETTING.format(setting="max_zip_members"))
+                          remedy_setting("max_zip_members", len(members)))
     total = sum(m.file_size for m in members)
     limit = int(config.max_unzipped_mb * 2**20)
     if total > limit:
         raise SourceError(name, f"the workbook is too large unpacked ({total / 2**20:,.0f} MB; the limit is "
                                 f"{config.max_unzipped_mb:,.0f} MB); it may be a zip bomb.",
-                          REMEDY_SETTING.format(setting="max_unzipped_mb"))
+                          remedy_setting("max_unzipped_mb", total / 2**20))
     for member in members:
         if member.file_size > RATIO_MIN_BYTES:
             ratio = member.file_size / max(member.compress_size, 1)
             if ratio > config.max_zip_ratio:
                 raise SourceError(name, f"the workbook looks like a zip bomb: part {member.filename} expands "
                                         f"{ratio:,.0f} times (the limit is {config.max_zip_ratio:,.0f}).",
-                                  REMEDY_SETTING.format(setting="max_zip_ratio"))
+                                  remedy_setting("max_zip_ratio", ratio))
 
 
 def check_xml_prologs(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], name: str) -> None:
@@ -157,8 +172,7 @@ def _drop_strays(xml: bytes, name: str, sheet: str, max_cells: int) -> tuple[byt
     if last_row * last_col > max_cells:
         raise SourceError(name, f"sheet '{sheet}' is too large: its cells span {rows[-1]:,} rows x {cols[-1]:,} "
                                 f"columns (the limit is {max_cells:,} cells).",
-                          REMEDY_SETTING.format(setting="max_sheet_cells") + " Or delete the unused rows and "
-                          "columns far from the data (Ctrl+End shows the last cell) and save again.")
+                          FAR_CELLS_FIX + remedy_setting("max_sheet_cells", last_row * last_col))
 
     dropped: list[str] = []
 
@@ -252,5 +266,4 @@ def check_ods_cells(data: bytes, name: str, max_cells: int) -> None:
         if rows * cols > max_cells:
             raise SourceError(name, f"sheet '{sheet}' is too large: its cells span {rows:,} rows x {cols:,} "
                                     f"columns (the limit is {max_cells:,} cells).",
-                              REMEDY_SETTING.format(setting="max_sheet_cells") + " Or delete the unused rows and "
-                              "columns far from the data (Ctrl+End shows the last cell) and save again.")
+                              FAR_CELLS_FIX + remedy_setting("max_sheet_cells", rows * cols))

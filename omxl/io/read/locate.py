@@ -6,10 +6,11 @@ ignored) against the model's aliases plus those the configuration adds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 
 from ...config import Config
-from ...model import SPLITS, TABLES, ContextAlias, Table, fold
+from ...model import SPLITS, TABLE_BY_NAME, TABLES, ContextAlias, Table, fold
 from .sources import RawSheet
 
 HEADER_SEARCH_ROWS = 30
@@ -24,6 +25,8 @@ class Matcher:
     explicit: dict[str, dict[str, str]]          # table -> folded header -> canonical (config [columns])
     # table -> model ContextAlias: headers that name a column only next to certain others.
     in_context: dict[str, tuple[ContextAlias, ...]]
+    # Folded file or sheet name -> folded header -> canonical: the [columns] maps keyed by a source, not a table.
+    by_source: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, config: Config) -> "Matcher":
@@ -38,9 +41,29 @@ class Matcher:
                 for alias in (column.name, *column.aliases, *extra):
                     lookup.setdefault(fold(alias), column.name)
             column_by_alias[table.name] = lookup
-        explicit = {t: {fold(h): c for h, c in m.items()} for t, m in config.columns.items()}
+        explicit = {t: {fold(h): c for h, c in m.items()} for t, m in config.columns.items() if t in TABLE_BY_NAME}
+        by_source = {fold(key): {fold(h): c for h, c in m.items()} for key, m in config.columns.items()
+                     if key not in TABLE_BY_NAME}
         in_context = {t.name: t.context_aliases for t in TABLES if t.context_aliases}
-        return cls(table_by_alias, column_by_alias, explicit, in_context)
+        return cls(table_by_alias, column_by_alias, explicit, in_context, by_source)
+
+    def for_source(self, source: str, sheet: str) -> "Matcher":
+        """This matcher for one file or sheet: the [columns] maps keyed by its file name (with or without the
+        extension) or its sheet name come first, before its table's map and the aliases. Northwind 2007's
+        purchase_orders.csv calls po_id `id`, while purchase_order_details.csv has an `id` of its own."""
+        if not self.by_source:
+            return self
+        names = {fold(source), fold(PurePath(source).stem), fold(sheet)} - {""}
+        own: dict[str, str] = {}
+        for name in names:
+            own.update(self.by_source.get(name, {}))
+        if not own:
+            return self
+        explicit = {}
+        for table in TABLES:
+            mine = {h: c for h, c in own.items() if c in table.column_names}
+            explicit[table.name] = {**self.explicit.get(table.name, {}), **mine}
+        return replace(self, explicit=explicit, by_source={})
 
     def table_for_name(self, name: str) -> str | None:
         return self.table_by_alias.get(fold(name))
@@ -89,7 +112,8 @@ class SheetMatch:
 
 
 def locate(sheet: RawSheet, matcher: Matcher, allowed: tuple[Table, ...] = TABLES) -> SheetMatch | None:
-    """Decide which table a sheet holds and where its header row is; None if it holds none."""
+    """Decide which table a sheet holds and where its header row is; None if it holds none. `matcher` is the
+    one for this sheet (Matcher.for_source)."""
     for table_name, (header_row, first_col, last_col, last_row) in sheet.tables.items():
         table = matcher.table_for_name(table_name)
         if table:

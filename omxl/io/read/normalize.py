@@ -14,16 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...config import Config
+from ...config import Config, toml_string
 from ...findings import display, findings_frame, message
-from ...model import BOOL, DATE, DTYPES, ENUM, ID, INT, NUMBER, TEXT, Column, fold
+from ...model import BOOL, DATE, DTYPES, ENUM, FALSE_TEXT, ID, INT, NUMBER, TEXT, TRUE_TEXT, Column, fold
 from ..cells import BLANK, BOOLEAN, DATETIME, NUM, OTHER, STR, TIME, classify
 from .sources import ERROR_LITERALS
 
 
 KIND_WORDS = {NUMBER: "a number", INT: "a whole number", DATE: "a date", BOOL: "yes/no"}
-TRUE_TEXT = frozenset({"true", "yes", "y", "1", "x", "t", "ja", "oui", "si"})
-FALSE_TEXT = frozenset({"false", "no", "n", "0", "f", "nein", "non"})
 
 _NUMBER_TEXT = re.compile(r"^[+-]?[$€£¥]?[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -60,6 +58,42 @@ def per_unique(values: pd.Series, func) -> pd.Series | pd.DataFrame:
     taken = result.iloc[codes]
     taken.index = values.index
     return taken
+
+
+def apply_values(raw: pd.Series, column: Column, codes: dict[str, str]) -> tuple[pd.Series, pd.Series | None]:
+    """Coded values (`[values]` in the configuration, contract 2.3): each cell whose text, trimmed, is one of
+    `codes` becomes its word, as the cell the column's kind reads (a number, a date, yes/no, text), so every
+    step sees the word. Returns the column and, when some cell was mapped, those cells as written (NA
+    elsewhere) for findings to cite. A numeric cell 1 or 1.0 is the code "1", as identifiers are read."""
+    classes = classify(raw)
+    keys = pd.Series(pd.NA, index=raw.index, dtype=object)
+    text, numeric = classes == STR, classes == NUM
+    if text.any():
+        keys[text] = per_unique(raw[text], lambda u: u.str.strip()).to_numpy()
+    if numeric.any():
+        keys[numeric] = per_unique(raw[numeric], lambda u: u.map(_number_text)).to_numpy()
+    native = {code: _native_word(word, column) for code, word in codes.items()}
+    hit = keys.isin(list(native)).to_numpy(dtype=bool)
+    if not hit.any():
+        return raw, None
+    cells = raw.to_numpy(dtype=object, copy=True)
+    cells[hit] = keys[hit].map(native).to_numpy(dtype=object)
+    mapped = pd.Series(cells, index=raw.index, dtype=object)
+    written = pd.Series(pd.NA, index=raw.index, dtype="string[python]")
+    written[hit] = per_unique(raw[hit], lambda u: u.map(display)).to_numpy()
+    return mapped, written
+
+
+def _native_word(word: str, column: Column) -> object:
+    """A word of `[values]` as the cell that writes it: a number for number columns, a date for dates, True or
+    False for yes/no, else the text (config.Config checked that it reads as the column's kind)."""
+    if column.kind in (NUMBER, INT):
+        return float(word.replace(",", ""))
+    if column.kind == DATE:
+        return dt.datetime.fromisoformat(word)
+    if column.kind == BOOL:
+        return fold(word) in TRUE_TEXT
+    return word
 
 
 def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarray, error_cells: np.ndarray,
@@ -213,7 +247,8 @@ def _to_date(raw, classes, column, origin, rows, config):
             findings.append(findings_frame(
                 "ambiguous-date", table=origin.table, source=origin.source, sheet=origin.sheet, rows=rows[amb],
                 column=origin.header, letter=origin.letter, values=list(text[ambiguous]),
-                messages=[message("ambiguous-date", value=v, what=r) for v, r in zip(text[ambiguous], readings)]))
+                messages=[message("ambiguous-date", value=v, what=r, **_date_formats(v))
+                          for v, r in zip(text[ambiguous], readings)]))
         bad_positions = np.union1d(bad_positions, text_positions[~ok & ~ambiguous])
     if len(bad_positions):
         fix = "Make the cell a date, or type it as YYYY-MM-DD."
@@ -266,6 +301,18 @@ def _build(year: pd.Series, month: pd.Series, day: pd.Series, rest: pd.Series) -
     text = (year.astype("Int64").astype(str) + "-" + month.astype("Int64").astype(str).str.zfill(2) + "-"
             + day.astype("Int64").astype(str).str.zfill(2) + rest)
     return pd.to_datetime(text, format="mixed", errors="coerce").astype("datetime64[ns]")
+
+
+def _date_formats(value: str) -> dict[str, str]:
+    """The date_formats entries that read `value` day first ("format") and month first ("other"), as TOML
+    strings: the same separator, a four- or two-digit year, and the time when the text has one."""
+    m = _DMY.match(value)
+    separator = value[len(m.group(1))]
+    year = "%Y" if len(m.group(3)) == 4 else "%y"
+    clock = "" if not m.group(4) else (" %H:%M:%S" if m.group(5) else " %H:%M")
+    day_first = separator.join(("%d", "%m", year)) + clock
+    month_first = separator.join(("%m", "%d", year)) + clock
+    return {"format": toml_string(day_first), "other": toml_string(month_first)}
 
 
 def _two_readings(value: str) -> str:
@@ -348,8 +395,30 @@ def _to_enum(raw, classes, column, origin, rows, config):
             findings.append(_type_errors(
                 origin, rows[present[unknown]], raw.iloc[present[unknown]],
                 f"'{origin.header}' must be one of {allowed}",
-                f"Use one of {allowed}, or add the word as an alias in omxl.toml."))
+                f"Use one of {allowed}, or map the codes to words in omxl.toml with these lines, putting the right "
+                f"word for each code" + values_lines(origin.table, column, raw.iloc[present[unknown]])))
     return out, findings
+
+
+MOST_CODES_SUGGESTED = 50
+
+
+def values_lines(table: str, column: Column, unknown: pd.Series) -> str:
+    """What the type-error of an unknown word suggests: a colon, then on lines of their own the exact `[values]`
+    lines that map the column's unknown codes (each cell's text, trimmed; numbers as identifiers are written),
+    every code to the column's first word for the user to correct. The lines load as configuration as they
+    stand. `unknown` is a Series of the cells (repeats welcome: the codes are its distinct values)."""
+    unknown = pd.Series(pd.unique(unknown.to_numpy(dtype=object)), dtype=object)
+    numeric = unknown.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    codes = pd.concat([unknown[~numeric].astype(str).str.strip(), unknown[numeric].map(_number_text)])
+    distinct = sorted(set(codes[codes != ""]), key=lambda c: (not c.lstrip("-").isdigit(), len(c), c))
+    first_word = next(iter(column.values))
+    shown = distinct[:MOST_CODES_SUGGESTED]
+    more = (f" (the first {len(shown)} of {len(distinct):,} codes; add the others the same way)"
+            if len(distinct) > len(shown) else "")
+    lines = "\n".join([f"[values.{table}.{column.name}]", *(f"{toml_string(c)} = {toml_string(first_word)}"
+                                                              for c in shown)])
+    return f"{more}:\n{lines}"
 
 
 def _to_bool(raw, classes, column, origin, rows, config):

@@ -30,7 +30,8 @@ from ...errors import SourceError
 from ..address import column_index
 from ..xlsx import package
 from .encrypted import HOW_TO_PASS, PROTECTED, decrypt, needs_password, resolve_password
-from .guards import DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_cells_trimmed, replace_part
+from .guards import (DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_cells_trimmed, remedy_setting,
+                     replace_part)
 from .ods_errors import ods_cell_marks, ods_error_cells
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
 from .xlsb_errors import xlsb_error_cells
@@ -138,7 +139,8 @@ def _read_bytes(source: Any, max_file_mb: float) -> tuple[str, bytes]:
         if size > limit:
             raise SourceError(name, f"the file is too large ({size / 2**20:,.0f} MB; the limit is "
                                     f"{max_file_mb:,.0f} MB).",
-                              "Split it, or raise max_file_mb in omxl.toml if the machine has the memory.")
+                              "Split it, or, if the machine has the memory, "
+                              + remedy_setting("max_file_mb", size / 2**20).replace("If the file", "if the file"))
         try:
             return name, path.read_bytes()
         except PermissionError:
@@ -151,7 +153,8 @@ def _read_bytes(source: Any, max_file_mb: float) -> tuple[str, bytes]:
             data = data.encode("utf-8")
         if len(data) > limit:
             raise SourceError(name, f"the stream is larger than {max_file_mb:,.0f} MB.",
-                              "Split it, or raise max_file_mb in omxl.toml.")
+                              "Split it, or " + remedy_setting("max_file_mb", len(data) / 2**20)
+                              .replace("If the file", "if the file"))
         return name, bytes(data)
     raise SourceError(repr(source)[:60], f"cannot read a source of type {type(source).__name__}.",
                       "Pass a file path, an open file, or a dict of DataFrames keyed by table name.")

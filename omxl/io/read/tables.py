@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 from ...book import Book
-from ...config import Config, load_config
+from ...config import Config, load_config, toml_string
 from ...errors import NoTablesError, SourceError
 from ...findings import apply_severities, concat_findings, findings_frame, message
 from ..address import column_letter
-from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column
+from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, written_column
 from . import joins
 from .locate import Matcher, SheetMatch, locate
-from .normalize import ColumnOrigin, convert
+from .normalize import ColumnOrigin, apply_values, convert
 from .sniff import CSV
 from .sources import FrameSource, RawSheet, iter_sources, open_source, source_name
 
@@ -172,6 +172,7 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
                                        for error, n in sorted(counts.items()))
         layout.append({**base, "table": "", "matched_by": "", "note": note})
         return None
+    matcher = matcher.for_source(sheet.source, sheet.sheet)
     sheet_match = locate(sheet, matcher)
     if sheet_match is None:
         note = "empty" if not any(any(v not in ("", None) for v in r) for r in sheet.grid[:50]) else "not recognised"
@@ -356,6 +357,7 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
     used: dict[str, str] = {}
     unknown_headers: list[tuple[str, str, int]] = []   # header, letter, index among the unknown columns
     unknown_positions: list[int] = []
+    written: dict[str, pd.Series | None] = {}   # canonical -> its coded cells as written ([values])
 
     def raw_column(position: int, header: str) -> pd.Series:
         if isinstance(columns, np.ndarray):   # the sheet's grid, by position: two columns may carry the same header
@@ -384,8 +386,11 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
             continue
         used[canonical] = header
         origin = ColumnOrigin(table, source, sheet, header, letter, typed_source, decimal)
-        out[canonical], more = convert(raw_column(position, header), spec.column(canonical), origin, row_numbers,
-                                       errors[position], settings)
+        raw = raw_column(position, header)
+        codes = settings.values.get(table, {}).get(canonical)
+        if codes:
+            raw, written[canonical] = apply_values(raw, spec.column(canonical), codes)
+        out[canonical], more = convert(raw, spec.column(canonical), origin, row_numbers, errors[position], settings)
         findings.extend(more)
     block = _unknown_block([raw_column(p, headers[p]) for p in unknown_positions]
                            if isinstance(columns, dict) else columns[:, unknown_positions],
@@ -396,9 +401,12 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
     if unknown_headers:
         # One frame for all of them: a sheet may have thousands of columns (up to 16,384).
         names = [h for h, _ in unknown_headers]
+        # The lines to map one of them name a column the sheet does not have yet, so that they load and read.
+        example = next((c for c in spec.column_names if c not in out), spec.column_names[0])
         frame = findings_frame(
             "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row] * len(names),
-            values=names, messages=[message("unknown-column", column=h, table=table) for h in names])
+            values=names, messages=[message("unknown-column", column=h, table=table, header=toml_string(h),
+                                            example=example) for h in names])
         frame["column"] = names
         frame["cell"] = [f"{letter}{header_row}" for _, letter in unknown_headers]
         findings.append(frame)
@@ -410,6 +418,9 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
                                                fix=_missing_column_fix(spec.column(column), table))]))
     index = pd.RangeIndex(len(row_numbers))
     frame = pd.DataFrame(out, index=index)
+    for canonical, cells in written.items():
+        if cells is not None:   # kept beside the column, so that a finding about such a cell shows the code
+            frame[written_column(canonical)] = cells.set_axis(index)
     if unknown:
         frame = pd.concat([frame, pd.DataFrame(block, columns=list(unknown), index=index, dtype=object)], axis=1)
     frame["source"] = pd.Series([source] * len(frame), dtype="string[python]")
@@ -464,7 +475,8 @@ def _unknown_block(columns: np.ndarray | list[pd.Series], n_rows: int, settings:
 
 @functools.cache
 def _reserved_names() -> frozenset[str]:
-    return frozenset(PROVENANCE) | {c for t in TABLE_BY_NAME.values() for c in t.column_names}
+    names = {c for t in TABLE_BY_NAME.values() for c in t.column_names}
+    return frozenset(PROVENANCE) | names | {written_column(c) for c in names}
 
 
 def _free_name(header: str, *taken: dict) -> str:
@@ -476,10 +488,18 @@ def _free_name(header: str, *taken: dict) -> str:
     return name
 
 
+YOUR_HEADER = "Your header"
+
+
 def _missing_column_fix(column: Column, table: str) -> str:
     examples = ", ".join(f"'{a}'" for a in column.aliases[:3])
-    return (f"Add a column headed {examples} (or map your header to '{column.name}' in omxl.toml "
-            f"[columns.{table}]).")
+    return (f"Add a column headed {examples}, or map the header you have to it in omxl.toml with these lines, "
+            f"writing your header in place of {YOUR_HEADER}:\n{columns_lines(table, column.name)}")
+
+
+def columns_lines(table: str, column: str) -> str:
+    """The exact lines of omxl.toml that map a header (YOUR_HEADER, for the user to replace) to `column`."""
+    return f"[columns.{table}]\n{toml_string(YOUR_HEADER)} = {toml_string(column)}"
 
 
 def _default_line_numbers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -552,6 +572,6 @@ def _tables_remedy() -> str:
     for table in WORK_TABLES:
         spec = TABLE_BY_NAME[table]
         names.append(f"'{spec.aliases[0]}' ({', '.join(spec.required)})")
-    example = TABLE_BY_NAME["orders"]
     return (f"Name a sheet {', '.join(names[:-1])} or {names[-1]}, or give it a header row with those columns; "
-            f"or map your headers in omxl.toml, for example:\n[columns.orders]\n\"Your Header\" = \"{example.required[0]}\"")
+            f"or map your headers in omxl.toml with lines such as these, writing each header as you have it in "
+            f"place of {YOUR_HEADER}:\n{columns_lines('orders', 'order_id')}")

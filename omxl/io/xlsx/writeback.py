@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pandas as pd
 import python_calamine as calamine
 
-from ...config import Config, load_config
+from ...config import DIFFERENT_PREFIX_LINE, Config, load_config
 from ...errors import OmxlError, SourceError
 from ..read.guards import check_zip
 from ..read.sniff import XLSM, XLSX, ZIP_MAGIC, sniff
@@ -150,7 +150,7 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeShe
                     raise WriteBackError(
                         f"{label}: a sheet named '{match.name}' already exists and was not written by omxl, so it "
                         "is left alone and nothing was changed. Rename that sheet, or set a different sheet_prefix "
-                        "in omxl.toml.")
+                        f"in omxl.toml with a line such as:\n{DIFFERENT_PREFIX_LINE}")
                 part = package.target_of_id(rels, match.rel_id, workbook_path)
                 if part is None:
                     raise WriteBackError(f"{label}: sheet '{match.name}' points to a part that is missing. Open the "
