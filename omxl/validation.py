@@ -487,7 +487,7 @@ def taken_along(book: Book, orders_left_out: np.ndarray, error_keys: pd.MultiInd
                                                   gone["header_row"]).isin(error_keys)
         cause = cause.where(pd.Series(own_error | ~by_header, index=cause.index), header)
         parts.append(header[by_header].assign(kind="line", text=gone.loc[by_header, "row"].astype(
-            "string[python]"), _sheet=_sheet_label(gone[by_header])))
+            "string[python]"), _sheet=_sheet_label(book, gone[by_header])))
         own_error = own_error | by_header
     cause = cause[own_error]
     taken = shipments[masks["shipments"]]
@@ -499,7 +499,7 @@ def taken_along(book: Book, orders_left_out: np.ndarray, error_keys: pd.MultiInd
                                    + ")").to_numpy()))
     for table, noun in (("shipments", "shipment"), ("returns", "return")):
         if table in waiting and waiting[table].any():
-            parts.append(_waiting_on(book.tables[table][waiting[table]], gone, cause, noun))
+            parts.append(_waiting_on(book, book.tables[table][waiting[table]], gone, cause, noun))
     items = pd.concat([_no_items(), *parts], ignore_index=True).dropna(subset=["cause_row"])
     return TakenAlong(masks, items.drop_duplicates(["cause_source", "cause_sheet", "cause_row", "kind", "text"])
                       .reset_index(drop=True))
@@ -512,19 +512,22 @@ def _no_items() -> pd.DataFrame:
                          "_sheet": pd.Series(dtype="string[python]")})
 
 
-def _sheet_label(rows: pd.DataFrame) -> pd.Series:
-    """The sheet a row is on as a message names it: the sheet's name, else the file's (CSV, DataFrame)."""
+def _sheet_label(book: Book, rows: pd.DataFrame) -> pd.Series:
+    """The sheet a row is on as a message names it: the sheet's name, else (a CSV file, a DataFrame) the
+    source's, as Book.where names them."""
     sheet = rows["sheet"].astype("string[python]").fillna("")
-    return sheet.where(sheet.ne(""), rows["source"].astype("string[python]"))
+    source = rows["source"].astype("string[python]")
+    csv = book.layout.loc[book.layout["kind"] == "csv", "source"]
+    return sheet.where(sheet.ne("") & ~source.isin(set(csv)), source)
 
 
-def _waiting_on(rows: pd.DataFrame, gone: pd.DataFrame, cause: pd.DataFrame, noun: str) -> pd.DataFrame:
+def _waiting_on(book: Book, rows: pd.DataFrame, gone: pd.DataFrame, cause: pd.DataFrame, noun: str) -> pd.DataFrame:
     """Items for the book's own shipments or returns (`rows`) that match only left-out lines (`gone`, with
     `cause` the row of each line's error, indexed like `gone`): matched as order_line_found matches them."""
     ids = rows["shipment_id"] if noun == "shipment" else rows["rma_id"]
     named = ids.astype("string[python]")
     text = pd.Series(np.where(named.notna(), noun + " " + named.fillna("") + " (row ", "the " + noun + " on row "),
-                     index=rows.index) + rows["row"].astype("string[python]") + " of " + _sheet_label(rows) \
+                     index=rows.index) + rows["row"].astype("string[python]") + " of " + _sheet_label(book, rows) \
         + np.where(named.notna(), ")", "")
     asked = rows[["order_id", "line", "sku"]].assign(text=text)
     lines = gone[["order_id", "line", "sku"]].join(cause, how="inner")
@@ -569,36 +572,37 @@ def _taken_text(items: pd.DataFrame) -> pd.Series:
     """Per cause row (indexed by its provenance key): what it took with it, in words ending in "left out with
     it": "its shipment (ship date 2026-03-04) is", "its 2 lines (rows 4 and 5 of Lines) and their shipments
     are"."""
-    keys = _provenance_keys(items["cause_source"], items["cause_sheet"], items["cause_row"])
-    items = items.assign(_key=np.arange(len(items)))
-    items["_key"] = pd.factorize(keys)[0]
+    codes, causes = pd.factorize(_provenance_keys(items["cause_source"], items["cause_sheet"], items["cause_row"]))
+    items = items.assign(_key=codes)
     lines = items[items["kind"] == "line"]
-    header_causes = set(lines["_key"])
     phrases = []
     if len(lines):
         rows = lines.groupby("_key", sort=False).agg(n=("text", "size"), rows=("text", _and_list),
                                                      sheet=("_sheet", "first"))
-        shipped = items[(items["kind"] == "shipment")].groupby("_key").size().reindex(rows.index).fillna(0)
+        shipped = items[items["kind"] == "shipment"].groupby("_key").size().reindex(rows.index).fillna(0)
         phrase = np.where(rows["n"] == 1, "its line (row " + rows["rows"], "its " + rows["n"].astype(str)
                           + " lines (rows " + rows["rows"]) + " of " + rows["sheet"] + ")" \
             + np.where(shipped > 0, np.where(rows["n"] == 1, " and its shipment", " and their shipments"), "")
         phrases.append(pd.DataFrame({"_key": rows.index, "_order": 0, "phrase": phrase, "_plural": rows["n"] > 1}))
-    own = items[(items["kind"] != "line") & ~(items["kind"].eq("shipment") & items["_key"].isin(header_causes))]
+    # A header's lines' shipments are said with its lines ("and their shipments"), not one by one.
+    own = items[(items["kind"] != "line") & ~(items["kind"].eq("shipment") & items["_key"].isin(lines["_key"]))]
     if len(own):
         phrases.append(pd.DataFrame({"_key": own["_key"], "_order": np.where(own["kind"] == "shipment", 1, 2),
                                      "phrase": own["text"], "_plural": False}))
     said = pd.concat(phrases, ignore_index=True).sort_values(["_key", "_order"], kind="stable")
-    joined = said.groupby("_key", sort=False).agg(phrase=("phrase", _and_list), n=("phrase", "size"),
-                                                 plural=("_plural", "any"))
-    verb = np.where((joined["n"] > 1) | joined["plural"], " are left out with it", " is left out with it")
-    first_key = pd.Series(np.arange(len(items)), index=items["_key"]).groupby(level=0).first()
-    index = keys[first_key.reindex(joined.index).to_numpy()]
-    return pd.Series((joined["phrase"] + verb).to_numpy(), index=index)
+    # Most rows take one thing (their shipment): joined in one go; only the others are joined one by one.
+    several = said["_key"].duplicated(keep=False).to_numpy()
+    single = said[~several].set_index("_key")
+    joined = said[several].groupby("_key", sort=False)["phrase"].agg(_and_list)
+    texts = pd.concat([single["phrase"] + np.where(single["_plural"], " are", " is"), joined + " are"])
+    return pd.Series((texts + " left out with it").to_numpy(), index=causes[texts.index.to_numpy()])
 
 
-def _and_list(values: pd.Series) -> str:
-    """'a', 'a and b', 'a, b and c'."""
+def _and_list(values: pd.Series, most: int = 5) -> str:
+    """'a', 'a and b', 'a, b and c'; beyond `most`, the first ones and how many more."""
     items = [str(v) for v in values]
+    if len(items) > most:
+        return ", ".join(items[:most - 1]) + f" and {len(items) - most + 1:,} more"
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
