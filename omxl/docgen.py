@@ -105,12 +105,37 @@ def finding_codes() -> str:
     return "".join(out)
 
 
+ONE_BAD_ROW = (
+    "## One bad row, one finding\n\n"
+    "What is made from a row left out for an error goes with it, and the error on the row (its first, by "
+    "column) says what it took, so one bad row is one finding (`omxl.validation.taken_along`):\n\n"
+    "- **A shipment derived from an order line** (a book without a shipments table ships by the lines' ship "
+    "dates, contract 2.3) is that line's own row: it goes silently, its findings go with it (no second "
+    "`constraint-error`, no `shipment-without-order`), and it is not counted again as a row left out. "
+    "Superstore's repeated line: \"This line repeats row 5 exactly (...). Delete it if it was entered twice; "
+    "its shipment (ship date 2026-03-04) is left out with it.\"\n"
+    "- **The lines an order header fills**: an error in a header cell leaves out every line of the order, and "
+    "the header's finding names them: \"...; its 2 lines (rows 3 and 4 of Order Lines) and their shipments are "
+    "left out with it.\"\n"
+    "- **The book's own shipments and returns that match only left-out lines** are rows of their own, not "
+    "derived: they are not wrong, but cannot be counted until the line is back. They are left out with the "
+    "line (counted under their own table, the Summary says \"left out with the order line it is for\"), and "
+    "the line's error names them (\"...; shipment SH-1 (row 2 of Shipments) and return R-1 (row 2 of "
+    "Returns) are left out with it.\") instead of a `shipment-without-order` or `return-without-shipment` "
+    "that would send the user to check a shipment that is right. One that also matches a line kept is "
+    "counted on that line.\n"
+    "- **Return lines of a return naming only its order** cover the order's lines that are kept; the "
+    "left-out ones are not covered.\n\n"
+    "A shipment or return whose own row has an error is reported for it as any row is.\n\n")
+
+
 def validation_rules() -> str:
     out = [GENERATED.format(source="omxl/rules.py (RULES)"), "# Validation rules\n\n",
            "`omxl.validate(book, as_of=...)` runs every rule below, plus what reading found (docs/reading.md). "
            "The first column of a rule is the cell a finding cites. Rows with an error are left out of "
            "reconciliation and planning (`omxl.validation.usable`); a `missing-column` error leaves out every row "
            "of its sheet. Severities can be changed per code in omxl.toml `[severities]`.\n\n",
+           ONE_BAD_ROW,
            "| code | severity | table | columns | check | message |\n|---|---|---|---|---|---|\n"]
     for rule in RULES:
         severity = rule.severity or CATALOG[rule.code].severity

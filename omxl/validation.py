@@ -23,7 +23,7 @@ from .findings import (FINDING_COLUMNS, apply_severities, cited_headers, concat_
 from .model import TABLE_NAMES
 from .presentation.sheets import fill_rows, result_sheet
 from .rules import EXPECTED_TABLES, RULES, Rule
-from .wording import BLANK, quantity_text, words
+from .wording import BLANK, day_text, quantity_text, words
 
 
 if TYPE_CHECKING:
@@ -92,7 +92,8 @@ def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFram
         # the prepared position reduces.
         found = cancellation_findings(book, credit, ~error_rows(book, issues)["orders"])
         issues = concat_findings([issues, apply_severities(found, settings.severities)])
-    return _ordered(issues)
+    # Ordered first: the first error of a row (by column) is the one that says what the row took with it.
+    return _with_taken_along(book, _ordered(issues)).reset_index(drop=True)
 
 
 def cancellation_findings(book: Book, credit: np.ndarray, kept: np.ndarray) -> pd.DataFrame:
@@ -221,6 +222,16 @@ def check_order_line_exists(frame: pd.DataFrame, rule: Rule, context: Context) -
     orders = context.book.orders
     if len(orders) == 0:
         return Hits(np.array([], dtype=np.int64))
+    positions = np.flatnonzero(frame["order_id"].notna().to_numpy() & ~order_line_found(orders, frame))
+    rows = frame.iloc[positions]
+    other = np.where(rows["line"].notna(), "line " + words(rows["line"]),
+                     np.where(rows["sku"].notna(), "item " + words(rows["sku"]), "any line"))
+    return Hits(positions, {"other_value": list(other)})
+
+
+def order_line_found(orders: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """Per row of `frame` (shipments or returns): an order line of `orders` matches it, by (order_id, line), or
+    by (order_id, sku) without a line; a row naming only its order matches any line of it."""
     n = len(orders)
     order_codes = pd.factorize(pd.concat([orders["order_id"], frame["order_id"]], ignore_index=True))[0]
     sku_codes = pd.factorize(pd.concat([orders["sku"], frame["sku"]], ignore_index=True))[0]
@@ -235,11 +246,7 @@ def check_order_line_exists(frame: pd.DataFrame, rule: Rule, context: Context) -
     found = np.where(has_line, pd.Series(by_line[n:]).isin(by_line[:n]).to_numpy(),
                      pd.Series(by_sku[n:]).isin(by_sku[:n]).to_numpy())
     found |= order_only & pd.Series(order_codes[n:]).isin(order_codes[:n]).to_numpy()
-    positions = np.flatnonzero(frame["order_id"].notna().to_numpy() & ~found)
-    rows = frame.iloc[positions]
-    other = np.where(rows["line"].notna(), "line " + words(rows["line"]),
-                     np.where(rows["sku"].notna(), "item " + words(rows["sku"]), "any line"))
-    return Hits(positions, {"other_value": list(other)})
+    return found & frame["order_id"].notna().to_numpy()
 
 
 def check_email(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
@@ -368,9 +375,17 @@ def _ordered(issues: pd.DataFrame) -> pd.DataFrame:
 # --- rows left out downstream -------------------------------------------------------------------
 
 def error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per table, a mask of the rows that have an error (left out of reconciliation and planning).
+    """Per table, a mask of the rows left out of reconciliation and planning: those that have an error, and
+    those that go with an order line left out (taken_along).
 
     A `missing-column` error leaves out every row of the sheet that lacks the column."""
+    own = _own_error_rows(book, issues)
+    along = taken_along(book, own["orders"]).masks
+    return {name: own[name] | along[name] if name in along else own[name] for name in TABLE_NAMES}
+
+
+def _own_error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per table, a mask of the rows that have an error (or whose order header has one)."""
     errors = issues[issues["severity"] == "error"]
     masks = {}
     for table in TABLE_NAMES:
@@ -379,13 +394,11 @@ def error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
         table_errors = errors[errors["table"] == table]
         if len(frame) and len(table_errors):
             row_level = table_errors[table_errors["code"] != "missing-column"]
-            keys = pd.MultiIndex.from_arrays([frame["source"], frame["sheet"], frame["row"].astype("Int64")])
-            bad = pd.MultiIndex.from_arrays([row_level["source"], row_level["sheet"], row_level["row"]])
-            mask |= keys.isin(bad)
+            bad = _provenance_keys(row_level["source"], row_level["sheet"], row_level["row"])
+            mask |= _provenance_keys(frame["source"], frame["sheet"], frame["row"]).isin(bad)
             if "header_row" in frame:
                 # An error in a header cell leaves out every line that header filled (omxl/io/read/joins.py).
-                mask |= pd.MultiIndex.from_arrays([frame["header_source"], frame["header_sheet"],
-                                                   frame["header_row"]]).isin(bad)
+                mask |= _provenance_keys(frame["header_source"], frame["header_sheet"], frame["header_row"]).isin(bad)
             sheets = table_errors[table_errors["code"] == "missing-column"]
             if len(sheets):
                 whole = pd.MultiIndex.from_arrays([sheets["source"], sheets["sheet"]])
@@ -394,12 +407,215 @@ def error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
     return masks
 
 
+def _provenance_keys(source: pd.Series, sheet: pd.Series, row: pd.Series) -> pd.MultiIndex:
+    """(source, sheet, row) as one comparable key, whatever the dtypes of the frame they come from."""
+    return pd.MultiIndex.from_arrays([source.astype("string[python]").fillna(""),
+                                      sheet.astype("string[python]").fillna(""), row.astype("Int64")])
+
+
+# --- what goes with an order line left out --------------------------------------------------------------
+
+@dataclasses.dataclass
+class TakenAlong:
+    """What goes with the order lines left out for errors (docs/validation-rules.md, "One bad row, one finding").
+
+    masks   per table (shipments, returns): the rows left out with an order line
+    items   one row per thing taken along, for the message of the error that took it: the provenance of the
+            row that error is on (cause_source, cause_sheet, cause_row: the line's own row, else its order
+            header's), `kind` (shipment: derived from the line; line: filled by an order header; row: the
+            book's own shipment or return that matches only left-out lines) and `text` as the message names it
+            (for a line, its row number)"""
+
+    masks: dict[str, np.ndarray]
+    items: pd.DataFrame
+
+
+def derived_shipments(book: Book) -> np.ndarray:
+    """Per shipments row: derived from an order line (contract 2.3: a book without a shipments table ships by the
+    order lines' ship dates). Such a row keeps its order line's provenance, so it sits on a sheet that holds
+    orders, never on one of its own."""
+    shipments = book.shipments
+    on_orders = book.layout[book.layout["table"] == "orders"]
+    if shipments.empty or on_orders.empty:
+        return np.zeros(len(shipments), dtype=bool)
+    sheets = pd.MultiIndex.from_arrays([on_orders["source"].astype("string[python]").fillna(""),
+                                        on_orders["sheet"].astype("string[python]").fillna("")])
+    return pd.MultiIndex.from_arrays([shipments["source"].astype("string[python]").fillna(""),
+                                      shipments["sheet"].astype("string[python]").fillna("")]).isin(sheets)
+
+
+def _is_return(returns: pd.DataFrame) -> np.ndarray:
+    """Rows that are returns: Superstore's Returned = No says the order did not come back (position.lines)."""
+    if "returned" not in returns:
+        return np.ones(len(returns), dtype=bool)
+    return returns["returned"].ne(False).fillna(True).to_numpy(dtype=bool)
+
+
+def taken_along(book: Book, orders_left_out: np.ndarray, error_keys: pd.MultiIndex | None = None) -> TakenAlong:
+    """The rows that go with the order lines `orders_left_out`: the shipment derived from such a line, and the
+    book's own shipments and returns that match only left-out lines (they cannot be counted until a line is
+    back). Without this a bad line is reported twice: for its error, and again as a shipment or return without
+    an order line. `error_keys` (provenance of the rows with an error) gives each item the row whose error
+    took it (TakenAlong.items); without them only the masks are worked out."""
+    orders, shipments, returns = book.orders, book.shipments, book.returns
+    masks = {"shipments": np.zeros(len(shipments), dtype=bool), "returns": np.zeros(len(returns), dtype=bool)}
+    if not orders_left_out.any():
+        return TakenAlong(masks, _no_items())
+    gone = orders[orders_left_out].reset_index(drop=True)
+    gone_keys = _provenance_keys(gone["source"], gone["sheet"], gone["row"])
+    derived = derived_shipments(book)
+    masks["shipments"] = derived & _provenance_keys(shipments["source"], shipments["sheet"],
+                                                    shipments["row"]).isin(gone_keys)
+    kept = orders[~orders_left_out]
+    waiting = {}
+    for table, frame, own in (("shipments", shipments, ~derived), ("returns", returns, _is_return(returns))):
+        if len(frame):
+            waiting[table] = own & order_line_found(gone, frame) & ~order_line_found(kept, frame)
+            masks[table] = masks[table] | waiting[table]
+    if error_keys is None:
+        return TakenAlong(masks, _no_items())
+    # The row each left-out line's error is on: its own, else its order header's (missing-column: none).
+    own_error = gone_keys.isin(error_keys)
+    cause = pd.DataFrame({"cause_source": gone["source"], "cause_sheet": gone["sheet"],
+                          "cause_row": gone["row"]}).astype({"cause_source": "string[python]",
+                                                            "cause_sheet": "string[python]", "cause_row": "Int64"})
+    parts = []
+    if "header_row" in gone:
+        header = pd.DataFrame({"cause_source": gone["header_source"], "cause_sheet": gone["header_sheet"],
+                               "cause_row": gone["header_row"]}).astype(dict(cause.dtypes))
+        by_header = ~own_error & _provenance_keys(gone["header_source"], gone["header_sheet"],
+                                                  gone["header_row"]).isin(error_keys)
+        cause = cause.where(pd.Series(own_error | ~by_header, index=cause.index), header)
+        parts.append(header[by_header].assign(kind="line", text=gone.loc[by_header, "row"].astype(
+            "string[python]"), _sheet=_sheet_label(book, gone[by_header])))
+        own_error = own_error | by_header
+    cause = cause[own_error]
+    taken = shipments[masks["shipments"]]
+    if len(taken):
+        at = pd.Series(np.arange(len(gone)), index=gone_keys).reindex(
+            _provenance_keys(taken["source"], taken["sheet"], taken["row"])).to_numpy()
+        parts.append(cause.reindex(at).reset_index(drop=True).assign(
+            kind="shipment", text=("its shipment (ship date " + day_text(taken["ship_date"], blank="blank")
+                                   + ")").to_numpy()))
+    for table, noun in (("shipments", "shipment"), ("returns", "return")):
+        if table in waiting and waiting[table].any():
+            parts.append(_waiting_on(book, book.tables[table][waiting[table]], gone, cause, noun))
+    items = pd.concat([_no_items(), *parts], ignore_index=True).dropna(subset=["cause_row"])
+    return TakenAlong(masks, items.drop_duplicates(["cause_source", "cause_sheet", "cause_row", "kind", "text"])
+                      .reset_index(drop=True))
+
+
+def _no_items() -> pd.DataFrame:
+    return pd.DataFrame({"cause_source": pd.Series(dtype="string[python]"),
+                         "cause_sheet": pd.Series(dtype="string[python]"), "cause_row": pd.Series(dtype="Int64"),
+                         "kind": pd.Series(dtype="string[python]"), "text": pd.Series(dtype="string[python]"),
+                         "_sheet": pd.Series(dtype="string[python]")})
+
+
+def _sheet_label(book: Book, rows: pd.DataFrame) -> pd.Series:
+    """The sheet a row is on as a message names it: the sheet's name, else (a CSV file, a DataFrame) the
+    source's, as Book.where names them."""
+    sheet = rows["sheet"].astype("string[python]").fillna("")
+    source = rows["source"].astype("string[python]")
+    csv = book.layout.loc[book.layout["kind"] == "csv", "source"]
+    return sheet.where(sheet.ne("") & ~source.isin(set(csv)), source)
+
+
+def _waiting_on(book: Book, rows: pd.DataFrame, gone: pd.DataFrame, cause: pd.DataFrame, noun: str) -> pd.DataFrame:
+    """Items for the book's own shipments or returns (`rows`) that match only left-out lines (`gone`, with
+    `cause` the row of each line's error, indexed like `gone`): matched as order_line_found matches them."""
+    ids = rows["shipment_id"] if noun == "shipment" else rows["rma_id"]
+    named = ids.astype("string[python]")
+    text = pd.Series(np.where(named.notna(), noun + " " + named.fillna("") + " (row ", "the " + noun + " on row "),
+                     index=rows.index) + rows["row"].astype("string[python]") + " of " + _sheet_label(book, rows) \
+        + np.where(named.notna(), ")", "")
+    asked = rows[["order_id", "line", "sku"]].assign(text=text)
+    lines = gone[["order_id", "line", "sku"]].join(cause, how="inner")
+    has_line, has_sku = asked["line"].notna(), asked["sku"].notna()
+    matched = pd.concat([
+        asked[has_line].drop(columns="sku").merge(lines.drop(columns="sku"), on=["order_id", "line"]),
+        asked[~has_line & has_sku].drop(columns="line").merge(lines.drop(columns="line"), on=["order_id", "sku"]),
+        asked[~has_line & ~has_sku].drop(columns=["line", "sku"]).merge(lines.drop(columns=["line", "sku"]),
+                                                                          on="order_id"),
+    ], ignore_index=True)
+    return matched[["cause_source", "cause_sheet", "cause_row", "text"]].assign(kind="row")
+
+
+def _with_taken_along(book: Book, issues: pd.DataFrame) -> pd.DataFrame:
+    """The issues, with what goes with each order line left out: the findings about a derived shipment whose
+    line is left out are dropped (it goes silently with its line), and the first error on the row that left a
+    line out says what it took with it ("...; its shipment (ship date 2026-03-04) is left out with it.")."""
+    errors = issues[(issues["severity"] == "error") & (issues["table"] == "orders")
+                    & (issues["code"] != "missing-column")]
+    error_keys = _provenance_keys(errors["source"], errors["sheet"], errors["row"])
+    orders_left_out = _own_error_rows(book, issues)["orders"]
+    along = taken_along(book, orders_left_out, error_keys)
+    silent = along.masks["shipments"] & derived_shipments(book)
+    if silent.any():
+        gone = book.shipments[silent]
+        keys = _provenance_keys(issues["source"], issues["sheet"], issues["row"])
+        issues = issues[~(issues["table"].eq("shipments").to_numpy()
+                          & keys.isin(_provenance_keys(gone["source"], gone["sheet"], gone["row"])))]
+    if along.items.empty:
+        return issues
+    said = _taken_text(along.items)
+    first = ~error_keys.duplicated()   # the issues are ordered: a row's first error, by column
+    text = pd.Series(said.reindex(error_keys[first]).to_numpy(), index=errors.index[first]).dropna()
+    if len(text):
+        issues = issues.copy()
+        issues.loc[text.index, "message"] = issues.loc[text.index, "message"].str.replace(
+            r"\.\s*$", "", regex=True) + "; " + text + "."
+    return issues
+
+
+def _taken_text(items: pd.DataFrame) -> pd.Series:
+    """Per cause row (indexed by its provenance key): what it took with it, in words ending in "left out with
+    it": "its shipment (ship date 2026-03-04) is", "its 2 lines (rows 4 and 5 of Lines) and their shipments
+    are"."""
+    codes, causes = pd.factorize(_provenance_keys(items["cause_source"], items["cause_sheet"], items["cause_row"]))
+    items = items.assign(_key=codes)
+    lines = items[items["kind"] == "line"]
+    phrases = []
+    if len(lines):
+        rows = lines.groupby("_key", sort=False).agg(n=("text", "size"), rows=("text", _and_list),
+                                                     sheet=("_sheet", "first"))
+        shipped = items[items["kind"] == "shipment"].groupby("_key").size().reindex(rows.index).fillna(0)
+        phrase = np.where(rows["n"] == 1, "its line (row " + rows["rows"], "its " + rows["n"].astype(str)
+                          + " lines (rows " + rows["rows"]) + " of " + rows["sheet"] + ")" \
+            + np.where(shipped > 0, np.where(rows["n"] == 1, " and its shipment", " and their shipments"), "")
+        phrases.append(pd.DataFrame({"_key": rows.index, "_order": 0, "phrase": phrase, "_plural": rows["n"] > 1}))
+    # A header's lines' shipments are said with its lines ("and their shipments"), not one by one.
+    own = items[(items["kind"] != "line") & ~(items["kind"].eq("shipment") & items["_key"].isin(lines["_key"]))]
+    if len(own):
+        phrases.append(pd.DataFrame({"_key": own["_key"], "_order": np.where(own["kind"] == "shipment", 1, 2),
+                                     "phrase": own["text"], "_plural": False}))
+    said = pd.concat(phrases, ignore_index=True).sort_values(["_key", "_order"], kind="stable")
+    # Most rows take one thing (their shipment): joined in one go; only the others are joined one by one.
+    several = said["_key"].duplicated(keep=False).to_numpy()
+    single = said[~several].set_index("_key")
+    joined = said[several].groupby("_key", sort=False)["phrase"].agg(_and_list)
+    texts = pd.concat([single["phrase"] + np.where(single["_plural"], " are", " is"), joined + " are"])
+    return pd.Series((texts + " left out with it").to_numpy(), index=causes[texts.index.to_numpy()])
+
+
+def _and_list(values: pd.Series, most: int = 5) -> str:
+    """'a', 'a and b', 'a, b and c'; beyond `most`, the first ones and how many more."""
+    items = [str(v) for v in values]
+    if len(items) > most:
+        return ", ".join(items[:most - 1]) + f" and {len(items) - most + 1:,} more"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def usable(book: Book, issues: pd.DataFrame) -> tuple[Book, pd.DataFrame]:
-    """The book without rows that have errors, and how many rows each table left out."""
-    masks = error_rows(book, issues)
+    """The book without the rows left out (error_rows), and how many rows of the user's sheets each table left
+    out: a shipment derived from an order line is that line's row, counted once, under orders."""
+    own = _own_error_rows(book, issues)
+    along = taken_along(book, own["orders"]).masks
+    masks = {name: own[name] | along[name] if name in along else own[name] for name in TABLE_NAMES}
     tables = {name: book.tables[name][~masks[name]].reset_index(drop=True) for name in TABLE_NAMES}
+    counted = {**masks, "shipments": masks["shipments"] & ~(derived_shipments(book) & ~own["shipments"])}
     skipped = pd.DataFrame({"table": list(TABLE_NAMES),
-                            "rows_left_out": [int(masks[name].sum()) for name in TABLE_NAMES]})
+                            "rows_left_out": [int(counted[name].sum()) for name in TABLE_NAMES]})
     # Reading findings about rows that are gone no longer describe the book.
     gone = pd.concat([book.tables[name].loc[masks[name], ["source", "sheet", "row"]].assign(table=name)
                       for name in TABLE_NAMES])

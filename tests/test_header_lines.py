@@ -77,8 +77,10 @@ def test_orphans_on_both_sides_and_header_values_cite_their_cells(order_files):
         ("missing-value", "export_1.csv", "A6", ""),                 # a header without an order number
     ]
     header_error = errors[errors["cell"] == "D2"].iloc[0]
+    # The header's error says what it takes: O1's two lines (docs/validation-rules.md, one bad row, one finding).
     assert header_error["message"] == ("'Required Date' (2026-01-02) is before 'Order Date' (2026-01-05). Correct "
-                                       "the promised date.")
+                                       "the promised date; its 2 lines (rows 2 and 3 of export_2.csv) are left out "
+                                       "with it.")
     assert errors.loc[errors["cell"] == "A7", "message"].item().startswith(
         "Line of order O5 has no header row in export_1.csv")
     rec = omxl.reconcile(book, as_of="2026-01-10")

@@ -238,7 +238,9 @@ def _why(issues: pd.DataFrame, table: str, left_out: int) -> str:
     (findings per code, most first; one missing-column finding stands for every row of its sheet)."""
     errors = issues[(issues["severity"] == "error") & (issues["table"] == table)]
     if errors.empty:
-        return ""
+        # Shipments and returns of order lines left out go with them (omxl.validation.taken_along).
+        return "" if not left_out else (f"{left_out:,} left out with the order "
+                                        f"{'line it is' if left_out == 1 else 'lines they are'} for")
     counts = errors["code"].value_counts(sort=False).sort_index().sort_values(ascending=False, kind="stable")
     codes = ", ".join(f"{n:,} {code}" for code, n in counts.items())
     if not left_out:
