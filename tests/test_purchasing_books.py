@@ -69,8 +69,10 @@ def test_the_purchasing_book_reads_without_orders(book):
     assert read.get("orders", 0) == 0
     assert read["purchase_orders"] == 10
     assert read["suppliers"] == 4
-    # 14 stock rows of known items, plus one row for the item without stock rows (999).
-    assert len(book.inventory) == 15
+    # 15 stock rows (one, 4242, of an item the master lacks: left out by validation) and one row for the item
+    # without stock rows (999, on hand 0).
+    assert len(book.inventory) == 16
+    assert book.inventory.set_index("sku").loc["999", "on_hand"] == 0
     assert set(book.purchase_orders["status"]) == {"open", "cancelled", "closed"}
     assert book.orders.empty and list(book.orders.columns[:3]) == ["order_id", "line", "order_date"]
 
@@ -121,7 +123,7 @@ def test_kpis_that_need_orders_are_blank_with_the_reason(book):
         assert pd.isna(kpis.loc[name, "value"]), name
         assert kpis.loc[name, "reason"].startswith("no orders table in the book"), name
     assert kpis.loc["overdue_po_lines", "value"] == 3
-    assert kpis.loc["skus_to_reorder", "value"] == 4
+    assert kpis.loc["reorder_skus", "value"] == 4
 
 
 def test_every_command_runs_on_the_purchasing_book(book_dir, tmp_path):
@@ -204,17 +206,27 @@ def test_northwind_2007_purchase_orders_read_as_a_purchasing_book(tmp_path):
     header = pd.read_csv(NORTHWIND_2007 / "purchase_orders.csv")
     detail = pd.read_csv(NORTHWIND_2007 / "purchase_order_details.csv")
     lines = detail.merge(header[["id", "status_id"]], left_on="purchase_order_id", right_on="id")
-    received = lines[lines["date_received"].notna()]
-    still_open = lines[lines["date_received"].isna() & lines["status_id"].isin([0, 1, 2])]
+    # Four POs name an item a second time (a re-order of what was already received): the PO key is (po_id, sku),
+    # so the later line is a duplicate-key error, left out; the first is kept.
+    repeated = lines[lines.duplicated(["purchase_order_id", "product_id"], keep="first")]
+    kept = lines.drop(repeated.index)
+    received = kept[kept["date_received"].notna()]
+    still_open = kept[kept["date_received"].isna() & kept["status_id"].isin([0, 1, 2])]
     assert len(book.purchase_orders) == len(detail) == 55
     assert set(book.purchase_orders["status"]) == {"open"}          # 25 approved, 3 submitted: all open
+    issues = omxl.validate(book, as_of="2006-06-30")
+    errors = issues[issues["severity"] == "error"]
+    assert list(errors["code"].unique()) == ["duplicate-key"]
+    assert sorted(errors["row"]) == sorted(repeated.index + 2) == [45, 46, 48, 49]
+    assert errors.set_index("row").loc[45, "message"] == ("PO 90 item 1 appears more than once (first on row 2). "
+                                                         "Merge the lines.")
     rec = omxl.reconcile(book, as_of="2006-06-30")
     supply = rec.open_supply
+    assert len(supply) == len(kept) == 51
     assert int((supply["received_qty"] >= supply["qty"]).sum()) == len(received) == 43
-    assert int((supply["open_qty"] > 0).sum()) == len(still_open) == 12
+    assert int((supply["open_qty"] > 0).sum()) == len(still_open) == 8
     assert supply["open_qty"].sum() == still_open["quantity"].sum()
-    assert rec.figures.set_index("label").loc["Open PO lines", "value"] == 12
+    figures = rec.figures.set_index("label")
+    assert figures.loc["Open PO lines", "value"] == 8
     # No PO has an expected date, so none is overdue.
-    assert rec.figures.set_index("label").loc["Overdue PO lines", "value"] == 0
-    issues = omxl.validate(book, as_of="2006-06-30")
-    assert not (issues["severity"] == "error").any(), issues[issues["severity"] == "error"]["message"].tolist()
+    assert figures.loc["Overdue PO lines", "value"] == 0
