@@ -6,7 +6,9 @@ Every setting is documented in docs/configuration.md. Invalid settings raise
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
+import os
 import re
 import tomllib
 from email.utils import parseaddr
@@ -180,6 +182,14 @@ class Config(BaseModel):
     outlier_min_lines: int = Field(
         10, ge=2, description="Order lines an item needs to be judged against its own history; items with fewer "
                               "are judged against the usual quantity of all items.")
+
+    # Point in time (contract 2.3, docs/reading.md)
+    inventory_as_of: dt.date | None = Field(
+        None, description="The day the stock in the inventory table was counted (YYYY-MM-DD). When it is later "
+                          "than as_of, on_hand is rolled back to as_of: units shipped after as_of up to and "
+                          "including this day are added back, units received in that time (PO receipts, "
+                          "resellable returns) taken off, on each item's first stock row. Unset: stock is taken "
+                          "as of as_of, with a warning when the book holds events after as_of.")
 
     # Output
     sheet_prefix: str = Field("omxl ", max_length=20, description="Prefix of the sheets omxl writes back.")
@@ -478,3 +488,23 @@ def _describe(origin: str, exc: ValidationError) -> str:
         shown = "" if setting in UNSHOWN_SETTINGS else shown
         lines.append(f"{origin}: setting '{setting}': {message}{shown}")
     return "\n".join(lines)
+
+
+RUN_DAY_VARIABLE = "OMXL_TODAY"
+
+
+def run_day() -> dt.date:
+    """The day the run is made: today, unless the environment variable OMXL_TODAY (YYYY-MM-DD) sets it, so that
+    tests and re-runs do not depend on the clock. A date after it is a `future-date` (contract 2.3)."""
+    text = os.environ.get(RUN_DAY_VARIABLE, "").strip()
+    if not text:
+        return dt.date.today()
+    try:
+        # fromisoformat alone would also take 20261205 and 2026-W49-6.
+        day = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ConfigError(f"The environment variable {RUN_DAY_VARIABLE} is '{text}', which is not a day: write it "
+                          "as YYYY-MM-DD (e.g. 2026-12-05), or unset it to run as of today.")
+    return day

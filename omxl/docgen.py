@@ -161,7 +161,19 @@ def configuration() -> str:
         out.append(f"| `{name}` | `{default!r}` | {field.description or _MEANINGS.get(name, '')} |\n")
     out.append("\nExample:\n\n```toml\n" + EXAMPLE_TOML + "```\n")
     out.append(CODED_VALUES_AND_SOURCE_MAPS)
+    out.append(RUN_DAY_TEXT)
     return "".join(out)
+
+
+RUN_DAY_TEXT = (
+    "\n## The day of the run: `OMXL_TODAY`\n\n"
+    "Not a setting but an environment variable: the day the run is made, as YYYY-MM-DD (e.g. `OMXL_TODAY=2026-12-05`). "
+    "Unset, it is today. A date after it is a `future-date` (a date that cannot have happened yet; a date after "
+    "`as_of` only is an export made later, left out as of the day: docs/reading.md, Point in time), and `as_of` "
+    "defaults to it. Tests and re-runs set it so that no result depends on the clock. A value that is not a day "
+    "stops the run with a message naming the variable.\n\n"
+    "`inventory_as_of` is written as a TOML date, without quotes: `inventory_as_of = 2026-12-05` (the day the "
+    "stock in the inventory table was counted).\n")
 
 
 _MEANINGS = {

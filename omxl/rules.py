@@ -3,7 +3,7 @@
 Each rule names its finding code, table, columns (the first is the cell a finding
 cites), the check that finds offending rows (a function in omxl.validation.CHECKS),
 the message (fields: {column} as the header is written, {value} found, and the
-check's own: {other_column}, {other_value}, {first_row}, {as_of}, {target}, {factor},
+check's own: {other_column}, {other_value}, {first_row}, {run_day}, {target}, {factor},
 {reference}), and a
 severity when it differs from the code's default (omxl.findings.CATALOG).
 docs/validation-rules.md is generated from RULES; tests iterate over it.
@@ -58,6 +58,10 @@ REQUIRED_RULES: tuple[Rule, ...] = tuple(
 
 INVALID_EMAIL = "'{value}' is not a valid e-mail address. Correct it so messages can reach them."
 _QTY_POSITIVE = "'{column}' must be more than 0 (found {value}). Correct the quantity or cancel the line."
+# A date after the day the run is made cannot have happened: a typo (2206 for 2026). A date after as_of alone is
+# an export made later, not a mistake: those events are left out as of the day (omxl/position/point_in_time.py).
+_FUTURE = ("'{column}' {value} is after {run_day}, the day this run is made: it cannot have happened yet. Correct "
+           "the date.")
 _NOT_NEGATIVE = "'{column}' cannot be negative (found {value}). Correct it, or leave it blank if unknown."
 
 RULES: tuple[Rule, ...] = REQUIRED_RULES + (
@@ -89,9 +93,7 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     R("foreign-key", "orders", "customer_id", "exists_in",
       "Customer '{value}' is not in the customers sheet. Correct it, or add the customer.", severity="warning",
       target="customers.customer_id"),
-    R("future-date", "orders", "order_date", "after_as_of",
-      "'{column}' {value} is after {as_of}, the day this run is for. Correct the date, or run with a later "
-      "--as-of."),
+    R("future-date", "orders", "order_date", "after_run_day", _FUTURE),
     # Robust test on log quantities; threshold and minimum history in the configuration (outlier_threshold,
     # outlier_min_lines), the reasoning in docs/outliers.md.
     R("outlier", "orders", "qty", "outlier",
@@ -139,10 +141,8 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     R("foreign-key", "shipments", "order_id", "order_line_exists",
       "No order line matches this shipment (order {value}, {other_value}). Check the order number; "
       "reconciliation lists it as a shipment without an order.", severity="warning"),
-    R("future-date", "shipments", "ship_date", "after_as_of",
-      "'{column}' {value} is after {as_of}, the day this run is for. Correct the date."),
-    R("future-date", "shipments", "delivered_date", "after_as_of",
-      "'{column}' {value} is after {as_of}, the day this run is for. Correct the date."),
+    R("future-date", "shipments", "ship_date", "after_run_day", _FUTURE),
+    R("future-date", "shipments", "delivered_date", "after_run_day", _FUTURE),
     # purchase orders
     R("constraint-error", "purchase_orders", "qty", "positive",
       "'{column}' must be more than 0 (found {value}). Correct the ordered quantity or cancel the PO line."),
@@ -157,8 +157,8 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     R("foreign-key", "purchase_orders", "supplier_id", "exists_in",
       "Supplier '{value}' is not in the suppliers sheet. Correct it, or add the supplier.", severity="warning",
       target="suppliers.supplier_id"),
-    R("future-date", "purchase_orders", "order_date", "after_as_of",
-      "'{column}' {value} is after {as_of}, the day this run is for. Correct the date."),
+    R("future-date", "purchase_orders", "order_date", "after_run_day", _FUTURE),
+    R("future-date", "purchase_orders", "received_date", "after_run_day", _FUTURE),
     # returns
     R("constraint-error", "returns", "qty", "positive",
       "'{column}' must be more than 0 (found {value}). Correct the returned quantity."),
@@ -167,8 +167,7 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     R("foreign-key", "returns", "order_id", "order_line_exists",
       "No order line matches this return (order {value}, {other_value}). Check the order number; "
       "reconciliation lists it as a return without a shipment.", severity="warning"),
-    R("future-date", "returns", "received_date", "after_as_of",
-      "'{column}' {value} is after {as_of}, the day this run is for. Correct the date."),
+    R("future-date", "returns", "received_date", "after_run_day", _FUTURE),
     # carriers
     R("duplicate-key", "carriers", "carrier_id", "unique",
       "Carrier {value} appears more than once (first on row {first_row}). Keep one row per carrier."),

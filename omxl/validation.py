@@ -16,7 +16,7 @@ import pandas as pd
 
 from .book import Book
 from .cancellations import credit_note_rows, match_cancellations
-from .config import Config
+from .config import Config, run_day
 from .deprecation import warn_renamed
 from .findings import (FINDING_COLUMNS, apply_severities, cited_headers, concat_findings, display, findings_frame,
                        has_column, row_findings)
@@ -40,6 +40,8 @@ class Context:
     as_of: pd.Timestamp
     blanked: dict[tuple[str, str], set[tuple[str, str, int]]]   # (table, column) -> cells a reading error emptied
     settings: Config = dataclasses.field(default_factory=Config)
+    # The day the run is made (OMXL_TODAY or today): a date after it is a typo, one after as_of is not.
+    today: pd.Timestamp = dataclasses.field(default_factory=lambda: pd.Timestamp(run_day()))
     _codes: dict[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict)
 
     def codes(self, table: str, column: str) -> np.ndarray:
@@ -255,10 +257,12 @@ def check_email(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
     return Hits(np.flatnonzero((values.notna() & ~valid.fillna(False).astype(bool)).to_numpy(dtype=bool)))
 
 
-def check_after_as_of(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+def check_after_run_day(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
+    """Dates after the day the run is made (contract 2.3): they cannot have happened. Dates after as_of but not
+    after the run day are events of a later export, left out as of the day, not findings of this rule."""
     values = frame[rule.columns[0]]
-    return Hits(np.flatnonzero((values.notna() & (values.dt.normalize() > context.as_of)).to_numpy(dtype=bool)),
-                {"as_of": [f"{context.as_of:%Y-%m-%d}"]})
+    return Hits(np.flatnonzero((values.notna() & (values.dt.normalize() > context.today)).to_numpy(dtype=bool)),
+                {"run_day": [f"{context.today:%Y-%m-%d}"]})
 
 
 def check_outlier(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
@@ -311,7 +315,7 @@ CHECKS: dict[str, Callable[[pd.DataFrame, Rule, Context], Hits]] = {
     "exists_in": check_exists_in,
     "order_line_exists": check_order_line_exists,
     "email": check_email,
-    "after_as_of": check_after_as_of,
+    "after_run_day": check_after_run_day,
     "outlier": check_outlier,
 }
 
@@ -354,6 +358,11 @@ def _missing_tables(book: Book) -> pd.DataFrame:
     parts = [findings_frame("missing-table", table=table, messages=[text])
              for table, text in EXPECTED_TABLES.items() if book.layout["table"].eq(table).sum() == 0]
     return concat_findings(parts)
+
+
+def in_order(issues: pd.DataFrame) -> pd.DataFrame:
+    """Findings in the order validate gives them: errors, then warnings, then info; each by table and cell."""
+    return _ordered(issues)
 
 
 def _ordered(issues: pd.DataFrame) -> pd.DataFrame:

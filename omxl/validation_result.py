@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, ClassVar
 import pandas as pd
 
 from .book import Book
-from .position import Position, as_timestamp, settings_for
+from .position import Position, as_timestamp, judged, settings_for
 from .presentation.notebook import result_html
 from .presentation.summary_sheet import SUMMARY, summary_sheet, validate_figures
-from .validation import check_book, issues_sheet, usable
+from .validation import issues_sheet
 
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ class Validation:
 
     issues    one row per finding (docs/finding-codes.md): what `omxl.validate` returns
     book      the book as read (with the rows that have errors); a Position's clean book when made from one
-    left_out  rows each table leaves out of every other step because of errors
+    left_out  rows each table leaves out of every other step: rows_left_out because of errors, after_as_of
+              because they are dated after as_of
     as_of     the day the rules were judged on
     config    the settings it was judged with
     clean     True when `book` no longer holds the rows left out (it came from a Position)
@@ -76,7 +77,7 @@ def validate(book: "Book | Position", *, as_of: object = None,
     Given a Position, its issues (it was validated when prepared)."""
     if isinstance(book, Position):
         return book.matching(as_of, config).issues
-    return check_book(book, as_timestamp(as_of), settings_for(book, config))
+    return judged(book, as_timestamp(as_of), settings_for(book, config))[0]
 
 
 def validation(book: "Book | Position", *, as_of: object = None,
@@ -86,7 +87,6 @@ def validation(book: "Book | Position", *, as_of: object = None,
         position = book.matching(as_of, config)
         return Validation(issues=position.issues, book=position.book, left_out=position.left_out,
                           as_of=position.as_of, config=position.config, clean=True)
-    issues = validate(book, as_of=as_of, config=config)
-    _, left_out = usable(book, issues)
-    return Validation(issues=issues, book=book, left_out=left_out, as_of=as_timestamp(as_of),
-                      config=settings_for(book, config))
+    day, settings = as_timestamp(as_of), settings_for(book, config)
+    issues, _, left_out = judged(book, day, settings)
+    return Validation(issues=issues, book=book, left_out=left_out, as_of=day, config=settings)

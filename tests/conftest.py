@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import xlsxwriter
+
+# The day every test run is made (contract 2.3: `future-date` is a date after it; as_of defaults to it), so no
+# result depends on the clock. Set in os.environ, so the CLI run in subprocesses has it too.
+RUN_DAY = "2026-12-05"
+os.environ["OMXL_TODAY"] = RUN_DAY
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"  # see tests/data/README.md for sources and licences

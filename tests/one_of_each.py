@@ -28,7 +28,8 @@ EXPECTED = [
     ("constraint-error", "Orders", "F7"),            # qty -3
     ("duplicate-key", "Orders", "A8"),               # SO-1 line 1 again
     ("foreign-key", "Orders", "E9"),                 # item not in inventory
-    ("future-date", "Orders", "C10"),                # ordered after the as-of date
+    ("future-date", "Orders", "C10"),                # ordered after the day of the run (OMXL_TODAY)
+    ("after-as-of", "", ""),                         # that line again: after the as-of date, so left out
     ("missing-value", "Orders", "D11"),              # blank customer
     ("blank-row", "Orders", "A12"),
     ("normalized-value", "Orders", "E13"),           # item code with spaces around it

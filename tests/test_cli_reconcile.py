@@ -24,7 +24,7 @@ def test_sample_reconciliation_summary_and_workbook(tmp_path):
     result = run(SAMPLE, "--as-of", "2026-11-27", "--out", out)
     assert result.exit_code == 1                       # the sample's deliberate errors leave rows out
     assert "Late lines: 64   At risk: 62   Orders: 1,000" in result.output
-    assert "Open value: unknown currency 185,661.23\n" in result.output   # the sample's orders name no currency
+    assert "Open value: unknown currency 184,149.23\n" in result.output   # the sample's orders name no currency
     assert "Rows left out because of errors (run omxl validate to see them): orders 10, inventory 2, suppliers 1, " \
            "shipments 1" in result.output
     rec = omxl.reconcile(omxl.read_book(SAMPLE), as_of="2026-11-27")
@@ -37,7 +37,7 @@ def test_sample_reconciliation_summary_and_workbook(tmp_path):
                               "Allocated qty", "Backordered qty", "Status", "Promised date", "Projected ship date",
                               "Late", "At risk", "Days late", "Why", "Action"]
     done = rec.lines["status"].isin(["shipped", "closed", "delivered", "cancelled"])
-    assert len(status) == (~done).sum() + 1 == 213 + 58 + 52 + 24 + 20 + 1   # ready, partly allocated, backordered, on hold, partly shipped
+    assert len(status) == (~done).sum() + 1 == 212 + 58 + 52 + 24 + 20 + 1   # ready, partly allocated, backordered, on hold, partly shipped
     assert len(closed) == done.sum() + 1
     # Late lines first, the most days late on top; then at-risk lines.
     late = rec.lines[rec.lines["late"]].sort_values("days_late", ascending=False, kind="stable")

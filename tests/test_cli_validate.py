@@ -32,7 +32,7 @@ def test_errors_give_exit_1_a_summary_and_the_first_issues():
     rows = table_rows(result.output)
     assert ["error", "type-error", "1", "1"] in rows
     assert ["warning", "missing-table", "1", "1"] in rows
-    assert "First 3 of 16 issues" in result.output
+    assert "First 3 of 17 issues" in result.output   # 16 cells, and SO-7 left out as after as_of
     assert ["error", "type-error", "Orders", "F4", "five",
             "'Qty' must be a number (found 'five'). Type the quantity as a plain number."] in rows
 
@@ -60,11 +60,11 @@ def test_csv_and_json_formats_hold_every_issue():
     frame = pd.read_csv(io.StringIO(csv_result.output), dtype=str, keep_default_na=False)
     assert csv_result.exit_code == 1
     assert list(frame.columns) == list(FINDING_COLUMNS)
-    assert len(frame) == 16
+    assert len(frame) == 17
     assert frame.loc[frame["cell"] == "F7", "value"].item() == "'-3"    # neutralised for spreadsheet programs
     json_result = run(FIXTURES / "one-of-each.xlsx", "--as-of", AS_OF, "--format", "json")
     records = json.loads(json_result.output)
-    assert len(records) == 16
+    assert len(records) == 17
     assert {"severity": "error", "code": "constraint-error", "cell": "F7", "row": 7}.items() <= \
         next(r for r in records if r["cell"] == "F7").items()
 
@@ -78,7 +78,7 @@ def test_out_writes_the_full_list_by_extension(tmp_path):
     with (tmp_path / "issues.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == list(issues.columns) == list(FINDING_COLUMNS)
-    assert len(rows) - 1 == len(issues) == 16
+    assert len(rows) - 1 == len(issues) == 17
     cell, value = rows[0].index("cell"), rows[0].index("value")
     negative = next(r for r in rows if r[cell] == "F7")
     assert negative[:3] == ["error", "constraint-error", "validate"] and negative[value] == "'-3"   # neutralised
@@ -92,7 +92,7 @@ def test_out_writes_the_full_list_by_extension(tmp_path):
     with calamine.CalamineWorkbook.from_path(str(tmp_path / "issues.xlsx")) as book:
         assert book.sheet_names == ["Summary", "Issues"]
         rows = book.get_sheet_by_name("Issues").to_python()
-    assert len(rows) == 17 and rows[0][:4] == ["Severity", "Code", "Stage", "Table"]   # labels (contract 5.5)
+    assert len(rows) == 18 and rows[0][:4] == ["Severity", "Code", "Stage", "Table"]   # labels (contract 5.5)
     bad = run(FIXTURES / "one-of-each.xlsx", "--out", tmp_path / "issues.txt")
     assert bad.exit_code == 2
     assert bad.stderr == (f"omxl: {tmp_path / 'issues.txt'}: --out writes a .xlsx, .csv or .json file, chosen by "
@@ -108,7 +108,7 @@ def test_write_back_adds_an_issues_sheet_with_links_to_the_cells(tmp_path):
     assert f"Wrote 'omxl Summary', 'omxl Issues' into {path}" in result.stderr
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         rows = book.get_sheet_by_name("omxl Issues").to_python()
-    assert len(rows) == 17
+    assert len(rows) == 18
     import zipfile
 
     from omxl.io.xlsx import package
@@ -131,7 +131,7 @@ def test_mark_writes_a_checked_copy_and_leaves_the_workbook_alone(tmp_path):
     assert path.read_bytes() == before
     with calamine.CalamineWorkbook.from_path(str(out)) as book:
         assert "omxl Issues" in book.sheet_names
-        assert len(book.get_sheet_by_name("omxl Issues").to_python()) == 17
+        assert len(book.get_sheet_by_name("omxl Issues").to_python()) == 18
     same = run(path, "--as-of", AS_OF, "--mark", path)
     assert same.exit_code == 2
     assert "never changes the workbook it checks" in " ".join(same.stderr.split())

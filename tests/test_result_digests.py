@@ -60,11 +60,12 @@ def test_northwind_plan_values(results):
 
 def test_sample_pipeline_values(results):
     issues = results["sample validate issues"]
-    assert issues["severity"].value_counts().to_dict() == {"error": 14, "warning": 9, "info": 6}
+    # Info 7: the order line dated 2206 (a typo) is after as_of, so left out, with one `after-as-of` finding.
+    assert issues["severity"].value_counts().to_dict() == {"error": 14, "warning": 9, "info": 7}
     lines = results["sample reconcile lines"]
-    assert len(lines) == 2993 and int(lines["late"].sum()) == 64
+    assert len(lines) == 2992 and int(lines["late"].sum()) == 64
     assert lines["status"].value_counts().to_dict() == {
-        "delivered": 2448, "ready": 213, "cancelled": 93, "shipped": 83, "partially_allocated": 58,
+        "delivered": 2448, "ready": 212, "cancelled": 93, "shipped": 83, "partially_allocated": 58,
         "backordered": 52, "on_hold": 24, "partially_shipped": 20, "closed": 2,
     }
     first = lines.iloc[0]
@@ -77,7 +78,8 @@ def test_sample_pipeline_values(results):
         "po-over-receipt": 1, "return-exceeds-shipped": 1, "return-without-shipment": 1,
     }
     plan = results["sample plan lines"]
-    assert len(plan) == 238 and round(float(plan["order_value"].sum()), 2) == 763173.5
+    # SKU-41464 orders 456, not 504: the 48 of the line dated 2206 are no backlog as of 2026-11-27.
+    assert len(plan) == 238 and round(float(plan["order_value"].sum()), 2) == 762109.34
     assert plan.loc[0, ["sku", "order_qty", "urgency", "rule"]].tolist() == ["SKU-83270", 137.0, "critical", "computed"]
     assert plan.loc[0, "explanation"] == ("IP -7 = on hand 3 + on order 0 - backlog 10 <= ROP 6.3 (0.5/day x 9 d + "
                                           "SS 2 given); order 136.2 = 6.3 + EOQ 122.9 - (-7), rounded up to pack 1 "

@@ -113,10 +113,10 @@ def test_an_unknown_step_names_the_steps_there_are(book):
 def test_figures_are_the_summary_figures(results):
     figures = results["reconcile"].figures
     by_label = dict(zip(figures["label"], figures["value"]))
-    assert (by_label["Open lines"], by_label["Late lines"], by_label["At-risk lines"]) == (367, 64, 62)
+    assert (by_label["Open lines"], by_label["Late lines"], by_label["At-risk lines"]) == (366, 64, 62)
     assert (by_label["Backordered lines"], by_label["Backordered qty"], by_label["Open orders"]) == (117, 4049.0, 194)
     (value,) = figures[figures["label"] == "Open value"].itertuples(index=False)
-    assert (value.value, value.format, value.unit) == (pytest.approx(185661.23), "#,##0.00", "unknown currency")
+    assert (value.value, value.format, value.unit) == (pytest.approx(184149.23), "#,##0.00", "unknown currency")
     assert [by_label[f"Exceptions: {s}"] for s in ("error", "warning", "info")] == [0, 17, 1]
 
 
@@ -245,7 +245,7 @@ def test_figures_read_in_words_as_their_number_format_shows_them(results):
     said = {label: figure_text(value, num_format, unit)
             for label, value, num_format, unit, _ in results["reconcile"].figures.itertuples(index=False)}
     assert (said["Open lines"], said["Backordered qty"], said["Open value"]) == (
-        "367", "4,049", "unknown currency 185,661.23")
+        "366", "4,049", "unknown currency 184,149.23")
     assert figure_text(0.8125, "0.0%", "") == "81.3%"                 # rounded as a spreadsheet shows it
     assert figure_text(1234.5, "#,##0.00", "EUR") == "EUR 1,234.50"
     assert figure_text(2.25, "#,##0.0", "days") == "2.3 days"

@@ -33,9 +33,12 @@ def test_one_defect_of_each_code_gives_exactly_those_issues():
     # `formula-without-value` needs a writer that stores no formula values (XlsxWriter, which builds this
     # fixture, always stores one): tests/test_messy_corpus.py covers it. `far-cells-left-out` needs a cell at
     # the far corner of the grid: tests/test_hostile_zip.py covers it. `item-without-stock` needs an item master
-    # beside stock lines (this fixture has one inventory sheet): tests/test_item_stock.py covers it.
+    # beside stock lines (this fixture has one inventory sheet): tests/test_item_stock.py covers it. What stock is
+    # taken as when the book holds stock movements after as_of (`stock-after-as-of`, `stock-rolled-back`):
+    # tests/test_point_in_time.py.
     contract_codes = {code for code, entry in CATALOG.items() if entry.stage != "reconcile"} - {
-        "malformed-row", "cancellation", "formula-without-value", "far-cells-left-out", "item-without-stock"}
+        "malformed-row", "cancellation", "formula-without-value", "far-cells-left-out", "item-without-stock",
+        "stock-after-as-of", "stock-rolled-back"}
     assert {code for code, _, _ in EXPECTED} == contract_codes
 
 
@@ -59,8 +62,8 @@ def test_messages_say_what_was_found_and_what_to_do():
                                            "repeated line or give it its own line number.")
     assert issues.loc["E9", "message"] == ("Item 'SKU-404' is not in the inventory. Correct the item code, or add "
                                            "the item to the inventory sheet.")
-    assert issues.loc["C10", "message"] == ("'Order Date' 2026-12-15 is after 2026-11-27, the day this run is for. "
-                                            "Correct the date, or run with a later --as-of.")
+    assert issues.loc["C10", "message"] == ("'Order Date' 2026-12-15 is after 2026-12-05, the day this run is made: "
+                                            "it cannot have happened yet. Correct the date.")
     assert issues.loc["D11", "message"].startswith("'Customer' is blank. Fill in the customer")
     # SKU-3 has 7 lines, fewer than outlier_min_lines (10): judged against every item's lines.
     assert issues.loc["F19", "message"] == ("'Qty' 500 is 250 times the usual order of all items (2; this item has "
@@ -76,10 +79,14 @@ def test_sample_defects_are_all_found_with_their_cells():
     issues = validate(omxl.read_book(SAMPLE), as_of="2026-11-27")
     manifest = demo_defects()
     expected = manifest[manifest["step"] == "validate"]
-    assert cells(issues) == sorted(map(tuple, expected[["code", "sheet", "cell"]].values))
+    # The future-date line (2206) is after as_of too: left out of every step, said once for the table, no cell.
+    later = issues[issues["code"] == "after-as-of"]
+    assert later[["table", "cell", "count", "message"]].values.tolist() == [
+        ["orders", "", 1, "1 order line dated after 2026-11-27 was left out: as of that day it had not happened yet."]]
+    assert cells(issues.drop(later.index)) == sorted(map(tuple, expected[["code", "sheet", "cell"]].values))
     counts = issues.groupby("code").size().to_dict()
-    assert counts == {"ambiguous-date": 1, "blank-row": 1, "constraint-error": 5, "duplicate-column": 1,
-                      "duplicate-key": 2, "error-cell": 1, "foreign-key": 5, "future-date": 1, "invalid-email": 2,
+    assert counts == {"after-as-of": 1, "ambiguous-date": 1, "blank-row": 1, "constraint-error": 5,
+                      "duplicate-column": 1, "duplicate-key": 2, "error-cell": 1, "foreign-key": 5, "future-date": 1, "invalid-email": 2,
                       "missing-value": 2, "normalized-value": 3, "outlier": 1, "type-error": 2, "unknown-column": 2}
 
 
@@ -125,9 +132,12 @@ def test_severities_are_configurable_per_code():
     assert "SO-7" not in set(clean.orders["order_id"])
 
 
-def test_as_of_decides_future_dates():
+def test_the_run_day_decides_future_dates_not_as_of(monkeypatch):
     book = omxl.read_book(FIXTURES / "one-of-each.xlsx")
-    assert "future-date" not in set(validate(book, as_of="2026-12-31")["code"])
+    # C10 is ordered on 2026-12-15: after the run day of the tests (2026-12-05), whatever as_of.
+    assert validate(book, as_of="2026-12-31").query("code == 'future-date'")["cell"].tolist() == ["C10"]
+    monkeypatch.setenv("OMXL_TODAY", "2026-12-15")
+    assert "future-date" not in set(validate(book, as_of="2026-11-27")["code"])
     with pytest.raises(omxl.ConfigError) as caught:
         validate(book, as_of="next tuesday")
     assert str(caught.value) == "as_of: 'next tuesday' is not a date; write it as YYYY-MM-DD (e.g. 2026-11-27)."
@@ -141,7 +151,7 @@ def test_every_rule_is_well_formed(rule):
     assert all(c in table.column_names for c in rule.columns)
     assert rule.severity in (None, "error", "warning", "info")
     text = rule.message.format(column="Qty", value="-3", other_column="Order Date", other_value="x", first_row=2,
-                               as_of="2026-11-27", factor=10, reference="this item's usual order")
+                               run_day="2026-12-05", factor=10, reference="this item's usual order")
     assert text.endswith(".") and len(text) > 20
 
 
@@ -165,18 +175,22 @@ def _small_book():
 
 
 QTY_MESSAGE = "'qty' must be more than 0 (found {}). Correct the quantity or cancel the line."
-FUTURE_MESSAGE = "'order_date' {} is after 2026-11-27, the day this run is for. Correct the date, or run with a later --as-of."
+FUTURE_MESSAGE = ("'order_date' {} is after 2026-12-05, the day this run is made: it cannot have happened yet. "
+                  "Correct the date.")
 
 
 def test_rules_with_and_without_message_fields_of_their_own_give_one_finding_per_row():
-    # `positive` hits carry no message fields; `after_as_of` gives its as_of once for every row. (Building the
-    # per-row fields with pandas' to_dict gave no rows at all for the first under pandas 2: an internal error.)
-    issues = validate(_small_book(), as_of="2026-11-27")
+    # `positive` hits carry no message fields; `after_run_day` gives its run day once for every row. (Building
+    # the per-row fields with pandas' to_dict gave no rows at all for the first under pandas 2: an internal error.)
+    # 2026-12-01 is after as_of but not after the run day (OMXL_TODAY, tests/conftest.py): no future-date.
+    issues = validate(_small_book(), as_of="2026-11-30")
     assert issues[["code", "column", "row", "value", "message"]].values.tolist() == [
         ["constraint-error", "qty", 2, "-3", QTY_MESSAGE.format(-3)],
         ["constraint-error", "qty", 3, "0", QTY_MESSAGE.format(0)],
-        ["future-date", "order_date", 3, "2026-12-01", FUTURE_MESSAGE.format("2026-12-01")],
-        ["future-date", "order_date", 4, "2026-12-24", FUTURE_MESSAGE.format("2026-12-24")]]
+        ["future-date", "order_date", 4, "2026-12-24", FUTURE_MESSAGE.format("2026-12-24")],
+        # Row 3 has an error, so it is left out as that; row 4 is the one line left out as after as_of.
+        ["after-as-of", "", pd.NA, "2026-11-30", "1 order line dated after 2026-11-30 was left out: as of that day "
+                                                 "it had not happened yet."]]
 
 
 def test_findings_of_hits_without_fields_none_or_one_field_for_all_rows():
@@ -186,8 +200,8 @@ def test_findings_of_hits_without_fields_none_or_one_field_for_all_rows():
     found = _findings(positive, book.orders, Hits(np.array([0, 1])), book, as_of)
     assert found[["row", "message"]].values.tolist() == [[2, QTY_MESSAGE.format(-3)], [3, QTY_MESSAGE.format(0)]]
     assert _findings(positive, book.orders, Hits(np.array([], dtype=np.int64)), book, as_of).empty
-    future = next(r for r in RULES if r.table == "orders" and r.check == "after_as_of")
-    found = _findings(future, book.orders, Hits(np.array([1, 2]), {"as_of": ["2026-11-27"]}), book, as_of)
+    future = next(r for r in RULES if r.table == "orders" and r.check == "after_run_day")
+    found = _findings(future, book.orders, Hits(np.array([1, 2]), {"run_day": ["2026-12-05"]}), book, as_of)
     assert found["message"].tolist() == [FUTURE_MESSAGE.format("2026-12-01"), FUTURE_MESSAGE.format("2026-12-24")]
 
 

@@ -268,7 +268,8 @@ def test_omxl_weekly_writes_the_named_report_and_its_history(sample_runs):
     assert "Week 2026-W47: 2026-11-14 to 2026-11-20 (no previous run)" in results[0].output
     assert "Week 2026-W48: 2026-11-21 to 2026-11-27 (previous run 2026-11-20)" in results[1].output
     assert f"Run recorded in {folder / 'omxl-history.sqlite'}." in results[1].output
-    assert re.search(r"Late lines\s+│\s+64 │\s+45 │\s+\+19 │", results[1].output)
+    # As of 2026-11-20, 60 lines were late: the lines shipped from 2026-11-21 on were still open that day.
+    assert re.search(r"Late lines\s+│\s+64 │\s+60 │\s+\+4 │", results[1].output)
     assert "Changes since the previous run: became late " in results[1].output
     assert list(omxl.History(folder / "omxl-history.sqlite").runs()["as_of"]) == [
         pd.Timestamp("2026-11-20"), pd.Timestamp("2026-11-27")]

@@ -112,7 +112,17 @@ def demo_markdown(*, seed: int = 7, lines: int = 3000, as_of: dt.date = AS_OF) -
         "`validate` rows are what `omxl.validate` must report, each cell once under its own code; `reconcile` "
         "rows what `omxl.reconcile` must list in `exceptions`; `scenario` and `safety` rows are situations for "
         "allocation and for output safety. Every Orders row with a validation error is a recent open line with "
-        "nothing shipped, so leaving it out changes no reconciliation result.\n",
+        "nothing shipped, so leaving it out changes no reconciliation result.\n\n"
+        "The `future-date` row is dated in the year with its middle digits swapped (2206 for 2026), a typo no run "
+        "day reaches: `future-date` is for dates after the day the run is made (today, or the environment "
+        "variable `OMXL_TODAY`), not for dates after the as-of date, which a book exported later holds as a "
+        "matter of course (docs/reading.md, Point in time). So the finding does not depend on the day the sample "
+        "is read. Being after the as-of date as well, the line is left out of every step as an event that had "
+        "not happened yet: `omxl.validate` also reports one `after-as-of` info finding on Orders (\"1 order line "
+        f"dated after {day} was left out ...\"; it cites no cell, so it is not in the tables below). The row "
+        "used to be dated 6 days after the as-of date, a future-date only for runs within those 6 days, and was "
+        "reconciled as an open line; leaving it out is the one change that made to the sample's results: one "
+        "order line and one open line fewer.\n",
     ]
     for step, group in defects.groupby("step", sort=False):
         counts = ", ".join(f"{code} {count}" for code, count in group["code"].value_counts(sort=False).items())

@@ -73,6 +73,14 @@ def _orders_sheet(order_lines: pd.DataFrame, items: pd.DataFrame, customers: pd.
     def days_after(count: int) -> pd.Timestamp:
         return pd.Timestamp(day + count)
 
+    def mistyped(date: pd.Timestamp) -> pd.Timestamp:
+        """The date with the year's middle digits swapped (2206 for 2026): after the day of any run, so it stays
+        a future-date whatever day the sample is read on; a date after as_of alone is a later export, no mistake.
+        (The 28th at most: the swapped year may have no 29 February.)"""
+        digits = f"{date.year:04d}"
+        return date.replace(year=int(digits[0] + digits[2] + digits[1] + digits[3]),
+                            day=min(date.day, 28) if date.month == 2 else date.day)
+
     nbsp_sku, spaced = sheet.at[tail_row["nbsp_sku"], "Item Code"], sheet.at[tail_row["spaced_customer"], "Customer"]
     outlier = int(items["base"].iat[STOCK_ROWS["fast"]]) * 50
     edits = [  # (role, header, value written, code, description)
@@ -88,8 +96,8 @@ def _orders_sheet(order_lines: pd.DataFrame, items: pd.DataFrame, customers: pd.
         ("bad_sku", "Item Code", UNKNOWN_SKU, "foreign-key", f"item code {UNKNOWN_SKU} is not in Inventory"),
         ("bad_customer", "Customer", UNKNOWN_CUSTOMER, "foreign-key",
          f"customer {UNKNOWN_CUSTOMER} is not in Customers"),
-        ("future", "Order Date", days_after(6), "future-date",
-         f"order date {days_after(6):%Y-%m-%d}, 6 days after the as-of date"),
+        ("future", "Order Date", mistyped(days_after(6)), "future-date",
+         f"order date {mistyped(days_after(6)):%Y-%m-%d}, {days_after(6):%Y} typed as {mistyped(days_after(6)):%Y}"),
         ("outlier", "Qty", outlier, "outlier",
          f"quantity {outlier:,}, 50x the usual {outlier // 50:,} of {items['sku'].iat[STOCK_ROWS['fast']]}"),
         ("nbsp_sku", "Item Code", nbsp_sku + "\u00a0", "normalized-value",
@@ -100,7 +108,8 @@ def _orders_sheet(order_lines: pd.DataFrame, items: pd.DataFrame, customers: pd.
     ]
     for role, header, value, _, _ in edits:
         sheet.at[tail_row[role], header] = value
-    sheet.at[tail_row["future"], "Promised Date"] = days_after(16)  # keeps the typo to one finding
+    # The same slip in the promised date keeps the typo to one finding (not also promised before ordered).
+    sheet.at[tail_row["future"], "Promised Date"] = mistyped(days_after(16))
     mid = n // 2
     sheet = pd.concat([sheet.iloc[:mid], pd.DataFrame([[None] * sheet.shape[1]], columns=sheet.columns),
                        sheet.iloc[mid:]], ignore_index=True)

@@ -10,33 +10,35 @@ start from it, so every path through the pipeline gives the same answer.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import numpy as np
 import pandas as pd
 
 from ..book import Book
-from ..config import Config, load_config
+from ..config import Config, load_config, run_day
 from ..errors import ConfigError
+from ..findings import apply_severities, concat_findings
 from ..presentation.notebook import position_html
-from ..validation import check_book, usable
+from ..validation import check_book, in_order, usable
 from .lines import carrier_names, order_lines, replacement_lines, returns_per_line
+from .point_in_time import book_as_of
 from .shipments import apply_shipments
 from .supply import open_supply, stock_by_sku
 
 
-__all__ = ["Position", "as_timestamp", "prepare", "stock_by_sku"]
+__all__ = ["Position", "as_timestamp", "judged", "prepare", "stock_by_sku"]
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Position:
     """A validated book as of a day, ready for every step.
 
-    book          the book without the rows that have errors
+    book          the book as of the day: without the rows that have errors, without the events dated after
+                  as_of, stock rolled back to as_of when inventory_as_of says so (position/point_in_time.py)
     config        the settings the position was prepared with
     as_of         the day (midnight)
-    issues        the validation findings (docs/finding-codes.md)
-    left_out      rows left out per table because of errors
+    issues        the validation findings (docs/finding-codes.md), with the after-as-of ones
+    left_out      rows left out per table: rows_left_out because of errors, after_as_of dated after as_of
     lines         order lines and exchange replacements: shipped_qty, open_qty, sheet_status, allocation_priority
     shipment_matches  each shipment and the order line it matched (line_index blank when none)
     open_supply   open purchase-order quantity per PO line, in arrival order
@@ -97,9 +99,10 @@ class Position:
 
 
 def as_timestamp(as_of: object = None) -> pd.Timestamp:
-    """as_of as a date (midnight): a date, datetime or ISO text; today when None."""
+    """as_of as a date (midnight): a date, datetime or ISO text; the day of the run when None (today, or
+    OMXL_TODAY when set: omxl.config.run_day)."""
     if as_of is None:
-        return pd.Timestamp(dt.date.today())
+        return pd.Timestamp(run_day())
     try:
         return pd.Timestamp(as_of).normalize()
     except (ValueError, TypeError):
@@ -111,6 +114,18 @@ def settings_for(book: Book, config: "Config | dict | str | None") -> Config:
     return load_config(config) if config is not None else book.config
 
 
+def judged(book: Book, day: pd.Timestamp, settings: Config) -> tuple[pd.DataFrame, Book, pd.DataFrame]:
+    """Validate `book` once and take it as of `day`: the issues (the after-as-of findings with them), the book
+    every step starts from (without the rows that have errors and the events after the day, stock as of the
+    day) and the rows left out per table (rows_left_out: errors; after_as_of: dated after the day)."""
+    issues = check_book(book, day, settings)
+    clean, left_out = usable(book, issues)
+    timely = book_as_of(clean, day, settings.inventory_as_of)
+    issues = in_order(concat_findings([issues, apply_severities(timely.findings, settings.severities)]))
+    left_out = left_out.assign(after_as_of=left_out["table"].map(timely.after_as_of).fillna(0).astype("int64"))
+    return issues, timely.book, left_out
+
+
 def prepare(book: "Book | Position", *, as_of: object = None,
             config: "Config | dict | str | None" = None) -> Position:
     """Validate `book` once and work out what every step starts from (a Position is returned as it is,
@@ -119,8 +134,7 @@ def prepare(book: "Book | Position", *, as_of: object = None,
         return book.matching(as_of, config)
     settings = settings_for(book, config)
     day = as_timestamp(as_of)
-    issues = check_book(book, day, settings)
-    clean, left_out = usable(book, issues)
+    issues, clean, left_out = judged(book, day, settings)
     orders, cancellations = order_lines(clean, settings.cancelled_order_pattern)
     shipments = clean.shipments.assign(carrier=carrier_names(clean.shipments["carrier"], clean.tables["carriers"]))
     # Replacements are built from what the returned lines shipped (an exchange naming only its order replaces

@@ -170,14 +170,19 @@ def weekly_figures(kpis: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> pd.DataFrame:
-    """Findings by severity, rows left out, and the five codes with most findings."""
+    """Findings by severity, rows left out (with errors or dated after as_of; those dated after as_of again on
+    their own), and the five codes with most findings."""
     severity = issues["severity"].value_counts()
     figures: list[Figure] = [
         ("Errors", int(severity.get("error", 0)), COUNT, "", "rows with errors are left out of reconcile and reorder"),
         ("Warnings", int(severity.get("warning", 0)), COUNT, "", "worth a look; the rows are used"),
         ("Info", int(severity.get("info", 0)), COUNT, "", "what omxl noticed or tidied"),
-        ("Rows left out", int(left_out["rows_left_out"].sum()), COUNT, "", "see What was read"),
     ]
+    later = int(_after_as_of(left_out).sum())
+    figures.append(("Rows left out", int(left_out["rows_left_out"].sum()) + later, COUNT, "", "see What was read"))
+    if later:
+        figures.append(("Dated after as of", later, COUNT, "",
+                        "of the rows left out: events after the as-of day, which had not happened yet"))
     if len(issues):
         top = issues.groupby(["code", "severity"], sort=False).size().rename("n").reset_index() \
             .sort_values(["n", "code"], ascending=[False, True], kind="stable").head(5)
@@ -217,35 +222,50 @@ def _quantity_format(values: np.ndarray) -> str:
 
 # --- what was read ------------------------------------------------------------------------------------------
 
+def _after_as_of(left_out: pd.DataFrame) -> pd.Series:
+    """Rows left out per table because they are dated after as_of (0 for a frame made before that count)."""
+    later = left_out["after_as_of"] if "after_as_of" in left_out else pd.Series(0, index=left_out.index)
+    return pd.Series(later.to_numpy(dtype="int64"), index=left_out["table"].to_numpy())
+
+
 def _rows_read(book: object, left_out: pd.DataFrame, *, clean: bool) -> pd.DataFrame:
-    """Per table found: where it was read from, rows read, rows left out. A clean book (a Position's) no
-    longer holds the rows left out, so they are added back to count what was read."""
+    """Per table found: where it was read from, rows read, rows left out (with errors, dated after as_of). A
+    clean book (a Position's) no longer holds the rows left out, so they are added back to count what was
+    read."""
     skipped = left_out.set_index("table")["rows_left_out"]
+    later = _after_as_of(left_out)
     records = []
     for name in TABLE_NAMES:
         where = book.where(name)
         rows = len(book.tables[name])
-        dropped = int(skipped.get(name, 0))
+        dropped = int(skipped.get(name, 0)) + int(later.get(name, 0))
         if where == "not found" and rows + dropped == 0:
             continue
         records.append({"table": name, "read_from": where, "rows": rows + (dropped if clean else 0),
-                        "rows_left_out": dropped})
-    return pd.DataFrame(records, columns=["table", "read_from", "rows", "rows_left_out"])
+                        "rows_left_out": dropped, "after_as_of": int(later.get(name, 0))})
+    return pd.DataFrame(records, columns=["table", "read_from", "rows", "rows_left_out", "after_as_of"])
 
 
-def _why(issues: pd.DataFrame, table: str, left_out: int) -> str:
+def _why(issues: pd.DataFrame, table: str, left_out: int, after_as_of: int, as_of: pd.Timestamp) -> str:
     """'10 rows with errors: 3 constraint-error, 2 missing-value, ...' from the error findings of `table`
-    (findings per code, most first; one missing-column finding stands for every row of its sheet)."""
+    (findings per code, most first; one missing-column finding stands for every row of its sheet), then
+    '42 dated after 2017-12-31' for the rows of events after as_of. `left_out` counts both."""
+    later = f"{after_as_of:,} dated after {as_of:%Y-%m-%d}" if after_as_of else ""
     errors = issues[(issues["severity"] == "error") & (issues["table"] == table)]
     if errors.empty:
         # Shipments and returns of order lines left out go with them (omxl.validation.taken_along).
-        return "" if not left_out else (f"{left_out:,} left out with the order "
-                                        f"{'line it is' if left_out == 1 else 'lines they are'} for")
+        taken = left_out - after_as_of
+        along = "" if not taken else (f"{taken:,} left out with the order "
+                                      f"{'line it is' if taken == 1 else 'lines they are'} for")
+        return "; ".join(part for part in (along, later) if part)
     counts = errors["code"].value_counts(sort=False).sort_index().sort_values(ascending=False, kind="stable")
     codes = ", ".join(f"{n:,} {code}" for code, n in counts.items())
-    if not left_out:
-        return f"none left out; errors about the table: {codes}"
-    return f"{left_out:,} {'row' if left_out == 1 else 'rows'} with errors: {codes}"
+    with_errors = left_out - after_as_of
+    if with_errors:
+        said = f"{with_errors:,} {'row' if with_errors == 1 else 'rows'} with errors: {codes}"
+    else:
+        said = f"{'none left out; ' if not later else ''}errors about the table: {codes}"
+    return "; ".join(part for part in (said, later) if part)
 
 
 # --- the page -----------------------------------------------------------------------------------------------
@@ -268,7 +288,8 @@ def _page(title: str, legend: Sequence[str], as_of: pd.Timestamp, sources: Seque
     for row in rows_read.itertuples(index=False):
         rows.append((Cell(table_words(row.table)), _number(int(row.rows), COUNT),
                      _number(int(row.rows_left_out), COUNT), Cell(row.read_from, wrap=True, indent=1),
-                     Cell(_why(issues, row.table, int(row.rows_left_out)) or None, wrap=True, indent=1)))
+                     Cell(_why(issues, row.table, int(row.rows_left_out), int(row.after_as_of), as_of) or None,
+                          wrap=True, indent=1)))
     rows += [(), (Cell("Headline figures", "bold"),)]
     if sentence:  # the plan in words, across the page; says why nothing is ordered when nothing is
         rows.append((Cell(sentence, wrap=True, span=len(WIDTHS)),))
