@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, RUN_DAY
 from macro_books import in_memory, small, small_control_book, status  # noqa: F401
 import omxl.macros as macros
 
@@ -46,8 +46,12 @@ def test_an_as_of_that_is_not_a_date_is_said_in_words(small):
                                             "the as-of date (for example 2026-11-27), or leave it blank for today.")
 
 
-def test_a_blank_as_of_is_today(small):
+def test_a_blank_as_of_is_the_run_day(small, monkeypatch):
     small.write_cell("omxl", "B3", None)
+    monkeypatch.setenv("OMXL_TODAY", "2026-11-30")
+    macros.validate(small)
+    assert small.read_cell("omxl", "B4").startswith("Checked as of 2026-11-30: ")
+    monkeypatch.delenv("OMXL_TODAY")          # a real run: today
     macros.validate(small)
     assert small.read_cell("omxl", "B4").startswith(f"Checked as of {dt.date.today():%Y-%m-%d}: ")
 
@@ -56,7 +60,7 @@ def test_without_a_control_sheet_the_status_is_an_alert(small):
     small.book.remove(small.book["omxl"])
     macros.validate(small)
     assert len(small.alerts) == 1 and small.alerts[0][0] == "omxl"
-    assert small.alerts[0][1].startswith(f"Checked as of {dt.date.today():%Y-%m-%d}: ")
+    assert small.alerts[0][1].startswith(f"Checked as of {RUN_DAY}: ")
     assert "omxl" not in [s.name for s in small.sheets()]
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from ..config import Config, load_config
+from ..config import Config, load_config, run_day
 from ..errors import OmxlError
 from .buttons import MAX_MARKS, PLAIN
 from .grids import CONTROL_SHEET, book_name, read_open_book
@@ -159,10 +159,10 @@ class ActionError(OmxlError):
 
 
 def as_of_date(value: Any) -> dt.date | None:
-    """B3 as a date: blank is today; a date cell; a number (a date cell formatted as a number, Excel's serial);
+    """B3 as a date: blank is the run day (today, unless OMXL_TODAY sets it); a date cell; a number (a date cell formatted as a number, Excel's serial);
     ISO text ('2026-11-27'). None when it is none of these."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return dt.date.today()
+        return run_day()
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
