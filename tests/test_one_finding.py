@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import omxl
 from omxl.cli import cli
 from omxl.reporting import compute_kpis
+from test_summary import read_rows
 
 AS_OF = "2026-03-10"
 
@@ -157,22 +158,10 @@ def test_shipments_and_returns_of_the_book_wait_with_their_left_out_line(tmp_pat
     out = tmp_path / "status.xlsx"
     result = CliRunner().invoke(cli, ["reconcile", str(path), "--as-of", AS_OF, "--out", str(out)])
     assert result.exit_code == 1, result.output   # the error in the book
-    read = what_was_read(openpyxl.load_workbook(out)["Summary"])
+    read = read_rows(openpyxl.load_workbook(out)["Summary"])
     assert read["Orders"][:2] == (2, 1) and read["Orders"][3] == "1 row with errors: 1 constraint-error"
     assert read["Shipments"][:2] == (2, 1) and read["Shipments"][3] == "1 left out with the order line it is for"
     assert read["Returns"][:2] == (1, 1) and read["Returns"][3] == "1 left out with the order line it is for"
-
-
-def what_was_read(sheet):
-    """The Summary's 'What was read': table label -> (rows read, rows left out, read from, why)."""
-    rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    start = next(i for i, row in enumerate(rows) if row[:2] == ["Table", "Rows read"]) + 1
-    found = {}
-    for row in rows[start:]:
-        if row[0] is None:
-            break
-        found[row[0]] = tuple((row + [None] * 5)[1:5])
-    return found
 
 
 def test_an_order_header_error_names_the_lines_and_shipments_it_takes(tmp_path):
