@@ -230,3 +230,32 @@ def test_northwind_2007_purchase_orders_read_as_a_purchasing_book(tmp_path):
     assert figures.loc["Open PO lines", "value"] == 8
     # No PO has an expected date, so none is overdue.
     assert figures.loc["Overdue PO lines", "value"] == 0
+
+
+def test_the_reconcile_button_on_a_purchasing_book_speaks_of_its_purchase_orders(tmp_path):
+    import openpyxl
+
+    from omxl.excel.filebook import FileWorkbook
+    import omxl.macros as macros
+
+    path = tmp_path / "purchasing.xlsx"
+    with pd.ExcelWriter(path) as sheets:
+        pd.DataFrame({"PO": ["PO-1", "PO-1", "PO-2"], "Supplier": ["V1", "V1", "V2"], "SKU": ["A", "B", "A"],
+                      "Qty": [10, 20, 5], "Expected Date": pd.to_datetime(["2026-11-01", "2026-11-01", "2026-12-20"]),
+                      "Received Qty": [10, 25, 0]}).to_excel(sheets, sheet_name="Purchase Orders", index=False)
+        pd.DataFrame({"SKU": ["A", "B"], "On Hand": [3, 50], "Reorder Point": [5, 10]}).to_excel(
+            sheets, sheet_name="Inventory", index=False)
+    workbook = openpyxl.load_workbook(path)
+    control = workbook.create_sheet("omxl", 0)     # the Control sheet, as the macro workbook has it
+    control["A2"], control["A3"], control["A4"] = "Action", "As of", "Status"
+    control["B2"], control["B3"] = "reconcile", AS_OF
+    workbook.save(path)
+    book = FileWorkbook(path)
+    macros.reconcile(book)
+    # PO-1/A received in full, PO-1/B over-received (25 of 20: the one exception, its cell marked), PO-2/A open
+    # and due after as_of.
+    assert book.read_cell("omxl", "B4") == (
+        "Reconciled as of 2026-11-27: no orders table (a purchasing book), so purchase orders and stock only: 1 open "
+        "PO line, 0 overdue; 1 exception. 1 cell marked: red for errors, yellow for warnings, the note says why. "
+        "See 'omxl Summary'.")
+    assert book.alerts == []
