@@ -246,7 +246,9 @@ Exports often write a column's words as numbers or letters: AdventureWorks' purc
 and wins over the table's map and the aliases. Its columns may be those of any table. Northwind 2007's
 `purchase_orders.csv` calls the PO number `id`, while `purchase_order_details.csv` has an `id` of its own (a line
 number) and the PO number as `purchase_order_id`; only the first file's `id` is the PO number. A file named like
-a table is named with its extension, since the bare name is the table's:
+a table is named with its extension, since the bare name is the table's. A key that names no file or sheet read
+and is a near miss of a table name (`[columns.order]`) is taken for a typo of that table: a settings error that
+says which table it may mean:
 
 ```toml
 [columns."purchase_orders.csv"]
@@ -259,8 +261,8 @@ id = "po_id"
 "3" = "closed"
 ```
 
-The same in Python, with a PO header file and its lines written as CSV (and one order line, since a book is
-read with its orders):
+The same in Python, with a PO header file and its lines written as CSV (a purchasing book: no orders needed,
+docs/purchasing-books.md):
 
 ```python
 import tempfile
@@ -275,12 +277,9 @@ folder = Path(tempfile.mkdtemp())
 (folder / "purchase_order_details.csv").write_text(
     "id,purchase_order_id,product_id,quantity,unit_cost,date_received\\n238,90,1,40,14,\\n"
     "239,91,3,100,8,2026-02-06\\n", encoding="utf-8")
-(folder / "orders.csv").write_text("order_id,order_date,customer_id,sku,qty\\nSO1,2026-01-05,C1,1,2\\n",
-                                   encoding="utf-8")
 config = {"columns": {"purchase_orders.csv": {"id": "po_id"}},
           "values": {"purchase_orders": {"status": {"0": "open", "1": "open", "2": "open", "3": "closed"}}}}
-book = omxl.read_book(folder / "purchase_orders.csv", folder / "purchase_order_details.csv",
-                      folder / "orders.csv", config=config)
+book = omxl.read_book(folder / "purchase_orders.csv", folder / "purchase_order_details.csv", config=config)
 lines = book.purchase_orders
 assert lines["po_id"].tolist() == ["90", "91"]
 assert lines["supplier_id"].tolist() == ["1", "3"]

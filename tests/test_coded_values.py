@@ -295,6 +295,19 @@ def test_a_source_map_named_by_sheet_applies_to_that_sheet_only(tmp_path):
     assert book.purchase_orders["status (as written)"].tolist() == ["1", "3"]
 
 
+def test_a_map_named_like_a_table_but_no_file_read_is_a_typo_of_that_table(tmp_path):
+    paths = purchasing_book(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        omxl.read_book(*paths, config={"columns": {"purchase_order": {"DueDate": "expected_date"}}})
+    assert str(caught.value) == (
+        "setting 'columns.purchase_order': no table is called 'purchase_order' and no file or sheet read has that "
+        "name. Did you mean [columns.purchase_orders]? A map for one file or sheet names it as it is "
+        "(docs/configuration.md).")
+    # A map for a file this run does not read (one omxl.toml serves several runs) and unlike any table: quiet.
+    book = omxl.read_book(*paths, config={"columns": {"Vendor": {"BusinessEntityID": "supplier_id"}}})
+    assert len(book.purchase_orders) > 0
+
+
 def test_a_source_map_to_no_column_of_any_table_is_a_settings_error():
     with pytest.raises(ConfigError) as caught:
         load_config({"columns": {"purchase_orders.csv": {"id": "po_number"}}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import difflib
 import functools
 import os
 from dataclasses import dataclass, field
@@ -15,10 +16,10 @@ import pandas as pd
 
 from ...book import Book
 from ...config import Config, load_config, toml_string
-from ...errors import NoTablesError, SourceError
+from ...errors import ConfigError, NoTablesError, SourceError
 from ...findings import apply_severities, concat_findings, findings_frame, message
 from ..address import column_letter
-from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, written_column
+from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, fold, written_column
 from . import joins
 from .locate import Matcher, SheetMatch, locate
 from .normalize import ColumnOrigin, apply_values, convert
@@ -85,6 +86,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
         if all(entry["note"] == "empty" for entry in layout[seen:]):
             raise SourceError(name, "the file holds no data: every sheet is empty.",
                               "Check that you picked the right file, or export the data again.")
+    _check_source_maps(settings, layout)
     roles = _roles(parts)
     layout_frame = pd.DataFrame(layout, columns=list(LAYOUT_COLUMNS)).astype({"header_row": "Int64", "rows": "Int64"})
     map_frame = pd.DataFrame(column_map, columns=list(COLUMN_MAP_COLUMNS)).astype({"header_row": "Int64"})
@@ -551,6 +553,25 @@ def _shipments_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
         "source": shipped["source"], "sheet": shipped["sheet"], "row": shipped["row"],
     })
     return frame.reset_index(drop=True)
+
+
+def _check_source_maps(settings: Config, layout: list[dict]) -> None:
+    """A [columns] key that is not a table names a file or sheet (Matcher.for_source). One that names none of the
+    files and sheets read and is a near miss of a table name is a typo of that table ([columns.order]): said as a
+    settings error, since otherwise its map would silently do nothing. Other unmatched keys stay quiet: one
+    omxl.toml may serve runs over different files."""
+    read = {fold(name) for entry in layout for name in (entry["source"], Path(str(entry["source"])).stem,
+                                                         entry["sheet"]) if name}
+    tables = {fold(name): name for name in TABLE_NAMES}
+    for key in settings.columns:
+        if key in TABLE_BY_NAME or fold(key) in read:
+            continue
+        near = difflib.get_close_matches(fold(key), list(tables), n=1, cutoff=0.8)
+        if near:
+            raise ConfigError(
+                f"setting 'columns.{key}': no table is called '{key}' and no file or sheet read has that name. "
+                f"Did you mean [columns.{tables[near[0]]}]? A map for one file or sheet names it as it is "
+                "(docs/configuration.md).")
 
 
 def _once_per_unknown_column(findings: pd.DataFrame) -> pd.DataFrame:
