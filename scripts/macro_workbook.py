@@ -8,7 +8,7 @@
    sub per button (omxl.excel.vbaproject).
 3. workbooks/sample.xlsx gets the Control sheet `omxl`, the buttons, the `xlwings.conf` sheet and that
    project, exactly as `omxl excel-setup` does for a user's workbook (omxl.excel.macrobook): the sample
-   sheets stay byte for byte as they are.
+   sheets stay as they are, with the entry lists excel-setup adds (docs/excel.md, Entry lists).
 
 The same xlwings version gives the same bytes; the tests build it afresh and check the committed file matches.
 """
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from omxl.io.save.atomic import atomic_save, verify_xlsx  # noqa: E402 - after the path is set
-from omxl.excel.macrobook import add_front_door, verify_control_sheet  # noqa: E402
+from omxl.excel.macrobook import add_front_door, verify_control_sheet, entry_lists_from  # noqa: E402
 from omxl.excel.vbaproject import omxl_project, quickstart_project  # noqa: E402
 
 WORKBOOK = ROOT / "workbooks" / "omxl.xlsm"
@@ -42,7 +42,7 @@ def quickstart(folder: Path) -> Path:
 def build(path: Path = WORKBOOK) -> Path:
     with tempfile.TemporaryDirectory() as folder:
         project = omxl_project(quickstart_project(quickstart(Path(folder))))
-    data = add_front_door(SAMPLE.read_bytes(), project, SAMPLE.name)
+    data = entry_lists_from(add_front_door(SAMPLE.read_bytes(), project, SAMPLE.name), SAMPLE)
 
     def verify(temp: Path) -> None:
         verify_xlsx(temp)

@@ -177,9 +177,13 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="BOOK.xlsm",
               help="Where to write the macro workbook (.xlsm only; it must not exist yet). Default: BOOK with "
                    "the suffix .xlsm, beside it.")
+@click.option("--entry-lists/--no-entry-lists", "entry_lists", default=True, show_default=True,
+              help="Add drop-down lists and checks to the entry sheets: an order's SKU from the inventory sheet, "
+                   "its customer from the customers sheet, suppliers and carriers from theirs, dates as dates, "
+                   "quantities above 0 (docs/excel.md, Entry lists).")
 @reports_errors
 @quiet_option
-def excel_setup_command(book: Path, out: Path | None) -> None:
+def excel_setup_command(book: Path, out: Path | None, entry_lists: bool) -> None:
     """Make a macro workbook with omxl's buttons around your own workbook (docs/excel.md).
 
     Writes a copy of BOOK as .xlsm with the omxl sheet first (the action, as-of date and status cells and a
@@ -187,7 +191,7 @@ def excel_setup_command(book: Path, out: Path | None) -> None:
     every one of its sheets stay as they are.
     """
     progress.current().start(f"Writing {(out or book.with_suffix('.xlsm')).name}")
-    path = excel_setup(book, out=out)
+    path = excel_setup(book, out=out, entry_lists=entry_lists)
     progress.current().done()
     stdout_console().print(f"Wrote {path}: your sheets, the omxl sheet with its buttons first, and the xlwings.conf "
                            "sheet last. Open it in Excel and press a button (docs/excel.md).", highlight=False)

@@ -123,15 +123,17 @@ def check_write_back(books: tuple[Path, ...], write_back: bool) -> None:
     check_not_locked(books[0])
 
 
-def write_back_into(books: tuple[Path, ...], sheets: dict, config: Path | None) -> None:
-    """The --write-back pattern shared by every command: one workbook source gets the result sheets."""
+def write_back_into(books: tuple[Path, ...], sheets: dict, config: Path | None, entry_lists: Any = None) -> None:
+    """The --write-back pattern shared by every command: one workbook source gets the result sheets (and, given
+    the book read from it, its entry lists: validate --entry-lists)."""
     check_write_back(books, True)
     progress.current().start(f"Writing into {books[0].name}")
-    write_back(books[0], sheets, config=config)
+    write_back(books[0], sheets, config=config, entry_lists=entry_lists)
     progress.current().done()
     prefix = load_config(config, near=books[0]).sheet_prefix
     names = ", ".join(f"'{sheet_name(prefix, name)}'" for name in sheets)
-    stderr_console().print(f"Wrote {names} into {books[0]} (backup in omxl-backups/).", highlight=False)
+    lists = " and the entry lists (docs/excel.md)" if entry_lists is not None else ""
+    stderr_console().print(f"Wrote {names}{lists} into {books[0]} (backup in omxl-backups/).", highlight=False)
 
 
 def reports_errors(func: Callable) -> Callable:
@@ -202,11 +204,12 @@ def checked_out(out: str | None, books: tuple[Path, ...], example: str) -> Path 
 
 
 def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Path | None,
-           sheets: "Callable[[], dict] | dict", table: Any, write_back: bool, failed: bool = False) -> None:
+           sheets: "Callable[[], dict] | dict", table: Any, write_back: bool, failed: bool = False,
+           entry_lists: Any = None) -> None:
     """How every command that makes a result ends. --out in the format its extension names: .xlsx the result
     `sheets` (or what calling it returns, made only when needed) as a new workbook, .csv the main `table`
     (formula-like text neutralised), .json that table as a list of records; --write-back puts the sheets into
-    the source workbook; then exit 1 when the data had errors or the run `failed` (a message refused), 0
+    the source workbook (with `entry_lists`, the book read from it, its entry lists too); then exit 1 when the data had errors or the run `failed` (a message refused), 0
     otherwise."""
     if callable(sheets) and (write_back or (out is not None and out.suffix.lower() not in (".csv", ".json"))):
         sheets = sheets()
@@ -222,7 +225,7 @@ def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Pa
         progress.current().done()
         stderr_console().print(f"Wrote {out}.", highlight=False)
     if write_back:
-        write_back_into(books, sheets, config)
+        write_back_into(books, sheets, config, entry_lists)
     sys.exit(1 if failed or has_errors(issues) else 0)
 
 

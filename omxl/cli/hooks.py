@@ -11,6 +11,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+import click
 from rich.markup import escape
 from rich.table import Table as RichTable
 
@@ -34,6 +35,8 @@ class CommandRun:
     out     --out, checked (None when not given, or when the step writes its own)
     folder  a folder a hook checked before reading (the drafts' or the messages')
     failed  set by a hook when the run did not do all it should (a refused message): exit code 1
+    write_back   --write-back was given
+    entry_lists  the book whose entry lists --write-back adds (validate --entry-lists), else None
     """
 
     books: tuple[Path, ...]
@@ -43,6 +46,8 @@ class CommandRun:
     out: Path | None = None
     folder: Path | None = None
     failed: bool = False
+    write_back: bool = False
+    entry_lists: Any = None
 
 
 class CommandHooks:
@@ -60,6 +65,18 @@ class CommandHooks:
 
     def deliver(self, run: CommandRun, result: Any) -> None:
         """After printing: what the command writes or sends besides --out and --write-back."""
+
+
+class ValidateCommand(CommandHooks):
+    """--entry-lists: --write-back also adds the entry lists (data validation from the book's master sheets)."""
+
+    def check(self, run: CommandRun) -> None:
+        if run.options.get("entry_lists") and not run.write_back:
+            raise click.UsageError("--entry-lists adds drop-down lists to the workbook itself, so it goes with "
+                                   "--write-back: omxl validate BOOK --write-back --entry-lists.")
+
+    def check_book(self, run: CommandRun, book: Any) -> None:
+        run.entry_lists = book if run.options.get("entry_lists") else None
 
 
 class ReorderCommand(CommandHooks):
@@ -143,6 +160,7 @@ class NotifyCommand(CommandHooks):
 
 
 PLAIN = CommandHooks()
+VALIDATE = ValidateCommand()
 REORDER = ReorderCommand()
 WEEKLY = WeeklyCommand()
 NOTIFY = NotifyCommand()

@@ -32,7 +32,7 @@ def step_command(step: Step) -> click.Command:
         hooks = resolve(step.command) or PLAIN
         # --out is the common one when the step has an Output, else the step's own option (weekly's)
         out = options.pop("out", None) if step.output is not None else None
-        run = CommandRun(books=books, config=config, as_of=as_of, options=options)
+        run = CommandRun(books=books, config=config, as_of=as_of, options=options, write_back=write_back)
         if step.output is not None:
             run.out = checked_out(out, books, step.output.example)
         mark_path = checked_mark(mark, books) if step.mark else None
@@ -49,7 +49,7 @@ def step_command(step: Step) -> click.Command:
         finish(books, config=config, issues=findings[findings["stage"].isin(DATA_STAGES)],
                out=run.out if step.output is not None else None, sheets=result.result_sheets,
                table=getattr(result, step.output.table_of) if step.output is not None else None,
-               write_back=write_back, failed=run.failed)
+               write_back=write_back, failed=run.failed, entry_lists=run.entry_lists)
 
     # Decorators apply bottom-up: the options read in --help in the order listed here, top to bottom.
     decorators = [books_argument, config_option, as_of_option, *(click_option(o) for o in step.options)]

@@ -18,13 +18,15 @@ from xml.sax.saxutils import quoteattr
 
 import python_calamine as calamine
 
-from ..errors import OutputError, SourceError
+from ..errors import NoTablesError, OutputError, SourceError
+from ..io.read import read_book
 from ..io.save.atomic import WriteError, atomic_save, check_destination, same_file, verify_xlsx
 from ..io.xlsx import package
 from .controlsheet import CONF_SHEET, CONTROL_SHEET, STYLES, buttons_vml, conf_sheet_xml, control_sheet_xml
 from ..io.xlsx.styles import merge_styles
 from .vbaproject import VBA_PART, omxl_project
-from ..io.xlsx.writeback import WORKSHEET_CONTENT, WORKSHEET_TYPE, WriteBackError, read_workbook, write_zip
+from ..io.xlsx.writeback import (WORKSHEET_CONTENT, WORKSHEET_TYPE, WriteBackError, read_workbook, with_entry_lists,
+                                 write_zip)
 
 
 VBA_TYPE = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
@@ -35,10 +37,11 @@ MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 STYLES_TYPE = package.REL_NS + "/styles"
 
 
-def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None) -> Path:
+def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None, entry_lists: bool = True) -> Path:
     """Write a macro-enabled copy of the workbook at `path` with omxl's Control sheet, buttons and the xlwings
     settings sheet; return its path. `out` (default: `path` with the suffix .xlsm) must end in .xlsm and must
-    not exist yet: omxl never replaces a workbook here. The workbook at `path` is not changed. docs/excel.md.
+    not exist yet: omxl never replaces a workbook here. The workbook at `path` is not changed. `entry_lists`:
+    data validation on the entry sheets from the book's master sheets (docs/excel.md, Entry lists).
     """
     source = Path(path)
     target = Path(out) if out is not None else source.with_suffix(".xlsm")
@@ -58,6 +61,8 @@ def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None
         raise OutputError(f"{target} already exists and excel-setup does not replace it. Give another name "
                           "with --out, or move that file away and run again.")
     merged = add_front_door(data, omxl_project(), source.name)
+    if entry_lists:
+        merged = entry_lists_from(merged, source)
 
     def verify(temp: Path) -> None:
         verify_xlsx(temp)
@@ -67,6 +72,16 @@ def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None
     with atomic_save(target, verify=verify) as temp:
         temp.write_bytes(merged)
     return target
+
+
+def entry_lists_from(data: bytes, source: Path) -> bytes:
+    """The package `data` made from the workbook at `source` with entry lists for the tables omxl finds there
+    (omxl/io/xlsx/entry_lists.py); a workbook without tables omxl recognises gets none."""
+    try:
+        book = read_book(source)
+    except NoTablesError:
+        return data
+    return with_entry_lists(data, book)[0]
 
 
 def verify_control_sheet(path: Path) -> None:

@@ -21,6 +21,10 @@ STEP = Step(
                choices=("table", "csv", "json"), default="table", show_default=True),
         Option("limit", ("--limit",), "How many issues the table shows (the --out file has all).", kind="int",
                low=0, default=25, show_default=True),
+        Option("entry_lists", ("--entry-lists",), "With --write-back: also add entry lists to the workbook's "
+               "entry sheets (an order's SKU from the inventory sheet, customers, suppliers and carriers from "
+               "theirs, dates as dates, quantities above 0; docs/excel.md, Entry lists). Cells that already "
+               "have a validation keep it.", kind="flag", default=False),
     ),
     output=Output(example="issues.xlsx", workbook="a Summary and an Issues sheet", table="the issues",
                   table_of="issues"),
@@ -29,5 +33,6 @@ STEP = Step(
     instruction="Validate checks the tables: problem cells are filled and get a comment, and the list of issues "
                 "appears on a new sheet.",
     show="omxl.cli.show:show_issues",
+    command="omxl.cli.hooks:VALIDATE",
     macro="omxl.excel.buttons:VALIDATE",
 )

@@ -111,6 +111,25 @@ def defined_names(workbook: str) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+# CT_Workbook: the elements that follow <definedNames>; a new one goes before the first of them.
+_DEFINED_NAMES_FOLLOWERS = ("<calcPr", "<oleSize", "<customWorkbookViews", "<pivotCaches", "<smartTagPr",
+                            "<smartTagTypes", "<webPublishing", "<fileRecoveryPr", "<webPublishObjects", "<extLst",
+                            "</workbook>")
+
+
+def add_defined_names(workbook: str, names: str) -> str:
+    """workbook.xml with the <definedName> elements `names` added at the end of <definedNames>, which is made in
+    its place in the element order when the workbook has none."""
+    if "<definedNames>" in workbook:
+        return workbook.replace("</definedNames>", names + "</definedNames>", 1)
+    if "<definedNames/>" in workbook:
+        return workbook.replace("<definedNames/>", f"<definedNames>{names}</definedNames>", 1)
+    end_of_sheets = workbook.index("</sheets>") + len("</sheets>")
+    positions = [workbook.find(tag, end_of_sheets) for tag in _DEFINED_NAMES_FOLLOWERS]
+    at = min(p for p in positions if p >= 0)
+    return workbook[:at] + f"<definedNames>{names}</definedNames>" + workbook[at:]
+
+
 def owned_indexes(workbook: str) -> set[int]:
     """Tab indexes of the sheets omxl wrote (marked with the hidden name _omxl_result)."""
     return {int(a["localSheetId"]) for _, a in defined_names(workbook)

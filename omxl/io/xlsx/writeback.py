@@ -19,7 +19,7 @@ import re
 import struct
 import zipfile
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
@@ -31,11 +31,13 @@ from ..read.guards import check_zip
 from ..read.sniff import XLSM, XLSX, ZIP_MAGIC, sniff
 from ..safety import xml_text
 from ..save.atomic import WriteError, atomic_save, verify_xlsx
-from . import package
+from . import entry_lists as entry_list_rules, package
 from .freesheet import FreeSheet
 from .sheetxml import ResultSheet, as_result, filter_range, required_styles, sheet_xml
 from .styles import merge_styles
 
+if TYPE_CHECKING:
+    from ...book import Book
 
 OWNER_NAME = package.OWNER_NAME
 FILTER_NAME = "_xlnm._FilterDatabase"
@@ -43,9 +45,6 @@ WORKSHEET_TYPE = package.REL_NS + "/worksheet"
 STYLES_TYPE = package.REL_NS + "/styles"
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_DEFINED_NAMES_FOLLOWERS = ("<calcPr", "<oleSize", "<customWorkbookViews", "<pivotCaches", "<smartTagPr",
-                            "<smartTagTypes", "<webPublishing", "<fileRecoveryPr", "<webPublishObjects", "<extLst",
-                            "</workbook>")
 
 
 class WriteBackError(OmxlError):
@@ -53,11 +52,12 @@ class WriteBackError(OmxlError):
 
 
 def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | ResultSheet"], *, backup: bool = True,
-               config: "Config | dict | str | Path | None" = None) -> Path:
+               config: "Config | dict | str | Path | None" = None, entry_lists: "Book | None" = None) -> Path:
     """Add or replace omxl's result sheets in an existing .xlsx/.xlsm, leaving every other part as it was.
 
     Sheet names get the configured `sheet_prefix` ("omxl " by default). The original is kept as a
-    timestamped backup in omxl-backups/ beside it (the last 5). See docs/safe-output.md.
+    timestamped backup in omxl-backups/ beside it (the last 5). See docs/safe-output.md. `entry_lists`: the
+    book read from `path`, whose entry sheets also get entry lists in the same save (docs/excel.md, Entry lists).
     """
     target = Path(path)
     settings = load_config(config, near=target)
@@ -67,7 +67,20 @@ def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | Res
     named = {sheet_name(settings.sheet_prefix, name): as_result(frame) for name, frame in sheets.items()}
     named = with_links_renamed(named, {name: sheet_name(settings.sheet_prefix, name) for name in sheets})
     merged, written = merge_result_sheets(data, named, target.name)
+    if entry_lists is not None:
+        merged, listed = with_entry_lists(merged, entry_lists)
+        written |= listed
     return save_verified(target, merged, named, written, backup=backup)
+
+
+def with_entry_lists(data: bytes, book: "Book") -> tuple[bytes, set[str]]:
+    """The package `data` (the workbook `book` was read from, perhaps with omxl's sheets added) with entry lists
+    (omxl/io/xlsx/entry_lists.py), and the members written anew; `data` itself when there was nothing to add."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        edit = package.PackageEdit(source)
+        if not entry_list_rules.add_entry_lists(edit, book):
+            return data, set()
+        return write_zip(source, edit.rewritten, edit.added), set(edit.rewritten) | set(edit.added)
 
 
 def read_workbook(path: Path, missing_hint: str, task: str, advice: str, guard: "Config | None" = None
@@ -199,14 +212,7 @@ def _set_names(workbook: str, sheet: package.SheetEntry, result: "ResultSheet | 
     if isinstance(result, ResultSheet):
         names = (f'<definedName name="{FILTER_NAME}" localSheetId="{sheet.index}" hidden="1">'
                  f"{escape(quoted)}!{filter_range(result)}</definedName>") + names
-    if "<definedNames>" in workbook:
-        return workbook.replace("</definedNames>", names + "</definedNames>", 1)
-    if "<definedNames/>" in workbook:
-        return workbook.replace("<definedNames/>", f"<definedNames>{names}</definedNames>", 1)
-    end_of_sheets = workbook.index("</sheets>") + len("</sheets>")
-    positions = [workbook.find(tag, end_of_sheets) for tag in _DEFINED_NAMES_FOLLOWERS]
-    at = min(p for p in positions if p >= 0)
-    return workbook[:at] + f"<definedNames>{names}</definedNames>" + workbook[at:]
+    return package.add_defined_names(workbook, names)
 
 
 # --- zip writing and checking ------------------------------------------------------------------------
