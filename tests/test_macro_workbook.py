@@ -112,7 +112,11 @@ def test_the_committed_workbook_is_what_the_script_builds(tmp_path):
 def test_the_sample_sheets_are_in_it_as_they_are():
     with zipfile.ZipFile(SAMPLE) as sample, zipfile.ZipFile(WORKBOOK) as book:
         changed = {name for name in sample.namelist() if sample.read(name) != book.read(name)}
-        assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+        # Besides the package's lists, the entry sheets (Orders, Inventory, Shipments, Purchase Orders, Returns),
+        # each with its entry lists added and nothing else (tests/test_entry_lists.py).
+        assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+                           "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet5.xml",
+                           "xl/worksheets/sheet6.xml", "xl/worksheets/sheet7.xml"}
         workbook = book.read("xl/workbook.xml").decode("utf-8")
         types = book.read("[Content_Types].xml").decode("utf-8")
     names = re.findall(r'<sheet name="([^"]+)"', workbook)
