@@ -156,7 +156,7 @@ def test_a_users_workbook_with_comments_keeps_them_and_its_view(own_workbook, tm
     assert re.findall(r'id="_x0000_s(\d+)"', vml["xl/drawings/vmlDrawing1.vml"]) == [
         "2049", "2050", "2051", "2052", "2053"]
     assert 'firstSheet="1" activeTab="3"' in workbook
-    assert "<workbookPr codeName=\"ThisWorkbook\" />" in workbook
+    assert re.search(r'<workbookPr codeName="ThisWorkbook" ?/>', workbook)
     book = openpyxl.load_workbook(out, keep_vba=True)
     assert book.sheetnames == ["omxl", "Orders", "Stock", "Notes", "xlwings.conf"]
     assert book.active.title == "Notes"

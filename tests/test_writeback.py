@@ -243,3 +243,24 @@ def test_long_names_are_cut_to_excels_31_characters(originals, tmp_path):
     write_back(path, {"Purchase order drafts by supplier": RESULT})
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         assert "omxl Purchase order drafts by s" in book.sheet_names
+
+
+def test_a_sheet_added_to_a_workbook_that_declares_the_relationship_prefix_per_sheet_is_valid_xml():
+    # openpyxl with lxml declares xmlns:r on each <sheet>, not on the root: an added <sheet r:id> needs its own.
+    import xml.etree.ElementTree as ET
+
+    from omxl.io.xlsx import package
+    from omxl.io.xlsx.writeback import _add_sheet
+
+    rel = package.REL_NS
+    workbook = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>'
+                f'<sheet xmlns:r="{rel}" name="Orders" sheetId="1" state="visible" r:id="rId1"/></sheets></workbook>')
+    added = _add_sheet(workbook, package.SheetEntry("omxl Issues", 2, "rId9", 1))
+    root = ET.fromstring(added)
+    sheets = root.find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheets")
+    assert [(s.get("name"), s.get(f"{{{rel}}}id")) for s in sheets] == [("Orders", "rId1"), ("omxl Issues", "rId9")]
+    assert added.startswith(f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                            f'xmlns:r="{rel}">')
+    # A root that already declares it is left as it is.
+    declared = f'<workbook xmlns:r="{rel}"><sheets/></workbook>'
+    assert package.with_rel_namespace(declared) == (declared, "r")

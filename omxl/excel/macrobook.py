@@ -178,7 +178,7 @@ def _workbook_with_sheets(workbook: str, control_id: str, conf_id: str) -> str:
     """workbook.xml with the Control sheet first and xlwings.conf last; sheet-scoped names, the active tab
     and the first visible tab shifted one to the right, and the VBA code name of the workbook."""
     existing = package.sheets(workbook)
-    prefix = package.rel_prefix(workbook)
+    workbook, prefix = package.with_rel_namespace(workbook)
     next_id = max([s.sheet_id for s in existing] + [0]) + 1
     control = f'<sheet name={quoteattr(CONTROL_SHEET)} sheetId="{next_id}" {prefix}:id="{control_id}"/>'
     conf = f'<sheet name={quoteattr(CONF_SHEET)} sheetId="{next_id + 1}" {prefix}:id="{conf_id}"/>'

@@ -193,7 +193,7 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeShe
 # --- workbook.xml ----------------------------------------------------------------------------------
 
 def _add_sheet(workbook: str, sheet: package.SheetEntry) -> str:
-    prefix = package.rel_prefix(workbook)
+    workbook, prefix = package.with_rel_namespace(workbook)
     tag = f'<sheet name={quoteattr(sheet.name)} sheetId="{sheet.sheet_id}" {prefix}:id="{sheet.rel_id}"/>'
     if "<sheets/>" in workbook:
         return workbook.replace("<sheets/>", f"<sheets>{tag}</sheets>")
