@@ -12,7 +12,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from typing import Iterable
-from xml.sax.saxutils import unescape
+from xml.sax.saxutils import quoteattr, unescape
 
 from ..safety import xml_escape
 
@@ -89,6 +89,17 @@ def target_of_id(rels: str, rel_id: str, base_part: str) -> str | None:
 def rel_prefix(workbook: str) -> str:
     match = re.search(rf'xmlns:(\w+)="{re.escape(REL_NS)}"', workbook)
     return match.group(1) if match else "r"
+
+
+def sheet_element(workbook: str, name: str, sheet_id: int, rel_id: str) -> str:
+    """A <sheet> entry for `workbook`'s <sheets>, its relationship id in the workbook's own prefix. openpyxl
+    3.1.5 declares that prefix on each <sheet> rather than on <workbook>: then the new entry declares it too,
+    or workbook.xml would not be well-formed XML."""
+    prefix = rel_prefix(workbook)
+    root = re.search(r"<(?:\w+:)?workbook\b[^>]*>", workbook)
+    declared = root is not None and f'xmlns:{prefix}="{REL_NS}"' in root.group(0)
+    namespace = "" if declared else f' xmlns:{prefix}="{REL_NS}"'
+    return f'<sheet{namespace} name={quoteattr(name)} sheetId="{sheet_id}" {prefix}:id="{rel_id}"/>'
 
 
 def sheets(workbook: str) -> list[SheetEntry]:
