@@ -243,3 +243,20 @@ def test_long_names_are_cut_to_excels_31_characters(originals, tmp_path):
     write_back(path, {"Purchase order drafts by supplier": RESULT})
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
         assert "omxl Purchase order drafts by s" in book.sheet_names
+
+
+def test_a_workbook_that_declares_the_relationship_prefix_on_each_sheet_stays_well_formed(tmp_path):
+    # openpyxl 3.1.5 declares xmlns:r on every <sheet>, not on <workbook>: the new sheet entry declares it too.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Orders"
+    book.active.append(["order_id", "sku", "qty"])
+    book.save(tmp_path / "mine.xlsx")
+    write_back(tmp_path / "mine.xlsx", {"Issues": pd.DataFrame({"code": ["V001"]})}, backup=False)
+    with zipfile.ZipFile(tmp_path / "mine.xlsx") as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    assert re.findall(r"<sheet\b[^>]*>", workbook)[-1] == (
+        '<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="omxl Issues" '
+        'sheetId="2" r:id="rId4"/>')
+    assert openpyxl.load_workbook(tmp_path / "mine.xlsx").sheetnames == ["Orders", "omxl Issues"]
