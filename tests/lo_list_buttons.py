@@ -1,6 +1,6 @@
 """List what headless LibreOffice sees in a macro workbook, through python-UNO, as JSON on stdout:
 
-    {"sheets": [...], "buttons": [{"sheet", "label", "macro"}], "modules": {"omxl": "<VBA source>"}, "cells": {...}}
+    {"sheets": [...], "active": "<the sheet it opens on>", "buttons": [{"sheet", "label", "macro"}], "modules": {"omxl": "<VBA source>"}, "cells": {...}}
 
 `buttons` are the form controls of each sheet's draw page with the script bound to them (LibreOffice turns an
 Excel button's macro into a script URL such as vnd.sun.star.script:VBAProject.omxl.omxl_validate?...);
@@ -29,7 +29,8 @@ def _box(position, size) -> list[int]:
 
 
 def describe(document) -> dict:
-    found: dict = {"sheets": list(document.Sheets.ElementNames), "buttons": [], "modules": {}, "cells": {}}
+    found: dict = {"sheets": list(document.Sheets.ElementNames), "active": document.CurrentController.ActiveSheet.Name,
+                   "buttons": [], "modules": {}, "cells": {}}
     for name in document.Sheets.ElementNames:
         page = document.Sheets.getByName(name).DrawPage
         for i in range(page.Count):

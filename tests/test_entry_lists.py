@@ -108,7 +108,9 @@ def test_only_the_entry_sheets_get_an_element_and_nothing_else_changes(set_up, t
         [*ENTRY_SHEET_PARTS, "xl/workbook.xml"])
     original = members(book)
     for part in ENTRY_SHEET_PARTS:
-        assert OUR_ELEMENT.sub(b"", with_lists[part], count=1) == original[part]
+        # Orders (sheet1) was the selected tab: it also loses that mark, so the workbook opens on omxl alone.
+        assert OUR_ELEMENT.sub(b"", with_lists[part], count=1) == original[part].replace(
+            b'<sheetView tabSelected="1" workbookViewId="0">', b'<sheetView workbookViewId="0">', 1)
     # In CT_Worksheet's order: after the sheet's data and filter, before its margins (and the Inventory table).
     inventory = with_lists["xl/worksheets/sheet2.xml"].decode("utf-8")
     assert inventory.index("</sheetData>") < inventory.index("<dataValidations") < inventory.index("<pageMargins")
@@ -120,7 +122,10 @@ def test_no_entry_lists_adds_none(set_up, tmp_path):
     result = run("excel-setup", book, "--out", tmp_path / "plain.xlsm", "--no-entry-lists")
     assert result.exit_code == 0, result.output
     made, original = members(tmp_path / "plain.xlsm"), members(book)
-    assert all(made[part] == original[part] for part in ENTRY_SHEET_PARTS)
+    unselected = original["xl/worksheets/sheet1.xml"].replace(       # Orders loses its tab selection only
+        b'<sheetView tabSelected="1" workbookViewId="0">', b'<sheetView workbookViewId="0">', 1)
+    assert made["xl/worksheets/sheet1.xml"] == unselected
+    assert all(made[part] == original[part] for part in ENTRY_SHEET_PARTS if part != "xl/worksheets/sheet1.xml")
     assert "omxl_" not in made["xl/workbook.xml"].decode("utf-8")
     assert validations(tmp_path / "plain.xlsm") == {}
 

@@ -44,13 +44,18 @@ def set_up(tmp_path_factory) -> tuple[Path, Path]:
     return book, folder / "orders.xlsm"
 
 
-def test_every_original_sheet_stays_byte_for_byte(set_up):
+def test_every_original_sheet_stays_byte_for_byte_but_the_selected_mark(set_up):
     book, made = set_up
     before, after = sheet_xml_by_name(book), sheet_xml_by_name(made)
     assert list(after) == ["omxl", *before, "xlwings.conf"]
-    # The entry sheets gain one element, their entry lists (tests/test_entry_lists.py); the rest is as it was.
+    # The entry sheets gain one element, their entry lists (tests/test_entry_lists.py); Orders was the selected
+    # tab and loses that one attribute, so that the omxl sheet is selected alone; the rest is as it was.
     entry_lists = re.compile(rb'<dataValidations count="\d+">.*?</dataValidations>', re.S)
-    assert all(entry_lists.sub(b"", after[name], count=1) == xml for name, xml in before.items())
+    mine = {name: entry_lists.sub(b"", xml, count=1) for name, xml in after.items()}
+    assert before["Orders"].count(b'<sheetView tabSelected="1" workbookViewId="0">') == 1
+    assert mine["Orders"] == before["Orders"].replace(b'<sheetView tabSelected="1" workbookViewId="0">',
+                                                      b'<sheetView workbookViewId="0">')
+    assert all(mine[name] == xml for name, xml in before.items() if name != "Orders")
     with zipfile.ZipFile(book) as original, zipfile.ZipFile(made) as result:
         unchanged = set(original.namelist()) - {"[Content_Types].xml", "xl/workbook.xml",
                                                 "xl/_rels/workbook.xml.rels", "xl/styles.xml",
@@ -97,11 +102,11 @@ def test_the_package_is_macro_enabled_with_the_omxl_project(set_up):
     assert '<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/>' in types
     assert 'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"' in rels
     assert '<workbookPr codeName="ThisWorkbook" defaultThemeVersion="124226"/>' in workbook
-    # The sample's filters stay on their sheets, one tab further right; it opens on the sheet it opened on.
+    # The sample's filters stay on their sheets, one tab further right; it opens on the omxl sheet (tab 0).
     names = re.findall(r'<definedName name="_xlnm._FilterDatabase" localSheetId="(\d)" hidden="1">([^!]+)!', workbook)
     assert sorted(names) == [("1", "Orders"), ("3", "Suppliers"), ("4", "Customers"), ("5", "Shipments"),
                              ("6", "'Purchase Orders'"), ("7", "Returns")]
-    assert 'activeTab="1"' in workbook
+    assert '<workbookView xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"/>' in workbook
 
 
 def test_the_workbook_reads_and_validates_as_before(set_up):
@@ -144,7 +149,7 @@ def own_workbook(tmp_path) -> Path:
     return path
 
 
-def test_a_users_workbook_with_comments_keeps_them_and_its_view(own_workbook, tmp_path):
+def test_a_users_workbook_keeps_its_comments_and_opens_on_omxl(own_workbook, tmp_path):
     out = omxl.excel_setup(own_workbook, out=tmp_path / "buttons.xlsm")
     assert out == tmp_path / "buttons.xlsm"
     with zipfile.ZipFile(out) as archive:
@@ -155,11 +160,15 @@ def test_a_users_workbook_with_comments_keeps_them_and_its_view(own_workbook, tm
     assert '<o:idmap v:ext="edit" data="2"/>' in vml["xl/drawings/vmlDrawing1.vml"]
     assert re.findall(r'id="_x0000_s(\d+)"', vml["xl/drawings/vmlDrawing1.vml"]) == [
         "2049", "2050", "2051", "2052", "2053"]
-    assert 'firstSheet="1" activeTab="3"' in workbook
-    assert re.search(r'<workbookPr codeName="ThisWorkbook" ?/>', workbook)
+    # openpyxl wrote activeTab="2" (Notes) and firstSheet="0": both go, so the omxl tab is active and shows.
+    assert re.findall(r"<workbookView\b[^>]*>", workbook) == [
+        '<workbookView visibility="visible" minimized="0" showHorizontalScroll="1" showVerticalScroll="1" '
+        'showSheetTabs="1" tabRatio="600" autoFilterDateGrouping="1"/>']
+    assert re.search(r'<workbookPr codeName="ThisWorkbook" ?/>', workbook)  # openpyxl versions differ in the space
     book = openpyxl.load_workbook(out, keep_vba=True)
     assert book.sheetnames == ["omxl", "Orders", "Stock", "Notes", "xlwings.conf"]
-    assert book.active.title == "Notes"
+    assert book.active.title == "omxl"
+    assert [sheet.title for sheet in book if sheet.sheet_view.tabSelected] == ["omxl"]
     assert book["Orders"]["A1"].comment.text == "One row per order line"
     assert book["Notes"].print_area == "'Notes'!$A$1:$B$5"
 
@@ -167,6 +176,7 @@ def test_a_users_workbook_with_comments_keeps_them_and_its_view(own_workbook, tm
                              str(tmp_path / "lo-profile")], check=True, capture_output=True, text=True, timeout=180)
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["sheets"] == ["omxl", "Orders", "Stock", "Notes", "xlwings.conf"]
+    assert seen["active"] == "omxl"
     assert [b["macro"].split("?")[0] for b in seen["buttons"]] == [
         f"vnd.sun.star.script:VBAProject.omxl.{sub}" for sub in
         ("omxl_validate", "omxl_reconcile", "omxl_reorder", "omxl_weekly", "omxl_run")]
@@ -256,7 +266,7 @@ def test_the_excel_page_examples_run(monkeypatch, tmp_path):
 
     monkeypatch.chdir(ROOT)
     page = (ROOT / "docs" / "excel.md").read_text(encoding="utf-8")
-    (shell,) = re.findall(r"```bash\n(.*?)```", page, flags=re.S)
+    shell = re.findall(r"```bash\n(.*?)```", page, flags=re.S)[0]  # the first example; tests/test_install.py runs all
     (python,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)
     result = CliRunner().invoke(cli, [a.replace("/tmp/", f"{tmp_path}/") for a in shlex.split(shell)[1:]])
     assert result.exit_code == 0, result.output
@@ -273,7 +283,13 @@ def test_charts_images_pivots_and_names_stay_as_they_were(kind, tmp_path):
     out = omxl.excel_setup(book)
     before, after = members(book), members(out)
     merged = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
-    assert {name: data for name, data in before.items() if name not in merged} == {
+    # Every part as it was, but for the tabSelected mark of the one sheet that had it (the omxl sheet is
+    # selected alone).
+    selected = [name for name, data in before.items() if name.startswith("xl/worksheets/") and b' tabSelected="1"'
+                in data]
+    assert selected == ["xl/worksheets/sheet1.xml"]
+    unselected = {**before, selected[0]: before[selected[0]].replace(b' tabSelected="1"', b"", 1)}
+    assert {name: data for name, data in unselected.items() if name not in merged} == {
         name: after[name] for name in before if name not in merged}
     workbook = after["xl/workbook.xml"].decode("utf-8")
     if kind == "rich":
@@ -287,3 +303,62 @@ def test_charts_images_pivots_and_names_stay_as_they_were(kind, tmp_path):
                              str(tmp_path / "lo-profile")], check=True, capture_output=True, text=True, timeout=180)
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert len(seen["buttons"]) == 5 and sorted(seen["modules"]) == ["Dictionary", "ThisWorkbook", "omxl", "xlwings"]
+
+
+# --- the Python the buttons start: the xlwings.conf sheet's interpreter rows --------------------------------
+
+def conf_rows(path: Path) -> list[tuple]:
+    """The xlwings.conf sheet's key/value rows as xlwings reads them: from A1 down to the first empty row."""
+    sheet = openpyxl.load_workbook(path, keep_vba=True)["xlwings.conf"]
+    rows = []
+    for key, value in sheet.iter_rows(min_col=1, max_col=2, values_only=True):
+        if key is None:
+            break
+        rows.append((key, value))
+    return rows
+
+
+def test_the_interpreters_given_are_written_to_the_conf_sheet(own_workbook, tmp_path):
+    result = run(own_workbook, "--interpreter-win", r"%USERPROFILE%\omxl\.venv\Scripts\python.exe",
+                 "--interpreter-mac", "$HOME/omxl/.venv/bin/python")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1:] == [r"xlwings.conf: Interpreter_Win %USERPROFILE%\omxl\.venv\Scripts\python.exe",
+                                              "xlwings.conf: Interpreter_Mac $HOME/omxl/.venv/bin/python"]
+    assert conf_rows(tmp_path / "mine.xlsm") == [
+        ("UDF Modules", "omxl.excel.xlwings_adapter"),
+        ("Interpreter_Win", r"%USERPROFILE%\omxl\.venv\Scripts\python.exe"),
+        ("Interpreter_Mac", "$HOME/omxl/.venv/bin/python")]
+    # The notes start below the empty row that ends what xlwings reads.
+    sheet = openpyxl.load_workbook(tmp_path / "mine.xlsm", keep_vba=True)["xlwings.conf"]
+    assert sheet["A4"].value is None
+    assert sheet["A5"].value.startswith("Settings for xlwings, which runs the omxl buttons.")
+
+
+def test_no_interpreter_writes_none_and_refuses_a_path_beside_it(own_workbook, tmp_path):
+    result = run(own_workbook, "--no-interpreter", "--out", tmp_path / "plain.xlsm")
+    assert result.exit_code == 0, result.output
+    assert len(result.output.splitlines()) == 1
+    assert conf_rows(tmp_path / "plain.xlsm") == [("UDF Modules", "omxl.excel.xlwings_adapter")]
+    result = run(own_workbook, "--no-interpreter", "--interpreter-mac", "/opt/python", "--out", tmp_path / "x.xlsm")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == ("Error: --no-interpreter writes no interpreter; give "
+                                              "--interpreter-win/--interpreter-mac or --no-interpreter, not both.")
+    assert not (tmp_path / "x.xlsm").exists()
+    with pytest.raises(ValueError, match="not both"):
+        omxl.excel_setup(own_workbook, out=tmp_path / "y.xlsm", interpreter_win="C:\\py.exe", interpreter=False)
+
+
+def test_the_running_python_goes_under_the_running_systems_key():
+    from omxl.excel.macrobook import interpreter_settings
+
+    win = r"C:\Users\ana\omxl\.venv\Scripts\python.exe"
+    assert interpreter_settings(platform="win32", executable=win) == (("Interpreter_Win", win),)
+    assert interpreter_settings(platform="darwin", executable="/Users/ana/omxl/.venv/bin/python") == (
+        ("Interpreter_Mac", "/Users/ana/omxl/.venv/bin/python"),)
+    # Linux runs no Excel: nothing is assumed, and no empty row hides the add-in's own setting.
+    assert interpreter_settings(platform="linux", executable="/usr/bin/python3") == ()
+    # A path given wins over the running Python; the other system's path is added beside it.
+    assert interpreter_settings(platform="win32", executable=win, interpreter_win=r"%USERPROFILE%\py\python.exe",
+                                interpreter_mac="$HOME/py/bin/python") == (
+        ("Interpreter_Win", r"%USERPROFILE%\py\python.exe"), ("Interpreter_Mac", "$HOME/py/bin/python"))
+    assert interpreter_settings(platform="darwin", executable="/x/python", interpreter=False) == ()

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import olefile
 import pandas as pd
-import pytest
 from oletools.olevba import VBA_Parser, decompress_stream
 
 import omxl
@@ -117,6 +116,11 @@ def test_the_sample_sheets_are_in_it_as_they_are():
         assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
                            "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet5.xml",
                            "xl/worksheets/sheet6.xml", "xl/worksheets/sheet7.xml"}
+        # Orders (sheet1) also loses its tabSelected mark: the workbook opens on the omxl sheet alone.
+        entry_lists = re.compile(rb'<dataValidations count="\d+">.*?</dataValidations>', re.S)
+        assert entry_lists.sub(b"", book.read("xl/worksheets/sheet1.xml"), count=1) == sample.read(
+            "xl/worksheets/sheet1.xml").replace(b'<sheetView tabSelected="1" workbookViewId="0">',
+                                                b'<sheetView workbookViewId="0">', 1)
         workbook = book.read("xl/workbook.xml").decode("utf-8")
         types = book.read("[Content_Types].xml").decode("utf-8")
     names = re.findall(r'<sheet name="([^"]+)"', workbook)
@@ -126,6 +130,19 @@ def test_the_sample_sheets_are_in_it_as_they_are():
     assert 'PartName="/xl/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"' in types
     book = omxl.read_book(WORKBOOK)
     assert len(book.orders) == len(omxl.read_book(SAMPLE).orders) == 3000
+
+
+def test_it_opens_on_the_omxl_sheet():
+    import openpyxl
+
+    book = openpyxl.load_workbook(WORKBOOK, keep_vba=True)
+    assert book.active.title == "omxl"
+    assert [sheet.title for sheet in book if sheet.sheet_view.tabSelected] == ["omxl"]
+    with zipfile.ZipFile(WORKBOOK) as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    # No activeTab (0, the omxl sheet, is its default) and no firstSheet: the tab bar starts at omxl.
+    assert re.findall(r"<workbookView\b[^>]*>", workbook) == [
+        '<workbookView xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"/>']
 
 
 def test_the_xlwings_settings_sheet():
@@ -156,6 +173,7 @@ def test_libreoffice_opens_it_and_lists_the_buttons_and_the_module(tmp_path):
                              str(tmp_path / "lo-profile")], check=True, capture_output=True, text=True, timeout=180)
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["sheets"][0] == "omxl" and seen["sheets"][-1] == "xlwings.conf"
+    assert seen["active"] == "omxl"
     assert [(b["sheet"], b["label"], b["macro"]) for b in seen["buttons"]] == [
         ("omxl", caption, f"vnd.sun.star.script:VBAProject.omxl.{sub}?language=Basic&location=document")
         for caption, sub, _ in EXPECTED_BUTTONS]

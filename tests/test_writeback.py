@@ -245,22 +245,18 @@ def test_long_names_are_cut_to_excels_31_characters(originals, tmp_path):
         assert "omxl Purchase order drafts by s" in book.sheet_names
 
 
-def test_a_sheet_added_to_a_workbook_that_declares_the_relationship_prefix_per_sheet_is_valid_xml():
-    # openpyxl with lxml declares xmlns:r on each <sheet>, not on the root: an added <sheet r:id> needs its own.
-    import xml.etree.ElementTree as ET
+def test_a_workbook_that_declares_the_relationship_prefix_on_each_sheet_stays_well_formed(tmp_path):
+    # openpyxl 3.1.5 declares xmlns:r on every <sheet>, not on <workbook>: the new sheet entry declares it too.
+    import openpyxl
 
-    from omxl.io.xlsx import package
-    from omxl.io.xlsx.writeback import _add_sheet
-
-    rel = package.REL_NS
-    workbook = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>'
-                f'<sheet xmlns:r="{rel}" name="Orders" sheetId="1" state="visible" r:id="rId1"/></sheets></workbook>')
-    added = _add_sheet(workbook, package.SheetEntry("omxl Issues", 2, "rId9", 1))
-    root = ET.fromstring(added)
-    sheets = root.find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheets")
-    assert [(s.get("name"), s.get(f"{{{rel}}}id")) for s in sheets] == [("Orders", "rId1"), ("omxl Issues", "rId9")]
-    assert added.startswith(f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                            f'xmlns:r="{rel}">')
-    # A root that already declares it is left as it is.
-    declared = f'<workbook xmlns:r="{rel}"><sheets/></workbook>'
-    assert package.with_rel_namespace(declared) == (declared, "r")
+    book = openpyxl.Workbook()
+    book.active.title = "Orders"
+    book.active.append(["order_id", "sku", "qty"])
+    book.save(tmp_path / "mine.xlsx")
+    write_back(tmp_path / "mine.xlsx", {"Issues": pd.DataFrame({"code": ["V001"]})}, backup=False)
+    with zipfile.ZipFile(tmp_path / "mine.xlsx") as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    assert re.findall(r"<sheet\b[^>]*>", workbook)[-1] == (
+        '<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="omxl Issues" '
+        'sheetId="2" r:id="rId4"/>')
+    assert openpyxl.load_workbook(tmp_path / "mine.xlsx").sheetnames == ["Orders", "omxl Issues"]

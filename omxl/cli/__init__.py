@@ -20,7 +20,7 @@ from ..demo import write_demo
 from ..errors import NoTablesError, OutputError
 from ..io.read import read_book
 from ..io.save.atomic import check_destination
-from ..excel.macrobook import excel_setup
+from ..excel.macrobook import excel_setup, interpreter_settings
 from ..steps import REGISTRY
 from .common import (books_argument, check_write_back, checked_out, config_option, finish, format_option,
                      out_option, parse_date, password_option, quiet_option, reports_errors, stdout_console,
@@ -177,24 +177,40 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="BOOK.xlsm",
               help="Where to write the macro workbook (.xlsm only; it must not exist yet). Default: BOOK with "
                    "the suffix .xlsm, beside it.")
+@click.option("--interpreter-win", "interpreter_win", default=None, metavar="PATH",
+              help="The python.exe the buttons start on Windows (Interpreter_Win on the xlwings.conf sheet), "
+                   "such as %USERPROFILE%\\omxl\\.venv\\Scripts\\python.exe. Default on Windows: this Python.")
+@click.option("--interpreter-mac", "interpreter_mac", default=None, metavar="PATH",
+              help="The python the buttons start on macOS (Interpreter_Mac), such as $HOME/omxl/.venv/bin/python. "
+                   "Default on macOS: this Python.")
+@click.option("--no-interpreter", "no_interpreter", is_flag=True, default=False,
+              help="Write no interpreter: the buttons use the one set in the xlwings add-in or its config file.")
 @click.option("--entry-lists/--no-entry-lists", "entry_lists", default=True, show_default=True,
               help="Add drop-down lists and checks to the entry sheets: an order's SKU from the inventory sheet, "
                    "its customer from the customers sheet, suppliers and carriers from theirs, dates as dates, "
                    "quantities above 0 (docs/excel.md, Entry lists).")
 @reports_errors
 @quiet_option
-def excel_setup_command(book: Path, out: Path | None, entry_lists: bool) -> None:
+def excel_setup_command(book: Path, out: Path | None, interpreter_win: str | None, interpreter_mac: str | None,
+                        no_interpreter: bool, entry_lists: bool) -> None:
     """Make a macro workbook with omxl's buttons around your own workbook (docs/excel.md).
 
     Writes a copy of BOOK as .xlsm with the omxl sheet first (the action, as-of date and status cells and a
-    button for each action), the xlwings.conf sheet last and the VBA project the buttons run; BOOK itself and
-    every one of its sheets stay as they are.
+    button for each action; the workbook opens on it), the xlwings.conf sheet last with the Python the buttons
+    start, and the VBA project the buttons run; BOOK itself and every one of its sheets stay as they are.
     """
+    if no_interpreter and (interpreter_win or interpreter_mac):
+        raise click.UsageError("--no-interpreter writes no interpreter; give --interpreter-win/--interpreter-mac "
+                               "or --no-interpreter, not both.")
     progress.current().start(f"Writing {(out or book.with_suffix('.xlsm')).name}")
-    path = excel_setup(book, out=out, entry_lists=entry_lists)
+    path = excel_setup(book, out=out, interpreter_win=interpreter_win, interpreter_mac=interpreter_mac,
+                       interpreter=not no_interpreter, entry_lists=entry_lists)
     progress.current().done()
     stdout_console().print(f"Wrote {path}: your sheets, the omxl sheet with its buttons first, and the xlwings.conf "
                            "sheet last. Open it in Excel and press a button (docs/excel.md).", highlight=False)
+    for key, value in interpreter_settings(interpreter_win=interpreter_win, interpreter_mac=interpreter_mac,
+                                           interpreter=not no_interpreter):
+        stdout_console().print(f"xlwings.conf: {key} {value}", highlight=False, markup=False, soft_wrap=True)
 
 
 def main() -> None:

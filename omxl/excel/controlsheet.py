@@ -63,14 +63,18 @@ def instructions() -> tuple[str, ...]:
     steps = [f"{n}. {step.instruction}" for n, step in enumerate(with_buttons(), start=2)]
     chosen = f"{len(steps) + 2}. Or choose an action in B2 and press '{RUN_CHOSEN.caption}'."
     return (*FIRST_STEPS, *steps, chosen, *LAST_STEPS)
+# The keys xlwings' VBA reads for the Python to start (it upper-cases the sheet's keys, so the case is free).
+INTERPRETER_WIN = "Interpreter_Win"
+INTERPRETER_MAC = "Interpreter_Mac"
 CONF_ROWS = (("UDF Modules", UDF_MODULES),)
 CONF_NOTES = (
     "Settings for xlwings, which runs the omxl buttons. Keys in column A from A1 down, values in column B; "
     "xlwings reads down to the first empty row.",
     "Add a row above the empty row to set one of these (a key left out falls back to the xlwings add-in's "
     "settings or its xlwings.conf file):",
-    "Interpreter_Win: the python.exe to use on Windows, e.g. C:\\Users\\you\\omxl\\.venv\\Scripts\\python.exe",
-    "Interpreter_Mac: the python to use on macOS, e.g. /Users/you/omxl/.venv/bin/python",
+    "Interpreter_Win: the python.exe to use on Windows, e.g. %USERPROFILE%\\omxl\\.venv\\Scripts\\python.exe "
+    "(%USERPROFILE% is each user's own folder, so one workbook serves several PCs)",
+    "Interpreter_Mac: the python to use on macOS, e.g. $HOME/omxl/.venv/bin/python",
     "Conda Path and Conda Env: a conda installation folder and environment name, instead of Interpreter_Win",
     "PYTHONPATH: extra folders where Python finds modules",
     "Show Console: TRUE to see Python's console window (Windows), for troubleshooting",
@@ -120,7 +124,7 @@ def control_sheet_xml(style_ids: dict[str, int], drawing_rel_id: str) -> bytes:
         "<formula1>1</formula1></dataValidation></dataValidations>")
     last = tall[-1] + len(lines)
     xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
-           f'<dimension ref="A1:D{last}"/><sheetViews><sheetView workbookViewId="0">'
+           f'<dimension ref="A1:D{last}"/><sheetViews><sheetView tabSelected="1" workbookViewId="0">'
            '<selection activeCell="B2" sqref="B2"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
            f'{_cols(WIDTHS)}<sheetData>{"".join(rows)}</sheetData>'
            f'<mergeCells count="1"><mergeCell ref="{STATUS_AREA}"/></mergeCells>{validations}'
@@ -129,12 +133,12 @@ def control_sheet_xml(style_ids: dict[str, int], drawing_rel_id: str) -> bytes:
     return xml.encode("utf-8")
 
 
-def conf_sheet_xml(style_ids: dict[str, int]) -> bytes:
-    """The xlwings.conf sheet: the settings xlwings reads from A1 down (CONF_ROWS), then notes below an
-    empty row, which xlwings does not read."""
+def conf_sheet_xml(style_ids: dict[str, int], settings: tuple[tuple[str, str], ...] = CONF_ROWS) -> bytes:
+    """The xlwings.conf sheet: the settings xlwings reads from A1 down (`settings`, key and value), then
+    notes below an empty row, which xlwings does not read."""
     rows = [f'<row r="{i}">{_text_cell(f"A{i}", key, style_ids["omxl_label"])}{_text_cell(f"B{i}", value)}</row>'
-            for i, (key, value) in enumerate(CONF_ROWS, start=1)]
-    first_note = len(CONF_ROWS) + 2
+            for i, (key, value) in enumerate(settings, start=1)]
+    first_note = len(settings) + 2
     rows += [f'<row r="{first_note + i}">{_text_cell(f"A{first_note + i}", note)}</row>'
              for i, note in enumerate(CONF_NOTES)]
     xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'

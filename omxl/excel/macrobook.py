@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import sys
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 import python_calamine as calamine
 
@@ -22,7 +22,8 @@ from ..errors import NoTablesError, OutputError, SourceError
 from ..io.read import read_book
 from ..io.save.atomic import WriteError, atomic_save, check_destination, same_file, verify_xlsx
 from ..io.xlsx import package
-from .controlsheet import CONF_SHEET, CONTROL_SHEET, STYLES, buttons_vml, conf_sheet_xml, control_sheet_xml
+from .controlsheet import (CONF_ROWS, CONF_SHEET, CONTROL_SHEET, INTERPRETER_MAC, INTERPRETER_WIN, STYLES, buttons_vml,
+                           conf_sheet_xml, control_sheet_xml)
 from ..io.xlsx.styles import merge_styles
 from .vbaproject import VBA_PART, omxl_project
 from ..io.xlsx.writeback import (WORKSHEET_CONTENT, WORKSHEET_TYPE, WriteBackError, read_workbook, with_entry_lists,
@@ -37,12 +38,21 @@ MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 STYLES_TYPE = package.REL_NS + "/styles"
 
 
-def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None, entry_lists: bool = True) -> Path:
+def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None,
+                interpreter_win: str | None = None, interpreter_mac: str | None = None,
+                interpreter: bool = True, entry_lists: bool = True) -> Path:
     """Write a macro-enabled copy of the workbook at `path` with omxl's Control sheet, buttons and the xlwings
     settings sheet; return its path. `out` (default: `path` with the suffix .xlsm) must end in .xlsm and must
-    not exist yet: omxl never replaces a workbook here. The workbook at `path` is not changed. `entry_lists`:
-    data validation on the entry sheets from the book's master sheets (docs/excel.md, Entry lists).
+    not exist yet: omxl never replaces a workbook here. The workbook at `path` is not changed. docs/excel.md.
+
+    The xlwings.conf sheet names the Python the buttons start: `interpreter_win` (Interpreter_Win) and
+    `interpreter_mac` (Interpreter_Mac); the one of the running system defaults to this Python
+    (sys.executable), the other is left out (interpreter_settings). `interpreter=False` writes neither.
+    `entry_lists`: data validation on the entry sheets from the book's master sheets (docs/excel.md, Entry
+    lists).
     """
+    settings = interpreter_settings(interpreter_win=interpreter_win, interpreter_mac=interpreter_mac,
+                                    interpreter=interpreter)
     source = Path(path)
     target = Path(out) if out is not None else source.with_suffix(".xlsm")
     if source.is_dir():
@@ -60,7 +70,7 @@ def excel_setup(path: str | os.PathLike, *, out: str | os.PathLike | None = None
     if target.exists():
         raise OutputError(f"{target} already exists and excel-setup does not replace it. Give another name "
                           "with --out, or move that file away and run again.")
-    merged = add_front_door(data, omxl_project(), source.name)
+    merged = add_front_door(data, omxl_project(), source.name, settings=settings)
     if entry_lists:
         merged = entry_lists_from(merged, source)
 
@@ -84,6 +94,26 @@ def entry_lists_from(data: bytes, source: Path) -> bytes:
     return with_entry_lists(data, book)[0]
 
 
+def interpreter_settings(*, interpreter_win: str | None = None, interpreter_mac: str | None = None,
+                         interpreter: bool = True, platform: str = sys.platform,
+                         executable: str = sys.executable) -> tuple[tuple[str, str], ...]:
+    """The interpreter rows of the xlwings.conf sheet, as (key, value): the paths given, and for the system
+    this runs on (`platform`, as sys.platform names it) the running Python when none is given for it. On
+    another system (Linux) nothing is assumed. A key left out falls back to the xlwings add-in's setting,
+    whereas a row with an empty value would hide it: so no row is ever written empty."""
+    if not interpreter:
+        if interpreter_win or interpreter_mac:
+            raise ValueError("interpreter=False writes no interpreter; give interpreter_win or interpreter_mac, "
+                             "or interpreter=False, not both.")
+        return ()
+    if platform == "win32" and not interpreter_win:
+        interpreter_win = executable
+    if platform == "darwin" and not interpreter_mac:
+        interpreter_mac = executable
+    return tuple((key, value) for key, value in ((INTERPRETER_WIN, interpreter_win), (INTERPRETER_MAC, interpreter_mac))
+                 if value)
+
+
 def verify_control_sheet(path: Path) -> None:
     """Raise WriteError unless the written workbook's Control sheet reads back with its labels."""
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
@@ -92,8 +122,11 @@ def verify_control_sheet(path: Path) -> None:
         raise WriteError(f"{path.name}: the omxl sheet did not read back as written; nothing was saved.")
 
 
-def add_front_door(data: bytes, vba_project: bytes, label: str) -> bytes:
-    """The package `data` with the Control sheet, the xlwings.conf sheet, the buttons and `vba_project`."""
+def add_front_door(data: bytes, vba_project: bytes, label: str, *,
+                   settings: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """The package `data` with the Control sheet, the xlwings.conf sheet (omxl's rows, then `settings`), the
+    buttons and `vba_project`. The workbook opens on the Control sheet: it is the active tab and the only
+    selected one (the tabSelected mark leaves the user's sheets, which are otherwise copied as they are)."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         edit = package.PackageEdit(source)
         workbook_path = package.main_part(source)
@@ -116,7 +149,7 @@ def add_front_door(data: bytes, vba_project: bytes, label: str) -> bytes:
         edit.put(control_part, control_sheet_xml(style_ids, "rId1"))
         edit.put(package.rels_path(control_part), control_rels.encode("utf-8"))
         conf_part = package.free_part_name(edit.names(), "xl/worksheets", "sheet", ".xml")
-        edit.put(conf_part, conf_sheet_xml(style_ids))
+        edit.put(conf_part, conf_sheet_xml(style_ids, CONF_ROWS + settings))
         vba_part = VBA_PART if not edit.exists(VBA_PART) else package.free_part_name(edit.names(), "xl",
                                                                                     "vbaProject", ".bin")
         edit.put(vba_part, vba_project)
@@ -126,6 +159,8 @@ def add_front_door(data: bytes, vba_project: bytes, label: str) -> bytes:
         _, rels = _new_rel(rels, VBA_TYPE, vba_part, workbook_path)
         edit.put(rels_path, rels.encode("utf-8"))
         edit.put(workbook_path, _workbook_with_sheets(workbook, control_id, conf_id).encode("utf-8"))
+        for _, sheet_part in package.sheet_parts(source):
+            _unselect(edit, sheet_part)
 
         types = edit.types
         types = re.sub(rf'(<Override\b[^>]*PartName="/{re.escape(workbook_path)}"[^>]*ContentType=")[^"]*"',
@@ -175,13 +210,12 @@ def _new_rel(rels: str, rel_type: str, part: str, workbook_path: str) -> tuple[s
 
 
 def _workbook_with_sheets(workbook: str, control_id: str, conf_id: str) -> str:
-    """workbook.xml with the Control sheet first and xlwings.conf last; sheet-scoped names, the active tab
-    and the first visible tab shifted one to the right, and the VBA code name of the workbook."""
+    """workbook.xml with the Control sheet first and xlwings.conf last; sheet-scoped names shifted one to the
+    right, the Control sheet the active and first visible tab, and the VBA code name of the workbook."""
     existing = package.sheets(workbook)
-    workbook, prefix = package.with_rel_namespace(workbook)
     next_id = max([s.sheet_id for s in existing] + [0]) + 1
-    control = f'<sheet name={quoteattr(CONTROL_SHEET)} sheetId="{next_id}" {prefix}:id="{control_id}"/>'
-    conf = f'<sheet name={quoteattr(CONF_SHEET)} sheetId="{next_id + 1}" {prefix}:id="{conf_id}"/>'
+    control = package.sheet_element(workbook, CONTROL_SHEET, next_id, control_id)
+    conf = package.sheet_element(workbook, CONF_SHEET, next_id + 1, conf_id)
     if "<sheets/>" in workbook:
         workbook = workbook.replace("<sheets/>", f"<sheets>{control}{conf}</sheets>", 1)
     else:
@@ -189,7 +223,7 @@ def _workbook_with_sheets(workbook: str, control_id: str, conf_id: str) -> str:
         workbook = workbook.replace("</sheets>", conf + "</sheets>", 1)
     workbook = re.sub(r'(<definedName\b[^>]*\blocalSheetId=")(\d+)"',
                       lambda m: f'{m.group(1)}{int(m.group(2)) + 1}"', workbook)
-    workbook = re.sub(r"<workbookView\b[^>]*>", _shift_view, workbook)
+    workbook = re.sub(r"<workbookView\b[^>]*>", _open_on_control, workbook)
     if re.search(r"<workbookPr\b", workbook) is None:
         # workbookPr comes after fileVersion and fileSharing and before everything else a workbook may hold.
         anchors = list(re.finditer(r"<workbook\b[^>]*>|<fileVersion\b[^>]*/>|<fileSharing\b[^>]*/>", workbook))
@@ -199,15 +233,21 @@ def _workbook_with_sheets(workbook: str, control_id: str, conf_id: str) -> str:
     return workbook
 
 
-def _shift_view(match: re.Match) -> str:
-    """A <workbookView> with activeTab (default 0) and firstSheet moved one right: the workbook opens on the
-    sheet it opened on before (whose tabSelected mark is in the user's sheet, left as it was)."""
-    tag = match.group(0)
-    active = re.search(r'\bactiveTab="(\d+)"', tag)
-    new_active = int(active.group(1)) + 1 if active else 1
-    if active:
-        tag = tag.replace(active.group(0), f'activeTab="{new_active}"', 1)
-    else:
-        tag = re.sub(r"<workbookView\b", f'<workbookView activeTab="{new_active}"', tag, count=1)
-    return re.sub(r'\bfirstSheet="(\d+)"', lambda m: f'firstSheet="{int(m.group(1)) + 1}"', tag)
+def _open_on_control(match: re.Match) -> str:
+    """A <workbookView> that opens on the Control sheet, tab 0 (activeTab's default), with the tab bar
+    scrolled to the start (firstSheet's default) so that its tab shows."""
+    return re.sub(r'\s(?:activeTab|firstSheet)="\d+"', "", match.group(0))
 
+
+def _unselect(edit: package.PackageEdit, part: str) -> None:
+    """Take the tabSelected mark off the user's sheet at `part`, if it has one: with the Control sheet
+    selected too, Excel would open with both grouped, and a value typed would go into both. Only the start
+    of the sheet is searched (sheetViews comes before sheetData), and only a marked sheet is rewritten."""
+    if not part or not edit.exists(part):
+        return
+    data = edit.read(part)
+    end = data.find(b"<sheetData")
+    head = data[:end] if end >= 0 else data
+    unmarked = re.sub(rb'(<(?:[\w.-]+:)?sheetView\b[^>]*?)\s+tabSelected="(?:1|true)"', rb"\1", head)
+    if unmarked != head:
+        edit.put(part, unmarked + data[len(head):])

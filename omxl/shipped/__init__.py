@@ -16,5 +16,6 @@ def template_path(*parts: str) -> Path:
     path = TEMPLATES.joinpath(*parts)
     if not path.is_file():
         raise ConfigError(f"{path}: the template omxl ships is missing from this installation. Reinstall omxl "
-                          "(pip install --force-reinstall omxl), or pass a template of your own.")
+                          "from its folder (there: pip install --force-reinstall --no-deps .) or from its wheel, or "
+                          "pass a template of your own.")
     return path

@@ -12,7 +12,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from typing import Iterable
-from xml.sax.saxutils import unescape
+from xml.sax.saxutils import quoteattr, unescape
 
 from ..safety import xml_escape
 
@@ -91,19 +91,15 @@ def rel_prefix(workbook: str) -> str:
     return match.group(1) if match else "r"
 
 
-def with_rel_namespace(workbook: str) -> tuple[str, str]:
-    """workbook.xml with the relationships namespace declared on its root element, and its prefix. A `<sheet>`
-    omxl adds carries `r:id`; openpyxl (with lxml) declares that prefix on each existing `<sheet>` only, so an added
-    one would use an undeclared prefix and the file would not be XML."""
-    root = re.search(r"<(\w+:)?workbook\b[^>]*>", workbook)
-    declared = re.search(rf'xmlns:(\w+)="{re.escape(REL_NS)}"', root.group(0)) if root else None
-    if declared or root is None:
-        return workbook, declared.group(1) if declared else rel_prefix(workbook)
-    taken = set(re.findall(r"xmlns:(\w+)=", root.group(0)))
-    prefix = next(p for p in ("r", *(f"r{n}" for n in range(2, 100))) if p not in taken)
-    tag = root.group(0)
-    opened = tag[:-2] + f' xmlns:{prefix}="{REL_NS}"/>' if tag.endswith("/>") else tag[:-1] + f' xmlns:{prefix}="{REL_NS}">'
-    return workbook[:root.start()] + opened + workbook[root.end():], prefix
+def sheet_element(workbook: str, name: str, sheet_id: int, rel_id: str) -> str:
+    """A <sheet> entry for `workbook`'s <sheets>, its relationship id in the workbook's own prefix. openpyxl
+    3.1.5 declares that prefix on each <sheet> rather than on <workbook>: then the new entry declares it too,
+    or workbook.xml would not be well-formed XML."""
+    prefix = rel_prefix(workbook)
+    root = re.search(r"<(?:\w+:)?workbook\b[^>]*>", workbook)
+    declared = root is not None and f'xmlns:{prefix}="{REL_NS}"' in root.group(0)
+    namespace = "" if declared else f' xmlns:{prefix}="{REL_NS}"'
+    return f'<sheet{namespace} name={quoteattr(name)} sheetId="{sheet_id}" {prefix}:id="{rel_id}"/>'
 
 
 def sheets(workbook: str) -> list[SheetEntry]:

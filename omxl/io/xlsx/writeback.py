@@ -20,7 +20,7 @@ import struct
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 import pandas as pd
 import python_calamine as calamine
@@ -193,8 +193,7 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeShe
 # --- workbook.xml ----------------------------------------------------------------------------------
 
 def _add_sheet(workbook: str, sheet: package.SheetEntry) -> str:
-    workbook, prefix = package.with_rel_namespace(workbook)
-    tag = f'<sheet name={quoteattr(sheet.name)} sheetId="{sheet.sheet_id}" {prefix}:id="{sheet.rel_id}"/>'
+    tag = package.sheet_element(workbook, sheet.name, sheet.sheet_id, sheet.rel_id)
     if "<sheets/>" in workbook:
         return workbook.replace("<sheets/>", f"<sheets>{tag}</sheets>")
     return workbook.replace("</sheets>", tag + "</sheets>", 1)
