@@ -123,7 +123,7 @@ def test_the_harness_fails_what_xlwings_does_not_have(small_book: Path):
 
     with pytest.raises(AttributeError, match="add_notes"):
         Misspelled(excel.book).mark_cell("Orders", "E9", "FFFFC7CE", "Item 'SKU-404' is not in the inventory.")
-    # The real adapter, the same call: the fill and the note land on E9.
+    # The real adapter, the same call on F9: the fill and the note land there.
     XlwingsWorkbook(excel.book).mark_cell("Orders", "F9", "FFFFC7CE", "checked")
     assert excel.state.sheet("Orders").colors[(9, 6)] == "#FFC7CE"
     assert excel.state.sheet("Orders").notes[(9, 6)] == "omxl:\nchecked"
@@ -159,9 +159,13 @@ def test_validate_marks_e9_and_lists_it(small_book: Path, tmp_path: Path):
     excel, _ = open_both(small_book, tmp_path)
     run(excel, "validate")
     orders, issues = excel.state.sheet("Orders"), excel.state.sheet("omxl Issues")
-    assert orders.colors[(9, 5)] == "#FFC7CE"
-    assert orders.notes[(9, 5)].startswith("omxl:\nItem '")
-    assert issues.frozen_rows == 1 and issues.filter.startswith("A1:")
+    assert excel.state.sheet("omxl").value(4, 2) == (
+        "Checked as of 2026-11-27: 7 errors and 5 warnings. 10 cells marked: red for errors, yellow for warnings, "
+        "the note says why. See 'omxl Issues' for the list and 'omxl Summary' for the overview.")
+    assert orders.colors[(9, 5)] == "#FFC7CE"   # E9
+    assert orders.notes[(9, 5)] == ("omxl:\nItem 'SKU-404' is not in the inventory. Correct the item code, or add "
+                                    "the item to the inventory sheet.")
+    assert issues.frozen_rows == 1 and issues.filter == "A1:P17"
     assert issues.names == {"_omxl_result": "='omxl Issues'!$A$1"} and issues.hidden_names == {"_omxl_result"}
     links = {target for target, _, _ in issues.links.values()}
     assert "#'Orders'!E9" in links
