@@ -32,6 +32,7 @@ prefix), text starting with '=' becomes a formula, None writes an empty cell (xl
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,17 @@ class FileWorkbook:
 
     def alert(self, message: str, title: str) -> None:
         self.alerts.append((title, message))
+
+    def pause_screen(self) -> AbstractContextManager[None]:
+        return nullcontext()   # a file has no screen to redraw and calculates nothing
+
+    def show_sheet(self, sheet: str) -> None:
+        # The sheet the saved file opens on; only it selected, as Excel leaves one tab selected (two selected tabs
+        # would open grouped, where every edit goes to both).
+        ws = self._sheet(sheet)
+        for other in self.book.worksheets:
+            other.sheet_view.tabSelected = other is ws
+        self.book.active = ws
 
     # --- reading as xlwings reads -------------------------------------------------------------------
 

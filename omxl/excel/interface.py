@@ -9,6 +9,7 @@ Excel errors as their text ('#N/A').
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -79,11 +80,18 @@ class SheetExistsError(OmxlError):
                          f"a line such as:\n{DIFFERENT_PREFIX_LINE}")
 
 
+class WorkbookPathError(OmxlError):
+    """The workbook has a file, but not one this computer can reach by a path: Excel opened it from OneDrive or
+    SharePoint by its web address, and xlwings could not find the synced copy. The message says what happened
+    and what to do."""
+
+
 class Workbook(Protocol):
     """The open workbook, as the macros see it."""
 
     def path(self) -> Path | None:
-        """The workbook's file (its folder holds omxl.toml and the log), None when it was never saved."""
+        """The workbook's file (its folder holds omxl.toml and the weekly report), None when it was never saved.
+        Raises WorkbookPathError when the file is a web address with no local copy xlwings can find."""
 
     def sheets(self) -> list[SheetInfo]:
         """The worksheets in tab order."""
@@ -111,3 +119,11 @@ class Workbook(Protocol):
 
     def alert(self, message: str, title: str) -> None:
         """Show a message box (or, without a screen, record the message)."""
+
+    def pause_screen(self) -> AbstractContextManager[None]:
+        """A block during which the application neither redraws the screen nor recalculates (a run writes
+        thousands of cells); both are set back to what they were when the block ends, also when it ends in an
+        error."""
+
+    def show_sheet(self, sheet: str) -> None:
+        """Bring the sheet to the front: the one the user sees when the run is over."""

@@ -97,6 +97,10 @@ def _run(action: str | None, workbook: Workbook | None) -> None:
         log = write_log(book, action, traceback.format_exc())
         status.show(f"omxl could not finish {action or 'the action'}: something unexpected went wrong "
                     f"(details in {log}). Send that file to whoever looks after omxl.", error=True)
+    finally:
+        if status.sheet is not None:
+            # The user ends on the Control sheet with its status, not on the last result sheet written.
+            _cosmetic(lambda: book.show_sheet(status.sheet))
 
 
 def run_button(name: str, workbook: Workbook, *, as_of: dt.date, config: Config) -> str:
@@ -104,8 +108,9 @@ def run_button(name: str, workbook: Workbook, *, as_of: dt.date, config: Config)
     cells of its findings marked; returns the status sentence."""
     hooks = resolve(REGISTRY[name].macro) or PLAIN
     result = run(name, read_open_book(workbook, config=config), as_of=as_of, **hooks.arguments(workbook, config))
-    written = write_results(workbook, result.result_sheets(), config)
-    marked = mark_findings(workbook, result.findings)
+    with workbook.pause_screen():
+        written = write_results(workbook, result.result_sheets(), config)
+        marked = mark_findings(workbook, result.findings)
     return hooks.after(workbook, result, hooks.status(result, as_of=as_of, written=written, marked=marked))
 
 
@@ -226,13 +231,25 @@ def log_path() -> Path:
 def write_log(workbook: Workbook, action: str | None, details: str) -> Path:
     path = log_path()
     try:
+        name = book_name(workbook)
+    except Exception:  # noqa: BLE001 - the workbook's path may be what failed (a web address xlwings cannot map)
+        name = "the workbook (its file could not be found)"
+    try:
         if path.exists() and path.stat().st_size > LOG_LIMIT:
             os.replace(path, path.with_suffix(".log.1"))
         with path.open("a", encoding="utf-8") as log:
-            log.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {action or 'main'} in {book_name(workbook)}\n"
-                      f"{details}\n")
+            log.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {action or 'main'} in {name}\n{details}\n")
     except OSError:
         pass   # the status still says something went wrong; the details are lost, not the message
     return path
+
+
+def _cosmetic(step: Callable[[], None]) -> None:
+    """A step that only changes what the user sees (which sheet is in front) must not turn a finished run into a
+    failed one."""
+    try:
+        step()
+    except Exception:  # noqa: BLE001 - see docstring
+        pass
 
 

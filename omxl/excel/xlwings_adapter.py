@@ -8,42 +8,57 @@ a worksheet function runs, so `import omxl` never loads xlwings.
 
 Reading uses `options(ndim=2, err_to_str=True)`: always rows of cells (a one-cell used range would otherwise
 come back as a scalar, a one-row range as a flat list) and Excel errors as their text ('#N/A'), which the
-reading pipeline reports as error cells. Freezing the header row and the autofilter use Excel's own object
-model (`.api`), which xlwings leaves to the platform: on Windows through COM, on macOS through AppleScript;
-either failing leaves the sheet unfrozen or unfiltered, never the run unfinished.
+reading pipeline reports as error cells. Freezing the header row, the autofilter and hiding omxl's sheet mark
+in Name Manager use Excel's own object model (`.api`), which xlwings leaves to the platform: on Windows through
+COM, on macOS through AppleScript; any of them failing leaves the sheet unfrozen or unfiltered, never the run
+unfinished. Those `.api` calls are the only ones no test can check against xlwings' classes (docs/macros.md
+lists them); everything else is checked against them (tests/test_xlwings_adapter.py).
 """
 
 from __future__ import annotations
 
 import decimal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import xlwings as xw
 
 from ..io.xlsx.package import OWNER_NAME
 from .functions import omxl_eoq, omxl_reorder_point, omxl_round_up_to_pack, omxl_safety_stock
-from .interface import NOTE_MARK, SheetExistsError, SheetInfo, SheetLayout, UsedRange
+from .interface import NOTE_MARK, SheetExistsError, SheetInfo, SheetLayout, UsedRange, WorkbookPathError
+
+# Excel's Worksheet.Visible as COM hands it over: xlSheetVisible is -1 (xlSheetHidden 0, xlSheetVeryHidden 2, a
+# sheet only VBA can show again); on macOS xlwings answers True or False.
+VISIBLE = (True, -1)
 
 
 class XlwingsWorkbook:
     """The Workbook interface on an xlwings Book."""
 
-    def __init__(self, book: "xw.Book"):
+    def __init__(self, book: "xw.Book", *, windows: bool | None = None):
         self.book = book
+        # Which object model `.api` speaks: COM (Windows) or AppleScript (macOS).
+        self.windows = sys.platform.startswith("win") if windows is None else windows
 
     @classmethod
     def caller(cls) -> "XlwingsWorkbook":
         return cls(xw.Book.caller())
 
     def path(self) -> Path | None:
-        full = Path(self.book.fullname)
-        # A workbook never saved is called 'Book1'; one opened from SharePoint has a URL for a name.
+        try:
+            fullname = self.book.fullname
+        except xw.XlwingsError as exc:
+            # Excel knows the workbook by its OneDrive/SharePoint web address, and xlwings found no synced copy.
+            raise WorkbookPathError(cloud_path_message(str(exc), windows=self.windows)) from exc
+        full = Path(fullname)
+        # A workbook never saved is called 'Book1'.
         return full if full.is_absolute() and full.exists() else None
 
     def sheets(self) -> list[SheetInfo]:
-        return [SheetInfo(sheet.name, hidden=not sheet.visible, owned=_owned(sheet)) for sheet in self.book.sheets]
+        return [SheetInfo(sheet.name, hidden=sheet.visible not in VISIBLE, owned=_owned(sheet))
+                for sheet in self.book.sheets]
 
     def used_range(self, sheet: str) -> UsedRange:
         used = self.book.sheets[sheet].used_range
@@ -84,9 +99,9 @@ class XlwingsWorkbook:
         for position, width in enumerate(layout.widths, start=1):
             sheet.range((1, position)).column_width = width
         if layout.freeze_rows:
-            _try(lambda: _freeze(sheet, layout.freeze_rows))
+            _try(lambda: _freeze(sheet, layout.freeze_rows, windows=self.windows))
         if layout.autofilter:
-            _try(lambda: _autofilter(sheet.range(layout.autofilter)))
+            _try(lambda: _autofilter(sheet, layout.autofilter, windows=self.windows))
 
     def mark_cell(self, sheet: str, cell: str, fill: str, note: str) -> None:
         target = self.book.sheets[sheet].range(cell)
@@ -109,6 +124,40 @@ class XlwingsWorkbook:
     def alert(self, message: str, title: str) -> None:
         self.book.app.alert(message, title=title)
 
+    @contextmanager
+    def pause_screen(self) -> Iterator[None]:
+        app = self.book.app
+        try:
+            was_updating, was_calculation = app.screen_updating, app.calculation
+            app.screen_updating = False
+            app.calculation = "manual"
+        except Exception:  # noqa: BLE001 - a slower run, not a failed one
+            was_updating = was_calculation = None
+        try:
+            yield
+        finally:
+            if was_calculation is not None:
+                _try(lambda: setattr(app, "calculation", was_calculation))
+            if was_updating is not None:
+                _try(lambda: setattr(app, "screen_updating", was_updating))
+
+    def show_sheet(self, sheet: str) -> None:
+        self.book.sheets[sheet].activate()
+
+
+def cloud_path_message(detail: str, *, windows: bool) -> str:
+    """What the status cell says when xlwings cannot turn the workbook's OneDrive/SharePoint address into a file
+    on this computer: what happened, and the two ways out, with xlwings' setting names for this system."""
+    system = "WIN" if windows else "MAC"
+    folder = r"C:\Users\you\OneDrive" if windows else "/Users/you/Library/CloudStorage/OneDrive-Personal"
+    return ("This workbook is open from OneDrive or SharePoint, and xlwings could not find its file on this "
+            f"computer (xlwings says: {detail.strip()}). omxl needs that file's folder, where omxl.toml and the "
+            "reports are, so nothing was run. Either save a copy on this computer (File > Save a Copy, to a "
+            "folder such as Documents), open the copy and press the button there; or tell xlwings where OneDrive "
+            "keeps its files: on this workbook's xlwings.conf sheet add a row with the key "
+            f"ONEDRIVE_CONSUMER_{system} (personal OneDrive), ONEDRIVE_COMMERCIAL_{system} (OneDrive for work or "
+            f"school) or SHAREPOINT_{system} (a synced SharePoint library) and the local folder, e.g. {folder}.")
+
 
 def _owned(sheet: "xw.Sheet") -> bool:
     # Sheet-scoped names come back as "'omxl Summary'!_omxl_result".
@@ -125,9 +174,11 @@ def _hex(argb: str) -> str:
     return "#" + argb[-6:]
 
 
-def _freeze(sheet: "xw.Sheet", rows: int) -> None:
+def _freeze(sheet: "xw.Sheet", rows: int, *, windows: bool) -> None:
+    # Panes belong to the window, which shows the active sheet: the sheet is activated first (the run ends by
+    # bringing the Control sheet back to the front).
     sheet.activate()
-    if sys.platform.startswith("win"):
+    if windows:
         window = sheet.book.app.api.ActiveWindow
         window.FreezePanes = False
         window.SplitColumn, window.SplitRow = 0, rows
@@ -140,11 +191,17 @@ def _freeze(sheet: "xw.Sheet", rows: int) -> None:
         window.freeze_panes.set(True)
 
 
-def _autofilter(rng: "xw.Range") -> None:
-    if sys.platform.startswith("win"):
-        rng.api.AutoFilter()
+def _autofilter(sheet: "xw.Sheet", ref: str, *, windows: bool) -> None:
+    # Range.AutoFilter() without arguments toggles: on a sheet that has a filter (a run before, or the user's) it
+    # would take the filter away. So a filter there is removed first, and the one on `ref` then set.
+    if windows:
+        if sheet.api.AutoFilterMode:
+            sheet.api.AutoFilterMode = False
+        sheet.range(ref).api.AutoFilter()
     else:
-        rng.api.autofilter_range()
+        if sheet.api.autofilter_mode.get():
+            sheet.api.autofilter_mode.set(False)
+        sheet.range(ref).api.autofilter_range()
 
 
 def _try(step: Any) -> None:
