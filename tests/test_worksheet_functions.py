@@ -1,6 +1,7 @@
 """The worksheet functions OMXL_EOQ, OMXL_SAFETY_STOCK, OMXL_REORDER_POINT and OMXL_ROUND_UP_TO_PACK, called
 as Excel calls them (numbers as float, a blank cell as None, text as str): the policy's figures, worked out
-here by hand, and an error text in the cell for input that is not a number."""
+here by hand, and an error text in the cell for input that is not a number or that the policy refuses (a
+negative safety stock or quantity)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def test_safety_stock():
 
 def test_reorder_point():
     assert functions.omxl_reorder_point(10.0, 14.0, 25.0) == 165.0   # 10 a day * 14 days + 25
+    assert functions.omxl_reorder_point(10.0, 14.0, 0.0) == 140.0    # no safety stock: the lead-time demand
 
 
 def test_round_up_to_pack():
@@ -40,6 +42,7 @@ def test_round_up_to_pack():
     assert functions.omxl_round_up_to_pack(12.0, 6.0) == 12.0
     assert functions.omxl_round_up_to_pack(5.1, 0.1) == 5.1          # no 5.2 from floating-point noise
     assert functions.omxl_round_up_to_pack(13.0, None) == 13.0       # no pack size: as it is
+    assert functions.omxl_round_up_to_pack(0.0, 6.0) == 0.0           # nothing to order: no pack
 
 
 @pytest.mark.parametrize("call, shown", [
@@ -55,7 +58,12 @@ def test_round_up_to_pack():
     (lambda: functions.omxl_safety_stock(0.95, 4.0, -1.0),
      "#NUM! standard deviations and lead time cannot be negative"),
     (lambda: functions.omxl_reorder_point(10.0, None, 25.0), "#VALUE! lead time is blank: enter a number"),
+    (lambda: functions.omxl_reorder_point(10.0, 14.0, -25.0), "#NUM! safety stock cannot be negative: enter 0 for none"),
+    (lambda: functions.omxl_reorder_point(-10.0, 14.0, 25.0), "#NUM! demand mean and lead time cannot be negative"),
+    (lambda: functions.omxl_reorder_point(10.0, -14.0, 25.0), "#NUM! demand mean and lead time cannot be negative"),
     (lambda: functions.omxl_round_up_to_pack("12 pcs", 6.0), "#VALUE! quantity is '12 pcs', not a number"),
+    (lambda: functions.omxl_round_up_to_pack(-13.0, 6.0), "#NUM! quantity cannot be negative"),
+    (lambda: functions.omxl_round_up_to_pack(-13.0, None), "#NUM! quantity cannot be negative"),
     (lambda: functions.omxl_eoq(float("nan"), 50.0, 2.5), "#NUM! annual demand is not a finite number"),
 ])
 def test_bad_input_is_an_error_text_in_the_cell(call, shown):
@@ -69,3 +77,5 @@ def test_the_registered_functions_call_these():
     assert adapter.OMXL_REORDER_POINT(10.0, 14.0, 25.0) == 165.0
     assert adapter.OMXL_ROUND_UP_TO_PACK(13.0, 6.0) == 18.0
     assert adapter.OMXL_ROUND_UP_TO_PACK(None, 6.0) == "#VALUE! quantity is blank: enter a number"
+    assert adapter.OMXL_ROUND_UP_TO_PACK(-1.0, 6.0) == "#NUM! quantity cannot be negative"
+    assert adapter.OMXL_REORDER_POINT(10.0, 14.0, -1.0) == "#NUM! safety stock cannot be negative: enter 0 for none"

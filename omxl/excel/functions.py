@@ -6,7 +6,8 @@
 xlwings registers them (omxl/excel/xlwings_adapter.py, Windows Excel); here they are plain functions. Excel
 hands a cell over as xlwings converts it: a number as float, a blank cell as None, text as str. A cell that is
 not a number gives an error text in the cell ("#VALUE! ordering cost is blank: enter a number"), never a
-Python traceback; a result the policy cannot give (a holding cost of 0) gives "#NUM! ..." with the reason.
+Python traceback; a result the policy cannot give (a holding cost of 0, a negative safety stock or quantity)
+gives "#NUM! ..." with the reason.
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ def omxl_reorder_point(demand_mean: Any, lead_time: Any, safety_stock: Any) -> R
     numbers = _numbers(("demand mean", demand_mean), ("lead time", lead_time), ("safety stock", safety_stock))
     if isinstance(numbers, str):
         return numbers
-    return reorder.reorder_point(*numbers)
+    mean, lead, safety = numbers
+    if mean < 0 or lead < 0:
+        return "#NUM! demand mean and lead time cannot be negative"
+    if safety < 0:
+        return "#NUM! safety stock cannot be negative: enter 0 for none"
+    return reorder.reorder_point(mean, lead, safety)
 
 
 def omxl_round_up_to_pack(qty: Any, pack_size: Any) -> Result:
@@ -64,7 +70,11 @@ def omxl_round_up_to_pack(qty: Any, pack_size: Any) -> Result:
     numbers = _numbers(("quantity", qty), ("pack size", 0.0 if pack_size is None else pack_size))
     if isinstance(numbers, str):
         return numbers
-    return reorder.round_up_to_pack(*numbers)
+    quantity, pack = numbers
+    if quantity < 0:
+        # Rounding a negative amount "up" to packs would order less than nothing; it is a wrong cell, not an order.
+        return "#NUM! quantity cannot be negative"
+    return reorder.round_up_to_pack(quantity, pack)
 
 
 def _default(value: Any) -> Any:

@@ -22,12 +22,15 @@ import pandas as pd
 
 from ...deprecation import warn_renamed
 from ..safety import csv_safe
+from ..xlsx import theme
 from ..xlsx.sheetxml import ResultSheet, as_result
 from ..xlsx.writeback import merge_result_sheets, save_verified, sheet_name
 from .atomic import atomic_save, check_destination, verify_text
 
 
-# The smallest package a spreadsheet program opens: no sheets yet; merge_result_sheets adds them.
+# The smallest package a spreadsheet program opens without repair: no sheets yet (merge_result_sheets adds them);
+# a workbook, its styles, a theme (Excel expects one in every workbook: omxl/io/xlsx/theme.py) and the core
+# properties.
 _EMPTY_PACKAGE = {
     "[Content_Types].xml": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -38,6 +41,7 @@ _EMPTY_PACKAGE = {
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
         '<Override PartName="/xl/styles.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f'<Override PartName="/{theme.PART}" ContentType="{theme.CONTENT_TYPE}"/>'
         '<Override PartName="/docProps/core.xml" '
         'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
         "</Types>"),
@@ -62,7 +66,9 @@ _EMPTY_PACKAGE = {
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
-        'Target="styles.xml"/></Relationships>'),
+        'Target="styles.xml"/>'
+        f'<Relationship Id="rId2" Type="{theme.RELATIONSHIP_TYPE}" Target="theme/theme1.xml"/>'
+        "</Relationships>"),
     "xl/styles.xml": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -74,6 +80,7 @@ _EMPTY_PACKAGE = {
         '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
         "</styleSheet>"),
+    theme.PART: theme.OFFICE_THEME,
 }
 
 
