@@ -18,7 +18,8 @@ pytestmark = pytest.mark.core
 
 # Raised and caught inside the Excel front door: the buttons show their text in the Control sheet's status cell,
 # so no caller of a public function ever sees them.
-CAUGHT_BY_THE_BUTTONS = {"ActionError", "SheetExistsError"}
+# WorkbookPathError: xlwings cannot find the open workbook's file (OneDrive, SharePoint); the buttons say so.
+CAUGHT_BY_THE_BUTTONS = {"ActionError", "SheetExistsError", "WorkbookPathError"}
 
 
 def _subclasses(kind: type) -> set[type]:

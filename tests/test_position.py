@@ -123,14 +123,15 @@ CONTRACT_SIGNATURES = {
     "validate": (["book"], ["as_of", "config"]),
     "reconcile": (["book"], ["as_of", "config"]),
     "plan_reorders": (["book"], ["as_of", "config", "service_level"]),
-    "write_back": (["path", "sheets"], ["backup", "config"]),
+    "write_back": (["path", "sheets"], ["backup", "config", "entry_lists"]),   # entry_lists: the book read
     "weekly_report": (["book"], ["as_of", "config", "history"]),
     "notify": (["book"], ["as_of", "config", "force", "history"]),
     # the savers: what is written first, the destination last (docs/safe-output.md)
     "save_workbook": (["sheets", "out"], ["backup"]),
     "save_csv": (["frame", "out"], ["backup"]),
     "render_template": (["template", "context", "out"], ["backup"]),
-    "excel_setup": (["path"], ["out"]),
+    # the interpreter on the xlwings.conf sheet and the entry lists (docs/excel.md): added optional keywords
+    "excel_setup": (["path"], ["out", "interpreter_win", "interpreter_mac", "interpreter", "entry_lists"]),
 }
 
 
