@@ -164,8 +164,8 @@ class ActionError(OmxlError):
 
 
 def as_of_date(value: Any) -> dt.date | None:
-    """B3 as a date: blank is the run day (today, unless OMXL_TODAY sets it); a date cell; a number (a date cell formatted as a number, Excel's serial);
-    ISO text ('2026-11-27'). None when it is none of these."""
+    """B3 as a date: blank is the run day (today, unless OMXL_TODAY sets it); a date cell; a number (a date cell
+    formatted as a number, Excel's serial); ISO text ('2026-11-27'). None when it is none of these."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return run_day()
     if isinstance(value, dt.datetime):
