@@ -94,10 +94,10 @@ def show_reconciliation(rec: Any, options: Mapping[str, Any]) -> None:
 
 
 def _print_supply(rec: Any) -> None:
-    supply = rec.open_supply
-    open_lines = supply[supply["open_qty"] > 0]
-    stdout_console().print(f"Open PO lines: {len(open_lines):,} ({open_lines['open_qty'].sum():,.0f} units)   "
-                           f"Overdue: {int(supply['overdue'].sum()):,}   SKUs out of stock: "
+    open_po, overdue_po = rec.po_line_counts()
+    units = rec.open_supply["open_qty"].sum()
+    stdout_console().print(f"Open PO lines: {open_po:,} ({units:,.0f} units)   Overdue: {overdue_po:,}   "
+                           "SKUs out of stock: "
                            f"{int((rec.inventory['on_hand'] <= 0).sum()):,}", highlight=False)
 
 

@@ -50,11 +50,10 @@ class ReconcileButton(ButtonHooks):
     def status(self, result: Any, *, as_of: dt.date, written: list[str], marked: int) -> str:
         if not result.orders_known:
             # A purchasing book: what it was reconciled for is its purchase orders (the Summary's PO rows).
-            supply = result.open_supply
-            open_po, found = int((supply["open_qty"] > 0).sum()), len(result.exceptions)
+            (open_po, overdue_po), found = result.po_line_counts(), len(result.exceptions)
             return (f"Reconciled as of {as_of:%Y-%m-%d}: no orders table (a purchasing book), so purchase orders "
                     f"and stock only: {open_po:,} open PO {'line' if open_po == 1 else 'lines'}, "
-                    f"{int(supply['overdue'].sum()):,} overdue; {found:,} {'exception' if found == 1 else 'exceptions'}. "
+                    f"{overdue_po:,} overdue; {found:,} {'exception' if found == 1 else 'exceptions'}. "
                     f"{marked_text(marked)}See '{written[0]}'.")
         open_lines = result.open_lines()
         late, at_risk = int(open_lines["late"].fillna(False).sum()), int(open_lines["at_risk"].fillna(False).sum())

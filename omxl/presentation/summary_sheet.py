@@ -114,10 +114,10 @@ def reconcile_figures(rec: object) -> pd.DataFrame:
         labels = dict.fromkeys(label if not label.startswith("Open value") else "Open value" for label, *_ in figures)
         figures = [(label, None, None, "", NO_ORDERS_NOTE) for label in labels]
         # What a purchasing book is reconciled for instead: its purchase-order lines.
-        supply = rec.open_supply
+        open_po, overdue_po = rec.po_line_counts()
         figures += [
-            ("Open PO lines", int((supply["open_qty"] > 0).sum()), COUNT, "", "purchase-order lines still to arrive"),
-            ("Overdue PO lines", int(supply["overdue"].sum()), COUNT, "",
+            ("Open PO lines", open_po, COUNT, "", "purchase-order lines still to arrive"),
+            ("Overdue PO lines", overdue_po, COUNT, "",
              "open, and the expected date has passed: chase the supplier"),
         ]
     severity = rec.exceptions["severity"].value_counts()

@@ -70,6 +70,12 @@ class Reconciliation:
         """Per row of `lines`: still open work (not shipped, delivered, closed or cancelled)."""
         return ~self.lines["status"].isin(CLOSED_STATUSES).to_numpy(dtype=bool)
 
+    def po_line_counts(self) -> tuple[int, int]:
+        """Purchase-order lines with quantity still to arrive, and how many of those are overdue: what a purchasing
+        book is reconciled for (its Summary, the terminal, the reconcile button)."""
+        supply = self.open_supply
+        return int((supply["open_qty"] > 0).sum()), int(supply["overdue"].sum())
+
     def open_lines(self) -> pd.DataFrame:
         """The Order Status sheet's lines: the open ones, late first, then at risk, then backordered."""
         return attention_first(self.lines[self.is_open()])
