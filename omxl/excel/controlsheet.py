@@ -42,9 +42,10 @@ LAST_STEPS = (
     "As of (B3): the day the figures are for. Leave it blank for today.",
     "Status (B4): what happened, in plain words. Changes you have not saved yet count: no need to save first.",
     "omxl writes only its own sheets (their names start with 'omxl '); your sheets stay as they are.",
-    "The buttons need Python with omxl and xlwings on this computer: see the Excel page of the omxl "
-    "documentation, and the xlwings.conf sheet for where Python is.",
 )
+# Where the buttons' Python comes from, in Excel (LibreOffice's .ods says its own: omxl/excel/odsbook.py).
+EXCEL_PYTHON_LINE = ("The buttons need Python with omxl and xlwings on this computer: see the Excel page of the omxl "
+                     "documentation, and the xlwings.conf sheet for where Python is.")
 
 
 def button_rows() -> range:
@@ -57,12 +58,12 @@ def tall_rows() -> range:
     return range(FIRST_BUTTON_ROW, max(STATUS_LAST_ROW, button_rows()[-1]) + 1)
 
 
-def instructions() -> tuple[str, ...]:
+def instructions(python_line: str = EXCEL_PYTHON_LINE) -> tuple[str, ...]:
     """How to use the sheet: the tables, then one numbered line per button's step (its `instruction`), then
-    the chosen action, as-of, status and where Python is."""
+    the chosen action, as-of, status and `python_line`, where the buttons' Python comes from."""
     steps = [f"{n}. {step.instruction}" for n, step in enumerate(with_buttons(), start=2)]
     chosen = f"{len(steps) + 2}. Or choose an action in B2 and press '{RUN_CHOSEN.caption}'."
-    return (*FIRST_STEPS, *steps, chosen, *LAST_STEPS)
+    return (*FIRST_STEPS, *steps, chosen, *LAST_STEPS, python_line)
 # The keys xlwings' VBA reads for the Python to start (it upper-cases the sheet's keys, so the case is free).
 INTERPRETER_WIN = "Interpreter_Win"
 INTERPRETER_MAC = "Interpreter_Mac"

@@ -10,7 +10,7 @@ from typing import Any
 from ..book import Book
 from ..config import Config
 from ..io.read import read_book
-from ..io.read.sniff import XLSM, XLSX
+from ..io.read.sniff import ODS, XLSM, XLSX
 from ..io.read.sources import ERROR_LITERALS, GridSource, RawSheet
 from .interface import Workbook
 
@@ -28,7 +28,7 @@ def raw_sheets(workbook: Workbook) -> list[RawSheet]:
     A1 (rows above and columns left of the used range are empty), Excel errors blanked and listed by cell."""
     name = book_name(workbook)
     path = workbook.path()
-    kind = XLSM if path is not None and path.suffix.lower() == ".xlsm" else XLSX
+    kind = {".xlsm": XLSM, ".ods": ODS}.get(path.suffix.lower() if path is not None else "", XLSX)
     sheets = []
     for info in workbook.sheets():
         if info.name.casefold() == CONTROL_SHEET:
