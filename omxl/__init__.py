@@ -15,6 +15,8 @@ from .io.read import read_book
 from .io.save.atomic import FileLockedError, WriteError
 from .io.save.write import save_csv, save_workbook
 from .excel.macrobook import excel_setup
+from .excel.odsbook import libreoffice_setup
+from .excel.office import OfficeError
 from .io.xlsx.sheetxml import ResultSheet
 from .excel.vbaproject import VbaProjectError
 from .io.xlsx.writeback import WriteBackError, write_back
@@ -35,12 +37,14 @@ __all__ = [
     "validate", "Validation", "reconcile", "Reconciliation", "plan_reorders", "ReorderPlan", "reorder",
     "weekly_report", "Report", "History", "notify", "Messages", "steps",
     # writing results
-    "write_back", "save_workbook", "save_csv", "ResultSheet", "render_template", "excel_setup", "style",
+    "write_back", "save_workbook", "save_csv", "ResultSheet", "render_template", "excel_setup",
+    "libreoffice_setup", "style",
     # settings
     "Config", "load_config",
     # errors: OmxlError and every kind a public function raises
     "OmxlError", "ConfigError", "SourceError", "NoTablesError", "OutputError", "FileLockedError", "WriteError",
     "WriteBackError", "MailError", "HistoryError", "TemplateError", "VbaProjectError",
+    "OfficeError",
     "__version__",
 ]
 

@@ -5,6 +5,8 @@ Python that has the `uno` module (python3-uno, usually /usr/bin/python3), never 
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import time
 import uuid
@@ -33,7 +35,7 @@ def office_desktop(profile: str):
     office = subprocess.Popen(
         ["soffice", f"-env:UserInstallation={Path(profile).resolve().as_uri()}", "--headless", "--invisible",
          "--nologo", "--nodefault", "--norestore", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
@@ -54,6 +56,10 @@ def office_desktop(profile: str):
             pass
         office.wait(timeout=60)
     finally:
-        if office.poll() is None:
-            office.kill()
-            office.wait()
+        # `soffice` is a launcher that starts soffice.bin: the whole process group goes, or the office would live
+        # on (and keep lock files on the documents it had open).
+        try:
+            os.killpg(office.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        office.wait()

@@ -1,7 +1,7 @@
 """The `omxl` command. Each command turns options into arguments for one library call and renders its result;
 OmxlError (an unreadable file, a bad setting, an output path that cannot be written) becomes a one-line
 message and exit code 2. The steps' commands (validate, reconcile, reorder, weekly, notify, ...) are made from
-omxl.steps.REGISTRY (omxl/cli/steps.py); read, demo and excel-setup are not steps and are defined here.
+omxl.steps.REGISTRY (omxl/cli/steps.py); read, demo, excel-setup and libreoffice-setup are not steps and are defined here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..errors import NoTablesError, OutputError
 from ..io.read import read_book
 from ..io.save.atomic import check_destination
 from ..excel.macrobook import excel_setup, interpreter_settings
+from ..excel.odsbook import libreoffice_setup
 from ..steps import REGISTRY
 from .common import (books_argument, check_write_back, checked_out, config_option, finish, format_option,
                      out_option, parse_date, password_option, quiet_option, reports_errors, stdout_console,
@@ -211,6 +212,30 @@ def excel_setup_command(book: Path, out: Path | None, interpreter_win: str | Non
     for key, value in interpreter_settings(interpreter_win=interpreter_win, interpreter_mac=interpreter_mac,
                                            interpreter=not no_interpreter):
         stdout_console().print(f"xlwings.conf: {key} {value}", highlight=False, markup=False, soft_wrap=True)
+
+
+@cli.command("libreoffice-setup")
+@click.argument("book", type=click.Path(path_type=Path), metavar="BOOK")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="BOOK.ods",
+              help="Where to write the LibreOffice workbook (.ods only; it must not exist yet). Default: BOOK with "
+                   "the suffix .ods, beside it.")
+@reports_errors
+@quiet_option
+def libreoffice_setup_command(book: Path, out: Path | None) -> None:
+    """Make a LibreOffice Calc workbook with omxl's buttons around your own workbook (docs/libreoffice.md).
+
+    Opens BOOK (.xlsx, .xlsm, .xls or .ods) in LibreOffice, headless, and writes a copy as .ods with the omxl
+    sheet first (the action, as-of date and status cells and a button for each action; the workbook opens on it)
+    and the Python script the buttons run, which finds omxl in this Python environment. BOOK itself is only read.
+    Needs LibreOffice with its Python script provider on this computer.
+    """
+    target = out or book.with_suffix(".ods")
+    progress.current().start(f"Writing {target.name} in LibreOffice")
+    path = libreoffice_setup(book, out=out)
+    progress.current().done()
+    stdout_console().print(f"Wrote {path}: your sheets, and the omxl sheet with its buttons first. Open it in "
+                           "LibreOffice Calc, allow its macros, and press a button (docs/libreoffice.md).",
+                           highlight=False, soft_wrap=True)
 
 
 def main() -> None:

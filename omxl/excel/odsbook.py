@@ -24,8 +24,6 @@ from xml.sax.saxutils import quoteattr
 
 import python_calamine as calamine
 
-import omxl
-
 from ..config import Config
 from ..errors import OutputError, SourceError
 from ..io.read.guards import check_zip
@@ -233,7 +231,7 @@ def site_dirs() -> tuple[str, ...]:
     folders = [*site.getsitepackages()]
     if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
         folders.append(site.getusersitepackages())
-    package_parent = str(Path(omxl.__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])   # the folder holding omxl/
     if package_parent not in {str(Path(f).resolve()) for f in folders}:
         folders.insert(0, package_parent)
     return tuple(dict.fromkeys(folders))
