@@ -9,6 +9,7 @@ PLAN.json: {"document": PATH, "profile": DIR, "steps": [...]}, each step one of
                                           event, as LibreOffice finds it on a click) through the document's script
                                           provider; reports the status cell B4 and the seconds it took
     {"set": [SHEET, CELL, VALUE]}         type a value into a cell (a number or text), unsaved
+    {"remove": PATH}                      delete a file (a settings file beside the document, say)
     {"snapshot": true}                    every sheet's used range (values as DataArray gives them), its notes
                                           (cell, text, fill as RGB), its sheet-local names, the fills of A1:Z2
 The first line of the output lists the buttons found: {"buttons": [{"label", "url", "sheet"}]}.
@@ -17,6 +18,7 @@ The first line of the output lists the buttons found: {"buttons": [{"label", "ur
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -95,6 +97,9 @@ def main(plan_path: str) -> None:
                 else:
                     target.setValue(value)
                 print(json.dumps({"set": step["set"]}), flush=True)
+            elif "remove" in step:
+                os.remove(step["remove"])
+                print(json.dumps({"removed": step["remove"]}), flush=True)
             elif "snapshot" in step:
                 print(json.dumps({"snapshot": snapshot(document)}), flush=True)
         document.close(True)

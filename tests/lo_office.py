@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +28,16 @@ def props(**values) -> tuple:
     return tuple(out)
 
 
+def office_environment() -> dict:
+    """The environment LibreOffice starts with: this one, with this Python's folder first on PATH. LibreOffice's
+    embedded Python finds its standard library from the first python3 on PATH; another Python's there (pytest's
+    pyenv or venv Python) gives it a standard library of another build, and every Python script then fails
+    (as std::bad_alloc)."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    return env
+
+
 @contextlib.contextmanager
 def office_desktop(profile: str):
     """A LibreOffice started headless with its own profile folder, listening on a private pipe; yields its
@@ -35,7 +46,7 @@ def office_desktop(profile: str):
     office = subprocess.Popen(
         ["soffice", f"-env:UserInstallation={Path(profile).resolve().as_uri()}", "--headless", "--invisible",
          "--nologo", "--nodefault", "--norestore", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=office_environment())
     try:
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
