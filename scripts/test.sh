@@ -42,13 +42,22 @@ if ! fc-list 2>/dev/null | grep -qi carlito; then
     apt-get install -y -qq --no-install-recommends fonts-crosextra-carlito >/dev/null
 fi
 
-# python-UNO drives LibreOffice where --convert-to cannot (a password-protected .xls); Debian's package gives it to
-# the system Python (/usr/bin/python3), which the tests call in a subprocess.
+# python-UNO drives LibreOffice where --convert-to cannot (a password-protected .xls, the buttons of an .ods);
+# Debian's package gives it to the system Python (/usr/bin/python3), which the tests call in a subprocess.
 if ! /usr/bin/python3 -c 'import uno' >/dev/null 2>&1 && ! "$PY" -c 'import uno' >/dev/null 2>&1; then
     echo "Installing python3-uno (LibreOffice's Python bridge, used to save a password-protected .xls)..."
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends python3-uno >/dev/null
+fi
+
+# LibreOffice's Python script provider runs the Python scripts a document carries: the buttons of the .ods that
+# `omxl libreoffice-setup` writes, which the tests press in LibreOffice.
+if [ ! -f "$(dirname "$(readlink -f "$(command -v soffice)")")/pythonscript.py" ]; then
+    echo "Installing libreoffice-script-provider-python (LibreOffice runs the .ods buttons' Python with it)..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends libreoffice-script-provider-python >/dev/null
 fi
 
 # The test tools at their newest, as a fresh machine gets them (a machine image may carry an older pytest), then
