@@ -310,3 +310,39 @@ def test_a_bad_setting_is_said_in_words_and_the_next_press_works(sample_ods: Pat
         "omxl's environment with the Python LibreOffice uses (on Debian or Ubuntu: /usr/bin/python3 -m venv "
         "~/omxl/.venv), install omxl there, and run 'omxl libreoffice-setup' again from it.")
 
+
+
+def test_the_libreoffice_page_examples_run(monkeypatch, tmp_path: Path, capsys):
+    import re
+    import shlex
+
+    monkeypatch.chdir(ROOT)
+    page = (ROOT / "docs" / "libreoffice.md").read_text(encoding="utf-8")
+    shell = re.findall(r"```bash\n(.*?)```", page, flags=re.S)[0]   # the first example; the others install packages
+    result = CliRunner().invoke(cli, [a.replace("/tmp/", f"{tmp_path}/") for a in shlex.split(shell)[1:]])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "orders-with-buttons.ods").is_file()
+    for block in re.findall(r"```python\n(.*?)```", page, flags=re.S):
+        exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "libreoffice.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [str(tmp_path / "orders-buttons.ods"), REORDER_STATUS]
+
+
+def test_the_ready_macro_workbook_becomes_an_ods_without_its_excel_code(tmp_path: Path):
+    """workbooks/omxl.xlsm set up for LibreOffice: its Excel buttons (bound to VBA that LibreOffice cannot run),
+    its xlwings.conf sheet and the VBA modules of omxl and xlwings are left out; the new buttons sit in D2:D6."""
+    out = libreoffice_setup(ROOT / "workbooks" / "omxl.xlsm", out=tmp_path / "orders.ods")
+    result = subprocess.run([python_with_uno(), str(ROOT / "tests" / "lo_list_buttons.py"), str(out),
+                             str(tmp_path / "lo-profile")], check=True, capture_output=True, text=True, timeout=180)
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["sheets"] == ["omxl", "Orders", "Inventory", "Suppliers", "Customers", "Shipments",
+                              "Purchase Orders", "Returns"]
+    assert seen["active"] == "omxl"
+    assert [(b["label"], b["macro"]) for b in seen["buttons"]] == [(label, script_url(function))
+                                                                   for label, function in zip(LABELS, FUNCTIONS)]
+    assert "omxl" not in seen["modules"] and "xlwings" not in seen["modules"] and "Dictionary" not in seen["modules"]
+    assert seen["cells"] == {"A2": "Action", "A3": "As of", "A4": "Status", "B2": "validate", "B3": "", "B4": ""}
+    for shape, cell in zip(seen["shapes"], ("D2", "D3", "D4", "D5", "D6")):
+        left, top, right, bottom = seen["boxes"][cell]
+        box = shape["box"]
+        assert left < box[0] < box[2] < right and top < box[1] < box[3] < bottom, (shape["label"], cell)

@@ -46,6 +46,10 @@ PYTHON_LINE = ("The buttons run omxl in LibreOffice's own Python: see the LibreO
 INPUT_FILL = 0xFFF2CC
 TITLE_HEIGHT = 14.0
 POINT = 2540 / 72   # 1/100 mm per point
+# The VBA modules of a workbook made by excel-setup (omxl/excel/vbaproject.py: omxl's subs, xlwings' own), in
+# LibreOffice's Basic library for a workbook's VBA project.
+VBA_LIBRARY = "VBAProject"
+EXCEL_BUTTONS_MODULES = ("omxl", "xlwings", "Dictionary")
 # In 1/100 mm: the gap between a button and its cell's edges.
 INSET = 60
 
@@ -125,6 +129,7 @@ def add_control_sheet(document: Any) -> None:
     for name in (CONTROL_SHEET, CONF_SHEET):
         if sheets.hasByName(name):
             sheets.removeByName(name)
+    _drop_excel_buttons_code(document)
     sheets.insertNewByName(CONTROL_SHEET, 0)
     sheet = sheets.getByName(CONTROL_SHEET)
     columns = sheet.Columns
@@ -165,6 +170,22 @@ def add_control_sheet(document: Any) -> None:
     controller = document.CurrentController
     controller.setActiveSheet(sheet)
     controller.select(sheet.getCellRangeByName("B2"))
+
+
+def _drop_excel_buttons_code(document: Any) -> None:
+    """Leave out the VBA modules excel-setup adds (omxl's buttons' subs and xlwings' code, which LibreOffice
+    Basic cannot compile or run): a workbook made by excel-setup would otherwise carry them as a dead Basic
+    library. Modules of the user's own, and a workbook without omxl's, are kept."""
+    libraries = document.BasicLibraries
+    if not libraries.hasByName(VBA_LIBRARY):
+        return
+    libraries.loadLibrary(VBA_LIBRARY)
+    library = libraries.getByName(VBA_LIBRARY)
+    if not all(library.hasByName(name) for name in ("omxl", "xlwings")):
+        return
+    for name in EXCEL_BUTTONS_MODULES:
+        if library.hasByName(name):
+            library.removeByName(name)
 
 
 def _validations(sheet: Any, uno: Any) -> None:
