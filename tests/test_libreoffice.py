@@ -211,6 +211,13 @@ def test_the_uno_workbook_reads_the_sample_as_read_book_does(sample_ods: Path, t
         assert workbook.read_cell("Orders", "C5") == dt.datetime(2026, 8, 10)   # openpyxl reads the same
         assert workbook.read_cell("Orders", "G2990") == "#N/A"
         assert workbook.used_range("omxl").values[1] == ["Action", "validate"]
+        # The Control sheet's checks, as LibreOffice read them back from the .ods.
+        control = document.Sheets.getByName("omxl")
+        action, as_of = (control.getCellRangeByName(ref).Validation for ref in ("B2", "B3"))
+        assert (action.Type.value, action.getFormula1(), action.ErrorMessage, action.ErrorAlertStyle.value) == (
+            "LIST", '"validate";"reconcile";"reorder";"weekly"', "Choose one of the actions in the list.", "STOP")
+        assert (as_of.Type.value, as_of.getOperator().value, as_of.getFormula1(), as_of.InputMessage) == (
+            "DATE", "GREATER", "1", "The day the figures are for; blank for today.")
         document.close(True)
     assert sorted(book.tables) == sorted(expected.tables)
     for name, frame in expected.tables.items():

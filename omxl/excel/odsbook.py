@@ -188,32 +188,31 @@ def _drop_excel_buttons_code(document: Any) -> None:
             library.removeByName(name)
 
 
+# The Control sheet's checks, as data: cell, kind (com.sun.star.sheet.ValidationType), condition operator, the
+# formula (a list of the actions, or the first date), title, input message, error message; as Excel's sheet has
+# them (omxl/excel/controlsheet.py).
+CONTROL_RULES = (
+    ("B2", "LIST", None, ";".join(f'"{step.name}"' for step in with_buttons()), "Action",
+     "The action that 'Run the chosen action' runs.", "Choose one of the actions in the list."),
+    ("B3", "DATE", "GREATER", "1", "As of", "The day the figures are for; blank for today.",
+     "Enter a date, or leave the cell blank for today."),
+)
+
+
 def _validations(sheet: Any, uno: Any) -> None:
     """B2: a list of the actions; B3: a date or blank. With input help and a Stop alert in words, as Excel's."""
-    action = sheet.getCellRangeByName("B2")
-    rule = action.Validation
-    rule.Type = uno.Enum("com.sun.star.sheet.ValidationType", "LIST")
-    rule.setFormula1(";".join(f'"{step.name}"' for step in with_buttons()))
-    rule.IgnoreBlankCells = True
-    rule.ShowInputMessage, rule.InputTitle = True, "Action"
-    rule.InputMessage = "The action that 'Run the chosen action' runs."
-    rule.ShowErrorMessage, rule.ErrorTitle = True, "Action"
-    rule.ErrorMessage = "Choose one of the actions in the list."
-    rule.ErrorAlertStyle = uno.Enum("com.sun.star.sheet.ValidationAlertStyle", "STOP")
-    action.Validation = rule
-
-    as_of = sheet.getCellRangeByName("B3")
-    rule = as_of.Validation
-    rule.Type = uno.Enum("com.sun.star.sheet.ValidationType", "DATE")
-    rule.setOperator(uno.Enum("com.sun.star.sheet.ConditionOperator", "GREATER"))
-    rule.setFormula1("1")
-    rule.IgnoreBlankCells = True
-    rule.ShowInputMessage, rule.InputTitle = True, "As of"
-    rule.InputMessage = "The day the figures are for; blank for today."
-    rule.ShowErrorMessage, rule.ErrorTitle = True, "As of"
-    rule.ErrorMessage = "Enter a date, or leave the cell blank for today."
-    rule.ErrorAlertStyle = uno.Enum("com.sun.star.sheet.ValidationAlertStyle", "STOP")
-    as_of.Validation = rule
+    for ref, kind, operator, formula, title, prompt, error in CONTROL_RULES:
+        cell = sheet.getCellRangeByName(ref)
+        rule = cell.Validation
+        rule.Type = uno.Enum("com.sun.star.sheet.ValidationType", kind)
+        if operator is not None:
+            rule.setOperator(uno.Enum("com.sun.star.sheet.ConditionOperator", operator))
+        rule.setFormula1(formula)
+        rule.IgnoreBlankCells = True
+        rule.ShowInputMessage, rule.InputTitle, rule.InputMessage = True, title, prompt
+        rule.ShowErrorMessage, rule.ErrorTitle, rule.ErrorMessage = True, title, error
+        rule.ErrorAlertStyle = uno.Enum("com.sun.star.sheet.ValidationAlertStyle", "STOP")
+        cell.Validation = rule
 
 
 def _buttons(document: Any, sheet: Any, uno: Any) -> None:
