@@ -9,6 +9,7 @@ PLAN.json: {"document": PATH, "profile": DIR, "steps": [...]}, each step one of
                                           event, as LibreOffice finds it on a click) through the document's script
                                           provider; reports the status cell B4 and the seconds it took
     {"set": [SHEET, CELL, VALUE]}         type a value into a cell (a number or text), unsaved
+    {"look": SHEET}                       a result sheet's autofilter range, links and row 2's number formats
     {"remove": PATH}                      delete a file (a settings file beside the document, say)
     {"snapshot": true}                    every sheet's used range (values as DataArray gives them), its notes
                                           (cell, text, fill as RGB), its sheet-local names, the fills of A1:Z2
@@ -72,6 +73,31 @@ def snapshot(document) -> dict:
     return {"sheets": sheets, "active": document.CurrentController.ActiveSheet.Name}
 
 
+def look(document, name: str) -> dict:
+    """What a result sheet shows besides its values: the autofilter's range (the sheet's own database range), the
+    links in its cells (cell, URL) and the number format of row 2's cells."""
+    sheet = document.Sheets.getByName(name)
+    index = sheet.RangeAddress.Sheet
+    ranges = document.getPropertyValue("UnnamedDatabaseRanges")
+    autofilter = None
+    if ranges.hasByTable(index) and ranges.getByTable(index).AutoFilter:
+        area = ranges.getByTable(index).DataArea
+        autofilter = f"{_address(area.StartColumn, area.StartRow)}:{_address(area.EndColumn, area.EndRow)}"
+    cursor = sheet.createCursor()
+    cursor.gotoEndOfUsedArea(False)
+    end = cursor.RangeAddress
+    links = []
+    for row in range(end.EndRow + 1):
+        for column in range(end.EndColumn + 1):
+            fields = sheet.getCellByPosition(column, row).TextFields.createEnumeration()
+            while fields.hasMoreElements():
+                links.append([_address(column, row), fields.nextElement().URL])
+    formats = document.NumberFormats
+    row_two = [formats.getByKey(sheet.getCellByPosition(c, 1).NumberFormat).FormatString
+               for c in range(end.EndColumn + 1)]
+    return {"sheet": name, "autofilter": autofilter, "links": links, "formats": row_two}
+
+
 def main(plan_path: str) -> None:
     plan = json.loads(open(plan_path, encoding="utf-8").read())
     with office_desktop(plan["profile"]) as desktop:
@@ -97,6 +123,8 @@ def main(plan_path: str) -> None:
                 else:
                     target.setValue(value)
                 print(json.dumps({"set": step["set"]}), flush=True)
+            elif "look" in step:
+                print(json.dumps({"look": look(document, step["look"])}), flush=True)
             elif "remove" in step:
                 os.remove(step["remove"])
                 print(json.dumps({"removed": step["remove"]}), flush=True)

@@ -82,12 +82,14 @@ def presses(sample_ods: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     steps = [{"set": ["omxl", "B3", AS_OF_SERIAL]}, {"snapshot": True}]
     for label in LABELS[:4]:
         steps += [{"press": label}, {"snapshot": True}]
+        if label == "Validate":
+            steps.append({"look": "omxl Issues"})
     steps += [{"set": ["omxl", "B2", "reorder"]}, {"press": LABELS[4]},
               {"set": ["Orders", "F1240", 5000]}, {"press": "Reconcile"}, {"snapshot": True}]
     lines = drive(document, steps, folder)
     snapshots = [line["snapshot"] for line in lines if "snapshot" in line]
     pressed = [line for line in lines if "pressed" in line]
-    return {"buttons": lines[0]["buttons"], "before": snapshots[0], "after": dict(zip(LABELS[:4], snapshots[1:5])),
+    return {"buttons": lines[0]["buttons"], "issues_sheet": next(line["look"] for line in lines if "look" in line), "before": snapshots[0], "after": dict(zip(LABELS[:4], snapshots[1:5])),
             "status": [p["status"] for p in pressed], "seconds": [p["seconds"] for p in pressed],
             "edited": snapshots[5], "folder": folder}
 
@@ -246,6 +248,15 @@ def test_validate_marks_the_cells_of_the_findings(presses: dict):
     assert marked[("Orders", "E2974")]["text"] == ("omxl:\nItem 'SKU-99017' is not in the inventory. Correct the "
                                                    "item code, or add the item to the inventory sheet.")
     assert marked[("Orders", "G2990")]["fill"] == 0xFFC7CE   # the #N/A cell, an error
+    # The Issues sheet as Excel's: an autofilter over the list, each issue's cell a link to it. (Its frozen header
+    # is the view's: a document opened without a window, as here, has no view to freeze, so it is not looked at.)
+    shown = presses["issues_sheet"]
+    header = sheet(after, "omxl Issues")["values"][0]
+    cell_column = "ABCDEFGHIJKLMNOP"[header.index("Cell")]
+    assert shown["autofilter"] == "A1:P31"
+    assert shown["links"][0] == [f"{cell_column}2", "#'Orders'.E2974"]
+    assert len(shown["links"]) == int(issues["cell"].ne("").sum())
+    assert shown["formats"][header.index("Source row")] in ("General", "0")
 
 
 def test_reconcile_shows_what_the_command_line_computes(presses: dict, tmp_path: Path):
