@@ -35,7 +35,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_carries_the_shipped_templates(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"omxl/shipped/weekly_status.xlsx", "omxl/shipped/late_lines.xlsx", "omxl/shipped/email/weekly.txt",
-            "omxl/shipped/email/supplier-po.html", "omxl/py.typed"} <= names
+            "omxl/shipped/email/supplier-po.html", "omxl/shipped/libreoffice/omxl_buttons.py.in",
+            "omxl/py.typed"} <= names
     assert not any(name.startswith(("tests/", "templates/", "scripts/")) for name in names)
     requires = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     runtime = [line for line in requires.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
@@ -63,6 +64,40 @@ def test_installed_from_the_wheel_omxl_weekly_runs_anywhere(wheel: Path, tmp_pat
     assert "Wrote weekly-status-2026-W48.xlsx." in done.stderr
     assert (work / "weekly-status-2026-W48.xlsx").stat().st_size > 20_000
     assert "OTIF line rate" in done.stdout
+
+
+def test_installed_from_the_wheel_the_libreoffice_buttons_find_omxl(wheel: Path, tmp_path: Path):
+    """docs/libreoffice.md's path with an installed wheel: the environment's `omxl libreoffice-setup` writes the
+    .ods (its script shipped as package data), and a button pressed in LibreOffice imports omxl from that
+    environment's site-packages, not from the source."""
+    import json
+
+    from conftest import python_with_uno
+
+    env = tmp_path / "env"
+    venv.create(env, system_site_packages=True, with_pip=True)
+    subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    "--no-deps", "--ignore-installed", str(wheel)], check=True, timeout=300, env=without_source_path())
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(SAMPLE, work / "orders.xlsx")
+    done = subprocess.run([str(env / "bin" / "omxl"), "libreoffice-setup", "orders.xlsx"], cwd=work,
+                          capture_output=True, text=True, timeout=300, env=without_source_path())
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(work / "orders.ods") as package:
+        script = package.read("Scripts/python/omxl_buttons.py").decode()
+    folders = re.search(r"^SITE_DIRS = (.*)$", script, flags=re.M).group(1)
+    assert str(env / "lib") in folders and str(ROOT) not in folders
+    plan = tmp_path / "plan.json"
+    serial = 46353   # 2026-11-27
+    plan.write_text(json.dumps({"document": str(work / "orders.ods"), "profile": str(tmp_path / "profile"),
+                                "steps": [{"set": ["omxl", "B3", serial]}, {"press": "Validate"}]}))
+    pressed = subprocess.run([python_with_uno(), str(ROOT / "tests" / "lo_buttons.py"), str(plan)],
+                             capture_output=True, text=True, timeout=600, cwd=ROOT / "tests",
+                             env=without_source_path())
+    assert pressed.returncode == 0, pressed.stderr[-2000:]
+    status = json.loads(pressed.stdout.splitlines()[-1])["status"]
+    assert status.startswith("Checked as of 2026-11-27: 14 errors and 9 warnings. 23 cells marked")
 
 
 # --- docs/excel.md's commands, run as a user on macOS (or Linux) runs them ----------------------------------

@@ -109,8 +109,7 @@ class UnoWorkbook:
         if existing is not None:
             sheet = existing
             # As Excel's Sheet.Clear: the sheet keeps its place (and what refers to it), with nothing on it.
-            sheet.clearContents(ALL_CONTENTS)
-            sheet.getCellRangeByName("A1:AMJ1048576").setPropertyToDefault("CellBackColor")
+            sheet.clearContents(ALL_CONTENTS)   # values, notes, links and hard formats (fills included)
         else:
             sheets.insertNewByName(name, sheets.Count)
             sheet = sheets.getByName(name)
@@ -170,10 +169,13 @@ class UnoWorkbook:
         window = self._window()
         if window is None or self.context is None:
             return   # no screen (a hidden document, a headless office): the status cell says it
-        toolkit = self.context.ServiceManager.createInstanceWithContext("com.sun.star.awt.Toolkit", self.context)
-        message_type = self._uno.Enum("com.sun.star.awt.MessageBoxType", "ERRORBOX")
-        box = toolkit.createMessageBox(window, message_type, 1, title, message)   # 1: an OK button
-        box.execute()
+        try:
+            toolkit = self.context.ServiceManager.createInstanceWithContext("com.sun.star.awt.Toolkit", self.context)
+            message_type = self._uno.Enum("com.sun.star.awt.MessageBoxType", "ERRORBOX")
+            box = toolkit.createMessageBox(window, message_type, 1, title, message)   # 1: an OK button
+            box.execute()
+        except Exception:  # noqa: BLE001 - the status cell already says it; a box that fails must not hide that
+            pass
 
     def pause_screen(self) -> AbstractContextManager[None]:
         return _Paused(self.document)
