@@ -9,6 +9,7 @@ configuration may change or switch off any code in it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -154,6 +155,13 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
 
 
 def empty_findings() -> pd.DataFrame:
+    """A findings frame without rows: a copy of one made once (typing its columns costs more than a small
+    book's checks, and every stage starts from one)."""
+    return _empty_findings().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _empty_findings() -> pd.DataFrame:
     return _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS}))
 
 
