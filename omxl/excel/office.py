@@ -112,7 +112,9 @@ class Office:
         document = self.desktop.loadComponentFromURL(url, "_blank", 0, props(
             Hidden=hidden, MacroExecutionMode=4 if macros else 0, UpdateDocMode=0, ReadOnly=read_only))
         if document is None:
-            raise OfficeError(f"{Path(path).name}: LibreOffice could not open it.")
+            raise OfficeError(f"{Path(path).name}: LibreOffice could not open it (a damaged file, a password, or a "
+                              "format LibreOffice does not read). Open it in LibreOffice Calc to see why, save it as "
+                              ".xlsx or .ods, and run again.")
         return document
 
     def has_python_scripts(self) -> bool:
