@@ -34,7 +34,7 @@ from ..steps import with_buttons
 from .controlsheet import (CONF_SHEET, CONTROL_SHEET, ROW_HEIGHT, STATUS_AREA, WIDTHS, button_rows, instructions,
                            tall_rows)
 from .office import INSTALL_HINT, Office, OfficeError, props, uno_module
-from .uno_workbook import BOLD_WEIGHT, VERT_TOP, _column_width
+from .uno_workbook import BOLD_WEIGHT, VERT_TOP, column_width, number_format_key
 from .vbaproject import buttons
 
 SCRIPT_NAME = "omxl_buttons.py"
@@ -134,7 +134,7 @@ def add_control_sheet(document: Any) -> None:
     sheet = sheets.getByName(CONTROL_SHEET)
     columns = sheet.Columns
     for index, width in enumerate(WIDTHS):
-        columns.getByIndex(index).Width = _column_width(width)
+        columns.getByIndex(index).Width = column_width(width)
     rows = sheet.Rows
     for row in tall_rows():
         rows.getByIndex(row - 1).Height = round(ROW_HEIGHT * POINT)
@@ -147,12 +147,7 @@ def add_control_sheet(document: Any) -> None:
     title.CharWeight, title.CharHeight = BOLD_WEIGHT, TITLE_HEIGHT
     sheet.getCellRangeByName("A2:A4").CharWeight = BOLD_WEIGHT
     sheet.getCellRangeByName("B2:B3").CellBackColor = INPUT_FILL
-    as_of = sheet.getCellRangeByName("B3")
-    locale = uno.createUnoStruct("com.sun.star.lang.Locale")
-    locale.Language, locale.Country = "en", "US"
-    formats = document.NumberFormats
-    key = formats.queryKey("YYYY-MM-DD", locale, False)
-    as_of.NumberFormat = key if key != -1 else formats.addNew("YYYY-MM-DD", locale)
+    sheet.getCellRangeByName("B3").NumberFormat = number_format_key(document, "yyyy-mm-dd")
     status = sheet.getCellRangeByName(STATUS_AREA)
     status.merge(True)
     status.IsTextWrapped = True

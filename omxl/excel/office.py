@@ -103,14 +103,12 @@ class Office:
     def started(cls, profile: str | os.PathLike | None = None) -> "_Started":
         return _Started(cls, profile)
 
-    def load(self, path: str | os.PathLike, *, macros: bool = False, hidden: bool = True,
-             read_only: bool = False) -> Any:
+    def load(self, path: str | os.PathLike, *, macros: bool = False, hidden: bool = True) -> Any:
         """Open a document. `macros`: let its scripts run (MacroExecutionMode ALWAYS_EXECUTE_NO_WARN, as a
-        trusted location does), else never (NEVER_EXECUTE). `read_only`: the file is neither locked nor ever
-        written (a user's workbook that is only read)."""
+        trusted location does), else never (NEVER_EXECUTE)."""
         url = Path(path).resolve().as_uri()
         document = self.desktop.loadComponentFromURL(url, "_blank", 0, props(
-            Hidden=hidden, MacroExecutionMode=4 if macros else 0, UpdateDocMode=0, ReadOnly=read_only))
+            Hidden=hidden, MacroExecutionMode=4 if macros else 0, UpdateDocMode=0))
         if document is None:
             raise OfficeError(f"{Path(path).name}: LibreOffice could not open it (a damaged file, a password, or a "
                               "format LibreOffice does not read). Open it in LibreOffice Calc to see why, save it as "
@@ -123,6 +121,7 @@ class Office:
         return PYTHON_PROVIDER in manager.getAvailableServiceNames()
 
     def close(self) -> None:
+        """Ask the office to exit and give it a minute; what is left is killed when the `with` block ends."""
         try:
             self.desktop.terminate()
         except Exception:  # noqa: BLE001 - the bridge closes as the office exits
@@ -131,7 +130,6 @@ class Office:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             pass
-        _stop(self.process)
 
 
 class _Started:

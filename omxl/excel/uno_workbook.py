@@ -20,7 +20,6 @@ import datetime as dt
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from ..io.address import column_letter
 from ..io.read.sources import ERROR_LITERALS
@@ -70,8 +69,7 @@ class UnoWorkbook:
                 f"This workbook is open from {url}, not from a file on this computer. omxl needs a folder on this "
                 "computer, where omxl.toml and the reports are, so nothing was run. Save a copy on this computer "
                 "(File > Save As, to a folder such as Documents), open the copy and press the button there.")
-        parsed = urlparse(url)
-        return Path(unquote(parsed.path))
+        return Path(self._uno.fileUrlToSystemPath(url))
 
     def sheets(self) -> list[SheetInfo]:
         sheets = self.document.Sheets
@@ -132,7 +130,7 @@ class UnoWorkbook:
             self._link(sheet.getCellRangeByName(ref), target)
         columns = sheet.Columns
         for index, width in enumerate(layout.widths):
-            columns.getByIndex(index).Width = _column_width(width)
+            columns.getByIndex(index).Width = column_width(width)
         if layout.freeze_rows:
             controller = self.document.CurrentController
             controller.setActiveSheet(sheet)
@@ -283,15 +281,8 @@ class UnoWorkbook:
         return float(value)
 
     def _format_key(self, code: str) -> int:
-        """The document's number format key for an Excel format code (added once when the document lacks it)."""
         if code not in self._formats:
-            formats = self.document.NumberFormats
-            locale = self._uno.createUnoStruct("com.sun.star.lang.Locale")
-            locale.Language, locale.Country = "en", "US"
-            key = formats.queryKey(code, locale, False)
-            if key == -1:
-                key = formats.addNew(code, locale)
-            self._formats[code] = key
+            self._formats[code] = number_format_key(self.document, code)
         return self._formats[code]
 
     def _link(self, cell: Any, target: str) -> None:
@@ -366,6 +357,16 @@ def press(action: str, document: Any, context: Any = None) -> UnoWorkbook:
     return workbook
 
 
+def number_format_key(document: Any, code: str) -> int:
+    """The document's number format key for an Excel format code, added when the document lacks it. Codes are
+    read in English (US), as Excel writes them: '#,##0.00', 'yyyy-mm-dd'."""
+    locale = uno_module().createUnoStruct("com.sun.star.lang.Locale")
+    locale.Language, locale.Country = "en", "US"
+    formats = document.NumberFormats
+    key = formats.queryKey(code, locale, False)
+    return key if key != -1 else formats.addNew(code, locale)
+
+
 def calc_reference(excel: str) -> str:
     """An Excel cell reference inside a workbook ("'omxl Issues'!D17", "Orders!D17") as LibreOffice writes it
     in a link ("'omxl Issues'.D17", "Orders.D17")."""
@@ -394,7 +395,8 @@ def _rgb(argb: str) -> int:
     return int(argb[-6:], 16)
 
 
-def _column_width(characters: float) -> int:
+def column_width(characters: float) -> int:
+    """A column width in characters (Excel's measure) as LibreOffice's, in 1/100 mm."""
     return round((int(characters * 7 + 0.5) + 5) * HUNDREDTH_MM_PER_PIXEL)
 
 
