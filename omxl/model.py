@@ -161,6 +161,11 @@ TABLES: tuple[Table, ...] = (
             C("priority", INT, False, "Priority", "Prio", note="1 = highest"),
             *SHIPPING_ON_LINE,
             C("currency", TEXT, False, "Currency", "Ccy", "Curr", note="of unit_price; blank = base_currency"),
+            C("ship_complete", BOOL, False, "Ship Complete", "Complete Delivery", "Ship Complete Only",
+              "Deliver Complete", "No Partial Shipments", note="ship the order only when every open line can "
+              "ship; may sit on the order header (else the customer's)"),
+            C("ship_to", TEXT, False, "Ship To", "Ship Address", "Ship-To Address", "Shipping Address",
+              "Delivery Address", "Deliver To", note="the delivery address, on the packing slip"),
         ),
         key=("order_id", "line"),
         description="one row per order line",
@@ -234,6 +239,9 @@ TABLES: tuple[Table, ...] = (
             C("name", TEXT, False, "Name", "Customer Name", "Company Name", "Company", "Account Name"),
             C("email", TEXT, False, "Email", "E-mail", "Email Address", "Contact Email"),
             C("priority", INT, False, "Priority", "Prio", "Tier"),
+            C("ship_complete", BOOL, False, "Ship Complete", "Complete Delivery", "Ship Complete Only",
+              "Deliver Complete", "No Partial Shipments", note="the customer's orders ship only when complete, "
+              "unless the order says otherwise"),
         ),
         key=("customer_id",),
     ),
@@ -364,7 +372,8 @@ class Split:
 
 SPLITS: dict[str, Split] = {s.table: s for s in (
     Split("orders", "order_id",
-          ("order_date", "customer_id", "promised_date", "ship_date", "carrier", "status", "priority"),
+          ("order_date", "customer_id", "promised_date", "ship_date", "carrier", "status", "priority",
+           "ship_complete", "ship_to"),
           ("sku", "qty"), noun="order", header_part="order header", line_part="order lines"),
     Split("purchase_orders", "po_id", ("supplier_id", "order_date", "expected_date", "status"), ("sku", "qty"),
           noun="purchase order", header_part="purchase order header", line_part="purchase order lines"),

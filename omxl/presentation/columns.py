@@ -145,6 +145,13 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("days_overdue", "Days overdue", "days"),
     ("waiting_lines", "Customer lines waiting", "long_text"),
     ("supplier", "Supplier", "text"),
+    # dispatch: pick lists, packing slips, manifests, held lines
+    ("pick_qty", "Qty to pick", "quantity"),
+    ("to_follow_qty", "To follow", "quantity"),
+    ("ship_to", "Ship to", "text"),
+    ("ship_complete", "Ship complete", "flag"),
+    ("held_by", "Held by", "text"),
+    ("orders", "Orders", "count"),
     # what was read
     ("rows", "Rows", "count"),
     ("read_from", "Read from", "text"),

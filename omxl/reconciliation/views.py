@@ -18,11 +18,17 @@ STATUS_RANK = ("backordered", "partially_allocated", "on_hold", "open", "partial
 CLOSED_STATUSES = ("closed", "shipped", "delivered", "cancelled")
 
 
+def public_order(lines: pd.DataFrame) -> pd.Index:
+    """The labels of `lines` (a position's lines, or reconcile's working copy of them) in the order of
+    rec.lines: row i of rec.lines is lines.loc[public_order(lines)[i]]. Dispatch takes what rec.lines leaves
+    out (the allocation priority, ship_to, ship_complete) from the position's lines by it."""
+    return lines.sort_values(["order_id", "line"], kind="stable").index
+
+
 def public_lines(lines: pd.DataFrame) -> pd.DataFrame:
     extra = ["order_date", "unit_price", "discount", "currency", "carrier", "priority", "last_ship_date", "shipped_late",
              "covering_po", "kind", "rma_id", "source", "sheet", "row"]
-    ordered = lines.sort_values(["order_id", "line"], kind="stable")
-    return ordered[[*LINE_COLUMNS, *extra]].reset_index(drop=True)
+    return lines.loc[public_order(lines), [*LINE_COLUMNS, *extra]].reset_index(drop=True)
 
 
 def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.DataFrame:

@@ -1,0 +1,88 @@
+"""Which open lines the warehouse picks today, and which it holds back and why (contract 4.6).
+
+A line is picked when stock is allocated to it (reconcile's allocation, not redone here), it is open and not
+on hold, it passes the day's filters (promised by, priority up to), and, for an order that ships complete,
+every open line of its order can ship in full. Holds are a table of masks and reasons in precedence order, so a
+company rule that holds lines is one more row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..wording import quantity_text
+
+# Line statuses with nothing left to pick (reconcile's), besides lines with no open quantity.
+NOT_PICKED = ("on_hold", "cancelled", "closed")
+# Quantities are floats: what is below this is nothing.
+EPSILON = 1e-9
+
+
+def ship_complete_orders(lines: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
+    """Per line, whether its order ships complete: the order's own ship_complete where any of its lines (or its
+    header) says yes or no, else its customer's, else no."""
+    on_order = lines["ship_complete"].astype("boolean")
+    said = on_order.notna()
+    # An order says it once (a header value fills every line); a line-level mix means yes if any line says so.
+    order_says = on_order.fillna(False).astype(bool).groupby(lines["order_id"]).transform("any")
+    order_said = said.groupby(lines["order_id"]).transform("any")
+    by_customer = pd.Series(False, index=lines.index)
+    if len(customers) and "ship_complete" in customers:
+        known = customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id").set_index("customer_id")
+        by_customer = lines["customer_id"].map(known["ship_complete"].astype("boolean")).fillna(False).astype(bool)
+    return pd.Series(np.where(order_said, order_says, by_customer), index=lines.index, dtype=bool)
+
+
+def passes_filters(lines: pd.DataFrame, ships_complete: pd.Series, *, promised_by: pd.Timestamp | None,
+                   max_priority: int | None) -> pd.Series:
+    """Per line, whether the day's filters keep it: promised on or before `promised_by`, priority 1 to
+    `max_priority` (the line's own, else its customer's). A line without a promised date or a priority is not
+    kept by that filter. An order that ships complete is kept whole when any of its open lines is kept: it
+    leaves as one parcel."""
+    keep = pd.Series(True, index=lines.index)
+    if promised_by is not None:
+        keep &= (lines["promised_date"] <= promised_by).fillna(False).astype(bool)
+    if max_priority is not None:
+        keep &= (lines["allocation_priority"] <= max_priority).fillna(False).astype(bool)
+    open_kept = keep & (lines["open_qty"] > EPSILON)
+    order_kept = open_kept.groupby(lines["order_id"]).transform("any")
+    return keep | (ships_complete & order_kept)
+
+
+def holds(lines: pd.DataFrame, ships_complete: pd.Series) -> pd.DataFrame:
+    """The open lines held back: `held_by` (status, ship_complete) and `reason` in words, one row per held line
+    (the first hold that applies), indexed like `lines`."""
+    is_open = (lines["open_qty"] > EPSILON) & ~lines["status"].isin(["cancelled", "closed"]).fillna(False)
+    on_hold = is_open & lines["status"].eq("on_hold").fillna(False)
+    short = is_open & ((lines["allocated_qty"] < lines["open_qty"] - EPSILON) | on_hold)
+    incomplete_order = (ships_complete & short).groupby(lines["order_id"]).transform("any")
+    waiting = is_open & ships_complete & incomplete_order & ~on_hold & (lines["allocated_qty"] > EPSILON)
+    reasons = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
+    held_by = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
+    held_by[on_hold] = "status"
+    reasons[on_hold] = "on hold on the order sheet"
+    if waiting.any():
+        held_by[waiting] = "ship_complete"
+        reasons[waiting] = "order ships complete and is not: " + lines.loc[waiting, "order_id"].map(
+            missing_parts(lines[short & ships_complete & incomplete_order]))
+    held = held_by.notna()
+    return pd.DataFrame({"held_by": held_by[held], "reason": reasons[held]})
+
+
+def missing_parts(short: pd.DataFrame) -> pd.Series:
+    """Per order, what keeps it from shipping complete, in words: "line 3 (SKU-C) short 4 of 10; line 5 (SKU-E)
+    on hold"."""
+    missing = short["open_qty"] - short["allocated_qty"]
+    what = np.where(short["status"].eq("on_hold").fillna(False).to_numpy(dtype=bool), "on hold",
+                    ("short " + quantity_text(missing) + " of " + quantity_text(short["open_qty"])).to_numpy(
+                        dtype=object))
+    parts = ("line " + short["line"].astype("string[python]").fillna("?") + " (" + short["sku"].fillna("?")
+             + ") " + pd.Series(what, index=short.index, dtype="string[python]"))
+    return parts.groupby(short["order_id"]).agg("; ".join)
+
+
+def picked(lines: pd.DataFrame, held: pd.Index) -> pd.Series:
+    """Per line, whether it is picked: allocated stock, open, not on hold, cancelled or closed, and not held."""
+    return ((lines["allocated_qty"] > EPSILON) & (lines["open_qty"] > EPSILON)
+            & ~lines["status"].isin(NOT_PICKED).fillna(False) & ~lines.index.isin(held))
