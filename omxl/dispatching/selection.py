@@ -58,16 +58,22 @@ def holds(lines: pd.DataFrame, ships_complete: pd.Series) -> pd.DataFrame:
     short = is_open & ((lines["allocated_qty"] < lines["open_qty"] - EPSILON) | on_hold)
     incomplete_order = (ships_complete & short).groupby(lines["order_id"]).transform("any")
     waiting = is_open & ships_complete & incomplete_order & ~on_hold & (lines["allocated_qty"] > EPSILON)
-    reasons = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
-    held_by = pd.Series(pd.NA, index=lines.index, dtype="string[python]")
-    held_by[on_hold] = "status"
-    reasons[on_hold] = "on hold on the order sheet"
+    missing = pd.Series("", index=lines.index, dtype=object)
     if waiting.any():
-        held_by[waiting] = "ship_complete"
-        reasons[waiting] = "order ships complete and is not: " + lines.loc[waiting, "order_id"].map(
-            missing_parts(lines[short & ships_complete & incomplete_order]))
-    held = held_by.notna()
-    return pd.DataFrame({"held_by": held_by[held], "reason": reasons[held]})
+        missing[waiting] = lines.loc[waiting, "order_id"].map(
+            missing_parts(lines[short & ships_complete & incomplete_order])).to_numpy(dtype=object)
+    # (held_by, mask, reason), first that applies: a company rule that holds lines is one more row here.
+    cases = (
+        ("status", on_hold, pd.Series("on hold on the order sheet", index=lines.index, dtype=object)),
+        ("ship_complete", waiting, "order ships complete and is not: " + missing),
+    )
+    masks = [mask.to_numpy(dtype=bool) for _, mask, _ in cases]
+    held = np.logical_or.reduce(masks)
+    held_by = np.select(masks, [name for name, _, _ in cases], default="")
+    reason = np.select(masks, [text.to_numpy(dtype=object) for _, _, text in cases], default="")
+    index = lines.index[held]
+    return pd.DataFrame({"held_by": pd.Series(held_by[held], index=index, dtype="string[python]"),
+                         "reason": pd.Series(reason[held], index=index, dtype="string[python]")})
 
 
 def missing_parts(short: pd.DataFrame) -> pd.Series:
