@@ -439,7 +439,7 @@ class _PickListWriter:
 
 # (narrowest, widest) width in characters of the text columns; a longer value wraps within its cell.
 _PICK_WIDTHS = {"shelf": (5, 10), "bin": (4, 10), "sku": (6, 16), "description": (18, 44), "order_id": (6, 14),
-                "line": (5, 7), "customer_id": (6, 14), "carrier": (7, 14), "priority": (7, 9)}
+                "line": (5, 7), "customer_id": (6, 20), "carrier": (7, 16), "priority": (7, 9)}
 _HELD_WIDTHS = {"order_id": (6, 14), "line": (4, 6), "customer_id": (6, 14), "sku": (6, 16),
                 "description": (16, 32), "held_by": (7, 14), "reason": (20, 34), "priority": (7, 9)}
 
