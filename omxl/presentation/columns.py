@@ -200,6 +200,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 # (sheet, name) -> label where one name means something else on that sheet.
 SHEET_LABELS: dict[tuple[str, str], str] = {
+    # A printed packing slip (omxl/io/save/pick_lists.py): what is in the parcel.
+    ("Packing slip", "pick_qty"): "Qty packed",
     ("Returns", "reason"): "Return reason",
     ("Returns", "qty"): "Returned qty",
     ("Returns", "status"): "Return status",
