@@ -112,7 +112,7 @@ def test_pick_lists_are_set_up_for_the_printer(written):
         assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0), name
     main = written["formulas"]["Pick MAIN"]
     assert main.print_title_rows == "$5:$5"
-    assert main.oddFooter.center.text == "Page &P of &N"
+    assert main.oddFooter.center.text == "Page &P"
     assert written["formulas"]["Held Lines"].print_title_rows == "$5:$5"
     assert written["formulas"]["Manifest DHL"].print_title_rows == "$5:$5"
 

@@ -144,9 +144,10 @@ class _PickListWriter:
         if header_row is not None:
             sheet.repeat_rows(header_row)
         # "&&" is a literal ampersand in Excel's header codes: a location or carrier may hold one.
-        # Page numbers count the sheet's own pages, each sheet from 1: a pick list is handed out on its own.
+        # Page numbers count the sheet's own pages, each sheet from 1: a pick list is handed out on its own. No
+        # "of N": printing the whole workbook, LibreOffice counts N over every sheet ("page 1 of 187").
         sheet.set_start_page(1)
-        sheet.set_footer(f"&L{footer_words.replace('&', '&&')}&CPage &P of &N&R{self.as_of:%Y-%m-%d}",
+        sheet.set_footer(f"&L{footer_words.replace('&', '&&')}&CPage &P&R{self.as_of:%Y-%m-%d}",
                          {"margin": 0.3})
 
     def heading(self, sheet, title: str, lines: list[tuple[str, object]]) -> None:
