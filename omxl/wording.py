@@ -57,3 +57,9 @@ def name_or_id(ids: pd.Series, table: pd.DataFrame, key: str) -> pd.Series:
     named = table.dropna(subset=[key]).drop_duplicates(key).set_index(key)["name"]
     # As text before filling: without any names the mapped column is all-missing floats.
     return ids.map(named).astype("string[python]").fillna(ids.astype("string[python]"))
+
+
+def units_text(total: float) -> str:
+    """A number of units in words: "1 unit", "359 units", "2.50 units"."""
+    shown = f"{total:,.0f}" if float(total).is_integer() else f"{total:,.2f}"
+    return f"{shown} {'unit' if total == 1 else 'units'}"

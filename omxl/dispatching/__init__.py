@@ -21,6 +21,7 @@ from ..presentation.sheets import result_sheet
 from ..reconciliation import Reconciliation, reconcile
 from ..reconciliation.views import public_order
 from ..steps.base import figures_frame
+from ..wording import units_text
 from .locations import split_by_location, stock_places
 from .selection import EPSILON, holds, passes_filters, picked, ship_complete_orders
 
@@ -86,7 +87,7 @@ class Dispatch:
             return f"Nothing to pick: no open line has stock allocated{self._filter_words()}{held}."
         return (f"{len(lines):,} {'line' if len(lines) == 1 else 'lines'} of {self.picks['order_id'].nunique():,} "
                 f"{'order' if self.picks['order_id'].nunique() == 1 else 'orders'} to pick, "
-                f"{_units(self.picks['pick_qty'].sum())} from {len(self.locations):,} "
+                f"{units_text(self.picks['pick_qty'].sum())} from {len(self.locations):,} "
                 f"{'location' if len(self.locations) == 1 else 'locations'}{self._filter_words()}{held}.")
 
     def _filter_words(self) -> str:
@@ -251,9 +252,4 @@ def _held_words(held: pd.DataFrame) -> str:
     counts = held["held_by"].value_counts()
     words = {"status": "on hold", "ship_complete": "waiting to ship complete"}
     return ", ".join(f"{int(n):,} {words.get(str(kind), str(kind))}" for kind, n in counts.items())
-
-
-def _units(total: float) -> str:
-    shown = f"{total:,.0f}" if float(total).is_integer() else f"{total:,.2f}"
-    return f"{shown} {'unit' if total == 1 else 'units'}"
 

@@ -3,7 +3,7 @@ carrier, the packing slips (one printed page per order) and the held lines; no S
 
 Written with XlsxWriter through the safe factory (text never becomes a formula) and atomic_save. Every sheet is
 set up for the printer: landscape pick lists fitted to one page wide with columns sized so the scale stays near
-100 % (every character prints at 8 pt or more), the header row on every page, "Page n of m" in the footer, totals
+100 % (every character prints at 8 pt or more), the header row on every page, the page number in the footer, totals
 as SUM formulas with their values cached, and signature boxes. Cells are written column by column (write_column),
 one format per column, so a book of a hundred thousand lines is written in seconds.
 """
@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ...presentation.columns import KINDS, label_of
+from ...wording import units_text
+from ..address import column_letter
 from ...presentation.sheets import number_format
 from .atomic import atomic_save, verify_xlsx
 from .write import xlsx_workbook
@@ -202,7 +204,7 @@ class _PickListWriter:
         if label_col >= 0:
             sheet.write_string(row, label_col, words, self.total_label)
         for col, values in columns.items():
-            letter = _column_letter(col)
+            letter = column_letter(col)
             sheet.write_formula(row, col, f"=SUM({letter}{first + 1}:{letter}{last + 1})",
                                 self.quantity(values, "count" if values.dtype.kind == "i" else "quantity",
                                               total=True),
@@ -260,7 +262,7 @@ class _PickListWriter:
         self.heading(sheet, f"Pick list \u2014 {location}",
                      [("As of", self.as_of), ("Lines", self.filters_in_words()),
                       ("To pick", f"{len(lines):,} {'line' if len(lines) == 1 else 'lines'}, "
-                                  f"{_quantity_words(picks['pick_qty'].sum())}")])
+                                  f"{units_text(picks['pick_qty'].sum())}")])
         header = _FIRST_ROW - 1
         numeric = {"pick_qty", "line", "priority"}
         self.table_header(sheet, header, PICK_COLUMNS, numeric, extra=(PICKED,))
@@ -305,7 +307,7 @@ class _PickListWriter:
                      [("As of", self.as_of), ("Carrier", named if carrier is not None else
                                               "no carrier on these orders: choose one before they leave"),
                       ("Parcels", f"{len(manifest):,} {'order' if len(manifest) == 1 else 'orders'}, "
-                                  f"{_quantity_words(units.sum())}")])
+                                  f"{units_text(units.sum())}")])
         header = _FIRST_ROW - 1
         self.table_header(sheet, header, MANIFEST_COLUMNS, {"lines", "units"})
         first, last = _FIRST_ROW, _FIRST_ROW + len(manifest) - 1
@@ -388,7 +390,7 @@ class _PickListWriter:
             to_follow = float(follow[begin:end].sum())
             if to_follow > 0:
                 sheet.merge_range(row, 0, row, 4,
-                                  f"{_quantity_words(to_follow)} to follow will be sent separately.", self.warn)
+                                  f"{units_text(to_follow)} to follow will be sent separately.", self.warn)
                 row += 2
             row += 1
         sheet.set_h_pagebreaks(breaks)
@@ -461,17 +463,3 @@ def _format_width(value: float, excel_format: str | None) -> int:
     if value is None or pd.isna(value):
         return 1
     return len(f"{value:,.2f}" if excel_format and excel_format.endswith(".00") else f"{value:,.0f}")
-
-
-def _quantity_words(total: float) -> str:
-    shown = f"{total:,.0f}" if float(total).is_integer() else f"{total:,.2f}"
-    return f"{shown} {'unit' if total == 1 else 'units'}"
-
-
-def _column_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
