@@ -179,7 +179,7 @@ def test_a_users_workbook_keeps_its_comments_and_opens_on_omxl(own_workbook, tmp
     assert seen["active"] == "omxl"
     assert [b["macro"].split("?")[0] for b in seen["buttons"]] == [
         f"vnd.sun.star.script:VBAProject.omxl.{sub}" for sub in
-        ("omxl_validate", "omxl_reconcile", "omxl_reorder", "omxl_weekly", "omxl_run")]
+        ("omxl_validate", "omxl_reconcile", "omxl_reorder", "omxl_weekly", "omxl_dispatch", "omxl_run")]
     assert seen["cells"]["A4"] == "Status"
 
 
@@ -302,7 +302,7 @@ def test_charts_images_pivots_and_names_stay_as_they_were(kind, tmp_path):
     result = subprocess.run([python_with_uno(), str(ROOT / "tests" / "lo_list_buttons.py"), str(out),
                              str(tmp_path / "lo-profile")], check=True, capture_output=True, text=True, timeout=180)
     seen = json.loads(result.stdout.strip().splitlines()[-1])
-    assert len(seen["buttons"]) == 5 and sorted(seen["modules"]) == ["Dictionary", "ThisWorkbook", "omxl", "xlwings"]
+    assert len(seen["buttons"]) == 6 and sorted(seen["modules"]) == ["Dictionary", "ThisWorkbook", "omxl", "xlwings"]
 
 
 # --- the Python the buttons start: the xlwings.conf sheet's interpreter rows --------------------------------
