@@ -202,6 +202,38 @@ def test_a_new_step_is_a_command(with_tally, tmp_path):
     assert (tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()[0] == "sku,lines"
 
 
+def tally_document(result: Tally, path) -> None:
+    """A toy document of its own for --out .xlsx: one sheet, a title and the lines per SKU, no Summary."""
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "Tally to print"
+    sheet.append([f"Lines per SKU as of {AS_OF}"])
+    for sku, lines in zip(result.table["sku"], result.table["lines"]):
+        sheet.append([sku, int(lines)])
+    wb.save(path)
+
+
+def test_an_output_may_name_its_own_workbook_writer(monkeypatch, tmp_path):
+    """Output.document: --out .xlsx is what that writer makes of the result (dispatch's print-ready pick lists);
+    .csv still holds the main table and --write-back still writes the result sheets."""
+    output = dataclasses.replace(TALLY.output, document=tally_document)
+    monkeypatch.setitem(steps.REGISTRY, "tally", dataclasses.replace(TALLY, output=output))
+    runner, out, table = CliRunner(), tmp_path / "tally.xlsx", tmp_path / "tally.csv"
+    book = tmp_path / "book.xlsx"
+    shutil.copy(SAMPLE, book)
+    done = runner.invoke(cli, ["tally", str(book), "--as-of", AS_OF, "--out", str(out), "--write-back"])
+    assert done.exit_code == 1, done.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Tally to print"]
+    expected = prepare(omxl.read_book(SAMPLE), as_of=AS_OF).lines.groupby("sku").size()
+    rows = list(wb["Tally to print"].iter_rows(values_only=True))
+    assert rows[0] == (f"Lines per SKU as of {AS_OF}", None)
+    assert dict(rows[1:]) == {sku: int(n) for sku, n in expected.items()}
+    assert openpyxl.load_workbook(book, read_only=True).sheetnames[-2:] == ["omxl Summary", "omxl Tally"]
+    assert runner.invoke(cli, ["tally", str(SAMPLE), "--as-of", AS_OF, "--out", str(table)]).exit_code == 1
+    assert table.read_text(encoding="utf-8-sig").splitlines()[0] == "sku,lines"
+
+
 def test_a_new_step_is_a_button_an_action_and_a_macro(with_tally, tmp_path):
     source = tmp_path / "orders.xlsx"
     shutil.copy(SAMPLE, source)
