@@ -68,11 +68,15 @@ def step_command(step: Step) -> click.Command:
 
 def document_writer(step: Step, result: Any) -> "Callable[[Path], object] | None":
     """What writes --out's .xlsx when the step's Output names a document of its own (dispatch's print-ready pick
-    lists): that writer on this result; None for the result sheets."""
+    lists): that writer on this result, its module loaded only when a .xlsx is written; None for the result
+    sheets."""
     if step.output is None or step.output.document is None:
         return None
-    write = resolve(step.output.document)
-    return functools.partial(write, result)
+    reference = step.output.document
+
+    def write(path: Path) -> object:
+        return resolve(reference)(result, path)
+    return write
 
 
 def click_option(option: Option) -> Any:
