@@ -10,6 +10,7 @@ on purpose: each is an OmxlError whose text is the message for the user.
 from . import reorder, steps
 from .book import Book
 from .config import Config, load_config
+from .dispatching import Dispatch, dispatch
 from .errors import ConfigError, MailError, NoTablesError, OmxlError, OutputError, SourceError
 from .io.read import read_book
 from .io.save.atomic import FileLockedError, WriteError
@@ -35,7 +36,7 @@ __all__ = [
     "Book", "read_book", "Position", "prepare",
     # the steps (contract 3): one function each, and the registry that runs any of them
     "validate", "Validation", "reconcile", "Reconciliation", "plan_reorders", "ReorderPlan", "reorder",
-    "weekly_report", "Report", "History", "notify", "Messages", "steps",
+    "weekly_report", "Report", "History", "notify", "Messages", "dispatch", "Dispatch", "steps",
     # writing results
     "write_back", "save_workbook", "save_csv", "ResultSheet", "render_template", "excel_setup",
     "libreoffice_setup", "style",

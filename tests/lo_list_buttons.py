@@ -5,7 +5,7 @@
 `buttons` are the form controls of each sheet's draw page with the script bound to them (LibreOffice turns an
 Excel button's macro into a script URL such as vnd.sun.star.script:VBAProject.omxl.omxl_validate?...);
 `shapes` the control shapes with their box on the sheet, `boxes` the boxes of the Control sheet's cells
-D2:D6 ([left, top, right, bottom] in 1/100 mm); `modules` the VBA modules LibreOffice read from the
+D2:D7 ([left, top, right, bottom] in 1/100 mm); `modules` the VBA modules LibreOffice read from the
 document's Basic library; `cells` the Control sheet's A2:B4 as text. Run with the Python that has the `uno` module (python3-uno, usually /usr/bin/python3):
     python3 lo_list_buttons.py WORKBOOK PROFILE_DIR
 """
@@ -55,7 +55,7 @@ def describe(document) -> dict:
         for ref in ("A2", "A3", "A4", "B2", "B3", "B4"):
             found["cells"][ref] = sheet.getCellRangeByName(ref).String
         found["boxes"] = {ref: _box(sheet.getCellRangeByName(ref).Position, sheet.getCellRangeByName(ref).Size)
-                          for ref in ("D2", "D3", "D4", "D5", "D6")}
+                          for ref in ("D2", "D3", "D4", "D5", "D6", "D7")}
     return found
 
 

@@ -80,10 +80,12 @@ def test_the_control_sheet(set_up):
     assert sheet["A2"].font.b and sheet["A1"].value == "omxl: order management"
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     assert validations["B2"].type == "list"
-    assert validations["B2"].formula1 == '"validate,reconcile,reorder,weekly"'
+    assert validations["B2"].formula1 == '"validate,reconcile,reorder,weekly,dispatch"'
     assert validations["B3"].type == "date" and validations["B3"].allow_blank
     assert sheet["A9"].value == "How to use this sheet"
     assert sheet["A13"].value == "4. Reorder suggests what to buy from each supplier and how much, on a new sheet."
+    assert sheet["A15"].value.startswith("6. Dispatch makes today's pick lists: ")
+    assert sheet["A16"].value == "7. Or choose an action in B2 and press 'Run the chosen action'."
     conf = book["xlwings.conf"]
     assert [conf["A1"].value, conf["B1"].value, conf["A2"].value] == ["UDF Modules", "omxl.excel.xlwings_adapter",
                                                                       None]
@@ -159,7 +161,7 @@ def test_a_users_workbook_keeps_its_comments_and_opens_on_omxl(own_workbook, tmp
     assert 'data="1"' in vml["xl/drawings/commentsDrawing1.vml"]
     assert '<o:idmap v:ext="edit" data="2"/>' in vml["xl/drawings/vmlDrawing1.vml"]
     assert re.findall(r'id="_x0000_s(\d+)"', vml["xl/drawings/vmlDrawing1.vml"]) == [
-        "2049", "2050", "2051", "2052", "2053"]
+        "2049", "2050", "2051", "2052", "2053", "2054"]
     # openpyxl wrote activeTab="2" (Notes) and firstSheet="0": both go, so the omxl tab is active and shows.
     assert re.findall(r"<workbookView\b[^>]*>", workbook) == [
         '<workbookView visibility="visible" minimized="0" showHorizontalScroll="1" showVerticalScroll="1" '
@@ -179,7 +181,7 @@ def test_a_users_workbook_keeps_its_comments_and_opens_on_omxl(own_workbook, tmp
     assert seen["active"] == "omxl"
     assert [b["macro"].split("?")[0] for b in seen["buttons"]] == [
         f"vnd.sun.star.script:VBAProject.omxl.{sub}" for sub in
-        ("omxl_validate", "omxl_reconcile", "omxl_reorder", "omxl_weekly", "omxl_run")]
+        ("omxl_validate", "omxl_reconcile", "omxl_reorder", "omxl_weekly", "omxl_dispatch", "omxl_run")]
     assert seen["cells"]["A4"] == "Status"
 
 
@@ -302,7 +304,7 @@ def test_charts_images_pivots_and_names_stay_as_they_were(kind, tmp_path):
     result = subprocess.run([python_with_uno(), str(ROOT / "tests" / "lo_list_buttons.py"), str(out),
                              str(tmp_path / "lo-profile")], check=True, capture_output=True, text=True, timeout=180)
     seen = json.loads(result.stdout.strip().splitlines()[-1])
-    assert len(seen["buttons"]) == 5 and sorted(seen["modules"]) == ["Dictionary", "ThisWorkbook", "omxl", "xlwings"]
+    assert len(seen["buttons"]) == 6 and sorted(seen["modules"]) == ["Dictionary", "ThisWorkbook", "omxl", "xlwings"]
 
 
 # --- the Python the buttons start: the xlwings.conf sheet's interpreter rows --------------------------------

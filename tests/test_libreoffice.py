@@ -35,12 +35,15 @@ from omxl.io.xlsx.mark import FILLS
 
 AS_OF = dt.date(2026, 11, 27)
 AS_OF_SERIAL = (dt.date(2026, 11, 27) - dt.date(1899, 12, 30)).days   # B3 typed as a date
-LABELS = ["Validate", "Reconcile", "Reorder", "Weekly report", "Run the chosen action"]
-FUNCTIONS = ["validate", "reconcile", "reorder", "weekly", "main"]
+LABELS = ["Validate", "Reconcile", "Reorder", "Weekly report", "Dispatch", "Run the chosen action"]
+FUNCTIONS = ["validate", "reconcile", "reorder", "weekly", "dispatch", "main"]
+STEP_BUTTONS = LABELS[:5]   # the buttons of one step each; the last runs the action chosen in B2
 VALIDATE_STATUS = ("Checked as of 2026-11-27: 14 errors and 9 warnings. 23 cells marked: red for errors, yellow for "
                    "warnings, the note says why. See 'omxl Issues' for the list and 'omxl Summary' for the overview.")
 RECONCILE_STATUS = ("Reconciled as of 2026-11-27: 366 open lines, 64 late, 62 at risk; 18 exceptions. 38 cells "
                     "marked: red for errors, yellow for warnings, the note says why. See 'omxl Order Status'.")
+DISPATCH_STATUS = ("286 lines of 172 orders to pick, 13,175 units from 2 locations; 24 held back (24 on hold). 23 "
+                   "cells marked: red for errors, yellow for warnings, the note says why. See 'omxl Pick List'.")
 REORDER_STATUS = ("Reorder plan as of 2026-11-27 at a 95% service level: 238 SKUs to order, value EUR 480,723.31, "
                   "GBP 188,751.27, USD 92,634.76. 23 cells marked: red for errors, yellow for warnings, the note "
                   "says why. See 'omxl Reorder List'.")
@@ -80,18 +83,18 @@ def presses(sample_ods: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     document = folder / sample_ods.name
     shutil.copy(sample_ods, document)
     steps = [{"set": ["omxl", "B3", AS_OF_SERIAL]}, {"snapshot": True}]
-    for label in LABELS[:4]:
+    for label in STEP_BUTTONS:
         steps += [{"press": label}, {"snapshot": True}]
         if label == "Validate":
             steps.append({"look": "omxl Issues"})
-    steps += [{"set": ["omxl", "B2", "reorder"]}, {"press": LABELS[4]},
+    steps += [{"set": ["omxl", "B2", "reorder"]}, {"press": LABELS[-1]},
               {"set": ["Orders", "F1240", 5000]}, {"press": "Reconcile"}, {"snapshot": True}]
     lines = drive(document, steps, folder)
     snapshots = [line["snapshot"] for line in lines if "snapshot" in line]
     pressed = [line for line in lines if "pressed" in line]
-    return {"buttons": lines[0]["buttons"], "issues_sheet": next(line["look"] for line in lines if "look" in line), "before": snapshots[0], "after": dict(zip(LABELS[:4], snapshots[1:5])),
+    return {"buttons": lines[0]["buttons"], "issues_sheet": next(line["look"] for line in lines if "look" in line), "before": snapshots[0], "after": dict(zip(STEP_BUTTONS, snapshots[1:6])),
             "status": [p["status"] for p in pressed], "seconds": [p["seconds"] for p in pressed],
-            "edited": snapshots[5], "folder": folder}
+            "edited": snapshots[6], "folder": folder}
 
 
 def cli_workbook(command: str, folder: Path) -> dict[str, list[list]]:
@@ -217,7 +220,7 @@ def test_the_uno_workbook_reads_the_sample_as_read_book_does(sample_ods: Path, t
         control = document.Sheets.getByName("omxl")
         action, as_of = (control.getCellRangeByName(ref).Validation for ref in ("B2", "B3"))
         assert (action.Type.value, action.getFormula1(), action.ErrorMessage, action.ErrorAlertStyle.value) == (
-            "LIST", '"validate";"reconcile";"reorder";"weekly"', "Choose one of the actions in the list.", "STOP")
+            "LIST", '"validate";"reconcile";"reorder";"weekly";"dispatch"', "Choose one of the actions in the list.", "STOP")
         assert (as_of.Type.value, as_of.getOperator().value, as_of.getFormula1(), as_of.InputMessage) == (
             "DATE", "GREATER", "1", "The day the figures are for; blank for today.")
         document.close(True)
@@ -287,7 +290,24 @@ def test_reorder_and_weekly_and_the_chosen_action(presses: dict, tmp_path: Path)
     report = presses["folder"] / "weekly-status-2026-W48.xlsx"
     assert weekly.endswith(f"The full report with its charts is saved as {report}.") and report.is_file()
     assert "omxl KPIs" in [s["name"] for s in presses["after"]["Weekly report"]["sheets"]]
-    assert presses["status"][4] == REORDER_STATUS   # B2 'reorder', then 'Run the chosen action'
+    assert presses["status"][5] == REORDER_STATUS   # B2 'reorder', then 'Run the chosen action'
+
+
+def test_dispatch_writes_the_pick_list_sheets_and_saves_the_print_ready_file(presses: dict):
+    """Needs omxl/io/save/pick_lists.py (the print-ready writer) for the file saved beside the document."""
+    target = presses["folder"] / "Pick lists 2026-11-27.xlsx"
+    assert presses["status"][4] == f"{DISPATCH_STATUS} The print-ready pick lists are saved as {target}."
+    assert target.is_file()
+    after = presses["after"]["Dispatch"]
+    names = [s["name"] for s in after["sheets"]]
+    assert names[-4:] == ["omxl Pick List", "omxl Held Lines", "omxl Manifests", "omxl Packing Slips"]
+    rows = sheet(after, "omxl Pick List")["values"]
+    assert rows[0] == ["Order", "Line", "Customer", "SKU", "Description", "Qty to pick", "Location", "Shelf", "Bin",
+                       "Carrier", "Priority", "Promised date"]
+    picks = omxl.dispatch(omxl.read_book(SAMPLE), as_of=AS_OF).picks
+    assert len(rows) == len(picks) + 1 == 291
+    assert [(r[0], int(r[1]), r[3], r[5], r[6]) for r in rows[1:]] == list(zip(
+        picks["order_id"], picks["line"].astype(int), picks["sku"], picks["pick_qty"], picks["location"]))
 
 
 def test_an_unsaved_edit_counts_at_the_next_press(presses: dict):
@@ -299,7 +319,7 @@ def test_an_unsaved_edit_counts_at_the_next_press(presses: dict):
     assert status_of(presses["after"]["Reconcile"]) == "ready"
     # F1240 (the line's quantity) typed as 5,000 and not saved; stock of SKU-39847 does not cover it.
     assert status_of(presses["edited"]) == "partially_allocated"
-    assert presses["status"][5].startswith("Reconciled as of 2026-11-27: 366 open lines")
+    assert presses["status"][6].startswith("Reconciled as of 2026-11-27: 366 open lines")
 
 
 def test_a_bad_setting_is_said_in_words_and_the_next_press_works(sample_ods: Path, tmp_path: Path):
@@ -348,7 +368,7 @@ def test_the_libreoffice_page_examples_run(monkeypatch, tmp_path: Path, capsys):
 
 def test_the_ready_macro_workbook_becomes_an_ods_without_its_excel_code(tmp_path: Path):
     """workbooks/omxl.xlsm set up for LibreOffice: its Excel buttons (bound to VBA that LibreOffice cannot run),
-    its xlwings.conf sheet and the VBA modules of omxl and xlwings are left out; the new buttons sit in D2:D6."""
+    its xlwings.conf sheet and the VBA modules of omxl and xlwings are left out; the new buttons sit in D2:D7."""
     out = libreoffice_setup(ROOT / "workbooks" / "omxl.xlsm", out=tmp_path / "orders.ods")
     result = subprocess.run([python_with_uno(), str(ROOT / "tests" / "lo_list_buttons.py"), str(out),
                              str(tmp_path / "lo-profile")], check=True, capture_output=True, text=True, timeout=180)
@@ -360,7 +380,8 @@ def test_the_ready_macro_workbook_becomes_an_ods_without_its_excel_code(tmp_path
                                                                    for label, function in zip(LABELS, FUNCTIONS)]
     assert "omxl" not in seen["modules"] and "xlwings" not in seen["modules"] and "Dictionary" not in seen["modules"]
     assert seen["cells"] == {"A2": "Action", "A3": "As of", "A4": "Status", "B2": "validate", "B3": "", "B4": ""}
-    for shape, cell in zip(seen["shapes"], ("D2", "D3", "D4", "D5", "D6")):
+    assert len(seen["shapes"]) == 6
+    for shape, cell in zip(seen["shapes"], ("D2", "D3", "D4", "D5", "D6", "D7")):
         left, top, right, bottom = seen["boxes"][cell]
         box = shape["box"]
         assert left < box[0] < box[2] < right and top < box[1] < box[3] < bottom, (shape["label"], cell)

@@ -14,7 +14,7 @@ from conftest import ROOT, RUN_DAY
 from macro_books import in_memory, small, small_control_book, status  # noqa: F401
 import omxl.macros as macros
 
-CHOICES = "Choose one of: validate, reconcile, reorder, weekly; then press the button again."
+CHOICES = "Choose one of: validate, reconcile, reorder, weekly, dispatch; then press the button again."
 
 
 # --- main and the Control sheet -----------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_no_paid_xlwings_parts_and_no_licence_keys():
 def test_the_buttons_functions_exist_and_take_no_arguments():
     import inspect
 
-    for name in ("validate", "reconcile", "reorder", "weekly", "main"):
+    for name in ("validate", "reconcile", "reorder", "weekly", "dispatch", "main"):
         function = getattr(macros, name)
         assert all(p.default is None for p in inspect.signature(function).parameters.values()), name
 

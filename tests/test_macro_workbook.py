@@ -28,12 +28,13 @@ from omxl.excel.vbaproject import buttons, omxl_project, quickstart_project, qui
 
 WORKBOOK = ROOT / "workbooks" / "omxl.xlsm"
 # The functions of omxl.macros the buttons call, as agreed with the macros module (contract 5.4).
-AGREED_FUNCTIONS = ("validate", "reconcile", "reorder", "weekly", "main")
+AGREED_FUNCTIONS = ("validate", "reconcile", "reorder", "weekly", "dispatch", "main")
 EXPECTED_BUTTONS = [
     ("Validate", "omxl_validate", "validate"),
     ("Reconcile", "omxl_reconcile", "reconcile"),
     ("Reorder", "omxl_reorder", "reorder"),
     ("Weekly report", "omxl_weekly", "weekly"),
+    ("Dispatch", "omxl_dispatch", "dispatch"),
     ("Run the chosen action", "omxl_run", "main"),
 ]
 
@@ -73,7 +74,7 @@ def test_the_omxl_module_calls_runpython_with_the_agreed_functions_of_omxl_macro
                        source, flags=re.M)
     assert calls == [(sub, function) for _, sub, function in EXPECTED_BUTTONS]
     assert sorted(function for _, function in calls) == sorted(AGREED_FUNCTIONS)
-    assert source.count('RunPython "') == 5
+    assert source.count('RunPython "') == 6
     if importlib.util.find_spec("omxl.macros") is not None:  # the macros module, once it is part of omxl
         import omxl.macros
 
@@ -180,9 +181,10 @@ def test_libreoffice_opens_it_and_lists_the_buttons_and_the_module(tmp_path):
     assert sorted(seen["modules"]) == ["Dictionary", "ThisWorkbook", "omxl", "xlwings"]
     assert subs(seen["modules"]["omxl"]) == [sub for _, sub, _ in EXPECTED_BUTTONS]
     assert seen["cells"] == {"A2": "Action", "A3": "As of", "A4": "Status", "B2": "validate", "B3": "", "B4": ""}
-    # One button in each of the cells D2:D6, inside the cell.
+    # One button in each of the cells D2:D7, inside the cell.
     assert [shape["label"] for shape in seen["shapes"]] == [caption for caption, _, _ in EXPECTED_BUTTONS]
-    for shape, row in zip(seen["shapes"], range(2, 7)):
+    assert len(seen["shapes"]) == 6
+    for shape, row in zip(seen["shapes"], range(2, 8)):
         left, top, right, bottom = shape["box"]
         cell_left, cell_top, cell_right, cell_bottom = seen["boxes"][f"D{row}"]
         assert cell_left < left < right < cell_right and cell_top < top < bottom < cell_bottom, shape
@@ -278,11 +280,16 @@ def test_the_buttons_functions_run_on_the_ready_workbook(tmp_path):
     assert statuses["omxl_reconcile"].startswith("Reconciled as of 2026-11-27: ")
     assert statuses["omxl_reorder"].startswith("Reorder plan as of 2026-11-27 ")
     assert statuses["omxl_weekly"].startswith("Weekly report 2026-W48 as of 2026-11-27 ")
+    assert statuses["omxl_dispatch"] == (
+        "286 lines of 172 orders to pick, 13,175 units from 2 locations; 24 held back (24 on hold). 23 cells "
+        "marked: red for errors, yellow for warnings, the note says why. See 'omxl Pick List'. The print-ready "
+        f"pick lists are saved as {tmp_path / 'Pick lists 2026-11-27.xlsx'}.")
     assert max(len(s) for s in statuses.values()) < 500  # the merged status cell B4:B8 holds them
     names = [s.name for s in book.sheets()]
     assert names[:9] == ["omxl", "Orders", "Inventory", "Suppliers", "Customers", "Shipments", "Purchase Orders",
                          "Returns", "xlwings.conf"]
-    assert {"omxl Issues", "omxl Order Status", "omxl Reorder List", "omxl KPIs"} <= set(names)
+    assert {"omxl Issues", "omxl Order Status", "omxl Reorder List", "omxl KPIs", "omxl Pick List",
+            "omxl Held Lines", "omxl Manifests", "omxl Packing Slips"} <= set(names)
     saved = book.save(tmp_path / "after.xlsm")
     with zipfile.ZipFile(saved) as after, zipfile.ZipFile(WORKBOOK) as ready:
         assert after.read("xl/vbaProject.bin") == ready.read("xl/vbaProject.bin")

@@ -5,15 +5,19 @@ unsaved edits counted."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from click.testing import CliRunner
 
+import omxl
 from conftest import SAMPLE
 # book, cli_run and control_book are fixtures.
 from macro_books import (AS_OF, AT_RISK_FILL, ERROR_FILL, HEADER_FILL, LATE_FILL, WARNING_FILL,  # noqa: F401
                          book, cli_run, control_book, in_memory, marked_cells, orders_sheet, same_cells, saved, status)
+from omxl.cli import cli
 from omxl.excel.filebook import FileWorkbook
 import omxl.macros as macros
 
@@ -134,6 +138,59 @@ def test_reorder_writes_the_plan(book: FileWorkbook, cli_run):
     cli = cli_run("reorder")
     same_cells(plan, cli["Reorder List"])
     same_cells(wb["omxl PO Drafts"], cli["PO Drafts"])
+
+
+# --- dispatch ----------------------------------------------------------------------------------------------
+
+DISPATCH_STATUS = ("286 lines of 172 orders to pick, 13,175 units from 2 locations; 24 held back (24 on hold). 23 "
+                   "cells marked: red for errors, yellow for warnings, the note says why. See 'omxl Pick List'.")
+
+
+def test_dispatch_writes_the_pick_lists_and_saves_the_print_ready_file_beside(book: FileWorkbook, tmp_path: Path):
+    """Needs omxl/io/save/pick_lists.py (the print-ready writer) for the file saved beside the workbook."""
+    macros.dispatch(book)
+    target = book.path().parent / "Pick lists 2026-11-27.xlsx"
+    assert book.read_cell("omxl", "B4") == f"{DISPATCH_STATUS} The print-ready pick lists are saved as {target}."
+    assert book.alerts == []
+    wb = in_memory(book)
+    assert wb.sheetnames[8:] == ["omxl Pick List", "omxl Held Lines", "omxl Manifests", "omxl Packing Slips"]
+    # The file beside is what Dispatch.save writes: the print-ready pick lists, not the sheets above.
+    direct = omxl.dispatch(omxl.read_book(SAMPLE), as_of="2026-11-27").save(tmp_path / "direct.xlsx")
+    beside, expected = openpyxl.load_workbook(target), openpyxl.load_workbook(direct)
+    assert beside.sheetnames == expected.sheetnames and "Summary" not in beside.sheetnames
+
+
+def test_dispatch_in_a_workbook_never_saved_writes_the_sheets_and_says_where_the_file_would_go(
+        book: FileWorkbook, tmp_path: Path):
+    class NeverSaved(FileWorkbook):
+        """A workbook Excel has open and that was never saved (Book1): it has no file."""
+
+        def path(self) -> Path | None:
+            return None
+
+    unsaved = NeverSaved(book.path())
+    unsaved.write_cell("omxl", "B2", "dispatch")
+    macros.main(unsaved)
+    assert unsaved.read_cell("omxl", "B4") == (f"{DISPATCH_STATUS} Save the workbook to also get the print-ready "
+                                               "pick lists saved beside it.")
+    assert not list(book.path().parent.glob("Pick lists*"))
+    wb = in_memory(unsaved)
+    assert wb.sheetnames[8:] == ["omxl Pick List", "omxl Held Lines", "omxl Manifests", "omxl Packing Slips"]
+    pick_list = wb["omxl Pick List"]
+    assert [c.value for c in pick_list[1]] == ["Order", "Line", "Customer", "SKU", "Description", "Qty to pick",
+                                               "Location", "Shelf", "Bin", "Carrier", "Priority", "Promised date"]
+    assert pick_list.max_row == 290 + 1
+    first = dict(zip([c.value for c in pick_list[1]], pick_list[2]))
+    assert first["Qty to pick"].number_format == "#,##0" and first["Promised date"].number_format == "yyyy-mm-dd"
+    assert pick_list.freeze_panes == "A2"
+    assert marked_cells(wb) == 23
+    # The same sheets as `omxl dispatch --write-back` writes into the workbook file, cell by cell.
+    copy = tmp_path / "written.xlsx"
+    shutil.copy(SAMPLE, copy)
+    assert CliRunner().invoke(cli, ["dispatch", str(copy), "--as-of", "2026-11-27", "--write-back"]).exit_code == 1
+    written = openpyxl.load_workbook(copy)
+    for name in ("omxl Pick List", "omxl Held Lines", "omxl Manifests", "omxl Packing Slips"):
+        same_cells(wb[name], written[name])
 
 
 def test_weekly_writes_the_report_sheets_and_saves_the_report_beside(book: FileWorkbook):

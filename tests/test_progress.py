@@ -289,8 +289,8 @@ def test_stderr_is_empty_when_it_is_not_a_terminal(tmp_path):
 
 
 def test_every_command_has_quiet():
-    assert sorted(cli.commands) == ["demo", "excel-setup", "libreoffice-setup", "notify", "read", "reconcile",
-                                    "reorder", "validate", "weekly"]
+    assert sorted(cli.commands) == ["demo", "dispatch", "excel-setup", "libreoffice-setup", "notify", "read",
+                                    "reconcile", "reorder", "validate", "weekly"]
     for name in cli.commands:
         help_text = CliRunner().invoke(cli, [name, "--help"], terminal_width=100).output
         assert "-q, --quiet" in help_text, name

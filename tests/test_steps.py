@@ -55,8 +55,8 @@ def results(position, tmp_path_factory) -> dict[str, object]:
 # --- the registry and the protocol ------------------------------------------------------------------------
 
 def test_the_registry_holds_the_contract_steps_in_order():
-    assert list(steps.REGISTRY) == ["validate", "reconcile", "reorder", "weekly", "notify"]
-    assert [s.name for s in steps.with_buttons()] == ["validate", "reconcile", "reorder", "weekly"]
+    assert list(steps.REGISTRY) == ["validate", "reconcile", "reorder", "weekly", "notify", "dispatch"]
+    assert [s.name for s in steps.with_buttons()] == ["validate", "reconcile", "reorder", "weekly", "dispatch"]
     assert steps.REGISTRY["notify"].button is None   # no button, no Control action, no macro
 
 
@@ -80,6 +80,10 @@ def test_summary_titles_come_from_the_registry(results):
 
     titles = {}
     for name, result in results.items():
+        if name == "dispatch":
+            # a pick list is a document for the warehouse: no Summary (contract 5.5)
+            assert "Summary" not in result.result_sheets()
+            continue
         summary = result.result_sheets()["Summary"]
         assert isinstance(summary, FreeSheet)
         titles[name] = summary.rows[0][0].value
@@ -98,6 +102,9 @@ def test_run_step_is_the_same_computation_as_the_public_functions(book, position
     plan = steps.run_step("reorder", position, service_level=0.98)
     assert plan.service_level == 0.98
     pd.testing.assert_frame_equal(plan.lines, omxl.plan_reorders(position, service_level=0.98).lines)
+    picks = steps.run_step("dispatch", position, max_priority=2)
+    assert picks.max_priority == 2
+    pd.testing.assert_frame_equal(picks.picks, omxl.dispatch(position, max_priority=2).picks)
 
 
 def test_a_position_and_another_as_of_is_refused(position):
@@ -106,9 +113,9 @@ def test_a_position_and_another_as_of_is_refused(position):
 
 
 def test_an_unknown_step_names_the_steps_there_are(book):
-    with pytest.raises(KeyError, match="no step named 'dispatch'; the steps are validate, reconcile, reorder, "
-                                       "weekly, notify"):
-        steps.run_step("dispatch", book)
+    with pytest.raises(KeyError, match="no step named 'billing'; the steps are validate, reconcile, reorder, "
+                                       "weekly, notify, dispatch"):
+        steps.run_step("billing", book)
 
 
 def test_figures_are_the_summary_figures(results):
@@ -195,6 +202,38 @@ def test_a_new_step_is_a_command(with_tally, tmp_path):
     assert (tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()[0] == "sku,lines"
 
 
+def tally_document(result: Tally, path) -> None:
+    """A toy document of its own for --out .xlsx: one sheet, a title and the lines per SKU, no Summary."""
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "Tally to print"
+    sheet.append([f"Lines per SKU as of {AS_OF}"])
+    for sku, lines in zip(result.table["sku"], result.table["lines"]):
+        sheet.append([sku, int(lines)])
+    wb.save(path)
+
+
+def test_an_output_may_name_its_own_workbook_writer(monkeypatch, tmp_path):
+    """Output.document: --out .xlsx is what that writer makes of the result (dispatch's print-ready pick lists);
+    .csv still holds the main table and --write-back still writes the result sheets."""
+    output = dataclasses.replace(TALLY.output, document=tally_document)
+    monkeypatch.setitem(steps.REGISTRY, "tally", dataclasses.replace(TALLY, output=output))
+    runner, out, table = CliRunner(), tmp_path / "tally.xlsx", tmp_path / "tally.csv"
+    book = tmp_path / "book.xlsx"
+    shutil.copy(SAMPLE, book)
+    done = runner.invoke(cli, ["tally", str(book), "--as-of", AS_OF, "--out", str(out), "--write-back"])
+    assert done.exit_code == 1, done.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Tally to print"]
+    expected = prepare(omxl.read_book(SAMPLE), as_of=AS_OF).lines.groupby("sku").size()
+    rows = list(wb["Tally to print"].iter_rows(values_only=True))
+    assert rows[0] == (f"Lines per SKU as of {AS_OF}", None)
+    assert dict(rows[1:]) == {sku: int(n) for sku, n in expected.items()}
+    assert openpyxl.load_workbook(book, read_only=True).sheetnames[-2:] == ["omxl Summary", "omxl Tally"]
+    assert runner.invoke(cli, ["tally", str(SAMPLE), "--as-of", AS_OF, "--out", str(table)]).exit_code == 1
+    assert table.read_text(encoding="utf-8-sig").splitlines()[0] == "sku,lines"
+
+
 def test_a_new_step_is_a_button_an_action_and_a_macro(with_tally, tmp_path):
     source = tmp_path / "orders.xlsx"
     shutil.copy(SAMPLE, source)
@@ -204,10 +243,10 @@ def test_a_new_step_is_a_button_an_action_and_a_macro(with_tally, tmp_path):
     wb = openpyxl.load_workbook(made)
     control = wb["omxl"]
     (validation,) = [v for v in control.data_validations.dataValidation if v.type == "list"]
-    assert validation.formula1 == '"validate,reconcile,reorder,weekly,tally"'
+    assert validation.formula1 == '"validate,reconcile,reorder,weekly,dispatch,tally"'
     texts = [control.cell(row, 1).value for row in range(1, control.max_row + 1)]
-    assert "6. Tally counts the order lines of each SKU." in texts
-    assert "7. Or choose an action in B2 and press 'Run the chosen action'." in texts
+    assert "7. Tally counts the order lines of each SKU." in texts
+    assert "8. Or choose an action in B2 and press 'Run the chosen action'." in texts
     vml = next(data for name, data in parts.items() if name.endswith(".vml")).decode()
     assert "[0]!omxl_tally" in vml and ">Tally</font>" in vml
     with olefile.OleFileIO(io.BytesIO(parts["xl/vbaProject.bin"])) as ole:
@@ -238,7 +277,7 @@ def test_a_step_without_a_button_gets_no_button(monkeypatch, tmp_path):
         macros.tally
     from omxl.excel.vbaproject import buttons
 
-    assert [b.function for b in buttons()] == ["validate", "reconcile", "reorder", "weekly", "main"]
+    assert [b.function for b in buttons()] == ["validate", "reconcile", "reorder", "weekly", "dispatch", "main"]
 
 
 def test_figures_read_in_words_as_their_number_format_shows_them(results):

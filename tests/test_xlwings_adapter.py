@@ -24,7 +24,7 @@ from xlwings_harness import SHEET_HIDDEN, SHEET_VERY_HIDDEN, SHEET_VISIBLE, Exce
 
 pytestmark = pytest.mark.core
 
-ACTIONS = ["validate", "reconcile", "reorder", "weekly"]
+ACTIONS = ["validate", "reconcile", "reorder", "weekly", "dispatch"]
 ONEDRIVE = ("Couldn't find the local OneDrive folder. Please configure the ONEDRIVE_CONSUMER_WIN setting, see: "
             "xlwings.org/error.")
 
@@ -157,7 +157,8 @@ def test_every_button_through_xlwings_writes_what_the_stand_in_writes(action: st
     # the Control sheet's B2 says reconcile: main ran that
     expected_start = {"validate": "Checked as of 2026-11-27: ", "reconcile": "Reconciled as of 2026-11-27: ",
                       "main": "Reconciled as of 2026-11-27: ", "reorder": "Reorder plan as of 2026-11-27",
-                      "weekly": "Weekly report 2026-W48 as of 2026-11-27"}[action]
+                      "weekly": "Weekly report 2026-W48 as of 2026-11-27",
+                      "dispatch": "5 lines of 4 orders to pick, 60 units from 1 location. "}[action]
     assert status.startswith(expected_start), status
     # The user lands on the Control sheet; the screen and calculation are as they were.
     assert (state.active, state.screen_updating, state.calculation) == ("omxl", True, "automatic")
@@ -166,6 +167,8 @@ def test_every_button_through_xlwings_writes_what_the_stand_in_writes(action: st
     assert result_sheets and {(u, c) for s, _, u, c in state.writes if s in result_sheets} == {(False, "manual")}
     if action == "weekly":
         assert (tmp_path / "excel" / "weekly-status-2026-W48.xlsx").exists()
+    if action == "dispatch":   # the print-ready pick lists, beside the workbook
+        assert (tmp_path / "excel" / "Pick lists 2026-11-27.xlsx").exists()
 
 
 def test_validate_marks_e9_and_lists_it(small_book: Path, tmp_path: Path):

@@ -205,13 +205,15 @@ def checked_out(out: str | None, books: tuple[Path, ...], example: str) -> Path 
 
 def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Path | None,
            sheets: "Callable[[], dict] | dict", table: Any, write_back: bool, failed: bool = False,
-           entry_lists: Any = None) -> None:
+           entry_lists: Any = None, document: "Callable[[Path], object] | None" = None) -> None:
     """How every command that makes a result ends. --out in the format its extension names: .xlsx the result
-    `sheets` (or what calling it returns, made only when needed) as a new workbook, .csv the main `table`
-    (formula-like text neutralised), .json that table as a list of records; --write-back puts the sheets into
-    the source workbook (with `entry_lists`, the book read from it, its entry lists too); then exit 1 when the data had errors or the run `failed` (a message refused), 0
-    otherwise."""
-    if callable(sheets) and (write_back or (out is not None and out.suffix.lower() not in (".csv", ".json"))):
+    `sheets` (or what calling it returns, made only when needed) as a new workbook, or, given a `document`
+    writer (the step's Output names one: dispatch's print-ready pick lists), what it writes at that path; .csv
+    the main `table` (formula-like text neutralised), .json that table as a list of records; --write-back puts
+    the sheets into the source workbook (with `entry_lists`, the book read from it, its entry lists too); then
+    exit 1 when the data had errors or the run `failed` (a message refused), 0 otherwise."""
+    workbook_out = out is not None and out.suffix.lower() not in (".csv", ".json")
+    if callable(sheets) and (write_back or (workbook_out and document is None)):
         sheets = sheets()
     if out is not None:
         progress.current().start(f"Writing {out.name}")
@@ -220,6 +222,8 @@ def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Pa
             save_csv(table, out)
         elif suffix == ".json":
             save_json(table, out)
+        elif document is not None:
+            document(out)
         else:
             save_workbook(sheets, out)
         progress.current().done()

@@ -21,6 +21,7 @@ from ..reconciliation import STATUS_RANK
 from ..reporting.changes import CHANGES
 from ..steps import REGISTRY
 from ..validation import issue_counts
+from ..wording import quantity_text
 from .common import stdout_console
 
 
@@ -181,3 +182,31 @@ def show_weekly(report: Any, options: Mapping[str, Any]) -> None:
         stdout_console().print("Changes since the previous run: " + ", ".join(
             f"{CHANGE[name].lower()} {int(counts.get(name, 0)):,}" for name in CHANGES),
             highlight=False)
+
+
+def show_dispatch(picks: Any, options: Mapping[str, Any]) -> None:
+    """dispatch: the sentence of what is picked and held, then the picks per location (one pick list each) and
+    per carrier (one manifest each)."""
+    stdout_console().print(picks.summary, highlight=False)
+    if not len(picks.picks):
+        return
+    rows = picks.picks.assign(order_line=picks.picks["order_id"].astype(str) + "\x1f"
+                              + picks.picks["line"].astype(str))
+    by_location = rows.groupby("location", sort=False).agg(orders=("order_id", "nunique"),
+                                                           lines=("order_line", "nunique"),
+                                                           units=("pick_qty", "sum"))
+    locations = RichTable(title="Pick lists by location", title_justify="left")
+    for head, justify in (("location", "left"), ("orders", "right"), ("lines", "right"), ("units", "right")):
+        locations.add_column(head, justify=justify)
+    for location, orders, lines, units in zip(by_location.index, by_location["orders"], by_location["lines"],
+                                              quantity_text(by_location["units"])):
+        locations.add_row(escape(str(location)), f"{orders:,}", f"{lines:,}", units)
+    stdout_console().print(locations)
+    carriers = RichTable(title="Manifests by carrier", title_justify="left")
+    for head, justify in (("carrier", "left"), ("orders", "right"), ("lines", "right"), ("units", "right")):
+        carriers.add_column(head, justify=justify)
+    manifests = picks.manifests
+    for carrier, orders, lines, units in zip(manifests["carrier"], manifests["orders"], manifests["lines"],
+                                             quantity_text(manifests["units"])):
+        carriers.add_row(escape(str(carrier)), f"{orders:,}", f"{lines:,}", units)
+    stdout_console().print(carriers)

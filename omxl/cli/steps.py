@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -15,7 +15,7 @@ from ..io.read import read_book
 from ..run import run as run_step
 from ..steps import Option, Step, resolve
 from .common import (as_of_option, books_argument, check_write_back, checked_mark, checked_out, config_option,
-                     finish, mark_option, out_option, password_option, quiet_option, reports_errors,
+                     finish, mark_option, out_option, parse_date, password_option, quiet_option, reports_errors,
                      write_back_option, write_marked_copy)
 from .hooks import PLAIN, CommandRun
 from .show import show_figures
@@ -49,7 +49,8 @@ def step_command(step: Step) -> click.Command:
         finish(books, config=config, issues=findings[findings["stage"].isin(DATA_STAGES)],
                out=run.out if step.output is not None else None, sheets=result.result_sheets,
                table=getattr(result, step.output.table_of) if step.output is not None else None,
-               write_back=write_back, failed=run.failed, entry_lists=run.entry_lists)
+               document=document_writer(step, result), write_back=write_back, failed=run.failed,
+               entry_lists=run.entry_lists)
 
     # Decorators apply bottom-up: the options read in --help in the order listed here, top to bottom.
     decorators = [books_argument, config_option, as_of_option, *(click_option(o) for o in step.options)]
@@ -65,6 +66,19 @@ def step_command(step: Step) -> click.Command:
     return click.command(step.name, help=step.help)(command)
 
 
+def document_writer(step: Step, result: Any) -> "Callable[[Path], object] | None":
+    """What writes --out's .xlsx when the step's Output names a document of its own (dispatch's print-ready pick
+    lists): that writer on this result, its module loaded only when a .xlsx is written; None for the result
+    sheets."""
+    if step.output is None or step.output.document is None:
+        return None
+    reference = step.output.document
+
+    def write(path: Path) -> object:
+        return resolve(reference)(result, path)
+    return write
+
+
 def click_option(option: Option) -> Any:
     """A step's Option (data) as a click option."""
     types: dict[str, Any] = {
@@ -76,6 +90,8 @@ def click_option(option: Option) -> Any:
     settings: dict[str, Any] = {"help": option.help, "default": option.default, "show_default": option.show_default}
     if option.kind == "flag":
         settings["is_flag"] = True
+    elif option.kind == "date":
+        settings.update(callback=parse_date, metavar=option.metavar or "YYYY-MM-DD", required=option.required)
     else:
         settings.update(type=types[option.kind], metavar=option.metavar, multiple=option.multiple,
                         required=option.required)

@@ -92,11 +92,40 @@ class WeeklyButton(ButtonHooks):
         return f"{text} The full report with its charts is saved as {target}."
 
 
+class DispatchButton(ButtonHooks):
+    """The pick list sheets go into the open workbook; the print-ready pick lists (a sheet per location, the
+    manifests, the packing slips: what `omxl dispatch --out` writes) are saved beside the workbook file as
+    "Pick lists <as-of>.xlsx", to print."""
+
+    def status(self, result: Any, *, as_of: dt.date, written: list[str], marked: int) -> str:
+        return f"{result.summary} {marked_text(marked)}See '{written[0]}'."
+
+    def after(self, workbook: Workbook, result: Any, text: str) -> str:
+        if not len(result.picks):
+            return text
+        path = workbook.path()
+        if path is None:
+            return text + " Save the workbook to also get the print-ready pick lists saved beside it."
+        target = path.parent / pick_lists_name(result.as_of)
+        try:
+            result.save(target)
+        except OmxlError as exc:
+            return f"{text} The print-ready pick lists could not be saved: {exc}"
+        return f"{text} The print-ready pick lists are saved as {target}."
+
+
+def pick_lists_name(as_of: dt.date) -> str:
+    """The file the Dispatch button saves beside the workbook: one a day, so the day's lists replace a run
+    earlier that day and keep other days'."""
+    return f"Pick lists {as_of:%Y-%m-%d}.xlsx"
+
+
 PLAIN = ButtonHooks()
 VALIDATE = ValidateButton()
 RECONCILE = ReconcileButton()
 REORDER = ReorderButton()
 WEEKLY = WeeklyButton()
+DISPATCH = DispatchButton()
 
 
 def counts_text(issues: pd.DataFrame) -> str:

@@ -49,7 +49,7 @@ EXCEL_PYTHON_LINE = ("The buttons need Python with omxl and xlwings on this comp
 
 
 def button_rows() -> range:
-    """The Excel rows of the buttons, one each from row 2 (rows 2-6 for five buttons)."""
+    """The Excel rows of the buttons, one each from row 2 (rows 2-7 for six buttons)."""
     return range(FIRST_BUTTON_ROW, FIRST_BUTTON_ROW + len(buttons()))
 
 

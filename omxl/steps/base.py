@@ -64,8 +64,8 @@ class Option:
     --write-back, --quiet). `to_step`: passed to the step's function under `name`; otherwise it is for the
     command's own hooks (where to write drafts, whom to mail).
 
-    kind: "flag", "text", "path", "int" or "float" (`low`/`high` bound it, open at both ends for floats), or
-    "choice" (one of `choices`)."""
+    kind: "flag", "text", "path", "date" (YYYY-MM-DD, read as --as-of is), "int" or "float" (`low`/`high` bound
+    it, open at both ends for floats), or "choice" (one of `choices`)."""
 
     name: str
     flags: tuple[str, ...]
@@ -86,12 +86,16 @@ class Option:
 @dataclasses.dataclass(frozen=True)
 class Output:
     """What `--out` writes for a step: `workbook` says which sheets the .xlsx holds, `table` what the .csv and
-    .json hold (the result's attribute `table_of` names that table), `example` a file name for messages."""
+    .json hold (the result's attribute `table_of` names that table), `example` a file name for messages.
+
+    `document`: reference to `(result, path)` writing the .xlsx itself, for a step whose workbook is a document
+    of its own (dispatch's print-ready pick lists) rather than its result sheets; None: the result sheets."""
 
     example: str
     workbook: str
     table: str
     table_of: str
+    document: "Callable[..., Any] | str | None" = None
 
 
 @dataclasses.dataclass(frozen=True)
