@@ -111,6 +111,17 @@ def test_reorder_planning_page_example_runs(monkeypatch):
     exec(compile(block, "reorder-planning.md", "exec"), {})
 
 
+def test_dispatch_page_example_runs_and_says_what_it_prints(monkeypatch, tmp_path, capsys):
+    (block,) = code_blocks("dispatch.md", "python")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block.replace('"workbooks/sample.xlsx"', repr(str(ROOT / "workbooks" / "sample.xlsx"))),
+                 "dispatch.md", "exec"), {})
+    printed = capsys.readouterr().out
+    # The page's comment shows the start of what the example prints.
+    assert printed.startswith("286 lines of 172 orders to pick, 13,175 units from 2 locations; 24 held back")
+    assert (tmp_path / "picks.xlsx").stat().st_size > 10_000
+
+
 def test_configuration_page_examples_load_and_run(monkeypatch, tmp_path):
     blocks = code_blocks("configuration.md", "toml")
     assert len(blocks) == 3
