@@ -14,8 +14,8 @@ from benchmarks.make_book import build_book
 from benchmarks.pipeline import book_path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["read", "validate", "reconcile", "dispatch", "dispatch_book", "dispatch_out", "reorder", "write_back",
-          "prepared", "write_status", "reconcile_out", "weekly", "weekly_out"]
+STAGES = ["read", "validate", "reconcile", "dispatch", "dispatch_out", "reorder", "write_back", "prepared",
+          "write_status", "reconcile_out", "weekly", "weekly_out", "dispatch_book"]
 # dispatch_out measures Dispatch.save, written in omxl/io/save/pick_lists.py: until a checkout has it, the stage
 # says so and the run exits with 2 after every other stage.
 PICK_LIST_WRITER = importlib.util.find_spec("omxl.io.save.pick_lists") is not None
