@@ -1,7 +1,8 @@
 """Build a synthetic, deterministic order book (.xlsx) for the benchmarks.
 
 One workbook holds every table in proportion to the number of order lines N:
-Orders N lines, Shipments N rows, Inventory N/10 SKUs, Purchase Orders N/20
+Orders N lines, Shipments N rows, Inventory N/10 SKUs (one row per SKU and
+location: every SKU at MAIN, some also at EAST and WEST), Purchase Orders N/20
 lines, Returns N/50, Customers N/100, Suppliers N/200. Values have the shape of
 an ERP export: IDs as text, dates as date cells, quantities as numbers, status
 words as people write them. About 0.1% of some cells are dirty the way real
@@ -35,6 +36,10 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 of Excel's 1900 date system (af
 END_DAY = (END - _EXCEL_EPOCH).days
 START_DAY = END_DAY - WEEKS * 7 + 1
 _ROWS_PROPERTY = "omxl-bench-rows-"
+_DISPATCH_STREAM = 46  # second word of the seed of the dispatch columns' random stream (see generate)
+# Stock locations besides MAIN, each holding a share of the SKUs: (location, share of SKUs it stocks).
+OTHER_LOCATIONS = (("EAST", 0.3), ("WEST", 0.2))
+SHIP_COMPLETE_SHARE = 0.05  # of orders
 
 Columns = dict[str, Any]  # canonical column (or "_helper") -> numpy array or list, one value per row
 
@@ -43,14 +48,15 @@ LAYOUT: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "orders": ("Orders", (
         ("order_id", "Order #"), ("line", "Line"), ("order_date", "Order Date"), ("customer_id", "Customer"),
         ("sku", "Item Code"), ("qty", "Qty"), ("unit_price", "Unit Price"), ("promised_date", "Promised Date"),
-        ("status", "Status"), ("priority", "Priority"))),
+        ("status", "Status"), ("priority", "Priority"), ("carrier", "Carrier"), ("ship_complete", "Ship Complete"),
+        ("ship_to", "Ship To"))),
     "shipments": ("Shipments", (
         ("shipment_id", "Shipment ID"), ("order_id", "Order #"), ("line", "Line"), ("sku", "Item Code"),
         ("qty", "Qty Shipped"), ("ship_date", "Ship Date"), ("carrier", "Carrier"),
         ("tracking_number", "Tracking Number"), ("delivered_date", "Delivered Date"))),
     "inventory": ("Inventory", (
-        ("sku", "Item Code"), ("description", "Description"), ("location", "Warehouse"), ("on_hand", "On Hand"),
-        ("unit_cost", "Unit Cost"), ("supplier_id", "Supplier"), ("lead_time_days", "Lead Time (days)"),
+        ("sku", "Item Code"), ("description", "Description"), ("location", "Warehouse"), ("shelf", "Shelf"),
+        ("bin", "Bin"), ("on_hand", "On Hand"), ("unit_cost", "Unit Cost"), ("supplier_id", "Supplier"), ("lead_time_days", "Lead Time (days)"),
         ("reorder_point", "Reorder Point"), ("reorder_qty", "Reorder Qty"), ("safety_stock", "Safety Stock"),
         ("moq", "MOQ"), ("pack_size", "Pack Size"), ("discontinued", "Discontinued"))),
     "purchase_orders": ("Purchase Orders", (
@@ -80,6 +86,9 @@ _PARTS = ("Hinge", "Bracket", "Bolt Set", "Valve", "Hose Clamp", "Cable Tie", "H
           "Washer Pack", "Hook", "Latch", "Pipe", "Gasket", "Spring")
 _CARRIERS = ("UPS", "FedEx", "DHL", "USPS")
 _TRACKING_PREFIX = {"UPS": "1Z", "FedEx": "7", "DHL": "JD", "USPS": "94"}
+_STREET_KINDS = ("Road", "Street", "Avenue", "Lane", "Way", "Drive", "Park")
+_TOWNS = ("Springfield", "Riverton", "Fairview", "Georgetown", "Salem", "Madison", "Clinton", "Franklin",
+          "Greenville", "Bristol", "Ashland", "Milton", "Dover", "Hudson", "Oxford")
 _RETURN_REASONS = ("Damaged in transit", "Wrong item", "No longer needed", "Defective", "Ordered by mistake",
                    "Arrived late")
 
@@ -115,6 +124,11 @@ def generate(lines: int, seed: int = 1) -> dict[str, Columns]:
     shipments = _fulfil(rng, orders, lines)
     purchase_orders = _purchase_orders(rng, max(1, lines // 20), inventory, suppliers)
     returns = _returns(rng, max(1, lines // 50), shipments)
+    # What dispatch needs (locations with shelf and bin, carriers, ship complete, ship-to addresses) comes from
+    # a stream of its own, so the tables above keep the values they had before these columns existed.
+    dispatch_rng = np.random.default_rng([seed, _DISPATCH_STREAM])
+    _add_dispatch_columns(dispatch_rng, orders, shipments, customers)
+    inventory = _by_location(dispatch_rng, inventory)
     tables = {"orders": orders, "shipments": shipments, "inventory": inventory,
               "purchase_orders": purchase_orders, "suppliers": suppliers, "customers": customers,
               "returns": returns}
@@ -193,6 +207,7 @@ def _inventory(rng: np.random.Generator, n: int, suppliers: Columns) -> Columns:
     return {
         "sku": _ids("SKU-", n, 5),
         "description": descriptions,
+        # Replaced by _by_location; still drawn so that every later draw of this stream stays the same.
         "location": rng.choice(["MAIN", "EAST", "WEST"], n, p=[0.8, 0.12, 0.08]),
         "on_hand": on_hand,
         "unit_cost": cost,
@@ -236,6 +251,8 @@ def _orders(rng: np.random.Generator, n: int, inventory: Columns, customers: Col
         "promised_date": promised[of_line],
         "priority": priority[of_line],
         # status is set by _fulfil, which decides what has shipped
+        "_order": of_line,
+        "_customer": customer[of_line],
     }
 
 
@@ -270,6 +287,7 @@ def _fulfil(rng: np.random.Generator, orders: Columns, n_rows: int) -> Columns:
     tracking = [f"{_TRACKING_PREFIX[c]}{d}" for c, d in zip(carrier, rng.integers(10**11, 10**12, rows).tolist())]
     order = np.lexsort((row_line, day))  # an export lists shipments by ship date
     return {
+        "_line": row_line[order],
         "shipment_id": _ids("SH-", rows, 7),
         "order_id": orders["order_id"][row_line][order],
         "line": orders["line"][row_line][order],
@@ -335,6 +353,68 @@ def _returns(rng: np.random.Generator, n: int, shipments: Columns) -> Columns:
         "resolution": np.where(status == "Closed", rng.choice(["Refund", "Exchange", "Credit"], n), None),
         "status": status,
     }
+
+
+def _add_dispatch_columns(rng: np.random.Generator, orders: Columns, shipments: Columns, customers: Columns) -> None:
+    """Carrier, Ship Complete and Ship To on the order lines, as header values repeated on each line.
+
+    A shipped line names the carrier of its first shipment; every other line its order's carrier (the order's
+    Ship Via). One order in 20 ships complete. Each customer has one to three delivery addresses and each
+    order goes to one of them.
+    """
+    n_orders = int(orders["_order"][-1]) + 1
+    carrier = np.array(rng.choice(_CARRIERS, n_orders, p=[0.4, 0.3, 0.15, 0.15]), dtype=object)[orders["_order"]]
+    lines_shipped, first_shipment = np.unique(shipments["_line"], return_index=True)  # shipments are by date
+    carrier[lines_shipped] = shipments["carrier"][first_shipment]
+    orders["carrier"] = carrier
+    orders["ship_complete"] = (rng.random(n_orders) < SHIP_COMPLETE_SHARE)[orders["_order"]].tolist()
+    n_customers = len(customers["customer_id"])
+    per_customer = rng.choice([1, 2, 3], n_customers, p=[0.6, 0.3, 0.1])
+    addresses = _addresses(rng, int(per_customer.sum()))
+    first_address = np.cumsum(per_customer) - per_customer
+    order_customer = orders["_customer"][orders["line"] == 1]  # an order's lines are together, from line 1
+    chosen = first_address[order_customer] + rng.integers(0, per_customer[order_customer])
+    orders["ship_to"] = addresses[chosen][orders["_order"]]
+
+
+def _addresses(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Delivery addresses: "214 Cedar Road, Springfield 40213"."""
+    parts = zip(rng.integers(1, 400, n).tolist(), rng.choice(_TRADE_NAMES, n).tolist(),
+                rng.choice(_STREET_KINDS, n).tolist(), rng.choice(_TOWNS, n).tolist(),
+                rng.integers(10_000, 100_000, n).tolist())
+    return np.array([f"{number} {name} {kind}, {town} {code}" for number, name, kind, town, code in parts],
+                    dtype=object)
+
+
+def _by_location(rng: np.random.Generator, inventory: Columns) -> Columns:
+    """One row per SKU and location: every SKU at MAIN, a share also at the OTHER_LOCATIONS, the SKU's stock
+    split between them (MAIN not always the largest), each row with its own shelf ("C-07") and bin ("03") and
+    the item's values repeated, as a stock-by-location export gives them."""
+    n = len(inventory["sku"])
+    names = ("MAIN",) + tuple(name for name, _ in OTHER_LOCATIONS)
+    stocked = np.column_stack([np.ones(n, dtype=bool)] + [rng.random(n) < share for _, share in OTHER_LOCATIONS])
+    weight = np.where(stocked, rng.uniform(0.2, 1.0, stocked.shape), 0.0)
+    total = inventory["on_hand"]
+    split = np.floor(total[:, None] * weight / weight.sum(axis=1, keepdims=True))
+    split[:, 0] += total - split.sum(axis=1)  # what rounding left over stays at MAIN: the SKU's total is kept
+    sku_index, location_index = np.nonzero(stocked)  # row-major: by SKU, then MAIN, EAST, WEST
+    rows = len(sku_index)
+    shelves = zip(rng.choice(list("ABCDEFGH"), rows).tolist(), rng.integers(1, 25, rows).tolist())
+    expanded = {column: _take(values, sku_index) for column, values in inventory.items()}
+    expanded.update({
+        "location": np.array(names, dtype=object)[location_index],
+        "shelf": np.array([f"{aisle}-{number:02d}" for aisle, number in shelves], dtype=object),
+        "bin": np.array([f"{number:02d}" for number in rng.integers(1, 13, rows).tolist()], dtype=object),
+        "on_hand": split[sku_index, location_index],
+    })
+    return expanded
+
+
+def _take(values: Any, index: np.ndarray) -> Any:
+    """values[index] for an array or a list (a list stays a list: its cells keep their Python types)."""
+    if isinstance(values, np.ndarray):
+        return values[index]
+    return [values[i] for i in index.tolist()]
 
 
 def _soil(rng: np.random.Generator, tables: dict[str, Columns]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import platform
@@ -26,6 +27,7 @@ import pandas as pd
 import psutil
 
 import omxl
+from omxl.dispatching import dispatch as omxl_dispatch
 from omxl.model import TABLE_NAMES
 
 from .make_book import build_book, expected_rows
@@ -93,6 +95,48 @@ def _status_counts(ctx: Context) -> list[str]:
 def reconcile(ctx: Context) -> Context:
     """Includes its own validation of the book (rows with errors are left out)."""
     return {"reconciliation": omxl.reconcile(ctx["book"], as_of="2026-11-27")}
+
+
+class StageUnavailable(RuntimeError):
+    """A stage cannot run in this checkout: what it measures is not there (yet). The run goes on without it,
+    prints why on the stage's line, and exits with 2."""
+
+
+def _dispatch_counts(ctx: Context) -> list[str]:
+    result = ctx["dispatch"]
+    picks, held = result.picks, result.held
+    lines = len(picks[["order_id", "line"]].drop_duplicates())
+    split = int((picks.groupby(["order_id", "line"], sort=False).size() > 1).sum())
+    per_location = picks.groupby("location", sort=True).agg(picks=("pick_qty", "size"), units=("pick_qty", "sum"))
+    held_by = held["held_by"].value_counts()
+    return ([f"    picks {len(picks):>9,}   lines {lines:,} ({split:,} split over locations)   "
+             f"orders {picks['order_id'].nunique():,}   units {picks['pick_qty'].sum():,.0f}"]
+            + [f"    {location:<8} {int(row.picks):>9,} picks {row.units:>12,.0f} units"
+               for location, row in per_location.iterrows()]
+            + [f"    held     {len(held):>9,}   " + "   ".join(f"{kind} {int(n):,}" for kind, n in held_by.items()),
+               f"    slips    {result.slips['order_id'].nunique():>9,} orders   manifests {len(result.manifests):,}"])
+
+
+@stage("dispatch", report=_dispatch_counts)
+def dispatch(ctx: Context) -> Context:
+    """omxl.dispatch given the reconciliation: reconcile's allocation is reused, so this is dispatch's own work
+    (dispatch columns, ship-complete orders, filters and holds, the split over locations, slips, manifests)."""
+    return {"dispatch": omxl_dispatch(ctx["reconciliation"])}
+
+
+@stage("dispatch_out")
+def dispatch_out(ctx: Context) -> Context:
+    """Dispatch.save: the print-ready pick list workbook (a sheet per location, per carrier manifest, the packing
+    slips), written by omxl/io/save/pick_lists.py."""
+    import importlib.util
+
+    if importlib.util.find_spec("omxl.io.save.pick_lists") is None:
+        raise StageUnavailable("omxl/io/save/pick_lists.py (Dispatch.save, the print-ready pick lists) is not in "
+                               "this checkout")
+    target = ctx["path"].with_name("pick-lists.xlsx")
+    target.unlink(missing_ok=True)  # a fresh file: no backup of the previous run's
+    ctx["dispatch"].save(target)
+    return {"pick_lists": target}
 
 
 def _plan_summary(ctx: Context) -> list[str]:
@@ -200,6 +244,16 @@ def weekly_out(ctx: Context) -> Context:
     return {"weekly_cli": target, "weekly_child_peak_mb": peak_kb / 1024, "weekly_child_seconds": seconds}
 
 
+@stage("dispatch_book")
+def dispatch_book(ctx: Context) -> Context:
+    """omxl.dispatch from the book, as `omxl dispatch BOOK` computes it: prepare and reconcile (its validation
+    included) and then dispatch. Last in the pipeline: the process's resident memory does not shrink back after
+    the second position it prepares (some 70 MB on 100,000 lines), which would raise what later stages start
+    from."""
+    omxl_dispatch(ctx["book"], as_of="2026-11-27")
+    return {}
+
+
 # ---- measuring ------------------------------------------------------------------------------------------
 
 
@@ -288,16 +342,25 @@ def stage_result(measure: Measure) -> dict[str, float]:
 # ---- command line ---------------------------------------------------------------------------------------
 
 
+GENERATOR = Path(__file__).resolve().parent / "make_book.py"
+
+
+def generator_key() -> str:
+    """The first 8 hex digits of make_book.py's SHA-256: a changed generator names a new cached book, so the
+    books of two versions sit side by side (an old-against-new comparison, several worktrees sharing one
+    cache) and a book is never rebuilt under another version's name."""
+    return hashlib.sha256(GENERATOR.read_bytes()).hexdigest()[:8]
+
+
 def book_path(lines: int, seed: int, shared_strings: bool = True) -> Path:
     strings = "" if shared_strings else "-inline"
-    return CACHE / f"book-{lines}-seed{seed}{strings}.xlsx"
+    return CACHE / f"book-{lines}-seed{seed}{strings}-{generator_key()}.xlsx"
 
 
 def ensure_book(lines: int, seed: int, rebuild: bool, shared_strings: bool = True) -> tuple[Path, float | None]:
-    """The cached book, built when missing or older than the generator. Returns (path, build seconds or None)."""
+    """The cached book of this generator, built when missing. Returns (path, build seconds or None)."""
     path = book_path(lines, seed, shared_strings)
-    generator = Path(__file__).resolve().parent / "make_book.py"
-    if not rebuild and path.exists() and path.stat().st_mtime >= generator.stat().st_mtime:
+    if not rebuild and path.exists():
         return path, None
     start = time.perf_counter()
     build_book(path, lines, seed, shared_strings)
@@ -338,6 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached book")
     parser.add_argument("--inline-strings", action="store_true",
                         help="write text as inline strings (some exporters do) instead of Excel's shared strings")
+    parser.add_argument("--book", type=Path,
+                        help="run the stages on this book, built by make_book.py (e.g. an earlier version's cached "
+                             "book, to compare versions), instead of building or reusing the cached one")
     args = parser.parse_args(argv)
     try:
         names = selected_stages(args.stages)
@@ -351,20 +417,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(_cpu_line())
-    path, built = ensure_book(args.lines, args.seed, args.rebuild, shared_strings=not args.inline_strings)
+    if args.book is not None:
+        path, built = args.book.resolve(), None
+    else:
+        path, built = ensure_book(args.lines, args.seed, args.rebuild, shared_strings=not args.inline_strings)
     print(_book_line(path, built))
-    ctx: Context = {"path": path, "lines": args.lines, "seed": args.seed, "expected_rows": expected_rows(path)}
-    run_and_print(names, ctx, STAGES, as_json=args.json)
+    rows = expected_rows(path)
+    lines = rows.get("orders", args.lines) if args.book is not None else args.lines
+    ctx: Context = {"path": path, "lines": lines, "seed": args.seed, "expected_rows": rows}
+    unavailable = run_and_print(names, ctx, STAGES, as_json=args.json)
+    if unavailable:
+        for name, reason in unavailable.items():
+            print(f"pipeline: stage {name} did not run: {reason}", file=sys.stderr)
+        return 2
     return 0
 
 
-def run_and_print(names: list[str], ctx: Context, stages: dict[str, Stage], as_json: bool) -> None:
+def run_and_print(names: list[str], ctx: Context, stages: dict[str, Stage], as_json: bool) -> dict[str, str]:
     """Run the named stages in order, printing a line per stage and its report; with `as_json`, end with
-    one JSON object of seconds and peak RSS per stage."""
+    one JSON object of seconds and peak RSS per stage. Returns the stages that could not run (StageUnavailable)
+    and why; they have no entry in the JSON object."""
     results: dict[str, dict[str, float]] = {}
+    unavailable: dict[str, str] = {}
     print(STAGE_HEADER)
     for name in names:
-        measure = run_stage(name, ctx, stages)
+        try:
+            measure = run_stage(name, ctx, stages)
+        except StageUnavailable as reason:
+            unavailable[name] = str(reason)
+            print(f"{name:<12} not run: {reason}")
+            continue
         print(stage_line(name, measure))
         report = stages[name].report
         if report is not None:
@@ -373,6 +455,7 @@ def run_and_print(names: list[str], ctx: Context, stages: dict[str, Stage], as_j
         results[name] = stage_result(measure)
     if as_json:
         print(json.dumps(results))
+    return unavailable
 
 
 if __name__ == "__main__":
