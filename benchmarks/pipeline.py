@@ -97,11 +97,6 @@ def reconcile(ctx: Context) -> Context:
     return {"reconciliation": omxl.reconcile(ctx["book"], as_of="2026-11-27")}
 
 
-class StageUnavailable(RuntimeError):
-    """A stage cannot run in this checkout: what it measures is not there (yet). The run goes on without it,
-    prints why on the stage's line, and exits with 2."""
-
-
 def _dispatch_counts(ctx: Context) -> list[str]:
     result = ctx["dispatch"]
     picks, held = result.picks, result.held
@@ -128,11 +123,6 @@ def dispatch(ctx: Context) -> Context:
 def dispatch_out(ctx: Context) -> Context:
     """Dispatch.save: the print-ready pick list workbook (a sheet per location, per carrier manifest, the packing
     slips), written by omxl/io/save/pick_lists.py."""
-    import importlib.util
-
-    if importlib.util.find_spec("omxl.io.save.pick_lists") is None:
-        raise StageUnavailable("omxl/io/save/pick_lists.py (Dispatch.save, the print-ready pick lists) is not in "
-                               "this checkout")
     target = ctx["path"].with_name("pick-lists.xlsx")
     target.unlink(missing_ok=True)  # a fresh file: no backup of the previous run's
     ctx["dispatch"].save(target)
@@ -425,28 +415,17 @@ def main(argv: list[str] | None = None) -> int:
     rows = expected_rows(path)
     lines = rows.get("orders", args.lines) if args.book is not None else args.lines
     ctx: Context = {"path": path, "lines": lines, "seed": args.seed, "expected_rows": rows}
-    unavailable = run_and_print(names, ctx, STAGES, as_json=args.json)
-    if unavailable:
-        for name, reason in unavailable.items():
-            print(f"pipeline: stage {name} did not run: {reason}", file=sys.stderr)
-        return 2
+    run_and_print(names, ctx, STAGES, as_json=args.json)
     return 0
 
 
-def run_and_print(names: list[str], ctx: Context, stages: dict[str, Stage], as_json: bool) -> dict[str, str]:
+def run_and_print(names: list[str], ctx: Context, stages: dict[str, Stage], as_json: bool) -> None:
     """Run the named stages in order, printing a line per stage and its report; with `as_json`, end with
-    one JSON object of seconds and peak RSS per stage. Returns the stages that could not run (StageUnavailable)
-    and why; they have no entry in the JSON object."""
+    one JSON object of seconds and peak RSS per stage."""
     results: dict[str, dict[str, float]] = {}
-    unavailable: dict[str, str] = {}
     print(STAGE_HEADER)
     for name in names:
-        try:
-            measure = run_stage(name, ctx, stages)
-        except StageUnavailable as reason:
-            unavailable[name] = str(reason)
-            print(f"{name:<12} not run: {reason}")
-            continue
+        measure = run_stage(name, ctx, stages)
         print(stage_line(name, measure))
         report = stages[name].report
         if report is not None:
@@ -455,7 +434,6 @@ def run_and_print(names: list[str], ctx: Context, stages: dict[str, Stage], as_j
         results[name] = stage_result(measure)
     if as_json:
         print(json.dumps(results))
-    return unavailable
 
 
 if __name__ == "__main__":
