@@ -126,7 +126,13 @@ def test_manifests_list_each_carriers_orders_with_a_total_and_a_box_for_the_driv
                                    [None, None, "Total", 2, 15]]
     assert (formulas["Manifest DHL"]["D7"].value, formulas["Manifest DHL"]["E7"].value) == (
         "=SUM(D6:D6)", "=SUM(E6:E6)")
-    assert (dhl["A9"].value, dhl["C9"].value) == ("Collected by", "Date and time")
+    # The driver's boxes one under the other, each label over the two first columns (an order number column
+    # alone is too narrow for it), each box over the rest of the table's width.
+    assert [dhl[f"A{row}"].value for row in (9, 11, 13)] == ["Collected by", "Date and time", "Driver's signature"]
+    assert sorted((merged.min_row, merged.min_col, str(merged)) for merged in
+                  formulas["Manifest DHL"].merged_cells.ranges if merged.min_row >= 9) == [
+        (9, 1, "A9:B9"), (9, 3, "C9:E9"), (11, 1, "A11:B11"), (11, 3, "C11:E11"), (13, 1, "A13:B13"),
+        (13, 3, "C13:E13")]
     ups = values["Manifest UPS"]
     assert _rows(ups, 6, 7, 5) == [["SO-2", "K-2", "7 Mill Lane, York", 1, 5], [None, None, "Total", 1, 5]]
     nobody = values["Manifest no carrier"]

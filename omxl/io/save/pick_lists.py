@@ -227,6 +227,17 @@ class _PickListWriter:
             sheet.write_string(at, right_label, right, self.box_label)
             sheet.merge_range(at, right_box, at, right_box + 1, None, self.box)
 
+    def stacked_boxes(self, sheet, row: int, labels: list[str], label_span: tuple[int, int],
+                      box_span: tuple[int, int], height: float = 30) -> None:
+        """One bordered box per label, one under the other (every other row): each label right-aligned over the
+        merged columns `label_span`, its box over `box_span`. For sheets whose first columns are too narrow to
+        hold a label on their own (a manifest's order numbers)."""
+        for offset, label in enumerate(labels):
+            at = row + offset * 2
+            sheet.set_row(at, height)
+            sheet.merge_range(at, label_span[0], at, label_span[1], label, self.box_label)
+            sheet.merge_range(at, box_span[0], at, box_span[1], None, self.box)
+
     # ---- the sheets -------------------------------------------------------------------------------------------
 
     def write(self) -> None:
@@ -321,8 +332,7 @@ class _PickListWriter:
                   min(max(_format_width(units.sum(), number_format(units, "quantity")), 6) + 2, 14)]
         self.sized(sheet, widths, 2, PORTRAIT_PIXELS)
         self.total_row(sheet, last + 1, 2, {3: manifest["lines"], 4: units}, first, last)
-        self.signature_box(sheet, last + 3, [("Collected by", "Date and time"), ("Driver's signature", "")],
-                           (0, 1, 2, 3))
+        self.stacked_boxes(sheet, last + 3, ["Collected by", "Date and time", "Driver's signature"], (0, 1), (2, 4))
         sheet.freeze_panes(_FIRST_ROW, 0)
         self.page_setup(sheet, landscape=False, header_row=header, footer_words=f"Carrier manifest {named}")
 
