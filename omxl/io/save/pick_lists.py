@@ -120,6 +120,8 @@ class _PickListWriter:
         self.box = add({"border": 1})
         self.warn = add({"bold": True, "text_wrap": True, "valign": "top"})
         self._quantity_formats: dict[tuple[str, bool], object] = {}
+        # Per sheet name: whether its columns fit the page at full size (sized), so it prints unscaled.
+        self._fits: dict[str, bool] = {}
 
     # ---- shared pieces ----------------------------------------------------------------------------------------
 
@@ -142,7 +144,13 @@ class _PickListWriter:
         else:
             sheet.set_portrait()
         sheet.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.6)
-        sheet.fit_to_pages(1, 0)            # one page wide, as many pages long as it takes
+        # Columns sized within the page print at full size. Fitting to one page wide is kept for a sheet wider
+        # than its page: LibreOffice paginates a sheet fitted to width at full size and prints it scaled a
+        # little, which left an empty page after a manifest whose boxes ended near a page's foot.
+        if self._fits.get(sheet.name, False):
+            sheet.set_print_scale(100)
+        else:
+            sheet.fit_to_pages(1, 0)        # one page wide, as many pages long as it takes
         if header_row is not None:
             sheet.repeat_rows(header_row)
         # "&&" is a literal ampersand in Excel's header codes: a location or carrier may hold one.
@@ -193,6 +201,7 @@ class _PickListWriter:
             widths[flexible] = float(min(max(room, 16), widths[flexible]))
         for col, width in enumerate(widths):
             sheet.set_column(col, col, width)
+        self._fits[sheet.name] = sum(_pixels(w) for w in widths) <= budget
 
     def total_row(self, sheet, row: int, label_col: int, columns: dict[int, pd.Series], first: int, last: int,
                   words: str = "Total") -> None:
