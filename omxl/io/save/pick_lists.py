@@ -192,6 +192,32 @@ class _PickListWriter:
         # wrapped text on its own when printing a file it did not lay out.
         sheet.set_row(row, 30)
 
+    def table_columns(self, sheet, frame: pd.DataFrame, names: tuple[str, ...], first: int,
+                      text_widths: dict[str, tuple[int, int]], totalled: str | None = None) -> list[float]:
+        """Write the columns `names` of `frame` from row `first`, one format per column, and return their widths
+        in characters: quantities as wide as their largest value (the `totalled` one bold and as wide as its
+        total too), dates a date's width, line and priority as counts, text within `text_widths`."""
+        widths: list[float] = []
+        for col, name in enumerate(names):
+            values = frame[name]
+            label = label_of(name, None, self.labels)
+            if name in ("pick_qty", "open_qty", "allocated_qty"):
+                fmt = self.quantity(values, bold=name == totalled)
+                shown = number_format(values, "quantity")
+                needed = max(_format_width(values.max(), shown), _longest_word(label))
+                if name == totalled:
+                    needed = max(needed, _format_width(values.sum(), shown)) + 1
+                widths.append(min(needed + 2, 14))
+            elif name == "promised_date":
+                fmt = self.cell_date
+                widths.append(11.5)
+            else:
+                fmt = self.quantity(values, "count") if name in ("line", "priority") else self.cell
+                low, high = text_widths[name]
+                widths.append(min(max(_text_width(values), _longest_word(label), low) + 1, high))
+            sheet.write_column(first, col, _cells(values), fmt)
+        return widths
+
     def sized(self, sheet, widths: list[float], flexible: int | None, budget: int) -> None:
         """Set the column widths; the `flexible` column (a wrapped description) takes what the page has left."""
         widths = list(widths)
@@ -287,23 +313,7 @@ class _PickListWriter:
         numeric = {"pick_qty", "line", "priority"}
         self.table_header(sheet, header, PICK_COLUMNS, numeric, extra=(PICKED,))
         first, last = _FIRST_ROW, _FIRST_ROW + len(picks) - 1
-        widths = []
-        for col, name in enumerate(PICK_COLUMNS):
-            values = picks[name]
-            label = label_of(name, None, self.labels)
-            if name == "pick_qty":
-                fmt = self.quantity(values, bold=True)
-                total = _format_width(values.sum(), number_format(values, "quantity"))
-                widths.append(min(max(_format_width(values.max(), number_format(values, "quantity")), total,
-                                      _longest_word(label)) + 3, 14))
-            elif name == "promised_date":
-                fmt = self.cell_date
-                widths.append(11.5)
-            else:
-                fmt = self.quantity(values, "count") if name in ("line", "priority") else self.cell
-                low, high = _PICK_WIDTHS[name]
-                widths.append(min(max(_text_width(values), _longest_word(label), low) + 1, high))
-            sheet.write_column(first, col, _cells(values), fmt)
+        widths = self.table_columns(sheet, picks, PICK_COLUMNS, first, _PICK_WIDTHS, totalled="pick_qty")
         sheet.write_column(first, len(PICK_COLUMNS), [None] * len(picks), self.box)   # the box to tick
         widths.append(len(PICKED) + 2)
         self.sized(sheet, widths, PICK_COLUMNS.index("description"), LANDSCAPE_PIXELS)
@@ -437,22 +447,7 @@ class _PickListWriter:
             return
         self.table_header(sheet, header, HELD_COLUMNS, {"open_qty", "allocated_qty", "line", "priority"})
         first, last = _FIRST_ROW, _FIRST_ROW + len(held) - 1
-        widths = []
-        for col, name in enumerate(HELD_COLUMNS):
-            values = held[name]
-            label = label_of(name, None, self.labels)
-            if name in ("open_qty", "allocated_qty"):
-                fmt = self.quantity(values)
-                widths.append(min(max(_format_width(values.max(), number_format(values, "quantity")),
-                                      _longest_word(label)) + 2, 14))
-            elif name == "promised_date":
-                fmt = self.cell_date
-                widths.append(11.5)
-            else:
-                fmt = self.quantity(values, "count") if name in ("line", "priority") else self.cell
-                low, high = _HELD_WIDTHS[name]
-                widths.append(min(max(_text_width(values), _longest_word(label), low) + 1, high))
-            sheet.write_column(first, col, _cells(values), fmt)
+        widths = self.table_columns(sheet, held, HELD_COLUMNS, first, _HELD_WIDTHS)
         self.sized(sheet, widths, HELD_COLUMNS.index("description"), LANDSCAPE_PIXELS)
         sheet.freeze_panes(_FIRST_ROW, 0)
         sheet.autofilter(header, 0, last, len(HELD_COLUMNS) - 1)
