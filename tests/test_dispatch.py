@@ -120,7 +120,10 @@ def test_promised_by_keeps_lines_promised_on_or_before_that_day():
         ("EAST", "A", "O1", 1, 8.0), ("EAST", "D", "O4", 1, 3.0), ("MAIN", "B", "O1", 2, 2.0)]
     # O5 (promised 2026-11-29) is still held: the filter keeps it, its missing line keeps it back.
     assert rows(picked.held, ["order_id", "line", "held_by"]) == [("O3", 1, "status"), ("O5", 1, "ship_complete")]
-    assert picked.summary.endswith("(promised by 2026-11-30); 2 held back (1 on hold, 1 waiting to ship complete).")
+    assert picked.summary.endswith("(promised by 2026-11-30 or earlier); 2 held back (1 on hold, 1 waiting to ship "
+                                   "complete).")
+    assert dispatch(hand_book(), as_of=AS_OF, promised_by="2026-11-30", max_priority=1).filters == [
+        "promised by 2026-11-30 or earlier", "priority 1"]
 
 
 def test_max_priority_keeps_priorities_one_to_n():

@@ -190,7 +190,8 @@ def test_nothing_to_pick_is_one_sheet_that_says_why(tmp_path):
     assert sheet["A1"].value == "Pick list"
     assert sheet["B3"].value == "open lines promised by 2026-11-01 or earlier"
     assert sheet["A5"].value == picks.summary
-    assert sheet["A5"].value.startswith("Nothing to pick: no open line has stock allocated (promised by 2026-11-01)")
+    assert sheet["A5"].value.startswith("Nothing to pick: no open line has stock allocated (promised by 2026-11-01 "
+                                        "or earlier)")
 
 
 def test_sheet_names_keep_to_excels_rules_and_stay_unique():

@@ -90,13 +90,18 @@ class Dispatch:
                 f"{units_text(self.picks['pick_qty'].sum())} from {len(self.locations):,} "
                 f"{'location' if len(self.locations) == 1 else 'locations'}{self._filter_words()}{held}.")
 
-    def _filter_words(self) -> str:
+    @property
+    def filters(self) -> list[str]:
+        """The day's filters in words ("promised by 2026-11-30 or earlier", "priority 1 to 2"); [] for none."""
         parts = []
         if self.promised_by is not None:
-            parts.append(f"promised by {self.promised_by:%Y-%m-%d}")
+            parts.append(f"promised by {self.promised_by:%Y-%m-%d} or earlier")
         if self.max_priority is not None:
-            parts.append(f"priority 1 to {self.max_priority}")
-        return f" ({' and '.join(parts)})" if parts else ""
+            parts.append("priority 1" if self.max_priority == 1 else f"priority 1 to {self.max_priority}")
+        return parts
+
+    def _filter_words(self) -> str:
+        return f" ({' and '.join(self.filters)})" if self.filters else ""
 
     @property
     def figures(self) -> pd.DataFrame:

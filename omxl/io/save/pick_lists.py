@@ -172,12 +172,7 @@ class _PickListWriter:
                 sheet.write_string(row, 1, str(value), self.plain)
 
     def filters_in_words(self) -> str:
-        parts = []
-        if self.dispatch.promised_by is not None:
-            parts.append(f"promised by {self.dispatch.promised_by:%Y-%m-%d} or earlier")
-        if self.dispatch.max_priority is not None:
-            parts.append("priority 1" if self.dispatch.max_priority == 1
-                         else f"priority 1 to {self.dispatch.max_priority}")
+        parts = self.dispatch.filters
         return ("open lines " + " and ".join(parts) if parts
                 else "every open line with stock allocated (no filter)")
 
