@@ -66,7 +66,7 @@ def test_explicit_config_path_wins_over_the_neighbour(tmp_path, messy_workbook):
     ({"columns": {"orders": {"Menge": "quantity"}}},
      "config: setting 'columns.orders': 'Menge' maps to 'quantity', which is not a column of orders "
      "(use one of: order_id, line, order_date, customer_id, sku, qty, unit_price, discount, promised_date, status, priority, "
-     "ship_date, shipped_qty, carrier, tracking_number, delivered_date, currency)"),
+     "ship_date, shipped_qty, carrier, tracking_number, delivered_date, currency, ship_complete, ship_to)"),
     ({"aliases": {"widgets": ["W"]}},
      "config: setting 'aliases': 'widgets' is not a table (use one of: orders, inventory, suppliers, customers, "
      "shipments, purchase_orders, returns, carriers)"),
