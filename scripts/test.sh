@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh machine, then run it in three environments (runs 1 and 3 one
-# after the other, side by side with run 2; their output follows the whole suite's):
+# after the other, then a few slow files of run 2, side by side with the rest of run 2; their output follows):
 #   1. the core tests (marker `core`: reading, validation, reconciliation, planning) with python3 as it is,
 #      without pyarrow, where pandas stores text in Python objects;
 #   2. the whole suite in .venv-arrow/ (made here, git-ignored, reused on later runs): the same python3 and
@@ -136,6 +136,15 @@ run() {  # name, python, pytest arguments...
 failed=()
 # The two core runs go side by side with the whole suite (two cores: the suite waits on LibreOffice much of its
 # time), each with its own temporary folder and its output kept until the suite is done, then printed in order.
+# So that both cores finish at about the same time, a few slow files of the whole suite (they wait on LibreOffice
+# or on processes they start) run on the core runs' side, after them, in the same pyarrow environment: the
+# whole suite still runs, in two parts. Given arguments (a file, -k ...), the whole suite's run takes them all.
+SECOND_PART=(tests/test_install.py tests/test_libreoffice.py tests/test_weekly_print.py tests/test_writeback_kill.py
+             tests/test_pick_lists.py)
+FIRST_PART=()
+if [ "$#" -eq 0 ]; then
+    for file in "${SECOND_PART[@]}"; do FIRST_PART+=("--ignore=$file"); done
+fi
 LOGS=$(mktemp -d)
 trap 'rm -rf "$LOGS"' EXIT
 (
@@ -151,18 +160,30 @@ trap 'rm -rf "$LOGS"' EXIT
             PYTEST_ADDOPTS="--basetemp=$LOGS/lowest-tmp -p no:cacheprovider" run core "$LOWEST/bin/python" -m core "$@"
     } >"$LOGS/lowest.log" 2>&1
     echo $? >"$LOGS/lowest.status"
+    if [ "$#" -eq 0 ]; then
+        {
+            echo "== whole suite with pyarrow, second part: ${SECOND_PART[*]} =="
+            PYTEST_ADDOPTS="--basetemp=$LOGS/second-tmp -p no:cacheprovider" \
+                run whole "$VENV/bin/python" "${SECOND_PART[@]}"
+        } >"$LOGS/second.log" 2>&1
+        echo $? >"$LOGS/second.status"
+    fi
 ) &
 cores=$!
 
 echo "== whole suite with pyarrow =="
 describe "$VENV/bin/python" with
-run whole "$VENV/bin/python" "$@" || failed+=("whole suite with pyarrow")
+run whole "$VENV/bin/python" ${FIRST_PART[@]+"${FIRST_PART[@]}"} "$@" || failed+=("whole suite with pyarrow")
 
 wait "$cores" || true
 cat "$LOGS/core.log"
 [ "$(cat "$LOGS/core.status" 2>/dev/null)" = 0 ] || failed+=("core tests without pyarrow")
 cat "$LOGS/lowest.log"
 [ "$(cat "$LOGS/lowest.status" 2>/dev/null)" = 0 ] || failed+=("core tests with the lowest allowed versions")
+if [ "$#" -eq 0 ]; then
+    cat "$LOGS/second.log"
+    [ "$(cat "$LOGS/second.status" 2>/dev/null)" = 0 ] || failed+=("whole suite with pyarrow, second part")
+fi
 
 if [ "${#failed[@]}" -gt 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}" >&2
