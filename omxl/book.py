@@ -62,6 +62,14 @@ class Book:
     def carriers(self) -> pd.DataFrame:
         return self.tables["carriers"]
 
+    @property
+    def invoices(self) -> pd.DataFrame:
+        return self.tables["invoices"]
+
+    @property
+    def payments(self) -> pd.DataFrame:
+        return self.tables["payments"]
+
     def where(self, table: str) -> str:
         """'sample.xlsx!Orders (header row 4)' for each sheet the table was read from."""
         rows = self.layout[self.layout["table"] == table]

@@ -242,6 +242,12 @@ TABLES: tuple[Table, ...] = (
             C("ship_complete", BOOL, False, "Ship Complete", "Complete Delivery", "Ship Complete Only",
               "Deliver Complete", "No Partial Shipments", note="the customer's orders ship only when complete, "
               "unless the order says otherwise"),
+            C("credit_limit", NUMBER, False, "Credit Limit", "Credit Line", "Credit Limit Amount", "Max Credit"),
+            # Not the bare "Payment Terms" or "Terms": those columns usually hold words ("Net 30", "COD"), which a
+            # number column would report as type errors on every customer.
+            C("payment_terms_days", NUMBER, False, "Payment Terms Days", "Payment Terms (days)", "Terms Days",
+              "Terms (days)", "Net Days", "Days To Pay", "Credit Days", "Payment Days",
+              note="days after the invoice date an invoice without a due date falls due"),
         ),
         key=("customer_id",),
     ),
@@ -326,6 +332,52 @@ TABLES: tuple[Table, ...] = (
         key=("carrier_id",),
         description="a carrier value on orders or shipments equal to a carrier_id is shown with its name",
     ),
+    # Billing (contract 2.3 and 4.7). Last in the tuple: where an alias is also another table's (Invoice No is
+    # an order number in UCI Online Retail), the earlier table keeps it for sheet and file names.
+    Table(
+        "invoices",
+        ("Invoices", "Billing", "AR", "Accounts Receivable", "Receivables", "Invoice Lines", "Invoice Header",
+         "Invoice Headers", "Invoice Details", "Invoice Items", "Sales Invoices", "Customer Invoices",
+         "Open Invoices", "Invoice Register", "Credit Notes"),
+        (
+            C("invoice_id", ID, R, "Invoice ID", "Invoice No", "Invoice #", "Invoice Number", "InvoiceNo",
+              "InvoiceID", "Invoice", "Inv No", "Inv #", "Bill No", "Bill Number", "Credit Note No"),
+            C("order_id", ID, R, "Order ID", "Order No", "Order #", "SO Number", "Order Number", "SO", "SO #",
+              "Sales Order", "Order Ref", "Order Reference"),
+            C("line", INT, False, "Line", "Line No", "Line #", "Line Number", "Order Line",
+              note="the order line invoiced; blank: matched by order and SKU, else the whole order"),
+            C("sku", ID, False, "SKU", "Item", "Item Code", "Product Code", "Part Number", "StockCode",
+              "Stock Code", "Product ID", "Item No.", "Item Number", "Part No", "Part #", "Article", "Material"),
+            C("qty", NUMBER, False, "Qty", "Quantity", "Invoiced Qty", "Qty Invoiced", "Billed Qty", "Units",
+              note="negative on a credit note"),
+            C("amount", NUMBER, R, "Amount", "Amount Due", "Invoice Amount", "Invoice Total", "Invoiced Amount",
+              "Line Amount", "Line Total", "Net Amount", "Total", "Billed Amount",
+              note="negative on a credit note (a refund or credit is a negative invoice line)"),
+            C("invoice_date", DATE, R, "Invoice Date", "InvoiceDate", "Date", "Billing Date", "Bill Date",
+              "Invoiced On", "Document Date"),
+            C("due_date", DATE, False, "Due Date", "Payment Due", "Payment Due Date", "Due", "Due On",
+              "Net Due Date", note="blank: invoice_date + the customer's payment_terms_days"),
+            C("currency", TEXT, False, "Currency", "Ccy", "Curr", note="of amount; blank = base_currency"),
+        ),
+        key=("invoice_id", "line"),
+        description="one row per invoice line, or per invoice",
+    ),
+    Table(
+        "payments",
+        ("Payments", "Receipts", "Cash", "Cash Receipts", "Payments Received", "Customer Payments", "Remittances"),
+        (
+            C("payment_id", ID, False, "Payment ID", "Payment No", "Payment #", "Payment Number", "Payment Ref",
+              "Payment Reference", "Receipt ID", "Receipt No", "Receipt #", "Receipt Number", "Transaction ID"),
+            C("invoice_id", ID, R, "Invoice ID", "Invoice No", "Invoice #", "Invoice Number", "InvoiceNo",
+              "InvoiceID", "Invoice", "Inv No", "Inv #", "Applied To"),
+            C("amount", NUMBER, R, "Amount", "Amount Paid", "Paid Amount", "Payment Amount", "Amount Received",
+              "Received Amount", "Paid", note="more than 0: a refund is a negative invoice line, not a payment"),
+            C("paid_date", DATE, R, "Paid Date", "Payment Date", "Date Paid", "Paid On", "Date Received",
+              "Receipt Date", "Value Date", "Date"),
+        ),
+        key=("payment_id",),
+        description="one row per payment of an invoice",
+    ),
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
@@ -383,6 +435,12 @@ SPLITS: dict[str, Split] = {s.table: s for s in (
           ("on_hand",), noun="item", header_part="item master", line_part="stock lines", filled_with="item values",
           line_beside=("location", "shelf", "bin"), whole_by_required=False, header_alone="item-without-stock",
           alone_values=(("on_hand", 0.0), ("location", "MAIN")), fill_once=("on_order",), by_columns=False),
+    # Contract 4.7: invoice header + line exports join like orders. A line is recognised by its item and amount
+    # (qty is optional: a service or freight line has none); a header by the order, dates or currency with
+    # neither. A header that carries the invoice's total beside lines that carry theirs is not split: it holds
+    # every required column and is read as a whole invoices table.
+    Split("invoices", "invoice_id", ("order_id", "invoice_date", "due_date", "currency"), ("sku", "amount"),
+          noun="invoice", header_part="invoice header", line_part="invoice lines"),
 )}
 # Where a joined line's header values came from: the header row's source, sheet and row (for inventory: the item
 # master's row). Findings about a value the header filled in cite that cell (omxl.findings.row_findings), and an

@@ -47,6 +47,10 @@ _FILL_IN = {
     "ship_date": "Fill in the date it shipped.",
     "po_id": "Fill in the purchase-order number.",
     "rma_id": "Fill in the return (RMA) number.",
+    "invoice_id": "Fill in the invoice number.",
+    "amount": "Fill in the amount.",
+    "invoice_date": "Fill in the date of the invoice.",
+    "paid_date": "Fill in the date it was paid.",
 }
 
 REQUIRED_RULES: tuple[Rule, ...] = tuple(
@@ -130,6 +134,8 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     # customers
     R("constraint-error", "customers", "priority", "at_least_one",
       "'{column}' must be 1 (highest) or more (found {value}). Correct the priority."),
+    R("constraint-error", "customers", "credit_limit", "non_negative", _NOT_NEGATIVE),
+    R("constraint-error", "customers", "payment_terms_days", "non_negative", _NOT_NEGATIVE),
     R("duplicate-key", "customers", "customer_id", "unique",
       "Customer {value} appears more than once (first on row {first_row}). Keep one row per customer."),
     R("invalid-email", "customers", "email", "email", INVALID_EMAIL),
@@ -171,6 +177,32 @@ RULES: tuple[Rule, ...] = REQUIRED_RULES + (
     # carriers
     R("duplicate-key", "carriers", "carrier_id", "unique",
       "Carrier {value} appears more than once (first on row {first_row}). Keep one row per carrier."),
+    # invoices. A negative amount or quantity is a credit note (a refund or credit), not an error.
+    R("constraint-error", "invoices", "due_date invoice_date", "before",
+      "'{column}' ({value}) is before '{other_column}' ({other_value}). Correct one of the dates."),
+    R("duplicate-key", "invoices", "invoice_id line", "unique",
+      "Invoice {value} line {other_value} appears more than once (first on row {first_row}). Delete the repeated "
+      "line or give it its own line number."),
+    R("duplicate-key", "invoices", "invoice_id order_id sku qty amount invoice_date", "exact_duplicate",
+      "This invoice row repeats row {first_row} exactly (invoice {value}, same order, item, quantity, amount and "
+      "date). Delete it if it was entered twice.", line_defaulted_only=True),
+    # A warning, not an error: the invoice stays in, so that billing can say what it is (invoiced, not shipped).
+    R("foreign-key", "invoices", "order_id", "exists_in",
+      "Order '{value}' is not in the orders sheet. Correct the order number on the invoice, or add the order; "
+      "until then the invoice matches no order line.", severity="warning", target="orders.order_id"),
+    R("future-date", "invoices", "invoice_date", "after_run_day", _FUTURE),
+    # payments. A refund is a negative invoice line (a credit note), so a payment is always money received.
+    R("constraint-error", "payments", "amount", "positive",
+      "'{column}' must be more than 0 (found {value}). Correct the amount; a refund belongs on the invoices as a "
+      "negative line (a credit note), not here."),
+    R("duplicate-key", "payments", "payment_id", "unique",
+      "Payment {value} appears more than once (first on row {first_row}). Keep one row per payment."),
+    # A warning: the money was received; the payment stays in, waiting for the right invoice number.
+    R("foreign-key", "payments", "invoice_id", "exists_in",
+      "Invoice '{value}' is not in the invoices sheet. Correct the invoice number on the payment, or add the "
+      "invoice; until then the payment is applied to nothing.", severity="warning",
+      target="invoices.invoice_id"),
+    R("future-date", "payments", "paid_date", "after_run_day", _FUTURE),
 )
 
 # Tables whose absence is reported (contract 2.3): the steps still run without them.

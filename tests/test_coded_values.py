@@ -150,7 +150,8 @@ def test_codes_are_compared_as_text_after_trimming_numbers_as_identifiers(tmp_pa
      "open, cancelled, closed"),
     ({"purchase_order": {"status": {"1": "open"}}},
      "setting 'values.purchase_order': 'purchase_order' is not a table (use one of: orders, inventory, suppliers, "
-     "customers, shipments, purchase_orders, returns, carriers)"),
+     "customers, shipments, purchase_orders, returns, carriers, invoices, "
+     "payments)"),
     ({"purchase_orders": {"state": {"1": "open"}}},
      "setting 'values.purchase_orders.state': purchase_orders has no column 'state' (use one of: po_id, "
      "supplier_id, sku, qty, order_date, expected_date, received_qty, received_date, status, unit_cost, currency)"),

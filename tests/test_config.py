@@ -69,7 +69,7 @@ def test_explicit_config_path_wins_over_the_neighbour(tmp_path, messy_workbook):
      "ship_date, shipped_qty, carrier, tracking_number, delivered_date, currency, ship_complete, ship_to)"),
     ({"aliases": {"widgets": ["W"]}},
      "config: setting 'aliases': 'widgets' is not a table (use one of: orders, inventory, suppliers, customers, "
-     "shipments, purchase_orders, returns, carriers)"),
+     "shipments, purchase_orders, returns, carriers, invoices, payments)"),
     ({"date_formats": ["%Y"]},
      "config: setting 'date_formats': '%Y' needs %d, %m and %Y (or %y)"),
     ({"severities": {"outlier": "loud"}},

@@ -121,7 +121,8 @@ def test_unknown_dict_key_names_the_tables(tmp_path):
     with pytest.raises(omxl.SourceError) as caught:
         omxl.read_book({"widgets": pd.DataFrame({"a": [1]})})
     assert str(caught.value) == ("dict key 'widgets': is not a table name. Key the DataFrames by one of: orders, "
-                                 "inventory, suppliers, customers, shipments, purchase_orders, returns, carriers.")
+                                 "inventory, suppliers, customers, shipments, purchase_orders, returns, carriers, "
+                                 "invoices, payments.")
 
 
 def test_too_large_file_is_refused_before_reading(messy_workbook):

@@ -47,7 +47,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                   "{location}. Add its stock rows if it has stock.",
     },
 }
-MESSAGES["purchase_orders"] = MESSAGES["orders"]
+MESSAGES["purchase_orders"] = MESSAGES["invoices"] = MESSAGES["orders"]
 
 
 def role(split: Split, columns: Sequence[str]) -> str:
