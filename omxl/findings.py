@@ -149,6 +149,23 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
     Code("return-without-shipment", "reconcile", "warning",
          "A return refers to a line that never shipped (or does not exist)",
          "Check the order number before refunding."),
+    # Billing (contract 4.7, omxl/reconciliation/billing.py): only when the book has invoices.
+    Code("shipped-not-invoiced", "reconcile", "warning", "An order line shipped more than was invoiced",
+         "Invoice the quantity not yet billed."),
+    Code("invoiced-not-shipped", "reconcile", "warning",
+         "An order line is invoiced for more than it shipped, or an invoice matches no order line",
+         "Ship what was billed or credit it; correct the order or line on the invoice."),
+    Code("invoice-amount-mismatch", "reconcile", "warning",
+         "An invoice amount differs from quantity x unit price x (1 - discount) by more than a cent per line",
+         "Correct the invoice (credit the difference or bill it) or the order's price."),
+    Code("invoice-overdue", "reconcile", "warning",
+         "An invoice is unpaid past its due date (else its invoice date + the customer's payment terms)",
+         "Remind the customer and agree a date."),
+    Code("overpaid", "reconcile", "warning", "An invoice was paid more than it bills",
+         "Refund the customer or hold it as a credit on the account."),
+    Code("refund-not-credited", "reconcile", "warning",
+         "A return resolved as a refund or credit has no credit note dated on or after it",
+         "Issue the credit note (a negative invoice line)."),
 )}
 
 

@@ -35,8 +35,8 @@ def test_every_code_a_step_emits_is_in_the_catalog_and_every_catalog_code_is_emi
     assert emitted - set(CATALOG) == set()
     assert set(CATALOG) - emitted == set()
     # with item-without-stock (item master + stock lines), after-as-of, stock-after-as-of and stock-rolled-back
-    # (point in time)
-    assert len(emitted) == 38
+    # (point in time), and the six billing codes (contract 4.7)
+    assert len(emitted) == 44
 
 
 def test_every_message_template_in_the_catalog_is_used():

@@ -3,7 +3,8 @@
 Starts from the prepared Position (omxl/position): shipments are already matched
 to lines and open supply is known. Here stock is allocated (allocation.py), ship
 dates projected, statuses and reasons given (status.py), what to do about each line in words
-(actions.py), the result tables built (views.py), and the mismatches reported as findings (exceptions.py, returns.py).
+(actions.py), the result tables built (views.py), shipped vs invoiced vs paid when the book has invoices
+(billing.py), and the mismatches reported as findings (exceptions.py, returns.py, billing.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..presentation.sheets import fill_rows, result_sheet
 from ..presentation.summary_sheet import reconcile_figures, with_summary
 from .actions import line_actions
 from .allocation import allocate, not_judged, project
+from .billing import empty_billing, reconcile_billing
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .returns import returns_frame
 from .status import line_status, reasons
@@ -54,6 +56,8 @@ class Reconciliation:
     orders_known: bool = True
     # The prepared position it started from: what was read and the settings, for the Summary sheet.
     position: Position | None = dataclasses.field(default=None, repr=False, compare=False)
+    # Billing (contract 4.7): per order line and currency, shipped vs invoiced vs paid; no rows without invoices.
+    billing: pd.DataFrame = dataclasses.field(default_factory=empty_billing)
     step: ClassVar[str] = "reconcile"   # its entry in omxl.steps.REGISTRY
 
     @property
@@ -147,11 +151,15 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     lines["action"] = line_actions(lines, supply, inventory=clean.inventory, suppliers=clean.suppliers)
     inventory = inventory_view(clean, lines, start.stock, start.per_sku)
     rma, return_problems = returns_frame(start.return_lines, lines, clean.column_map)
+    billing, billing_problems = reconcile_billing(
+        lines, clean.invoices, clean.payments, clean.customers, start.return_lines, day, clean.column_map,
+        base_currency=start.config.base_currency)
     exceptions = exceptions_frame([
         shipment_exceptions(start.shipment_matches, lines, clean.column_map),
         line_exceptions(lines, clean.column_map, shipments_table=bool(clean.layout["table"].eq("shipments").any())),
         stock_exceptions(clean.inventory, inventory, supply, clean.purchase_orders, day, clean.column_map),
         return_problems,
+        billing_problems,
     ])
     exceptions = apply_severities(exceptions, start.config.severities)
     restock = rma[rma["restock_qty"] > 0][["rma_id", "order_id", "line", "sku", "restock_qty", "received_date"]] \
@@ -159,4 +167,4 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     return Reconciliation(
         lines=public_lines(lines), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
         returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
-        as_of=day, stock_judged=judged, orders_known=start.orders_known, position=start)
+        as_of=day, stock_judged=judged, orders_known=start.orders_known, position=start, billing=billing)

@@ -1,0 +1,384 @@
+"""Billing reconciliation (contract 4.7): what each order line shipped, was invoiced and was paid, what is still
+open and how long it is overdue, and the billing exceptions.
+
+Pure functions over the prepared lines and the book's invoices, payments, customers and returns. The rules and
+the choices made where the contract is silent are in docs/billing.md ("Billing reconciliation"); in short:
+
+- an invoice row matches its order line by (order_id, line); without `line`, the order's lines of its `sku`;
+  without either, the whole order. An invoice row that covers several lines is spread over them in proportion
+  to their value (qty x unit_price x (1 - discount)); when they have no value, by ordered quantity; when none
+  has a quantity either, evenly. Cancelled lines take no share of an invoice spread over the order, unless
+  every line of the order is cancelled.
+- an invoice row without `qty` invoices the ordered quantity of the lines it covers; a credit note (a negative
+  amount) gives money back and takes no quantity off, and its amount is not judged against the prices;
+- a payment is spread over its invoice's rows and lines in proportion to their amounts (evenly when the
+  invoice's amounts add up to 0);
+- money is kept per currency: a line invoiced in a currency other than its own gets a row per currency;
+- invoices dated after as_of and payments paid after it have not happened yet and are left out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..findings import concat_findings, empty_findings, has_column, row_findings
+from ..money import currency_column
+from ..wording import day_text, quantity_text, words
+
+BILLING_COLUMNS: tuple[str, ...] = ("order_id", "line", "sku", "shipped_qty", "invoiced_qty", "invoiced_amount",
+                                    "paid_amount", "open_balance", "days_overdue", "currency")
+_DTYPES = {"order_id": "string[python]", "line": "Int64", "sku": "string[python]", "shipped_qty": "float64",
+           "invoiced_qty": "float64", "invoiced_amount": "float64", "paid_amount": "float64",
+           "open_balance": "float64", "days_overdue": "Int64", "currency": "string[python]"}
+# A cent: amounts that differ by less are equal (contract 4.7: "beyond a cent per line").
+CENT = 0.01
+# Quantities are compared with this slack, so that 0.1 + 0.2 units equal 0.3.
+_QTY_SLACK = 1e-9
+
+
+def empty_billing() -> pd.DataFrame:
+    """rec.billing of a book without invoices: no rows, the contract's columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in _DTYPES.items()})
+
+
+def reconcile_billing(lines: pd.DataFrame, invoices: pd.DataFrame, payments: pd.DataFrame, customers: pd.DataFrame,
+                      return_lines: pd.DataFrame, as_of: pd.Timestamp, column_map: pd.DataFrame,
+                      base_currency: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """rec.billing (one row per order line and currency) and the billing exceptions. `lines` are reconcile's
+    lines (only the `order` ones are billed: an exchange's replacement is not invoiced); `return_lines` are
+    Position.return_lines. A book without invoices (none dated on or before as_of) has no billing: an empty
+    frame and no exceptions."""
+    bills = invoices[invoices["invoice_date"].le(as_of).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+    if bills.empty:
+        return empty_billing(), empty_findings()
+    paid_rows = payments[payments["paid_date"].le(as_of).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+    order = _order_lines(lines, base_currency)
+    bills = bills.assign(_inv=np.arange(len(bills)),
+                         _currency=currency_column(bills["currency"], base=base_currency),
+                         amount=bills["amount"].astype("float64"), qty=bills["qty"].astype("float64"))
+    shares = _invoice_shares(bills, order)
+    shares = _with_payments(shares, bills, paid_rows)
+    shares = _with_due_dates(shares, bills, order, customers, as_of)
+    frame = _billing_frame(order, shares)
+    exceptions = concat_findings([
+        _shipped_not_invoiced(order, shares, column_map),
+        _invoiced_not_shipped(order, shares, bills, column_map),
+        _amount_mismatches(shares, bills, order, column_map),
+        _overdue(shares, bills, as_of, column_map),
+        _overpaid(bills, paid_rows, column_map),
+        _refunds_not_credited(return_lines, bills, column_map, base_currency),
+    ])
+    return frame, exceptions
+
+
+def _order_lines(lines: pd.DataFrame, base_currency: str | None) -> pd.DataFrame:
+    """The order lines to bill, with their net price, value and currency, numbered by `_pos`."""
+    order = lines[lines["kind"] == "order"].reset_index(drop=True)
+    net_price = order["unit_price"].astype("float64") * (1 - order["discount"].astype("float64").fillna(0.0))
+    cancelled = order["sheet_status"].eq("cancelled").fillna(False).to_numpy(dtype=bool)
+    return order.assign(
+        _pos=np.arange(len(order)), _net_price=net_price, _value=order["qty"].astype("float64") * net_price,
+        _cancelled=cancelled, _currency=currency_column(order["currency"], base=base_currency),
+        shipped_qty=order["shipped_qty"].astype("float64").fillna(0.0))
+
+
+def _invoice_shares(bills: pd.DataFrame, order: pd.DataFrame) -> pd.DataFrame:
+    """One row per invoice row and order line it covers (`_pos` blank when it covers none), with the share of
+    the invoice row that line takes (`share`), its invoiced quantity and amount, and the amount the line's price
+    says it should be (`expected`, blank when the price is unknown)."""
+    keys = order[["order_id", "line", "sku", "_pos", "_value", "qty", "_cancelled", "_net_price"]]
+    asked = bills[["_inv", "order_id", "line", "sku"]]
+    by_line = asked[asked["line"].notna()].merge(keys.drop(columns="sku"), on=["order_id", "line"], how="left")
+    by_sku = asked[asked["line"].isna() & asked["sku"].notna()].drop(columns="line").merge(
+        keys.drop(columns="line"), on=["order_id", "sku"], how="left")
+    whole = asked[asked["line"].isna() & asked["sku"].isna()].drop(columns=["line", "sku"]).merge(
+        keys.drop(columns=["line", "sku"]), on="order_id", how="left")
+    whole = whole.assign(_whole=True)
+    shares = pd.concat([by_line.assign(_whole=False), by_sku.assign(_whole=False), whole], ignore_index=True)
+    shares = shares[["_inv", "_pos", "_value", "qty", "_cancelled", "_net_price", "_whole"]]
+    # Cancelled lines take no share of an invoice spread over several lines, unless all of them are cancelled.
+    all_cancelled = shares.groupby("_inv")["_cancelled"].transform("all").fillna(True).to_numpy(dtype=bool)
+    counts = shares["_cancelled"].fillna(False).to_numpy(dtype=bool) & ~all_cancelled
+    value = np.where(counts, 0.0, shares["_value"].fillna(0.0).clip(lower=0.0))
+    ordered = np.where(counts, 0.0, shares["qty"].fillna(0.0).clip(lower=0.0))
+    group = shares["_inv"].to_numpy()
+    value_total = pd.Series(value).groupby(group).transform("sum").to_numpy()
+    qty_total = pd.Series(ordered).groupby(group).transform("sum").to_numpy()
+    n = pd.Series(group).groupby(group).transform("size").to_numpy()
+    share = np.where(value_total > 0, value / np.where(value_total > 0, value_total, 1.0),
+                     np.where(qty_total > 0, ordered / np.where(qty_total > 0, qty_total, 1.0), 1.0 / n))
+    bill = bills.set_index("_inv").loc[group]
+    amount = bill["amount"].to_numpy(dtype=float)
+    bill_qty = bill["qty"].to_numpy(dtype=float)
+    # Without a quantity the invoice row bills what the line ordered. A credit note (a negative amount) gives
+    # money back, for a return or a price correction: the units billed stay billed (a return is its own record),
+    # so it takes no quantity off.
+    covered_qty = np.where(counts, 0.0, shares["qty"].fillna(0.0).to_numpy(dtype=float))
+    line_qty = np.where(amount < 0, 0.0, np.where(np.isnan(bill_qty), covered_qty, bill_qty * share))
+    matched = shares["_pos"].notna().to_numpy()
+    return pd.DataFrame({
+        "_inv": group, "_pos": shares["_pos"].astype("Int64").to_numpy(), "share": np.where(matched, share, 1.0),
+        "invoiced_qty": np.where(matched, line_qty, 0.0), "invoiced_amount": amount * np.where(matched, share, 1.0),
+        "expected": line_qty * shares["_net_price"].to_numpy(dtype=float),
+        "_currency": bill["_currency"].to_numpy(), "_invoice_id": bill["invoice_id"].to_numpy(),
+    })
+
+
+def _with_payments(shares: pd.DataFrame, bills: pd.DataFrame, paid_rows: pd.DataFrame) -> pd.DataFrame:
+    """Each share's `paid_amount`: its invoice's payments spread over the invoice's shares in proportion to
+    their amounts (evenly when the invoice's amounts add up to 0)."""
+    paid = paid_rows.groupby("invoice_id")["amount"].sum()
+    by_invoice = shares.groupby("_invoice_id")["invoiced_amount"]
+    total = by_invoice.transform("sum").to_numpy(dtype=float)
+    n = by_invoice.transform("size").to_numpy(dtype=float)
+    received = shares["_invoice_id"].map(paid).fillna(0.0).to_numpy(dtype=float)
+    amount = shares["invoiced_amount"].to_numpy(dtype=float)
+    spread = np.where(np.abs(total) > 1e-12, amount / np.where(np.abs(total) > 1e-12, total, 1.0), 1.0 / n)
+    return shares.assign(paid_amount=received * spread)
+
+
+def _with_due_dates(shares: pd.DataFrame, bills: pd.DataFrame, order: pd.DataFrame, customers: pd.DataFrame,
+                    as_of: pd.Timestamp) -> pd.DataFrame:
+    """Each share's due date (the invoice's due_date, else its invoice_date + the customer's payment_terms_days)
+    and days overdue: as_of - due date while the share is unpaid and past due, 0 when nothing is past due,
+    blank when it is unpaid and no due date is known."""
+    due = _due_dates(bills, order, customers)
+    share_due = pd.Series(due.to_numpy()[shares["_inv"].to_numpy()])
+    unpaid = (shares["invoiced_amount"] - shares["paid_amount"]).to_numpy(dtype=float) > CENT / 2
+    days = (as_of - share_due).dt.days.to_numpy(dtype=float)
+    overdue = np.where(unpaid & np.isnan(days), np.nan, np.where(unpaid & (days > 0), days, 0.0))
+    return shares.assign(_due=share_due.to_numpy(), _days_overdue=overdue)
+
+
+def _due_dates(bills: pd.DataFrame, order: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
+    """Per invoice row: due_date, else invoice_date + payment_terms_days of the order's customer (blank when
+    neither is known)."""
+    customer = order.drop_duplicates("order_id").set_index("order_id")["customer_id"]
+    terms = customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id").set_index("customer_id")[
+        "payment_terms_days"].astype("float64")
+    days = bills["order_id"].map(customer).map(terms).astype("float64")
+    by_terms = bills["invoice_date"] + pd.to_timedelta(days, unit="D")
+    return bills["due_date"].fillna(by_terms)
+
+
+def _billing_frame(order: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """rec.billing: per order line and currency (the line's own when it has no invoice)."""
+    matched = shares[shares["_pos"].notna()]
+    per = matched.groupby([matched["_pos"].astype("int64"), "_currency"], dropna=False, sort=False).agg(
+        invoiced_qty=("invoiced_qty", "sum"), invoiced_amount=("invoiced_amount", "sum"),
+        paid_amount=("paid_amount", "sum"), days_overdue=("_days_overdue", "max")).reset_index()
+    per = per.rename(columns={"_currency": "currency"})
+    billed = pd.Index(per["_pos"].unique())
+    not_billed = order.loc[~order["_pos"].isin(billed), ["_pos", "_currency"]].rename(columns={"_currency": "currency"})
+    not_billed = not_billed.assign(invoiced_qty=0.0, invoiced_amount=0.0, paid_amount=0.0, days_overdue=0.0)
+    rows = pd.concat([per, not_billed], ignore_index=True)
+    line = order.set_index("_pos").loc[rows["_pos"].to_numpy(), ["order_id", "line", "sku", "shipped_qty"]]
+    rows = pd.concat([line.reset_index(drop=True), rows.reset_index(drop=True)], axis=1)
+    rows["open_balance"] = rows["invoiced_amount"] - rows["paid_amount"]
+    rows = rows.sort_values(["_pos", "currency"], kind="stable", na_position="last")
+    return rows[list(BILLING_COLUMNS)].astype(_DTYPES).reset_index(drop=True)
+
+
+def _money(amounts: pd.Series | np.ndarray, currencies: pd.Series | np.ndarray) -> pd.Series:
+    """'EUR 1,234.50' per row (a blank currency: the amount alone)."""
+    amounts = pd.Series(np.asarray(amounts, dtype=float))
+    code = pd.Series(np.asarray(currencies, dtype=object)).astype("string[python]").fillna("")
+    number = amounts.map("{:,.2f}".format).astype(object)
+    return pd.Series(np.where(code.ne(""), code.astype(object) + " " + number, number), dtype=object)
+
+
+def _per_line(order: pd.DataFrame, shares: pd.DataFrame) -> pd.Series:
+    matched = shares[shares["_pos"].notna()]
+    totals = matched.groupby(matched["_pos"].astype("int64"))["invoiced_qty"].sum()
+    return totals.reindex(order["_pos"]).fillna(0.0).set_axis(order.index)
+
+
+def _shipped_not_invoiced(order: pd.DataFrame, shares: pd.DataFrame, column_map: pd.DataFrame) -> pd.DataFrame:
+    invoiced = _per_line(order, shares)
+    short = order[order["shipped_qty"] > invoiced + _QTY_SLACK]
+    if short.empty:
+        return empty_findings()
+    missing = short["shipped_qty"] - invoiced[short.index]
+    value = pd.Series(np.where(short["_net_price"].notna(),
+                               " (" + _money(missing * short["_net_price"], short["_currency"]) + ")", ""),
+                      index=short.index)
+    return row_findings(
+        "shipped-not-invoiced", "orders", short, column="qty", column_map=column_map, messages=
+        "Order " + words(short["order_id"]) + " line " + words(short["line"]) + " shipped "
+        + quantity_text(short["shipped_qty"]) + " x " + words(short["sku"], "no item") + " but "
+        + quantity_text(invoiced[short.index]) + " were invoiced. Invoice the " + quantity_text(missing)
+        + " not yet billed" + value + ".")
+
+
+def _invoiced_not_shipped(order: pd.DataFrame, shares: pd.DataFrame, bills: pd.DataFrame,
+                          column_map: pd.DataFrame) -> pd.DataFrame:
+    """Lines invoiced beyond what they shipped, citing the latest invoice row that covers them; and invoice rows
+    that match no order line at all."""
+    parts = []
+    invoiced = _per_line(order, shares)
+    ahead = order[invoiced > order["shipped_qty"] + _QTY_SLACK]
+    if len(ahead):
+        covering = shares[shares["_pos"].isin(ahead["_pos"]) & (shares["invoiced_qty"] > 0)]
+        dated = bills["invoice_date"].to_numpy()[covering["_inv"].to_numpy()]
+        latest = covering.assign(_date=dated).sort_values(["_date", "_inv"], kind="stable") \
+            .drop_duplicates("_pos", keep="last").set_index("_pos")["_inv"]
+        at = bills.loc[latest.reindex(ahead["_pos"]).to_numpy()].reset_index(drop=True)
+        rows = at.assign(order_id=ahead["order_id"].to_numpy(), line=ahead["line"].to_numpy(),
+                         sku=ahead["sku"].to_numpy())
+        extra = (invoiced[ahead.index] - ahead["shipped_qty"]).reset_index(drop=True)
+        message = ("Order " + words(rows["order_id"]) + " line " + words(rows["line"]) + " is invoiced for "
+                   + quantity_text(invoiced[ahead.index].reset_index(drop=True)) + " x "
+                   + words(rows["sku"], "no item") + " (invoice " + words(rows["invoice_id"]) + ") but "
+                   + quantity_text(ahead["shipped_qty"].reset_index(drop=True)) + " shipped. Ship the "
+                   + quantity_text(extra) + " billed or credit them.")
+        parts.extend(_cited_by_qty("invoiced-not-shipped", rows, message, column_map))
+    orphans = bills.loc[shares.loc[shares["_pos"].isna(), "_inv"].unique()]
+    if len(orphans):
+        what = np.where(orphans["line"].notna(), "line " + words(orphans["line"]),
+                        np.where(orphans["sku"].notna(), "item " + words(orphans["sku"]), "any line"))
+        column = np.where(has_column(orphans, "line", column_map) & orphans["line"].notna().to_numpy(), "line",
+                          "order_id")
+        for name in ("line", "order_id"):
+            rows = orphans[column == name]
+            if len(rows):
+                parts.append(row_findings(
+                    "invoiced-not-shipped", "invoices", rows, column=name, column_map=column_map, messages=
+                    "Invoice " + words(rows["invoice_id"]) + " bills order " + words(rows["order_id"]) + ", "
+                    + pd.Series(what[column == name], index=rows.index) + ", which is not on the orders sheet: "
+                    "nothing of it can have shipped. Correct the order or line on the invoice, or credit it.",
+                    ref=rows["invoice_id"]))
+    return concat_findings(parts)
+
+
+def _cited_by_qty(code: str, rows: pd.DataFrame, message: pd.Series, column_map: pd.DataFrame) -> list[pd.DataFrame]:
+    """Findings about invoice rows citing their `qty` cell where their sheet has one, else their amount."""
+    has_qty = has_column(rows, "qty", column_map)
+    return [row_findings(code, "invoices", rows[mask].reset_index(drop=True), column=column, column_map=column_map,
+                         messages=message[mask].reset_index(drop=True), ref=rows.loc[mask, "invoice_id"])
+            for column, mask in (("qty", has_qty), ("amount", ~has_qty)) if mask.any()]
+
+
+def _amount_mismatches(shares: pd.DataFrame, bills: pd.DataFrame, order: pd.DataFrame,
+                       column_map: pd.DataFrame) -> pd.DataFrame:
+    """Invoice rows whose amount differs from what their lines' prices say by more than a cent per line, or
+    that are in another currency than the lines they bill. Rows covering a line without a price, and credit
+    notes (money given back), are not judged."""
+    matched = shares[shares["_pos"].notna()]
+    matched = matched.assign(_line_currency=order["_currency"].to_numpy()[matched["_pos"].astype("int64")])
+    grouped = matched.groupby("_inv")
+    expected = grouped["expected"].sum(min_count=1)
+    priced = matched["expected"].notna().groupby(matched["_inv"]).all()
+    covered = grouped.size()
+    line_currency = grouped["_line_currency"].first()
+    judged = bills.set_index("_inv").loc[expected.index]
+    judged = judged.assign(_expected=expected, _lines=covered, _line_currency=line_currency)
+    credit_note = judged["amount"] < 0
+    judged = judged[priced.reindex(judged.index).to_numpy(dtype=bool) & ~credit_note.to_numpy(dtype=bool)]
+    other_currency = judged["_currency"].fillna("").ne(judged["_line_currency"].fillna("")).to_numpy(dtype=bool)
+    off = (judged["amount"] - judged["_expected"]).abs().to_numpy(dtype=float) > CENT * judged["_lines"].to_numpy() \
+        + 1e-9
+    wrong = judged[off | other_currency].reset_index(drop=True)
+    if wrong.empty:
+        return empty_findings()
+    lines_words = np.where(wrong["_lines"].eq(1).to_numpy(),
+                           np.where(wrong["line"].notna(), " line " + words(wrong["line"]),
+                                    np.where(wrong["sku"].notna(), " item " + words(wrong["sku"]), " (1 line)")),
+                           " (" + wrong["_lines"].astype(str) + " lines)")
+    return row_findings(
+        "invoice-amount-mismatch", "invoices", wrong, column="amount", column_map=column_map, messages=
+        "Invoice " + words(wrong["invoice_id"]) + " bills " + _money(wrong["amount"], wrong["_currency"])
+        + " for order " + words(wrong["order_id"]) + pd.Series(lines_words, dtype=object)
+        + "; at the order's prices it comes to " + _money(wrong["_expected"], wrong["_line_currency"])
+        + ". Correct the invoice (credit the difference or bill it) or the order's price.",
+        ref=wrong["invoice_id"])
+
+
+def _invoice_totals(shares: pd.DataFrame) -> pd.DataFrame:
+    by_invoice = shares.groupby("_invoice_id", sort=False)
+    return pd.DataFrame({"amount": by_invoice["invoiced_amount"].sum(), "paid": by_invoice["paid_amount"].sum(),
+                         "first": by_invoice["_inv"].min(), "days": by_invoice["_days_overdue"].max(),
+                         "due": by_invoice["_due"].min()})
+
+
+def _overdue(shares: pd.DataFrame, bills: pd.DataFrame, as_of: pd.Timestamp, column_map: pd.DataFrame) -> pd.DataFrame:
+    """One `invoice-overdue` per invoice with money open past its due date, citing its due date (its invoice
+    date when the due date comes from the customer's payment terms)."""
+    totals = _invoice_totals(shares)
+    late = totals[(totals["amount"] - totals["paid"] > CENT / 2) & totals["days"].gt(0).fillna(False)]
+    if late.empty:
+        return empty_findings()
+    rows = bills.loc[late["first"].to_numpy()].reset_index(drop=True).assign(line=pd.NA, sku=pd.NA)
+    late = late.reset_index(drop=True)
+    terms = rows["due_date"].isna().to_numpy()
+    message = ("Invoice " + words(rows["invoice_id"]) + " for order " + words(rows["order_id"]) + " was due "
+               + day_text(late["due"]) + pd.Series(np.where(terms, " (payment terms)", ""), dtype=object) + ": "
+               + _money(late["amount"] - late["paid"], rows["_currency"]) + " of "
+               + _money(late["amount"], rows["_currency"]) + " is open, "
+               + late["days"].astype("int64").astype(str) + " days overdue. Remind the customer and agree a date.")
+    return concat_findings(
+        row_findings("invoice-overdue", "invoices", rows[mask].reset_index(drop=True), column=column,
+                     column_map=column_map, messages=message[mask].reset_index(drop=True),
+                     ref=rows.loc[mask, "invoice_id"])
+        for column, mask in (("due_date", ~terms), ("invoice_date", terms)) if mask.any())
+
+
+def _overpaid(bills: pd.DataFrame, paid_rows: pd.DataFrame, column_map: pd.DataFrame) -> pd.DataFrame:
+    """One `overpaid` per invoice paid more than it bills (beyond a cent), citing its last payment's amount."""
+    if paid_rows.empty:
+        return empty_findings()
+    billed = bills.groupby("invoice_id", sort=False).agg(amount=("amount", "sum"), order_id=("order_id", "first"),
+                                                         currency=("_currency", "first"))
+    known = paid_rows[paid_rows["invoice_id"].isin(billed.index)]
+    received = known.groupby("invoice_id", sort=False)["amount"].agg(["sum", "size"])
+    too_much = received[received["sum"] > billed["amount"].reindex(received.index) + CENT / 2]
+    if too_much.empty:
+        return empty_findings()
+    last = known.sort_values(["paid_date"], kind="stable").drop_duplicates("invoice_id", keep="last")
+    rows = last.set_index("invoice_id").loc[too_much.index].reset_index()
+    invoice = billed.loc[too_much.index].reset_index(drop=True)
+    rows = rows.assign(order_id=invoice["order_id"].to_numpy())
+    paid = too_much["sum"].reset_index(drop=True)
+    return row_findings(
+        "overpaid", "payments", rows, column="amount", column_map=column_map, messages=
+        "Invoice " + words(rows["invoice_id"]) + " for order " + words(rows["order_id"]) + " bills "
+        + _money(invoice["amount"], invoice["currency"]) + " but " + _money(paid, invoice["currency"])
+        + " was paid (" + too_much["size"].reset_index(drop=True).astype(str) + " payments): "
+        + _money(paid - invoice["amount"], invoice["currency"])
+        + " too much. Refund the customer or hold it as a credit on the account.", ref=rows["invoice_id"])
+
+
+def _refunds_not_credited(return_lines: pd.DataFrame, bills: pd.DataFrame, column_map: pd.DataFrame,
+                          base_currency: str | None) -> pd.DataFrame:
+    """Received returns resolved as a refund or credit with no credit note (a negative invoice row) for their
+    order, and item when both name one, dated on or after the day the return was received."""
+    if return_lines.empty or "resolution" not in return_lines:
+        return empty_findings()
+    returns = return_lines.reset_index(drop=True)
+    owed = returns["resolution"].isin(["refund", "credit"]).fillna(False) \
+        & returns["status"].fillna("open").ne("cancelled") & returns["matched"].astype(bool) \
+        & (returns["received_date"].notna() | returns["status"].isin(["received", "closed"]).fillna(False))
+    owed = returns[owed.to_numpy(dtype=bool)].assign(_r=lambda f: f.index)
+    if owed.empty:
+        return empty_findings()
+    credits = bills.loc[bills["amount"] < 0, ["order_id", "sku", "invoice_date"]].rename(
+        columns={"sku": "_credit_sku"})
+    pairs = owed[["_r", "order_id", "sku", "received_date"]].merge(credits, on="order_id", how="inner")
+    same_item = pairs["_credit_sku"].isna() | pairs["sku"].isna() | pairs["_credit_sku"].eq(pairs["sku"]).fillna(False)
+    in_time = pairs["received_date"].isna() | (pairs["invoice_date"] >= pairs["received_date"])
+    credited = pairs.loc[(same_item & in_time).to_numpy(dtype=bool), "_r"].unique()
+    missing = owed[~owed["_r"].isin(credited)].drop(columns="_r")
+    if missing.empty:
+        return empty_findings()
+    net_price = missing["unit_price"].astype("float64") * (1 - missing["discount"].astype("float64").fillna(0.0))
+    amount = (missing["qty"].astype("float64") * net_price).reset_index(drop=True)
+    missing = missing.reset_index(drop=True)
+    currency = currency_column(missing["currency"], base=base_currency)
+    value = pd.Series(np.where(amount.notna(), " of " + _money(amount, currency), ""), dtype=object)
+    return row_findings(
+        "refund-not-credited", "returns", missing, column="resolution", column_map=column_map, messages=
+        "Return " + words(missing["rma_id"]) + " of " + quantity_text(missing["qty"]) + " x "
+        + words(missing["sku"], "no item") + " (order " + words(missing["order_id"]) + ") is resolved as a "
+        + words(missing["resolution"]) + value + " but no credit note for it is dated on or after "
+        + day_text(missing["received_date"], blank="its receipt") + ". Issue the credit note (a negative invoice "
+        "line).", ref=missing["rma_id"])
