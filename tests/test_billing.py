@@ -137,7 +137,7 @@ def test_each_billing_exception_cites_its_cell_with_exact_amounts(billed):
         "the customer and agree a date.",
         "Invoice INV-2 for order SO-2 was due 2026-03-20 (payment terms): USD 34.00 of USD 34.00 is open, 41 days "
         "overdue. Remind the customer and agree a date.",
-        "Invoice INV-3 for order SO-3 bills EUR 40.00 but EUR 45.00 was paid (1 payments): EUR 5.00 too much. "
+        "Invoice INV-3 for order SO-3 bills EUR 40.00 but EUR 45.00 was paid (1 payment): EUR 5.00 too much. "
         "Refund the customer or hold it as a credit on the account.",
         "Return R-1 of 1 x B (order SO-1) is resolved as a refund of EUR 20.00 but no credit note for it is dated "
         "on or after 2026-03-15. Issue the credit note (a negative invoice line).",

@@ -339,11 +339,13 @@ def _overpaid(bills: pd.DataFrame, paid_rows: pd.DataFrame, column_map: pd.DataF
     invoice = billed.loc[too_much.index].reset_index(drop=True)
     rows = rows.assign(order_id=invoice["order_id"].to_numpy())
     paid = too_much["sum"].reset_index(drop=True)
+    count = too_much["size"].reset_index(drop=True)
+    payments = count.astype(str) + pd.Series(np.where(count == 1, " payment", " payments"), index=count.index)
     return row_findings(
         "overpaid", "payments", rows, column="amount", column_map=column_map, messages=
         "Invoice " + words(rows["invoice_id"]) + " for order " + words(rows["order_id"]) + " bills "
         + _money(invoice["amount"], invoice["currency"]) + " but " + _money(paid, invoice["currency"])
-        + " was paid (" + too_much["size"].reset_index(drop=True).astype(str) + " payments): "
+        + " was paid (" + payments + "): "
         + _money(paid - invoice["amount"], invoice["currency"])
         + " too much. Refund the customer or hold it as a credit on the account.", ref=rows["invoice_id"])
 
