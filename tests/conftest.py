@@ -84,6 +84,20 @@ def save_with_password_in_libreoffice(path: Path, target: Path, password: str) -
     return target
 
 
+def write_book(path: Path, sheets: dict[str, tuple[tuple, ...]]) -> Path:
+    """A workbook with one sheet per entry, rows written as given (dates as date cells), saved with openpyxl."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+    workbook.save(path)
+    return path
+
+
 def build_messy_workbook(path: Path) -> Path:
     """A workbook the way people really keep one (see test_read_messy.py for what each cell tests)."""
     book = xlsxwriter.Workbook(str(path))

@@ -5,33 +5,22 @@ Northwind 2007's real invoices against an independent pandas computation."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
 import omxl
 from omxl.reconciliation.billing import BILLING_COLUMNS
 
+from conftest import write_book
+from northwind import NORTHWIND_2007, northwind_2007_invoiced_book
+
 pytestmark = pytest.mark.core
 
 AS_OF = "2026-04-30"
-NORTHWIND_2007 = Path(__file__).parent / "data" / "northwind2007"
 BILLING_CODES = {"shipped-not-invoiced", "invoiced-not-shipped", "invoice-amount-mismatch", "invoice-overdue",
                  "overpaid", "refund-not-credited"}
 D = dt.date
-
-
-def write_book(path: Path, sheets: dict[str, tuple[tuple, ...]]) -> Path:
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(list(row))
-    workbook.save(path)
-    return path
 
 
 ORDERS = (
@@ -187,24 +176,9 @@ def test_a_book_without_invoices_has_an_empty_billing_frame_and_no_billing_excep
 
 # --- Northwind 2007: 35 invoices of amount 0, without line, item, quantity or due date -------------------------
 
-NORTHWIND_2007_SETTINGS = """\
-[columns."invoices.csv"]
-id = "invoice_id"
-
-[columns."orders.csv"]
-id = "order_id"
-
-[columns."customers.csv"]
-id = "customer_id"
-"""
-
-
 def test_northwind_2007_invoices_mark_their_orders_invoiced_and_every_amount_mismatches(tmp_path):
-    settings = tmp_path / "omxl.toml"
-    settings.write_text(NORTHWIND_2007_SETTINGS, encoding="utf-8")
-    files = [NORTHWIND_2007 / name for name in ("orders.csv", "order_details.csv", "invoices.csv", "customers.csv")]
     as_of = "2006-07-01"
-    rec = omxl.reconcile(omxl.read_book(*files, config=settings), as_of=as_of)
+    rec = omxl.reconcile(northwind_2007_invoiced_book(tmp_path), as_of=as_of)
 
     # Independently, with pandas: an order is invoiced when an invoice names it; its lines are shipped when the
     # order has a shipped date on or before as_of.

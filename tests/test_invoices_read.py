@@ -6,36 +6,22 @@ the invoices table, UCI Online Retail (whose InvoiceNo is an order number) still
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
 import omxl
-from conftest import ONLINE_RETAIL
+from conftest import ONLINE_RETAIL, write_book
+from northwind import NORTHWIND_2007, northwind_2007_invoiced_book
 
 pytestmark = pytest.mark.core
 
-NORTHWIND_2007 = Path(__file__).parent / "data" / "northwind2007"
 AS_OF = "2026-04-30"
 ORDERS = (("Order ID", "Order Date", "Customer", "SKU", "Qty", "Unit Price", "Currency"),
           ("SO-1", dt.date(2026, 3, 2), "C1", "A", 10, 5.0, "EUR"),
           ("SO-1", dt.date(2026, 3, 2), "C1", "B", 2, 20.0, "EUR"),
           ("SO-2", dt.date(2026, 3, 4), "C2", "A", 4, 6.0, "USD"))
 INVENTORY = (("SKU", "On Hand"), ("A", 100), ("B", 100))
-
-
-def write_book(path: Path, sheets: dict[str, tuple[tuple, ...]]) -> Path:
-    """A workbook with one sheet per entry, rows written as given (dates as date cells)."""
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(list(row))
-    workbook.save(path)
-    return path
 
 
 def cited(issues: pd.DataFrame, table: str) -> list[tuple]:
@@ -259,23 +245,8 @@ def test_invoice_header_and_line_sheets_join_on_invoice_id_like_orders(tmp_path)
 
 # --- real data ------------------------------------------------------------------------------------------------
 
-NORTHWIND_2007_SETTINGS = """\
-[columns."invoices.csv"]   # its `id` is the invoice number; orders.csv and customers.csv have ids of their own
-id = "invoice_id"
-
-[columns."orders.csv"]
-id = "order_id"
-
-[columns."customers.csv"]
-id = "customer_id"
-"""
-
-
 def test_northwind_2007_invoices_are_the_invoices_table(tmp_path):
-    settings = tmp_path / "omxl.toml"
-    settings.write_text(NORTHWIND_2007_SETTINGS, encoding="utf-8")
-    files = [NORTHWIND_2007 / name for name in ("orders.csv", "order_details.csv", "invoices.csv", "customers.csv")]
-    book = omxl.read_book(*files, config=settings)
+    book = northwind_2007_invoiced_book(tmp_path)
     layout = book.layout.set_index("source")
     assert layout.loc["invoices.csv", ["table", "matched_by", "rows"]].tolist() == ["invoices", "sheet name", 35]
     plain = pd.read_csv(NORTHWIND_2007 / "invoices.csv", dtype=str)
