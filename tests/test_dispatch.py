@@ -101,6 +101,9 @@ def test_slips_list_every_open_line_of_a_picked_order_with_what_follows(hand):
 
 def test_manifests_count_orders_lines_and_units_per_carrier(hand):
     assert rows(hand.manifests, ["carrier", "orders", "lines", "units"]) == [("DHL", 2, 3, 11.0), ("UPS", 2, 2, 11.0)]
+    # Per location, O2/1 counts once in each of the two locations it is picked from.
+    assert rows(hand.by_location(), ["location", "orders", "lines", "units"]) == [("EAST", 4, 4, 14.0),
+                                                                                  ("MAIN", 2, 2, 8.0)]
     assert rows(hand.manifest("UPS"), ["order_id", "customer_id", "ship_to", "lines", "units"]) == [
         ("O2", "C2", "5 Mill Lane, Leeds", 1, 8.0), ("O4", "C2", "5 Mill Lane, Leeds", 1, 3.0)]
 

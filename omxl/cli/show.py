@@ -190,23 +190,12 @@ def show_dispatch(picks: Any, options: Mapping[str, Any]) -> None:
     stdout_console().print(picks.summary, highlight=False)
     if not len(picks.picks):
         return
-    rows = picks.picks.assign(order_line=picks.picks["order_id"].astype(str) + "\x1f"
-                              + picks.picks["line"].astype(str))
-    by_location = rows.groupby("location", sort=False).agg(orders=("order_id", "nunique"),
-                                                           lines=("order_line", "nunique"),
-                                                           units=("pick_qty", "sum"))
-    locations = RichTable(title="Pick lists by location", title_justify="left")
-    for head, justify in (("location", "left"), ("orders", "right"), ("lines", "right"), ("units", "right")):
-        locations.add_column(head, justify=justify)
-    for location, orders, lines, units in zip(by_location.index, by_location["orders"], by_location["lines"],
-                                              quantity_text(by_location["units"])):
-        locations.add_row(escape(str(location)), f"{orders:,}", f"{lines:,}", units)
-    stdout_console().print(locations)
-    carriers = RichTable(title="Manifests by carrier", title_justify="left")
-    for head, justify in (("carrier", "left"), ("orders", "right"), ("lines", "right"), ("units", "right")):
-        carriers.add_column(head, justify=justify)
-    manifests = picks.manifests
-    for carrier, orders, lines, units in zip(manifests["carrier"], manifests["orders"], manifests["lines"],
-                                             quantity_text(manifests["units"])):
-        carriers.add_row(escape(str(carrier)), f"{orders:,}", f"{lines:,}", units)
-    stdout_console().print(carriers)
+    for title, counts, key in (("Pick lists by location", picks.by_location(), "location"),
+                               ("Manifests by carrier", picks.manifests, "carrier")):
+        table = RichTable(title=title, title_justify="left")
+        for head, justify in ((key, "left"), ("orders", "right"), ("lines", "right"), ("units", "right")):
+            table.add_column(head, justify=justify)
+        for name, orders, lines, units in zip(counts[key], counts["orders"], counts["lines"],
+                                              quantity_text(counts["units"])):
+            table.add_row(escape(str(name)), f"{orders:,}", f"{lines:,}", units)
+        stdout_console().print(table)

@@ -119,6 +119,10 @@ class Dispatch:
              "their order ships complete and is not"),
         ])
 
+    def by_location(self) -> pd.DataFrame:
+        """Per location, in the order of the pick list: orders, lines and units to pick."""
+        return pick_counts(self.picks, "location")
+
     def pick_list(self, location: str) -> pd.DataFrame:
         """The picks of one location."""
         return self.picks[self.picks["location"] == location].reset_index(drop=True)
@@ -234,18 +238,23 @@ def slip_rows(lines: pd.DataFrame, picks: pd.DataFrame) -> pd.DataFrame:
     return slips.sort_values(["order_id", "line"], kind="stable").reset_index(drop=True)
 
 
+def pick_counts(picks: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per value of the column `by` of `picks` (sorted): orders, lines (a line split over two locations counts
+    once) and units picked; `by` as the first column."""
+    keyed = picks.assign(order_line=picks["order_id"].astype(str) + "\x1f" + picks["line"].astype(str))
+    grouped = keyed.groupby(by, sort=True)
+    counts = pd.DataFrame({"orders": grouped["order_id"].nunique(), "lines": grouped["order_line"].nunique(),
+                           "units": grouped["pick_qty"].sum()})
+    return counts.astype({"orders": "int64", "lines": "int64"}).reset_index()
+
+
 def manifest_rows(picks: pd.DataFrame) -> pd.DataFrame:
     """Per carrier (NO_CARRIER for picks without one, last): orders, lines and units picked."""
     carrier = picks["carrier"].astype(object).where(picks["carrier"].notna(), NO_CARRIER)
-    keyed = picks.assign(carrier=carrier, order_line=picks["order_id"].astype(str) + "\x1f"
-                         + picks["line"].astype(str))
-    grouped = keyed.groupby("carrier", sort=True)
-    manifests = pd.DataFrame({"orders": grouped["order_id"].nunique(), "lines": grouped["order_line"].nunique(),
-                              "units": grouped["pick_qty"].sum()}).reset_index()
+    manifests = pick_counts(picks.assign(carrier=carrier), "carrier")
     manifests = manifests.assign(_last=manifests["carrier"].eq(NO_CARRIER)).sort_values(
         ["_last", "carrier"], kind="stable").drop(columns="_last")
     manifests["carrier"] = manifests["carrier"].astype("string[python]")
-    manifests[["orders", "lines"]] = manifests[["orders", "lines"]].astype("int64")
     return manifests[list(MANIFEST_COLUMNS)].reset_index(drop=True)
 
 
