@@ -24,7 +24,7 @@ from ..presentation.sheets import fill_rows, result_sheet
 from ..presentation.summary_sheet import reconcile_figures, with_summary
 from .actions import line_actions
 from .allocation import allocate, not_judged, project
-from .billing import empty_billing, reconcile_billing
+from .billing import empty_billing, empty_receivables, reconcile_billing
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .returns import returns_frame
 from .status import line_status, reasons
@@ -58,6 +58,8 @@ class Reconciliation:
     position: Position | None = dataclasses.field(default=None, repr=False, compare=False)
     # Billing (contract 4.7): per order line and currency, shipped vs invoiced vs paid; no rows without invoices.
     billing: pd.DataFrame = dataclasses.field(default_factory=empty_billing)
+    # Per invoice and currency: invoiced, paid, open, due date, days overdue and age (docs/billing.md).
+    receivables: pd.DataFrame = dataclasses.field(default_factory=empty_receivables)
     step: ClassVar[str] = "reconcile"   # its entry in omxl.steps.REGISTRY
 
     @property
@@ -151,7 +153,7 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     lines["action"] = line_actions(lines, supply, inventory=clean.inventory, suppliers=clean.suppliers)
     inventory = inventory_view(clean, lines, start.stock, start.per_sku)
     rma, return_problems = returns_frame(start.return_lines, lines, clean.column_map)
-    billing, billing_problems = reconcile_billing(
+    billing, receivables, billing_problems = reconcile_billing(
         lines, clean.invoices, clean.payments, clean.customers, start.return_lines, day, clean.column_map,
         base_currency=start.config.base_currency)
     exceptions = exceptions_frame([
@@ -167,4 +169,5 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     return Reconciliation(
         lines=public_lines(lines), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
         returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
-        as_of=day, stock_judged=judged, orders_known=start.orders_known, position=start, billing=billing)
+        as_of=day, stock_judged=judged, orders_known=start.orders_known, position=start, billing=billing,
+        receivables=receivables)

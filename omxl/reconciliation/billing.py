@@ -31,6 +31,19 @@ BILLING_COLUMNS: tuple[str, ...] = ("order_id", "line", "sku", "shipped_qty", "i
 _DTYPES = {"order_id": "string[python]", "line": "Int64", "sku": "string[python]", "shipped_qty": "float64",
            "invoiced_qty": "float64", "invoiced_amount": "float64", "paid_amount": "float64",
            "open_balance": "float64", "days_overdue": "Int64", "currency": "string[python]"}
+# rec.receivables: one row per invoice and currency (docs/billing.md, "Receivables").
+RECEIVABLE_COLUMNS: tuple[str, ...] = ("invoice_id", "order_id", "customer_id", "invoice_date", "due_date",
+                                       "due_from", "invoiced_amount", "paid_amount", "open_balance", "days_overdue",
+                                       "age", "currency")
+_RECEIVABLE_DTYPES = {"invoice_id": "string[python]", "order_id": "string[python]", "customer_id": "string[python]",
+                      "invoice_date": "datetime64[ns]", "due_date": "datetime64[ns]", "due_from": "string[python]",
+                      "invoiced_amount": "float64", "paid_amount": "float64", "open_balance": "float64",
+                      "days_overdue": "Int64", "age": "string[python]", "currency": "string[python]"}
+# How old an open balance is, by days past its due date: (age, first day, last day), as data. An amount not yet
+# due is "not due"; one whose due date is unknown "no due date"; a settled invoice "settled", one paid or
+# credited beyond what it bills "credit".
+AGES: tuple[tuple[str, int, float], ...] = (("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90),
+                                            ("90+", 91, np.inf))
 # A cent: amounts that differ by less are equal (contract 4.7: "beyond a cent per line").
 CENT = 0.01
 # Quantities are compared with this slack, so that 0.1 + 0.2 units equal 0.3.
@@ -42,34 +55,41 @@ def empty_billing() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in _DTYPES.items()})
 
 
+def empty_receivables() -> pd.DataFrame:
+    """rec.receivables of a book without invoices: no rows, RECEIVABLE_COLUMNS."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in _RECEIVABLE_DTYPES.items()})
+
+
 def reconcile_billing(lines: pd.DataFrame, invoices: pd.DataFrame, payments: pd.DataFrame, customers: pd.DataFrame,
                       return_lines: pd.DataFrame, as_of: pd.Timestamp, column_map: pd.DataFrame,
-                      base_currency: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """rec.billing (one row per order line and currency) and the billing exceptions. `lines` are reconcile's
-    lines (only the `order` ones are billed: an exchange's replacement is not invoiced); `return_lines` are
-    Position.return_lines. A book without invoices (none dated on or before as_of) has no billing: an empty
-    frame and no exceptions."""
+                      base_currency: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """rec.billing (one row per order line and currency), rec.receivables (one row per invoice and currency) and
+    the billing exceptions. `lines` are reconcile's lines (only the `order` ones are billed: an exchange's
+    replacement is not invoiced); `return_lines` are Position.return_lines. A book without invoices (none dated
+    on or before as_of) has no billing: empty frames and no exceptions."""
     bills = invoices[invoices["invoice_date"].le(as_of).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
     if bills.empty:
-        return empty_billing(), empty_findings()
+        return empty_billing(), empty_receivables(), empty_findings()
     paid_rows = payments[payments["paid_date"].le(as_of).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
     order = _order_lines(lines, base_currency)
     bills = bills.assign(_inv=np.arange(len(bills)),
                          _currency=currency_column(bills["currency"], base=base_currency),
-                         amount=bills["amount"].astype("float64"), qty=bills["qty"].astype("float64"))
+                         amount=bills["amount"].astype("float64"), qty=bills["qty"].astype("float64"),
+                         _due=_due_dates(bills, order, customers))
     shares = _invoice_shares(bills, order)
     shares = _with_payments(shares, bills, paid_rows)
-    shares = _with_due_dates(shares, bills, order, customers, as_of)
+    shares = _with_due_dates(shares, bills, as_of)
     frame = _billing_frame(order, shares)
+    receivables = _receivables(shares, bills, order, as_of)
     exceptions = concat_findings([
         _shipped_not_invoiced(order, shares, column_map),
         _invoiced_not_shipped(order, shares, bills, column_map),
         _amount_mismatches(shares, bills, order, column_map),
-        _overdue(shares, bills, as_of, column_map),
+        _overdue(receivables, bills, column_map),
         _overpaid(bills, paid_rows, column_map),
         _refunds_not_credited(return_lines, bills, column_map, base_currency),
     ])
-    return frame, exceptions
+    return frame, receivables.drop(columns="_first"), exceptions
 
 
 def _order_lines(lines: pd.DataFrame, base_currency: str | None) -> pd.DataFrame:
@@ -138,13 +158,11 @@ def _with_payments(shares: pd.DataFrame, bills: pd.DataFrame, paid_rows: pd.Data
     return shares.assign(paid_amount=received * spread)
 
 
-def _with_due_dates(shares: pd.DataFrame, bills: pd.DataFrame, order: pd.DataFrame, customers: pd.DataFrame,
-                    as_of: pd.Timestamp) -> pd.DataFrame:
+def _with_due_dates(shares: pd.DataFrame, bills: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Each share's due date (the invoice's due_date, else its invoice_date + the customer's payment_terms_days)
     and days overdue: as_of - due date while the share is unpaid and past due, 0 when nothing is past due,
     blank when it is unpaid and no due date is known."""
-    due = _due_dates(bills, order, customers)
-    share_due = pd.Series(due.to_numpy()[shares["_inv"].to_numpy()])
+    share_due = pd.Series(bills["_due"].to_numpy()[shares["_inv"].to_numpy()])
     unpaid = (shares["invoiced_amount"] - shares["paid_amount"]).to_numpy(dtype=float) > CENT / 2
     days = (as_of - share_due).dt.days.to_numpy(dtype=float)
     overdue = np.where(unpaid & np.isnan(days), np.nan, np.where(unpaid & (days > 0), days, 0.0))
@@ -294,28 +312,55 @@ def _amount_mismatches(shares: pd.DataFrame, bills: pd.DataFrame, order: pd.Data
         ref=wrong["invoice_id"])
 
 
-def _invoice_totals(shares: pd.DataFrame) -> pd.DataFrame:
-    by_invoice = shares.groupby("_invoice_id", sort=False)
-    return pd.DataFrame({"amount": by_invoice["invoiced_amount"].sum(), "paid": by_invoice["paid_amount"].sum(),
-                         "first": by_invoice["_inv"].min(), "days": by_invoice["_days_overdue"].max(),
-                         "due": by_invoice["_due"].min()})
+def _receivables(shares: pd.DataFrame, bills: pd.DataFrame, order: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """rec.receivables, one row per invoice and currency, in the order the invoices first appear, with `_first`
+    (the invoice's first row in `bills`, which its findings cite). The due date is the earliest of its rows';
+    days overdue and age are the invoice's as a whole: an invoice is paid or open, not each line of it."""
+    grouped = shares.groupby(["_invoice_id", "_currency"], sort=False, dropna=False)
+    per = grouped.agg(invoiced_amount=("invoiced_amount", "sum"), paid_amount=("paid_amount", "sum"),
+                      _first=("_inv", "min")).reset_index()
+    per = per.sort_values("_first", kind="stable").reset_index(drop=True)
+    first = bills.loc[per["_first"].to_numpy()].reset_index(drop=True)
+    rows = bills.assign(_written=bills["due_date"].notna())
+    per_invoice = rows.groupby("invoice_id", sort=False).agg(invoice_date=("invoice_date", "min"),
+                                                            due_date=("_due", "min"), written=("_written", "any"))
+    dates = per_invoice.reindex(per["_invoice_id"]).reset_index(drop=True)
+    customer = order.drop_duplicates("order_id").set_index("order_id")["customer_id"]
+    open_balance = per["invoiced_amount"] - per["paid_amount"]
+    is_open = (open_balance > CENT / 2).to_numpy()
+    days = (as_of - dates["due_date"]).dt.days.to_numpy(dtype=float)
+    known = ~np.isnan(days)
+    days_overdue = np.where(is_open & ~known, np.nan, np.where(is_open & known & (days > 0), days, 0.0))
+    age = np.select(
+        [is_open & ~known, is_open & (days_overdue <= 0)] + [is_open & (days_overdue >= low) & (days_overdue <= high)
+                                                            for _, low, high in AGES]
+        + [(open_balance < -CENT / 2).to_numpy()],
+        ["no due date", "not due"] + [name for name, _, _ in AGES] + ["credit"], default="settled")
+    due_from = np.where(dates["due_date"].isna(), None, np.where(dates["written"].fillna(False), "due date",
+                                                                  "payment terms"))
+    frame = pd.DataFrame({
+        "invoice_id": per["_invoice_id"], "order_id": first["order_id"],
+        "customer_id": first["order_id"].map(customer), "invoice_date": dates["invoice_date"],
+        "due_date": dates["due_date"], "due_from": due_from, "invoiced_amount": per["invoiced_amount"],
+        "paid_amount": per["paid_amount"], "open_balance": open_balance, "days_overdue": days_overdue, "age": age,
+        "currency": per["_currency"]})
+    return frame.astype(_RECEIVABLE_DTYPES).assign(_first=per["_first"].to_numpy())
 
 
-def _overdue(shares: pd.DataFrame, bills: pd.DataFrame, as_of: pd.Timestamp, column_map: pd.DataFrame) -> pd.DataFrame:
-    """One `invoice-overdue` per invoice with money open past its due date, citing its due date (its invoice
-    date when the due date comes from the customer's payment terms)."""
-    totals = _invoice_totals(shares)
-    late = totals[(totals["amount"] - totals["paid"] > CENT / 2) & totals["days"].gt(0).fillna(False)]
+def _overdue(receivables: pd.DataFrame, bills: pd.DataFrame, column_map: pd.DataFrame) -> pd.DataFrame:
+    """One `invoice-overdue` per invoice (and currency) with money open past its due date, citing its due date
+    (its invoice date when the due date comes from the customer's payment terms)."""
+    late = receivables[receivables["days_overdue"].gt(0).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
     if late.empty:
         return empty_findings()
-    rows = bills.loc[late["first"].to_numpy()].reset_index(drop=True).assign(line=pd.NA, sku=pd.NA)
-    late = late.reset_index(drop=True)
-    terms = rows["due_date"].isna().to_numpy()
-    message = ("Invoice " + words(rows["invoice_id"]) + " for order " + words(rows["order_id"]) + " was due "
-               + day_text(late["due"]) + pd.Series(np.where(terms, " (payment terms)", ""), dtype=object) + ": "
-               + _money(late["amount"] - late["paid"], rows["_currency"]) + " of "
-               + _money(late["amount"], rows["_currency"]) + " is open, "
-               + late["days"].astype("int64").astype(str) + " days overdue. Remind the customer and agree a date.")
+    rows = bills.loc[late["_first"].to_numpy()].reset_index(drop=True).assign(line=pd.NA, sku=pd.NA)
+    terms = late["due_from"].eq("payment terms").fillna(False).to_numpy(dtype=bool)
+    message = ("Invoice " + words(late["invoice_id"]) + " for order " + words(late["order_id"]) + " was due "
+               + day_text(late["due_date"]) + pd.Series(np.where(terms, " (payment terms)", ""), dtype=object)
+               + ": " + _money(late["open_balance"], late["currency"]) + " of "
+               + _money(late["invoiced_amount"], late["currency"]) + " is open, "
+               + late["days_overdue"].astype("int64").astype(str) + " days overdue. Remind the customer and agree "
+               "a date.")
     return concat_findings(
         row_findings("invoice-overdue", "invoices", rows[mask].reset_index(drop=True), column=column,
                      column_map=column_map, messages=message[mask].reset_index(drop=True),
