@@ -211,7 +211,8 @@ class Config(BaseModel):
     # Messages (docs/notify.md)
     email_templates: str | None = Field(
         None, description="A folder of your own e-mail templates (customer-delay.txt, customer-delay.html, "
-                          "customer-delay.subject, and the same for supplier-po and customer-shipped; weekly.txt and "
+                          "customer-delay.subject, and the same for supplier-po, customer-shipped and "
+                          "customer-payment-reminder; weekly.txt and "
                           "weekly.html for the weekly mail); a template not found there is taken from the ones omxl ships. A relative path is taken from the "
                           "folder of the settings file.")
     # The weekly report (docs/kpis.md)
@@ -224,6 +225,11 @@ class Config(BaseModel):
     shipped_notice_days: int | None = Field(
         None, ge=1, description="Send customer-shipped messages (carrier and tracking number) for shipments of "
                                 "the last this many days up to as_of. Unset: no shipped notices.")
+    payment_reminder_days: int | None = Field(
+        None, ge=0, description="Send customer-payment-reminder messages for open invoices at least this many "
+                                "days past their due date (0: from the first day past due); a customer is "
+                                "reminded of an invoice again only when its open balance or due date changes. "
+                                "Unset: no payment reminders.")
 
     @field_validator("columns")
     @classmethod

@@ -198,7 +198,8 @@ def notify(book: "Book | Position", *, as_of: object = None, config: "Config | d
            force: bool = False, history: "History | str | os.PathLike | None" = None) -> Messages:
     """The messages the position calls for as of `as_of`: a delay notice per customer with late, at-risk or
     backordered lines; a purchase-order message per supplier with a draft (the drafts attached); shipped notices
-    when `shipped_notice_days` is set. `history` (a History or a path; default: the `history` setting, else
+    when `shipped_notice_days` is set; a payment reminder per customer with invoices open at least
+    `payment_reminder_days` days past due when that is set. `history` (a History or a path; default: the `history` setting, else
     none) says what each recipient was told; with force=True every message is due. See docs/notify.md."""
     position = prepare(book, as_of=as_of, config=config)
     settings = position.config
@@ -209,8 +210,11 @@ def notify(book: "Book | Position", *, as_of: object = None, config: "Config | d
     tables = {"customer-delay": news.delay_lines(rec, position), "supplier-po": news.po_lines(plan)}
     if settings.shipped_notice_days is not None:
         tables["customer-shipped"] = news.shipped_lines(rec, position, settings.shipped_notice_days)
+    if settings.payment_reminder_days is not None:
+        tables["customer-payment-reminder"] = news.payment_lines(rec, position, settings.payment_reminder_days)
     po_context, po_attachments = compose.po_parts(plan)
     parts = {"customer-delay": (compose.delay_context, None), "customer-shipped": (compose.shipped_context, None),
+             "customer-payment-reminder": (compose.payment_context, None),
              "supplier-po": (po_context, po_attachments)}
     drafts: list[Draft] = []
     keyed: dict[str, pd.DataFrame] = {}

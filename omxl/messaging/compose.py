@@ -13,9 +13,10 @@ from . import rendering
 from .envelope import email_address, header_text
 from .told import digest
 
-KINDS = ("customer-delay", "customer-shipped", "supplier-po")
+KINDS = ("customer-delay", "customer-shipped", "customer-payment-reminder", "supplier-po")
 # Who each kind goes to: the table the address comes from, and the words for a recipient missing from it.
-AUDIENCE = {"customer-delay": "customers", "customer-shipped": "customers", "supplier-po": "suppliers"}
+AUDIENCE = {"customer-delay": "customers", "customer-shipped": "customers", "customer-payment-reminder": "customers",
+            "supplier-po": "suppliers"}
 ID_COLUMN = {"customers": "customer_id", "suppliers": "supplier_id"}
 
 
@@ -93,6 +94,17 @@ def delay_context(lines: pd.DataFrame, rows: list[dict]) -> dict:
 
 def shipped_context(lines: pd.DataFrame, rows: list[dict]) -> dict:
     return {"lines": rows, "orders": list(dict.fromkeys(lines["order_id"].astype(str)))}
+
+
+def payment_context(lines: pd.DataFrame, rows: list[dict]) -> dict:
+    """The invoices of a payment reminder and what is open in total per currency: amounts in two currencies are
+    never added up. A blank currency is a total of its own (currency None)."""
+    currency = lines["currency"].astype(object).where(lines["currency"].notna(), None)
+    grouped = lines.assign(currency=currency).groupby("currency", sort=False, dropna=False)
+    totals = grouped.agg(open_balance=("open_balance", "sum"), invoices=("invoice_id", "nunique")).reset_index()
+    return {"lines": rows, "invoices": list(dict.fromkeys(lines["invoice_id"].astype(str))),
+            "orders": list(dict.fromkeys(lines["order_id"].dropna().astype(str))),
+            "totals": template_values(totals)}
 
 
 def po_parts(plan) -> tuple:

@@ -34,6 +34,10 @@ PO_COLUMNS = ("recipient", "currency", "sku", "description", "order_qty", "unit_
               "expected_arrival", "order_by", "item", "state")
 SHIPPED_COLUMNS = ("recipient", "order_id", "line", "sku", "description", "qty", "ship_date", "carrier",
                    "tracking_number", "shipment_id", "item", "state")
+PAYMENT_COLUMNS = ("recipient", "invoice_id", "order_id", "invoice_date", "due_date", "days_overdue",
+                   "invoiced_amount", "paid_amount", "open_balance", "currency", "item", "state")
+# An invoice is open while more than half a cent of it is unpaid (the rule of rec.receivables' `age`).
+HALF_CENT = 0.005
 
 
 def descriptions(position) -> pd.Series:
@@ -109,6 +113,29 @@ def shipped_lines(rec, position, days: int) -> pd.DataFrame:
                         + " " + words(shipped["tracking_number"], blank=""))
     shipped = shipped.sort_values(["recipient", "ship_date", "order_id", "line"], kind="stable")
     return _typed(shipped, SHIPPED_COLUMNS)
+
+
+def payment_lines(rec, position, days: int) -> pd.DataFrame:
+    """The open invoices a customer should be reminded of: past their due date by at least `days` days as of
+    as_of (and past it at all: an invoice not yet due is never in a reminder, whatever `days`), one row per
+    invoice and currency of rec.receivables. An invoice without a known due date has no days overdue and is
+    never listed; one whose order names no customer cannot be addressed and is left out. By customer, most days
+    overdue first, then invoice."""
+    receivables = rec.receivables
+    overdue = receivables["days_overdue"].astype("float64").to_numpy()   # blank (no due date) is NaN: never >=
+    reminded = ((receivables["open_balance"].to_numpy(dtype=float) > HALF_CENT) & (overdue >= days) & (overdue > 0)
+                & receivables["customer_id"].notna().to_numpy(dtype=bool))
+    lines = receivables[reminded].copy()
+    lines["recipient"] = lines["customer_id"]
+    lines["item"] = words(lines["invoice_id"]) + "/" + words(lines["currency"], blank="no currency")
+    # What the reminder says of an invoice: how much is open and by when it was due. A growing days-overdue
+    # count is no news; a payment (a lower balance) or a new due date is.
+    balance = pd.Series(np.char.mod("%.2f", lines["open_balance"].to_numpy(dtype=float).round(2)),
+                        index=lines.index, dtype=object)
+    lines["state"] = balance + " due " + day_text(lines["due_date"], blank="no date")
+    lines = lines.sort_values(["recipient", "days_overdue", "invoice_id"], ascending=[True, False, True],
+                              kind="stable")
+    return _typed(lines, PAYMENT_COLUMNS)
 
 
 def _sentences(lines: pd.DataFrame, wording: dict[str, str], parts: dict[str, pd.Series]) -> pd.Series:
