@@ -1,4 +1,5 @@
-"""The notify step: delay notices, purchase-order messages and shipped notices (contract 4.5)."""
+"""The notify step: delay notices, purchase-order messages, shipped notices and payment reminders (contract
+4.5)."""
 
 from .base import MAIL_OPTIONS, Option, Step
 
@@ -7,8 +8,8 @@ STEP = Step(
     function="omxl.messaging:notify",
     result="omxl.messaging:Messages",
     help="""Write the messages the position calls for: a delay notice per customer with late, at-risk or
-    backordered lines, a purchase order per supplier with its drafts attached, and shipped notices when
-    configured (docs/notify.md). Recipients told the same news before are left out unless --force.
+    backordered lines, a purchase order per supplier with its drafts attached, and shipped notices and payment
+    reminders when configured (docs/notify.md). Recipients told the same news before are left out unless --force.
 
     Exit code 1 when validation found errors (those rows are left out) or the server refused a message, 0 when
     not, 2 when a file, a setting, the output folder or the mail server cannot be used.""",
