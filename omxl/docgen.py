@@ -367,7 +367,7 @@ def kpi_reference() -> str:
            "themselves (the report does not colour their change, and they cannot have a target).\n\n",
            "| kpi | label | unit | better | money | needs | blank when | definition |\n"
            "|---|---|---|---|---|---|---|---|\n"]
-    out += [f"| `{k.name}` | {k.label} | {k.unit} | {BETTER_WORDS[k.better]} | {'per currency' if k.money else ''} | "
+    out += [f"| `{k.name}` | {k.label} | {k.unit} | {BETTER_WORDS[k.better]} | {'per currency' if k.per_currency else ''} | "
             f"{', '.join(k.needs)} | {k.blank.format(history_weeks='`history_weeks`')} | {k.definition} |\n"
             for k in KPIS]
     out.append("\n## How a KPI reads\n\n" + _kpi_words_text() + "\n")
@@ -401,7 +401,9 @@ def steps_reference() -> str:
                    f"`{result.replace(':', '.')}` |\n")
     for step in REGISTRY.values():
         out.append(f"\n## {step.name}\n\n{step.summary_line}\n\n")
-        out.append(f"- Sheets it writes: {', '.join(step.sheets) or 'none'}.\n")
+        needed = dict(step.sheets_if)
+        listed = [f"{name} (when the book has {needed[name]})" if name in needed else name for name in step.sheets]
+        out.append(f"- Sheets it writes: {', '.join(listed) or 'none'}.\n")
         out.append(f"- Tables it reads: {', '.join(step.needs)}.\n")
         if step.output is not None:
             out.append(f"- `--out`: .xlsx {step.output.workbook}; .csv or .json {step.output.table}.\n")

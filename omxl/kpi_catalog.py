@@ -16,6 +16,7 @@ MISSING_TABLE: dict[str, str] = {
     "inventory": "no inventory table in the book",
     "purchase_orders": "no purchase orders table in the book",
     "returns": "no returns table in the book",
+    "invoices": "no invoices table in the book",
 }
 
 # What `better` says, in words (docs/kpis.md, the settings error for a target on a volume).
@@ -48,7 +49,7 @@ class Kpi:
     better: str
     needs: tuple[str, ...] = ORDERS
     blank: str = ""
-    money: bool = False
+    per_currency: bool = False  # one row per currency (money, or a ratio of money such as DSO)
     standard: str = ""  # where a published standard defines the figure differently
 
 
@@ -81,7 +82,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("shipped_lines", "Shipped lines", "Lines with at least one shipment dated in the period.", "lines", "up"),
     Kpi("shipped_value", "Shipped value", "Units shipped in the period × the line's net unit price (qty × "
         "unit_price × (1 − discount)), per currency; lines without a price are left out of the sum.", "money",
-        "up", blank="no unit price on the lines shipped in the period", money=True),
+        "up", blank="no unit price on the lines shipped in the period", per_currency=True),
     Kpi("late_lines", "Late lines", "Lines late as of as_of: quantity still open and the promised date before "
         "as_of (contract 4.2).", "lines", "down"),
     Kpi("at_risk_lines", "At-risk lines", "Open lines not yet late whose projected ship date is after the "
@@ -90,7 +91,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("backorder_lines", "Backorder lines", "Lines with a backordered quantity (open quantity that stock "
         "on hand does not cover) as of as_of.", "lines", "down", needs=STOCK),
     Kpi("backorder_value", "Backorder value", "Backordered quantity × the line's net unit price, per "
-        "currency.", "money", "down", needs=STOCK, blank="no unit price on the backordered lines", money=True),
+        "currency.", "money", "down", needs=STOCK, blank="no unit price on the backordered lines", per_currency=True),
     Kpi("backorder_rate", "Backorder rate", "Open lines with a backordered quantity ÷ open lines (lines with "
         "open quantity).", "fraction", "down", needs=STOCK, blank="no open lines"),
     Kpi("overdue_po_lines", "Overdue PO lines", "Open purchase-order lines whose expected_date is before as_of "
@@ -101,7 +102,7 @@ KPIS: tuple[Kpi, ...] = (
         "currency is that of the cost used: for the PO's cost the PO's currency, else its supplier's; for the "
         "item's cost the item's currency, else its supplier's; else the base currency. Lines without a unit cost "
         "are left out of the sum.", "money", "down", needs=("purchase_orders",),
-        blank="no unit cost known for the overdue PO lines", money=True),
+        blank="no unit cost known for the overdue PO lines", per_currency=True),
     Kpi("order_cycle_time", "Order cycle time", "Mean days from order_date to the last shipment, over the orders "
         "completed in the period: every line of the order has nothing open (shipped in full, or closed on "
         "the sheet), at least one line shipped, and the last shipment is dated in the period. Exchange "
@@ -114,11 +115,11 @@ KPIS: tuple[Kpi, ...] = (
         "neither", needs=("inventory",)),
     Kpi("reorder_value", "Reorder value", "Σ order value of the plan's lines, per currency; lines without a "
         "unit cost are left out of the sum.", "money", "neither", needs=("inventory",),
-        blank="no unit cost on the lines to reorder", money=True),
+        blank="no unit cost on the lines to reorder", per_currency=True),
     Kpi("inventory_value", "Inventory value", "Σ on_hand × unit_cost over the inventory rows, each location's "
         "on hand floored at 0, per currency (the item's currency, else its supplier's, else the base "
         "currency); items without a unit cost are left out of the sum.", "money", "neither", needs=("inventory",),
-        blank="no unit cost in the inventory table", money=True),
+        blank="no unit cost in the inventory table", per_currency=True),
     Kpi("days_of_supply", "Days of supply", "On-hand units (each location floored at 0), all SKUs together ÷ "
         "average daily units ordered over the last `history_weeks` weeks (order lines with order_date in the "
         "7 × history_weeks days ending on as_of, cancelled and replacement lines left out); blank without "
@@ -129,6 +130,14 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("return_rate", "Return rate", "Units returned in the period ÷ units shipped in the period; blank when "
         "nothing shipped or the book has no returns table.", "fraction", "down", needs=("orders", "returns"),
         blank="nothing shipped in the period"),
+    Kpi("dso", "DSO", "Days sales outstanding, per currency: open receivables (Σ open balance of the invoices "
+        "dated on or before as_of: invoiced − paid, credit notes and overpayments included) ÷ the amount invoiced "
+        "in the last 90 days (invoice dates from as_of − 89 days to as_of) × 90. Blank when nothing was invoiced "
+        "in those days. Converted into the base currency when `base_currency` and `fx_rates` are set (a currency "
+        "without a rate keeps a row of its own).", "days", "down", needs=("invoices",),
+        blank="nothing invoiced in the last 90 days", per_currency=True,
+        standard="DSO is also computed over a quarter's revenue (credit sales) rather than invoices, or by "
+        "the countback method; this is the contract's figure: open receivables over the last 90 days' invoices."),
     Kpi("data_errors", "Data errors", "Validation findings (reading and validation, `pos.issues`) of severity "
         "error: their rows are left out of every figure above. A finding counts once, also one that stands "
         "for several cells; reconcile's exceptions are not data findings and are not counted.", "findings", "down",

@@ -76,6 +76,14 @@ DETAIL_SHEETS = (
     ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12], set()),
     ("Data Issues", "issues", "Data issues", [10, 22, 16, 16, 8, 18, 56], {5, 6}),
 )
+# The Billing sheet (before Data Issues): three tables, one under the other, sharing the columns: the customer's
+# name, six figures, the note or action (wrapped). Each block: heading row, then its table marker.
+BILLING_SHEET = "Billing"
+BILLING_BEFORE = "Data Issues"
+BILLING_WIDTHS = [22, 13, 13, 13, 13, 13, 13, 45]
+BILLING_BLOCKS = (("Balances per currency", "billing_balances", 3),
+                  ("Open receivables by age (days past due)", "billing_ages", 7),
+                  ("Receivables to chase", "receivables_to_chase", 11))
 GOOD = {"bg_color": "#C6EFCE", "font_color": "#006100"}
 BAD = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 
@@ -178,6 +186,12 @@ def build(path: Path = TEMPLATE) -> Path:
     _print_setup(summary, SUMMARY_SCALE, None)
 
     for name, marker, heading_text, widths, wraps in DETAIL_SHEETS:
+        if name == BILLING_BEFORE:
+            decimal_days = fmt({**grid, "num_format": "#,##0.0", "align": "right"})
+            _billing(book, heading, note, header,
+                     {"billing_balances": [cell, money, money, money, money, decimal_days, money, wrapped],
+                      "billing_ages": [cell, money, money, money, money, money, money],
+                      "receivables_to_chase": [wrapped, cell, cell, day, count, money, cell, wrapped]})
         sheet = book.add_worksheet(name)
         for col, width in enumerate(widths):
             sheet.set_column(col, col, width)
@@ -207,6 +221,22 @@ def build(path: Path = TEMPLATE) -> Path:
         _print_setup(sheet, DETAIL_SCALE, 3)
     book.close()
     return path
+
+
+def _billing(book, heading, note, header, formats: dict[str, list]) -> None:
+    """The Billing sheet: balances per currency, open receivables by age, receivables to chase (docs/billing.md).
+    Its tables move down as the ones above them grow, so no header row repeats on printed pages; the chase list
+    is the only long one and comes last."""
+    sheet = book.add_worksheet(BILLING_SHEET)
+    for col, width in enumerate(BILLING_WIDTHS):
+        sheet.set_column(col, col, width)
+    sheet.write("A1", "Billing, week {{ iso_week }} (as of {{ as_of | date }})", heading)
+    sheet.write("A2", "{{ notes.billing }}", note)
+    for text, marker, row in BILLING_BLOCKS:
+        sheet.write(row - 1, 0, text, heading)
+        sheet.write(row - 1, 3, "{{ notes.%s }}" % marker, note)
+        _table(sheet, row + 1, marker, header, formats[marker])
+    _print_setup(sheet, DETAIL_SCALE, None)
 
 
 def _table(sheet, row: int, marker: str, header, formats: list, col: int = 0) -> None:

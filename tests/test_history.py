@@ -90,7 +90,7 @@ def test_rerunning_the_same_week_replaces_it(tmp_path):
     with sqlite3.connect(path) as db:
         counts = dict(db.execute("SELECT as_of, count(*) FROM kpis GROUP BY as_of").fetchall())
         states = dict(db.execute("SELECT as_of, count(*) FROM line_states GROUP BY as_of").fetchall())
-    assert counts == {AS_OF: 28, NEXT_WEEK: 28}
+    assert counts == {AS_OF: 29, NEXT_WEEK: 29}
     assert states == {AS_OF: 5, NEXT_WEEK: 5}  # open lines only: O2/1, O3/1, O3/2, O5/1, O7/1; then O10/1, not O2/1
     assert list(history.trend("late_lines")["value"]) == [2.0, 3.0]
     # Same inputs, same fingerprint; other inputs, another one.

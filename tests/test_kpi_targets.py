@@ -144,8 +144,8 @@ def test_a_target_on_a_volume_is_a_settings_error_in_the_library():
                     "cancelled_lines, lines_due, otif_line_rate, unit_fill_rate, order_fill_rate, shipped_lines, "
                     "shipped_value, late_lines, at_risk_lines, backorder_lines, backorder_value, backorder_rate, "
                     "overdue_po_lines, overdue_po_value, order_cycle_time, stockout_skus, reorder_skus, "
-                    "reorder_value, inventory_value, days_of_supply, units_returned, return_rate, data_errors, "
-                    "data_warnings"),
+                    "reorder_value, inventory_value, days_of_supply, units_returned, return_rate, dso, "
+                    "data_errors, data_warnings"),
     ({"otif_line_rate": 95}, "setting 'targets.otif_line_rate': OTIF line rate is a rate: write its target as a "
                              "fraction between 0 and 1, e.g. 0.95 for 95% (found 95)"),
     ({"late_lines": "few"}, "setting 'targets.late_lines': write the target as a number, e.g. late_lines = 10 "
@@ -206,7 +206,8 @@ def test_a_book_without_a_table_leaves_its_kpis_blank_with_the_reason_everywhere
         found = row(kpis, name)
         assert (found["value"], found["previous"], found["change"], found["reason"]) == (None, None, None, reason)
     assert set(kpis.loc[kpis["reason"] == reason, "kpi"]) == set(blank)
-    assert kpis.loc[~kpis["kpi"].isin(blank), "value"].notna().all()
+    # DSO is blank too: the hand-built book has no invoices.
+    assert kpis.loc[~kpis["kpi"].isin([*blank, "dso"]), "value"].notna().all()
 
     # The terminal: a note column with the reason beside the blank value.
     write_book(book, tmp_path / "book.xlsx")

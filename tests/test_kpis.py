@@ -91,6 +91,9 @@ def test_every_kpi_on_the_hand_built_book():
     assert set(kpis["kpi"]) == {k.name for k in KPIS}
     assert list(dict.fromkeys(kpis["kpi"])) == [k.name for k in KPIS]
     found = as_dict(kpis)
+    # The book has no invoices: DSO is not known (test_dso_per_currency_from_open_balances_and_90_days_invoiced).
+    assert math.isnan(found.pop(("dso", None)))
+    assert kpis.loc[kpis["kpi"] == "dso", "reason"].item() == "no invoices table in the book"
     assert found.keys() == HAND.keys()
     for key, expected in HAND.items():
         assert found[key] == pytest.approx(expected, abs=1e-12), key
@@ -308,3 +311,47 @@ def test_cancelled_lines_count_lines_entered_in_the_period_and_cancelled():
     found = as_dict(compute_kpis(*run(book)))
     assert found[("cancelled_lines", None)] == 2.0
     assert found[("lines_received", None)] == 5.0
+
+
+def billed_hand_book() -> dict[str, pd.DataFrame]:
+    """The hand-built book with four invoices and two payments, as of 2026-03-15 (the 90 days: 2025-12-16 to
+    2026-03-15). EUR: I1 40.00 (25.00 paid), I3 7.00 dated 2025-12-01 (before the 90 days, unpaid), I4 4.00 (paid):
+    open 22.00, invoiced in the 90 days 44.00. USD: I2 9.00, unpaid: open 9.00, invoiced 9.00."""
+    book = hand_book()
+    book["invoices"] = pd.DataFrame({
+        "invoice_id": ["I1", "I2", "I3", "I4"], "order_id": ["O1", "O2", "O6", "O8"],
+        "amount": [40.0, 9.0, 7.0, 4.0],
+        "invoice_date": pd.to_datetime(["2026-03-10", "2026-03-11", "2025-12-01", "2026-03-13"]),
+        "due_date": pd.to_datetime(["2026-04-09", "2026-03-12", "2025-12-31", "2026-04-12"]),
+        "currency": ["EUR", "USD", "EUR", "EUR"]})
+    book["payments"] = pd.DataFrame({"payment_id": ["P1", "P2"], "invoice_id": ["I1", "I4"], "amount": [25.0, 4.0],
+                                     "paid_date": pd.to_datetime(["2026-03-12", "2026-03-14"])})
+    return book
+
+
+def test_dso_per_currency_from_open_balances_and_90_days_invoiced():
+    pos, rec, plan = run(billed_hand_book())
+    found = as_dict(compute_kpis(pos, rec, plan))
+    assert found[("dso", "EUR")] == pytest.approx(22 / 44 * 90)   # 45.0 days
+    assert found[("dso", "USD")] == pytest.approx(9 / 9 * 90)     # 90.0 days
+    # Converted: EUR 22.00 + USD 9.00 x 0.9 open over EUR 44.00 + USD 9.00 x 0.9 invoiced, one row in EUR.
+    pos, rec, plan = run(billed_hand_book(), config={"base_currency": "EUR", "fx_rates": {"USD": 0.9}})
+    kpis = compute_kpis(pos, rec, plan)
+    dso = kpis[kpis["kpi"] == "dso"]
+    assert list(dso["currency"]) == ["EUR"]
+    assert dso["value"].item() == pytest.approx((22 + 8.1) / (44 + 8.1) * 90)
+    # A rate for USD only into GBP: EUR keeps its own row.
+    pos, rec, plan = run(billed_hand_book(), config={"base_currency": "GBP", "fx_rates": {"USD": 0.8}})
+    found = as_dict(compute_kpis(pos, rec, plan))
+    assert found[("dso", "GBP")] == pytest.approx(90.0) and found[("dso", "EUR")] == pytest.approx(45.0)
+
+
+def test_dso_is_blank_with_the_reason_when_nothing_was_invoiced_in_the_90_days():
+    book = billed_hand_book()
+    book["invoices"] = book["invoices"][book["invoices"]["invoice_id"] == "I3"]
+    book["payments"] = book["payments"].iloc[0:0]
+    pos, rec, plan = run(book)
+    kpis = compute_kpis(pos, rec, plan)
+    dso = kpis[kpis["kpi"] == "dso"]
+    assert list(dso["currency"]) == ["EUR"] and math.isnan(dso["value"].item())
+    assert dso["reason"].item() == "nothing invoiced in the last 90 days"

@@ -71,7 +71,9 @@ def test_every_registered_step_returns_a_result(results, name):
     assert len(result.figures) > 0
     assert set(FINDING_COLUMNS) <= set(result.findings.columns)
     sheets = result.result_sheets()
-    assert tuple(sheets) == definition.sheets
+    # The sample has no invoices: the Billing sheets are left out, every other sheet is written.
+    assert tuple(sheets) == definition.sheets_for({"orders", "inventory"})
+    assert all(table == "invoices" for _, table in definition.sheets_if)
     assert "<strong>" in result._repr_html_()
 
 
@@ -291,3 +293,11 @@ def test_figures_read_in_words_as_their_number_format_shows_them(results):
     assert figure_text(1234.5, "#,##0.00", "EUR") == "EUR 1,234.50"
     assert figure_text(2.25, "#,##0.0", "days") == "2.3 days"
     assert figure_text(None, "#,##0", "") == ""
+
+
+def test_a_step_writes_a_sheet_of_sheets_if_only_when_the_book_has_its_table():
+    reconcile = steps.REGISTRY["reconcile"]
+    assert reconcile.sheets_for({"orders"}) == ("Summary", "Order Status", "Closed Lines", "Orders", "Exceptions",
+                                                "Inventory", "Returns")
+    assert reconcile.sheets_for({"orders", "invoices"})[-3:] == ("Billing", "Receivables", "Billing Lines")
+    assert steps.REGISTRY["weekly"].sheets_for({"invoices"})[-2:] == ("Billing", "Data Issues")

@@ -22,7 +22,7 @@ from tests.conftest import ROOT, convert_with_libreoffice, soffice
 
 TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status.xlsx"
 SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
-          "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"]
+          "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Billing", "Data Issues"]
 HYPERLINK = '=HYPERLINK("http://x","y")'
 TILE_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines", "at_risk_lines", "backorder_lines", "backorder_value",
              "overdue_po_lines", "data_errors")
@@ -83,7 +83,23 @@ def context() -> dict:
     notes = {name: "" for name in ("actions", "kpi_table", "late_lines", "changes", "root_causes", "open_orders",
                                    "overdue_pos", "inventory", "reorder", "purchase_orders", "carriers", "returns",
                                    "issues")}
-    notes.update(backorders="No backordered lines.", charts="")
+    notes.update(backorders="No backordered lines.", charts="", billing="Invoices dated on or before 2026-11-27.",
+                 billing_balances="", billing_ages="", receivables_to_chase="")
+    balances = pd.DataFrame({"currency": s(["EUR", "USD", "All in EUR"]), "invoiced_amount": [1200.0, 300.0, 1476.0],
+                             "paid_amount": [900.0, 0.0, 900.0], "open_balance": [300.0, 300.0, 576.0],
+                             "unbilled_value": [45.5, 0.0, 45.5], "dso": [22.5, 90.0, 35.1],
+                             "invoiced_last_90": [1200.0, 300.0, 1476.0],
+                             "note": s(["", "", "all currencies in EUR at USD 0.92"])})
+    ages = pd.DataFrame({"currency": s(["EUR", "USD", "All in EUR"]), "not_due": [100.0, 0.0, 100.0],
+                         "overdue_1_30": [200.0, 0.0, 200.0], "overdue_31_60": [0.0, 300.0, 276.0],
+                         "overdue_61_90": [0.0] * 3, "overdue_over_90": [0.0] * 3, "no_due_date": [0.0] * 3})
+    n_chase = 60
+    chase = pd.DataFrame({
+        "customer": s([f"Customer {i}" for i in range(n_chase)]), "invoice_id": s([f"INV-{i}" for i in range(n_chase)]),
+        "order_id": s([f"SO-{i}" for i in range(n_chase)]),
+        "due_date": pd.Timestamp("2026-10-01") + pd.to_timedelta(np.arange(n_chase), unit="D"),
+        "days_overdue": 57 - np.arange(n_chase), "open_balance": np.full(n_chase, 10.0),
+        "currency": s(["EUR"] * n_chase), "action": s(["call the customer and agree a payment date"] * n_chase)})
     return {
         "title": "Weekly status: Fabrikam & Sons", "as_of": dt.date(2026, 11, 27),
         "period_start": dt.date(2026, 11, 21), "period_end": dt.date(2026, 11, 27), "iso_week": "2026-W48",
@@ -105,6 +121,7 @@ def context() -> dict:
         "carriers": one(carrier="DHL", shipments=20, on_time_rate=0.95, avg_transit_days=2.5),
         "returns": one(rma_id="RMA-1", order_id="SO-00002", sku="SKU-2", qty=1),
         "issues": one(severity="Error", code="E101", table="Orders", cell="B7", message="Date is not a date"),
+        "billing_balances": balances, "billing_ages": ages, "receivables_to_chase": chase,
     }
 
 
@@ -244,7 +261,8 @@ def test_detail_sheets_hold_their_tables_with_filter_freeze_and_print_setup(rend
     assert row(book["Returns"], 3, "D") == ["RMA", "Order", "SKU", "Returned qty"]
     assert row(book["Open Orders"], 4, "D") == ["SO-00001", 1, "SKU-1", 5]
     assert row(book["Data Issues"], 4, "E") == ["Error", "E101", "Orders", "B7", "Date is not a date"]
-    for name in SHEETS[1:]:
+    # Every detail sheet but Billing, whose three tables move as they grow (no frozen header, no filter).
+    for name in [sheet for sheet in SHEETS[1:] if sheet != "Billing"]:
         assert book[name].freeze_panes == "A4", name
         assert book[name].page_setup.orientation == "landscape", name
         assert book[name].page_setup.scale == 85, name
@@ -258,3 +276,29 @@ def test_libreoffice_prints_the_kpis(rendered, tmp_path):
     first, second = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert "Weekly status: Fabrikam & Sons" in first and "Label 7" in first
     assert "OTIF line rate" in second and "87.5%" in second and "+7.5 pts, better" in second
+
+
+def test_the_billing_sheet_holds_balances_ages_and_the_receivables_to_chase_one_under_the_other(rendered):
+    sheet = openpyxl.load_workbook(rendered)["Billing"]
+    assert sheet["A1"].value == "Billing, week 2026-W48 (as of 2026-11-27)"
+    assert sheet["A2"].value == "Invoices dated on or before 2026-11-27."
+    assert sheet["A3"].value == "Balances per currency"
+    assert row(sheet, 4, "H") == ["Currency", "Invoiced", "Paid", "Open", "Shipped, not invoiced", "DSO (days)",
+                                  "Invoiced, last 90 days", "Note"]
+    assert row(sheet, 5, "G") == ["EUR", 1200, 900, 300, 45.5, 22.5, 1200]
+    assert row(sheet, 7, "H")[:2] == ["All in EUR", 1476] and sheet["H7"].value == "all currencies in EUR at USD 0.92"
+    assert (sheet["B5"].number_format, sheet["F5"].number_format) == ("#,##0.00", "#,##0.0")
+    # The three rows of balances pushed the age table down by two rows, and the ages the chase list.
+    assert sheet["A9"].value == "Open receivables by age (days past due)"
+    assert row(sheet, 10, "G") == ["Currency", "Not due yet", "1-30 days", "31-60 days", "61-90 days",
+                                   "Over 90 days", "No due date"]
+    assert row(sheet, 13, "G") == ["All in EUR", 100, 200, 276, 0, 0, 0]
+    assert sheet["A15"].value == "Receivables to chase"
+    assert row(sheet, 16, "H") == ["Customer", "Invoice", "Order", "Due date", "Days overdue", "Open", "Currency",
+                                   "Action"]
+    assert row(sheet, 17, "H") == ["Customer 0", "INV-0", "SO-0", dt.datetime(2026, 10, 1), 57, 10, "EUR",
+                                   "call the customer and agree a payment date"]
+    assert sheet["A76"].value == "Customer 59" and sheet.max_row == 76
+    assert (sheet.page_setup.orientation, sheet.page_setup.scale) == ("landscape", 85)
+    assert [sheet.column_dimensions[c].width for c in "AH"] == [pytest.approx(22.71, abs=0.01),
+                                                                pytest.approx(45.71, abs=0.01)]

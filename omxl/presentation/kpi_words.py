@@ -6,7 +6,8 @@ format (`kpi_format`) that makes a spreadsheet program show the same text.
 - money: the currency, then the amount with 2 decimals, `EUR 1,234.50`; a change `EUR +234.50`, `EUR -12.00`
   (the sign with the amount, so that `unknown currency -12.00` reads right too: a blank currency reads
   `unknown currency 1,234.50`, as everywhere omxl names money)
-- days: one decimal and the unit, `6.3 days`; a change `-0.8 days`
+- days: one decimal and the unit, `6.3 days`; a change `-0.8 days`; a figure of days per currency (DSO) names
+  its currency after it, `41.2 days (EUR)`
 - counts (orders, lines, SKUs, units, findings): whole with thousands separators, `1,500` (2 decimals when a count
   of units is not whole, `2.50`); a change `+2`, and `0` when nothing changed
 - nothing to count (a rate of no lines, a first run's previous value): blank, never 0; the report's `reason`
@@ -79,8 +80,13 @@ def kpi_words(value: object, unit: object, currency: object = None, *, signed: b
     if unit == "money":
         return f"{currency_name(currency)} {sign}{digits}"
     if unit == "days":
-        return f"{sign}{digits} days"
+        return f"{sign}{digits} days" + _of_currency(currency)
     return sign + digits
+
+
+def _of_currency(currency: object) -> str:
+    """' (EUR)' after a figure of days that is per currency (DSO); '' for one that is not (blank currency)."""
+    return "" if blank(currency) or not str(currency).strip() else f" ({str(currency).strip()})"
 
 
 ON_TARGET = {True: "on target", False: "off target"}
@@ -121,6 +127,6 @@ def kpi_format(value: object, unit: object, currency: object = None) -> str:
         name = _literal(currency_name(currency) + " ")
         return f"{name}{KINDS['money'].excel};{name}-{KINDS['money'].excel}"
     if unit == "days":
-        return "#,##0." + "0" * DAYS_DECIMALS + _literal(" days")
+        return "#,##0." + "0" * DAYS_DECIMALS + _literal(" days" + _of_currency(currency))
     spec = KINDS["quantity"]
     return spec.excel if blank(value) or _count_decimals(float(value)) == 0 else spec.fractional

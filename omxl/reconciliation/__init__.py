@@ -10,6 +10,7 @@ dates projected, statuses and reasons given (status.py), what to do about each l
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import ClassVar
 
 import numpy as np
@@ -19,11 +20,14 @@ from ..book import Book
 from ..config import Config
 from ..findings import apply_severities, concat_findings
 from ..position import Position, prepare
+from ..money import conversion
+from ..presentation.billing_sheet import BILLING, BILLING_LINES, RECEIVABLES, billing_page
 from ..presentation.notebook import reconciliation_html, reconciliation_text
 from ..presentation.sheets import fill_rows, result_sheet
 from ..presentation.summary_sheet import reconcile_figures, with_summary
 from .actions import line_actions
 from .allocation import allocate, not_judged, project
+from .balances import receivable_balances, receivables_to_chase
 from .billing import empty_billing, empty_receivables, reconcile_billing
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .returns import returns_frame
@@ -82,6 +86,21 @@ class Reconciliation:
         supply = self.open_supply
         return int((supply["open_qty"] > 0).sum()), int(supply["overdue"].sum())
 
+    @functools.cached_property
+    def balances(self) -> pd.DataFrame:
+        """Receivables per currency (omxl.reconciliation.balances.BALANCE_COLUMNS): invoiced, paid, open,
+        shipped but not invoiced, DSO, open amounts by age; plus a row in the base currency when `fx_rates` convert
+        them. No rows without invoices (docs/billing.md)."""
+        config = self.position.config if self.position is not None else None
+        return receivable_balances(self, conversion(config) if config is not None else None)
+
+    @functools.cached_property
+    def to_chase(self) -> pd.DataFrame:
+        """The invoices with money open past their due date, most days overdue first, with what to do
+        (omxl.reconciliation.balances.CHASE_COLUMNS)."""
+        customers = self.position.book.customers if self.position is not None else pd.DataFrame()
+        return receivables_to_chase(self, customers)
+
     def open_lines(self) -> pd.DataFrame:
         """The Order Status sheet's lines: the open ones, late first, then at risk, then backordered."""
         return attention_first(self.lines[self.is_open()])
@@ -90,7 +109,8 @@ class Reconciliation:
         """The sheets `omxl reconcile --out/--write-back` writes (names are stable, docs/presentation.md):
         the Summary (omxl.presentation.summary_sheet), Order Status (open lines, late first, then at risk, then
         backordered), Closed Lines (shipped, closed, cancelled), Orders, Exceptions, Inventory, Returns; late
-        rows and at-risk rows filled."""
+        rows and at-risk rows filled; for a book with an invoices table also Billing (balances per currency,
+        receivables by age, the invoices to chase), Receivables (every invoice) and Billing Lines (rec.billing)."""
         labels = self.position.config.labels if self.position is not None else None
         open_lines = self.open_lines()
         closed_lines = self.lines[~self.is_open()]
@@ -112,6 +132,10 @@ class Reconciliation:
         }
         if self.position is None:
             return sheets
+        if self.position.book.layout["table"].eq("invoices").any():
+            sheets[BILLING] = billing_page(self.balances, self.to_chase, self.as_of, labels=labels)
+            sheets[RECEIVABLES] = result_sheet(self.receivables, RECEIVABLES, labels=labels)
+            sheets[BILLING_LINES] = result_sheet(self.billing, BILLING_LINES, labels=labels)
 
         return with_summary(self, sheets)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..presentation.billing_sheet import NO_INVOICES
 from ..presentation.code_words import BETTER, DIMENSION
 from ..presentation.kpi_words import ON_TARGET, blank, kpi_words, reason_words
 from .kpis import BY_NAME
@@ -131,7 +132,11 @@ EMPTY: dict[str, str] = {
     "status_counts": "Open lines by status: no open lines.",
     "causes": "Root causes: no late or backordered lines.",
     "overdue_by_supplier": "Overdue POs by supplier: no purchase-order line is overdue.",
+    "billing_balances": "No invoice is dated on or before the as-of day.",
+    "billing_ages": "No invoice is dated on or before the as-of day.",
+    "receivables_to_chase": "No invoice has money open past its due date.",
 }
+
 NO_ORDERS = "The book has no orders table (a purchasing book): order lines are not known."
 # Per table: the book tables it is made from, each with what its sheet says when the book lacks it; the first
 # missing one speaks.
@@ -149,6 +154,9 @@ NOT_IN_BOOK: dict[str, tuple[tuple[str, str], ...]] = {
     "returns": (("returns", "The book has no returns table."),),
     "status_counts": (("orders", "Open lines by status: no orders table in the book."),),
     "causes": (("orders", "Root causes: no orders table in the book."),),
+    "billing_balances": (("invoices", NO_INVOICES),),
+    "billing_ages": (("invoices", NO_INVOICES),),
+    "receivables_to_chase": (("invoices", NO_INVOICES),),
 }
 CHARTS = ("status_counts", "causes", "overdue_by_supplier")
 CHANGES_EMPTY = {FIRST_RUN: "First run: there is no earlier run to compare with, so no change is listed.",

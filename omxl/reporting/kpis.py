@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..kpi_catalog import BY_NAME, FIRST_RUN, KPIS, MISSING_TABLE, NO_HISTORY, REASON_SEPARATOR, Kpi
 from ..money import UNKNOWN, Conversion, conversion, converted, currency_column, totals
+from ..reconciliation.balances import dso_rows
 from .overdue import overdue_po_lines
 
 if TYPE_CHECKING:  # for annotations only
@@ -157,6 +158,7 @@ def compute_kpis(pos, rec, plan, *, overdue: pd.DataFrame | None = None) -> pd.D
     units_returned = float(returns.loc[_in(returns["received_date"], start, end), "qty"].sum())
     values["units_returned"] = units_returned
     values["return_rate"] = _rate(units_returned, shipped_units)
+    values["dso"] = dso_rows(rec, convert)
     severity = pos.issues["severity"].astype(object)
     values["data_errors"] = int((severity == "error").sum())
     values["data_warnings"] = int((severity == "warning").sum())
@@ -215,11 +217,11 @@ def _frame(values: dict[str, object], tables: set[str], convert: Conversion | No
     for kpi in KPIS:
         missing = [MISSING_TABLE[table] for table in kpi.needs if table not in tables]
         if missing:
-            entries = [(np.nan, convert.base if convert and kpi.money else pd.NA)]
+            entries = [(np.nan, convert.base if convert and kpi.per_currency else pd.NA)]
             why = REASON_SEPARATOR.join(missing)
         else:
             found = values[kpi.name]
-            entries = found if kpi.money else [(found, pd.NA)]
+            entries = found if kpi.per_currency else [(found, pd.NA)]
             why = kpi.blank.format(history_weeks=history_weeks)
         rows += [(kpi.name, kpi.label, value, kpi.unit, currency, why if _blank(value) and why else pd.NA)
                  for value, currency in entries]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..planning import plan_reorders
 from ..position import prepare
+from ..presentation.billing_sheet import BILLING, billing_page, billing_sentence, shown_tables
 from ..presentation.code_words import in_words
 from ..wording import name_or_id
 from ..presentation.notebook import report_html, report_text
@@ -219,6 +220,8 @@ class Report:
         charts = {"trend": self.trend, "status_counts": in_words(self.status_counts),
                   "causes": in_words(causes), "overdue_by_supplier": overdue_by_supplier(self.overdue_pos),
                   "actions": self.actions}
+        billing = shown_tables(self.reconciliation.balances, self.reconciliation.to_chase)
+        tables.update(billing)
         book_tables = set(self.position.book.layout["table"].astype(str))
         context: dict[str, object] = {
             "title": title, "as_of": self.as_of.date(), "period_start": start.date(), "period_end": end.date(),
@@ -231,6 +234,7 @@ class Report:
                                  previous_as_of=self.previous_as_of, plan_summary=self.plan.summary),
             "kpis": self.kpis,
         }
+        context["notes"]["billing"] = billing_sentence(self.as_of) if "invoices" in book_tables else ""
         context.update(charts)
         context.update(tables)
         return context
@@ -247,7 +251,7 @@ class Report:
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl weekly --write-back` adds to the source workbook: a Summary with the KPIs (value,
         previous, change), then KPIs, Root Causes and the detail sheets, labelled and formatted like every
-        result sheet (omxl.presentation)."""
+        result sheet (omxl.presentation); for a book with invoices the Billing page after Returns."""
         labels = self.position.config.labels
         sheets: dict[str, object] = {"KPIs": result_sheet(self.sheets["KPIs"], "KPIs", labels=labels)}
         for name, frame in self.sheets.items():
@@ -259,6 +263,9 @@ class Report:
                 late = frame["days_late"].fillna(0) > 0
                 fill = fill_rows(frame, late=late, at_risk=~late)
             sheets[name] = result_sheet(frame, name, labels=labels, row_fill=fill)
+            if name == "Returns" and self.position.book.layout["table"].eq("invoices").any():
+                rec = self.reconciliation
+                sheets[BILLING] = billing_page(rec.balances, rec.to_chase, self.as_of, labels=labels)
         return with_summary(self, sheets, sentence=self.data_quality)
 
     # The KPI table in words in a notebook (omxl/presentation/notebook.py).

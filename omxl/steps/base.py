@@ -109,6 +109,8 @@ class Step:
     title       the Summary sheet's title ("Order status as of 2026-11-27") and the notebook's heading
     needs       the tables it reads from the position
     sheets      the result sheets it writes, in order (the Summary first)
+    sheets_if   (sheet, table) pairs: sheets of `sheets` written only when the book has that table (Billing:
+                invoices); the others are always written
     legend      the row fills its sheets use, in the Summary's legend (presentation.sheets.FILLS names)
     progress    what the progress display says while it runs
     prepares    False for a step that works on the book as read (validate): the others start from a Position
@@ -132,6 +134,7 @@ class Step:
     title: str
     needs: tuple[str, ...] = ("orders",)
     sheets: tuple[str, ...] = ()
+    sheets_if: tuple[tuple[str, str], ...] = ()
     legend: tuple[str, ...] = ()
     progress: str = ""
     prepares: bool = True
@@ -144,6 +147,11 @@ class Step:
     show: "Callable[..., Any] | str | None" = None
     command: "Any | str | None" = None
     macro: "Any | str | None" = None
+
+    def sheets_for(self, tables: "set[str] | frozenset[str]") -> tuple[str, ...]:
+        """The sheets it writes for a book with `tables`: `sheets` without those whose table is missing."""
+        needed = dict(self.sheets_if)
+        return tuple(name for name in self.sheets if needed.get(name, None) in (None, *tables))
 
     @property
     def summary_line(self) -> str:

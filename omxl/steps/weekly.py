@@ -15,7 +15,11 @@ STEP = Step(
     title="Weekly status",
     needs=("orders", "inventory", "suppliers", "customers", "shipments", "purchase_orders", "returns"),
     sheets=("Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders",
-            "Overdue POs", "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Data Issues"),
+            "Overdue POs", "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Billing",
+            "Data Issues"),
+    # The weekly workbook always has its Billing sheet (it says when the book has no invoices); --write-back and
+    # the button add it to the user's workbook only for a book with invoices.
+    sheets_if=(("Billing", "invoices"),),
     legend=("late", "at_risk"),
     progress="Reconciling, planning and computing the KPIs",
     options=(
