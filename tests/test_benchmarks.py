@@ -13,8 +13,8 @@ from benchmarks.make_book import build_book
 from benchmarks.pipeline import book_path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["read", "validate", "reconcile", "dispatch", "dispatch_out", "reorder", "write_back", "prepared",
-          "write_status", "reconcile_out", "weekly", "weekly_out", "dispatch_book"]
+STAGES = ["read", "validate", "reconcile", "reconcile_no_billing", "billing", "dispatch", "dispatch_out", "reorder",
+          "write_back", "prepared", "write_status", "reconcile_out", "weekly", "weekly_out", "dispatch_book"]
 
 
 def test_pipeline_benchmark_runs_every_stage_on_a_small_book():
