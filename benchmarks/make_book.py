@@ -3,8 +3,9 @@
 One workbook holds every table in proportion to the number of order lines N:
 Orders N lines, Shipments N rows, Inventory N/10 SKUs (one row per SKU and
 location: every SKU at MAIN, some also at EAST and WEST), Purchase Orders N/20
-lines, Returns N/50, Customers N/100, Suppliers N/200. Values have the shape of
-an ERP export: IDs as text, dates as date cells, quantities as numbers, status
+lines, Returns N/50, Customers N/100, Suppliers N/200, Invoices N rows (one per
+shipment, with whole-order invoices, credit notes and invoices of unshipped lines
+among them) and Payments about N/2. Values have the shape of an ERP export: IDs as text, dates as date cells, quantities as numbers, status
 words as people write them. About 0.1% of some cells are dirty the way real
 exports are (numbers stored as text, a SKU with a trailing non-breaking space, a
 date typed as ISO text) so the reader's normalisation paths run too.
@@ -37,6 +38,7 @@ END_DAY = (END - _EXCEL_EPOCH).days
 START_DAY = END_DAY - WEEKS * 7 + 1
 _ROWS_PROPERTY = "omxl-bench-rows-"
 _DISPATCH_STREAM = 46  # second word of the seed of the dispatch columns' random stream (see generate)
+_BILLING_STREAM = 47  # and of the billing tables' (invoices, payments, the customers' payment terms)
 # Stock locations besides MAIN, each holding a share of the SKUs: (location, share of SKUs it stocks).
 OTHER_LOCATIONS = (("EAST", 0.3), ("WEST", 0.2))
 SHIP_COMPLETE_SHARE = 0.05  # of orders
@@ -68,11 +70,18 @@ LAYOUT: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         ("lead_time_days", "Lead Time Days"), ("lead_time_std_days", "Lead Time Std Days"),
         ("min_order_value", "Min Order Value"), ("ordering_cost", "Ordering Cost"), ("currency", "Currency"))),
     "customers": ("Customers", (
-        ("customer_id", "Customer ID"), ("name", "Customer Name"), ("email", "Email"), ("priority", "Priority"))),
+        ("customer_id", "Customer ID"), ("name", "Customer Name"), ("email", "Email"), ("priority", "Priority"),
+        ("payment_terms_days", "Payment Terms Days"))),
     "returns": ("Returns", (
         ("rma_id", "RMA #"), ("order_id", "Order #"), ("line", "Line"), ("sku", "Item Code"), ("qty", "Qty"),
         ("received_date", "Received Date"), ("reason", "Reason"), ("condition", "Condition"),
         ("resolution", "Resolution"), ("status", "Status"))),
+    "invoices": ("Invoices", (
+        ("invoice_id", "Invoice No"), ("order_id", "Order #"), ("line", "Line"), ("sku", "Item Code"),
+        ("qty", "Qty"), ("amount", "Amount"), ("invoice_date", "Invoice Date"), ("due_date", "Due Date"))),
+    "payments": ("Payments", (
+        ("payment_id", "Payment ID"), ("invoice_id", "Invoice No"), ("amount", "Amount Paid"),
+        ("paid_date", "Payment Date"))),
 }
 
 _TRADE_NAMES = ("Acme", "Northwind", "Summit", "Apex", "Harbor", "Pioneer", "Granite", "Bluebird", "Cedar",
@@ -129,9 +138,14 @@ def generate(lines: int, seed: int = 1) -> dict[str, Columns]:
     dispatch_rng = np.random.default_rng([seed, _DISPATCH_STREAM])
     _add_dispatch_columns(dispatch_rng, orders, shipments, customers)
     inventory = _by_location(dispatch_rng, inventory)
+    # Billing likewise (a stream of its own): every table above keeps its values, customers gain their terms.
+    billing_rng = np.random.default_rng([seed, _BILLING_STREAM])
+    customers["payment_terms_days"] = _payment_terms(billing_rng, len(customers["customer_id"]))
+    invoices = _invoices(billing_rng, orders, shipments, returns, customers, len(shipments["qty"]))
+    payments = _payments(billing_rng, invoices)
     tables = {"orders": orders, "shipments": shipments, "inventory": inventory,
               "purchase_orders": purchase_orders, "suppliers": suppliers, "customers": customers,
-              "returns": returns}
+              "returns": returns, "invoices": invoices, "payments": payments}
     _soil(rng, tables)
     return tables
 
@@ -342,6 +356,7 @@ def _returns(rng: np.random.Generator, n: int, shipments: Columns) -> Columns:
     arrived = received_day <= END_DAY
     status = np.where(arrived, rng.choice(["Received", "Closed"], n), "Authorised")
     return {
+        "_line": shipments["_line"][row],
         "rma_id": _ids("RMA-", n, 5),
         "order_id": shipments["order_id"][row],
         "line": shipments["line"][row],
@@ -352,6 +367,176 @@ def _returns(rng: np.random.Generator, n: int, shipments: Columns) -> Columns:
         "condition": np.where(arrived, rng.choice(["Resellable", "Damaged"], n, p=[0.75, 0.25]), None),
         "resolution": np.where(status == "Closed", rng.choice(["Refund", "Exchange", "Credit"], n), None),
         "status": status,
+    }
+
+
+# Shares of the billing tables (of invoice rows, invoices or order lines), as data.
+WHOLE_ORDER_SHARE = 0.08  # of the orders whose every line shipped in one go: one invoice row, no line/sku/qty
+BY_SKU_SHARE = 0.10  # of the per-shipment rows whose item is on one line of its order: no line number
+MISMATCH_SHARE = 0.003  # of the per-shipment rows: billed 10% + 1 over the order's price
+REFUND_CREDITED_SHARE = 0.9  # of received returns resolved as refund or credit: a credit note for them
+DUE_DATE_SHARE = 0.8  # of invoices with a due date written; the others fall due by the customer's terms
+# How each invoice that bills money is paid: (kind, share of invoices); payments after 2026-11-27 are dropped.
+PAYMENT_KINDS = (("unpaid", 0.12), ("full", 0.72), ("partial", 0.05), ("instalments", 0.10), ("twice", 0.01))
+
+
+def _payment_terms(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Payment terms in days per customer; one in ten has none written (blank)."""
+    terms = rng.choice([14.0, 30.0, 30.0, 45.0, 60.0], n)
+    terms[rng.random(n) < 0.1] = np.nan
+    return terms
+
+
+def _invoices(rng: np.random.Generator, orders: Columns, shipments: Columns, returns: Columns, customers: Columns,
+              n_rows: int) -> Columns:
+    """`n_rows` invoice rows (fewer only when the book has too few lines to fill them), numbered by date.
+
+    Each shipment is invoiced (its order, line, item and quantity) on its ship day or up to 2 days later, the
+    shipments of an order invoiced on one day being one invoice. Instead: WHOLE_ORDER_SHARE of the orders that
+    shipped complete in single shipments get one row for the whole order (no line, item or quantity);
+    BY_SKU_SHARE of the rows name the item but no line; MISMATCH_SHARE bill more than the price. The rows that
+    merging whole orders saved are filled with credit notes (negative amount and quantity) for received returns
+    resolved as refund or credit, invoices of lines not shipped (billed in advance), and price corrections
+    (credit notes without a quantity).
+    """
+    qty = np.asarray(orders["qty"], dtype=float)
+    price = np.asarray(orders["unit_price"], dtype=float)
+    value = np.round(qty * price, 2)
+    status = np.asarray(orders["status"])
+    of_order = orders["_order"]
+    n_lines, n_orders = len(qty), int(of_order[-1]) + 1
+    s_line, s_qty, s_day = shipments["_line"], np.asarray(shipments["qty"], dtype=float), shipments["ship_date"]
+    n_ship = len(s_line)
+
+    # Which part of its line each shipment is (0 for the first): shipments are listed by date.
+    by_line = np.argsort(s_line, kind="stable")
+    sorted_line = s_line[by_line]
+    first = np.r_[True, sorted_line[1:] != sorted_line[:-1]]
+    part = np.empty(n_ship, dtype=np.int64)
+    part[by_line] = np.arange(n_ship) - np.maximum.accumulate(np.where(first, np.arange(n_ship), 0))
+    parts = np.bincount(s_line, minlength=n_lines)
+
+    # Whole-order invoices: orders whose lines all shipped (or were cancelled) in one shipment each.
+    shipped = status == "Shipped"
+    not_whole = ~(shipped | (status == "Canceled")) | (parts > 1)
+    eligible = (np.bincount(of_order, weights=not_whole, minlength=n_orders) == 0) \
+        & (np.bincount(of_order, weights=shipped, minlength=n_orders) > 0)
+    whole = eligible & (rng.random(n_orders) < WHOLE_ORDER_SHARE)
+    whole_orders = np.flatnonzero(whole)
+    last_ship = np.full(n_orders, -1)
+    np.maximum.at(last_ship, of_order[s_line], s_day)
+
+    regular = ~whole[of_order[s_line]]
+    r_line = s_line[regular]
+    r_day = np.minimum(s_day[regular] + rng.integers(0, 3, len(r_line)), END_DAY)
+    r_qty = s_qty[regular]
+    r_amount = np.round(r_qty * price[r_line], 2)
+    # An item on one line of its order can be invoiced by order and item without the line number.
+    _, sku_code = np.unique(np.asarray(orders["sku"], dtype=object), return_inverse=True)
+    _, pair, pair_count = np.unique(of_order * (int(sku_code.max()) + 1) + sku_code, return_inverse=True,
+                                    return_counts=True)
+    by_sku = (pair_count[pair][r_line] == 1) & (rng.random(len(r_line)) < BY_SKU_SHARE)
+    mismatch = rng.random(len(r_line)) < MISMATCH_SHARE
+    r_amount = np.where(mismatch, np.round(r_amount * 1.1 + 1, 2), r_amount)
+
+    # Credit notes for received returns resolved as refund or credit, dated on or after the day they arrived.
+    received = ~np.isnan(np.asarray(returns["received_date"], dtype=float))
+    refunded = received & np.isin(np.asarray(returns["resolution"], dtype=object), ["Refund", "Credit"])
+    candidates = np.flatnonzero(refunded & (rng.random(len(received)) < REFUND_CREDITED_SHARE))
+    extra = max(0, n_rows - len(r_line) - len(whole_orders))
+    returned = candidates[: extra]
+    c_line = returns["_line"][returned]
+    c_qty = -np.asarray(returns["qty"], dtype=float)[returned]
+    c_day = np.minimum(np.asarray(returns["received_date"], dtype=float)[returned].astype(np.int64)
+                       + rng.integers(0, 6, len(returned)), END_DAY)
+    # Invoices of lines not shipped (billed in advance), then price corrections, fill the rows left.
+    unshipped = np.flatnonzero(np.isin(status, ["Open", "Backorder", "On Hold"]))
+    n_ahead = min(len(unshipped), (extra - len(returned)) // 2)
+    ahead = np.sort(rng.choice(unshipped, n_ahead, replace=False)) if n_ahead else np.empty(0, dtype=np.int64)
+    a_day = np.minimum(orders["order_date"][ahead] + rng.integers(1, 8, n_ahead), END_DAY)
+    corrected = rng.choice(len(r_line), min(len(r_line), extra - len(returned) - n_ahead), replace=False)
+    p_amount = np.minimum(-np.round(r_amount[corrected] * rng.uniform(0.05, 0.2, len(corrected)), 2), -0.01)
+    p_day = np.minimum(r_day[corrected] + rng.integers(3, 30, len(corrected)), END_DAY)
+
+    # Every row: order line (-1 for a whole order), day, quantity, amount; which rows name no line, item, qty.
+    kinds = [len(r_line), len(whole_orders), len(returned), n_ahead, len(corrected)]
+    line_of = np.concatenate([r_line, np.full(len(whole_orders), -1), c_line, ahead, r_line[corrected]])
+    order_of = np.concatenate([of_order[r_line], whole_orders, of_order[c_line], of_order[ahead],
+                               of_order[r_line[corrected]]])
+    day = np.concatenate([r_day, np.minimum(last_ship[whole_orders] + rng.integers(0, 3, len(whole_orders)),
+                                            END_DAY), c_day, a_day, p_day])
+    row_qty = np.concatenate([r_qty, np.full(len(whole_orders), np.nan), c_qty, qty[ahead],
+                              np.full(len(corrected), np.nan)])
+    whole_value = np.bincount(of_order, weights=np.where(status == "Canceled", 0.0, value), minlength=n_orders)
+    amount = np.concatenate([r_amount, np.round(whole_value[whole_orders], 2), np.round(c_qty * price[c_line], 2),
+                             value[ahead], p_amount])
+    no_line = np.concatenate([by_sku, np.ones(len(whole_orders), dtype=bool), np.zeros(sum(kinds[2:]), dtype=bool)])
+    # Rows of one order invoiced on one day are one invoice (a line's later shipments go on later invoices);
+    # every other row is an invoice of its own.
+    sub = np.concatenate([part[regular], np.arange(sum(kinds[1:])) + int(parts.max()) + 1])
+    sort_line = np.where(line_of < 0, n_lines, line_of)
+    order = np.lexsort((sort_line, sub, order_of, day))
+    day, order_of, sub, line_of, row_qty, amount, no_line = (
+        a[order] for a in (day, order_of, sub, line_of, row_qty, amount, no_line))
+    new_invoice = np.r_[True, (day[1:] != day[:-1]) | (order_of[1:] != order_of[:-1]) | (sub[1:] != sub[:-1])]
+    invoice = np.cumsum(new_invoice) - 1
+    n_invoices = int(invoice[-1]) + 1 if len(invoice) else 0
+
+    # Due dates per invoice: written on most, the rest by the customer's payment terms (30 days without terms).
+    terms = customers["payment_terms_days"][orders["_customer"][orders["line"] == 1]][order_of]
+    invoice_total = np.bincount(invoice, weights=amount, minlength=n_invoices)
+    written = (rng.random(n_invoices) < DUE_DATE_SHARE)[invoice] & (invoice_total[invoice] > 0)
+    due = np.where(written, day + np.where(np.isnan(terms), 30, terms), np.nan)
+    line_known = (line_of >= 0) & ~no_line
+    safe_line = np.maximum(line_of, 0)
+    return {
+        "_invoice": invoice,
+        "_terms": terms,
+        "invoice_id": _ids("INV-", max(n_invoices, 1), 6)[invoice],
+        "order_id": _ids("SO-", n_orders, 6)[order_of],
+        "line": np.where(line_known, orders["line"][safe_line], np.nan),
+        "sku": np.where(line_of >= 0, np.asarray(orders["sku"], dtype=object)[safe_line], None),
+        "qty": row_qty,
+        "amount": amount,
+        "invoice_date": day,
+        "due_date": due,
+    }
+
+
+def _payments(rng: np.random.Generator, invoices: Columns) -> Columns:
+    """Payments of the invoices that bill money, by PAYMENT_KINDS: none, in full, in part, in two instalments
+    that add up to the invoice, or twice in full (overpaid). A payment falls some days either side of the due
+    date; one after 2026-11-27 has not happened and is left out. PAYMENT_KINDS are chosen so that an N-line
+    book gets about N/2 payments."""
+    invoice = invoices["_invoice"]
+    n_invoices = int(invoice[-1]) + 1
+    total = np.round(np.bincount(invoice, weights=invoices["amount"], minlength=n_invoices), 2)
+    first_row = np.flatnonzero(np.r_[True, invoice[1:] != invoice[:-1]])
+    billed_day = invoices["invoice_date"][first_row]
+    terms = invoices["_terms"][first_row]
+    due = np.where(np.isnan(invoices["due_date"][first_row]), billed_day + np.where(np.isnan(terms), 30, terms),
+                   invoices["due_date"][first_row])
+    names = np.array([name for name, _ in PAYMENT_KINDS])
+    kind = np.where(total > 0, rng.choice(names, n_invoices, p=[share for _, share in PAYMENT_KINDS]), "unpaid")
+    kind = np.where((total < 1) & (kind != "unpaid"), "full", kind)  # too small to split
+    first_day = np.maximum(due + rng.integers(-15, 16, n_invoices), billed_day)
+    second_day = first_day + rng.integers(5, 31, n_invoices)
+    part = np.round(total * rng.uniform(0.2, 0.8, n_invoices), 2)
+    first_amount = np.where((kind == "partial") | (kind == "instalments"), part, total)
+    second_amount = np.where(kind == "instalments", np.round(total - part, 2), total)
+    paid = kind != "unpaid"
+    second = (kind == "instalments") | (kind == "twice")
+    of = np.concatenate([np.flatnonzero(paid), np.flatnonzero(second)])
+    day = np.concatenate([first_day[paid], second_day[second]])
+    amount = np.concatenate([first_amount[paid], second_amount[second]])
+    happened = day <= END_DAY
+    of, day, amount = of[happened], day[happened], amount[happened]
+    order = np.lexsort((of, day))
+    return {
+        "payment_id": _ids("PAY-", max(len(order), 1), 6)[: len(order)],
+        "invoice_id": invoices["invoice_id"][first_row][of[order]],
+        "amount": amount[order],
+        "paid_date": day[order],
     }
 
 

@@ -9,6 +9,7 @@ See benchmarks/README.md for what each stage measures and the targets.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import hashlib
 import json
@@ -29,6 +30,7 @@ import psutil
 import omxl
 from omxl.dispatching import dispatch as omxl_dispatch
 from omxl.model import TABLE_NAMES
+from omxl.reconciliation.billing import reconcile_billing
 
 from .make_book import build_book, expected_rows
 
@@ -95,6 +97,43 @@ def _status_counts(ctx: Context) -> list[str]:
 def reconcile(ctx: Context) -> Context:
     """Includes its own validation of the book (rows with errors are left out)."""
     return {"reconciliation": omxl.reconcile(ctx["book"], as_of="2026-11-27")}
+
+
+def _exception_counts(exceptions: pd.DataFrame) -> list[str]:
+    counts = exceptions["code"].value_counts().sort_index()
+    return [f"    {code:<24} {int(n):>9,}" for code, n in counts.items()]
+
+
+def _without_billing_counts(ctx: Context) -> list[str]:
+    return [f"    exceptions           {len(ctx['exceptions_without_billing']):>9,}   (with billing "
+            f"{len(ctx['reconciliation'].exceptions):,})"]
+
+
+@stage("reconcile_no_billing", report=_without_billing_counts)
+def reconcile_no_billing(ctx: Context) -> Context:
+    """omxl.reconcile on the same book with its invoices and payments emptied (their columns kept), as a book
+    without billing tables is reconciled: `reconcile` minus this is what billing adds to reconcile."""
+    book = ctx["book"]
+    tables = {**book.tables, "invoices": book.invoices.iloc[:0], "payments": book.payments.iloc[:0]}
+    rec = omxl.reconcile(dataclasses.replace(book, tables=tables), as_of="2026-11-27")
+    return {"exceptions_without_billing": rec.exceptions[["code"]]}
+
+
+def _billing_counts(ctx: Context) -> list[str]:
+    billing, receivables, exceptions = ctx["billing"]
+    return ([f"    billing rows {len(billing):>9,}   receivables {len(receivables):,}   "
+             f"open {receivables['open_balance'].gt(0.005).sum():,}"] + _exception_counts(exceptions))
+
+
+@stage("billing", report=_billing_counts)
+def billing(ctx: Context) -> Context:
+    """reconcile_billing alone (omxl/reconciliation/billing.py), on the reconciliation's prepared position:
+    rec.billing, rec.receivables and the six billing exceptions, without the rest of reconcile."""
+    position = ctx["reconciliation"].position
+    clean = position.book
+    return {"billing": reconcile_billing(position.lines, clean.invoices, clean.payments, clean.customers,
+                                         position.return_lines, position.as_of, clean.column_map,
+                                         base_currency=position.config.base_currency)}
 
 
 def _dispatch_counts(ctx: Context) -> list[str]:
@@ -316,12 +355,12 @@ def run_stage(name: str, ctx: Context, stages: dict[str, Stage] | None = None) -
     return Measure(seconds, memory.peak, memory.before)
 
 
-STAGE_HEADER = f"{'stage':<12} {'seconds':>9} {'peak MB':>9} {'before MB':>10}"
+STAGE_HEADER = f"{'stage':<20} {'seconds':>9} {'peak MB':>9} {'before MB':>10}"
 
 
 def stage_line(name: str, measure: Measure) -> str:
     """One row under STAGE_HEADER."""
-    return f"{name:<12} {measure.seconds:>9.3f} {measure.peak_rss / _MB:>9.1f} {measure.rss_before / _MB:>10.1f}"
+    return f"{name:<20} {measure.seconds:>9.3f} {measure.peak_rss / _MB:>9.1f} {measure.rss_before / _MB:>10.1f}"
 
 
 def stage_result(measure: Measure) -> dict[str, float]:

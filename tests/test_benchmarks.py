@@ -8,13 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 import omxl
 from benchmarks.make_book import build_book
 from benchmarks.pipeline import book_path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["read", "validate", "reconcile", "dispatch", "dispatch_out", "reorder", "write_back", "prepared",
-          "write_status", "reconcile_out", "weekly", "weekly_out", "dispatch_book"]
+STAGES = ["read", "validate", "reconcile", "reconcile_no_billing", "billing", "dispatch", "dispatch_out", "reorder",
+          "write_back", "prepared", "write_status", "reconcile_out", "weekly", "weekly_out", "dispatch_book"]
 
 
 def test_pipeline_benchmark_runs_every_stage_on_a_small_book():
@@ -57,6 +59,39 @@ def test_benchmark_book_has_locations_shelves_and_dispatch_columns(tmp_path):
     assert orders["ship_to"].iloc[0] == "103 Granite Lane, Fairview 18313"
     issues = omxl.validate(book, as_of="2026-11-27")
     assert issues.groupby("code")["count"].sum().to_dict() == {"normalized-value": 6, "outlier": 1}
+
+
+def test_benchmark_book_has_invoices_and_payments(tmp_path):
+    """The 1,000-line book's billing sheets read back: 1,000 invoice rows (one per shipment, less the whole-order
+    invoices, filled up with credit notes, invoices of unshipped lines and price corrections) of 867 invoices,
+    519 payments; and what reconcile makes of them: every shipped line invoiced, the planted mismatches,
+    advance invoices and double payments found, the unpaid ones overdue."""
+    book = omxl.read_book(build_book(tmp_path / "book.xlsx", 1000, seed=1))
+    invoices, payments = book.invoices, book.payments
+    assert (len(invoices), invoices["invoice_id"].nunique(), len(payments)) == (1000, 867, 519)
+    by_item = invoices["line"].isna() & invoices["sku"].notna()
+    whole_order = invoices["line"].isna() & invoices["sku"].isna()
+    credit_notes = invoices["amount"] < 0
+    assert (int(by_item.sum()), int(whole_order.sum()), int(credit_notes.sum())) == (100, 15, 9)
+    assert int((credit_notes & invoices["qty"].notna()).sum()) == 5  # for returns; the other 4 correct a price
+    assert invoices["qty"][whole_order].isna().all() and invoices["amount"][whole_order].gt(0).all()
+    assert int(invoices["due_date"].isna().sum()) == 218  # due by the customer's Payment Terms Days
+    first = invoices.iloc[0]
+    assert (first["invoice_id"], first["order_id"], first["line"], first["sku"], first["qty"], first["amount"],
+            first["invoice_date"], first["due_date"]) == ("INV-000001", "SO-000003", 1, "SKU-00064", 4.0, 40.8,
+                                                          pd.Timestamp("2026-08-09"), pd.Timestamp("2026-08-23"))
+    assert payments.iloc[0][["payment_id", "invoice_id", "amount", "paid_date"]].tolist() == [
+        "PAY-000001", "INV-000013", 121.11, pd.Timestamp("2026-08-17")]
+    assert payments["amount"].gt(0).all() and payments["paid_date"].le(pd.Timestamp("2026-11-27")).all()
+    assert book.customers["payment_terms_days"].value_counts().to_dict() == {14.0: 4, 60.0: 3, 45.0: 2, 30.0: 1}
+    rec = omxl.reconcile(book, as_of="2026-11-27")
+    billing_codes = {"shipped-not-invoiced", "invoiced-not-shipped", "invoice-amount-mismatch", "invoice-overdue",
+                     "overpaid", "refund-not-credited"}
+    found = rec.exceptions[rec.exceptions["code"].isin(billing_codes)]["code"].value_counts().to_dict()
+    assert found == {"invoice-overdue": 140, "invoice-amount-mismatch": 4, "invoiced-not-shipped": 3, "overpaid": 2}
+    assert (len(rec.billing), len(rec.receivables)) == (1000, 867)
+    assert rec.receivables["age"].value_counts().to_dict() == {
+        "settled": 429, "not due": 287, "1-30": 84, "31-60": 32, "61-90": 24, "credit": 11}
 
 
 def test_cached_book_is_named_by_the_generator_it_came_from():
