@@ -17,7 +17,8 @@ The template is filled by ``omxl.render_template(template, context, out)`` with 
 - DataFrames, one table marker each, their columns labelled by the presentation layer and every code in words:
   ``actions`` (the ten lines that most need action), ``kpi_table`` (every KPI: measure, value, previous, change,
   better when, target, on target, note; all in words), ``trend``, ``status_counts``, ``causes``,
-  ``overdue_by_supplier`` (the figures behind the four charts) and one per detail sheet (DETAIL_SHEETS).
+  ``overdue_by_supplier`` (the figures behind the four charts) and one per detail sheet (DETAIL_SHEETS);
+  ``billing_balances``, ``billing_ages`` and ``receivables_to_chase``, the three tables of the Billing sheet.
 
 Print (contract 4.4: every sheet prints at 8 pt or larger): A4 landscape at a fixed scale, never fit-to-page,
 with every font chosen so that font size × scale stays at 8.5 pt or more; long text columns wrap in a fixed

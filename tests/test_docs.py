@@ -122,6 +122,15 @@ def test_dispatch_page_example_runs_and_says_what_it_prints(monkeypatch, tmp_pat
     assert (tmp_path / "picks.xlsx").stat().st_size > 10_000
 
 
+def test_billing_page_example_prints_what_it_says(capsys):
+    (block,) = code_blocks("billing.md", "python")
+    exec(compile(block, "billing.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    # The page's comments under the example are what it prints.
+    shown = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    assert printed == shown and len(printed) == 4
+
+
 def test_configuration_page_examples_load_and_run(monkeypatch, tmp_path):
     blocks = code_blocks("configuration.md", "toml")
     assert len(blocks) == 3

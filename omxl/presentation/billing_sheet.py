@@ -66,9 +66,8 @@ def billing_page(balances: pd.DataFrame, to_chase: pd.DataFrame, as_of: pd.Times
 
 def billing_sentence(as_of: pd.Timestamp) -> str:
     """What the billing figures cover, in one sentence (the Billing page and the weekly Billing sheet)."""
-    return (f"Invoices dated on or before {as_of:%Y-%m-%d} and the payments received by then. Money is never added "
-            "across currencies: one row per currency. Ages are days past the due date (the invoice's due date, "
-            "else its date plus the customer's payment terms).")
+    return (f"Invoices and payments up to {as_of:%Y-%m-%d}. One row per currency: money is never added across "
+            "currencies. Ages: days past the due date.")
 
 
 def shown_tables(balances: pd.DataFrame, to_chase: pd.DataFrame) -> dict[str, pd.DataFrame]:

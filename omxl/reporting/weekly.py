@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..planning import plan_reorders
 from ..position import prepare
-from ..presentation.billing_sheet import BILLING, billing_page, billing_sentence, shown_tables
+from ..presentation.billing_sheet import BILLING, NO_INVOICES, billing_page, billing_sentence, shown_tables
 from ..presentation.code_words import in_words
 from ..wording import name_or_id
 from ..presentation.notebook import report_html, report_text
@@ -234,7 +234,10 @@ class Report:
                                  previous_as_of=self.previous_as_of, plan_summary=self.plan.summary),
             "kpis": self.kpis,
         }
-        context["notes"]["billing"] = billing_sentence(self.as_of) if "invoices" in book_tables else ""
+        if "invoices" in book_tables:
+            context["notes"]["billing"] = billing_sentence(self.as_of)
+        else:   # said once, at the top of the sheet, rather than under each of its three tables
+            context["notes"].update({"billing": NO_INVOICES, **{name: "" for name in billing}})
         context.update(charts)
         context.update(tables)
         return context
