@@ -18,6 +18,8 @@ from omxl.cli import cli
 from conftest import convert_with_libreoffice, write_book
 from test_billing import AS_OF, INVOICES, ORDERS, PAYMENTS, RETURNS
 
+pytestmark = pytest.mark.core
+
 CUSTOMERS = (("Customer ID", "Name", "Payment Terms Days"), ("C1", "Acme", 30), ("C2", "Beta", 14))
 
 
@@ -218,3 +220,19 @@ def test_the_weekly_billing_sheet_of_a_book_without_invoices_says_so_once(tmp_pa
         "Receivables to chase", "Customer"]
     dso = [r for r in workbook["KPIs"].iter_rows(min_row=4, max_col=8, values_only=True) if r[0] == "DSO"]
     assert dso == [("DSO", None, None, None, "Lower is better", None, None, "no invoices table in the book")]
+
+
+def test_write_back_adds_the_billing_sheets_linked_from_the_summary(book_path, tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(book_path.read_bytes())
+    result = CliRunner().invoke(cli, ["reconcile", str(path), "--as-of", AS_OF, "--write-back", "-q"])
+    assert result.exit_code == 0, result.output
+    workbook = openpyxl.load_workbook(path)
+    ours = [name for name in workbook.sheetnames if name.startswith("omxl ")]
+    assert ours[-3:] == ["omxl Billing", "omxl Receivables", "omxl Billing Lines"]
+    summary = {row[0]: row[1] for row in workbook["omxl Summary"].iter_rows(values_only=True)}
+    assert summary["omxl Billing"] == "Balances per currency, DSO, open receivables by age, and the invoices to chase."
+    assert summary["omxl Receivables"].startswith("One row per invoice")
+    assert workbook["omxl Billing"]["A1"].value == "Billing as of 2026-04-30"
+    # The user's own sheets are all still there, first.
+    assert workbook.sheetnames[:6] == ["Orders", "Inventory", "Customers", "Invoices", "Payments", "Returns"]

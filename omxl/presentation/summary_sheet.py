@@ -51,6 +51,9 @@ SHEET_TEXTS: dict[str, str] = {
     "Purchase Orders": "One purchase-order draft per supplier and currency.",
     "Carriers": "Shipments of the week per carrier: on-time rate and average transit.",
     "Data Issues": "Every data finding; rows with errors are left out of every figure.",
+    "Billing": "Balances per currency, DSO, open receivables by age, and the invoices to chase.",
+    "Receivables": "One row per invoice: invoiced, paid, open, due date, days overdue and age.",
+    "Billing Lines": "Per order line: shipped, invoiced, paid and open, per currency.",
 }
 
 # Column widths in characters: labels / tables, two number columns (the first fits a date and time), and two
