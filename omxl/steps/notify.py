@@ -14,7 +14,8 @@ STEP = Step(
     Exit code 1 when validation found errors (those rows are left out) or the server refused a message, 0 when
     not, 2 when a file, a setting, the output folder or the mail server cannot be used.""",
     title="Messages",
-    needs=("orders", "inventory", "suppliers", "customers", "shipments", "purchase_orders"),
+    needs=("orders", "inventory", "suppliers", "customers", "shipments", "purchase_orders", "returns", "invoices",
+           "payments"),
     sheets=("Summary", "Messages"),
     progress="Composing the messages",
     options=(

@@ -12,7 +12,7 @@ STEP = Step(
     Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be
     read or an output cannot be written.""",
     title="Order status",
-    needs=("orders", "inventory", "shipments", "purchase_orders", "returns"),
+    needs=("orders", "inventory", "customers", "shipments", "purchase_orders", "returns", "invoices", "payments"),
     sheets=("Summary", "Order Status", "Closed Lines", "Orders", "Exceptions", "Inventory", "Returns", "Billing",
             "Receivables", "Billing Lines"),
     sheets_if=(("Billing", "invoices"), ("Receivables", "invoices"), ("Billing Lines", "invoices")),

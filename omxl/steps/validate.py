@@ -11,7 +11,8 @@ STEP = Step(
     Exit code 1 when there are errors, 0 when there are none, 2 when a file cannot be read or an output
     cannot be written.""",
     title="Data check",
-    needs=("orders", "inventory", "suppliers", "customers", "shipments", "purchase_orders", "returns"),
+    needs=("orders", "inventory", "suppliers", "customers", "shipments", "purchase_orders", "returns", "invoices",
+           "payments"),
     sheets=("Summary", "Issues"),
     legend=("error", "warning"),
     progress="Validating",
