@@ -13,8 +13,10 @@ the choices made where the contract is silent are in docs/billing.md ("Billing r
   amount) gives money back and takes no quantity off, and its amount is not judged against the prices;
 - a payment is spread over its invoice's rows and lines in proportion to their amounts (evenly when the
   invoice's amounts add up to 0);
-- money is kept per currency: a line invoiced in a currency other than its own gets a row per currency;
-- invoices dated after as_of and payments paid after it have not happened yet and are left out.
+- money is kept per currency: a line invoiced in a currency other than its own gets a row per currency.
+
+Invoices dated after as_of and payments paid after it have not happened yet: the Position's book
+(omxl/position/point_in_time.py) no longer holds them, so billing takes the invoices and payments it is given.
 """
 
 from __future__ import annotations
@@ -65,12 +67,15 @@ def reconcile_billing(lines: pd.DataFrame, invoices: pd.DataFrame, payments: pd.
                       base_currency: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """rec.billing (one row per order line and currency), rec.receivables (one row per invoice and currency) and
     the billing exceptions. `lines` are reconcile's lines (only the `order` ones are billed: an exchange's
-    replacement is not invoiced); `return_lines` are Position.return_lines. A book without invoices (none dated
-    on or before as_of) has no billing: empty frames and no exceptions."""
-    bills = invoices[invoices["invoice_date"].le(as_of).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
-    if bills.empty:
+    replacement is not invoiced); `return_lines` are Position.return_lines. `invoices` and `payments` are the
+    Position's: as of `as_of`, those dated after it already taken out (point_in_time.book_as_of), and the rows
+    with errors (a blank invoice_date or paid_date) too. A book without invoices has no billing: empty frames
+    and no exceptions."""
+    if invoices.empty:
         return empty_billing(), empty_receivables(), empty_findings()
-    paid_rows = payments[payments["paid_date"].le(as_of).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+    # Numbered from 0: the steps below find rows by position (`_inv`, `_first`).
+    bills = invoices.reset_index(drop=True)
+    paid_rows = payments.reset_index(drop=True)
     order = _order_lines(lines, base_currency)
     # Invoice numbers, currencies and payments' invoices as integer codes, hashed once: grouping and looking up
     # 100,000 texts again in each step below was most of billing's time. Code -1 is a blank invoice number.
