@@ -289,3 +289,45 @@ def test_after_as_of_findings_obey_the_severities_setting(books):
                                                                          "stock-after-as-of": "info"}})
     assert "after-as-of" not in set(issues["code"])
     assert issues.loc[issues["code"] == "stock-after-as-of", "severity"].tolist() == ["info"]
+
+
+def test_invoices_and_payments_after_as_of_are_left_out_and_counted(tmp_path):
+    frames = sheets(as_of_day=False)
+    frames["Invoices"] = pd.DataFrame({
+        "Invoice No": ["INV-1", "INV-2"], "Order No": ["SO-1", "SO-2"], "Line": [1, 1], "SKU": ["A", "A"],
+        "Qty": [4, 2], "Amount": [40.0, 20.0], "Invoice Date": [D("2026-11-10"), D("2026-11-24")],
+        "Due Date": [D("2026-11-25"), D("2026-12-24")], "Currency": ["EUR", "EUR"]})
+    frames["Payments"] = pd.DataFrame({
+        "Payment ID": ["P-1", "P-2"], "Invoice No": ["INV-1", "INV-1"], "Amount": [15.0, 25.0],
+        "Paid Date": [D("2026-11-15"), D("2026-11-22")]})
+    exported = omxl.read_book(write(tmp_path / "billed.xlsx", frames))
+    issues = omxl.validate(exported, as_of=AS_OF)
+    later = issues[(issues["code"] == "after-as-of") & issues["table"].isin(["invoices", "payments"])]
+    assert later[["severity", "stage", "table", "cell", "value", "count", "message"]].values.tolist() == [
+        ["info", "validate", "invoices", "", "2026-11-20", 1,
+         "1 invoice row dated after 2026-11-20 was left out: as of that day it had not happened yet."],
+        ["info", "validate", "payments", "", "2026-11-20", 1,
+         "1 payment paid after 2026-11-20 was left out: as of that day it had not happened yet."]]
+    position = omxl.prepare(exported, as_of=AS_OF)
+    counted = position.left_out.set_index("table")["after_as_of"]
+    assert counted[["invoices", "payments"]].tolist() == [1, 1]
+    assert position.book.invoices["invoice_id"].tolist() == ["INV-1"]
+    assert position.book.payments["payment_id"].tolist() == ["P-1"]
+    # Billing as of the day: INV-2 (issued 2026-11-24) is not open, P-2 (paid 2026-11-22) not paid; SO-2/1's 2
+    # units shipped on 2026-11-18 are not invoiced yet.
+    rec = omxl.reconcile(exported, as_of=AS_OF)
+    assert rec.receivables[["invoice_id", "invoiced_amount", "paid_amount", "open_balance", "age"]] \
+        .values.tolist() == [["INV-1", 40.0, 15.0, 25.0, "not due"]]
+    unbilled = rec.exceptions[rec.exceptions["code"] == "shipped-not-invoiced"]
+    assert unbilled[["order_id", "line", "cell"]].values.tolist() == [["SO-2", 1, "F4"]]
+
+    # The validate Summary: 8 rows of events after as_of as before, and the invoice row and payment.
+    validation = omxl.steps.run_step("validate", exported, as_of=AS_OF)
+    figures = validation.figures.set_index("label")["value"]
+    assert figures["Rows left out"] == figures["Dated after as of"] == 10
+    path = tmp_path / "issues.xlsx"
+    save_workbook(validation.result_sheets(links=False), path)
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(path)["Summary"].iter_rows()]
+    start = next(i for i, row in enumerate(rows) if row[:2] == ["Table", "Rows read"]) + 1
+    read = {row[0]: (row[1], row[2], row[4]) for row in rows[start:] if row and row[0] in ("Invoices", "Payments")}
+    assert read == {"Invoices": (2, 1, "1 dated after 2026-11-20"), "Payments": (2, 1, "1 dated after 2026-11-20")}

@@ -13,7 +13,9 @@ What is dated after as_of had not happened yet on that day, so it is taken out b
 - purchase-order lines ordered after as_of, and receipts after it: a line whose received_date is after as_of is
   not received as of the day (received_qty 0; closed on the sheet, open as of the day). A line's whole
   received_qty counts as received on its received_date;
-- returns received after as_of.
+- returns received after as_of;
+- invoice rows with an invoice_date after as_of, and payments with a paid_date after it (billing then sees only
+  what was invoiced and paid by the day: an invoice issued later is not open, a payment made later not made).
 
 Each table's events left out are counted in one `after-as-of` finding. Stock: the inventory table holds the
 stock as counted. With `inventory_as_of` (the day it was counted) later than as_of, on_hand is rolled back to
@@ -52,6 +54,7 @@ def book_as_of(book: Book, as_of: pd.Timestamp, inventory_as_of: dt.date | None 
     """`book` as it stood on `as_of` (module docstring); `inventory_as_of`: the day the stock was counted."""
     day = f"{as_of:%Y-%m-%d}"
     orders, shipments, pos, returns = book.orders, book.shipments, book.purchase_orders, book.returns
+    invoices, payments = book.invoices, book.payments
 
     order_later = _after(orders["order_date"], as_of)
     kept_ids = orders.loc[~order_later, "order_id"].dropna().unique()
@@ -69,11 +72,16 @@ def book_as_of(book: Book, as_of: pd.Timestamp, inventory_as_of: dt.date | None 
 
     return_out = _after(returns["received_date"], as_of) | returns["order_id"].isin(gone_ids).to_numpy(dtype=bool)
 
+    invoice_later = _after(invoices["invoice_date"], as_of)
+    paid_later = _after(payments["paid_date"], as_of)
+
     tables = dict(book.tables)
     tables["orders"] = _kept(_orders_as_of(orders, shipments[ship_later], as_of), order_later)
     tables["shipments"] = _kept(_blank(shipments, delivered_later, ["delivered_date"]), ship_out)
     tables["purchase_orders"] = _kept(_receipts_undone(pos, receipt_later), po_later)
     tables["returns"] = _kept(returns, return_out)
+    tables["invoices"] = _kept(invoices, invoice_later)
+    tables["payments"] = _kept(payments, paid_later)
 
     of_later_order = int((of_gone_order & ~ship_later).sum())
     findings = [
@@ -87,6 +95,8 @@ def book_as_of(book: Book, as_of: pd.Timestamp, inventory_as_of: dt.date | None 
                   "ordered", later=(int(receipt_later.sum()), "receipt", "receipts",
                                     ("the line was not received yet", "those lines were not received yet"))),
         _left_out("returns", day, int(return_out.sum()), "return", "returns", "received"),
+        _left_out("invoices", day, int(invoice_later.sum()), "invoice row", "invoice rows", "dated"),
+        _left_out("payments", day, int(paid_later.sum()), "payment", "payments", "paid"),
     ]
     moved = _stock_moves(shipments[ship_later], pos[_after(pos["received_date"], as_of)],
                          returns[_after(returns["received_date"], as_of)])
@@ -98,7 +108,7 @@ def book_as_of(book: Book, as_of: pd.Timestamp, inventory_as_of: dt.date | None 
         elif counted is None and len(moved):
             findings.append(_may_include(moved, day))
     after = {"orders": int(order_later.sum()), "shipments": int(ship_out.sum()), "purchase_orders": int(po_later.sum()),
-             "returns": int(return_out.sum())}
+             "returns": int(return_out.sum()), "invoices": int(invoice_later.sum()), "payments": int(paid_later.sum())}
     return PointInTime(book=dataclasses.replace(book, tables=tables), findings=concat_findings(findings),
                        after_as_of=after)
 

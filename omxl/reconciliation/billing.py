@@ -13,8 +13,10 @@ the choices made where the contract is silent are in docs/billing.md ("Billing r
   amount) gives money back and takes no quantity off, and its amount is not judged against the prices;
 - a payment is spread over its invoice's rows and lines in proportion to their amounts (evenly when the
   invoice's amounts add up to 0);
-- money is kept per currency: a line invoiced in a currency other than its own gets a row per currency;
-- invoices dated after as_of and payments paid after it have not happened yet and are left out.
+- money is kept per currency: a line invoiced in a currency other than its own gets a row per currency.
+
+Invoices dated after as_of and payments paid after it have not happened yet: the Position's book
+(omxl/position/point_in_time.py) no longer holds them, so billing takes the invoices and payments it is given.
 """
 
 from __future__ import annotations
@@ -65,12 +67,15 @@ def reconcile_billing(lines: pd.DataFrame, invoices: pd.DataFrame, payments: pd.
                       base_currency: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """rec.billing (one row per order line and currency), rec.receivables (one row per invoice and currency) and
     the billing exceptions. `lines` are reconcile's lines (only the `order` ones are billed: an exchange's
-    replacement is not invoiced); `return_lines` are Position.return_lines. A book without invoices (none dated
-    on or before as_of) has no billing: empty frames and no exceptions."""
-    bills = invoices[invoices["invoice_date"].le(as_of).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
-    if bills.empty:
+    replacement is not invoiced); `return_lines` are Position.return_lines. `invoices` and `payments` are the
+    Position's: as of `as_of`, those dated after it already taken out (point_in_time.book_as_of), and the rows
+    with errors (a blank invoice_date or paid_date) too. A book without invoices has no billing: empty frames
+    and no exceptions."""
+    if invoices.empty:
         return empty_billing(), empty_receivables(), empty_findings()
-    paid_rows = payments[payments["paid_date"].le(as_of).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+    # Numbered from 0: the steps below find rows by position (`_inv`, `_first`).
+    bills = invoices.reset_index(drop=True)
+    paid_rows = payments.reset_index(drop=True)
     order = _order_lines(lines, base_currency)
     # Invoice numbers, currencies and payments' invoices as integer codes, hashed once: grouping and looking up
     # 100,000 texts again in each step below was most of billing's time. Code -1 is a blank invoice number.
@@ -92,7 +97,7 @@ def reconcile_billing(lines: pd.DataFrame, invoices: pd.DataFrame, payments: pd.
         _invoiced_not_shipped(order, shares, bills, column_map),
         _amount_mismatches(shares, bills, order, column_map),
         _overdue(receivables, bills, column_map),
-        _overpaid(bills, paid_rows, paid_code, column_map),
+        _overpaid(receivables, bills, paid_rows, paid_code, column_map),
         _refunds_not_credited(return_lines, bills, column_map, base_currency),
     ])
     return frame, receivables.drop(columns="_first"), exceptions
@@ -271,9 +276,13 @@ def _invoiced_not_shipped(order: pd.DataFrame, shares: pd.DataFrame, bills: pd.D
     if len(orphans):
         what = np.where(orphans["line"].notna(), "line " + words(orphans["line"]),
                         np.where(orphans["sku"].notna(), "item " + words(orphans["sku"]), "any line"))
-        column = np.where(has_column(orphans, "line", column_map) & orphans["line"].notna().to_numpy(), "line",
-                          "order_id")
-        for name in ("line", "order_id"):
+        # The cell to correct: the order number when the order is unknown; of a known order, the line number
+        # it does not have, else the item it does not have.
+        known_order = orphans["order_id"].isin(order["order_id"]).to_numpy(dtype=bool)
+        by_line = has_column(orphans, "line", column_map) & orphans["line"].notna().to_numpy(dtype=bool)
+        by_sku = has_column(orphans, "sku", column_map) & orphans["sku"].notna().to_numpy(dtype=bool)
+        column = np.select([known_order & by_line, known_order & ~by_line & by_sku], ["line", "sku"], "order_id")
+        for name in ("line", "sku", "order_id"):
             rows = orphans[column == name]
             if len(rows):
                 parts.append(row_findings(
@@ -323,13 +332,20 @@ def _amount_mismatches(shares: pd.DataFrame, bills: pd.DataFrame, order: pd.Data
                            np.where(wrong["line"].notna(), " line " + words(wrong["line"]),
                                     np.where(wrong["sku"].notna(), " item " + words(wrong["sku"]), " (1 line)")),
                            " (" + wrong["_lines"].astype(str) + " lines)")
+    # Billed in another currency than the lines: there is no difference to credit or bill, the currency is wrong.
+    other = wrong["_currency"].fillna("").ne(wrong["_line_currency"].fillna("")).to_numpy(dtype=bool)
+    priced_in = np.where(wrong["_line_currency"].isna().to_numpy(dtype=bool), ", which has no currency",
+                         ", which is priced in " + words(wrong["_line_currency"], ""))
+    said = pd.Series(np.where(other, priced_in + ": at", "; at"), dtype=object)
+    remedy = pd.Series(np.where(other, ". Invoice it in the order's currency, or correct the order's currency.",
+                                ". Correct the invoice (credit the difference or bill it) or the order's price."),
+                       dtype=object)
     return row_findings(
         "invoice-amount-mismatch", "invoices", wrong, column="amount", column_map=column_map, messages=
         "Invoice " + words(wrong["invoice_id"]) + " bills " + _money(wrong["amount"], wrong["_currency"])
         + " for order " + words(wrong["order_id"]) + pd.Series(lines_words, dtype=object)
-        + "; at the order's prices it comes to " + _money(wrong["_expected"], wrong["_line_currency"])
-        + ". Correct the invoice (credit the difference or bill it) or the order's price.",
-        ref=wrong["invoice_id"])
+        + said + " the order's prices it comes to " + _money(wrong["_expected"], wrong["_line_currency"])
+        + remedy, ref=wrong["invoice_id"])
 
 
 def _receivables(shares: pd.DataFrame, bills: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -393,32 +409,38 @@ def _overdue(receivables: pd.DataFrame, bills: pd.DataFrame, column_map: pd.Data
         for column, mask in (("due_date", ~terms), ("invoice_date", terms)) if mask.any())
 
 
-def _overpaid(bills: pd.DataFrame, paid_rows: pd.DataFrame, paid_code: np.ndarray,
+def _overpaid(receivables: pd.DataFrame, bills: pd.DataFrame, paid_rows: pd.DataFrame, paid_code: np.ndarray,
               column_map: pd.DataFrame) -> pd.DataFrame:
-    """One `overpaid` per invoice paid more than it bills (beyond a cent), citing its last payment's amount.
-    Invoices and payments are grouped by their invoice codes (`_code`, `paid_code`; -1 is none)."""
+    """One `overpaid` per invoice and currency paid more than it bills (beyond half a cent), citing the invoice's
+    last payment's amount. A payment names no currency and is spread over its invoice's rows in proportion to
+    their amounts, so an invoice with rows in two currencies paid too much is so in each, and each finding gives
+    its own currency's amounts (never one sum of both). Payments are grouped by their invoice codes (`paid_code`;
+    -1 is none)."""
     if paid_rows.empty:
         return empty_findings()
-    billed = bills.groupby("_code", sort=False).agg(amount=("amount", "sum"), order_id=("order_id", "first"),
-                                                    currency=("_currency", "first")).drop(index=-1, errors="ignore")
     known = paid_rows.assign(_code=paid_code)[paid_code >= 0]
-    received = known.groupby("_code", sort=False)["amount"].agg(["sum", "size"])
-    too_much = received[received["sum"] > billed["amount"].reindex(received.index) + CENT / 2]
-    if too_much.empty:
+    count = known.groupby("_code", sort=False).size()
+    invoice_code = pd.Series(bills["_code"].to_numpy()[receivables["_first"].to_numpy()])
+    # Only invoices with a payment: a credit note on its own is money owed to the customer, not an overpayment.
+    paid = invoice_code.isin(count.index).to_numpy(dtype=bool)
+    too_much = (receivables["paid_amount"] - receivables["invoiced_amount"]).gt(CENT / 2).to_numpy(dtype=bool)
+    over = receivables[paid & too_much].reset_index(drop=True)
+    if over.empty:
         return empty_findings()
+    code = invoice_code[paid & too_much].to_numpy()
+    currencies = invoice_code.map(invoice_code.value_counts()).to_numpy()[paid & too_much]
+    count = count.reindex(code).reset_index(drop=True)
     last = known.sort_values(["paid_date"], kind="stable").drop_duplicates("_code", keep="last")
-    rows = last.set_index("_code").loc[too_much.index].reset_index(drop=True)
-    invoice = billed.loc[too_much.index].reset_index(drop=True)
-    rows = rows.assign(order_id=invoice["order_id"].to_numpy())
-    paid = too_much["sum"].reset_index(drop=True)
-    count = too_much["size"].reset_index(drop=True)
+    rows = last.set_index("_code").loc[code].reset_index(drop=True).assign(order_id=over["order_id"].to_numpy())
     payments = count.astype(str) + pd.Series(np.where(count == 1, " payment", " payments"), index=count.index)
+    # An invoice in several currencies: what is paid in one of them is its share of the payments.
+    payments = pd.Series(np.where(currencies > 1, "its " + words(over["currency"], "no-currency") + " rows' share of "
+                                  + payments, payments), dtype=object)
     return row_findings(
         "overpaid", "payments", rows, column="amount", column_map=column_map, messages=
         "Invoice " + words(rows["invoice_id"]) + " for order " + words(rows["order_id"]) + " bills "
-        + _money(invoice["amount"], invoice["currency"]) + " but " + _money(paid, invoice["currency"])
-        + " was paid (" + payments + "): "
-        + _money(paid - invoice["amount"], invoice["currency"])
+        + _money(over["invoiced_amount"], over["currency"]) + " but " + _money(over["paid_amount"], over["currency"])
+        + " was paid (" + payments + "): " + _money(over["paid_amount"] - over["invoiced_amount"], over["currency"])
         + " too much. Refund the customer or hold it as a credit on the account.", ref=rows["invoice_id"])
 
 
