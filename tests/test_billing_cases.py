@@ -263,6 +263,21 @@ def test_an_unpaid_invoice_without_any_due_date_has_unknown_days_overdue(tmp_pat
     assert rec.to_chase.empty
 
 
+def test_a_line_with_one_invoice_not_due_and_one_without_a_due_date_is_not_known_to_be_on_time(tmp_path):
+    rec = reconciled(tmp_path / "mixed_due.xlsx", {
+        "Orders": (ORDER_HEADER, ("SO-1", 1, D(2026, 3, 2), "C1", "A", 10, 5.0, 0, "EUR", D(2026, 3, 4), 10)),
+        "Inventory": INVENTORY,
+        "Customers": (("Customer ID", "Name", "Payment Terms Days"), ("C1", "Acme", None)),
+        "Invoices": (INVOICE_HEADER,
+                     ("INV-1", "SO-1", 1, "A", 6, 30, D(2026, 3, 5), D(2026, 6, 1), "EUR"),      # not due yet
+                     ("INV-2", "SO-1", 1, "A", 4, 20, D(2026, 3, 6), None, "EUR")),             # due unknown
+        "Payments": (PAYMENT_HEADER,),
+    })
+    # Not known to be overdue, not known to be on time: blank. With INV-1 past due it would be its days.
+    assert rec.billing["days_overdue"].isna().tolist() == [True]
+    assert list(rec.receivables["age"]) == ["not due", "no due date"]
+
+
 # --- 6. due by the sheet's due date or by the payment terms ------------------------------------------------------
 
 def test_the_due_date_on_the_sheet_wins_over_the_payment_terms(tmp_path):

@@ -202,12 +202,18 @@ def _due_dates(bills: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
 def _billing_frame(order: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
     """rec.billing: per order line and currency (the line's own when it has no invoice)."""
     matched = shares[shares["_pos"].notna()]
+    matched = matched.assign(_unknown=matched["_days_overdue"].isna())
     # By the currency's code (one per currency, a blank one included), then the currency taken from the group's
     # first share: the same groups, in the same order, as by the text.
     grouped = matched.groupby([matched["_pos"].astype("int64"), "_currency_code"], dropna=False, sort=False)
     per = grouped.agg(invoiced_qty=("invoiced_qty", "sum"), invoiced_amount=("invoiced_amount", "sum"),
-                      paid_amount=("paid_amount", "sum"), days_overdue=("_days_overdue", "max")).reset_index()
-    per = per.drop(columns="_currency_code").assign(currency=grouped["_currency"].first().to_numpy())
+                      paid_amount=("paid_amount", "sum"), days_overdue=("_days_overdue", "max"),
+                      unknown=("_unknown", "any")).reset_index()
+    # Overdue when any invoice on the line is known to be past due; else unknown when money is open on an invoice
+    # without a due date (blank, not 0: "not overdue" is not known).
+    days = per["days_overdue"].to_numpy(dtype=float)
+    per["days_overdue"] = np.where(per["unknown"].to_numpy(dtype=bool) & ~(days > 0), np.nan, days)
+    per = per.drop(columns=["_currency_code", "unknown"]).assign(currency=grouped["_currency"].first().to_numpy())
     billed = pd.Index(per["_pos"].unique())
     not_billed = order.loc[~order["_pos"].isin(billed), ["_pos", "_currency"]].rename(columns={"_currency": "currency"})
     not_billed = not_billed.assign(invoiced_qty=0.0, invoiced_amount=0.0, paid_amount=0.0, days_overdue=0.0)
