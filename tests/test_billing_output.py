@@ -134,8 +134,7 @@ def test_reconcile_out_billing_page_equals_pandas(book_path, tmp_path):
 
 
 def test_a_book_without_invoices_gets_no_billing_sheets(tmp_path):
-    path = write_book(tmp_path / "plain.xlsx", {"Orders": ORDERS, "Inventory": (("SKU", "On Hand"), ("A", 1), ("B", 1),
-                                                                                   ("C", 1))})
+    path = plain_book(tmp_path)
     out = tmp_path / "status.xlsx"
     assert CliRunner().invoke(cli, ["reconcile", str(path), "--as-of", AS_OF, "--out", str(out), "-q"]).exit_code == 0
     assert openpyxl.load_workbook(out, read_only=True).sheetnames == [
@@ -154,12 +153,23 @@ def test_balances_converted_into_the_base_currency_keep_the_rows_per_currency(bo
     assert converted["note"] == "all currencies in EUR at USD 0.9"
 
 
-def test_weekly_workbook_billing_sheet_and_dso_equal_pandas(book_path, tmp_path):
-    out = tmp_path / "weekly.xlsx"
-    result = CliRunner().invoke(cli, ["weekly", str(book_path), "--as-of", AS_OF, "--out", str(out),
-                                      "--history", str(tmp_path / "h.sqlite"), "-q"])
+def weekly_workbook(path, folder) -> openpyxl.Workbook:
+    """`omxl weekly PATH --out weekly.xlsx` (exit code 0), the workbook it wrote."""
+    out = folder / "weekly.xlsx"
+    result = CliRunner().invoke(cli, ["weekly", str(path), "--as-of", AS_OF, "--out", str(out),
+                                      "--history", str(folder / "h.sqlite"), "-q"])
     assert result.exit_code == 0, result.output
-    workbook = openpyxl.load_workbook(out)
+    return openpyxl.load_workbook(out)
+
+
+def plain_book(folder):
+    """The billing book's orders and stock, without customers, invoices or payments."""
+    return write_book(folder / "plain.xlsx", {"Orders": ORDERS, "Inventory": (("SKU", "On Hand"), ("A", 1), ("B", 1),
+                                                                                 ("C", 1))})
+
+
+def test_weekly_workbook_billing_sheet_and_dso_equal_pandas(book_path, tmp_path):
+    workbook = weekly_workbook(book_path, tmp_path)
     sheet = workbook["Billing"]
     expected = expected_balances()
     assert sheet["A1"].value == "Billing, week 2026-W18 (as of 2026-04-30)"
@@ -205,13 +215,7 @@ def test_libreoffice_prints_the_billing_page_on_one_landscape_page(book_path, tm
 
 
 def test_the_weekly_billing_sheet_of_a_book_without_invoices_says_so_once(tmp_path):
-    path = write_book(tmp_path / "plain.xlsx", {"Orders": ORDERS, "Inventory": (("SKU", "On Hand"), ("A", 1), ("B", 1),
-                                                                                   ("C", 1))})
-    out = tmp_path / "weekly.xlsx"
-    result = CliRunner().invoke(cli, ["weekly", str(path), "--as-of", AS_OF, "--out", str(out),
-                                      "--history", str(tmp_path / "h.sqlite"), "-q"])
-    assert result.exit_code == 0, result.output
-    workbook = openpyxl.load_workbook(out)
+    workbook = weekly_workbook(plain_book(tmp_path), tmp_path)
     sheet = workbook["Billing"]
     assert sheet["A2"].value == "The book has no invoices table: billing is not known."
     assert [sheet[f"D{row}"].value for row in (3, 7, 11)] == [None, None, None]
