@@ -226,8 +226,8 @@ def build(path: Path = TEMPLATE) -> Path:
 
 def _billing(book, heading, note, header, formats: dict[str, list]) -> None:
     """The Billing sheet: balances per currency, open receivables by age, receivables to chase (docs/billing.md).
-    Its tables move down as the ones above them grow, so no header row repeats on printed pages; the chase list
-    is the only long one and comes last."""
+    The chase list is the only long table and comes last: its header row repeats on every printed page (the
+    print titles move down with it as the tables above grow)."""
     sheet = book.add_worksheet(BILLING_SHEET)
     for col, width in enumerate(BILLING_WIDTHS):
         sheet.set_column(col, col, width)
@@ -237,7 +237,7 @@ def _billing(book, heading, note, header, formats: dict[str, list]) -> None:
         sheet.write(row - 1, 0, text, heading)
         sheet.write(row - 1, 3, "{{ notes.%s }}" % marker, note)
         _table(sheet, row + 1, marker, header, formats[marker])
-    _print_setup(sheet, DETAIL_SCALE, None)
+    _print_setup(sheet, DETAIL_SCALE, BILLING_BLOCKS[-1][2] + 1)
 
 
 def _table(sheet, row: int, marker: str, header, formats: list, col: int = 0) -> None:

@@ -300,5 +300,7 @@ def test_the_billing_sheet_holds_balances_ages_and_the_receivables_to_chase_one_
                                    "call the customer and agree a payment date"]
     assert sheet["A76"].value == "Customer 59" and sheet.max_row == 76
     assert (sheet.page_setup.orientation, sheet.page_setup.scale) == ("landscape", 85)
+    # The long chase list's header on every printed page: the print titles moved down with it (row 12 -> 16).
+    assert sheet.print_title_rows == "$16:$16"
     assert [sheet.column_dimensions[c].width for c in "AH"] == [pytest.approx(22.71, abs=0.01),
                                                                 pytest.approx(45.71, abs=0.01)]
