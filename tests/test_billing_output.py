@@ -16,6 +16,7 @@ import omxl
 from omxl.cli import cli
 
 from conftest import convert_with_libreoffice, write_book
+from northwind import NORTHWIND_2007, northwind_2007_invoiced_book
 from test_billing import AS_OF, INVOICES, ORDERS, PAYMENTS, RETURNS
 
 pytestmark = pytest.mark.core
@@ -240,3 +241,23 @@ def test_write_back_adds_the_billing_sheets_linked_from_the_summary(book_path, t
     assert workbook["omxl Billing"]["A1"].value == "Billing as of 2026-04-30"
     # The user's own sheets are all still there, first.
     assert workbook.sheetnames[:6] == ["Orders", "Inventory", "Customers", "Invoices", "Payments", "Returns"]
+
+
+def test_northwind_2007_balances_equal_pandas(tmp_path):
+    """Real invoices: every one of Northwind 2007's 35 bills 0.00 and none is paid, so nothing is open, nothing
+    is overdue and DSO is not known; the balances say so rather than show a ratio of nothing."""
+    as_of = "2006-07-01"
+    rec = omxl.reconcile(northwind_2007_invoiced_book(tmp_path), as_of=as_of)
+    invoices = pd.read_csv(NORTHWIND_2007 / "invoices.csv")
+    invoices = invoices[pd.to_datetime(invoices["invoice_date"]) <= pd.Timestamp(as_of)]
+    balances = rec.balances
+    assert len(balances) == 1 and pd.isna(balances["currency"].iloc[0])
+    row = balances.iloc[0]
+    assert (row["invoiced_amount"], row["paid_amount"], row["open_balance"]) == (
+        invoices["amount_due"].sum(), 0.0, invoices["amount_due"].sum()) == (0.0, 0.0, 0.0)
+    assert len(rec.receivables) == invoices["id"].nunique() == 35
+    assert set(rec.receivables["age"]) == {"settled"}
+    assert pd.isna(row["dso"]) and row["note"] == "nothing invoiced in the last 90 days: no DSO"
+    # Every shipped line's order has an invoice (test_billing.py counts them against pandas): nothing unbilled.
+    assert row["unbilled_value"] == 0.0
+    assert rec.to_chase.empty
