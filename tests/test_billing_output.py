@@ -261,3 +261,16 @@ def test_northwind_2007_balances_equal_pandas(tmp_path):
     # Every shipped line's order has an invoice (test_billing.py counts them against pandas): nothing unbilled.
     assert row["unbilled_value"] == 0.0
     assert rec.to_chase.empty
+
+
+def test_the_billing_page_lists_the_20_most_overdue_and_points_to_the_receivables_sheet(book_path):
+    from omxl.presentation.billing_sheet import billing_page
+
+    rec = omxl.reconcile(omxl.read_book(book_path), as_of=AS_OF)
+    many = pd.concat([rec.to_chase] * 15, ignore_index=True)   # 30 invoices to chase
+    page = billing_page(rec.balances, many, rec.as_of)
+    texts = [row[0].value for row in page.rows if row]
+    at = texts.index("Receivables to chase")
+    assert texts[at + 1] == ("30 invoices have money open past the due date, most days overdue first; the 20 most "
+                             "overdue are here, every invoice is on the Receivables sheet.")
+    assert texts[at + 2] == "Customer" and len(texts) == at + 3 + 20

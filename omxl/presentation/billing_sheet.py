@@ -25,10 +25,12 @@ AGE_SHOWN = ("currency", "not_due", "overdue_1_30", "overdue_31_60", "overdue_61
              "no_due_date")
 CHASE_SHOWN = ("customer", "invoice_id", "order_id", "due_date", "days_overdue", "open_balance", "currency",
                "action")
-# Characters: the customer's name, six figures, then the note or action, which wrap. About 145: one landscape page.
-WIDTHS = (22.0, 13.0, 13.0, 13.0, 13.0, 13.0, 13.0, 45.0)
-# The page lists this many invoices to chase; the Receivables sheet has every invoice.
-CHASE_ON_PAGE = 50
+# Characters: the customer's name, six figures, then the note or action (the longest action on one line). About
+# 150: one landscape page wide.
+WIDTHS = (22.0, 13.0, 13.0, 13.0, 13.0, 13.0, 13.0, 54.0)
+# The page lists the most overdue invoices, as many as leave the page one printed page (with a few currencies);
+# the Receivables sheet has every invoice.
+CHASE_ON_PAGE = 20
 
 
 # What the weekly workbook's Billing sheet says for a book without invoices: not known, which is not "nothing owed".
@@ -56,7 +58,7 @@ def billing_page(balances: pd.DataFrame, to_chase: pd.DataFrame, as_of: pd.Times
     else:
         sentence = (f"{count:,} {'invoice has' if count == 1 else 'invoices have'} money open past the due date, "
                     "most days overdue first")
-        sentence += (f"; the first {CHASE_ON_PAGE} are here, every invoice is on the {RECEIVABLES} sheet."
+        sentence += (f"; the {CHASE_ON_PAGE} most overdue are here, every invoice is on the {RECEIVABLES} sheet."
                      if count > CHASE_ON_PAGE else ".")
     rows.append((Cell(sentence, wrap=True, span=len(WIDTHS)),))
     if count:
