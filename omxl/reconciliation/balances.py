@@ -8,11 +8,17 @@ Money is never added across currencies: one row per currency, and one more row i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..money import Conversion, currency_column, rates_for
+from ..wording import name_or_id
 from .billing import AGES, CENT
+
+if TYPE_CHECKING:  # for annotations only: the Reconciliation holds these functions' results
+    from . import Reconciliation
 
 BALANCE_COLUMNS: tuple[str, ...] = (
     "currency", "converted", "invoiced_amount", "paid_amount", "open_balance", "unbilled_value", "dso", "invoiced_last_90",
@@ -37,7 +43,7 @@ CHASE_ACTIONS: dict[str, str] = {
 }
 
 
-def receivable_balances(rec, convert: Conversion | None = None) -> pd.DataFrame:
+def receivable_balances(rec: "Reconciliation", convert: Conversion | None = None) -> pd.DataFrame:
     """BALANCE_COLUMNS, one row per currency (alphabetical, a blank currency last; `converted` False), then, with
     a conversion configured and a currency other than the base, the row of every currency with a rate in the
     base currency (`converted` True). No invoices: no rows."""
@@ -77,7 +83,7 @@ def dso_days(open_balance: pd.Series, invoiced_last_90: pd.Series) -> pd.Series:
     return (open_balance.astype(float) / invoiced.where(invoiced > CENT / 2) * DSO_DAYS).astype(float)
 
 
-def receivables_to_chase(rec, customers: pd.DataFrame) -> pd.DataFrame:
+def receivables_to_chase(rec: "Reconciliation", customers: pd.DataFrame) -> pd.DataFrame:
     """CHASE_COLUMNS: every invoice with money open past its due date, most days overdue first, then the largest
     open balance, then the invoice number; `customer` is the customer's name where the customers table has one
     (else the id), `action` the step of CHASE_ACTIONS for its age."""
@@ -85,19 +91,12 @@ def receivables_to_chase(rec, customers: pd.DataFrame) -> pd.DataFrame:
     late = receivables[receivables["days_overdue"].gt(0).fillna(False).to_numpy(dtype=bool)]
     late = late.sort_values(["days_overdue", "open_balance", "invoice_id"], ascending=[False, False, True],
                             kind="stable")
-    named = _names(customers)
-    customer = late["customer_id"].map(named).astype("string[python]").fillna(late["customer_id"])
+    customer = name_or_id(late["customer_id"], customers, "customer_id")
     frame = late.assign(customer=customer, action=late["age"].map(CHASE_ACTIONS).astype("string[python]"))
     return frame[list(CHASE_COLUMNS)].reset_index(drop=True)
 
 
-def _names(customers: pd.DataFrame) -> pd.Series:
-    if "name" not in customers or customers.empty:
-        return pd.Series(dtype="string[python]")
-    return customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id").set_index("customer_id")["name"]
-
-
-def _unbilled(rec) -> tuple[pd.DataFrame, pd.Series]:
+def _unbilled(rec: "Reconciliation") -> tuple[pd.DataFrame, pd.Series]:
     """(currency, unbilled_value) per shipped line with units not invoiced, valued at the line's net price in the
     line's currency; and, per currency, how many such lines have no price (they are not in the value)."""
     billing = rec.billing
@@ -152,7 +151,7 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
-def dso_rows(rec, convert: Conversion | None = None) -> list[tuple[float, object]]:
+def dso_rows(rec: "Reconciliation", convert: Conversion | None = None) -> list[tuple[float, object]]:
     """The `dso` KPI's (value, currency) rows, as every money KPI gives them: one per currency, or the converted
     row plus one per currency without a rate. No invoices: one blank row."""
     table = receivable_balances(rec, convert)
