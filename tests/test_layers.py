@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation: the workbook format, settings, findings, the KPI definitions, words (a KPI in words too), money, "
      "the step registry (data)",
      ("omxl.errors", "omxl.deprecation", "omxl.model", "omxl.config", "omxl.findings", "omxl.wording",
-      "omxl.money", "omxl.kpi_catalog", "omxl.rules", "omxl.reorder", "omxl.cancellations", "omxl.progress", "omxl.shipped",
+      "omxl.money", "omxl.kpi_catalog", "omxl.rules", "omxl.company_rules", "omxl.reorder", "omxl.cancellations", "omxl.progress", "omxl.shipped",
       "omxl.steps", "omxl.io.address", "omxl.io.safety", "omxl.presentation", "omxl.presentation.columns",
       "omxl.presentation.kpi_words", "omxl.presentation.code_words")),
     ("files: reading and writing workbooks and CSV; the Book; a frame as a result sheet",
