@@ -36,7 +36,7 @@ def test_the_wheel_carries_the_shipped_templates(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"omxl/shipped/weekly_status.xlsx", "omxl/shipped/late_lines.xlsx", "omxl/shipped/email/weekly.txt",
             "omxl/shipped/email/supplier-po.html", "omxl/shipped/libreoffice/omxl_buttons.py.in",
-            "omxl/py.typed"} <= names
+            "omxl/py.typed", "omxl/company_rules/grammar.lark"} <= names
     assert not any(name.startswith(("tests/", "templates/", "scripts/")) for name in names)
     requires = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     runtime = [line for line in requires.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
