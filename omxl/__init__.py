@@ -45,7 +45,7 @@ __all__ = [
     # errors: OmxlError and every kind a public function raises
     "OmxlError", "ConfigError", "SourceError", "NoTablesError", "OutputError", "FileLockedError", "WriteError",
     "WriteBackError", "MailError", "HistoryError", "TemplateError", "VbaProjectError",
-    "OfficeError",
+    "OfficeError", "RuleError",
     "__version__",
 ]
 
@@ -55,4 +55,8 @@ def __getattr__(name: str):
     if name == "NoOrdersError":
         from . import errors
         return errors.NoOrdersError
+    # A company rule's expression error (a ConfigError); loaded on first use, since it brings the rules' parser.
+    if name == "RuleError":
+        from .company_rules import RuleError
+        return RuleError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
