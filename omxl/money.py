@@ -42,6 +42,12 @@ def currency_column(*candidates: pd.Series, base: str | None = None) -> pd.Serie
     return found.astype("string[python]")
 
 
+def net_price(lines: pd.DataFrame) -> pd.Series:
+    """Contract 2.3: a line's net unit price, unit_price × (1 − discount); no discount is 0, no price stays
+    blank. Line value = qty × net_price."""
+    return lines["unit_price"].astype("float64") * (1 - lines["discount"].astype("float64").fillna(0.0))
+
+
 def group_sums(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
     """The sum of each group's known values (groups numbered 0 .. groups-1 by `codes`; -1 is no group, as from
     pd.factorize or GroupBy.ngroup), correctly rounded (math.fsum); blank for a group without one. Money is added

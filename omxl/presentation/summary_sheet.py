@@ -18,7 +18,7 @@ import pandas as pd
 from ..findings import CATALOG
 from ..io.xlsx.freesheet import Cell, FreeSheet
 from ..model import TABLE_NAMES
-from ..money import currency_column, totals
+from ..money import currency_column, net_price, totals
 from ..steps import REGISTRY, figures_frame
 from .code_words import table_words
 from .columns import KINDS
@@ -199,9 +199,8 @@ def validate_figures(issues: pd.DataFrame, left_out: pd.DataFrame) -> pd.DataFra
 def open_values(lines: pd.DataFrame, position: object) -> tuple[pd.Series, pd.Series]:
     """Each open line's open value (open qty x net unit price, as on the Orders sheet) and its currency."""
     base = position.config.base_currency if position is not None else None
-    net_price = lines["unit_price"] * (1 - lines["discount"].fillna(0.0))
     is_open = lines["open_qty"].fillna(0) > 0
-    return (lines["open_qty"] * net_price)[is_open], currency_column(lines["currency"], base=base)[is_open]
+    return (lines["open_qty"] * net_price(lines))[is_open], currency_column(lines["currency"], base=base)[is_open]
 
 
 def _money_rows(label: str, amounts: pd.Series, currencies: pd.Series, *, missing: str) -> list[Figure]:

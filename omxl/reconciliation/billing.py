@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import concat_findings, empty_findings, has_column, row_findings
-from ..money import currency_column
+from ..money import currency_column, net_price
 from ..wording import day_text, quantity_text, words
 
 BILLING_COLUMNS: tuple[str, ...] = ("order_id", "line", "sku", "shipped_qty", "invoiced_qty", "invoiced_amount",
@@ -106,10 +106,10 @@ def reconcile_billing(lines: pd.DataFrame, invoices: pd.DataFrame, payments: pd.
 def _order_lines(lines: pd.DataFrame, base_currency: str | None) -> pd.DataFrame:
     """The order lines to bill, with their net price, value and currency, numbered by `_pos`."""
     order = lines[lines["kind"] == "order"].reset_index(drop=True)
-    net_price = order["unit_price"].astype("float64") * (1 - order["discount"].astype("float64").fillna(0.0))
+    price = net_price(order)
     cancelled = order["sheet_status"].eq("cancelled").fillna(False).to_numpy(dtype=bool)
     return order.assign(
-        _pos=np.arange(len(order)), _net_price=net_price, _value=order["qty"].astype("float64") * net_price,
+        _pos=np.arange(len(order)), _net_price=price, _value=order["qty"].astype("float64") * price,
         _cancelled=cancelled, _currency=currency_column(order["currency"], base=base_currency),
         shipped_qty=order["shipped_qty"].astype("float64").fillna(0.0))
 
@@ -472,8 +472,7 @@ def _refunds_not_credited(return_lines: pd.DataFrame, bills: pd.DataFrame, colum
     missing = owed[~owed["_r"].isin(credited)].drop(columns="_r")
     if missing.empty:
         return empty_findings()
-    net_price = missing["unit_price"].astype("float64") * (1 - missing["discount"].astype("float64").fillna(0.0))
-    amount = (missing["qty"].astype("float64") * net_price).reset_index(drop=True)
+    amount = (missing["qty"].astype("float64") * net_price(missing)).reset_index(drop=True)
     missing = missing.reset_index(drop=True)
     currency = currency_column(missing["currency"], base=base_currency)
     value = pd.Series(np.where(amount.notna(), " of " + _money(amount, currency), ""), dtype=object)

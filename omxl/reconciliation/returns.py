@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import concat_findings, has_column, row_findings
+from ..money import net_price
 from ..position.lines import exchange_in_progress
 from ..wording import quantity_text, words
 
@@ -28,8 +29,7 @@ def returns_frame(return_lines: pd.DataFrame, lines: pd.DataFrame,
     frame["shipped_qty"] = frame["shipped_qty"].astype(float).fillna(0.0)
     pays = frame["resolution"].isin(["refund", "credit"]) & (frame["status"].fillna("open") != "cancelled")
     # Refunds at the net price the customer paid: unit_price x (1 - the line's discount).
-    net_price = frame["unit_price"] * (1 - frame["discount"].astype(float).fillna(0.0))
-    frame["refund_amount"] = np.where(pays, frame["qty"] * net_price, 0.0)
+    frame["refund_amount"] = np.where(pays, frame["qty"] * net_price(frame), 0.0)
     received = frame["received_date"].notna() | frame["status"].isin(["received", "closed"])
     frame["restock_qty"] = np.where(received & (frame["condition"] == "resellable"), frame["qty"], 0.0)
     frame["replacement_line"] = _replacement_lines(frame, lines)

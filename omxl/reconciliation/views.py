@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
-from ..money import UNKNOWN, currency_column, group_sums
+from ..money import UNKNOWN, currency_column, group_sums, net_price
 
 LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
                 "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
@@ -37,11 +37,10 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
     (`currency` "mixed": money is not added across currencies; docs/currency.md)."""
     rank = {status: i for i, status in enumerate(STATUS_RANK)}
     currency = currency_column(lines["currency"], base=base_currency)
-    # The net unit price: contract 2.3, line value = qty x unit_price x (1 - discount); no discount = 0.
-    net_price = lines["unit_price"] * (1 - lines["discount"].fillna(0.0))
+    price = net_price(lines)
     # A line with nothing open adds 0 to the open value, whether its price is known or not.
-    open_value = (lines["open_qty"] * net_price).where(lines["open_qty"] != 0, 0.0)
-    work = lines.assign(rank=lines["status"].map(rank), value=lines["qty"] * net_price,
+    open_value = (lines["open_qty"] * price).where(lines["open_qty"] != 0, 0.0)
+    work = lines.assign(rank=lines["status"].map(rank), value=lines["qty"] * price,
                         open_value=open_value, line_currency=currency.fillna(UNKNOWN),
                         no_value=lambda f: f["value"].isna(), no_open_value=open_value.isna(),
                         open_promised=lines["promised_date"].where(lines["open_qty"] > 0),

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..kpi_catalog import BY_NAME, FIRST_RUN, KPIS, MISSING_TABLE, NO_HISTORY, REASON_SEPARATOR, Kpi
-from ..money import UNKNOWN, Conversion, conversion, converted, currency_column, totals
+from ..money import UNKNOWN, Conversion, conversion, converted, currency_column, net_price, totals
 from ..reconciliation.balances import dso_rows
 from .overdue import overdue_po_lines
 
@@ -59,11 +59,6 @@ def _in(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
 
 def _rate(numerator: float, denominator: float) -> float:
     return float(numerator) / float(denominator) if denominator else np.nan
-
-
-def net_price(lines: pd.DataFrame) -> pd.Series:
-    """Contract 2.3: line value = qty × unit_price × (1 − discount); no discount is 0, no price stays blank."""
-    return lines["unit_price"] * (1 - lines["discount"].fillna(0.0))
 
 
 def money_rows(amounts: pd.Series, currencies: pd.Series, convert: Conversion | None) -> list[tuple[float, object]]:
