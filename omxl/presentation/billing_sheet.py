@@ -35,6 +35,7 @@ CHASE_ON_PAGE = 20
 
 # What the weekly workbook's Billing sheet says for a book without invoices: not known, which is not "nothing owed".
 NO_INVOICES = "The book has no invoices table: billing is not known."
+NOTHING_TO_CHASE = "No invoice has money open past its due date."
 
 
 def billing_page(balances: pd.DataFrame, to_chase: pd.DataFrame, as_of: pd.Timestamp, *,
@@ -54,7 +55,7 @@ def billing_page(balances: pd.DataFrame, to_chase: pd.DataFrame, as_of: pd.Times
     rows += [(), (Cell("Receivables to chase", "bold"),)]
     count = len(to_chase)
     if count == 0:
-        sentence = "No invoice has money open past its due date."
+        sentence = NOTHING_TO_CHASE
     else:
         sentence = (f"{count:,} {'invoice has' if count == 1 else 'invoices have'} money open past the due date, "
                     "most days overdue first")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..money import Conversion, currency_column, rates_for
+from ..money import Conversion, currency_column, net_price, rates_for
 from ..wording import name_or_id
 from .billing import AGES, CENT
 
@@ -51,20 +51,18 @@ def receivable_balances(rec: "Reconciliation", convert: Conversion | None = None
     if receivables.empty:
         return _typed(pd.DataFrame(columns=list(BALANCE_COLUMNS)))
     as_of = pd.Timestamp(rec.as_of)
-    since = as_of - pd.Timedelta(days=DSO_DAYS - 1)
-    recent = receivables["invoice_date"].between(since, as_of).to_numpy(dtype=bool)
-    parts = [pd.DataFrame({"currency": receivables["currency"], "invoiced_amount": receivables["invoiced_amount"],
-                           "paid_amount": receivables["paid_amount"], "open_balance": receivables["open_balance"],
-                           "invoiced_last_90": np.where(recent, receivables["invoiced_amount"], 0.0)})]
-    for age, column in AGE_COLUMNS.items():
-        parts.append(pd.DataFrame({"currency": receivables["currency"],
-                                   column: np.where(receivables["age"].eq(age).fillna(False).to_numpy(dtype=bool),
-                                                    receivables["open_balance"], 0.0)}))
+    recent = receivables["invoice_date"].between(as_of - pd.Timedelta(days=DSO_DAYS - 1), as_of).to_numpy(dtype=bool)
+    open_balance = receivables["open_balance"].to_numpy(dtype=float)
+    amounts = pd.DataFrame({
+        "invoiced_amount": receivables["invoiced_amount"].to_numpy(dtype=float),
+        "paid_amount": receivables["paid_amount"].to_numpy(dtype=float), "open_balance": open_balance,
+        "invoiced_last_90": np.where(recent, receivables["invoiced_amount"].to_numpy(dtype=float), 0.0),
+        **{column: np.where(receivables["age"].eq(name).fillna(False).to_numpy(dtype=bool), open_balance, 0.0)
+           for name, column in AGE_COLUMNS.items()}})
+    table = amounts.groupby(_currency_key(receivables["currency"])).sum()
     unbilled, unpriced = _unbilled(rec)
-    parts.append(unbilled)
-    rows = pd.concat(parts, ignore_index=True).reindex(columns=["currency", *_AMOUNTS])
-    key = rows["currency"].astype(object).where(rows["currency"].notna(), "")
-    table = rows.drop(columns="currency").groupby(key.to_numpy(), sort=True).sum(min_count=0)
+    table = table.reindex(table.index.union(unbilled.index), fill_value=0.0)
+    table["unbilled_value"] = unbilled.reindex(table.index, fill_value=0.0)
     table = table.reindex(sorted(table.index, key=lambda code: (code == "", code)))
     table = table.rename_axis("currency").reset_index()
     table["currency"] = table["currency"].replace("", pd.NA)
@@ -74,6 +72,11 @@ def receivable_balances(rec: "Reconciliation", convert: Conversion | None = None
         table = pd.concat([table, _converted_row(table, convert)], ignore_index=True)
     table["dso"] = dso_days(table["open_balance"], table["invoiced_last_90"])
     return _typed(table)
+
+
+def _currency_key(currency: pd.Series) -> np.ndarray:
+    """The currency to group by: its code, "" for a blank one (a currency of its own, never dropped)."""
+    return currency.astype(object).where(currency.notna(), "").to_numpy()
 
 
 def dso_days(open_balance: pd.Series, invoiced_last_90: pd.Series) -> pd.Series:
@@ -96,9 +99,9 @@ def receivables_to_chase(rec: "Reconciliation", customers: pd.DataFrame) -> pd.D
     return frame[list(CHASE_COLUMNS)].reset_index(drop=True)
 
 
-def _unbilled(rec: "Reconciliation") -> tuple[pd.DataFrame, pd.Series]:
-    """(currency, unbilled_value) per shipped line with units not invoiced, valued at the line's net price in the
-    line's currency; and, per currency, how many such lines have no price (they are not in the value)."""
+def _unbilled(rec: "Reconciliation") -> tuple[pd.Series, pd.Series]:
+    """Per currency (_currency_key), the value shipped and not invoiced: each line's units not invoiced at the
+    line's net price in the line's currency; and how many such lines have no price (they are not in the value)."""
     billing = rec.billing
     per_line = billing.groupby(["order_id", "line"], sort=False, dropna=False).agg(
         shipped_qty=("shipped_qty", "first"), invoiced_qty=("invoiced_qty", "sum")).reset_index()
@@ -108,19 +111,17 @@ def _unbilled(rec: "Reconciliation") -> tuple[pd.DataFrame, pd.Series]:
     lines = rec.lines[rec.lines["kind"] == "order"]
     base = rec.position.config.base_currency if rec.position is not None else None
     priced = lines[["order_id", "line"]].assign(
-        net_price=lines["unit_price"].astype(float) * (1 - lines["discount"].astype(float).fillna(0.0)),
+        net_price=net_price(lines),
         currency=currency_column(lines["currency"], base=base))
     per_line = per_line.merge(priced, on=["order_id", "line"], how="left")
     value = per_line["missing"] * per_line["net_price"]
-    key = per_line["currency"].astype(object).where(per_line["currency"].notna(), "")
-    unpriced = value.isna().groupby(key.to_numpy()).sum()
-    return pd.DataFrame({"currency": per_line["currency"], "unbilled_value": value.fillna(0.0)}), unpriced
+    key = _currency_key(per_line["currency"])
+    return value.fillna(0.0).groupby(key).sum(), value.isna().groupby(key).sum()
 
 
 def _notes(table: pd.DataFrame, unpriced: pd.Series) -> pd.Series:
     """Per currency row: what is not in its figures and why."""
-    code = table["currency"].astype(object).where(table["currency"].notna(), "")
-    count = code.map(unpriced).fillna(0).astype(int)
+    count = pd.Series(_currency_key(table["currency"])).map(unpriced).fillna(0).astype(int)
     text = np.where(count > 0, count.astype(str) + np.where(count == 1, " shipped line", " shipped lines")
                     + " without a price not in the unbilled value", "")
     no_dso = (table["invoiced_last_90"] <= CENT / 2).to_numpy()
@@ -138,9 +139,10 @@ def _converted_row(table: pd.DataFrame, convert: Conversion) -> pd.DataFrame:
     left = ["no currency" if pd.isna(c) else str(c) for c in code[~rated]]
     note = f"all currencies in {convert.base}" + (f" at {', '.join(used)}" if used else "")
     if left:
-        note += f"; {', '.join(left)} {'has' if len(left) == 1 else 'have'} no rate and {'is' if len(left) == 1 else 'are'} not in this row"
-    row = {"currency": convert.base, "converted": True, **{column: round(float(amounts[column]), 2) for column in _AMOUNTS},
-           "note": note}
+        verbs = ("has", "is") if len(left) == 1 else ("have", "are")
+        note += f"; {', '.join(left)} {verbs[0]} no rate and {verbs[1]} not in this row"
+    row = {"currency": convert.base, "converted": True,
+           **{column: round(float(amounts[column]), 2) for column in _AMOUNTS}, "note": note}
     return pd.DataFrame([row])
 
 
@@ -153,8 +155,9 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
 
 def dso_rows(rec: "Reconciliation", convert: Conversion | None = None) -> list[tuple[float, object]]:
     """The `dso` KPI's (value, currency) rows, as every money KPI gives them: one per currency, or the converted
-    row plus one per currency without a rate. No invoices: one blank row."""
-    table = receivable_balances(rec, convert)
+    row plus one per currency without a rate. No invoices: one blank row. `convert` is the conversion of the
+    settings `rec` was reconciled with: its balances (rec.balances, made once) are converted with it already."""
+    table = rec.balances
     # Only currencies with invoices: a currency that is only shipped, never invoiced, has no receivables to turn.
     invoiced = set(rec.receivables["currency"].dropna())
     table = table[table["converted"] | table["currency"].isin(invoiced).fillna(False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..presentation.billing_sheet import NO_INVOICES
+from ..presentation.billing_sheet import NO_INVOICES, NOTHING_TO_CHASE
 from ..presentation.code_words import BETTER, DIMENSION
 from ..presentation.kpi_words import ON_TARGET, blank, kpi_words, reason_words
 from .kpis import BY_NAME
@@ -134,7 +134,7 @@ EMPTY: dict[str, str] = {
     "overdue_by_supplier": "Overdue POs by supplier: no purchase-order line is overdue.",
     "billing_balances": "No invoice is dated on or before the as-of day.",
     "billing_ages": "No invoice is dated on or before the as-of day.",
-    "receivables_to_chase": "No invoice has money open past its due date.",
+    "receivables_to_chase": NOTHING_TO_CHASE,
 }
 
 NO_ORDERS = "The book has no orders table (a purchasing book): order lines are not known."
