@@ -30,6 +30,8 @@ import psutil
 import omxl
 from omxl.dispatching import dispatch as omxl_dispatch
 from omxl.model import TABLE_NAMES
+from omxl.company_rules.checking import check_rules
+from omxl.config import RuleSetting
 from omxl.reconciliation.billing import reconcile_billing
 
 from .make_book import build_book, expected_rows
@@ -134,6 +136,51 @@ def billing(ctx: Context) -> Context:
     return {"billing": reconcile_billing(position.lines, clean.invoices, clean.payments, clean.customers,
                                          position.return_lines, position.as_of, clean.column_map,
                                          base_currency=position.config.base_currency)}
+
+
+# Five company rules of docs/company-rules.md's kinds: a line rule, an order total, a customer list, a rule
+# on the inventory join and one per customer and month (the credit limit runs besides, built in).
+BENCHMARK_RULES = [
+    {"code": "max-units", "table": "orders", "when": "qty > 500", "hold": True,
+     "message": "Line {line} of {order_id}: {qty} units of {sku}"},
+    {"code": "needs-approval", "table": "order_totals", "when": "value > 10000", "hold": True,
+     "message": "Order {order_id} is worth {value} {currency}"},
+    {"code": "customer-on-hold", "table": "customers", "when": "customer_id in ['C-0001', 'C-0002', 'C-0003']",
+     "hold": True, "message": "{customer_id} is on hold"},
+    {"code": "promise-before-lead-time", "table": "orders",
+     "when": "open_qty > 0 and promised_date < order_date + lead_time_days",
+     "message": "Promised {promised_date}, but {supplier_id} needs {lead_time_days} days"},
+    {"code": "monthly-limit", "table": "customer_months", "when": "value > 50000",
+     "message": "{customer_id} ordered {value} {currency} in {month}"},
+]
+
+
+def _rule_counts(ctx: Context) -> list[str]:
+    outcome = ctx["rules"]
+    counts = outcome.findings["code"].value_counts().sort_index()
+    times = sorted(ctx["rules_seconds"])
+    return [f"    {code:<24} {int(n):>9,}" for code, n in counts.items()] + \
+        [f"    held lines               {len(outcome.holds):>9,}",
+         f"    seconds per run: median {times[1]:.3f} (runs {', '.join(f'{t:.3f}' for t in ctx['rules_seconds'])})"]
+
+
+@stage("rules", report=_rule_counts)
+def rules(ctx: Context) -> Context:
+    """check_rules alone (omxl/company_rules/checking.py), three times, on the reconciliation's position: the five
+    BENCHMARK_RULES and the built-in credit limit (every customer given a limit of 20,000 here: the benchmark
+    book has none), compiled, run, their findings and holds made."""
+    position = ctx["reconciliation"].position
+    clean = position.book
+    config = position.config.model_copy(update={"rules": [RuleSetting(**rule) for rule in BENCHMARK_RULES]})
+    tables = {**clean.tables, "customers": clean.customers.assign(credit_limit=20000.0)}
+    seconds = []
+    for _ in range(3):   # the stage's time is all three; the median of one run is printed under it
+        start = time.perf_counter()
+        outcome = check_rules(config, lines=position.lines, tables=tables,
+                              receivables=ctx["reconciliation"].receivables, as_of=position.as_of,
+                              column_map=clean.column_map, convert=None)
+        seconds.append(time.perf_counter() - start)
+    return {"rules": outcome, "rules_seconds": seconds}
 
 
 def _dispatch_counts(ctx: Context) -> list[str]:

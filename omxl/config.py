@@ -10,6 +10,7 @@ import datetime as dt
 import ipaddress
 import os
 import re
+import string
 import tomllib
 from email.utils import parseaddr
 from pathlib import Path
@@ -83,6 +84,41 @@ class SmtpSettings(BaseModel):
         if value is not None and "@" not in parseaddr(value)[1]:
             raise ValueError("write an e-mail address, e.g. 'orders@example.com' or 'Orders <orders@example.com>'")
         return value
+
+
+# Tables a company rule may name besides the book's (contract 4.8): built from the order lines.
+DERIVED_RULE_TABLES = ("order_totals", "customer_months")
+# Tables whose matching rows a rule may hold (contract 4.8): the line, the order's lines, the customer's open lines.
+HOLDING_RULE_TABLES = ("orders", "order_totals", "customers")
+# The built-in rule: a [[rules]] entry with this code configures it (hold, severity, message) and has no table or when.
+CREDIT_LIMIT = "credit-limit"
+RULE_CODE = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class RuleSetting(BaseModel):
+    """One [[rules]] entry (contract 4.8, docs/company-rules.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(description="The finding code of the rule's findings: lower-case letters, digits and dashes.")
+    table: str | None = Field(None, description="The table the rule checks: a table of the book, order_totals or "
+                                                "customer_months.")
+    when: str | None = Field(None, description="The test, in the rules' language: qty > 500.")
+    severity: Literal["error", "warning", "info"] = "warning"
+    message: str | None = Field(None, description="The finding's message; {column} is filled from the row.")
+    hold: bool = Field(False, description="Hold the order lines the rule matches (orders, order_totals, customers).")
+
+    @field_validator("code")
+    @classmethod
+    def _code_is_a_word(cls, value: str) -> str:
+        if not re.fullmatch(RULE_CODE, value):
+            raise ValueError(f"the code {value!r} must be lower-case letters, digits and dashes, e.g. \"max-units\"")
+        return value
+
+    @property
+    def shown_message(self) -> str:
+        """The message as configured, or the rule's code and test when none is."""
+        return self.message if self.message is not None else f"{self.code}: {self.when}"
 
 
 def _is_ipv6(text: str) -> bool:
@@ -230,6 +266,11 @@ class Config(BaseModel):
                                 "days past their due date (0: from the first day past due); a customer is "
                                 "reminded of an invoice again only when its open balance or due date changes. "
                                 "Unset: no payment reminders.")
+    # Company rules (docs/company-rules.md)
+    rules: list[RuleSetting] = Field(
+        default_factory=list,
+        description="Company rules, each a [[rules]] table: code, table, when, severity, message, hold "
+                    "(docs/company-rules.md). Checked by reconcile and every step built on it.")
 
     @field_validator("columns")
     @classmethod
@@ -316,13 +357,50 @@ class Config(BaseModel):
                 raise ValueError(f"'{fmt}' needs %d, %m and %Y (or %y)")
         return value
 
-    @field_validator("severities")
-    @classmethod
-    def _known_codes(cls, value: dict[str, str]) -> dict[str, str]:
-        for code in value:
-            if code not in CATALOG:
-                raise ValueError(f"'{code}' is not a finding code (use one of: {', '.join(CATALOG)})")
-        return value
+    @model_validator(mode="after")
+    def _known_codes(self) -> "Config":
+        # After the rules: a rule's code is a finding code that `severities` may change like any other.
+        codes = list(CATALOG) + [rule.code for rule in self.rules if rule.code not in CATALOG]
+        for code in self.severities:
+            if code not in codes:
+                raise ValueError(f"severities '{code}' is not a finding code (use one of: {', '.join(codes)})")
+        return self
+
+    @model_validator(mode="after")
+    def _rules_fit(self) -> "Config":
+        seen: set[str] = set()
+        for index, rule in enumerate(self.rules):
+            name = f"rules[{index}] (code {rule.code!r})"
+            if rule.code in seen:
+                raise ValueError(f"{name}: a second rule with this code; give each rule a code of its own")
+            seen.add(rule.code)
+            if rule.code == CREDIT_LIMIT:
+                if rule.table is not None or rule.when is not None:
+                    raise ValueError(f"{name}: the built-in credit limit has no table or when (it compares each "
+                                     "customer's open order value and unpaid invoices with credit_limit); remove "
+                                     "them, or give your own rule another code")
+                continue
+            if rule.code in CATALOG:
+                raise ValueError(f"{name}: {rule.code!r} is a finding code of omxl's own; give the rule "
+                                 "another code")
+            known = TABLE_NAMES + DERIVED_RULE_TABLES
+            if rule.table is None or rule.table not in known:
+                found = "has no table" if rule.table is None else f"names the table {rule.table!r}"
+                raise ValueError(f"{name}: the rule {found}; use one of: {', '.join(known)}")
+            if rule.when is None:
+                raise ValueError(f"{name}: the rule has no when; write the test, e.g. when = \"qty > 500\"")
+            if rule.hold and rule.table not in HOLDING_RULE_TABLES:
+                raise ValueError(f"{name}: hold = true holds order lines, so it needs a rule on "
+                                 f"{', '.join(HOLDING_RULE_TABLES)}, not on {rule.table}; remove hold, or check "
+                                 "the orders of what the rule finds")
+            _check_message(name, rule.message)
+            # Only the syntax here: which columns a table has is known once the book is read (a sheet may carry
+            # columns of its own), so names are checked when the rule runs. RuleError is no ValueError: it leaves
+            # pydantic as it is, and load_config names the file it came from.
+            from .company_rules.errors import RuleSite   # the parser (lark) only when there are rules
+            from .company_rules.parsing import parse
+            parse(rule.when, RuleSite(index, rule.code))
+        return self
 
     @field_validator("cancelled_order_pattern")
     @classmethod
@@ -404,6 +482,22 @@ class Config(BaseModel):
         return value
 
 
+def _check_message(name: str, message: str | None) -> None:
+    """A message's braces name a column each ({order_id}); a lone brace is written twice ({{)."""
+    if message is None:
+        return
+    try:
+        fields = list(string.Formatter().parse(message))
+    except ValueError as exc:
+        raise ValueError(f"{name}: the message {message!r} has a brace that names no column ({exc}); name a "
+                         "column in braces, {order_id}, or write a brace twice, {{") from None
+    for _, field, spec, conversion in fields:
+        if field is not None and (not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ ]*", field) or spec or conversion):
+            raise ValueError(f"{name}: the message names {{{field}{'!' + conversion if conversion else ''}"
+                             f"{':' + spec if spec else ''}}}, which is not a column name in braces; write "
+                             "{order_id}")
+
+
 def _word_text(word: object) -> object:
     if isinstance(word, bool):
         return "true" if word else "false"
@@ -473,6 +567,8 @@ def load_config(config: "Config | Mapping[str, Any] | str | Path | None" = None,
         return Config(**data)
     except ValidationError as exc:
         raise ConfigError(_describe(origin, exc)) from None
+    except ConfigError as exc:   # a rule's when that is not in the language (RuleError): said with its origin
+        raise exc.from_origin(origin) if hasattr(exc, "from_origin") else exc from None
 
 
 def _describe(origin: str, exc: ValidationError) -> str:
@@ -486,6 +582,8 @@ def _describe(origin: str, exc: ValidationError) -> str:
             # a check of one entry of a table of settings (targets.otif_line_rate).
             setting, _, message = message.partition(" ")
             setting = setting.rstrip(":")
+        if not err["loc"] and message.startswith("rules["):
+            setting = "rules"   # a check of one [[rules]] entry: the message names it (index and code)
         if err["type"] == "extra_forbidden":
             known = SmtpSettings.model_fields if err["loc"][:1] == ("smtp",) else Config.model_fields
             message = REFUSED_SETTINGS.get(setting, f"unknown setting; known settings: {', '.join(known)}")

@@ -92,7 +92,9 @@ def finding_codes() -> str:
            "the row came from and `column` the header as written there; `order_id`, `line` and `sku` name the "
            "order line or item where the row has them; `ref` is the document it is about (shipment, PO, RMA, "
            "location); `count` is how many cells an aggregated finding stands for (1 otherwise). "
-           "`omxl.validate` returns the `read` and `validate` findings, `rec.exceptions` the `reconcile` ones; "
+           "`omxl.validate` returns the `read` and `validate` findings, `rec.exceptions` the `reconcile` ones and "
+           "the `rules` ones (the built-in `credit-limit` below, and the codes of your own `[[rules]]`, "
+           "docs/company-rules.md); "
            "`omxl reconcile --mark` marks both in a copy of the workbook.\n\n"
            "Codes are stable. `[severities]` in omxl.toml changes the severity of any code below, or switches "
            "it off: `severities = { stockout = \"off\", outlier = \"info\" }`.\n"]

@@ -23,7 +23,7 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "sku", "ref", "message", "count",
 )
 _TEXT_COLUMNS = tuple(c for c in FINDING_COLUMNS if c not in ("row", "line", "count"))
-STAGES = ("read", "validate", "reconcile")
+STAGES = ("read", "validate", "reconcile", "rules")
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,13 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
     Code("refund-not-credited", "reconcile", "warning",
          "A return resolved as a refund or credit has no credit note dated on or after it",
          "Issue the credit note (a negative invoice line)."),
+    # Company rules (contract 4.8, omxl/company_rules/): the built-in one. The codes of [[rules]] in omxl.toml are
+    # the company's own, stage `rules` too.
+    Code("credit-limit", "rules", "warning",
+         "A customer's open order value plus unpaid invoices is above their credit limit (per currency, or "
+         "converted with fx_rates)",
+         "Ask for payment or a prepayment before shipping more, or raise the limit; with [[rules]] code = "
+         "\"credit-limit\" and hold = true the customer's open lines wait."),
 )}
 
 
@@ -239,11 +246,13 @@ def row_findings(
     ref: Sequence[object] | pd.Series | str = "",
     severity: str | None = None,
     values: Sequence[str] | None = None,
+    stage: str | None = None,
 ) -> pd.DataFrame:
     """Findings of one code about table rows (which carry source/sheet/row, and order_id/line/sku where the
     table has them): each cites the cell of `column` in the row it came from, with the header as written.
 
     `values` are the cells as shown (computed from `column` when not given). `column_map` is Book.column_map.
+    A code outside the catalog (a company rule's, [[rules]]) gives its `severity` and `stage`.
     A row built from another table's row (shipments derived from order lines) keeps that row's provenance,
     so the header is looked up by sheet and column, not by table."""
     rows = rows.reset_index(drop=True)
@@ -264,7 +273,7 @@ def row_findings(
     return pd.DataFrame({
         "severity": severity or CATALOG[code].severity,
         "code": code,
-        "stage": CATALOG[code].stage,
+        "stage": stage or CATALOG[code].stage,
         "table": table,
         "source": _column(rows, "source", "string[python]"),
         "sheet": _column(rows, "sheet", "string[python]"),

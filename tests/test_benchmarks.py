@@ -15,7 +15,7 @@ from benchmarks.make_book import build_book
 from benchmarks.pipeline import book_path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["read", "validate", "reconcile", "reconcile_no_billing", "billing", "dispatch", "dispatch_out", "reorder",
+STAGES = ["read", "validate", "reconcile", "reconcile_no_billing", "billing", "rules", "dispatch", "dispatch_out", "reorder",
           "write_back", "prepared", "write_status", "reconcile_out", "weekly", "weekly_out", "dispatch_book"]
 
 
@@ -36,6 +36,11 @@ def test_pipeline_benchmark_runs_every_stage_on_a_small_book():
         "WEST             9 picks           47 units",
         "held            14   status 11   ship_complete 3",
         "slips           64 orders   manifests 4"]
+    # The five benchmark rules and the built-in credit limit on it: findings per code, and the lines held.
+    start = next(i for i, line in enumerate(report) if line.startswith("rules "))
+    assert [" ".join(line.split()) for line in report[start + 1:start + 7]] == [
+        "credit-limit 2", "customer-on-hold 3", "max-units 2", "needs-approval 2", "promise-before-lead-time 70",
+        "held lines 32"]
 
 
 def test_benchmark_book_has_locations_shelves_and_dispatch_columns(tmp_path):

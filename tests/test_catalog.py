@@ -12,6 +12,7 @@ import omxl
 from conftest import SAMPLE
 from omxl.findings import CATALOG, STAGES
 from omxl.model import SPLITS
+from omxl.config import CREDIT_LIMIT
 from omxl.rules import RULES
 from one_of_each import AS_OF, FIXTURES
 
@@ -24,7 +25,8 @@ EMITTING_CALL = re.compile(r"\b(?:findings_frame|row_findings|message)\(\s*\"([a
 
 
 def emitted_codes() -> set[str]:
-    codes = {rule.code for rule in RULES} | {split.header_alone for split in SPLITS.values()}
+    # The built-in company rule is run by omxl/company_rules/checking.py under its code, like a [[rules]] entry.
+    codes = {rule.code for rule in RULES} | {split.header_alone for split in SPLITS.values()} | {CREDIT_LIMIT}
     for path in PACKAGE.rglob("*.py"):
         codes |= set(EMITTING_CALL.findall(path.read_text(encoding="utf-8")))
     return codes
@@ -35,8 +37,8 @@ def test_every_code_a_step_emits_is_in_the_catalog_and_every_catalog_code_is_emi
     assert emitted - set(CATALOG) == set()
     assert set(CATALOG) - emitted == set()
     # with item-without-stock (item master + stock lines), after-as-of, stock-after-as-of and stock-rolled-back
-    # (point in time), and the six billing codes (contract 4.7)
-    assert len(emitted) == 44
+    # (point in time), the six billing codes (contract 4.7) and the built-in credit limit (4.8)
+    assert len(emitted) == 45
 
 
 def test_every_message_template_in_the_catalog_is_used():

@@ -1,4 +1,5 @@
-"""The expression language of company rules: the `when` of a rule, such as
+"""Company rules (contract 4.8, docs/company-rules.md): the [[rules]] of omxl.toml run over a book by
+checking.check_rules, and the expression language of their `when`, such as
 `priority = 1 and carrier is blank` or `order_date < as_of - 30`, parsed by a grammar and compiled to vectorised
 pandas operations over a table (docs/company-rules.md). No rule's text is ever given to eval, exec, compile,
 pandas.eval or DataFrame.query: what the grammar does not describe is refused, and the grammar describes no
@@ -14,6 +15,10 @@ Modules, one job each:
     compiler.py    parse tree -> a function of (table, as_of): kinds checked, columns looked up
     operations.py  the vectorised operations and the blank and text semantics
     errors.py      RuleError, the settings error naming the rule, the position and what was expected
+    tables.py      the tables a rule reads: a book table, the order lines with their SKU's inventory columns,
+                   order_totals and customer_months
+    credit_limit.py  the built-in rule: open order value plus unpaid invoices above the customer's credit_limit
+    checking.py    check_rules: every rule's findings (stage rules) and the order lines held, first rule first
 """
 
 from __future__ import annotations

@@ -29,7 +29,9 @@ class RuleError(ConfigError):
 
     Nothing of the rule ran. `line` and `column` count from 1; `problem` and `expected` are the message's parts."""
 
-    def __init__(self, site: RuleSite, text: str, line: int, column: int, problem: str, expected: str):
+    def __init__(self, site: RuleSite, text: str, line: int, column: int, problem: str, expected: str,
+                 origin: str = ""):
+        self.site, self.text, self.origin = site, text, origin
         self.index, self.code = site.index, site.code
         self.line, self.column, self.problem, self.expected = line, column, problem, expected
         lines = text.split("\n") or [""]
@@ -38,9 +40,14 @@ class RuleError(ConfigError):
             start = max(0, caret - SHOWN_WIDTH // 2)
             before, after = ("..." if start else ""), ("..." if start + SHOWN_WIDTH < len(shown) else "")
             shown, caret = before + shown[start:start + SHOWN_WIDTH] + after, caret - start + len(before)
-        super().__init__(f"{site} when, line {line}, column {column}: {problem}; expected {expected}.\n"
+        said_from = f"{origin}: " if origin else ""
+        super().__init__(f"{said_from}{site} when, line {line}, column {column}: {problem}; expected {expected}.\n"
                          f"    {shown}\n"
                          f"    {' ' * caret}^")
+
+    def from_origin(self, origin: str) -> "RuleError":
+        """The same error, said as coming from a settings file (or `config`)."""
+        return RuleError(self.site, self.text, self.line, self.column, self.problem, self.expected, origin)
 
 
 def line_and_column(text: str, offset: int) -> tuple[int, int]:

@@ -179,7 +179,8 @@ def dispatch(book: "Book | Position | Reconciliation", *, as_of: object = None,
     complete = ship_complete_orders(lines, start.book.customers)
     kept = passes_filters(lines, complete, promised_by=by, max_priority=max_priority)
     # Without filters every line is kept: no copy of all the lines then.
-    held = holds(lines, complete) if kept.all() else holds(lines[kept], complete[kept])
+    held = holds(lines, complete, rec.rule_holds) if kept.all() else \
+        holds(lines[kept], complete[kept], rec.rule_holds)
     to_pick = lines[picked(lines, held.index) & kept]
     picks = pick_rows(to_pick, stock_places(start.book.inventory))
     return Dispatch(picks=picks, slips=slip_rows(lines, picks), manifests=manifest_rows(picks),
@@ -271,6 +272,6 @@ def held_rows(lines: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
 
 def _held_words(held: pd.DataFrame) -> str:
     counts = held["held_by"].value_counts()
-    words = {"status": "on hold", "ship_complete": "waiting to ship complete"}
+    words = {"rule": "held by a company rule", "status": "on hold", "ship_complete": "waiting to ship complete"}
     return ", ".join(f"{int(n):,} {words.get(str(kind), str(kind))}" for kind, n in counts.items())
 

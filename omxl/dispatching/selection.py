@@ -66,11 +66,14 @@ def passes_filters(lines: pd.DataFrame, ships_complete: pd.Series, *, promised_b
     return keep | (ships_complete & order_kept)
 
 
-def holds(lines: pd.DataFrame, ships_complete: pd.Series) -> pd.DataFrame:
-    """The open lines held back: `held_by` (status, ship_complete) and `reason` in words, one row per held line
-    (the first hold that applies), indexed like `lines`."""
+def holds(lines: pd.DataFrame, ships_complete: pd.Series, rule_holds: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The open lines held back: `held_by` (rule, status, ship_complete) and `reason` in words, one row per held
+    line (the first hold that applies), indexed like `lines`. `rule_holds` is rec.rule_holds (labelled like
+    `lines`): the lines company rules hold, with the rule and its message."""
     is_open = (lines["open_qty"] > EPSILON) & ~lines["status"].isin(["cancelled", "closed"]).fillna(False)
     on_hold = is_open & lines["status"].eq("on_hold").fillna(False)
+    by_rule = rule_holds.reindex(lines.index) if rule_holds is not None else None
+    ruled = on_hold & (by_rule["rule"].notna() if by_rule is not None else False)
     short = is_open & ((lines["allocated_qty"] < lines["open_qty"] - EPSILON) | on_hold)
     incomplete_order = pd.Series(any_in_order(ships_complete & short, order_numbers(lines["order_id"])),
                                  index=lines.index)
@@ -79,9 +82,12 @@ def holds(lines: pd.DataFrame, ships_complete: pd.Series) -> pd.DataFrame:
     if waiting.any():
         missing[waiting] = lines.loc[waiting, "order_id"].map(
             missing_parts(lines[short & ships_complete & incomplete_order])).to_numpy(dtype=object)
-    # (held_by, mask, reason), first that applies: a company rule that holds lines is one more row here.
+    # (held_by, mask, reason), first that applies.
+    rule_text = ("held by rule " + by_rule["rule"].astype(object) + ": " + by_rule["reason"].astype(object)
+                 if by_rule is not None else pd.Series("", index=lines.index, dtype=object))
     cases = (
-        ("status", on_hold, pd.Series("on hold on the order sheet", index=lines.index, dtype=object)),
+        ("rule", ruled, rule_text.fillna("")),
+        ("status", on_hold & ~ruled, pd.Series("on hold on the order sheet", index=lines.index, dtype=object)),
         ("ship_complete", waiting, "order ships complete and is not: " + missing),
     )
     masks = [mask.to_numpy(dtype=bool) for _, mask, _ in cases]

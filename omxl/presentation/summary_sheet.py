@@ -111,6 +111,11 @@ def reconcile_figures(rec: object) -> pd.DataFrame:
         ("Backordered qty", float(backordered.sum()), _quantity_format(backordered), "units", ""),
         ("Open orders", int((orders["open_qty"].fillna(0) > 0).sum()), COUNT, "", "orders with a line still open"),
     ]
+    held = getattr(rec, "rule_holds", None)
+    if held is not None and len(held):
+        # Only when a company rule holds lines (docs/company-rules.md): which rules, on the Order Status sheet.
+        figures.append(("Held by company rules", len(held), COUNT, "",
+                        "on hold by " + ", ".join(dict.fromkeys(held["rule"].astype(str)))))
     figures += _money_rows("Open value", *open_values(lines, rec.position), missing="without a price")
     if not rec.orders_known:
         # A purchasing book (contract 2.3): the order-line figures are not known, not 0.

@@ -26,13 +26,14 @@ from ..presentation.notebook import reconciliation_html, reconciliation_text
 from ..presentation.sheets import fill_rows, result_sheet
 from ..presentation.summary_sheet import reconcile_figures, with_summary
 from .actions import line_actions
-from .allocation import allocate, not_judged, project
+from .allocation import allocate, not_judged, project, with_holds
 from .balances import receivable_balances, receivables_to_chase
 from .billing import empty_billing, empty_receivables, reconcile_billing
 from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, stock_exceptions
 from .returns import returns_frame
 from .status import line_status, reasons
-from .views import CLOSED_STATUSES, LINE_COLUMNS, STATUS_RANK, inventory_view, order_view, public_lines
+from .views import (CLOSED_STATUSES, LINE_COLUMNS, STATUS_RANK, empty_rule_holds, inventory_view, order_view,
+                    public_lines, public_order, rule_holds_view)
 
 
 __all__ = ["LINE_COLUMNS", "STATUS_RANK", "Reconciliation", "reconcile"]
@@ -64,6 +65,9 @@ class Reconciliation:
     billing: pd.DataFrame = dataclasses.field(default_factory=empty_billing)
     # Per invoice and currency: invoiced, paid, open, due date, days overdue and age (docs/billing.md).
     receivables: pd.DataFrame = dataclasses.field(default_factory=empty_receivables)
+    # The lines company rules hold (contract 4.8), indexed like `lines`: order_id, line, customer_id, sku, open_qty,
+    # rule (its code) and reason (its message, filled). No rows without [[rules]] that hold.
+    rule_holds: pd.DataFrame = dataclasses.field(default_factory=empty_rule_holds)
     step: ClassVar[str] = "reconcile"   # its entry in omxl.steps.REGISTRY
 
     @property
@@ -167,19 +171,25 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     # The steps below add columns to the lines and replace whole ones (never write into one in place); the
     # position is shared by every step and stays as prepared, so a shallow copy is enough.
     judged = start.stock_judged
+    # Billing needs what shipped, not what is allocated: it comes first, so that the credit limit can count the
+    # unpaid invoices and company rules hold lines before stock is allocated to them.
+    billing, receivables, billing_problems = reconcile_billing(
+        start.lines, clean.invoices, clean.payments, clean.customers, start.return_lines, day, clean.column_map,
+        base_currency=start.config.base_currency)
+    from ..company_rules.checking import check_rules   # on first use: the rules' parser (lark), not import omxl
+    rules = check_rules(start.config, lines=start.lines, tables=clean.tables, receivables=receivables, as_of=day,
+                        column_map=clean.column_map, convert=conversion(start.config))
+    lines = with_holds(start.lines.copy(deep=False), rules.holds)
     if judged:
-        lines = allocate(start.lines.copy(deep=False), start.stock)
+        lines = allocate(lines, start.stock)
         lines = project(lines, supply, day, start.config.handling_days)
     else:
-        lines = not_judged(start.lines.copy(deep=False))
+        lines = not_judged(lines)
     lines = line_status(lines, day, judged)
     lines["reason"] = reasons(lines, day, judged)
     lines["action"] = line_actions(lines, supply, inventory=clean.inventory, suppliers=clean.suppliers)
     inventory = inventory_view(clean, lines, start.stock, start.per_sku)
     rma, return_problems = returns_frame(start.return_lines, lines, clean.column_map)
-    billing, receivables, billing_problems = reconcile_billing(
-        lines, clean.invoices, clean.payments, clean.customers, start.return_lines, day, clean.column_map,
-        base_currency=start.config.base_currency)
     exceptions = exceptions_frame([
         shipment_exceptions(start.shipment_matches, lines, clean.column_map),
         line_exceptions(lines, clean.column_map, shipments_table=bool(clean.layout["table"].eq("shipments").any())),
@@ -187,11 +197,12 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
         return_problems,
         billing_problems,
     ])
-    exceptions = apply_severities(exceptions, start.config.severities)
+    exceptions = concat_findings([apply_severities(exceptions, start.config.severities), rules.findings])
     restock = rma[rma["restock_qty"] > 0][["rma_id", "order_id", "line", "sku", "restock_qty", "received_date"]] \
         .reset_index(drop=True)
+    order = public_order(lines)
     return Reconciliation(
-        lines=public_lines(lines), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
+        lines=public_lines(lines, order), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
         returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
         as_of=day, stock_judged=judged, orders_known=start.orders_known, position=start, billing=billing,
-        receivables=receivables)
+        receivables=receivables, rule_holds=rule_holds_view(lines, order))

@@ -30,7 +30,9 @@ ACTIONS: tuple[tuple[str, str], ...] = (
     ("order_no_supplier", "order from a supplier (none on file for {sku})"),
     ("tell_new_date", "tell the customer: new date {projected}"),
     ("tell_no_date", "tell the customer: no ship date yet"),
-    # The cases the rules above do not cover.
+    # The cases the rules above do not cover. A company rule's hold is released where the rule says (an approval,
+    # a payment), the sheet's hold on the sheet.
+    ("release_rule_hold", "release the hold of rule {rule}: {open_units} held"),
     ("release_hold", "release the hold: {open_units} on hold on the order sheet"),
     ("tell_late", "tell the customer: late by {late_by}"),
 )
@@ -70,6 +72,7 @@ def _case_masks(lines: pd.DataFrame) -> dict[str, np.ndarray]:
     late, at_risk = flag("late") & open_, flag("at_risk") & open_
     backordered = open_ & (lines["backordered_qty"].fillna(0).to_numpy(dtype=float) > 0)
     covered, by_po = known("covering_supply"), known("covering_po")
+    by_rule = known("hold_rule") if "hold_rule" in lines else np.zeros(len(lines), dtype=bool)
     masks = {
         "ship": late & (lines["allocated_qty"].fillna(0).to_numpy(dtype=float) > 0),
         "chase_po": backordered & by_po & known("po_due"),
@@ -79,6 +82,7 @@ def _case_masks(lines: pd.DataFrame) -> dict[str, np.ndarray]:
         "order_no_supplier": backordered & ~covered & ~known("sku_supplier_id"),
         "tell_new_date": at_risk & known("projected_ship_date"),
         "tell_no_date": at_risk & ~known("projected_ship_date"),
+        "release_rule_hold": open_ & by_rule,
         "release_hold": open_ & lines["status"].eq("on_hold").fillna(False).to_numpy(dtype=bool),
         "tell_late": late,
     }
@@ -130,4 +134,5 @@ FIELDS = {
     "projected": lambda rows, suppliers: day_text(rows["projected_ship_date"]),
     "open_units": lambda rows, suppliers: _units(rows["open_qty"], " unit", " units"),
     "late_by": lambda rows, suppliers: _units(rows["days_late"], " day", " days"),
+    "rule": lambda rows, suppliers: rows["hold_rule"].astype(object),
 }

@@ -14,8 +14,22 @@ def allocation_order(lines: pd.DataFrame) -> pd.DataFrame:
                              na_position="last", kind="stable")
 
 
+def with_holds(lines: pd.DataFrame, holds: pd.DataFrame) -> pd.DataFrame:
+    """The lines with `hold_rule` and `hold_reason` (omxl/company_rules/checking.py): the company rule that holds
+    each line and why, blank for a line no rule holds. A held line is on hold like one the order sheet holds."""
+    for column in ("hold_rule", "hold_reason"):
+        lines[column] = holds[column].reindex(lines.index).astype("string[python]")
+    return lines
+
+
+def held(lines: pd.DataFrame) -> pd.Series:
+    """On hold: on the order sheet, or by a company rule."""
+    by_rule = lines["hold_rule"].notna() if "hold_rule" in lines else False
+    return lines["sheet_status"].eq("on_hold").fillna(False) | by_rule
+
+
 def allocate(lines: pd.DataFrame, stock: pd.Series) -> pd.DataFrame:
-    wants = lines["open_qty"].where(lines["sheet_status"] != "on_hold", 0.0)
+    wants = lines["open_qty"].where(~held(lines), 0.0)
     ordered = allocation_order(lines.assign(wants=wants))
     before = ordered.groupby("sku")["wants"].cumsum() - ordered["wants"]
     available = ordered["sku"].map(stock).fillna(0.0)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..wording import day_text, quantity_text, words
+from .allocation import held
 
 
 # The reason of every open line when the book has no inventory table (contract 2.3).
@@ -22,7 +23,7 @@ def line_status(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = T
     all_delivered = (lines["shipment_count"] > 0) & (lines["delivered_count"] == lines["shipment_count"])
     conditions = [
         sheet == "cancelled",
-        sheet == "on_hold",
+        held(lines),
         fully_shipped & all_delivered,
         fully_shipped,
         lines["shipped_qty"] > 0,
@@ -87,6 +88,11 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True)
             reason[mask] = build(rows.iloc[:1]).iloc[0]
             continue
         reason[mask] = _per_distinct(_reason_parts(rows, columns), build)
+    if "hold_reason" in lines:
+        # A company rule's hold: its message is the reason (contract 4.8).
+        by_rule = lines["hold_reason"].notna().to_numpy(dtype=bool) & (status == "on_hold")
+        if by_rule.any():
+            reason[by_rule] = lines.loc[by_rule, "hold_reason"].to_numpy(dtype=object)
     if not stock_judged:
         # A partly shipped line's rest was not allocated because stock was not judged, not because it is short.
         part = (status == "partially_shipped") & (lines["open_qty"] > 0).to_numpy()

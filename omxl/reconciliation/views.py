@@ -25,10 +25,27 @@ def public_order(lines: pd.DataFrame) -> pd.Index:
     return lines.sort_values(["order_id", "line"], kind="stable").index
 
 
-def public_lines(lines: pd.DataFrame) -> pd.DataFrame:
+def public_lines(lines: pd.DataFrame, order: pd.Index | None = None) -> pd.DataFrame:
+    """rec.lines: the contract's columns and a few more, in public_order (`order` when already known)."""
     extra = ["order_date", "unit_price", "discount", "currency", "carrier", "priority", "last_ship_date", "shipped_late",
              "covering_po", "kind", "rma_id", "source", "sheet", "row"]
-    return lines.loc[public_order(lines), [*LINE_COLUMNS, *extra]].reset_index(drop=True)
+    order = public_order(lines) if order is None else order
+    return lines.loc[order, [*LINE_COLUMNS, *extra]].reset_index(drop=True)
+
+
+RULE_HOLD_COLUMNS = ("order_id", "line", "customer_id", "sku", "open_qty", "rule", "reason")
+
+
+def empty_rule_holds() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c == "open_qty" else "object") for c in RULE_HOLD_COLUMNS})
+
+
+def rule_holds_view(lines: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
+    """rec.rule_holds: the lines a company rule holds, labelled like rec.lines (row i of rec.lines is label i)."""
+    ordered = lines.loc[order].reset_index(drop=True)
+    held = ordered[ordered["hold_rule"].notna().to_numpy(dtype=bool)]
+    return held[["order_id", "line", "customer_id", "sku", "open_qty", "hold_rule", "hold_reason"]].rename(
+        columns={"hold_rule": "rule", "hold_reason": "reason"})
 
 
 def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.DataFrame:

@@ -7,7 +7,8 @@ STEP = Step(
     function="omxl.reconciliation:reconcile",
     result="omxl.reconciliation:Reconciliation",
     help="""Reconcile orders with shipments, stock, purchase orders and returns: each line's status, its
-    stock, when it can ship, what is late or at risk, and every mismatch.
+    stock, when it can ship, what is late or at risk, every mismatch, and what the company rules of omxl.toml
+    find or hold (docs/company-rules.md).
 
     Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be
     read or an output cannot be written.""",
