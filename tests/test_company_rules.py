@@ -366,6 +366,36 @@ def test_an_order_total_on_northwind_equals_pandas():
     assert len(expected) == 10
 
 
+def test_customer_months_on_northwind_equal_pandas():
+    """Each customer's value per calendar month of order date, from the raw exports with pandas: the months above
+    5,000 are the rule's findings, with the same values (to the cent) and order counts."""
+    book = omxl.read_book(NORTHWIND / "orders.csv", NORTHWIND / "order-details.csv", NORTHWIND / "products.csv",
+                          NORTHWIND / "customers.csv")
+    rule = {"code": "big-month", "table": "customer_months", "when": "value > 5000",
+            "message": "{customer_id}|{month}|{value}|{orders}"}
+    rec = omxl.reconcile(book, as_of="1998-05-06", config={"rules": [rule]})
+    found = sorted(rec.exceptions.loc[rec.exceptions["code"] == "big-month", "message"])
+    # The export's addresses hold unquoted commas: its first four fields are read by position.
+    with open(NORTHWIND / "orders.csv", encoding="utf-8") as handle:
+        rows = [line.split(",", 4)[:4] for line in handle.read().splitlines()[1:] if line]
+    orders = pd.DataFrame(rows, columns=["orderID", "customerID", "employeeID", "orderDate"])
+    orders["orderID"] = orders["orderID"].astype(int)
+    orders["orderDate"] = pd.to_datetime(orders["orderDate"])
+    details = pd.read_csv(NORTHWIND / "order-details.csv").merge(orders[["orderID", "customerID", "orderDate"]])
+    details["value"] = details["quantity"] * details["unitPrice"] * (1 - details["discount"])
+    details["month"] = details["orderDate"].dt.strftime("%Y-%m")
+    months = details.groupby(["customerID", "month"]).agg(value=("value", "sum"), orders=("orderID", "nunique"))
+    months = months[months["value"].round(2) > 5000]
+    expected = sorted((customer, month, value, orders)
+                      for (customer, month), value, orders in zip(months.index, months["value"], months["orders"]))
+    got = sorted((customer, month, float(value.replace(",", "")), int(orders))
+                 for customer, month, value, orders in (text.split("|") for text in found))
+    assert [(c, m, o) for c, m, _, o in got] == [(c, m, o) for c, m, _, o in expected]
+    # A value is shown to the cent; the exact sum of prices with discounts can sit on a half cent either way.
+    assert all(abs(g[2] - e[2]) <= 0.0051 for g, e in zip(got, expected))
+    assert len(expected) == 48
+
+
 def test_the_pages_python_examples_run(tmp_path, monkeypatch):
     """The page's first example on the book of these tests with the first example's omxl.toml, and the
     language example as written."""

@@ -130,7 +130,7 @@ def _invoice_shares(bills: pd.DataFrame, order: pd.DataFrame) -> pd.DataFrame:
     shares = shares[["_inv", "_pos", "_value", "qty", "_cancelled", "_net_price", "_whole"]]
     # Cancelled lines take no share of an invoice spread over several lines, unless all of them are cancelled.
     all_cancelled = shares.groupby("_inv")["_cancelled"].transform("all").fillna(True).to_numpy(dtype=bool)
-    counts = shares["_cancelled"].fillna(False).to_numpy(dtype=bool) & ~all_cancelled
+    counts = shares["_cancelled"].eq(True).to_numpy(dtype=bool) & ~all_cancelled   # a blank (no line) is no
     value = np.where(counts, 0.0, shares["_value"].fillna(0.0).clip(lower=0.0))
     ordered = np.where(counts, 0.0, shares["qty"].fillna(0.0).clip(lower=0.0))
     group = shares["_inv"].to_numpy()
