@@ -437,3 +437,15 @@ def test_without_an_inventory_row_the_lead_time_is_the_default_and_the_supplier_
                          config={"rules": [rule], "default_lead_time_days": 14})
     assert rec.exceptions.loc[rec.exceptions["code"] == "early", "message"].tolist() == [
         "SKU-X: 14 days, supplier []"]
+
+
+def test_a_message_field_is_checked_even_when_the_rule_matches_nothing(book_path):
+    config = {"rules": [{"code": "x", "table": "orders", "when": "qty > 100000", "message": "{qty} of {item}"},
+                        {"code": "credit-limit", "message": "{customer} over"}]}
+    with pytest.raises(ConfigError, match=r"^rules\[0\] \(code 'x'\) message: \{item\} is not a column of orders"):
+        omxl.reconcile(omxl.read_book(book_path), as_of=AS_OF, config=config)
+    with pytest.raises(ConfigError) as caught:
+        omxl.reconcile(omxl.read_book(book_path), as_of=AS_OF, config={"rules": config["rules"][1:]})
+    assert str(caught.value) == (
+        "rules[0] (code 'credit-limit') message: {customer} is not a column of customers; use one of: customer_id, "
+        "name, currency, open_order_value, unpaid_invoices, exposure, credit_limit, over_by, note")

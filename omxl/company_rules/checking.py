@@ -23,7 +23,7 @@ from ..findings import apply_severities, concat_findings, display, empty_finding
 from ..money import Conversion
 from ..wording import day_text, quantity_text
 from . import compile_rule
-from .credit_limit import CREDIT_LIMIT_MESSAGE, credit_limit_rows, has_credit_limits
+from .credit_limit import CREDIT_COLUMNS, CREDIT_LIMIT_MESSAGE, credit_limit_rows, has_credit_limits
 from .tables import RuleTable, book_table, customer_months, order_columns, order_rows, order_totals, valued_lines
 
 STAGE = "rules"
@@ -71,6 +71,8 @@ def check_rules(config: Config, *, lines: pd.DataFrame, tables: Mapping[str, pd.
     compiled = {index: compile_rule(rule.when, columns(rule.table), index=index, code=rule.code, table=rule.table)
                 for index, rule in enumerate(rules) if rule.code != CREDIT_LIMIT}
     for index, rule in enumerate(rules):
+        known = CREDIT_COLUMNS if rule.code == CREDIT_LIMIT else tuple(columns(rule.table))
+        _check_message(index, rule, rule.table or "customers", known)
         if index in compiled:
             needed.setdefault(rule.table, set()).update(compiled[index].columns, message_fields(rule))
     findings, holds = [], []
@@ -93,8 +95,8 @@ def check_rules(config: Config, *, lines: pd.DataFrame, tables: Mapping[str, pd.
             matched_table = RuleTable(matched_table.name, matched_table.frame[mask], matched_table.columns,
                                       matched_table.sheet_columns)
             cited = matched_table.cited_column(compiled[index].columns)
-        messages = fill_message(index, rule, matched_table)
-        findings.append(row_findings(rule.code, _finding_table(rule, matched_table), matched_table.frame, messages,
+        messages = fill_message(rule, matched_table)
+        findings.append(row_findings(rule.code, matched_table.name, matched_table.frame, messages,
                                      column=cited, column_map=column_map, severity=rule.severity, stage=STAGE,
                                      values=_cell_text(matched_table.frame[cited]).tolist()))
         if rule.hold:
@@ -127,10 +129,6 @@ def _valued(lines: pd.DataFrame, config: Config, made: dict) -> pd.DataFrame:
     return made["valued lines"]
 
 
-def _finding_table(rule: RuleSetting, matched: RuleTable) -> str:
-    return "customers" if rule.code == CREDIT_LIMIT else matched.name
-
-
 def _holdable(lines: pd.DataFrame) -> pd.Series:
     """Lines a rule may hold: something left to ship, and not cancelled, closed or on hold on the sheet."""
     return (lines["open_qty"].astype("float64").fillna(0.0) > 0) & \
@@ -158,20 +156,24 @@ def message_fields(rule: RuleSetting) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(message_template(rule)) if name is not None}
 
 
-def fill_message(index: int, rule: RuleSetting, matched: RuleTable) -> pd.Series:
+def _check_message(index: int, rule: RuleSetting, table: str, columns: tuple[str, ...]) -> None:
+    """A settings error when the message names a column the table does not have (before any rule runs)."""
+    unknown = [name for name in sorted(message_fields(rule)) if name not in columns]
+    if unknown:
+        raise ConfigError(f"rules[{index}] (code {rule.code!r}) message: {{{unknown[0]}}} is not a column of "
+                          f"{table}; use one of: {', '.join(columns)}")
+
+
+def fill_message(rule: RuleSetting, matched: RuleTable) -> pd.Series:
     """The rule's message per matching row, each {column} filled with the row's value as a person reads it:
     numbers with thousands separators (1,200; 2.50), days as YYYY-MM-DD (a month as YYYY-MM), blank as
-    nothing. A column the table does not have is a settings error naming the rule."""
+    nothing."""
     frame = matched.frame
     text = np.full(len(frame), "", dtype=object)
     for literal, name, _, _ in string.Formatter().parse(message_template(rule)):
         text = text + literal
-        if name is None:
-            continue
-        if name not in matched.columns:
-            raise ConfigError(f"rules[{index}] (code {rule.code!r}) message: {{{name}}} is not a column of "
-                              f"{matched.name}; use one of: {', '.join(matched.columns)}")
-        text = text + _as_text(frame[name], name).to_numpy(dtype=object)
+        if name is not None:
+            text = text + _as_text(frame[name], name).to_numpy(dtype=object)
     return pd.Series(text, index=frame.index, dtype=object)
 
 

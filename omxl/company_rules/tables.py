@@ -106,13 +106,10 @@ def _joined(skus: pd.Series, inventory: pd.DataFrame, suppliers: pd.DataFrame,
 
 
 def _taken(values: pd.Series, at: np.ndarray) -> np.ndarray:
-    """values[at] as an array, blank (NaN or NA) where `at` is -1 (not found)."""
-    array = values.to_numpy(dtype="float64", na_value=np.nan) if values.dtype.kind == "f" else \
-        values.to_numpy(dtype=object, na_value=pd.NA)
-    found = at >= 0
-    blank = np.nan if array.dtype.kind == "f" else pd.NA
-    out = np.full(len(at), blank, dtype=array.dtype)
-    out[found] = array[at[found]]
+    """Numbers values[at] as an array, NaN where `at` is -1 (not found)."""
+    array = values.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(at), np.nan)
+    out[at >= 0] = array[at[at >= 0]]
     return out
 
 
