@@ -84,6 +84,6 @@ EXAMPLES = [
 ]
 
 
-def write_rules_book(path: Path, orders: tuple = ORDERS) -> Path:
+def write_rules_book(path: Path, orders: tuple = ORDERS, customers: tuple = CUSTOMERS) -> Path:
     return write_book(path, {"Orders": (ORDER_HEADERS, *orders), "Inventory": INVENTORY, "Suppliers": SUPPLIERS,
-                             "Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS})
+                             "Customers": customers, "Invoices": INVOICES, "Payments": PAYMENTS})

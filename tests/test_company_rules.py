@@ -155,10 +155,14 @@ def test_credit_limit_with_its_own_message_and_severity(book_path):
     assert rec.rule_holds.empty
 
 
-def usd_book(tmp_path) -> Path:
+def usd_orders() -> tuple:
     """C-DELTA (limit 1,000) also orders 30 x 20 USD: 600 USD, under the limit on its own as is its 430 EUR."""
-    extra = ("O-108", 1, ORDERS[0][2], "C-DELTA", "SKU-A", 30, 20, 0, ORDERS[0][8], "open", 2, "DHL", "USD", None)
-    return write_rules_book(tmp_path / "usd.xlsx", ORDERS + (extra,))
+    return ORDERS + (("O-108", 1, ORDERS[0][2], "C-DELTA", "SKU-A", 30, 20, 0, ORDERS[0][8], "open", 2, "DHL", "USD",
+                      None),)
+
+
+def usd_book(tmp_path) -> Path:
+    return write_rules_book(tmp_path / "usd.xlsx", usd_orders())
 
 
 def test_credit_limit_per_currency_never_adds_currencies(tmp_path):
@@ -182,16 +186,13 @@ def test_credit_limit_converted_with_fx_rates(tmp_path):
                              config={"base_currency": "EUR", "fx_rates": {"GBP": 1.1},
                                      "rules": [{"code": "credit-limit", "message": "{exposure}{note}"}]})
     assert [row[7] for row in rule_findings(unrated)] == ["675"]
-    tight = [("Customer ID", "Name", "Credit Limit"), ("C-DELTA", "Delta Works", 400)]
-    path = write_rules_book(tmp_path / "tight.xlsx", ORDERS + ((
-        "O-108", 1, ORDERS[0][2], "C-DELTA", "SKU-A", 30, 20, 0, ORDERS[0][8], "open", 2, "DHL", "USD", None),))
-    book = omxl.read_book(path)
-    book = omxl.read_book({**{name: book.tables[name] for name in ("orders", "inventory", "suppliers")},
-                           "customers": pd.DataFrame(tight[1:], columns=["customer_id", "name", "credit_limit"])})
-    converted = omxl.reconcile(book, as_of=AS_OF, config={"base_currency": "EUR", "fx_rates": {"GBP": 1.1},
-                                                          "rules": [{"code": "credit-limit",
-                                                                     "message": "{exposure}{note}"}]})
-    assert [row[7] for row in rule_findings(converted)] == ["430 (USD not counted: no rate in fx_rates)"]
+    # With a limit of 400, C-DELTA's 430 EUR alone is over: its 600 USD have no rate and are named as not counted.
+    tight = tuple(row if row[0] != "C-DELTA" else ("C-DELTA", "Delta Works", 400) for row in CUSTOMERS)
+    path = write_rules_book(tmp_path / "tight.xlsx", usd_orders(), tight)
+    converted = omxl.reconcile(omxl.read_book(path), as_of=AS_OF,
+                               config={"base_currency": "EUR", "fx_rates": {"GBP": 1.1},
+                                       "rules": [{"code": "credit-limit", "message": "{exposure}{note}"}]})
+    assert [row[7] for row in rule_findings(converted)] == ["430 (USD not counted: no rate in fx_rates)", "675"]
 
 
 def test_severities_change_or_switch_off_a_rules_code(book_path):
