@@ -370,36 +370,12 @@ class Config(BaseModel):
     def _rules_fit(self) -> "Config":
         seen: set[str] = set()
         for index, rule in enumerate(self.rules):
-            name = f"rules[{index}] (code {rule.code!r})"
-            if rule.code in seen:
-                raise ValueError(f"{name}: a second rule with this code; give each rule a code of its own")
+            try:
+                _check_rule(index, rule, seen)
+            except ValueError as exc:
+                # "rules" first: _describe takes a message's first word, when it is a setting, as the setting.
+                raise ValueError(f"rules {exc}") from None
             seen.add(rule.code)
-            if rule.code == CREDIT_LIMIT:
-                if rule.table is not None or rule.when is not None:
-                    raise ValueError(f"{name}: the built-in credit limit has no table or when (it compares each "
-                                     "customer's open order value and unpaid invoices with credit_limit); remove "
-                                     "them, or give your own rule another code")
-                continue
-            if rule.code in CATALOG:
-                raise ValueError(f"{name}: {rule.code!r} is a finding code of omxl's own; give the rule "
-                                 "another code")
-            known = TABLE_NAMES + DERIVED_RULE_TABLES
-            if rule.table is None or rule.table not in known:
-                found = "has no table" if rule.table is None else f"names the table {rule.table!r}"
-                raise ValueError(f"{name}: the rule {found}; use one of: {', '.join(known)}")
-            if rule.when is None:
-                raise ValueError(f"{name}: the rule has no when; write the test, e.g. when = \"qty > 500\"")
-            if rule.hold and rule.table not in HOLDING_RULE_TABLES:
-                raise ValueError(f"{name}: hold = true holds order lines, so it needs a rule on "
-                                 f"{', '.join(HOLDING_RULE_TABLES)}, not on {rule.table}; remove hold, or check "
-                                 "the orders of what the rule finds")
-            _check_message(name, rule.message)
-            # Only the syntax here: which columns a table has is known once the book is read (a sheet may carry
-            # columns of its own), so names are checked when the rule runs. RuleError is no ValueError: it leaves
-            # pydantic as it is, and load_config names the file it came from.
-            from .company_rules.errors import RuleSite   # the parser (lark) only when there are rules
-            from .company_rules.parsing import parse
-            parse(rule.when, RuleSite(index, rule.code))
         return self
 
     @field_validator("cancelled_order_pattern")
@@ -480,6 +456,39 @@ class Config(BaseModel):
         if any(ch in value for ch in "[]:*?/\\"):
             raise ValueError("Excel sheet names cannot contain [ ] : * ? / \\")
         return value
+
+
+def _check_rule(index: int, rule: RuleSetting, seen: set[str]) -> None:
+    """ValueError naming the [[rules]] entry (rules[2] (code 'x')) when it cannot be, `seen` holding the codes of
+    the entries before it; RuleError when its `when` is not in the language."""
+    name = f"rules[{index}] (code {rule.code!r})"
+    if rule.code in seen:
+        raise ValueError(f"{name}: a second rule with this code; give each rule a code of its own")
+    if rule.code == CREDIT_LIMIT:
+        if rule.table is not None or rule.when is not None:
+            raise ValueError(f"{name}: the built-in credit limit has no table or when (it compares each customer's "
+                             "open order value and unpaid invoices with credit_limit); remove them, or give your "
+                             "own rule another code")
+        return
+    if rule.code in CATALOG:
+        raise ValueError(f"{name}: {rule.code!r} is a finding code of omxl's own; give the rule another code")
+    known = TABLE_NAMES + DERIVED_RULE_TABLES
+    if rule.table is None or rule.table not in known:
+        found = "has no table" if rule.table is None else f"names the table {rule.table!r}"
+        raise ValueError(f"{name}: the rule {found}; use one of: {', '.join(known)}")
+    if rule.when is None:
+        raise ValueError(f"{name}: the rule has no when; write the test, e.g. when = \"qty > 500\"")
+    if rule.hold and rule.table not in HOLDING_RULE_TABLES:
+        raise ValueError(f"{name}: hold = true holds order lines, so it needs a rule on "
+                         f"{', '.join(HOLDING_RULE_TABLES)}, not on {rule.table}; remove hold, or check the orders "
+                         "of what the rule finds")
+    _check_message(name, rule.message)
+    # Only the syntax here: which columns a table has is known once the book is read (a sheet may carry columns
+    # of its own), so names are checked when the rule runs. RuleError is no ValueError: it leaves pydantic as it
+    # is, and load_config names the file it came from.
+    from .company_rules.errors import RuleSite   # the parser (lark) only when there are rules
+    from .company_rules.parsing import parse
+    parse(rule.when, RuleSite(index, rule.code))
 
 
 def _check_message(name: str, message: str | None) -> None:
@@ -582,8 +591,6 @@ def _describe(origin: str, exc: ValidationError) -> str:
             # a check of one entry of a table of settings (targets.otif_line_rate).
             setting, _, message = message.partition(" ")
             setting = setting.rstrip(":")
-        if not err["loc"] and message.startswith("rules["):
-            setting = "rules"   # a check of one [[rules]] entry: the message names it (index and code)
         if err["type"] == "extra_forbidden":
             known = SmtpSettings.model_fields if err["loc"][:1] == ("smtp",) else Config.model_fields
             message = REFUSED_SETTINGS.get(setting, f"unknown setting; known settings: {', '.join(known)}")

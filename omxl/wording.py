@@ -6,6 +6,7 @@ repeat, so each distinct value is formatted once and the text is taken by positi
 
 from __future__ import annotations
 
+import string
 from typing import Callable
 
 import numpy as np
@@ -63,3 +64,14 @@ def units_text(total: float) -> str:
     """A number of units in words: "1 unit", "359 units", "2.50 units"."""
     shown = f"{total:,.0f}" if float(total).is_integer() else f"{total:,.2f}"
     return f"{shown} {'unit' if total == 1 else 'units'}"
+
+
+def fill_template(template: str, field: Callable[[str], pd.Series], size: int) -> np.ndarray:
+    """`template` ("chase PO {po} with ...", a company rule's message) filled for `size` rows: its literal text
+    and each field's text (`field(name)`, one value per row) concatenated column-wise, no loop over rows."""
+    text = np.full(size, "", dtype=object)
+    for literal, name, _, _ in string.Formatter().parse(template):
+        text = text + literal
+        if name is not None:
+            text = text + field(name).to_numpy(dtype=object)
+    return text

@@ -14,14 +14,13 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..config import CREDIT_LIMIT, Config, RuleSetting
 from ..errors import ConfigError
 from ..findings import apply_severities, concat_findings, display, empty_findings, row_findings
 from ..money import Conversion
-from ..wording import day_text, quantity_text
+from ..wording import day_text, fill_template, quantity_text
 from . import compile_rule
 from .credit_limit import CREDIT_COLUMNS, CREDIT_LIMIT_MESSAGE, credit_limit_rows, has_credit_limits
 from .tables import RuleTable, book_table, customer_months, order_columns, order_rows, order_totals, valued_lines
@@ -40,9 +39,8 @@ class RuleOutcome:
     holds: pd.DataFrame
 
 
-def no_holds(index: pd.Index | None = None) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="string[python]", index=index[:0] if index is not None else None)
-                         for c in HOLD_COLUMNS})
+def no_holds() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string[python]") for c in HOLD_COLUMNS})
 
 
 def check_rules(config: Config, *, lines: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
@@ -107,7 +105,7 @@ def check_rules(config: Config, *, lines: pd.DataFrame, tables: Mapping[str, pd.
                 holds.append(pd.DataFrame({"hold_rule": rule.code, "hold_reason": chosen}, index=chosen.index))
                 held[chosen.index] = True
     found = apply_severities(concat_findings(findings) if findings else empty_findings(), config.severities)
-    hold_frame = pd.concat(holds).astype("string[python]") if holds else no_holds(lines.index)
+    hold_frame = pd.concat(holds).astype("string[python]") if holds else no_holds()
     return RuleOutcome(found, hold_frame)
 
 
@@ -169,11 +167,7 @@ def fill_message(rule: RuleSetting, matched: RuleTable) -> pd.Series:
     numbers with thousands separators (1,200; 2.50), days as YYYY-MM-DD (a month as YYYY-MM), blank as
     nothing."""
     frame = matched.frame
-    text = np.full(len(frame), "", dtype=object)
-    for literal, name, _, _ in string.Formatter().parse(message_template(rule)):
-        text = text + literal
-        if name is not None:
-            text = text + _as_text(frame[name], name).to_numpy(dtype=object)
+    text = fill_template(message_template(rule), lambda name: _as_text(frame[name], name), len(frame))
     return pd.Series(text, index=frame.index, dtype=object)
 
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from ..model import HEADER_PROVENANCE, PROVENANCE, written_column
-from ..money import currency_column, net_price
+from ..money import cent_sums, currency_column, net_price
 
 # Joined onto each order line from its SKU's first inventory row (lead_time_days as planning takes it: the item's,
 # else its supplier's, else default_lead_time_days).
@@ -99,27 +100,14 @@ def _joined(skus: pd.Series, inventory: pd.DataFrame, suppliers: pd.DataFrame,
     lead = first["lead_time_days"].astype("float64").to_numpy(na_value=np.nan)
     lead = np.where(np.isnan(lead), supplier_lead, lead)
     lead = np.where(np.isnan(lead), default_lead_time_days, lead)
-    return {"lead_time_days": np.where(item >= 0, lead[np.maximum(item, 0)] if len(lead) else np.nan,
-                                       default_lead_time_days),
+    return {"lead_time_days": take(lead, item, allow_fill=True, fill_value=default_lead_time_days),
             "supplier_id": first["supplier_id"].astype("string[python]").array.take(item, allow_fill=True),
             "unit_cost": _taken(first["unit_cost"].astype("float64"), item)}
 
 
 def _taken(values: pd.Series, at: np.ndarray) -> np.ndarray:
     """Numbers values[at] as an array, NaN where `at` is -1 (not found)."""
-    array = values.to_numpy(dtype="float64", na_value=np.nan)
-    out = np.full(len(at), np.nan)
-    out[at >= 0] = array[at[at >= 0]]
-    return out
-
-
-def money_sums(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
-    """Per group (numbered 0 .. groups-1), the sum of its known values rounded to the cent; blank for a group
-    without one. Summed by np.bincount, in row order, so the same with any pandas."""
-    known = ~np.isnan(values)
-    sums = np.bincount(codes[known], weights=values[known], minlength=groups)
-    seen = np.bincount(codes[known], minlength=groups) > 0
-    return np.where(seen, np.round(sums, 2), np.nan)
+    return take(values.to_numpy(dtype="float64", na_value=np.nan), at, allow_fill=True, fill_value=np.nan)
 
 
 def valued_lines(lines: pd.DataFrame, base_currency: str | None) -> pd.DataFrame:
@@ -167,7 +155,7 @@ def order_totals(rows: pd.DataFrame) -> RuleTable:
     first, codes, groups = _grouped(rows, ["_order", "_currency_code"])
     frame = first[[*PROVENANCE]].assign(
         order_id=first["order_id"], customer_id=first["customer_id"], currency=first["_currency"],
-        value=money_sums(rows["_value"].to_numpy(dtype="float64"), codes, groups),
+        value=cent_sums(rows["_value"].to_numpy(dtype="float64"), codes, groups),
         lines=np.bincount(codes, minlength=groups).astype("int64"),
         units=np.bincount(codes, weights=rows["qty"].astype("float64").fillna(0.0).to_numpy(), minlength=groups))
     return RuleTable("order_totals", frame, {c: frame[c].dtype for c in ORDER_TOTAL_COLUMNS},
@@ -187,7 +175,7 @@ def customer_months(rows: pd.DataFrame) -> RuleTable:
     frame = first[[*PROVENANCE]].assign(
         customer_id=first["customer_id"], currency=first["_currency"],
         month=first["_month_start"].astype("datetime64[ns]"),
-        value=money_sums(rows["_value"].to_numpy(dtype="float64"), codes, groups),
+        value=cent_sums(rows["_value"].to_numpy(dtype="float64"), codes, groups),
         orders=np.bincount(per_group, minlength=groups).astype("int64"),
         lines=np.bincount(codes, minlength=groups).astype("int64"))
     return RuleTable("customer_months", frame, {c: frame[c].dtype for c in CUSTOMER_MONTH_COLUMNS},

@@ -111,8 +111,8 @@ def reconcile_figures(rec: object) -> pd.DataFrame:
         ("Backordered qty", float(backordered.sum()), _quantity_format(backordered), "units", ""),
         ("Open orders", int((orders["open_qty"].fillna(0) > 0).sum()), COUNT, "", "orders with a line still open"),
     ]
-    held = getattr(rec, "rule_holds", None)
-    if held is not None and len(held):
+    held = rec.rule_holds
+    if len(held):
         # Only when a company rule holds lines (docs/company-rules.md): which rules, on the Order Status sheet.
         figures.append(("Held by company rules", len(held), COUNT, "",
                         "on hold by " + ", ".join(dict.fromkeys(held["rule"].astype(str)))))

@@ -7,13 +7,11 @@ a case's mask and its text are built column-wise over all its lines at once. Rec
 
 from __future__ import annotations
 
-import string
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from ..wording import day_text, name_or_id, quantity_text
+from ..wording import day_text, fill_template, name_or_id, quantity_text
 
 # (case, template), in precedence order. A template's {fields} are filled per line from FIELDS below.
 ACTIONS: tuple[tuple[str, str], ...] = (
@@ -88,17 +86,6 @@ def _case_masks(lines: pd.DataFrame) -> dict[str, np.ndarray]:
     }
     assert tuple(masks) == tuple(case for case, _ in ACTIONS)
     return masks
-
-
-def fill_template(template: str, field: Callable[[str], pd.Series], size: int) -> np.ndarray:
-    """`template` ("chase PO {po} with ...") filled for `size` rows: its literal text and each field's text
-    (`field(name)`, one value per row) concatenated column-wise, no loop over rows."""
-    text = np.full(size, "", dtype=object)
-    for literal, name, _, _ in string.Formatter().parse(template):
-        text = text + literal
-        if name is not None:
-            text = text + field(name).to_numpy(dtype=object)
-    return text
 
 
 def supplier_names(ids: pd.Series, suppliers: pd.DataFrame) -> pd.Series:

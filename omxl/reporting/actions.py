@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..reconciliation.actions import ORDER_PREFIX, fill_template
-from ..wording import quantity_text
+from ..reconciliation.actions import ORDER_PREFIX
+from ..wording import fill_template, quantity_text
 
 if TYPE_CHECKING:  # type hints only: the report is given a plan, it never makes one here
     from ..planning import ReorderPlan
