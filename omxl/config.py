@@ -202,6 +202,14 @@ class Config(BaseModel):
     history_weeks: int = Field(12, ge=1)
     handling_days: float = Field(0.0, ge=0)
 
+    # Many workbooks (contract 4.9, docs/scale.md)
+    shared_stock: bool = Field(
+        False, description="In a book of several units (omxl.consolidate), allocate each item's stock across all "
+                           "units, as one warehouse; unset, a unit's orders take only that unit's stock.")
+    shared_purchasing: bool = Field(
+        False, description="In a book of several units, draft one purchase order per supplier for all units "
+                           "together; unset, one per unit and supplier.")
+
     # Money (docs/currency.md)
     base_currency: str | None = Field(
         None, description="Currency code totals are converted into (with fx_rates); also the currency of amounts "

@@ -55,6 +55,9 @@ CATALOG: dict[str, Code] = {c.code: c for c in (
          "Column '{column}' is not a known {table} column; it is carried through unchanged. If it is one, map it "
          "in omxl.toml with these lines, writing the column it is in place of {example}:\n[columns.{table}]\n"
          "{header} = \"{example}\""),
+    Code("unreadable-source", "read", "error", "A workbook that could not be read",
+         "Close it where it is open, repair or export it again, and run again; the other workbooks were read.",
+         "{source} could not be read: {reason} The other workbooks were read without it."),
     Code("type-error", "read", "error", "A value of the wrong type",
          "Type the value as the column expects (a number, a date).",
          "{what} (found {value}). {fix}"),
