@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Column kinds and the pandas dtype each becomes.
 ID, TEXT, NUMBER, INT, DATE, BOOL, ENUM = "id", "text", "number", "int", "date", "bool", "enum"
@@ -490,3 +494,15 @@ def word_problem(column: Column, word: str) -> str | None:
                 pass
         return "use a date written YYYY-MM-DD, e.g. 2026-01-31"
     return None
+
+
+# A book of several units (omxl.consolidate, contract 4.9) has a `unit` column on every table.
+def unit_column(frame: pd.DataFrame) -> list[str]:
+    """["unit"] for the tables of a book of several units (omxl.consolidate), put first in every view; else []."""
+    return ["unit"] if "unit" in frame.columns else []
+
+
+def item_units(inventory: pd.DataFrame) -> pd.Series:
+    """The unit of each item of the inventory: blank when its stock rows are in several units (shared_stock)."""
+    by_sku = inventory.groupby("sku")["unit"]
+    return by_sku.first().where(by_sku.nunique(dropna=False) == 1).astype("string[python]")

@@ -18,6 +18,7 @@ import pandas as pd
 from .book import Book
 from .config import Config
 from .errors import ConfigError
+from .model import item_units, unit_column
 from .money import Conversion, conversion, currency_column, rates_for, totals, totals_text
 from .position import Position, prepare
 from .presentation.notebook import plan_html, plan_text
@@ -60,10 +61,13 @@ class ReorderPlan:
     # omxl.steps.Result's findings: the validation issues of the rows the plan started from.
     findings = property(operator.attrgetter("issues"))
 
-    def po_lines(self, supplier_id: str, currency: object = None) -> pd.DataFrame:
+    def po_lines(self, supplier_id: str, currency: object = None, unit: object = None) -> pd.DataFrame:
         """The lines of one supplier's purchase-order draft: all its lines, or those in `currency` (a draft's
-        currency; a blank currency picks the lines without one)."""
+        currency; a blank currency picks the lines without one) and, in a book of several units with a draft per
+        unit, those of `unit`."""
         lines = self.lines[self.lines["supplier_id"] == supplier_id]
+        if unit is not None and "unit" in lines:
+            lines = lines[lines["unit"].isna() if pd.isna(unit) else lines["unit"].eq(unit).fillna(False)]
         if currency is not None:
             same = lines["currency"].isna() if pd.isna(currency) else lines["currency"] == currency
             lines = lines[same.fillna(False).astype(bool)]
@@ -116,7 +120,7 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     skus = frame.sort_values(["order_qty", "urgency_rank", "sku"], ascending=[False, True, True])
     lines = skus[skus["order_qty"] > 0].sort_values(["urgency_rank", "order_by", "supplier_id", "sku"],
                                                      na_position="last")
-    columns = [*PLAN_COLUMNS, "flags"]
+    columns = [*unit_column(frame), *PLAN_COLUMNS, "flags"]
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
                        purchase_orders=_drafts(lines, clean, settings), as_of=day, service_level=level, issues=start.issues,
                        conversion=conversion(settings),
@@ -189,6 +193,8 @@ def _sku_master(book: Book, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataF
                    "min_qty", "max_qty", "safety_stock", "moq", "pack_size", "discontinued", "currency"]].copy()
     frame = frame.rename(columns={"currency": "item_currency", "lead_time_days": "sku_lead_time", "reorder_point": "given_reorder_point",
                                   "safety_stock": "given_safety_stock"})
+    if "unit" in inventory:   # a book of several units: the plan says whose stock each line replenishes
+        frame.insert(0, "unit", item_units(inventory).reindex(frame.index))
     frame["on_hand"] = stock.reindex(frame.index)
     frame["on_order"] = per_sku["on_order"].reindex(frame.index).fillna(0.0)
     frame["backlog"] = per_sku["backlog"].reindex(frame.index).fillna(0.0)
@@ -388,7 +394,10 @@ def _drafts(lines: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
     placed = lines[lines["supplier_id"].notna()].assign(
         without_cost=lambda f: f["order_value"].isna(), currency=lambda f: f["currency"].astype(object))
     suppliers = book.suppliers.drop_duplicates("supplier_id").set_index("supplier_id")
-    drafts = placed.groupby(["supplier_id", "currency"], dropna=False).agg(
+    # A book of several units: a draft per unit and supplier (each branch receives its own goods), unless the
+    # units buy together (shared_purchasing).
+    per_unit = ["unit"] if "unit" in placed and not settings.shared_purchasing else []
+    drafts = placed.groupby([*per_unit, "supplier_id", "currency"], dropna=False).agg(
         lines=("sku", "size"), units=("order_qty", "sum"), value=("order_value", lambda v: v.sum(min_count=1)),
         lines_without_cost=("without_cost", "sum"), order_by=("order_by", "min"),
         expected_arrival=("expected_arrival", "max")).reset_index()
@@ -411,6 +420,6 @@ def _drafts(lines: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
         same, drafts["min_order_value"] * rates_for(supplier_currency, convert) / drafts["fx_rate"])
     drafts["below_min_order_value"] = (minimum.notna() & (drafts["lines_without_cost"] == 0)
                                        & (drafts["value"] < minimum)).astype(bool)
-    return drafts[["supplier_id", "supplier_name", "email", "currency", "lines", "units", "value",
+    return drafts[[*per_unit, "supplier_id", "supplier_name", "email", "currency", "lines", "units", "value",
                    "lines_without_cost", "fx_rate", "base_value", "min_order_value", "below_min_order_value",
                    "order_by", "expected_arrival"]]

@@ -25,7 +25,7 @@ UNIT_SEPARATOR = "/"
 # a return, an invoice, a payment. Customers, suppliers and carriers are the company's, shared by every unit.
 UNIT_KEYS: dict[str, tuple[str, ...]] = {
     "orders": ("order_id", "sku"),
-    "inventory": ("sku",),
+    "inventory": ("sku", "location"),   # a location is a place of one unit: its own pick list
     "shipments": ("shipment_id", "order_id", "sku"),
     "purchase_orders": ("po_id", "sku"),
     "returns": ("rma_id", "order_id", "sku"),
@@ -56,12 +56,10 @@ def has_units(book: Book) -> bool:
 
 def unit_keys(settings: Config) -> dict[str, tuple[str, ...]]:
     """UNIT_KEYS under the settings: with shared_stock an item is one across units (its stock pooled), so `sku`
-    is left as it is and the inventory location names the unit instead."""
+    is left as it is; the locations still name their unit."""
     if not settings.shared_stock:
         return UNIT_KEYS
-    keys = {table: tuple(c for c in columns if c != "sku") for table, columns in UNIT_KEYS.items()}
-    keys["inventory"] = ("location",)
-    return keys
+    return {table: tuple(c for c in columns if c != "sku") for table, columns in UNIT_KEYS.items()}
 
 
 def qualify(values: pd.Series, unit: str) -> pd.Series:

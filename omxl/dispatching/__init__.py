@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..book import Book
 from ..config import Config
+from ..model import unit_column
 from ..position import Position, as_timestamp, prepare
 from ..presentation.notebook import result_html
 from ..presentation.sheets import result_sheet
@@ -208,10 +209,11 @@ def pick_rows(to_pick: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     ordered = to_pick[allocation_order + ["allocated_qty"]].sort_values(allocation_order, na_position="last",
                                                                          kind="stable")
     split = split_by_location(ordered, ordered["allocated_qty"], places)
-    taken = to_pick.loc[split["line_index"], ["order_id", "line", "customer_id", "sku", "description", "carrier",
-                                              "allocation_priority", "promised_date"]].reset_index(drop=True)
+    taken = to_pick.loc[split["line_index"], [*unit_column(to_pick), "order_id", "line", "customer_id", "sku",
+                                              "description", "carrier", "allocation_priority",
+                                              "promised_date"]].reset_index(drop=True)
     picks = pd.DataFrame({
-        "order_id": taken["order_id"], "line": taken["line"], "customer_id": taken["customer_id"],
+        **{c: taken[c] for c in unit_column(taken)}, "order_id": taken["order_id"], "line": taken["line"], "customer_id": taken["customer_id"],
         "sku": taken["sku"], "description": taken["description"], "pick_qty": split["pick_qty"].astype(float),
         "location": split["location"], "shelf": split["shelf"], "bin": split["bin"], "carrier": taken["carrier"],
         "priority": taken["allocation_priority"].astype("Int64"), "promised_date": taken["promised_date"]})
@@ -232,7 +234,7 @@ def slip_rows(lines: pd.DataFrame, picks: pd.DataFrame) -> pd.DataFrame:
     key = pd.MultiIndex.from_frame(open_lines[["order_id", "line"]])
     pick_qty = pd.Series(per_line.reindex(key).fillna(0.0).to_numpy(dtype=float), index=open_lines.index)
     slips = pd.DataFrame({
-        "order_id": open_lines["order_id"], "customer_id": open_lines["customer_id"],
+        **{c: open_lines[c] for c in unit_column(open_lines)}, "order_id": open_lines["order_id"], "customer_id": open_lines["customer_id"],
         "ship_to": open_lines["ship_to"], "carrier": open_lines["carrier"], "line": open_lines["line"],
         "sku": open_lines["sku"], "description": open_lines["description"], "pick_qty": pick_qty,
         "to_follow_qty": (open_lines["open_qty"] - pick_qty).clip(lower=0.0)})
@@ -263,7 +265,7 @@ def held_rows(lines: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
     """The held lines (HELD_COLUMNS), by order and line."""
     rows = lines.loc[held.index]
     frame = pd.DataFrame({
-        "order_id": rows["order_id"], "line": rows["line"], "customer_id": rows["customer_id"], "sku": rows["sku"],
+        **{c: rows[c] for c in unit_column(rows)}, "order_id": rows["order_id"], "line": rows["line"], "customer_id": rows["customer_id"], "sku": rows["sku"],
         "description": rows["description"], "open_qty": rows["open_qty"], "allocated_qty": rows["allocated_qty"],
         "held_by": held["held_by"], "reason": held["reason"],
         "priority": rows["allocation_priority"].astype("Int64"), "promised_date": rows["promised_date"]})

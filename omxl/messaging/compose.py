@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..io.save.po_drafts import draft_name, po_draft_bytes
+from ..io.save.po_drafts import draft_name, po_draft_bytes, split_currencies
 from . import rendering
 from .envelope import email_address, header_text
 from .told import digest
@@ -111,14 +111,15 @@ def po_parts(plan) -> tuple:
     """(context_of, attachments_of) for supplier messages: one PO draft workbook per currency, named as
     `omxl reorder --po-dir` names the files."""
     drafts = plan.purchase_orders
-    several = drafts["supplier_id"].duplicated(keep=False)
+    several = split_currencies(drafts)
     labels = plan.position.config.labels if plan.position is not None else None
     by_supplier: dict[str, list[tuple[dict, str]]] = {}
     for row, split in zip(drafts.to_dict(orient="records"), several):
         by_supplier.setdefault(str(row["supplier_id"]), []).append((row, draft_name(row, bool(split)) + ".xlsx"))
 
     def attachments_of(recipient: str, _lines: pd.DataFrame) -> tuple[tuple[str, bytes], ...]:
-        return tuple((file, po_draft_bytes(row, plan.po_lines(row["supplier_id"], row["currency"]), plan.as_of,
+        return tuple((file, po_draft_bytes(row, plan.po_lines(row["supplier_id"], row["currency"], row.get("unit")),
+                                           plan.as_of,
                                            labels=labels))
                      for row, file in by_supplier.get(recipient, ()))
 
@@ -128,6 +129,8 @@ def po_parts(plan) -> tuple:
         for row, file in by_supplier.get(recipient, ()):
             same = lines["currency"].isna() if pd.isna(row["currency"]) else lines["currency"] == row["currency"]
             mine = same.fillna(False).to_numpy(dtype=bool)
+            if isinstance(row.get("unit"), str) and "unit" in lines:   # one draft per unit and supplier
+                mine = mine & lines["unit"].eq(row["unit"]).fillna(False).to_numpy(dtype=bool)
             orders.append({**template_values(pd.DataFrame([row]))[0], "attachment": file,
                            "lines": [line for line, keep in zip(rows, mine) if keep]})
         return {"drafts": orders, "lines": rows}

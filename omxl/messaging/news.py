@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..model import unit_column
+
 from ..wording import day_text, quantity_text, words
 
 # What happens next for a customer's delayed line, by its situation (`situation` in the line rows; the
@@ -83,7 +85,7 @@ def po_lines(plan) -> pd.DataFrame:
     lines["item"] = words(lines["currency"], blank="no currency") + "/" + words(lines["sku"])
     lines["state"] = quantity_text(lines["order_qty"], decimals=4)
     lines = lines.sort_values(["recipient", "currency", "sku"], kind="stable", na_position="last")
-    return _typed(lines, PO_COLUMNS)
+    return _typed(lines, (*PO_COLUMNS, *unit_column(lines)))
 
 
 def shipped_lines(rec, position, days: int) -> pd.DataFrame:

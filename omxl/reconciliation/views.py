@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
+from ..model import item_units, unit_column
 from ..money import UNKNOWN, currency_column, group_sums, net_price
 
 LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
@@ -30,7 +31,7 @@ def public_lines(lines: pd.DataFrame, order: pd.Index | None = None) -> pd.DataF
     extra = ["order_date", "unit_price", "discount", "currency", "carrier", "priority", "last_ship_date", "shipped_late",
              "covering_po", "kind", "rma_id", "source", "sheet", "row"]
     order = public_order(lines) if order is None else order
-    return lines.loc[order, [*LINE_COLUMNS, *extra]].reset_index(drop=True)
+    return lines.loc[order, [*unit_column(lines), *LINE_COLUMNS, *extra]].reset_index(drop=True)
 
 
 RULE_HOLD_COLUMNS = ("order_id", "line", "customer_id", "sku", "open_qty", "rule", "reason")
@@ -44,7 +45,8 @@ def rule_holds_view(lines: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
     """rec.rule_holds: the lines a company rule holds, labelled like rec.lines (row i of rec.lines is label i)."""
     ordered = lines.loc[order].reset_index(drop=True)
     held = ordered[ordered["hold_rule"].notna().to_numpy(dtype=bool)]
-    return held[["order_id", "line", "customer_id", "sku", "open_qty", "hold_rule", "hold_reason"]].rename(
+    return held[[*unit_column(held), "order_id", "line", "customer_id", "sku", "open_qty", "hold_rule",
+                 "hold_reason"]].rename(
         columns={"hold_rule": "rule", "hold_reason": "reason"})
 
 
@@ -64,8 +66,9 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
                         open_projected=lines["projected_ship_date"].where(lines["open_qty"] > 0),
                         unprojected=(lines["open_qty"] > 0) & lines["projected_ship_date"].isna())
     grouped = work.groupby("order_id", sort=True)
+    per_unit = {"unit": ("unit", "first")} if "unit" in work else {}
     orders = grouped.agg(
-        customer_id=("customer_id", "first"), order_date=("order_date", "min"), lines=("line", "size"),
+        **per_unit, customer_id=("customer_id", "first"), order_date=("order_date", "min"), lines=("line", "size"),
         qty=("qty", "sum"), shipped_qty=("shipped_qty", "sum"), open_qty=("open_qty", "sum"),
         allocated_qty=("allocated_qty", "sum"), backordered_qty=("backordered_qty", "sum"), rank=("rank", "min"),
         promised_date=("open_promised", "min"), projected_ship_date=("open_projected", "max"),
@@ -88,7 +91,7 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
     orders["open_value"] = orders["open_value"].mask(orders["no_open_value"] | mixed)
     orders = orders.drop(columns=["rank", "unprojected", "no_value", "no_open_value", "currencies",
                                   "first_currency"]).reset_index()
-    first = ["order_id", "customer_id", "order_date", "status", "lines", "qty", "shipped_qty", "open_qty",
+    first = [*unit_column(orders), "order_id", "customer_id", "order_date", "status", "lines", "qty", "shipped_qty", "open_qty",
              "allocated_qty", "backordered_qty", "promised_date", "projected_ship_date", "late", "at_risk",
              "days_late"]
     return orders[first + [c for c in orders.columns if c not in first]]
@@ -99,6 +102,8 @@ def inventory_view(book: Book, lines: pd.DataFrame, stock: pd.Series, per_sku: p
     skus = pd.Index(inventory["sku"].dropna().unique(), name="sku")
     described = inventory.drop_duplicates("sku").set_index("sku")
     view = pd.DataFrame(index=skus)
+    if "unit" in inventory:
+        view["unit"] = item_units(inventory).reindex(skus)
     view["description"] = described["description"].reindex(skus)
     view["on_hand"] = inventory.groupby("sku")["on_hand"].sum().reindex(skus).fillna(0.0)
     view["allocated"] = lines.groupby("sku")["allocated_qty"].sum().reindex(skus).fillna(0.0)

@@ -36,20 +36,27 @@ def write_po_drafts(plan, folder: str | os.PathLike) -> list[Path]:
     target = ensure_folder(folder)
     written = []
     drafts = plan.purchase_orders
-    several = drafts["supplier_id"].duplicated(keep=False)
-    for draft, split in zip(drafts.itertuples(index=False), several):
-        path = output_path(target, draft_name(draft._asdict(), split), ".xlsx")
+    several = split_currencies(drafts)
+    for draft, split in zip(drafts.to_dict(orient="records"), several):
+        path = output_path(target, draft_name(draft, split), ".xlsx")
         labels = plan.position.config.labels if getattr(plan, "position", None) is not None else None
-        write_po_draft(path, draft._asdict(), plan.po_lines(draft.supplier_id, draft.currency), plan.as_of,
-                       labels=labels)
+        write_po_draft(path, draft, plan.po_lines(draft["supplier_id"], draft["currency"], draft.get("unit")),
+                       plan.as_of, labels=labels)
         written.append(path)
     return written
 
 
+def split_currencies(drafts: pd.DataFrame) -> pd.Series:
+    """Drafts of a supplier (of one unit, in a book of several) that has drafts in several currencies."""
+    return drafts[[c for c in ("unit", "supplier_id") if c in drafts]].duplicated(keep=False)
+
+
 def draft_name(draft: dict, split: bool) -> str:
     """"PO draft <supplier> <name>", plus " <currency>" when the supplier has drafts in several currencies
-    (`split`): the file name of a draft on disk and as an e-mail attachment (omxl/messaging)."""
-    name = f"PO draft {draft['supplier_id']}" + (f" {draft['supplier_name']}" if pd.notna(draft['supplier_name'])
+    (`split`): the file name of a draft on disk and as an e-mail attachment (omxl/messaging). A draft of one unit
+    of a book of several starts with the unit: "PO draft north SUP-1 Nordic Parts"."""
+    unit = draft.get("unit")
+    name = "PO draft " + (f"{unit} " if isinstance(unit, str) else "") + f"{draft['supplier_id']}" + (f" {draft['supplier_name']}" if pd.notna(draft['supplier_name'])
                                                   else "")
     if split:
         name += f" {draft['currency']}" if pd.notna(draft['currency']) else " no currency"
