@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -109,6 +110,56 @@ def quiet_option(func: Callable) -> Callable:
     return click.option("--quiet", "-q", "quiet", is_flag=True, default=False,
                         help="No progress display on stderr (shown only on a terminal, once a run takes over a "
                              "second; docs/progress.md).")(wrapper)
+
+
+def units_options(func: Callable) -> Callable:
+    """The options of books of several units (omxl.consolidate, docs/scale.md), on the steps that offer them."""
+    options = [
+        click.option("--by-unit", "by_unit", is_flag=True, default=False,
+                     help="Read each workbook as a unit (a branch, region or warehouse: named by its folder unless "
+                          "--unit-from says otherwise) into one book with a unit column; the weekly report adds a "
+                          "breakdown per unit."),
+        click.option("--unit-from", "unit_from", type=click.Choice(["folder", "file"]), default=None,
+                     help="Name each workbook's unit by its folder or by its file name (implies units)."),
+        click.option("--workers", "workers", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Read the units' workbooks in N processes side by side."),
+        click.option("--scheduler", "scheduler", default=None, metavar="tcp://HOST:PORT",
+                     help="Read the units' workbooks on a Dask cluster (omxl[dask]): its scheduler's address."),
+        click.option("--send-bytes", "send_bytes", is_flag=True, default=False,
+                     help="With --scheduler: send the files' contents to workers that do not share this file "
+                          "system."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True)
+class UnitsReading:
+    """How a command reads its books: as today (one book, no units) or as units (omxl.consolidate)."""
+
+    unit_from: str | None = None
+    by_unit: bool = False
+    workers: int | None = None
+    scheduler: str | None = None
+    send_bytes: bool = False
+
+    @classmethod
+    def take(cls, options: dict) -> "UnitsReading":
+        """The units options, taken out of a command's options (the step's own stay)."""
+        reading = cls(**{name: options.pop(name, default) for name, default in
+                         (("unit_from", None), ("by_unit", False), ("workers", None), ("scheduler", None),
+                          ("send_bytes", False))})
+        if not reading.units and (reading.workers or reading.scheduler or reading.send_bytes):
+            raise click.UsageError("--workers, --scheduler and --send-bytes read each workbook as a unit: add "
+                                   "--by-unit (units named by their folders) or --unit-from folder|file.")
+        if reading.send_bytes and not reading.scheduler:
+            raise click.UsageError("--send-bytes is for the workers of a Dask cluster: give --scheduler too.")
+        return reading
+
+    @property
+    def units(self) -> bool:
+        return self.by_unit or self.unit_from is not None
 
 
 def check_write_back(books: tuple[Path, ...], write_back: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,7 +17,7 @@ from ..run import run as run_step
 from ..steps import Option, Step, resolve
 from .common import (as_of_option, books_argument, check_write_back, checked_mark, checked_out, config_option,
                      finish, mark_option, out_option, parse_date, password_option, quiet_option, reports_errors,
-                     write_back_option, write_marked_copy)
+                     UnitsReading, units_options, write_back_option, write_marked_copy)
 from .hooks import PLAIN, CommandRun
 from .show import show_figures
 
@@ -30,6 +31,13 @@ def step_command(step: Step) -> click.Command:
     def command(books: tuple[Path, ...], config: Path | None, as_of: dt.date | None, password: str | None,
                 mark: str | None = None, write_back: bool = False, **options: Any) -> None:
         hooks = resolve(step.command) or PLAIN
+        reading = UnitsReading.take(options)
+        if reading.units:   # globs name the units' workbooks: the checks below see the files themselves
+            from ..consolidation.reading import expand_sources
+            books = tuple(expand_sources(books))
+            if write_back:
+                raise click.UsageError("--write-back writes into one workbook; a run over several units' "
+                                       "workbooks writes its sheets with --out.")
         # --out is the common one when the step has an Output, else the step's own option (weekly's)
         out = options.pop("out", None) if step.output is not None else None
         run = CommandRun(books=books, config=config, as_of=as_of, options=options, write_back=write_back)
@@ -38,9 +46,11 @@ def step_command(step: Step) -> click.Command:
         mark_path = checked_mark(mark, books) if step.mark else None
         check_write_back(books, write_back)
         hooks.check(run)
-        book = read_book(*books, config=config, password=password, progress=progress.current())
+        book = read_books(books, reading, config=config, password=password)
         hooks.check_book(run, book)
         arguments = {option.name: options[option.name] for option in step.options if option.to_step}
+        if reading.by_unit and "by_unit" in inspect.signature(resolve(step.function)).parameters:
+            arguments["by_unit"] = True
         result = run_step(step.name, book, as_of=as_of, **arguments, **hooks.arguments(run, book))
         (resolve(step.show) or show_figures)(result, options)
         hooks.deliver(run, result)
@@ -60,10 +70,22 @@ def step_command(step: Step) -> click.Command:
         decorators.append(mark_option)
     if step.write_back:
         decorators.append(write_back_option)
+    if step.many:
+        decorators.append(units_options)
     decorators += [password_option, reports_errors, quiet_option]
     for decorate in reversed(decorators):
         command = decorate(command)
     return click.command(step.name, help=step.help)(command)
+
+
+def read_books(books: tuple[Path, ...], reading: UnitsReading, *, config: Path | None, password: str | None):
+    """The command's book: read as one, or as units into one (omxl.consolidate), each workbook said as read."""
+    if not reading.units:
+        return read_book(*books, config=config, password=password, progress=progress.current())
+    from ..consolidation import consolidate
+    return consolidate(books, unit_from=reading.unit_from or "folder", workers=reading.workers,
+                       scheduler=reading.scheduler, send="bytes" if reading.send_bytes else "paths",
+                       config=config, password=password, progress=progress.current())
 
 
 def document_writer(step: Step, result: Any) -> "Callable[[Path], object] | None":

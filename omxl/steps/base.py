@@ -117,6 +117,8 @@ class Step:
     options     command-line options beyond the common ones
     output      what --out writes (None: the step has no --out)
     mark        offers --mark (a marked copy of the workbook)
+    many        offers the options of books of several units (--by-unit, --unit-from, --workers, --scheduler:
+                omxl.consolidate, contract 4.9); a step function with a `by_unit` argument gets --by-unit
     write_back  offers --write-back
     button      the button's caption; None: no button, no Control sheet action and no macro
     instruction the Control sheet's line saying what the button does
@@ -142,6 +144,7 @@ class Step:
     output: Output | None = None
     mark: bool = False
     write_back: bool = True
+    many: bool = False
     button: str | None = None
     instruction: str = ""
     show: "Callable[..., Any] | str | None" = None

@@ -14,6 +14,7 @@ STEP = Step(
     errors (those rows are left out), 0 when not, 2 when a file cannot be read or an output cannot be
     written.""",
     title="Pick lists",
+    many=True,
     needs=("orders", "inventory", "customers", "shipments", "purchase_orders", "returns"),
     # No Summary: the pick list is a document for the warehouse (contract 5.5).
     sheets=("Pick List", "Held Lines", "Manifests", "Packing Slips"),

@@ -13,6 +13,7 @@ STEP = Step(
     Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be
     read or an output cannot be written.""",
     title="Order status",
+    many=True,
     needs=("orders", "inventory", "customers", "shipments", "purchase_orders", "returns", "invoices", "payments"),
     sheets=("Summary", "Order Status", "Closed Lines", "Orders", "Exceptions", "Inventory", "Returns", "Billing",
             "Receivables", "Billing Lines"),

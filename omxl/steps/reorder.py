@@ -11,6 +11,7 @@ STEP = Step(
     Exit code 1 when validation found errors (those rows are left out), 0 when not, 2 when a file cannot be
     read or an output cannot be written.""",
     title="Reorder plan",
+    many=True,
     needs=("orders", "inventory", "suppliers", "purchase_orders"),
     sheets=("Summary", "Reorder List", "PO Drafts"),
     legend=("critical", "high", "warning"),

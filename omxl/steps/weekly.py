@@ -13,6 +13,7 @@ STEP = Step(
     when validation found errors (those rows are left out of every figure), 0 when not, 2 when a file cannot be
     read or an output cannot be written.""",
     title="Weekly status",
+    many=True,
     needs=("orders", "inventory", "suppliers", "customers", "shipments", "purchase_orders", "returns", "invoices",
            "payments"),
     sheets=("Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders",
