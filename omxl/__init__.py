@@ -10,6 +10,7 @@ on purpose: each is an OmxlError whose text is the message for the user.
 from . import reorder, steps
 from .book import Book
 from .config import Config, load_config
+from .consolidation import consolidate
 from .dispatching import Dispatch, dispatch
 from .errors import ConfigError, MailError, NoTablesError, OmxlError, OutputError, SourceError
 from .io.read import read_book
@@ -33,7 +34,7 @@ from .validation_result import Validation, validate
 __version__ = "0.1.0"
 __all__ = [
     # reading and the prepared stage
-    "Book", "read_book", "Position", "prepare",
+    "Book", "read_book", "consolidate", "Position", "prepare",
     # the steps (contract 3): one function each, and the registry that runs any of them
     "validate", "Validation", "reconcile", "Reconciliation", "plan_reorders", "ReorderPlan", "reorder",
     "weekly_report", "Report", "History", "notify", "Messages", "dispatch", "Dispatch", "steps",

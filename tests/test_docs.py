@@ -143,3 +143,15 @@ def test_configuration_page_examples_load_and_run(monkeypatch, tmp_path):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     (block,) = code_blocks("configuration.md", "python")
     exec(compile(block, "configuration.md", "exec"), {})
+
+
+def test_scale_page_example_prints_what_its_comments_say(monkeypatch, tmp_path, capsys):
+    (block,) = code_blocks("scale.md", "python")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block.replace('"workbooks/sample.xlsx"', repr(str(ROOT / "workbooks" / "sample.xlsx"))),
+                 "scale.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    # Each print's comment starts with what it prints (then, after ": " or ", ", why).
+    said = [line.split("# ")[1] for line in block.splitlines() if line.startswith("print(")]
+    said = [text if text.startswith("{") else text.split(":")[0].split(", as")[0] for text in said]
+    assert printed == said == ["{'north': 3000, 'south': 3000}", "north/SO-260001", "31 True", "210"]

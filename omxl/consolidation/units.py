@@ -149,11 +149,13 @@ def _merge_master(table: str, frame: pd.DataFrame, column_map: pd.DataFrame) -> 
     if not later_unit.any():
         return frame, pd.DataFrame()
     hashes = _row_hashes(frame, list(spec.column_names))
-    first_hash = hashes.to_numpy()[first_row]
-    equal = later_unit & (hashes.to_numpy() == first_hash)
+    # A later unit's row is the same as an earlier unit's when an earlier unit has a row with its key and values
+    # (its first row of the key, or a repeat within that unit that validation reports as it always does).
+    same_values = _first_rows(frame[key].assign(_values=hashes.to_numpy()), filled)
+    equal = later_unit & (units[same_values] != units)
     differing = later_unit & ~equal
     kept = frame.copy()
-    kept.loc[frame.index[np.unique(first_row[equal])], "unit"] = pd.NA
+    kept.loc[frame.index[np.unique(same_values[equal])], "unit"] = pd.NA
     conflicts = frame[differing]
     findings = pd.DataFrame()
     if len(conflicts):
@@ -189,7 +191,10 @@ def _item_master_conflicts(inventory: pd.DataFrame, read: list[UnitBook], column
     filled = item.notna().to_numpy()
     first_row = _first_rows(item.to_frame(), filled)
     units = inventory["unit"].astype(str).to_numpy()
-    other_unit = filled & (units != units[first_row])
+    # Each unit's first row of an item describes it there (its other stock rows may leave the item columns
+    # blank), compared with the first unit's.
+    first_in_unit = _first_rows(inventory[["unit"]].assign(_item=item.to_numpy()), filled) == np.arange(len(item))
+    other_unit = filled & first_in_unit & (units != units[first_row])
     if not other_unit.any():
         return pd.DataFrame()
     columns = [c for c in ITEM_MASTER_COLUMNS if c in inventory]
