@@ -183,3 +183,32 @@ def test_a_book_without_units_is_as_before(branches):
     rec = omxl.reconcile(plain, as_of=AS_OF)
     assert "unit" not in rec.lines.columns and "unit" not in rec.orders.columns
     assert pd.api.types.is_string_dtype(rec.lines["order_id"])
+
+
+def test_messages_name_each_line_with_its_unit(book):
+    messages = omxl.notify(book, as_of=AS_OF)
+    bolt = next(d for d in messages.drafts if d.kind == "customer-delay" and d.recipient == "C-BOLT")
+    assert bolt.subject == "Your orders north/O-1002, south/O-1004: delivery update"
+    assert bolt.items.values.tolist() == [["north/O-1002/1", "late 2026-12-01"],
+                                          ["south/O-1004/1", "backordered 2026-11-30"]]
+    nordic = next(d for d in messages.drafts if d.kind == "supplier-po" and d.recipient == "SUP-1")
+    assert [name for name, _ in nordic.attachments] == ["PO draft north SUP-1 Nordic Parts.xlsx",
+                                                        "PO draft south SUP-1 Nordic Parts.xlsx"]
+    assert "north/SKU-A Anchor bolt: 214 at 6.00" in nordic.text and "south/SKU-A Anchor bolt: 537" in nordic.text
+
+
+def test_billing_and_rules_keep_the_unit(tmp_path):
+    import company_rules_book as rules_book
+    for unit in ("north", "south"):
+        (tmp_path / unit).mkdir()
+        rules_book.write_rules_book(tmp_path / unit / "orders.xlsx", rules_book.ORDERS, rules_book.CUSTOMERS)
+    book = consolidate(str(tmp_path / "*" / "orders.xlsx"), config={"rules": [
+        {"code": "north-big", "table": "orders", "when": 'unit == "north" and qty > 500', "hold": True}]})
+    rec = omxl.reconcile(book, as_of=rules_book.AS_OF)
+    assert rec.receivables[["unit", "invoice_id"]].values.tolist() == [
+        ["north", "north/INV-80"], ["north", "north/INV-90"], ["south", "south/INV-80"], ["south", "south/INV-90"]]
+    assert rec.to_chase[["unit", "invoice_id", "days_overdue"]].values.tolist() == [
+        ["north", "north/INV-80", 23], ["south", "south/INV-80", 23]]
+    assert list(rec.billing["unit"].unique()) == ["north", "south"]
+    # Only north's 600 units of O-101 are held: the rule names the unit.
+    assert rec.rule_holds[["unit", "order_id", "open_qty"]].values.tolist() == [["north", "north/O-101", 600.0]]

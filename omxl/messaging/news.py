@@ -85,7 +85,7 @@ def po_lines(plan) -> pd.DataFrame:
     lines["item"] = words(lines["currency"], blank="no currency") + "/" + words(lines["sku"])
     lines["state"] = quantity_text(lines["order_qty"], decimals=4)
     lines = lines.sort_values(["recipient", "currency", "sku"], kind="stable", na_position="last")
-    return _typed(lines, (*PO_COLUMNS, *unit_column(lines)))
+    return _typed(lines, PO_COLUMNS)
 
 
 def shipped_lines(rec, position, days: int) -> pd.DataFrame:
@@ -159,7 +159,8 @@ def _sentences(lines: pd.DataFrame, wording: dict[str, str], parts: dict[str, pd
 
 
 def _typed(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    out = frame.reindex(columns=list(columns)).reset_index(drop=True)
+    # A book of several units: each line keeps its unit (last, so the templates' columns stay where they are).
+    out = frame.reindex(columns=[*columns, *unit_column(frame)]).reset_index(drop=True)
     for column in ("recipient", "item", "state"):
         out[column] = out[column].astype("string[python]")
     return out

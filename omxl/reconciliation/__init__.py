@@ -33,7 +33,7 @@ from .exceptions import exceptions_frame, line_exceptions, shipment_exceptions, 
 from .returns import returns_frame
 from .status import line_status, reasons
 from .views import (CLOSED_STATUSES, LINE_COLUMNS, STATUS_RANK, empty_rule_holds, inventory_view, order_view,
-                    public_lines, public_order, rule_holds_view)
+                    public_lines, public_order, rule_holds_view, with_order_units)
 
 
 __all__ = ["LINE_COLUMNS", "STATUS_RANK", "Reconciliation", "reconcile"]
@@ -203,6 +203,7 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     order = public_order(lines)
     return Reconciliation(
         lines=public_lines(lines, order), orders=order_view(lines, base_currency=start.config.base_currency), exceptions=exceptions, inventory=inventory,
-        returns=rma, restock=restock, open_supply=supply, issues=start.issues, left_out=start.left_out,
-        as_of=day, stock_judged=judged, orders_known=start.orders_known, position=start, billing=billing,
-        receivables=receivables, rule_holds=rule_holds_view(lines, order))
+        returns=with_order_units(rma, lines), restock=restock, open_supply=supply, issues=start.issues,
+        left_out=start.left_out, as_of=day, stock_judged=judged, orders_known=start.orders_known, position=start,
+        billing=with_order_units(billing, lines), receivables=with_order_units(receivables, lines),
+        rule_holds=rule_holds_view(lines, order))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..model import unit_column
 from ..money import Conversion, currency_column, net_price, rates_for
 from ..wording import name_or_id
 from .billing import AGES, CENT
@@ -96,7 +97,7 @@ def receivables_to_chase(rec: "Reconciliation", customers: pd.DataFrame) -> pd.D
                             kind="stable")
     customer = name_or_id(late["customer_id"], customers, "customer_id")
     frame = late.assign(customer=customer, action=late["age"].map(CHASE_ACTIONS).astype("string[python]"))
-    return frame[list(CHASE_COLUMNS)].reset_index(drop=True)
+    return frame[[*unit_column(frame), *CHASE_COLUMNS]].reset_index(drop=True)
 
 
 def _unbilled(rec: "Reconciliation") -> tuple[pd.Series, pd.Series]:

@@ -41,6 +41,15 @@ def empty_rule_holds() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64" if c == "open_qty" else "object") for c in RULE_HOLD_COLUMNS})
 
 
+def with_order_units(frame: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """A table about orders (billing, receivables, returns) with the unit of each row's order first, in a book of
+    several units; as it is otherwise."""
+    if "unit" not in lines or "unit" in frame or "order_id" not in frame:
+        return frame
+    units = lines.drop_duplicates("order_id").set_index("order_id")["unit"]
+    return frame.assign(unit=frame["order_id"].map(units).astype("string[python]"))[["unit", *frame.columns]]
+
+
 def rule_holds_view(lines: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
     """rec.rule_holds: the lines a company rule holds, labelled like rec.lines (row i of rec.lines is label i)."""
     ordered = lines.loc[order].reset_index(drop=True)
