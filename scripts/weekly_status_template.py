@@ -1,7 +1,8 @@
 """Build omxl/shipped/weekly_status.xlsx, the default weekly status workbook (contract 4.4, 5.1, 5.5;
-docs/weekly-report.md, docs/templates.md).
+docs/weekly-report.md, docs/templates.md), and omxl/shipped/weekly_status_by_unit.xlsx, the same with the By Unit
+and Late Lines by Unit sheets after KPIs (the report by unit, contract 4.9).
 
-    python3 scripts/weekly_status_template.py [PATH]
+    python3 scripts/weekly_status_template.py [PATH [--by-unit]]
 
 The template is filled by ``omxl.render_template(template, context, out)`` with ``Report.context()``
 (omxl/reporting/weekly.py), which gives:
@@ -18,7 +19,11 @@ The template is filled by ``omxl.render_template(template, context, out)`` with 
   ``actions`` (the ten lines that most need action), ``kpi_table`` (every KPI: measure, value, previous, change,
   better when, target, on target, note; all in words), ``trend``, ``status_counts``, ``causes``,
   ``overdue_by_supplier`` (the figures behind the four charts) and one per detail sheet (DETAIL_SHEETS);
-  ``billing_balances``, ``billing_ages`` and ``receivables_to_chase``, the three tables of the Billing sheet.
+  ``billing_balances``, ``billing_ages`` and ``receivables_to_chase``, the three tables of the Billing sheet;
+- a report by unit also: ``notes.by_unit`` (the units, and how their figures are made), the By Unit sheet's tables
+  ``by_unit_service``, ``by_unit_orders``, ``by_unit_stock`` (a row per unit, a column per KPI, the numbers),
+  ``by_unit_money`` (a row per unit and currency), ``by_unit_blank`` (each blank figure and why), and
+  ``late_by_unit`` (the late lines, the unit first).
 
 Print (contract 4.4: every sheet prints at 8 pt or larger): A4 landscape at a fixed scale, never fit-to-page,
 with every font chosen so that font size × scale stays at 8.5 pt or more; long text columns wrap in a fixed
@@ -36,7 +41,13 @@ from pathlib import Path
 import xlsxwriter
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))   # this checkout's omxl: the By Unit tables' columns are its data
+from omxl.kpi_catalog import BY_NAME  # noqa: E402
+from omxl.presentation.kpi_words import PERCENT, kpi_format  # noqa: E402
+from omxl.reporting.units import BLANK_BLOCK, BLOCKS, MONEY_BLOCK  # noqa: E402
+
 TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status.xlsx"
+BY_UNIT_TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status_by_unit.xlsx"
 
 SUMMARY_SCALE = 75     # Summary fonts are 11 pt or more: 8.25 pt printed
 DETAIL_SCALE = 85      # detail fonts are 11 pt (headings 12): 9.35 pt printed
@@ -85,6 +96,15 @@ BILLING_WIDTHS = [22, 13, 13, 13, 13, 13, 13, 45]
 BILLING_BLOCKS = (("Balances per currency", "billing_balances", 3),
                   ("Open receivables by age (days past due)", "billing_ages", 7),
                   ("Receivables to chase", "receivables_to_chase", 11))
+# The report by unit: after KPIs, the By Unit sheet (the units' KPIs in tables one under the other, a row per unit,
+# under a chart of late and at-risk lines per unit) and the late lines of every unit.
+BY_UNIT_SHEET = "By Unit"
+BY_UNIT_BEFORE = "Late & At Risk"
+BY_UNIT_WIDTHS = [16] + [13] * 9       # the unit, then a KPI each: 133 characters, one page wide at 85 %
+BY_UNIT_CHART_ROW = 4                  # the chart over rows 4-13
+BY_UNIT_FIRST_BLOCK = 15               # each block: heading row, its table marker, its data row, a spacer
+LATE_BY_UNIT = ("Late Lines by Unit", "late_by_unit", "Late lines by unit",
+                [11, 14, 5, 16, 13, 8, 11, 7, 13, 26, 26], {3, 8, 9, 10})
 GOOD = {"bg_color": "#C6EFCE", "font_color": "#006100"}
 BAD = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 
@@ -103,7 +123,8 @@ def _print_setup(sheet, scale: int, header_row: int | None) -> None:
     sheet.set_footer(FOOTER)
 
 
-def build(path: Path = TEMPLATE) -> Path:
+def build(path: Path = TEMPLATE, by_unit: bool = False) -> Path:
+    """The weekly template at `path`; `by_unit`: with the By Unit and Late Lines by Unit sheets after KPIs."""
     book = xlsxwriter.Workbook(str(path))
     book.set_properties({"created": dt.datetime(2026, 11, 27), "title": "Weekly status"})
     fmt = book.add_format
@@ -186,42 +207,110 @@ def build(path: Path = TEMPLATE) -> Path:
     _charts(book, summary, rows)
     _print_setup(summary, SUMMARY_SCALE, None)
 
+    styles = {"fmt": fmt, "heading": heading, "note": note, "header": header, "grid": grid, "cell": cell,
+              "wrapped": wrapped, "right": right, "right_wrapped": right_wrapped, "money": money}
     for name, marker, heading_text, widths, wraps in DETAIL_SHEETS:
+        if by_unit and name == BY_UNIT_BEFORE:
+            _by_unit(book, styles)
+            _detail(book, styles, *LATE_BY_UNIT)
         if name == BILLING_BEFORE:
             decimal_days = fmt({**grid, "num_format": "#,##0.0", "align": "right"})
             _billing(book, heading, note, header,
                      {"billing_balances": [cell, money, money, money, money, decimal_days, money, wrapped],
                       "billing_ages": [cell, money, money, money, money, money, money],
                       "receivables_to_chase": [wrapped, cell, cell, day, count, money, cell, wrapped]})
-        sheet = book.add_worksheet(name)
-        for col, width in enumerate(widths):
-            sheet.set_column(col, col, width)
-        sheet.write("A1", f"{heading_text}, week {{{{ iso_week }}}} (as of {{{{ as_of | date }}}})", heading)
-        sheet.write("A2", "{{ notes.%s }}" % marker, note)
-        formats = [wrapped if col in wraps else cell for col in range(len(widths))]
-        if marker == "kpi_table":
-            formats = [cell, right_wrapped, right_wrapped, right_wrapped, cell, right, cell, wrapped]
-        _table(sheet, 3, marker, header, formats)
-        last = _letter(len(widths) - 1)
-        if marker == "late_lines":  # days late (column H) above 0: a late row; the others are at risk (contract 5.5)
-            sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$H4>0",
-                                                     "format": fmt({"bg_color": "#F4B183"})})
-            sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$H4<=0",
-                                                     "format": fmt({"bg_color": "#DDEBF7"})})
-        if marker == "kpi_table":  # the same words as on the tiles
-            sheet.conditional_format("D4", {"type": "formula", "criteria": '=RIGHT(D4,6)="better"',
-                                            "format": fmt({"font_color": GOOD["font_color"], "bold": True})})
-            sheet.conditional_format("D4", {"type": "formula", "criteria": '=RIGHT(D4,5)="worse"',
-                                            "format": fmt({"font_color": BAD["font_color"], "bold": True})})
-            sheet.conditional_format("G4", {"type": "cell", "criteria": "==", "value": '"off target"',
-                                            "format": fmt(BAD)})
-            sheet.conditional_format("G4", {"type": "cell", "criteria": "==", "value": '"on target"',
-                                            "format": fmt(GOOD)})
-        sheet.freeze_panes(3, 0)
-        sheet.autofilter(2, 0, 3, len(widths) - 1)
-        _print_setup(sheet, DETAIL_SCALE, 3)
+        _detail(book, styles, name, marker, heading_text, widths, wraps)
     book.close()
     return path
+
+
+def _detail(book, styles: dict, name: str, marker: str, heading_text: str, widths: list, wraps: set) -> None:
+    """A detail sheet: its title with the week, the note of an empty table, the table with its header row frozen,
+    filtered and repeated on every printed page."""
+    fmt, cell, wrapped = styles["fmt"], styles["cell"], styles["wrapped"]
+    sheet = book.add_worksheet(name)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    sheet.write("A1", f"{heading_text}, week {{{{ iso_week }}}} (as of {{{{ as_of | date }}}})", styles["heading"])
+    sheet.write("A2", "{{ notes.%s }}" % marker, styles["note"])
+    formats = [wrapped if col in wraps else cell for col in range(len(widths))]
+    if marker == "kpi_table":
+        right, right_wrapped = styles["right"], styles["right_wrapped"]
+        formats = [cell, right_wrapped, right_wrapped, right_wrapped, cell, right, cell, wrapped]
+    _table(sheet, 3, marker, styles["header"], formats)
+    last = _letter(len(widths) - 1)
+    if marker == "late_lines":  # days late (column H) above 0: a late row; the others are at risk (contract 5.5)
+        sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$H4>0",
+                                                 "format": fmt({"bg_color": "#F4B183"})})
+        sheet.conditional_format(f"A4:{last}4", {"type": "formula", "criteria": "=$H4<=0",
+                                                 "format": fmt({"bg_color": "#DDEBF7"})})
+    if marker == "kpi_table":  # the same words as on the tiles
+        sheet.conditional_format("D4", {"type": "formula", "criteria": '=RIGHT(D4,6)="better"',
+                                        "format": fmt({"font_color": GOOD["font_color"], "bold": True})})
+        sheet.conditional_format("D4", {"type": "formula", "criteria": '=RIGHT(D4,5)="worse"',
+                                        "format": fmt({"font_color": BAD["font_color"], "bold": True})})
+        sheet.conditional_format("G4", {"type": "cell", "criteria": "==", "value": '"off target"',
+                                        "format": fmt(BAD)})
+        sheet.conditional_format("G4", {"type": "cell", "criteria": "==", "value": '"on target"',
+                                        "format": fmt(GOOD)})
+    sheet.freeze_panes(3, 0)
+    sheet.autofilter(2, 0, 3, len(widths) - 1)
+    _print_setup(sheet, DETAIL_SCALE, 3)
+
+
+def _by_unit(book, styles: dict) -> None:
+    """The By Unit sheet: the title and the units; a chart of late and at-risk lines per unit (what a manager
+    compares units by first: the work already late or about to be, where help is needed this week); then the
+    units' KPIs, a table per group of BLOCKS, the money table and the blank figures, one under the other, each
+    pushing the ones below it down. No frozen header or filter, since the tables move; one page wide at 85 %."""
+    fmt, grid, cell = styles["fmt"], styles["grid"], styles["cell"]
+    sheet = book.add_worksheet(BY_UNIT_SHEET)
+    for col, width in enumerate(BY_UNIT_WIDTHS):
+        sheet.set_column(col, col, width)
+    sheet.write("A1", "KPIs by unit, week {{ iso_week }} (as of {{ as_of | date }})", styles["heading"])
+    note = fmt({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
+    sheet.merge_range(1, 0, 1, len(BY_UNIT_WIDTHS) - 1, "{{ notes.by_unit }}", note)
+    sheet.set_row(1, 30)   # two lines: the units' names, then how their figures are made
+
+    def kpi_cell(kpi: str):
+        unit = BY_NAME[kpi].unit
+        if unit == "fraction":
+            return fmt({**grid, "num_format": PERCENT})
+        if unit == "days":
+            return fmt({**grid, "num_format": kpi_format(None, "days")})
+        if unit == "money":
+            return styles["money"]
+        return cell   # a count: General, so the table takes #,##0 (or 2 decimals for part units) from its values
+
+    row = BY_UNIT_FIRST_BLOCK
+    service = row + 2   # the first block's data row: the chart's figures
+    for marker, text, kpis in (*BLOCKS, (MONEY_BLOCK[0], MONEY_BLOCK[1], ("currency", *MONEY_BLOCK[2]))):
+        if marker == MONEY_BLOCK[0]:   # page 1: the chart and the counts and rates (up to 5 units); page 2: money
+            sheet.set_h_pagebreaks([row - 1])
+        sheet.write(row - 1, 0, text, styles["heading"])
+        _table(sheet, row + 1, marker, styles["header"],
+               [cell] + [cell if kpi == "currency" else kpi_cell(kpi) for kpi in kpis])
+        row += 4
+    sheet.write(row - 1, 0, f"{BLANK_BLOCK[1]} (not known, or nothing to count)", styles["heading"])
+    sheet.write(row - 1, 4, "{{ notes.%s }}" % BLANK_BLOCK[0], styles["note"])
+    # The reason is not wrapped: it runs on over the empty columns to its right.
+    _table(sheet, row + 1, BLANK_BLOCK[0], styles["header"], [cell, fmt({"valign": "top"})])
+
+    chart = book.add_chart({"type": "bar", "subtype": "stacked"})
+    font = {"size": 11}
+    ref = lambda col: f"='{BY_UNIT_SHEET}'!${_letter(col)}${service}:${_letter(col)}${service}"  # noqa: E731
+    for col, name, colour, label in ((1, "Late lines", "#C00000", "#FFFFFF"),
+                                     (2, "At-risk lines", "#FFC000", "#000000")):
+        chart.add_series({"name": name, "categories": ref(0), "values": ref(col), "fill": {"color": colour},
+                          "data_labels": {"value": True, "font": {**font, "color": label}}, "gap": 60})
+    chart.set_title({"name": "Late and at-risk lines by unit", "name_font": {"size": 12, "bold": True}})
+    chart.set_x_axis({"num_font": font})
+    chart.set_y_axis({"num_font": font, "reverse": True})
+    chart.set_legend({"position": "right", "font": font})
+    chart.set_size({"width": 720, "height": 196})
+    chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+    sheet.insert_chart(f"A{BY_UNIT_CHART_ROW}", chart, {"x_offset": 2, "y_offset": 2})
+    _print_setup(sheet, DETAIL_SCALE, None)
 
 
 def _billing(book, heading, note, header, formats: dict[str, list]) -> None:
@@ -312,4 +401,8 @@ def _charts(book, summary, rows: dict[str, int]) -> None:
 
 
 if __name__ == "__main__":
-    print(build(Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATE))
+    if len(sys.argv) > 1:
+        print(build(Path(sys.argv[1]), by_unit="--by-unit" in sys.argv[2:]))
+    else:
+        print(build(TEMPLATE))
+        print(build(BY_UNIT_TEMPLATE, by_unit=True))

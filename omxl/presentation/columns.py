@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..kpi_catalog import KPIS
+
 # kind -> how its cells look.
 #   excel       number format for whole values; `fractional` when some value has a fraction
 #   python      format for the notebook Styler (same look as the workbook)
@@ -218,6 +220,13 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("attachments", "Attachments", "long_text"),
 )
 
+# The weekly report's KPIs as columns of a table with a column per KPI (the By Unit sheet, report.by_unit pivoted):
+# the KPI's label, and the kind of what it counts (a rate, money, days; any other unit is a count of something).
+# A KPI named above keeps its entry there.
+KPI_KINDS: dict[str, str] = {"fraction": "rate", "money": "money", "days": "days", "units": "quantity"}
+COLUMNS += tuple((kpi.name, kpi.label, KPI_KINDS.get(kpi.unit, "count")) for kpi in KPIS
+                 if kpi.name not in {name for name, _, _ in COLUMNS})
+
 # (sheet, name) -> label where one name means something else on that sheet.
 SHEET_LABELS: dict[tuple[str, str], str] = {
     # A printed packing slip (omxl/io/save/pick_lists.py): what is in the parcel.
@@ -236,6 +245,7 @@ SHEET_LABELS: dict[tuple[str, str], str] = {
     ("KPIs", "target"): "Target",
     ("KPIs", "on_target"): "On target",
     ("KPIs", "reason"): "Note",
+    ("By Unit", "reason"): "Note",
 }
 
 # (sheet, name) -> kind where one name is of another kind on that sheet.
@@ -248,6 +258,8 @@ SHEET_KINDS: dict[tuple[str, str], str] = {
     # The weekly workbook's KPI table is in words (presentation/kpi_words.py): KPIs of every unit in one column.
     ("KPIs", "value"): "text",
     ("KPIs", "target"): "text",
+    ("By Unit", "value"): "text",
+    ("By Unit", "target"): "text",
 }
 
 COLUMN_BY_NAME: dict[str, tuple[str, str]] = {name: (label, kind) for name, label, kind in COLUMNS}

@@ -96,6 +96,21 @@ def kpi_table(kpis: pd.DataFrame, *, no_previous: str) -> pd.DataFrame:
     return table.mask(table == "")   # blank cells, not empty text
 
 
+def unit_kpi_table(by_unit: pd.DataFrame) -> pd.DataFrame:
+    """report.by_unit in words, as kpi_table words report.kpis: unit, label, value, target, on_target, reason
+    (a report by unit has no previous values per unit)."""
+    records = []
+    for row in by_unit.itertuples(index=False):
+        unit = BY_NAME[row.kpi].unit
+        records.append((str(row.unit), str(row.label), kpi_words(row.value, unit, row.currency),
+                        "" if blank(row.target) else kpi_words(row.target, unit, row.currency),
+                        "" if blank(row.on_target) else ON_TARGET[bool(row.on_target)],
+                        reason_words(row.reason, per_row=True)))
+    columns = ["unit", "label", "value", "target", "on_target", "reason"]
+    table = pd.DataFrame(records, columns=columns).astype("string[python]")
+    return table.mask(table == "")
+
+
 def headline(iso_week: str, start: pd.Timestamp, end: pd.Timestamp, as_of: pd.Timestamp,
              previous_as_of: pd.Timestamp | None, has_history: bool = True) -> str:
     """The line under the title: the week, its days, the as-of day and the run the changes compare with."""
@@ -120,6 +135,8 @@ def causes_heading(causes: pd.DataFrame, dimension: str) -> str:
 EMPTY: dict[str, str] = {
     "actions": "No line needs action: nothing is late, at risk or backordered.",
     "late_lines": "No line is late or at risk.",
+    "late_by_unit": "No line is late in any unit.",
+    "by_unit_blank": "Every figure of every unit is known.",
     "root_causes": "No late or backordered lines, so no root causes.",
     "open_orders": "No open order lines.",
     "backorders": "No backordered lines.",
@@ -143,6 +160,7 @@ NO_ORDERS = "The book has no orders table (a purchasing book): order lines are n
 NOT_IN_BOOK: dict[str, tuple[tuple[str, str], ...]] = {
     "actions": (("orders", NO_ORDERS),),
     "late_lines": (("orders", NO_ORDERS),),
+    "late_by_unit": (("orders", NO_ORDERS),),
     "root_causes": (("orders", NO_ORDERS),),
     "open_orders": (("orders", NO_ORDERS),),
     "backorders": (("orders", NO_ORDERS), ("inventory", "Stock is not judged: the book has no inventory table.")),

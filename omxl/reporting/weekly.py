@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from ..planning import plan_reorders
-from ..position import prepare
+from ..position import Position, prepare
 from ..presentation.billing_sheet import BILLING, NO_INVOICES, billing_page, billing_sentence, shown_tables
 from ..presentation.code_words import in_words
 from ..wording import name_or_id
@@ -33,17 +34,17 @@ from .carriers import carrier_performance
 from .causes import DIMENSIONS, root_causes
 from .changes import CHANGE_COLUMNS, line_changes
 from .actions import headline_actions, with_plan_actions
-from .headline import causes_heading, empty_notes, headline, kpi_table, previous_words, tiles
+from .headline import causes_heading, empty_notes, headline, kpi_table, previous_words, tiles, unit_kpi_table
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import NO_HISTORY, compute_kpis, nothing_to_compare, period_of
 from .overdue import overdue_by_supplier, overdue_po_lines
+from .units import NO_UNITS, has_units, order_units, unit_kpis, unit_note, unit_tables
 
 
 if TYPE_CHECKING:  # for annotations only: the report imports the steps it runs when it runs them
     from ..book import Book
     from ..config import Config
     from ..planning import ReorderPlan
-    from ..position import Position
     from ..reconciliation import Reconciliation
 
 DEFAULT_TEMPLATE = "weekly_status.xlsx"
@@ -71,6 +72,10 @@ SHEET_TABLES: dict[str, str] = {
     "Returns": "returns",
     "Data Issues": "issues",
 }
+# The sheets a report by unit adds after KPIs (weekly_report(..., by_unit=True), contract 4.9); the By Unit sheet of
+# the workbook shows its KPI table as the tables of omxl.reporting.units.BLOCKS and a chart.
+BY_UNIT_TABLES: dict[str, str] = {"By Unit": "by_unit_kpis", "Late Lines by Unit": "late_by_unit"}
+BY_UNIT_TEMPLATE = "weekly_status_by_unit.xlsx"
 
 # `customer`: the customer's name where the customers table has one, else the id (one column: the page is for
 # reading; the id stays in rec.lines).
@@ -80,6 +85,9 @@ OPEN_COLUMNS = ("order_id", "line", "customer", "sku", "open_qty", "allocated_qt
                 "promised_date", "status")
 BACKORDER_COLUMNS = ("order_id", "line", "customer", "sku", "backordered_qty", "promised_date",
                      "projected_ship_date", "covering_po")
+# The late lines of every unit, the unit first: their keys are the units' own (north/O-1001).
+LATE_BY_UNIT_COLUMNS = ("unit", "order_id", "line", "customer", "sku", "open_qty", "promised_date", "days_late",
+                        "status", "reason", "action")
 ACTION_COLUMNS = ("order_id", "line", "customer", "sku", "open_qty", "promised_date", "days_late", "action")
 INVENTORY_COLUMNS = ("sku", "description", "on_hand", "allocated", "backlog", "on_order", "available", "short")
 REORDER_COLUMNS = ("sku", "supplier_id", "inventory_position", "reorder_point", "order_qty", "order_value",
@@ -106,6 +114,8 @@ class Report:
     previous_as_of: pd.Timestamp | None
     history: History | None
     fingerprint: str
+    # weekly_report(..., by_unit=True): every KPI per unit (omxl.reporting.units.BY_UNIT_COLUMNS); None otherwise.
+    by_unit: pd.DataFrame | None = None
     step: ClassVar[str] = "weekly"   # its entry in omxl.steps.REGISTRY
 
     @property
@@ -184,8 +194,17 @@ class Report:
         returns = rec.returns
         received = pd.to_datetime(returns["received_date"]).dt.normalize()
         recent = returns[((received >= start) & (received <= end)) | received.isna()]
+        sheets = {"KPIs": kpi_table(self.kpis, no_previous=self.no_previous)}
+        if self.by_unit is not None:
+            late_only = open_lines[open_lines["late"]]
+            unit = late_only["unit"] if "unit" in late_only.columns else late_only["order_id"].astype(object).map(
+                order_units(pos.book))
+            # Grouped by unit, each unit's lines in the Late & At Risk order (most days late first).
+            by_unit = late_only.assign(unit=unit.astype("string[python]")).sort_values("unit", kind="stable")
+            sheets["By Unit"] = unit_kpi_table(self.by_unit)
+            sheets["Late Lines by Unit"] = _pick(by_unit, LATE_BY_UNIT_COLUMNS)
         return {
-            "KPIs": kpi_table(self.kpis, no_previous=self.no_previous),
+            **sheets,
             "Late & At Risk": _pick(late, LATE_COLUMNS),
             "Changes": self.changes,
             "Root Causes": self.causes,
@@ -215,8 +234,10 @@ class Report:
             raise ValueError(f"causes_by: '{causes_by}' is not a root-cause dimension ({', '.join(DIMENSIONS)})")
         start, end = self.period
         causes = self.causes[self.causes["dimension"] == causes_by].head(CAUSES_CHARTED).reset_index(drop=True)
-        tables = {SHEET_TABLES[name]: in_words(frame, name).reset_index(drop=True)
-                  for name, frame in self.sheets.items()}
+        names = {**SHEET_TABLES, **BY_UNIT_TABLES}
+        tables = {names[name]: in_words(frame, name).reset_index(drop=True) for name, frame in self.sheets.items()}
+        if self.by_unit is not None:
+            tables.update(unit_tables(self.by_unit))
         charts = {"trend": self.trend, "status_counts": in_words(self.status_counts),
                   "causes": in_words(causes), "overdue_by_supplier": overdue_by_supplier(self.overdue_pos),
                   "actions": self.actions}
@@ -234,6 +255,8 @@ class Report:
                                  previous_as_of=self.previous_as_of, plan_summary=self.plan.summary),
             "kpis": self.kpis,
         }
+        if self.by_unit is not None:
+            context["notes"]["by_unit"] = unit_note(list(pd.unique(self.by_unit["unit"].astype(object))))
         if "invoices" in book_tables:
             context["notes"]["billing"] = billing_sentence(self.as_of)
         else:   # said once, at the top of the sheet, rather than under each of its three tables
@@ -245,10 +268,12 @@ class Report:
     def save(self, path: "str | os.PathLike | None" = None, *, template: "str | os.PathLike | None" = None,
              backup: bool = True) -> Path:
         """Write the report workbook to `path` (default: default_name in the current folder) by rendering
-        `template` (default: the shipped omxl/shipped/weekly_status.xlsx) with context(); atomically, keeping an
-        existing file as a backup in omxl-backups/ unless backup=False. Returns the path written."""
+        `template` (default: the shipped omxl/shipped/weekly_status.xlsx, or weekly_status_by_unit.xlsx for a
+        report by unit) with context(); atomically, keeping an existing file as a backup in omxl-backups/ unless
+        backup=False. Returns the path written."""
         target = Path(path) if path is not None else Path(self.default_name)
-        source = Path(template) if template is not None else template_path(DEFAULT_TEMPLATE)
+        shipped = DEFAULT_TEMPLATE if self.by_unit is None else BY_UNIT_TEMPLATE
+        source = Path(template) if template is not None else template_path(shipped)
         return render_template(source, self.context(), target, backup=backup)
 
     def result_sheets(self) -> dict[str, object]:
@@ -280,13 +305,19 @@ class Report:
 
 
 def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Config | dict | str | None" = None,
-                  history: "History | str | os.PathLike | None" = None) -> Report:
+                  history: "History | str | os.PathLike | None" = None, by_unit: bool = False) -> Report:
     """The weekly status report of contract 4.4 for the 7 days ending on `as_of`.
 
     `history`: a History, or the path of its SQLite file; None uses the `history` setting, and without one the
     report has no previous values, a one-point trend and no changes, and nothing is recorded. With a history,
     last week's values come from the latest earlier run, and this run is recorded (replacing a run of the same
-    as_of)."""
+    as_of).
+
+    `by_unit`: for a book of several units (omxl.consolidate, contract 4.9), also every KPI per unit
+    (`report.by_unit`, each unit's figures from its own rows only) and, in the workbook, the By Unit and Late
+    Lines by Unit sheets (docs/weekly-report.md, "By unit"). A book without units raises ConfigError."""
+    if by_unit and not has_units(book.book if isinstance(book, Position) else book):
+        raise ConfigError(NO_UNITS)
     position = prepare(book, as_of=as_of, config=config)
     rec = reconcile(position)
     plan = plan_reorders(position)
@@ -311,8 +342,8 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
         trend = _trend_of_one(kpis, position.as_of)
     return Report(position=position, reconciliation=rec, plan=plan, kpis=kpis, causes=causes, changes=changes,
                   trend=trend, carriers=carrier_performance(position), overdue_pos=overdue,
-                  previous_as_of=previous_as_of,
-                  history=store, fingerprint=fingerprint)
+                  previous_as_of=previous_as_of, history=store, fingerprint=fingerprint,
+                  by_unit=unit_kpis(position, rec, plan, overdue) if by_unit else None)
 
 
 def _trend(store: History, as_of: pd.Timestamp) -> pd.DataFrame:
