@@ -101,8 +101,8 @@ BILLING_BLOCKS = (("Balances per currency", "billing_balances", 3),
 BY_UNIT_SHEET = "By Unit"
 BY_UNIT_BEFORE = "Late & At Risk"
 BY_UNIT_WIDTHS = [16] + [13] * 9       # the unit, then a KPI each: 133 characters, one page wide at 85 %
-BY_UNIT_CHART_ROW = 4                  # the chart over rows 4-13
-BY_UNIT_FIRST_BLOCK = 15               # each block: heading row, its table marker, its data row, a spacer
+BY_UNIT_CHART_ROW = 4                  # the chart over rows 4-12
+BY_UNIT_FIRST_BLOCK = 14               # each block: heading row, its table marker, its data row, a spacer
 LATE_BY_UNIT = ("Late Lines by Unit", "late_by_unit", "Late lines by unit",
                 [11, 14, 5, 16, 13, 8, 11, 7, 13, 26, 26], {3, 8, 9, 10})
 GOOD = {"bg_color": "#C6EFCE", "font_color": "#006100"}
@@ -307,7 +307,7 @@ def _by_unit(book, styles: dict) -> None:
     chart.set_x_axis({"num_font": font})
     chart.set_y_axis({"num_font": font, "reverse": True})
     chart.set_legend({"position": "right", "font": font})
-    chart.set_size({"width": 720, "height": 196})
+    chart.set_size({"width": 720, "height": 178})
     chart.set_chartarea({"border": {"color": "#BFBFBF"}})
     sheet.insert_chart(f"A{BY_UNIT_CHART_ROW}", chart, {"x_offset": 2, "y_offset": 2})
     _print_setup(sheet, DETAIL_SCALE, None)

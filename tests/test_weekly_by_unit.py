@@ -1,11 +1,10 @@
 """The weekly report by unit (contract 4.9, issue 30; docs/weekly-report.md "By unit"): three branch workbooks
-that use the same order numbers (tests/units_books.py) read into one book with a unit on every row; each unit's
+that use the same order numbers (tests/units_books.py) read into one book by omxl.consolidate; each unit's
 KPIs equal that branch's workbook reported alone, KPI by KPI; the By Unit and Late Lines by Unit sheets read back
 cell by cell and printed by LibreOffice; a book without units is a settings error."""
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import re
 import zipfile
@@ -18,7 +17,6 @@ import pytest
 
 import omxl
 from conftest import convert_with_libreoffice
-from omxl.findings import concat_findings
 from omxl.kpi_catalog import KPIS
 from omxl.presentation.kpi_words import PERCENT
 from omxl.reporting.units import BLOCKS, BY_UNIT_COLUMNS, MONEY_BLOCK, unit_tables
@@ -30,51 +28,13 @@ BY_UNIT_TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status_by_unit.xlsx"
 SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
           "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Billing", "Data Issues"]
 
-# The book omxl.consolidate makes (/work/units-design.md), put together here from the units' own books: a unit on
-# every row, the per-unit keys read "unit/key", master rows equal in several units merged with a blank unit.
-UNIT_KEYS = {"orders": ("order_id", "sku"), "shipments": ("shipment_id", "order_id", "sku"), "inventory": ("sku",),
-             "purchase_orders": ("po_id", "sku"), "returns": ("rma_id", "order_id", "sku"),
-             "invoices": ("invoice_id", "order_id"), "payments": ("payment_id", "invoice_id")}
-PROVENANCE = ("source", "sheet", "row")
-
-
-def consolidated(books: dict[str, omxl.Book]) -> omxl.Book:
-    def placed(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
-        return frame.assign(source=unit + "/" + frame["source"].astype(str)) if "source" in frame else frame
-
-    tables = {}
-    for name in omxl.model.TABLE_NAMES:
-        parts = []
-        for unit, book in books.items():
-            frame = placed(book.tables[name], unit)
-            for column in UNIT_KEYS.get(name, ()):
-                frame[column] = (unit + "/" + frame[column].astype("string[python]")).astype("string[python]")
-            frame.insert(frame.columns.get_loc("source"), "unit", pd.array([unit] * len(frame), dtype="string[python]"))
-            parts.append(frame)
-        frame = pd.concat(parts, ignore_index=True)
-        if name not in UNIT_KEYS and len(frame):
-            model = [column for column in frame.columns if column not in ("unit", *PROVENANCE)]
-            same = pd.util.hash_pandas_object(frame[model], index=False)
-            frame.loc[same.duplicated(keep=False).to_numpy(), "unit"] = pd.NA
-            frame = frame[~same.duplicated().to_numpy()].reset_index(drop=True)
-        tables[name] = frame
-    first = next(iter(books.values()))
-    return dataclasses.replace(
-        first, tables=tables,
-        findings=concat_findings([placed(book.findings, unit) for unit, book in books.items()]),
-        layout=pd.concat([placed(book.layout, unit) for unit, book in books.items()], ignore_index=True),
-        column_map=pd.concat([book.column_map for book in books.values()], ignore_index=True),
-        sources=tuple(f"{unit}/{source}" for unit, book in books.items() for source in book.sources))
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> dict:
     """The branches reported alone and together by unit; the workbook by unit, printed by LibreOffice."""
     folder = tmp_path_factory.mktemp("by-unit")
     paths = write_branches(folder)
-    books = {unit: omxl.read_book(path) for unit, path in paths.items()}
-    alone = {unit: omxl.weekly_report(book, as_of=AS_OF) for unit, book in books.items()}
-    book = consolidated(books)
+    alone = {unit: omxl.weekly_report(omxl.read_book(path), as_of=AS_OF) for unit, path in paths.items()}
+    book = omxl.consolidate(sorted(paths.values()), unit_from="folder")
     report = omxl.weekly_report(book, as_of=AS_OF, by_unit=True)
     workbook = report.save(folder / "weekly.xlsx", backup=False)
     pdf = convert_with_libreoffice(workbook, "pdf", folder)
@@ -165,36 +125,36 @@ def test_the_by_unit_sheet_holds_a_row_per_unit_and_a_column_per_kpi(run):
                                                                                 max_row=heading_row + 4)]
         return header, body
 
-    assert sheet["A15"].value == "Service: late and at-risk lines, on time in full"
-    header, body = block(15, 10)
+    assert sheet["A14"].value == "Service: late and at-risk lines, on time in full"
+    header, body = block(14, 10)
     assert header == ["Unit", "Late lines", "At-risk lines", "Backorder lines", "Backorder rate", "Lines due",
                       "OTIF line rate", "Unit fill rate", "Order fill rate", "Order cycle time"]
     assert [row[:6] for row in body] == [["east", 1, 1, 2, 1, 2], ["north", 3, 1, 2, pytest.approx(2 / 6), 5],
                                          ["south", 6, 1, 3, pytest.approx(2 / 6), 5]]
     assert body[2][9] is None                                     # south completed no order in the period
-    assert sheet["E17"].number_format == PERCENT and sheet["B17"].number_format == "#,##0"
-    assert sheet["J18"].number_format == '#,##0.0" days"'
-    assert sheet["A21"].value == "Orders, shipments and returns"
-    header, body = block(21, 7)
+    assert sheet["E16"].number_format == PERCENT and sheet["B16"].number_format == "#,##0"
+    assert sheet["J17"].number_format == '#,##0.0" days"'
+    assert sheet["A20"].value == "Orders, shipments and returns"
+    header, body = block(20, 7)
     assert header == ["Unit", "Orders received", "Lines received", "Cancelled lines", "Shipped lines",
                       "Units returned", "Return rate"]
     assert [row[0] for row in body] == list(UNITS) and body[1][5] == 2 and body[2][5] is None
-    assert sheet["A27"].value == "Stock, purchasing and data quality"
-    header, body = block(27, 7)
+    assert sheet["A26"].value == "Stock, purchasing and data quality"
+    header, body = block(26, 7)
     assert header == ["Unit", "Overdue PO lines", "Stockout SKUs", "SKUs to reorder", "Days of supply",
                       "Data errors", "Data warnings"]
     assert [row[1] for row in body] == [1, 0, None] and [row[5] for row in body] == [0, 1, 1]
-    assert sheet["A33"].value == "Money, per currency"
-    header = [cell.value for cell in sheet[34]][:8]
+    assert sheet["A32"].value == "Money, per currency"
+    header = [cell.value for cell in sheet[33]][:8]
     assert header == ["Unit", "Currency", "Shipped value", "Backorder value", "Overdue PO value", "Reorder value",
                       "Inventory value", "DSO (days)"]
-    money = [[cell.value for cell in row[:8]] for row in sheet.iter_rows(min_row=35, max_row=39)]
+    money = [[cell.value for cell in row[:8]] for row in sheet.iter_rows(min_row=34, max_row=38)]
     assert money == [["east", "USD", 220, 70, 120, 300, 60, pytest.approx(70 / 220 * 90)],
                      ["north", "EUR", 33, 100, 0, 0, 120, None], ["north", "USD", 9, 0, 0, 100, 0, None],
                      ["south", "EUR", 33, 200, None, 30, 120, None], ["south", "USD", 9, 39, None, 125, 0, None]]
-    assert sheet["C35"].number_format == "#,##0.00" and sheet["H35"].number_format == '#,##0.0" days"'
-    assert sheet["A41"].value.startswith("Why a figure is blank")
-    blanks = [(row[0], row[1]) for row in sheet.iter_rows(min_row=43, max_col=2, values_only=True) if row[0]]
+    assert sheet["C34"].number_format == "#,##0.00" and sheet["H34"].number_format == '#,##0.0" days"'
+    assert sheet["A40"].value.startswith("Why a figure is blank")
+    blanks = [(row[0], row[1]) for row in sheet.iter_rows(min_row=42, max_col=2, values_only=True) if row[0]]
     assert blanks == [("Overdue PO lines", "south: no purchase orders table in the book"),
                       ("Overdue PO value", "south: no purchase orders table in the book"),
                       ("Order cycle time", "east, south: no orders completed in the period"),
@@ -205,8 +165,8 @@ def test_the_by_unit_sheet_holds_a_row_per_unit_and_a_column_per_kpi(run):
     with zipfile.ZipFile(run["workbook"]) as archive:
         charts = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/charts/chart")]
     chart = next(xml for xml in charts if "Late and at-risk lines by unit" in xml)
-    assert re.findall(r"<c:f>([^<]*)</c:f>", chart) == ["'By Unit'!$A$17:$A$19", "'By Unit'!$B$17:$B$19",
-                                                        "'By Unit'!$A$17:$A$19", "'By Unit'!$C$17:$C$19"]
+    assert re.findall(r"<c:f>([^<]*)</c:f>", chart) == ["'By Unit'!$A$16:$A$18", "'By Unit'!$B$16:$B$18",
+                                                        "'By Unit'!$A$16:$A$18", "'By Unit'!$C$16:$C$18"]
 
 
 def test_every_kpi_has_one_column_on_the_by_unit_sheet():
@@ -266,3 +226,17 @@ def test_the_committed_by_unit_template_is_what_its_builder_makes(tmp_path):
     fresh = builder.build(tmp_path / "weekly_status_by_unit.xlsx", by_unit=True)
     with zipfile.ZipFile(fresh) as new, zipfile.ZipFile(BY_UNIT_TEMPLATE) as committed:
         assert {n: new.read(n) for n in new.namelist()} == {n: committed.read(n) for n in committed.namelist()}
+
+
+def test_the_weekly_report_page_example_by_unit_prints_what_its_comments_say(monkeypatch, tmp_path, capsys):
+    page = (ROOT / "docs" / "weekly-report.md").read_text(encoding="utf-8")
+    section = page[page.index("## By unit"):]
+    block = section[section.index("```python\n") + len("```python\n"):section.index("\n```\n")]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block.replace('"workbooks/sample.xlsx"', repr(str(ROOT / "workbooks" / "sample.xlsx"))),
+                 "weekly-report.md", "exec"), {})
+    said = [line.split("# ")[1].split(":")[0] for line in block.splitlines() if line.startswith("print(")]
+    assert capsys.readouterr().out.splitlines() == said == ["64.0 64.0", "128.0", "64.0",
+                                                            "['north', 'north/SO-260010']"]
+    assert openpyxl.load_workbook(tmp_path / "weekly-by-unit.xlsx", read_only=True).sheetnames[1:4] == [
+        "KPIs", "By Unit", "Late Lines by Unit"]

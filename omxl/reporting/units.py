@@ -6,8 +6,9 @@ A consolidated book keys every per-unit row "unit/key" (north/O-1001), so a unit
 order lines, SKUs, purchase orders, returns and invoices name no other unit's. A unit's KPIs are therefore
 compute_kpis, the function of the whole report, over a view of the position, the reconciliation and the plan cut
 down to the unit's keys (master rows with a blank unit belong to every unit): the rows the unit's workbook gives
-when it is reported alone, so each figure equals that run's. The validation findings and the tables read go by
-the unit of the file they come from.
+when it is reported alone, so each figure equals that run's. A validation finding goes by the unit of its row,
+else of its workbook (a consolidated book names each unit's workbook as its source), else of its key; the tables a
+unit read are those of its workbooks.
 
 With `shared_stock` the SKUs are not qualified (every unit takes from all the stock), so a SKU several units
 order is in each of their stock figures (stockout SKUs, SKUs to reorder, reorder value); inventory value and
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..consolidation.units import has_units
 from ..errors import ConfigError
 from ..kpi_catalog import BY_NAME
 from ..position.supply import stock_by_sku
@@ -44,11 +46,6 @@ EVERY = "\x00every unit"
 NO_UNITS = ("by_unit: the book has no units, so there is nothing to break the report down by. Read the units' "
             "workbooks with omxl.consolidate([...]) (one unit per folder, or per file with unit_from=\"file\"), "
             "or on the command line give the workbooks with --by-unit.")
-
-
-def has_units(book: "Book") -> bool:
-    """A consolidated book: its orders carry the `unit` column (docs/units.md)."""
-    return "unit" in book.orders.columns
 
 
 def units_of(book: "Book") -> list[str]:
@@ -91,11 +88,6 @@ def _unit_view(pos: "Position", rec: "Reconciliation", plan: "ReorderPlan", over
     tables = {name: frame[_belongs(frame, unit)] for name, frame in book.tables.items()}
     keys = _keys(tables)
     layout = book.layout[layout_units.eq(unit).to_numpy(dtype=bool)]
-    # A table the unit has rows in was read for it, though its sheet's file is not known (two files of one name).
-    unplaced = [name for name, frame in tables.items() if "unit" in frame.columns
-                and frame["unit"].astype(object).eq(unit).any() and not layout["table"].eq(name).any()]
-    if unplaced:
-        layout = pd.concat([layout, pd.DataFrame({"table": unplaced})], ignore_index=True)
     # A finding on a merged master row is each unit's that has that table (the design keeps no more about it).
     shared = finding_units.eq(EVERY).to_numpy(dtype=bool) & pos.issues["table"].isin(layout["table"]).to_numpy()
     own = finding_units.eq(unit).to_numpy(dtype=bool) | shared
@@ -143,10 +135,8 @@ def _finding_units(issues: pd.DataFrame, book: "Book", sources: pd.Series, units
     if rows and len(issues):
         known = pd.concat(rows, ignore_index=True).astype({"row": "Int64"})
         known = known.assign(unit=known["unit"].astype(object).where(known["unit"].notna(), EVERY))
-        # Two files of one name give rows of one address in two units: those say nothing.
-        single = known.drop_duplicates([*where, "unit"])
-        single = single[~single.duplicated(where, keep=False)]
-        matched = issues[where].astype({"row": "Int64"}).reset_index(drop=True).merge(single, on=where, how="left")
+        matched = issues[where].astype({"row": "Int64"}).reset_index(drop=True).merge(
+            known.drop_duplicates(where), on=where, how="left")
         found = matched["unit"].astype(object)
     for fallback in (_units_by_source(issues, sources), _units_by_key(issues, units)):
         found = found.where(found.notna(), fallback)
@@ -167,8 +157,8 @@ def _units_by_key(issues: pd.DataFrame, units: list[str]) -> pd.Series:
 
 
 def _source_units(book: "Book") -> pd.Series:
-    """source -> unit: each workbook belongs to one unit. From the layout's `unit` where consolidate gives one,
-    else from the rows the tables hold; a source named for several units (two files of one name) is left out."""
+    """source -> unit: each workbook belongs to one unit. From the layout's `unit` where it has one, else from the
+    rows the tables hold (a workbook every row of which was left out because of errors has none)."""
     if "unit" in book.layout.columns:
         pairs = [book.layout[["source", "unit"]]]
     else:
@@ -176,9 +166,8 @@ def _source_units(book: "Book") -> pd.Series:
                  if {"source", "unit"} <= set(frame.columns)]
     if not pairs:
         return pd.Series(dtype=object)
-    found = pd.concat(pairs, ignore_index=True).dropna().astype(object).drop_duplicates()
-    single = found[~found["source"].duplicated(keep=False)]
-    return pd.Series(single["unit"].to_numpy(), index=single["source"].to_numpy(), dtype=object)
+    found = pd.concat(pairs, ignore_index=True).dropna().astype(object).drop_duplicates("source")
+    return pd.Series(found["unit"].to_numpy(), index=found["source"].to_numpy(), dtype=object)
 
 
 def _units_by_source(frame: pd.DataFrame, sources: pd.Series) -> pd.Series:
@@ -275,4 +264,4 @@ def _blank_table(by_unit: pd.DataFrame) -> pd.DataFrame:
 def order_units(book: "Book") -> pd.Series:
     """order_id -> unit, from the book's orders."""
     orders = book.orders.drop_duplicates("order_id")
-    return pd.Series(orders["unit"].astype(object).to_numpy(), index=orders["order_id"].astype(object).to_numpy())
+    return pd.Series(orders["unit"].to_numpy(), index=orders["order_id"].to_numpy(), dtype=orders["unit"].dtype)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..consolidation.units import has_units
 from ..errors import ConfigError
 from ..planning import plan_reorders
 from ..position import Position, prepare
@@ -38,7 +39,7 @@ from .headline import causes_heading, empty_notes, headline, kpi_table, previous
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import NO_HISTORY, compute_kpis, nothing_to_compare, period_of
 from .overdue import overdue_by_supplier, overdue_po_lines
-from .units import NO_UNITS, has_units, order_units, unit_kpis, unit_note, unit_tables
+from .units import NO_UNITS, order_units, unit_kpis, unit_note, unit_tables
 
 
 if TYPE_CHECKING:  # for annotations only: the report imports the steps it runs when it runs them
@@ -180,8 +181,9 @@ class Report:
 
     @functools.cached_property
     def sheets(self) -> dict[str, pd.DataFrame]:
-        """The report's tables by sheet name (SHEET_TABLES order), with omxl's column names and codes; made once,
-        on first use (the workbook, the write-back and the Excel button each read them)."""
+        """The report's tables by sheet name (SHEET_TABLES order; a report by unit has BY_UNIT_TABLES' after
+        KPIs), with omxl's column names and codes; made once, on first use (the workbook, the write-back and the
+        Excel button each read them)."""
         rec, plan, pos = self.reconciliation, self.plan, self.position
         lines = rec.lines.assign(customer=name_or_id(rec.lines["customer_id"], pos.book.customers, "customer_id"),
                                  action=with_plan_actions(rec.lines, plan))
@@ -197,8 +199,8 @@ class Report:
         sheets = {"KPIs": kpi_table(self.kpis, no_previous=self.no_previous)}
         if self.by_unit is not None:
             late_only = open_lines[open_lines["late"]]
-            unit = late_only["unit"] if "unit" in late_only.columns else late_only["order_id"].astype(object).map(
-                order_units(pos.book))
+            # An exchange's replacement line may come without its unit: it is its order's.
+            unit = late_only["unit"].fillna(late_only["order_id"].map(order_units(pos.book)))
             # Grouped by unit, each unit's lines in the Late & At Risk order (most days late first).
             by_unit = late_only.assign(unit=unit.astype("string[python]")).sort_values("unit", kind="stable")
             sheets["By Unit"] = unit_kpi_table(self.by_unit)
