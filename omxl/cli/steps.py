@@ -35,9 +35,10 @@ def step_command(step: Step) -> click.Command:
         if reading.units:   # globs name the units' workbooks: the checks below see the files themselves
             from ..consolidation.reading import expand_sources
             books = tuple(expand_sources(books))
-            if write_back:
-                raise click.UsageError("--write-back writes into one workbook; a run over several units' "
-                                       "workbooks writes its sheets with --out.")
+            for given, option in ((write_back, "--write-back"), (mark, "--mark")):
+                if given:
+                    raise click.UsageError(f"{option} works on one workbook read as it is; a run over units' "
+                                           "workbooks writes its sheets with --out.")
         # --out is the common one when the step has an Output, else the step's own option (weekly's)
         out = options.pop("out", None) if step.output is not None else None
         run = CommandRun(books=books, config=config, as_of=as_of, options=options, write_back=write_back)

@@ -80,7 +80,7 @@ def combine(parts: Iterable[UnitBook], settings: Config) -> Book:
         for name in TABLE_NAMES:
             tables[name].append(_unit_table(book.tables[name], name, part, keys.get(name, ())))
         findings.append(_unit_findings(book.findings, part, keys))
-        layouts.append(book.layout.assign(source=part.name))
+        layouts.append(book.layout.assign(source=part.name, unit=part.unit))
         maps.append(book.column_map.assign(source=part.name))
     column_map = pd.concat(maps, ignore_index=True)
     merged = {name: _concat(name, frames) for name, frames in tables.items()}

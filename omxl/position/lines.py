@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..book import Book
 from ..cancellations import credit_note_rows, match_cancellations
+from ..model import unit_column
 
 
 def order_lines(book: Book, cancelled_order_pattern: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -139,6 +140,7 @@ def replacement_lines(return_lines: pd.DataFrame, lines: pd.DataFrame, as_of: pd
         "status": "open", "priority": pd.array([pd.NA] * len(exchanges), dtype="Int64"),
         "sheet_status": "open", "allocation_priority": exchanges["allocation_priority"].astype("Float64"),
         "kind": "exchange", "rma_id": exchanges["rma_id"],
+        **{column: exchanges[column] for column in unit_column(exchanges)},
         "source": exchanges["source"], "sheet": exchanges["sheet"], "row": exchanges["row"],
     })
     return replacement

@@ -157,16 +157,10 @@ def _units_by_key(issues: pd.DataFrame, units: list[str]) -> pd.Series:
 
 
 def _source_units(book: "Book") -> pd.Series:
-    """source -> unit: each workbook belongs to one unit. From the layout's `unit` where it has one, else from the
-    rows the tables hold (a workbook every row of which was left out because of errors has none)."""
-    if "unit" in book.layout.columns:
-        pairs = [book.layout[["source", "unit"]]]
-    else:
-        pairs = [frame[["source", "unit"]] for frame in book.tables.values()
-                 if {"source", "unit"} <= set(frame.columns)]
-    if not pairs:
+    """source -> unit: each workbook belongs to one unit, as the layout of a consolidated book says."""
+    if "unit" not in book.layout.columns:
         return pd.Series(dtype=object)
-    found = pd.concat(pairs, ignore_index=True).dropna().astype(object).drop_duplicates("source")
+    found = book.layout[["source", "unit"]].dropna().astype(object).drop_duplicates("source")
     return pd.Series(found["unit"].to_numpy(), index=found["source"].to_numpy(), dtype=object)
 
 
@@ -260,8 +254,3 @@ def _blank_table(by_unit: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"label": grouped["label"].astype("string[python]"),
                          "reason": (grouped["unit"] + ": " + grouped["reason"]).astype("string[python]")})
 
-
-def order_units(book: "Book") -> pd.Series:
-    """order_id -> unit, from the book's orders."""
-    orders = book.orders.drop_duplicates("order_id")
-    return pd.Series(orders["unit"].to_numpy(), index=orders["order_id"].to_numpy(), dtype=orders["unit"].dtype)

@@ -39,7 +39,7 @@ from .headline import causes_heading, empty_notes, headline, kpi_table, previous
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import NO_HISTORY, compute_kpis, nothing_to_compare, period_of
 from .overdue import overdue_by_supplier, overdue_po_lines
-from .units import NO_UNITS, order_units, unit_kpis, unit_note, unit_tables
+from .units import NO_UNITS, unit_kpis, unit_note, unit_tables
 
 
 if TYPE_CHECKING:  # for annotations only: the report imports the steps it runs when it runs them
@@ -198,11 +198,8 @@ class Report:
         recent = returns[((received >= start) & (received <= end)) | received.isna()]
         sheets = {"KPIs": kpi_table(self.kpis, no_previous=self.no_previous)}
         if self.by_unit is not None:
-            late_only = open_lines[open_lines["late"]]
-            # An exchange's replacement line may come without its unit: it is its order's.
-            unit = late_only["unit"].fillna(late_only["order_id"].map(order_units(pos.book)))
             # Grouped by unit, each unit's lines in the Late & At Risk order (most days late first).
-            by_unit = late_only.assign(unit=unit.astype("string[python]")).sort_values("unit", kind="stable")
+            by_unit = open_lines[open_lines["late"]].sort_values("unit", kind="stable")
             sheets["By Unit"] = unit_kpi_table(self.by_unit)
             sheets["Late Lines by Unit"] = _pick(by_unit, LATE_BY_UNIT_COLUMNS)
         return {
