@@ -212,3 +212,18 @@ def test_billing_and_rules_keep_the_unit(tmp_path):
     assert list(rec.billing["unit"].unique()) == ["north", "south"]
     # Only north's 600 units of O-101 are held: the rule names the unit.
     assert rec.rule_holds[["unit", "order_id", "open_qty"]].values.tolist() == [["north", "north/O-101", 600.0]]
+
+
+def test_weekly_by_unit_on_the_command_line(tmp_path, branches):
+    out = tmp_path / "weekly.xlsx"
+    done = subprocess.run([sys.executable, "-m", "omxl", "weekly", str(branches / "*" / "orders.xlsx"), "--by-unit",
+                           "--as-of", AS_OF, "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    workbook = openpyxl.load_workbook(out)
+    assert {"By Unit", "Late Lines by Unit"} <= set(workbook.sheetnames)
+    late = [row[:2] for row in workbook["Late Lines by Unit"].iter_rows(values_only=True) if row[1] and "/" in str(row[1])]
+    assert ("north", "north/O-1002") in late and ("south", "south/O-1002") in late
+    plain = tmp_path / "plain.xlsx"
+    subprocess.run([sys.executable, "-m", "omxl", "weekly", str(branches / "*" / "orders.xlsx"), "--unit-from",
+                    "folder", "--as-of", AS_OF, "--out", str(plain)], capture_output=True, text=True)
+    assert "By Unit" not in openpyxl.load_workbook(plain).sheetnames
