@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import gc
 import hashlib
 import json
@@ -105,6 +106,7 @@ class TreeMemory:
 
     def __enter__(self) -> TreeMemory:
         gc.collect()
+        _give_back()
         self.before = _rss(os.getpid())
         self._hwm = _reset_hwm()
         self._thread.start()
@@ -133,6 +135,15 @@ class TreeMemory:
                     pass
             for pid in (me, *tree):
                 self._take(pid)
+
+
+def _give_back() -> None:
+    """Return the memory the previous mode's books left free to the system (glibc keeps it otherwise), so that
+    each mode's "before" is where it really starts."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc
+        pass
 
 
 def _reset_hwm() -> bool:
@@ -180,12 +191,12 @@ class Timing:
         read = sum(r.seconds for r in self.reads)
         moved = sum(r.transfer_seconds for r in self.reads)
         lanes = 1 if self.mode == "serial" else workers
-        idle = self.seconds * lanes - read - moved
+        who = f"the {lanes} workers" if lanes > 1 else "this process"
         lines = [f"    read_book in the tasks {read:8.2f} s ({read / len(self.reads):.3f} s a book, "
-                 f"median {statistics.median(r.seconds for r in self.reads):.3f})",
-                 f"    encoding + decoding    {moved:8.2f} s ({moved / len(self.reads) * 1000:.1f} ms a book)",
-                 f"    the rest               {idle:8.2f} s (seconds x {lanes} - read - transfer: start-up, "
-                 "waiting, contention)",
+                 f"median {statistics.median(r.seconds for r in self.reads):.3f}); {who} busy reading "
+                 f"{read / (self.seconds * lanes):.0%} of the time",
+                 f"    encoding + decoding    {moved:8.2f} s ({moved / len(self.reads) * 1000:.1f} ms a book: "
+                 "pickling in the worker, unpickling here)",
                  f"    first book back after  {self.first_back:8.2f} s"]
         if self.setup_seconds:
             lines.append(f"    cluster start-up       {self.setup_seconds:8.2f} s (before the call, not counted)")

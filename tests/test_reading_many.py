@@ -150,6 +150,10 @@ def test_read_one_after_the_other_in_the_order_given(branches, expected):
     assert {r.worker for r in reads} == {"this process"} and {r.transfer_seconds for r in reads} == {0.0}
     # The same by bytes: the books name their file as when read by path.
     assert_reads(read_workbooks(branches, send="bytes"), branches, expected)
+    # One path is a list of one.
+    one, = read_workbooks(str(branches[0]))
+    assert one.path == branches[0] and one.worker == "this process"
+    assert_same_book(one.book, expected[branches[0]])
 
 
 @pytest.mark.core

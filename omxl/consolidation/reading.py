@@ -180,8 +180,8 @@ class _Job:
     settings: Config
 
 
-def read_workbooks(paths: Iterable[str | os.PathLike], *, workers: int | None = None, client: Any = None,
-                   scheduler: str | None = None, send: Send = "paths",
+def read_workbooks(paths: str | os.PathLike | Iterable[str | os.PathLike], *, workers: int | None = None,
+                   client: Any = None, scheduler: str | None = None, send: Send = "paths",
                    config: "Config | dict | str | Path | None" = None, password: str | None = None,
                    progress: Callable[[str], object] | None = None,
                    transport: Transport | None = None) -> list[WorkbookRead]:
@@ -200,7 +200,7 @@ def read_workbooks(paths: Iterable[str | os.PathLike], *, workers: int | None = 
     A workbook that cannot be read gives `book=None` and the reason; the others are read. A settings error
     (ConfigError) raises, as does ClusterError when the cluster cannot be used.
     """
-    paths = [Path(p) for p in paths]
+    paths = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
     if send not in ("paths", "bytes"):
         raise ValueError(f"send must be 'paths' or 'bytes', not {send!r}")
     if transport not in (None, "pickle", "arrow"):
@@ -252,18 +252,28 @@ def _read_task(source: str | bytes, name: str, settings: Config, password: str |
     worker = _worker_name()
     started = time.perf_counter()
     try:
-        book = _read(source, name, settings, password)
+        book, reason = _attempt(source, name, settings, password)
     except ConfigError as error:
         return _Outcome(error=_portable(error), seconds=time.perf_counter() - started, worker=worker)
-    except BaseException as error:  # noqa: BLE001: calamine's Rust panics are BaseExceptions, not Exceptions
-        if isinstance(error, (KeyboardInterrupt, SystemExit)):
-            raise
-        return _Outcome(reason=reason_for(error), seconds=time.perf_counter() - started, worker=worker)
     seconds = time.perf_counter() - started
+    if book is None:
+        return _Outcome(reason=reason, seconds=seconds, worker=worker)
     started = time.perf_counter()
     payload, codec = encode_book(book, codec)
     return _Outcome(payload=payload, codec=codec, seconds=seconds, encode_seconds=time.perf_counter() - started,
                     worker=worker)
+
+
+def _attempt(source: str | bytes, name: str, settings: Config, password: str | None) -> tuple[Book | None, str]:
+    """(the book, "") or (None, the reason it could not be read); a settings error raises."""
+    try:
+        return _read(source, name, settings, password), ""
+    except ConfigError:
+        raise
+    except BaseException as error:  # noqa: BLE001: calamine's Rust panics are BaseExceptions, not Exceptions
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        return None, reason_for(error)
 
 
 def _read(source: str | bytes | Path, name: str, settings: Config, password: str | None) -> Book:
@@ -358,14 +368,7 @@ class _Run:
                 self.finish(job, source)
                 continue
             started = time.perf_counter()
-            try:
-                book, reason = _read(source, job.path.name, job.settings, self.password), ""
-            except ConfigError:
-                raise
-            except BaseException as error:  # noqa: BLE001: as in a worker (_read_task)
-                if isinstance(error, (KeyboardInterrupt, SystemExit)):
-                    raise
-                book, reason = None, reason_for(error)
+            book, reason = _attempt(source, job.path.name, job.settings, self.password)
             self.finish(job, WorkbookRead(job.path, book, reason, time.perf_counter() - started, 0.0,
                                           "this process"))
         return list(self.results)
