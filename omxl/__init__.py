@@ -11,6 +11,7 @@ from . import reorder, steps
 from .book import Book
 from .config import Config, load_config
 from .consolidation import consolidate
+from .consolidation.reading import ClusterError
 from .dispatching import Dispatch, dispatch
 from .errors import ConfigError, MailError, NoTablesError, OmxlError, OutputError, SourceError
 from .io.read import read_book
@@ -46,7 +47,7 @@ __all__ = [
     # errors: OmxlError and every kind a public function raises
     "OmxlError", "ConfigError", "SourceError", "NoTablesError", "OutputError", "FileLockedError", "WriteError",
     "WriteBackError", "MailError", "HistoryError", "TemplateError", "VbaProjectError",
-    "OfficeError", "RuleError",
+    "OfficeError", "RuleError", "ClusterError",
     "__version__",
 ]
 

@@ -135,3 +135,20 @@ def test_template_benchmark_renders_a_small_table():
     stages = json.loads(result.stdout.strip().splitlines()[-1])
     assert list(stages) == ["frame", "render"]
     assert "500 rows x 10 columns" in result.stdout
+
+
+def test_many_books_benchmark_reads_small_books_here_and_on_two_processes(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "benchmarks.many_books", "--books", "3", "--lines", "200",
+                             "--modes", "serial,processes", "--cache", str(tmp_path), "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert list(figures) == ["serial", "processes"]
+    assert figures["serial"]["books"] == figures["processes"]["books"] == 3
+    assert all(mode["seconds"] > 0 and mode["read_seconds"] > 0 and mode["peak_rss_mb"] > 0
+               for mode in figures.values())
+    # Read in this process, then on worker processes whose own peak memory is measured.
+    assert figures["serial"]["workers"] == {} and figures["serial"]["transfer_seconds"] == 0
+    assert 1 <= len(figures["processes"]["workers"]) <= 2
+    assert all(name.startswith("process ") and peak > 0 for name, peak in figures["processes"]["workers"].items())
+    assert len(list(tmp_path.glob("many-200-*/unit-*/orders.xlsx"))) == 3

@@ -1,6 +1,7 @@
 """Many workbooks, one book (contract 4.9, docs/scale.md): `consolidate` reads the workbooks of several units
-(branches, regions, warehouses) side by side, each in its own task, and makes them one book with a `unit` column
-on every table (`units`: keys per unit, shared master tables merged)."""
+(branches, regions, warehouses) side by side, each in its own task (`reading`: in this process, in local processes
+or on a Dask cluster), and makes them one book with a `unit` column on every table (`units`: keys per unit, shared
+master tables merged)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any, Callable, Iterable
 from ..book import Book
 from ..config import Config, load_config
 from ..errors import ConfigError, NoTablesError
-from .reading import expand_sources, read_workbooks
+from .reading import expand_sources, read_workbooks, source_labels
 from .units import UNIT_SEPARATOR, UnitBook, combine, has_units
 
 UNIT_FROM = ("folder", "file")
@@ -33,7 +34,7 @@ def consolidate(paths_or_globs: str | os.PathLike | Iterable[str | os.PathLike],
     first = paths[0] if paths else None
     settings = load_config(config, near=first)
     units = [_unit_name(path, unit_from) for path in paths]
-    names = _names(paths)
+    names = source_labels(paths)
     reads = read_workbooks(paths, workers=workers, client=client, scheduler=scheduler, send=send,
                            config=settings, password=password, progress=progress)
     parts = [UnitBook(unit, name, r.book, r.reason) for unit, name, r in zip(units, names, reads)]
@@ -59,15 +60,6 @@ def _unit_name(path: Path, unit_from: str | Callable[[Path], str]) -> str:
                           f"'{UNIT_SEPARATOR}'. Put each unit's workbook in a folder named for it, or pass "
                           "unit_from a function that names it.")
     return name
-
-
-def _names(paths: list[Path]) -> list[str]:
-    """Each workbook as messages name it: its path from the workbooks' common folder (north/orders.xlsx)."""
-    resolved = [p.resolve() for p in paths]
-    if len(resolved) == 1:
-        return [f"{resolved[0].parent.name}/{resolved[0].name}"]
-    common = Path(os.path.commonpath([p.parent for p in resolved]))
-    return [p.relative_to(common).as_posix() for p in resolved]
 
 
 __all__ = ["UNIT_FROM", "consolidate", "has_units"]

@@ -101,7 +101,7 @@ def open_source(source: Any, max_file_mb: float,
         return "dict", [FrameSource(str(k), v) for k, v in source.items()]
     if isinstance(source, GridSource):
         return source.name, source.sheets
-    name, data = _read_bytes(source, max_file_mb)
+    name, data = read_bytes(source, max_file_mb)
     if needs_password(data):
         data = decrypt(name, data, resolve_password(password))
     if guard is None:
@@ -126,7 +126,10 @@ def source_name(source: Any) -> str:
     return Path(str(getattr(source, "name", "<stream>"))).name
 
 
-def _read_bytes(source: Any, max_file_mb: float) -> tuple[str, bytes]:
+def read_bytes(source: Any, max_file_mb: float) -> tuple[str, bytes]:
+    """The name and bytes of a path or an open file, or SourceError: not found, a folder, too large, no
+    permission. Reading many workbooks on machines that do not share the files reads each here first
+    (omxl/consolidation/reading.py), so those failures are worded as when the workbook is read by its path."""
     limit = int(max_file_mb * 1024 * 1024)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
