@@ -154,4 +154,4 @@ def test_scale_page_example_prints_what_its_comments_say(monkeypatch, tmp_path, 
     # Each print's comment starts with what it prints (then, after ": " or ", ", why).
     said = [line.split("# ")[1] for line in block.splitlines() if line.startswith("print(")]
     said = [text if text.startswith("{") else text.split(":")[0].split(", as")[0] for text in said]
-    assert printed == said == ["{'north': 3000, 'south': 3000}", "north/SO-260001", "31 True", "210"]
+    assert printed == said == ["{'north': 3000, 'south': 3000}", "north/SO-260001", "31 True", "212"]
