@@ -210,8 +210,12 @@ def test_billing_and_rules_keep_the_unit(tmp_path):
     assert rec.to_chase[["unit", "invoice_id", "days_overdue"]].values.tolist() == [
         ["north", "north/INV-80", 23], ["south", "south/INV-80", 23]]
     assert list(rec.billing["unit"].unique()) == ["north", "south"]
-    # Only north's 600 units of O-101 are held: the rule names the unit.
+    # Only north's 600 units of O-101 are held: the rule names the unit. Its finding cites the quantity's cell (the
+    # unit is no cell of the sheet).
     assert rec.rule_holds[["unit", "order_id", "open_qty"]].values.tolist() == [["north", "north/O-101", 600.0]]
+    found = rec.exceptions[rec.exceptions["code"] == "north-big"].iloc[0]
+    assert (found["source"], found["sheet"], found["cell"], found["value"]) == ("north/orders.xlsx", "Orders", "F2",
+                                                                                "600")
 
 
 def test_weekly_by_unit_on_the_command_line(tmp_path, branches):

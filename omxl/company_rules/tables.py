@@ -38,9 +38,10 @@ class RuleTable:
     sheet_columns: tuple[str, ...]
 
     def cited_column(self, named: tuple[str, ...]) -> str:
-        """The first column the rule names that is a cell of the rows' sheet, else the table's usual one."""
+        """The first column the rule names that is a cell of the rows' sheet, else the table's usual one. A
+        consolidated book's `unit` is a column of every table but a cell of no sheet (contract 4.9)."""
         for column in named:
-            if column in self.sheet_columns:
+            if column in self.sheet_columns and column != "unit":
                 return column
         return CITED_BY_DEFAULT.get(self.name, named[0] if named else self.sheet_columns[0])
 
