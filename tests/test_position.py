@@ -124,7 +124,10 @@ CONTRACT_SIGNATURES = {
     "reconcile": (["book"], ["as_of", "config"]),
     "plan_reorders": (["book"], ["as_of", "config", "service_level"]),
     "write_back": (["path", "sheets"], ["backup", "config", "entry_lists"]),   # entry_lists: the book read
-    "weekly_report": (["book"], ["as_of", "config", "history"]),
+    "weekly_report": (["book"], ["as_of", "config", "history", "by_unit"]),   # by_unit: contract 4.9
+    # contract 4.9; password, scheduler (a client made for that address) and progress: added optional keywords
+    "consolidate": (["paths_or_globs"], ["unit_from", "workers", "client", "send", "config", "password", "scheduler",
+                                         "progress"]),
     "notify": (["book"], ["as_of", "config", "force", "history"]),
     # the savers: what is written first, the destination last (docs/safe-output.md)
     "save_workbook": (["sheets", "out"], ["backup"]),
