@@ -405,3 +405,17 @@ def test_arguments_that_contradict_each_other(branches, options, message):
     with pytest.raises(ValueError) as caught:
         read_workbooks(branches, **options)
     assert str(caught.value) == message
+
+
+@pytest.mark.core
+def test_a_program_read_from_standard_input_reads_on_local_processes(branches):
+    """`python - < script.py` has a main module no new process can import again (forkserver and spawn import
+    it): its worker processes are forked instead, and the workbooks are read."""
+    script = ("import sys\nfrom omxl.consolidation.reading import read_workbooks\n"
+              f"reads = read_workbooks({[str(p) for p in branches]!r}, workers=2)\n"
+              "print([read.ok for read in reads])\n")
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    # north and west are read; south is damaged and the head office's workbook has no table (as above)
+    assert done.stdout.strip() == "[True, False, True, False]"

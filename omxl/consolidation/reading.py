@@ -517,6 +517,11 @@ _preloaded = False
 def _context() -> multiprocessing.context.BaseContext:
     """The start method of the worker processes (START_METHOD, chosen and measured above)."""
     global _preloaded
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is not None and not os.path.exists(main_file) and "fork" in multiprocessing.get_all_start_methods():
+        # A program read from standard input (`python - < script.py`) cannot be imported again by a new process,
+        # as forkserver and spawn import the main module: its processes are forked instead.
+        return multiprocessing.get_context("fork")
     context = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "forkserver" and not _preloaded:
         # The server imports this module (so pandas and omxl) once; every worker forked from it has them. Set
