@@ -185,7 +185,8 @@ def _demand_series(demand) -> np.ndarray:
 
 def _check_alpha(name: str, alpha: float) -> None:
     # alpha = 0 would never move the level from its first value, alpha = 1 keeps only the last one.
-    if not (isinstance(alpha, (int, float, np.floating)) and 0 < alpha <= 1):
+    number = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, bool)
+    if not (number and 0 < alpha <= 1):
         raise ValueError(f"{name} must be above 0 and at most 1, e.g. 0.1")
 
 
