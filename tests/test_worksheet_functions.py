@@ -1,4 +1,5 @@
-"""The worksheet functions OMXL_EOQ, OMXL_SAFETY_STOCK, OMXL_REORDER_POINT and OMXL_ROUND_UP_TO_PACK, called
+"""The worksheet functions OMXL_EOQ, OMXL_SAFETY_STOCK, OMXL_REORDER_POINT and OMXL_ROUND_UP_TO_PACK (and that
+OMXL_CROSTON, OMXL_SBA, OMXL_TSB, OMXL_LOSS_FUNCTION and OMXL_FILL_RATE_K are registered), called
 as Excel calls them (numbers as float, a blank cell as None, text as str): the policy's figures, worked out
 here by hand, and an error text in the cell for input that is not a number or that the policy refuses (a
 negative safety stock or quantity)."""
@@ -12,6 +13,8 @@ import pytest
 
 from omxl.excel import functions
 import omxl.excel.xlwings_adapter as adapter
+
+INTERMITTENT = [0.0, 3.0, 0.0, 0.0, 5.0, 0.0, 2.0]   # weekly demand: Croston 3.08 / 2.09, SBA 1.4, TSB 0.73935092
 
 
 def test_eoq():
@@ -79,3 +82,13 @@ def test_the_registered_functions_call_these():
     assert adapter.OMXL_ROUND_UP_TO_PACK(None, 6.0) == "#VALUE! quantity is blank: enter a number"
     assert adapter.OMXL_ROUND_UP_TO_PACK(-1.0, 6.0) == "#NUM! quantity cannot be negative"
     assert adapter.OMXL_REORDER_POINT(10.0, 14.0, -1.0) == "#NUM! safety stock cannot be negative: enter 0 for none"
+    # The intermittent-demand and fill-rate functions (tests/test_demand_methods.py checks them in full).
+    assert adapter.OMXL_CROSTON(INTERMITTENT, 0.1) == pytest.approx(1.4736842105, abs=1e-9)
+    assert adapter.OMXL_SBA(INTERMITTENT) == pytest.approx(1.4, abs=1e-12)
+    assert adapter.OMXL_TSB(INTERMITTENT, 0.1, 0.1) == pytest.approx(0.73935092, abs=1e-12)
+    assert adapter.OMXL_LOSS_FUNCTION(0.0) == pytest.approx(0.3989422804, abs=1e-9)
+    assert adapter.OMXL_FILL_RATE_K(0.99, 500.0, 100.0) == pytest.approx(1.2556, abs=1e-4)
+    assert adapter.OMXL_FILL_RATE_K(0.99, 500.0, None) == \
+        "#VALUE! demand standard deviation over the lead time is blank: enter a number"
+    assert adapter.OMXL_CROSTON([1.0, None]) == \
+        "#VALUE! period 2 of the demand is blank: enter 0 for a period without demand"

@@ -26,7 +26,8 @@ from typing import Any, Iterator
 import xlwings as xw
 
 from ..io.xlsx.package import OWNER_NAME
-from .functions import omxl_eoq, omxl_reorder_point, omxl_round_up_to_pack, omxl_safety_stock
+from .functions import (omxl_croston, omxl_eoq, omxl_fill_rate_k, omxl_loss_function, omxl_reorder_point,
+                        omxl_round_up_to_pack, omxl_safety_stock, omxl_sba, omxl_tsb)
 from .interface import NOTE_MARK, SheetExistsError, SheetInfo, SheetLayout, UsedRange, WorkbookPathError
 
 # Excel's Worksheet.Visible as COM hands it over: xlSheetVisible is -1 (xlSheetHidden 0, xlSheetVeryHidden 2, a
@@ -237,3 +238,33 @@ def OMXL_REORDER_POINT(demand_mean: Any, lead_time: Any, safety_stock: Any) -> A
 def OMXL_ROUND_UP_TO_PACK(qty: Any, pack_size: Any) -> Any:
     """Quantity rounded up to whole packs: =OMXL_ROUND_UP_TO_PACK(quantity, pack size)."""
     return omxl_round_up_to_pack(qty, pack_size)
+
+
+@xw.func
+def OMXL_CROSTON(demand: Any, alpha: Any = 0.1) -> Any:
+    """Croston's forecast per period: =OMXL_CROSTON(demand of each period (a row or column)[, alpha])."""
+    return omxl_croston(demand, alpha)
+
+
+@xw.func
+def OMXL_SBA(demand: Any, alpha: Any = 0.1) -> Any:
+    """The Syntetos-Boylan forecast per period: =OMXL_SBA(demand of each period (a row or column)[, alpha])."""
+    return omxl_sba(demand, alpha)
+
+
+@xw.func
+def OMXL_TSB(demand: Any, alpha_demand: Any = 0.1, alpha_probability: Any = 0.1) -> Any:
+    """The TSB forecast per period: =OMXL_TSB(demand of each period[, alpha demand, alpha probability])."""
+    return omxl_tsb(demand, alpha_demand, alpha_probability)
+
+
+@xw.func
+def OMXL_LOSS_FUNCTION(k: Any) -> Any:
+    """The standard normal loss function: =OMXL_LOSS_FUNCTION(k)."""
+    return omxl_loss_function(k)
+
+
+@xw.func
+def OMXL_FILL_RATE_K(fill_rate: Any, order_qty: Any, demand_std_lead_time: Any) -> Any:
+    """Safety factor for a fill rate: =OMXL_FILL_RATE_K(fill rate, order quantity, demand std over the lead time)."""
+    return omxl_fill_rate_k(fill_rate, order_qty, demand_std_lead_time)
