@@ -137,6 +137,13 @@ REFUSED_SETTINGS = {
 UNSHOWN_SETTINGS = {"smtp.password_env"}
 
 
+# What each demand class is planned with unless [demand_methods] says otherwise (contract 4.3).
+DEFAULT_DEMAND_METHODS: dict[str, str] = {"smooth": "normal", "erratic": "normal", "intermittent": "sba",
+                                          "lumpy": "sba"}
+DEMAND_CLASSES: tuple[str, ...] = tuple(DEFAULT_DEMAND_METHODS)
+ABC_CLASSES: tuple[str, ...] = ("A", "B", "C")
+
+
 class Config(BaseModel):
     """All omxl settings with their defaults (contract section 6)."""
 
@@ -201,6 +208,22 @@ class Config(BaseModel):
     cover_days: float = Field(28.0, gt=0)
     history_weeks: int = Field(12, ge=1)
     handling_days: float = Field(0.0, ge=0)
+    # Demand by class (docs/reorder-planning.md "Demand methods", "Service levels")
+    demand_methods: dict[str, Literal["normal", "croston", "sba", "tsb"]] = Field(
+        default_factory=lambda: dict(DEFAULT_DEMAND_METHODS),
+        description="The demand method of each demand class (smooth, erratic, intermittent, lumpy): normal (the "
+                    "weekly mean and standard deviation), croston, sba or tsb (a forecast for intermittent demand, "
+                    "its one-step-ahead error as the spread). Classes left out keep their default.")
+    croston_alpha: float = Field(0.1, gt=0, le=1, description="Smoothing constant of Croston and SBA.")
+    tsb_alpha_demand: float = Field(0.1, gt=0, le=1, description="TSB's smoothing constant of the demand sizes.")
+    tsb_alpha_probability: float = Field(0.1, gt=0, le=1,
+                                         description="TSB's smoothing constant of the chance of a week with demand.")
+    service_level_type: Literal["cycle", "fill_rate"] = Field(
+        "cycle", description="cycle: the chance of no stockout in a replenishment cycle (alpha); fill_rate: the "
+                             "share of demand served from stock (beta).")
+    service_levels: dict[str, float] = Field(
+        default_factory=dict, description="A service level per ABC class, e.g. {A = 0.98, B = 0.95, C = 0.90}; a "
+                                          "class left out takes service_level.")
 
     # Many workbooks (contract 4.9, docs/scale.md)
     shared_stock: bool = Field(
@@ -346,6 +369,26 @@ class Config(BaseModel):
                     words[trimmed] = word.strip()
                 cleaned[table][column] = words
         return cleaned
+
+    @field_validator("demand_methods")
+    @classmethod
+    def _known_classes(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(DEMAND_CLASSES))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} is not a demand class; the classes are "
+                             f"{', '.join(DEMAND_CLASSES)}")
+        return {**DEFAULT_DEMAND_METHODS, **value}
+
+    @field_validator("service_levels")
+    @classmethod
+    def _levels_per_class(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(ABC_CLASSES))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} is not an ABC class; the classes are A, B and C")
+        wrong = [f"{name} = {level}" for name, level in value.items() if not 0 < level < 1]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)}: a service level is between 0 and 1 (exclusive), e.g. 0.95")
+        return dict(value)
 
     @field_validator("aliases")
     @classmethod
