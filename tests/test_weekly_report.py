@@ -30,7 +30,7 @@ pytestmark = pytest.mark.core  # the report's figures and sheets must be the sam
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
-          "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Billing", "Data Issues"]
+          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Carriers", "Returns", "Billing", "Data Issues"]
 
 
 def rows(sheet, first: int, last_column: str) -> list[tuple]:

@@ -22,7 +22,7 @@ from tests.conftest import ROOT, convert_with_libreoffice, soffice
 
 TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status.xlsx"
 SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
-          "Inventory", "Reorder", "Purchase Orders", "Carriers", "Returns", "Billing", "Data Issues"]
+          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Carriers", "Returns", "Billing", "Data Issues"]
 HYPERLINK = '=HYPERLINK("http://x","y")'
 TILE_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines", "at_risk_lines", "backorder_lines", "backorder_value",
              "overdue_po_lines", "data_errors")
