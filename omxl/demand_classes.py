@@ -61,8 +61,8 @@ def abc_classes(value: pd.Series, currency: pd.Series, thresholds: Sequence[floa
     """The ABC class of each SKU by its share of the value within its currency (a blank currency is a group of
     its own; convert values into the base currency first to rank across currencies).
 
-    SKUs are ranked by value, largest first (equal values by index, so the same book always gives the same
-    classes). A SKU is A when the SKUs ranked above it hold less than thresholds[0] of its currency's value, B
+    SKUs are ranked by value, largest first (equal values by SKU, the index, so the same book always gives the
+    same classes). A SKU is A when the SKUs ranked above it hold less than thresholds[0] of its currency's value, B
     when they hold less than thresholds[1], else C: A is the SKUs up to and including the one that reaches 80 %
     (with SKUs worth 80, 15 and 5 the first is A, the second B, the third C; with one SKU holding 90 % it alone is
     A). A blank value (no demand, or no unit cost) gives a blank class; a currency whose SKUs are all worth 0
@@ -71,8 +71,9 @@ def abc_classes(value: pd.Series, currency: pd.Series, thresholds: Sequence[floa
     values = value.to_numpy(dtype="float64", na_value=np.nan)
     known = ~np.isnan(values)
     frame = pd.DataFrame({"key": currency.astype(object).where(currency.notna(), "").to_numpy()[known],
-                          "value": values[known], "position": np.flatnonzero(known)})
-    ranked = frame.sort_values(["key", "value", "position"], ascending=[True, False, True], kind="stable")
+                          "value": values[known], "label": value.index.astype(str)[known],
+                          "position": np.flatnonzero(known)})
+    ranked = frame.sort_values(["key", "value", "label"], ascending=[True, False, True], kind="stable")
     groups = ranked.groupby("key", sort=False)["value"]
     total = groups.transform("sum").to_numpy()
     before = groups.cumsum().to_numpy() - ranked["value"].to_numpy()
