@@ -303,7 +303,7 @@ def test_weekly_write_back_adds_the_report_sheets(tmp_path):
     added = [name for name in after.sheetnames if name not in before]
     assert added == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes", "omxl Root Causes",
                      "omxl Open Orders", "omxl Backorders", "omxl Overdue POs", "omxl Inventory", "omxl Reorder",
-                     "omxl Purchase Orders", "omxl Carriers", "omxl Returns", "omxl Data Issues"]
+                     "omxl Demand Classes", "omxl Purchase Orders", "omxl Carriers", "omxl Returns", "omxl Data Issues"]
     kpis = after["omxl KPIs"]
     # In words, as the weekly workbook's KPI sheet: the codes stay in report.kpis, JSON and CSV.
     assert [c.value for c in kpis[1]] == ["Measure", "Value", "Previous", "Change", "Better when", "Target",
