@@ -207,6 +207,12 @@ class Config(BaseModel):
     holding_rate: float = Field(0.25, ge=0, description="Holding cost per year as a share of unit cost.")
     cover_days: float = Field(28.0, gt=0)
     history_weeks: int = Field(12, ge=1)
+    abc_thresholds: list[float] = Field(
+        default_factory=lambda: [0.80, 0.95],
+        description="Cumulative value shares that end the A and the B class (docs/reorder-planning.md, Demand "
+                    "classes): a SKU is A while the SKUs worth more than it hold less than the first share of the "
+                    "value of the last history_weeks weeks, B while they hold less than the second, else C. Two "
+                    "increasing shares above 0 and at most 1.")
     handling_days: float = Field(0.0, ge=0)
     # Demand by class (docs/reorder-planning.md "Demand methods", "Service levels")
     demand_methods: dict[str, Literal["normal", "croston", "sba", "tsb"]] = Field(
@@ -428,6 +434,18 @@ class Config(BaseModel):
                 raise ValueError(f"rules {exc}") from None
             seen.add(rule.code)
         return self
+
+    @field_validator("abc_thresholds")
+    @classmethod
+    def _two_increasing_shares(cls, value: list[float]) -> list[float]:
+        if len(value) != 2:
+            raise ValueError(f"give two shares, the end of A and of B, e.g. [0.80, 0.95] (found {len(value)})")
+        if not all(0 < share <= 1 for share in value):
+            raise ValueError(f"each share must be above 0 and at most 1, e.g. [0.80, 0.95] (found {value})")
+        if not value[0] < value[1]:
+            raise ValueError(f"the share ending A must be below the share ending B, e.g. [0.80, 0.95] "
+                             f"(found {value})")
+        return [float(share) for share in value]
 
     @field_validator("cancelled_order_pattern")
     @classmethod

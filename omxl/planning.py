@@ -17,6 +17,7 @@ import pandas as pd
 
 from .book import Book
 from .config import Config
+from .demand_classes import abc_classes, classify_demand
 from .errors import ConfigError
 from .model import item_units, unit_column
 from .money import Conversion, conversion, currency_column, rates_for, totals, totals_text
@@ -29,7 +30,8 @@ from .wording import quantity_text
 
 
 PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
-                "inventory_position", "avg_daily_demand", "demand_std_daily", "lead_time_days", "safety_stock",
+                "inventory_position", "avg_daily_demand", "demand_std_daily", "abc_class", "demand_class", "adi", "cv2",
+                "short_history", "lead_time_days", "safety_stock",
                 "reorder_point", "order_qty", "unit_cost", "order_value", "currency", "order_by", "expected_arrival",
                 "days_of_supply", "urgency", "explanation")
 URGENCY_ORDER = {"critical": 0, "high": 1, "normal": 2}
@@ -113,6 +115,7 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings.history_weeks),
                            how="left")
     frame = _lead_times(frame, clean, settings)
+    frame = _classes(frame, settings, demand_known=start.orders_known)
     frame = _apply_rules(frame, level, settings, day, demand_known=start.orders_known)
     frame["cover_days"] = settings.cover_days
     frame["explanation"] = _explanations(frame, level, demand_known=start.orders_known)
@@ -222,8 +225,32 @@ def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int) -> pd.DataFram
         warnings.simplefilter("ignore", RuntimeWarning)  # one week of history has no spread: 0 below
         std = np.nan_to_num(np.nanstd(values, axis=1, ddof=1)) if weeks > 1 and len(values) else np.zeros(len(values))
     std = np.where(weeks_seen.to_numpy() > 1, std, 0.0)
-    return pd.DataFrame({"avg_daily_demand": mean / 7.0, "demand_std_daily": std / np.sqrt(7.0),
-                         "weeks_of_history": weeks_seen.to_numpy()}, index=weekly.index)
+    demand = pd.DataFrame({"avg_daily_demand": mean / 7.0, "demand_std_daily": std / np.sqrt(7.0),
+                           "weeks_of_history": weeks_seen.to_numpy(),
+                           "history_qty": weekly.sum(axis=1).astype("float64")}, index=weekly.index)
+    # The classes are over every weekly bucket of the window, a new SKU's weeks before its first order included
+    # (contract 4.3: ADI = weeks ÷ weeks with demand over the buckets of history_weeks).
+    return demand.join(classify_demand(weekly))
+
+
+def _classes(frame: pd.DataFrame, settings: Config, *, demand_known: bool = True) -> pd.DataFrame:
+    """abc_class, demand_class, adi, cv2, short_history (docs/reorder-planning.md, "Demand classes"). A SKU
+    without orders in the window has no demand class and a short history; without an orders table nothing is
+    known: all blank. ABC ranks the value of the window's orders at the item's unit cost within each currency,
+    or in the base currency where fx_rates give the currency's rate; no demand or no unit cost: no ABC class."""
+    weeks_with_demand = frame["weeks_with_demand"].fillna(0)
+    frame["short_history"] = (weeks_with_demand < 2).astype("boolean")
+    value = (frame["history_qty"] * frame["unit_cost"]).where(frame["history_qty"].fillna(0.0) > 0)
+    rate = rates_for(frame["currency"], conversion(settings))
+    converted = rate.notna()
+    key = frame["currency"].astype(object).where(~converted, settings.base_currency)
+    frame["abc_class"] = abc_classes(value.where(~converted, value * rate), key, settings.abc_thresholds)
+    if not demand_known:
+        for column, dtype in (("abc_class", "string[python]"), ("demand_class", "string[python]"),
+                              ("short_history", "boolean"), ("adi", "float64"), ("cv2", "float64")):
+            frame[column] = pd.Series(np.nan if dtype == "float64" else pd.NA, index=frame.index, dtype=dtype)
+    frame["demand_class"] = frame["demand_class"].astype("string[python]")
+    return frame
 
 
 def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:

@@ -83,6 +83,8 @@ DETAIL_SHEETS = (
      {1, 10}),
     ("Inventory", "inventory", "Inventory", [12, 30, 10, 10, 10, 10, 10, 10], {1}),
     ("Reorder", "reorder", "Reorder list", [12, 12, 11, 10, 10, 13, 9, 11, 10, 50], {9}),
+    ("Demand Classes", "demand_classes", "SKUs by ABC class and demand class", [12, 11, 11, 13, 11, 12, 10],
+     set()),
     ("Purchase Orders", "purchase_orders", "Purchase-order drafts", [12, 26, 9, 8, 10, 14, 12, 12], {1}),
     ("Carriers", "carriers", "Carrier performance", [20, 11, 10, 10, 12, 10], set()),
     ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12], set()),

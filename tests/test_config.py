@@ -55,12 +55,20 @@ def test_explicit_config_path_wins_over_the_neighbour(tmp_path, messy_workbook):
      "config: setting 'service_level': Input should be less than 1 (found 1.5)"),
     ({"history_weeks": 0},
      "config: setting 'history_weeks': Input should be greater than or equal to 1 (found 0)"),
+    ({"abc_thresholds": [0.95, 0.80]},
+     "config: setting 'abc_thresholds': the share ending A must be below the share ending B, e.g. [0.80, 0.95] "
+     "(found [0.95, 0.8])"),
+    ({"abc_thresholds": [0.8, 1.5]},
+     "config: setting 'abc_thresholds': each share must be above 0 and at most 1, e.g. [0.80, 0.95] "
+     "(found [0.8, 1.5])"),
+    ({"abc_thresholds": [0.8]},
+     "config: setting 'abc_thresholds': give two shares, the end of A and of B, e.g. [0.80, 0.95] (found 1)"),
     ({"servce_level": 0.9},
      "config: setting 'servce_level': unknown setting; known settings: columns, values, aliases, date_formats, null_values, "
      "cancelled_order_pattern, decimal, "
      "read_hidden_sheets, max_file_mb, max_unzipped_mb, max_zip_ratio, max_zip_members, max_sheet_cells, "
      "default_lead_time_days, service_level, holding_rate, cover_days, "
-     "history_weeks, handling_days, demand_methods, croston_alpha, tsb_alpha_demand, tsb_alpha_probability, service_level_type, service_levels, shared_stock, shared_purchasing, base_currency, fx_rates, outlier_threshold, outlier_min_lines, inventory_as_of, "
+     "history_weeks, abc_thresholds, handling_days, demand_methods, croston_alpha, tsb_alpha_demand, tsb_alpha_probability, service_level_type, service_levels, shared_stock, shared_purchasing, base_currency, fx_rates, outlier_threshold, outlier_min_lines, inventory_as_of, "
      "sheet_prefix, labels, severities, "
      "history, smtp, email_templates, targets, shipped_notice_days, payment_reminder_days, rules"),
     ({"columns": {"orders": {"Menge": "quantity"}}},

@@ -48,6 +48,8 @@ SHEET_TEXTS: dict[str, str] = {
     "Overdue POs": "Open purchase-order lines past their expected date, longest overdue first, with the customer "
                    "lines waiting on them.",
     "Reorder": "SKUs to order: how much, from whom, by when, and why.",
+    "Demand Classes": "How many SKUs fall in each ABC class (by value) and demand class (smooth, erratic, "
+                      "intermittent, lumpy) (docs/reorder-planning.md).",
     "Purchase Orders": "One purchase-order draft per supplier and currency.",
     "Carriers": "Shipments of the week per carrier: on-time rate and average transit.",
     "Data Issues": "Every data finding; rows with errors are left out of every figure.",

@@ -68,6 +68,7 @@ SHEET_TABLES: dict[str, str] = {
     "Overdue POs": "overdue_pos",
     "Inventory": "inventory",
     "Reorder": "reorder",
+    "Demand Classes": "demand_classes",
     "Purchase Orders": "purchase_orders",
     "Carriers": "carriers",
     "Returns": "returns",
@@ -212,6 +213,7 @@ class Report:
             "Overdue POs": self.overdue_pos,
             "Inventory": _pick(rec.inventory, INVENTORY_COLUMNS),
             "Reorder": _pick(ordered, REORDER_COLUMNS),
+            "Demand Classes": demand_class_table(plan.skus),
             "Purchase Orders": _pick(plan.purchase_orders, PO_COLUMNS),
             "Carriers": self.carriers,
             "Returns": _pick(recent, RETURN_COLUMNS),
@@ -343,6 +345,26 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
                   trend=trend, carriers=carrier_performance(position), overdue_pos=overdue,
                   previous_as_of=previous_as_of, history=store, fingerprint=fingerprint,
                   by_unit=unit_kpis(position, rec, plan, overdue) if by_unit else None)
+
+
+NO_CLASS = "no class"
+DEMAND_CLASS_COLUMNS = ("smooth", "erratic", "intermittent", "lumpy", "no_demand")
+
+
+def demand_class_table(skus: pd.DataFrame) -> pd.DataFrame:
+    """SKUs per ABC class (rows A, B, C, no class) and demand class (columns smooth, erratic, intermittent,
+    lumpy, no demand), and the row's total `skus`: every SKU of the plan, discontinued ones included. "no class"
+    holds the SKUs without an ABC class (no demand or no unit cost); "no demand" those without a week with demand
+    (or, in a book without orders, whose demand is not known)."""
+    abc = skus["abc_class"].astype(object).where(skus["abc_class"].notna(), NO_CLASS)
+    kind = skus["demand_class"].astype(object).where(skus["demand_class"].notna(), "no_demand")
+    counts = pd.crosstab(pd.Categorical(abc, categories=["A", "B", "C", NO_CLASS]),
+                         pd.Categorical(kind, categories=list(DEMAND_CLASS_COLUMNS)), dropna=False)
+    counts = counts.reindex(index=["A", "B", "C", NO_CLASS], columns=list(DEMAND_CLASS_COLUMNS), fill_value=0)
+    table = counts.astype("int64").rename_axis(index=None, columns=None)
+    table["skus"] = table.sum(axis=1).astype("int64")
+    table.insert(0, "abc_class", pd.Series(table.index, index=table.index, dtype="string[python]"))
+    return table.reset_index(drop=True)
 
 
 def _trend(store: History, as_of: pd.Timestamp) -> pd.DataFrame:
