@@ -18,6 +18,7 @@ import pandas as pd
 from .book import Book
 from .config import Config
 from .demand_classes import abc_classes, classify_demand
+from .demand_forecast import class_demand
 from .errors import ConfigError
 from .model import item_units, unit_column
 from .money import Conversion, conversion, currency_column, rates_for, totals, totals_text
@@ -25,16 +26,18 @@ from .position import Position, prepare
 from .presentation.notebook import plan_html, plan_text
 from .presentation.sheets import fill_rows, result_sheet
 from .presentation.summary_sheet import reorder_figures, with_summary
-from .reorder import eoq, reorder_point, round_up_to_pack, safety_stock
+from .reorder import eoq, fill_rate_k, reorder_point, round_up_to_pack, safety_stock, service_factor
 from .wording import quantity_text
 
 
 PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
-                "inventory_position", "avg_daily_demand", "demand_std_daily", "abc_class", "demand_class", "adi", "cv2",
-                "short_history", "lead_time_days", "safety_stock",
+                "inventory_position", "avg_daily_demand", "demand_std_daily", "abc_class", "demand_class", "demand_method",
+                "adi", "cv2", "short_history", "lead_time_days", "service_level", "safety_stock",
                 "reorder_point", "order_qty", "unit_cost", "order_value", "currency", "order_by", "expected_arrival",
                 "days_of_supply", "urgency", "explanation")
 URGENCY_ORDER = {"critical": 0, "high": 1, "normal": 2}
+# How the explanation names the method an item's demand came from.
+METHOD_WORDS = {"normal": "weekly mean", "croston": "Croston", "sba": "SBA", "tsb": "TSB"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,13 +115,16 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
         raise ConfigError(f"service level: {level} must be between 0 and 1 (exclusive), e.g. 0.95.")
     lines = start.lines
     inventory = _sku_master(clean, start.stock, start.per_sku)
-    frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings.history_weeks),
-                           how="left")
+    frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings), how="left")
     frame = _lead_times(frame, clean, settings)
     frame = _classes(frame, settings, demand_known=start.orders_known)
-    frame = _apply_rules(frame, level, settings, day, demand_known=start.orders_known)
+    # The service level of each item: the argument, else its ABC class's ([service_levels]), else service_level.
+    frame["service_level"] = (level if service_level is not None else
+                              frame["abc_class"].astype(object).map(settings.service_levels).astype("float64")
+                              .fillna(settings.service_level))
+    frame = _apply_rules(frame, settings, day, demand_known=start.orders_known)
     frame["cover_days"] = settings.cover_days
-    frame["explanation"] = _explanations(frame, level, demand_known=start.orders_known)
+    frame["explanation"] = _explanations(frame, settings.service_level_type, demand_known=start.orders_known)
     frame = frame.reset_index()
     skus = frame.sort_values(["order_qty", "urgency_rank", "sku"], ascending=[False, True, True])
     lines = skus[skus["order_qty"] > 0].sort_values(["urgency_rank", "order_by", "supplier_id", "sku"],
@@ -205,10 +211,13 @@ def _sku_master(book: Book, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataF
     return frame
 
 
-def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int) -> pd.DataFrame:
-    """Daily demand mean and std from weekly buckets of ordered quantity over `weeks` weeks ending at as_of
+def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, settings: Config) -> pd.DataFrame:
+    """Daily demand mean and std from weekly buckets of ordered quantity over history_weeks weeks ending at as_of
     (weeks without orders count as 0; `lines` come without cancelled ones; exchange replacements are not
-    demand). A SKU first ordered within the window uses the weeks since its first order and is flagged."""
+    demand). A SKU first ordered within the window uses the weeks since its first order and is flagged. The
+    demand class picks the method ([demand_methods]): normal keeps the weekly mean and standard deviation; Croston,
+    SBA and TSB give the forecast per week and the spread of its one-step-ahead errors (omxl/demand_forecast.py)."""
+    weeks = settings.history_weeks
     orders = lines[lines["kind"] == "order"]
     start = as_of - pd.Timedelta(weeks=weeks)
     first_order = orders.groupby("sku")["order_date"].min()
@@ -230,7 +239,18 @@ def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int) -> pd.DataFram
                            "history_qty": weekly.sum(axis=1).astype("float64")}, index=weekly.index)
     # The classes are over every weekly bucket of the window, a new SKU's weeks before its first order included
     # (contract 4.3: ADI = weeks ÷ weeks with demand over the buckets of history_weeks).
-    return demand.join(classify_demand(weekly))
+    demand = demand.join(classify_demand(weekly))
+    # The methods run over the weeks since the first order, oldest first (column 0 is the latest week).
+    method, forecast, error = class_demand(values[:, ::-1], demand["demand_class"], settings.demand_methods,
+                                           alpha=settings.croston_alpha, alpha_demand=settings.tsb_alpha_demand,
+                                           alpha_probability=settings.tsb_alpha_probability)
+    forecasting = ~np.isnan(forecast)
+    demand["demand_method"] = pd.array(method, dtype="string[python]")
+    demand["avg_daily_demand"] = np.where(forecasting, forecast / 7.0, demand["avg_daily_demand"])
+    # Without an error to measure (one week with demand) the weekly quantities' spread stands in.
+    demand["demand_std_daily"] = np.where(forecasting & ~np.isnan(error), error / np.sqrt(7.0),
+                                          demand["demand_std_daily"])
+    return demand
 
 
 def _classes(frame: pd.DataFrame, settings: Config, *, demand_known: bool = True) -> pd.DataFrame:
@@ -250,6 +270,9 @@ def _classes(frame: pd.DataFrame, settings: Config, *, demand_known: bool = True
                               ("short_history", "boolean"), ("adi", "float64"), ("cv2", "float64")):
             frame[column] = pd.Series(np.nan if dtype == "float64" else pd.NA, index=frame.index, dtype=dtype)
     frame["demand_class"] = frame["demand_class"].astype("string[python]")
+    # An item without orders in the window is planned as normal demand (of nothing); without orders, not known.
+    frame["demand_method"] = frame["demand_method"].astype("string[python]").fillna("normal") if demand_known \
+        else pd.Series(pd.NA, index=frame.index, dtype="string[python]")
     return frame
 
 
@@ -273,7 +296,7 @@ def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFra
     return frame
 
 
-def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.Timestamp, *,
+def _apply_rules(frame: pd.DataFrame, settings: Config, as_of: pd.Timestamp, *,
                  demand_known: bool = True) -> pd.DataFrame:
     frame["demand_known"] = demand_known
     if not demand_known:
@@ -281,12 +304,12 @@ def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.
         frame["avg_daily_demand"] = np.nan
         frame["demand_std_daily"] = np.nan
     ip, d, lead = frame["inventory_position"], frame["avg_daily_demand"], frame["lead_time_days"]
-    computed_ss = safety_stock(level, frame["demand_std_daily"], lead, d, frame["lead_time_std_days"])
-    frame["safety_stock"] = frame["given_safety_stock"].fillna(computed_ss)
     holding = frame["unit_cost"] * settings.holding_rate
     frame["eoq"] = eoq(d * 365.0, frame["ordering_cost"], holding)
     frame["cycle_qty"] = frame["eoq"].where(frame["eoq"].notna() & frame["ordering_cost"].notna(),
                                             d * settings.cover_days)
+    computed_ss = _safety_stock(frame, settings.service_level_type)
+    frame["safety_stock"] = frame["given_safety_stock"].fillna(computed_ss)
     frame["computed_rop"] = reorder_point(d, lead, frame["safety_stock"])
     discontinued = frame["discontinued"].fillna(False).astype(bool)
     min_max = frame["min_qty"].notna() & frame["max_qty"].notna() & ~discontinued
@@ -324,6 +347,29 @@ def _apply_rules(frame: pd.DataFrame, level: float, settings: Config, as_of: pd.
     return frame
 
 
+def _safety_stock(frame: pd.DataFrame, level_type: str) -> pd.Series:
+    """The computed safety stock k x sigma_DL at each item's service level (docs/reorder-planning.md, "Service
+    levels"), sigma_DL = sqrt(L s^2 + d^2 sL^2). cycle (alpha): k = the normal quantile of the level. fill_rate
+    (beta): k solves sigma_DL G(k) = (1 - beta) Q with Q the item's cycle quantity; a k below 0 (a large Q against
+    little spread) means the fill rate needs no safety stock: 0, never a negative one. Without spread or without a
+    quantity there is nothing to protect: 0. `safety_factor` keeps k."""
+    d, lead, spread = frame["avg_daily_demand"], frame["lead_time_days"], frame["demand_std_daily"]
+    if level_type == "cycle":
+        frame["safety_factor"] = service_factor(frame["service_level"].to_numpy(dtype="float64"))
+        return safety_stock(frame["service_level"].to_numpy(dtype="float64"), spread, lead, d,
+                            frame["lead_time_std_days"])
+    sigma = np.sqrt(lead * spread**2 + d**2 * frame["lead_time_std_days"]**2)
+    qty = frame["cycle_qty"]
+    usable = ((sigma > 0) & (qty > 0)).fillna(False).to_numpy(dtype=bool)
+    k = np.full(len(frame), np.nan)
+    if usable.any():
+        k[usable] = fill_rate_k(frame["service_level"].to_numpy(dtype="float64")[usable],
+                                qty.to_numpy(dtype="float64")[usable], sigma.to_numpy(dtype="float64")[usable])
+    frame["safety_factor"] = k
+    return pd.Series(np.where(usable, np.maximum(k, 0.0) * sigma.to_numpy(dtype="float64"),
+                              np.where(sigma.isna(), np.nan, 0.0)), index=frame.index)
+
+
 def _order_by(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     """The day the position reaches the reorder point at the current demand rate: as_of for SKUs at or below
     it (and for SKUs without demand); blank for discontinued ones."""
@@ -357,7 +403,7 @@ def _flags(frame: pd.DataFrame, settings: Config) -> pd.Series:
     return notes
 
 
-def _explanations(frame: pd.DataFrame, level: float, *, demand_known: bool = True) -> pd.Series:
+def _explanations(frame: pd.DataFrame, level_type: str = "cycle", *, demand_known: bool = True) -> pd.Series:
     """One line per SKU with the numbers behind its quantity, e.g. "IP 40 = on hand 25 + on order 30 -
     backlog 15 <= ROP 52 (3.1/day x 14 d + SS 8.6 at 95%); order 96 = 130 - 40, rounded up to pack 12"."""
     if frame.empty:
@@ -391,8 +437,14 @@ def _explanations(frame: pd.DataFrame, level: float, *, demand_known: bool = Tru
                 " + " + frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + n(frame["cover_days"])
                 + " cover days", " (no demand known: no cover days added)")), "; no order")
     cp = rule == "computed"
+    levels = frame["service_level"]
+    level_text = levels.map({level: f"{level:.0%}" for level in levels.dropna().unique()}).astype(object)
+    if level_type == "fill_rate":
+        k = frame["safety_factor"]
+        level_text = level_text + " fill rate" + np.where(
+            k.notna(), " (k " + k.map("{:.2f}".format) + np.where(k < 0, ": none needed)", ")"), "")
     ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + n(frame["safety_stock"]) + " given",
-                       "SS " + n(frame["safety_stock"]) + f" at {level:.0%}")
+                       "SS " + n(frame["safety_stock"]) + " at " + level_text)
     cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), "EOQ " + n(frame["cycle_qty"]),
                      n(frame["cycle_qty"]) + " (cover days)")
     text[cp] = ip + np.where(ordering, " <= ROP ", " > ROP ") + n(frame["reorder_point"]) + " (" + \
@@ -409,6 +461,13 @@ def _explanations(frame: pd.DataFrame, level: float, *, demand_known: bool = Tru
     text[rounded] = text[rounded] + np.where(frame["pack_size"].notna(), ", rounded up to pack " + n(pack),
                                              ", rounded up to whole units")[rounded] \
         + " = " + n(frame["order_qty"])[rounded]
+    # The demand class and the method its demand came from (docs/reorder-planning.md, "Demand methods").
+    # (the rules that use demand: the computed reorder point, and a given one's cover days)
+    uses_demand = cp | (rp & frame["reorder_qty"].isna())
+    classed = frame["demand_class"].notna().to_numpy(dtype=bool) & uses_demand.to_numpy(dtype=bool)
+    method = frame["demand_method"].astype(object).map(METHOD_WORDS).fillna("weekly mean")
+    text[classed] = text[classed] + "; " + frame["demand_class"].astype(object)[classed] + " demand, " + \
+        method[classed]
     return text
 
 

@@ -147,7 +147,8 @@ def plan():
 
 def test_plan_columns_follow_the_demand_statistics(plan):
     at = PLAN_COLUMNS.index("demand_std_daily")
-    assert PLAN_COLUMNS[at + 1:at + 6] == ("abc_class", "demand_class", "adi", "cv2", "short_history")
+    assert PLAN_COLUMNS[at + 1:at + 7] == ("abc_class", "demand_class", "demand_method", "adi", "cv2",
+                                           "short_history")
     assert list(plan.skus.columns[:len(PLAN_COLUMNS)]) == list(PLAN_COLUMNS)
     assert plan.skus[["abc_class", "demand_class"]].dtypes.astype(str).tolist() == ["string", "string"]
     assert plan.skus[["adi", "cv2"]].dtypes.astype(str).tolist() == ["float64", "float64"]
@@ -203,12 +204,12 @@ def test_the_reorder_list_shows_the_classes_in_words(plan, tmp_path):
     sheet = openpyxl.load_workbook(out)["Reorder List"]
     headers = [cell.value for cell in sheet[1]]
     at = headers.index("Daily demand std dev")
-    assert headers[at + 1:at + 6] == ["ABC class", "Demand class", "Avg weeks between demand (ADI)",
+    assert headers[at + 1:at + 7] == ["ABC class", "Demand class", "Demand method", "Avg weeks between demand (ADI)",
                                       "Demand size variability (CV²)", "Short history"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     lumpy = rows["LUMPY"]
-    assert [c.value for c in lumpy[at + 1:at + 6]] == ["A", "lumpy", 2, 0.64, False]
-    assert lumpy[at + 3].number_format == lumpy[at + 4].number_format == "0.00"
+    assert [c.value for c in lumpy[at + 1:at + 7]] == ["A", "lumpy", "sba", 2, 0.64, False]
+    assert lumpy[at + 4].number_format == lumpy[at + 5].number_format == "0.00"
     assert label_of("short_history") == "Short history"
 
 

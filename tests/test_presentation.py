@@ -47,6 +47,9 @@ LABELS = {
     "replacement_line": "Replacement line", "supplier_id": "Supplier", "supplier_name": "Supplier name",
     "rule": "Rule", "inventory_position": "Inventory position", "avg_daily_demand": "Avg daily demand",
     "demand_std_daily": "Daily demand std dev", "lead_time_days": "Lead time (days)",
+    "abc_class": "ABC class", "demand_class": "Demand class", "demand_method": "Demand method",
+    "adi": "Avg weeks between demand (ADI)", "cv2": "Demand size variability (CV²)", "short_history": "Short history",
+    "service_level": "Service level", "weeks_with_demand": "Weeks with demand",
     "safety_stock": "Safety stock", "reorder_point": "Reorder point", "order_qty": "Order qty",
     "unit_cost": "Unit cost", "order_value": "Order value", "order_by": "Order by",
     "expected_arrival": "Expected arrival", "days_of_supply": "Days of supply", "urgency": "Urgency",
@@ -79,7 +82,8 @@ FORMATS = {
     **dict.fromkeys(("promised_date", "projected_ship_date", "order_date", "last_ship_date", "received_date",
                      "order_by", "expected_arrival"), DATE),
     "days_of_supply": ONE_DECIMAL,
-    "discount": RATE,
+    "discount": RATE, "service_level": RATE,
+    **dict.fromkeys(("adi", "cv2"), "0.00"),   # demand classes' ratios (docs/reorder-planning.md)
 }
 SHEET_FORMATS = {("Exceptions", "value"): GENERAL, ("Issues", "value"): GENERAL,
                  ("Reading findings", "value"): GENERAL}
@@ -243,8 +247,8 @@ def test_the_two_fills_differ_in_lightness_for_greyscale_and_colour_blind_reader
 
 def test_reorder_list_fills_critical_as_late_and_high_as_at_risk(runs):
     ws = openpyxl.load_workbook(runs["folder"] / "plan.xlsx")["Reorder List"]
-    urgency = [cell.value for cell in next(ws.iter_cols(min_col=22, max_col=22, min_row=2))]
-    assert ws.cell(1, 22).value == "Urgency"
+    urgency = [cell.value for cell in next(ws.iter_cols(min_col=29, max_col=29, min_row=2))]
+    assert ws.cell(1, 29).value == "Urgency"
     fills = [fill_of(ws.cell(row, 1)) for row in range(2, ws.max_row + 1)]
     assert fills == [{"critical": ORANGE, "high": LIGHT_BLUE}.get(u) for u in urgency]
     assert {"critical", "high", "normal"} <= set(urgency)
@@ -376,8 +380,8 @@ def test_po_draft_lines_use_the_labels_and_formats(runs, tmp_path):
     assert ws.cell(total, 3).number_format == WHOLE and ws.cell(total, 5).number_format == MONEY
     cached = openpyxl.load_workbook(tmp_path / "drafts" / "PO draft SUP-001 Falcon Industrial Supply Inc.xlsx",
                                     data_only=True)["PO draft"]
-    assert cached.cell(total, 3).value == lines["order_qty"].sum() == 1007
-    assert cached.cell(total, 5).value == pytest.approx(lines["order_value"].sum()) == 8629.14
+    assert cached.cell(total, 3).value == lines["order_qty"].sum() == 1749
+    assert cached.cell(total, 5).value == pytest.approx(lines["order_value"].sum()) == 11064.06
 
 
 def test_po_draft_fractional_quantities_show_two_decimals(tmp_path):
@@ -472,17 +476,17 @@ def test_libreoffice_shows_labels_and_formats(runs, tmp_path):
     assert reorder[0][:5] == ["SKU", "Description", "Supplier", "Supplier name", "Rule"]
     head = dict(zip(reorder[0], reorder[1]))
     first = plan.iloc[0]
-    assert head["Avg daily demand"] == f"{first['avg_daily_demand']:.2f}" == "0.48"
+    assert head["Avg daily demand"] == f"{first['avg_daily_demand']:.2f}" == "0.94"
     assert head["Safety stock"] == f"{first['safety_stock']:.2f}"
-    assert head["Order qty"] == f"{first['order_qty']:,.0f}" == "137"                # no ".00" on whole units
-    assert head["Order value"] == f"{first['order_value']:,.2f}" == "1,197.38"        # thousands separator
+    assert head["Order qty"] == f"{first['order_qty']:,.0f}" == "191"                # no ".00" on whole units
+    assert head["Order value"] == f"{first['order_value']:,.2f}" == "1,669.34"        # thousands separator
     assert head["Order by"] == "2026-11-27" and head["Days of supply"] == "0.0"
     for row, (_, line) in zip(reorder[1:], plan.iterrows()):
         shown_row = dict(zip(reorder[0], row))
         assert shown_row["Safety stock"] == f"{line['safety_stock']:,.2f}"
         assert shown_row["Reorder point"] == f"{line['reorder_point']:,.2f}"
     drafts = dict(zip(shown["PO Drafts"][0], shown["PO Drafts"][1]))
-    assert drafts["Units"] == "1,007" and drafts["Draft value"] == "8,629.14"
+    assert drafts["Units"] == "1,749" and drafts["Draft value"] == "11,064.06"
     assert drafts["Minimum order value"] == "2,500.00"
     status = libreoffice_csv_per_sheet(runs["folder"] / "status.xlsx", tmp_path / "status")
     lines = status["Order Status"]

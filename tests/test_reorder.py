@@ -12,6 +12,7 @@ import pytest
 import omxl
 from conftest import NORTHWIND
 from northwind import northwind_book
+from omxl import reorder
 from omxl.planning import plan_reorders
 from omxl.reorder import eoq, reorder_point, round_up_to_pack, safety_stock
 
@@ -124,7 +125,7 @@ def test_reorder_point_rule_without_reorder_qty_adds_cover_days_of_demand(plan):
     assert (r3["rule"], r3["inventory_position"], r3["avg_daily_demand"]) == ("reorder_point", 5.0, 1.0)
     assert r3["order_qty"] == 20 - 5 + 1.0 * 28 == 43.0
     assert r3["explanation"] == ("IP 5 = on hand 5 + on order 0 - backlog 0 <= reorder point 20; order 43 = "
-                                 "20 - 5 + 1.0/day x 28 cover days")
+                                 "20 - 5 + 1.0/day x 28 cover days; smooth demand, weekly mean")
     book = omxl.read_book({"orders": ORDERS, "inventory": INVENTORY, "suppliers": SUPPLIERS})
     longer = plan_reorders(book, as_of=AS_OF, config={"cover_days": 10}).skus.set_index("sku").loc["R3"]
     assert longer["order_qty"] == 20 - 5 + 1.0 * 10 == 25.0
@@ -164,7 +165,7 @@ def test_computed_rule_with_eoq(plan):
     assert c1["days_of_supply"] == pytest.approx(10.0)
     assert c1["explanation"] == ("IP 10 = on hand 10 + on order 0 - backlog 0 <= ROP 14 (1.0/day x 14 d + SS 0 at "
                                  f"95%); order {14 + q - 10:,.1f} = 14 + EOQ {q:,.1f} - 10, rounded up to whole "
-                                 f"units = {math.ceil(14 + q - 10)}")
+                                 f"units = {math.ceil(14 + q - 10)}; smooth demand, weekly mean")
 
 
 def test_computed_rule_with_cover_days(plan):
@@ -207,7 +208,8 @@ def northwind_reorders(as_of: pd.Timestamp = pd.Timestamp("1998-05-06"), weeks: 
                        cover_days: float = 28) -> tuple[set[str], dict[str, float], pd.Series]:
     """Independently of omxl, from the CSVs: the SKUs at or below their reorder level, their order quantity by
     rule 3 without reorder_qty (contract 4.3: reorder level - IP + d x cover_days, rounded up to whole units),
-    and the daily demand d (ordered quantity with an order date in the weeks up to as_of)."""
+    and the daily demand d (ordered quantity with an order date in the weeks up to as_of, by the product's demand
+    class's method)."""
     rows = northwind_rows
     unshipped = {r["orderID"] for r in rows("orders.csv") if r["shippedDate"] == "NULL"}
     backlog: dict[str, float] = {}
@@ -229,6 +231,15 @@ def northwind_reorders(as_of: pd.Timestamp = pd.Timestamp("1998-05-06"), weeks: 
     # Every product was first ordered before the window, so every week of it counts.
     assert (details.groupby("productID")["date"].min() <= as_of - pd.Timedelta(days=days)).all()
     daily = in_window.groupby("productID")["quantity"].sum() / days
+    # Demand by class (contract 4.3, [demand_methods] defaults): a product ordered in fewer than 12 / 1.32 of the
+    # 12 weeks (ADI = weeks / weeks with demand >= 1.32: intermittent or lumpy) is planned by SBA over its weekly
+    # quantities, oldest week first; the others by their weekly mean.
+    week = ((as_of + pd.Timedelta(days=1) - in_window["date"]).dt.days - 1) // 7
+    weekly = in_window.groupby([in_window["productID"], week])["quantity"].sum().unstack(fill_value=0.0) \
+        .reindex(columns=range(weeks), fill_value=0.0)
+    intermittent = weeks / (weekly > 0).sum(axis=1) >= 1.32
+    for product in weekly.index[intermittent]:
+        daily[product] = reorder.sba(weekly.loc[product].to_numpy()[::-1], alpha=0.1) / 7
     want = {}
     for p in rows("products.csv"):
         if p["productID"] in expected:
@@ -245,8 +256,11 @@ def test_northwind_skus_to_reorder_match_an_independent_computation():
     assert set(plan.lines["rule"]) == {"reorder_point"}
     got = plan.lines.set_index("sku")
     assert got["order_qty"].to_dict() == want
-    assert got.loc["2", ["inventory_position", "order_qty"]].tolist() == [-5.0, 135.0]   # 25 + 5 + 313 / 84 x 28
-    assert got.loc["70", ["inventory_position", "order_qty"]].tolist() == [13.0, 51.0]   # 30 - 13 + 102 / 84 x 28
+    # Both are ordered in few of the 12 weeks (intermittent): their demand is SBA's forecast, 4.4711 and 2.1763 a day.
+    assert got.loc["2", ["inventory_position", "order_qty"]].tolist() == [-5.0, 156.0]   # 25 + 5 + 4.4711 x 28
+    assert got.loc["70", ["inventory_position", "order_qty"]].tolist() == [13.0, 78.0]   # 30 - 13 + 2.1763 x 28
+    assert got.loc["2", "avg_daily_demand"] == pytest.approx(4.4711130950310105, abs=1e-12)
+    assert got.loc[["2", "70"], "demand_method"].tolist() == ["sba", "sba"]
     assert got["avg_daily_demand"].to_dict() == pytest.approx(daily.reindex(list(want)).to_dict())
 
 

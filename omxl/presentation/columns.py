@@ -125,11 +125,13 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     # demand classes (docs/reorder-planning.md, Demand classes)
     ("abc_class", "ABC class", "id"),
     ("demand_class", "Demand class", "text"),
+    ("demand_method", "Demand method", "text"),
     ("adi", "Avg weeks between demand (ADI)", "ratio"),
     ("cv2", "Demand size variability (CV²)", "ratio"),
     ("short_history", "Short history", "flag"),
     ("weeks_with_demand", "Weeks with demand", "count"),
     ("lead_time_days", "Lead time (days)", "days"),
+    ("service_level", "Service level", "rate"),
     ("safety_stock", "Safety stock", "quantity"),
     ("reorder_point", "Reorder point", "quantity"),
     ("order_qty", "Order qty", "quantity"),
