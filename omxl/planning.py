@@ -241,7 +241,10 @@ def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, settings: Config) -> pd.Da
     # (contract 4.3: ADI = weeks ÷ weeks with demand over the buckets of history_weeks).
     demand = demand.join(classify_demand(weekly))
     # The methods run over the weeks since the first order, oldest first (column 0 is the latest week).
-    method, forecast, error = class_demand(values[:, ::-1], demand["demand_class"], settings.demand_methods,
+    # One week with demand gives a forecasting method no interval to learn from (Croston would take that week's
+    # quantity as every week's): a short history keeps the weekly mean.
+    by_method = demand["demand_class"].astype(object).where(~demand["short_history"].astype(bool))
+    method, forecast, error = class_demand(values[:, ::-1], by_method, settings.demand_methods,
                                            alpha=settings.croston_alpha, alpha_demand=settings.tsb_alpha_demand,
                                            alpha_probability=settings.tsb_alpha_probability)
     forecasting = ~np.isnan(forecast)

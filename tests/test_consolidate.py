@@ -194,7 +194,7 @@ def test_messages_name_each_line_with_its_unit(book):
     nordic = next(d for d in messages.drafts if d.kind == "supplier-po" and d.recipient == "SUP-1")
     assert [name for name, _ in nordic.attachments] == ["PO draft north SUP-1 Nordic Parts.xlsx",
                                                         "PO draft south SUP-1 Nordic Parts.xlsx"]
-    assert "north/SKU-A Anchor bolt: 214 at 6.00" in nordic.text and "south/SKU-A Anchor bolt: 537" in nordic.text
+    assert "north/SKU-A Anchor bolt: 287 at 6.00" in nordic.text and "south/SKU-A Anchor bolt: 1,080" in nordic.text
 
 
 def test_billing_and_rules_keep_the_unit(tmp_path):

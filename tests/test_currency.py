@@ -248,10 +248,10 @@ def test_sample_reorder_summary_per_currency_checked_with_plain_pandas():
     skus = plan.lines["sku"]
     value = plan.lines["order_qty"].to_numpy() * first["Unit Cost"].astype(float).reindex(skus).to_numpy()
     expected = pd.Series(value).groupby(currency.reindex(skus).to_numpy()).sum().round(2)
-    assert expected.to_dict() == {"EUR": 480723.31, "GBP": 188751.27, "USD": 92634.76}
+    assert expected.to_dict() == {"EUR": 596525.67, "GBP": 204996.31, "USD": 114167.2}
     assert result.output.startswith(
-        "Reorder plan as of 2026-11-27 at a 95% service level: 238 SKUs to order, value EUR 480,723.31, "
-        "GBP 188,751.27, USD 92,634.76.")
+        "Reorder plan as of 2026-11-27 at a 95% service level: 240 SKUs to order, value EUR 596,525.67, "
+        "GBP 204,996.31, USD 114,167.20.")
 
 
 @pytest.mark.parametrize("settings, message", [

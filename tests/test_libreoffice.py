@@ -44,8 +44,8 @@ RECONCILE_STATUS = ("Reconciled as of 2026-11-27: 366 open lines, 64 late, 62 at
                     "marked: red for errors, yellow for warnings, the note says why. See 'omxl Order Status'.")
 DISPATCH_STATUS = ("286 lines of 172 orders to pick, 13,175 units from 2 locations; 24 held back (24 on hold). 23 "
                    "cells marked: red for errors, yellow for warnings, the note says why. See 'omxl Pick List'.")
-REORDER_STATUS = ("Reorder plan as of 2026-11-27 at a 95% service level: 238 SKUs to order, value EUR 480,723.31, "
-                  "GBP 188,751.27, USD 92,634.76. 23 cells marked: red for errors, yellow for warnings, the note "
+REORDER_STATUS = ("Reorder plan as of 2026-11-27 at a 95% service level: 240 SKUs to order, value EUR 596,525.67, "
+                  "GBP 204,996.31, USD 114,167.20. 23 cells marked: red for errors, yellow for warnings, the note "
                   "says why. See 'omxl Reorder List'.")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

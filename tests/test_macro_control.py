@@ -144,6 +144,6 @@ def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, 
     (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
     exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "macros.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].startswith("Reorder plan as of 2026-11-27 at a 95% service level: 238 SKUs to order")
+    assert printed[0].startswith("Reorder plan as of 2026-11-27 at a 95% service level: 240 SKUs to order")
     assert printed[1] == "['SKU', 'Description', 'Supplier']"
     assert (tmp_path / "orders-planned.xlsx").exists()

@@ -124,8 +124,8 @@ def test_reorder_writes_the_plan(book: FileWorkbook, cli_run):
     macros.reorder(book)
     wb = in_memory(book)
     assert wb.sheetnames[8:] == ["omxl Summary", "omxl Reorder List", "omxl PO Drafts"]
-    assert status(wb) == ("Reorder plan as of 2026-11-27 at a 95% service level: 238 SKUs to order, value "
-                          "EUR 480,723.31, GBP 188,751.27, USD 92,634.76. 23 cells marked: red for errors, yellow "
+    assert status(wb) == ("Reorder plan as of 2026-11-27 at a 95% service level: 240 SKUs to order, value "
+                          "EUR 596,525.67, GBP 204,996.31, USD 114,167.20. 23 cells marked: red for errors, yellow "
                           "for warnings, the note says why. See 'omxl Reorder List'.")
     plan = wb["omxl Reorder List"]
     header = [c.value for c in plan[1]]
@@ -134,7 +134,7 @@ def test_reorder_writes_the_plan(book: FileWorkbook, cli_run):
     assert first["SKU"].value == "SKU-83270" and first["SKU"].fill.fgColor.rgb == LATE_FILL   # critical
     assert first["Order qty"].number_format == "#,##0"
     assert first["Order value"].number_format == "#,##0.00"
-    assert plan.max_row - 1 == 238
+    assert plan.max_row - 1 == 240
     cli = cli_run("reorder")
     same_cells(plan, cli["Reorder List"])
     same_cells(wb["omxl PO Drafts"], cli["PO Drafts"])
@@ -214,7 +214,7 @@ def test_weekly_writes_the_report_sheets_and_saves_the_report_beside(book: FileW
     assert wb.sheetnames[8:] == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes",
                                  "omxl Root Causes", "omxl Open Orders", "omxl Backorders", "omxl Overdue POs",
                                  "omxl Inventory",
-                                 "omxl Reorder", "omxl Purchase Orders", "omxl Carriers", "omxl Returns",
+                                 "omxl Reorder", "omxl Demand Classes", "omxl Purchase Orders", "omxl Carriers", "omxl Returns",
                                  "omxl Data Issues"]
     # The KPI sheet written back and the saved report's (the template, filled by another writer) hold the same
     # figures, in words.

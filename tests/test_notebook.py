@@ -121,14 +121,14 @@ def test_reorder_plan_repr(plan):
     assert shown == {"SKUs to order": f"{len(plan.lines):,}",
                      "Order value": ", ".join(f"{c} {v:,.2f}" for c, v in value.items()),
                      "PO drafts": f"{len(plan.purchase_orders):,}", "Service level": "95.0%"}
-    assert shown["SKUs to order"] == "238" and shown["PO drafts"] == "29"
-    assert shown["Order value"] == "EUR 480,723.31, GBP 188,751.27, USD 92,634.76"
+    assert shown["SKUs to order"] == "240" and shown["PO drafts"] == "29"
+    assert shown["Order value"] == "EUR 596,525.67, GBP 204,996.31, USD 114,167.20"
     page = plan._repr_html_()
-    assert html.escape(plan.summary) in page and "(first 10 of 238)" in page
+    assert html.escape(plan.summary) in page and "(first 10 of 240)" in page
     assert "Order qty" in page and "Reorder point" in page
     text = repr(plan)
     assert text.startswith("<omxl.ReorderPlan as of 2026-11-27>") and plan.summary in text
-    assert "SKUs to order: 238" in text
+    assert "SKUs to order: 240" in text
 
 
 def test_position_repr(position):
@@ -291,7 +291,7 @@ def test_tour_notebook_runs_and_shows_the_results(tmp_path, monkeypatch):
     lines_page = shown(3)
     assert "Backordered qty" in lines_page and f"background-color: {LATE}" in lines_page
     assert "Value in the cell" in shown(4) and f"background-color: {WARNING}" in shown(4)
-    assert figures(shown(5))["SKUs to order"] == "238"
+    assert figures(shown(5))["SKUs to order"] == "240"
     assert "Draft value" in shown(6)
     executable, module = code[-1].outputs[0]["text"].split()
     assert executable == sys.executable

@@ -168,16 +168,16 @@ def test_reorder_summary_money_per_currency(outputs, book):
     assert summary["A1"].value == "Reorder plan as of 2026-11-27"
     sentence = next(row[0].value for row in summary.iter_rows() if str(row[0].value).startswith("Reorder plan as of")
                     and row[0].row > 1)
-    assert sentence == plan.summary == ("Reorder plan as of 2026-11-27 at a 95% service level: 238 SKUs to order, "
-                                        "value EUR 480,723.31, GBP 188,751.27, USD 92,634.76.")
+    assert sentence == plan.summary == ("Reorder plan as of 2026-11-27 at a 95% service level: 240 SKUs to order, "
+                                        "value EUR 596,525.67, GBP 204,996.31, USD 114,167.20.")
     found = figures(summary)
-    assert found["SKUs to order"][0][:2] == (len(plan.lines), "#,##0") == (238, "#,##0")
+    assert found["SKUs to order"][0][:2] == (len(plan.lines), "#,##0") == (240, "#,##0")
     urgency = plan.lines["urgency"].value_counts()
-    assert (found["Critical"][0][0], found["High"][0][0]) == (urgency["critical"], urgency["high"]) == (50, 145)
+    assert (found["Critical"][0][0], found["High"][0][0]) == (urgency["critical"], urgency["high"]) == (50, 150)
     by_currency = plan.lines.groupby("currency")["order_value"].sum()
     assert [(unit, value, fmt) for value, fmt, unit, _ in found["Order value"]] == [
         (code, pytest.approx(amount, abs=0.005), "#,##0.00") for code, amount in by_currency.items()]
-    assert [round(v, 2) for v, *_ in found["Order value"]] == [480723.31, 188751.27, 92634.76]
+    assert [round(v, 2) for v, *_ in found["Order value"]] == [596525.67, 204996.31, 114167.2]
     assert found["PO drafts"][0][0] == len(plan.purchase_orders) == 29
     assert found["Drafts under minimum"][0][0] == int(plan.purchase_orders["below_min_order_value"].sum())
     assert check_links(workbook, summary) == ["Reorder List", "PO Drafts"]
@@ -291,7 +291,7 @@ def test_libreoffice_prints_the_summary_first(outputs, tmp_path):
     expected = {
         "reconcile": ["Order status as of 2026-11-27", "Late lines", "64", "At-risk lines", "62", "117", "4,049",
                       "184,149.23", "Order Status", "Legend"],
-        "reorder": ["Reorder plan as of 2026-11-27", "238", "480,723.31", "188,751.27", "92,634.76", "EUR", "GBP",
+        "reorder": ["Reorder plan as of 2026-11-27", "240", "596,525.67", "204,996.31", "114,167.20", "EUR", "GBP",
                     "USD", "Reorder List", "PO Drafts"],
     }
     for command, words in expected.items():
