@@ -358,10 +358,14 @@ def demand_class_table(skus: pd.DataFrame) -> pd.DataFrame:
     (or, in a book without orders, whose demand is not known)."""
     abc = skus["abc_class"].astype(object).where(skus["abc_class"].notna(), NO_CLASS)
     kind = skus["demand_class"].astype(object).where(skus["demand_class"].notna(), "no_demand")
-    counts = pd.crosstab(pd.Categorical(abc, categories=["A", "B", "C", NO_CLASS]),
-                         pd.Categorical(kind, categories=list(DEMAND_CLASS_COLUMNS)), dropna=False)
-    counts = counts.reindex(index=["A", "B", "C", NO_CLASS], columns=list(DEMAND_CLASS_COLUMNS), fill_value=0)
-    table = counts.astype("int64").rename_axis(index=None, columns=None)
+    rows, columns = ["A", "B", "C", NO_CLASS], list(DEMAND_CLASS_COLUMNS)
+    # Counted into a grid of codes (pandas 2.2's crosstab repeats the columns of categories an empty plan lacks).
+    row = pd.Categorical(abc, categories=rows).codes
+    column = pd.Categorical(kind, categories=columns).codes
+    grid = np.zeros((len(rows), len(columns)), dtype="int64")
+    known = (row >= 0) & (column >= 0)
+    np.add.at(grid, (row[known], column[known]), 1)
+    table = pd.DataFrame(grid, index=rows, columns=columns)
     table["skus"] = table.sum(axis=1).astype("int64")
     table.insert(0, "abc_class", pd.Series(table.index, index=table.index, dtype="string[python]"))
     return table.reset_index(drop=True)
