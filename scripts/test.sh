@@ -8,6 +8,8 @@
 #   3. the core tests in .venv-lowest/ (made here with uv, git-ignored, reused): every dependency at the lowest
 #      version pyproject.toml allows (tests/constraints-lowest.txt: pandas 2, numpy 1), without pyarrow, so a
 #      lower bound that no longer works fails here rather than on a user's machine.
+# A fourth venv, .venv-statsforecast/ (made here with uv, git-ignored, reused), holds statsforecast for one test
+# of the whole suite to run it in (tests/test_demand_statsforecast.py).
 # All must pass. Extra arguments go to every pytest run (e.g. `-x`, `-k northwind`, a test file).
 # PYTHON=/path/to/python picks the interpreter of run 1 (default python3); it must not have pyarrow.
 # Used as-is by the README and by CI (.ci/run).
@@ -17,6 +19,7 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 VENV=.venv-arrow
 LOWEST=.venv-lowest
+REFERENCE=.venv-statsforecast
 
 if ! command -v soffice >/dev/null 2>&1; then
     echo "Installing LibreOffice (headless Calc), the independent spreadsheet program the tests open files with..."
@@ -94,6 +97,16 @@ fi
 # sync also removes what the constraints do not list (a pyarrow installed by hand, say).
 "$PY" -m uv pip sync -q --python "$LOWEST/bin/python" tests/constraints-lowest.txt
 "$PY" -m uv pip install -q --python "$LOWEST/bin/python" --no-deps -e .
+
+# statsforecast, the independent implementation tests/test_demand_statsforecast.py compares omxl's Croston, SBA
+# and TSB with, needs pandas < 3 (and pyarrow), so it gets a venv of its own that the test runs it in; omxl is not
+# installed there.
+if ! "$REFERENCE/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    echo "Creating $REFERENCE (statsforecast, to compare the intermittent-demand methods with)..."
+    rm -rf "$REFERENCE"
+    "$PY" -m uv venv -q --python "$PY" "$REFERENCE"
+fi
+"$PY" -m uv pip install -q --python "$REFERENCE/bin/python" -r tests/statsforecast-requirements.txt
 
 # Prints the environment, and fails unless pyarrow is there (or not) as this run means to test.
 describe() {  # python, "with" or "without" pyarrow

@@ -2,17 +2,13 @@
 level (loss_function, fill_rate_k), with their worksheet functions: issue "Planning by demand class",
 contract 4.3, docs/reorder-planning.md.
 
-The methods are checked on a series computed here by hand and against statsforecast's CrostonClassic, CrostonSBA
-and TSB on the weekly series of 20 Online Retail SKUs. statsforecast cannot be a test dependency (it needs
-pandas < 3 and, through fugue and triad, pyarrow, which the core tests must run without), so its results are
-kept here as numbers (REFERENCE: statsforecast 2.1.1's forecast and the sum and sum of squares of its fitted values,
-made in an environment of its own). The fill rate is checked against scipy.stats.norm."""
+The methods are checked here on a series computed by hand; tests/test_demand_statsforecast.py compares them with
+statsforecast's on that series and on 20 Online Retail SKUs. The fill rate is checked against scipy.stats.norm."""
 
 from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +18,8 @@ from hypothesis import given, settings, strategies as st
 from omxl import reorder
 from omxl.excel import functions
 
-from conftest import ONLINE_RETAIL, ROOT
+from conftest import ROOT
+from online_retail_weekly import online_retail_weekly
 
 pytestmark = pytest.mark.core
 
@@ -107,153 +104,9 @@ def test_refused_input(call, message):
     assert str(raised.value) == message
 
 
-def online_retail_weekly() -> pd.DataFrame:
-    """Units per SKU and week (Monday to Sunday) of the Online Retail excerpt, every week from the first to the
-    last (54), 0 where the SKU sold nothing; cancelled invoices and negative quantities left out."""
-    lines = pd.concat([pd.read_csv(path, usecols=["InvoiceNo", "StockCode", "Quantity", "InvoiceDate"],
-                                   dtype={"InvoiceNo": str, "StockCode": str, "Quantity": "int64"},
-                                   parse_dates=["InvoiceDate"])
-                       for path in sorted(ONLINE_RETAIL.glob("*.csv"))], ignore_index=True)
-    lines = lines[~lines["InvoiceNo"].str.startswith("C") & (lines["Quantity"] > 0)]
-    week = lines["InvoiceDate"].dt.to_period("W-SUN")
-    table = lines.groupby([lines["StockCode"], week])["Quantity"].sum().unstack(fill_value=0)
-    weeks = pd.period_range(week.min(), week.max(), freq="W-SUN")
-    return table.reindex(columns=weeks, fill_value=0).astype(np.float64)
-
-
-def twenty_skus(table: pd.DataFrame) -> list[str]:
-    """The 20 SKUs that sold in the most weeks (4 of 54: 50 zero weeks each), ties by stock code."""
-    weeks_with_demand = (table > 0).sum(axis=1)
-    return sorted(table.index, key=lambda sku: (-int(weeks_with_demand[sku]), sku))[:20]
-
-
-# statsforecast 2.1.1 on these series (float64, h=1, fitted=True), per SKU and model (CrostonClassic, CrostonSBA,
-# TSB(alpha_d=0.1, alpha_p=0.1)): (forecast, sum of the fitted values, sum of their squares), NaN left out.
-REFERENCE = {
-    '20724': [
-        (3.4595052524567946, 402.8426966292134, 3221.740058073476),
-        (3.2865299898339546, 382.7005617977528, 2907.6204024113113),
-        (2.1510364227795384, 105.37155999302252, 396.4067585698896),
-    ],
-    '20725': [
-        (12.61809556082684, 2535.5355805243435, 125633.6905833999),
-        (11.987190782785497, 2408.7588014981266, 113384.40575151842),
-        (7.845625647822402, 902.8104746556963, 37054.539576330935),
-    ],
-    '20728': [
-        (3.25957302609285, 690.2883895131084, 9437.989914292524),
-        (3.0965943747882076, 655.7739700374535, 8517.785897649008),
-        (2.026723415683846, 251.8374303740512, 2962.8355481405847),
-    ],
-    '20974': [
-        (2.473568281938326, 526.9241573033709, 5426.182260762527),
-        (2.3498898678414095, 500.57794943820227, 4897.1294903381795),
-        (1.5380047377881516, 188.5417811044676, 1596.8064319728433),
-    ],
-    '21121': [
-        (5.7234835648932565, 1072.3651685393256, 22833.243498295673),
-        (5.437309386648593, 1018.7469101123595, 20607.002257211832),
-        (3.5587232031292393, 393.01523302291787, 7233.7944560798205),
-    ],
-    '21124': [
-        (1.2605896306336837, 182.28089887640442, 648.6028279257666),
-        (1.1975601491019994, 173.16685393258427, 585.3640522030046),
-        (0.7838040447389445, 64.29436714285528, 180.56698227998515),
-    ],
-    '21126': [
-        (1.6790918332768552, 369.31460674157296, 2744.432142406262),
-        (1.5951372416130123, 350.84887640449426, 2476.850008521652),
-        (1.0440185595917928, 137.95525991345045, 910.954666090563),
-    ],
-    '21212': [
-        (31.05777702473738, 6898.2106741573025, 965477.8194277871),
-        (29.50488817350051, 6553.300140449439, 871343.7320335775),
-        (19.310972152255744, 2596.9948407772176, 330679.7155428891),
-    ],
-    '21213': [
-        (6.693154862758388, 1489.6994382022467, 45025.25882937759),
-        (6.358497119620468, 1415.2144662921348, 40635.29609351329),
-        (4.1616412875433495, 561.5923259503625, 15396.222870487018),
-    ],
-    '21479': [
-        (6.990003388681803, 1413.6488764044948, 39941.13012088118),
-        (6.640503219247712, 1342.9664325842696, 36046.86993409526),
-        (4.346214498078649, 523.6795525578713, 12874.64750662175),
-    ],
-    '21754': [
-        (2.793968146391054, 619.9138576779028, 7842.609701356448),
-        (2.654269739071501, 588.9181647940075, 7077.955255474196),
-        (1.7372215991593003, 235.01799443969293, 2734.4453851012504),
-    ],
-    '21877': [
-        (0.6226702812605897, 78.1825842696629, 116.57211052897364),
-        (0.5915367671975601, 74.27345505617974, 105.20632975239863),
-        (0.38716127209887374, 22.704226460884275, 18.55369825103404),
-    ],
-    '22087': [
-        (1.3797017960013556, 203.8735955056179, 797.2316232167653),
-        (1.3107167062012877, 193.67991573033697, 719.5015399531308),
-        (0.8578650989662936, 58.10942732780318, 121.14092149768864),
-    ],
-    '22113': [
-        (8.125381226702814, 1810.3052434456927, 66873.43174613193),
-        (7.719112165367672, 1719.7899812734076, 60353.27215088407),
-        (5.052164888373766, 686.4081885288131, 23302.70552098172),
-    ],
-    '22327': [
-        (0.3913927482209421, 63.56554307116106, 80.43762712339907),
-        (0.371823110809895, 60.38726591760299, 72.59495847886767),
-        (0.24335851389072066, 23.401841755647318, 25.706106581858524),
-    ],
-    '22356': [
-        (2.723652998983395, 461.7462546816479, 4262.913874335451),
-        (2.5874703490342252, 438.6589419475655, 3847.279771587744),
-        (1.693501346663781, 170.8955631974214, 1386.6594806218966),
-    ],
-    '22361': [
-        (0.3388681802778719, 65.98127340823969, 85.73051943497592),
-        (0.3219247712639783, 62.68220973782768, 77.37179379006572),
-        (0.21070001202659794, 23.892999879734028, 26.212063230645434),
-    ],
-    '22371': [
-        (1.2648254828871568, 233.22752808988764, 1102.2470884358024),
-        (1.2015842087427988, 221.56615168539327, 994.7779973133124),
-        (0.7864377948892768, 87.76122174243905, 375.61861766413114),
-    ],
-    '22378': [
-        (1.1702812605896307, 211.07397003745317, 843.8045867875827),
-        (1.111767197560149, 200.52027153558046, 761.5336395757934),
-        (0.727652491533856, 63.96785025676851, 151.63189310065042),
-    ],
-    '22379': [
-        (5.115384615384616, 1127.53277153558, 25905.47668206174),
-        (4.859615384615385, 1071.1561329588014, 23379.69270556072),
-        (3.1806220315475096, 426.56263017010275, 8993.11351244806),
-    ],
-}
-
-
 @pytest.fixture(scope="module")
 def weekly() -> pd.DataFrame:
     return online_retail_weekly()
-
-
-def test_online_retail_equals_statsforecast(weekly):
-    assert weekly.shape == (2057, 54)
-    skus = twenty_skus(weekly)
-    assert skus == list(REFERENCE)
-    assert ((weekly.loc[skus] == 0).sum(axis=1) == 50).all()
-    for sku in skus:
-        demand = weekly.loc[sku]
-        ours = [(reorder.croston(demand), reorder.croston_fitted(demand)),
-                (reorder.sba(demand), reorder.sba_fitted(demand)),
-                (reorder.tsb(demand), reorder.tsb_fitted(demand))]
-        for (forecast, fitted), expected in zip(ours, REFERENCE[sku]):
-            assert fitted.index.equals(demand.index)
-            got = (forecast, float(np.nansum(fitted)), float(np.nansum(fitted * fitted)))
-            assert got == pytest.approx(expected, rel=1e-9, abs=1e-9), sku
-    # The SKU that sold most: 40 units in the first week, 1, 5 and 5 later. Croston 5.1154 a week.
-    assert reorder.croston(weekly.loc["22379"]) == pytest.approx(5.115384615384616, abs=1e-9)
 
 
 # --- fill rate ---------------------------------------------------------------------------------------------------
