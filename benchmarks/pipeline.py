@@ -234,6 +234,25 @@ def reorder(ctx: Context) -> Context:
     return {"plan": omxl.plan_reorders(ctx["book"], as_of="2026-11-27")}
 
 
+@stage("prepare")
+def prepare(ctx: Context) -> Context:
+    """omxl.prepare alone: the validated Position every step starts from (the next stage plans from it)."""
+    return {"position": omxl.prepare(ctx["book"], as_of="2026-11-27")}
+
+
+def _class_counts(ctx: Context) -> list[str]:
+    skus = ctx["plan_by_class"].skus
+    counts = skus.groupby([skus["demand_class"].fillna("(no demand)"), skus["demand_method"]]).size()
+    return [f"    {demand_class:<14} {method:<8} {int(n):>9,} SKUs" for (demand_class, method), n in counts.items()]
+
+
+@stage("plan_position", report=_class_counts)
+def plan_position(ctx: Context) -> Context:
+    """plan_reorders from the prepared Position: the demand classes (ABC, Syntetos-Boylan), each class's method
+    (the weekly mean; SBA for intermittent and lumpy items) and the plan. The Position is let go afterwards."""
+    return {"plan_by_class": omxl.plan_reorders(ctx["position"]), "position": None}
+
+
 @stage("write_back")
 def write_back(ctx: Context) -> Context:
     """A 1,000-row result sheet written into a copy of the book (the copy itself takes ~10 ms)."""

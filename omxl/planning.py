@@ -17,7 +17,7 @@ import pandas as pd
 
 from .book import Book
 from .config import Config
-from .demand_classes import abc_classes, classify_demand
+from .demand_classes import ABC_CLASSES, abc_classes, classify_demand
 from .demand_forecast import class_demand
 from .errors import ConfigError
 from .model import item_units, unit_column
@@ -83,8 +83,10 @@ class ReorderPlan:
         filled as late, high as at risk) and one row per purchase-order draft."""
         labels = self.position.config.labels if self.position is not None else None
         urgency = self.lines["urgency"]
+        # The method as the explanation names it ("SBA", "weekly mean"); plan.lines keeps the setting's code.
+        shown = self.lines.assign(demand_method=self.lines["demand_method"].astype(object).map(METHOD_WORDS))
         sheets = {
-            "Reorder List": result_sheet(self.lines, "Reorder List", labels=labels,
+            "Reorder List": result_sheet(shown, "Reorder List", labels=labels,
                                          row_fill=fill_rows(self.lines, critical=urgency.eq("critical"),
                                                             high=urgency.eq("high"))),
             "PO Drafts": result_sheet(self.purchase_orders, "PO Drafts", labels=labels,
@@ -133,7 +135,8 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
                        purchase_orders=_drafts(lines, clean, settings), as_of=day, service_level=level, issues=start.issues,
                        conversion=conversion(settings),
-                       summary=_summary(lines, day, level, start.stock_judged, conversion(settings), skus=skus,
+                       summary=_summary(lines, day, _levels_phrase(level, settings, service_level is not None),
+                                        start.stock_judged, conversion(settings), skus=skus,
                                         demand_known=start.orders_known),
                        position=start)
 
@@ -144,7 +147,24 @@ NO_INVENTORY = ("no inventory table: nothing to plan. Stock, supplier and reorde
                 "inventory table; add a sheet named 'Inventory' (or Stock) with SKU and On Hand columns.")
 
 
-def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, level: float, stock_judged: bool,
+def _percent(share: float) -> str:
+    """0.95 -> 95%, 0.975 -> 97.5%."""
+    return f"{share * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def _levels_phrase(level: float, settings: Config, argument: bool) -> str:
+    """How the plan's service levels read in its summary: "at a 95% service level", "at a 98% fill rate", or per
+    ABC class "at service levels A 98%, B 95%, C 90%, else 95%" when [service_levels] apply (no argument)."""
+    kind = "fill rate" if settings.service_level_type == "fill_rate" else "service level"
+    if argument or not settings.service_levels:
+        return f"at a {_percent(level)} {kind}"
+    per_class = ", ".join(f"{abc} {_percent(settings.service_levels[abc])}"
+                          for abc in ABC_CLASSES if abc in settings.service_levels)
+    # Items of a class left out, and items without an ABC class (no demand or no cost), take service_level.
+    return f"at {kind}s {per_class}, else {_percent(level)}"
+
+
+def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, levels: str, stock_judged: bool,
              rates: Conversion | None, skus: pd.DataFrame | None = None, demand_known: bool = True) -> str:
     """The plan in one sentence, its value per currency (never added across currencies); when it orders
     nothing, why (contract 2.3 and 5.5): no inventory table, no usable inventory rows, or every SKU covered.
@@ -152,11 +172,11 @@ def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, level: float, stock_judge
     if not stock_judged:
         return f"Reorder plan as of {as_of:%Y-%m-%d}: {NO_INVENTORY}"
     if len(lines) == 0 and skus is not None:
-        sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: nothing to order: "
+        sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} {levels}: nothing to order: "
                     f"{_why_none(skus)}")
     else:
         value = totals_text(totals(lines["order_value"], lines["currency"]), rates)
-        sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} at a {level:.0%} service level: {len(lines):,} SKUs to "
+        sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} {levels}: {len(lines):,} SKUs to "
                     f"order, value {value}.")
     if demand_known or skus is None:
         return sentence
@@ -397,7 +417,8 @@ def _flags(frame: pd.DataFrame, settings: Config) -> pd.Series:
     add(~known, NO_DEMAND)
     add(known & (frame["weeks_of_history"] == 0), "no orders in the demand history")
     short = (frame["weeks_of_history"] > 0) & (frame["weeks_of_history"] < settings.history_weeks)
-    add(short, "short history: " + frame["weeks_of_history"].astype(str) + " weeks")
+    # Not "short history": that is the demand class's flag (fewer than 2 weeks with demand), a column of its own.
+    add(short, "first ordered " + frame["weeks_of_history"].astype(str) + " weeks ago: demand from those weeks only")
     # Every rule that can order needs the cost for the order value, and the computed rule for the EOQ too.
     no_cost = (frame["rule"] != "discontinued") & frame["unit_cost"].isna()
     add(no_cost, "no unit cost: value unknown")

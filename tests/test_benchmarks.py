@@ -16,6 +16,7 @@ from benchmarks.pipeline import book_path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ["read", "validate", "reconcile", "reconcile_no_billing", "billing", "rules", "dispatch", "dispatch_out", "reorder",
+          "prepare", "plan_position",
           "write_back", "prepared", "write_status", "reconcile_out", "weekly", "weekly_out", "dispatch_book"]
 
 
@@ -41,6 +42,11 @@ def test_pipeline_benchmark_runs_every_stage_on_a_small_book():
     assert [" ".join(line.split()) for line in report[start + 1:start + 7]] == [
         "credit-limit 2", "customer-on-hold 3", "max-units 2", "needs-approval 2", "promise-before-lead-time 70",
         "held lines 32"]
+    # Planning from the prepared Position: the SKUs per demand class and method (100 SKUs).
+    start = next(i for i, line in enumerate(report) if line.startswith("plan_position "))
+    assert [" ".join(line.split()) for line in report[start + 1:start + 6]] == [
+        "(no demand) normal 1 SKUs", "erratic normal 6 SKUs", "intermittent normal 7 SKUs",
+        "intermittent sba 50 SKUs", "lumpy sba 36 SKUs"]
 
 
 def test_benchmark_book_has_locations_shelves_and_dispatch_columns(tmp_path):

@@ -72,8 +72,13 @@ def test_service_levels_per_abc_class_and_the_argument_first():
                                                            row["lead_time_days"], row["avg_daily_demand"], 0.0)
     assert "SS 6.9 at 90%)" in skus.loc["INTERMITTENT", "explanation"]
     given = plan_reorders(hand_book(service_levels={"A": 0.98, "B": 0.95, "C": 0.90}), as_of=AS_OF,
-                          service_level=0.97).skus
-    assert set(given["service_level"]) == {0.97}
+                          service_level=0.97)
+    assert set(given.skus["service_level"]) == {0.97}
+    # The summary names the levels that applied: per class (and service_level for the rest), or the argument.
+    assert given.summary.startswith("Reorder plan as of 2026-11-27 at a 97% service level: ")
+    per_class = plan_reorders(hand_book(service_levels={"A": 0.98, "C": 0.875}, service_level=0.93,
+                                        service_level_type="fill_rate"), as_of=AS_OF)
+    assert per_class.summary.startswith("Reorder plan as of 2026-11-27 at fill rates A 98%, C 87.5%, else 93%: ")
 
 
 def test_a_stated_case_with_the_cycle_and_the_fill_rate_factor():

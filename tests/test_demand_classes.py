@@ -208,9 +208,11 @@ def test_the_reorder_list_shows_the_classes_in_words(plan, tmp_path):
                                       "Demand size variability (CV²)", "Short history"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     lumpy = rows["LUMPY"]
-    assert [c.value for c in lumpy[at + 1:at + 7]] == ["A", "lumpy", "sba", 2, 0.64, False]
+    assert [c.value for c in lumpy[at + 1:at + 7]] == ["A", "lumpy", "SBA", 2, 0.64, False]
     assert lumpy[at + 4].number_format == lumpy[at + 5].number_format == "0.00"
     assert label_of("short_history") == "Short history"
+    assert rows["SMOOTH"][at + 3].value == "weekly mean"      # plan.lines keeps the codes: "sba", "normal"
+    assert plan.lines.set_index("sku").loc[["LUMPY", "SMOOTH"], "demand_method"].tolist() == ["sba", "normal"]
 
 
 # --- the weekly workbook's class table ----------------------------------------------------------------
