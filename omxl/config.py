@@ -230,6 +230,10 @@ class Config(BaseModel):
     service_levels: dict[str, float] = Field(
         default_factory=dict, description="A service level per ABC class, e.g. {A = 0.98, B = 0.95, C = 0.90}; a "
                                           "class left out takes service_level.")
+    draft_hold_days: int = Field(
+        3, ge=0, description="With a run history, a plan does not propose again what a plan of the last this many "
+                             "days drafted and no purchase order has taken up since (docs/learning.md, Drafts that "
+                             "remember); 0 proposes everything every day.")
 
     # Many workbooks (contract 4.9, docs/scale.md)
     shared_stock: bool = Field(

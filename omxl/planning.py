@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import os
 import warnings
 from typing import ClassVar
 
@@ -19,7 +20,9 @@ from .book import Book
 from .config import Config
 from .demand_classes import ABC_CLASSES, abc_classes, classify_demand
 from .demand_forecast import class_demand
+from .draft_memory import hold_back, no_held_back, open_store, proposed, remembered
 from .errors import ConfigError
+from .history_store import HistoryStore
 from .model import item_units, unit_column
 from .money import Conversion, conversion, currency_column, rates_for, totals, totals_text
 from .position import Position, prepare
@@ -43,7 +46,8 @@ METHOD_WORDS = {"normal": "weekly mean", "croston": "Croston", "sba": "SBA", "ts
 @dataclasses.dataclass(frozen=True)
 class ReorderPlan:
     """lines: the SKUs to order (flags say what to check); skus: every SKU with the same columns;
-    purchase_orders: one draft per supplier and currency."""
+    purchase_orders: one draft per supplier and currency; held_back: the SKUs whose quantity a draft of the last
+    draft_hold_days days, not yet ordered, held back (plan_reorders with a history; docs/learning.md)."""
 
     lines: pd.DataFrame
     skus: pd.DataFrame
@@ -53,6 +57,7 @@ class ReorderPlan:
     issues: pd.DataFrame          # the validation the plan was made after (rows with errors left out)
     conversion: Conversion | None = None  # base_currency and fx_rates, when configured (docs/currency.md)
     summary: str = ""             # one sentence: how many SKUs to order and their value per currency, or why
+    held_back: pd.DataFrame = dataclasses.field(default_factory=no_held_back, compare=False)
     # The prepared position it started from: what was read and the settings, for the Summary sheet.
     position: "Position | None" = dataclasses.field(default=None, repr=False, compare=False)
                                   # nothing is planned
@@ -107,9 +112,17 @@ class ReorderPlan:
 
 
 def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Config | dict | str | None" = None,
-                  service_level: float | None = None) -> ReorderPlan:
+                  service_level: float | None = None, history: "HistoryStore | str | os.PathLike | None" = None,
+                  fresh: bool = False) -> ReorderPlan:
     """Plan reorders for every SKU of the inventory (docs/reorder-planning.md). `book` may be a Position from
-    omxl.prepare; planning needs backlog and supply, not allocation, so it does not reconcile."""
+    omxl.prepare; planning needs backlog and supply, not allocation, so it does not reconcile.
+
+    `history`: a run history (omxl.History, or the path of its SQLite file) whose drafts the plan remembers
+    (docs/learning.md, "Drafts that remember"): it records what it proposes per SKU, supplier and currency for its
+    as_of (replacing what a run of the same as_of recorded), and proposes only what is still needed beyond the
+    drafts of the last `draft_hold_days` days that no purchase order has taken up since (`plan.held_back`).
+    `fresh`: propose everything again, still recording. Without a history nothing is read or written: the same
+    book gives the same plan every time."""
     start = prepare(book, as_of=as_of, config=config)
     settings, day, clean = start.config, start.as_of, start.book
     level = settings.service_level if service_level is None else service_level
@@ -127,18 +140,27 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     frame = _apply_rules(frame, settings, day, demand_known=start.orders_known)
     frame["cover_days"] = settings.cover_days
     frame["explanation"] = _explanations(frame, settings.service_level_type, demand_known=start.orders_known)
+    store = open_store(history)
+    held, held_text = no_held_back(), ""
+    if store is not None and not fresh:
+        memory = remembered(store, clean.purchase_orders, day, settings.draft_hold_days)
+        frame, held, held_text = hold_back(frame, memory, settings.draft_hold_days)
     frame = frame.reset_index()
     skus = frame.sort_values(["order_qty", "urgency_rank", "sku"], ascending=[False, True, True])
     lines = skus[skus["order_qty"] > 0].sort_values(["urgency_rank", "order_by", "supplier_id", "sku"],
                                                      na_position="last")
     columns = [*unit_column(frame), *PLAN_COLUMNS, "flags"]
+    if store is not None:
+        store.record_drafts(as_of=day, drafts=proposed(lines))
+    # A SKU held back whole is neither to order nor covered: the held-back words say why.
+    unheld = skus[~skus["sku"].isin(held.loc[held["order_qty"] == 0, "sku"])]
     return ReorderPlan(lines=lines[columns].reset_index(drop=True), skus=skus[columns].reset_index(drop=True),
                        purchase_orders=_drafts(lines, clean, settings), as_of=day, service_level=level, issues=start.issues,
                        conversion=conversion(settings),
                        summary=_summary(lines, day, _levels_phrase(level, settings, service_level is not None),
-                                        start.stock_judged, conversion(settings), skus=skus,
-                                        demand_known=start.orders_known),
-                       position=start)
+                                        start.stock_judged, conversion(settings), skus=unheld,
+                                        demand_known=start.orders_known, held=held_text),
+                       held_back=held, position=start)
 
 
 # A book without orders (a purchasing book, contract 2.3): only the levels the items carry can be planned.
@@ -165,19 +187,25 @@ def _levels_phrase(level: float, settings: Config, argument: bool) -> str:
 
 
 def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, levels: str, stock_judged: bool,
-             rates: Conversion | None, skus: pd.DataFrame | None = None, demand_known: bool = True) -> str:
+             rates: Conversion | None, skus: pd.DataFrame | None = None, demand_known: bool = True,
+             held: str = "") -> str:
     """The plan in one sentence, its value per currency (never added across currencies); when it orders
     nothing, why (contract 2.3 and 5.5): no inventory table, no usable inventory rows, or every SKU covered.
-    Without orders, also what was planned from the items' own levels and what could not be."""
+    Then `held`: what drafts not yet ordered held back. Without orders, also what was planned from the items'
+    own levels and what could not be."""
     if not stock_judged:
         return f"Reorder plan as of {as_of:%Y-%m-%d}: {NO_INVENTORY}"
-    if len(lines) == 0 and skus is not None:
+    if len(lines) == 0 and held and skus is not None and len(skus) == 0:
+        sentence = f"Reorder plan as of {as_of:%Y-%m-%d} {levels}: nothing to order."
+    elif len(lines) == 0 and skus is not None:
         sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} {levels}: nothing to order: "
                     f"{_why_none(skus)}")
     else:
         value = totals_text(totals(lines["order_value"], lines["currency"]), rates)
         sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} {levels}: {len(lines):,} SKUs to "
                     f"order, value {value}.")
+    if held:
+        sentence += " " + held
     if demand_known or skus is None:
         return sentence
     return sentence + " " + _without_demand(skus)

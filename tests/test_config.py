@@ -68,7 +68,7 @@ def test_explicit_config_path_wins_over_the_neighbour(tmp_path, messy_workbook):
      "cancelled_order_pattern, decimal, "
      "read_hidden_sheets, max_file_mb, max_unzipped_mb, max_zip_ratio, max_zip_members, max_sheet_cells, "
      "default_lead_time_days, service_level, holding_rate, cover_days, "
-     "history_weeks, abc_thresholds, handling_days, demand_methods, croston_alpha, tsb_alpha_demand, tsb_alpha_probability, service_level_type, service_levels, shared_stock, shared_purchasing, base_currency, fx_rates, outlier_threshold, outlier_min_lines, inventory_as_of, "
+     "history_weeks, abc_thresholds, handling_days, demand_methods, croston_alpha, tsb_alpha_demand, tsb_alpha_probability, service_level_type, service_levels, draft_hold_days, shared_stock, shared_purchasing, base_currency, fx_rates, outlier_threshold, outlier_min_lines, inventory_as_of, "
      "sheet_prefix, labels, severities, "
      "history, smtp, email_templates, targets, shipped_notice_days, payment_reminder_days, rules"),
     ({"columns": {"orders": {"Menge": "quantity"}}},

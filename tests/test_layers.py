@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("omxl.presentation.summary_sheet", "omxl.presentation.billing_sheet", "omxl.presentation.notebook",
       "omxl.render", "omxl.templates")),
     ("core: validation, the position and every step's computation",
-     ("omxl.validation", "omxl.validation_result", "omxl.position", "omxl.reconciliation", "omxl.dispatching", "omxl.planning", "omxl.demand_classes",
+     ("omxl.validation", "omxl.validation_result", "omxl.position", "omxl.reconciliation", "omxl.dispatching", "omxl.planning", "omxl.draft_memory", "omxl.history_store", "omxl.demand_classes",
       "omxl.reporting", "omxl.messaging", "omxl.demo", "omxl.demand_forecast")),
     ("front doors: the command line, the Excel buttons, the package's own namespace, docs",
      ("omxl", "omxl.__main__", "omxl.run", "omxl.cli", "omxl.macros", "omxl.excel", "omxl.docgen")),

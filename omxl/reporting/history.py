@@ -8,74 +8,28 @@ was. A file that is not an omxl history, or one another program holds locked, st
 the file; omxl never deletes or rewrites such a file.
 
 Apart from the runs, the `told` table keeps what each recipient of `omxl notify` was told: one row per item of
-each message sent (docs/notify.md).
+each message sent (docs/notify.md), and the `drafts` table what plan_reorders proposed (omxl/history_store.py,
+where the file itself is opened, checked and written).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import OmxlError
+# HistoryError is raised (and imported from here) for every history file problem; it lives with the file below.
+from ..history_store import HistoryError, HistoryStore, _day, _days, _floats, _ints, _texts  # noqa: F401
 from ..reconciliation.views import CLOSED_STATUSES
 from .kpis import FIRST_RUN, KPI_COLUMNS, NOT_IN_PREVIOUS, add_reason, nothing_to_compare
 
 HISTORY_NAME = "omxl-history.sqlite"
 STATE_COLUMNS = ("order_id", "line", "sku", "status", "late", "at_risk", "projected_ship_date", "backordered_qty")
-# Marks the file as an omxl history (PRAGMA application_id), so another program's SQLite file is not taken for one.
-APPLICATION_ID = 0x6F6D786C  # "omxl"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    as_of TEXT PRIMARY KEY,          -- YYYY-MM-DD
-    fingerprint TEXT NOT NULL,
-    recorded_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS kpis (
-    as_of TEXT NOT NULL REFERENCES runs(as_of) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    kpi TEXT NOT NULL, label TEXT, value REAL, unit TEXT, currency TEXT
-);
-CREATE TABLE IF NOT EXISTS line_states (
-    as_of TEXT NOT NULL REFERENCES runs(as_of) ON DELETE CASCADE,
-    order_id TEXT NOT NULL, line INTEGER, sku TEXT, status TEXT, late INTEGER, at_risk INTEGER,
-    projected_ship_date TEXT, backordered_qty REAL
-);
-CREATE TABLE IF NOT EXISTS reorders (
-    as_of TEXT NOT NULL REFERENCES runs(as_of) ON DELETE CASCADE,
-    sku TEXT NOT NULL, order_qty REAL
-);
-CREATE INDEX IF NOT EXISTS kpis_run ON kpis(as_of);
-CREATE INDEX IF NOT EXISTS line_states_run ON line_states(as_of);
-CREATE INDEX IF NOT EXISTS reorders_run ON reorders(as_of);
-CREATE TABLE IF NOT EXISTS told (  -- what each recipient of omxl notify was told, one row per item of a sent message
-    kind TEXT NOT NULL, recipient TEXT NOT NULL, item TEXT NOT NULL, state TEXT NOT NULL,
-    as_of TEXT NOT NULL, sent_at TEXT NOT NULL, message_id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS told_recipient ON told(kind, recipient, item);
-"""
 TOLD_COLUMNS = ("kind", "recipient", "item", "state", "as_of")
-
-
-class HistoryError(OmxlError):
-    """The run history file cannot be used (not a history, damaged, locked); the message names the file and
-    what to do. The file is left as it was."""
-
-
-def _day(as_of: object) -> str:
-    return pd.Timestamp(as_of).strftime("%Y-%m-%d")
-
-
-def _days(text: pd.Series) -> pd.Series:
-    """Stored YYYY-MM-DD days as datetime64[ns], the model's date type: pandas 3 would parse them to [us] (and an
-    empty column to [s]), pandas 2 to [ns]."""
-    return pd.to_datetime(text, format="%Y-%m-%d").astype("datetime64[ns]")
 
 
 def inputs_fingerprint(book) -> str:
@@ -107,71 +61,11 @@ def reordered_skus(plan) -> pd.DataFrame:
     return ordered[["sku", "order_qty"]].reset_index(drop=True)
 
 
-class History:
-    """An omxl run history at `path` (created on first use; the folder must exist).
+class History(HistoryStore):
+    """An omxl run history at `path` (created on first use; the folder must exist): the weekly runs, what notify
+    told, and (from HistoryStore) the drafts plan_reorders proposed.
 
     `timeout` is how many seconds to wait for another program's lock before giving up with HistoryError."""
-
-    def __init__(self, path: str | Path, *, timeout: float = 5.0):
-        self.path = Path(path)
-        self.timeout = timeout
-
-    # -- connection -------------------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _connect(self):
-        try:
-            connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        except sqlite3.Error as error:
-            raise self._error(error) from None
-        try:
-            connection.execute("PRAGMA foreign_keys = ON")
-            self._check(connection)
-            yield connection
-        except sqlite3.Error as error:
-            raise self._error(error) from None
-        finally:
-            connection.close()
-
-    def _check(self, connection: sqlite3.Connection) -> None:
-        """A new (empty) file may become a history (record marks it); an existing one must be an omxl history.
-        Reading the header raises DatabaseError for a file that is not SQLite at all."""
-        application = connection.execute("PRAGMA application_id").fetchone()[0]
-        tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if application == APPLICATION_ID:
-            return
-        if application != 0 or tables:
-            raise HistoryError(f"{self.path}: this SQLite file is not an omxl run history. It was left as it is; "
-                               "pass another history location.")
-
-    def _error(self, error: sqlite3.Error) -> HistoryError:
-        text = str(error)
-        if "locked" in text or "busy" in text:
-            return HistoryError(f"{self.path}: the run history is locked by another program (it may be writing "
-                                "to it). Nothing was changed; try again when it has finished.")
-        if isinstance(error, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text
-                                                         or "corrupt" in text):
-            return HistoryError(f"{self.path}: this file is not a readable omxl run history (damaged, or another "
-                                "kind of file). It was left as it is; move it aside to start a new history, or "
-                                "pass another history location.")
-        return HistoryError(f"{self.path}: the run history could not be used ({text}). Nothing was changed.")
-
-    # -- writing ----------------------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _transaction(self):
-        """One write transaction on a history marked as omxl's, its tables made if new: committed when the block
-        ends, rolled back on any error, so a failure half-way leaves the history as it was."""
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
-                yield connection
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
 
     def record(self, *, as_of: object, fingerprint: str, kpis: pd.DataFrame, states: pd.DataFrame,
                reorders: pd.DataFrame) -> None:
@@ -215,9 +109,7 @@ class History:
         rows = []
         if self.path.exists():
             with self._connect() as connection:
-                exists = connection.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'told'").fetchone()[0]
-                if exists:
+                if self._has_table(connection, "told"):
                     rows = connection.execute(
                         "SELECT kind, recipient, item, state, as_of FROM told WHERE rowid IN "
                         "(SELECT max(rowid) FROM told GROUP BY kind, recipient, item) ORDER BY rowid").fetchall()
@@ -230,9 +122,7 @@ class History:
         if not self.path.exists():
             return []
         with self._connect() as connection:
-            has_runs = connection.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()[0]
-            return connection.execute(sql, params).fetchall() if has_runs else []
+            return connection.execute(sql, params).fetchall() if self._has_table(connection, "runs") else []
 
     def runs(self) -> pd.DataFrame:
         """as_of (oldest first), fingerprint, recorded_at of every stored run."""
@@ -332,25 +222,3 @@ def with_previous(kpis: pd.DataFrame, history: History, as_of: object) -> pd.Dat
     result["change"] = result["value"] - result["previous"]
     unmatched = result["value"].notna() & result["previous"].isna()
     return add_reason(result, unmatched, NOT_IN_PREVIOUS.format(day=_day(before)))
-
-
-# Plain Python values for sqlite3 (it binds neither numpy scalars nor pandas.NA), blanks as None; whole columns at
-# a time, so storing 100,000 lines costs no Python work per value beyond tolist().
-def _ints(series: pd.Series) -> list:
-    blank = series.isna().to_numpy()
-    values = series.fillna(0).astype("int64").to_numpy().astype(object)
-    values[blank] = None
-    return values.tolist()
-
-
-def _floats(series: pd.Series) -> list:
-    values = series.astype(float).to_numpy()
-    out = values.astype(object)
-    out[np.isnan(values)] = None
-    return out.tolist()
-
-
-def _texts(series: pd.Series) -> list:
-    out = series.astype(object).to_numpy(copy=True)
-    out[series.isna().to_numpy()] = None
-    return out.tolist()
