@@ -80,9 +80,12 @@ class ValidateCommand(CommandHooks):
 
 
 class ReorderCommand(CommandHooks):
-    """--po-dir: one purchase-order draft workbook per supplier."""
+    """--po-dir: one purchase-order draft workbook per supplier; --fresh only with --history."""
 
     def check(self, run: CommandRun) -> None:
+        if run.options.get("fresh") and run.options.get("history") is None:
+            raise click.UsageError("--fresh proposes again what a run history remembers as drafted, so it goes with "
+                                   "--history: omxl reorder BOOK --history FILE --fresh.")
         po_dir = run.options.get("po_dir")
         run.folder = check_folder(po_dir) if po_dir is not None else None
 

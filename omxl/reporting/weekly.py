@@ -312,7 +312,7 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
     `history`: a History, or the path of its SQLite file; None uses the `history` setting, and without one the
     report has no previous values, a one-point trend and no changes, and nothing is recorded. With a history,
     last week's values come from the latest earlier run, and this run is recorded (replacing a run of the same
-    as_of).
+    as_of); the report's reorder plan remembers its drafts there (plan_reorders' `history`, docs/learning.md).
 
     `by_unit`: for a book of several units (omxl.consolidate, contract 4.9), also every KPI per unit
     (`report.by_unit`, each unit's figures from its own rows only) and, in the workbook, the By Unit and Late
@@ -321,8 +321,10 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
         raise ConfigError(NO_UNITS)
     position = prepare(book, as_of=as_of, config=config)
     rec = reconcile(position)
-    plan = plan_reorders(position)
     store = open_history(history, position.config)
+    # The report's plan remembers its drafts in the report's history: a SKU drafted in the last draft_hold_days
+    # days and not yet ordered is not counted (nor listed) as to reorder again.
+    plan = plan_reorders(position, history=store)
     overdue = overdue_po_lines(position, rec)   # the Overdue POs sheet, and what its KPIs count
     kpis = compute_kpis(position, rec, plan, overdue=overdue)
     causes = root_causes(position, rec)

@@ -21,6 +21,11 @@ STEP = Step(
                "(default: omxl.toml, else 0.95).", kind="float", low=0, high=1, to_step=True),
         Option("po_dir", ("--po-dir",), "Also write one purchase-order draft workbook per supplier into FOLDER "
                "(made if it does not exist; the folder it goes in must exist).", kind="text", metavar="FOLDER"),
+        Option("history", ("--history",), "A run history (SQLite) that remembers the drafts: what a run of the last "
+               "draft_hold_days days proposed and no purchase order has taken up since is not proposed again "
+               "(docs/learning.md). Without it, nothing is remembered.", kind="path", metavar="FILE", to_step=True),
+        Option("fresh", ("--fresh",), "With --history: propose everything still needed again, drafted or not (this "
+               "run's drafts are still recorded).", kind="flag", default=False, to_step=True),
     ),
     output=Output(example="plan.xlsx", workbook="the Summary, Reorder List and PO Drafts sheets",
                   table="the reorder lines", table_of="lines"),
