@@ -7,6 +7,7 @@ report, which remembers in its own history. Every history is a real SQLite file.
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 
 import pandas as pd
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 from pandas.testing import assert_frame_equal
 
 import omxl
-from conftest import write_book
+from conftest import ROOT, write_book
 from omxl.cli import cli
 from omxl.history_store import APPLICATION_ID, SCHEMA
 
@@ -235,3 +236,18 @@ def test_the_weekly_report_remembers_in_its_own_history(tmp_path):
     assert skus == [2.0, 0.0]
     assert second.plan.held_back["sku"].tolist() == ["A", "B"]
     assert second.plan.summary.endswith(HELD_BOTH)
+
+
+def test_the_learning_page_example_prints_what_its_comments_say(monkeypatch, tmp_path, capsys):
+    """docs/learning.md, "Drafts that remember": its example, with its history in tmp_path."""
+    page = (ROOT / "docs" / "learning.md").read_text(encoding="utf-8")
+    section = page.split("\n## Drafts that remember\n")[1].split("\n## ")[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    monkeypatch.chdir(ROOT)
+    exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "learning.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == [
+        "[50.0]", "[]",
+        "Reorder plan as of 2026-11-24 at a 95% service level: nothing to order. 1 SKU held back: drafted on "
+        "2026-11-23 and not yet ordered (draft_hold_days 3); --fresh proposes it again.",
+        "[['A', 50.0, 50.0, 0.0]]", "[50.0]"]
+    assert (tmp_path / "omxl-history.sqlite").is_file()

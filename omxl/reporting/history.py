@@ -8,9 +8,11 @@ was. A file that is not an omxl history, or one another program holds locked, st
 the file; omxl never deletes or rewrites such a file.
 
 Apart from the runs, the `told` table keeps what each recipient of `omxl notify` was told: one row per item of
-each message sent (docs/notify.md), and the `drafts` table what plan_reorders proposed (omxl/history_store.py,
-where the file itself is opened, checked and written).
+each message sent (docs/notify.md), and the `drafts` table what the reorder plans made with the history proposed
+(docs/learning.md, "Drafts that remember").
 """
+
+# The file itself (opening, checking, its tables, transactions) is omxl/history_store.py's, below planning.
 
 from __future__ import annotations
 
