@@ -202,8 +202,8 @@ def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, levels: str, stock_judged
                     f"{_why_none(skus)}")
     else:
         value = totals_text(totals(lines["order_value"], lines["currency"]), rates)
-        sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} {levels}: {len(lines):,} SKUs to "
-                    f"order, value {value}.")
+        sentence = (f"Reorder plan as of {as_of:%Y-%m-%d} {levels}: {len(lines):,} "
+                    f"{'SKU' if len(lines) == 1 else 'SKUs'} to order, value {value}.")
     if held:
         sentence += " " + held
     if demand_known or skus is None:

@@ -106,7 +106,7 @@ def test_what_is_still_needed_beyond_the_draft_is_proposed(tmp_path):
     assert line["explanation"] == (
         "IP -59 = on hand 2 + on order 0 - backlog 61 <= reorder point 10; order 69 = max(reorder qty 50, 10 - (-59)), "
         "rounded up to pack 10 = 70; less 50 drafted on 2026-11-26 and not yet ordered: 20")
-    assert second.summary == (LEVEL.format(day=DAY2) + "1 SKUs to order, value EUR 40.00. 1 SKU held back and 1 "
+    assert second.summary == (LEVEL.format(day=DAY2) + "1 SKU to order, value EUR 40.00. 1 SKU held back and 1 "
                               "reduced: drafted on 2026-11-26 and not yet ordered (draft_hold_days 3); --fresh "
                               "proposes them again.")
     assert second.held_back[["sku", "needed_qty", "drafted_qty", "order_qty"]].values.tolist() == [
@@ -127,7 +127,7 @@ def test_a_purchase_order_placed_since_the_draft_clears_the_memory(tmp_path):
     ordered = plan(DAY2, history, po_date=DAY1)    # placed on the draft's day: it was ordered
     assert quantities(ordered) == {"A": 50.0}                       # IP 6 = 2 + 5 - 1: still needed, proposed
     assert ordered.held_back["sku"].tolist() == ["B"]
-    assert ordered.summary == (LEVEL.format(day=DAY2) + "1 SKUs to order, value EUR 100.00. 1 SKU held back: "
+    assert ordered.summary == (LEVEL.format(day=DAY2) + "1 SKU to order, value EUR 100.00. 1 SKU held back: "
                                "drafted on 2026-11-26 and not yet ordered (draft_hold_days 3); --fresh proposes it "
                                "again.")
     # A PO placed before the draft is not the draft becoming an order: A stays held back.
