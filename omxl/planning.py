@@ -26,6 +26,7 @@ from .position import Position, prepare
 from .presentation.notebook import plan_html, plan_text
 from .presentation.sheets import fill_rows, result_sheet
 from .presentation.summary_sheet import reorder_figures, with_summary
+from .supplier_reliability import MIN_RECEIPTS
 from .reorder import eoq, fill_rate_k, reorder_point, round_up_to_pack, safety_stock, service_factor
 from .wording import quantity_text
 
@@ -118,7 +119,7 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     lines = start.lines
     inventory = _sku_master(clean, start.stock, start.per_sku)
     frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings), how="left")
-    frame = _lead_times(frame, clean, settings)
+    frame = _lead_times(frame, clean, settings, start.supplier_reliability)
     frame = _classes(frame, settings, demand_known=start.orders_known)
     # The service level of each item: the argument, else its ABC class's ([service_levels]), else service_level.
     frame["service_level"] = (level if service_level is not None else
@@ -299,7 +300,12 @@ def _classes(frame: pd.DataFrame, settings: Config, *, demand_known: bool = True
     return frame
 
 
-def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
+def _lead_times(frame: pd.DataFrame, book: Book, settings: Config,
+                reliability: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Lead time L and its standard deviation sigma_L per item. sigma_L is the supplier's lead_time_std_days; when
+    the book gives none, the spread of the supplier's slip over its receipts (`reliability`, at least MIN_RECEIPTS
+    of them: docs/learning.md), else 0. `lead_time_std_receipts` says how many receipts gave it (0: not from
+    receipts), for the explanation."""
     suppliers = book.suppliers.drop_duplicates("supplier_id").set_index("supplier_id")
     supplier = frame["supplier_id"]
     frame["supplier_name"] = supplier.map(suppliers["name"]).astype("string[python]")
@@ -308,7 +314,17 @@ def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFra
     frame["lead_time_days"] = frame["sku_lead_time"].fillna(supplier_lead).fillna(settings.default_lead_time_days)
     frame["lead_time_source"] = np.select([frame["sku_lead_time"].notna(), supplier_lead.notna()],
                                           ["item", "supplier"], "default")
-    frame["lead_time_std_days"] = supplier.map(suppliers["lead_time_std_days"]).fillna(0.0)
+    given_std = supplier.map(suppliers["lead_time_std_days"]).astype("float64")
+    slip_std = pd.Series(np.nan, index=frame.index, dtype="float64")
+    slip_receipts = pd.Series(0, index=frame.index, dtype="int64")
+    if reliability is not None and len(reliability):
+        measured = reliability[(reliability["receipts"] >= MIN_RECEIPTS) & reliability["slip_std_days"].notna()]
+        measured = measured.set_index("supplier_id")
+        slip_std = supplier.map(measured["slip_std_days"]).astype("float64")
+        slip_receipts = supplier.map(measured["receipts"]).fillna(0).astype("int64")
+    from_receipts = given_std.isna() & slip_std.notna()
+    frame["lead_time_std_days"] = given_std.fillna(slip_std).fillna(0.0)
+    frame["lead_time_std_receipts"] = slip_receipts.where(from_receipts, 0).astype("int64")
     frame["ordering_cost"] = supplier.map(suppliers["ordering_cost"])
     # unit_cost is in the item's currency, else its supplier's, else the base currency (docs/currency.md).
     frame["currency"] = currency_column(frame["item_currency"], supplier.map(suppliers["currency"]),
@@ -467,8 +483,17 @@ def _explanations(frame: pd.DataFrame, level_type: str = "cycle", *, demand_know
         k = frame["safety_factor"]
         level_text = level_text + " fill rate" + np.where(
             k.notna(), " (k " + k.map("{:.2f}".format) + np.where(k < 0, ": none needed)", ")"), "")
+    # sigma_L from the supplier's receipts (no lead_time_std_days in the book) is named with the numbers behind it.
+    std_receipts = frame["lead_time_std_receipts"] if "lead_time_std_receipts" in frame else \
+        pd.Series(0, index=frame.index, dtype="int64")
+    slip_text = pd.Series("", index=frame.index, dtype=object)
+    by_slip = std_receipts > 0
+    if by_slip.any():
+        slip_text[by_slip] = (", lead time std dev " + n(frame.loc[by_slip, "lead_time_std_days"]) + " d from "
+                              + frame.loc[by_slip, "supplier_id"].astype(str) + "'s slip over "
+                              + std_receipts[by_slip].astype(str) + " receipts")
     ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + n(frame["safety_stock"]) + " given",
-                       "SS " + n(frame["safety_stock"]) + " at " + level_text)
+                       "SS " + n(frame["safety_stock"]) + " at " + level_text + slip_text)
     cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), "EOQ " + n(frame["cycle_qty"]),
                      n(frame["cycle_qty"]) + " (cover days)")
     text[cp] = ip + np.where(ordering, " <= ROP ", " > ROP ") + n(frame["reorder_point"]) + " (" + \
