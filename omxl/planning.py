@@ -26,7 +26,7 @@ from .position import Position, prepare
 from .presentation.notebook import plan_html, plan_text
 from .presentation.sheets import fill_rows, result_sheet
 from .presentation.summary_sheet import reorder_figures, with_summary
-from .supplier_reliability import MIN_RECEIPTS
+from .supplier_reliability import MIN_RECEIPTS, SHEET as RELIABILITY_SHEET, SHEET_COLUMNS as RELIABILITY_COLUMNS, with_names
 from .reorder import eoq, fill_rate_k, reorder_point, round_up_to_pack, safety_stock, service_factor
 from .wording import quantity_text
 
@@ -57,6 +57,10 @@ class ReorderPlan:
     # The prepared position it started from: what was read and the settings, for the Summary sheet.
     position: "Position | None" = dataclasses.field(default=None, repr=False, compare=False)
                                   # nothing is planned
+    # Per supplier: receipts, on-time rate, median and spread of the slip, the days its open POs' dates are moved
+    # by, and why (omxl.supplier_reliability.SHEET_COLUMNS; docs/learning.md): the Supplier Reliability sheet.
+    supplier_reliability: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=list(RELIABILITY_COLUMNS)), repr=False, compare=False)
     step: ClassVar[str] = "reorder"   # its entry in omxl.steps.REGISTRY
 
     @property
@@ -81,7 +85,8 @@ class ReorderPlan:
 
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl reorder --out/--write-back` writes: the Summary, the Reorder List (critical rows
-        filled as late, high as at risk) and one row per purchase-order draft."""
+        filled as late, high as at risk), one row per purchase-order draft, and Supplier Reliability (how each
+        supplier kept its dates, and the shift its open POs get)."""
         labels = self.position.config.labels if self.position is not None else None
         urgency = self.lines["urgency"]
         # The method as the explanation names it ("SBA", "weekly mean"); plan.lines keeps the setting's code.
@@ -94,6 +99,7 @@ class ReorderPlan:
                                       row_fill=fill_rows(self.purchase_orders,
                                                          warning="below_min_order_value")),
         }
+        sheets[RELIABILITY_SHEET] = result_sheet(self.supplier_reliability, RELIABILITY_SHEET, labels=labels)
         if self.position is None:
             return sheets
 
@@ -139,7 +145,7 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
                        summary=_summary(lines, day, _levels_phrase(level, settings, service_level is not None),
                                         start.stock_judged, conversion(settings), skus=skus,
                                         demand_known=start.orders_known),
-                       position=start)
+                       position=start, supplier_reliability=with_names(start.supplier_reliability, clean.suppliers))
 
 
 # A book without orders (a purchasing book, contract 2.3): only the levels the items carry can be planned.

@@ -13,7 +13,7 @@ STEP = Step(
     title="Reorder plan",
     many=True,
     needs=("orders", "inventory", "suppliers", "purchase_orders"),
-    sheets=("Summary", "Reorder List", "PO Drafts"),
+    sheets=("Summary", "Reorder List", "PO Drafts", "Supplier Reliability"),
     legend=("critical", "high", "warning"),
     progress="Planning reorders",
     options=(
@@ -22,7 +22,7 @@ STEP = Step(
         Option("po_dir", ("--po-dir",), "Also write one purchase-order draft workbook per supplier into FOLDER "
                "(made if it does not exist; the folder it goes in must exist).", kind="text", metavar="FOLDER"),
     ),
-    output=Output(example="plan.xlsx", workbook="the Summary, Reorder List and PO Drafts sheets",
+    output=Output(example="plan.xlsx", workbook="the Summary, Reorder List, PO Drafts and Supplier Reliability sheets",
                   table="the reorder lines", table_of="lines"),
     button="Reorder",
     instruction="Reorder suggests what to buy from each supplier and how much, on a new sheet.",
