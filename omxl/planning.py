@@ -26,8 +26,9 @@ from .position import Position, prepare
 from .presentation.notebook import plan_html, plan_text
 from .presentation.sheets import fill_rows, result_sheet
 from .presentation.summary_sheet import reorder_figures, with_summary
-from .supplier_reliability import MIN_RECEIPTS, SHEET as RELIABILITY_SHEET, SHEET_COLUMNS as RELIABILITY_COLUMNS, with_names
 from .reorder import eoq, fill_rate_k, reorder_point, round_up_to_pack, safety_stock, service_factor
+from .supplier_reliability import MIN_RECEIPTS, SHEET as RELIABILITY_SHEET, SHEET_COLUMNS as RELIABILITY_COLUMNS
+from .supplier_reliability import with_names
 from .wording import quantity_text
 
 
@@ -44,7 +45,7 @@ METHOD_WORDS = {"normal": "weekly mean", "croston": "Croston", "sba": "SBA", "ts
 @dataclasses.dataclass(frozen=True)
 class ReorderPlan:
     """lines: the SKUs to order (flags say what to check); skus: every SKU with the same columns;
-    purchase_orders: one draft per supplier and currency."""
+    purchase_orders: one draft per supplier and currency; supplier_reliability: how each supplier kept its dates."""
 
     lines: pd.DataFrame
     skus: pd.DataFrame
