@@ -85,7 +85,9 @@ def _notes(table: pd.DataFrame, enough: pd.Series, late: pd.Series, has_orders: 
            min_receipts: int) -> pd.Series:
     count = table["receipts"]
     median = table["median_slip_days"]
-    receipts_text = count.astype(str) + np.where(count == 1, " receipt", " receipts")
+    # Object text throughout: pandas' own string dtype (pyarrow's with pandas 3) cannot add a text column with
+    # blanks (the median of a supplier without receipts) to another.
+    receipts_text = count.astype(str).astype(object) + np.where(count == 1, " receipt", " receipts").astype(object)
     notes = pd.Series(np.select(
         [~has_orders,
          ~has_dates,
