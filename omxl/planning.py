@@ -30,6 +30,8 @@ from .presentation.notebook import plan_html, plan_text
 from .presentation.sheets import fill_rows, result_sheet
 from .presentation.summary_sheet import reorder_figures, with_summary
 from .reorder import eoq, fill_rate_k, reorder_point, round_up_to_pack, safety_stock, service_factor
+from .supplier_reliability import MIN_RECEIPTS, SHEET as RELIABILITY_SHEET, SHEET_COLUMNS as RELIABILITY_COLUMNS
+from .supplier_reliability import with_names
 from .wording import quantity_text
 
 
@@ -47,7 +49,8 @@ METHOD_WORDS = {"normal": "weekly mean", "croston": "Croston", "sba": "SBA", "ts
 class ReorderPlan:
     """lines: the SKUs to order (flags say what to check); skus: every SKU with the same columns;
     purchase_orders: one draft per supplier and currency; held_back: the SKUs whose quantity a draft of the last
-    draft_hold_days days, not yet ordered, held back (plan_reorders with a history; docs/learning.md)."""
+    draft_hold_days days, not yet ordered, held back (plan_reorders with a history; docs/learning.md);
+    supplier_reliability: how each supplier kept its dates."""
 
     lines: pd.DataFrame
     skus: pd.DataFrame
@@ -61,6 +64,10 @@ class ReorderPlan:
     # The prepared position it started from: what was read and the settings, for the Summary sheet.
     position: "Position | None" = dataclasses.field(default=None, repr=False, compare=False)
                                   # nothing is planned
+    # Per supplier: receipts, on-time rate, median and spread of the slip, the days its open POs' dates are moved
+    # by, and why (omxl.supplier_reliability.SHEET_COLUMNS; docs/learning.md): the Supplier Reliability sheet.
+    supplier_reliability: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=list(RELIABILITY_COLUMNS)), repr=False, compare=False)
     step: ClassVar[str] = "reorder"   # its entry in omxl.steps.REGISTRY
 
     @property
@@ -85,7 +92,8 @@ class ReorderPlan:
 
     def result_sheets(self) -> dict[str, object]:
         """The sheets `omxl reorder --out/--write-back` writes: the Summary, the Reorder List (critical rows
-        filled as late, high as at risk) and one row per purchase-order draft."""
+        filled as late, high as at risk), one row per purchase-order draft, and Supplier Reliability (how each
+        supplier kept its dates, and the shift its open POs get)."""
         labels = self.position.config.labels if self.position is not None else None
         urgency = self.lines["urgency"]
         # The method as the explanation names it ("SBA", "weekly mean"); plan.lines keeps the setting's code.
@@ -98,6 +106,7 @@ class ReorderPlan:
                                       row_fill=fill_rows(self.purchase_orders,
                                                          warning="below_min_order_value")),
         }
+        sheets[RELIABILITY_SHEET] = result_sheet(self.supplier_reliability, RELIABILITY_SHEET, labels=labels)
         if self.position is None:
             return sheets
 
@@ -131,7 +140,7 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
     lines = start.lines
     inventory = _sku_master(clean, start.stock, start.per_sku)
     frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings), how="left")
-    frame = _lead_times(frame, clean, settings)
+    frame = _lead_times(frame, clean, settings, start.supplier_reliability)
     frame = _classes(frame, settings, demand_known=start.orders_known)
     # The service level of each item: the argument, else its ABC class's ([service_levels]), else service_level.
     frame["service_level"] = (level if service_level is not None else
@@ -160,7 +169,8 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
                        summary=_summary(lines, day, _levels_phrase(level, settings, service_level is not None),
                                         start.stock_judged, conversion(settings), skus=unheld,
                                         demand_known=start.orders_known, held=held_text),
-                       held_back=held, position=start)
+                       held_back=held, position=start,
+                       supplier_reliability=with_names(start.supplier_reliability, clean.suppliers))
 
 
 # A book without orders (a purchasing book, contract 2.3): only the levels the items carry can be planned.
@@ -327,7 +337,12 @@ def _classes(frame: pd.DataFrame, settings: Config, *, demand_known: bool = True
     return frame
 
 
-def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFrame:
+def _lead_times(frame: pd.DataFrame, book: Book, settings: Config,
+                reliability: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Lead time L and its standard deviation sigma_L per item. sigma_L is the supplier's lead_time_std_days; when
+    the book gives none, the spread of the supplier's slip over its receipts (`reliability`, at least MIN_RECEIPTS
+    of them: docs/learning.md), else 0. `lead_time_std_receipts` says how many receipts gave it (0: not from
+    receipts), for the explanation."""
     suppliers = book.suppliers.drop_duplicates("supplier_id").set_index("supplier_id")
     supplier = frame["supplier_id"]
     frame["supplier_name"] = supplier.map(suppliers["name"]).astype("string[python]")
@@ -336,7 +351,17 @@ def _lead_times(frame: pd.DataFrame, book: Book, settings: Config) -> pd.DataFra
     frame["lead_time_days"] = frame["sku_lead_time"].fillna(supplier_lead).fillna(settings.default_lead_time_days)
     frame["lead_time_source"] = np.select([frame["sku_lead_time"].notna(), supplier_lead.notna()],
                                           ["item", "supplier"], "default")
-    frame["lead_time_std_days"] = supplier.map(suppliers["lead_time_std_days"]).fillna(0.0)
+    given_std = supplier.map(suppliers["lead_time_std_days"]).astype("float64")
+    slip_std = pd.Series(np.nan, index=frame.index, dtype="float64")
+    slip_receipts = pd.Series(0, index=frame.index, dtype="int64")
+    if reliability is not None and len(reliability):
+        measured = reliability[(reliability["receipts"] >= MIN_RECEIPTS) & reliability["slip_std_days"].notna()]
+        measured = measured.set_index("supplier_id")
+        slip_std = supplier.map(measured["slip_std_days"]).astype("float64")
+        slip_receipts = supplier.map(measured["receipts"]).fillna(0).astype("int64")
+    from_receipts = given_std.isna() & slip_std.notna()
+    frame["lead_time_std_days"] = given_std.fillna(slip_std).fillna(0.0)
+    frame["lead_time_std_receipts"] = slip_receipts.where(from_receipts, 0).astype("int64")
     frame["ordering_cost"] = supplier.map(suppliers["ordering_cost"])
     # unit_cost is in the item's currency, else its supplier's, else the base currency (docs/currency.md).
     frame["currency"] = currency_column(frame["item_currency"], supplier.map(suppliers["currency"]),
@@ -495,8 +520,17 @@ def _explanations(frame: pd.DataFrame, level_type: str = "cycle", *, demand_know
         k = frame["safety_factor"]
         level_text = level_text + " fill rate" + np.where(
             k.notna(), " (k " + k.map("{:.2f}".format) + np.where(k < 0, ": none needed)", ")"), "")
+    # sigma_L from the supplier's receipts (no lead_time_std_days in the book) is named with the numbers behind it.
+    std_receipts = frame["lead_time_std_receipts"] if "lead_time_std_receipts" in frame else \
+        pd.Series(0, index=frame.index, dtype="int64")
+    slip_text = pd.Series("", index=frame.index, dtype=object)
+    by_slip = std_receipts > 0
+    if by_slip.any():
+        slip_text[by_slip] = (", lead time std dev " + n(frame.loc[by_slip, "lead_time_std_days"]) + " d from "
+                              + frame.loc[by_slip, "supplier_id"].astype(str) + "'s slip over "
+                              + std_receipts[by_slip].astype(str) + " receipts")
     ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + n(frame["safety_stock"]) + " given",
-                       "SS " + n(frame["safety_stock"]) + " at " + level_text)
+                       "SS " + n(frame["safety_stock"]) + " at " + level_text + slip_text)
     cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), "EOQ " + n(frame["cycle_qty"]),
                      n(frame["cycle_qty"]) + " (cover days)")
     text[cp] = ip + np.where(ordering, " <= ROP ", " > ROP ") + n(frame["reorder_point"]) + " (" + \

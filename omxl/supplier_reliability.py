@@ -16,6 +16,10 @@ MIN_RECEIPTS = 3
 
 COLUMNS = ("supplier_id", "receipts", "on_time", "on_time_rate", "median_slip_days", "slip_std_days", "shift_days",
            "note")
+# The Supplier Reliability sheet (the reorder output, the weekly workbook) and plan.supplier_reliability: the
+# table with each supplier's name beside its id.
+SHEET = "Supplier Reliability"
+SHEET_COLUMNS = ("supplier_id", "supplier_name", *COLUMNS[1:])
 
 
 def receipts(purchase_orders: pd.DataFrame) -> pd.DataFrame:
@@ -81,7 +85,9 @@ def _notes(table: pd.DataFrame, enough: pd.Series, late: pd.Series, has_orders: 
            min_receipts: int) -> pd.Series:
     count = table["receipts"]
     median = table["median_slip_days"]
-    receipts_text = count.astype(str) + np.where(count == 1, " receipt", " receipts")
+    # Object text throughout: pandas' own string dtype (pyarrow's with pandas 3) cannot add a text column with
+    # blanks (the median of a supplier without receipts) to another.
+    receipts_text = count.astype(str).astype(object) + np.where(count == 1, " receipt", " receipts").astype(object)
     notes = pd.Series(np.select(
         [~has_orders,
          ~has_dates,
@@ -101,3 +107,14 @@ def _notes(table: pd.DataFrame, enough: pd.Series, late: pd.Series, has_orders: 
 def _days_text(days: float) -> str:
     whole = int(days) if float(days).is_integer() else days
     return f"{whole} day" if whole == 1 else f"{whole} days"
+
+
+def with_names(table: pd.DataFrame, suppliers: pd.DataFrame | None) -> pd.DataFrame:
+    """`table` (supplier_reliability's) with supplier_name (the suppliers table's name; blank when it has none)
+    after supplier_id: SHEET_COLUMNS."""
+    names = pd.Series(dtype=object)
+    if suppliers is not None and len(suppliers) and "name" in suppliers:
+        names = suppliers.dropna(subset=["supplier_id"]).drop_duplicates("supplier_id") \
+            .set_index("supplier_id")["name"].astype(object)
+    named = table.assign(supplier_name=table["supplier_id"].astype(object).map(names).astype("string[python]"))
+    return named[list(SHEET_COLUMNS)].reset_index(drop=True)

@@ -86,6 +86,8 @@ DETAIL_SHEETS = (
     ("Demand Classes", "demand_classes", "SKUs by ABC class and demand class", [12, 11, 11, 13, 11, 12, 10],
      set()),
     ("Purchase Orders", "purchase_orders", "Purchase-order drafts", [12, 26, 9, 8, 10, 14, 12, 12], {1}),
+    ("Supplier Reliability", "supplier_reliability", "Supplier reliability",
+     [10, 20, 9, 8, 9, 10, 10, 10, 40], {1, 8}),
     ("Carriers", "carriers", "Carrier performance", [20, 11, 10, 10, 12, 10], set()),
     ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12], set()),
     ("Data Issues", "issues", "Data issues", [10, 22, 16, 16, 8, 18, 56], {5, 6}),

@@ -28,7 +28,7 @@ def test_reorder_list_and_po_drafts(tmp_path):
                                     + ".")
     assert f"Wrote {len(plan.purchase_orders)} purchase-order drafts into {folder}." in result.stderr
     with calamine.CalamineWorkbook.from_path(str(out)) as book:
-        assert book.sheet_names == ["Summary", "Reorder List", "PO Drafts"]
+        assert book.sheet_names == ["Summary", "Reorder List", "PO Drafts", "Supplier Reliability"]
         rows = book.get_sheet_by_name("Reorder List").to_python()
     assert rows[0][:5] == ["SKU", "Description", "Supplier", "Supplier name", "Rule"]
     assert len(rows) == len(plan.lines) + 1
@@ -76,7 +76,7 @@ def test_service_level_option_and_write_back(tmp_path):
     result = run(path, "--as-of", "2026-11-27", "--service-level", "0.99", "--write-back")
     assert "at a 99% service level" in result.output
     with calamine.CalamineWorkbook.from_path(str(path)) as book:
-        assert book.sheet_names[-3:] == ["omxl Summary", "omxl Reorder List", "omxl PO Drafts"]
+        assert book.sheet_names[-4:] == ["omxl Summary", "omxl Reorder List", "omxl PO Drafts", "omxl Supplier Reliability"]
     bad = run(path, "--service-level", "1.5")
     assert bad.exit_code == 2 and "1.5 is not in the range 0<x<1" in bad.output
 

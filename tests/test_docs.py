@@ -105,6 +105,16 @@ def test_reconciliation_page_example_runs(monkeypatch):
     exec(compile(block, "reconciliation.md", "exec"), {})
 
 
+def test_learning_page_supplier_reliability_example_prints_what_it_says(capsys):
+    page = (ROOT / "docs" / "learning.md").read_text(encoding="utf-8")
+    section = page.split("\n## Supplier reliability\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    exec(compile(block, "learning.md#supplier-reliability", "exec"), {})
+    said = [line.split("# ", 1)[1] if line.startswith("# ") else line.split("  # ", 1)[1].strip()
+            for line in block.splitlines() if line.startswith("# ") or (line.startswith("print(") and "  # " in line)]
+    assert capsys.readouterr().out.splitlines() == said
+
+
 def test_reorder_planning_page_example_runs(monkeypatch):
     monkeypatch.chdir(ROOT)
     (block,) = code_blocks("reorder-planning.md", "python")

@@ -123,7 +123,7 @@ def test_reconcile_writes_the_result_sheets(book: FileWorkbook, cli_run):
 def test_reorder_writes_the_plan(book: FileWorkbook, cli_run):
     macros.reorder(book)
     wb = in_memory(book)
-    assert wb.sheetnames[8:] == ["omxl Summary", "omxl Reorder List", "omxl PO Drafts"]
+    assert wb.sheetnames[8:] == ["omxl Summary", "omxl Reorder List", "omxl PO Drafts", "omxl Supplier Reliability"]
     assert status(wb) == ("Reorder plan as of 2026-11-27 at a 95% service level: 240 SKUs to order, value "
                           "EUR 596,525.67, GBP 204,996.31, USD 114,167.20. 23 cells marked: red for errors, yellow "
                           "for warnings, the note says why. See 'omxl Reorder List'.")
@@ -214,7 +214,8 @@ def test_weekly_writes_the_report_sheets_and_saves_the_report_beside(book: FileW
     assert wb.sheetnames[8:] == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes",
                                  "omxl Root Causes", "omxl Open Orders", "omxl Backorders", "omxl Overdue POs",
                                  "omxl Inventory",
-                                 "omxl Reorder", "omxl Demand Classes", "omxl Purchase Orders", "omxl Carriers", "omxl Returns",
+                                 "omxl Reorder", "omxl Demand Classes", "omxl Purchase Orders",
+                                 "omxl Supplier Reliability", "omxl Carriers", "omxl Returns",
                                  "omxl Data Issues"]
     # The KPI sheet written back and the saved report's (the template, filled by another writer) hold the same
     # figures, in words.

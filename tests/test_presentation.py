@@ -58,6 +58,8 @@ LABELS = {
     "min_order_value": "Minimum order value", "below_min_order_value": "Below minimum", "rows": "Rows",
     "read_from": "Read from", "columns": "Columns", "unknown_columns": "Unknown columns", "matched_by": "Found by",
     "header_row": "Header row", "note": "Note", "header": "Header as written", "letter": "Letter",
+    "receipts": "Receipts", "on_time": "On time", "on_time_rate": "On time", "median_slip_days": "Median slip (days)",
+    "slip_std_days": "Slip std dev (days)", "shift_days": "Dates moved by (days)",
 }
 # (sheet, column name) -> header where the name means something else on that sheet.
 SHEET_LABELS = {
@@ -65,6 +67,7 @@ SHEET_LABELS = {
     ("PO Drafts", "value"): "Draft value", ("Exceptions", "value"): "Value in the cell",
     ("Issues", "value"): "Value in the cell", ("Reading findings", "value"): "Value in the cell",
     ("Sheets", "kind"): "File kind", ("Sheets", "table"): "Read as table", ("Columns", "column"): "omxl column",
+    ("Supplier Reliability", "on_time_rate"): "On-time rate",
 }
 
 MONEY, WHOLE, TWO_DECIMALS, ONE_DECIMAL, DATE, RATE, GENERAL = (
@@ -75,14 +78,15 @@ FORMATS = {
     **dict.fromkeys(("qty", "shipped_qty", "open_qty", "allocated_qty", "backordered_qty", "on_hand", "allocated",
                      "backlog", "on_order", "available", "short", "restock_qty", "inventory_position", "order_qty",
                      "units", "days_late", "lead_time_days", "priority", "lines", "count", "rows",
-                     "lines_without_cost"), WHOLE),
+                     "lines_without_cost", "receipts", "on_time", "median_slip_days", "slip_std_days",
+                     "shift_days"), WHOLE),
     **dict.fromkeys(("avg_daily_demand", "demand_std_daily", "safety_stock", "reorder_point"), TWO_DECIMALS),
     **dict.fromkeys(("unit_price", "value", "open_value", "refund_amount", "unit_cost", "order_value",
                      "min_order_value", "base_value"), MONEY),
     **dict.fromkeys(("promised_date", "projected_ship_date", "order_date", "last_ship_date", "received_date",
                      "order_by", "expected_arrival"), DATE),
     "days_of_supply": ONE_DECIMAL,
-    "discount": RATE, "service_level": RATE,
+    "discount": RATE, "service_level": RATE, "on_time_rate": RATE,
     **dict.fromkeys(("adi", "cv2"), "0.00"),   # demand classes' ratios (docs/reorder-planning.md)
 }
 SHEET_FORMATS = {("Exceptions", "value"): GENERAL, ("Issues", "value"): GENERAL,
@@ -124,7 +128,8 @@ def runs(tmp_path_factory):
     frames = {
         "Order Status": rec.lines[~done], "Closed Lines": rec.lines[done], "Orders": rec.orders,
         "Exceptions": rec.exceptions, "Inventory": rec.inventory, "Returns": rec.returns,
-        "Reorder List": plan.lines, "PO Drafts": plan.purchase_orders, "Issues": omxl.validate(book, as_of=AS_OF),
+        "Reorder List": plan.lines, "PO Drafts": plan.purchase_orders,
+        "Supplier Reliability": plan.supplier_reliability, "Issues": omxl.validate(book, as_of=AS_OF),
         "Tables": book.tables_read(), "Sheets": book.layout, "Columns": book.column_map,
         "Reading findings": book.findings,
     }
@@ -137,7 +142,8 @@ WORKBOOKS = {
                                               "Returns")],
     "copy.xlsx": [(f"omxl {name}", name) for name in ("Order Status", "Closed Lines", "Orders", "Exceptions",
                                                        "Inventory", "Returns")],
-    "plan.xlsx": [("Reorder List", "Reorder List"), ("PO Drafts", "PO Drafts")],
+    "plan.xlsx": [("Reorder List", "Reorder List"), ("PO Drafts", "PO Drafts"),
+                  ("Supplier Reliability", "Supplier Reliability")],
     "issues.xlsx": [("Issues", "Issues")],
     "checked.xlsx": [("omxl Issues", "Issues")],
     "read.xlsx": [(name, name) for name in ("Tables", "Sheets", "Columns", "Reading findings")],

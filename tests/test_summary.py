@@ -163,7 +163,7 @@ def test_reconcile_summary_figures_equal_the_run(outputs, book):
 def test_reorder_summary_money_per_currency(outputs, book):
     plan = omxl.plan_reorders(book, as_of=AS_OF)
     workbook = openpyxl.load_workbook(outputs["reorder"])
-    assert workbook.sheetnames == ["Summary", "Reorder List", "PO Drafts"]
+    assert workbook.sheetnames == ["Summary", "Reorder List", "PO Drafts", "Supplier Reliability"]
     summary = workbook["Summary"]
     assert summary["A1"].value == "Reorder plan as of 2026-11-27"
     sentence = next(row[0].value for row in summary.iter_rows() if str(row[0].value).startswith("Reorder plan as of")
@@ -180,7 +180,7 @@ def test_reorder_summary_money_per_currency(outputs, book):
     assert [round(v, 2) for v, *_ in found["Order value"]] == [596525.67, 204996.31, 114167.2]
     assert found["PO drafts"][0][0] == len(plan.purchase_orders) == 29
     assert found["Drafts under minimum"][0][0] == int(plan.purchase_orders["below_min_order_value"].sum())
-    assert check_links(workbook, summary) == ["Reorder List", "PO Drafts"]
+    assert check_links(workbook, summary) == ["Reorder List", "PO Drafts", "Supplier Reliability"]
     assert {name: rgb for name, (rgb, _) in legend(summary).items()} == {
         "Critical": "FFF4B183", "High": "FFDDEBF7", "Warning": "FFFFEB9C"}
 

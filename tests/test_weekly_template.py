@@ -22,7 +22,7 @@ from tests.conftest import ROOT, convert_with_libreoffice, soffice
 
 TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status.xlsx"
 SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
-          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Carriers", "Returns", "Billing", "Data Issues"]
+          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Supplier Reliability", "Carriers", "Returns", "Billing", "Data Issues"]
 HYPERLINK = '=HYPERLINK("http://x","y")'
 TILE_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines", "at_risk_lines", "backorder_lines", "backorder_value",
              "overdue_po_lines", "data_errors")
@@ -81,7 +81,8 @@ def context() -> dict:
     empty = pd.DataFrame({"order_id": s([]), "sku": s([]), "backordered_qty": pd.Series([], dtype="int64")})
     one = lambda **cols: pd.DataFrame({k: (s([v]) if isinstance(v, str) else [v]) for k, v in cols.items()})
     notes = {name: "" for name in ("actions", "kpi_table", "late_lines", "changes", "root_causes", "open_orders",
-                                   "overdue_pos", "inventory", "reorder", "demand_classes", "purchase_orders", "carriers", "returns",
+                                   "overdue_pos", "inventory", "reorder", "demand_classes", "purchase_orders", "supplier_reliability",
+                                   "carriers", "returns",
                                    "issues")}
     notes.update(backorders="No backordered lines.", charts="", billing="Invoices dated on or before 2026-11-27.",
                  billing_balances="", billing_ages="", receivables_to_chase="")
@@ -121,6 +122,9 @@ def context() -> dict:
                                         "erratic": [1, 1, 0, 0], "intermittent": [0, 2, 5, 0], "lumpy": [0, 0, 4, 1],
                                         "no_demand": [0, 0, 0, 7], "skus": [4, 4, 9, 8]}),
         "purchase_orders": one(supplier_id="SUP-1", sku="SKU-1", order_qty=60, order_value=600.0),
+        "supplier_reliability": one(supplier_id="SUP-1", supplier_name="Acme", receipts=3, on_time=0,
+                                    on_time_rate=0.0, median_slip_days=4.0, slip_std_days=2.0, shift_days=4.0,
+                                    note="3 receipts, median 4 days late: dates moved by the median"),
         "carriers": one(carrier="DHL", shipments=20, on_time_rate=0.95, avg_transit_days=2.5),
         "returns": one(rma_id="RMA-1", order_id="SO-00002", sku="SKU-2", qty=1),
         "issues": one(severity="Error", code="E101", table="Orders", cell="B7", message="Date is not a date"),

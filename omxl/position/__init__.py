@@ -10,6 +10,7 @@ start from it, so every path through the pipeline gives the same answer.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from ..config import Config, load_config, run_day
 from ..errors import ConfigError
 from ..findings import apply_severities, concat_findings
 from ..presentation.notebook import position_html
+from ..supplier_reliability import supplier_reliability
 from ..validation import check_book, in_order, usable
 from .lines import carrier_names, order_lines, replacement_lines, returns_per_line
 from .point_in_time import book_as_of
@@ -46,6 +48,8 @@ class Position:
     per_sku       backlog (open order quantity) and on_order (open supply) per SKU
     cancellations credit-note lines, not order lines: what each cancelled and which line it reduced
     return_lines  the returns, one row per order line each covers, with the line's price and shipped quantity
+    supplier_reliability  per supplier, how reliably it delivers on the date it promised and the shift its open
+                  POs' dates get (omxl/supplier_reliability.py, docs/learning.md); worked out on first use
     """
 
     book: Book
@@ -72,6 +76,14 @@ class Position:
 
     def _repr_html_(self) -> str:
         return position_html(self)
+
+    @functools.cached_property
+    def supplier_reliability(self) -> pd.DataFrame:
+        """Per supplier: receipts, on-time rate, median and spread of the slip, shift_days and the note
+        (omxl.supplier_reliability.COLUMNS), from the purchase orders of this position's book: rows with errors and
+        receipts after as_of left out. Computed once and shared by every step that starts from the position:
+        reconcile shifts the projected ship dates by it, planning takes the slip's spread for a lead time's."""
+        return supplier_reliability(self.book.purchase_orders, self.book.suppliers)
 
     @property
     def stock_judged(self) -> bool:

@@ -152,6 +152,12 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("below_min_order_value", "Below minimum", "flag"),
     ("moq", "MOQ", "quantity"),
     ("pack_size", "Pack size", "quantity"),
+    # supplier reliability (docs/learning.md): per supplier, its receipts and how late they came
+    ("receipts", "Receipts", "count"),
+    ("on_time", "On time", "count"),
+    ("median_slip_days", "Median slip (days)", "days"),
+    ("slip_std_days", "Slip std dev (days)", "days"),
+    ("shift_days", "Dates moved by (days)", "days"),
     # overdue purchase orders (weekly report)
     ("open_units", "Units open", "quantity"),
     ("days_overdue", "Days overdue", "days"),
@@ -255,6 +261,8 @@ SHEET_LABELS: dict[tuple[str, str], str] = {
     ("Sheets", "table"): "Read as table",
     ("Columns", "column"): "omxl column",
     ("PO Drafts", "value"): "Draft value",
+    # on_time_rate reads "On time" on Carriers; here On time is the count of receipts beside it.
+    ("Supplier Reliability", "on_time_rate"): "On-time rate",
     ("Exceptions", "value"): "Value in the cell",
     ("Issues", "value"): "Value in the cell",
     ("Reading findings", "value"): "Value in the cell",

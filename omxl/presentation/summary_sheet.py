@@ -38,6 +38,8 @@ SHEET_TEXTS: dict[str, str] = {
     "Returns": "One row per RMA line: refund, restock and replacement.",
     "Reorder List": "SKUs to order: how much, from whom, by when, and the numbers behind it.",
     "PO Drafts": "One purchase-order draft per supplier and currency; drafts under the minimum filled.",
+    "Supplier Reliability": "Per supplier: POs received on or after their expected date, the median slip, and "
+                            "the days its open POs' dates are moved by (docs/learning.md).",
     "Issues": "Every issue found, with a link to its cell in the source workbook.",
     "KPIs": "The week's KPIs with the previous run's value and the change (docs/kpis.md).",
     "Root Causes": "Late and backordered lines by supplier, carrier, SKU and customer, largest first.",

@@ -182,7 +182,7 @@ def reconcile(book: "Book | Position", *, as_of: object = None,
     lines = with_holds(start.lines.copy(deep=False), rules.holds)
     if judged:
         lines = allocate(lines, start.stock)
-        lines = project(lines, supply, day, start.config.handling_days)
+        lines = project(lines, supply, day, start.config.handling_days, start.supplier_reliability)
     else:
         lines = not_judged(lines)
     lines = line_status(lines, day, judged)

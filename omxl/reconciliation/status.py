@@ -130,8 +130,14 @@ def _reason_parts(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     for column in columns:
         if column == "supply":
             covered = rows["projected_ship_date"].notna() & (rows["backordered_qty"] > 0)
-            inbound = "; " + words(rows["covering_po"], "inbound stock") + " expected " \
-                + day_text(rows["projected_ship_date"], blank="on no known date") + " covers the rest."
+            # A PO its supplier's slip moves names its own date and the shift ("PO-7 expected 2026-12-08 + 4
+            # days (SUP-1's median slip over 3 receipts)"); without a shift, the date it is projected to cover by.
+            shift = rows["covering_shift"] if "covering_shift" in rows else pd.Series(pd.NA, index=rows.index)
+            when = day_text(rows["projected_ship_date"], blank="on no known date")
+            if shift.notna().any():
+                moved = shift.notna()
+                when = when.where(~moved, day_text(rows["covering_expected"]) + shift.astype(object))
+            inbound = "; " + words(rows["covering_po"], "inbound stock") + " expected " + when + " covers the rest."
             text[column] = inbound.where(covered, np.where(rows["backordered_qty"] > 0,
                                                            "; no open purchase order covers the rest.", "."))
         elif column == "last_ship":

@@ -143,6 +143,7 @@ EMPTY: dict[str, str] = {
     "overdue_pos": "No purchase-order line is overdue.",
     "inventory": "The inventory table has no usable rows.",
     "purchase_orders": "No purchase-order drafts: nothing to reorder.",
+    "supplier_reliability": "No supplier: neither a suppliers table nor a purchase order names one.",
     "carriers": "No shipments in the period.",
     "returns": "No returns received in the period.",
     "issues": "No data issues found.",

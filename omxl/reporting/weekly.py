@@ -70,6 +70,7 @@ SHEET_TABLES: dict[str, str] = {
     "Reorder": "reorder",
     "Demand Classes": "demand_classes",
     "Purchase Orders": "purchase_orders",
+    "Supplier Reliability": "supplier_reliability",
     "Carriers": "carriers",
     "Returns": "returns",
     "Data Issues": "issues",
@@ -134,6 +135,12 @@ class Report:
     @property
     def as_of(self) -> pd.Timestamp:
         return self.position.as_of
+
+    @property
+    def supplier_reliability(self) -> pd.DataFrame:
+        """Per supplier: receipts, on-time rate, median and spread of the slip, the days its open POs' dates are
+        moved by, and why (the plan's; the Supplier Reliability sheet, docs/learning.md)."""
+        return self.plan.supplier_reliability
 
     @property
     def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -215,6 +222,7 @@ class Report:
             "Reorder": _pick(ordered, REORDER_COLUMNS),
             "Demand Classes": demand_class_table(plan.skus),
             "Purchase Orders": _pick(plan.purchase_orders, PO_COLUMNS),
+            "Supplier Reliability": self.supplier_reliability,
             "Carriers": self.carriers,
             "Returns": _pick(recent, RETURN_COLUMNS),
             "Data Issues": _pick(pos.issues, ISSUE_COLUMNS),

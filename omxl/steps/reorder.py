@@ -13,7 +13,7 @@ STEP = Step(
     title="Reorder plan",
     many=True,
     needs=("orders", "inventory", "suppliers", "purchase_orders"),
-    sheets=("Summary", "Reorder List", "PO Drafts"),
+    sheets=("Summary", "Reorder List", "PO Drafts", "Supplier Reliability"),
     legend=("critical", "high", "warning"),
     progress="Planning reorders",
     options=(
@@ -27,7 +27,7 @@ STEP = Step(
         Option("fresh", ("--fresh",), "With --history: propose everything still needed again, drafted or not (this "
                "run's drafts are still recorded).", kind="flag", default=False, to_step=True),
     ),
-    output=Output(example="plan.xlsx", workbook="the Summary, Reorder List and PO Drafts sheets",
+    output=Output(example="plan.xlsx", workbook="the Summary, Reorder List, PO Drafts and Supplier Reliability sheets",
                   table="the reorder lines", table_of="lines"),
     button="Reorder",
     instruction="Reorder suggests what to buy from each supplier and how much, on a new sheet.",
