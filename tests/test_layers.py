@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
       "omxl.render", "omxl.templates")),
     ("core: validation, the position and every step's computation",
      ("omxl.validation", "omxl.validation_result", "omxl.position", "omxl.reconciliation", "omxl.dispatching", "omxl.planning", "omxl.demand_classes",
-      "omxl.reporting", "omxl.messaging", "omxl.demo", "omxl.demand_forecast")),
+      "omxl.reporting", "omxl.messaging", "omxl.demo", "omxl.demand_forecast", "omxl.supplier_reliability")),
     ("front doors: the command line, the Excel buttons, the package's own namespace, docs",
      ("omxl", "omxl.__main__", "omxl.run", "omxl.cli", "omxl.macros", "omxl.excel", "omxl.docgen")),
 )
