@@ -4,6 +4,7 @@ gives none; a sheet entered with errors and an ABC class off its service level a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -202,3 +203,15 @@ def test_the_step_has_no_button():
     assert list(steps.REGISTRY)[-1] == "improvements" and definition.button is None
     assert "improvements" not in [s.name for s in steps.with_buttons()]
     assert definition.sheets == ("Summary", "Improvements")
+
+
+def test_the_learning_page_example_prints_what_it_says(monkeypatch, capsys):
+    # Only the "Suggested improvements" section's example: the page has other sections, with examples of their own.
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "learning.md").read_text(encoding="utf-8")
+    section = page.split("## Suggested improvements", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    monkeypatch.chdir(root)
+    exec(compile(block, "learning.md", "exec"), {})
+    shown = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    assert capsys.readouterr().out.splitlines() == shown and len(shown) == 2
