@@ -87,6 +87,7 @@ DETAIL_SHEETS = (
      set()),
     ("Purchase Orders", "purchase_orders", "Purchase-order drafts", [12, 26, 9, 8, 10, 14, 12, 12], {1}),
     ("Carriers", "carriers", "Carrier performance", [20, 11, 10, 10, 12, 10], set()),
+    ("Improvements", "improvements", "Suggested improvements", [5, 13, 16, 44, 45, 9, 11, 7], {1, 2, 3, 4}),
     ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12], set()),
     ("Data Issues", "issues", "Data issues", [10, 22, 16, 16, 8, 18, 56], {5, 6}),
 )

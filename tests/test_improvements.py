@@ -215,3 +215,18 @@ def test_the_learning_page_example_prints_what_it_says(monkeypatch, capsys):
     exec(compile(block, "learning.md", "exec"), {})
     shown = [line[2:] for line in block.splitlines() if line.startswith("# ")]
     assert capsys.readouterr().out.splitlines() == shown and len(shown) == 2
+
+
+def test_the_weekly_workbook_has_the_improvements_sheet(late_book, tmp_path):
+    position = omxl.prepare(omxl.read_book(late_book), as_of=AS_OF)
+    report = omxl.weekly_report(position)
+    pd.testing.assert_frame_equal(report.sheets["Improvements"], omxl.suggest_improvements(position).suggestions)
+    sheet = openpyxl.load_workbook(report.save(tmp_path / "weekly.xlsx"))["Improvements"]
+    assert sheet["A1"].value == "Suggested improvements, week 2026-W48 (as of 2026-11-27)"
+    assert [sheet.cell(4, col).value for col in (1, 2, 3)] == [1, "Carrier transit", "SlowFreight"]
+    assert [sheet.cell(5, col).value for col in (1, 2, 3, 4)] == [
+        2, "Supplier lead time", "SUP-028", "SUP-028: 3 receipts, median 6 days late: lead time 14 → 20 days"]
+    # A clean book's sheet says what was checked.
+    clean = omxl.weekly_report(omxl.read_book(write(tmp_path / "clean.xlsx", hand_tables(late=False))), as_of=AS_OF)
+    sheet = openpyxl.load_workbook(clean.save(tmp_path / "clean-weekly.xlsx"))["Improvements"]
+    assert sheet["A2"].value == clean.improvements.summary and sheet["A2"].value.startswith("Nothing to suggest: ")

@@ -214,7 +214,7 @@ def test_weekly_writes_the_report_sheets_and_saves_the_report_beside(book: FileW
     assert wb.sheetnames[8:] == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes",
                                  "omxl Root Causes", "omxl Open Orders", "omxl Backorders", "omxl Overdue POs",
                                  "omxl Inventory",
-                                 "omxl Reorder", "omxl Demand Classes", "omxl Purchase Orders", "omxl Carriers", "omxl Returns",
+                                 "omxl Reorder", "omxl Demand Classes", "omxl Purchase Orders", "omxl Carriers", "omxl Improvements", "omxl Returns",
                                  "omxl Data Issues"]
     # The KPI sheet written back and the saved report's (the template, filled by another writer) hold the same
     # figures, in words.
