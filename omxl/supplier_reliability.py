@@ -91,7 +91,10 @@ def _notes(table: pd.DataFrame, enough: pd.Series, late: pd.Series, has_orders: 
         ["no purchase orders in the book: no shift",
          "no expected dates on its purchase orders: no shift",
          receipts_text + f": fewer than {min_receipts}, no shift",
-         receipts_text + ", median " + median.map(_days_text, na_action="ignore").astype(object) + " late: dates "
+         # "" for a blank median (that row takes another note): with pyarrow strings, text + a column of blanks
+         # only is an error (no string kernel for a null column).
+         receipts_text + ", median " + median.map(_days_text, na_action="ignore").astype(object).fillna("")
+         + " late: dates "
          "moved by the median",
          receipts_text + ", on time at the median: no shift"],
         default=""), index=table.index, dtype=object)
