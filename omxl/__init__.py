@@ -29,6 +29,7 @@ from .position import Position, prepare
 from .presentation.notebook import style
 from .reconciliation import Reconciliation, reconcile
 from .reporting import History, HistoryError, Report, weekly_report
+from .reporting.improvements import Improvements, suggest_improvements
 from .render import TemplateError, render_template
 from .validation_result import Validation, validate
 
@@ -38,7 +39,8 @@ __all__ = [
     "Book", "read_book", "consolidate", "Position", "prepare",
     # the steps (contract 3): one function each, and the registry that runs any of them
     "validate", "Validation", "reconcile", "Reconciliation", "plan_reorders", "ReorderPlan", "reorder",
-    "weekly_report", "Report", "History", "notify", "Messages", "dispatch", "Dispatch", "steps",
+    "weekly_report", "Report", "History", "notify", "Messages", "dispatch", "Dispatch",
+    "suggest_improvements", "Improvements", "steps",
     # writing results
     "write_back", "save_workbook", "save_csv", "ResultSheet", "render_template", "excel_setup",
     "libreoffice_setup", "style",

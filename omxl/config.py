@@ -95,6 +95,31 @@ CREDIT_LIMIT = "credit-limit"
 RULE_CODE = r"^[a-z0-9][a-z0-9-]*$"
 
 
+class ImprovementSettings(BaseModel):
+    """When a measured fact becomes a suggested improvement (`omxl improvements`, docs/learning.md "Suggested
+    improvements")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_suggestions: int = Field(10, ge=1, le=100, description="Most suggestions shown, those touching the most "
+                                                              "units first.")
+    service_level_tolerance: float = Field(
+        0.05, ge=0, lt=1, description="Points (as a fraction: 0.05 = 5 points) an ABC class's unit fill rate over "
+                                      "the history_weeks may fall below, or rise above, its service level before "
+                                      "a change is suggested.")
+    min_due_lines: int = Field(10, ge=1, description="Order lines due in the history_weeks a class needs before "
+                                                     "its fill rate is judged.")
+    max_transit_days: float = Field(5.0, gt=0, description="A delivery that takes more days than this after it "
+                                                           "shipped is late in transit.")
+    carrier_late_share: float = Field(0.2, ge=0, lt=1, description="A carrier is suggested for review when more "
+                                                                   "than this share of its deliveries is late in "
+                                                                   "transit.")
+    min_shipments: int = Field(3, ge=1, description="Deliveries in the history_weeks a carrier needs before its "
+                                                    "transit is judged.")
+    error_share: float = Field(0.02, ge=0, lt=1, description="A sheet is suggested for a check of how it is filled "
+                                                             "in when more than this share of its rows has errors.")
+
+
 class RuleSetting(BaseModel):
     """One [[rules]] entry (contract 4.8, docs/company-rules.md)."""
 
@@ -284,6 +309,9 @@ class Config(BaseModel):
                           "omxl-history.sqlite beside what they write; library calls keep none unless given "
                           "history= (docs/weekly-report.md).")
     smtp: SmtpSettings = Field(default_factory=SmtpSettings, description="Sending e-mail (docs/email.md).")
+    improvements: ImprovementSettings = Field(
+        default_factory=ImprovementSettings,
+        description="The thresholds of the suggested improvements (docs/learning.md, Suggested improvements).")
 
     # Messages (docs/notify.md)
     email_templates: str | None = Field(

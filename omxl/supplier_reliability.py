@@ -85,19 +85,22 @@ def _notes(table: pd.DataFrame, enough: pd.Series, late: pd.Series, has_orders: 
            min_receipts: int) -> pd.Series:
     count = table["receipts"]
     median = table["median_slip_days"]
-    # Object text throughout: pandas' own string dtype (pyarrow's with pandas 3) cannot add a text column with
-    # blanks (the median of a supplier without receipts) to another.
+    # Object text throughout, a blank median as "" (that row takes another note): pandas' own string dtype
+    # (pyarrow's with pandas 3) cannot add a text column of blanks to another.
     receipts_text = count.astype(str).astype(object) + np.where(count == 1, " receipt", " receipts").astype(object)
     notes = pd.Series(np.select(
         [~has_orders,
          ~has_dates,
+         count == 0,
          ~enough,
          late,
          enough & (median <= 0)],
         ["no purchase orders in the book: no shift",
          "no expected dates on its purchase orders: no shift",
+         "no purchase order received yet: no shift",
          receipts_text + f": fewer than {min_receipts}, no shift",
-         receipts_text + ", median " + median.map(_days_text, na_action="ignore").astype(object) + " late: dates "
+         receipts_text + ", median " + median.map(_days_text, na_action="ignore").astype(object).fillna("")
+         + " late: dates "
          "moved by the median",
          receipts_text + ", on time at the median: no shift"],
         default=""), index=table.index, dtype=object)

@@ -89,6 +89,7 @@ DETAIL_SHEETS = (
     ("Supplier Reliability", "supplier_reliability", "Supplier reliability",
      [10, 20, 9, 8, 9, 10, 10, 10, 40], {1, 8}),
     ("Carriers", "carriers", "Carrier performance", [20, 11, 10, 10, 12, 10], set()),
+    ("Improvements", "improvements", "Suggested improvements", [5, 13, 16, 44, 45, 9, 11, 7], {1, 2, 3, 4}),
     ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12], set()),
     ("Data Issues", "issues", "Data issues", [10, 22, 16, 16, 8, 18, 56], {5, 6}),
 )

@@ -70,7 +70,7 @@ def test_explicit_config_path_wins_over_the_neighbour(tmp_path, messy_workbook):
      "default_lead_time_days, service_level, holding_rate, cover_days, "
      "history_weeks, abc_thresholds, handling_days, demand_methods, croston_alpha, tsb_alpha_demand, tsb_alpha_probability, service_level_type, service_levels, draft_hold_days, shared_stock, shared_purchasing, base_currency, fx_rates, outlier_threshold, outlier_min_lines, inventory_as_of, "
      "sheet_prefix, labels, severities, "
-     "history, smtp, email_templates, targets, shipped_notice_days, payment_reminder_days, rules"),
+     "history, smtp, improvements, email_templates, targets, shipped_notice_days, payment_reminder_days, rules"),
     ({"columns": {"orders": {"Menge": "quantity"}}},
      "config: setting 'columns.orders': 'Menge' maps to 'quantity', which is not a column of orders "
      "(use one of: order_id, line, order_date, customer_id, sku, qty, unit_price, discount, promised_date, status, priority, "

@@ -215,7 +215,7 @@ def test_weekly_writes_the_report_sheets_and_saves_the_report_beside(book: FileW
                                  "omxl Root Causes", "omxl Open Orders", "omxl Backorders", "omxl Overdue POs",
                                  "omxl Inventory",
                                  "omxl Reorder", "omxl Demand Classes", "omxl Purchase Orders",
-                                 "omxl Supplier Reliability", "omxl Carriers", "omxl Returns",
+                                 "omxl Supplier Reliability", "omxl Carriers", "omxl Improvements", "omxl Returns",
                                  "omxl Data Issues"]
     # The KPI sheet written back and the saved report's (the template, filled by another writer) hold the same
     # figures, in words.

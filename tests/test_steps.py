@@ -55,9 +55,11 @@ def results(position, tmp_path_factory) -> dict[str, object]:
 # --- the registry and the protocol ------------------------------------------------------------------------
 
 def test_the_registry_holds_the_contract_steps_in_order():
-    assert list(steps.REGISTRY) == ["validate", "reconcile", "reorder", "weekly", "notify", "dispatch"]
+    assert list(steps.REGISTRY) == ["validate", "reconcile", "reorder", "weekly", "notify", "dispatch",
+                                    "improvements"]
     assert [s.name for s in steps.with_buttons()] == ["validate", "reconcile", "reorder", "weekly", "dispatch"]
     assert steps.REGISTRY["notify"].button is None   # no button, no Control action, no macro
+    assert steps.REGISTRY["improvements"].button is None
 
 
 @pytest.mark.parametrize("name", list(steps.REGISTRY))
@@ -91,7 +93,8 @@ def test_summary_titles_come_from_the_registry(results):
         titles[name] = summary.rows[0][0].value
     assert titles == {"validate": "Data check as of 2026-11-27", "reconcile": "Order status as of 2026-11-27",
                       "reorder": "Reorder plan as of 2026-11-27", "weekly": "Weekly status as of 2026-11-27",
-                      "notify": "Messages as of 2026-11-27"}
+                      "notify": "Messages as of 2026-11-27",
+                      "improvements": "Suggested improvements as of 2026-11-27"}
 
 
 def test_run_step_is_the_same_computation_as_the_public_functions(book, position, results):
@@ -116,7 +119,7 @@ def test_a_position_and_another_as_of_is_refused(position):
 
 def test_an_unknown_step_names_the_steps_there_are(book):
     with pytest.raises(KeyError, match="no step named 'billing'; the steps are validate, reconcile, reorder, "
-                                       "weekly, notify, dispatch"):
+                                       "weekly, notify, dispatch, improvements"):
         steps.run_step("billing", book)
 
 

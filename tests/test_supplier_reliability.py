@@ -57,6 +57,9 @@ def test_per_supplier_figures_shift_and_notes():
     assert sup4["on_time_rate"] == pytest.approx(2 / 3)
     assert sup4["note"] == "3 receipts, on time at the median: no shift"
     assert table.loc["SUP-5", "note"] == "no purchase orders in the book: no shift"
+    # SUP-2's open PO alone, nothing received yet.
+    open_only = supplier_reliability(hand_pos().iloc[[5]]).set_index("supplier_id")
+    assert open_only.loc["SUP-2", "note"] == "no purchase order received yet: no shift"
 
 
 def test_no_purchase_orders():

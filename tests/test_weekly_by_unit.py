@@ -26,7 +26,7 @@ from units_books import AS_OF, UNITS, write_branches
 ROOT = Path(__file__).resolve().parents[1]
 BY_UNIT_TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status_by_unit.xlsx"
 SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
-          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Supplier Reliability", "Carriers", "Returns", "Billing", "Data Issues"]
+          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Supplier Reliability", "Carriers", "Improvements", "Returns", "Billing", "Data Issues"]
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> dict:

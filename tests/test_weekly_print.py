@@ -107,6 +107,10 @@ def test_a_table_that_fits_on_a_page_is_not_split(printed):
         page = pages[_page_of(pages, heading + ", week 2026-W48")]["text"]
         for value in frame.iloc[:, 0 if sheet != "Overdue POs" else 2].astype(str):
             assert value in page, (sheet, value)
+    # The suggested improvements: five of the sample's, their heading and every one on one page.
+    page = pages[_page_of(pages, "Suggested improvements, week 2026-W48")]["text"]
+    assert len(report.sheets["Improvements"]) == 5 and page.count("raise the class's service") == 3
+    assert "FedEx" in page and "Rank Kind Applies to Suggestion Evidence" in page
     # The data issues' long messages take two pages: the header is printed on both.
     issues = _page_of(pages, "Data issues, week 2026-W48")
     assert pages[issues + 1]["text"].startswith("Severity Code Table Source sheet Cell Value Message")

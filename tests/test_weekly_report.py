@@ -30,7 +30,7 @@ pytestmark = pytest.mark.core  # the report's figures and sheets must be the sam
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
-          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Supplier Reliability", "Carriers", "Returns", "Billing", "Data Issues"]
+          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Supplier Reliability", "Carriers", "Improvements", "Returns", "Billing", "Data Issues"]
 
 
 def rows(sheet, first: int, last_column: str) -> list[tuple]:
@@ -303,7 +303,7 @@ def test_weekly_write_back_adds_the_report_sheets(tmp_path):
     added = [name for name in after.sheetnames if name not in before]
     assert added == ["omxl Summary", "omxl KPIs", "omxl Late & At Risk", "omxl Changes", "omxl Root Causes",
                      "omxl Open Orders", "omxl Backorders", "omxl Overdue POs", "omxl Inventory", "omxl Reorder",
-                     "omxl Demand Classes", "omxl Purchase Orders", "omxl Supplier Reliability", "omxl Carriers", "omxl Returns", "omxl Data Issues"]
+                     "omxl Demand Classes", "omxl Purchase Orders", "omxl Supplier Reliability", "omxl Carriers", "omxl Improvements", "omxl Returns", "omxl Data Issues"]
     kpis = after["omxl KPIs"]
     # In words, as the weekly workbook's KPI sheet: the codes stay in report.kpis, JSON and CSV.
     assert [c.value for c in kpis[1]] == ["Measure", "Value", "Previous", "Change", "Better when", "Target",

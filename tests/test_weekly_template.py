@@ -22,7 +22,7 @@ from tests.conftest import ROOT, convert_with_libreoffice, soffice
 
 TEMPLATE = ROOT / "omxl" / "shipped" / "weekly_status.xlsx"
 SHEETS = ["Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders", "Overdue POs",
-          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Supplier Reliability", "Carriers", "Returns", "Billing", "Data Issues"]
+          "Inventory", "Reorder", "Demand Classes", "Purchase Orders", "Supplier Reliability", "Carriers", "Improvements", "Returns", "Billing", "Data Issues"]
 HYPERLINK = '=HYPERLINK("http://x","y")'
 TILE_KPIS = ("otif_line_rate", "unit_fill_rate", "late_lines", "at_risk_lines", "backorder_lines", "backorder_value",
              "overdue_po_lines", "data_errors")
@@ -82,7 +82,7 @@ def context() -> dict:
     one = lambda **cols: pd.DataFrame({k: (s([v]) if isinstance(v, str) else [v]) for k, v in cols.items()})
     notes = {name: "" for name in ("actions", "kpi_table", "late_lines", "changes", "root_causes", "open_orders",
                                    "overdue_pos", "inventory", "reorder", "demand_classes", "purchase_orders", "supplier_reliability",
-                                   "carriers", "returns",
+                                   "carriers", "improvements", "returns",
                                    "issues")}
     notes.update(backorders="No backordered lines.", charts="", billing="Invoices dated on or before 2026-11-27.",
                  billing_balances="", billing_ages="", receivables_to_chase="")
@@ -126,6 +126,10 @@ def context() -> dict:
                                     on_time_rate=0.0, median_slip_days=4.0, slip_std_days=2.0, shift_days=4.0,
                                     note="3 receipts, median 4 days late: dates moved by the median"),
         "carriers": one(carrier="DHL", shipments=20, on_time_rate=0.95, avg_transit_days=2.5),
+        "improvements": one(rank=1, kind="Supplier lead time", applies_to="SUP-028",
+                            suggestion="SUP-028: 9 receipts, median 6 days late: lead time 14 → 20 days",
+                            evidence="9 receipts from 2026-06-02 to 2026-11-20, 1 on time", units=120.0,
+                            value=600.0, currency="EUR"),
         "returns": one(rma_id="RMA-1", order_id="SO-00002", sku="SKU-2", qty=1),
         "issues": one(severity="Error", code="E101", table="Orders", cell="B7", message="Date is not a date"),
         "billing_balances": balances, "billing_ages": ages, "receivables_to_chase": chase,

@@ -199,3 +199,12 @@ def show_dispatch(picks: Any, options: Mapping[str, Any]) -> None:
                                               quantity_text(counts["units"])):
             table.add_row(escape(str(name)), f"{orders:,}", f"{lines:,}", units)
         stdout_console().print(table)
+
+
+def show_improvements(result: Any, options: Mapping[str, Any]) -> None:
+    """improvements: the sentence of what was found and checked, then each suggestion on a line of its own, its
+    rank first (a line each, not a table: the sentences are the point and are read whole)."""
+    console = stdout_console()
+    console.print(result.summary, highlight=False)
+    for rank, sentence in zip(result.suggestions["rank"], result.suggestions["suggestion"]):
+        console.print(f"{rank}. {escape(str(sentence))}", highlight=False)

@@ -50,6 +50,9 @@ class Position:
     return_lines  the returns, one row per order line each covers, with the line's price and shipped quantity
     supplier_reliability  per supplier, how reliably it delivers on the date it promised and the shift its open
                   POs' dates get (omxl/supplier_reliability.py, docs/learning.md); worked out on first use
+    error_rows    the rows left out because of errors, one each: table, source, sheet, row and the units on it
+                  (its quantity, on_hand for inventory; blank when unreadable): the suggested improvements weigh
+                  a sheet's entry errors by them (omxl/reporting/improvements.py)
     """
 
     book: Book
@@ -66,6 +69,7 @@ class Position:
     # the book's orders of the line each reduced; blank when it stands alone).
     cancellations: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     return_lines: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    error_rows: pd.DataFrame = dataclasses.field(default_factory=lambda: error_rows_of(None, None))
 
     def __repr__(self) -> str:
         errors = int((self.issues["severity"] == "error").sum())
@@ -164,4 +168,38 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     per_sku = pd.concat([backlog, on_order], axis=1).fillna(0.0)
     return Position(book=clean, config=settings, as_of=day, issues=issues, left_out=left_out, lines=lines,
                     shipment_matches=matches, open_supply=supply, stock=stock_by_sku(clean.inventory),
-                    per_sku=per_sku, cancellations=cancellations, return_lines=return_lines)
+                    per_sku=per_sku, cancellations=cancellations, return_lines=return_lines,
+                    error_rows=error_rows_of(book, issues))
+
+
+# The column that holds the units of a row, per table with units (error_rows).
+UNITS_OF_ROW = {"orders": "qty", "shipments": "qty", "purchase_orders": "qty", "returns": "qty",
+                "inventory": "on_hand"}
+
+
+def error_rows_of(book: "Book | None", issues: "pd.DataFrame | None") -> pd.DataFrame:
+    """One row per row of the book as read that has an error finding: table, source, sheet, row, units (the
+    row's quantity from the book as read; blank when the table has none or it could not be read)."""
+    columns = {"table": "string[python]", "source": "string[python]", "sheet": "string[python]", "row": "Int64",
+               "units": "float64"}
+    if book is None or issues is None or not len(issues):
+        return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
+    errors = issues[(issues["severity"] == "error").to_numpy(dtype=bool) & issues["row"].notna().to_numpy()]
+    errors = errors[["table", "source", "sheet", "row"]].astype(
+        {"table": object, "source": object, "sheet": object}).astype({"row": "Int64"}).drop_duplicates()
+    parts = []
+    for table, found in errors.groupby("table", sort=True):
+        rows = book.tables.get(str(table))
+        column = UNITS_OF_ROW.get(str(table))
+        units = pd.Series(np.nan, index=found.index, dtype="float64")
+        if rows is not None and column is not None and column in rows and len(rows):
+            # Only the rows named by a finding are looked up: the table may be a million rows.
+            taken = rows.loc[rows["row"].isin(found["row"].dropna().unique()), ["source", "sheet", "row", column]]
+            taken = taken.astype({"source": object, "sheet": object}).astype({"row": "Int64"})
+            taken = taken.drop_duplicates(["source", "sheet", "row"])
+            units = found.merge(taken, on=["source", "sheet", "row"], how="left")[column].astype("float64")
+            units.index = found.index
+        parts.append(found.assign(units=units.to_numpy()))
+    if not parts:
+        return error_rows_of(None, None)
+    return pd.concat(parts, ignore_index=True).astype(columns)

@@ -42,6 +42,10 @@ DIMENSION: dict[str, str] = {"supplier": "Supplier", "carrier": "Carrier", "sku"
 
 URGENCY: dict[str, str] = {"critical": "Critical", "high": "High", "normal": "Normal"}
 
+# The kinds of suggested improvement (omxl/reporting/improvements.py RULES).
+IMPROVEMENT: dict[str, str] = {"supplier-lead-time": "Supplier lead time", "service-level": "Service level",
+                               "carrier-transit": "Carrier transit", "entry-errors": "Entry errors"}
+
 def table_words(name: str) -> str:
     """A table of the workbook format (contract 2.3) as a person names it: "purchase_orders" -> "Purchase orders"."""
     return name.replace("_", " ").capitalize()
@@ -62,7 +66,8 @@ SHEET_COLUMNS: dict[tuple[str, str], dict[str, str]] = {
     ("Changes", "change"): CHANGE,
     ("Changes", "old"): STATUS,
     ("Changes", "new"): STATUS,
-    ("Returns", "status"): {},   # a return's status is the user's own word, not an order-line status
+    ("Returns", "status"): {},
+    ("Improvements", "kind"): IMPROVEMENT,   # a return's status is the user's own word, not an order-line status
 }
 
 

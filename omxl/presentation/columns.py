@@ -233,6 +233,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("lumpy", "Lumpy", "count"),
     ("no_demand", "No demand", "count"),
     ("skus", "SKUs", "count"),
+    # the Improvements sheet (suggested improvements: omxl/reporting/improvements.py)
+    ("rank", "Rank", "count"),
+    ("applies_to", "Applies to", "id"),
+    ("suggestion", "Suggestion", "long_text"),
+    ("evidence", "Evidence", "long_text"),
     # messages (notify)
     ("recipient_id", "Recipient", "id"),
     ("name", "Name", "text"),
@@ -267,6 +272,8 @@ SHEET_LABELS: dict[tuple[str, str], str] = {
     ("Issues", "value"): "Value in the cell",
     ("Reading findings", "value"): "Value in the cell",
     ("Messages", "kind"): "Message kind",
+    ("Improvements", "kind"): "Kind",
+    ("Improvements", "units"): "Units touched",
     ("KPIs", "target"): "Target",
     ("KPIs", "on_target"): "On target",
     ("KPIs", "reason"): "Note",

@@ -55,6 +55,8 @@ SHEET_TEXTS: dict[str, str] = {
     "Purchase Orders": "One purchase-order draft per supplier and currency.",
     "Carriers": "Shipments of the week per carrier: on-time rate and average transit.",
     "Data Issues": "Every data finding; rows with errors are left out of every figure.",
+    "Improvements": "What to change so that less is late: each suggestion with its numbers, most units first "
+                    "(docs/learning.md).",
     "Billing": "Balances per currency, DSO, open receivables by age, and the invoices to chase.",
     "Receivables": "One row per invoice: invoiced, paid, open, due date, days overdue and age.",
     "Billing Lines": "Per order line: shipped, invoiced, paid and open, per currency.",

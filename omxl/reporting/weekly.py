@@ -32,6 +32,7 @@ from ..reconciliation.views import STATUS_RANK
 from ..shipped import template_path
 from ..render import render_template
 from .carriers import carrier_performance
+from .improvements import Improvements, improvements_of
 from .causes import DIMENSIONS, root_causes
 from .changes import CHANGE_COLUMNS, line_changes
 from .actions import headline_actions, with_plan_actions
@@ -72,6 +73,7 @@ SHEET_TABLES: dict[str, str] = {
     "Purchase Orders": "purchase_orders",
     "Supplier Reliability": "supplier_reliability",
     "Carriers": "carriers",
+    "Improvements": "improvements",
     "Returns": "returns",
     "Data Issues": "issues",
 }
@@ -224,9 +226,16 @@ class Report:
             "Purchase Orders": _pick(plan.purchase_orders, PO_COLUMNS),
             "Supplier Reliability": self.supplier_reliability,
             "Carriers": self.carriers,
+            "Improvements": self.improvements.suggestions,
             "Returns": _pick(recent, RETURN_COLUMNS),
             "Data Issues": _pick(pos.issues, ISSUE_COLUMNS),
         }
+
+    @functools.cached_property
+    def improvements(self) -> Improvements:
+        """The suggested improvements of the report's position, with its plan's ABC classes (docs/learning.md):
+        the Improvements sheet."""
+        return improvements_of(self.position, self.plan)
 
     @functools.cached_property
     def actions(self) -> pd.DataFrame:
@@ -264,6 +273,8 @@ class Report:
                                  previous_as_of=self.previous_as_of, plan_summary=self.plan.summary),
             "kpis": self.kpis,
         }
+        if self.improvements.suggestions.empty:   # what was checked, rather than a bare "nothing"
+            context["notes"]["improvements"] = self.improvements.summary
         if self.by_unit is not None:
             context["notes"]["by_unit"] = unit_note(list(pd.unique(self.by_unit["unit"].astype(object))))
         if "invoices" in book_tables:

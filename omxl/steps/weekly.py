@@ -18,7 +18,7 @@ STEP = Step(
            "payments"),
     sheets=("Summary", "KPIs", "Late & At Risk", "Changes", "Root Causes", "Open Orders", "Backorders",
             "Overdue POs", "Inventory", "Reorder", "Demand Classes", "Purchase Orders",
-            "Supplier Reliability", "Carriers", "Returns", "Billing",
+            "Supplier Reliability", "Carriers", "Improvements", "Returns", "Billing",
             "Data Issues"),
     # The weekly workbook always has its Billing sheet (it says when the book has no invoices); --write-back and
     # the button add it to the user's workbook only for a book with invoices.
