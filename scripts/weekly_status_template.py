@@ -87,7 +87,7 @@ DETAIL_SHEETS = (
      set()),
     ("Purchase Orders", "purchase_orders", "Purchase-order drafts", [12, 26, 9, 8, 10, 14, 12, 12], {1}),
     ("Supplier Reliability", "supplier_reliability", "Supplier reliability",
-     [10, 20, 9, 8, 9, 10, 10, 10, 40], {1, 8}),
+     [10, 30, 9, 8, 9, 10, 10, 12, 44], {1, 8}),
     ("Carriers", "carriers", "Carrier performance", [20, 11, 10, 10, 12, 10], set()),
     ("Improvements", "improvements", "Suggested improvements", [5, 13, 16, 44, 45, 9, 11, 7], {1, 2, 3, 4}),
     ("Returns", "returns", "Returns", [12, 12, 12, 10, 12, 14, 14, 12], set()),
