@@ -62,6 +62,7 @@ class Backtest:
     summary: str = ""
     position: "Position | None" = dataclasses.field(default=None, repr=False, compare=False)
     step: ClassVar[str] = "backtest"
+    METRIC_WORDS: ClassVar[dict[str, tuple[str, str]]] = METRIC_WORDS
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -88,7 +89,11 @@ class Backtest:
         """The Summary, the Backtest sheet (the results, a chart per metric when written to .xlsx) and the
         per-SKU detail."""
         labels = self.position.config.labels if self.position is not None else None
-        sheets = {SHEET: result_sheet(self.results, SHEET, labels=labels),
+        # Each metric's rows together (variants in order within it): the rows of one chart.
+        rank = self.results["metric"].astype(object).map({m: i for i, m in enumerate(METRICS)})
+        by_metric = self.results.assign(_rank=rank).sort_values(["_rank", "currency"], kind="stable",
+                                                                na_position="first").drop(columns="_rank")
+        sheets = {SHEET: result_sheet(by_metric, SHEET, labels=labels),
                   SKU_SHEET: result_sheet(self.skus, SKU_SHEET, labels=labels)}
         if self.position is None:
             return sheets
