@@ -18,7 +18,8 @@ import pandas as pd
 from ..config import Config
 # The plan's own column-wise computations: the replay builds the frames plan_reorders builds and applies the same
 # rules to them, without the drafts, explanations and summary a weekly review of the replay does not need.
-from ..planning import _apply_rules, _classes, _demand, _lead_times
+from ..planning import _classes, _demand, _lead_times, _safety_stock
+from ..reorder import eoq, reorder_point, round_up_to_pack
 
 REVIEW_DAYS = 7   # the plan is recomputed on start and every 7 days after
 
@@ -79,14 +80,23 @@ def demand_key(settings: Config) -> tuple:
 
 def review_demand(start: Start, settings: Config) -> dict[int, pd.DataFrame]:
     """Per review day (its index among the days), the demand statistics of the order history up to that day, as
-    plan_reorders computes them on that day."""
-    dates = pd.to_datetime(start.history["order_date"]).to_numpy()
+    plan_reorders computes them on that day (planning's _demand)."""
+    history = start.history[["sku", "order_date", "qty", "kind"]]
+    history = history.assign(sku=history["sku"].astype(object)).sort_values("order_date", kind="stable")
+    dates = history["order_date"].to_numpy(dtype="datetime64[ns]")
+    # _demand reads the orders before its window only for each SKU's first order: so each review gets the lines
+    # of its window and every SKU's first line (outside the window it is not counted), not the whole history.
+    first = history.drop_duplicates("sku")
+    first_dates = first["order_date"].to_numpy(dtype="datetime64[ns]")
     reviews = {}
     for t in range(0, len(start.days), REVIEW_DAYS):
         day = start.days[t]
         # Only the orders up to the review day: the history runs to end, and the plan of a day knows no later one.
-        known = start.history[dates < (day + pd.Timedelta(days=1)).to_datetime64()]
-        reviews[t] = _demand(known, day, settings)
+        upto = (day + pd.Timedelta(days=1)).to_datetime64()
+        since = (day - pd.Timedelta(weeks=settings.history_weeks)).to_datetime64()
+        window = history.iloc[np.searchsorted(dates, since, side="right"):np.searchsorted(dates, upto)]
+        earlier = first[first_dates <= since]
+        reviews[t] = _demand(pd.concat([earlier, window], ignore_index=True), day, settings)
     return reviews
 
 
@@ -164,19 +174,56 @@ def replay(start: Start, settings: Config, reviews: dict[int, pd.DataFrame], rel
 
 def _review(static: pd.DataFrame, stock: np.ndarray, on_order: np.ndarray, waiting: np.ndarray,
             demand: pd.DataFrame, settings: Config, day: pd.Timestamp, demand_known: bool) -> np.ndarray:
-    """The order quantity per SKU of the plan on `day` (contract 4.3's rules, planning's functions) on the
-    simulated inventory position: on hand + on order - backorders."""
-    frame = static.assign(on_hand=stock, on_order=on_order, backlog=waiting,
-                          inventory_position=stock + on_order - waiting).join(demand, how="left")
-    # What _lead_times fills in for a SKU without orders in the window.
-    frame["avg_daily_demand"] = frame["avg_daily_demand"].fillna(0.0)
-    frame["demand_std_daily"] = frame["demand_std_daily"].fillna(0.0)
-    frame["weeks_of_history"] = frame["weeks_of_history"].fillna(0).astype(int)
-    frame = _classes(frame, settings, demand_known=demand_known)
-    frame["service_level"] = (frame["abc_class"].astype(object).map(settings.service_levels).astype("float64")
-                              .fillna(settings.service_level))
-    frame = _apply_rules(frame, settings, day, demand_known=demand_known)
-    return frame["order_qty"].fillna(0.0).to_numpy(dtype="float64")
+    """The order quantity per SKU of the plan on `day` on the simulated inventory position (on hand + on order -
+    backorders): contract 4.3's rules as planning's _apply_rules applies them, with the same policy functions
+    (omxl.reorder) and safety stock (planning's _safety_stock), without the dates, urgency, flags and explanations
+    a review of the replay does not use."""
+    ip = stock + on_order - waiting
+    known = demand.reindex(static.index)
+    d = known["avg_daily_demand"].fillna(0.0).to_numpy(dtype="float64")
+    spread = known["demand_std_daily"].fillna(0.0).to_numpy(dtype="float64")
+    if not demand_known:
+        # Without orders demand is not known, not 0: no rule computes from it (planning's _apply_rules).
+        d = np.full(len(static), np.nan)
+        spread = np.full(len(static), np.nan)
+    if settings.service_levels:
+        # Service levels per ABC class: the classes by the value of the window's orders, as planning ranks them.
+        frame = static.assign(on_hand=stock).join(known[[c for c in known.columns if c not in static]])
+        frame["avg_daily_demand"] = frame["avg_daily_demand"].fillna(0.0)
+        classes = _classes(frame, settings, demand_known=demand_known)["abc_class"].astype(object)
+        level = classes.map(settings.service_levels).astype("float64").fillna(settings.service_level).to_numpy()
+    else:
+        level = np.full(len(static), settings.service_level)
+    col = static.__getitem__
+    lead = col("lead_time_days").to_numpy(dtype="float64")
+    unit_cost = col("unit_cost").to_numpy(dtype="float64")
+    ordering_cost = col("ordering_cost").to_numpy(dtype="float64")
+    economic = eoq(d * 365.0, ordering_cost, unit_cost * settings.holding_rate)
+    cycle = np.where(~np.isnan(economic) & ~np.isnan(ordering_cost), economic, d * settings.cover_days)
+    computed_ss = _safety_stock(pd.DataFrame({
+        "avg_daily_demand": d, "lead_time_days": lead, "demand_std_daily": spread, "service_level": level,
+        "lead_time_std_days": col("lead_time_std_days").to_numpy(dtype="float64"), "cycle_qty": cycle},
+        index=static.index), settings.service_level_type).to_numpy(dtype="float64")
+    given_ss = col("given_safety_stock").to_numpy(dtype="float64")
+    rop = reorder_point(d, lead, np.where(np.isnan(given_ss), computed_ss, given_ss))
+    discontinued = col("discontinued").fillna(False).to_numpy(dtype=bool)
+    min_qty, max_qty = col("min_qty").to_numpy(dtype="float64"), col("max_qty").to_numpy(dtype="float64")
+    given_rop, reorder_qty = col("given_reorder_point").to_numpy(dtype="float64"), \
+        col("reorder_qty").to_numpy(dtype="float64")
+    min_max = ~np.isnan(min_qty) & ~np.isnan(max_qty) & ~discontinued
+    by_rop = ~np.isnan(given_rop) & ~discontinued & ~min_max
+    computed = ~(discontinued | min_max | by_rop)
+    with np.errstate(invalid="ignore"):
+        triggered = np.select([min_max, by_rop, computed], [ip < min_qty, ip <= given_rop, ip <= rop], False)
+        base = np.select([min_max, by_rop, computed],
+                         [max_qty - ip,
+                          np.where(~np.isnan(reorder_qty), np.maximum(reorder_qty, given_rop - ip),
+                                   given_rop - ip + np.nan_to_num(d) * settings.cover_days),
+                          rop + cycle - ip], 0.0)
+    base = np.where(triggered.astype(bool), np.clip(np.nan_to_num(base), 0, None), 0.0)
+    with_moq = np.where(base > 0, np.maximum(base, np.nan_to_num(col("moq").to_numpy(dtype="float64"))), 0.0)
+    pack = col("pack_size").to_numpy(dtype="float64")
+    return np.asarray(round_up_to_pack(with_moq, np.where(np.isnan(pack), 1.0, pack)), dtype="float64")
 
 
 def _arrival_days(supply: pd.DataFrame, start: Start, *, shift_of: pd.Series, lead: np.ndarray,
