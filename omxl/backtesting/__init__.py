@@ -9,7 +9,6 @@ currency) and purchase orders placed. `simulation.py` is the replay, `actual.py`
 from __future__ import annotations
 
 import dataclasses
-import operator
 import tomllib
 from typing import Any, ClassVar, Mapping, Sequence
 
