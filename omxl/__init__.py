@@ -24,6 +24,7 @@ from .io.xlsx.sheetxml import ResultSheet
 from .excel.vbaproject import VbaProjectError
 from .io.xlsx.writeback import WriteBackError, write_back
 from .messaging import Messages, notify
+from .backtesting import Backtest, backtest
 from .planning import ReorderPlan, plan_reorders
 from .position import Position, prepare
 from .presentation.notebook import style
@@ -40,7 +41,7 @@ __all__ = [
     # the steps (contract 3): one function each, and the registry that runs any of them
     "validate", "Validation", "reconcile", "Reconciliation", "plan_reorders", "ReorderPlan", "reorder",
     "weekly_report", "Report", "History", "notify", "Messages", "dispatch", "Dispatch",
-    "suggest_improvements", "Improvements", "steps",
+    "suggest_improvements", "Improvements", "backtest", "Backtest", "steps",
     # writing results
     "write_back", "save_workbook", "save_csv", "ResultSheet", "render_template", "excel_setup",
     "libreoffice_setup", "style",

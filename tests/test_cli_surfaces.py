@@ -273,7 +273,7 @@ def test_help_lists_the_commands_that_exist_and_promises_nothing():
     assert "later" not in result.output.lower() and not PROMISE.search(result.output)
     listed = re.findall(r"^  (\w[\w-]*)  ", result.output.split("Commands:")[1], flags=re.M)
     assert listed == sorted(cli.commands) == [
-        "demo", "dispatch", "excel-setup", "improvements", "libreoffice-setup", "notify", "read", "reconcile", "reorder", "validate",
+        "backtest", "demo", "dispatch", "excel-setup", "improvements", "libreoffice-setup", "notify", "read", "reconcile", "reorder", "validate",
         "weekly"]
     for name in cli.commands:
         text = CliRunner().invoke(cli, [name, "--help"], terminal_width=120).output

@@ -165,3 +165,10 @@ def test_scale_page_example_prints_what_its_comments_say(monkeypatch, tmp_path, 
     said = [line.split("# ")[1] for line in block.splitlines() if line.startswith("print(")]
     said = [text if text.startswith("{") else text.split(":")[0].split(", as")[0] for text in said]
     assert printed == said == ["{'north': 3000, 'south': 3000}", "north/SO-260001", "31 True", "212"]
+
+
+def test_backtest_page_example_prints_what_it_says(capsys):
+    (block,) = code_blocks("backtest.md", "python")
+    exec(compile(block, "backtest.md", "exec"), {})
+    shown = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    assert capsys.readouterr().out.splitlines() == shown

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core: validation, the position and every step's computation",
      ("omxl.validation", "omxl.validation_result", "omxl.position", "omxl.reconciliation", "omxl.dispatching", "omxl.planning", "omxl.draft_memory", "omxl.history_store", "omxl.demand_classes",
       "omxl.reporting", "omxl.messaging", "omxl.demo", "omxl.demand_forecast",
-      "omxl.supplier_reliability")),
+      "omxl.supplier_reliability", "omxl.backtesting")),
     ("front doors: the command line, the Excel buttons, the package's own namespace, docs",
      ("omxl", "omxl.__main__", "omxl.run", "omxl.cli", "omxl.macros", "omxl.excel", "omxl.docgen")),
 )

@@ -297,7 +297,7 @@ def test_stderr_is_empty_when_it_is_not_a_terminal(tmp_path):
 
 
 def test_every_command_has_quiet():
-    assert sorted(cli.commands) == ["demo", "dispatch", "excel-setup", "improvements", "libreoffice-setup", "notify", "read",
+    assert sorted(cli.commands) == ["backtest", "demo", "dispatch", "excel-setup", "improvements", "libreoffice-setup", "notify", "read",
                                     "reconcile", "reorder", "validate", "weekly"]
     for name in cli.commands:
         help_text = CliRunner().invoke(cli, [name, "--help"], terminal_width=100).output

@@ -48,7 +48,10 @@ def position(book) -> Position:
 @pytest.fixture(scope="module")
 def results(position, tmp_path_factory) -> dict[str, object]:
     history = tmp_path_factory.mktemp("history") / "history.sqlite"
-    options = {"weekly": {"history": history}, "notify": {"history": history}}
+    # A backtest replays the 8 weeks up to the sample's day, its stock counted that day (inventory_as_of).
+    options = {"weekly": {"history": history}, "notify": {"history": history},
+               "backtest": {"start": "2026-10-03", "end": AS_OF,
+                            "config": position.config.model_copy(update={"inventory_as_of": pd.Timestamp(AS_OF).date()})}}
     return {name: steps.run_step(name, position, **options.get(name, {})) for name in steps.REGISTRY}
 
 
@@ -56,10 +59,11 @@ def results(position, tmp_path_factory) -> dict[str, object]:
 
 def test_the_registry_holds_the_contract_steps_in_order():
     assert list(steps.REGISTRY) == ["validate", "reconcile", "reorder", "weekly", "notify", "dispatch",
-                                    "improvements"]
+                                    "improvements", "backtest"]
     assert [s.name for s in steps.with_buttons()] == ["validate", "reconcile", "reorder", "weekly", "dispatch"]
     assert steps.REGISTRY["notify"].button is None   # no button, no Control action, no macro
     assert steps.REGISTRY["improvements"].button is None
+    assert steps.REGISTRY["backtest"].button is None
 
 
 @pytest.mark.parametrize("name", list(steps.REGISTRY))
@@ -94,7 +98,8 @@ def test_summary_titles_come_from_the_registry(results):
     assert titles == {"validate": "Data check as of 2026-11-27", "reconcile": "Order status as of 2026-11-27",
                       "reorder": "Reorder plan as of 2026-11-27", "weekly": "Weekly status as of 2026-11-27",
                       "notify": "Messages as of 2026-11-27",
-                      "improvements": "Suggested improvements as of 2026-11-27"}
+                      "improvements": "Suggested improvements as of 2026-11-27",
+                      "backtest": "Backtest as of 2026-11-27"}
 
 
 def test_run_step_is_the_same_computation_as_the_public_functions(book, position, results):
@@ -119,7 +124,7 @@ def test_a_position_and_another_as_of_is_refused(position):
 
 def test_an_unknown_step_names_the_steps_there_are(book):
     with pytest.raises(KeyError, match="no step named 'billing'; the steps are validate, reconcile, reorder, "
-                                       "weekly, notify, dispatch, improvements"):
+                                       "weekly, notify, dispatch, improvements, backtest"):
         steps.run_step("billing", book)
 
 

@@ -162,11 +162,28 @@ class NotifyCommand(CommandHooks):
         run.failed = report is not None and len(report.refused) > 0
 
 
+class BacktestCommand(CommandHooks):
+    """--variant NAME:key=value, at most three variants; the days are --start to --end, so no --as-of."""
+
+    def check(self, run: CommandRun) -> None:
+        from ..backtesting import MAX_VARIANTS, parse_variants
+        if run.as_of is not None:
+            raise click.UsageError("--as-of does not apply to a backtest: it replays the days from --start to --end.")
+        try:
+            variants = parse_variants(run.options.get("variant") or ())
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        if len(variants) > MAX_VARIANTS:
+            raise click.UsageError(f"--variant names {len(variants)} variants ({', '.join(variants)}); a backtest "
+                                   f"compares at most {MAX_VARIANTS} besides the configured settings.")
+
+
 PLAIN = CommandHooks()
 VALIDATE = ValidateCommand()
 REORDER = ReorderCommand()
 WEEKLY = WeeklyCommand()
 NOTIFY = NotifyCommand()
+BACKTEST = BacktestCommand()
 
 
 def save_weekly(report: Any, out: Path, template: Path | None) -> None:

@@ -208,3 +208,18 @@ def show_improvements(result: Any, options: Mapping[str, Any]) -> None:
     console.print(result.summary, highlight=False)
     for rank, sentence in zip(result.suggestions["rank"], result.suggestions["suggestion"]):
         console.print(f"{rank}. {escape(str(sentence))}", highlight=False)
+
+
+def show_backtest(result: Any, options: Mapping[str, Any]) -> None:
+    """backtest: the sentence, then per variant and metric the simulated figure beside the actual one."""
+    console = stdout_console()
+    console.print(escape(result.summary), highlight=False)
+    table = RichTable(title="Simulated and actual", title_justify="left")
+    for head, justify in (("variant", "left"), ("metric", "left"), ("simulated", "right"), ("actual", "right")):
+        table.add_column(head, justify=justify)
+    for label, value, num_format, unit, note in result.figures.itertuples(index=False):
+        name, _, variant = str(label).rpartition(" (")
+        actual = str(note).removeprefix("actual ")
+        table.add_row(escape(variant.rstrip(")")), escape(name), escape(figure_text(value, num_format, unit)),
+                      escape(actual))
+    console.print(table)

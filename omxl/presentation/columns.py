@@ -238,6 +238,18 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("applies_to", "Applies to", "id"),
     ("suggestion", "Suggestion", "long_text"),
     ("evidence", "Evidence", "long_text"),
+    # the Backtest sheets (omxl/backtesting/): a metric's figure is a rate, a count or money, so plain numbers
+    ("variant", "Variant", "text"),
+    ("metric", "Metric", "id"),
+    ("simulated", "Simulated", "quantity"),
+    ("actual", "Actual", "quantity"),
+    ("demand_units", "Units demanded", "quantity"),
+    ("served_on_day", "Served on the day", "quantity"),
+    ("fill_rate", "Fill rate", "rate"),
+    ("stockout_days", "Stockout days", "count"),
+    ("average_on_hand", "Average on hand", "quantity"),
+    ("orders_placed", "Orders placed", "count"),
+    ("units_ordered", "Units ordered", "quantity"),
     # messages (notify)
     ("recipient_id", "Recipient", "id"),
     ("name", "Name", "text"),

@@ -57,6 +57,10 @@ SHEET_TEXTS: dict[str, str] = {
     "Data Issues": "Every data finding; rows with errors are left out of every figure.",
     "Improvements": "What to change so that less is late: each suggestion with its numbers, most units first "
                     "(docs/learning.md).",
+    "Backtest": "Per variant and metric: what the replay gives beside what the book shows happened, a chart per "
+                "metric (docs/backtest.md).",
+    "Backtest SKUs": "Per variant and SKU: units demanded, served on their day, stockout days, average on hand "
+                     "and orders placed in the replay.",
     "Billing": "Balances per currency, DSO, open receivables by age, and the invoices to chase.",
     "Receivables": "One row per invoice: invoiced, paid, open, due date, days overdue and age.",
     "Billing Lines": "Per order line: shipped, invoiced, paid and open, per currency.",

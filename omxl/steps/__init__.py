@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import dispatch, improvements, notify, reconcile, reorder, validate, weekly
+from . import backtest, dispatch, improvements, notify, reconcile, reorder, validate, weekly
 from .base import FIGURE_COLUMNS, Option, Output, Result, Step, figures_frame, resolve
 
 # In the order the command list, the Control sheet's drop-down and its buttons show them: a new step goes last,
 # so the buttons people know keep their places (dispatch's button comes after the weekly report's).
 REGISTRY: dict[str, Step] = {step.name: step for step in (validate.STEP, reconcile.STEP, reorder.STEP,
                                                           weekly.STEP, notify.STEP, dispatch.STEP,
-                                                          improvements.STEP)}
+                                                          improvements.STEP, backtest.STEP)}
 
 
 def step(name: str) -> Step:
