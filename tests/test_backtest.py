@@ -80,7 +80,7 @@ def test_hand_built_history_replays_day_by_day():
     assert actual["slow", "average_inventory_value"] == pytest.approx((20 + 10) / 56 * 2)
     skus = result.skus.set_index("variant")
     assert skus.loc["slow", "served_on_day"] == 450 and skus.loc["slow", "stockout_days"] == 11
-    assert result.summary == ("Backtest 2026-03-02 to 2026-04-26 (56 days, 1 SKUs): unit fill rate configured "
+    assert result.summary == ("Backtest 2026-03-02 to 2026-04-26 (56 days, 1 SKU): unit fill rate configured "
                               "92.9%, longer_cover 92.9%, slow 80.4%; actual 100.0%.")
 
 
@@ -170,14 +170,20 @@ def test_cli_writes_the_backtest_sheet_with_charts(tmp_path):
     run = CliRunner().invoke(cli, ["backtest", str(path), "--start", "2026-03-02", "--end", "2026-04-26",
                                     "--variant", "slow:default_lead_time_days=14", "--out", str(out)])
     assert run.exit_code == 0, run.output
-    assert run.output.splitlines()[0] == ("Backtest 2026-03-02 to 2026-04-26 (56 days, 1 SKUs): unit fill rate "
+    assert run.output.splitlines()[0] == ("Backtest 2026-03-02 to 2026-04-26 (56 days, 1 SKU): unit fill rate "
                                           "configured 92.9%, slow 80.4%; actual 100.0%.")
     sheet = openpyxl.load_workbook(out)["Backtest"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Variant", "Metric", "Simulated", "Actual", "Currency")
-    assert rows[1][:4] == ("configured", "unit_fill_rate", pytest.approx(520 / 560), 1)
-    assert rows[2][:4] == ("slow", "unit_fill_rate", pytest.approx(450 / 560), 1)
-    assert len(sheet._charts) == 4   # a chart per metric
+    # A row per variant and one of what the book shows happened; a column per metric, each in its own format.
+    assert rows[0] == ("Variant", "Unit fill rate", "Stockout days", "Average inventory value",
+                       "Purchase orders placed")
+    assert rows[1] == ("configured", pytest.approx(520 / 560), 4, pytest.approx(rows[1][3]), 8)
+    assert rows[2][:3] == ("slow", pytest.approx(450 / 560), 11) and rows[2][4] == 8
+    assert rows[3][:3] == ("actual (the book)", 1, 0) and rows[3][4] == 0
+    assert [sheet.cell(2, column).number_format for column in range(2, 6)] == ["0.0%", "#,##0", "#,##0.00", "#,##0"]
+    charts = sheet._charts
+    assert len(charts) == 4   # a chart per metric, two a row under the table
+    assert [(chart.anchor._from.row, chart.anchor._from.col) for chart in charts] == [(5, 0), (5, 2), (20, 0), (20, 2)]
 
 
 def test_cli_refuses_more_than_three_variants(tmp_path):

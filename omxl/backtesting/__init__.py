@@ -34,6 +34,9 @@ RESULT_COLUMNS = ("variant", "metric", "simulated", "actual", "currency")
 SKU_COLUMNS = ("variant", "sku", "description", "supplier_id", "demand_units", "served_on_day", "fill_rate",
                "stockout_days", "average_on_hand", "orders_placed", "units_ordered")
 SHEET = "Backtest"
+ACTUAL_ROW = "actual (the book)"
+MONEY_COLUMN = "Average inventory value"
+COLUMN_WIDTH = 27.0   # characters: "Average inventory value EUR" on one line
 SKU_SHEET = "Backtest SKUs"
 # How each metric reads on the Summary sheet, the chart titles and the command line: label, Excel number format.
 METRIC_WORDS = {
@@ -88,15 +91,43 @@ class Backtest:
         """The Summary, the Backtest sheet (the results, a chart per metric when written to .xlsx) and the
         per-SKU detail."""
         labels = self.position.config.labels if self.position is not None else None
-        # Each metric's rows together (variants in order within it): the rows of one chart.
-        rank = self.results["metric"].astype(object).map({m: i for i, m in enumerate(METRICS)})
-        by_metric = self.results.assign(_rank=rank).sort_values(["_rank", "currency"], kind="stable",
-                                                                na_position="first").drop(columns="_rank")
-        sheets = {SHEET: result_sheet(by_metric, SHEET, labels=labels),
-                  SKU_SHEET: result_sheet(self.skus, SKU_SHEET, labels=labels)}
+        table = self.table
+        shown = result_sheet(table, SHEET, labels=labels)
+        # The money columns are named per currency; each is money (the sheet's formats go by its headers).
+        for column in table.columns:
+            if str(column).startswith(MONEY_COLUMN):
+                shown.number_formats[str(column)] = "#,##0.00"
+        # Every header on one line, every column as wide: two columns under each chart (omxl/io/save/charts.py).
+        for header in shown.widths:
+            shown.widths[header] = COLUMN_WIDTH
+        sheets = {SHEET: shown, SKU_SHEET: result_sheet(self.skus, SKU_SHEET, labels=labels)}
         if self.position is None:
             return sheets
         return with_summary(self, sheets, sentence=self.summary)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The results as the Backtest sheet shows them: a row per variant, then a row of what the book shows
+        happened (ACTUAL_ROW); a column per metric (each of one kind: a rate, a count, money), the average
+        inventory value one column per currency ("Average inventory value EUR")."""
+        results = self.results
+        variants = list(pd.unique(results["variant"].astype(object)))
+        table = pd.DataFrame({"variant": pd.array([*variants, ACTUAL_ROW], dtype="string[python]")})
+        for metric in METRICS:
+            rows = results[results["metric"].astype(object) == metric]
+            currencies = list(pd.unique(rows["currency"].astype(object))) if len(rows) else []
+            for currency in currencies or [None]:
+                part = rows if currency is None else rows[rows["currency"].astype(object).eq(currency)
+                                                          .fillna(False).astype(bool)]
+                if pd.isna(currency) and currency is not None:
+                    part = rows[rows["currency"].isna()]
+                simulated = part.set_index(part["variant"].astype(object))["simulated"].astype("float64")
+                actual = part["actual"].astype("float64").dropna()
+                values = simulated.reindex(variants).tolist() + [actual.iloc[0] if len(actual) else np.nan]
+                name = metric if metric != "average_inventory_value" else (
+                    MONEY_COLUMN if currency is None or pd.isna(currency) else f"{MONEY_COLUMN} {currency}")
+                table[name] = pd.array(values, dtype="float64")
+        return table
 
     def _repr_html_(self) -> str:
         return result_html(self, SHEET, self.results, "Simulated and actual, per variant")
@@ -318,7 +349,7 @@ def _summary(results: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp, sku
              for v, s in zip(fill["variant"], fill["simulated"])]
     actual = fill["actual"].iloc[0] if len(fill) else np.nan
     days = (last - first).days + 1
-    return (f"Backtest {first:%Y-%m-%d} to {last:%Y-%m-%d} ({days:,} days, {skus:,} SKUs): unit fill rate "
+    return (f"Backtest {first:%Y-%m-%d} to {last:%Y-%m-%d} ({days:,} days, {skus:,} {'SKU' if skus == 1 else 'SKUs'}): unit fill rate "
             + ", ".join(parts) + f"; actual {_shown(actual, 'unit_fill_rate') if pd.notna(actual) else 'not known'}.")
 
 

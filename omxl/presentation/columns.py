@@ -286,6 +286,10 @@ SHEET_LABELS: dict[tuple[str, str], str] = {
     ("Messages", "kind"): "Message kind",
     ("Improvements", "kind"): "Kind",
     ("Improvements", "units"): "Units touched",
+    # The Backtest sheet: a column per metric (omxl/backtesting/, Backtest.table).
+    ("Backtest", "unit_fill_rate"): "Unit fill rate",
+    ("Backtest", "stockout_days"): "Stockout days",
+    ("Backtest", "order_count"): "Purchase orders placed",
     ("KPIs", "target"): "Target",
     ("KPIs", "on_target"): "On target",
     ("KPIs", "reason"): "Note",
@@ -294,6 +298,9 @@ SHEET_LABELS: dict[tuple[str, str], str] = {
 
 # (sheet, name) -> kind where one name is of another kind on that sheet.
 SHEET_KINDS: dict[tuple[str, str], str] = {
+    ("Backtest", "unit_fill_rate"): "rate",
+    ("Backtest", "stockout_days"): "count",
+    ("Backtest", "order_count"): "count",
     ("Exceptions", "value"): "text",
     ("Issues", "value"): "text",
     ("Reading findings", "value"): "text",

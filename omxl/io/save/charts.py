@@ -3,7 +3,7 @@ group of its rows (a DrawingML chart part each, its series referring to the shee
 cached so that a reader that does not recalculate shows them too).
 
 `save_backtest(backtest, path)` is the backtest step's --out writer (omxl/steps/backtest.py): the Backtest sheet
-gets a chart per metric, simulated beside actual for each variant.
+gets a chart per metric under its table, every variant beside what the book shows happened.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
-CHART_ROWS = 16        # rows each chart takes, one under the other
-CHART_COLUMNS = 8      # columns wide
+CHART_ROWS = 15        # rows each chart takes
+CHART_COLUMNS = 2      # columns wide: two of the Backtest table's columns, each 27 characters
+CHARTS_PER_ROW = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Chart:
 def save_with_charts(sheets: Mapping[str, "pd.DataFrame | ResultSheet"], charts: Mapping[str, Sequence[Chart]],
                      out: "str | Path") -> Path:
     """Write `sheets` as a new .xlsx at `out` (atomically, verified, as save_workbook does), with `charts` (sheet
-    name -> its charts) drawn beside their tables."""
+    name -> its charts) drawn under their tables, two a row."""
     blank = io.BytesIO()
     with zipfile.ZipFile(blank, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in _EMPTY_PACKAGE.items():
@@ -80,7 +81,10 @@ def _add_charts(data: bytes, charts: Mapping[str, list[Chart]], sheets: Mapping[
             rel_id = f"rId{place + 1}"
             drawing_rels = package.add_relationship(drawing_rels or package.empty_relationships(), rel_id,
                                                     package.REL_NS + "/chart", f"../charts/chart{number}.xml")
-            anchors.append(_anchor(len(frame.columns) + 1, place * CHART_ROWS, rel_id, number, chart.title))
+            # Two a row under the table (a header row, the table's rows and a blank row above them): a printed page
+            # holds the table and four charts, none cut by a page break.
+            row = len(frame) + 2 + (place // CHARTS_PER_ROW) * CHART_ROWS
+            anchors.append(_anchor((place % CHARTS_PER_ROW) * CHART_COLUMNS, row, rel_id, number, chart.title))
         members[drawing] = (f'{package.XML_DECLARATION}<xdr:wsDr xmlns:xdr="{XDR_NS}" xmlns:a="{A_NS}">'
                             + "".join(anchors) + "</xdr:wsDr>").encode("utf-8")
         members[package.rels_path(drawing)] = drawing_rels.encode("utf-8")
@@ -154,20 +158,15 @@ def _chart_xml(sheet: str, frame: pd.DataFrame, chart: Chart) -> str:
 
 
 def save_backtest(backtest: object, path: "str | Path") -> Path:
-    """The backtest's workbook (omxl.Backtest): its result sheets, the Backtest sheet with a chart per metric
-    (simulated and actual for each variant; money one chart per currency)."""
+    """The backtest's workbook (omxl.Backtest): its result sheets, the Backtest sheet (a row per variant and one of
+    what the book shows happened, a column per metric) with a chart per metric column, every variant and the
+    actual figure side by side."""
     sheets = backtest.result_sheets()
     table = sheets["Backtest"]
     frame = table.frame if isinstance(table, ResultSheet) else table
-    columns = list(frame.columns)
-    # The sheet's headers are labels: the columns by position (variant, metric, simulated, actual, currency).
-    variant, metric, simulated, actual = columns[:4]
-    charts = []
-    keys = frame[metric].astype(str) + " " + frame[columns[4]].astype(object).fillna("").astype(str)
-    for key in pd.unique(keys):
-        rows = [i for i, k in enumerate(keys) if k == key]
-        words = backtest.METRIC_WORDS.get(str(frame[metric].iloc[rows[0]]), (key, "General"))
-        title = f"{words[0]} {frame[columns[4]].iloc[rows[0]]}" if pd.notna(frame[columns[4]].iloc[rows[0]]) \
-            else words[0]
-        charts.append(Chart(title, rows[0], rows[-1], variant, (simulated, actual), words[1]))
+    formats = table.number_formats if isinstance(table, ResultSheet) else {}
+    variant, *metrics = list(frame.columns)
+    last = len(frame) - 1
+    charts = [Chart(str(column), 0, last, variant, (column,), formats.get(str(column), "General"))
+              for column in metrics]
     return save_with_charts(sheets, {"Backtest": charts}, path)
