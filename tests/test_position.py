@@ -122,7 +122,9 @@ CONTRACT_SIGNATURES = {
     "prepare": (["book"], ["as_of", "config"]),
     "validate": (["book"], ["as_of", "config"]),
     "reconcile": (["book"], ["as_of", "config"]),
-    "plan_reorders": (["book"], ["as_of", "config", "service_level"]),
+    "plan_reorders": (["book"], ["as_of", "config", "service_level", "history", "fresh"]),   # history, fresh: 4.3
+    "backtest": (["book"], ["start", "end", "config", "variants"]),                        # contract 4.3
+    "suggest_improvements": (["book"], ["as_of", "config"]),
     "write_back": (["path", "sheets"], ["backup", "config", "entry_lists"]),   # entry_lists: the book read
     "weekly_report": (["book"], ["as_of", "config", "history", "by_unit"]),   # by_unit: contract 4.9
     # contract 4.9; password, scheduler (a client made for that address) and progress: added optional keywords
