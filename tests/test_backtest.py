@@ -194,3 +194,16 @@ def test_cli_refuses_more_than_three_variants(tmp_path):
     assert run.exit_code == 2
     assert ("--variant names 4 variants (v0, v1, v2, v3); a backtest compares at most 3 besides the configured "
             "settings.") in " ".join(run.output.split())
+
+
+def test_the_workbook_is_not_written_to_a_folder(tmp_path):
+    # The chart writer checks its destination as every writer does: a folder is refused before anything is written.
+    result = omxl.backtest(hand_book(), start="2026-03-02", end="2026-04-26",
+                           config={"inventory_as_of": COUNTED, "default_lead_time_days": 7, "cover_days": 7})
+    from omxl.io.save.charts import save_backtest
+
+    with pytest.raises(omxl.OutputError) as raised:
+        save_backtest(result, str(tmp_path) + "/")
+    assert str(raised.value) == (f"{tmp_path}/ is a folder; give a file name such as {tmp_path}/backtest.xlsx. "
+                                 "Nothing was written.")
+    assert list(tmp_path.iterdir()) == []

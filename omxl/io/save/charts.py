@@ -19,9 +19,10 @@ import pandas as pd
 from ..address import column_letter
 from ..safety import xml_escape
 from ..xlsx import package
-from ..xlsx.sheetxml import ResultSheet, as_result
-from ..xlsx.writeback import merge_result_sheets, save_verified, sheet_name
-from .write import _EMPTY_PACKAGE, _links_within
+from ..xlsx.sheetxml import ResultSheet
+from ..xlsx.writeback import save_verified, sheet_name
+from .atomic import check_destination
+from .write import new_workbook
 
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -47,18 +48,13 @@ class Chart:
 
 
 def save_with_charts(sheets: Mapping[str, "pd.DataFrame | ResultSheet"], charts: Mapping[str, Sequence[Chart]],
-                     out: "str | Path") -> Path:
+                     out: "str | Path", example: str | None = None) -> Path:
     """Write `sheets` as a new .xlsx at `out` (atomically, verified, as save_workbook does), with `charts` (sheet
     name -> its charts) drawn under their tables, two a row."""
-    blank = io.BytesIO()
-    with zipfile.ZipFile(blank, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in _EMPTY_PACKAGE.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
-    named = {sheet_name("", name): as_result(frame) for name, frame in sheets.items()}
-    named = {name: _links_within(sheet, set(named)) for name, sheet in named.items()}
-    data, _ = merge_result_sheets(blank.getvalue(), named, Path(out).name)
+    target = check_destination(out, example)   # example: the file name suggested when `out` is a folder
+    data, named = new_workbook(sheets, target.name)
     data = _add_charts(data, {sheet_name("", name): list(c) for name, c in charts.items() if c}, named)
-    return save_verified(Path(out), data, named)
+    return save_verified(target, data, named)
 
 
 def _add_charts(data: bytes, charts: Mapping[str, list[Chart]], sheets: Mapping[str, ResultSheet]) -> bytes:
@@ -169,4 +165,4 @@ def save_backtest(backtest: object, path: "str | Path") -> Path:
     last = len(frame) - 1
     charts = [Chart(str(column), 0, last, variant, (column,), formats.get(str(column), "General"))
               for column in metrics]
-    return save_with_charts(sheets, {"Backtest": charts}, path)
+    return save_with_charts(sheets, {"Backtest": charts}, path, example="backtest.xlsx")

@@ -105,14 +105,23 @@ def save_workbook(sheets: Mapping[str, "pd.DataFrame | ResultSheet"], out: str |
     if not sheets:
         raise ValueError("save_workbook needs at least one sheet")
     target = check_destination(out)
+    data, named = new_workbook(sheets, target.name)
+    return save_verified(target, data, named, backup=backup)
+
+
+def new_workbook(sheets: Mapping[str, "pd.DataFrame | ResultSheet"],
+                 file_name: str) -> tuple[bytes, dict[str, ResultSheet]]:
+    """The .xlsx package of a new workbook holding `sheets` (not yet saved), and the sheets by their names in it,
+    which the save verifies: save_workbook's, and the chart writer's (omxl/io/save/charts.py) before it adds
+    its charts."""
     blank = io.BytesIO()
     with zipfile.ZipFile(blank, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in _EMPTY_PACKAGE.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
     named = {sheet_name("", name): as_result(frame) for name, frame in sheets.items()}
     named = {name: _links_within(sheet, set(named)) for name, sheet in named.items()}
-    data, _ = merge_result_sheets(blank.getvalue(), named, target.name)
-    return save_verified(target, data, named, backup=backup)
+    data, _ = merge_result_sheets(blank.getvalue(), named, file_name)
+    return data, named
 
 
 def _links_within(sheet: object, names: set[str]) -> object:
