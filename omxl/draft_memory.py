@@ -22,7 +22,7 @@ import pandas as pd
 
 from .history_store import HistoryStore
 from .reorder import round_up_to_pack
-from .wording import quantity_text
+from .wording import and_list, quantity_text
 
 HELD_BACK_COLUMNS = ("sku", "description", "supplier_id", "currency", "needed_qty", "drafted_qty", "order_qty",
                      "drafted_on", "reason")
@@ -82,7 +82,7 @@ def hold_back(frame: pd.DataFrame, memory: pd.DataFrame,
     frame["order_qty"] = needed.where(~hit, topped)
     frame["order_value"] = frame["order_qty"] * frame["unit_cost"]
     day_lists = matched["drafted_days"].reindex(frame.index)
-    days = day_lists.map(lambda d: _and_list(list(d)) if isinstance(d, tuple) else "").astype(object)
+    days = day_lists.map(lambda d: and_list(list(d)) if isinstance(d, tuple) else "").astype(object)
     what = quantity_text(drafted) + " drafted on " + days + " and not yet ordered"
     whole = hit & (frame["order_qty"] == 0).to_numpy()
     part = hit & ~whole
@@ -130,13 +130,8 @@ def held_sentence(held: pd.DataFrame, days: list[str], hold_days: int) -> str:
         counted.append(f"{part:,} reduced" if whole else f"{part:,} {'SKU' if part == 1 else 'SKUs'} reduced")
     them = "it" if len(held) == 1 else "them"
     again = f"proposes {them} again" if whole else f"proposes {them} in full"
-    return (f"{' and '.join(counted)}: drafted on {_and_list(days)} and not yet ordered (draft_hold_days {hold_days}); "
+    return (f"{' and '.join(counted)}: drafted on {and_list(days)} and not yet ordered (draft_hold_days {hold_days}); "
             f"--fresh {again}.")
-
-
-def _and_list(items: list[str]) -> str:
-    """["a"] -> "a"; ["a", "b", "c"] -> "a, b and c"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def no_held_back() -> pd.DataFrame:

@@ -32,7 +32,7 @@ from .presentation.summary_sheet import reorder_figures, with_summary
 from .reorder import eoq, fill_rate_k, reorder_point, round_up_to_pack, safety_stock, service_factor
 from .supplier_reliability import MIN_RECEIPTS, SHEET as RELIABILITY_SHEET, SHEET_COLUMNS as RELIABILITY_COLUMNS
 from .supplier_reliability import with_names
-from .wording import quantity_text
+from .wording import percent_text, quantity_text
 
 
 PLAN_COLUMNS = ("sku", "description", "supplier_id", "supplier_name", "rule", "on_hand", "on_order", "backlog",
@@ -179,21 +179,16 @@ NO_INVENTORY = ("no inventory table: nothing to plan. Stock, supplier and reorde
                 "inventory table; add a sheet named 'Inventory' (or Stock) with SKU and On Hand columns.")
 
 
-def _percent(share: float) -> str:
-    """0.95 -> 95%, 0.975 -> 97.5%."""
-    return f"{share * 100:.2f}".rstrip("0").rstrip(".") + "%"
-
-
 def _levels_phrase(level: float, settings: Config, argument: bool) -> str:
     """How the plan's service levels read in its summary: "at a 95% service level", "at a 98% fill rate", or per
     ABC class "at service levels A 98%, B 95%, C 90%, else 95%" when [service_levels] apply (no argument)."""
     kind = "fill rate" if settings.service_level_type == "fill_rate" else "service level"
     if argument or not settings.service_levels:
-        return f"at a {_percent(level)} {kind}"
-    per_class = ", ".join(f"{abc} {_percent(settings.service_levels[abc])}"
+        return f"at a {percent_text(level, 2)} {kind}"
+    per_class = ", ".join(f"{abc} {percent_text(settings.service_levels[abc], 2)}"
                           for abc in ABC_CLASSES if abc in settings.service_levels)
     # Items of a class left out, and items without an ABC class (no demand or no cost), take service_level.
-    return f"at {kind}s {per_class}, else {_percent(level)}"
+    return f"at {kind}s {per_class}, else {percent_text(level, 2)}"
 
 
 def _summary(lines: pd.DataFrame, as_of: pd.Timestamp, levels: str, stock_judged: bool,

@@ -75,3 +75,15 @@ def fill_template(template: str, field: Callable[[str], pd.Series], size: int) -
         if name is not None:
             text = text + field(name).to_numpy(dtype=object)
     return text
+
+
+def and_list(items: "list[str]") -> str:
+    """["a"] -> "a"; ["a", "b", "c"] -> "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def percent_text(share: float, decimals: int = 1) -> str:
+    """A share as a percentage, rounded to `decimals` places without trailing zeros: 0.95 -> "95%",
+    0.825 -> "82.5%"; with decimals=2, 0.9875 -> "98.75%"."""
+    shown = f"{float(share) * 100:.{decimals}f}"
+    return (shown.rstrip("0").rstrip(".") if "." in shown else shown) + "%"

@@ -35,7 +35,8 @@ from ..presentation.notebook import result_html
 from ..presentation.sheets import result_sheet
 from ..presentation.summary_sheet import with_summary
 from ..steps.base import figures_frame
-from ..supplier_reliability import MIN_RECEIPTS, receipts, supplier_reliability
+from ..supplier_reliability import MIN_RECEIPTS, receipts
+from ..wording import and_list, percent_text
 from .carriers import NONE, carrier_shipments
 
 if TYPE_CHECKING:  # for annotations only
@@ -94,7 +95,7 @@ class Improvements:
     @property
     def summary(self) -> str:
         """One sentence: how many suggestions of which kinds, or "Nothing to suggest", and what was checked."""
-        checked = _and([text for text in self.checked["what"]])
+        checked = and_list([text for text in self.checked["what"]])
         if not len(self.suggestions):
             return f"Nothing to suggest: checked {checked}; none past its threshold."
         count = len(self.suggestions)
@@ -184,7 +185,7 @@ def _window(pos: Position) -> tuple[pd.Timestamp, pd.Timestamp]:
 def _supplier_lead_times(pos: Position) -> Found:
     book = pos.book
     pos_table = book.purchase_orders
-    table = supplier_reliability(pos_table if len(pos_table) else None, book.suppliers)
+    table = pos.supplier_reliability   # worked out once on the position, as reconcile and planning use it
     judged = table[table["receipts"] >= MIN_RECEIPTS]
     what = _counted(len(judged), "supplier", f"with {MIN_RECEIPTS} or more receipts")
     late = judged[judged["shift_days"] > 0]
@@ -317,18 +318,18 @@ def _service_levels(pos: Position, plan: "ReorderPlan") -> Found:
         value, currency = _one_amount(stock_value[of_class], skus.loc[of_class, "currency"], convert)
         stock = totals_text(totals(stock_value[of_class], skus.loc[of_class, "currency"]))
         if gap < 0:
-            sentence = (f"Class {abc_class}: {_percent(rate)} of the units due shipped on time against a "
-                        f"{_percent(target)} service level: raise the class's service level setting or its reorder levels")
+            sentence = (f"Class {abc_class}: {percent_text(rate)} of the units due shipped on time against a "
+                        f"{percent_text(target)} service level: raise the class's service level setting or its reorder levels")
         else:
             shown = money_text(value, currency) if pd.notna(value) else stock
-            sentence = (f"Class {abc_class}: {_percent(rate)} of the units due shipped on time against a "
-                        f"{_percent(target)} service level: lower the class's service level setting; its stock is worth "
+            sentence = (f"Class {abc_class}: {percent_text(rate)} of the units due shipped on time against a "
+                        f"{percent_text(target)} service level: lower the class's service level setting; its stock is worth "
                         f"{shown}")
         rows.append({
             "kind": "service-level", "applies_to": f"class {abc_class}", "suggestion": sentence,
             "evidence": (f"{int(row['lines'])} lines due from {start:%Y-%m-%d} to {end:%Y-%m-%d}: "
                          f"{_number(row['filled'])} of {_number(row['units'])} units shipped on or before the "
-                         f"promised date ({_percent(rate)}); service level {_percent(target)} ({source}), "
+                         f"promised date ({percent_text(rate)}); service level {percent_text(target)} ({source}), "
                          f"tolerance {_points(rules.service_level_tolerance)}; stock of the class {stock}"),
             "units": float(row["units"]), "value": value, "currency": currency})
     return _rows(rows), len(judged), what
@@ -360,8 +361,8 @@ def _carrier_transit(pos: Position) -> Found:
                            "its service or book these shipments with another carrier"),
             "evidence": (f"{int(row['deliveries'])} deliveries shipped from {start:%Y-%m-%d} to {end:%Y-%m-%d}: "
                          f"transit {_number(row['shortest'])} to {_days(row['longest'])}, average "
-                         f"{_days(row['average'])}; {_percent(share)} over {_days(rules.max_transit_days)} "
-                         f"(threshold {_percent(rules.carrier_late_share)})"
+                         f"{_days(row['average'])}; {percent_text(share)} over {_days(rules.max_transit_days)} "
+                         f"(threshold {percent_text(rules.carrier_late_share)})"
                          + (f"; {still} more still in transit" if still else "")
                          + f"; {_number(units.get(carrier, 0.0))} units shipped with it"),
             "units": float(units.get(carrier, 0.0)), "value": np.nan, "currency": pd.NA})
@@ -398,11 +399,11 @@ def _entry_errors(pos: Position) -> Found:
         most = ", ".join(f"{code} {count}" for code, count in common.head(3).items())
         rows.append({
             "kind": "entry-errors", "applies_to": place,
-            "suggestion": (f"{place}: {int(row['rows'])} of {int(total)} rows ({_percent(share)}) "
+            "suggestion": (f"{place}: {int(row['rows'])} of {int(total)} rows ({percent_text(share)}) "
                            f"{'has errors and was' if row['rows'] == 1 else 'have errors and were'} left out: check how the "
                            "sheet is filled in"),
             "evidence": (f"{_counted(int(row['rows']), 'row', 'with errors')} of {int(total)} read "
-                         f"({_percent(share)}, threshold {_percent(rules.error_share)}); error findings by code: "
+                         f"({percent_text(share)}, threshold {percent_text(rules.error_share)}); error findings by code: "
                          f"{most}" + (f"; {_number(row['units'])} units on those rows" if pd.notna(row["units"])
                                       else "")),
             "units": float(row["units"]), "value": np.nan, "currency": pd.NA})
@@ -421,15 +422,8 @@ def _days(value: float) -> str:
     return f"{_number(value)} day" if float(value) == 1 else f"{_number(value)} days"
 
 
-def _percent(share: float) -> str:
-    """0.95 -> '95%'; 0.825 -> '82.5%'."""
-    points = round(float(share) * 100, 1)
-    return f"{points:.0f}%" if float(points).is_integer() else f"{points:.1f}%"
-
-
 def _points(share: float) -> str:
-    points = round(float(share) * 100, 1)
-    return f"{points:.0f} points" if float(points).is_integer() else f"{points:.1f} points"
+    return percent_text(share).removesuffix("%") + " points"
 
 
 def _counted(count: int, noun: str, detail: str, *, plural: str | None = None) -> str:
@@ -441,6 +435,3 @@ def _counted(count: int, noun: str, detail: str, *, plural: str | None = None) -
 def _singular(label: str) -> str:
     return label[:-1] if label.endswith("s") else label
 
-
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
