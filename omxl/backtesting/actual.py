@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..position.shipments import on_time_units
 from ..position.supply import received_qty
 
 
@@ -30,17 +31,9 @@ def due_fill_rate(lines: pd.DataFrame, matches: pd.DataFrame, start: pd.Timestam
     units = float(due["qty"].sum())
     if units <= 0:
         return float("nan")
-    counted = matches[matches["line_index"].notna().to_numpy(dtype=bool)
-                      & ~matches["sku_mismatch"].astype(bool).to_numpy(dtype=bool)]
-    counted = counted.assign(line_index=counted["line_index"].astype(np.int64))
-    by_line = due.set_index("line_index")
-    promised_of = counted["line_index"].map(by_line["promised_date"])
-    on_time = counted[(pd.to_datetime(counted["ship_date"]) <= pd.to_datetime(promised_of)).fillna(False)
-                      .to_numpy(dtype=bool)]
-    shipped = on_time.groupby("line_index")["qty"].sum()
     # A line over-shipped on time counts its own units, no more.
-    shipped = np.minimum(shipped, by_line["qty"].reindex(shipped.index))
-    return float(shipped.sum()) / units
+    filled = on_time_units(lines, matches)[due["line_index"].to_numpy(dtype=np.int64)]
+    return float(filled.sum()) / units
 
 
 def daily_moves(frame: pd.DataFrame, date: str, qty: pd.Series, skus: pd.Index, days: pd.DatetimeIndex) -> np.ndarray:

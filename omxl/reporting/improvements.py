@@ -30,6 +30,7 @@ import pandas as pd
 from ..money import conversion, converted, money_text, totals, totals_text
 from ..planning import plan_reorders
 from ..position import Position, prepare
+from ..position.shipments import on_time_units
 from ..presentation.code_words import in_words
 from ..presentation.notebook import result_html
 from ..presentation.sheets import result_sheet
@@ -289,15 +290,9 @@ def _service_levels(pos: Position, plan: "ReorderPlan") -> Found:
            & (lines["qty"] > 0).fillna(False).to_numpy(dtype=bool) & abc.notna().to_numpy())
     # The unit fill rate of the weekly report (omxl/reporting/kpis.py): units shipped on or before the line's
     # promised date by the shipments counted for it (matched, same SKU), at most the line's quantity.
-    matches = pos.shipment_matches
-    counted = matches[matches["line_index"].notna().to_numpy()
-                      & ~matches["sku_mismatch"].fillna(False).astype(bool).to_numpy()]
-    at = counted["line_index"].astype(int).to_numpy()
-    in_time = (pd.to_datetime(counted["ship_date"]).dt.normalize().to_numpy() <= promised.to_numpy()[at])
-    on_time = np.bincount(at[in_time], weights=counted["qty"].to_numpy(dtype=float)[in_time], minlength=len(lines))
+    filled = on_time_units(lines, pos.shipment_matches)
     qty = lines["qty"].to_numpy(dtype=float)
-    work = pd.DataFrame({"abc": abc.to_numpy()[due], "qty": qty[due],
-                         "filled": np.minimum(on_time[due], qty[due])})
+    work = pd.DataFrame({"abc": abc.to_numpy()[due], "qty": qty[due], "filled": filled[due]})
     per_class = work.groupby("abc", sort=True).agg(lines=("qty", "size"), units=("qty", "sum"),
                                                    filled=("filled", "sum"))
     judged = per_class[per_class["lines"] >= rules.min_due_lines]
