@@ -207,3 +207,21 @@ def test_the_workbook_is_not_written_to_a_folder(tmp_path):
     assert str(raised.value) == (f"{tmp_path}/ is a folder; give a file name such as {tmp_path}/backtest.xlsx. "
                                  "Nothing was written.")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_says_not_known_for_a_value_without_unit_costs(tmp_path):
+    book = hand_book()
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        book.orders[["order_id", "line", "sku", "qty", "order_date", "promised_date", "ship_date", "customer_id"]] \
+            .to_excel(writer, sheet_name="Orders", index=False)
+        book.inventory[["sku", "description", "on_hand", "supplier_id"]].to_excel(writer, sheet_name="Inventory",
+                                                                                  index=False)
+        book.suppliers[["supplier_id", "name"]].to_excel(writer, sheet_name="Suppliers", index=False)
+    (tmp_path / "omxl.toml").write_text(f"inventory_as_of = {COUNTED}\ndefault_lead_time_days = 7\n"
+                                        "cover_days = 7\n", encoding="utf-8")
+    run = CliRunner().invoke(cli, ["backtest", str(path), "--config", str(tmp_path / "omxl.toml"),
+                                    "--start", "2026-03-02", "--end", "2026-04-26"])
+    assert run.exit_code == 0, run.output
+    shown = " ".join(run.output.split())
+    assert "configured │ Average inventory value │ not known │ not known │" in shown

@@ -220,6 +220,7 @@ def show_backtest(result: Any, options: Mapping[str, Any]) -> None:
     for label, value, num_format, unit, note in result.figures.itertuples(index=False):
         name, _, variant = str(label).rpartition(" (")
         actual = str(note).removeprefix("actual ")
-        table.add_row(escape(variant.rstrip(")")), escape(name), escape(figure_text(value, num_format, unit)),
-                      escape(actual))
+        # Blank is "not known" in both columns (an inventory without unit costs has no value, simulated or not).
+        table.add_row(escape(variant.rstrip(")")), escape(name),
+                      escape(figure_text(value, num_format, unit) or "not known"), escape(actual))
     console.print(table)
