@@ -7,32 +7,70 @@ See docs/quickstart.md. Every public name is in `__all__`, and so is every excep
 on purpose: each is an OmxlError whose text is the message for the user.
 """
 
-from . import reorder, steps
-from .book import Book
-from .config import Config, load_config
-from .consolidation import consolidate
-from .consolidation.reading import ClusterError
-from .dispatching import Dispatch, dispatch
-from .errors import ConfigError, MailError, NoTablesError, OmxlError, OutputError, SourceError
-from .io.read import read_book
-from .io.save.atomic import FileLockedError, WriteError
-from .io.save.write import save_csv, save_workbook
-from .excel.macrobook import excel_setup
-from .excel.odsbook import libreoffice_setup
-from .excel.office import OfficeError
-from .io.xlsx.sheetxml import ResultSheet
-from .excel.vbaproject import VbaProjectError
-from .io.xlsx.writeback import WriteBackError, write_back
-from .messaging import Messages, notify
-from .backtesting import Backtest, backtest
-from .planning import ReorderPlan, plan_reorders
-from .position import Position, prepare
-from .presentation.notebook import style
-from .reconciliation import Reconciliation, reconcile
-from .reporting import History, HistoryError, Report, weekly_report
-from .reporting.improvements import Improvements, suggest_improvements
-from .render import TemplateError, render_template
-from .validation_result import Validation, validate
+import importlib
+from typing import TYPE_CHECKING
+
+# Each public name and the module that holds it. The names load on first use (PEP 562), so that a command
+# imports what it runs and no more: `omxl weekly` never loads the Excel button builders, the mail client
+# or openpyxl, which took a third of a second of every command's start.
+_MODULE_NAMES: dict[str, str] = {
+    ".book": "Book",
+    ".config": "Config load_config",
+    ".consolidation": "consolidate",
+    ".consolidation.reading": "ClusterError",
+    ".dispatching": "Dispatch dispatch",
+    ".errors": "ConfigError MailError NoTablesError OmxlError OutputError SourceError",
+    ".io.read": "read_book",
+    ".io.save.atomic": "FileLockedError WriteError",
+    ".io.save.write": "save_csv save_workbook",
+    ".excel.macrobook": "excel_setup",
+    ".excel.odsbook": "libreoffice_setup",
+    ".excel.office": "OfficeError",
+    ".io.xlsx.sheetxml": "ResultSheet",
+    ".excel.vbaproject": "VbaProjectError",
+    ".io.xlsx.writeback": "WriteBackError write_back",
+    ".messaging": "Messages notify",
+    ".backtesting": "Backtest backtest",
+    ".planning": "ReorderPlan plan_reorders",
+    ".position": "Position prepare",
+    ".presentation.notebook": "style",
+    ".reconciliation": "Reconciliation reconcile",
+    ".reporting": "History HistoryError Report weekly_report",
+    ".reporting.improvements": "Improvements suggest_improvements",
+    ".render": "TemplateError render_template",
+    ".validation_result": "Validation validate",
+}
+_PUBLIC = {name: module for module, names in _MODULE_NAMES.items() for name in names.split()}
+_SUBMODULES = ("reorder", "steps")
+
+if TYPE_CHECKING:   # the names as static tools and editors see them
+    from . import reorder, steps
+    from .book import Book
+    from .config import Config, load_config
+    from .consolidation import consolidate
+    from .consolidation.reading import ClusterError
+    from .dispatching import Dispatch, dispatch
+    from .errors import ConfigError, MailError, NoTablesError, OmxlError, OutputError, SourceError
+    from .io.read import read_book
+    from .io.save.atomic import FileLockedError, WriteError
+    from .io.save.write import save_csv, save_workbook
+    from .excel.macrobook import excel_setup
+    from .excel.odsbook import libreoffice_setup
+    from .excel.office import OfficeError
+    from .io.xlsx.sheetxml import ResultSheet
+    from .excel.vbaproject import VbaProjectError
+    from .io.xlsx.writeback import WriteBackError, write_back
+    from .messaging import Messages, notify
+    from .backtesting import Backtest, backtest
+    from .planning import ReorderPlan, plan_reorders
+    from .position import Position, prepare
+    from .presentation.notebook import style
+    from .reconciliation import Reconciliation, reconcile
+    from .reporting import History, HistoryError, Report, weekly_report
+    from .reporting.improvements import Improvements, suggest_improvements
+    from .render import TemplateError, render_template
+    from .validation_result import Validation, validate
+
 
 __version__ = "0.1.0"
 __all__ = [
@@ -56,6 +94,11 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    if name in _PUBLIC or name in _SUBMODULES:
+        module = importlib.import_module(_PUBLIC.get(name, f".{name}"), __name__)
+        value = getattr(module, name) if name in _PUBLIC else module
+        globals()[name] = value   # looked up once: later uses are plain attribute reads
+        return value
     # The old name of NoTablesError, for one release (omxl/errors.py says so once when it is used).
     if name == "NoOrdersError":
         from . import errors
@@ -65,3 +108,7 @@ def __getattr__(name: str):
         from .company_rules import RuleError
         return RuleError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -16,12 +16,9 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from .. import __version__, progress
-from ..demo import write_demo
 from ..errors import NoTablesError, OutputError
 from ..io.read import read_book
 from ..io.save.atomic import check_destination
-from ..excel.macrobook import excel_setup, interpreter_settings
-from ..excel.odsbook import libreoffice_setup
 from ..steps import REGISTRY
 from .common import (books_argument, check_write_back, checked_out, config_option, finish, format_option,
                      out_option, parse_date, password_option, quiet_option, reports_errors, stdout_console,
@@ -168,6 +165,7 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
         raise OutputError(f"{out}: the sample is an Excel workbook; give a name ending in .xlsx, such as "
                           f"{target.with_suffix('.xlsx')}. Nothing was written.")
     progress.current().start(f"Writing {target.name}")
+    from ..demo import write_demo   # here, not at the top: no other command needs the generator
     path = write_demo(target, seed=seed, lines=lines, as_of=as_of)
     progress.current().done()
     stdout_console().print(f"Wrote {path} ({lines:,} order lines, seed {seed}, as of {as_of:%Y-%m-%d}).", highlight=False)
@@ -204,6 +202,7 @@ def excel_setup_command(book: Path, out: Path | None, interpreter_win: str | Non
         raise click.UsageError("--no-interpreter writes no interpreter; give --interpreter-win/--interpreter-mac "
                                "or --no-interpreter, not both.")
     progress.current().start(f"Writing {(out or book.with_suffix('.xlsm')).name}")
+    from ..excel.macrobook import excel_setup, interpreter_settings   # openpyxl: this command's alone
     path = excel_setup(book, out=out, interpreter_win=interpreter_win, interpreter_mac=interpreter_mac,
                        interpreter=not no_interpreter, entry_lists=entry_lists)
     progress.current().done()
@@ -231,6 +230,7 @@ def libreoffice_setup_command(book: Path, out: Path | None) -> None:
     """
     target = out or book.with_suffix(".ods")
     progress.current().start(f"Writing {target.name} in LibreOffice")
+    from ..excel.odsbook import libreoffice_setup
     path = libreoffice_setup(book, out=out)
     progress.current().done()
     stdout_console().print(f"Wrote {path}: your sheets, and the omxl sheet with its buttons first. Open it in "
