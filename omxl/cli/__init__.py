@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from .. import __version__, progress
+from ..demo import MAX_LINES, write_demo
 from ..errors import NoTablesError, OutputError
 from ..io.read import read_book
 from ..io.save.atomic import check_destination
@@ -148,12 +149,20 @@ def _print_columns(column_map: Any) -> None:
     stdout_console().print(columns)
 
 
+def _fits_orders_sheet(_ctx: Any, _param: Any, lines: int) -> int:
+    if lines > MAX_LINES:
+        raise click.BadParameter(f"{lines:,} lines do not fit on one Excel sheet: the Orders sheet holds at most "
+                                 f"{MAX_LINES:,} (1,048,576 rows less its title block, header and blank row).")
+    return lines
+
+
 @cli.command("demo")
 @click.option("--out", "out", type=click.Path(), default="sample.xlsx", show_default=True, metavar="FILE.xlsx",
               help="Where to write the workbook: .xlsx only, since the sample is input for the other "
                    "commands, not a result.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same workbook.")
-@click.option("--lines", type=click.IntRange(min=200), default=3000, show_default=True, help="Order lines.")
+@click.option("--lines", type=click.IntRange(min=200), callback=_fits_orders_sheet, default=3000, show_default=True,
+              help=f"Order lines, at most {MAX_LINES:,} (they fill the Orders sheet).")
 @click.option("--as-of", "as_of", callback=parse_date, default="2026-11-27", show_default=True,
               metavar="YYYY-MM-DD", help="The last day of the order history.")
 @reports_errors
@@ -165,7 +174,6 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
         raise OutputError(f"{out}: the sample is an Excel workbook; give a name ending in .xlsx, such as "
                           f"{target.with_suffix('.xlsx')}. Nothing was written.")
     progress.current().start(f"Writing {target.name}")
-    from ..demo import write_demo   # here, not at the top: no other command needs the generator
     path = write_demo(target, seed=seed, lines=lines, as_of=as_of)
     progress.current().done()
     stdout_console().print(f"Wrote {path} ({lines:,} order lines, seed {seed}, as of {as_of:%Y-%m-%d}).", highlight=False)

@@ -21,12 +21,15 @@ import pandas as pd
 from ..io.save.atomic import atomic_save, verify_xlsx
 from .data import generate_business
 from .defects import inject_defects
-from .sheets import HEADER_ROW, SHEET_COLUMNS, Formula, write_workbook
+from .sheets import EXCEL_ROWS, HEADER_ROW, SHEET_COLUMNS, Formula, write_workbook
 
-__all__ = ["AS_OF", "MIN_LINES", "Formula", "demo_defects", "demo_markdown", "demo_tables", "write_demo"]
+__all__ = ["AS_OF", "MAX_LINES", "MIN_LINES", "Formula", "demo_defects", "demo_markdown", "demo_tables",
+           "write_demo"]
 
 AS_OF = dt.date(2026, 11, 27)
 MIN_LINES = 200  # the fixed defect rows need this many order lines to stay apart
+# The Orders sheet holds the lines and one blank row below its title block and header: 1,048,571 lines fill it.
+MAX_LINES = EXCEL_ROWS - HEADER_ROW["Orders"] - 1
 
 
 def demo_tables(*, seed: int = 7, lines: int = 3000, as_of: dt.date = AS_OF) -> dict[str, pd.DataFrame]:
@@ -85,8 +88,9 @@ def demo_markdown(*, seed: int = 7, lines: int = 3000, as_of: dt.date = AS_OF) -
         "```\n\nor `omxl.demo.write_demo(path, seed=7, lines=3000, as_of=datetime.date(2026, 11, 27))`. The same "
         "three arguments give a byte-identical file; nothing depends on today's date. `demo_tables()` returns the "
         "sheets as DataFrames (a `Formula` object marks the one formula cell), `demo_defects()` the tables below. "
-        "Another seed changes the data, not the defect cells; `lines` (at least 200) moves only the blank row and "
-        "the Orders rows counted from the end.\n\n",
+        "Another seed changes the data, not the defect cells; `lines` (at least 200, at most "
+        f"{MAX_LINES:,}, which fill the Orders sheet) moves only the blank row and the Orders rows counted from the "
+        "end.\n\n",
         f"## Sheets (seed {seed}, {lines:,} lines)\n\n"
         "| sheet | header row | data rows | contents |\n|---|---|---|---|\n",
         *(f"| {name} | {HEADER_ROW[name]} | {rows[name]} | {contents[name]} |\n" for name in SHEET_COLUMNS),
@@ -135,5 +139,15 @@ def demo_markdown(*, seed: int = 7, lines: int = 3000, as_of: dt.date = AS_OF) -
 def _build(seed: int, lines: int, as_of: dt.date) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     if lines < MIN_LINES:
         raise ValueError(f"lines must be at least {MIN_LINES}, so that every deliberate defect has a row of its own")
+    if lines > MAX_LINES:
+        raise ValueError(f"lines must be at most {MAX_LINES:,}: that many order lines, a blank row, the title block "
+                         f"and the header fill the Orders sheet's {EXCEL_ROWS:,} rows")
     day = np.datetime64(pd.Timestamp(as_of).date(), "D")
-    return inject_defects(generate_business(seed, lines, day), day)
+    sheets, defects = inject_defects(generate_business(seed, lines, day), day)
+    # Shipments run to about 95 % of the lines: checked all the same, since a row past the last is lost unsaid.
+    for name, frame in sheets.items():
+        if HEADER_ROW[name] + len(frame) > EXCEL_ROWS:
+            raise ValueError(f"the {name} sheet of {lines:,} lines (seed {seed}) would need "
+                             f"{HEADER_ROW[name] + len(frame):,} rows, more than Excel's {EXCEL_ROWS:,}; "
+                             "ask for fewer lines")
+    return sheets, defects

@@ -85,7 +85,10 @@ def _suppliers(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
 def _items(rng: np.random.Generator, n: int, suppliers: pd.DataFrame) -> pd.DataFrame:
     """One row per SKU (position = Inventory order) with the demand and prices that drive the orders."""
-    numbers = rng.choice(np.arange(10000, 90000), n - 3, replace=False)
+    # Five-digit item numbers while they suffice (every book made before the wider space existed stays as it
+    # was); a book of more SKUs than that, from some 640,000 lines on, draws six-digit ones instead.
+    space = np.arange(10000, 90000) if n - 3 <= 80000 else np.arange(100000, 1000000)
+    numbers = rng.choice(space, n - 3, replace=False)
     skus = np.sort(np.concatenate([[f"{k:05d}" for k in rng.choice(np.arange(100, 1000), 3, replace=False)],
                                    [f"SKU-{k}" for k in numbers]]))
     things = ["Nitrile Gloves", "Cable Ties", "Stainless Hinge", "Hex Bolt M8", "Packing Tape 48mm", "LED Bulb E27",

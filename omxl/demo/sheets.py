@@ -42,6 +42,7 @@ SHEET_COLUMNS: dict[str, tuple[tuple[str, str, int], ...]] = {
 }
 # Orders has a title block above its header, as ERP exports do; the other sheets start at row 1.
 HEADER_ROW = {sheet: 4 if sheet == "Orders" else 1 for sheet in SHEET_COLUMNS}  # Excel row of each header
+EXCEL_ROWS = 1_048_576  # rows on a worksheet
 
 CELL_FORMATS = {"id": {"num_format": "@"}, "text": {}, "int": {"num_format": "0"}, "qty": {"num_format": "#,##0"},
                 "num": {"num_format": "0.0"}, "money": {"num_format": "#,##0.00"},
