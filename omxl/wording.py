@@ -42,7 +42,20 @@ def quantity_text(values: pd.Series, decimals: int = 2, blank: str = "") -> pd.S
         number = float(v)
         return f"{number:,.0f}" if abs(number - round(number)) < tolerance else f"{number:,.{decimals}f}"
 
-    return _per_distinct(values, render, blank)
+    codes, distinct = pd.factorize(values)
+    if np.asarray(distinct).dtype.kind not in "iuf":
+        return _per_distinct(values, render, blank)
+    # Numbers (the usual case): which are whole is decided for all distinct values at once, and each group is
+    # formatted by one bound format (render's texts, without a Python call per value).
+    numbers = np.asarray(distinct, dtype=np.float64)
+    if not np.isfinite(numbers).all():
+        return _per_distinct(values, render, blank)
+    whole = np.abs(numbers - np.round(numbers)) < tolerance
+    text = np.empty(len(numbers) + 1, dtype=object)
+    text[:-1][whole] = list(map("{:,.0f}".format, numbers[whole].tolist()))
+    text[:-1][~whole] = list(map(f"{{:,.{decimals}f}}".format, numbers[~whole].tolist()))
+    text[-1] = blank   # code -1 (missing) takes the last
+    return pd.Series(text[codes], index=values.index, dtype=object)
 
 
 def day_text(values: pd.Series, blank: str = "") -> pd.Series:
