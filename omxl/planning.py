@@ -139,7 +139,9 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
         raise ConfigError(f"service level: {level} must be between 0 and 1 (exclusive), e.g. 0.95.")
     lines = start.lines
     inventory = _sku_master(clean, start.stock, start.per_sku)
-    frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings), how="left")
+    # Only the columns demand reads: the lines are wide, and a filter copies every column it keeps.
+    ordered = lines.loc[lines["sheet_status"] != "cancelled", ["sku", "kind", "order_date", "qty"]]
+    frame = inventory.join(_demand(ordered, day, settings), how="left")
     frame = _lead_times(frame, clean, settings, start.supplier_reliability)
     frame = _classes(frame, settings, demand_known=start.orders_known)
     # The service level of each item: the argument, else its ABC class's ([service_levels]), else service_level.

@@ -76,20 +76,27 @@ def line_exceptions(lines: pd.DataFrame, column_map: pd.DataFrame, shipments_tab
     the order lines are checked against it (contract 2.3)."""
     parts = []
     # "status" here is the line's reconciled status; a status-mismatch cites what the sheet says.
-    orders = lines[lines["kind"] == "order"]
+    # The rows of each finding are taken from the lines by one mask (the lines are wide: a filter copies every
+    # column, so the order lines are not copied out first).
+    order = (lines["kind"] == "order").to_numpy(dtype=bool)
+    orders = lines[order]
     # A status-mismatch needs the status the sheet gives: lines from a sheet without a status column have none
     # (their sheet_status "open" is a default, not a claim), contract 2.3.
-    stated = orders[has_column(orders, "status", column_map)]
+    status_given = np.zeros(len(lines), dtype=bool)
+    provenance = [name for name in ("source", "sheet") if name in lines]   # all has_column reads
+    status_given[order] = has_column(lines.loc[order, provenance], "status", column_map)
+    stated = lines[status_given]
     if shipments_table and ("sheet_shipped_qty" in orders):
-        claimed = orders["sheet_shipped_qty"]
-        differs = orders[claimed.notna() & ((claimed - orders["shipped_qty"]).abs() > 1e-9)]
+        claimed = lines["sheet_shipped_qty"]
+        claims_other = claimed.notna() & ((claimed - lines["shipped_qty"]).abs() > 1e-9)
+        differs = lines[order & claims_other.fillna(False).to_numpy(dtype=bool)]
         if len(differs):
             parts.append(row_findings(
                 "shipment-data-mismatch", "orders", differs, column="shipped_qty", column_map=column_map, messages=
                 "Order " + words(differs["order_id"]) + " line " + words(differs["line"])
                 + " says " + _num(differs["sheet_shipped_qty"]) + " shipped, the shipments table "
                 + _num(differs["shipped_qty"]) + ". The shipments table is used; correct the order sheet."))
-    over = orders[orders["shipped_qty"] > orders["qty"]]
+    over = lines[order & (lines["shipped_qty"] > lines["qty"]).fillna(False).to_numpy(dtype=bool)]
     if len(over):
         parts.append(row_findings(
             "over-shipment", "orders", over, column="qty", column_map=column_map, messages=
@@ -120,16 +127,18 @@ def _mixed_currencies(orders: pd.DataFrame, column_map: pd.DataFrame) -> pd.Data
     if "currency" not in orders:
         return concat_findings([])
     code = orders["currency"].astype("string[python]").str.strip().str.upper()
-    named = orders[code.notna() & code.ne("")].assign(_code=code)
+    has_code = (code.notna() & code.ne("")).to_numpy(dtype=bool)
+    # Counted on the order ids and codes alone: the order lines are wide.
+    named = pd.DataFrame({"order_id": orders["order_id"][has_code], "_code": code[has_code]})
     if named.empty:
         return concat_findings([])
     counts = named.groupby(["order_id", "_code"], sort=False).size().rename("_n").reset_index()
     main = counts.sort_values("_n", ascending=False, kind="stable").drop_duplicates("order_id")
-    named = named.merge(main[["order_id", "_code"]].rename(columns={"_code": "_main"}), on="order_id",
-                        how="left")
-    odd = named[named["_code"] != named["_main"]]
-    if odd.empty:
+    named["_main"] = named["order_id"].map(main.set_index("order_id")["_code"]).astype(named["_code"].dtype)
+    differs = (named["_code"] != named["_main"]).fillna(False).to_numpy(dtype=bool)
+    if not differs.any():
         return concat_findings([])
+    odd = orders[has_code][differs].assign(_code=named["_code"][differs], _main=named["_main"][differs])
     return row_findings(
         "mixed-currency-order", "orders", odd.drop(columns=["_code", "_main"]), column="currency",
         column_map=column_map, messages=

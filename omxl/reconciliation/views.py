@@ -68,7 +68,10 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
     price = net_price(lines)
     # A line with nothing open adds 0 to the open value, whether its price is known or not.
     open_value = (lines["open_qty"] * price).where(lines["open_qty"] != 0, 0.0)
-    work = lines.assign(rank=lines["status"].map(rank), value=lines["qty"] * price,
+    # Only the columns the orders are made of: the lines are wide, and assign copies every column.
+    kept = [*unit_column(lines), "order_id", "customer_id", "order_date", "line", "qty", "shipped_qty", "open_qty",
+            "allocated_qty", "backordered_qty", "late", "at_risk", "days_late", "shipped_late", "last_ship_date"]
+    work = lines[kept].assign(rank=lines["status"].map(rank), value=lines["qty"] * price,
                         open_value=open_value, line_currency=currency.fillna(UNKNOWN),
                         no_value=lambda f: f["value"].isna(), no_open_value=open_value.isna(),
                         open_promised=lines["promised_date"].where(lines["open_qty"] > 0),
