@@ -31,6 +31,10 @@ def _per_distinct(values: pd.Series, render: Callable[[object], str], blank: str
 def words(values: pd.Series, blank: str = BLANK) -> pd.Series:
     """Values as a user recognises them in a message (17.0 -> '17', a midnight timestamp -> '2026-11-27'),
     a missing one as `blank`: choose the words per use ("no item", "no date"), else '(blank)'."""
+    if isinstance(values.dtype, pd.StringDtype):   # text shows as itself: display(text) is the text
+        codes, distinct = pd.factorize(values)
+        text = np.append(np.asarray(distinct, dtype=object), np.array([blank], dtype=object))
+        return pd.Series(text[codes], index=values.index, dtype=object)
     return _per_distinct(values, display, blank)
 
 

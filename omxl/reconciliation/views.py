@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..book import Book
@@ -52,11 +53,11 @@ def with_order_units(frame: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
 
 def rule_holds_view(lines: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
     """rec.rule_holds: the lines a company rule holds, labelled like rec.lines (row i of rec.lines is label i)."""
-    ordered = lines.loc[order].reset_index(drop=True)
-    held = ordered[ordered["hold_rule"].notna().to_numpy(dtype=bool)]
-    return held[[*unit_column(held), "order_id", "line", "customer_id", "sku", "open_qty", "hold_rule",
-                 "hold_reason"]].rename(
-        columns={"hold_rule": "rule", "hold_reason": "reason"})
+    # The held lines' positions in that order, then only their rows and columns: the lines are wide, few held.
+    positions = np.flatnonzero(lines["hold_rule"].reindex(order).notna().to_numpy(dtype=bool))
+    columns = [*unit_column(lines), "order_id", "line", "customer_id", "sku", "open_qty", "hold_rule", "hold_reason"]
+    held = lines.loc[order[positions], columns].set_axis(positions)
+    return held.rename(columns={"hold_rule": "rule", "hold_reason": "reason"})
 
 
 def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.DataFrame:
