@@ -41,16 +41,19 @@ def shipment_exceptions(matched: pd.DataFrame, lines: pd.DataFrame, column_map: 
             ref=ref[orphan.index]))
     wrong = matched[matched["sku_mismatch"].astype(bool)]
     if len(wrong):
-        line_sku = lines.set_index("line_index")["sku"].reindex(wrong["line_index"].astype(int)).to_numpy()
+        line_sku = lines["sku"].set_axis(lines["line_index"]).reindex(wrong["line_index"].astype(int)).to_numpy()
         parts.append(row_findings(
             "shipment-sku-mismatch", "shipments", wrong, column="sku", column_map=column_map, messages=
             "Shipment sent " + words(wrong["sku"], "no item") + " for order " + words(wrong["order_id"]) + " line "
             + words(wrong["line"]) + ", which ordered " + words(pd.Series(line_sku, index=wrong.index), "no item")
             + "; it is not counted as shipped. Check the shipment or the order line.",
             ref=ref[wrong.index]))
-    on_line = matched[matched["line_index"].notna()]
-    status = lines.set_index("line_index")["sheet_status"]
-    cancelled = on_line[on_line["line_index"].astype(int).map(status).eq("cancelled").to_numpy()]
+    # Looked up by line_index on the one column (the lines are wide: set_index would copy every column).
+    on_line = matched["line_index"].notna().to_numpy(dtype=bool)
+    status = lines["sheet_status"].set_axis(lines["line_index"])
+    on_cancelled = np.zeros(len(matched), dtype=bool)
+    on_cancelled[on_line] = matched["line_index"][on_line].astype(int).map(status).eq("cancelled").to_numpy()
+    cancelled = matched[on_cancelled]
     if len(cancelled):
         parts.append(row_findings(
             "shipment-on-cancelled-line", "shipments", cancelled, column="qty", column_map=column_map, messages=
