@@ -139,7 +139,9 @@ def plan_reorders(book: "Book | Position", *, as_of: object = None, config: "Con
         raise ConfigError(f"service level: {level} must be between 0 and 1 (exclusive), e.g. 0.95.")
     lines = start.lines
     inventory = _sku_master(clean, start.stock, start.per_sku)
-    frame = inventory.join(_demand(lines[lines["sheet_status"] != "cancelled"], day, settings), how="left")
+    # Only the columns demand reads: the lines are wide, and a filter copies every column it keeps.
+    ordered = lines.loc[lines["sheet_status"] != "cancelled", ["sku", "kind", "order_date", "qty"]]
+    frame = inventory.join(_demand(ordered, day, settings), how="left")
     frame = _lead_times(frame, clean, settings, start.supplier_reliability)
     frame = _classes(frame, settings, demand_known=start.orders_known)
     # The service level of each item: the argument, else its ABC class's ([service_levels]), else service_level.
@@ -483,30 +485,41 @@ def _explanations(frame: pd.DataFrame, level_type: str = "cycle", *, demand_know
     def n(values: pd.Series) -> pd.Series:
         return quantity_text(values, decimals=1, blank="unknown")
 
-    def minus(values: pd.Series) -> pd.Series:
-        """A number after a minus sign: negatives in brackets ("- (-7)")."""
-        text = n(values)
-        return text.where(values >= 0, "(" + text + ")")
+    shown: dict[str, pd.Series] = {}
 
-    ip = ("IP " + n(frame["inventory_position"]) + " = on hand " + n(frame["on_hand"]) + " + on order "
-          + n(frame["on_order"]) + " - backlog " + n(frame["backlog"]))
+    def q(name: str) -> pd.Series:
+        """Column `name` as n() shows it, made once: a column appears in several rules' sentences."""
+        if name not in shown:
+            shown[name] = n(frame[name])
+        return shown[name]
+
+    def minus(name: str) -> pd.Series:
+        """A number after a minus sign: negatives in brackets ("- (-7)")."""
+        key = "-" + name
+        if key not in shown:
+            text = q(name)
+            shown[key] = text.where(frame[name] >= 0, "(" + text + ")")
+        return shown[key]
+
+    ip = ("IP " + q("inventory_position") + " = on hand " + q("on_hand") + " + on order "
+          + q("on_order") + " - backlog " + q("backlog"))
     ordering = frame["order_qty"] > 0
     rule = frame["rule"]
     text = pd.Series("", index=frame.index, dtype=object)
     text[rule == "discontinued"] = "Discontinued: never reordered (" + ip + ")"
     mm = rule == "min_max"
-    text[mm] = ip + np.where(ordering, " < min ", " >= min ") + n(frame["min_qty"]) + \
-        np.where(ordering, "; order " + n(frame["base_qty"]) + " = max " + n(frame["max_qty"]) + " - "
-                 + minus(frame["inventory_position"]), "; no order")
+    text[mm] = ip + np.where(ordering, " < min ", " >= min ") + q("min_qty") + \
+        np.where(ordering, "; order " + q("base_qty") + " = max " + q("max_qty") + " - "
+                 + minus("inventory_position"), "; no order")
     rp = rule == "reorder_point"
-    text[rp] = ip + np.where(ordering, " <= reorder point ", " > reorder point ") + n(frame["reorder_point"]) + \
-        np.where(ordering, "; order " + n(frame["base_qty"]) + np.where(
+    text[rp] = ip + np.where(ordering, " <= reorder point ", " > reorder point ") + q("reorder_point") + \
+        np.where(ordering, "; order " + q("base_qty") + np.where(
             frame["reorder_qty"].notna(),
-            " = max(reorder qty " + n(frame["reorder_qty"].fillna(0.0)) + ", " + n(frame["reorder_point"]) + " - "
-            + minus(frame["inventory_position"]) + ")",
-            " = " + n(frame["reorder_point"]) + " - " + minus(frame["inventory_position"]) + np.where(
+            " = max(reorder qty " + n(frame["reorder_qty"].fillna(0.0)) + ", " + q("reorder_point") + " - "
+            + minus("inventory_position") + ")",
+            " = " + q("reorder_point") + " - " + minus("inventory_position") + np.where(
                 frame["avg_daily_demand"].notna(),
-                " + " + frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + n(frame["cover_days"])
+                " + " + frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + q("cover_days")
                 + " cover days", " (no demand known: no cover days added)")), "; no order")
     cp = rule == "computed"
     levels = frame["service_level"]
@@ -524,24 +537,24 @@ def _explanations(frame: pd.DataFrame, level_type: str = "cycle", *, demand_know
         slip_text[by_slip] = (", lead time std dev " + n(frame.loc[by_slip, "lead_time_std_days"]) + " d from "
                               + frame.loc[by_slip, "supplier_id"].astype(str) + "'s slip over "
                               + std_receipts[by_slip].astype(str) + " receipts")
-    ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + n(frame["safety_stock"]) + " given",
-                       "SS " + n(frame["safety_stock"]) + " at " + level_text + slip_text)
-    cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), "EOQ " + n(frame["cycle_qty"]),
-                     n(frame["cycle_qty"]) + " (cover days)")
-    text[cp] = ip + np.where(ordering, " <= ROP ", " > ROP ") + n(frame["reorder_point"]) + " (" + \
-        frame["avg_daily_demand"].map("{:.1f}".format).where(frame["avg_daily_demand"].notna(), "unknown") + "/day x " + n(frame["lead_time_days"]) + " d + " + \
-        ss_text + ")" + np.where(ordering, "; order " + n(frame["base_qty"]) + " = " + n(frame["reorder_point"])
-                                 + " + " + cycle + " - " + minus(frame["inventory_position"]), "; no order")
+    ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + q("safety_stock") + " given",
+                       "SS " + q("safety_stock") + " at " + level_text + slip_text)
+    cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), "EOQ " + q("cycle_qty"),
+                     q("cycle_qty") + " (cover days)")
+    text[cp] = ip + np.where(ordering, " <= ROP ", " > ROP ") + q("reorder_point") + " (" + \
+        frame["avg_daily_demand"].map("{:.1f}".format).where(frame["avg_daily_demand"].notna(), "unknown") + "/day x " + q("lead_time_days") + " d + " + \
+        ss_text + ")" + np.where(ordering, "; order " + q("base_qty") + " = " + q("reorder_point")
+                                 + " + " + cycle + " - " + minus("inventory_position"), "; no order")
     if not demand_known:
         # No orders, no demand: a computed reorder point would be a guess, so such an item is not planned.
         text[cp] = ip + f"; not planned: {NO_DEMAND} and the item has no reorder point or min/max"
     moq = ordering & (frame["moq"].fillna(0.0) > frame["base_qty"])
-    text[moq] = text[moq] + ", raised to MOQ " + n(frame["moq"])[moq]
+    text[moq] = text[moq] + ", raised to MOQ " + q("moq")[moq]
     pack = frame["pack_size"].fillna(1.0)
     rounded = ordering & ((frame["order_qty"] - np.maximum(frame["base_qty"], frame["moq"].fillna(0.0))).abs() > 1e-9)
     text[rounded] = text[rounded] + np.where(frame["pack_size"].notna(), ", rounded up to pack " + n(pack),
                                              ", rounded up to whole units")[rounded] \
-        + " = " + n(frame["order_qty"])[rounded]
+        + " = " + q("order_qty")[rounded]
     # The demand class and the method its demand came from (docs/reorder-planning.md, "Demand methods").
     # (the rules that use demand: the computed reorder point, and a given one's cover days)
     uses_demand = cp | (rp & frame["reorder_qty"].isna())

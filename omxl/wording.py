@@ -31,6 +31,10 @@ def _per_distinct(values: pd.Series, render: Callable[[object], str], blank: str
 def words(values: pd.Series, blank: str = BLANK) -> pd.Series:
     """Values as a user recognises them in a message (17.0 -> '17', a midnight timestamp -> '2026-11-27'),
     a missing one as `blank`: choose the words per use ("no item", "no date"), else '(blank)'."""
+    if isinstance(values.dtype, pd.StringDtype):   # text shows as itself: display(text) is the text
+        codes, distinct = pd.factorize(values)
+        text = np.append(np.asarray(distinct, dtype=object), np.array([blank], dtype=object))
+        return pd.Series(text[codes], index=values.index, dtype=object)
     return _per_distinct(values, display, blank)
 
 
@@ -42,7 +46,20 @@ def quantity_text(values: pd.Series, decimals: int = 2, blank: str = "") -> pd.S
         number = float(v)
         return f"{number:,.0f}" if abs(number - round(number)) < tolerance else f"{number:,.{decimals}f}"
 
-    return _per_distinct(values, render, blank)
+    codes, distinct = pd.factorize(values)
+    if np.asarray(distinct).dtype.kind not in "iuf":
+        return _per_distinct(values, render, blank)
+    # Numbers (the usual case): which are whole is decided for all distinct values at once, and each group is
+    # formatted by one bound format (render's texts, without a Python call per value).
+    numbers = np.asarray(distinct, dtype=np.float64)
+    if not np.isfinite(numbers).all():
+        return _per_distinct(values, render, blank)
+    whole = np.abs(numbers - np.round(numbers)) < tolerance
+    text = np.empty(len(numbers) + 1, dtype=object)
+    text[:-1][whole] = list(map("{:,.0f}".format, numbers[whole].tolist()))
+    text[:-1][~whole] = list(map(f"{{:,.{decimals}f}}".format, numbers[~whole].tolist()))
+    text[-1] = blank   # code -1 (missing) takes the last
+    return pd.Series(text[codes], index=values.index, dtype=object)
 
 
 def day_text(values: pd.Series, blank: str = "") -> pd.Series:

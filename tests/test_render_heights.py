@@ -11,7 +11,8 @@ import pytest
 import xlsxwriter
 
 import omxl
-from omxl.render.heights import row_height, wrapped_lines
+from omxl.io.xlsx.wrap import wrapped_lines as one_text_lines
+from omxl.render.heights import row_height, text_lines_many, wrapped_lines
 
 pytestmark = pytest.mark.core
 
@@ -25,6 +26,21 @@ def test_wrapped_lines_break_at_spaces_and_after_hyphens():
     assert wrapped_lines("one\ntwo", 20) == 2        # explicit line breaks count
     assert wrapped_lines("a b c", 10, font_size=22) == 1
     assert row_height(1) == 15 and row_height(3) == 47
+
+
+
+def test_many_texts_wrap_as_one_text_does():
+    # The vectorised count of a table's distinct texts equals io/xlsx/wrap's count of each: spaces, hyphens
+    # (attached, lone, doubled), tabs, line breaks (leading, trailing, blank paragraphs), pieces longer than a
+    # line, non-ASCII letters and a non-breaking space (whitespace to the wrap, as to Excel).
+    texts = ["", " ", "\n", "a\n\nb", "\nlead", "trail\n", "x" * 40, "well-known re-order -- point - 5",
+             "Late by 101 days (promised 2026-08-18). Ready to ship: all 96 open units allocated from stock.",
+             "tab\tseparated\r\nwindows line", "Müller\u00a0GmbH ordered 1,200 units", "--a- -b--c",
+             "a" * 9 + "-" + "b" * 12,
+             "IP 40 = on hand 25 + on order 30 - backlog 15 <= ROP 52 (3.1/day x 14 d + SS 8.6 at 95%)"]
+    for line in (1, 3, 10, 17, 30):
+        assert text_lines_many(texts, line).tolist() == [one_text_lines(text, line) for text in texts]
+    assert text_lines_many([], 10).tolist() == []
 
 
 def _template(path):

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 
 
+ALLOCATION_KEYS = ["sku", "allocation_priority", "promised_date", "order_date", "order_id", "line"]
+
+
 def allocation_order(lines: pd.DataFrame) -> pd.DataFrame:
     """Contract order: priority (blank last), promised date (blank last), order date, order id, line."""
-    return lines.sort_values(["sku", "allocation_priority", "promised_date", "order_date", "order_id", "line"],
-                             na_position="last", kind="stable")
+    return lines.sort_values(ALLOCATION_KEYS, na_position="last", kind="stable")
 
 
 def with_holds(lines: pd.DataFrame, holds: pd.DataFrame) -> pd.DataFrame:
@@ -30,7 +32,8 @@ def held(lines: pd.DataFrame) -> pd.Series:
 
 def allocate(lines: pd.DataFrame, stock: pd.Series) -> pd.DataFrame:
     wants = lines["open_qty"].where(~held(lines), 0.0)
-    ordered = allocation_order(lines.assign(wants=wants))
+    # Only the sort keys and what allocation reads are sorted: the lines are wide, and a sort moves every column.
+    ordered = allocation_order(lines[ALLOCATION_KEYS].assign(wants=wants))
     before = ordered.groupby("sku")["wants"].cumsum() - ordered["wants"]
     available = ordered["sku"].map(stock).fillna(0.0)
     allocated = np.clip(available - before, 0, ordered["wants"])

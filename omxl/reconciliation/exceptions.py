@@ -41,16 +41,19 @@ def shipment_exceptions(matched: pd.DataFrame, lines: pd.DataFrame, column_map: 
             ref=ref[orphan.index]))
     wrong = matched[matched["sku_mismatch"].astype(bool)]
     if len(wrong):
-        line_sku = lines.set_index("line_index")["sku"].reindex(wrong["line_index"].astype(int)).to_numpy()
+        line_sku = lines["sku"].set_axis(lines["line_index"]).reindex(wrong["line_index"].astype(int)).to_numpy()
         parts.append(row_findings(
             "shipment-sku-mismatch", "shipments", wrong, column="sku", column_map=column_map, messages=
             "Shipment sent " + words(wrong["sku"], "no item") + " for order " + words(wrong["order_id"]) + " line "
             + words(wrong["line"]) + ", which ordered " + words(pd.Series(line_sku, index=wrong.index), "no item")
             + "; it is not counted as shipped. Check the shipment or the order line.",
             ref=ref[wrong.index]))
-    on_line = matched[matched["line_index"].notna()]
-    status = lines.set_index("line_index")["sheet_status"]
-    cancelled = on_line[on_line["line_index"].astype(int).map(status).eq("cancelled").to_numpy()]
+    # Looked up by line_index on the one column (the lines are wide: set_index would copy every column).
+    on_line = matched["line_index"].notna().to_numpy(dtype=bool)
+    status = lines["sheet_status"].set_axis(lines["line_index"])
+    on_cancelled = np.zeros(len(matched), dtype=bool)
+    on_cancelled[on_line] = matched["line_index"][on_line].astype(int).map(status).eq("cancelled").to_numpy()
+    cancelled = matched[on_cancelled]
     if len(cancelled):
         parts.append(row_findings(
             "shipment-on-cancelled-line", "shipments", cancelled, column="qty", column_map=column_map, messages=
@@ -76,60 +79,72 @@ def line_exceptions(lines: pd.DataFrame, column_map: pd.DataFrame, shipments_tab
     the order lines are checked against it (contract 2.3)."""
     parts = []
     # "status" here is the line's reconciled status; a status-mismatch cites what the sheet says.
-    orders = lines[lines["kind"] == "order"]
+    # The rows of each finding are taken from the lines by one mask (the lines are wide: a filter copies every
+    # column, so the order lines are not copied out first).
+    order = (lines["kind"] == "order").to_numpy(dtype=bool)
+
+    def where(mask: pd.Series) -> np.ndarray:
+        return mask.fillna(False).to_numpy(dtype=bool)
     # A status-mismatch needs the status the sheet gives: lines from a sheet without a status column have none
     # (their sheet_status "open" is a default, not a claim), contract 2.3.
-    stated = orders[has_column(orders, "status", column_map)]
-    if shipments_table and ("sheet_shipped_qty" in orders):
-        claimed = orders["sheet_shipped_qty"]
-        differs = orders[claimed.notna() & ((claimed - orders["shipped_qty"]).abs() > 1e-9)]
+    status_given = np.zeros(len(lines), dtype=bool)
+    provenance = [name for name in ("source", "sheet") if name in lines]   # all has_column reads
+    status_given[order] = has_column(lines.loc[order, provenance], "status", column_map)
+    if shipments_table and ("sheet_shipped_qty" in lines):
+        claimed = lines["sheet_shipped_qty"]
+        claims_other = claimed.notna() & ((claimed - lines["shipped_qty"]).abs() > 1e-9)
+        differs = lines[order & where(claims_other)]
         if len(differs):
             parts.append(row_findings(
                 "shipment-data-mismatch", "orders", differs, column="shipped_qty", column_map=column_map, messages=
                 "Order " + words(differs["order_id"]) + " line " + words(differs["line"])
                 + " says " + _num(differs["sheet_shipped_qty"]) + " shipped, the shipments table "
                 + _num(differs["shipped_qty"]) + ". The shipments table is used; correct the order sheet."))
-    over = orders[orders["shipped_qty"] > orders["qty"]]
+    over = lines[order & where(lines["shipped_qty"] > lines["qty"])]
     if len(over):
         parts.append(row_findings(
             "over-shipment", "orders", over, column="qty", column_map=column_map, messages=
             "Order " + words(over["order_id"]) + " line " + words(over["line"]) + " ordered "
             + _num(over["qty"]) + " but " + _num(over["shipped_qty"]) + " were shipped. Invoice the extra or arrange "
             "its return."))
-    closed_open = stated[(stated["sheet_status"] == "closed") & (stated["shipped_qty"] < stated["qty"])]
+    closed_open = lines[status_given & where((lines["sheet_status"] == "closed")
+                                             & (lines["shipped_qty"] < lines["qty"]))]
     if len(closed_open):
         parts.append(row_findings(
             "status-mismatch", "orders", closed_open.assign(status=closed_open["sheet_status"]), column="status", column_map=column_map, messages=
             "Order " + words(closed_open["order_id"]) + " line " + words(closed_open["line"])
             + " is closed on the sheet but only " + _num(closed_open["shipped_qty"]) + " of "
             + _num(closed_open["qty"]) + " shipped. Reopen the line or record the missing shipment."))
-    open_done = stated[(stated["sheet_status"] == "open") & (stated["shipped_qty"] >= stated["qty"])
-                       & (stated["qty"] > 0)]
+    open_done = lines[status_given & where((lines["sheet_status"] == "open") & (lines["shipped_qty"] >= lines["qty"])
+                                           & (lines["qty"] > 0))]
     if len(open_done):
         parts.append(row_findings(
             "status-mismatch", "orders", open_done.assign(status=open_done["sheet_status"]), column="status", column_map=column_map, messages=
             "Order " + words(open_done["order_id"]) + " line " + words(open_done["line"])
             + " is open on the sheet but all " + _num(open_done["qty"]) + " have shipped. Close the line."))
-    parts.append(_mixed_currencies(orders, column_map))
+    parts.append(_mixed_currencies(lines, order, column_map))
     return concat_findings(parts)
 
 
-def _mixed_currencies(orders: pd.DataFrame, column_map: pd.DataFrame) -> pd.DataFrame:
+def _mixed_currencies(lines: pd.DataFrame, order: np.ndarray, column_map: pd.DataFrame) -> pd.DataFrame:
     """One `mixed-currency-order` per line whose currency differs from the one most of its order's lines are
     in (the first line's, on a tie). Blank currencies are not a difference."""
-    if "currency" not in orders:
+    if "currency" not in lines:
         return concat_findings([])
-    code = orders["currency"].astype("string[python]").str.strip().str.upper()
-    named = orders[code.notna() & code.ne("")].assign(_code=code)
+    code = lines["currency"][order].astype("string[python]").str.strip().str.upper()
+    has_code = (code.notna() & code.ne("")).to_numpy(dtype=bool)
+    # Counted on the order ids and codes alone: the lines are wide.
+    named = pd.DataFrame({"order_id": lines["order_id"][order][has_code], "_code": code[has_code]})
     if named.empty:
         return concat_findings([])
     counts = named.groupby(["order_id", "_code"], sort=False).size().rename("_n").reset_index()
     main = counts.sort_values("_n", ascending=False, kind="stable").drop_duplicates("order_id")
-    named = named.merge(main[["order_id", "_code"]].rename(columns={"_code": "_main"}), on="order_id",
-                        how="left")
-    odd = named[named["_code"] != named["_main"]]
-    if odd.empty:
+    named["_main"] = named["order_id"].map(main.set_index("order_id")["_code"]).astype(named["_code"].dtype)
+    differs = (named["_code"] != named["_main"]).fillna(False).to_numpy(dtype=bool)
+    if not differs.any():
         return concat_findings([])
+    odd = lines.iloc[np.flatnonzero(order)[has_code][differs]].assign(_code=named["_code"][differs],
+                                                                      _main=named["_main"][differs])
     return row_findings(
         "mixed-currency-order", "orders", odd.drop(columns=["_code", "_main"]), column="currency",
         column_map=column_map, messages=

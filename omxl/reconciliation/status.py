@@ -79,15 +79,16 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True)
     """One plain sentence per line."""
     reason = np.full(len(lines), "", dtype=object)
     status = lines["status"].to_numpy()
+    # The sentences read these columns only: the lines are wide, and a filter copies every column it keeps.
+    read = [name for name in _READ if name in lines]
     for name, (columns, build) in _SENTENCES.items():
         mask = status == name
         if not mask.any():
             continue
-        rows = lines[mask]
         if not columns:
-            reason[mask] = build(rows.iloc[:1]).iloc[0]
+            reason[mask] = build(lines.iloc[np.flatnonzero(mask)[:1]]).iloc[0]
             continue
-        reason[mask] = _per_distinct(_reason_parts(rows, columns), build)
+        reason[mask] = _per_distinct(_reason_parts(lines.loc[mask, read], columns), build)
     if "hold_reason" in lines:
         # A company rule's hold: its message is the reason (contract 4.8).
         by_rule = lines["hold_reason"].notna().to_numpy(dtype=bool) & (status == "on_hold")
@@ -97,11 +98,11 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True)
         # A partly shipped line's rest was not allocated because stock was not judged, not because it is short.
         part = (status == "partially_shipped") & (lines["open_qty"] > 0).to_numpy()
         if part.any():
-            reason[part] = _per_distinct(_reason_parts(lines[part], ("shipped", "qty")), lambda t: (
+            reason[part] = _per_distinct(_reason_parts(lines.loc[part, read], ("shipped", "qty")), lambda t: (
                 "Shipped " + t["shipped"] + " of " + t["qty"] + "; " + NOT_CHECKED + "."))
     late = lines["late"].to_numpy(dtype=bool)
     if late.any():
-        rows = lines[late]
+        rows = lines.loc[late, ["days_late", "promised_date"]]
         unit = np.where(rows["days_late"] == 1, " day", " days")
         reason[late] = ("Late by " + rows["days_late"].astype(str) + unit + " (promised "
                         + day_text(rows["promised_date"], blank="no date") + "). " + reason[late]).to_numpy()
@@ -114,7 +115,7 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True)
                 .to_numpy()
         part = by_note & ~whole
         if part.any():
-            rows = lines[part]
+            rows = lines.loc[part, ["cancelled_by", "cancelled_qty", "qty"]]
             reason[part] = ("Credit note " + rows["cancelled_by"].astype(str) + " cancelled "
                             + quantity_text(rows["cancelled_qty"]) + " of the " + quantity_text(
                                 rows["qty"] + rows["cancelled_qty"]) + " ordered. " + reason[part]).to_numpy()
@@ -123,6 +124,11 @@ def reasons(lines: pd.DataFrame, as_of: pd.Timestamp, stock_judged: bool = True)
         reason[replacement] = ("Replacement for return " + words(lines.loc[replacement, "rma_id"]) + ". "
                                + reason[replacement]).to_numpy()
     return pd.Series(reason, index=lines.index)
+
+
+# What _reason_parts reads.
+_READ = ("projected_ship_date", "backordered_qty", "covering_shift", "covering_expected", "covering_po",
+         "last_ship_date", "qty", "shipped_qty", "open_qty", "allocated_qty")
 
 
 def _reason_parts(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:

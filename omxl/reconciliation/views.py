@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..book import Book
@@ -52,11 +53,11 @@ def with_order_units(frame: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
 
 def rule_holds_view(lines: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
     """rec.rule_holds: the lines a company rule holds, labelled like rec.lines (row i of rec.lines is label i)."""
-    ordered = lines.loc[order].reset_index(drop=True)
-    held = ordered[ordered["hold_rule"].notna().to_numpy(dtype=bool)]
-    return held[[*unit_column(held), "order_id", "line", "customer_id", "sku", "open_qty", "hold_rule",
-                 "hold_reason"]].rename(
-        columns={"hold_rule": "rule", "hold_reason": "reason"})
+    # The held lines' positions in that order, then only their rows and columns: the lines are wide, few held.
+    positions = np.flatnonzero(lines["hold_rule"].reindex(order).notna().to_numpy(dtype=bool))
+    columns = [*unit_column(lines), "order_id", "line", "customer_id", "sku", "open_qty", "hold_rule", "hold_reason"]
+    held = lines.loc[order[positions], columns].set_axis(positions)
+    return held.rename(columns={"hold_rule": "rule", "hold_reason": "reason"})
 
 
 def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.DataFrame:
@@ -68,7 +69,10 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
     price = net_price(lines)
     # A line with nothing open adds 0 to the open value, whether its price is known or not.
     open_value = (lines["open_qty"] * price).where(lines["open_qty"] != 0, 0.0)
-    work = lines.assign(rank=lines["status"].map(rank), value=lines["qty"] * price,
+    # Only the columns the orders are made of: the lines are wide, and assign copies every column.
+    kept = [*unit_column(lines), "order_id", "customer_id", "order_date", "line", "qty", "shipped_qty", "open_qty",
+            "allocated_qty", "backordered_qty", "late", "at_risk", "days_late", "shipped_late", "last_ship_date"]
+    work = lines[kept].assign(rank=lines["status"].map(rank), value=lines["qty"] * price,
                         open_value=open_value, line_currency=currency.fillna(UNKNOWN),
                         no_value=lambda f: f["value"].isna(), no_open_value=open_value.isna(),
                         open_promised=lines["promised_date"].where(lines["open_qty"] > 0),

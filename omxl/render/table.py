@@ -151,12 +151,15 @@ def _row_attrs(frame: pd.DataFrame, marker: Marker, styles: dict[int, int], book
 
 def _number_text(floats: np.ndarray) -> np.ndarray:
     """Shortest round-trip text of each number (Python's repr, some ten times faster than numpy's astype);
-    whole numbers without '.0', as sheetxml writes them."""
-    text = np.array(list(map(repr, floats.tolist())), dtype=object)
-    whole = (floats == np.round(floats)) & (np.abs(floats) < 1e15)
+    whole numbers without '.0', as sheetxml writes them. Each distinct number is written once: quantities and
+    dates repeat down a column."""
+    codes, distinct = pd.factorize(floats, use_na_sentinel=False)
+    distinct = np.asarray(distinct, dtype=np.float64)
+    text = np.array(list(map(repr, distinct.tolist())), dtype=object)
+    whole = (distinct == np.round(distinct)) & (np.abs(distinct) < 1e15)
     if whole.any():
-        text[whole] = list(map(str, floats[whole].astype(np.int64).tolist()))
-    return text
+        text[whole] = list(map(str, distinct[whole].astype(np.int64).tolist()))
+    return text[codes]
 
 
 def _first_only(text: str, n_rows: int) -> np.ndarray:
@@ -178,7 +181,8 @@ def _fast_pieces(values: pd.Series, letter: str, numbers: np.ndarray, styles: _C
     if values.isna().any():
         return None
     if pd.api.types.is_integer_dtype(kind) and not pd.api.types.is_bool_dtype(kind):
-        text = np.array(list(map(str, values.to_numpy(dtype=np.int64).tolist())), dtype=object)
+        codes, distinct = pd.factorize(values.to_numpy(dtype=np.int64))
+        text = np.array(list(map(str, np.asarray(distinct, dtype=np.int64).tolist())), dtype=object)[codes]
         return [f'<c r="{letter}', numbers, f'"{styles.attrs(fmt)[0]}><v>', text, "</v></c>"]
     if pd.api.types.is_float_dtype(kind):
         floats = values.to_numpy(dtype=float)

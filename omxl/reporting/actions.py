@@ -43,7 +43,7 @@ def with_plan_actions(lines: pd.DataFrame, plan: "ReorderPlan | None") -> pd.Ser
     ordering = action.str.startswith(ORDER_PREFIX).fillna(False).to_numpy(dtype=bool)
     if plan is None or not ordering.any():
         return action
-    rows = lines[ordering]
+    rows = lines.loc[ordering, ["sku", "action"]]   # the lines are wide: only what is read
     skus = plan.skus.drop_duplicates("sku").set_index("sku")
     planned = skus.reindex(rows["sku"]).set_axis(rows.index)
     listed = rows["sku"].isin(plan.lines.loc[plan.lines["order_qty"] > 0, "sku"]).to_numpy(dtype=bool)

@@ -87,7 +87,11 @@ def compute_kpis(pos, rec, plan, *, overdue: pd.DataFrame | None = None) -> pd.D
     start, end = period_of(as_of)
     convert = conversion(pos.config)
     base = pos.config.base_currency
-    lines = rec.lines[rec.lines["status"] != "cancelled"]
+    # Only the columns the KPIs read: rec.lines is wide, and each filter below would copy every column.
+    read = ["order_id", "line", "kind", "qty", "shipped_qty", "open_qty", "backordered_qty", "order_date",
+            "promised_date", "last_ship_date", "late", "at_risk", "unit_price", "discount", "currency"]
+    lines = rec.lines.loc[(rec.lines["status"] != "cancelled").to_numpy(dtype=bool),
+                          [name for name in read if name in rec.lines]]
     price = net_price(lines)
     currency = currency_column(lines["currency"], base=base)
     originals = lines["kind"] == "order"

@@ -93,6 +93,8 @@ BACKORDER_COLUMNS = ("order_id", "line", "customer", "sku", "backordered_qty", "
 # The late lines of every unit, the unit first: their keys are the units' own (north/O-1001).
 LATE_BY_UNIT_COLUMNS = ("unit", "order_id", "line", "customer", "sku", "open_qty", "promised_date", "days_late",
                         "status", "reason", "action")
+# What attention_first orders the open lines by.
+ATTENTION_KEYS = ("late", "at_risk", "backordered_qty", "days_late", "promised_date", "order_id", "line")
 ACTION_COLUMNS = ("order_id", "line", "customer", "sku", "open_qty", "promised_date", "days_late", "action")
 INVENTORY_COLUMNS = ("sku", "description", "on_hand", "allocated", "backlog", "on_order", "available", "short")
 REORDER_COLUMNS = ("sku", "supplier_id", "inventory_position", "reorder_point", "order_qty", "order_value",
@@ -195,8 +197,13 @@ class Report:
         KPIs), with omxl's column names and codes; made once, on first use (the workbook, the write-back and the
         Excel button each read them)."""
         rec, plan, pos = self.reconciliation, self.plan, self.position
-        lines = rec.lines.assign(customer=name_or_id(rec.lines["customer_id"], pos.book.customers, "customer_id"),
-                                 action=with_plan_actions(rec.lines, plan))
+        # Only the columns the line sheets show or sort by: rec.lines is wide, and the filters and the sort below
+        # would copy every column.
+        shown = {*LATE_COLUMNS, *OPEN_COLUMNS, *BACKORDER_COLUMNS, *LATE_BY_UNIT_COLUMNS, *ATTENTION_KEYS}
+        kept = [name for name in rec.lines.columns if name in shown and name not in ("customer", "action")]
+        lines = rec.lines[kept].assign(
+            customer=name_or_id(rec.lines["customer_id"], pos.book.customers, "customer_id"),
+            action=with_plan_actions(rec.lines, plan))
         open_mask = rec.is_open()
         open_lines = attention_first(lines[open_mask])
         late = open_lines[open_lines["late"] | open_lines["at_risk"]]
