@@ -74,6 +74,17 @@ def test_money_is_added_correctly_rounded_whatever_pandas_adds_like():
     assert table.values.tolist() == [["EUR", 1.0, 10, 0], ["USD", pytest.approx(np.nan, nan_ok=True), 1, 1]]
 
 
+def test_group_sums_of_one_or_two_values_are_what_fsum_gives():
+    # Groups of one or two values are added without the per-group loop; the sums must be fsum's, -0.0 and
+    # infinities included (fsum gives 0.0 for -0.0 and raises for inf + -inf, which the loop keeps).
+    values = np.array([0.1, 0.2, -0.0, -0.0, -0.0, 1e16, 1.0, np.inf, 5.0, 0.1, 0.1, 0.1])
+    codes = np.array([0, 0, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5])
+    sums = group_sums(values, codes, 7)
+    assert sums[:6].tolist() == [0.30000000000000004, 0.0, 0.0, 1e16, math.inf, 0.30000000000000004]
+    assert not np.signbit(sums[1]) and not np.signbit(sums[2]) and math.isnan(sums[6])
+    assert sums[:6].tolist() == [math.fsum(values[codes == g]) for g in range(6)]
+
+
 def test_plan_lines_carry_the_currency_of_their_unit_cost():
     lines = plan_of().lines.set_index("sku")
     assert lines["order_qty"].to_dict() == QTY
