@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Iterator
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -136,30 +137,23 @@ def as_result(value: "pd.DataFrame | ResultSheet") -> ResultSheet:
 
 def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
     """The worksheet part for `sheet`; `style_ids` maps style names (required_styles) to cellXfs indexes."""
+    return b"".join(sheet_xml_parts(sheet, style_ids))
+
+
+def sheet_xml_parts(sheet: ResultSheet, style_ids: dict[str, int]) -> Iterator[bytes]:
+    """sheet_xml in pieces, a chunk of rows at a time (omxl/io/xlsx/sheetrows.py), for writing it into the
+    package as it is made: a large sheet's XML is never held whole."""
+    from .sheetrows import row_chunks  # it builds on this module's cell styles
+
     frame = sheet.frame.reset_index(drop=True)
     n_rows, n_cols = len(frame), len(frame.columns)
     letters = [column_letter(i) for i in range(max(n_cols, 1))]
-    row_numbers = np.arange(2, n_rows + 2).astype(str)
     fills, fill_index = sheet.fills()
-    styles = _CellStyles(style_ids, fills)
-    cells = np.full(n_rows, "", dtype=object)
-    filled_rows = fill_index > 0
-    fill_only = styles.attrs(None)[fill_index]
-    for position, name in enumerate(frame.columns):
-        refs = letters[position] + row_numbers.astype(object)
-        column = _column_cells(frame.iloc[:, position], refs, styles, fill_index, sheet.number_formats.get(name))
-        # A blank cell of a filled row gets the fill too (a styled empty cell): the row reads as one band.
-        gaps = filled_rows & (column == "")
-        if gaps.any():
-            column[gaps] = '<c r="' + refs[gaps] + '"' + fill_only[gaps] + "/>"
-        cells = cells + column
     header = "".join(
         f'<c r="{letters[i]}1" t="inlineStr" s="{style_ids["header"]}"><is><t xml:space="preserve">'
         f"{xml_escape(str(name))}</t></is></c>" for i, name in enumerate(frame.columns))
-    rows = '<row r="1">' + header + "</row>" + "".join(
-        ("<row r=\"" + row_numbers.astype(object) + "\">" + cells + "</row>").tolist())
     last = f"{letters[n_cols - 1]}{n_rows + 1}" if n_cols else "A1"
-    parts = [
+    yield "".join([
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
@@ -169,14 +163,18 @@ def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
         'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
         '<sheetFormatPr defaultRowHeight="15"/>',
         _cols(frame, sheet.widths) if n_cols else "",
-        f"<sheetData>{rows}</sheetData>",
+        '<sheetData><row r="1">', header, "</row>",
+    ]).encode("utf-8")
+    for rows in row_chunks(frame, letters, _CellStyles(style_ids, fills), fill_index, sheet.number_formats):
+        yield rows.encode("utf-8")
+    yield "".join([
+        "</sheetData>",
         f'<autoFilter ref="A1:{last}"/>' if n_cols else "",
         _hyperlinks(frame, sheet.links, letters),
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
         '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>',
         "</worksheet>",
-    ]
-    return "".join(parts).encode("utf-8")
+    ]).encode("utf-8")
 
 
 def filter_range(sheet: ResultSheet) -> str:
