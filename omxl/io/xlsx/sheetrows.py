@@ -1,4 +1,4 @@
-"""The data rows of a result sheet as XML, a chunk of rows at a time (for sheetxml.sheet_xml_parts).
+"""A result sheet (sheetxml.ResultSheet) as worksheet XML, a chunk of rows at a time.
 
 A 390,000-row sheet is never held as one string per cell. Each chunk of rows is laid out as a grid of
 pieces -- per cell its '<c r="B', its row number, its style and opening tag, its value, its closing tag --
@@ -19,8 +19,9 @@ import pandas as pd
 
 from ..cells import BLANK, BOOLEAN, DATETIME, NUM, STR, classify
 from ..safety import formula_like_mask, xml_escape
-from .sheetxml import (DATE_FORMAT, DATETIME_FORMAT, EXCEL_EPOCH, NANOS_PER_DAY, _as_datetime, _CellStyles,
-                       _is_date_format)
+from ..address import column_letter
+from .sheetxml import (DATE_FORMAT, DATETIME_FORMAT, EXCEL_EPOCH, NANOS_PER_DAY, ResultSheet, _as_datetime,
+                       _CellStyles, _cols, _hyperlinks, _is_date_format)
 
 CHUNK_ROWS = 16_384
 _TEXT_OPEN = '><is><t xml:space="preserve">'
@@ -31,6 +32,46 @@ _BLANK_TYPES = {type(None), float, np.float64, type(pd.NA), type(pd.NaT)}
 # Text that may start with a formula trigger (=, +, -, @, tab, CR) somewhere in the distinct texts joined by LF.
 _MAY_LOOK_LIKE_FORMULA = re.compile(r"(?:^|\n)[=+\-@\t\r]")
 _FLAGS = np.array(["0", "1"], dtype=object)
+
+
+def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
+    """The worksheet part for `sheet`; `style_ids` maps style names (required_styles) to cellXfs indexes."""
+    return b"".join(sheet_xml_parts(sheet, style_ids))
+
+
+def sheet_xml_parts(sheet: ResultSheet, style_ids: dict[str, int]) -> Iterator[bytes]:
+    """sheet_xml in pieces, a chunk of rows at a time (row_chunks), for writing it into the
+    package as it is made: a large sheet's XML is never held whole."""
+    frame = sheet.frame.reset_index(drop=True)
+    n_rows, n_cols = len(frame), len(frame.columns)
+    letters = [column_letter(i) for i in range(max(n_cols, 1))]
+    fills, fill_index = sheet.fills()
+    header = "".join(
+        f'<c r="{letters[i]}1" t="inlineStr" s="{style_ids["header"]}"><is><t xml:space="preserve">'
+        f"{xml_escape(str(name))}</t></is></c>" for i, name in enumerate(frame.columns))
+    last = f"{letters[n_cols - 1]}{n_rows + 1}" if n_cols else "A1"
+    yield "".join([
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
+        f'<dimension ref="A1:{last}"/>',
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+        'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
+        '<sheetFormatPr defaultRowHeight="15"/>',
+        _cols(frame, sheet.widths) if n_cols else "",
+        '<sheetData><row r="1">', header, "</row>",
+    ]).encode("utf-8")
+    for rows in row_chunks(frame, letters, _CellStyles(style_ids, fills), fill_index, sheet.number_formats):
+        yield rows.encode("utf-8")
+    yield "".join([
+        "</sheetData>",
+        f'<autoFilter ref="A1:{last}"/>' if n_cols else "",
+        _hyperlinks(frame, sheet.links, letters),
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
+        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>',
+        "</worksheet>",
+    ]).encode("utf-8")
 
 
 @dataclass
@@ -71,7 +112,7 @@ class _Column:
             self.serials, self.date_heads = _date_serials(values, styles, num_format)
         else:
             self.objects = values.astype(object).reset_index(drop=True)
-            self.classes = _classes(self.objects)
+            self.classes = _classes(values, self.objects)
             self.serials = None
             dated = self.classes == DATETIME
             if dated.any():
@@ -171,13 +212,19 @@ def _heads(attrs: np.ndarray, opening: str = "><v>", kind: str = '"') -> np.ndar
     return np.array([kind + attr + opening for attr in attrs.tolist()], dtype=object)
 
 
-def _classes(objects: pd.Series) -> np.ndarray:
-    """cells.classify, without looking at each value's type when the column holds only text and blanks."""
-    if pd.api.types.infer_dtype(objects, skipna=True) in ("string", "empty"):
+def _classes(values: pd.Series, objects: pd.Series) -> np.ndarray:
+    """cells.classify of `objects` (`values` as objects), without looking at each value's type when the column
+    can hold only text and blanks: a string dtype, or objects that are all text (pandas' check runs in C)."""
+    blank = None
+    if isinstance(values.dtype, pd.StringDtype):
+        blank = values.isna().to_numpy()
+    elif pd.api.types.infer_dtype(objects, skipna=True) in ("string", "empty"):
         blank = objects.isna().to_numpy()
-        if not blank.any() or set(map(type, pd.unique(objects.to_numpy()[blank]))) <= _BLANK_TYPES:
-            return np.where(blank, BLANK, STR).astype(np.int8)
-    return classify(objects)
+        if blank.any() and not set(map(type, pd.unique(objects.to_numpy()[blank]))) <= _BLANK_TYPES:
+            blank = None
+    if blank is None:
+        return classify(objects)
+    return np.where(blank, BLANK, STR).astype(np.int8)
 
 
 def _bool_part(values: pd.Series, rows: np.ndarray, styles: _CellStyles, fill: np.ndarray) -> _Part:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterator
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -133,48 +132,6 @@ class _CellStyles:
 def as_result(value: "pd.DataFrame | ResultSheet") -> ResultSheet:
     # A sheet already built (a ResultSheet, the Summary's FreeSheet) is written as it is.
     return ResultSheet(value) if isinstance(value, pd.DataFrame) else value
-
-
-def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
-    """The worksheet part for `sheet`; `style_ids` maps style names (required_styles) to cellXfs indexes."""
-    return b"".join(sheet_xml_parts(sheet, style_ids))
-
-
-def sheet_xml_parts(sheet: ResultSheet, style_ids: dict[str, int]) -> Iterator[bytes]:
-    """sheet_xml in pieces, a chunk of rows at a time (omxl/io/xlsx/sheetrows.py), for writing it into the
-    package as it is made: a large sheet's XML is never held whole."""
-    from .sheetrows import row_chunks  # it builds on this module's cell styles
-
-    frame = sheet.frame.reset_index(drop=True)
-    n_rows, n_cols = len(frame), len(frame.columns)
-    letters = [column_letter(i) for i in range(max(n_cols, 1))]
-    fills, fill_index = sheet.fills()
-    header = "".join(
-        f'<c r="{letters[i]}1" t="inlineStr" s="{style_ids["header"]}"><is><t xml:space="preserve">'
-        f"{xml_escape(str(name))}</t></is></c>" for i, name in enumerate(frame.columns))
-    last = f"{letters[n_cols - 1]}{n_rows + 1}" if n_cols else "A1"
-    yield "".join([
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
-        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
-        f'<dimension ref="A1:{last}"/>',
-        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-        'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
-        '<sheetFormatPr defaultRowHeight="15"/>',
-        _cols(frame, sheet.widths) if n_cols else "",
-        '<sheetData><row r="1">', header, "</row>",
-    ]).encode("utf-8")
-    for rows in row_chunks(frame, letters, _CellStyles(style_ids, fills), fill_index, sheet.number_formats):
-        yield rows.encode("utf-8")
-    yield "".join([
-        "</sheetData>",
-        f'<autoFilter ref="A1:{last}"/>' if n_cols else "",
-        _hyperlinks(frame, sheet.links, letters),
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
-        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>',
-        "</worksheet>",
-    ]).encode("utf-8")
 
 
 def filter_range(sheet: ResultSheet) -> str:

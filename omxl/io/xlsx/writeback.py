@@ -35,7 +35,8 @@ from ..safety import xml_text
 from ..save.atomic import WriteError, atomic_save, verify_xlsx
 from . import entry_lists as entry_list_rules, package
 from .freesheet import FreeSheet
-from .sheetxml import ResultSheet, as_result, filter_range, required_styles, sheet_xml_parts
+from .sheetrows import sheet_xml_parts
+from .sheetxml import ResultSheet, as_result, filter_range, required_styles
 from .styles import merge_styles
 
 if TYPE_CHECKING:
