@@ -202,8 +202,12 @@ def row_chunks(frame: pd.DataFrame, letters: list[str], styles: _CellStyles, fil
 def _leads(before: np.ndarray, ends: list[str], present: np.ndarray, opening: str, always: bool = False
            ) -> np.ndarray:
     """Per row, ends[before] followed by `opening` where `present` (or `always`), each distinct one made once."""
+    if always or present.all():  # the usual case, a column without blanks: one lead per end
+        return np.array([end + opening for end in ends], dtype=object)[before]
+    if not present.any():
+        return np.array(ends, dtype=object)[before]
     pairs, keys = pd.factorize(before * 2 + present)
-    joined = [ends[key >> 1] + opening if always or key & 1 else ends[key >> 1] for key in keys.tolist()]
+    joined = [ends[key >> 1] + opening if key & 1 else ends[key >> 1] for key in keys.tolist()]
     return np.array(joined, dtype=object)[pairs]
 
 
