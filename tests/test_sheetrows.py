@@ -72,6 +72,19 @@ def test_a_saved_workbook_reads_back_as_written(tmp_path):
     assert info.compress_type == zipfile.ZIP_DEFLATED
 
 
+def test_a_sheet_with_a_link_on_every_row_reads_back(tmp_path, monkeypatch):
+    # The links follow the rows in the sheet's XML: the last rows are found before them, however many they are.
+    monkeypatch.setattr(writeback, "_READ_PIECE", 1000)
+    monkeypatch.setattr(writeback, "_SAMPLE", 600)
+    links = pd.Series([f"'Order Status'!B{row}" for row in range(2, N + 2)])
+    linked = ResultSheet(FRAME, links={"order": links})
+    out = save_workbook({"Order Status": linked}, tmp_path / "status.xlsx")
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert xml.count(b"<hyperlink ") == N and len(xml[xml.index(b"</sheetData>"):]) > 1000
+    assert b'<hyperlink ref="A24" location="\'Order Status\'!B24" display="SO-022"/>' in xml
+
+
 def _rewrite_sheet(path: Path, change) -> None:
     with zipfile.ZipFile(path) as archive:
         parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
@@ -87,7 +100,8 @@ def _rewrite_sheet(path: Path, change) -> None:
     lambda xml: xml.replace(b"</row></sheetData>", b"</sheetData>", 1),                # the last row not closed
     lambda xml: xml[: xml.index(b"</sheetData>")],                                     # the end cut off
 ], ids=["row-lost", "header", "not-well-formed", "cut"])
-def test_a_sheet_that_does_not_read_back_is_refused(change, tmp_path):
+def test_a_sheet_that_does_not_read_back_is_refused(change, tmp_path, monkeypatch):
+    monkeypatch.setattr(writeback, "_READ_PIECE", 1000)  # read in many pieces, as a large sheet is
     out = save_workbook({"Order Status": sheet()}, tmp_path / "status.xlsx")
     _rewrite_sheet(out, change)
     with pytest.raises(WriteError, match=r"status.xlsx: sheet 'Order Status' did not read back as written"):

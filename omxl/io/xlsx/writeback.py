@@ -376,26 +376,38 @@ def verify_sheets(path: Path, sheets: Mapping[str, "ResultSheet | FreeSheet"]) -
 
 
 _READ_PIECE = 1 << 22
+_SAMPLE = 1 << 18  # the bytes at either end of <sheetData> parsed as XML: 256 KB, some 2,000 rows
 _ROW = re.compile(rb'<row r="(\d+)"')
+_END_OF_ROWS = b"</sheetData>"
 
 
 def _reads_back(archive: zipfile.ZipFile, part: str, sheet: ResultSheet) -> bool:
     """verify_sheets' check of one result sheet's part (see there), reading it a piece at a time."""
-    rows, head, previous, last = 0, b"", b"", b""
+    rows, head, last, ends = 0, b"", b"", b""
+    carry = len(_END_OF_ROWS) - 1
     try:
         with archive.open(part) as member:  # reading to the end checks the CRC
             while piece := member.read(_READ_PIECE):
-                head = head or piece
+                if len(head) < _SAMPLE or b"</row>" not in head:  # the header row and the first rows
+                    head += piece
                 # "<row " is 5 bytes: the 4 carried over catch one split between two pieces, never count one twice.
                 rows += (last[-4:] + piece).count(b"<row ")
-                previous, last = last, piece
+                if not ends:
+                    at = (last[-carry:] + piece).find(_END_OF_ROWS)
+                    if at >= 0:  # the last rows, up to the end of <sheetData> (links may follow it, many)
+                        stop = len(last) - len(last[-carry:]) + at + len(_END_OF_ROWS)
+                        joined = last + piece
+                        begin = max(0, stop - _SAMPLE)
+                        if joined.find(b"<row ", begin, stop) < 0:  # a row longer than the sample
+                            begin = max(0, joined.rfind(b"<row ", 0, stop))
+                        ends = joined[begin:stop]
+                last = piece if len(piece) >= 64 else last[-64:] + piece
     except (zipfile.BadZipFile, OSError, EOFError):
         return False
-    tail = previous + last
-    numbers = _ROW.findall(tail)
-    return (rows == len(sheet.frame) + 1 and head.startswith(b"<?xml") and tail.endswith(b"</worksheet>")
+    numbers = _ROW.findall(ends)
+    return (rows == len(sheet.frame) + 1 and head.startswith(b"<?xml") and last.endswith(b"</worksheet>")
             and bool(numbers) and int(numbers[-1]) == len(sheet.frame) + 1
-            and _header_reads_back(head, sheet) and _well_formed_ends(head, tail))
+            and _header_reads_back(head, sheet) and _well_formed_ends(head, ends))
 
 
 def _header_reads_back(head: bytes, sheet: ResultSheet) -> bool:
@@ -407,18 +419,17 @@ def _header_reads_back(head: bytes, sheet: ResultSheet) -> bool:
     return texts == [xml_text(str(c)) for c in sheet.frame.columns]
 
 
-def _well_formed_ends(head: bytes, tail: bytes) -> bool:
-    """Whether the sheet's beginning up to its last whole row in `head`, and its end from the first whole row
-    in `tail`, parse as XML (each closed or opened as the sheet around it does)."""
-    cut = head.rfind(b"</row>") + len(b"</row>")
-    start = tail.find(b"<row ")
+def _well_formed_ends(head: bytes, ends: bytes) -> bool:
+    """Whether the sheet's beginning up to its last whole row in the first _SAMPLE bytes of `head` (or its
+    header row), and its last rows from the first whole one in `ends` to </sheetData>, parse as XML (each
+    closed or opened as the sheet around it does)."""
+    cut = max(head.rfind(b"</row>", 0, _SAMPLE), head.find(b"</row>")) + len(b"</row>")
+    start = ends.find(b"<row ")
     if cut < len(b"</row>") or start < 0:
         return False
     try:
-        parser = expat.ParserCreate()
-        parser.Parse(head[:cut] + b"</sheetData></worksheet>", True)
-        parser = expat.ParserCreate()
-        parser.Parse(b'<worksheet xmlns:r="' + package.REL_NS.encode() + b'"><sheetData>' + tail[start:], True)
+        expat.ParserCreate().Parse(head[:cut] + b"</sheetData></worksheet>", True)
+        expat.ParserCreate().Parse(b"<worksheet><sheetData>" + ends[start:] + b"</worksheet>", True)
     except expat.ExpatError:
         return False
     return True
