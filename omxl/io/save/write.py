@@ -24,7 +24,7 @@ from ...deprecation import warn_renamed
 from ..safety import csv_safe
 from ..xlsx import theme
 from ..xlsx.sheetxml import ResultSheet, as_result
-from ..xlsx.writeback import merge_result_sheets, save_verified, sheet_name
+from ..xlsx.writeback import merge_result_sheets, save_verified, sheet_name, write_result_sheets
 from .atomic import atomic_save, check_destination, verify_text
 
 
@@ -105,23 +105,33 @@ def save_workbook(sheets: Mapping[str, "pd.DataFrame | ResultSheet"], out: str |
     if not sheets:
         raise ValueError("save_workbook needs at least one sheet")
     target = check_destination(out)
-    data, named = new_workbook(sheets, target.name)
-    return save_verified(target, data, named, backup=backup)
+    named = _named(sheets)
+    # Written into the file as it is made (write_result_sheets): a 390,000-row sheet is never held whole.
+    return save_verified(target, lambda handle: write_result_sheets(_empty_package(), named, target.name, handle),
+                         named, backup=backup)
 
 
 def new_workbook(sheets: Mapping[str, "pd.DataFrame | ResultSheet"],
                  file_name: str) -> tuple[bytes, dict[str, ResultSheet]]:
     """The .xlsx package of a new workbook holding `sheets` (not yet saved), and the sheets by their names in it,
-    which the save verifies: save_workbook's, and the chart writer's (omxl/io/save/charts.py) before it adds
-    its charts."""
+    which the save verifies: the chart writer's (omxl/io/save/charts.py) before it adds its charts."""
+    named = _named(sheets)
+    data, _ = merge_result_sheets(_empty_package(), named, file_name)
+    return data, named
+
+
+def _empty_package() -> bytes:
     blank = io.BytesIO()
     with zipfile.ZipFile(blank, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in _EMPTY_PACKAGE.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
+    return blank.getvalue()
+
+
+def _named(sheets: Mapping[str, "pd.DataFrame | ResultSheet"]) -> dict[str, ResultSheet]:
+    """The sheets by the names they get in the new workbook, keeping only the links between them."""
     named = {sheet_name("", name): as_result(frame) for name, frame in sheets.items()}
-    named = {name: _links_within(sheet, set(named)) for name, sheet in named.items()}
-    data, _ = merge_result_sheets(blank.getvalue(), named, file_name)
-    return data, named
+    return {name: _links_within(sheet, set(named)) for name, sheet in named.items()}
 
 
 def _links_within(sheet: object, names: set[str]) -> object:

@@ -134,51 +134,6 @@ def as_result(value: "pd.DataFrame | ResultSheet") -> ResultSheet:
     return ResultSheet(value) if isinstance(value, pd.DataFrame) else value
 
 
-def sheet_xml(sheet: ResultSheet, style_ids: dict[str, int]) -> bytes:
-    """The worksheet part for `sheet`; `style_ids` maps style names (required_styles) to cellXfs indexes."""
-    frame = sheet.frame.reset_index(drop=True)
-    n_rows, n_cols = len(frame), len(frame.columns)
-    letters = [column_letter(i) for i in range(max(n_cols, 1))]
-    row_numbers = np.arange(2, n_rows + 2).astype(str)
-    fills, fill_index = sheet.fills()
-    styles = _CellStyles(style_ids, fills)
-    cells = np.full(n_rows, "", dtype=object)
-    filled_rows = fill_index > 0
-    fill_only = styles.attrs(None)[fill_index]
-    for position, name in enumerate(frame.columns):
-        refs = letters[position] + row_numbers.astype(object)
-        column = _column_cells(frame.iloc[:, position], refs, styles, fill_index, sheet.number_formats.get(name))
-        # A blank cell of a filled row gets the fill too (a styled empty cell): the row reads as one band.
-        gaps = filled_rows & (column == "")
-        if gaps.any():
-            column[gaps] = '<c r="' + refs[gaps] + '"' + fill_only[gaps] + "/>"
-        cells = cells + column
-    header = "".join(
-        f'<c r="{letters[i]}1" t="inlineStr" s="{style_ids["header"]}"><is><t xml:space="preserve">'
-        f"{xml_escape(str(name))}</t></is></c>" for i, name in enumerate(frame.columns))
-    rows = '<row r="1">' + header + "</row>" + "".join(
-        ("<row r=\"" + row_numbers.astype(object) + "\">" + cells + "</row>").tolist())
-    last = f"{letters[n_cols - 1]}{n_rows + 1}" if n_cols else "A1"
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
-        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
-        f'<dimension ref="A1:{last}"/>',
-        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-        'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
-        '<sheetFormatPr defaultRowHeight="15"/>',
-        _cols(frame, sheet.widths) if n_cols else "",
-        f"<sheetData>{rows}</sheetData>",
-        f'<autoFilter ref="A1:{last}"/>' if n_cols else "",
-        _hyperlinks(frame, sheet.links, letters),
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
-        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>',
-        "</worksheet>",
-    ]
-    return "".join(parts).encode("utf-8")
-
-
 def filter_range(sheet: ResultSheet) -> str:
     n_cols = len(sheet.frame.columns)
     return f"$A$1:${column_letter(max(n_cols, 1) - 1)}${len(sheet.frame) + 1}"

@@ -19,8 +19,10 @@ import re
 import struct
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
-from xml.sax.saxutils import escape
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Mapping
+from xml.parsers import expat
+from xml.sax.saxutils import escape, unescape
 
 import pandas as pd
 import python_calamine as calamine
@@ -33,7 +35,8 @@ from ..safety import xml_text
 from ..save.atomic import WriteError, atomic_save, verify_xlsx
 from . import entry_lists as entry_list_rules, package
 from .freesheet import FreeSheet
-from .sheetxml import ResultSheet, as_result, filter_range, required_styles, sheet_xml
+from .sheetrows import sheet_xml_parts
+from .sheetxml import ResultSheet, as_result, filter_range, required_styles
 from .styles import merge_styles
 
 if TYPE_CHECKING:
@@ -102,18 +105,25 @@ def read_workbook(path: Path, missing_hint: str, task: str, advice: str, guard: 
     return data, kind
 
 
-def save_verified(target: Path, data: bytes, sheets: Mapping[str, ResultSheet],
+def save_verified(target: Path, data: "bytes | Callable[[BinaryIO], set[str]]", sheets: Mapping[str, ResultSheet],
                   written: "set[str] | None" = None, backup: bool = True) -> Path:
     """Save the package `data` to `target` atomically, after checking the temporary file: a sound zip (CRC of
     the `written` members only, as the rest were copied byte for byte; None checks all) whose `sheets`
-    read back as written."""
+    read back as written (verify_sheets). `data` may also be a function writing the package into the file it
+    is given (write_result_sheets), for a package too big to hold in memory."""
 
     def verify(temp: Path) -> None:
-        verify_xlsx(temp, check_members=written)
-        verify_sheets(temp, sheets)
+        streamed = verify_sheets(temp, sheets)
+        with zipfile.ZipFile(temp) as archive:
+            names = set(archive.namelist())
+        verify_xlsx(temp, check_members=(names if written is None else written) - streamed)
 
     with atomic_save(target, verify=verify, backup=backup) as temp:
-        temp.write_bytes(data)
+        if callable(data):
+            with open(temp, "wb") as handle:
+                data(handle)
+        else:
+            temp.write_bytes(data)
     return target
 
 
@@ -136,6 +146,16 @@ def with_links_renamed(sheets: Mapping[str, "ResultSheet | FreeSheet"], names: M
 def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeSheet"], label: str
                         ) -> tuple[bytes, set[str]]:
     """The package `data` with `sheets` added or replaced (see module doc), and the members it wrote anew."""
+    out = io.BytesIO()
+    written = write_result_sheets(data, sheets, label, out)
+    return out.getvalue(), written
+
+
+def write_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeSheet"], label: str,
+                        out: BinaryIO) -> set[str]:
+    """merge_result_sheets writing the package into the file `out` as it goes: each result sheet's XML is made
+    a chunk of rows at a time and deflated as it is made, never held whole (a 390,000-row sheet is 440 MB of
+    XML). Returns the members written anew."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         members = {info.filename: info for info in source.infolist()}
         workbook_path = package.main_part(source)
@@ -156,7 +176,7 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeShe
         replaced: dict[str, bytes] = {}
         added: dict[str, bytes] = {}
         for name, sheet in sheets.items():
-            xml = sheet.xml(style_ids) if isinstance(sheet, FreeSheet) else sheet_xml(sheet, style_ids)
+            xml = sheet.xml(style_ids) if isinstance(sheet, FreeSheet) else _streamed(sheet, style_ids)
             match = next((s for s in existing if s.name.casefold() == name.casefold()), None)
             if match is not None:
                 if match.index not in owned:
@@ -187,7 +207,12 @@ def merge_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeShe
         rewritten = {**replaced, workbook_path: workbook.encode("utf-8"), rels_path: rels.encode("utf-8"),
                      package.CONTENT_TYPES: types.encode("utf-8"), styles_path: styles.encode("utf-8")}
         stale_rels = {package.rels_path(part) for part in replaced}
-        return write_zip(source, rewritten, added, stale_rels), set(rewritten) | set(added)
+        write_zip(source, rewritten, added, stale_rels, into=out)
+        return set(rewritten) | set(added)
+
+
+def _streamed(sheet: ResultSheet, style_ids: dict[str, int]) -> "Streamed":
+    return Streamed(lambda: sheet_xml_parts(sheet, style_ids), len(sheet.frame) * len(sheet.frame.columns))
 
 
 # --- workbook.xml ----------------------------------------------------------------------------------
@@ -216,13 +241,28 @@ def _set_names(workbook: str, sheet: package.SheetEntry, result: "ResultSheet | 
 
 # --- zip writing and checking ------------------------------------------------------------------------
 
-def write_zip(source: zipfile.ZipFile, rewritten: Mapping[str, bytes], added: Mapping[str, bytes],
-              dropped: "set[str] | frozenset[str]" = frozenset(), *, fast_from: int | None = None) -> bytes:
+class Streamed:
+    """A member written as it is made: `parts()` yields its bytes piece by piece, `cells` tells its size."""
+
+    # Deflate level of streamed sheets: a 390,000-row sheet (440 MB of XML) deflates in 2.1 s to 47 MB at
+    # level 1, in 6.5 s to 33 MB at the default level 6.
+    LEVEL = 1
+    # A bound of the XML bytes per cell: a sheet that may pass 2 GB is written with zip64 sizes from the start.
+    BYTES_PER_CELL = 120
+
+    def __init__(self, parts: Callable[[], Iterable[bytes]], cells: int):
+        self.parts, self.cells = parts, cells
+
+
+def write_zip(source: zipfile.ZipFile, rewritten: Mapping[str, "bytes | Streamed"],
+              added: Mapping[str, "bytes | Streamed"], dropped: "set[str] | frozenset[str]" = frozenset(), *,
+              fast_from: int | None = None, into: BinaryIO | None = None) -> bytes:
     """The package `source` as new zip bytes: members in `rewritten` get their new content (keeping their
     metadata), those in `dropped` are left out, `added` ones are appended in order, and every other member
     is copied as stored, without recompressing it (see _copy_member). Rewritten members of `fast_from` bytes
-    or more are deflated at level 1 (a rendered 100,000-row sheet: a quarter of the time, a third bigger)."""
-    out = io.BytesIO()
+    or more are deflated at level 1 (a rendered 100,000-row sheet: a quarter of the time, a third bigger).
+    With `into`, the zip is written into that file instead (and b"" returned)."""
+    out = into if into is not None else io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             if info.filename in dropped:
@@ -230,19 +270,44 @@ def write_zip(source: zipfile.ZipFile, rewritten: Mapping[str, bytes], added: Ma
             if info.filename in rewritten:
                 data = rewritten[info.filename]
                 member = _like(info)
+                if isinstance(data, Streamed):
+                    _write_streamed(target, member, data)
+                    continue
                 if fast_from is not None and len(data) >= fast_from:
                     member.compress_type = zipfile.ZIP_DEFLATED
-                    # ZipFile.writestr reads the level from the member: `_compresslevel` up to Python 3.12,
-                    # `compress_level` from 3.13 on.
-                    setattr(member, "compress_level" if hasattr(member, "compress_level") else "_compresslevel", 1)
+                    _set_level(member, 1)
                 target.writestr(member, data)
             else:
                 _copy_member(source, target, info)
         for name, xml in added.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, xml)
-    return out.getvalue()
+            if isinstance(xml, Streamed):
+                _write_streamed(target, info, xml)
+            else:
+                target.writestr(info, xml)
+    return out.getvalue() if into is None else b""
+
+
+def _set_level(member: zipfile.ZipInfo, level: int) -> None:
+    # ZipFile reads the level from the member: `_compresslevel` up to Python 3.12, `compress_level` from 3.13 on.
+    setattr(member, "compress_level" if hasattr(member, "compress_level") else "_compresslevel", level)
+
+
+def _write_streamed(target: zipfile.ZipFile, member: zipfile.ZipInfo, streamed: Streamed) -> None:
+    """Deflate `streamed` into `target` piece by piece. The deflating (zlib lets go of the interpreter while it
+    works) runs in a second thread while the next piece is made, so the two share the machine's cores."""
+    member.compress_type = zipfile.ZIP_DEFLATED
+    _set_level(member, Streamed.LEVEL)
+    large = streamed.cells * Streamed.BYTES_PER_CELL > zipfile.ZIP64_LIMIT
+    with target.open(member, "w", force_zip64=large) as stream, ThreadPoolExecutor(max_workers=1) as deflater:
+        pending = None
+        for piece in streamed.parts():
+            if pending is not None:
+                pending.result()  # one piece in flight at a time; a write error surfaces here
+            pending = deflater.submit(stream.write, piece)
+        if pending is not None:
+            pending.result()
 
 
 def _like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -276,18 +341,95 @@ def _copy_member(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile
     target._didModify = True
 
 
-def verify_sheets(path: Path, sheets: Mapping[str, ResultSheet]) -> None:
-    """Raise WriteError unless each of `sheets` in the workbook at `path` opens and holds the header and no
-    more rows than were written: a check of the saved file, before it replaces anything."""
-    with calamine.CalamineWorkbook.from_path(str(path)) as book:
-        for name, sheet in sheets.items():
-            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            if isinstance(sheet, FreeSheet):
-                if not sheet.reads_back(grid):
+def verify_sheets(path: Path, sheets: Mapping[str, "ResultSheet | FreeSheet"]) -> set[str]:
+    """Raise WriteError unless each of `sheets` reads back from the workbook at `path` as written: a check of
+    the saved file, before it replaces anything. Returns the members it read whole (their CRC checked).
+
+    A result sheet's part is read once, as a stream, never parsed whole (a 390,000-row sheet is 440 MB of
+    XML): it must be the part the workbook names for the sheet, inflate to the end with a matching CRC, begin
+    with the worksheet and end with </worksheet>, hold exactly one <row> per row written plus the header, the
+    first numbered 1 with the header's texts and the last numbered as the last row written, and its first and
+    last rows must be well-formed XML. A FreeSheet (the Summary, small) is read whole by the reader."""
+    checked = set()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = {entry.name: part for entry, part in package.sheet_parts(archive)}
+            for name, sheet in sheets.items():
+                if isinstance(sheet, FreeSheet):
+                    continue
+                part = parts.get(name)
+                if part is None or part not in archive.NameToInfo or not _reads_back(archive, part, sheet):
                     raise WriteError(f"{path.name}: sheet '{name}' did not read back as written; the original is "
                                      "unchanged.")
-                continue
-            header = [xml_text(str(c)) for c in sheet.frame.columns]
-            if (grid[0][:len(header)] if grid else []) != header or len(grid) > len(sheet.frame) + 1:
-                raise WriteError(f"{path.name}: sheet '{name}' did not read back as written; the original is "
-                                 "unchanged.")
+                checked.add(part)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
+        raise WriteError(f"{path.name}: the written file does not open ({exc}); the original is unchanged.") \
+            from None
+    free = {name: sheet for name, sheet in sheets.items() if isinstance(sheet, FreeSheet)}
+    if free:
+        with calamine.CalamineWorkbook.from_path(str(path)) as book:
+            for name, sheet in free.items():
+                if not sheet.reads_back(book.get_sheet_by_name(name).to_python(skip_empty_area=False)):
+                    raise WriteError(f"{path.name}: sheet '{name}' did not read back as written; the original is "
+                                     "unchanged.")
+    return checked
+
+
+_READ_PIECE = 1 << 22
+_SAMPLE = 1 << 18  # the bytes at either end of <sheetData> parsed as XML: 256 KB, some 2,000 rows
+_ROW = re.compile(rb'<row r="(\d+)"')
+_END_OF_ROWS = b"</sheetData>"
+
+
+def _reads_back(archive: zipfile.ZipFile, part: str, sheet: ResultSheet) -> bool:
+    """verify_sheets' check of one result sheet's part (see there), reading it a piece at a time."""
+    rows, head, last, ends = 0, b"", b"", b""
+    carry = len(_END_OF_ROWS) - 1
+    try:
+        with archive.open(part) as member:  # reading to the end checks the CRC
+            while piece := member.read(_READ_PIECE):
+                if len(head) < _SAMPLE or b"</row>" not in head:  # the header row and the first rows
+                    head += piece
+                # "<row " is 5 bytes: the 4 carried over catch one split between two pieces, never count one twice.
+                rows += (last[-4:] + piece).count(b"<row ")
+                if not ends:
+                    at = (last[-carry:] + piece).find(_END_OF_ROWS)
+                    if at >= 0:  # the last rows, up to the end of <sheetData> (links may follow it, many)
+                        stop = len(last) - len(last[-carry:]) + at + len(_END_OF_ROWS)
+                        joined = last + piece
+                        begin = max(0, stop - _SAMPLE)
+                        if joined.find(b"<row ", begin, stop) < 0:  # a row longer than the sample
+                            begin = max(0, joined.rfind(b"<row ", 0, stop))
+                        ends = joined[begin:stop]
+                last = piece if len(piece) >= 64 else last[-64:] + piece
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+    numbers = _ROW.findall(ends)
+    return (rows == len(sheet.frame) + 1 and head.startswith(b"<?xml") and last.endswith(b"</worksheet>")
+            and bool(numbers) and int(numbers[-1]) == len(sheet.frame) + 1
+            and _header_reads_back(head, sheet) and _well_formed_ends(head, ends))
+
+
+def _header_reads_back(head: bytes, sheet: ResultSheet) -> bool:
+    first = re.search(rb'<row r="1">(.*?)</row>', head, flags=re.S)
+    if first is None:
+        return False
+    texts = [unescape(t.decode("utf-8"), {"&#13;": "\r"}) for t in re.findall(rb"<t[^>]*>(.*?)</t>", first.group(1),
+                                                                         flags=re.S)]
+    return texts == [xml_text(str(c)) for c in sheet.frame.columns]
+
+
+def _well_formed_ends(head: bytes, ends: bytes) -> bool:
+    """Whether the sheet's beginning up to its last whole row in the first _SAMPLE bytes of `head` (or its
+    header row), and its last rows from the first whole one in `ends` to </sheetData>, parse as XML (each
+    closed or opened as the sheet around it does)."""
+    cut = max(head.rfind(b"</row>", 0, _SAMPLE), head.find(b"</row>")) + len(b"</row>")
+    start = ends.find(b"<row ")
+    if cut < len(b"</row>") or start < 0:
+        return False
+    try:
+        expat.ParserCreate().Parse(head[:cut] + b"</sheetData></worksheet>", True)
+        expat.ParserCreate().Parse(b"<worksheet><sheetData>" + ends[start:] + b"</worksheet>", True)
+    except expat.ExpatError:
+        return False
+    return True
