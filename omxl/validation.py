@@ -42,6 +42,7 @@ class Context:
     settings: Config = dataclasses.field(default_factory=Config)
     # The day the run is made (OMXL_TODAY or today): a date after it is a typo, one after as_of is not.
     today: pd.Timestamp = dataclasses.field(default_factory=lambda: pd.Timestamp(run_day()))
+    keys: "BookKeys | None" = None
     _codes: dict[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict)
 
     def codes(self, table: str, column: str) -> np.ndarray:
@@ -69,9 +70,11 @@ class Hits:
     fields: dict[str, list] = dataclasses.field(default_factory=dict)
 
 
-def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFrame:
-    """Every rule of omxl.rules over `book`, with what reading found, severities as configured."""
-    context = Context(book, as_of, _blanked_cells(book), settings)
+def check_book(book: Book, as_of: pd.Timestamp, settings: Config, keys: "BookKeys | None" = None) -> pd.DataFrame:
+    """Every rule of omxl.rules over `book`, with what reading found, severities as configured. `keys` (of
+    this book) shares what the checks work out with usable() after them; made here when not given."""
+    keys = keys or BookKeys(book)
+    context = Context(book, as_of, _blanked_cells(book), settings, keys=keys)
     parts = [book.findings, _missing_tables(book)]
     credit = credit_note_rows(book.orders, settings.cancelled_order_pattern)
     for rule in RULES:
@@ -92,10 +95,10 @@ def check_book(book: Book, as_of: pd.Timestamp, settings: Config) -> pd.DataFram
     if credit.any():
         # Matched on the rows every step uses (those without errors), so each finding names the line that
         # the prepared position reduces.
-        found = cancellation_findings(book, credit, ~error_rows(book, issues)["orders"])
+        found = cancellation_findings(book, credit, ~error_rows(book, issues, keys)["orders"])
         issues = concat_findings([issues, apply_severities(found, settings.severities)])
     # Ordered first: the first error of a row (by column) is the one that says what the row took with it.
-    return _with_taken_along(book, _ordered(issues)).reset_index(drop=True)
+    return _with_taken_along(book, _ordered(issues), keys).reset_index(drop=True)
 
 
 def cancellation_findings(book: Book, credit: np.ndarray, kept: np.ndarray) -> pd.DataFrame:
@@ -227,7 +230,9 @@ def check_order_line_exists(frame: pd.DataFrame, rule: Rule, context: Context) -
     orders = context.book.orders
     if len(orders) == 0:
         return Hits(np.array([], dtype=np.int64))
-    positions = np.flatnonzero(frame["order_id"].notna().to_numpy() & ~order_line_found(orders, frame))
+    found = context.keys.order_line_found(rule.table) if context.keys and rule.table in context.keys.ORDER_TABLES \
+        else order_line_found(orders, frame)
+    positions = np.flatnonzero(frame["order_id"].notna().to_numpy() & ~found)
     rows = frame.iloc[positions]
     other = np.where(rows["line"].notna(), "line " + words(rows["line"]),
                      np.where(rows["sku"].notna(), "item " + words(rows["sku"]), "any line"))
@@ -386,13 +391,13 @@ def _ordered(issues: pd.DataFrame) -> pd.DataFrame:
 
 # --- rows left out downstream -------------------------------------------------------------------
 
-def error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
+def error_rows(book: Book, issues: pd.DataFrame, keys: "BookKeys | None" = None) -> dict[str, np.ndarray]:
     """Per table, a mask of the rows left out of reconciliation and planning: those that have an error, and
     those that go with an order line left out (taken_along).
 
     A `missing-column` error leaves out every row of the sheet that lacks the column."""
     own = _own_error_rows(book, issues)
-    along = taken_along(book, own["orders"]).masks
+    along = taken_along(book, own["orders"], keys=keys).masks
     return {name: own[name] | along[name] if name in along else own[name] for name in TABLE_NAMES}
 
 
@@ -407,10 +412,10 @@ def _own_error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
         if len(frame) and len(table_errors):
             row_level = table_errors[table_errors["code"] != "missing-column"]
             bad = _provenance_keys(row_level["source"], row_level["sheet"], row_level["row"])
-            mask |= _provenance_keys(frame["source"], frame["sheet"], frame["row"]).isin(bad)
+            mask |= _in_keys(frame["source"], frame["sheet"], frame["row"], bad)
             if "header_row" in frame:
                 # An error in a header cell leaves out every line that header filled (omxl/io/read/joins.py).
-                mask |= _provenance_keys(frame["header_source"], frame["header_sheet"], frame["header_row"]).isin(bad)
+                mask |= _in_keys(frame["header_source"], frame["header_sheet"], frame["header_row"], bad)
             sheets = table_errors[table_errors["code"] == "missing-column"]
             if len(sheets):
                 whole = pd.MultiIndex.from_arrays([sheets["source"], sheets["sheet"]])
@@ -423,6 +428,21 @@ def _provenance_keys(source: pd.Series, sheet: pd.Series, row: pd.Series) -> pd.
     """(source, sheet, row) as one comparable key, whatever the dtypes of the frame they come from."""
     return pd.MultiIndex.from_arrays([source.astype("string[python]").fillna(""),
                                       sheet.astype("string[python]").fillna(""), row.astype("Int64")])
+
+
+def _in_keys(source: pd.Series, sheet: pd.Series, row: pd.Series, keys: pd.MultiIndex) -> np.ndarray:
+    """_provenance_keys(source, sheet, row).isin(keys), looked up only for the rows whose row number is among the
+    keys': a table's keys are 100,000 texts to hash, the keys (rows with an error) mostly a handful."""
+    found = np.zeros(len(row), dtype=bool)
+    if not len(keys) or not len(row):
+        return found
+    numbers = keys.get_level_values(2)
+    maybe = row.isin(numbers.dropna()).to_numpy(dtype=bool)
+    if numbers.hasnans:
+        maybe |= row.isna().to_numpy(dtype=bool)
+    if maybe.any():
+        found[maybe] = _provenance_keys(source[maybe], sheet[maybe], row[maybe]).isin(keys)
+    return found
 
 
 # --- what goes with an order line left out --------------------------------------------------------------
@@ -463,29 +483,20 @@ def _is_return(returns: pd.DataFrame) -> np.ndarray:
     return returns["returned"].ne(False).fillna(True).to_numpy(dtype=bool)
 
 
-def taken_along(book: Book, orders_left_out: np.ndarray, error_keys: pd.MultiIndex | None = None) -> TakenAlong:
+def taken_along(book: Book, orders_left_out: np.ndarray, error_keys: pd.MultiIndex | None = None,
+                keys: "BookKeys | None" = None) -> TakenAlong:
     """The rows that go with the order lines `orders_left_out`: the shipment derived from such a line, and the
     book's own shipments and returns that match only left-out lines (they cannot be counted until a line is
     back). Without this a bad line is reported twice: for its error, and again as a shipment or return without
     an order line. `error_keys` (provenance of the rows with an error) gives each item the row whose error
-    took it (TakenAlong.items); without them only the masks are worked out."""
-    orders, shipments, returns = book.orders, book.shipments, book.returns
-    masks = {"shipments": np.zeros(len(shipments), dtype=bool), "returns": np.zeros(len(returns), dtype=bool)}
-    if not orders_left_out.any():
+    took it (TakenAlong.items); without them only the masks are worked out. `keys` (of this book) keeps the
+    masks for the next call with the same lines."""
+    masks, waiting = (keys or BookKeys(book)).taken_along_masks(orders_left_out)
+    if error_keys is None or not orders_left_out.any():
         return TakenAlong(masks, _no_items())
-    gone = orders[orders_left_out].reset_index(drop=True)
+    shipments = book.shipments
+    gone = book.orders[orders_left_out].reset_index(drop=True)
     gone_keys = _provenance_keys(gone["source"], gone["sheet"], gone["row"])
-    derived = derived_shipments(book)
-    masks["shipments"] = derived & _provenance_keys(shipments["source"], shipments["sheet"],
-                                                    shipments["row"]).isin(gone_keys)
-    kept = orders[~orders_left_out]
-    waiting = {}
-    for table, frame, own in (("shipments", shipments, ~derived), ("returns", returns, _is_return(returns))):
-        if len(frame):
-            waiting[table] = own & order_line_found(gone, frame) & ~order_line_found(kept, frame)
-            masks[table] = masks[table] | waiting[table]
-    if error_keys is None:
-        return TakenAlong(masks, _no_items())
     # The row each left-out line's error is on: its own, else its order header's (missing-column: none).
     own_error = gone_keys.isin(error_keys)
     cause = pd.DataFrame({"cause_source": gone["source"], "cause_sheet": gone["sheet"],
@@ -553,7 +564,7 @@ def _waiting_on(book: Book, rows: pd.DataFrame, gone: pd.DataFrame, cause: pd.Da
     return matched[["cause_source", "cause_sheet", "cause_row", "text"]].assign(kind="row")
 
 
-def _with_taken_along(book: Book, issues: pd.DataFrame) -> pd.DataFrame:
+def _with_taken_along(book: Book, issues: pd.DataFrame, keys: "BookKeys") -> pd.DataFrame:
     """The issues, with what goes with each order line left out: the findings about a derived shipment whose
     line is left out are dropped (it goes silently with its line), and the first error on the row that left a
     line out says what it took with it ("...; its shipment (ship date 2026-03-04) is left out with it.")."""
@@ -561,8 +572,8 @@ def _with_taken_along(book: Book, issues: pd.DataFrame) -> pd.DataFrame:
                     & (issues["code"] != "missing-column")]
     error_keys = _provenance_keys(errors["source"], errors["sheet"], errors["row"])
     orders_left_out = _own_error_rows(book, issues)["orders"]
-    along = taken_along(book, orders_left_out, error_keys)
-    silent = along.masks["shipments"] & derived_shipments(book)
+    along = taken_along(book, orders_left_out, error_keys, keys)
+    silent = along.masks["shipments"] & keys.derived_shipments()
     if silent.any():
         gone = book.shipments[silent]
         keys = _provenance_keys(issues["source"], issues["sheet"], issues["row"])
@@ -618,14 +629,16 @@ def _and_list(values: pd.Series, most: int = 5) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def usable(book: Book, issues: pd.DataFrame) -> tuple[Book, pd.DataFrame]:
+def usable(book: Book, issues: pd.DataFrame, keys: "BookKeys | None" = None) -> tuple[Book, pd.DataFrame]:
     """The book without the rows left out (error_rows), and how many rows of the user's sheets each table left
-    out: a shipment derived from an order line is that line's row, counted once, under orders."""
+    out: a shipment derived from an order line is that line's row, counted once, under orders. `keys` are the
+    ones check_book used on this book (what it worked out is not worked out again)."""
+    keys = keys or BookKeys(book)
     own = _own_error_rows(book, issues)
-    along = taken_along(book, own["orders"]).masks
+    along = taken_along(book, own["orders"], keys=keys).masks
     masks = {name: own[name] | along[name] if name in along else own[name] for name in TABLE_NAMES}
     tables = {name: book.tables[name][~masks[name]].reset_index(drop=True) for name in TABLE_NAMES}
-    counted = {**masks, "shipments": masks["shipments"] & ~(derived_shipments(book) & ~own["shipments"])}
+    counted = {**masks, "shipments": masks["shipments"] & ~(keys.derived_shipments() & ~own["shipments"])}
     skipped = pd.DataFrame({"table": list(TABLE_NAMES),
                             "rows_left_out": [int(counted[name].sum()) for name in TABLE_NAMES]})
     # Reading findings about rows that are gone no longer describe the book.
@@ -638,6 +651,79 @@ def usable(book: Book, issues: pd.DataFrame) -> tuple[Book, pd.DataFrame]:
         keys = pd.MultiIndex.from_arrays([findings["table"], findings["source"], findings["sheet"], findings["row"]])
         findings = findings[~(keys.isin(removed) & (findings["code"] != "missing-column"))].reset_index(drop=True)
     return dataclasses.replace(book, tables=tables, findings=findings), skipped
+
+
+class BookKeys:
+    """What the checks, taken_along and usable() each need from one book, worked out once per judging (one
+    prepare): the order-line keys of orders, shipments and returns, the derived shipments, and the rows taken
+    along with a set of left-out lines. Hashing 200,000 order numbers was the dominant cost, three times over."""
+
+    ORDER_TABLES = ("shipments", "returns")
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self._derived: np.ndarray | None = None
+        self._keys: dict[str, np.ndarray] | None = None
+        self._along: list[tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]] = []
+
+    def derived_shipments(self) -> np.ndarray:
+        if self._derived is None:
+            self._derived = derived_shipments(self.book)
+        return self._derived
+
+    def _order_keys(self) -> dict[str, np.ndarray]:
+        """Per table (orders, shipments, returns): order, (order, line) and (order, sku) as integers, coded over
+        the three tables at once so that any rows of one compare with any rows of another."""
+        if self._keys is None:
+            names = ("orders", *self.ORDER_TABLES)
+            frames = [self.book.tables[name] for name in names]
+            bounds = np.cumsum([0] + [len(f) for f in frames])
+
+            def codes(column: str) -> np.ndarray:
+                return pd.factorize(pd.concat([f[column] for f in frames], ignore_index=True))[0].astype(np.int64)
+
+            order, sku, line = codes("order_id"), codes("sku"), codes("line")   # blank: -1
+            width = int(max(line.max(initial=0), sku.max(initial=0))) + 2
+            keys = {"order": order, "by_line": order * width + line + 1, "by_sku": order * width + sku + 1}
+            self._keys = {f"{name}.{kind}": values[bounds[i]:bounds[i + 1]]
+                          for i, name in enumerate(names) for kind, values in keys.items()}
+        return self._keys
+
+    def order_line_found(self, table: str, among: np.ndarray | None = None) -> np.ndarray:
+        """order_line_found(orders[among], the book's `table`): all order lines when `among` is None."""
+        keys, frame = self._order_keys(), self.book.tables[table]
+
+        def isin(kind: str) -> np.ndarray:
+            lines = keys[f"orders.{kind}"] if among is None else keys[f"orders.{kind}"][among]
+            return pd.Series(keys[f"{table}.{kind}"]).isin(lines).to_numpy()
+
+        has_line = frame["line"].notna().to_numpy()
+        order_only = ~has_line & frame["sku"].isna().to_numpy()
+        found = np.where(has_line, isin("by_line"), isin("by_sku"))
+        found |= order_only & isin("order")
+        return found & frame["order_id"].notna().to_numpy()
+
+    def taken_along_masks(self, orders_left_out: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """taken_along's masks, and the own shipments and returns waiting on left-out lines only (`waiting`)."""
+        for left_out, masks, waiting in self._along:
+            if np.array_equal(left_out, orders_left_out):
+                return dict(masks), dict(waiting)
+        book = self.book
+        shipments, returns = book.shipments, book.returns
+        masks = {"shipments": np.zeros(len(shipments), dtype=bool), "returns": np.zeros(len(returns), dtype=bool)}
+        waiting: dict[str, np.ndarray] = {}
+        if orders_left_out.any():
+            gone = book.orders[orders_left_out]
+            derived = self.derived_shipments()
+            masks["shipments"] = derived & _in_keys(shipments["source"], shipments["sheet"], shipments["row"],
+                                                    _provenance_keys(gone["source"], gone["sheet"], gone["row"]))
+            for table, frame, own in (("shipments", shipments, ~derived), ("returns", returns, _is_return(returns))):
+                if len(frame):
+                    waiting[table] = own & self.order_line_found(table, orders_left_out) \
+                        & ~self.order_line_found(table, ~orders_left_out)
+                    masks[table] = masks[table] | waiting[table]
+        self._along.append((orders_left_out.copy(), masks, waiting))
+        return dict(masks), dict(waiting)
 
 
 def summary(issues: pd.DataFrame) -> pd.DataFrame:
