@@ -342,9 +342,12 @@ def _column(rows: pd.DataFrame, name: str, dtype: str) -> pd.Series:
 def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.DataFrame:
     """Per row: the header and column letter of canonical `column` in the sheet the row came from (blank when
     that sheet has no such column). Looked up once per distinct sheet: findings come from a few sheets."""
-    mapping = column_map.loc[column_map["column"] == column, ["source", "sheet", "header", "letter"]]
-    lookup = {(source, sheet): (header, letter)
-              for source, sheet, header, letter in mapping.itertuples(index=False, name=None)}
+    # Plain arrays of the mapping's few rows: selecting them as a frame cost more than the lookup itself, and
+    # every finding of every rule looks its column up here.
+    hit = (column_map["column"] == column).to_numpy(dtype=bool)
+    source, sheet, header, letter = (column_map[c].to_numpy(dtype=object)[hit]
+                                     for c in ("source", "sheet", "header", "letter"))
+    lookup = dict(zip(zip(source, sheet), zip(header, letter)))
     # Integer codes per column, combined: hashing two text columns once is far cheaper than a tuple per row.
     source_codes, sources = pd.factorize(_column(rows, "source", "string[python]").fillna(""))
     sheet_codes, sheets = pd.factorize(_column(rows, "sheet", "string[python]").fillna(""))

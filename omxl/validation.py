@@ -339,7 +339,8 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     records = [{key: items[i] for key, items in columns.items()} for i in range(n)]
     values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
     headers = cited_headers(rows, rule.columns[0], book.column_map).fillna(rule.columns[0]).tolist()
-    other_headers = cited_headers(rows, rule.columns[-1], book.column_map).fillna(rule.columns[-1]).tolist()
+    other_headers = headers if len(rule.columns) == 1 else \
+        cited_headers(rows, rule.columns[-1], book.column_map).fillna(rule.columns[-1]).tolist()
     base = {"other_value": "", "first_row": "", "factor": "", "reference": "", "as_of": f"{as_of:%Y-%m-%d}"}
     # A blank cell reads "(blank)" in a message (the finding's `value` stays empty).
     texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i] or BLANK,
