@@ -22,7 +22,7 @@ from ..findings import apply_severities, concat_findings
 from ..presentation.notebook import position_html
 from ..supplier_reliability import supplier_reliability
 from ..validation import BookKeys, check_book, in_order, usable
-from .lines import carrier_names, order_lines, replacement_lines, returns_per_line
+from .lines import carrier_names, order_lines, replacement_lines, returned_orders_only, returns_per_line
 from .point_in_time import book_as_of
 from .shipments import apply_shipments
 from .supply import open_supply, stock_by_sku
@@ -155,12 +155,16 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     orders, cancellations = order_lines(clean, settings.cancelled_order_pattern)
     shipments = clean.shipments.assign(carrier=carrier_names(clean.shipments["carrier"], clean.tables["carriers"]))
     # Replacements are built from what the returned lines shipped (an exchange naming only its order replaces
-    # each line's shipped quantity); shipments are matched again only when there are replacements to match.
-    lines, matches = apply_shipments(orders, shipments)
+    # each line's shipped quantity); shipments are matched again only when there are replacements to match, and
+    # then the first matching takes only the returned orders.
+    first = returned_orders_only(orders, shipments, clean.returns)
+    lines, matches = apply_shipments(*(first or (orders, shipments)))
     return_lines = returns_per_line(clean.returns, lines)
     replacements = replacement_lines(return_lines, lines, day)
     if len(replacements):
         lines, matches = apply_shipments(pd.concat([orders, replacements], ignore_index=True), shipments)
+    elif first:
+        lines, matches = apply_shipments(orders, shipments)
     closed = lines["sheet_status"].isin(["cancelled", "closed"])
     lines["open_qty"] = np.where(closed, 0.0, np.clip(lines["qty"] - lines["shipped_qty"], 0, None))
     supply = open_supply(clean, day)

@@ -131,6 +131,21 @@ def returns_per_line(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame
     return per_line.astype({"line": "Int64", "sku": "string[python]"})
 
 
+def returned_orders_only(orders: pd.DataFrame, shipments: pd.DataFrame,
+                         returns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The lines and shipments of the returned orders, when some return is an exchange in progress: the lines are
+    then matched to the shipments again with the exchanges' replacements, and the first matching only says what
+    the returned orders' lines shipped (a line's shipments are its order's). None when the first matching is the
+    last one, or when two lines of a returned order share item and line number (which of them a return matches
+    then depends on every line, matched_lines)."""
+    if not exchange_in_progress(returns).any():
+        return None
+    mine = orders[_of_orders(orders["order_id"], returns["order_id"])]
+    if mine.dropna(subset=["line"]).duplicated(["order_id", "sku", "line"]).any():
+        return None
+    return mine, shipments[_of_orders(shipments["order_id"], returns["order_id"])]
+
+
 def exchange_in_progress(returns: pd.DataFrame) -> pd.Series:
     """Exchanges whose replacement is still to ship: RMA not closed or cancelled (a closed exchange has had
     its replacement)."""
