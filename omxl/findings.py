@@ -349,14 +349,24 @@ def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.
                                      for c in ("source", "sheet", "header", "letter"))
     lookup = dict(zip(zip(source, sheet), zip(header, letter)))
     # Integer codes per column, combined: hashing two text columns once is far cheaper than a tuple per row.
-    source_codes, sources = pd.factorize(_column(rows, "source", "string[python]").fillna(""))
-    sheet_codes, sheets = pd.factorize(_column(rows, "sheet", "string[python]").fillna(""))
+    # Only the few distinct values are typed as text (a blank one as ""), not every row's.
+    source_codes, sources = _texts(rows, "source")
+    sheet_codes, sheets = _texts(rows, "sheet")
     width = max(len(sheets), 1)
     pair_codes, pairs = pd.factorize(source_codes.astype(np.int64) * width + sheet_codes)
     found = [lookup.get((sources[pair // width], sheets[pair % width]), (None, None)) for pair in pairs]
     headers = np.array([f[0] for f in found], dtype=object)[pair_codes]
     letters = np.array([f[1] for f in found], dtype=object)[pair_codes]
     return pd.DataFrame({"header": headers, "letter": letters}, index=rows.index)
+
+
+def _texts(rows: pd.DataFrame, name: str) -> tuple[np.ndarray, list]:
+    """Integer codes of column `name` of `rows` and the text of each code (blank, or no such column: "")."""
+    if name not in rows:
+        return np.zeros(len(rows), dtype=np.int64), [""]
+    codes, uniques = pd.factorize(rows[name])
+    texts = pd.Series(uniques).astype("string[python]").tolist() + [""]
+    return np.where(codes < 0, len(texts) - 1, codes), texts
 
 
 def has_column(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> np.ndarray:

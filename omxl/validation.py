@@ -50,7 +50,11 @@ class Context:
         dominant cost of key checks, and several rules key on the same columns."""
         key = (table, column)
         if key not in self._codes:
-            self._codes[key] = pd.factorize(self.book.tables[table][column], use_na_sentinel=False)[0]
+            shared = self.keys.codes(table, column) if self.keys else None
+            # The book keys' codes number the same values in the same order (blank: -1): numbering those integers
+            # again gives blank its own code without hashing the texts a second time.
+            self._codes[key] = pd.factorize(shared, use_na_sentinel=False)[0] if shared is not None else \
+                pd.factorize(self.book.tables[table][column], use_na_sentinel=False)[0]
         return self._codes[key]
 
     def group_ids(self, table: str, columns: tuple[str, ...]) -> np.ndarray:
@@ -638,7 +642,9 @@ def usable(book: Book, issues: pd.DataFrame, keys: "BookKeys | None" = None) -> 
     own = _own_error_rows(book, issues)
     along = taken_along(book, own["orders"], keys=keys).masks
     masks = {name: own[name] | along[name] if name in along else own[name] for name in TABLE_NAMES}
-    tables = {name: book.tables[name][~masks[name]].reset_index(drop=True) for name in TABLE_NAMES}
+    # A table without rows left out is not filtered: a boolean selection copies every column of every row.
+    tables = {name: (book.tables[name][~masks[name]] if masks[name].any() else book.tables[name])
+              .reset_index(drop=True) for name in TABLE_NAMES}
     counted = {**masks, "shipments": masks["shipments"] & ~(keys.derived_shipments() & ~own["shipments"])}
     skipped = pd.DataFrame({"table": list(TABLE_NAMES),
                             "rows_left_out": [int(counted[name].sum()) for name in TABLE_NAMES]})
@@ -685,10 +691,18 @@ class BookKeys:
 
             order, sku, line = codes("order_id"), codes("sku"), codes("line")   # blank: -1
             width = int(max(line.max(initial=0), sku.max(initial=0))) + 2
-            keys = {"order": order, "by_line": order * width + line + 1, "by_sku": order * width + sku + 1}
+            keys = {"order": order, "by_line": order * width + line + 1, "by_sku": order * width + sku + 1,
+                    "order_id": order, "sku": sku, "line": line}
             self._keys = {f"{name}.{kind}": values[bounds[i]:bounds[i + 1]]
                           for i, name in enumerate(names) for kind, values in keys.items()}
         return self._keys
+
+    def codes(self, table: str, column: str) -> np.ndarray | None:
+        """Integer codes of order_id, sku or line of orders, shipments or returns, numbered in order of first
+        appearance over orders first (blank: -1); None for another column or table."""
+        if table not in ("orders", *self.ORDER_TABLES) or column not in ("order_id", "sku", "line"):
+            return None
+        return self._order_keys()[f"{table}.{column}"]
 
     def order_line_found(self, table: str, among: np.ndarray | None = None) -> np.ndarray:
         """order_line_found(orders[among], the book's `table`): all order lines when `among` is None."""
