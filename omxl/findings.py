@@ -250,6 +250,7 @@ def row_findings(
     severity: str | None = None,
     values: Sequence[str] | None = None,
     stage: str | None = None,
+    cited: "tuple[pd.DataFrame, pd.DataFrame] | None" = None,
 ) -> pd.DataFrame:
     """Findings of one code about table rows (which carry source/sheet/row, and order_id/line/sku where the
     table has them): each cites the cell of `column` in the row it came from, with the header as written.
@@ -257,11 +258,10 @@ def row_findings(
     `values` are the cells as shown (computed from `column` when not given). `column_map` is Book.column_map.
     A code outside the catalog (a company rule's, [[rules]]) gives its `severity` and `stage`.
     A row built from another table's row (shipments derived from order lines) keeps that row's provenance,
-    so the header is looked up by sheet and column, not by table."""
-    rows = rows.reset_index(drop=True)
+    so the header is looked up by sheet and column, not by table. `cited`: what cited_cells gave for these rows
+    and `column`, when the caller has it already."""
+    rows, located = cited if cited is not None else cited_cells(rows, column, column_map)
     n = len(rows)
-    located = headers_of(rows, column, column_map)
-    rows = _at_header_cells(rows, located, column, column_map)
     row_numbers = _column(rows, "row", "Int64")
     letters = located["letter"].astype("string[python]").fillna("")
     has_cell = letters.ne("") & row_numbers.notna()
@@ -327,10 +327,15 @@ def _at_header_cells(rows: pd.DataFrame, located: pd.DataFrame, column: str,
 def cited_headers(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.Series:
     """Per row: the header of `column` as written where a finding would cite it (the header row's sheet for a
     value a header + line join filled in); None when no sheet has it."""
+    return cited_cells(rows, column, column_map)[1]["header"]
+
+
+def cited_cells(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`rows` (index reset) with the provenance a finding about `column` cites (_at_header_cells), and per row
+    the header and letter of that cell (headers_of)."""
     rows = rows.reset_index(drop=True)
     located = headers_of(rows, column, column_map)
-    _at_header_cells(rows, located, column, column_map)
-    return located["header"]
+    return _at_header_cells(rows, located, column, column_map), located
 
 
 def _column(rows: pd.DataFrame, name: str, dtype: str) -> pd.Series:
@@ -350,8 +355,8 @@ def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.
     lookup = dict(zip(zip(source, sheet), zip(header, letter)))
     # Integer codes per column, combined: hashing two text columns once is far cheaper than a tuple per row.
     # Only the few distinct values are typed as text (a blank one as ""), not every row's.
-    source_codes, sources = _texts(rows, "source")
-    sheet_codes, sheets = _texts(rows, "sheet")
+    source_codes, sources = text_codes(rows, "source")
+    sheet_codes, sheets = text_codes(rows, "sheet")
     width = max(len(sheets), 1)
     pair_codes, pairs = pd.factorize(source_codes.astype(np.int64) * width + sheet_codes)
     found = [lookup.get((sources[pair // width], sheets[pair % width]), (None, None)) for pair in pairs]
@@ -360,7 +365,7 @@ def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.
     return pd.DataFrame({"header": headers, "letter": letters}, index=rows.index)
 
 
-def _texts(rows: pd.DataFrame, name: str) -> tuple[np.ndarray, list]:
+def text_codes(rows: pd.DataFrame, name: str) -> tuple[np.ndarray, list]:
     """Integer codes of column `name` of `rows` and the text of each code (blank, or no such column: "")."""
     if name not in rows:
         return np.zeros(len(rows), dtype=np.int64), [""]

@@ -18,8 +18,8 @@ from .book import Book
 from .cancellations import credit_note_rows, match_cancellations
 from .config import Config, run_day
 from .deprecation import warn_renamed
-from .findings import (FINDING_COLUMNS, apply_severities, cited_headers, concat_findings, display, findings_frame,
-                       has_column, row_findings)
+from .findings import (FINDING_COLUMNS, apply_severities, cited_cells, cited_headers, concat_findings, display,
+                       findings_frame, has_column, row_findings, text_codes)
 from .model import TABLE_NAMES
 from .presentation.sheets import fill_rows, result_sheet
 from .rules import EXPECTED_TABLES, RULES, Rule
@@ -342,7 +342,8 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     columns = {key: items if len(items) == n else items * n for key, items in hits.fields.items()}
     records = [{key: items[i] for key, items in columns.items()} for i in range(n)]
     values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
-    headers = cited_headers(rows, rule.columns[0], book.column_map).fillna(rule.columns[0]).tolist()
+    cited = cited_cells(rows, rule.columns[0], book.column_map)
+    headers = cited[1]["header"].fillna(rule.columns[0]).tolist()
     other_headers = headers if len(rule.columns) == 1 else \
         cited_headers(rows, rule.columns[-1], book.column_map).fillna(rule.columns[-1]).tolist()
     base = {"other_value": "", "first_row": "", "factor": "", "reference": "", "as_of": f"{as_of:%Y-%m-%d}"}
@@ -350,7 +351,7 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i] or BLANK,
                                     "other_column": other_headers[i]}) for i in range(n)]
     return row_findings(rule.code, rule.table, rows, texts, column=rule.columns[0], column_map=book.column_map,
-                        severity=rule.severity, values=values)
+                        severity=rule.severity, values=values, cited=cited)
 
 
 def _blanked_cells(book: Book) -> dict[tuple[str, str], set[tuple[str, str, int]]]:
@@ -475,10 +476,14 @@ def derived_shipments(book: Book) -> np.ndarray:
     on_orders = book.layout[book.layout["table"] == "orders"]
     if shipments.empty or on_orders.empty:
         return np.zeros(len(shipments), dtype=bool)
-    sheets = pd.MultiIndex.from_arrays([on_orders["source"].astype("string[python]").fillna(""),
-                                        on_orders["sheet"].astype("string[python]").fillna("")])
-    return pd.MultiIndex.from_arrays([shipments["source"].astype("string[python]").fillna(""),
-                                      shipments["sheet"].astype("string[python]").fillna("")]).isin(sheets)
+    sheets = set(zip(on_orders["source"].astype("string[python]").fillna("").tolist(),
+                     on_orders["sheet"].astype("string[python]").fillna("").tolist()))
+    # Per distinct (source, sheet) of the shipments, a few, rather than per row.
+    source_codes, sources = text_codes(shipments, "source")
+    sheet_codes, names = text_codes(shipments, "sheet")
+    pair_codes, pairs = pd.factorize(source_codes.astype(np.int64) * len(names) + sheet_codes)
+    on_sheet = np.array([(sources[p // len(names)], names[p % len(names)]) in sheets for p in pairs], dtype=bool)
+    return on_sheet[pair_codes] if len(pairs) else np.zeros(len(shipments), dtype=bool)
 
 
 def _is_return(returns: pd.DataFrame) -> np.ndarray:
