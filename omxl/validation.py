@@ -150,12 +150,17 @@ def check_required(frame: pd.DataFrame, rule: Rule, context: Context) -> Hits:
             blank["header_row"].notna().to_numpy()
         keep |= on_header
         if emptied:
-            keys = zip(blank["header_source"], blank["header_sheet"], blank["header_row"])
-            keep &= ~(on_header & np.array([k in emptied for k in keys], dtype=bool))
+            keep &= ~(on_header & _among(emptied, blank["header_source"], blank["header_sheet"], blank["header_row"]))
     if emptied:
-        keys = zip(blank["source"], blank["sheet"], blank["row"])
-        keep &= np.array([k not in emptied for k in keys], dtype=bool)
+        keep &= ~_among(emptied, blank["source"], blank["sheet"], blank["row"])
     return Hits(positions[keep])
+
+
+def _among(cells: set[tuple[str, str, int]], source: pd.Series, sheet: pd.Series, row: pd.Series) -> np.ndarray:
+    """Per row: its (source, sheet, row) is one of `cells`. Lists, not the Series, are zipped: a text column
+    yields its values one by one far slower than its list does."""
+    keys = zip(source.tolist(), sheet.tolist(), row.tolist())
+    return np.array([k in cells for k in keys], dtype=bool)
 
 
 def _header_provenance(frame: pd.DataFrame) -> pd.DataFrame:
@@ -363,8 +368,10 @@ def _blanked_cells(book: Book) -> dict[tuple[str, str], set[tuple[str, str, int]
     merged = findings.merge(mapping, left_on=["table", "source", "sheet", "column"],
                             right_on=["table", "source", "sheet", "header"], suffixes=("", "_canonical"))
     blanked: dict[tuple[str, str], set[tuple[str, str, int]]] = {}
-    for r in merged.itertuples():
-        blanked.setdefault((r.table, r.column_canonical), set()).add((r.source, r.sheet, int(r.row)))
+    # One set per column, from plain lists: a type error in every row of a date column is a million findings.
+    for (table, column), cells in merged.groupby(["table", "column_canonical"], sort=False):
+        blanked.setdefault((table, column), set()).update(
+            zip(cells["source"].tolist(), cells["sheet"].tolist(), [int(r) for r in cells["row"].tolist()]))
     return blanked
 
 
