@@ -392,14 +392,26 @@ def _ordered(issues: pd.DataFrame) -> pd.DataFrame:
     if issues.empty:
         return issues
     order = {name: i for i, name in enumerate(TABLE_NAMES)}
-    letters = issues["cell"].str.extract(r"^([A-Z]+)", expand=False).fillna("")
-    key = pd.DataFrame({"severity": issues["severity"].map({"error": 0, "warning": 1, "info": 2}),
-                        "table": issues["table"].map(order).fillna(-1), "source": issues["source"],
+    # A cell's column letters are its leading capitals, the same with or without its trailing row number: the
+    # pattern is matched once per distinct column, not once per finding (there may be a million).
+    columns, stripped = pd.factorize(issues["cell"].str.rstrip("0123456789"))
+    letters = pd.Series(pd.Series(stripped, dtype=object).str.extract(r"^([A-Z]+)", expand=False).fillna("")
+                        .to_numpy(dtype=object)[columns] if len(stripped) else np.full(len(issues), np.nan, object),
+                        index=issues.index).where(columns >= 0).fillna("")
+    key = pd.DataFrame({"severity": _mapped(issues["severity"], {"error": 0, "warning": 1, "info": 2}),
+                        "table": _mapped(issues["table"], order).fillna(-1), "source": issues["source"],
                         "sheet": issues["sheet"], "row": issues["row"].fillna(0),
                         "width": letters.str.len(), "letters": letters})
     ordered = issues.loc[key.sort_values(["severity", "table", "source", "sheet", "row", "width", "letters"],
                                          kind="stable").index]
     return ordered.reset_index(drop=True)[list(FINDING_COLUMNS)]
+
+
+def _mapped(values: pd.Series, to: dict[str, int]) -> pd.Series:
+    """values.map(to) as floats (blank where `to` has no entry), looked up once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([to.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
+    return pd.Series(mapped[codes], index=values.index)
 
 
 # --- rows left out downstream -------------------------------------------------------------------
@@ -417,11 +429,12 @@ def error_rows(book: Book, issues: pd.DataFrame, keys: "BookKeys | None" = None)
 def _own_error_rows(book: Book, issues: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per table, a mask of the rows that have an error (or whose order header has one)."""
     errors = issues[issues["severity"] == "error"]
+    tables = errors["table"].fillna("").to_numpy(dtype=object)   # one array compared per table: a million errors
     masks = {}
     for table in TABLE_NAMES:
         frame = book.tables[table]
         mask = np.zeros(len(frame), dtype=bool)
-        table_errors = errors[errors["table"] == table]
+        table_errors = errors[tables == table] if len(frame) else errors.iloc[0:0]
         if len(frame) and len(table_errors):
             row_level = table_errors[table_errors["code"] != "missing-column"]
             bad = _provenance_keys(row_level["source"], row_level["sheet"], row_level["row"])
