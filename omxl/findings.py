@@ -369,9 +369,17 @@ def text_codes(rows: pd.DataFrame, name: str) -> tuple[np.ndarray, list]:
     """Integer codes of column `name` of `rows` and the text of each code (blank, or no such column: "")."""
     if name not in rows:
         return np.zeros(len(rows), dtype=np.int64), [""]
-    codes, uniques = pd.factorize(rows[name])
+    values = rows[name]
+    # A table's rows come sheet by sheet: only the first row of each run of one source (sheet) is hashed, the
+    # others are found by comparing each row with the one before (a blank compared as "", the text it gets).
+    blank = values.isna().to_numpy(dtype=bool)
+    plain = values.fillna("").to_numpy(dtype=object) if blank.any() else values.to_numpy(dtype=object)
+    starts = np.flatnonzero(np.concatenate(([True], plain[1:] != plain[:-1]))) if len(plain) else \
+        np.zeros(0, dtype=np.int64)
+    codes, uniques = pd.factorize(values.iloc[starts])
     texts = pd.Series(uniques).astype("string[python]").tolist() + [""]
-    return np.where(codes < 0, len(texts) - 1, codes), texts
+    codes = np.where(codes < 0, len(texts) - 1, codes)
+    return np.repeat(codes, np.diff(np.append(starts, len(plain)))), texts
 
 
 def has_column(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> np.ndarray:
