@@ -250,6 +250,7 @@ def row_findings(
     severity: str | None = None,
     values: Sequence[str] | None = None,
     stage: str | None = None,
+    cited: "tuple[pd.DataFrame, pd.DataFrame] | None" = None,
 ) -> pd.DataFrame:
     """Findings of one code about table rows (which carry source/sheet/row, and order_id/line/sku where the
     table has them): each cites the cell of `column` in the row it came from, with the header as written.
@@ -257,11 +258,10 @@ def row_findings(
     `values` are the cells as shown (computed from `column` when not given). `column_map` is Book.column_map.
     A code outside the catalog (a company rule's, [[rules]]) gives its `severity` and `stage`.
     A row built from another table's row (shipments derived from order lines) keeps that row's provenance,
-    so the header is looked up by sheet and column, not by table."""
-    rows = rows.reset_index(drop=True)
+    so the header is looked up by sheet and column, not by table. `cited`: what cited_cells gave for these rows
+    and `column`, when the caller has it already."""
+    rows, located = cited if cited is not None else cited_cells(rows, column, column_map)
     n = len(rows)
-    located = headers_of(rows, column, column_map)
-    rows = _at_header_cells(rows, located, column, column_map)
     row_numbers = _column(rows, "row", "Int64")
     letters = located["letter"].astype("string[python]").fillna("")
     has_cell = letters.ne("") & row_numbers.notna()
@@ -327,10 +327,15 @@ def _at_header_cells(rows: pd.DataFrame, located: pd.DataFrame, column: str,
 def cited_headers(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.Series:
     """Per row: the header of `column` as written where a finding would cite it (the header row's sheet for a
     value a header + line join filled in); None when no sheet has it."""
+    return cited_cells(rows, column, column_map)[1]["header"]
+
+
+def cited_cells(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`rows` (index reset) with the provenance a finding about `column` cites (_at_header_cells), and per row
+    the header and letter of that cell (headers_of)."""
     rows = rows.reset_index(drop=True)
     located = headers_of(rows, column, column_map)
-    _at_header_cells(rows, located, column, column_map)
-    return located["header"]
+    return _at_header_cells(rows, located, column, column_map), located
 
 
 def _column(rows: pd.DataFrame, name: str, dtype: str) -> pd.Series:
@@ -342,18 +347,39 @@ def _column(rows: pd.DataFrame, name: str, dtype: str) -> pd.Series:
 def headers_of(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> pd.DataFrame:
     """Per row: the header and column letter of canonical `column` in the sheet the row came from (blank when
     that sheet has no such column). Looked up once per distinct sheet: findings come from a few sheets."""
-    mapping = column_map.loc[column_map["column"] == column, ["source", "sheet", "header", "letter"]]
-    lookup = {(source, sheet): (header, letter)
-              for source, sheet, header, letter in mapping.itertuples(index=False, name=None)}
+    # Plain arrays of the mapping's few rows: selecting them as a frame cost more than the lookup itself, and
+    # every finding of every rule looks its column up here.
+    hit = (column_map["column"] == column).to_numpy(dtype=bool)
+    source, sheet, header, letter = (column_map[c].to_numpy(dtype=object)[hit]
+                                     for c in ("source", "sheet", "header", "letter"))
+    lookup = dict(zip(zip(source, sheet), zip(header, letter)))
     # Integer codes per column, combined: hashing two text columns once is far cheaper than a tuple per row.
-    source_codes, sources = pd.factorize(_column(rows, "source", "string[python]").fillna(""))
-    sheet_codes, sheets = pd.factorize(_column(rows, "sheet", "string[python]").fillna(""))
+    # Only the few distinct values are typed as text (a blank one as ""), not every row's.
+    source_codes, sources = text_codes(rows, "source")
+    sheet_codes, sheets = text_codes(rows, "sheet")
     width = max(len(sheets), 1)
     pair_codes, pairs = pd.factorize(source_codes.astype(np.int64) * width + sheet_codes)
     found = [lookup.get((sources[pair // width], sheets[pair % width]), (None, None)) for pair in pairs]
     headers = np.array([f[0] for f in found], dtype=object)[pair_codes]
     letters = np.array([f[1] for f in found], dtype=object)[pair_codes]
     return pd.DataFrame({"header": headers, "letter": letters}, index=rows.index)
+
+
+def text_codes(rows: pd.DataFrame, name: str) -> tuple[np.ndarray, list]:
+    """Integer codes of column `name` of `rows` and the text of each code (blank, or no such column: "")."""
+    if name not in rows:
+        return np.zeros(len(rows), dtype=np.int64), [""]
+    values = rows[name]
+    # A table's rows come sheet by sheet: only the first row of each run of one source (sheet) is hashed, the
+    # others are found by comparing each row with the one before (a blank compared as "", the text it gets).
+    blank = values.isna().to_numpy(dtype=bool)
+    plain = values.fillna("").to_numpy(dtype=object) if blank.any() else values.to_numpy(dtype=object)
+    starts = np.flatnonzero(np.concatenate(([True], plain[1:] != plain[:-1]))) if len(plain) else \
+        np.zeros(0, dtype=np.int64)
+    codes, uniques = pd.factorize(values.iloc[starts])
+    texts = pd.Series(uniques).astype("string[python]").tolist() + [""]
+    codes = np.where(codes < 0, len(texts) - 1, codes)
+    return np.repeat(codes, np.diff(np.append(starts, len(plain)))), texts
 
 
 def has_column(rows: pd.DataFrame, column: str, column_map: pd.DataFrame) -> np.ndarray:

@@ -21,8 +21,8 @@ from ..errors import ConfigError
 from ..findings import apply_severities, concat_findings
 from ..presentation.notebook import position_html
 from ..supplier_reliability import supplier_reliability
-from ..validation import check_book, in_order, usable
-from .lines import carrier_names, order_lines, replacement_lines, returns_per_line
+from ..validation import BookKeys, check_book, in_order, usable
+from .lines import carrier_names, order_lines, replacement_lines, returned_orders_only, returns_per_line
 from .point_in_time import book_as_of
 from .shipments import apply_shipments
 from .supply import open_supply, stock_by_sku
@@ -134,8 +134,9 @@ def judged(book: Book, day: pd.Timestamp, settings: Config) -> tuple[pd.DataFram
     """Validate `book` once and take it as of `day`: the issues (the after-as-of findings with them), the book
     every step starts from (without the rows that have errors and the events after the day, stock as of the
     day) and the rows left out per table (rows_left_out: errors; after_as_of: dated after the day)."""
-    issues = check_book(book, day, settings)
-    clean, left_out = usable(book, issues)
+    keys = BookKeys(book)   # what the checks work out, usable() takes again
+    issues = check_book(book, day, settings, keys)
+    clean, left_out = usable(book, issues, keys)
     timely = book_as_of(clean, day, settings.inventory_as_of)
     issues = in_order(concat_findings([issues, apply_severities(timely.findings, settings.severities)]))
     left_out = left_out.assign(after_as_of=left_out["table"].map(timely.after_as_of).fillna(0).astype("int64"))
@@ -154,12 +155,16 @@ def prepare(book: "Book | Position", *, as_of: object = None,
     orders, cancellations = order_lines(clean, settings.cancelled_order_pattern)
     shipments = clean.shipments.assign(carrier=carrier_names(clean.shipments["carrier"], clean.tables["carriers"]))
     # Replacements are built from what the returned lines shipped (an exchange naming only its order replaces
-    # each line's shipped quantity); shipments are matched again only when there are replacements to match.
-    lines, matches = apply_shipments(orders, shipments)
+    # each line's shipped quantity); shipments are matched again only when there are replacements to match, and
+    # then the first matching takes only the returned orders.
+    first = returned_orders_only(orders, shipments, clean.returns)
+    lines, matches = apply_shipments(*(first or (orders, shipments)))
     return_lines = returns_per_line(clean.returns, lines)
     replacements = replacement_lines(return_lines, lines, day)
     if len(replacements):
         lines, matches = apply_shipments(pd.concat([orders, replacements], ignore_index=True), shipments)
+    elif first:
+        lines, matches = apply_shipments(orders, shipments)
     closed = lines["sheet_status"].isin(["cancelled", "closed"])
     lines["open_qty"] = np.where(closed, 0.0, np.clip(lines["qty"] - lines["shipped_qty"], 0, None))
     supply = open_supply(clean, day)

@@ -62,21 +62,37 @@ def matched_lines(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """The order line of each return: by (order_id, line), or the order's first line of that SKU.
     One row per return, in its order, with `matched` telling whether a line was found; `sku` is the line's
     when the return names a line but no item."""
-    orders = lines.loc[lines["kind"] == "order",
-                       ["order_id", "line", "sku", "customer_id", "unit_price", "discount", "currency",
-                        "allocation_priority", "shipped_qty", "qty"]]
+    is_order = (lines["kind"] == "order").to_numpy(dtype=bool)
+    # Only the lines of the returned orders can match: a few hundred of a million lines, so the lines are narrowed
+    # to those before anything is hashed or sorted. Narrowing keeps their order, and the line sort is done on every
+    # line (a sort's ties fall as they did on the whole).
+    ranked = lines.loc[is_order, ["line"]].sort_values("line").index
+    relevant = lines.index[is_order & _of_orders(lines["order_id"], returns["order_id"])]
+    ranked = ranked[ranked.isin(relevant)]
+    fields = ["order_id", "line", "sku", "customer_id", "unit_price", "discount", "currency", "allocation_priority",
+              "shipped_qty", "qty"]
+    orders = lines.loc[relevant, fields]
     asked = returns[["order_id", "line", "sku"]].reset_index(drop=True).assign(position=lambda f: f.index)
     by_line = asked[asked["line"].notna()].merge(
         orders.rename(columns={"sku": "line_sku"}).drop_duplicates(["order_id", "line"]), on=["order_id", "line"],
         how="left", indicator=True)
     by_line["sku"] = by_line["sku"].fillna(by_line["line_sku"])
     by_sku = asked[asked["line"].isna()].drop(columns="line").merge(
-        orders.sort_values("line").drop_duplicates(["order_id", "sku"]), on=["order_id", "sku"], how="left",
+        lines.loc[ranked, fields].drop_duplicates(["order_id", "sku"]), on=["order_id", "sku"], how="left",
         indicator=True)
     found = pd.concat([by_line.drop(columns="line_sku"), by_sku], ignore_index=True).sort_values("position") \
         .reset_index(drop=True)
     found["matched"] = found["_merge"].eq("both")
     return found.drop(columns=["_merge", "position"])
+
+
+def _of_orders(order_ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Per value of `order_ids`: one of the `wanted` orders (a blank one when a blank one is wanted, as a merge on
+    order_id pairs blanks)."""
+    found = order_ids.isin(wanted.dropna().unique()).to_numpy(dtype=bool)
+    if wanted.isna().any():
+        found |= order_ids.isna().to_numpy(dtype=bool)
+    return found
 
 
 def returns_per_line(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -102,7 +118,9 @@ def returns_per_line(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame
                          customer_id=found["customer_id"], unit_price=found["unit_price"],
                          discount=found["discount"], currency=found["currency"], allocation_priority=found["allocation_priority"], shipped_qty=found["shipped_qty"],
                          matched=found["matched"].to_numpy(dtype=bool))
-    orders = lines.loc[lines["kind"] == "order", _LINE_FIELDS].sort_values("line", kind="stable")
+    spread_orders = (lines["kind"] == "order").to_numpy(dtype=bool) & _of_orders(lines["order_id"],
+                                                                                 frame.loc[whole, "order_id"])
+    orders = lines.loc[spread_orders, _LINE_FIELDS].sort_values("line", kind="stable")
     spread = frame[whole].drop(columns=["line", "sku"]).merge(orders, on="order_id", how="left", indicator=True)
     spread["matched"] = spread["_merge"].eq("both")
     shipped = spread["shipped_qty"].fillna(0.0).gt(0)
@@ -111,6 +129,21 @@ def returns_per_line(returns: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame
         .sort_values("_position", kind="stable").drop(columns="_position").reset_index(drop=True)
     per_line["qty"] = per_line["qty"].fillna(per_line["shipped_qty"].astype(float).fillna(0.0)).astype(float)
     return per_line.astype({"line": "Int64", "sku": "string[python]"})
+
+
+def returned_orders_only(orders: pd.DataFrame, shipments: pd.DataFrame,
+                         returns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The lines and shipments of the returned orders, when some return is an exchange in progress: the lines are
+    then matched to the shipments again with the exchanges' replacements, and the first matching only says what
+    the returned orders' lines shipped (a line's shipments are its order's). None when the first matching is the
+    last one, or when two lines of a returned order share item and line number (which of them a return matches
+    then depends on every line, matched_lines)."""
+    if not exchange_in_progress(returns).any():
+        return None
+    mine = orders[_of_orders(orders["order_id"], returns["order_id"])]
+    if mine.dropna(subset=["line"]).duplicated(["order_id", "sku", "line"]).any():
+        return None
+    return mine, shipments[_of_orders(shipments["order_id"], returns["order_id"])]
 
 
 def exchange_in_progress(returns: pd.DataFrame) -> pd.Series:

@@ -11,7 +11,7 @@ def apply_shipments(lines: pd.DataFrame, shipments: pd.DataFrame) -> tuple[pd.Da
     order's lines of its SKU in line order. Returns the lines and each shipment's match."""
     lines = lines.reset_index(drop=True)
     lines["line_index"] = np.arange(len(lines))
-    ships = shipments.reset_index(drop=True).copy()
+    ships = shipments.reset_index(drop=True)   # a new frame: the column added below is not the caller's
     ships["shipment_index"] = np.arange(len(ships))
     by_line = ships[ships["line"].notna()].merge(
         lines[["order_id", "line", "line_index", "sku"]].rename(columns={"sku": "line_sku"}),
@@ -20,10 +20,12 @@ def apply_shipments(lines: pd.DataFrame, shipments: pd.DataFrame) -> tuple[pd.Da
     no_line = ships[ships["line"].isna()]
     by_sku = _fill_lines_by_sku(no_line, lines)
     matched = pd.concat([by_line.drop(columns=["line_sku"]), by_sku], ignore_index=True)
-    counted = matched[matched["line_index"].notna() & ~matched["sku_mismatch"].astype(bool)]
+    # Only the columns summed are taken along: the matches carry every column of the shipments.
+    counted = matched.loc[matched["line_index"].notna() & ~matched["sku_mismatch"].astype(bool),
+                          ["line_index", "qty", "delivered_date", "ship_date"]]
     per_line = counted.groupby(counted["line_index"].astype(int)).agg(
         shipped=("qty", "sum"), shipments=("qty", "size"), delivered=("delivered_date", "count"),
-        last_ship_date=("ship_date", "max"), first_ship_date=("ship_date", "min"))
+        last_ship_date=("ship_date", "max"))
     per_line = per_line.reindex(lines["line_index"])
     lines["shipped_qty"] = per_line["shipped"].fillna(0.0).to_numpy(dtype=float)
     lines["shipment_count"] = per_line["shipments"].fillna(0).to_numpy(dtype=int)
