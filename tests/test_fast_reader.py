@@ -136,7 +136,8 @@ def test_both_readers_give_the_same_tables_and_findings(both):
     pd.testing.assert_frame_equal(fast.layout, slow.layout)
     pd.testing.assert_frame_equal(fast.column_map, slow.column_map)
     assert len(fast.tables["orders"]) == LINES
-    assert fast.tables["orders"]["qty"].dtype == "Int64" or fast.tables["orders"]["qty"].dtype == "float64"
+    assert (fast.tables["orders"]["qty"].dtype, fast.tables["orders"]["line"].dtype) == ("float64", "Int64")
+    assert str(fast.tables["orders"]["order_date"].dtype) == "datetime64[ns]"
 
 
 def test_the_findings_name_the_cells_of_the_messy_rows(both):

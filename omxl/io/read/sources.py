@@ -258,7 +258,7 @@ def _book_parts(name: str, data: bytes) -> BookParts | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return book_parts(archive)
-    except ZIP_DAMAGE:
+    except (*ZIP_DAMAGE, IndexError, TypeError):
         return None
 
 
