@@ -377,6 +377,24 @@ _FORMULA_ONLY = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?<!/)>\s*<f\b[
                            rb'(<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
+def _cells_with(xml: bytes, needle: bytes, pattern: "re.Pattern[bytes]") -> list[tuple[bytes, ...]]:
+    """The groups of `pattern` matched at the cell around each occurrence of `needle`: what findall gives
+    over the whole sheet (both patterns match from a cell's start, within it), without running the pattern
+    over every cell of a sheet that has a few such cells among a million."""
+    found: list[tuple[bytes, ...]] = []
+    last = -1
+    position = xml.find(needle)
+    while position >= 0:
+        start = xml.rfind(b"<c ", 0, position)
+        if start > last:
+            match = pattern.match(xml, start)
+            if match is not None:
+                found.append(match.groups())
+                last = start
+        position = xml.find(needle, position + 1)
+    return found
+
+
 def _xlsx_cell_marks(data: bytes) -> tuple[CellMarks, CellMarks]:
     """Error cells and formulas without a value of every sheet, each sheet's XML unpacked once."""
     errors: CellMarks = {}
@@ -389,11 +407,11 @@ def _xlsx_cell_marks(data: bytes) -> tuple[CellMarks, CellMarks]:
             xml = archive.read(part)
             if b't="e"' in xml:
                 errors[entry.name] = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
-                                      for col, row, value in _ERROR_CELL.findall(xml)}
+                                      for col, row, value in _cells_with(xml, b't="e"', _ERROR_CELL)}
             if b"<f" in xml:
                 cells = {(int(row) - 1, column_index(col.decode())):
                          "=" + html.unescape(text.decode("utf-8", "replace"))
-                         for col, row, attrs, text, empty in _FORMULA_ONLY.findall(xml)
+                         for col, row, attrs, text, empty in _cells_with(xml, b"<f", _FORMULA_ONLY)
                          if not (empty and b't="str"' in attrs)}
                 if cells:
                     formulas[entry.name] = cells
