@@ -46,14 +46,22 @@ class ColumnOrigin:
     decimal: str = "."  # decimal separator of numbers written as text (sources.RawSheet.decimal)
 
 
-def per_unique(values: pd.Series, func) -> pd.Series | pd.DataFrame:
+def per_unique(values: pd.Series, func, codes: np.ndarray | None = None) -> pd.Series | pd.DataFrame:
     """Apply `func` (Series -> Series/DataFrame aligned with its input) once per distinct value.
 
     Order data repeats itself (a few thousand SKUs and customers over 100,000 lines,
     a few hundred days), so text work costs per distinct value, not per cell. `values`
-    must hold one Python type only, so that 1 and True never share a slot.
+    must hold one Python type only, so that 1 and True never share a slot. `codes`, when the reader gives
+    them (a text's code in the sheet's table of texts, one per cell of `values`), stand for the values: the
+    distinct ones are found among integers, not by hashing every text.
     """
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    if codes is None:
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    else:
+        codes, distinct = pd.factorize(codes)
+        first = np.empty(len(distinct), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)   # where each distinct code first appears
+        uniques = values.to_numpy(dtype=object)[first]
     result = func(pd.Series(uniques, dtype=object))
     taken = result.iloc[codes]
     taken.index = values.index
@@ -97,17 +105,21 @@ def _native_word(word: str, column: Column) -> object:
 
 
 def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarray, error_cells: np.ndarray,
-            config: Config) -> tuple[pd.Series, list[pd.DataFrame]]:
+            config: Config, classes: np.ndarray | None = None,
+            text_codes: np.ndarray | None = None) -> tuple[pd.Series, list[pd.DataFrame]]:
     """Convert a raw column to `column.kind`. Returns the typed Series and its findings.
 
-    `error_cells` holds, per cell, the Excel error it shows (#N/A, #REF!, ...) or None.
+    `error_cells` holds, per cell, the Excel error it shows (#N/A, #REF!, ...) or None. `classes` (what
+    classify gives) and `text_codes` (per text cell, its code in the sheet's table of texts) come from a
+    reader that knows them already (omxl's .xlsx reader), so that no cell is looked at one by one.
     """
     error_cells = error_cells.copy()
-    classes = classify(raw)
+    classes = classify(raw) if classes is None else classes.copy()
     findings: list[pd.DataFrame] = []
     text = classes == STR
     if text.any():
-        flags = per_unique(raw[text], lambda u: _text_flags(u, config.null_values))
+        flags = per_unique(raw[text], lambda u: _text_flags(u, config.null_values),
+                           None if text_codes is None else text_codes[text])
         positions = np.flatnonzero(text)
         classes[positions[flags["blank"].to_numpy(dtype=bool)]] = BLANK
         literal_error = flags["error"].to_numpy(dtype=bool)
@@ -126,9 +138,13 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
             messages=[message("error-cell", value=v) for v in shown]))
         classes[error_positions] = BLANK
     converter = _CONVERTERS[column.kind]
-    typed, more = converter(raw, classes, column, origin, rows, config)
+    typed, more = converter(raw, classes, column, origin, rows, config, text_codes)
     findings.extend(more)
     return typed.astype(DTYPES[column.kind]) if column.kind != DATE else typed, findings
+
+
+def _at(codes: np.ndarray | None, positions: np.ndarray) -> np.ndarray | None:
+    return None if codes is None else codes[positions]
 
 
 def _text_flags(text: pd.Series, null_values: list[str]) -> pd.DataFrame:
@@ -168,7 +184,7 @@ def _expected(column: Column, origin: ColumnOrigin) -> str:
 
 # --- numbers -----------------------------------------------------------------------------------
 
-def _to_number(raw, classes, column, origin, rows, config):
+def _to_number(raw, classes, column, origin, rows, config, codes=None):
     out = np.full(len(raw), np.nan)
     findings: list[pd.DataFrame] = []
     numeric = classes == NUM
@@ -177,7 +193,8 @@ def _to_number(raw, classes, column, origin, rows, config):
     bad_positions = np.flatnonzero(np.isin(classes, (BOOLEAN, DATETIME, TIME, OTHER)))
     if len(text_positions):
         text = raw.iloc[text_positions]
-        parsed = per_unique(text, _parse_number_text if origin.decimal == "." else _parse_comma_decimal_text)
+        parsed = per_unique(text, _parse_number_text if origin.decimal == "." else _parse_comma_decimal_text,
+                            _at(codes, text_positions))
         ok = parsed["ok"].to_numpy(dtype=bool)
         out[text_positions[ok]] = parsed["value"].to_numpy(dtype=float)[ok]
         fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | origin.typed_source)
@@ -222,7 +239,7 @@ def _parse_comma_decimal_text(text: pd.Series) -> pd.DataFrame:
 
 # --- dates -------------------------------------------------------------------------------------
 
-def _to_date(raw, classes, column, origin, rows, config):
+def _to_date(raw, classes, column, origin, rows, config, codes=None):
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     findings: list[pd.DataFrame] = []
     dates = classes == DATETIME
@@ -233,7 +250,8 @@ def _to_date(raw, classes, column, origin, rows, config):
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
         text = raw.iloc[text_positions]
-        parsed_frame = per_unique(text, lambda u: _parse_date_text(u, config.date_formats))
+        parsed_frame = per_unique(text, lambda u: _parse_date_text(u, config.date_formats),
+                                  _at(codes, text_positions))
         parsed, ambiguous = parsed_frame["date"], parsed_frame["ambiguous"].to_numpy(dtype=bool)
         text = parsed_frame["text"]
         ok = parsed.notna().to_numpy()
@@ -324,11 +342,11 @@ def _two_readings(value: str) -> str:
 
 # --- identifiers and text ----------------------------------------------------------------------
 
-def _to_id(raw, classes, column, origin, rows, config):
+def _to_id(raw, classes, column, origin, rows, config, codes=None):
     out, changed = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
-        tidy = per_unique(raw.iloc[text_positions], _tidy_identifier)
+        tidy = per_unique(raw.iloc[text_positions], _tidy_identifier, _at(codes, text_positions))
         out.iloc[text_positions] = tidy["text"].to_numpy()
         changed[text_positions] = tidy["changed"].to_numpy(dtype=bool)
     findings = []
@@ -351,12 +369,12 @@ def _tidy_identifier(original: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"text": tidy, "changed": tidy != original})
 
 
-def _to_text(raw, classes, column, origin, rows, config):
+def _to_text(raw, classes, column, origin, rows, config, codes=None):
     out, _ = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
-        out.iloc[text_positions] = per_unique(raw.iloc[text_positions],
-                                              lambda u: u.str.strip(" \t\r\n\u00a0")).to_numpy()
+        out.iloc[text_positions] = per_unique(raw.iloc[text_positions], lambda u: u.str.strip(" \t\r\n\u00a0"),
+                                              _at(codes, text_positions)).to_numpy()
     return out, []
 
 
@@ -380,7 +398,7 @@ def _number_text(value) -> str:
 
 # --- enums and booleans ------------------------------------------------------------------------
 
-def _to_enum(raw, classes, column, origin, rows, config):
+def _to_enum(raw, classes, column, origin, rows, config, codes=None):
     lookup = {fold(alias): canonical for canonical, aliases in column.values.items()
               for alias in (canonical, *aliases)}
     out = pd.Series(pd.NA, index=raw.index, dtype=object)
@@ -421,7 +439,7 @@ def values_lines(table: str, column: Column, unknown: pd.Series) -> str:
     return f"{more}:\n{lines}"
 
 
-def _to_bool(raw, classes, column, origin, rows, config):
+def _to_bool(raw, classes, column, origin, rows, config, codes=None):
     out = pd.Series(pd.NA, index=raw.index, dtype=object)
     findings = []
     present = np.flatnonzero(classes != BLANK)

@@ -33,6 +33,8 @@ from .encrypted import HOW_TO_PASS, PROTECTED, decrypt, needs_password, resolve_
 from .guards import (DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_cells_trimmed, remedy_setting,
                      replace_part)
 from .ods_errors import ods_cell_marks, ods_error_cells
+from .sheet_cells import CellGrid
+from .sheet_xml import BookParts, book_parts, read_sheet
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
 from .xlsb_errors import xlsb_error_cells
 
@@ -45,12 +47,13 @@ ERROR_LITERALS = frozenset(
 
 @dataclass
 class RawSheet:
-    """One sheet (or CSV file) as read: values by row, with what is known about its cells."""
+    """One sheet (or CSV file) as read: values by row, with what is known about its cells. A sheet read by
+    omxl's own .xlsx reader has a CellGrid: rows made on demand, its cells as arrays (grid.cells)."""
 
     source: str
     sheet: str
     kind: str
-    grid: list[list[Any]]
+    grid: list[list[Any]] | CellGrid
     hidden: bool = False
     # A result sheet omxl wrote into this workbook earlier (never read back as input).
     omxl_result: bool = False
@@ -176,6 +179,7 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
         # Repeated rows and cells: their extent is checked before calamine expands them (guards.py).
         check_ods_cells(data, name, max_cells)
     book = _open_calamine(name, data, kind)
+    own_reader = kind in (XLSX, XLSM) and xlsx_reader() == OWN
     tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
     results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
@@ -183,11 +187,8 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
     parts = _sheet_parts(name, data) if kind in (XLSX, XLSM) else {}
     left_out: dict[str, list[str]] = {}   # sheet -> stray far-away cells with content, left out
 
-    def parse(sheet: str) -> list[list[Any]]:
-        # One workbook handle per worker thread: opening one parses the shared strings.
-        if not hasattr(handles, "book"):
-            handles.book = _open_calamine(name, data, kind)
-        reader = handles.book
+    def parse(sheet: str) -> list[list[Any]] | CellGrid:
+        reader = None
         if sheet in parts:
             # calamine aborts the process on a grid of billions of cells (a stray cell at XFD1048576):
             # check the sheet's extent first, on this worker thread (unzipping releases the GIL).
@@ -200,6 +201,16 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
             if trimmed is not None:
                 reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed[0]), kind)
                 left_out[sheet] = trimmed[1]
+            elif own_reader:
+                shared = shared_future.result()
+                cells = read_sheet(xml, shared) if shared is not None else None
+                if cells is not None:
+                    return CellGrid(cells)
+        if reader is None:
+            # One workbook handle per worker thread: opening one parses the shared strings.
+            if not hasattr(handles, "book"):
+                handles.book = _open_calamine(name, data, kind)
+            reader = handles.book
         try:
             return reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except calamine.CalamineError as exc:
@@ -208,6 +219,7 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
 
     with book, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         marks_future = pool.submit(_cell_marks, name, data, kind)
+        shared_future = pool.submit(_book_parts, name, data) if own_reader else None
         grids = [pool.submit(parse, meta.name) for meta in worksheets]
         try:
             errors, formulas = marks_future.result()
@@ -224,6 +236,30 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
 
 
 PARSE_THREADS = 2
+
+# Which reader reads .xlsx/.xlsm sheets (docs/reading.md): omxl's own scan of the sheet XML (sheet_xml.py), or
+# calamine for every sheet. Both give the same values; the second is there to compare them.
+OWN, CALAMINE = "omxl", "calamine"
+READER_VARIABLE = "OMXL_XLSX_READER"
+
+
+def xlsx_reader() -> str:
+    """The reader chosen for .xlsx/.xlsm sheets: OMXL_XLSX_READER=calamine, else omxl's own."""
+    chosen = os.environ.get(READER_VARIABLE, OWN).strip().lower() or OWN
+    if chosen not in (OWN, CALAMINE):
+        raise SourceError(READER_VARIABLE, f"'{chosen}' is not a reader.",
+                          f"Set {READER_VARIABLE} to '{OWN}' (the default) or '{CALAMINE}'.")
+    return chosen
+
+
+def _book_parts(name: str, data: bytes) -> BookParts | None:
+    """The shared strings and date formats for omxl's reader; None (calamine reads every sheet, and says what
+    is wrong with a damaged part as it always has) when they cannot be had."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return book_parts(archive)
+    except (*ZIP_DAMAGE, IndexError, TypeError):
+        return None
 
 
 def _open_calamine(name: str, data: bytes, kind: str) -> "calamine.CalamineWorkbook":
@@ -341,6 +377,24 @@ _FORMULA_ONLY = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?<!/)>\s*<f\b[
                            rb'(<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
+def _cells_with(xml: bytes, needle: bytes, pattern: "re.Pattern[bytes]") -> list[tuple[bytes, ...]]:
+    """The groups of `pattern` matched at the cell around each occurrence of `needle`: what findall gives
+    over the whole sheet (both patterns match from a cell's start, within it), without running the pattern
+    over every cell of a sheet that has a few such cells among a million."""
+    found: list[tuple[bytes, ...]] = []
+    last = -1
+    position = xml.find(needle)
+    while position >= 0:
+        start = xml.rfind(b"<c ", 0, position)
+        if start > last:
+            match = pattern.match(xml, start)
+            if match is not None:
+                found.append(match.groups())
+                last = start
+        position = xml.find(needle, position + 1)
+    return found
+
+
 def _xlsx_cell_marks(data: bytes) -> tuple[CellMarks, CellMarks]:
     """Error cells and formulas without a value of every sheet, each sheet's XML unpacked once."""
     errors: CellMarks = {}
@@ -353,11 +407,11 @@ def _xlsx_cell_marks(data: bytes) -> tuple[CellMarks, CellMarks]:
             xml = archive.read(part)
             if b't="e"' in xml:
                 errors[entry.name] = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
-                                      for col, row, value in _ERROR_CELL.findall(xml)}
+                                      for col, row, value in _cells_with(xml, b't="e"', _ERROR_CELL)}
             if b"<f" in xml:
                 cells = {(int(row) - 1, column_index(col.decode())):
                          "=" + html.unescape(text.decode("utf-8", "replace"))
-                         for col, row, attrs, text, empty in _FORMULA_ONLY.findall(xml)
+                         for col, row, attrs, text, empty in _cells_with(xml, b"<f", _FORMULA_ONLY)
                          if not (empty and b't="str"' in attrs)}
                 if cells:
                     formulas[entry.name] = cells

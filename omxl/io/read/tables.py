@@ -24,6 +24,7 @@ from . import joins
 from .locate import Matcher, SheetMatch, locate
 from .normalize import ColumnOrigin, apply_values, convert
 from .sniff import CSV
+from .sheet_cells import CellGrid, Region
 from .sources import FrameSource, RawSheet, iter_sources, open_source, source_name
 
 LAYOUT_COLUMNS = ("source", "kind", "sheet", "table", "matched_by", "header_row", "rows", "note")
@@ -182,8 +183,9 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
         return None
     header_cells, data, first_col = _cut(sheet, sheet_match)
     first_data = sheet_match.header_row + 1
-    row_numbers = np.array(sheet.row_numbers[first_data:first_data + len(data)], dtype=np.int64) \
-        if sheet.row_numbers is not None else np.arange(first_data + 1, first_data + 1 + len(data), dtype=np.int64)
+    count = data.n_rows if isinstance(data, Region) else len(data)
+    row_numbers = np.array(sheet.row_numbers[first_data:first_data + count], dtype=np.int64) \
+        if sheet.row_numbers is not None else np.arange(first_data + 1, first_data + 1 + count, dtype=np.int64)
     headers = [_header_text(h, first_col + i) for i, h in enumerate(header_cells)]
     width = len(headers)
     findings: list[pd.DataFrame] = []
@@ -191,20 +193,26 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
         data, long_rows = _square(data, width)
         if long_rows:
             findings.append(_malformed(sheet, sheet_match.table, long_rows, row_numbers, width))
-    grid = np.empty((len(data), width), dtype=object)
-    if len(data):
-        grid[:, :] = np.array(data, dtype=object).reshape(len(data), -1)[:, :width]
-    keep, blank_rows = _non_blank_rows(grid)
+    if isinstance(data, Region):   # omxl's own .xlsx reader: the cells as arrays, never a grid of objects
+        grid = data
+        keep, blank_rows = _kept_rows(data.filled_rows())
+        data.keep(keep)
+    else:
+        grid = np.empty((len(data), width), dtype=object)
+        if len(data):
+            grid[:, :] = np.array(data, dtype=object).reshape(len(data), -1)[:, :width]
+        keep, blank_rows = _non_blank_rows(grid)
+        grid = grid[keep]
     if len(blank_rows):
         findings.append(findings_frame(
             "blank-row", table=sheet_match.table, source=sheet.source, sheet=sheet.sheet,
             rows=row_numbers[blank_rows], letter=column_letter(first_col),
             messages=[message("blank-row", row=r) for r in row_numbers[blank_rows]]))
-    grid, row_numbers = grid[keep], row_numbers[keep]
+    row_numbers = row_numbers[keep]
     data_index = sheet_match.header_row + 1 + np.flatnonzero(keep)
     errors = _error_masks(sheet, data_index, first_col, width)
     layout.append({**base, "table": sheet_match.table, "matched_by": sheet_match.matched_by,
-                   "header_row": sheet.row_number(sheet_match.header_row), "rows": len(grid), "note": ""})
+                   "header_row": sheet.row_number(sheet_match.header_row), "rows": len(row_numbers), "note": ""})
     # The grid itself, not one Series per column: a sheet may have 16,384 columns, most of them unknown.
     frame, more = _type_columns(
         sheet_match.table, headers, grid, [first_col + i for i in range(width)], errors, row_numbers,
@@ -240,7 +248,7 @@ def _formula_findings(sheet: RawSheet, table: str, data_index: np.ndarray, row_n
     return frames
 
 
-def _cut(sheet: RawSheet, sheet_match: SheetMatch) -> tuple[list, list[list], int]:
+def _cut(sheet: RawSheet, sheet_match: SheetMatch) -> tuple[list, list[list] | Region, int]:
     header = list(sheet.grid[sheet_match.header_row])
     first = sheet_match.first_col
     last = sheet_match.last_col if sheet_match.last_col is not None else len(header) - 1
@@ -251,6 +259,8 @@ def _cut(sheet: RawSheet, sheet_match: SheetMatch) -> tuple[list, list[list], in
             not _column_has_data(sheet.grid, sheet_match.header_row + 1, first):
         first += 1
     end = sheet_match.last_row + 1 if sheet_match.last_row is not None else len(sheet.grid)
+    if isinstance(sheet.grid, CellGrid):
+        return header[first:last + 1], Region(sheet.grid, sheet_match.header_row + 1, end, first, last), first
     rows = sheet.grid[sheet_match.header_row + 1:end]
     if sheet.kind == CSV:
         data = [r[first:] for r in rows] if first else rows
@@ -259,7 +269,9 @@ def _cut(sheet: RawSheet, sheet_match: SheetMatch) -> tuple[list, list[list], in
     return header[first:last + 1], data, first
 
 
-def _column_has_data(grid: list[list], start: int, col: int) -> bool:
+def _column_has_data(grid: list[list] | CellGrid, start: int, col: int) -> bool:
+    if isinstance(grid, CellGrid):
+        return grid.column_has_data(start, col)
     return any(len(r) > col and r[col] not in ("", None) for r in grid[start:])
 
 
@@ -310,6 +322,12 @@ def _non_blank_rows(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             break
         column = grid[candidates, i]
         blank[candidates] = (column == "") | pd.isna(column)
+    return _kept_rows(~blank)
+
+
+def _kept_rows(filled_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep mask and interior blank rows from which rows hold something."""
+    blank = ~filled_rows
     filled = np.flatnonzero(~blank)
     last = filled[-1] if len(filled) else -1
     interior = np.flatnonzero(blank[: last + 1])
@@ -348,7 +366,8 @@ def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: l
 
 # --- typing the columns of one part ----------------------------------------------------------
 
-def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] | np.ndarray, col_numbers: list[int],
+def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] | np.ndarray | Region,
+                  col_numbers: list[int],
                   errors: list[np.ndarray], row_numbers: np.ndarray, source: str, sheet: str,
                   typed_source: bool, matcher: Matcher, settings: Config, column_map: list,
                   header_row: int, decimal: str = ".") -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -362,6 +381,8 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
     written: dict[str, pd.Series | None] = {}   # canonical -> its coded cells as written ([values])
 
     def raw_column(position: int, header: str) -> pd.Series:
+        if isinstance(columns, Region):
+            return pd.Series(columns.values(position), dtype=object)
         if isinstance(columns, np.ndarray):   # the sheet's grid, by position: two columns may carry the same header
             return pd.Series(columns[:, position])
         raw = columns[header] if header in columns else pd.Series(dtype=object)
@@ -389,14 +410,19 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
         used[canonical] = header
         origin = ColumnOrigin(table, source, sheet, header, letter, typed_source, decimal)
         raw = raw_column(position, header)
+        # From omxl's own reader: each cell's class and text code, so that typing goes per distinct text.
+        classes, text_codes = columns.hints(position) if isinstance(columns, Region) else (None, None)
         codes = settings.values.get(table, {}).get(canonical)
         if codes:
             raw, written[canonical] = apply_values(raw, spec.column(canonical), codes)
-        out[canonical], more = convert(raw, spec.column(canonical), origin, row_numbers, errors[position], settings)
+            if written[canonical] is not None:
+                classes = text_codes = None   # some cells now hold the words: classified again
+        out[canonical], more = convert(raw, spec.column(canonical), origin, row_numbers, errors[position], settings,
+                                       classes=classes, text_codes=text_codes)
         findings.extend(more)
-    block = _unknown_block([raw_column(p, headers[p]) for p in unknown_positions]
-                           if isinstance(columns, dict) else columns[:, unknown_positions],
-                           len(row_numbers), settings)
+    block = _unknown_block([raw_column(p, headers[p]) for p in unknown_positions] if isinstance(columns, dict)
+                           else columns.block(unknown_positions) if isinstance(columns, Region)
+                           else columns[:, unknown_positions], len(row_numbers), settings)
     # "Column 7" is a header omxl made up for a blank header cell: reported only when its column holds data.
     present = pd.notna(block).any(axis=0) if len(block) else np.zeros(block.shape[1], dtype=bool)
     unknown_headers = [(h, letter) for h, letter, i in unknown_headers if not h.startswith("Column ") or present[i]]

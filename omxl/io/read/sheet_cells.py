@@ -1,0 +1,194 @@
+"""A sheet read by omxl's own .xlsx reader (sheet_xml.py): its cells as arrays, the grid calamine would give
+made from them on demand, and a table's block of it column by column for typing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import cells as cellclass
+
+# Kinds of the stored cells (cells with a value, which set the sheet's extent as calamine sets it).
+STRING, NUMBER, BOOLEAN, ERROR, OBJECT = 1, 2, 3, 4, 5
+
+@dataclass
+class SheetCells:
+    """The cells of one sheet that hold a value, sorted by row and column (0-based)."""
+
+    rows: np.ndarray      # int64
+    cols: np.ndarray      # int64
+    kinds: np.ndarray     # int8: STRING, NUMBER, BOOLEAN, ERROR (calamine reads ""), OBJECT
+    numbers: np.ndarray   # float64: NUMBER's value, BOOLEAN's 0 or 1
+    codes: np.ndarray     # int64: STRING -> texts, OBJECT -> objects
+    texts: np.ndarray     # object: str; the last one is "" (blank cells, error cells)
+    objects: np.ndarray   # object: other values as calamine reads them (dates, times, durations)
+    height: int
+    width: int
+    empty_texts: np.ndarray | None = None   # per text: is it ""
+    _filled: np.ndarray | None = None  # per stored cell: filled()
+
+    @property
+    def blank_code(self) -> int:
+        return len(self.texts) - 1
+
+    def values(self, positions: np.ndarray) -> np.ndarray:
+        """The Python values of the stored cells at `positions`, as calamine gives them."""
+        kinds, out = self.kinds[positions], np.empty(len(positions), dtype=object)
+        out[:] = ""
+        for kind, table in ((STRING, self.texts), (OBJECT, self.objects)):
+            hit = kinds == kind
+            out[hit] = table[self.codes[positions[hit]]]
+        number = kinds == NUMBER
+        out[number] = self.numbers[positions[number]]   # Python floats
+        boolean = kinds == BOOLEAN
+        out[boolean] = np.array([False, True], dtype=object)[self.numbers[positions[boolean]].astype(np.int64)]
+        return out
+
+    def filled(self) -> np.ndarray:
+        """Per stored cell: does it hold something other than "" (the grid's notion of a blank cell)."""
+        if self._filled is None:
+            self._filled = self._find_filled()
+        return self._filled
+
+    def _find_filled(self) -> np.ndarray:
+        empty = self.kinds == ERROR
+        text = self.kinds == STRING
+        empty[text] = self.empty_texts[self.codes[text]]
+        obj = self.kinds == OBJECT
+        if obj.any():
+            empty[obj] = np.array([v == "" or v is None for v in self.objects], dtype=bool)[self.codes[obj]]
+        return ~empty
+
+    def classes(self, positions: np.ndarray) -> np.ndarray:
+        """io.cells class codes of the stored cells at `positions` (STR for "" cells, as classify says)."""
+        kinds = self.kinds[positions]
+        out = np.full(len(positions), cellclass.STR, dtype=np.int8)
+        out[kinds == NUMBER] = cellclass.NUM
+        out[kinds == BOOLEAN] = cellclass.BOOLEAN
+        obj = kinds == OBJECT
+        if obj.any():
+            table = cellclass.classify(pd.Series(self.objects, dtype=object))
+            out[obj] = table[self.codes[positions[obj]]]
+        return out
+
+    def text_codes(self, positions: np.ndarray) -> np.ndarray:
+        """Per stored cell at `positions`: its code in `texts` ("" for error cells), -1 when not text."""
+        kinds = self.kinds[positions]
+        out = np.full(len(positions), -1, dtype=np.int64)
+        text = kinds == STRING
+        out[text] = self.codes[positions[text]]
+        out[kinds == ERROR] = self.blank_code
+        return out
+
+
+class CellGrid(Sequence):
+    """The sheet as the grid calamine gives (rows of values, "" where blank), made row by row on demand: the
+    header search looks at the first 30 rows; the table's columns are taken from `cells` as arrays."""
+
+    def __init__(self, cells: SheetCells):
+        self.cells = cells
+        self._starts = np.searchsorted(cells.rows, np.arange(cells.height + 1))
+
+    def __len__(self) -> int:
+        return self.cells.height
+
+    def rows(self, start: int, stop: int) -> list[list[Any]]:
+        start, stop = max(start, 0), min(stop, self.cells.height)
+        if stop <= start:
+            return []
+        grid = np.empty((stop - start, self.cells.width), dtype=object)
+        grid[:] = ""
+        lo, hi = self._starts[start], self._starts[stop]
+        positions = np.arange(lo, hi)
+        grid[self.cells.rows[lo:hi] - start, self.cells.cols[lo:hi]] = self.cells.values(positions)
+        return grid.tolist()
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            rows = self.rows(start, stop) if step == 1 else [self[i] for i in range(start, stop, step)]
+            return rows
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("grid row out of range")
+        return self.rows(index, index + 1)[0]
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for start in range(0, len(self), 4096):
+            yield from self.rows(start, start + 4096)
+
+    def column_has_data(self, start: int, col: int) -> bool:
+        """Does column `col` hold something other than "" from row `start` on."""
+        cells = self.cells
+        at = self._starts[min(start, cells.height)]
+        return bool((cells.filled()[at:] & (cells.cols[at:] == col)).any())
+
+
+# --- a table's block of a sheet, column by column --------------------------------------------------------
+
+class Region:
+    """Rows [top, bottom) and columns [left, right] of a sheet read by this reader: which rows hold something,
+    and each column as the values calamine would give ("" where blank) with their cell classes and text codes,
+    so that typing works per distinct text rather than per cell."""
+
+    def __init__(self, grid: CellGrid, top: int, bottom: int, left: int, right: int):
+        cells = grid.cells
+        bottom = max(min(bottom, cells.height), top)
+        lo, hi = grid._starts[min(top, cells.height)], grid._starts[bottom]
+        index = np.arange(lo, hi)
+        inside = (cells.cols[index] >= left) & (cells.cols[index] <= right)
+        self.cells = cells
+        self.index = index[inside]
+        self.row = cells.rows[self.index] - top
+        self.col = cells.cols[self.index] - left
+        self.n_rows = bottom - top
+        self.width = right - left + 1
+        self._columns: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+    def filled_rows(self) -> np.ndarray:
+        """Per row: does some cell of it hold something other than "" (the grid's blank)."""
+        filled = np.zeros(self.n_rows, dtype=bool)
+        filled[self.row[self.cells.filled()[self.index]]] = True
+        return filled
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only the rows where `rows` (a mask) is true, renumbered."""
+        position = np.cumsum(rows) - 1
+        kept = rows[self.row]
+        self.index, self.row, self.col = self.index[kept], position[self.row[kept]], self.col[kept]
+        self.n_rows = int(rows.sum())
+        self._columns = None
+
+    def _column(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._columns is None:
+            order = np.argsort(self.col, kind="stable")
+            bounds = np.searchsorted(self.col[order], np.arange(self.width + 1))
+            self._columns = [(self.row[order[a:b]], self.index[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+        return self._columns[position]
+
+    def values(self, position: int) -> np.ndarray:
+        rows, index = self._column(position)
+        out = np.empty(self.n_rows, dtype=object)
+        out[:] = ""
+        out[rows] = self.cells.values(index)
+        return out
+
+    def hints(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """(io.cells class of each cell, as classify gives it; its code in `texts` where text, else -1)."""
+        rows, index = self._column(position)
+        classes = np.full(self.n_rows, cellclass.STR, dtype=np.int8)
+        classes[rows] = self.cells.classes(index)
+        codes = np.full(self.n_rows, self.cells.blank_code, dtype=np.int64)
+        codes[rows] = self.cells.text_codes(index)
+        return classes, codes
+
+    def block(self, positions: list[int]) -> np.ndarray:
+        """The columns at `positions` as a rows x columns object matrix."""
+        out = np.empty((self.n_rows, len(positions)), dtype=object)
+        for j, position in enumerate(positions):
+            out[:, j] = self.values(position)
+        return out

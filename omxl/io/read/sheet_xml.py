@@ -1,0 +1,559 @@
+"""A reader of .xlsx/.xlsm sheet XML of omxl's own: whole sheets as arrays, no Python object per cell.
+
+calamine builds a Python list per row and an object per cell (1.7 s for the 216,000 rows of a 100,000-line
+book). Here the sheet's bytes are scanned with NumPy: the positions of `<`, `>` and `"` give every tag, the
+cell tags' r, s and t attributes and their `<v>` texts; numbers are parsed digit by digit in arrays, shared
+strings become codes into the workbook's string table. What the values are is always calamine's word:
+
+- the shared strings and which cell formats are dates come from one small workbook calamine reads (the
+  book's own sharedStrings.xml and styles.xml, one cell per string and per format: `probe`);
+- date cells, inline strings, formula texts, numbers written oddly: each distinct one is read by calamine
+  in a second small workbook, so a date is the same datetime, date, time or timedelta object calamine gives.
+
+A sheet with anything outside what this scan knows (a comment in the XML, namespace prefixes, cells without
+references, a value calamine refuses) is None: the caller reads that sheet with calamine.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import python_calamine as calamine
+
+from .sheet_cells import BOOLEAN, ERROR, NUMBER, OBJECT, STRING, SheetCells
+
+_LT, _GT, _QUOTE = ord("<"), ord(">"), ord('"')
+_BLANKS = np.zeros(256, dtype=bool)
+_BLANKS[[32, 9, 10, 13]] = True
+
+
+# --- the workbook: shared strings and date formats, read by calamine once ----------------------------
+
+@dataclass
+class BookParts:
+    """What every sheet's scan needs from the package."""
+
+    texts: np.ndarray          # the shared strings as calamine reads them
+    empty: np.ndarray          # per shared string: is it ""
+    date_styles: np.ndarray    # bool per cell format (cellXfs index): calamine reads numbers in it as dates
+    styles: bytes
+    workbook_pr: bytes         # the <workbookPr .../> element (the 1904 date system), or b""
+
+
+def book_parts(archive: zipfile.ZipFile) -> BookParts | None:
+    """Shared strings and date formats of the package, or None when calamine would find them elsewhere than
+    where this reader looks (then every sheet is read with calamine)."""
+    names = set(archive.namelist())
+    workbook = archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else None
+    if workbook is None:
+        return None
+    workbook_pr = b""
+    if b"workbookPr" in workbook:
+        found = re.search(rb"<workbookPr\b[^>]*/>", workbook)
+        if found is None:
+            return None
+        workbook_pr = found.group(0)
+    styles = archive.read("xl/styles.xml") if "xl/styles.xml" in names else _NO_STYLES
+    strings = archive.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else _NO_STRINGS
+    xfs = re.search(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", styles, re.S)
+    n_styles = (xfs.group(1).count(b"<xf ") + xfs.group(1).count(b"<xf>") + xfs.group(1).count(b"<xf/>")) if xfs else 0
+    n_styles = max(n_styles, 1)
+    texts, rich = _plain_strings(strings)
+    # calamine reads the rest (rich text, entities, empty items): a table of just those items
+    table = b"".join([b'<sst xmlns="', _MAIN, b'">', *rich.values(), b"</sst>"])
+    rows = [b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c></row>' % (i + 1, i + 1, i) for i in range(len(rich))]
+    rows += [b'<row r="%d"><c r="A%d" s="%d"><v>1.5</v></c></row>' % (len(rich) + j + 1, len(rich) + j + 1, j)
+             for j in range(n_styles)]
+    try:
+        grid = _calamine_grid(b"".join(rows), styles, table, workbook_pr)
+    except (calamine.CalamineError, ValueError, OSError):
+        return None
+    values = [row[0] for row in grid]
+    if len(values) != len(rich) + n_styles or not all(isinstance(v, str) for v in values[:len(rich)]):
+        return None
+    for index, value in zip(rich, values):
+        texts[index] = value
+    date_styles = np.array([not isinstance(v, float) for v in values[len(rich):]], dtype=bool)
+    return BookParts(texts, _empty_texts(texts), date_styles, styles, workbook_pr)
+
+
+def _empty_texts(texts: np.ndarray) -> np.ndarray:
+    return np.array([t == "" for t in texts], dtype=bool)
+
+
+def _plain_spans(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Which spans are text as written: not empty, no entity, no carriage return (kept or not by the XML
+    reader), no _xHHHH_ escape, no blank at either end. The others are calamine's to read."""
+    stops = starts + lengths
+    scope = arr[:int(stops.max(initial=0)) + 1]
+    odd = np.flatnonzero((scope == ord("&")) | (scope == 13) |
+                         ((scope == ord("_")) & (np.roll(scope, -1) == ord("x"))))
+    # XML blanks at either end: calamine trims them unless xml:space="preserve" says otherwise
+    ends = _BLANKS[arr[starts]] | _BLANKS[arr[np.maximum(stops - 1, 0)]]
+    return (lengths > 0) & ~ends & (np.searchsorted(odd, starts) == np.searchsorted(odd, stops))
+
+
+def _decode_spans(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The spans as str, decoded all at once (joined by NUL, which XML text never holds, then split)."""
+    out = np.empty(len(starts), dtype=object)
+    if not len(starts):
+        return out
+    offsets = np.cumsum(lengths + 1) - (lengths + 1)
+    joined = np.zeros(int(lengths.sum() + len(starts)), dtype=np.uint8)
+    dest = np.ones(len(joined), dtype=bool)
+    dest[offsets + lengths] = False
+    joined[dest] = arr[np.repeat(starts - offsets, lengths) + np.flatnonzero(dest)]
+    try:
+        out[:] = joined[:-1].tobytes().decode("utf-8").split("\0")
+    except UnicodeDecodeError:
+        raise _Unknown from None
+    return out
+
+
+def _plain_strings(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
+    """The shared strings that are plain text (<si><t>text</t></si>, no entity, no carriage return, no _xHHHH_
+    escape), decoded all at once; and the others' <si> elements by index, for calamine to read."""
+    arr = np.frombuffer(xml, dtype=np.uint8)
+    lt = np.flatnonzero(arr == _LT)
+    gt = np.flatnonzero(arr == _GT)
+    if len(lt) != len(gt) or not (gt > lt).all() or not (gt[:-1] < lt[1:]).all():
+        return _strings_by_calamine(xml)   # a '>' in some text: every item is calamine's to read
+    b1, b2, b3 = (arr[np.minimum(lt + k, len(arr) - 1)] for k in (1, 2, 3))
+    si = np.flatnonzero((b1 == ord("s")) & (b2 == ord("i")) & ((b3 == _GT) | _BLANKS[b3]))
+    si_end = np.flatnonzero((b1 == ord("/")) & (b2 == ord("s")) & (b3 == ord("i")))
+    if len(si) != len(si_end) or not (si_end > si).all():
+        return _strings_by_calamine(xml)
+    last = len(lt) - 1
+    t_open, t_close = np.minimum(si + 1, last), np.minimum(si + 2, last)
+    plain = (si_end == si + 3) & (b1[t_open] == ord("t")) & ((b2[t_open] == _GT) | _BLANKS[b2[t_open]]) \
+        & (arr[gt[t_open] - 1] != ord("/")) & (b1[t_close] == ord("/")) & (b2[t_close] == ord("t"))
+    starts, stops = gt[t_open] + 1, lt[t_close]
+    plain &= _plain_spans(arr, starts, stops - starts)
+    texts = np.empty(len(si), dtype=object)
+    keep = np.flatnonzero(plain)
+    try:
+        texts[keep] = _decode_spans(arr, starts[keep], stops[keep] - starts[keep])
+    except _Unknown:
+        return _strings_by_calamine(xml)
+    rich = {int(i): xml[lt[si[i]]:gt[si_end[i]] + 1] for i in np.flatnonzero(~plain)}
+    return texts, rich
+
+
+def _strings_by_calamine(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
+    items = re.findall(rb"<si\s*/>|<si\b.*?</si>", xml, re.S)
+    return np.empty(len(items), dtype=object), dict(enumerate(items))
+
+
+_NO_STYLES = b'<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+_NO_STRINGS = b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = b"http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_TYPES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+          b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+          b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          b'<Default Extension="xml" ContentType="application/xml"/>'
+          b'<Override PartName="/xl/workbook.xml" '
+          b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+          b'<Override PartName="/xl/worksheets/sheet1.xml" '
+          b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+
+
+def _calamine_grid(sheet_data: bytes, styles: bytes, strings: bytes, workbook_pr: bytes) -> list[list[Any]]:
+    """calamine's values of `sheet_data` in a workbook with the given styles, shared strings and date system."""
+    rel = b'<Relationship Id="%s" Type="' + _DOC + b'/%s" Target="%s"/>'
+    parts = {
+        "[Content_Types].xml": _TYPES,
+        "_rels/.rels": b'<Relationships xmlns="' + _RELS + b'">'
+                       + rel % (b"rId1", b"officeDocument", b"xl/workbook.xml") + b"</Relationships>",
+        "xl/_rels/workbook.xml.rels": b'<Relationships xmlns="' + _RELS + b'">'
+                                      + rel % (b"rId1", b"worksheet", b"worksheets/sheet1.xml")
+                                      + rel % (b"rId2", b"styles", b"styles.xml")
+                                      + rel % (b"rId3", b"sharedStrings", b"sharedStrings.xml") + b"</Relationships>",
+        "xl/workbook.xml": b'<workbook xmlns="' + _MAIN + b'" xmlns:r="' + _DOC + b'">' + workbook_pr
+                           + b'<sheets><sheet name="P" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/worksheets/sheet1.xml": b'<worksheet xmlns="' + _MAIN + b'"><sheetData>' + sheet_data
+                                    + b"</sheetData></worksheet>",
+        "xl/styles.xml": styles,
+        "xl/sharedStrings.xml": strings,
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
+    try:
+        return book.get_sheet_by_name("P").to_python(skip_empty_area=False)
+    finally:
+        book.close()
+
+
+# --- one sheet ---------------------------------------------------------------------------------------
+
+class _Unknown(Exception):
+    """Something this scan does not read exactly as calamine: the sheet goes to calamine."""
+
+
+def read_sheet(xml: bytes, book: BookParts) -> SheetCells | None:
+    """The sheet's cells, or None when calamine must read it."""
+    try:
+        return _scan(xml, book)
+    except (_Unknown, ValueError, IndexError, OverflowError, UnicodeDecodeError):
+        return None   # whatever this scan does not take, calamine reads as it always has
+
+
+def _scan(xml: bytes, book: BookParts) -> SheetCells:
+    start = xml.find(b"<sheetData")
+    if start < 0 or xml.find(b"<sheetData", start + 1) >= 0:
+        raise _Unknown
+    head_end = xml.find(b">", start)
+    if xml[head_end - 1:head_end] == b"/":
+        return _empty(book)
+    end = xml.find(b"</sheetData>", head_end)
+    if end < 0:
+        raise _Unknown
+    # A few megabytes of rows at a time: the arrays of one piece stay in the processor's caches and the
+    # memory a sheet needs stays small, whatever its size.
+    pieces, texts, objects = [], [book.texts], []
+    n_texts, n_objects = len(book.texts), 0
+    for first, stop in _pieces(xml, head_end + 1, end):
+        piece = _scan_piece(xml, first, stop, book, n_texts, n_objects)
+        pieces.append(piece[:5])
+        texts.append(piece[5])
+        objects.append(piece[6])
+        n_texts, n_objects = n_texts + len(piece[5]), n_objects + len(piece[6])
+    rows, cols, kinds, numbers, codes = (np.concatenate([p[i] for p in pieces]) for i in range(5))
+    all_texts = np.concatenate([*texts, np.array([""], dtype=object)])
+    all_objects = np.concatenate(objects) if objects else np.empty(0, dtype=object)
+    order = np.lexsort((cols, rows))
+    rows, cols, kinds, numbers, codes = rows[order], cols[order], kinds[order], numbers[order], codes[order]
+    if len(rows) > 1 and ((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])).any():
+        raise _Unknown                          # the same cell twice
+    height = int(rows[-1]) + 1 if len(rows) else 0
+    width = int(cols.max()) + 1 if len(cols) else 0
+    empty = np.concatenate([book.empty, _empty_texts(all_texts[len(book.texts):])])
+    return SheetCells(rows, cols, kinds, numbers, codes, all_texts, all_objects, height, width, empty)
+
+
+PIECE_BYTES = 4 << 20
+
+
+def _pieces(xml: bytes, first: int, end: int) -> list[tuple[int, int]]:
+    """[first, end) cut after a </row> about every PIECE_BYTES."""
+    bounds = [first]
+    while end - bounds[-1] > PIECE_BYTES:
+        cut = xml.find(b"</row>", bounds[-1] + PIECE_BYTES, end)
+        if cut < 0:
+            break
+        bounds.append(cut + len(b"</row>"))
+    bounds.append(end)
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+_NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
+         np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64), np.empty(0, dtype=object),
+         np.empty(0, dtype=object))
+
+
+def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int, n_objects: int) -> tuple:
+    """(rows, cols, kinds, numbers, codes, new texts, new objects) of the cells with a value in xml[first:stop];
+    text codes count from n_texts, object codes from n_objects."""
+    # The bytes from the piece on; the tags are looked for up to its end, values read past it.
+    body = np.frombuffer(xml, dtype=np.uint8, offset=first)
+    data = body[:stop - first]
+    # Every '<', '>' and '"' in one pass. '<' only starts a tag (text escapes it), so tags alternate < > when no
+    # text holds a '>' (a formula such as A1>0: that sheet goes to calamine).
+    special = np.flatnonzero((data == _LT) | (data == _GT) | (data == _QUOTE))
+    angles = np.flatnonzero(body[special] != _QUOTE)      # indexes into special
+    if not len(angles):
+        return _NONE
+    if len(angles) % 2:
+        raise _Unknown
+    lt, tag_end = special[angles[0::2]], special[angles[1::2]]
+    if not (body[lt] == _LT).all() or not (body[tag_end] == _GT).all():
+        raise _Unknown
+    # the bytes after each '<' (the XML goes on past sheetData, so they exist)
+    b1, b2 = body[lt + 1], body[lt + 2]
+    # Formulas (<f>..</f>, <f .../>) say nothing calamine reads as the value: their tags are left out.
+    formula = ((b1 == ord("f")) & (_BLANKS[b2] | (b2 == _GT) | (b2 == ord("/")))) | \
+              ((b1 == ord("/")) & (b2 == ord("f")))
+    angles, closes_at = angles[0::2], angles[1::2]     # indexes into special of each tag's '<' and '>'
+    if formula.any():
+        keep = ~formula
+        lt, tag_end, b1, b2, angles, closes_at = lt[keep], tag_end[keep], b1[keep], b2[keep], angles[keep], \
+            closes_at[keep]
+    # What remains: <row ...>, </row>, cells (<c ...>, <c .../>) holding nothing, <v>value</v> or an inline
+    # string <is><t>text</t></is>. Anything else (rich inline text, comments, prefixes, extLst): calamine.
+    counts = np.bincount(b1, minlength=256)
+    if counts.sum() != counts[[ord(x) for x in "rcvit/"]].sum():
+        raise _Unknown
+    opens = np.flatnonzero(b1 == ord("c"))
+    n = len(opens)
+    if n == 0:
+        return _NONE
+    if not (b2[opens] == ord(" ")).all() or not (b2[b1 == ord("v")] == _GT).all() or \
+            not (b2[b1 == ord("r")] == ord("o")).all() or not (b2[b1 == ord("i")] == ord("s")).all():
+        raise _Unknown
+    closing = b1 == ord("/")
+    if not np.isin(b2[closing], [ord(x) for x in "rcvti"]).all():
+        raise _Unknown
+    last_tag = len(lt) - 1
+
+    def tag(offset: int, first: str, second: str | None = None) -> np.ndarray:
+        at = np.minimum(opens + offset, last_tag)
+        hit = b1[at] == ord(first)
+        return hit & (b2[at] == ord(second)) if second else hit
+
+    self_closing = body[tag_end[opens] - 1] == ord("/")
+    has_v = ~self_closing & tag(1, "v")
+    inline = ~self_closing & tag(1, "i")
+    close_at = np.where(has_v, opens + 3, np.where(inline, opens + 5, opens + 1))
+    if (close_at[~self_closing] > last_tag).any() or not (tag(2, "/", "v") & tag(3, "/", "c"))[has_v].all() or \
+            not (tag(1, "/", "c") | has_v | inline)[~self_closing].all():
+        raise _Unknown
+    t_self = body[tag_end[np.minimum(opens + 2, last_tag)] - 1] == ord("/")
+    if not (tag(2, "t") & ~t_self & tag(3, "/", "t") & tag(4, "/", "i") & tag(5, "/", "c"))[inline].all():
+        raise _Unknown
+    # every </c>, <v>, </v>, <is>, <t> ... is one of these cells' own
+    n_v, n_inline = int(has_v.sum()), int(inline.sum())
+    if counts[ord("v")] != n_v or counts[ord("i")] != n_inline or counts[ord("t")] != n_inline or \
+            (closing & (b2 == ord("c"))).sum() != (~self_closing).sum() or \
+            (closing & (b2 == ord("v"))).sum() != n_v or (closing & (b2 == ord("t"))).sum() != n_inline:
+        raise _Unknown
+    last = np.where(self_closing, opens, np.minimum(close_at, last_tag))
+    text_open = np.where(inline, opens + 2, opens + 1)   # <t ...> or <v>
+    v_start = np.where(has_v | inline, tag_end[np.minimum(text_open, last_tag)] + 1, 0)
+    v_len = np.where(has_v | inline, lt[np.minimum(text_open + 1, last_tag)] - v_start, 0)
+    refs, styles, types = _attributes(body, special, angles[opens], closes_at[opens] - angles[opens] - 1, n)
+    rows, cols = refs
+    # t: 0 none or n, 1 s, 2 b, 3 e, 4 str, 5 inlineStr, 6 d
+    kinds = np.zeros(n, dtype=np.int8)
+    numbers = np.zeros(n, dtype=np.float64)
+    codes = np.zeros(n, dtype=np.int64)
+    stored = (has_v & (v_len > 0)) | inline
+    if (inline & (types != 5)).any() or ((types == 5) & has_v).any():
+        raise _Unknown                          # <is> in a cell of another type, or a <v> in an inline one
+    stored |= (types == 4) & has_v              # a formula's empty text is a value ("")
+    ask = ((types == 4) & has_v) | ((types == 6) & stored)   # calamine reads these (probe below)
+    if ((types == 7) & stored).any():
+        raise _Unknown
+    added = np.empty(0, dtype=object)
+    if n_inline:
+        where = np.flatnonzero(inline)
+        plain = _plain_spans(body, v_start[where], v_len[where])
+        ask[where[~plain]] = True
+        strings = _decode_spans(body, v_start[where[plain]], v_len[where[plain]])
+        labels, added = pd.factorize(strings)   # a text repeated down a column is one entry of the table
+        kinds[where[plain]], codes[where[plain]] = STRING, n_texts + labels
+        added = np.asarray(added, dtype=object)
+
+    shared = stored & (types == 1)
+    if shared.any():
+        idx, ok = _parse_numbers(body, v_start[shared], v_len[shared], integers=True)
+        if not ok.all() or (idx >= len(book.texts)).any():
+            raise _Unknown
+        kinds[shared], codes[shared] = STRING, idx.astype(np.int64)
+    boolean = stored & (types == 2)
+    if boolean.any():
+        digit = body[v_start[boolean]]
+        if not ((v_len[boolean] == 1) & ((digit == ord("0")) | (digit == ord("1")))).all():
+            raise _Unknown                      # calamine refuses other booleans: its message, its way
+        kinds[boolean], numbers[boolean] = BOOLEAN, (digit == ord("1"))
+    kinds[stored & (types == 3)] = ERROR
+    numeric = np.flatnonzero(stored & (types == 0))
+    if len(numeric):
+        values, ok = _parse_numbers(body, v_start[numeric], v_len[numeric], integers=False)
+        kinds[numeric[ok]], numbers[numeric[ok]] = NUMBER, values[ok]
+        ask[numeric[~ok]] = True                # ' 1', 'NaN', '0x10': calamine's reading
+        if (styles[numeric] >= len(book.date_styles)).any():
+            raise _Unknown
+        dated = numeric[ok & book.date_styles[styles[numeric]]]
+    else:
+        dated = np.zeros(0, dtype=np.int64)
+
+    new_texts, objects = added, np.empty(0, dtype=object)
+    asked = np.flatnonzero(ask)
+    if len(asked) or len(dated):
+        answered, objects = _ask_calamine(xml, first, lt, opens, last, tag_end, asked, dated, styles, book,
+                                          numbers, kinds, codes, n_texts + len(added), n_objects)
+        new_texts = np.concatenate([added, answered])
+    keep = np.flatnonzero(stored)
+    return rows[keep], cols[keep], kinds[keep], numbers[keep], codes[keep], new_texts, objects
+
+
+def _empty(book: BookParts) -> SheetCells:
+    none = np.zeros(0, dtype=np.int64)
+    return SheetCells(none, none, none.astype(np.int8), none.astype(np.float64), none,
+                      np.concatenate([book.texts, np.array([""], dtype=object)]), np.empty(0, dtype=object), 0, 0,
+                      np.concatenate([book.empty, [True]]))
+
+
+def _attributes(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: np.ndarray, n: int):
+    """((row, col), style, type) of each cell from its open tag's r, s and t attributes. `at`: the index in
+    `special` of each cell's '<'; its `count` quotes follow it there."""
+    if (count % 2).any() or (count > 6).any():
+        raise _Unknown
+    pairs = np.repeat(np.arange(n), count // 2)
+    first = np.repeat(at + 1 - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    quotes = special[first]
+    open_q, close_q = quotes[0::2], quotes[1::2]
+    if not ((body[open_q - 1] == ord("=")) & _BLANKS[body[open_q - 3]]).all():
+        raise _Unknown                          # a longer attribute name (cm=, vm=, ph=): not read here
+    name = body[open_q - 2]
+    r_at, s_at, t_at = name == ord("r"), name == ord("s"), name == ord("t")
+    if not (r_at | s_at | t_at).all():
+        raise _Unknown
+    if np.bincount(pairs[r_at], minlength=n).min() < 1 or np.bincount(pairs[r_at], minlength=n).max() > 1:
+        raise _Unknown                          # a cell without its reference: calamine counts positions
+    ref = _reference(body, open_q[r_at] + 1, close_q[r_at])
+    style = np.zeros(n, dtype=np.int64)
+    if s_at.any():
+        value, ok = _parse_numbers(body, open_q[s_at] + 1, close_q[s_at] - open_q[s_at] - 1, integers=True)
+        if not ok.all():
+            raise _Unknown
+        style[pairs[s_at]] = value.astype(np.int64)
+    kind = np.zeros(n, dtype=np.int8)
+    if t_at.any():
+        kind[pairs[t_at]] = _type_code(body, open_q[t_at] + 1, close_q[t_at] - open_q[t_at] - 1)
+    return ref, style, kind
+
+
+def _type_code(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """0 n, 1 s, 2 b, 3 e, 4 str, 6 d; 5 inlineStr and 7 anything else are calamine's to read."""
+    out = np.full(len(starts), 7, dtype=np.int8)
+    window = _window(body, starts, 3)
+    first = window[:, 0]
+    for word, code in ((b"n", 0), (b"s", 1), (b"b", 2), (b"e", 3), (b"d", 6)):
+        out[(lengths == 1) & (first == word[0])] = code
+    out[(lengths == 3) & (window == np.frombuffer(b"str", dtype=np.uint8)).all(axis=1)] = 4
+    out[(lengths == 9) & (first == ord("i"))] = 5
+    return out
+
+
+def _window(body: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """The `width` bytes from each start, as rows of a matrix (one copy, no index matrix). The sheet XML goes
+    on past the last value (</sheetData></worksheet>), so no window runs off its end."""
+    windows = np.lib.stride_tricks.sliding_window_view(body, width)
+    if len(starts) and starts.max() >= len(windows):
+        raise _Unknown
+    return windows[starts]
+
+
+def _reference(body: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """0-based (row, col) of A1 references: one to three letters, then the row's digits to the closing quote.
+    Character position by character position over all references at once."""
+    lengths = stops - starts
+    if (lengths > 10).any() or (lengths < 2).any():
+        raise _Unknown
+    width = int(lengths.max())
+    chars = _window(body, starts, width)
+    inside = np.arange(width) < lengths[:, None]
+    letter = inside & ((chars - np.uint8(ord("A"))) < 26)
+    digit = inside & ((chars - np.uint8(ord("0"))) < 10)
+    letters = letter.sum(axis=1, dtype=np.int32)
+    if not (letter | digit | ~inside).all() or not (letter == (np.arange(width) < letters[:, None])).all() or \
+            (letters < 1).any() or (letters > 3).any():
+        raise _Unknown
+    col = np.zeros(len(starts), dtype=np.int32)
+    row = np.zeros(len(starts), dtype=np.int32)
+    for i in range(width):
+        value = chars[:, i].astype(np.int32)
+        if i < 3:
+            col = np.where(letter[:, i], col * 26 + value - (ord("A") - 1), col)
+        row = np.where(digit[:, i], row * 10 + value - ord("0"), row)
+    if (row < 1).any() or (row > 1_048_576).any() or (col > 16_384).any():
+        raise _Unknown
+    return row.astype(np.int64) - 1, col.astype(np.int64) - 1
+
+
+_POW10 = 10.0 ** np.arange(23)
+# What both calamine (Rust's f64 parse) and float() read alike; other texts are calamine's to read.
+_FLOAT_TEXT = re.compile(rb"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _parse_numbers(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                   integers: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Decimal texts ('-12.50', '46244') as float64, and which were read. A mantissa of at most 15 digits and
+    a power of ten up to 10**22 are both exact doubles, so their quotient is the correctly rounded value, as
+    calamine's own parse gives; the mantissa's digit terms and partial sums are exact integers below 2**53.
+    All texts at once, as a matrix of their first 15 characters; other texts (exponents, 16 and more digits)
+    go to float() one by one, and what neither reads is not ok."""
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    width = int(min(lengths.max(), 15))
+    chars = _window(body, starts, width)
+    inside = np.arange(width) < lengths[:, None]
+    digit = inside & ((chars - np.uint8(ord("0"))) < 10)
+    if integers:
+        dot = np.zeros_like(digit)
+        sign = np.zeros(n, dtype=bool)
+    else:
+        dot = inside & (chars == ord("."))
+        sign = chars[:, 0] == ord("-")
+    other = inside & ~digit & ~dot
+    other[:, 0] &= ~sign
+    mantissa = np.zeros(n, dtype=np.int64)
+    for i in range(width):   # digits after 15 make the text not simple: no overflow of the int64
+        mantissa = np.where(digit[:, i], mantissa * 10 + (chars[:, i].astype(np.int64) - ord("0")), mantissa)
+    decimals = (digit & (np.cumsum(dot, axis=1, dtype=np.int8) > 0)).sum(axis=1)
+    n_digits = digit.sum(axis=1)
+    simple = ~other.any(axis=1) & (lengths <= 15) & (dot.sum(axis=1) <= 1) & (n_digits >= 1)
+    values = mantissa / _POW10[decimals]
+    values = np.where(sign, -values, values)
+    ok = simple.copy()
+    if not integers:
+        for i in np.flatnonzero(~simple):
+            text = bytes(body[starts[i]:starts[i] + lengths[i]])
+            if _FLOAT_TEXT.fullmatch(text):
+                values[i], ok[i] = float(text), True
+    return values, ok
+
+
+def _ask_calamine(xml: bytes, offset: int, lt: np.ndarray, opens: np.ndarray, last: np.ndarray,
+                  tag_end: np.ndarray, asked: np.ndarray, dated: np.ndarray, styles: np.ndarray, book: BookParts,
+                  numbers: np.ndarray, kinds: np.ndarray, codes: np.ndarray,
+                  text_base: int, object_base: int) -> tuple[np.ndarray, np.ndarray]:
+    """calamine's values of the cells it must read (each distinct one once): the cells themselves, their
+    reference replaced; dates as (format, number). Sets their kinds and codes (counting from text_base and
+    object_base); returns the new texts and objects."""
+    pieces: list[bytes] = []
+    slots: dict[bytes, int] = {}
+    styles_xml, workbook_pr = book.styles, book.workbook_pr
+    cell_slot = np.zeros(len(asked) + len(dated), dtype=np.int64)
+    for i, cell in enumerate(asked):
+        whole = xml[offset + lt[opens[cell]]:offset + tag_end[last[cell]] + 1]
+        key = re.sub(rb'^<c(\s[^>]*?)?\sr="[^"]*"', lambda m: b"<c" + (m.group(1) or b""), whole, count=1)
+        cell_slot[i] = slots.setdefault(key, len(slots))
+    if len(dated):
+        # one key per (format, number): a complex number sorts and compares both at once
+        distinct, inverse = np.unique(styles[dated] + 1j * numbers[dated], return_inverse=True)
+        base = len(slots)
+        for key in distinct:
+            slots[b'<c s="%d"><v>%s</v></c>' % (int(key.real), repr(float(key.imag)).encode())] = len(slots)
+        cell_slot[len(asked):] = base + inverse.ravel()
+    for k, key in enumerate(slots):
+        pieces.append(b'<row r="%d"><c r="A%d"' % (k + 1, k + 1) + key[2:] + b"</row>")
+    try:
+        grid = _calamine_grid(b"".join(pieces), styles_xml, _NO_STRINGS, workbook_pr)
+    except (calamine.CalamineError, ValueError, OSError):
+        raise _Unknown from None
+    if len(grid) != len(slots):
+        raise _Unknown
+    answers = [row[0] for row in grid]
+    is_text = np.array([isinstance(v, str) for v in answers], dtype=bool)
+    texts_added = np.empty(int(is_text.sum()), dtype=object)
+    texts_added[:] = [v for v in answers if isinstance(v, str)]
+    objects = np.empty(len(answers) - len(texts_added), dtype=object)
+    objects[:] = [v for v in answers if not isinstance(v, str)]
+    slot_code = np.where(is_text, text_base + np.cumsum(is_text) - 1, object_base + np.cumsum(~is_text) - 1)
+    cells = np.concatenate([asked, dated])
+    kinds[cells] = np.where(is_text[cell_slot], STRING, OBJECT)
+    codes[cells] = slot_code[cell_slot]
+    return texts_added, objects
