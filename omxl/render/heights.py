@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..io.xlsx.wrap import wrapped_lines as text_lines
+from ..io.xlsx.wrap import text_lines_many, wrapped_lines as text_lines
 
 DEFAULT_WIDTH = 8.43          # Excel's column width when the sheet names none
 DEFAULT_FONT_SIZE = 11.0
@@ -70,59 +70,6 @@ def lines_per_row(values: pd.Series, width: float, font_size: float) -> np.ndarr
     if measured:
         counts[measured] = text_lines_many([distinct[i] for i in measured], line)
     return counts[codes] if len(codes) else np.ones(0, dtype=np.int64)
-
-
-_ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)], dtype=bool)
-
-
-def text_lines_many(texts: "list[str]", line: int) -> np.ndarray:
-    """Lines each text takes where a line holds `line` characters: the count of io/xlsx/wrap.wrapped_lines
-    (greedy, at spaces and after hyphens, a piece longer than a line broken, line breaks kept) for thousands of
-    distinct texts at once (an explanation per SKU), without a Python step per word: the pieces are found on the
-    texts' characters as one array, then the greedy fill takes the j-th piece of every text together."""
-    counts = np.array([t.count("\n") + 1 for t in texts], dtype=np.int64)   # one line per paragraph at least
-    if not texts:
-        return counts
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    chars = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    space = _ASCII_SPACE[np.minimum(chars, 127)]   # re's \s: Unicode whitespace
-    wide = chars > 127
-    if wide.any():
-        distinct, inverse = np.unique(chars[wide], return_inverse=True)
-        space[wide] = np.array([chr(c).isspace() for c in distinct.tolist()], dtype=bool)[inverse]
-    hyphen = chars == ord("-")
-    # A piece (wrap.py's "[^\s-]+-?|-") starts at a non-space after a space, a hyphen or the start; it runs to
-    # the next space or start.
-    before = np.concatenate(([True], space[:-1] | hyphen[:-1]))
-    starts = np.flatnonzero(~space & before)
-    text_of = np.repeat(np.arange(len(texts)), lengths + 1)[starts]   # +1: the joining line break
-    spaces = np.append(np.flatnonzero(space), len(chars))
-    stop = np.minimum(np.append(starts[1:], len(chars)), spaces[np.searchsorted(spaces, starts)])
-    size = stop - starts
-    spaced = space[np.maximum(starts - 1, 0)] & (starts > 0)
-    paragraph = np.cumsum(chars == ord("\n"))[starts]
-    first = np.concatenate(([True], text_of[1:] != text_of[:-1]))
-    new_paragraph = first | np.concatenate(([True], paragraph[1:] != paragraph[:-1]))
-    n_pieces = np.bincount(text_of, minlength=len(texts))
-    # Texts with the most pieces first: at step j the texts still going are a prefix of that order.
-    order = np.argsort(-n_pieces, kind="stable")
-    offsets = (np.cumsum(n_pieces) - n_pieces)[order]
-    remaining = n_pieces[order]
-    used = np.zeros(len(order), dtype=np.int64)
-    extra = np.zeros(len(order), dtype=np.int64)
-    for j in range(int(remaining[0])):
-        k = int(np.searchsorted(-remaining, -j, side="left"))   # the texts with more than j pieces
-        at = offsets[:k] + j
-        u, s = np.where(new_paragraph[at], 0, used[:k]), size[at]
-        gap = ((u > 0) & spaced[at]).astype(np.int64)
-        broken = (u > 0) & (u + gap + s > line)
-        extra[:k] += broken
-        u = np.where(broken, 0, u + gap)
-        over = s > line
-        extra[:k] += np.where(over, (u + s - 1) // line, 0)
-        used[:k] = np.where(over, (u + s) % line, u + s)
-    counts[order] += extra
-    return counts
 
 
 def at_least(attrs: str, height: float) -> str:
