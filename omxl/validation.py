@@ -395,9 +395,9 @@ def _ordered(issues: pd.DataFrame) -> pd.DataFrame:
     # A cell's column letters are its leading capitals, the same with or without its trailing row number: the
     # pattern is matched once per distinct column, not once per finding (there may be a million).
     columns, stripped = pd.factorize(issues["cell"].str.rstrip("0123456789"))
-    letters = pd.Series(pd.Series(stripped, dtype=object).str.extract(r"^([A-Z]+)", expand=False).fillna("")
-                        .to_numpy(dtype=object)[columns] if len(stripped) else np.full(len(issues), np.nan, object),
-                        index=issues.index).where(columns >= 0).fillna("")
+    distinct = pd.Series(stripped, dtype=object).str.extract(r"^([A-Z]+)", expand=False).fillna("")
+    # A finding without a cell (code -1) takes the "" appended last.
+    letters = pd.Series(np.append(distinct.to_numpy(dtype=object), "")[columns], index=issues.index)
     key = pd.DataFrame({"severity": _mapped(issues["severity"], {"error": 0, "warning": 1, "info": 2}),
                         "table": _mapped(issues["table"], order).fillna(-1), "source": issues["source"],
                         "sheet": issues["sheet"], "row": issues["row"].fillna(0),
