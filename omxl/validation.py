@@ -251,20 +251,36 @@ def check_order_line_exists(frame: pd.DataFrame, rule: Rule, context: Context) -
 def order_line_found(orders: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     """Per row of `frame` (shipments or returns): an order line of `orders` matches it, by (order_id, line), or
     by (order_id, sku) without a line; a row naming only its order matches any line of it."""
-    n = len(orders)
-    order_codes = pd.factorize(pd.concat([orders["order_id"], frame["order_id"]], ignore_index=True))[0]
-    sku_codes = pd.factorize(pd.concat([orders["sku"], frame["sku"]], ignore_index=True))[0]
-    lines = pd.concat([orders["line"], frame["line"]], ignore_index=True).fillna(-1).to_numpy(dtype=np.int64)
-    width = int(max(lines.max(initial=0), sku_codes.max(initial=0))) + 2
-    by_line = order_codes.astype(np.int64) * width + lines + 1
-    by_sku = order_codes.astype(np.int64) * width + sku_codes + 1
+    keys, n = _line_keys([orders, frame]), len(orders)
+    return _matched(frame, {kind: codes[n:] for kind, codes in keys.items()},
+                    {kind: codes[:n] for kind, codes in keys.items()})
+
+
+def _line_keys(frames: list[pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Over `frames` together: the order_id, sku and line codes (blank: -1), and the keys order_line_found matches
+    on as integers: order, (order, line) and (order, sku)."""
+
+    def codes(column: str) -> np.ndarray:
+        return pd.factorize(pd.concat([f[column] for f in frames], ignore_index=True))[0].astype(np.int64)
+
+    order, sku, line = codes("order_id"), codes("sku"), codes("line")
+    width = int(max(line.max(initial=0), sku.max(initial=0))) + 2
+    return {"order": order, "by_line": order * width + line + 1, "by_sku": order * width + sku + 1,
+            "order_id": order, "sku": sku, "line": line}
+
+
+def _matched(frame: pd.DataFrame, keys: dict[str, np.ndarray], lines: dict[str, np.ndarray]) -> np.ndarray:
+    """order_line_found of `frame`, whose _line_keys are `keys`, among the order lines whose _line_keys are `lines`."""
+
+    def isin(kind: str) -> np.ndarray:
+        # Hash-based membership (pandas) rather than np.isin, which sorts: 10x faster on a million keys.
+        return pd.Series(keys[kind]).isin(lines[kind]).to_numpy()
+
     has_line = frame["line"].notna().to_numpy()
     # A row naming only its order (a return without item or line, contract 2.3) matches any line of the order.
     order_only = ~has_line & frame["sku"].isna().to_numpy()
-    # Hash-based membership (pandas) rather than np.isin, which sorts: 10x faster on a million keys.
-    found = np.where(has_line, pd.Series(by_line[n:]).isin(by_line[:n]).to_numpy(),
-                     pd.Series(by_sku[n:]).isin(by_sku[:n]).to_numpy())
-    found |= order_only & pd.Series(order_codes[n:]).isin(order_codes[:n]).to_numpy()
+    found = np.where(has_line, isin("by_line"), isin("by_sku"))
+    found |= order_only & isin("order")
     return found & frame["order_id"].notna().to_numpy()
 
 
@@ -711,13 +727,7 @@ class BookKeys:
             frames = [self.book.tables[name] for name in names]
             bounds = np.cumsum([0] + [len(f) for f in frames])
 
-            def codes(column: str) -> np.ndarray:
-                return pd.factorize(pd.concat([f[column] for f in frames], ignore_index=True))[0].astype(np.int64)
-
-            order, sku, line = codes("order_id"), codes("sku"), codes("line")   # blank: -1
-            width = int(max(line.max(initial=0), sku.max(initial=0))) + 2
-            keys = {"order": order, "by_line": order * width + line + 1, "by_sku": order * width + sku + 1,
-                    "order_id": order, "sku": sku, "line": line}
+            keys = _line_keys(frames)
             self._keys = {f"{name}.{kind}": values[bounds[i]:bounds[i + 1]]
                           for i, name in enumerate(names) for kind, values in keys.items()}
         return self._keys
@@ -731,17 +741,13 @@ class BookKeys:
 
     def order_line_found(self, table: str, among: np.ndarray | None = None) -> np.ndarray:
         """order_line_found(orders[among], the book's `table`): all order lines when `among` is None."""
-        keys, frame = self._order_keys(), self.book.tables[table]
+        keys = self._order_keys()
 
-        def isin(kind: str) -> np.ndarray:
-            lines = keys[f"orders.{kind}"] if among is None else keys[f"orders.{kind}"][among]
-            return pd.Series(keys[f"{table}.{kind}"]).isin(lines).to_numpy()
+        def of(name: str) -> dict[str, np.ndarray]:
+            return {kind: keys[f"{name}.{kind}"] for kind in ("order", "by_line", "by_sku")}
 
-        has_line = frame["line"].notna().to_numpy()
-        order_only = ~has_line & frame["sku"].isna().to_numpy()
-        found = np.where(has_line, isin("by_line"), isin("by_sku"))
-        found |= order_only & isin("order")
-        return found & frame["order_id"].notna().to_numpy()
+        lines = of("orders") if among is None else {kind: codes[among] for kind, codes in of("orders").items()}
+        return _matched(self.book.tables[table], of(table), lines)
 
     def taken_along_masks(self, orders_left_out: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """taken_along's masks, and the own shipments and returns waiting on left-out lines only (`waiting`)."""
