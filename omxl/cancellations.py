@@ -24,8 +24,10 @@ def credit_note_rows(orders: pd.DataFrame, pattern: str | None) -> np.ndarray:
     """Rows whose order number matches `pattern` (searched, as when reading marks them cancelled)."""
     if not pattern or "order_id" not in orders or orders.empty:
         return np.zeros(len(orders), dtype=bool)
-    return orders["order_id"].astype("string[python]").str.contains(pattern, regex=True).fillna(False) \
-        .to_numpy(dtype=bool)
+    # Each distinct order number searched once: an invoice's lines share it.
+    codes, order_ids = pd.factorize(orders["order_id"].astype("string[python]"))
+    found = pd.Series(order_ids, dtype=object).str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    return np.where(codes >= 0, found[np.maximum(codes, 0)] if len(found) else False, False)
 
 
 def match_cancellations(orders: pd.DataFrame, is_cancellation: np.ndarray) -> pd.DataFrame:

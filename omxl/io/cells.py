@@ -20,6 +20,8 @@ _TYPE_CLASS: dict[type, int] = {
 
 def classify(values: pd.Series) -> np.ndarray:
     """One class code per cell by its Python type; NaN counts as blank (text is looked at in convert)."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return np.full(len(values), STR, dtype=np.int8)   # a CSV file's column: text only, told in one C pass
     types = values.map(type)
     lookup = {t: _TYPE_CLASS.get(t, _class_by_isinstance(t)) for t in types.unique()}
     classes = types.map(lookup).to_numpy(dtype=np.int8, na_value=OTHER)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from ...findings import display, findings_frame, message
 from ...model import BOOL, DATE, DTYPES, ENUM, FALSE_TEXT, ID, INT, NUMBER, TEXT, TRUE_TEXT, Column, fold
 from ..cells import BLANK, BOOLEAN, DATETIME, NUM, OTHER, STR, TIME, classify
 from .sources import ERROR_LITERALS
+from .together import Files, tagged
 
 
 KIND_WORDS = {NUMBER: "a number", INT: "a whole number", DATE: "a date", BOOL: "yes/no"}
@@ -27,6 +29,7 @@ _NUMBER_TEXT = re.compile(r"^[+-]?[$€£¥]?[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})( \d{1,2}:\d{2}(:\d{2})?)?$")
+_UTC_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _INTEGER_FLOAT_TEXT = re.compile(r"^-?\d+\.0+$")
 _BLANKS = re.compile(r"\s+")
 # Printable ASCII, no blank at either end, no doubled blank, not integer-valued float text.
@@ -44,6 +47,19 @@ class ColumnOrigin:
     letter: str
     typed_source: bool  # False for CSV: text is the native type there, so parsing text is no fix
     decimal: str = "."  # decimal separator of numbers written as text (sources.RawSheet.decimal)
+    files: Files | None = None  # files of one layout typed together: each row's file (together.py)
+
+
+def _findings(code: str, origin: ColumnOrigin, positions: np.ndarray, rows: np.ndarray, **fields) -> pd.DataFrame:
+    """Findings about the column's cells at `positions`, each naming its file when files are typed together."""
+    frame = findings_frame(code, table=origin.table, source=origin.source, sheet=origin.sheet, rows=rows[positions],
+                           column=origin.header, letter=origin.letter, **fields)
+    return frame if origin.files is None else tagged(frame, origin.files, origin.files.of_row[positions])
+
+
+def _per_file(origin: ColumnOrigin, positions: np.ndarray) -> list[np.ndarray]:
+    """Sorted positions, one array per file (one array when the column is one file's)."""
+    return [positions] if origin.files is None else origin.files.groups(positions)
 
 
 def per_unique(values: pd.Series, func, codes: np.ndarray | None = None) -> pd.Series | pd.DataFrame:
@@ -118,8 +134,10 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
     findings: list[pd.DataFrame] = []
     text = classes == STR
     if text.any():
-        flags = per_unique(raw[text], lambda u: _text_flags(u, config.null_values),
-                           None if text_codes is None else text_codes[text])
+        if text_codes is None:   # each distinct text found once, for the flags and the converter alike
+            text_codes = np.full(len(raw), -1, dtype=np.int64)
+            text_codes[text] = pd.factorize(raw.to_numpy(dtype=object)[text])[0]
+        flags = per_unique(raw[text], lambda u: _text_flags(u, config.null_values), text_codes[text])
         positions = np.flatnonzero(text)
         classes[positions[flags["blank"].to_numpy(dtype=bool)]] = BLANK
         literal_error = flags["error"].to_numpy(dtype=bool)
@@ -127,15 +145,13 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
         null_positions = positions[flags["null"].to_numpy(dtype=bool) & ~literal_error]
         if len(null_positions):
             classes[null_positions] = BLANK
-            findings.append(_fixed(origin, rows[null_positions], raw.iloc[null_positions],
-                                   f"read as blank (null value {raw.iloc[null_positions[0]]!r})"))
+            findings.append(_fixed(origin, rows, null_positions, raw.iloc[null_positions],
+                                   lambda first: f"read as blank (null value {first!r})"))
     error_positions = np.flatnonzero(pd.notna(error_cells))
     if len(error_positions):
         shown = error_cells[error_positions].tolist()
-        findings.append(findings_frame(
-            "error-cell", table=origin.table, source=origin.source, sheet=origin.sheet, rows=rows[error_positions],
-            column=origin.header, letter=origin.letter, values=shown,
-            messages=[message("error-cell", value=v) for v in shown]))
+        findings.append(_findings("error-cell", origin, error_positions, rows, values=shown,
+                                  messages=[message("error-cell", value=v) for v in shown]))
         classes[error_positions] = BLANK
     converter = _CONVERTERS[column.kind]
     typed, more = converter(raw, classes, column, origin, rows, config, text_codes)
@@ -153,29 +169,37 @@ def _text_flags(text: pd.Series, null_values: list[str]) -> pd.DataFrame:
                          "null": stripped.isin(null_values)})
 
 
-def _type_errors(origin: ColumnOrigin, rows: np.ndarray, values: pd.Series, what: str, fix: str) -> pd.DataFrame:
+def _type_errors(origin: ColumnOrigin, positions: np.ndarray, rows: np.ndarray, values: pd.Series, what: str,
+                 fix: str) -> pd.DataFrame:
+    """One type-error per cell at `positions` (`values` are those cells)."""
     shown = [display(v) for v in values]
-    return findings_frame(
-        "type-error", table=origin.table, source=origin.source, sheet=origin.sheet, rows=rows,
-        column=origin.header, letter=origin.letter, values=shown,
-        messages=[message("type-error", what=what, value=repr(v) if isinstance(v, str) else display(v), fix=fix)
-                  for v in values])
+    return _findings("type-error", origin, positions, rows, values=shown,
+                     messages=[message("type-error", what=what, value=repr(v) if isinstance(v, str) else display(v),
+                                       fix=fix) for v in values])
 
 
-def _fixed(origin: ColumnOrigin, rows: np.ndarray, examples: pd.Series, how: str) -> pd.DataFrame:
-    """One aggregated normalized-value finding for a column: count, first cell, an example.
+def _fixed(origin: ColumnOrigin, rows: np.ndarray, positions: np.ndarray, examples: pd.Series,
+           how: str | Callable[[object], str]) -> pd.DataFrame:
+    """One aggregated normalized-value finding per file for the cells at `positions` (`examples` are those
+    cells): count, first cell, an example.
 
-    `how` reads after "N values in column X", written for the plural; "were" becomes "was" for one."""
-    count = len(rows)
-    first = display(examples.iloc[0])
-    if count == 1:
-        how = how.replace("were ", "was ").replace("numbers", "a number").replace("dates", "a date")
-    noun = "value" if count == 1 else "values"
-    what = f"{count:,} {noun} in column '{origin.header}' {how} (first at {origin.letter}{int(rows[0])}: {first!r})."
-    return findings_frame(
-        "normalized-value", table=origin.table, source=origin.source, sheet=origin.sheet, rows=[int(rows[0])],
-        column=origin.header, letter=origin.letter, values=[first], messages=[message("normalized-value", what=what)],
-        count=[count])
+    `how` (or `how(first cell)`) reads after "N values in column X", written for the plural; "were" becomes
+    "was" for one."""
+    firsts, counts = ((np.array([0]), np.array([len(positions)])) if origin.files is None
+                      else origin.files.first_of_each(positions))
+    shown, messages = [], []
+    for first_at, count in zip(firsts.tolist(), counts.tolist()):
+        first = display(examples.iloc[first_at])
+        text = how(examples.iloc[first_at]) if callable(how) else how
+        if count == 1:
+            text = text.replace("were ", "was ").replace("numbers", "a number").replace("dates", "a date")
+        noun = "value" if count == 1 else "values"
+        row = int(rows[positions[first_at]])
+        shown.append(first)
+        messages.append(message("normalized-value", what=f"{count:,} {noun} in column '{origin.header}' {text} "
+                                                         f"(first at {origin.letter}{row}: {first!r})."))
+    return _findings("normalized-value", origin, positions[firsts], rows, values=shown, messages=messages,
+                     count=counts.tolist())
 
 
 def _expected(column: Column, origin: ColumnOrigin) -> str:
@@ -199,7 +223,7 @@ def _to_number(raw, classes, column, origin, rows, config, codes=None):
         out[text_positions[ok]] = parsed["value"].to_numpy(dtype=float)[ok]
         fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | origin.typed_source)
         if fixed.any():
-            findings.append(_fixed(origin, rows[text_positions[fixed]], text[fixed],
+            findings.append(_fixed(origin, rows, text_positions[fixed], text[fixed],
                                    "were numbers written as text and were converted"))
         bad_positions = np.union1d(bad_positions, text_positions[~ok])
     if column.kind == INT:
@@ -208,7 +232,7 @@ def _to_number(raw, classes, column, origin, rows, config, codes=None):
     if len(bad_positions):
         out[bad_positions] = np.nan
         fix = "Type the quantity as a plain number." if column.kind == NUMBER else "Type a whole number."
-        findings.append(_type_errors(origin, rows[bad_positions], raw.iloc[bad_positions],
+        findings.append(_type_errors(origin, bad_positions, rows, raw.iloc[bad_positions],
                                      _expected(column, origin), fix))
     series = pd.Series(out, index=raw.index)
     if column.kind == INT:
@@ -257,20 +281,19 @@ def _to_date(raw, classes, column, origin, rows, config, codes=None):
         ok = parsed.notna().to_numpy()
         out.iloc[text_positions[ok]] = parsed[ok].to_numpy()
         if origin.typed_source and ok.any():
-            findings.append(_fixed(origin, rows[text_positions[ok]], text[ok],
+            findings.append(_fixed(origin, rows, text_positions[ok], text[ok],
                                    "were dates written as text and were converted"))
         if ambiguous.any():
             amb = text_positions[ambiguous]
             readings = [_two_readings(v) for v in text[ambiguous]]
-            findings.append(findings_frame(
-                "ambiguous-date", table=origin.table, source=origin.source, sheet=origin.sheet, rows=rows[amb],
-                column=origin.header, letter=origin.letter, values=list(text[ambiguous]),
+            findings.append(_findings(
+                "ambiguous-date", origin, amb, rows, values=list(text[ambiguous]),
                 messages=[message("ambiguous-date", value=v, what=r, **_date_formats(v))
                           for v, r in zip(text[ambiguous], readings)]))
         bad_positions = np.union1d(bad_positions, text_positions[~ok & ~ambiguous])
     if len(bad_positions):
         fix = "Make the cell a date, or type it as YYYY-MM-DD."
-        findings.append(_type_errors(origin, rows[bad_positions], raw.iloc[bad_positions],
+        findings.append(_type_errors(origin, bad_positions, rows, raw.iloc[bad_positions],
                                      _expected(column, origin), fix))
     return out, findings
 
@@ -287,9 +310,10 @@ def _parse_date_text(text: pd.Series, formats: list[str]) -> pd.DataFrame:
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     iso = text.str.fullmatch(_ISO_DATE.pattern).to_numpy()
     if iso.any():
-        parsed[iso] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce").dt.tz_localize(None) \
-            if text[iso].str.contains(r"Z$|[+-]\d{2}:?\d{2}$").any() else \
-            pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+        # The time as written, the offset dropped: each text on its own, so that +01:00 beside +02:00 (a summer
+        # time change) or beside no offset reads as it does alone.
+        parsed[iso] = pd.to_datetime(text[iso].str.replace(_UTC_OFFSET.pattern, "", regex=True), format="ISO8601",
+                                     errors="coerce")
     for fmt in formats:
         todo = parsed.isna().to_numpy()
         if not todo.any():
@@ -352,7 +376,7 @@ def _to_id(raw, classes, column, origin, rows, config, codes=None):
     findings = []
     if changed.any():
         positions = np.flatnonzero(changed)
-        findings.append(_fixed(origin, rows[positions], raw.iloc[positions],
+        findings.append(_fixed(origin, rows, positions, raw.iloc[positions],
                                "were tidied as identifiers (numbers to text, spaces, Unicode forms)"))
     return out, findings
 
@@ -410,11 +434,11 @@ def _to_enum(raw, classes, column, origin, rows, config, codes=None):
         unknown = mapped.isna().to_numpy()
         if unknown.any():
             allowed = ", ".join(column.values)
-            findings.append(_type_errors(
-                origin, rows[present[unknown]], raw.iloc[present[unknown]],
-                f"'{origin.header}' must be one of {allowed}",
-                f"Use one of {allowed}, or map the codes to words in omxl.toml with these lines, putting the right "
-                f"word for each code" + values_lines(origin.table, column, raw.iloc[present[unknown]])))
+            for cells in _per_file(origin, present[unknown]):   # each file's lines name its own codes
+                findings.append(_type_errors(
+                    origin, cells, rows, raw.iloc[cells], f"'{origin.header}' must be one of {allowed}",
+                    f"Use one of {allowed}, or map the codes to words in omxl.toml with these lines, putting the "
+                    f"right word for each code" + values_lines(origin.table, column, raw.iloc[cells])))
     return out, findings
 
 
@@ -455,7 +479,7 @@ def _to_bool(raw, classes, column, origin, rows, config, codes=None):
         out.iloc[present] = truth.to_numpy()
         unknown = truth.isna().to_numpy()
         if unknown.any():
-            findings.append(_type_errors(origin, rows[present[unknown]], values[unknown],
+            findings.append(_type_errors(origin, present[unknown], rows, values[unknown],
                                          _expected(column, origin), "Write yes or no (or TRUE/FALSE, 1/0)."))
     return out, findings
 

@@ -26,6 +26,7 @@ from .normalize import ColumnOrigin, apply_values, convert
 from .sniff import CSV
 from .sheet_cells import CellGrid, Region
 from .sources import FrameSource, RawSheet, iter_sources, open_source, source_name
+from .together import Files, deal, for_each_file, split_rows, tagged
 
 LAYOUT_COLUMNS = ("source", "kind", "sheet", "table", "matched_by", "header_row", "rows", "note")
 COLUMN_MAP_COLUMNS = ("table", "source", "sheet", "header_row", "header", "column", "letter")
@@ -62,6 +63,12 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
     layout: list[dict] = []
     column_map: list[dict] = []
     names: list[str] = []
+    waiting: list[CutSheet] = []   # consecutive sheets of one layout, typed together (together.py)
+
+    def type_waiting() -> None:
+        parts.extend(_typed_sheets(waiting, settings, column_map))
+        waiting.clear()
+
     for source in flat:
         if progress is not None:
             progress(f"Reading {source_name(source)}")
@@ -69,15 +76,22 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
         names.append(name)
         seen = len(layout)
         for item in items:
-            mapped_from, laid_out = len(column_map), len(layout)
             if isinstance(item, FrameSource):
+                type_waiting()
+                mapped_from = len(column_map)
                 part = _frame_part(item, matcher, settings, layout, column_map)
-            else:
-                part = _sheet_part(item, matcher, settings, layout, column_map)
-            if part is not None:
                 part.columns = tuple(e["column"] for e in column_map[mapped_from:] if e["column"])
-                part.layout_entry = layout[laid_out] if len(layout) > laid_out else None
+                part.layout_entry = layout[-1]
                 parts.append(part)
+                continue
+            cut = _cut_sheet(item, matcher, settings, layout)
+            if cut is None:
+                continue
+            if waiting and not (cut.stackable and waiting[-1].same_layout(cut)):
+                type_waiting()
+            waiting.append(cut)
+            if not cut.stackable:
+                type_waiting()
         notes = [entry["note"] for entry in layout[seen:]]
         if notes and all(n == "empty" or n.startswith(ONLY_ERRORS) for n in notes) and notes.count("empty") < len(notes):
             raise SourceError(name, "every cell with a value holds an Excel error value "
@@ -87,6 +101,7 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
         if all(entry["note"] == "empty" for entry in layout[seen:]):
             raise SourceError(name, "the file holds no data: every sheet is empty.",
                               "Check that you picked the right file, or export the data again.")
+    type_waiting()
     _check_source_maps(settings, layout)
     roles = _roles(parts)
     layout_frame = pd.DataFrame(layout, columns=list(LAYOUT_COLUMNS)).astype({"header_row": "Int64", "rows": "Int64"})
@@ -159,7 +174,37 @@ def _error_counts(notes: list[str]) -> str:
 
 # --- one sheet -------------------------------------------------------------------------------
 
-def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list, column_map: list) -> SheetTable | None:
+@dataclass(eq=False)
+class CutSheet:
+    """One sheet's table cut out of its grid, blank rows gone, waiting to be typed: alone, or together with the
+    sheets before it that share its layout (one pass over all their rows, together.py)."""
+
+    table: str
+    headers: list[str]
+    canonicals: tuple[str | None, ...]   # what each header maps to
+    first_col: int
+    cells: np.ndarray | Region           # rows x headers
+    errors: list[np.ndarray]             # per column: the Excel error each cell shows, or None
+    row_numbers: np.ndarray
+    sheet: RawSheet
+    header_row: int                      # as Excel numbers it
+    decimal: str
+    matcher: Matcher
+    layout_entry: dict
+    findings: list[pd.DataFrame]         # found while cutting (blank and malformed rows, formulas, far cells)
+
+    @property
+    def stackable(self) -> bool:
+        # omxl's own reader hands over arrays with each cell's class: those are typed as they are.
+        return not isinstance(self.cells, Region)
+
+    def same_layout(self, other: "CutSheet") -> bool:
+        return (self.table, self.headers, self.canonicals, self.first_col, self.header_row, self.decimal,
+                self.sheet.kind) == (other.table, other.headers, other.canonicals, other.first_col,
+                                     other.header_row, other.decimal, other.sheet.kind)
+
+
+def _cut_sheet(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list) -> CutSheet | None:
     base = {"source": sheet.source, "kind": sheet.kind, "sheet": sheet.sheet}
     if sheet.omxl_result:
         layout.append({**base, "table": "", "matched_by": "", "note": "omxl result sheet, skipped"})
@@ -213,12 +258,6 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
     errors = _error_masks(sheet, data_index, first_col, width)
     layout.append({**base, "table": sheet_match.table, "matched_by": sheet_match.matched_by,
                    "header_row": sheet.row_number(sheet_match.header_row), "rows": len(row_numbers), "note": ""})
-    # The grid itself, not one Series per column: a sheet may have 16,384 columns, most of them unknown.
-    frame, more = _type_columns(
-        sheet_match.table, headers, grid, [first_col + i for i in range(width)], errors, row_numbers,
-        sheet.source, sheet.sheet, sheet.kind != CSV, matcher, settings, column_map,
-        sheet.row_number(sheet_match.header_row),
-        decimal=sheet.decimal if sheet.kind == CSV else settings.decimal or ".")
     if sheet.formula_cells:
         findings.extend(_formula_findings(sheet, sheet_match.table, data_index, row_numbers, first_col, headers))
     if sheet.far_cells:
@@ -228,7 +267,42 @@ def _sheet_part(sheet: RawSheet, matcher: Matcher, settings: Config, layout: lis
             rows=int(re.sub(r"^[A-Z]+", "", first)), letter=re.sub(r"\d+$", "", first), values=first,
             count=len(sheet.far_cells),
             messages=message("far-cells-left-out", count=f"{len(sheet.far_cells):,}", value=first)))
-    return SheetTable(sheet_match.table, frame, findings + more)
+    return CutSheet(sheet_match.table, headers, tuple(matcher.columns(sheet_match.table, headers)), first_col, grid,
+                    errors, row_numbers, sheet, sheet.row_number(sheet_match.header_row),
+                    sheet.decimal if sheet.kind == CSV else settings.decimal or ".", matcher, layout[-1], findings)
+
+
+def _typed_sheets(cuts: list[CutSheet], settings: Config, column_map: list) -> list[SheetTable]:
+    """The sheets' columns typed, in one pass when there are several (same layout): a part per sheet, with
+    its own rows and findings, as when typed alone."""
+    if not cuts:
+        return []
+    one = cuts[0]
+    several = len(cuts) > 1
+    files = Files.of([len(c.row_numbers) for c in cuts], [c.sheet.source for c in cuts],
+                     [c.sheet.sheet for c in cuts]) if several else None
+    # The grid itself, not one Series per column: a sheet may have 16,384 columns, most of them unknown.
+    cells = np.concatenate([c.cells for c in cuts]) if several else one.cells
+    errors = [np.concatenate(e) for e in zip(*(c.errors for c in cuts))] if several else one.errors
+    row_numbers = np.concatenate([c.row_numbers for c in cuts]) if several else one.row_numbers
+    mapped_from = len(column_map)
+    frame, more = _type_columns(
+        one.table, one.headers, cells, [one.first_col + i for i in range(len(one.headers))], errors, row_numbers,
+        one.sheet.source, one.sheet.sheet, one.sheet.kind != CSV, one.matcher, settings, column_map,
+        one.header_row, decimal=one.decimal, files=files)
+    columns = tuple(e["column"] for e in column_map[mapped_from:mapped_from + len(one.headers)] if e["column"])
+    if files is None:
+        frames, typing_findings = [frame], [more]
+    else:
+        frames = split_rows(frame, files, [c for c in frame.columns if c in _written_names()])
+        typing_findings = deal(more, len(files))
+    return [SheetTable(c.table, part, c.findings + found, columns, c.layout_entry)
+            for c, part, found in zip(cuts, frames, typing_findings)]
+
+
+@functools.cache
+def _written_names() -> frozenset[str]:
+    return frozenset(written_column(c) for t in TABLE_BY_NAME.values() for c in t.column_names)
 
 
 def _formula_findings(sheet: RawSheet, table: str, data_index: np.ndarray, row_numbers: np.ndarray,
@@ -370,8 +444,16 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
                   col_numbers: list[int],
                   errors: list[np.ndarray], row_numbers: np.ndarray, source: str, sheet: str,
                   typed_source: bool, matcher: Matcher, settings: Config, column_map: list,
-                  header_row: int, decimal: str = ".") -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+                  header_row: int, decimal: str = ".",
+                  files: Files | None = None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The table's columns typed, with their findings. `files`: the rows are several files' of this one layout,
+    stacked (together.py); `source` and `sheet` are then the first file's, and each finding names its own file."""
     spec = TABLE_BY_NAME[table]
+    map_entries: list[dict] = []
+
+    def each_file(frame: pd.DataFrame) -> pd.DataFrame:   # a finding about the layout: one per file
+        return frame if files is None else for_each_file(frame, files)
+
     out: dict[str, pd.Series] = {}
     unknown: dict[str, None] = {}   # names of the columns carried through untyped
     findings: list[pd.DataFrame] = []
@@ -393,13 +475,13 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
         letter = column_letter(col_numbers[position])
         canonical = canonicals[position]
         duplicate = bool(canonical) and canonical in used
-        column_map.append({"table": table, "source": source, "sheet": sheet, "header_row": header_row,
-                           "header": header, "column": "" if duplicate else canonical or "", "letter": letter})
+        map_entries.append({"table": table, "source": source, "sheet": sheet, "header_row": header_row,
+                            "header": header, "column": "" if duplicate else canonical or "", "letter": letter})
         if duplicate:
-            findings.append(findings_frame(
+            findings.append(each_file(findings_frame(
                 "duplicate-column", table=table, source=source, sheet=sheet, rows=[header_row], column=header,
                 letter=letter, values=[header],
-                messages=[message("duplicate-column", column=header, what=f"'{canonical}' (first: '{used[canonical]}')")]))
+                messages=[message("duplicate-column", column=header, what=f"'{canonical}' (first: '{used[canonical]}')")])))
         if duplicate or canonical is None:
             # Carried through untyped; blanked all at once below (thousands of columns are one array operation).
             unknown[_free_name(header, out, unknown)] = None
@@ -408,7 +490,7 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
                 unknown_headers.append((header, letter, len(unknown_positions) - 1))
             continue
         used[canonical] = header
-        origin = ColumnOrigin(table, source, sheet, header, letter, typed_source, decimal)
+        origin = ColumnOrigin(table, source, sheet, header, letter, typed_source, decimal, files)
         raw = raw_column(position, header)
         # From omxl's own reader: each cell's class and text code, so that typing goes per distinct text.
         classes, text_codes = columns.hints(position) if isinstance(columns, Region) else (None, None)
@@ -423,27 +505,16 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
     block = _unknown_block([raw_column(p, headers[p]) for p in unknown_positions] if isinstance(columns, dict)
                            else columns.block(unknown_positions) if isinstance(columns, Region)
                            else columns[:, unknown_positions], len(row_numbers), settings)
-    # "Column 7" is a header omxl made up for a blank header cell: reported only when its column holds data.
-    present = pd.notna(block).any(axis=0) if len(block) else np.zeros(block.shape[1], dtype=bool)
-    unknown_headers = [(h, letter) for h, letter, i in unknown_headers if not h.startswith("Column ") or present[i]]
     if unknown_headers:
-        # One frame for all of them: a sheet may have thousands of columns (up to 16,384).
-        names = [h for h, _ in unknown_headers]
-        # The lines to map one of them name a column the sheet does not have yet, so that they load and read.
-        example = next((c for c in spec.column_names if c not in out), spec.column_names[0])
-        frame = findings_frame(
-            "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row] * len(names),
-            values=names, messages=[message("unknown-column", column=h, table=table, header=toml_string(h),
-                                            example=example) for h in names])
-        frame["column"] = names
-        frame["cell"] = [f"{letter}{header_row}" for _, letter in unknown_headers]
-        findings.append(frame)
+        unknown_found = _unknown_columns(table, unknown_headers, block, out, source, sheet, header_row, files)
+        if len(unknown_found):
+            findings.append(unknown_found)
     for column in spec.required:
         if column not in out:
-            findings.append(findings_frame(
+            findings.append(each_file(findings_frame(
                 "missing-column", table=table, source=source, sheet=sheet, rows=[header_row], column=column,
                 values=[""], messages=[message("missing-column", table=table, column=column,
-                                               fix=_missing_column_fix(spec.column(column), table))]))
+                                               fix=_missing_column_fix(spec.column(column), table))])))
     index = pd.RangeIndex(len(row_numbers))
     frame = pd.DataFrame(out, index=index)
     for canonical, cells in written.items():
@@ -451,38 +522,80 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
             frame[written_column(canonical)] = cells.set_axis(index)
     if unknown:
         frame = pd.concat([frame, pd.DataFrame(block, columns=list(unknown), index=index, dtype=object)], axis=1)
-    frame["source"] = pd.Series([source] * len(frame), dtype="string[python]")
-    frame["sheet"] = pd.Series([sheet] * len(frame), dtype="string[python]")
+    if files is None:
+        frame["source"] = pd.Series([source] * len(frame), dtype="string[python]")
+        frame["sheet"] = pd.Series([sheet] * len(frame), dtype="string[python]")
+    else:
+        frame["source"] = pd.Series(files.sources[files.of_row], dtype="string[python]")
+        frame["sheet"] = pd.Series(files.sheets[files.of_row], dtype="string[python]")
     frame["row"] = row_numbers
     if table == "orders":
-        frame = _default_line_numbers(frame)
+        frame = _default_line_numbers(frame, files)
         if settings.cancelled_order_pattern and "order_id" in frame:
             frame, more = _cancelled_by_pattern(frame, settings.cancelled_order_pattern, used["order_id"],
                                                 column_letter(col_numbers[headers.index(used["order_id"])]),
-                                                source, sheet)
+                                                source, sheet, files)
             findings.extend(more)
+    for file in range(1 if files is None else len(files)):
+        column_map.extend(map_entries if files is None else
+                          [{**e, "source": files.sources[file], "sheet": files.sheets[file]} for e in map_entries])
     return frame, findings
 
 
+def _unknown_columns(table: str, unknown_headers: list[tuple[str, str, int]], block: np.ndarray,
+                     out: dict[str, pd.Series], source: str, sheet: str, header_row: int,
+                     files: Files | None) -> pd.DataFrame:
+    """The unknown-column findings, one frame for all of them (a sheet may have thousands of columns, up to
+    16,384); per file when files are typed together. "Column 7" is a header omxl made up for a blank header
+    cell: reported only when its column holds data."""
+    spec = TABLE_BY_NAME[table]
+    positions = [i for _, _, i in unknown_headers]
+    filled = pd.notna(block[:, positions]) if len(positions) else np.zeros((len(block), 0), dtype=bool)
+    present = (filled.any(axis=0)[None, :] if files is None else files.any_per_file(filled)) if len(block) else \
+        np.zeros((1 if files is None else len(files), len(positions)), dtype=bool)
+    made_up = np.array([h.startswith("Column ") for h, _, _ in unknown_headers], dtype=bool)
+    shown = present | ~made_up   # file x unknown column
+    of_finding, which = np.nonzero(shown)
+    names = [unknown_headers[i][0] for i in which]
+    # The lines to map one of them name a column the sheet does not have yet, so that they load and read.
+    example = next((c for c in spec.column_names if c not in out), spec.column_names[0])
+    frame = findings_frame(
+        "unknown-column", table=table, source=source, sheet=sheet, rows=[header_row] * len(names),
+        values=names, messages=[message("unknown-column", column=h, table=table, header=toml_string(h),
+                                        example=example) for h in names])
+    frame["column"] = names
+    frame["cell"] = [f"{unknown_headers[i][1]}{header_row}" for i in which]
+    return frame if files is None else tagged(frame, files, of_finding)
+
+
 def _cancelled_by_pattern(frame: pd.DataFrame, pattern: str, header: str, letter: str, source: str,
-                          sheet: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Lines whose order number marks a cancellation (cancelled_order_pattern) and that have no status."""
+                          sheet: str, files: Files | None = None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Lines whose order number marks a cancellation (cancelled_order_pattern) and that have no status: one
+    finding per file that has any."""
     if "status" not in frame:
         frame.insert(frame.columns.get_loc("order_id") + 1, "status", pd.Series(pd.NA, index=frame.index,
                                                                                 dtype="string[python]"))
-    hit = (frame["order_id"].str.contains(pattern, regex=True).fillna(False).astype(bool)
-           & frame["status"].isna()).to_numpy()
+    codes, order_ids = pd.factorize(frame["order_id"])   # each distinct order number matched once
+    matches = pd.Series(order_ids, dtype=object).str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    hit = np.where(codes >= 0, matches[np.maximum(codes, 0)] if len(matches) else False, False) \
+        & frame["status"].isna().to_numpy()
     if not hit.any():
         return frame, []
     frame.loc[hit, "status"] = "cancelled"
-    rows = frame["row"].to_numpy()[hit]
-    count = int(hit.sum())
-    example = frame["order_id"].to_numpy()[hit][0]
-    what = (f"{count:,} line{'s' if count != 1 else ''} read as cancelled because the order number in '{header}' "
-            f"matches cancelled_order_pattern '{pattern}' (first at {letter}{rows[0]}: '{example}').")
-    return frame, [findings_frame("normalized-value", table="orders", source=source, sheet=sheet, rows=[rows[0]],
-                                  column=header, letter=letter, values=[example],
-                                  messages=[message("normalized-value", what=what)], count=[count])]
+    positions = np.flatnonzero(hit)
+    if files is None:
+        firsts, counts = np.array([0]), np.array([len(positions)])
+    else:
+        firsts, counts = files.first_of_each(positions)
+    rows = frame["row"].to_numpy()[positions[firsts]]
+    examples = frame["order_id"].to_numpy()[positions[firsts]]
+    whats = [f"{count:,} line{'s' if count != 1 else ''} read as cancelled because the order number in '{header}' "
+             f"matches cancelled_order_pattern '{pattern}' (first at {letter}{row}: '{example}')."
+             for count, row, example in zip(counts.tolist(), rows, examples)]
+    found = findings_frame("normalized-value", table="orders", source=source, sheet=sheet, rows=rows,
+                           column=header, letter=letter, values=list(examples),
+                           messages=[message("normalized-value", what=w) for w in whats], count=counts.tolist())
+    return frame, [found if files is None else tagged(found, files, files.of_row[positions[firsts]])]
 
 
 def _unknown_block(columns: np.ndarray | list[pd.Series], n_rows: int, settings: Config) -> np.ndarray:
@@ -492,13 +605,17 @@ def _unknown_block(columns: np.ndarray | list[pd.Series], n_rows: int, settings:
         columns = (np.column_stack([np.asarray(c, dtype=object) for c in columns]) if columns and n_rows
                    else np.empty((n_rows, len(columns)), dtype=object))
     flat = pd.Series(columns.ravel(), dtype=object)
-    nulls = flat.isin(["", None, *settings.null_values])
+    nulls = flat.isin(["", None, *settings.null_values]).to_numpy(dtype=bool, copy=True)
     if settings.null_values and len(flat):
-        try:
-            nulls |= flat.str.strip().isin(settings.null_values).fillna(False).astype(bool)
-        except AttributeError:   # no text at all
-            pass
-    return np.where(nulls.to_numpy(dtype=bool), None, flat.to_numpy()).reshape(columns.shape)
+        # Each distinct text stripped once: a description column repeats a few thousand texts.
+        values = flat.to_numpy()
+        text = np.flatnonzero(pd.notna(values) if pd.api.types.infer_dtype(values, skipna=True) == "string"
+                              else np.array([isinstance(v, str) for v in values], dtype=bool))
+        if len(text):
+            codes, distinct = pd.factorize(values[text])
+            null_text = pd.Series(distinct, dtype=object).str.strip().isin(settings.null_values).to_numpy(dtype=bool)
+            nulls[text[null_text[codes]]] = True
+    return np.where(nulls, None, flat.to_numpy()).reshape(columns.shape)
 
 
 @functools.cache
@@ -530,15 +647,17 @@ def columns_lines(table: str, column: str) -> str:
     return f"[columns.{table}]\n{toml_string(YOUR_HEADER)} = {toml_string(column)}"
 
 
-def _default_line_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Contract: line defaults to the position within the order."""
-    if "line" not in frame or "order_id" not in frame:
-        if "order_id" in frame:
-            frame.insert(1, "line", (frame.groupby("order_id", dropna=False, sort=False).cumcount() + 1).astype("Int64"))
+def _default_line_numbers(frame: pd.DataFrame, files: Files | None = None) -> pd.DataFrame:
+    """Contract: line defaults to the position within the order (within its file's rows)."""
+    if "order_id" not in frame:
+        return frame
+    keys = frame["order_id"] if files is None else [pd.Series(files.of_row, index=frame.index), frame["order_id"]]
+    if "line" not in frame:
+        frame.insert(1, "line", (frame.groupby(keys, dropna=False, sort=False).cumcount() + 1).astype("Int64"))
         return frame
     blank = frame["line"].isna()
     if blank.any():
-        position = frame.groupby("order_id", dropna=False, sort=False).cumcount() + 1
+        position = frame.groupby(keys, dropna=False, sort=False).cumcount() + 1
         frame.loc[blank, "line"] = position[blank].astype("Int64")
     return frame
 
