@@ -380,6 +380,10 @@ def _entry_errors(pos: Position) -> Found:
                                                      units=("units", lambda u: float(u.clip(lower=0).sum(min_count=1))))
     issues = pos.issues[(pos.issues["severity"] == "error").to_numpy(dtype=bool)]
     issues = issues.assign(sheet=issues["sheet"].astype(object).fillna(""), source=issues["source"].astype(object))
+    # Each sheet's error findings found by one grouping, not by comparing every finding's place per sheet
+    # (a data set of 305 daily files has 305 sheets).
+    issues_at = issues.groupby(keys, sort=False).indices if len(issues) else {}
+    issue_codes = issues["code"].reset_index(drop=True)
     rows = []
     for (source, sheet), row in per_sheet.iterrows():
         total = read.get((source, sheet))
@@ -389,7 +393,7 @@ def _entry_errors(pos: Position) -> Found:
         if share <= rules.error_share + 1e-12:
             continue
         place = f"{source}!{sheet}" if sheet else str(source)
-        codes = issues.loc[((issues["source"] == source) & (issues["sheet"] == sheet)).to_numpy(dtype=bool), "code"]
+        codes = issue_codes.iloc[issues_at.get((source, sheet), np.array([], dtype=np.int64))]
         common = codes.value_counts()
         most = ", ".join(f"{code} {count}" for code, count in common.head(3).items())
         rows.append({
