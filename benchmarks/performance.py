@@ -405,6 +405,16 @@ def header() -> str:
     return f"{which}  cpus {os.cpu_count()}  RAM {memory:.0f} GB  {platform.machine()}"
 
 
+def compile_timed() -> str:
+    """Byte-compile the timed omxl once, as installing a package does: with PYTHONDONTWRITEBYTECODE set (as on
+    this machine) every fresh process would otherwise compile every module it imports from source again."""
+    code = ("import compileall, os, omxl\n"
+            "folder = os.path.dirname(omxl.__file__)\n"
+            "print(folder, compileall.compile_dir(folder, quiet=1))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return f"byte-compiled {done.stdout.split()[0] if done.stdout else '(omxl not found)'} first"
+
+
 def print_result(name: str, result: Result) -> None:
     print(f"\n{name}\n{'':2}{'measurement':<40} {'seconds':>9} {'peak MB':>9} {'CPU s':>7}   runs")
     for label, value in result.items():
@@ -429,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown case(s): {', '.join(unknown)}; known: {', '.join(CASES)}")
     print(header(), flush=True)
+    print(compile_timed(), flush=True)
     results = {}
     with tempfile.TemporaryDirectory(prefix="omxl-performance-") as temp:
         for name in args.cases or list(CASES):

@@ -75,3 +75,10 @@ def test_an_unknown_case_is_a_usage_error():
     assert result.stderr.strip().splitlines()[-1] == (
         "python benchmarks/performance.py: error: unknown case(s): nightly; known: weekly, million, online_retail, "
         "write_back")
+
+
+def test_the_timed_omxl_is_byte_compiled_first_as_an_installed_package_is():
+    package = Path(omxl.__file__).resolve().parent
+    assert performance.compile_timed() == f"byte-compiled {package} first"
+    compiled = {p.name.split(".")[0] for p in (package / "io" / "read" / "__pycache__").glob("*.pyc")}
+    assert {"tables", "normalize", "together", "sheet_xml"} <= compiled
