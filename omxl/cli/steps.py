@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import inspect
 from pathlib import Path
 from typing import Any, Callable
@@ -48,6 +49,9 @@ def step_command(step: Step) -> click.Command:
         check_write_back(books, write_back)
         hooks.check(run)
         book = read_books(books, reading, config=config, password=password)
+        # The book's cells are Python objects that live to the end of the run: frozen, no later full garbage
+        # collection (one comes every few hundred thousand new objects, and one as the process ends) walks them.
+        gc.freeze()
         hooks.check_book(run, book)
         arguments = {option.name: options[option.name] for option in step.options if option.to_step}
         if reading.by_unit and "by_unit" in inspect.signature(resolve(step.function)).parameters:
