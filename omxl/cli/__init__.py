@@ -7,6 +7,7 @@ omxl.steps.REGISTRY (omxl/cli/steps.py); read, demo, excel-setup and libreoffice
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -251,7 +252,10 @@ def libreoffice_setup_command(book: Path, out: Path | None) -> None:
 
 
 def main() -> None:
-    cli(prog_name="omxl")
+    try:
+        cli(prog_name="omxl")
+    finally:   # the process ends here: its last garbage collection need not walk everything the run made
+        gc.freeze()
 
 
 if __name__ == "__main__":
