@@ -7,6 +7,7 @@ omxl.steps.REGISTRY (omxl/cli/steps.py); read, demo, excel-setup and libreoffice
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from .. import __version__, progress
-from ..demo import MAX_LINES, write_demo
 from ..errors import NoTablesError, OutputError
 from ..io.read import read_book
 from ..io.save.atomic import check_destination
@@ -25,6 +25,10 @@ from .common import (books_argument, check_write_back, checked_out, config_optio
                      out_option, parse_date, password_option, quiet_option, reports_errors, stdout_console,
                      write_back_option)
 from .steps import step_command
+
+# omxl.demo.MAX_LINES (tests/test_cli_startup.py holds them equal), written out: importing omxl.demo for the
+# --lines help would load the demo's generators and writers at the start of every command.
+DEMO_MAX_LINES = 1_048_571
 
 
 class StepsGroup(click.Group):
@@ -150,9 +154,9 @@ def _print_columns(column_map: Any) -> None:
 
 
 def _fits_orders_sheet(_ctx: Any, _param: Any, lines: int) -> int:
-    if lines > MAX_LINES:
+    if lines > DEMO_MAX_LINES:
         raise click.BadParameter(f"{lines:,} lines do not fit on one Excel sheet: the Orders sheet holds at most "
-                                 f"{MAX_LINES:,} (1,048,576 rows less its title block, header and blank row).")
+                                 f"{DEMO_MAX_LINES:,} (1,048,576 rows less its title block, header and blank row).")
     return lines
 
 
@@ -162,7 +166,7 @@ def _fits_orders_sheet(_ctx: Any, _param: Any, lines: int) -> int:
                    "commands, not a result.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same workbook.")
 @click.option("--lines", type=click.IntRange(min=200), callback=_fits_orders_sheet, default=3000, show_default=True,
-              help=f"Order lines, at most {MAX_LINES:,} (they fill the Orders sheet).")
+              help=f"Order lines, at most {DEMO_MAX_LINES:,} (they fill the Orders sheet).")
 @click.option("--as-of", "as_of", callback=parse_date, default="2026-11-27", show_default=True,
               metavar="YYYY-MM-DD", help="The last day of the order history.")
 @reports_errors
@@ -173,6 +177,7 @@ def demo_command(out: str, seed: int, lines: int, as_of: dt.date) -> None:
     if target.suffix.lower() != ".xlsx":
         raise OutputError(f"{out}: the sample is an Excel workbook; give a name ending in .xlsx, such as "
                           f"{target.with_suffix('.xlsx')}. Nothing was written.")
+    from ..demo import write_demo
     progress.current().start(f"Writing {target.name}")
     path = write_demo(target, seed=seed, lines=lines, as_of=as_of)
     progress.current().done()
@@ -247,7 +252,10 @@ def libreoffice_setup_command(book: Path, out: Path | None) -> None:
 
 
 def main() -> None:
-    cli(prog_name="omxl")
+    try:
+        cli(prog_name="omxl")
+    finally:   # the process ends here: its last garbage collection need not walk everything the run made
+        gc.freeze()
 
 
 if __name__ == "__main__":

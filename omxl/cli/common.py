@@ -1,5 +1,8 @@
 """What every command shares: the consoles, the common options (defined once), the checks made before any work,
-and how a command ends (--out, --mark, --write-back, the exit code)."""
+and how a command ends (--out, --mark, --write-back, the exit code).
+
+The writers of --out, --mark and --write-back are imported when one is used: every command pays at start-up for
+what is imported here, and most runs use one writer or none."""
 
 from __future__ import annotations
 
@@ -19,9 +22,6 @@ from .. import progress
 from ..config import load_config
 from ..errors import OmxlError, OutputError
 from ..io.save.atomic import check_destination, check_not_locked, check_writable, same_file
-from ..io.save.write import save_csv, save_json, save_workbook
-from ..io.xlsx.mark import mark_workbook
-from ..io.xlsx.writeback import sheet_name, write_back
 from ..validation import has_errors, issues_sheet
 
 OUT_SUFFIXES = (".xlsx", ".csv", ".json")
@@ -177,6 +177,7 @@ def check_write_back(books: tuple[Path, ...], write_back: bool) -> None:
 def write_back_into(books: tuple[Path, ...], sheets: dict, config: Path | None, entry_lists: Any = None) -> None:
     """The --write-back pattern shared by every command: one workbook source gets the result sheets (and, given
     the book read from it, its entry lists: validate --entry-lists)."""
+    from ..io.xlsx.writeback import sheet_name, write_back
     check_write_back(books, True)
     progress.current().start(f"Writing into {books[0].name}")
     write_back(books[0], sheets, config=config, entry_lists=entry_lists)
@@ -224,6 +225,7 @@ def write_marked_copy(books: tuple[Path, ...], mark_path: Path | None, findings:
     """The --mark copy: every finding's cell filled and commented, and the Issues sheet linking to them."""
     if mark_path is None:
         return
+    from ..io.xlsx.mark import mark_workbook
     progress.current().start(f"Writing {mark_path.name}")
     mark_workbook(books[0], mark_path, findings, issues_sheet(findings, labels=labels), config=config)
     progress.current().done()
@@ -267,6 +269,7 @@ def finish(books: tuple[Path, ...], *, config: Path | None, issues: Any, out: Pa
     if callable(sheets) and (write_back or (workbook_out and document is None)):
         sheets = sheets()
     if out is not None:
+        from ..io.save.write import save_csv, save_json, save_workbook
         progress.current().start(f"Writing {out.name}")
         suffix = out.suffix.lower()
         if suffix == ".csv":

@@ -1,13 +1,15 @@
 """What a step's command does beyond what every command does (omxl/cli/steps.py): checks of its own options before
 anything is read, arguments only the command knows, and what it writes or sends besides --out. A step's
 definition names its hooks (`Step.command`); a step without them gets the plain `CommandHooks`.
+
+What only some runs need (mail, the drafts' and the .csv/.json writers) is imported where it is used: every
+command pays for what is imported here when it starts.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,9 @@ from rich.table import Table as RichTable
 
 from .. import progress
 from ..errors import OmxlError, OutputError
-from ..messaging.smtp import check_sending
 from ..io.save.atomic import check_folder
-from ..io.save.po_drafts import write_po_drafts
-from ..io.save.write import save_csv, save_json
-from ..messaging.envelope import header_text
 from ..position import as_timestamp
 from ..reporting.history import history_for
-from ..messaging.weekly import mail_weekly_report, recipient_list
 from .common import checked_out, stderr_console, stdout_console
 
 
@@ -92,6 +89,7 @@ class ReorderCommand(CommandHooks):
     def deliver(self, run: CommandRun, result: Any) -> None:
         if run.folder is None:
             return
+        from ..io.save.po_drafts import write_po_drafts
         progress.current().start("Writing purchase-order drafts")
         written = write_po_drafts(result, run.folder)
         progress.current().done()
@@ -119,6 +117,8 @@ class WeeklyCommand(CommandHooks):
 
     def check_book(self, run: CommandRun, book: Any) -> None:
         if run.options.get("mail_to"):  # a bad address, a missing setting or password variable: said now
+            from ..messaging.smtp import check_sending
+            from ..messaging.weekly import recipient_list
             recipient_list(run.options["mail_to"])
             check_sending(book.config, smtp=run.options.get("smtp"), sender=run.options.get("sender"))
 
@@ -143,6 +143,7 @@ class NotifyCommand(CommandHooks):
 
     def check_book(self, run: CommandRun, book: Any) -> None:
         if run.options.get("send"):  # a missing server, sender or password variable: said before anything is written
+            from ..messaging.smtp import check_sending
             check_sending(book.config, smtp=run.options.get("smtp"), sender=run.options.get("sender"))
 
     def arguments(self, run: CommandRun, book: Any) -> dict[str, Any]:
@@ -190,10 +191,9 @@ def save_weekly(report: Any, out: Path, template: Path | None) -> None:
     """--out of weekly: the rendered workbook (.xlsx/.xlsm), or the KPI table as .csv / .json."""
     progress.current().start(f"Writing {out.name}")
     suffix = out.suffix.lower()
-    if suffix == ".csv":
-        save_csv(report.kpis, out)
-    elif suffix == ".json":
-        save_json(report.kpis, out)
+    if suffix in (".csv", ".json"):
+        from ..io.save.write import save_csv, save_json
+        (save_csv if suffix == ".csv" else save_json)(report.kpis, out)
     else:
         report.save(out, template=template)
     progress.current().done()
@@ -202,6 +202,8 @@ def save_weekly(report: Any, out: Path, template: Path | None) -> None:
 
 def mail_weekly(report: Any, workbook: Path, to: tuple[str, ...], *, smtp: str | None, sender: str | None) -> None:
     """--mail-to of weekly: send the saved workbook; say who did not get it. Nobody got it: OmxlError, exit 2."""
+    from email.utils import parseaddr
+    from ..messaging.weekly import mail_weekly_report
     progress.current().start("Sending the weekly mail")
     sent = mail_weekly_report(report, workbook, to=list(to), config=report.position.config, smtp=smtp,
                               sender=sender)
@@ -222,6 +224,7 @@ def _server_named(config: Any) -> str:
 
 def _print_notify(msgs: Any, written: list, folder: Path, report: Any, server: str) -> None:
     """One row per recipient with news and what became of its message; then the counts in words."""
+    from ..messaging.envelope import header_text
     outcome = msgs.outcomes(report) if report is not None else {}
 
     frame = msgs.messages

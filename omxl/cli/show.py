@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from ..io.safety import csv_safe
-from ..io.save.write import json_records
 from ..money import money_text, totals, totals_text
 from ..presentation.code_words import CHANGE, DIMENSION
 from ..presentation.notebook import figure_text, report_kpis
@@ -45,6 +44,7 @@ def show_issues(result: Any, options: Mapping[str, Any]) -> None:
     if options.get("output_format") == "csv":
         click.echo(csv_safe(issues).to_csv(index=False), nl=False)
     elif options.get("output_format") == "json":
+        from ..io.save.write import json_records   # the file writers: loaded by the runs that write one
         click.echo(json.dumps(json_records(issues), indent=2))
     else:
         _print_issues(issues, options.get("limit", 25))

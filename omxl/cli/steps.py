@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import inspect
 from pathlib import Path
 from typing import Any, Callable
@@ -48,20 +49,27 @@ def step_command(step: Step) -> click.Command:
         check_write_back(books, write_back)
         hooks.check(run)
         book = read_books(books, reading, config=config, password=password)
-        hooks.check_book(run, book)
-        arguments = {option.name: options[option.name] for option in step.options if option.to_step}
-        if reading.by_unit and "by_unit" in inspect.signature(resolve(step.function)).parameters:
-            arguments["by_unit"] = True
-        result = run_step(step.name, book, as_of=as_of, **arguments, **hooks.arguments(run, book))
-        (resolve(step.show) or show_figures)(result, options)
-        hooks.deliver(run, result)
-        findings = result.findings   # made once: a reconciliation's joins its issues and exceptions
-        write_marked_copy(books, mark_path, findings, config, labels=book.config.labels)
-        finish(books, config=config, issues=findings[findings["stage"].isin(DATA_STAGES)],
-               out=run.out if step.output is not None else None, sheets=result.result_sheets,
-               table=getattr(result, step.output.table_of) if step.output is not None else None,
-               document=document_writer(step, result), write_back=write_back, failed=run.failed,
-               entry_lists=run.entry_lists)
+        # The book's cells are Python objects that live to the end of the run: frozen, no full garbage collection
+        # (one comes every few hundred thousand new objects) walks them again; unfrozen when the command ends,
+        # for a caller that goes on (tests, a notebook).
+        gc.freeze()
+        try:
+            hooks.check_book(run, book)
+            arguments = {option.name: options[option.name] for option in step.options if option.to_step}
+            if reading.by_unit and "by_unit" in inspect.signature(resolve(step.function)).parameters:
+                arguments["by_unit"] = True
+            result = run_step(step.name, book, as_of=as_of, **arguments, **hooks.arguments(run, book))
+            (resolve(step.show) or show_figures)(result, options)
+            hooks.deliver(run, result)
+            findings = result.findings   # made once: a reconciliation's joins its issues and exceptions
+            write_marked_copy(books, mark_path, findings, config, labels=book.config.labels)
+            finish(books, config=config, issues=findings[findings["stage"].isin(DATA_STAGES)],
+                   out=run.out if step.output is not None else None, sheets=result.result_sheets,
+                   table=getattr(result, step.output.table_of) if step.output is not None else None,
+                   document=document_writer(step, result), write_back=write_back, failed=run.failed,
+                   entry_lists=run.entry_lists)
+        finally:
+            gc.unfreeze()
 
     # Decorators apply bottom-up: the options read in --help in the order listed here, top to bottom.
     decorators = [books_argument, config_option, as_of_option, *(click_option(o) for o in step.options)]

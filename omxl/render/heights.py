@@ -61,10 +61,15 @@ def row_height(lines: int, font_size: float = DEFAULT_FONT_SIZE) -> float:
 def lines_per_row(values: pd.Series, width: float, font_size: float) -> np.ndarray:
     """Lines each value of a wrapped column takes; each distinct text is measured once, and only a text longer
     than a line or holding a line break is wrapped at all."""
-    text = values.astype(object).where(values.notna(), "")
-    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
+    if isinstance(values.dtype, pd.StringDtype):   # the commonest: factorized as it is, a blank as ""
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        distinct = [*uniques.tolist(), ""]
+        codes = np.where(codes < 0, len(distinct) - 1, codes)
+    else:
+        text = values.astype(object).where(values.notna(), "")
+        codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
+        distinct = uniques.tolist()
     line = room(width, font_size)
-    distinct = uniques.tolist()
     counts = np.ones(len(distinct), dtype=np.int64)
     measured = [i for i, t in enumerate(distinct) if len(t) > line or "\n" in t]
     if measured:

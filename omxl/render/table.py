@@ -9,7 +9,6 @@ column's number format.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,8 +167,39 @@ def _first_only(text: str, n_rows: int) -> np.ndarray:
     return out
 
 
-# Characters that need escaping (or removing) in XML element text.
-_NEEDS_ESCAPE = r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+# Characters that need escaping (or removing) in XML element text (io/safety.py's xml_escape): a text with none
+# of them is its own escaped text.
+_NEEDS_ESCAPE = np.zeros(128, dtype=bool)
+_NEEDS_ESCAPE[[ord(c) for c in "&<>\r"] + [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]] = True
+_ESCAPED_WIDE = (0xFFFE, 0xFFFF)
+# What str.isspace (and so str.strip) takes for whitespace, for the ASCII characters.
+_ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)], dtype=bool)
+# The first characters of formula-like text (io/safety.py's _FORMULA_LIKE).
+_FORMULA_FIRST = np.array([ord(c) for c in "=+-@\t\r"], dtype=np.uint32)
+
+
+def _text_facts(texts: list[str], joined: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Of each text (`joined`: the texts joined by line breaks): whether escaping changes it, whether it starts or
+    ends with whitespace (which only xml:space="preserve" keeps); and whether any text starts like a formula.
+    Read off the characters as one array: a Python step per text costs more than the rest of the column."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lengths + 1) - (lengths + 1)
+    chars = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    wide = chars > 127
+    flagged = _NEEDS_ESCAPE[np.where(wide, 0, chars)] | (wide & np.isin(chars, _ESCAPED_WIDE))
+    needs_escape = np.zeros(len(texts), dtype=bool)
+    needs_escape[np.searchsorted(starts, np.flatnonzero(flagged), side="right") - 1] = True
+    filled = lengths > 0
+    ends = np.concatenate([chars[starts[filled]], chars[(starts + lengths - 1)[filled]]])
+    space = _ASCII_SPACE[np.minimum(ends, 127)]
+    if (ends > 127).any():
+        wide_ends = ends > 127
+        distinct, inverse = np.unique(ends[wide_ends], return_inverse=True)
+        space[wide_ends] = np.array([chr(c).isspace() for c in distinct.tolist()], dtype=bool)[inverse]
+    padded = np.zeros(len(texts), dtype=bool)
+    padded[filled] = space[:int(filled.sum())] | space[int(filled.sum()):]
+    formula = bool(np.isin(ends[:int(filled.sum())], _FORMULA_FIRST).any())
+    return needs_escape, padded, formula
 
 
 def _fast_pieces(values: pd.Series, letter: str, numbers: np.ndarray, styles: _ColumnStyles,
@@ -205,16 +235,15 @@ def _fast_pieces(values: pd.Series, letter: str, numbers: np.ndarray, styles: _C
     # all when no text holds a character that needs it: one scan of all distinct texts decides.
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
     raw = np.asarray(uniques, dtype=object)
-    joined = "\n".join(raw.tolist())
+    texts = raw.tolist()
+    needs_escape, padded, formula = _text_facts(texts, "\n".join(texts))
     escaped = raw
-    if re.search(_NEEDS_ESCAPE, joined):
-        escaped = np.array([xml_escape(t) for t in raw.tolist()], dtype=object)
-    literal = np.zeros(len(raw), dtype=bool)
-    if re.search(r"(?:^|\n)[=+\-@\t\r]", joined):
-        literal = formula_like_mask(pd.Series(raw, dtype=object))
+    if needs_escape.any():
+        escaped = raw.copy()
+        escaped[needs_escape] = [xml_escape(t) for t in raw[needs_escape].tolist()]
+    literal = formula_like_mask(pd.Series(raw, dtype=object)) if formula else np.zeros(len(raw), dtype=bool)
     # xml:space="preserve" only where whitespace at either end must survive: it is a fifth of the sheet's bytes.
-    opening = np.array(['><is><t xml:space="preserve">' if t != t.strip() else "><is><t>" for t in raw.tolist()],
-                       dtype=object)
+    opening = np.where(padded, '><is><t xml:space="preserve">', "><is><t>").astype(object)
     escaped, literal, empty, opening = escaped[codes], literal[codes], (raw == "")[codes], opening[codes]
     plain, quoted = styles.attrs(None)[0], styles.attrs(None, quote=True)[0]
     attrs = np.where(literal, quoted, plain).astype(object)

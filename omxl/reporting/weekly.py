@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..consolidation.units import has_units
 from ..errors import ConfigError
 from ..planning import plan_reorders
 from ..position import Position, prepare
@@ -40,7 +39,6 @@ from .headline import causes_heading, empty_notes, headline, kpi_table, previous
 from .history import History, inputs_fingerprint, line_states, open_history, reordered_skus, with_previous
 from .kpis import NO_HISTORY, compute_kpis, nothing_to_compare, period_of
 from .overdue import overdue_by_supplier, overdue_po_lines
-from .units import NO_UNITS, unit_kpis, unit_note, unit_tables
 
 
 if TYPE_CHECKING:  # for annotations only: the report imports the steps it runs when it runs them
@@ -262,6 +260,7 @@ class Report:
         names = {**SHEET_TABLES, **BY_UNIT_TABLES}
         tables = {names[name]: in_words(frame, name).reset_index(drop=True) for name, frame in self.sheets.items()}
         if self.by_unit is not None:
+            from .units import unit_tables
             tables.update(unit_tables(self.by_unit))
         charts = {"trend": self.trend, "status_counts": in_words(self.status_counts),
                   "causes": in_words(causes), "overdue_by_supplier": overdue_by_supplier(self.overdue_pos),
@@ -283,6 +282,7 @@ class Report:
         if self.improvements.suggestions.empty:   # what was checked, rather than a bare "nothing"
             context["notes"]["improvements"] = self.improvements.summary
         if self.by_unit is not None:
+            from .units import unit_note
             context["notes"]["by_unit"] = unit_note(list(pd.unique(self.by_unit["unit"].astype(object))))
         if "invoices" in book_tables:
             context["notes"]["billing"] = billing_sentence(self.as_of)
@@ -343,8 +343,11 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
     `by_unit`: for a book of several units (omxl.consolidate, contract 4.9), also every KPI per unit
     (`report.by_unit`, each unit's figures from its own rows only) and, in the workbook, the By Unit and Late
     Lines by Unit sheets (docs/weekly-report.md, "By unit"). A book without units raises ConfigError."""
-    if by_unit and not has_units(book.book if isinstance(book, Position) else book):
-        raise ConfigError(NO_UNITS)
+    if by_unit:   # the units' modules only for a report by unit: every weekly run imports this one
+        from ..consolidation.units import has_units
+        from .units import NO_UNITS
+        if not has_units(book.book if isinstance(book, Position) else book):
+            raise ConfigError(NO_UNITS)
     position = prepare(book, as_of=as_of, config=config)
     rec = reconcile(position)
     store = open_history(history, position.config)
@@ -372,7 +375,7 @@ def weekly_report(book: "Book | Position", *, as_of: object = None, config: "Con
     return Report(position=position, reconciliation=rec, plan=plan, kpis=kpis, causes=causes, changes=changes,
                   trend=trend, carriers=carrier_performance(position), overdue_pos=overdue,
                   previous_as_of=previous_as_of, history=store, fingerprint=fingerprint,
-                  by_unit=unit_kpis(position, rec, plan, overdue) if by_unit else None)
+                  by_unit=_unit_kpis(position, rec, plan, overdue) if by_unit else None)
 
 
 NO_CLASS = "no class"
@@ -410,6 +413,11 @@ def _trend(store: History, as_of: pd.Timestamp) -> pd.DataFrame:
 def _trend_of_one(kpis: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     values = kpis.drop_duplicates("kpi").set_index("kpi")["value"]
     return pd.DataFrame({"as_of": [as_of], **{kpi: [float(values[kpi])] for kpi in TREND_KPIS}})
+
+
+def _unit_kpis(position: Position, rec: "Reconciliation", plan: "ReorderPlan", overdue: pd.DataFrame) -> pd.DataFrame:
+    from .units import unit_kpis
+    return unit_kpis(position, rec, plan, overdue)
 
 
 def _no_changes() -> pd.DataFrame:

@@ -33,9 +33,8 @@ from ..read.guards import check_zip
 from ..read.sniff import XLSM, XLSX, ZIP_MAGIC, sniff
 from ..safety import xml_text
 from ..save.atomic import WriteError, atomic_save, verify_xlsx
-from . import entry_lists as entry_list_rules, package
+from . import package
 from .freesheet import FreeSheet
-from .sheetrows import sheet_xml_parts
 from .sheetxml import ResultSheet, as_result, filter_range, required_styles
 from .styles import merge_styles
 
@@ -79,6 +78,7 @@ def write_back(path: str | os.PathLike, sheets: Mapping[str, "pd.DataFrame | Res
 def with_entry_lists(data: bytes, book: "Book") -> tuple[bytes, set[str]]:
     """The package `data` (the workbook `book` was read from, perhaps with omxl's sheets added) with entry lists
     (omxl/io/xlsx/entry_lists.py), and the members written anew; `data` itself when there was nothing to add."""
+    from . import entry_lists as entry_list_rules   # only for the entry lists: the template engine imports this module
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         edit = package.PackageEdit(source)
         if not entry_list_rules.add_entry_lists(edit, book):
@@ -212,6 +212,7 @@ def write_result_sheets(data: bytes, sheets: Mapping[str, "ResultSheet | FreeShe
 
 
 def _streamed(sheet: ResultSheet, style_ids: dict[str, int]) -> "Streamed":
+    from .sheetrows import sheet_xml_parts   # the result sheets' writer: not loaded for a rendered template
     return Streamed(lambda: sheet_xml_parts(sheet, style_ids), len(sheet.frame) * len(sheet.frame.columns))
 
 
