@@ -14,6 +14,7 @@ from ...model import SPLITS, TABLE_BY_NAME, TABLES, ContextAlias, Table, fold
 from .sources import RawSheet
 
 HEADER_SEARCH_ROWS = 30
+KNOWN_HEADERS = 100_000   # texts remembered per table (Matcher.known), so memory stays bounded over many files
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class Matcher:
     in_context: dict[str, tuple[ContextAlias, ...]]
     # Folded file or sheet name -> folded header -> canonical: the [columns] maps keyed by a source, not a table.
     by_source: dict[str, dict[str, str]] = field(default_factory=dict)
+    # table -> header text -> canonical column: the same headers (and the same cells of the top rows, searched for
+    # a header row table by table) come back in every file of a folder. Only text is kept: 1, 1.0 and True are
+    # equal keys but fold differently. Not copied by replace() (for_source), whose matcher maps differently.
+    known: dict[str, dict[str, str | None]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, config: Config) -> "Matcher":
@@ -69,6 +74,19 @@ class Matcher:
         return self.table_by_alias.get(fold(name))
 
     def canonical(self, table: str, header: object) -> str | None:
+        if type(header) is not str:
+            return self._canonical(table, header)
+        known = self.known.get(table)
+        if known is None:
+            known = self.known[table] = {}
+        elif header in known:
+            return known[header]
+        if len(known) >= KNOWN_HEADERS:
+            known.clear()
+        found = known[header] = self._canonical(table, header)
+        return found
+
+    def _canonical(self, table: str, header: object) -> str | None:
         key = fold(header)
         if not key:
             return None
