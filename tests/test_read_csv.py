@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 import omxl
+from omxl.config import Config
+from omxl.io.read.locate import Matcher
+from omxl.io.read.sources import CSV_DELIMITERS, _delimiter
 
 pytestmark = pytest.mark.core
 
@@ -56,3 +61,31 @@ def test_many_daily_files_are_summarised_in_the_repr(tmp_path):
     assert book.where("orders") == ("2026-11-01.csv (header row 1); ... 3 more ...; 2026-11-05.csv (header row 1) "
                                     "(5 sheets)")
     assert book.orders["order_id"].tolist() == ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.parametrize("sample, sniffed", [
+    ('Order ID,SKU\n"SO-1, urgent",S-1\n', ","),      # quoted field: the sniffer's quote rule answers
+    ("Order ID,SKU\nChildren's,S-1\nx's,S-2\n", ","),  # apostrophes taken for quotes
+    ("Order ID\nSO-1\n", None),                        # one column: nothing to find
+    ("Order ID,SKU,Qty\nSO-1\nSO-2,S-2\n", None),      # ragged: no consistent count
+])
+def test_a_sample_without_other_delimiters_reads_as_commas_without_sniffing(sample, sniffed):
+    # The sniffer only answers a candidate that occurs in the sample, and nothing is read as ",": the same.
+    try:
+        found = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        found = None
+    assert found == sniffed
+    assert _delimiter(sample) == ","
+
+
+def test_a_sample_with_semicolons_is_still_sniffed():
+    assert _delimiter("Order ID;SKU;Note\nSO-1;S-1;a, b\nSO-2;S-2;c, d\n") == ";"
+
+
+def test_the_matcher_folds_each_header_text_once_and_numbers_every_time():
+    matcher = Matcher.build(Config())
+    assert matcher.columns("orders", ["Order ID", "Qty", "order_id", 1, True, "1"]) == \
+        ["order_id", "qty", "order_id", None, None, None]
+    # 1, True and "1" are equal or alike as keys but fold to "1", "true" and "1": only text is remembered.
+    assert matcher.folded == {"Order ID": "orderid", "Qty": "qty", "order_id": "orderid", "1": "1"}

@@ -14,6 +14,7 @@ from ...model import SPLITS, TABLE_BY_NAME, TABLES, ContextAlias, Table, fold
 from .sources import RawSheet
 
 HEADER_SEARCH_ROWS = 30
+KNOWN_HEADERS = 100_000   # texts whose folded form is remembered (Matcher.folded): memory bounded over many files
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class Matcher:
     in_context: dict[str, tuple[ContextAlias, ...]]
     # Folded file or sheet name -> folded header -> canonical: the [columns] maps keyed by a source, not a table.
     by_source: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Header text -> its folded form: the same headers (and the same cells of the top rows, searched for a header
+    # row table by table) come back in every file of a folder, and folding is most of matching them. Only text is
+    # kept: 1, 1.0 and True are equal keys but fold differently.
+    folded: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, config: Config) -> "Matcher":
@@ -69,16 +74,27 @@ class Matcher:
         return self.table_by_alias.get(fold(name))
 
     def canonical(self, table: str, header: object) -> str | None:
-        key = fold(header)
+        key = self.fold(header)
         if not key:
             return None
         return self.explicit.get(table, {}).get(key) or self.column_by_alias[table].get(key)
+
+    def fold(self, header: object) -> str:
+        """model.fold, remembered for text."""
+        if type(header) is not str:
+            return fold(header)
+        key = self.folded.get(header)
+        if key is None:
+            if len(self.folded) >= KNOWN_HEADERS:
+                self.folded.clear()
+            key = self.folded[header] = fold(header)
+        return key
 
     def columns(self, table: str, headers: list[object]) -> list[str | None]:
         """The canonical column of each header of one header row (None: unknown). A header that names a column
         only beside certain others (model.ContextAlias: `Quantity` is on_hand next to a location) takes it when
         the row's other headers name one of them and no header already names the column."""
-        found = [self.canonical(table, h) for h in headers]
+        found = self._plain(table, headers)
         for alias in self.in_context.get(table, ()):
             if alias.column in found or not set(alias.beside) & set(found):
                 continue
@@ -86,14 +102,19 @@ class Matcher:
                 continue
             folded = {fold(a) for a in alias.aliases}
             for position, header in enumerate(headers):
-                if found[position] is None and fold(header) in folded:
+                if found[position] is None and self.fold(header) in folded:
                     found[position] = alias.column
                     break   # the first such header; a second is unknown, as any other repeat would be
         return found
 
     def mapped_plain(self, table: str, headers: list[object]) -> set[str]:
         """The columns the headers name by their aliases alone, without context."""
-        return {c for c in (self.canonical(table, h) for h in headers) if c}
+        return {c for c in self._plain(table, headers) if c}
+
+    def _plain(self, table: str, headers: list[object]) -> list[str | None]:
+        """canonical() of each header: the search for a header row asks it of the top 30 rows, table by table."""
+        explicit, aliases = self.explicit.get(table, {}), self.column_by_alias[table]
+        return [(explicit.get(key) or aliases.get(key)) if key else None for key in map(self.fold, headers)]
 
     def mapped(self, table: str, headers: list[object]) -> set[str]:
         return {c for c in self.columns(table, headers) if c}

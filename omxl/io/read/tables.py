@@ -359,6 +359,8 @@ def _header_text(value: object, col: int) -> str:
 
 def _square(rows: list[list], width: int) -> tuple[list[list], dict[int, list]]:
     """Pad short CSV records; cut long ones to the header width and remember what was cut."""
+    if set(map(len, rows)) <= {width}:   # the usual file: every record as wide as the header, nothing to do
+        return rows, {}
     long_rows: dict[int, list] = {}
     squared = []
     for index, record in enumerate(rows):
