@@ -272,15 +272,21 @@ def _line_keys(frames: list[pd.DataFrame]) -> dict[str, np.ndarray]:
 def _matched(frame: pd.DataFrame, keys: dict[str, np.ndarray], lines: dict[str, np.ndarray]) -> np.ndarray:
     """order_line_found of `frame`, whose _line_keys are `keys`, among the order lines whose _line_keys are `lines`."""
 
-    def isin(kind: str) -> np.ndarray:
-        # Hash-based membership (pandas) rather than np.isin, which sorts: 10x faster on a million keys.
-        return pd.Series(keys[kind]).isin(lines[kind]).to_numpy()
+    found = np.zeros(len(frame), dtype=bool)
+
+    def look_up(kind: str, rows: np.ndarray) -> None:
+        # Only the rows that match by this key, and not at all when there are none: hashing a million order
+        # lines' keys for rows that all have a line number was most of the cost. Hash-based membership
+        # (pandas) rather than np.isin, which sorts: 10x faster on a million keys.
+        if rows.any():
+            found[rows] |= pd.Series(keys[kind][rows]).isin(lines[kind]).to_numpy()
 
     has_line = frame["line"].notna().to_numpy()
     # A row naming only its order (a return without item or line, contract 2.3) matches any line of the order.
     order_only = ~has_line & frame["sku"].isna().to_numpy()
-    found = np.where(has_line, isin("by_line"), isin("by_sku"))
-    found |= order_only & isin("order")
+    look_up("by_line", has_line)
+    look_up("by_sku", ~has_line)
+    look_up("order", order_only)
     return found & frame["order_id"].notna().to_numpy()
 
 
