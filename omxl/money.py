@@ -73,8 +73,12 @@ def group_sums(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray
     pair[pair] = np.isfinite(ordered[starts[pair]]) & np.isfinite(ordered[starts[pair] + 1])
     sums[single] = ordered[starts[single]] + 0.0
     sums[pair] = ordered[starts[pair]] + ordered[starts[pair] + 1] + 0.0
-    for group in np.flatnonzero((sizes > 0) & ~single & ~pair):
-        sums[group] = math.fsum(ordered[starts[group]:starts[group] + sizes[group]])
+    larger = np.flatnonzero((sizes > 0) & ~single & ~pair)
+    if len(larger):
+        # fsum over Python floats sliced from one list: the same values, added the same way, several times faster
+        # than over a NumPy view per group (the loop over 300,000 orders of a million lines).
+        floats, first, last = ordered.tolist(), starts[larger].tolist(), (starts[larger] + sizes[larger]).tolist()
+        sums[larger] = [math.fsum(floats[a:b]) for a, b in zip(first, last)]
     return sums
 
 

@@ -275,10 +275,18 @@ def _demand(lines: pd.DataFrame, as_of: pd.Timestamp, settings: Config) -> pd.Da
     weeks = settings.history_weeks
     orders = lines[lines["kind"] == "order"]
     start = as_of - pd.Timedelta(weeks=weeks)
-    first_order = orders.groupby("sku")["order_date"].min()
-    window = orders[(orders["order_date"] > start) & (orders["order_date"] <= as_of + pd.Timedelta(days=1))]
+    # The SKU texts hashed once, into codes numbered in their sorted order: both groupings below are by the
+    # codes (a line without a SKU in neither, as grouping by the text leaves it out), named by the texts after.
+    codes, skus = pd.factorize(orders["sku"], sort=True)
+    has_sku = codes >= 0
+    first_order = orders.loc[has_sku, "order_date"].groupby(codes[has_sku]).min()
+    first_order.index = pd.Index(skus.take(first_order.index.to_numpy()), name="sku")
+    in_window = ((orders["order_date"] > start) & (orders["order_date"] <= as_of + pd.Timedelta(days=1))).to_numpy()
+    window = orders[in_window]
     week = ((as_of + pd.Timedelta(days=1) - window["order_date"]).dt.days - 1).clip(lower=0) // 7
-    weekly = window.groupby([window["sku"], week.rename("week")])["qty"].sum().unstack(fill_value=0.0)
+    weekly = window["qty"].groupby([pd.Series(codes[in_window], index=window.index).where(has_sku[in_window]),
+                                    week.rename("week")]).sum().unstack(fill_value=0.0)
+    weekly.index = pd.Index(skus.take(weekly.index.to_numpy(dtype=np.int64)), name="sku")
     weekly = weekly.reindex(columns=range(weeks), fill_value=0.0)
     weeks_seen = ((as_of - first_order.reindex(weekly.index)).dt.days // 7 + 1).clip(upper=weeks, lower=1)
     # Only the weeks since the first order count for a new SKU.

@@ -52,7 +52,8 @@ class Context:
         if key not in self._codes:
             shared = self.keys.codes(table, column) if self.keys else None
             # The book keys' codes number the same values in the same order (blank: -1): numbering those integers
-            # again gives blank its own code without hashing the texts a second time.
+            # again gives blank its own code without hashing the texts a second time. Without them (the item
+            # numbers, when no row matches by item) the table's own column is hashed, which numbers them alike.
             self._codes[key] = pd.factorize(shared, use_na_sentinel=False)[0] if shared is not None else \
                 pd.factorize(self.book.tables[table][column], use_na_sentinel=False)[0]
         return self._codes[key]
@@ -251,36 +252,53 @@ def check_order_line_exists(frame: pd.DataFrame, rule: Rule, context: Context) -
 def order_line_found(orders: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     """Per row of `frame` (shipments or returns): an order line of `orders` matches it, by (order_id, line), or
     by (order_id, sku) without a line; a row naming only its order matches any line of it."""
-    keys, n = _line_keys([orders, frame]), len(orders)
-    return _matched(frame, {kind: codes[n:] for kind, codes in keys.items()},
-                    {kind: codes[:n] for kind, codes in keys.items()})
+    keys, n = _LineKeys([orders, frame]), len(orders)
+    return _matched(frame, lambda kind: keys[kind][n:], lambda kind: keys[kind][:n])
 
 
-def _line_keys(frames: list[pd.DataFrame]) -> dict[str, np.ndarray]:
+class _LineKeys:
     """Over `frames` together: the order_id, sku and line codes (blank: -1), and the keys order_line_found matches
-    on as integers: order, (order, line) and (order, sku)."""
+    on as integers: order, (order, line) and (order, sku). Each is made when first asked for: the item numbers
+    are hashed only when some row matches by item."""
 
-    def codes(column: str) -> np.ndarray:
-        return pd.factorize(pd.concat([f[column] for f in frames], ignore_index=True))[0].astype(np.int64)
+    def __init__(self, frames: list[pd.DataFrame]) -> None:
+        self.frames = frames
+        self.made: dict[str, np.ndarray] = {}
 
-    order, sku, line = codes("order_id"), codes("sku"), codes("line")
-    width = int(max(line.max(initial=0), sku.max(initial=0))) + 2
-    return {"order": order, "by_line": order * width + line + 1, "by_sku": order * width + sku + 1,
-            "order_id": order, "sku": sku, "line": line}
+    def __getitem__(self, kind: str) -> np.ndarray:
+        if kind not in self.made:
+            self.made[kind] = self._make(kind)
+        return self.made[kind]
+
+    def _make(self, kind: str) -> np.ndarray:
+        if kind in ("order_id", "sku", "line"):
+            return pd.factorize(pd.concat([f[kind] for f in self.frames], ignore_index=True))[0].astype(np.int64)
+        if kind == "order":
+            return self["order_id"]
+        # (order, line) and (order, sku) as one integer each; the two kinds are never compared with each other.
+        codes = self["line" if kind == "by_line" else "sku"]
+        return self["order_id"] * (int(codes.max(initial=0)) + 2) + codes + 1
 
 
-def _matched(frame: pd.DataFrame, keys: dict[str, np.ndarray], lines: dict[str, np.ndarray]) -> np.ndarray:
-    """order_line_found of `frame`, whose _line_keys are `keys`, among the order lines whose _line_keys are `lines`."""
+def _matched(frame: pd.DataFrame, keys: Callable[[str], np.ndarray], lines: Callable[[str], np.ndarray]) -> np.ndarray:
+    """order_line_found of `frame`, whose _LineKeys are `keys(kind)`, among the order lines whose _LineKeys are
+    `lines(kind)`."""
 
-    def isin(kind: str) -> np.ndarray:
-        # Hash-based membership (pandas) rather than np.isin, which sorts: 10x faster on a million keys.
-        return pd.Series(keys[kind]).isin(lines[kind]).to_numpy()
+    found = np.zeros(len(frame), dtype=bool)
+
+    def look_up(kind: str, rows: np.ndarray) -> None:
+        # Only the rows that match by this key, and not at all when there are none: hashing a million order
+        # lines' keys for rows that all have a line number was most of the cost. Hash-based membership
+        # (pandas) rather than np.isin, which sorts: 10x faster on a million keys.
+        if rows.any():
+            found[rows] |= pd.Series(keys(kind)[rows]).isin(lines(kind)).to_numpy()
 
     has_line = frame["line"].notna().to_numpy()
     # A row naming only its order (a return without item or line, contract 2.3) matches any line of the order.
     order_only = ~has_line & frame["sku"].isna().to_numpy()
-    found = np.where(has_line, isin("by_line"), isin("by_sku"))
-    found |= order_only & isin("order")
+    look_up("by_line", has_line)
+    look_up("by_sku", ~has_line)
+    look_up("order", order_only)
     return found & frame["order_id"].notna().to_numpy()
 
 
@@ -711,7 +729,8 @@ class BookKeys:
     def __init__(self, book: Book) -> None:
         self.book = book
         self._derived: np.ndarray | None = None
-        self._keys: dict[str, np.ndarray] | None = None
+        self._keys: _LineKeys | None = None
+        self._bounds: dict[str, tuple[int, int]] = {}
         self._along: list[tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]] = []
 
     def derived_shipments(self) -> np.ndarray:
@@ -719,35 +738,37 @@ class BookKeys:
             self._derived = derived_shipments(self.book)
         return self._derived
 
-    def _order_keys(self) -> dict[str, np.ndarray]:
-        """Per table (orders, shipments, returns): order, (order, line) and (order, sku) as integers, coded over
-        the three tables at once so that any rows of one compare with any rows of another."""
+    def _key(self, table: str, kind: str) -> np.ndarray:
+        """Of orders, shipments or returns: a _LineKeys kind, coded over the three tables at once so that any rows
+        of one compare with any rows of another."""
         if self._keys is None:
             names = ("orders", *self.ORDER_TABLES)
             frames = [self.book.tables[name] for name in names]
             bounds = np.cumsum([0] + [len(f) for f in frames])
-
-            keys = _line_keys(frames)
-            self._keys = {f"{name}.{kind}": values[bounds[i]:bounds[i + 1]]
-                          for i, name in enumerate(names) for kind, values in keys.items()}
-        return self._keys
+            self._keys = _LineKeys(frames)
+            self._bounds = {name: (int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(names)}
+        start, end = self._bounds[table]
+        return self._keys[kind][start:end]
 
     def codes(self, table: str, column: str) -> np.ndarray | None:
         """Integer codes of order_id, sku or line of orders, shipments or returns, numbered in order of first
-        appearance over orders first (blank: -1); None for another column or table."""
+        appearance over orders first (blank: -1); None for another column or table. The sku codes only once
+        matching by item has made them: hashing the three tables' item numbers for one table's would cost more
+        than hashing that table's."""
         if table not in ("orders", *self.ORDER_TABLES) or column not in ("order_id", "sku", "line"):
             return None
-        return self._order_keys()[f"{table}.{column}"]
+        if column == "sku" and (self._keys is None or "sku" not in self._keys.made):
+            return None
+        return self._key(table, column)
 
     def order_line_found(self, table: str, among: np.ndarray | None = None) -> np.ndarray:
         """order_line_found(orders[among], the book's `table`): all order lines when `among` is None."""
-        keys = self._order_keys()
 
-        def of(name: str) -> dict[str, np.ndarray]:
-            return {kind: keys[f"{name}.{kind}"] for kind in ("order", "by_line", "by_sku")}
+        def lines(kind: str) -> np.ndarray:
+            codes = self._key("orders", kind)
+            return codes if among is None else codes[among]
 
-        lines = of("orders") if among is None else {kind: codes[among] for kind, codes in of("orders").items()}
-        return _matched(self.book.tables[table], of(table), lines)
+        return _matched(self.book.tables[table], lambda kind: self._key(table, kind), lines)
 
     def taken_along_masks(self, orders_left_out: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """taken_along's masks, and the own shipments and returns waiting on left-out lines only (`waiting`)."""

@@ -32,10 +32,20 @@ def held(lines: pd.DataFrame) -> pd.Series:
 
 def allocate(lines: pd.DataFrame, stock: pd.Series) -> pd.DataFrame:
     wants = lines["open_qty"].where(~held(lines), 0.0)
+    # The SKU texts hashed once: numbered in their sorted order (a blank after every SKU, as the sort puts it),
+    # the codes sort, group and look up stock as the texts would, where sorting, grouping and mapping the
+    # texts hashed a million of them three times.
+    codes, skus = pd.factorize(lines["sku"], sort=True)
+    sku = np.where(codes >= 0, codes, len(skus))
     # Only the sort keys and what allocation reads are sorted: the lines are wide, and a sort moves every column.
-    ordered = allocation_order(lines[ALLOCATION_KEYS].assign(wants=wants))
-    before = ordered.groupby("sku")["wants"].cumsum() - ordered["wants"]
-    available = ordered["sku"].map(stock).fillna(0.0)
+    ordered = lines[ALLOCATION_KEYS[1:]].assign(_sku=sku, wants=wants) \
+        .sort_values(["_sku", *ALLOCATION_KEYS[1:]], na_position="last", kind="stable")
+    at = ordered["_sku"].to_numpy()
+    known = at < len(skus)
+    # A line without a SKU is in no group (blank before it, as grouping by the text leaves it) and has no stock.
+    before = ordered["wants"].groupby(np.where(known, at, np.nan)).cumsum() - ordered["wants"]
+    on_hand = np.append(stock.reindex(pd.Index(skus)).to_numpy(dtype=float), np.nan)
+    available = pd.Series(on_hand[at], index=ordered.index).fillna(0.0)
     allocated = np.clip(available - before, 0, ordered["wants"])
     lines["allocated_qty"] = allocated.reindex(lines.index).astype(float)
     lines["backordered_qty"] = (wants - lines["allocated_qty"]).astype(float)

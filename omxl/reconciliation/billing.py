@@ -118,13 +118,27 @@ def _invoice_shares(bills: pd.DataFrame, order: pd.DataFrame) -> pd.DataFrame:
     """One row per invoice row and order line it covers (`_pos` blank when it covers none), with the share of
     the invoice row that line takes (`share`), its invoiced quantity and amount, and the amount the line's price
     says it should be (`expected`, blank when the price is unknown)."""
-    keys = order[["order_id", "line", "sku", "_pos", "_value", "qty", "_cancelled", "_net_price"]]
-    asked = bills[["_inv", "order_id", "line", "sku"]]
-    by_line = asked[asked["line"].notna()].merge(keys.drop(columns="sku"), on=["order_id", "line"], how="left")
-    by_sku = asked[asked["line"].isna() & asked["sku"].notna()].drop(columns="line").merge(
-        keys.drop(columns="line"), on=["order_id", "sku"], how="left")
-    whole = asked[asked["line"].isna() & asked["sku"].isna()].drop(columns=["line", "sku"]).merge(
-        keys.drop(columns=["line", "sku"]), on="order_id", how="left")
+    # Matched on integer codes of order_id, line and sku, numbered over the invoices and the lines together (a
+    # blank is a value of its own, as a merge pairs blank keys): merging on the texts hashed them in every merge.
+    order_code, sku_code, line_code = (
+        pd.factorize(pd.concat([bills[column], order[column]], ignore_index=True), use_na_sentinel=False)[0]
+        .astype(np.int64) for column in ("order_id", "sku", "line"))
+    width = int(max(sku_code.max(initial=0), line_code.max(initial=0))) + 1
+    coded = {"_order": order_code, "_by_line": order_code * width + line_code,
+             "_by_sku": order_code * width + sku_code}
+    n = len(bills)
+    keys = order[["_pos", "_value", "qty", "_cancelled", "_net_price"]].assign(
+        **{name: codes[n:] for name, codes in coded.items()})
+    asked = bills[["_inv", "line", "sku"]].assign(**{name: codes[:n] for name, codes in coded.items()})
+    has_line, has_sku = asked["line"].notna().to_numpy(), asked["sku"].notna().to_numpy()
+
+    def matched(rows: np.ndarray, on: str) -> pd.DataFrame:
+        return asked.loc[rows, ["_inv", on]].merge(keys[[on, "_pos", "_value", "qty", "_cancelled", "_net_price"]],
+                                                   on=on, how="left")
+
+    by_line = matched(has_line, "_by_line")
+    by_sku = matched(~has_line & has_sku, "_by_sku")
+    whole = matched(~has_line & ~has_sku, "_order")
     whole = whole.assign(_whole=True)
     shares = pd.concat([by_line.assign(_whole=False), by_sku.assign(_whole=False), whole], ignore_index=True)
     shares = shares[["_inv", "_pos", "_value", "qty", "_cancelled", "_net_price", "_whole"]]
