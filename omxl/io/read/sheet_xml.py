@@ -200,45 +200,65 @@ class _Unknown(Exception):
     """Something this scan does not read exactly as calamine: the sheet goes to calamine."""
 
 
-def read_sheet(xml: bytes, book: BookParts) -> SheetCells | None:
-    """The sheet's cells, or None when calamine must read it."""
+@dataclass
+class Marked:
+    """Where the scan saw what the error and formula marks look for (sources._sheet_marks), so that they need
+    not search the whole sheet XML for it: offsets in the XML of every '<f' in sheetData (formula tags: every
+    '<' there starts a tag) and of the tags of cells typed t="e", and the span [start, stop) the scan covered."""
+
+    formulas: np.ndarray
+    errors: np.ndarray
+    start: int
+    stop: int
+
+
+def read_sheet(xml: bytes, book: BookParts) -> tuple[SheetCells, Marked | None] | None:
+    """The sheet's cells and where its marks are, or None when calamine must read it."""
     try:
         return _scan(xml, book)
     except (_Unknown, ValueError, IndexError, OverflowError, UnicodeDecodeError):
         return None   # whatever this scan does not take, calamine reads as it always has
 
 
-def _scan(xml: bytes, book: BookParts) -> SheetCells:
+def _scan(xml: bytes, book: BookParts) -> tuple[SheetCells, Marked | None]:
     start = xml.find(b"<sheetData")
     if start < 0 or xml.find(b"<sheetData", start + 1) >= 0:
         raise _Unknown
     head_end = xml.find(b">", start)
     if xml[head_end - 1:head_end] == b"/":
-        return _empty(book)
+        return _empty(book), None
     end = xml.find(b"</sheetData>", head_end)
     if end < 0:
         raise _Unknown
     # A few megabytes of rows at a time: the arrays of one piece stay in the processor's caches and the
     # memory a sheet needs stays small, whatever its size.
-    pieces, texts, objects = [], [book.texts], []
+    pieces, texts, objects, formulas, errors = [], [book.texts], [], [], []
     n_texts, n_objects = len(book.texts), 0
     for first, stop in _pieces(xml, head_end + 1, end):
         piece = _scan_piece(xml, first, stop, book, n_texts, n_objects)
         pieces.append(piece[:5])
         texts.append(piece[5])
         objects.append(piece[6])
+        formulas.append(piece[7])
+        errors.append(piece[8])
         n_texts, n_objects = n_texts + len(piece[5]), n_objects + len(piece[6])
     rows, cols, kinds, numbers, codes = (np.concatenate([p[i] for p in pieces]) for i in range(5))
     all_texts = np.concatenate([*texts, np.array([""], dtype=object)])
     all_objects = np.concatenate(objects) if objects else np.empty(0, dtype=object)
-    order = np.lexsort((cols, rows))
-    rows, cols, kinds, numbers, codes = rows[order], cols[order], kinds[order], numbers[order], codes[order]
-    if len(rows) > 1 and ((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])).any():
-        raise _Unknown                          # the same cell twice
+    # Cells come in row and column order in every file Excel writes: sorting is needed (and done) only when
+    # they do not; a strictly increasing position also says no cell is there twice.
+    position = rows * 16_384 + cols
+    if len(position) > 1 and not (position[1:] > position[:-1]).all():
+        order = np.lexsort((cols, rows))
+        rows, cols, kinds, numbers, codes = rows[order], cols[order], kinds[order], numbers[order], codes[order]
+        if ((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])).any():
+            raise _Unknown                      # the same cell twice
     height = int(rows[-1]) + 1 if len(rows) else 0
     width = int(cols.max()) + 1 if len(cols) else 0
     empty = np.concatenate([book.empty, _empty_texts(all_texts[len(book.texts):])])
-    return SheetCells(rows, cols, kinds, numbers, codes, all_texts, all_objects, height, width, empty)
+    marked = Marked(np.concatenate([np.zeros(0, dtype=np.int64), *formulas]),
+                    np.concatenate([np.zeros(0, dtype=np.int64), *errors]), head_end + 1, end)
+    return SheetCells(rows, cols, kinds, numbers, codes, all_texts, all_objects, height, width, empty), marked
 
 
 PIECE_BYTES = 4 << 20
@@ -258,12 +278,13 @@ def _pieces(xml: bytes, first: int, end: int) -> list[tuple[int, int]]:
 
 _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
          np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64), np.empty(0, dtype=object),
-         np.empty(0, dtype=object))
+         np.empty(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
 def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int, n_objects: int) -> tuple:
-    """(rows, cols, kinds, numbers, codes, new texts, new objects) of the cells with a value in xml[first:stop];
-    text codes count from n_texts, object codes from n_objects."""
+    """(rows, cols, kinds, numbers, codes, new texts, new objects, formula tags, error cells) of the cells with
+    a value in xml[first:stop]; text codes count from n_texts, object codes from n_objects; the last two are
+    offsets in xml (Marked)."""
     # The bytes from the piece on; the tags are looked for up to its end, values read past it.
     body = np.frombuffer(xml, dtype=np.uint8, offset=first)
     data = body[:stop - first]
@@ -284,7 +305,8 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int
     formula = ((b1 == ord("f")) & (_BLANKS[b2] | (b2 == _GT) | (b2 == ord("/")))) | \
               ((b1 == ord("/")) & (b2 == ord("f")))
     angles, closes_at = angles[0::2], angles[1::2]     # indexes into special of each tag's '<' and '>'
-    if formula.any():
+    formula_at = first + lt[b1 == ord("f")]           # every '<f' of the piece (a tag the checks below refuse
+    if formula.any():                                 # unless it is a formula's)
         keep = ~formula
         lt, tag_end, b1, b2, angles, closes_at = lt[keep], tag_end[keep], b1[keep], b2[keep], angles[keep], \
             closes_at[keep]
@@ -296,7 +318,7 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int
     opens = np.flatnonzero(b1 == ord("c"))
     n = len(opens)
     if n == 0:
-        return _NONE
+        return (*_NONE[:7], formula_at, _NONE[8])
     if not (b2[opens] == ord(" ")).all() or not (b2[b1 == ord("v")] == _GT).all() or \
             not (b2[b1 == ord("r")] == ord("o")).all() or not (b2[b1 == ord("i")] == ord("s")).all():
         raise _Unknown
@@ -384,7 +406,9 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int
                                           numbers, kinds, codes, n_texts + len(added), n_objects)
         new_texts = np.concatenate([added, answered])
     keep = np.flatnonzero(stored)
-    return rows[keep], cols[keep], kinds[keep], numbers[keep], codes[keep], new_texts, objects
+    error_at = first + lt[opens[types == 3]]
+    return rows[keep], cols[keep], kinds[keep], numbers[keep], codes[keep], new_texts, objects, formula_at, \
+        error_at
 
 
 def _empty(book: BookParts) -> SheetCells:
