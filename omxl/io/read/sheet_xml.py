@@ -448,13 +448,16 @@ def _attributes(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: np
     return ref, style, kind
 
 
+_ONE_LETTER_TYPES = np.full(256, 7, dtype=np.int8)
+for _letter, _code in ((b"n", 0), (b"s", 1), (b"b", 2), (b"e", 3), (b"d", 6)):
+    _ONE_LETTER_TYPES[_letter[0]] = _code
+
+
 def _type_code(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """0 n, 1 s, 2 b, 3 e, 4 str, 6 d; 5 inlineStr and 7 anything else are calamine's to read."""
-    out = np.full(len(starts), 7, dtype=np.int8)
     window = _window(body, starts, 3)
     first = window[:, 0]
-    for word, code in ((b"n", 0), (b"s", 1), (b"b", 2), (b"e", 3), (b"d", 6)):
-        out[(lengths == 1) & (first == word[0])] = code
+    out = np.where(lengths == 1, _ONE_LETTER_TYPES[first], np.int8(7))
     out[(lengths == 3) & (window == np.frombuffer(b"str", dtype=np.uint8)).all(axis=1)] = 4
     out[(lengths == 9) & (first == ord("i"))] = 5
     return out
@@ -469,31 +472,53 @@ def _window(body: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     return windows[starts]
 
 
+def _window_ending(body: np.ndarray, stops: np.ndarray, width: int) -> np.ndarray:
+    """The `width` bytes before each stop, as rows of a matrix: texts right-aligned, so that a digit's place
+    value is its column's. Bytes before the body's start read as 0 (only a text at the very start of a piece
+    has fewer than `width` bytes before its end)."""
+    windows = np.lib.stride_tricks.sliding_window_view(body, width)
+    if len(stops) and stops.max() > len(body):
+        raise _Unknown
+    lo = stops - width
+    if not len(lo) or lo.min() >= 0:
+        return windows[lo]
+    head = np.concatenate([np.zeros(width, dtype=np.uint8), body[:width]])
+    chars = windows[np.maximum(lo, 0)]
+    short = lo < 0
+    chars[short] = np.lib.stride_tricks.sliding_window_view(head, width)[stops[short]]
+    return chars
+
+
+_INT_POW10 = 10 ** np.arange(16, dtype=np.int64)
+# _INSIDE[w][k]: which of w right-aligned columns a text of k characters (k <= w) covers
+_INSIDE = [np.arange(w) >= w - np.arange(w + 1)[:, None] for w in range(16)]
+
+
 def _reference(body: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """0-based (row, col) of A1 references: one to three letters, then the row's digits to the closing quote.
-    Character position by character position over all references at once."""
+    All references at once: the letters from the first three bytes, the digits right-aligned so that each
+    column has its place value (an integer matrix product gives the rows, exactly)."""
     lengths = stops - starts
     if (lengths > 10).any() or (lengths < 2).any():
         raise _Unknown
     width = int(lengths.max())
-    chars = _window(body, starts, width)
-    inside = np.arange(width) < lengths[:, None]
-    letter = inside & ((chars - np.uint8(ord("A"))) < 26)
-    digit = inside & ((chars - np.uint8(ord("0"))) < 10)
-    letters = letter.sum(axis=1, dtype=np.int32)
-    if not (letter | digit | ~inside).all() or not (letter == (np.arange(width) < letters[:, None])).all() or \
-            (letters < 1).any() or (letters > 3).any():
+    lead = _window(body, starts, 3)
+    letter = (lead - np.uint8(ord("A"))) < 26
+    letters = letter[:, 0] * (1 + letter[:, 1] * (1 + letter[:, 2].astype(np.int64)))   # leading letters
+    if (letters < 1).any():
         raise _Unknown
-    col = np.zeros(len(starts), dtype=np.int32)
-    row = np.zeros(len(starts), dtype=np.int32)
-    for i in range(width):
-        value = chars[:, i].astype(np.int32)
-        if i < 3:
-            col = np.where(letter[:, i], col * 26 + value - (ord("A") - 1), col)
-        row = np.where(digit[:, i], row * 10 + value - ord("0"), row)
+    # after the letters, only digits (a fourth letter or anything else is not a reference this scan reads)
+    chars = np.where(_INSIDE[width][lengths - letters], _window_ending(body, stops, width), np.uint8(ord("0")))
+    digits = chars - np.uint8(ord("0"))
+    if not (digits < 10).all():
+        raise _Unknown
+    row = digits @ _INT_POW10[width - 1::-1]
+    value = lead.astype(np.int64) - (ord("A") - 1)
+    col = np.where(letters == 1, value[:, 0], np.where(letters == 2, value[:, 0] * 26 + value[:, 1],
+                                                       (value[:, 0] * 26 + value[:, 1]) * 26 + value[:, 2]))
     if (row < 1).any() or (row > 1_048_576).any() or (col > 16_384).any():
         raise _Unknown
-    return row.astype(np.int64) - 1, col.astype(np.int64) - 1
+    return row - 1, col - 1
 
 
 _POW10 = 10.0 ** np.arange(23)
@@ -505,38 +530,43 @@ def _parse_numbers(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                    integers: bool) -> tuple[np.ndarray, np.ndarray]:
     """Decimal texts ('-12.50', '46244') as float64, and which were read. A mantissa of at most 15 digits and
     a power of ten up to 10**22 are both exact doubles, so their quotient is the correctly rounded value, as
-    calamine's own parse gives; the mantissa's digit terms and partial sums are exact integers below 2**53.
-    All texts at once, as a matrix of their first 15 characters; other texts (exponents, 16 and more digits)
-    go to float() one by one, and what neither reads is not ok."""
+    calamine's own parse gives. All texts at once, right-aligned in a matrix of 15 columns (blanks left of
+    a text read as 0), so each column has its place value: an integer matrix product gives the digits' value
+    with the point left out, except that the digits before a point got one place too many, which is taken
+    back exactly. Other texts (exponents, 16 and more digits) go to float() one by one, and what neither
+    reads is not ok."""
     n = len(starts)
     if n == 0:
         return np.zeros(0), np.zeros(0, dtype=bool)
-    width = int(min(lengths.max(), 15))
-    chars = _window(body, starts, width)
-    inside = np.arange(width) < lengths[:, None]
-    digit = inside & ((chars - np.uint8(ord("0"))) < 10)
+    width = max(int(min(lengths.max(), 15)), 1)
+    inside = _INSIDE[width][np.minimum(lengths, width)]
+    chars = np.where(inside, _window_ending(body, starts + lengths, width), np.uint8(ord("0")))
+    places = _INT_POW10[width - 1::-1]
     if integers:
-        dot = np.zeros_like(digit)
-        sign = np.zeros(n, dtype=bool)
-    else:
-        dot = inside & (chars == ord("."))
-        sign = chars[:, 0] == ord("-")
-    other = inside & ~digit & ~dot
-    other[:, 0] &= ~sign
-    mantissa = np.zeros(n, dtype=np.int64)
-    for i in range(width):   # digits after 15 make the text not simple: no overflow of the int64
-        mantissa = np.where(digit[:, i], mantissa * 10 + (chars[:, i].astype(np.int64) - ord("0")), mantissa)
-    decimals = (digit & (np.cumsum(dot, axis=1, dtype=np.int8) > 0)).sum(axis=1)
-    n_digits = digit.sum(axis=1)
-    simple = ~other.any(axis=1) & (lengths <= 15) & (dot.sum(axis=1) <= 1) & (n_digits >= 1)
+        digits = chars - np.uint8(ord("0"))
+        ok = (digits < 10).all(axis=1) & (lengths >= 1) & (lengths <= 15)
+        return (digits @ places).astype(np.float64), ok
+    rows = np.arange(n)
+    first = np.minimum(width - np.minimum(lengths, width), width - 1)
+    sign = chars[rows, first] == ord("-")
+    chars[rows[sign], first[sign]] = ord("0")          # the sign read as a leading zero
+    digits = chars - np.uint8(ord("0"))
+    digit = digits < 10
+    dot = chars == ord(".")
+    n_dots = dot.sum(axis=1, dtype=np.int64)
+    simple = (digit | dot).all(axis=1) & (lengths <= 15) & (n_dots <= 1) & (lengths - n_dots - sign >= 1)
+    whole = np.where(digit, digits, np.uint8(0)) @ places   # below 10**15: no overflow
+    pointed = simple & (n_dots == 1)
+    decimals = np.where(pointed, width - 1 - dot.argmax(axis=1), 0)
+    after = whole % _INT_POW10[decimals]
+    mantissa = np.where(pointed, (whole - after) // 10 + after, whole)
     values = mantissa / _POW10[decimals]
     values = np.where(sign, -values, values)
     ok = simple.copy()
-    if not integers:
-        for i in np.flatnonzero(~simple):
-            text = bytes(body[starts[i]:starts[i] + lengths[i]])
-            if _FLOAT_TEXT.fullmatch(text):
-                values[i], ok[i] = float(text), True
+    for i in np.flatnonzero(~simple):
+        text = bytes(body[starts[i]:starts[i] + lengths[i]])
+        if _FLOAT_TEXT.fullmatch(text):
+            values[i], ok[i] = float(text), True
     return values, ok
 
 
