@@ -92,8 +92,8 @@ def _plain_spans(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np
     reader), no _xHHHH_ escape, no blank at either end. The others are calamine's to read."""
     stops = starts + lengths
     scope = arr[:int(stops.max(initial=0)) + 1]
-    odd = np.flatnonzero((scope == ord("&")) | (scope == 13) |
-                         ((scope == ord("_")) & (np.roll(scope, -1) == ord("x"))))
+    odd = np.flatnonzero((scope == ord("&")) | (scope == 13) | (scope == ord("_")))
+    odd = odd[(scope[odd] != ord("_")) | (scope[np.minimum(odd + 1, len(scope) - 1)] == ord("x"))]   # _x
     # XML blanks at either end: calamine trims them unless xml:space="preserve" says otherwise
     ends = _BLANKS[arr[starts]] | _BLANKS[arr[np.maximum(stops - 1, 0)]]
     return (lengths > 0) & ~ends & (np.searchsorted(odd, starts) == np.searchsorted(odd, stops))
@@ -120,6 +120,9 @@ def _plain_strings(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
     """The shared strings that are plain text (<si><t>text</t></si>, no entity, no carriage return, no _xHHHH_
     escape), decoded all at once; and the others' <si> elements by index, for calamine to read."""
     arr = np.frombuffer(xml, dtype=np.uint8)
+    regular = _regular_strings(xml, arr)
+    if regular is not None:
+        return regular
     lt = np.flatnonzero(arr == _LT)
     gt = np.flatnonzero(arr == _GT)
     if len(lt) != len(gt) or not (gt > lt).all() or not (gt[:-1] < lt[1:]).all():
@@ -142,6 +145,35 @@ def _plain_strings(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
     except _Unknown:
         return _strings_by_calamine(xml)
     rich = {int(i): xml[lt[si[i]]:gt[si_end[i]] + 1] for i in np.flatnonzero(~plain)}
+    return texts, rich
+
+
+def _regular_strings(xml: bytes, arr: np.ndarray) -> tuple[np.ndarray, dict[int, bytes]] | None:
+    """_plain_strings of a table whose every item is <si><t>text</t></si> (what Excel and most writers write),
+    or None: the texts are what is left once the markup between them is replaced by a NUL (one replace, one
+    decode, one split, instead of gathering every text's bytes)."""
+    first, end = xml.find(b"<si><t>"), xml.rfind(b"</t></si>") + len(b"</t></si>")
+    if first < 0 or end < first:
+        return None
+    n = xml.count(b"<si")
+    # every '<' among the items is one of their four tags: no other element, no text holding markup
+    if xml.count(b"<si><t>", first, end) != n or xml.count(b"</t></si>", first, end) != n or \
+            xml.count(b"<", first, end) != 4 * n:
+        return None
+    try:
+        decoded = xml[first + len(b"<si><t>"):end - len(b"</t></si>")].replace(b"</t></si><si><t>", b"\0") \
+            .decode("utf-8").split("\0")
+    except UnicodeDecodeError:
+        return None
+    if len(decoded) != n:
+        return None                             # something between two items
+    lt = first + np.flatnonzero(arr[first:end] == _LT)
+    starts, stops = lt[1::4] + len(b"<t>"), lt[2::4]
+    plain = _plain_spans(arr, starts, stops - starts)
+    texts = np.empty(n, dtype=object)
+    texts[:] = decoded
+    texts[~plain] = None
+    rich = {int(i): xml[lt[4 * i]:lt[4 * i + 3] + len(b"</si>")] for i in np.flatnonzero(~plain)}
     return texts, rich
 
 
