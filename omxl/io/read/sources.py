@@ -17,7 +17,7 @@ import re
 import struct
 import threading
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -178,10 +178,24 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
     if kind == ODS:
         # Repeated rows and cells: their extent is checked before calamine expands them (guards.py).
         check_ods_cells(data, name, max_cells)
-    book = _open_calamine(name, data, kind)
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+        # The shared strings for omxl's reader are read while calamine opens the workbook (it reads them too:
+        # seconds each for a million rows); asked only when the reader is going to be omxl's.
+        shared_future = pool.submit(_book_parts, name, data) if kind in (XLSX, XLSM) and _reader_is_own() else None
+        book = _open_calamine(name, data, kind)
+        with book:
+            yield from _read_sheets(name, data, kind, max_cells, book, pool, shared_future)
+
+
+def _reader_is_own() -> bool:
+    """Is omxl's reader the one OMXL_XLSX_READER asks for (without raising: xlsx_reader says what is wrong)."""
+    return os.environ.get(READER_VARIABLE, OWN).strip().lower() in (OWN, "")
+
+
+def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calamine.CalamineWorkbook",
+                 pool: ThreadPoolExecutor, shared_future: "Future[BookParts | None] | None") -> Iterator[RawSheet]:
+    """_read_workbook's sheets, once calamine has opened the workbook."""
     own_reader = kind in (XLSX, XLSM) and xlsx_reader() == OWN
-    tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
-    results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     handles = threading.local()
     parts = _sheet_parts(name, data) if kind in (XLSX, XLSM) else {}
@@ -222,30 +236,34 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
             raise SourceError(name, f"sheet '{sheet}' cannot be read ({_short(exc)}).",
                               "Open the workbook in Excel and save it again as .xlsx.") from None
 
-    with book, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        # .xlsx/.xlsm: each worksheet's marks come with its grid (parse); these are the other sheets' (chart
-        # sheets and the like), read only to say a damaged part as before.
-        parsed = {meta.name for meta in worksheets if meta.name in parts}
-        marks_future = pool.submit(_cell_marks, name, data, kind, parsed)
-        shared_future = pool.submit(_book_parts, name, data) if own_reader else None
-        grids = [pool.submit(parse, meta.name) for meta in worksheets]
-        try:
-            errors, formulas = marks_future.result()
-        except ZIP_DAMAGE as exc:   # a corrupt member calamine has not read yet (bad CRC, broken deflate stream)
-            raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
-        for meta, future in zip(worksheets, grids):
-            grid, (sheet_errors, sheet_formulas) = future.result()
-            if sheet_errors is None:
-                sheet_errors = errors.get(meta.name, {})
-            if sheet_formulas is None:
-                sheet_formulas = formulas.get(meta.name, {})
-            yield RawSheet(
-                source=name, sheet=meta.name, kind=kind, grid=grid,
-                hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
-                tables=tables.get(meta.name, {}), error_cells=_inside(sheet_errors, grid),
-                omxl_result=meta.name in results, formula_cells=sheet_formulas,
-                far_cells=left_out.get(meta.name, []),
-            )
+    if own_reader and shared_future is None:
+        shared_future = pool.submit(_book_parts, name, data)
+    # .xlsx/.xlsm: each worksheet's marks come with its grid (parse); these are the other sheets' (chart sheets
+    # and the like), read only to say a damaged part as before.
+    parsed = {meta.name for meta in worksheets if meta.name in parts}
+    marks_future = pool.submit(_cell_marks, name, data, kind, parsed)
+    grids = [pool.submit(parse, meta.name) for meta in worksheets]
+    # calamine reads the tables of every sheet for their ranges (seconds for a million rows): meanwhile the
+    # workers parse.
+    tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
+    results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
+    try:
+        errors, formulas = marks_future.result()
+    except ZIP_DAMAGE as exc:   # a corrupt member calamine has not read yet (bad CRC, broken deflate stream)
+        raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
+    for meta, future in zip(worksheets, grids):
+        grid, (sheet_errors, sheet_formulas) = future.result()
+        if sheet_errors is None:
+            sheet_errors = errors.get(meta.name, {})
+        if sheet_formulas is None:
+            sheet_formulas = formulas.get(meta.name, {})
+        yield RawSheet(
+            source=name, sheet=meta.name, kind=kind, grid=grid,
+            hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
+            tables=tables.get(meta.name, {}), error_cells=_inside(sheet_errors, grid),
+            omxl_result=meta.name in results, formula_cells=sheet_formulas,
+            far_cells=left_out.get(meta.name, []),
+        )
 
 
 PARSE_THREADS = 2
