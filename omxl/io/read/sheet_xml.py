@@ -148,28 +148,36 @@ def _plain_strings(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
     return texts, rich
 
 
+_PRESERVED = b'<si><t xml:space="preserve">'
+
+
 def _regular_strings(xml: bytes, arr: np.ndarray) -> tuple[np.ndarray, dict[int, bytes]] | None:
-    """_plain_strings of a table whose every item is <si><t>text</t></si> (what Excel and most writers write),
-    or None: the texts are what is left once the markup between them is replaced by a NUL (one replace, one
-    decode, one split, instead of gathering every text's bytes)."""
-    first, end = xml.find(b"<si><t>"), xml.rfind(b"</t></si>") + len(b"</t></si>")
+    """_plain_strings of a table whose every item is <si><t>text</t></si> or <si><t xml:space="preserve">text
+    </t></si> (what Excel and most writers write), or None: the texts are what is left once the markup between
+    them is replaced by a NUL (one replace, one decode, one split, instead of gathering every text's bytes)."""
+    first, end = xml.find(b"<si>"), xml.rfind(b"</si>") + len(b"</si>")
     if first < 0 or end < first:
         return None
     n = xml.count(b"<si")
+    preserved = xml.count(_PRESERVED, first, end)
     # every '<' among the items is one of their four tags: no other element, no text holding markup
-    if xml.count(b"<si><t>", first, end) != n or xml.count(b"</t></si>", first, end) != n or \
+    if xml.count(b"<si><t>", first, end) + preserved != n or xml.count(b"</t></si>", first, end) != n or \
             xml.count(b"<", first, end) != 4 * n:
         return None
+    items = xml[first:end]
+    if preserved:
+        items = items.replace(_PRESERVED, b"<si><t>")
     try:
-        decoded = xml[first + len(b"<si><t>"):end - len(b"</t></si>")].replace(b"</t></si><si><t>", b"\0") \
+        decoded = items[len(b"<si><t>"):-len(b"</t></si>")].replace(b"</t></si><si><t>", b"\0") \
             .decode("utf-8").split("\0")
     except UnicodeDecodeError:
         return None
     if len(decoded) != n:
         return None                             # something between two items
     lt = first + np.flatnonzero(arr[first:end] == _LT)
-    starts, stops = lt[1::4] + len(b"<t>"), lt[2::4]
-    plain = _plain_spans(arr, starts, stops - starts)
+    t_open = lt[1::4]
+    starts = np.where(arr[t_open + 2] == _GT, t_open + len(b"<t>"), t_open + len(_PRESERVED) - len(b"<si>"))
+    plain = _plain_spans(arr, starts, lt[2::4] - starts)
     texts = np.empty(n, dtype=object)
     texts[:] = decoded
     texts[~plain] = None
