@@ -179,12 +179,26 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
         # Repeated rows and cells: their extent is checked before calamine expands them (guards.py).
         check_ods_cells(data, name, max_cells)
     with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        # The shared strings for omxl's reader are read while calamine opens the workbook (it reads them too:
-        # seconds each for a million rows); asked only when the reader is going to be omxl's.
-        shared_future = pool.submit(_book_parts, name, data) if kind in (XLSX, XLSM) and _reader_is_own() else None
+        # The shared strings for omxl's reader are read, and the first sheet unzipped, while calamine opens the
+        # workbook (seconds each for a million rows); only when the reader is going to be omxl's.
+        early = kind in (XLSX, XLSM) and _reader_is_own()
+        shared_future = pool.submit(_book_parts, name, data) if early else None
+        first_sheet = pool.submit(_first_sheet, data) if early else None
         book = _open_calamine(name, data, kind)
         with book:
-            yield from _read_sheets(name, data, kind, max_cells, book, pool, shared_future)
+            yield from _read_sheets(name, data, kind, max_cells, book, pool, shared_future, first_sheet)
+
+
+def _first_sheet(data: bytes) -> dict[str, bytes]:
+    """{part: unzipped XML} of the package's first sheet, or {} when it cannot be had: the sheet's parse then
+    unzips it itself and says what is wrong as it always has."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for _entry, part in package.sheet_parts(archive)[:1]:
+                return {part: archive.read(part)}
+    except Exception:   # noqa: BLE001 - only a head start: whatever fails here fails again where it is reported
+        return {}
+    return {}
 
 
 def _reader_is_own() -> bool:
@@ -193,7 +207,8 @@ def _reader_is_own() -> bool:
 
 
 def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calamine.CalamineWorkbook",
-                 pool: ThreadPoolExecutor, shared_future: "Future[BookParts | None] | None") -> Iterator[RawSheet]:
+                 pool: ThreadPoolExecutor, shared_future: "Future[BookParts | None] | None",
+                 first_sheet: "Future[dict[str, bytes]] | None") -> Iterator[RawSheet]:
     """_read_workbook's sheets, once calamine has opened the workbook."""
     own_reader = kind in (XLSX, XLSM) and xlsx_reader() == OWN
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
@@ -209,11 +224,13 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
         if sheet in parts:
             # calamine aborts the process on a grid of billions of cells (a stray cell at XFD1048576):
             # check the sheet's extent first, on this worker thread (unzipping releases the GIL).
-            try:
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    xml = archive.read(parts[sheet])
-            except ZIP_DAMAGE as exc:
-                raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
+            xml = first_sheet.result().pop(parts[sheet], None) if first_sheet is not None else None
+            if xml is None:
+                try:
+                    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                        xml = archive.read(parts[sheet])
+                except ZIP_DAMAGE as exc:
+                    raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
             trimmed = far_cells_trimmed(xml, name, sheet, max_cells)
             if trimmed is not None:
                 reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed[0]), kind)
