@@ -2,8 +2,9 @@
 
 Workbooks are read with python-calamine (fast, typed cells, dates already
 converted). Calamine reads error cells (#N/A, #REF!, ...) as blanks, so for
-.xlsx/.xlsm their addresses are taken from the sheet XML (a regex pass over the
-part, a few ms per 100,000 rows) and, for .ods, from content.xml.
+.xlsx/.xlsm their addresses are taken from the sheet XML (unzipped once for both;
+where omxl's own scan read the sheet, the patterns run only at the cells it saw
+typed t="e" and at the formula tags it saw) and, for .ods, from content.xml.
 """
 
 from __future__ import annotations
