@@ -84,7 +84,7 @@ def book_parts(archive: zipfile.ZipFile) -> BookParts | None:
 
 
 def _empty_texts(texts: np.ndarray) -> np.ndarray:
-    return np.array([t == "" for t in texts], dtype=bool)
+    return np.asarray(texts == "", dtype=bool)   # elementwise over the objects (None is not "")
 
 
 def _plain_spans(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
