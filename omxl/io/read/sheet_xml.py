@@ -84,7 +84,7 @@ def book_parts(archive: zipfile.ZipFile) -> BookParts | None:
 
 
 def _empty_texts(texts: np.ndarray) -> np.ndarray:
-    return np.array([t == "" for t in texts], dtype=bool)
+    return np.asarray(texts == "", dtype=bool)   # elementwise over the objects (None is not "")
 
 
 def _plain_spans(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -92,8 +92,8 @@ def _plain_spans(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np
     reader), no _xHHHH_ escape, no blank at either end. The others are calamine's to read."""
     stops = starts + lengths
     scope = arr[:int(stops.max(initial=0)) + 1]
-    odd = np.flatnonzero((scope == ord("&")) | (scope == 13) |
-                         ((scope == ord("_")) & (np.roll(scope, -1) == ord("x"))))
+    odd = np.flatnonzero((scope == ord("&")) | (scope == 13) | (scope == ord("_")))
+    odd = odd[(scope[odd] != ord("_")) | (scope[np.minimum(odd + 1, len(scope) - 1)] == ord("x"))]   # _x
     # XML blanks at either end: calamine trims them unless xml:space="preserve" says otherwise
     ends = _BLANKS[arr[starts]] | _BLANKS[arr[np.maximum(stops - 1, 0)]]
     return (lengths > 0) & ~ends & (np.searchsorted(odd, starts) == np.searchsorted(odd, stops))
@@ -120,6 +120,9 @@ def _plain_strings(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
     """The shared strings that are plain text (<si><t>text</t></si>, no entity, no carriage return, no _xHHHH_
     escape), decoded all at once; and the others' <si> elements by index, for calamine to read."""
     arr = np.frombuffer(xml, dtype=np.uint8)
+    regular = _regular_strings(xml, arr)
+    if regular is not None:
+        return regular
     lt = np.flatnonzero(arr == _LT)
     gt = np.flatnonzero(arr == _GT)
     if len(lt) != len(gt) or not (gt > lt).all() or not (gt[:-1] < lt[1:]).all():
@@ -142,6 +145,43 @@ def _plain_strings(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
     except _Unknown:
         return _strings_by_calamine(xml)
     rich = {int(i): xml[lt[si[i]]:gt[si_end[i]] + 1] for i in np.flatnonzero(~plain)}
+    return texts, rich
+
+
+_PRESERVED = b'<si><t xml:space="preserve">'
+
+
+def _regular_strings(xml: bytes, arr: np.ndarray) -> tuple[np.ndarray, dict[int, bytes]] | None:
+    """_plain_strings of a table whose every item is <si><t>text</t></si> or <si><t xml:space="preserve">text
+    </t></si> (what Excel and most writers write), or None: the texts are what is left once the markup between
+    them is replaced by a NUL (one replace, one decode, one split, instead of gathering every text's bytes)."""
+    first, end = xml.find(b"<si>"), xml.rfind(b"</si>") + len(b"</si>")
+    if first < 0 or end < first:
+        return None
+    n = xml.count(b"<si")
+    preserved = xml.count(_PRESERVED, first, end)
+    # every '<' among the items is one of their four tags: no other element, no text holding markup
+    if xml.count(b"<si><t>", first, end) + preserved != n or xml.count(b"</t></si>", first, end) != n or \
+            xml.count(b"<", first, end) != 4 * n:
+        return None
+    items = xml[first:end]
+    if preserved:
+        items = items.replace(_PRESERVED, b"<si><t>")
+    try:
+        decoded = items[len(b"<si><t>"):-len(b"</t></si>")].replace(b"</t></si><si><t>", b"\0") \
+            .decode("utf-8").split("\0")
+    except UnicodeDecodeError:
+        return None
+    if len(decoded) != n:
+        return None                             # something between two items
+    lt = first + np.flatnonzero(arr[first:end] == _LT)
+    t_open = lt[1::4]
+    starts = np.where(arr[t_open + 2] == _GT, t_open + len(b"<t>"), t_open + len(_PRESERVED) - len(b"<si>"))
+    plain = _plain_spans(arr, starts, lt[2::4] - starts)
+    texts = np.empty(n, dtype=object)
+    texts[:] = decoded
+    texts[~plain] = None
+    rich = {int(i): xml[lt[4 * i]:lt[4 * i + 3] + len(b"</si>")] for i in np.flatnonzero(~plain)}
     return texts, rich
 
 
@@ -200,45 +240,65 @@ class _Unknown(Exception):
     """Something this scan does not read exactly as calamine: the sheet goes to calamine."""
 
 
-def read_sheet(xml: bytes, book: BookParts) -> SheetCells | None:
-    """The sheet's cells, or None when calamine must read it."""
+@dataclass
+class Marked:
+    """Where the scan saw what the error and formula marks look for (sources._sheet_marks), so that they need
+    not search the whole sheet XML for it: offsets in the XML of every '<f' in sheetData (formula tags: every
+    '<' there starts a tag) and of the tags of cells typed t="e", and the span [start, stop) the scan covered."""
+
+    formulas: np.ndarray
+    errors: np.ndarray
+    start: int
+    stop: int
+
+
+def read_sheet(xml: bytes, book: BookParts) -> tuple[SheetCells, Marked | None] | None:
+    """The sheet's cells and where its marks are, or None when calamine must read it."""
     try:
         return _scan(xml, book)
     except (_Unknown, ValueError, IndexError, OverflowError, UnicodeDecodeError):
         return None   # whatever this scan does not take, calamine reads as it always has
 
 
-def _scan(xml: bytes, book: BookParts) -> SheetCells:
+def _scan(xml: bytes, book: BookParts) -> tuple[SheetCells, Marked | None]:
     start = xml.find(b"<sheetData")
     if start < 0 or xml.find(b"<sheetData", start + 1) >= 0:
         raise _Unknown
     head_end = xml.find(b">", start)
     if xml[head_end - 1:head_end] == b"/":
-        return _empty(book)
+        return _empty(book), None
     end = xml.find(b"</sheetData>", head_end)
     if end < 0:
         raise _Unknown
     # A few megabytes of rows at a time: the arrays of one piece stay in the processor's caches and the
     # memory a sheet needs stays small, whatever its size.
-    pieces, texts, objects = [], [book.texts], []
+    pieces, texts, objects, formulas, errors = [], [book.texts], [], [], []
     n_texts, n_objects = len(book.texts), 0
     for first, stop in _pieces(xml, head_end + 1, end):
         piece = _scan_piece(xml, first, stop, book, n_texts, n_objects)
         pieces.append(piece[:5])
         texts.append(piece[5])
         objects.append(piece[6])
+        formulas.append(piece[7])
+        errors.append(piece[8])
         n_texts, n_objects = n_texts + len(piece[5]), n_objects + len(piece[6])
     rows, cols, kinds, numbers, codes = (np.concatenate([p[i] for p in pieces]) for i in range(5))
     all_texts = np.concatenate([*texts, np.array([""], dtype=object)])
     all_objects = np.concatenate(objects) if objects else np.empty(0, dtype=object)
-    order = np.lexsort((cols, rows))
-    rows, cols, kinds, numbers, codes = rows[order], cols[order], kinds[order], numbers[order], codes[order]
-    if len(rows) > 1 and ((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])).any():
-        raise _Unknown                          # the same cell twice
+    # Cells come in row and column order in every file Excel writes: sorting is needed (and done) only when
+    # they do not; a strictly increasing position also says no cell is there twice.
+    position = rows * 16_384 + cols
+    if len(position) > 1 and not (position[1:] > position[:-1]).all():
+        order = np.lexsort((cols, rows))
+        rows, cols, kinds, numbers, codes = rows[order], cols[order], kinds[order], numbers[order], codes[order]
+        if ((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])).any():
+            raise _Unknown                      # the same cell twice
     height = int(rows[-1]) + 1 if len(rows) else 0
     width = int(cols.max()) + 1 if len(cols) else 0
     empty = np.concatenate([book.empty, _empty_texts(all_texts[len(book.texts):])])
-    return SheetCells(rows, cols, kinds, numbers, codes, all_texts, all_objects, height, width, empty)
+    marked = Marked(np.concatenate([np.zeros(0, dtype=np.int64), *formulas]),
+                    np.concatenate([np.zeros(0, dtype=np.int64), *errors]), head_end + 1, end)
+    return SheetCells(rows, cols, kinds, numbers, codes, all_texts, all_objects, height, width, empty), marked
 
 
 PIECE_BYTES = 4 << 20
@@ -258,12 +318,13 @@ def _pieces(xml: bytes, first: int, end: int) -> list[tuple[int, int]]:
 
 _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
          np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64), np.empty(0, dtype=object),
-         np.empty(0, dtype=object))
+         np.empty(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
 def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int, n_objects: int) -> tuple:
-    """(rows, cols, kinds, numbers, codes, new texts, new objects) of the cells with a value in xml[first:stop];
-    text codes count from n_texts, object codes from n_objects."""
+    """(rows, cols, kinds, numbers, codes, new texts, new objects, formula tags, error cells) of the cells with
+    a value in xml[first:stop]; text codes count from n_texts, object codes from n_objects; the last two are
+    offsets in xml (Marked)."""
     # The bytes from the piece on; the tags are looked for up to its end, values read past it.
     body = np.frombuffer(xml, dtype=np.uint8, offset=first)
     data = body[:stop - first]
@@ -284,7 +345,8 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int
     formula = ((b1 == ord("f")) & (_BLANKS[b2] | (b2 == _GT) | (b2 == ord("/")))) | \
               ((b1 == ord("/")) & (b2 == ord("f")))
     angles, closes_at = angles[0::2], angles[1::2]     # indexes into special of each tag's '<' and '>'
-    if formula.any():
+    formula_at = first + lt[b1 == ord("f")]           # every '<f' of the piece (a tag the checks below refuse
+    if formula.any():                                 # unless it is a formula's)
         keep = ~formula
         lt, tag_end, b1, b2, angles, closes_at = lt[keep], tag_end[keep], b1[keep], b2[keep], angles[keep], \
             closes_at[keep]
@@ -296,7 +358,7 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int
     opens = np.flatnonzero(b1 == ord("c"))
     n = len(opens)
     if n == 0:
-        return _NONE
+        return (*_NONE[:7], formula_at, _NONE[8])
     if not (b2[opens] == ord(" ")).all() or not (b2[b1 == ord("v")] == _GT).all() or \
             not (b2[b1 == ord("r")] == ord("o")).all() or not (b2[b1 == ord("i")] == ord("s")).all():
         raise _Unknown
@@ -384,7 +446,9 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int
                                           numbers, kinds, codes, n_texts + len(added), n_objects)
         new_texts = np.concatenate([added, answered])
     keep = np.flatnonzero(stored)
-    return rows[keep], cols[keep], kinds[keep], numbers[keep], codes[keep], new_texts, objects
+    error_at = first + lt[opens[types == 3]]
+    return rows[keep], cols[keep], kinds[keep], numbers[keep], codes[keep], new_texts, objects, formula_at, \
+        error_at
 
 
 def _empty(book: BookParts) -> SheetCells:
@@ -424,13 +488,16 @@ def _attributes(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: np
     return ref, style, kind
 
 
+_ONE_LETTER_TYPES = np.full(256, 7, dtype=np.int8)
+for _letter, _code in ((b"n", 0), (b"s", 1), (b"b", 2), (b"e", 3), (b"d", 6)):
+    _ONE_LETTER_TYPES[_letter[0]] = _code
+
+
 def _type_code(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """0 n, 1 s, 2 b, 3 e, 4 str, 6 d; 5 inlineStr and 7 anything else are calamine's to read."""
-    out = np.full(len(starts), 7, dtype=np.int8)
     window = _window(body, starts, 3)
     first = window[:, 0]
-    for word, code in ((b"n", 0), (b"s", 1), (b"b", 2), (b"e", 3), (b"d", 6)):
-        out[(lengths == 1) & (first == word[0])] = code
+    out = np.where(lengths == 1, _ONE_LETTER_TYPES[first], np.int8(7))
     out[(lengths == 3) & (window == np.frombuffer(b"str", dtype=np.uint8)).all(axis=1)] = 4
     out[(lengths == 9) & (first == ord("i"))] = 5
     return out
@@ -445,31 +512,53 @@ def _window(body: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     return windows[starts]
 
 
+def _window_ending(body: np.ndarray, stops: np.ndarray, width: int) -> np.ndarray:
+    """The `width` bytes before each stop, as rows of a matrix: texts right-aligned, so that a digit's place
+    value is its column's. Bytes before the body's start read as 0 (only a text at the very start of a piece
+    has fewer than `width` bytes before its end)."""
+    windows = np.lib.stride_tricks.sliding_window_view(body, width)
+    if len(stops) and stops.max() > len(body):
+        raise _Unknown
+    lo = stops - width
+    if not len(lo) or lo.min() >= 0:
+        return windows[lo]
+    head = np.concatenate([np.zeros(width, dtype=np.uint8), body[:width]])
+    chars = windows[np.maximum(lo, 0)]
+    short = lo < 0
+    chars[short] = np.lib.stride_tricks.sliding_window_view(head, width)[stops[short]]
+    return chars
+
+
+_INT_POW10 = 10 ** np.arange(16, dtype=np.int64)
+# _INSIDE[w][k]: which of w right-aligned columns a text of k characters (k <= w) covers
+_INSIDE = [np.arange(w) >= w - np.arange(w + 1)[:, None] for w in range(16)]
+
+
 def _reference(body: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """0-based (row, col) of A1 references: one to three letters, then the row's digits to the closing quote.
-    Character position by character position over all references at once."""
+    All references at once: the letters from the first three bytes, the digits right-aligned so that each
+    column has its place value (an integer matrix product gives the rows, exactly)."""
     lengths = stops - starts
     if (lengths > 10).any() or (lengths < 2).any():
         raise _Unknown
     width = int(lengths.max())
-    chars = _window(body, starts, width)
-    inside = np.arange(width) < lengths[:, None]
-    letter = inside & ((chars - np.uint8(ord("A"))) < 26)
-    digit = inside & ((chars - np.uint8(ord("0"))) < 10)
-    letters = letter.sum(axis=1, dtype=np.int32)
-    if not (letter | digit | ~inside).all() or not (letter == (np.arange(width) < letters[:, None])).all() or \
-            (letters < 1).any() or (letters > 3).any():
+    lead = _window(body, starts, 3)
+    letter = (lead - np.uint8(ord("A"))) < 26
+    letters = letter[:, 0] * (1 + letter[:, 1] * (1 + letter[:, 2].astype(np.int64)))   # leading letters
+    if (letters < 1).any():
         raise _Unknown
-    col = np.zeros(len(starts), dtype=np.int32)
-    row = np.zeros(len(starts), dtype=np.int32)
-    for i in range(width):
-        value = chars[:, i].astype(np.int32)
-        if i < 3:
-            col = np.where(letter[:, i], col * 26 + value - (ord("A") - 1), col)
-        row = np.where(digit[:, i], row * 10 + value - ord("0"), row)
+    # after the letters, only digits (a fourth letter or anything else is not a reference this scan reads)
+    chars = np.where(_INSIDE[width][lengths - letters], _window_ending(body, stops, width), np.uint8(ord("0")))
+    digits = chars - np.uint8(ord("0"))
+    if not (digits < 10).all():
+        raise _Unknown
+    row = digits @ _INT_POW10[width - 1::-1]
+    value = lead.astype(np.int64) - (ord("A") - 1)
+    col = np.where(letters == 1, value[:, 0], np.where(letters == 2, value[:, 0] * 26 + value[:, 1],
+                                                       (value[:, 0] * 26 + value[:, 1]) * 26 + value[:, 2]))
     if (row < 1).any() or (row > 1_048_576).any() or (col > 16_384).any():
         raise _Unknown
-    return row.astype(np.int64) - 1, col.astype(np.int64) - 1
+    return row - 1, col - 1
 
 
 _POW10 = 10.0 ** np.arange(23)
@@ -481,38 +570,43 @@ def _parse_numbers(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                    integers: bool) -> tuple[np.ndarray, np.ndarray]:
     """Decimal texts ('-12.50', '46244') as float64, and which were read. A mantissa of at most 15 digits and
     a power of ten up to 10**22 are both exact doubles, so their quotient is the correctly rounded value, as
-    calamine's own parse gives; the mantissa's digit terms and partial sums are exact integers below 2**53.
-    All texts at once, as a matrix of their first 15 characters; other texts (exponents, 16 and more digits)
-    go to float() one by one, and what neither reads is not ok."""
+    calamine's own parse gives. All texts at once, right-aligned in a matrix of 15 columns (blanks left of
+    a text read as 0), so each column has its place value: an integer matrix product gives the digits' value
+    with the point left out, except that the digits before a point got one place too many, which is taken
+    back exactly. Other texts (exponents, 16 and more digits) go to float() one by one, and what neither
+    reads is not ok."""
     n = len(starts)
     if n == 0:
         return np.zeros(0), np.zeros(0, dtype=bool)
-    width = int(min(lengths.max(), 15))
-    chars = _window(body, starts, width)
-    inside = np.arange(width) < lengths[:, None]
-    digit = inside & ((chars - np.uint8(ord("0"))) < 10)
+    width = max(int(min(lengths.max(), 15)), 1)
+    inside = _INSIDE[width][np.minimum(lengths, width)]
+    chars = np.where(inside, _window_ending(body, starts + lengths, width), np.uint8(ord("0")))
+    places = _INT_POW10[width - 1::-1]
     if integers:
-        dot = np.zeros_like(digit)
-        sign = np.zeros(n, dtype=bool)
-    else:
-        dot = inside & (chars == ord("."))
-        sign = chars[:, 0] == ord("-")
-    other = inside & ~digit & ~dot
-    other[:, 0] &= ~sign
-    mantissa = np.zeros(n, dtype=np.int64)
-    for i in range(width):   # digits after 15 make the text not simple: no overflow of the int64
-        mantissa = np.where(digit[:, i], mantissa * 10 + (chars[:, i].astype(np.int64) - ord("0")), mantissa)
-    decimals = (digit & (np.cumsum(dot, axis=1, dtype=np.int8) > 0)).sum(axis=1)
-    n_digits = digit.sum(axis=1)
-    simple = ~other.any(axis=1) & (lengths <= 15) & (dot.sum(axis=1) <= 1) & (n_digits >= 1)
+        digits = chars - np.uint8(ord("0"))
+        ok = (digits < 10).all(axis=1) & (lengths >= 1) & (lengths <= 15)
+        return (digits @ places).astype(np.float64), ok
+    rows = np.arange(n)
+    first = np.minimum(width - np.minimum(lengths, width), width - 1)
+    sign = chars[rows, first] == ord("-")
+    chars[rows[sign], first[sign]] = ord("0")          # the sign read as a leading zero
+    digits = chars - np.uint8(ord("0"))
+    digit = digits < 10
+    dot = chars == ord(".")
+    n_dots = dot.sum(axis=1, dtype=np.int64)
+    simple = (digit | dot).all(axis=1) & (lengths <= 15) & (n_dots <= 1) & (lengths - n_dots - sign >= 1)
+    whole = np.where(digit, digits, np.uint8(0)) @ places   # below 10**15: no overflow
+    pointed = simple & (n_dots == 1)
+    decimals = np.where(pointed, width - 1 - dot.argmax(axis=1), 0)
+    after = whole % _INT_POW10[decimals]
+    mantissa = np.where(pointed, (whole - after) // 10 + after, whole)
     values = mantissa / _POW10[decimals]
     values = np.where(sign, -values, values)
     ok = simple.copy()
-    if not integers:
-        for i in np.flatnonzero(~simple):
-            text = bytes(body[starts[i]:starts[i] + lengths[i]])
-            if _FLOAT_TEXT.fullmatch(text):
-                values[i], ok[i] = float(text), True
+    for i in np.flatnonzero(~simple):
+        text = bytes(body[starts[i]:starts[i] + lengths[i]])
+        if _FLOAT_TEXT.fullmatch(text):
+            values[i], ok[i] = float(text), True
     return values, ok
 
 

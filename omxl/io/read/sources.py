@@ -2,8 +2,9 @@
 
 Workbooks are read with python-calamine (fast, typed cells, dates already
 converted). Calamine reads error cells (#N/A, #REF!, ...) as blanks, so for
-.xlsx/.xlsm their addresses are taken from the sheet XML (a regex pass over the
-part, a few ms per 100,000 rows) and, for .ods, from content.xml.
+.xlsx/.xlsm their addresses are taken from the sheet XML (unzipped once for both;
+where omxl's own scan read the sheet, the patterns run only at the cells it saw
+typed t="e" and at the formula tags it saw) and, for .ods, from content.xml.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 import struct
 import threading
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -36,7 +37,7 @@ from .guards import (DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_ce
                      replace_part)
 from .ods_errors import ods_cell_marks, ods_error_cells
 from .sheet_cells import CellGrid
-from .sheet_xml import BookParts, book_parts, read_sheet
+from .sheet_xml import BookParts, Marked, book_parts, read_sheet
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
 from .xlsb_errors import xlsb_error_cells
 
@@ -180,61 +181,109 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
     if kind == ODS:
         # Repeated rows and cells: their extent is checked before calamine expands them (guards.py).
         check_ods_cells(data, name, max_cells)
-    book = _open_calamine(name, data, kind)
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+        # The shared strings for omxl's reader are read, and the first sheet unzipped, while calamine opens the
+        # workbook (seconds each for a million rows); only when the reader is going to be omxl's.
+        early = kind in (XLSX, XLSM) and _reader_is_own()
+        shared_future = pool.submit(_book_parts, name, data) if early else None
+        first_sheet = pool.submit(_first_sheet, data) if early else None
+        book = _open_calamine(name, data, kind)
+        with book:
+            yield from _read_sheets(name, data, kind, max_cells, book, pool, shared_future, first_sheet)
+
+
+def _first_sheet(data: bytes) -> dict[str, bytes]:
+    """{part: unzipped XML} of the package's first sheet, or {} when it cannot be had: the sheet's parse then
+    unzips it itself and says what is wrong as it always has."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for _entry, part in package.sheet_parts(archive)[:1]:
+                return {part: archive.read(part)}
+    except Exception:   # noqa: BLE001 - only a head start: whatever fails here fails again where it is reported
+        return {}
+    return {}
+
+
+def _reader_is_own() -> bool:
+    """Is omxl's reader the one OMXL_XLSX_READER asks for (without raising: xlsx_reader says what is wrong)."""
+    return os.environ.get(READER_VARIABLE, OWN).strip().lower() in (OWN, "")
+
+
+def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calamine.CalamineWorkbook",
+                 pool: ThreadPoolExecutor, shared_future: "Future[BookParts | None] | None",
+                 first_sheet: "Future[dict[str, bytes]] | None") -> Iterator[RawSheet]:
+    """_read_workbook's sheets, once calamine has opened the workbook."""
     own_reader = kind in (XLSX, XLSM) and xlsx_reader() == OWN
-    tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
-    results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
     worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     handles = threading.local()
     parts = _sheet_parts(name, data) if kind in (XLSX, XLSM) else {}
     left_out: dict[str, list[str]] = {}   # sheet -> stray far-away cells with content, left out
 
-    def parse(sheet: str) -> list[list[Any]] | CellGrid:
+    def parse(sheet: str) -> tuple[list[list[Any]] | CellGrid, SheetMarks]:
+        """The sheet's grid, and its error cells and formulas without a value taken from the same unzipped XML
+        (unzipping a sheet of a million rows costs seconds: once is enough)."""
         reader = None
+        marks: SheetMarks = (None, None)
         if sheet in parts:
             # calamine aborts the process on a grid of billions of cells (a stray cell at XFD1048576):
             # check the sheet's extent first, on this worker thread (unzipping releases the GIL).
-            try:
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    xml = archive.read(parts[sheet])
-            except ZIP_DAMAGE as exc:
-                raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
+            xml = first_sheet.result().pop(parts[sheet], None) if first_sheet is not None else None
+            if xml is None:
+                try:
+                    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                        xml = archive.read(parts[sheet])
+                except ZIP_DAMAGE as exc:
+                    raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
             trimmed = far_cells_trimmed(xml, name, sheet, max_cells)
             if trimmed is not None:
                 reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed[0]), kind)
                 left_out[sheet] = trimmed[1]
             elif own_reader:
                 shared = shared_future.result()
-                cells = read_sheet(xml, shared) if shared is not None else None
-                if cells is not None:
-                    return CellGrid(cells)
+                scanned = read_sheet(xml, shared) if shared is not None else None
+                if scanned is not None:
+                    return CellGrid(scanned[0]), _marks_of(name, xml, scanned[1])
+            marks = _marks_of(name, xml, None)
+            del xml
         if reader is None:
             # One workbook handle per worker thread: opening one parses the shared strings.
             if not hasattr(handles, "book"):
                 handles.book = _open_calamine(name, data, kind)
             reader = handles.book
         try:
-            return reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False), marks
         except calamine.CalamineError as exc:
             raise SourceError(name, f"sheet '{sheet}' cannot be read ({_short(exc)}).",
                               "Open the workbook in Excel and save it again as .xlsx.") from None
 
-    with book, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        marks_future = pool.submit(_cell_marks, name, data, kind)
-        shared_future = pool.submit(_book_parts, name, data) if own_reader else None
-        grids = [pool.submit(parse, meta.name) for meta in worksheets]
-        try:
-            errors, formulas = marks_future.result()
-        except ZIP_DAMAGE as exc:   # a corrupt member calamine has not read yet (bad CRC, broken deflate stream)
-            raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
-        for meta, grid in zip(worksheets, grids):
-            yield RawSheet(
-                source=name, sheet=meta.name, kind=kind, grid=grid.result(),
-                hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
-                tables=tables.get(meta.name, {}), error_cells=_inside(errors.get(meta.name, {}), grid.result()),
-                omxl_result=meta.name in results, formula_cells=formulas.get(meta.name, {}),
-                far_cells=left_out.get(meta.name, []),
-            )
+    if own_reader and shared_future is None:
+        shared_future = pool.submit(_book_parts, name, data)
+    # .xlsx/.xlsm: each worksheet's marks come with its grid (parse); these are the other sheets' (chart sheets
+    # and the like), read only to say a damaged part as before.
+    parsed = {meta.name for meta in worksheets if meta.name in parts}
+    marks_future = pool.submit(_cell_marks, name, data, kind, parsed)
+    grids = [pool.submit(parse, meta.name) for meta in worksheets]
+    # calamine reads the tables of every sheet for their ranges (seconds for a million rows): meanwhile the
+    # workers parse.
+    tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
+    results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
+    try:
+        errors, formulas = marks_future.result()
+    except ZIP_DAMAGE as exc:   # a corrupt member calamine has not read yet (bad CRC, broken deflate stream)
+        raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
+    for meta, future in zip(worksheets, grids):
+        grid, (sheet_errors, sheet_formulas) = future.result()
+        if sheet_errors is None:
+            sheet_errors = errors.get(meta.name, {})
+        if sheet_formulas is None:
+            sheet_formulas = formulas.get(meta.name, {})
+        yield RawSheet(
+            source=name, sheet=meta.name, kind=kind, grid=grid,
+            hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
+            tables=tables.get(meta.name, {}), error_cells=_inside(sheet_errors, grid),
+            omxl_result=meta.name in results, formula_cells=sheet_formulas,
+            far_cells=left_out.get(meta.name, []),
+        )
 
 
 PARSE_THREADS = 2
@@ -318,12 +367,13 @@ _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\
 CellMarks = dict[str, dict[tuple[int, int], str]]   # per sheet: 0-based (row, col) -> text
 
 
-def _cell_marks(name: str, data: bytes, kind: str) -> tuple[CellMarks, CellMarks]:
+def _cell_marks(name: str, data: bytes, kind: str, parsed: set[str] = frozenset()) -> tuple[CellMarks, CellMarks]:
     """What calamine reads as blanks: error cells (their Excel error text) and, for .xlsx/.xlsm and .ods,
     formulas without a calculated value (their formula). A .xls or .xlsb formula record always holds a result
-    (the formats have no way to leave it out), so those files have no such cells."""
+    (the formats have no way to leave it out), so those files have no such cells. The .xlsx/.xlsm sheets in
+    `parsed` are left out: their marks are taken where they are parsed (_sheet_marks)."""
     if kind in (XLSX, XLSM):
-        return _xlsx_cell_marks(data)
+        return _xlsx_cell_marks(data, parsed)
     if kind == ODS:
         return ods_cell_marks(data)
     return _error_cells(name, data, kind), {}
@@ -379,44 +429,85 @@ _FORMULA_ONLY = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?<!/)>\s*<f\b[
                            rb'(<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
-def _cells_with(xml: bytes, needle: bytes, pattern: "re.Pattern[bytes]") -> list[tuple[bytes, ...]]:
-    """The groups of `pattern` matched at the cell around each occurrence of `needle`: what findall gives
-    over the whole sheet (both patterns match from a cell's start, within it), without running the pattern
-    over every cell of a sheet that has a few such cells among a million."""
+def _cells_with(xml: bytes, at: Iterable[int], pattern: "re.Pattern[bytes]") -> list[tuple[bytes, ...]]:
+    """The groups of `pattern` matched at the cell around each occurrence `at` of its needle (_needles): what
+    findall gives over the whole sheet (both patterns match from a cell's start, within it), without running
+    the pattern over every cell of a sheet that has a few such cells among a million."""
     found: list[tuple[bytes, ...]] = []
     last = -1
-    position = xml.find(needle)
-    while position >= 0:
+    for position in at:
         start = xml.rfind(b"<c ", 0, position)
         if start > last:
             match = pattern.match(xml, start)
             if match is not None:
                 found.append(match.groups())
                 last = start
-        position = xml.find(needle, position + 1)
     return found
 
 
-def _xlsx_cell_marks(data: bytes) -> tuple[CellMarks, CellMarks]:
-    """Error cells and formulas without a value of every sheet, each sheet's XML unpacked once."""
+def _needles(xml: bytes, needle: bytes, start: int = 0, stop: int | None = None) -> Iterator[int]:
+    """Where `needle` occurs in xml[start:stop], in order."""
+    position = xml.find(needle, start, stop)
+    while position >= 0:
+        yield position
+        position = xml.find(needle, position + 1, stop)
+
+
+def _needles_around(xml: bytes, needle: bytes, inside: Any, marked: Marked) -> Iterator[int]:
+    """`needle`'s occurrences outside the span the scan covered, found, and `inside` (offsets the scan gave)."""
+    yield from _needles(xml, needle, 0, marked.start)
+    yield from (int(p) for p in inside)
+    yield from _needles(xml, needle, marked.stop)
+
+
+SheetMarks = tuple["dict[tuple[int, int], str] | None", "dict[tuple[int, int], str] | None"]
+
+
+def _marks_of(name: str, xml: bytes, marked: Marked | None) -> SheetMarks:
+    try:
+        return _sheet_marks(xml, marked)
+    except ZIP_DAMAGE as exc:
+        raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
+
+
+def _sheet_marks(xml: bytes, marked: Marked | None = None) -> SheetMarks:
+    """(error cells, formulas without a value) of one sheet's XML, None for none. With `marked` (omxl's scan
+    of the sheet), the scan says where inside sheetData the cells with t="e" and the '<f' tags are: every other
+    t="e" there is in a text or another cell's tag, where the patterns match nothing new; so the XML is not
+    searched again (a second pass over hundreds of megabytes for a million rows)."""
+    errors = formulas = None
+    if marked is None:
+        error_at: Iterable[int] | None = _needles(xml, b't="e"') if b't="e"' in xml else None
+        formula_at: Iterable[int] | None = _needles(xml, b"<f") if b"<f" in xml else None
+    else:
+        error_at = _needles_around(xml, b't="e"', marked.errors + 3, marked)
+        formula_at = _needles_around(xml, b"<f", marked.formulas, marked)
+    if error_at is not None:
+        errors = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
+                  for col, row, value in _cells_with(xml, error_at, _ERROR_CELL)}
+    if formula_at is not None:
+        formulas = {(int(row) - 1, column_index(col.decode())):
+                    "=" + html.unescape(text.decode("utf-8", "replace"))
+                    for col, row, attrs, text, empty in _cells_with(xml, formula_at, _FORMULA_ONLY)
+                    if not (empty and b't="str"' in attrs)}
+    return errors, formulas or None
+
+
+def _xlsx_cell_marks(data: bytes, parsed: set[str] = frozenset()) -> tuple[CellMarks, CellMarks]:
+    """Error cells and formulas without a value of every sheet not in `parsed`, each sheet's XML unpacked
+    once."""
     errors: CellMarks = {}
     formulas: CellMarks = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = set(archive.namelist())
         for entry, part in package.sheet_parts(archive):
-            if part not in members:
+            if part not in members or entry.name in parsed:
                 continue
-            xml = archive.read(part)
-            if b't="e"' in xml:
-                errors[entry.name] = {(int(row) - 1, column_index(col.decode())): (value.decode() or "#N/A")
-                                      for col, row, value in _cells_with(xml, b't="e"', _ERROR_CELL)}
-            if b"<f" in xml:
-                cells = {(int(row) - 1, column_index(col.decode())):
-                         "=" + html.unescape(text.decode("utf-8", "replace"))
-                         for col, row, attrs, text, empty in _cells_with(xml, b"<f", _FORMULA_ONLY)
-                         if not (empty and b't="str"' in attrs)}
-                if cells:
-                    formulas[entry.name] = cells
+            sheet_errors, sheet_formulas = _sheet_marks(archive.read(part))
+            if sheet_errors is not None:
+                errors[entry.name] = sheet_errors
+            if sheet_formulas:
+                formulas[entry.name] = sheet_formulas
     return errors, formulas
 
 
