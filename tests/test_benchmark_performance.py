@@ -82,3 +82,14 @@ def test_the_timed_omxl_is_byte_compiled_first_as_an_installed_package_is():
     assert performance.compile_timed() == f"byte-compiled {package} first"
     compiled = {p.name.split(".")[0] for p in (package / "io" / "read" / "__pycache__").glob("*.pyc")}
     assert {"tables", "normalize", "together", "sheet_xml"} <= compiled
+
+
+def test_the_million_stages_validate_once_or_from_the_book_each_time(tmp_path):
+    book = (ROOT / "workbooks" / "sample.xlsx").resolve()
+    once = performance.stage_run(book, tmp_path)
+    each = performance.stage_run(book, tmp_path, each_from_book=True)
+    stages = ["read", "validate", "reconcile", "plan", "read+validate+reconcile+plan", "process (imports included)"]
+    assert list(once) == stages and list(each) == stages
+    for stages_run in (once, each):
+        assert stages_run["read+validate+reconcile+plan"][0] == sum(stages_run[s][0] for s in stages[:4])
+        assert all(stages_run[s][0] > 0 and stages_run[s][1] > 50 for s in stages)
