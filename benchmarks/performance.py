@@ -409,7 +409,9 @@ def header() -> str:
     code = ("import omxl, pandas, numpy, os, platform\n"
             "print(f'omxl from {os.path.dirname(os.path.dirname(omxl.__file__))}  python {platform.python_version()}"
             "  pandas {pandas.__version__}  numpy {numpy.__version__}')")
-    which = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+    # Not from the checkout's folder: `python -c` looks in the current folder first, before PYTHONPATH.
+    which = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           cwd=tempfile.gettempdir()).stdout.strip()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
     return f"{which}  cpus {os.cpu_count()}  RAM {memory:.0f} GB  {platform.machine()}"
 
@@ -420,7 +422,7 @@ def compile_timed() -> str:
     code = ("import compileall, os, omxl\n"
             "folder = os.path.dirname(omxl.__file__)\n"
             "print(folder, compileall.compile_dir(folder, quiet=1))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir())
     return f"byte-compiled {done.stdout.split()[0] if done.stdout else '(omxl not found)'} first"
 
 
