@@ -13,16 +13,18 @@ from .. import cells as cellclass
 
 # Kinds of the stored cells (cells with a value, which set the sheet's extent as calamine sets it).
 STRING, NUMBER, BOOLEAN, ERROR, OBJECT = 1, 2, 3, 4, 5
+# The dtypes of a cell's row (Excel has 1,048,576), column (16,384) and code (a text's or an object's index).
+ROW, COL, CODE = np.int32, np.int16, np.int32
 
 @dataclass
 class SheetCells:
     """The cells of one sheet that hold a value, sorted by row and column (0-based)."""
 
-    rows: np.ndarray      # int64
-    cols: np.ndarray      # int64
+    rows: np.ndarray      # ROW
+    cols: np.ndarray      # COL
     kinds: np.ndarray     # int8: STRING, NUMBER, BOOLEAN, ERROR (calamine reads ""), OBJECT
     numbers: np.ndarray   # float64: NUMBER's value, BOOLEAN's 0 or 1
-    codes: np.ndarray     # int64: STRING -> texts, OBJECT -> objects
+    codes: np.ndarray     # CODE: STRING -> texts, OBJECT -> objects
     texts: np.ndarray     # object: str; the last one is "" (blank cells, error cells)
     objects: np.ndarray   # object: other values as calamine reads them (dates, times, durations)
     height: int
@@ -165,8 +167,8 @@ class Region:
 
     def _column(self, position: int) -> tuple[np.ndarray, np.ndarray]:
         if self._columns is None:
-            # A sheet has at most 16,384 columns: as int16 the stable sort is a radix sort, three times faster.
-            order = np.argsort(self.col.astype(np.int16), kind="stable")
+            # A sheet has at most 16,384 columns: as int16 (COL) the stable sort is a radix sort, three times faster.
+            order = np.argsort(self.col.astype(COL, copy=False), kind="stable")
             bounds = np.searchsorted(self.col[order], np.arange(self.width + 1))
             self._columns = [(self.row[order[a:b]], self.index[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
         return self._columns[position]

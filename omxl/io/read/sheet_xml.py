@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
-from .sheet_cells import BOOLEAN, ERROR, NUMBER, OBJECT, STRING, SheetCells
+from .sheet_cells import BOOLEAN, CODE, COL, ERROR, NUMBER, OBJECT, ROW, STRING, SheetCells
 
 _LT, _GT, _QUOTE = ord("<"), ord(">"), ord('"')
 _BLANKS = np.zeros(256, dtype=bool)
@@ -276,7 +276,8 @@ def _scan(xml: bytes, book: BookParts) -> tuple[SheetCells, Marked | None]:
     n_texts, n_objects = len(book.texts), 0
     for first, stop in _pieces(xml, head_end + 1, end):
         piece = _scan_piece(xml, first, stop, book, n_texts, n_objects)
-        pieces.append(piece[:5])
+        # Kept as small as they fit (SheetCells): a million-line sheet holds some 17 million cells.
+        pieces.append((piece[0].astype(ROW), piece[1].astype(COL), piece[2], piece[3], piece[4].astype(CODE)))
         texts.append(piece[5])
         objects.append(piece[6])
         formulas.append(piece[7])
@@ -287,8 +288,8 @@ def _scan(xml: bytes, book: BookParts) -> tuple[SheetCells, Marked | None]:
     all_objects = np.concatenate(objects) if objects else np.empty(0, dtype=object)
     # Cells come in row and column order in every file Excel writes: sorting is needed (and done) only when
     # they do not; a strictly increasing position also says no cell is there twice.
-    position = rows * 16_384 + cols
-    if len(position) > 1 and not (position[1:] > position[:-1]).all():
+    in_order = ((rows[1:] > rows[:-1]) | ((rows[1:] == rows[:-1]) & (cols[1:] > cols[:-1]))).all()
+    if len(rows) > 1 and not in_order:
         order = np.lexsort((cols, rows))
         rows, cols, kinds, numbers, codes = rows[order], cols[order], kinds[order], numbers[order], codes[order]
         if ((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])).any():
@@ -453,7 +454,8 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookParts, n_texts: int
 
 def _empty(book: BookParts) -> SheetCells:
     none = np.zeros(0, dtype=np.int64)
-    return SheetCells(none, none, none.astype(np.int8), none.astype(np.float64), none,
+    return SheetCells(none.astype(ROW), none.astype(COL), none.astype(np.int8), none.astype(np.float64),
+                      none.astype(CODE),
                       np.concatenate([book.texts, np.array([""], dtype=object)]), np.empty(0, dtype=object), 0, 0,
                       np.concatenate([book.empty, [True]]))
 
