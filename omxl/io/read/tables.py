@@ -186,7 +186,9 @@ class CutSheet:
     cells: np.ndarray | Region           # rows x headers
     errors: list[np.ndarray]             # per column: the Excel error each cell shows, or None
     row_numbers: np.ndarray
-    sheet: RawSheet
+    source: str
+    sheet: str
+    kind: str                            # the source's kind (sniff.CSV, ...)
     header_row: int                      # as Excel numbers it
     decimal: str
     matcher: Matcher
@@ -200,8 +202,8 @@ class CutSheet:
 
     def same_layout(self, other: "CutSheet") -> bool:
         return (self.table, self.headers, self.canonicals, self.first_col, self.header_row, self.decimal,
-                self.sheet.kind) == (other.table, other.headers, other.canonicals, other.first_col,
-                                     other.header_row, other.decimal, other.sheet.kind)
+                self.kind) == (other.table, other.headers, other.canonicals, other.first_col, other.header_row,
+                               other.decimal, other.kind)
 
 
 def _cut_sheet(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list) -> CutSheet | None:
@@ -267,8 +269,10 @@ def _cut_sheet(sheet: RawSheet, matcher: Matcher, settings: Config, layout: list
             rows=int(re.sub(r"^[A-Z]+", "", first)), letter=re.sub(r"\d+$", "", first), values=first,
             count=len(sheet.far_cells),
             messages=message("far-cells-left-out", count=f"{len(sheet.far_cells):,}", value=first)))
+    # Not the RawSheet itself: its rows are not needed any more while the sheet waits for the ones after it.
     return CutSheet(sheet_match.table, headers, tuple(matcher.columns(sheet_match.table, headers)), first_col, grid,
-                    errors, row_numbers, sheet, sheet.row_number(sheet_match.header_row),
+                    errors, row_numbers, sheet.source, sheet.sheet, sheet.kind,
+                    sheet.row_number(sheet_match.header_row),
                     sheet.decimal if sheet.kind == CSV else settings.decimal or ".", matcher, layout[-1], findings)
 
 
@@ -279,8 +283,8 @@ def _typed_sheets(cuts: list[CutSheet], settings: Config, column_map: list) -> l
         return []
     one = cuts[0]
     several = len(cuts) > 1
-    files = Files.of([len(c.row_numbers) for c in cuts], [c.sheet.source for c in cuts],
-                     [c.sheet.sheet for c in cuts]) if several else None
+    files = Files.of([len(c.row_numbers) for c in cuts], [c.source for c in cuts],
+                     [c.sheet for c in cuts]) if several else None
     # The grid itself, not one Series per column: a sheet may have 16,384 columns, most of them unknown.
     cells = np.concatenate([c.cells for c in cuts]) if several else one.cells
     errors = [np.concatenate(e) for e in zip(*(c.errors for c in cuts))] if several else one.errors
@@ -288,7 +292,7 @@ def _typed_sheets(cuts: list[CutSheet], settings: Config, column_map: list) -> l
     mapped_from = len(column_map)
     frame, more = _type_columns(
         one.table, one.headers, cells, [one.first_col + i for i in range(len(one.headers))], errors, row_numbers,
-        one.sheet.source, one.sheet.sheet, one.sheet.kind != CSV, one.matcher, settings, column_map,
+        one.source, one.sheet, one.kind != CSV, one.matcher, settings, column_map,
         one.header_row, decimal=one.decimal, files=files)
     columns = tuple(e["column"] for e in column_map[mapped_from:mapped_from + len(one.headers)] if e["column"])
     if files is None:
