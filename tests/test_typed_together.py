@@ -126,3 +126,24 @@ def test_offsets_of_a_summer_time_change_read_as_written(tmp_path):
     book = omxl.read_book(path)
     assert list(book.orders["order_date"]) == [pd.Timestamp("2026-03-28 09:30"), pd.Timestamp("2026-03-30 09:30"),
                                                pd.Timestamp("2026-03-31"), pd.Timestamp("2026-04-01 08:00")]
+
+
+@pytest.mark.parametrize("names", [["a.csv", "b.csv", "c.csv"], ["b.csv", "a.csv", "c.csv"], ["b.csv", "c.csv"]])
+def test_files_with_a_header_and_no_rows_among_them(tmp_path, monkeypatch, names):
+    """A file of one layout with no data rows, first, between or last, gets what it gets typed alone."""
+    texts = {"a.csv": "Order No,Item,,Qty,Region\n1,SKU-1,x,2,North\n2,SKU-2,,NULL,\n",
+             "b.csv": "Order No,Item,,Qty,Region\n", "c.csv": "Order No,Item,,Qty,Region\n"}
+    paths = []
+    for name in names:
+        (tmp_path / name).write_text(texts[name], encoding="utf-8")
+        paths.append(tmp_path / name)
+    together, batches = _read(paths, monkeypatch, together=True)
+    alone, _ = _read(paths, monkeypatch, together=False)
+    assert batches == [len(names)]
+    for name in together.tables:
+        pdt.assert_frame_equal(together.tables[name], alone.tables[name], obj=name)
+    pdt.assert_frame_equal(together.findings, alone.findings)
+    pdt.assert_frame_equal(together.layout, alone.layout)
+    assert list(together.layout["rows"]) == [2 if n == "a.csv" else 0 for n in names]
+    made_up = together.findings[together.findings["column"] == "Column C"]
+    assert list(made_up["source"]) == (["a.csv"] if "a.csv" in names else [])

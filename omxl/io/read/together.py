@@ -47,12 +47,11 @@ class Files:
         return [group for group in np.split(positions, cuts) if len(group)]
 
     def any_per_file(self, mask: np.ndarray) -> np.ndarray:
-        """Per file (rows x columns mask): whether any of its rows is set, file by file."""
-        counts = np.add.reduceat(mask.astype(np.int64), self.starts[:-1], axis=0) if len(mask) else \
-            np.zeros((len(self),) + mask.shape[1:], dtype=np.int64)
-        empty = self.starts[1:] == self.starts[:-1]   # reduceat gives an empty file the next row's value
-        counts[empty] = 0
-        return counts > 0
+        """Per file (rows x columns mask): whether any of its rows is set, file by file (a file of no rows:
+        none, wherever it stands)."""
+        running = np.concatenate([np.zeros((1,) + mask.shape[1:], dtype=np.int64),
+                                  np.cumsum(mask, axis=0, dtype=np.int64)])
+        return running[self.starts[1:]] > running[self.starts[:-1]]
 
 
 def tagged(frame: pd.DataFrame, files: Files, of_finding: np.ndarray) -> pd.DataFrame:
