@@ -20,7 +20,7 @@ from ...findings import display, findings_frame, message
 from ...model import BOOL, DATE, DTYPES, ENUM, FALSE_TEXT, ID, INT, NUMBER, TEXT, TRUE_TEXT, Column, fold
 from ..cells import BLANK, BOOLEAN, DATETIME, NUM, OTHER, STR, TIME, classify
 from .sources import ERROR_LITERALS
-from .together import Files, tagged
+from .together import Files, first_of_each, tagged
 
 
 KIND_WORDS = {NUMBER: "a number", INT: "a whole number", DATE: "a date", BOOL: "yes/no"}
@@ -185,8 +185,7 @@ def _fixed(origin: ColumnOrigin, rows: np.ndarray, positions: np.ndarray, exampl
 
     `how` (or `how(first cell)`) reads after "N values in column X", written for the plural; "were" becomes
     "was" for one."""
-    firsts, counts = ((np.array([0]), np.array([len(positions)])) if origin.files is None
-                      else origin.files.first_of_each(positions))
+    firsts, counts = first_of_each(origin.files, positions)
     shown, messages = [], []
     for first_at, count in zip(firsts.tolist(), counts.tolist()):
         first = display(examples.iloc[first_at])

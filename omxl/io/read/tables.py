@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ...book import Book
+from ...cancellations import credit_note_rows
 from ...config import Config, load_config, toml_string
 from ...errors import ConfigError, NoTablesError, SourceError
 from ...findings import apply_severities, concat_findings, findings_frame, message
@@ -22,11 +23,11 @@ from ..address import column_letter
 from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, fold, written_column
 from . import joins
 from .locate import Matcher, SheetMatch, locate
-from .normalize import ColumnOrigin, apply_values, convert
+from .normalize import ColumnOrigin, apply_values, convert, per_unique
 from .sniff import CSV
 from .sheet_cells import CellGrid, Region
 from .sources import FrameSource, RawSheet, iter_sources, open_source, source_name
-from .together import Files, deal, for_each_file, split_rows, tagged
+from .together import Files, deal, first_of_each, for_each_file, split_rows, tagged
 
 LAYOUT_COLUMNS = ("source", "kind", "sheet", "table", "matched_by", "header_row", "rows", "note")
 COLUMN_MAP_COLUMNS = ("table", "source", "sheet", "header_row", "header", "column", "letter")
@@ -581,18 +582,12 @@ def _cancelled_by_pattern(frame: pd.DataFrame, pattern: str, header: str, letter
     if "status" not in frame:
         frame.insert(frame.columns.get_loc("order_id") + 1, "status", pd.Series(pd.NA, index=frame.index,
                                                                                 dtype="string[python]"))
-    codes, order_ids = pd.factorize(frame["order_id"])   # each distinct order number matched once
-    matches = pd.Series(order_ids, dtype=object).str.contains(pattern, regex=True).to_numpy(dtype=bool)
-    hit = np.where(codes >= 0, matches[np.maximum(codes, 0)] if len(matches) else False, False) \
-        & frame["status"].isna().to_numpy()
+    hit = credit_note_rows(frame, pattern) & frame["status"].isna().to_numpy()
     if not hit.any():
         return frame, []
     frame.loc[hit, "status"] = "cancelled"
     positions = np.flatnonzero(hit)
-    if files is None:
-        firsts, counts = np.array([0]), np.array([len(positions)])
-    else:
-        firsts, counts = files.first_of_each(positions)
+    firsts, counts = first_of_each(files, positions)
     rows = frame["row"].to_numpy()[positions[firsts]]
     examples = frame["order_id"].to_numpy()[positions[firsts]]
     whats = [f"{count:,} line{'s' if count != 1 else ''} read as cancelled because the order number in '{header}' "
@@ -618,9 +613,9 @@ def _unknown_block(columns: np.ndarray | list[pd.Series], n_rows: int, settings:
         text = np.flatnonzero(pd.notna(values) if pd.api.types.infer_dtype(values, skipna=True) == "string"
                               else np.array([isinstance(v, str) for v in values], dtype=bool))
         if len(text):
-            codes, distinct = pd.factorize(values[text])
-            null_text = pd.Series(distinct, dtype=object).str.strip().isin(settings.null_values).to_numpy(dtype=bool)
-            nulls[text[null_text[codes]]] = True
+            null_text = per_unique(pd.Series(values[text], dtype=object),
+                                   lambda u: u.str.strip().isin(settings.null_values)).to_numpy(dtype=bool)
+            nulls[text[null_text]] = True
     return np.where(nulls, None, flat.to_numpy()).reshape(columns.shape)
 
 

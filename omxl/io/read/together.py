@@ -36,11 +36,6 @@ class Files:
     def __len__(self) -> int:
         return len(self.sources)
 
-    def first_of_each(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For sorted row positions: the index (into `positions`) of each file's first one, and their counts."""
-        _, first, counts = np.unique(self.of_row[positions], return_index=True, return_counts=True)
-        return first, counts
-
     def groups(self, positions: np.ndarray) -> list[np.ndarray]:
         """Sorted row positions cut into one array per file that has any."""
         cuts = np.searchsorted(positions, self.starts[1:-1])
@@ -52,6 +47,15 @@ class Files:
         running = np.concatenate([np.zeros((1,) + mask.shape[1:], dtype=np.int64),
                                   np.cumsum(mask, axis=0, dtype=np.int64)])
         return running[self.starts[1:]] > running[self.starts[:-1]]
+
+
+def first_of_each(files: Files | None, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted row positions: the index (into `positions`) of each file's first one, and how many each file
+    has (the one file when `files` is None)."""
+    if files is None:
+        return np.array([0]), np.array([len(positions)])
+    _, first, counts = np.unique(files.of_row[positions], return_index=True, return_counts=True)
+    return first, counts
 
 
 def tagged(frame: pd.DataFrame, files: Files, of_finding: np.ndarray) -> pd.DataFrame:
