@@ -1,0 +1,58 @@
+"""Typing's shortcuts over many distinct texts answer what the per-text regex and str.strip answer."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omxl.io.read.normalize import _TIDY_ASCII_ID, _all_tidy_ascii, _stripped, _tidy_identifier
+
+# Characters that decide tidiness: blanks of several kinds, the newline that joins the texts, controls, the
+# pieces of '17850.0', and text beyond ASCII.
+PIECES = [" ", "  ", "\n", "\t", "\r", "\u00a0", "\u3000", "\x00", "\x1f", "\x7f", ".", "0", "00", "1", "7", "-",
+          "A", "z", "~", "!", "é", "Ｓ", "SO-2026-"]
+texts = st.lists(st.lists(st.sampled_from(PIECES), max_size=5).map("".join), min_size=1, max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_joined_check_agrees_with_the_regex_per_text(values):
+    assert _all_tidy_ascii(values) == all(_TIDY_ASCII_ID.fullmatch(v) is not None for v in values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_stripped_is_str_strip(values):
+    series = pd.Series(values, index=range(10, 10 + len(values)), dtype=object)
+    pd.testing.assert_series_equal(_stripped(series), series.str.strip())
+    pd.testing.assert_series_equal(_stripped(series, " \t\r\n\u00a0"), series.str.strip(" \t\r\n\u00a0"))
+
+
+@pytest.mark.parametrize(("values", "tidy"), [
+    (["SO-2026-0000001", "SO-2026-0000002", "A 1"], True),
+    (["SO-1", "17850.0"], False),        # an integer-valued float written as text
+    (["17850.05", "-3.10"], True),       # not integer-valued: kept as written
+    (["SO-1", "SO-2 "], False),          # a blank at the end
+    (["SO-1", " SO-2"], False),          # at the start
+    (["A  1"], False),                   # a doubled blank
+    (["SO-1", ""], False),               # an empty text
+    (["SO-1\nSO-2"], False),             # a newline inside one text is not a join
+    (["SO\t1"], False),
+    (["Café"], False),
+])
+def test_joined_check_examples(values, tidy):
+    assert _all_tidy_ascii(values) is tidy
+
+
+def test_tidy_identifier_takes_the_shortcut_and_the_long_way_alike():
+    clean = pd.Series(["SO-2026-0000001", "SO-2026-0000002"], index=[4, 7], dtype=object)
+    result = _tidy_identifier(clean)
+    assert result["text"].tolist() == ["SO-2026-0000001", "SO-2026-0000002"]
+    assert result["changed"].tolist() == [False, False]
+    assert result.index.tolist() == [4, 7]
+    messy = pd.Series(["SO-2026-0000001", " ＳＯ-7  8 ", "17850.0"], index=[4, 7, 9], dtype=object)
+    result = _tidy_identifier(messy)
+    assert result["text"].tolist() == ["SO-2026-0000001", "SO-7 8", "17850"]
+    assert result["changed"].tolist() == [False, True, True]
