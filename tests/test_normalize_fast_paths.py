@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from omxl.io.read.normalize import _TIDY_ASCII_ID, _all_tidy_ascii, _stripped, _tidy_identifier
 
+pytestmark = pytest.mark.core
+
 # Characters that decide tidiness: blanks of several kinds, the newline that joins the texts, controls, the
 # pieces of '17850.0', and text beyond ASCII.
 PIECES = [" ", "  ", "\n", "\t", "\r", "\u00a0", "\u3000", "\x00", "\x1f", "\x7f", ".", "0", "00", "1", "7", "-",

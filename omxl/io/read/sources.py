@@ -36,6 +36,7 @@ from .encrypted import HOW_TO_PASS, PROTECTED, decrypt, needs_password, resolve_
 from .guards import (DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_cells_trimmed, remedy_setting,
                      replace_part)
 from .ods_errors import ods_cell_marks, ods_error_cells
+from .outline import Tables, Worksheet, outline
 from .sheet_cells import CellGrid
 from .sheet_xml import BookParts, Marked, book_parts, read_sheet
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
@@ -187,6 +188,12 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
         early = kind in (XLSX, XLSM) and _reader_is_own()
         shared_future = pool.submit(_book_parts, name, data) if early else None
         first_sheet = pool.submit(_first_sheet, data) if early else None
+        # The worksheets and tables from the package itself when omxl's reader reads the sheets: calamine is
+        # then opened only for a sheet that reader leaves to it (outline.py says why).
+        known = _outline(data) if early else None
+        if known is not None:
+            yield from _read_sheets(name, data, kind, max_cells, None, pool, shared_future, first_sheet, known)
+            return
         book = _open_calamine(name, data, kind)
         with book:
             yield from _read_sheets(name, data, kind, max_cells, book, pool, shared_future, first_sheet)
@@ -209,12 +216,24 @@ def _reader_is_own() -> bool:
     return os.environ.get(READER_VARIABLE, OWN).strip().lower() in (OWN, "")
 
 
-def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calamine.CalamineWorkbook",
+def _outline(data: bytes) -> tuple[list[Worksheet], Tables] | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return outline(archive)
+    except ZIP_DAMAGE:
+        return None   # calamine opens it and says what is wrong
+
+
+def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calamine.CalamineWorkbook | None",
                  pool: ThreadPoolExecutor, shared_future: "Future[BookParts | None] | None",
-                 first_sheet: "Future[dict[str, bytes]] | None") -> Iterator[RawSheet]:
-    """_read_workbook's sheets, once calamine has opened the workbook."""
+                 first_sheet: "Future[dict[str, bytes]] | None",
+                 known: tuple[list[Worksheet], Tables] | None = None) -> Iterator[RawSheet]:
+    """_read_workbook's sheets, once calamine has opened the workbook (`book`), or without it when the package
+    gave the worksheets and tables (`known`)."""
     own_reader = kind in (XLSX, XLSM) and xlsx_reader() == OWN
-    worksheets = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+    worksheets = known[0] if known is not None else \
+        [Worksheet(m.name, m.visible != calamine.SheetVisibleEnum.Visible) for m in book.sheets_metadata
+         if m.typ == calamine.SheetTypeEnum.WorkSheet]
     handles = threading.local()
     parts = _sheet_parts(name, data) if kind in (XLSX, XLSM) else {}
     left_out: dict[str, list[str]] = {}   # sheet -> stray far-away cells with content, left out
@@ -265,7 +284,7 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
     grids = [pool.submit(parse, meta.name) for meta in worksheets]
     # calamine reads the tables of every sheet for their ranges (seconds for a million rows): meanwhile the
     # workers parse.
-    tables = _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
+    tables = known[1] if known is not None else _tables_by_sheet(book) if kind in (XLSX, XLSM) else {}
     results = _omxl_results(name, data) if kind in (XLSX, XLSM) else set()
     try:
         errors, formulas = marks_future.result()
@@ -279,7 +298,7 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
             sheet_formulas = formulas.get(meta.name, {})
         yield RawSheet(
             source=name, sheet=meta.name, kind=kind, grid=grid,
-            hidden=meta.visible != calamine.SheetVisibleEnum.Visible,
+            hidden=meta.hidden,
             tables=tables.get(meta.name, {}), error_cells=_inside(sheet_errors, grid),
             omxl_result=meta.name in results, formula_cells=sheet_formulas,
             far_cells=left_out.get(meta.name, []),
