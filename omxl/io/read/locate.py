@@ -32,6 +32,8 @@ class Matcher:
     # row table by table) come back in every file of a folder, and folding is most of matching them. Only text is
     # kept: 1, 1.0 and True are equal keys but fold differently.
     folded: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Table -> every folded header that can name one of its columns (known_keys).
+    known: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, config: Config) -> "Matcher":
@@ -119,6 +121,16 @@ class Matcher:
     def mapped(self, table: str, headers: list[object]) -> set[str]:
         return {c for c in self.columns(table, headers) if c}
 
+    def known_keys(self, table: str) -> frozenset[str]:
+        """Every folded header that names one of the table's columns, alone or beside others: a row whose folded
+        cells hold fewer of these than the table has required columns cannot be its header row."""
+        keys = self.known.get(table)
+        if keys is None:
+            keys = self.known[table] = frozenset(
+                {*self.explicit.get(table, {}), *self.column_by_alias[table],
+                 *(fold(a) for alias in self.in_context.get(table, ()) for a in alias.aliases)})
+        return keys
+
 
 @dataclass(frozen=True)
 class SheetMatch:
@@ -144,8 +156,9 @@ def locate(sheet: RawSheet, matcher: Matcher, allowed: tuple[Table, ...] = TABLE
         spec = next(t for t in allowed if t.name == by_name)
         return SheetMatch(by_name, "sheet name", best_header_row(sheet.grid, spec, matcher))
     best: tuple[tuple[int, int], SheetMatch] | None = None
+    keys = folded_rows(sheet.grid, matcher)
     for spec in allowed:
-        row = header_row_with(sheet.grid, spec, matcher)
+        row = header_row_with(sheet.grid, spec, matcher, keys)
         if row is None:
             continue
         score = (len(spec.required), len(matcher.mapped(spec.name, sheet.grid[row])))
@@ -174,11 +187,21 @@ def split_part(grid: list[list[object]], matcher: Matcher) -> SheetMatch | None:
     return None
 
 
-def header_row_with(grid: list[list[object]], spec: Table, matcher: Matcher) -> int | None:
+def folded_rows(grid: list[list[object]], matcher: Matcher) -> list[set[str]]:
+    """The folded cells of each of the top rows, made once for the search table by table."""
+    return [set(map(matcher.fold, row)) for row in grid[:HEADER_SEARCH_ROWS]]
+
+
+def header_row_with(grid: list[list[object]], spec: Table, matcher: Matcher,
+                    keys: list[set[str]] | None = None) -> int | None:
     """The first of the top rows holding all of the table's required columns (and one of its distinctive
-    columns, when it has them)."""
+    columns, when it has them). `keys`: folded_rows of the grid, when the caller made them already."""
     required, distinctive = set(spec.required), set(spec.distinctive)
+    known = matcher.known_keys(spec.name)
+    keys = folded_rows(grid, matcher) if keys is None else keys
     for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if len(known.intersection(keys[index])) < len(required):
+            continue   # not enough headers of this table's to name every required column
         mapped = matcher.mapped(spec.name, row)
         if required <= mapped and (not distinctive or mapped & distinctive):
             return index
