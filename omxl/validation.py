@@ -379,18 +379,37 @@ def _findings(rule: Rule, frame: pd.DataFrame, hits: Hits, book: Book, as_of: pd
     # One dict of message fields per row, built by hand: a field given once applies to every row. (A DataFrame's
     # to_dict("records") of no columns gives n empty dicts in pandas 3 but none at all in pandas 2.)
     columns = {key: items if len(items) == n else items * n for key, items in hits.fields.items()}
-    records = [{key: items[i] for key, items in columns.items()} for i in range(n)]
-    values = [display(v) if pd.notna(v) else "" for v in rows[rule.columns[0]]]
+    values = _shown(rows[rule.columns[0]])
     cited = cited_cells(rows, rule.columns[0], book.column_map)
     headers = cited[1]["header"].fillna(rule.columns[0]).tolist()
     other_headers = headers if len(rule.columns) == 1 else \
         cited_headers(rows, rule.columns[-1], book.column_map).fillna(rule.columns[-1]).tolist()
     base = {"other_value": "", "first_row": "", "factor": "", "reference": "", "as_of": f"{as_of:%Y-%m-%d}"}
-    # A blank cell reads "(blank)" in a message (the finding's `value` stays empty).
-    texts = [rule.message.format(**{**base, **records[i], "column": headers[i], "value": values[i] or BLANK,
-                                    "other_column": other_headers[i]}) for i in range(n)]
+    names = list(columns)
+
+    def text(value: str, header: str, other_header: str, *fields: object) -> str:
+        # A blank cell reads "(blank)" in a message (the finding's `value` stays empty).
+        return rule.message.format(**{**base, **dict(zip(names, fields)), "column": header,
+                                      "value": value or BLANK, "other_column": other_header})
+
+    inputs = [values, headers, other_headers, *columns.values()]
+    if all(set(map(type, items)) <= {str} for items in inputs):
+        # One message per distinct wording: 135,000 blank customers over a few headers are a few messages.
+        said: dict[tuple[str, ...], str] = {}
+        texts = [said[key] if key in said else said.setdefault(key, text(*key)) for key in zip(*inputs)]
+    else:   # a field that is not text (1 and 1.0 are one key, yet read differently): each row's own message
+        texts = [text(*key) for key in zip(*inputs)]
     return row_findings(rule.code, rule.table, rows, texts, column=rule.columns[0], column_map=book.column_map,
                         severity=rule.severity, values=values, cited=cited)
+
+
+def _shown(cells: pd.Series) -> list[str]:
+    """Each cell as a finding shows it ("" for a blank), worked out once per distinct value of a typed column."""
+    if cells.dtype == object:   # mixed Python objects: 1, 1.0 and True would share one distinct value
+        return [display(v) if pd.notna(v) else "" for v in cells]
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+    shown = np.array([display(v) for v in distinct] + [""], dtype=object)
+    return shown[codes].tolist()
 
 
 def _blanked_cells(book: Book) -> dict[tuple[str, str], set[tuple[str, str, int]]]:
