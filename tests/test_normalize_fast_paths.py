@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omxl.io.read.normalize import _TIDY_ASCII_ID, _all_tidy_ascii, _stripped, _tidy_identifier
+from omxl.io.read.normalize import _TIDY_ASCII_ID, _all_tidy_ascii, _tidy_identifier, stripped_texts
 
 pytestmark = pytest.mark.core
 
@@ -26,10 +26,10 @@ def test_joined_check_agrees_with_the_regex_per_text(values):
 
 @settings(max_examples=200, deadline=None)
 @given(texts)
-def test_stripped_is_str_strip(values):
+def test_stripped_texts_is_str_strip(values):
     series = pd.Series(values, index=range(10, 10 + len(values)), dtype=object)
-    pd.testing.assert_series_equal(_stripped(series), series.str.strip())
-    pd.testing.assert_series_equal(_stripped(series, " \t\r\n\u00a0"), series.str.strip(" \t\r\n\u00a0"))
+    pd.testing.assert_series_equal(stripped_texts(series), series.str.strip())
+    pd.testing.assert_series_equal(stripped_texts(series, " \t\r\n\u00a0"), series.str.strip(" \t\r\n\u00a0"))
 
 
 @pytest.mark.parametrize(("values", "tidy"), [

@@ -22,6 +22,8 @@ def classify(values: pd.Series) -> np.ndarray:
     """One class code per cell by its Python type; NaN counts as blank (text is looked at in convert)."""
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
         return np.full(len(values), STR, dtype=np.int8)   # a CSV file's column: text only, told in one C pass
+    if isinstance(values.dtype, pd.StringDtype):   # text or missing, nothing else: no type to look up per cell
+        return np.where(values.isna().to_numpy(dtype=bool), np.int8(BLANK), np.int8(STR))
     types = values.map(type)
     lookup = {t: _TYPE_CLASS.get(t, _class_by_isinstance(t)) for t in types.unique()}
     classes = types.map(lookup).to_numpy(dtype=np.int8, na_value=OTHER)

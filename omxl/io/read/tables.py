@@ -23,7 +23,7 @@ from ..address import column_letter
 from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, fold, written_column
 from . import joins
 from .locate import Matcher, SheetMatch, locate
-from .normalize import ColumnOrigin, apply_values, convert, per_unique
+from .normalize import ColumnOrigin, apply_values, convert, stripped_texts
 from .sniff import CSV
 from .sheet_cells import CellGrid, Region
 from .sources import FrameSource, RawSheet, iter_sources, open_source, source_name
@@ -605,18 +605,17 @@ def _unknown_block(columns: np.ndarray | list[pd.Series], n_rows: int, settings:
     if isinstance(columns, list):
         columns = (np.column_stack([np.asarray(c, dtype=object) for c in columns]) if columns and n_rows
                    else np.empty((n_rows, len(columns)), dtype=object))
-    flat = pd.Series(columns.ravel(), dtype=object)
-    nulls = flat.isin(["", None, *settings.null_values]).to_numpy(dtype=bool, copy=True)
-    if settings.null_values and len(flat):
-        # Each distinct text stripped once: a description column repeats a few thousand texts.
-        values = flat.to_numpy()
-        text = np.flatnonzero(pd.notna(values) if pd.api.types.infer_dtype(values, skipna=True) == "string"
-                              else np.array([isinstance(v, str) for v in values], dtype=bool))
+    flat = columns.ravel()
+    # Each distinct value looked at once: a description column repeats a few thousand texts. (Equal values share
+    # a slot, 1 and 1.0 too, and so do the missing ones: none of that changes what is blank.)
+    codes, distinct = pd.factorize(flat, use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(distinct, dtype=object), dtype=object)
+    nulls = distinct.isin(["", None, *settings.null_values]).to_numpy(dtype=bool, copy=True)
+    if settings.null_values and len(distinct):
+        text = np.flatnonzero([isinstance(v, str) for v in distinct.tolist()])
         if len(text):
-            null_text = per_unique(pd.Series(values[text], dtype=object),
-                                   lambda u: u.str.strip().isin(settings.null_values)).to_numpy(dtype=bool)
-            nulls[text[null_text]] = True
-    return np.where(nulls, None, flat.to_numpy()).reshape(columns.shape)
+            nulls[text] |= stripped_texts(distinct.iloc[text]).isin(settings.null_values).to_numpy(dtype=bool)
+    return np.where(nulls[codes], None, flat).reshape(columns.shape)
 
 
 @functools.cache
