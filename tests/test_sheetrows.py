@@ -123,3 +123,21 @@ def test_a_damaged_file_is_refused_and_the_original_kept(tmp_path, monkeypatch):
         save_workbook({"Order Status": sheet()}, target, backup=False)
     assert target.read_bytes() == b"the user's file"
     assert [p.name for p in tmp_path.iterdir()] == ["status.xlsx"]
+
+
+
+@pytest.mark.parametrize(("cut_in", "offset"), [("row tag", 1), ("row tag", 2), ("row tag", 4),
+                                                ("end of the rows", 1), ("end of the rows", 6),
+                                                ("end of the rows", 11)])
+def test_a_cut_inside_a_row_tag_or_the_end_of_the_rows_reads_back(cut_in, offset, tmp_path, monkeypatch):
+    # The file is read in pieces: a "<row " or the "</sheetData>" that ends the rows may fall across a cut, and is
+    # then counted or found once, from the few bytes either side of it.
+    out = save_workbook({"Order Status": sheet()}, tmp_path / "status.xlsx")
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    start = xml.index(b"<row ", 1500) if cut_in == "row tag" else xml.index(b"</sheetData>")
+    monkeypatch.setattr(writeback, "_READ_PIECE", start + offset)   # the first cut lands inside it
+    assert writeback.verify_sheets(out, {"Order Status": sheet()}) == {"xl/worksheets/sheet1.xml"}
+    _rewrite_sheet(out, lambda xml: re.sub(rb'<row r="7">.*?</row>', b"", xml, count=1))
+    with pytest.raises(WriteError, match=r"sheet 'Order Status' did not read back as written"):
+        writeback.verify_sheets(out, {"Order Status": sheet()})
