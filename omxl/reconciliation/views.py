@@ -72,13 +72,19 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
     # Only the columns the orders are made of: the lines are wide, and assign copies every column.
     kept = [*unit_column(lines), "order_id", "customer_id", "order_date", "line", "qty", "shipped_qty", "open_qty",
             "allocated_qty", "backordered_qty", "late", "at_risk", "days_late", "shipped_late", "last_ship_date"]
-    work = lines[kept].assign(rank=lines["status"].map(rank), value=lines["qty"] * price,
+    work = lines[kept].assign(rank=_mapped(lines["status"], rank), value=lines["qty"] * price,
                         open_value=open_value, line_currency=currency.fillna(UNKNOWN),
                         no_value=lambda f: f["value"].isna(), no_open_value=open_value.isna(),
                         open_promised=lines["promised_date"].where(lines["open_qty"] > 0),
                         open_projected=lines["projected_ship_date"].where(lines["open_qty"] > 0),
                         unprojected=(lines["open_qty"] > 0) & lines["projected_ship_date"].isna())
-    grouped = work.groupby("order_id", sort=True)
+    # Grouped by each order number's place in the sorted order numbers: pandas works the groups out again for
+    # every column it aggregates, and for integers that is a fraction of hashing and sorting the texts.
+    order_codes, order_ids = pd.factorize(work["order_id"], sort=True)
+    if (order_codes < 0).any():   # a line without an order number: grouped as pandas groups it (left out)
+        grouped, order_ids = work.groupby("order_id", sort=True), None
+    else:
+        grouped = work.drop(columns="order_id").groupby(order_codes, sort=True)
     per_unit = {"unit": ("unit", "first")} if "unit" in work else {}
     orders = grouped.agg(
         **per_unit, customer_id=("customer_id", "first"), order_date=("order_date", "min"), lines=("line", "size"),
@@ -95,6 +101,8 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
                   group_sums(work["value"].to_numpy(), order_of_line, len(orders)))
     orders.insert(orders.columns.get_loc("value") + 1, "open_value",
                   group_sums(work["open_value"].to_numpy(), order_of_line, len(orders)))
+    if order_ids is not None:
+        orders.index = pd.Index(order_ids.take(orders.index.to_numpy()), name="order_id")
     orders["status"] = orders["rank"].map(dict(enumerate(STATUS_RANK))).astype("string[python]")
     orders.loc[orders["unprojected"], "projected_ship_date"] = pd.NaT
     mixed = orders["currencies"] > 1
@@ -108,6 +116,14 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
              "allocated_qty", "backordered_qty", "promised_date", "projected_ship_date", "late", "at_risk",
              "days_late"]
     return orders[first + [c for c in orders.columns if c not in first]]
+
+
+def _mapped(values: pd.Series, mapping: dict) -> pd.Series:
+    """values.map(mapping) (NaN where a value is not in it), looked up once per distinct value: text arrays map
+    cell by cell otherwise."""
+    codes, distinct = pd.factorize(values)
+    looked_up = np.array([mapping.get(v, np.nan) for v in distinct] + [np.nan], dtype=np.float64)
+    return pd.Series(looked_up[codes], index=values.index)
 
 
 def inventory_view(book: Book, lines: pd.DataFrame, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,47 @@
+"""The order view groups lines by integer codes of the sorted order numbers: the same orders, in the same order,
+as grouping by the texts themselves; a line without an order number is left out, as pandas leaves it out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import omxl
+from omxl.demo import write_demo
+from omxl.reconciliation.views import _mapped, order_view
+
+pytestmark = pytest.mark.core
+
+
+@pytest.fixture(scope="module")
+def lines(tmp_path_factory) -> pd.DataFrame:
+    path = write_demo(tmp_path_factory.mktemp("demo") / "demo.xlsx", lines=400)
+    return omxl.reconcile(omxl.read_book(path), as_of="2026-11-27").lines
+
+
+def test_orders_come_sorted_by_order_number_with_their_own_figures(lines):
+    orders = order_view(lines)
+    assert orders["order_id"].tolist() == sorted(lines["order_id"].unique().tolist())
+    assert str(orders["order_id"].dtype) == str(lines["order_id"].dtype)
+    first = orders.iloc[0]
+    mine = lines[lines["order_id"] == first["order_id"]]
+    assert first["lines"] == len(mine)
+    assert first["qty"] == mine["qty"].sum()
+    assert first["open_qty"] == mine["open_qty"].sum()
+
+
+def test_a_line_without_an_order_number_is_left_out(lines):
+    orphan = lines.iloc[[0]].copy()
+    orphan["order_id"] = pd.NA
+    both = pd.concat([lines, orphan], ignore_index=True).astype({"order_id": lines["order_id"].dtype})
+    assert both["order_id"].isna().sum() == 1
+    with_orphan = order_view(both)
+    pd.testing.assert_frame_equal(with_orphan, order_view(lines))
+
+
+def test_mapped_looks_each_distinct_value_up_once_and_misses_are_nan():
+    statuses = pd.Series(["open", "late", None, "open", "odd"], index=[5, 6, 7, 8, 9], dtype="string[python]")
+    got = _mapped(statuses, {"open": 2, "late": 0})
+    assert got.index.tolist() == [5, 6, 7, 8, 9]
+    assert got.tolist()[:2] == [2.0, 0.0] and got.tolist()[3] == 2.0
+    assert got.isna().tolist() == [False, False, True, False, True]
