@@ -231,3 +231,22 @@ def test_the_weekly_workbook_has_the_improvements_sheet(late_book, tmp_path):
     clean = omxl.weekly_report(omxl.read_book(write(tmp_path / "clean.xlsx", hand_tables(late=False))), as_of=AS_OF)
     sheet = openpyxl.load_workbook(clean.save(tmp_path / "clean-weekly.xlsx"))["Improvements"]
     assert sheet["A2"].value == clean.improvements.summary and sheet["A2"].value.startswith("Nothing to suggest: ")
+
+
+def test_entry_errors_name_the_three_commonest_codes_ties_in_the_order_they_first_appear(tmp_path):
+    tables = hand_tables(late=False)
+    sku = ["ZZ-404", "B", "B", "ZZ-405", "B", "B", "B", None, "B", "B"]
+    qty = [1, -2, 1, 1, -4, 1, 1, 1, 1, 1]
+    customer = ["C-9", "C-9", None, "C-9", "C-9", None, "C-9", "C-9", "C-9", "C-9"]
+    ids = [f"SO-{n}" for n in range(201, 210)] + ["SO-209"]   # the last line twice: a duplicate key
+    orders = pd.DataFrame({"Order ID": ids, "Line": [1] * 10,
+                           "Customer": customer, "SKU": sku, "Qty": qty,
+                           "Order Date": [D("2026-11-20")] * 10, "Promised Date": [D("2026-12-20")] * 10})
+    tables["Orders"] = pd.concat([tables["Orders"], orders], ignore_index=True)
+    found = omxl.suggest_improvements(omxl.read_book(write(tmp_path / "ties.xlsx", tables)), as_of=AS_OF)
+    errors = found.findings[(found.findings["severity"] == "error") & (found.findings["sheet"] == "Orders")]
+    counts = errors["code"].value_counts()   # commonest first, equal counts as the codes first appear
+    assert len(counts) >= 4 and counts.iloc[1] == counts.iloc[2]   # a tie among the three named
+    expected = ", ".join(f"{code} {count}" for code, count in counts.head(3).items())
+    evidence = found.suggestions.set_index("kind").loc["entry-errors", "evidence"]
+    assert f"error findings by code: {expected};" in evidence

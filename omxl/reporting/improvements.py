@@ -373,17 +373,21 @@ def _entry_errors(pos: Position) -> Found:
     read = read.groupby(keys, sort=False)["rows"].sum()
     what = _counted(len(read), "sheet", "read")
     errors = pos.error_rows.assign(sheet=pos.error_rows["sheet"].astype(object).fillna(""),
-                                   source=pos.error_rows["source"].astype(object))
+                                   source=pos.error_rows["source"].astype(object),
+                                   units=pos.error_rows["units"].clip(lower=0))   # clipped once, not per sheet
     if errors.empty or read.empty:
         return _empty(), len(read), what
     per_sheet = errors.groupby(keys, sort=False).agg(rows=("row", "nunique"),
-                                                     units=("units", lambda u: float(u.clip(lower=0).sum(min_count=1))))
+                                                     units=("units", lambda u: float(u.sum(min_count=1))))
     issues = pos.issues[(pos.issues["severity"] == "error").to_numpy(dtype=bool)]
     issues = issues.assign(sheet=issues["sheet"].astype(object).fillna(""), source=issues["source"].astype(object))
-    # Each sheet's error findings found by one grouping, not by comparing every finding's place per sheet
-    # (a data set of 305 daily files has 305 sheets).
-    issues_at = issues.groupby(keys, sort=False).indices if len(issues) else {}
-    issue_codes = issues["code"].reset_index(drop=True)
+    # Each sheet's error findings counted by code in one grouping, not sheet by sheet (a data set of 305 daily
+    # files has 305 sheets); codes in the order they first appear in the sheet, as value_counts keeps ties.
+    by_code: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    if len(issues):
+        counted = issues.groupby([*keys, "code"], sort=False).size()
+        for (source, sheet, code), count in zip(counted.index, counted.tolist()):
+            by_code.setdefault((source, sheet), []).append((code, count))
     rows = []
     for (source, sheet), row in per_sheet.iterrows():
         total = read.get((source, sheet))
@@ -393,9 +397,9 @@ def _entry_errors(pos: Position) -> Found:
         if share <= rules.error_share + 1e-12:
             continue
         place = f"{source}!{sheet}" if sheet else str(source)
-        codes = issue_codes.iloc[issues_at.get((source, sheet), np.array([], dtype=np.int64))]
-        common = codes.value_counts()
-        most = ", ".join(f"{code} {count}" for code, count in common.head(3).items())
+        # the commonest first; equal counts in the order the codes first appear (a stable sort)
+        common = sorted(by_code.get((source, sheet), []), key=lambda code_count: -code_count[1])
+        most = ", ".join(f"{code} {count}" for code, count in common[:3])
         rows.append({
             "kind": "entry-errors", "applies_to": place,
             "suggestion": (f"{place}: {int(row['rows'])} of {int(total)} rows ({percent_text(share)}) "
