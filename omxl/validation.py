@@ -451,8 +451,8 @@ def _ordered(issues: pd.DataFrame) -> pd.DataFrame:
     distinct = pd.Series(stripped, dtype=object).str.extract(r"^([A-Z]+)", expand=False).fillna("")
     # A finding without a cell (code -1) takes the "" appended last.
     letters = pd.Series(np.append(distinct.to_numpy(dtype=object), "")[columns], index=issues.index)
-    key = pd.DataFrame({"severity": _mapped(issues["severity"], {"error": 0, "warning": 1, "info": 2}),
-                        "table": _mapped(issues["table"], order).fillna(-1), "source": issues["source"],
+    key = pd.DataFrame({"severity": map_distinct(issues["severity"], {"error": 0, "warning": 1, "info": 2}),
+                        "table": map_distinct(issues["table"], order).fillna(-1), "source": issues["source"],
                         "sheet": issues["sheet"], "row": issues["row"].fillna(0),
                         "width": letters.str.len(), "letters": letters})
     ordered = issues.loc[key.sort_values(["severity", "table", "source", "sheet", "row", "width", "letters"],
@@ -460,8 +460,9 @@ def _ordered(issues: pd.DataFrame) -> pd.DataFrame:
     return ordered.reset_index(drop=True)[list(FINDING_COLUMNS)]
 
 
-def _mapped(values: pd.Series, to: dict[str, int]) -> pd.Series:
-    """values.map(to) as floats (blank where `to` has no entry), looked up once per distinct value."""
+def map_distinct(values: pd.Series, to: dict) -> pd.Series:
+    """values.map(to) as floats (blank where `to` has no entry), looked up once per distinct value: a text
+    array maps cell by cell otherwise."""
     codes, uniques = pd.factorize(values)
     mapped = np.array([to.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
     return pd.Series(mapped[codes], index=values.index)

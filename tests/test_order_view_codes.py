@@ -8,7 +8,8 @@ import pytest
 
 import omxl
 from omxl.demo import write_demo
-from omxl.reconciliation.views import _mapped, order_view
+from omxl.reconciliation.views import order_view
+from omxl.validation import map_distinct
 
 pytestmark = pytest.mark.core
 
@@ -39,9 +40,9 @@ def test_a_line_without_an_order_number_is_left_out(lines):
     pd.testing.assert_frame_equal(with_orphan, order_view(lines))
 
 
-def test_mapped_looks_each_distinct_value_up_once_and_misses_are_nan():
+def test_map_distinct_looks_each_distinct_value_up_once_and_misses_are_nan():
     statuses = pd.Series(["open", "late", None, "open", "odd"], index=[5, 6, 7, 8, 9], dtype="string[python]")
-    got = _mapped(statuses, {"open": 2, "late": 0})
+    got = map_distinct(statuses, {"open": 2, "late": 0})
     assert got.index.tolist() == [5, 6, 7, 8, 9]
     assert got.tolist()[:2] == [2.0, 0.0] and got.tolist()[3] == 2.0
     assert got.isna().tolist() == [False, False, True, False, True]

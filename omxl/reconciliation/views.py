@@ -8,6 +8,7 @@ import pandas as pd
 from ..book import Book
 from ..model import item_units, unit_column
 from ..money import UNKNOWN, currency_column, group_sums, net_price
+from ..validation import map_distinct
 
 LINE_COLUMNS = ("order_id", "line", "customer_id", "sku", "qty", "shipped_qty", "open_qty", "allocated_qty",
                 "backordered_qty", "status", "promised_date", "projected_ship_date", "late", "at_risk", "days_late",
@@ -72,7 +73,7 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
     # Only the columns the orders are made of: the lines are wide, and assign copies every column.
     kept = [*unit_column(lines), "order_id", "customer_id", "order_date", "line", "qty", "shipped_qty", "open_qty",
             "allocated_qty", "backordered_qty", "late", "at_risk", "days_late", "shipped_late", "last_ship_date"]
-    work = lines[kept].assign(rank=_mapped(lines["status"], rank), value=lines["qty"] * price,
+    work = lines[kept].assign(rank=map_distinct(lines["status"], rank), value=lines["qty"] * price,
                         open_value=open_value, line_currency=currency.fillna(UNKNOWN),
                         no_value=lambda f: f["value"].isna(), no_open_value=open_value.isna(),
                         open_promised=lines["promised_date"].where(lines["open_qty"] > 0),
@@ -116,14 +117,6 @@ def order_view(lines: pd.DataFrame, *, base_currency: str | None = None) -> pd.D
              "allocated_qty", "backordered_qty", "promised_date", "projected_ship_date", "late", "at_risk",
              "days_late"]
     return orders[first + [c for c in orders.columns if c not in first]]
-
-
-def _mapped(values: pd.Series, mapping: dict) -> pd.Series:
-    """values.map(mapping) (NaN where a value is not in it), looked up once per distinct value: text arrays map
-    cell by cell otherwise."""
-    codes, distinct = pd.factorize(values)
-    looked_up = np.array([mapping.get(v, np.nan) for v in distinct] + [np.nan], dtype=np.float64)
-    return pd.Series(looked_up[codes], index=values.index)
 
 
 def inventory_view(book: Book, lines: pd.DataFrame, stock: pd.Series, per_sku: pd.DataFrame) -> pd.DataFrame:
