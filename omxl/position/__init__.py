@@ -138,7 +138,9 @@ def judged(book: Book, day: pd.Timestamp, settings: Config) -> tuple[pd.DataFram
     issues = check_book(book, day, settings, keys)
     clean, left_out = usable(book, issues, keys)
     timely = book_as_of(clean, day, settings.inventory_as_of)
-    issues = in_order(concat_findings([issues, apply_severities(timely.findings, settings.severities)]))
+    later = apply_severities(timely.findings, settings.severities)
+    # check_book gives its findings in order already: sorted again only with the after-as-of findings added.
+    issues = in_order(concat_findings([issues, later])) if len(later) else concat_findings([issues])
     left_out = left_out.assign(after_as_of=left_out["table"].map(timely.after_as_of).fillna(0).astype("int64"))
     return issues, timely.book, left_out
 
