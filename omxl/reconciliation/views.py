@@ -25,7 +25,8 @@ def public_order(lines: pd.DataFrame) -> pd.Index:
     """The labels of `lines` (a position's lines, or reconcile's working copy of them) in the order of
     rec.lines: row i of rec.lines is lines.loc[public_order(lines)[i]]. Dispatch takes what rec.lines leaves
     out (the allocation priority, ship_to, ship_complete) from the position's lines by it."""
-    return lines.sort_values(["order_id", "line"], kind="stable").index
+    # Sorted by the two keys alone: sorting the lines themselves would take every one of their columns along.
+    return lines[["order_id", "line"]].sort_values(["order_id", "line"], kind="stable").index
 
 
 def public_lines(lines: pd.DataFrame, order: pd.Index | None = None) -> pd.DataFrame:
