@@ -46,3 +46,21 @@ def test_map_distinct_looks_each_distinct_value_up_once_and_misses_are_nan():
     assert got.index.tolist() == [5, 6, 7, 8, 9]
     assert got.tolist()[:2] == [2.0, 0.0] and got.tolist()[3] == 2.0
     assert got.isna().tolist() == [False, False, True, False, True]
+
+
+def test_attention_first_orders_late_at_risk_backordered_then_the_rest_keeping_labels():
+    from omxl.reconciliation import attention_first
+    lines = pd.DataFrame({
+        "order_id": pd.Series(["SO-3", "SO-1", "SO-2", "SO-1", "SO-4", "SO-5"], dtype="string[python]"),
+        "line": pd.Series([1, 2, 1, 1, 1, 1], dtype="Int64"),
+        "late": [False, True, False, True, False, False],
+        "at_risk": [False, False, True, False, False, False],
+        "backordered_qty": [0.0, 0.0, 0.0, 0.0, 5.0, None],
+        "days_late": pd.Series([None, 2, None, 9, None, None], dtype="Int64"),
+        "promised_date": pd.to_datetime(["2026-03-01", "2026-03-05", None, "2026-03-01", "2026-03-02", None]),
+        "note": ["a", "b", "c", "d", "e", "f"]}, index=[10, 11, 12, 13, 14, 15])
+    ordered = attention_first(lines)
+    # late: 9 days before 2 days; then at risk; then backordered; then the rest
+    assert ordered.index.tolist() == [13, 11, 12, 14, 10, 15]
+    assert ordered["note"].tolist() == ["d", "b", "c", "e", "a", "f"]
+    assert list(ordered.columns) == list(lines.columns)
