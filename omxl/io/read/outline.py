@@ -14,13 +14,13 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from ..address import cell_position
 from ..xlsx import package
 
 _TRANSITIONAL = package.REL_NS + "/"
 _STATES = {"": False, "visible": False, "hidden": True, "veryHidden": True}
 _TABLE_TAG = re.compile(r"<table\b[^>]*>")
 _TOTALS_ROWS = {"0": 0, "1": 1}
-_REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+):\$?([A-Z]{1,3})\$?([0-9]+)")
 Tables = dict[str, dict[str, tuple[int, int, int, int]]]   # sheet -> table -> header row, first col, last col, last row
 
 
@@ -90,22 +90,16 @@ def _tables_of(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[int, int,
         if tag is None or "&#" in tag.group(0):
             return None
         values = package.attrs(tag.group(0))
-        name, ref = values.get("displayName", ""), _REF.fullmatch(values.get("ref", ""))
+        name, ends = values.get("displayName", ""), values.get("ref", "").split(":")
+        corners = [cell_position(end) for end in ends] if len(ends) == 2 else [None]
         # One header row and at most one totals row, as Excel makes tables: how calamine places other counts
         # is left to calamine (with no header row it keeps a totals row inside the range).
         totals = _TOTALS_ROWS.get(values.get("totalsRowCount", "0"))
-        if not name or name in found or ref is None or values.get("headerRowCount", "1") != "1" or totals is None:
+        if not name or name in found or None in corners or values.get("headerRowCount", "1") != "1" or \
+                totals is None:
             return None
-        first_col, last_col = _column(ref.group(1)), _column(ref.group(3))
-        first_row, last_row = int(ref.group(2)) - 1, int(ref.group(4)) - 1
+        (first_row, first_col), (last_row, last_col) = corners   # both from 1
         # calamine's range starts below the header row and ends above the totals row; the reader takes the
         # row above that start as the header row.
-        found[name] = (first_row, first_col, last_col, last_row - totals)
+        found[name] = (first_row - 1, first_col - 1, last_col - 1, last_row - 1 - totals)
     return found
-
-
-def _column(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number - 1
