@@ -94,7 +94,7 @@ def apply_values(raw: pd.Series, column: Column, codes: dict[str, str]) -> tuple
     keys = pd.Series(pd.NA, index=raw.index, dtype=object)
     text, numeric = classes == STR, classes == NUM
     if text.any():
-        keys[text] = per_unique(raw[text], lambda u: u.str.strip()).to_numpy()
+        keys[text] = per_unique(raw[text], stripped_texts).to_numpy()
     if numeric.any():
         keys[numeric] = per_unique(raw[numeric], lambda u: u.map(_number_text)).to_numpy()
     native = {code: _native_word(word, column) for code, word in codes.items()}
