@@ -177,6 +177,36 @@ def test_a_table_marker_expands_the_frame_and_pushes_what_is_below_down(tmp_path
     assert len(rows) == last + 4  # nothing after the note
 
 
+def test_a_big_table_is_written_a_block_of_rows_at_a_time_with_the_same_text(tmp_path, monkeypatch):
+    """A sheet whose tables pass STREAM_FROM records is deflated as its rows are joined; its part is the text the
+    whole-sheet build makes, byte for byte, and the formats its cells need are in the styles part."""
+    import omxl.render.render as render_module
+
+    n = 2 * render_module.STREAM_FROM + 123  # two full blocks of rows and a part of one
+    frame = late_lines(n)
+    streamed = render(tmp_path, frame, name="streamed.xlsx")
+    monkeypatch.setattr(render_module, "STREAM_FROM", n + 1)
+    whole = render(tmp_path, frame, name="whole.xlsx")
+    with zipfile.ZipFile(streamed) as one, zipfile.ZipFile(whole) as other:
+        assert one.namelist() == other.namelist()
+        assert {name: one.read(name) for name in one.namelist()} == {name: other.read(name)
+                                                                     for name in other.namelist()}
+        part = max(one.namelist(), key=lambda name: one.getinfo(name).file_size)  # the table's sheet
+        sheet = one.read(part)
+        assert one.getinfo(part).compress_type == zipfile.ZIP_DEFLATED
+    assert part.startswith("xl/worksheets/") and sheet.count(b"<row ") == n + 4
+    rows = grid(streamed, "Late")
+    last = 3 + n
+    assert rows[3][:3] == ["SO-00000", "Acme", "SKU-0"]
+    assert rows[last - 1][:4] == [f"SO-{n - 1:05d}", frame.customer_name.iloc[-1], frame.sku.iloc[-1],
+                                  float(frame.open_qty.iloc[-1])]
+    assert rows[last + 1][0] == "Total"
+    workbook = openpyxl.load_workbook(streamed)["Late"]
+    assert workbook.cell(last + 2, 4).value == f"=SUM(D4:D{last})"
+    assert workbook.cell(last, 5).number_format == "yyyy-mm-dd"
+    assert workbook.cell(last, 7).number_format == "#,##0.00"
+
+
 def test_styles_of_the_marker_row_and_the_data_row_are_carried_to_every_row(tmp_path):
     frame = late_lines(1000)
     sheet = openpyxl.load_workbook(render(tmp_path, frame))["Late"]

@@ -23,18 +23,23 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from ..io.read.sniff import XLSM
 from ..io.save.atomic import atomic_save, verify_xlsx
 from ..io.xlsx import package
-from ..io.xlsx.writeback import STYLES_TYPE, read_workbook, write_zip
+from ..io.xlsx.sheetrows import CHUNK_ROWS
+from ..io.xlsx.writeback import STYLES_TYPE, Streamed, read_workbook, write_zip
 from ..presentation.sheets import labels_for
 from . import parts
 from .environment import SINGLE_EXPRESSION, check_source, environment, has_jinja
 from .errors import Problem, TemplateError
 from .refs import Moves
-from .sheet import build, needs_build, scan
+from .sheet import build, build_parts, needs_build, records, scan, texts
 from .stylebook import StyleBook
 
 # Rewritten parts from 1 MB on are deflated at level 1: a 100,000-row sheet is some 40 MB of XML, the default
 # level takes four times as long for a file a third smaller, and rendering must stay within seconds.
 FAST_FROM = 1 << 20
+
+# A sheet whose tables write this many records or more is deflated as its rows are joined, a block at a time
+# (writeback.Streamed), instead of being made whole first: the two then share the machine's cores.
+STREAM_FROM = CHUNK_ROWS
 
 SHARED_STRINGS_TYPE = package.REL_NS + "/sharedStrings"
 _FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
@@ -157,10 +162,15 @@ def render_package(data: bytes, context: dict) -> tuple[bytes, set[str]]:
 
         styles_path = package.target_of_type(rels, STYLES_TYPE, workbook_path)
         book = StyleBook(archive.read(styles_path).decode("utf-8") if styles_path in members else "")
-        rewritten: dict[str, bytes] = {}
+        rewritten: dict[str, bytes | Streamed] = {}
         labels: dict[str, dict[int, list[str]]] = {}
         for part, sheet in scanned:
-            if needs_build(sheet, moves):
+            if records(sheet) >= STREAM_FROM:  # its marker cells become labels: the part changes
+                pieces = build_parts(sheet, moves, book)
+                rewritten[part] = Streamed(lambda pieces=pieces: (text.encode("utf-8") for text in texts(pieces)),
+                                           cells=records(sheet) * max(m.width for m in sheet.markers)
+                                           + len(sheet.xml))
+            elif needs_build(sheet, moves):
                 xml = build(sheet, moves, book)
                 if xml != sheet.xml:  # a sheet nothing refers to stays byte for byte
                     rewritten[part] = xml.encode("utf-8")

@@ -8,13 +8,14 @@ column's number format.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
 from ..io.address import column_letter
+from ..io.xlsx.sheetrows import CHUNK_ROWS
 from ..io.xlsx.sheetxml import _column_cells  # the result-sheet writer's column-wise cell builder
 from ..io.xlsx.sheetxml import DATE_FORMAT, DATETIME_FORMAT, EXCEL_EPOCH, NANOS_PER_DAY
 from ..presentation.columns import kind_of
@@ -70,16 +71,38 @@ def header_cells(marker: Marker, row: int, styles: dict[int, int], sheet: str, b
             for i, label in enumerate(labels)]
 
 
+class TableRows:
+    """A table's records as worksheet XML, made CHUNK_ROWS rows at a time: the cells are worked out (and their
+    formats added to the workbook's styles) when the table is built, the text of each block of rows only when
+    it is written, so a 390,000-row table is never one string and its deflating can run beside the joining."""
+
+    def __init__(self, pieces: list, n_rows: int):
+        self.pieces, self.n_rows = pieces, n_rows
+
+    def chunks(self) -> Iterator[str]:
+        for start in range(0, self.n_rows, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, self.n_rows)
+            # One row of the grid per record, one column per piece: its cells in reading order are the text.
+            grid = np.empty((stop - start, len(self.pieces)), dtype=object)
+            for position, piece in enumerate(self.pieces):
+                grid[:, position] = piece[start:stop] if isinstance(piece, np.ndarray) else piece
+            yield "".join(grid.ravel().tolist())
+
+    def text(self) -> str:
+        return "".join(self.chunks())
+
+
 def data_rows(marker: Marker, first_row: int, styles: dict[int, int], sheet: str, book: StyleBook,
-              row_attrs: str = "", left: str = "", right: str = "", widths: "dict[int, float] | None" = None) -> str:
+              row_attrs: str = "", left: str = "", right: str = "", widths: "dict[int, float] | None" = None
+              ) -> TableRows:
     """The <row> elements of the table's records from row `first_row` on. `styles` maps column -> template
     format of the data row; `row_attrs` are the data row's attributes (height, format) for every row; `left`
     and `right` are the data row's cells beside the table, kept in the first row. With no records, one row
     of empty cells carrying the data row's formats. `widths` (column -> width in characters) gives the rows
     whose wrapped cells need more than one line the height they need.
 
-    Each row is the concatenation of pieces (constants and per-row arrays) joined once at the end, so no
-    intermediate string is made per cell."""
+    Each row is the concatenation of pieces (constants and per-row arrays) joined a block of rows at a time
+    (TableRows), so no intermediate string is made per cell."""
     frame = marker.frame.reset_index(drop=True)
     default = styles.get(marker.col, 0)
     n_rows = max(len(frame), 1)
@@ -116,8 +139,7 @@ def data_rows(marker: Marker, first_row: int, styles: dict[int, int], sheet: str
             merged[-1] += piece
         else:
             merged.append(piece)
-    columns = [p if isinstance(p, np.ndarray) else itertools.repeat(p, n_rows) for p in merged]
-    return "".join(itertools.chain.from_iterable(zip(*columns)))
+    return TableRows(merged, n_rows)
 
 
 def _row_attrs(frame: pd.DataFrame, marker: Marker, styles: dict[int, int], book: StyleBook, row_attrs: str,
