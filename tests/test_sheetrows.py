@@ -99,7 +99,8 @@ def _rewrite_sheet(path: Path, change) -> None:
     lambda xml: xml.replace(b">order<", b">orders<", 1),                               # the header changed
     lambda xml: xml.replace(b"</row></sheetData>", b"</sheetData>", 1),                # the last row not closed
     lambda xml: xml[: xml.index(b"</sheetData>")],                                     # the end cut off
-], ids=["row-lost", "header", "not-well-formed", "cut"])
+    lambda xml: re.sub(rb"(<row r=\"3\">.*?)</c>", rb"\1</d>", xml, count=1),              # a tag mismatched
+], ids=["row-lost", "header", "not-well-formed", "cut", "first-rows-not-well-formed"])
 def test_a_sheet_that_does_not_read_back_is_refused(change, tmp_path, monkeypatch):
     monkeypatch.setattr(writeback, "_READ_PIECE", 1000)  # read in many pieces, as a large sheet is
     out = save_workbook({"Order Status": sheet()}, tmp_path / "status.xlsx")
