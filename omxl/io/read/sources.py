@@ -31,6 +31,7 @@ import python_calamine as calamine
 from ...config import Config
 from ...errors import SourceError
 from ..address import column_index
+from ..heap import TRIM_FROM, give_back_free_memory
 from ..xlsx import package
 from .encrypted import HOW_TO_PASS, PROTECTED, decrypt, needs_password, resolve_password
 from .guards import (DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_cells_trimmed, remedy_setting,
@@ -261,7 +262,11 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
                 shared = shared_future.result()
                 scanned = read_sheet(xml, shared) if shared is not None else None
                 if scanned is not None:
-                    return CellGrid(scanned[0]), _marks_of(name, xml, scanned[1])
+                    marked = _marks_of(name, xml, scanned[1])
+                    if len(xml) >= TRIM_FROM:
+                        del xml
+                        give_back_free_memory()   # the scan's scratch memory (omxl/io/heap.py)
+                    return CellGrid(scanned[0]), marked
             marks = _marks_of(name, xml, None)
             del xml
         if reader is None:

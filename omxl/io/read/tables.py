@@ -20,6 +20,7 @@ from ...config import Config, load_config, toml_string
 from ...errors import ConfigError, NoTablesError, SourceError
 from ...findings import apply_severities, concat_findings, findings_frame, message
 from ..address import column_letter
+from ..heap import TRIM_FROM_ROWS, give_back_free_memory
 from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, fold, written_column
 from . import joins
 from .locate import Matcher, SheetMatch, locate
@@ -130,6 +131,9 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
         tables["shipments"] = _shipments_from_orders(tables["orders"])
     findings = concat_findings([*(f for p in parts for f in p.findings), *join_findings])
     findings = apply_severities(_once_per_unknown_column(findings), settings.severities)
+    if sum(map(len, tables.values())) >= TRIM_FROM_ROWS:
+        del parts, waiting
+        give_back_free_memory()   # what reading and typing freed (omxl/io/heap.py)
     return Book(tables=tables, findings=findings, layout=layout_frame, column_map=map_frame,
                 config=settings, sources=tuple(names))
 

@@ -1,0 +1,72 @@
+"""The memory a big read frees goes back to the system (omxl/io/heap.py): glibc keeps what a worker thread frees in
+that thread's arena, where the steps after the read cannot use it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import omxl
+import omxl.io.heap as heap
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.core
+
+
+# Run in a fresh process, so the allocator's state is known: blocks of 1 MB are kept in the arenas (a fixed
+# mmap threshold of 64 MB), as glibc does once it has seen a big block freed.
+WORKER_SCRATCH = """
+import ctypes, threading, numpy as np
+import omxl.io.heap as heap
+ctypes.CDLL("libc.so.6").mallopt(-3, 64 << 20)   # M_MMAP_THRESHOLD
+
+def resident():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) // 1024
+
+def scratch():
+    blocks = [np.ones(1 << 20, dtype=np.uint8) for _ in range(300)]   # 300 MB, touched
+    assert sum(int(b[0]) for b in blocks) == 300
+
+before = resident()
+worker = threading.Thread(target=scratch)
+worker.start()
+worker.join()
+kept = resident()
+given = heap.give_back_free_memory()
+print(before, kept, resident(), given)
+"""
+
+
+def test_what_a_worker_thread_freed_is_given_back():
+    done = subprocess.run([sys.executable, "-c", WORKER_SCRATCH], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    before, kept, after, given = done.stdout.split()
+    assert given == "True"
+    assert int(kept) - int(before) > 200   # freed by the worker, yet kept by the process
+    assert int(kept) - int(after) > 200    # given back
+
+
+def test_nothing_is_called_without_glibc(monkeypatch):
+    monkeypatch.setattr(heap.platform, "libc_ver", lambda: ("", ""))
+    heap._malloc_trim.cache_clear()
+    try:
+        assert heap.give_back_free_memory() is False
+    finally:
+        heap._malloc_trim.cache_clear()
+
+
+def test_a_big_read_gives_back_what_its_scan_and_typing_freed(monkeypatch):
+    calls = []
+    monkeypatch.setattr("omxl.io.read.sources.give_back_free_memory", lambda: calls.append("scan"))
+    monkeypatch.setattr("omxl.io.read.tables.give_back_free_memory", lambda: calls.append("book"))
+    omxl.read_book(ROOT / "workbooks" / "sample.xlsx")
+    assert calls == []   # a small book: nothing to give back
+    monkeypatch.setattr("omxl.io.read.sources.TRIM_FROM", 1)
+    monkeypatch.setattr("omxl.io.read.tables.TRIM_FROM_ROWS", 1)
+    book = omxl.read_book(ROOT / "workbooks" / "sample.xlsx")
+    sheets = (book.layout["kind"] == "xlsx").sum()
+    assert calls == ["scan"] * int(sheets) + ["book"]
