@@ -490,6 +490,38 @@ def _explanations(frame: pd.DataFrame, level_type: str = "cycle", *, demand_know
     backlog 15 <= ROP 52 (3.1/day x 14 d + SS 8.6 at 95%); order 96 = 130 - 40, rounded up to pack 12"."""
     if frame.empty:
         return pd.Series(index=frame.index, dtype=object)
+    # Each rule's sentences are made from its own SKUs' rows only.
+    text = np.empty(len(frame), dtype=object)
+    for positions in frame.groupby("rule", dropna=False, sort=False).indices.values():
+        text[positions] = _rule_explanations(frame.iloc[positions], level_type, demand_known)
+    return pd.Series(text, index=frame.index, dtype=object)
+
+
+def _joined(*parts: "str | pd.Series | np.ndarray") -> np.ndarray:
+    """Per row, its parts joined into one text: each part a constant, or per-row texts (a Series or an array, all
+    of one length). All rows in one join: pandas' + makes a new string per part and row (125,000 SKUs, 20 parts:
+    a second). A row with a missing part is missing, as pandas' + leaves it."""
+    rows = len(next(part for part in parts if not isinstance(part, str)))
+    # The rows' parts in reading order, each row ended by a NUL, joined at once and cut at the NULs; a text that
+    # holds a NUL itself (no .xlsx text can: XML forbids it) cuts more pieces, and each row is then joined alone.
+    grid = np.empty((rows, len(parts) + 1), dtype=object)
+    for position, part in enumerate(parts):
+        grid[:, position] = part if isinstance(part, str) else np.asarray(part, dtype=object)
+    grid[:, -1] = "\0"
+    cells = grid.ravel().tolist()
+    try:
+        joined = "".join(cells).split("\0")
+    except TypeError:
+        joined = None
+    if joined is not None and len(joined) == rows + 1:
+        return np.array(joined[:-1], dtype=object)
+    rows_parts = grid[:, :-1].tolist()
+    return np.array(["".join(row) if all(isinstance(p, str) for p in row) else np.nan for row in rows_parts],
+                    dtype=object)
+
+
+def _rule_explanations(frame: pd.DataFrame, level_type: str, demand_known: bool) -> np.ndarray:
+    """_explanations of SKUs of one rule; each rule's sentence is made only when some SKU has the rule."""
     def n(values: pd.Series) -> pd.Series:
         return quantity_text(values, decimals=1, blank="unknown")
 
@@ -506,70 +538,82 @@ def _explanations(frame: pd.DataFrame, level_type: str = "cycle", *, demand_know
         key = "-" + name
         if key not in shown:
             text = q(name)
-            shown[key] = text.where(frame[name] >= 0, "(" + text + ")")
+            shown[key] = text.where(frame[name] >= 0, pd.Series(_joined("(", text, ")"), index=text.index))
         return shown[key]
 
-    ip = ("IP " + q("inventory_position") + " = on hand " + q("on_hand") + " + on order "
-          + q("on_order") + " - backlog " + q("backlog"))
-    ordering = frame["order_qty"] > 0
-    rule = frame["rule"]
-    text = pd.Series("", index=frame.index, dtype=object)
-    text[rule == "discontinued"] = "Discontinued: never reordered (" + ip + ")"
+    ip = _joined("IP ", q("inventory_position"), " = on hand ", q("on_hand"), " + on order ", q("on_order"),
+                 " - backlog ", q("backlog"))
+    ordering = (frame["order_qty"] > 0).to_numpy(dtype=bool)
+    rule = frame["rule"].to_numpy(dtype=object)
+    text = np.full(len(frame), "", dtype=object)
+    discontinued = rule == "discontinued"
+    if discontinued.any():
+        text[discontinued] = _joined("Discontinued: never reordered (", ip, ")")[discontinued]
     mm = rule == "min_max"
-    text[mm] = ip + np.where(ordering, " < min ", " >= min ") + q("min_qty") + \
-        np.where(ordering, "; order " + q("base_qty") + " = max " + q("max_qty") + " - "
-                 + minus("inventory_position"), "; no order")
+    if mm.any():
+        text[mm] = _joined(ip, np.where(ordering, " < min ", " >= min "), q("min_qty"), np.where(
+            ordering, _joined("; order ", q("base_qty"), " = max ", q("max_qty"), " - ", minus("inventory_position")),
+            "; no order"))[mm]
     rp = rule == "reorder_point"
-    text[rp] = ip + np.where(ordering, " <= reorder point ", " > reorder point ") + q("reorder_point") + \
-        np.where(ordering, "; order " + q("base_qty") + np.where(
-            frame["reorder_qty"].notna(),
-            " = max(reorder qty " + n(frame["reorder_qty"].fillna(0.0)) + ", " + q("reorder_point") + " - "
-            + minus("inventory_position") + ")",
-            " = " + q("reorder_point") + " - " + minus("inventory_position") + np.where(
-                frame["avg_daily_demand"].notna(),
-                " + " + frame["avg_daily_demand"].map("{:.1f}".format) + "/day x " + q("cover_days")
-                + " cover days", " (no demand known: no cover days added)")), "; no order")
+    if rp.any():
+        demand = frame["avg_daily_demand"]
+        cover = np.where(demand.notna(), _joined(" + ", demand.map("{:.1f}".format), "/day x ", q("cover_days"),
+                                                 " cover days"), " (no demand known: no cover days added)")
+        quantity = np.where(frame["reorder_qty"].notna(),
+                            _joined(" = max(reorder qty ", n(frame["reorder_qty"].fillna(0.0)), ", ",
+                                    q("reorder_point"), " - ", minus("inventory_position"), ")"),
+                            _joined(" = ", q("reorder_point"), " - ", minus("inventory_position"), cover))
+        text[rp] = _joined(ip, np.where(ordering, " <= reorder point ", " > reorder point "), q("reorder_point"),
+                           np.where(ordering, _joined("; order ", q("base_qty"), quantity), "; no order"))[rp]
     cp = rule == "computed"
-    levels = frame["service_level"]
-    level_text = levels.map({level: f"{level:.0%}" for level in levels.dropna().unique()}).astype(object)
-    if level_type == "fill_rate":
-        k = frame["safety_factor"]
-        level_text = level_text + " fill rate" + np.where(
-            k.notna(), " (k " + k.map("{:.2f}".format) + np.where(k < 0, ": none needed)", ")"), "")
-    # sigma_L from the supplier's receipts (no lead_time_std_days in the book) is named with the numbers behind it.
-    std_receipts = frame["lead_time_std_receipts"] if "lead_time_std_receipts" in frame else \
-        pd.Series(0, index=frame.index, dtype="int64")
-    slip_text = pd.Series("", index=frame.index, dtype=object)
-    by_slip = std_receipts > 0
-    if by_slip.any():
-        slip_text[by_slip] = (", lead time std dev " + n(frame.loc[by_slip, "lead_time_std_days"]) + " d from "
-                              + frame.loc[by_slip, "supplier_id"].astype(str) + "'s slip over "
-                              + std_receipts[by_slip].astype(str) + " receipts")
-    ss_text = np.where(frame["given_safety_stock"].notna(), "SS " + q("safety_stock") + " given",
-                       "SS " + q("safety_stock") + " at " + level_text + slip_text)
-    cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), "EOQ " + q("cycle_qty"),
-                     q("cycle_qty") + " (cover days)")
-    text[cp] = ip + np.where(ordering, " <= ROP ", " > ROP ") + q("reorder_point") + " (" + \
-        frame["avg_daily_demand"].map("{:.1f}".format).where(frame["avg_daily_demand"].notna(), "unknown") + "/day x " + q("lead_time_days") + " d + " + \
-        ss_text + ")" + np.where(ordering, "; order " + q("base_qty") + " = " + q("reorder_point")
-                                 + " + " + cycle + " - " + minus("inventory_position"), "; no order")
-    if not demand_known:
+    if cp.any() and not demand_known:
         # No orders, no demand: a computed reorder point would be a guess, so such an item is not planned.
-        text[cp] = ip + f"; not planned: {NO_DEMAND} and the item has no reorder point or min/max"
-    moq = ordering & (frame["moq"].fillna(0.0) > frame["base_qty"])
-    text[moq] = text[moq] + ", raised to MOQ " + q("moq")[moq]
+        text[cp] = _joined(ip, f"; not planned: {NO_DEMAND} and the item has no reorder point or min/max")[cp]
+    elif cp.any():
+        levels = frame["service_level"]
+        level_text = levels.map({level: f"{level:.0%}" for level in levels.dropna().unique()}).astype(object)
+        if level_type == "fill_rate":
+            k = frame["safety_factor"]
+            level_text = pd.Series(_joined(level_text, " fill rate", np.where(
+                k.notna(), _joined(" (k ", k.map("{:.2f}".format), np.where(k < 0, ": none needed)", ")")), "")),
+                index=frame.index)
+        # sigma_L from the supplier's receipts (no lead_time_std_days in the book) is named with the numbers
+        # behind it.
+        std_receipts = frame["lead_time_std_receipts"] if "lead_time_std_receipts" in frame else \
+            pd.Series(0, index=frame.index, dtype="int64")
+        slip_text = np.full(len(frame), "", dtype=object)
+        by_slip = (std_receipts > 0).to_numpy(dtype=bool)
+        if by_slip.any():
+            slip_text[by_slip] = _joined(", lead time std dev ", n(frame.loc[by_slip, "lead_time_std_days"]),
+                                         " d from ", frame.loc[by_slip, "supplier_id"].astype(str), "'s slip over ",
+                                         std_receipts[by_slip].astype(str), " receipts")
+        ss_text = np.where(frame["given_safety_stock"].notna(), _joined("SS ", q("safety_stock"), " given"),
+                           _joined("SS ", q("safety_stock"), " at ", level_text, slip_text))
+        cycle = np.where(frame["eoq"].notna() & frame["ordering_cost"].notna(), _joined("EOQ ", q("cycle_qty")),
+                         _joined(q("cycle_qty"), " (cover days)"))
+        daily = frame["avg_daily_demand"].map("{:.1f}".format).where(frame["avg_daily_demand"].notna(), "unknown")
+        text[cp] = _joined(ip, np.where(ordering, " <= ROP ", " > ROP "), q("reorder_point"), " (", daily,
+                           "/day x ", q("lead_time_days"), " d + ", ss_text, ")",
+                           np.where(ordering, _joined("; order ", q("base_qty"), " = ", q("reorder_point"), " + ",
+                                                      cycle, " - ", minus("inventory_position")), "; no order"))[cp]
+    moq = ordering & (frame["moq"].fillna(0.0) > frame["base_qty"]).to_numpy(dtype=bool)
+    if moq.any():
+        text[moq] = _joined(text[moq], ", raised to MOQ ", q("moq")[moq])
     pack = frame["pack_size"].fillna(1.0)
-    rounded = ordering & ((frame["order_qty"] - np.maximum(frame["base_qty"], frame["moq"].fillna(0.0))).abs() > 1e-9)
-    text[rounded] = text[rounded] + np.where(frame["pack_size"].notna(), ", rounded up to pack " + n(pack),
-                                             ", rounded up to whole units")[rounded] \
-        + " = " + q("order_qty")[rounded]
+    rounded = ordering & ((frame["order_qty"] - np.maximum(frame["base_qty"], frame["moq"].fillna(0.0))).abs()
+                          > 1e-9).to_numpy(dtype=bool)
+    if rounded.any():
+        packed = np.where(frame["pack_size"].notna(), _joined(", rounded up to pack ", n(pack)),
+                          ", rounded up to whole units")
+        text[rounded] = _joined(text[rounded], packed[rounded], " = ", q("order_qty")[rounded])
     # The demand class and the method its demand came from (docs/reorder-planning.md, "Demand methods").
     # (the rules that use demand: the computed reorder point, and a given one's cover days)
-    uses_demand = cp | (rp & frame["reorder_qty"].isna())
-    classed = frame["demand_class"].notna().to_numpy(dtype=bool) & uses_demand.to_numpy(dtype=bool)
-    method = frame["demand_method"].astype(object).map(METHOD_WORDS).fillna("weekly mean")
-    text[classed] = text[classed] + "; " + frame["demand_class"].astype(object)[classed] + " demand, " + \
-        method[classed]
+    uses_demand = cp | (rp & frame["reorder_qty"].isna().to_numpy(dtype=bool))
+    classed = frame["demand_class"].notna().to_numpy(dtype=bool) & uses_demand
+    if classed.any():
+        method = frame["demand_method"].astype(object).map(METHOD_WORDS).fillna("weekly mean")
+        text[classed] = _joined(text[classed], "; ", frame["demand_class"].astype(object)[classed], " demand, ",
+                                method[classed])
     return text
 
 

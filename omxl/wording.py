@@ -51,7 +51,8 @@ def quantity_text(values: pd.Series, decimals: int = 2, blank: str = "") -> pd.S
         return _per_distinct(values, render, blank)
     # Numbers (the usual case): which are whole is decided for all distinct values at once, and each group is
     # formatted by one bound format (render's texts, without a Python call per value).
-    numbers = np.asarray(distinct, dtype=np.float64)
+    # + 0.0 makes -0.0 (which factorize counts as 0.0, so either may be the one seen first) read "0"
+    numbers = np.asarray(distinct, dtype=np.float64) + 0.0
     if not np.isfinite(numbers).all():
         return _per_distinct(values, render, blank)
     whole = np.abs(numbers - np.round(numbers)) < tolerance

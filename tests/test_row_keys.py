@@ -59,7 +59,8 @@ def test_the_rows_left_out_are_worked_out_once_per_set_of_errors(monkeypatch):
     assert len(calls) == 1
     assert {name: mask.tolist() for name, mask in first.items()} == \
         {name: mask.tolist() for name, mask in real(book, issues).items()}
-    assert {name: mask.tolist() for name, mask in again.items()} == {name: mask.tolist() for name, mask in first.items()}
+    assert {name: mask.tolist() for name, mask in again.items()} == \
+        {name: mask.tolist() for name, mask in first.items()}
     fewer = issues.drop(index=errors.index[errors["table"] == "orders"][:1])
     changed = keys.own_error_rows(fewer)
     assert len(calls) == 2
