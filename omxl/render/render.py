@@ -167,9 +167,10 @@ def render_package(data: bytes, context: dict) -> tuple[bytes, set[str]]:
         for part, sheet in scanned:
             if records(sheet) >= STREAM_FROM:  # its marker cells become labels: the part changes
                 pieces = build_parts(sheet, moves, book)
+                # its size bound: the tables' cells, and the template's own XML counted in cells of that size
+                cells = records(sheet) * max(m.width for m in sheet.markers) + len(sheet.xml) // Streamed.BYTES_PER_CELL
                 rewritten[part] = Streamed(lambda pieces=pieces: (text.encode("utf-8") for text in texts(pieces)),
-                                           cells=records(sheet) * max(m.width for m in sheet.markers)
-                                           + len(sheet.xml))
+                                           cells=cells + 1)
             elif needs_build(sheet, moves):
                 xml = build(sheet, moves, book)
                 if xml != sheet.xml:  # a sheet nothing refers to stays byte for byte

@@ -88,9 +88,6 @@ class TableRows:
                 grid[:, position] = piece[start:stop] if isinstance(piece, np.ndarray) else piece
             yield "".join(grid.ravel().tolist())
 
-    def text(self) -> str:
-        return "".join(self.chunks())
-
 
 def data_rows(marker: Marker, first_row: int, styles: dict[int, int], sheet: str, book: StyleBook,
               row_attrs: str = "", left: str = "", right: str = "", widths: "dict[int, float] | None" = None
