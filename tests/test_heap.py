@@ -51,7 +51,7 @@ def test_what_a_worker_thread_freed_is_given_back():
 
 
 def test_nothing_is_called_without_glibc(monkeypatch):
-    monkeypatch.setattr(heap.platform, "libc_ver", lambda: ("", ""))
+    monkeypatch.setattr("platform.libc_ver", lambda: ("", ""))
     heap._malloc_trim.cache_clear()
     try:
         assert heap.give_back_free_memory() is False

@@ -10,9 +10,7 @@ nothing is done: those allocators give memory back their own way.
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import platform
 import sys
 
 # Below this many bytes of sheet XML the scratch memory is a few megabytes: not worth a call.
@@ -23,7 +21,11 @@ TRIM_FROM_ROWS = 100_000
 
 @functools.cache
 def _malloc_trim():
-    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import platform   # these two only when a big read asks, not at every command's start
+    if platform.libc_ver()[0] != "glibc":
         return None
     try:
         return ctypes.CDLL("libc.so.6").malloc_trim

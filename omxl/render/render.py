@@ -23,7 +23,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from ..io.read.sniff import XLSM
 from ..io.save.atomic import atomic_save, verify_xlsx
 from ..io.xlsx import package
-from ..io.xlsx.sheetrows import CHUNK_ROWS
+from ..io.xlsx.sheetxml import CHUNK_ROWS
 from ..io.xlsx.writeback import STYLES_TYPE, Streamed, read_workbook, write_zip
 from ..presentation.sheets import labels_for
 from . import parts

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..io.address import column_letter
-from ..io.xlsx.sheetrows import CHUNK_ROWS
 from ..io.xlsx.sheetxml import _column_cells  # the result-sheet writer's column-wise cell builder
-from ..io.xlsx.sheetxml import DATE_FORMAT, DATETIME_FORMAT, EXCEL_EPOCH, NANOS_PER_DAY
+from ..io.xlsx.sheetxml import CHUNK_ROWS, DATE_FORMAT, DATETIME_FORMAT, EXCEL_EPOCH, NANOS_PER_DAY
 from ..presentation.columns import kind_of
 from ..presentation.sheets import labels_for, number_format
 from ..io.safety import formula_like_mask, xml_escape

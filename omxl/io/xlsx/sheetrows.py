@@ -20,10 +20,9 @@ import pandas as pd
 from ..cells import BLANK, BOOLEAN, DATETIME, NUM, STR, classify
 from ..safety import formula_like_mask, xml_escape
 from ..address import column_letter
-from .sheetxml import (DATE_FORMAT, DATETIME_FORMAT, EXCEL_EPOCH, NANOS_PER_DAY, ResultSheet, _as_datetime,
-                       _CellStyles, _cols, _hyperlinks, _is_date_format)
+from .sheetxml import (CHUNK_ROWS, DATE_FORMAT, DATETIME_FORMAT, EXCEL_EPOCH, NANOS_PER_DAY, ResultSheet,
+                       _as_datetime, _CellStyles, _cols, _hyperlinks, _is_date_format)
 
-CHUNK_ROWS = 16_384
 _TEXT_OPEN = '><is><t xml:space="preserve">'
 # Element text that xml_escape changes: markup characters, CR and the control characters XML forbids.
 _NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -22,6 +22,8 @@ from ..safety import formula_like_mask, xml_escape
 
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 NANOS_PER_DAY = 86_400 * 10**9
+# Rows per block of text when a big sheet is written as it is made (sheetrows; render's TableRows).
+CHUNK_ROWS = 16_384
 
 # Named cell styles a result sheet may use; writeback merges them into the workbook's styles.xml.
 STYLES: dict[str, dict] = {
