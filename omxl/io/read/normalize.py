@@ -34,7 +34,7 @@ _INTEGER_FLOAT_TEXT = re.compile(r"^-?\d+\.0+$")
 _BLANKS = re.compile(r"\s+")
 # Printable ASCII, no blank at either end, no doubled blank, not integer-valued float text.
 _TIDY_ASCII_ID = re.compile(r"(?!-?\d+\.0+$)(?!.*  )[!-~](?:[ -~]*[!-~])?")
-_INTEGER_FLOAT_LINE = re.compile(r"^-?\d+\.0+$", re.MULTILINE)   # _INTEGER_FLOAT_TEXT, one line of many
+_INTEGER_FLOAT_LINE = re.compile(_INTEGER_FLOAT_TEXT.pattern, re.MULTILINE)   # the same, one line of many
 
 
 @dataclass(frozen=True)
