@@ -15,20 +15,31 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.core
 
 
-# Run in a fresh process, so the allocator's state is known: blocks of 1 MB are kept in the arenas (a fixed
-# mmap threshold of 64 MB), as glibc does once it has seen a big block freed.
+# Run in a fresh process, so the allocator's state is known. The blocks are taken straight from the C library, so
+# nothing but glibc decides where they live: a worker thread's arena, below one block still in use (as the read's
+# results are), so freeing them trims nothing by itself, whatever glibc's thresholds have become.
 WORKER_SCRATCH = """
-import ctypes, threading, numpy as np
+import ctypes, threading
 import omxl.io.heap as heap
-ctypes.CDLL("libc.so.6").mallopt(-3, 64 << 20)   # M_MMAP_THRESHOLD
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+BLOCK = 64 << 10   # under glibc's smallest mmap threshold (128 KB): served from the thread's arena
+pinned = []
 
 def resident():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) // 1024
 
 def scratch():
-    blocks = [np.ones(1 << 20, dtype=np.uint8) for _ in range(300)]   # 300 MB, touched
-    assert sum(int(b[0]) for b in blocks) == 300
+    blocks = [libc.malloc(BLOCK) for _ in range(300 * 16)]   # 300 MB
+    for block in blocks:
+        libc.memset(block, 1, BLOCK)   # touched, so resident
+    pinned.append(libc.malloc(BLOCK))   # still in use above them, as the read's results are: no trim on free
+    for block in blocks:
+        libc.free(block)
 
 before = resident()
 worker = threading.Thread(target=scratch)
