@@ -22,9 +22,12 @@ import math
 import re
 import zipfile
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import SourceError
+
+if TYPE_CHECKING:
+    from .sheet_xml import Marked
 
 
 # Members smaller than this are never judged by their ratio: tiny XML parts compress very well.
@@ -129,14 +132,34 @@ def far_cells_trimmed(xml: bytes, name: str, sheet: str, max_cells: int) -> "tup
     found by the literal start of their reference. The rewrite happens only for
     a sheet that needs it; a sheet really that large raises SourceError.
     """
-    # Rows: every row element (about 40 ms per 100,000 rows), so rows out of order are caught too.
-    last_row = max((int(r) for r in _ROW_NUMBER.findall(xml)), default=0)
-    cols = 26
-    if _WIDE_START.search(xml):
-        cols = max((_col(c) for c in _WIDE_REF.findall(xml)), default=26)
+    last_row, cols = _extent(xml, 0, len(xml))
     if last_row * cols <= max_cells and (last_row or not _CELL_REF.search(xml)):
         return None
     return _drop_strays(xml, name, sheet, max_cells)
+
+
+def _extent(xml: bytes, start: int, stop: int) -> tuple[int, int]:
+    """(largest row number of the row elements, columns: 26 or the widest cell reference) in xml[start:stop]."""
+    # Rows: every row element (about 40 ms per 100,000 rows), so rows out of order are caught too.
+    last_row = max((int(r) for r in _ROW_NUMBER.findall(xml, start, stop)), default=0)
+    cols = 26
+    if _WIDE_START.search(xml, start, stop):
+        cols = max((_col(c) for c in _WIDE_REF.findall(xml, start, stop)), default=26)
+    return last_row, cols
+
+
+def scanned_extent_fits(xml: bytes, marked: "Marked | None", max_cells: int) -> bool:
+    """Would far_cells_trimmed leave this sheet as it is, said from what omxl's scan counted inside sheetData
+    (sheet_xml.Marked) and the patterns over the rest of the XML: False also when the scan could not count
+    exactly as the patterns do (then far_cells_trimmed decides). The scan's column is that of any cell tag, the
+    patterns' only of references after a space: never fewer, so a sheet that fits here fits there."""
+    if marked is None or marked.last_row is None:
+        return False
+    head_rows, head_cols = _extent(xml, 0, marked.start)
+    tail_rows, tail_cols = _extent(xml, marked.stop, len(xml))
+    last_row = max(marked.last_row, head_rows, tail_rows)
+    cols = max(marked.last_col, head_cols, tail_cols)
+    return 0 < last_row and last_row * cols <= max_cells
 
 
 def replace_part(data: bytes, part: str, xml: bytes) -> bytes:

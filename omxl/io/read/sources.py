@@ -35,11 +35,11 @@ from ..heap import TRIM_FROM, give_back_free_memory
 from ..xlsx import package
 from .encrypted import HOW_TO_PASS, PROTECTED, decrypt, needs_password, resolve_password
 from .guards import (DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_cells_trimmed, remedy_setting,
-                     replace_part)
+                     replace_part, scanned_extent_fits)
 from .ods_errors import ods_cell_marks, ods_error_cells
 from .outline import Tables, Worksheet, outline
 from .sheet_cells import CellGrid
-from .sheet_xml import BookParts, Marked, book_parts, read_sheet
+from .sheet_xml import BookStrings, BookStyles, Marked, book_strings, book_styles, read_sheet
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
 from .xlsb_errors import xlsb_error_cells
 
@@ -178,26 +178,31 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
 
     calamine releases the GIL while it parses, so sheets are parsed two at a time on
     worker threads (each with its own workbook handle) while the caller types the
-    columns of the sheets already parsed: about half the wall time on 2 cores.
+    columns of the sheets already parsed: about half the wall time on 2 cores. omxl's
+    own reader scans a sheet's pieces on two threads of their own, the first sheet's first.
     """
     if kind == ODS:
         # Repeated rows and cells: their extent is checked before calamine expands them (guards.py).
         check_ods_cells(data, name, max_cells)
-    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        # The shared strings for omxl's reader are read, and the first sheet unzipped, while calamine opens the
-        # workbook (seconds each for a million rows); only when the reader is going to be omxl's.
+    # Sheets on `pool`; the pieces of a sheet omxl's reader scans on `pieces`, where the sheet asked for first
+    # is scanned first, on every core: its columns can then be typed while the later sheets are scanned.
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pieces:
+        # The date formats and shared strings for omxl's reader are read, and the first sheet unzipped, while
+        # calamine opens the workbook (seconds each for a million rows); only when the reader is going to be
+        # omxl's. The formats first: a sheet's scan needs them from its start, the strings only at its end.
         early = kind in (XLSX, XLSM) and _reader_is_own()
-        shared_future = pool.submit(_book_parts, name, data) if early else None
+        book_futures = _book_parts(pool, name, data) if early else None
         first_sheet = pool.submit(_first_sheet, data) if early else None
         # The worksheets and tables from the package itself when omxl's reader reads the sheets: calamine is
         # then opened only for a sheet that reader leaves to it (outline.py says why).
         known = _outline(data) if early else None
         if known is not None:
-            yield from _read_sheets(name, data, kind, max_cells, None, pool, shared_future, first_sheet, known)
+            yield from _read_sheets(name, data, kind, max_cells, None, pool, pieces, book_futures, first_sheet,
+                                    known)
             return
         book = _open_calamine(name, data, kind)
         with book:
-            yield from _read_sheets(name, data, kind, max_cells, book, pool, shared_future, first_sheet)
+            yield from _read_sheets(name, data, kind, max_cells, book, pool, pieces, book_futures, first_sheet)
 
 
 def _first_sheet(data: bytes) -> dict[str, bytes]:
@@ -226,7 +231,7 @@ def _outline(data: bytes) -> tuple[list[Worksheet], Tables] | None:
 
 
 def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calamine.CalamineWorkbook | None",
-                 pool: ThreadPoolExecutor, shared_future: "Future[BookParts | None] | None",
+                 pool: ThreadPoolExecutor, pieces: ThreadPoolExecutor, book_futures: "BookFutures | None",
                  first_sheet: "Future[dict[str, bytes]] | None",
                  known: tuple[list[Worksheet], Tables] | None = None) -> Iterator[RawSheet]:
     """_read_workbook's sheets, once calamine has opened the workbook (`book`), or without it when the package
@@ -254,19 +259,24 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
                         xml = archive.read(parts[sheet])
                 except ZIP_DAMAGE as exc:
                     raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
-            trimmed = far_cells_trimmed(xml, name, sheet, max_cells)
-            if trimmed is not None:
-                reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed[0]), kind)
-                left_out[sheet] = trimmed[1]
-            elif own_reader:
-                shared = shared_future.result()
-                scanned = read_sheet(xml, shared) if shared is not None else None
-                if scanned is not None:
-                    marked = _marks_of(name, xml, scanned[1])
-                    if len(xml) >= TRIM_FROM:
-                        del xml
-                        give_back_free_memory()   # the scan's scratch memory (omxl/io/heap.py)
-                    return CellGrid(scanned[0]), marked
+            scanned = None
+            if own_reader:
+                styles = book_futures[0].result()
+                scanned = read_sheet(xml, styles, book_futures[1].result, pieces) if styles is not None else None
+            # The far-cells guard's patterns need not run over the part of the XML the scan has counted, unless
+            # the sheet is that large (then calamine reads it trimmed) or the scan could not count it exactly.
+            if scanned is None or not scanned_extent_fits(xml, scanned[1], max_cells):
+                trimmed = far_cells_trimmed(xml, name, sheet, max_cells)
+                if trimmed is not None:
+                    reader = _open_calamine(name, replace_part(data, parts[sheet], trimmed[0]), kind)
+                    left_out[sheet] = trimmed[1]
+                    scanned = None
+            if scanned is not None:
+                marked = _marks_of(name, xml, scanned[1])
+                if len(xml) >= TRIM_FROM:
+                    del xml
+                    give_back_free_memory()   # the scan's scratch memory (omxl/io/heap.py)
+                return CellGrid(scanned[0]), marked
             marks = _marks_of(name, xml, None)
             del xml
         if reader is None:
@@ -280,8 +290,8 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
             raise SourceError(name, f"sheet '{sheet}' cannot be read ({_short(exc)}).",
                               "Open the workbook in Excel and save it again as .xlsx.") from None
 
-    if own_reader and shared_future is None:
-        shared_future = pool.submit(_book_parts, name, data)
+    if own_reader and book_futures is None:
+        book_futures = _book_parts(pool, name, data)
     # .xlsx/.xlsm: each worksheet's marks come with its grid (parse); these are the other sheets' (chart sheets
     # and the like), read only to say a damaged part as before.
     parsed = {meta.name for meta in worksheets if meta.name in parts}
@@ -327,12 +337,34 @@ def xlsx_reader() -> str:
     return chosen
 
 
-def _book_parts(name: str, data: bytes) -> BookParts | None:
-    """The shared strings and date formats for omxl's reader; None (calamine reads every sheet, and says what
-    is wrong with a damaged part as it always has) when they cannot be had."""
+# The package's date formats and its shared strings, for omxl's reader.
+BookFutures = tuple["Future[BookStyles | None]", "Future[BookStrings | None]"]
+
+
+def _book_parts(pool: ThreadPoolExecutor, name: str, data: bytes) -> BookFutures:
+    """Both read on the pool: the formats take milliseconds, the strings of a million-line book seconds."""
+    styles = pool.submit(_book_styles, name, data)
+    return styles, pool.submit(_book_strings, name, data, styles)
+
+
+def _book_styles(name: str, data: bytes) -> BookStyles | None:
+    """The date formats for omxl's reader; None (calamine reads every sheet, and says what is wrong with a
+    damaged part as it always has) when they cannot be had."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return book_parts(archive)
+            return book_styles(archive)
+    except (*ZIP_DAMAGE, IndexError, TypeError):
+        return None
+
+
+def _book_strings(name: str, data: bytes, styles: "Future[BookStyles | None]") -> BookStrings | None:
+    """The shared strings for omxl's reader, or None as _book_styles."""
+    found = styles.result()
+    if found is None:
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return book_strings(archive, found)
     except (*ZIP_DAMAGE, IndexError, TypeError):
         return None
 
