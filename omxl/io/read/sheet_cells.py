@@ -132,6 +132,10 @@ class CellGrid(Sequence):
 
 # --- a table's block of a sheet, column by column --------------------------------------------------------
 
+# Up to this many columns a table's columns are found one comparison each rather than by sorting its cells.
+NARROW = 64
+
+
 class Region:
     """Rows [top, bottom) and columns [left, right] of a sheet read by this reader: which rows hold something,
     and each column as the values calamine would give ("" where blank) with their cell classes and text codes,
@@ -141,15 +145,19 @@ class Region:
         cells = grid.cells
         bottom = max(min(bottom, cells.height), top)
         lo, hi = grid._starts[min(top, cells.height)], grid._starts[bottom]
-        index = np.arange(lo, hi)
-        inside = (cells.cols[index] >= left) & (cells.cols[index] <= right)
+        # the rows' cells are one run of the arrays: slices, gathered only when some lie beside the table
+        cols = cells.cols[lo:hi]
+        inside = (cols >= left) & (cols <= right)
         self.cells = cells
-        self.index = index[inside]
-        self.row = cells.rows[self.index] - top
-        self.col = cells.cols[self.index] - left
+        if inside.all():
+            self.index = np.arange(lo, hi)
+            self.row, self.col = cells.rows[lo:hi] - top, cols - left
+        else:
+            self.index = lo + np.flatnonzero(inside)
+            self.row, self.col = cells.rows[self.index] - top, cells.cols[self.index] - left
         self.n_rows = bottom - top
         self.width = right - left + 1
-        self._columns: list[tuple[np.ndarray, np.ndarray]] | None = None
+        self._columns: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
 
     def filled_rows(self) -> np.ndarray:
         """Per row: does some cell of it hold something other than "" (the grid's blank)."""
@@ -159,6 +167,8 @@ class Region:
 
     def keep(self, rows: np.ndarray) -> None:
         """Keep only the rows where `rows` (a mask) is true, renumbered."""
+        if len(rows) == self.n_rows and rows.all():
+            return
         position = np.cumsum(rows) - 1
         kept = rows[self.row]
         self.index, self.row, self.col = self.index[kept], position[self.row[kept]], self.col[kept]
@@ -166,11 +176,20 @@ class Region:
         self._columns = None
 
     def _column(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cell indexes) of the column's cells, top to bottom."""
         if self._columns is None:
-            # A sheet has at most 16,384 columns: as int16 (COL) the stable sort is a radix sort, three times faster.
-            order = np.argsort(self.col.astype(COL, copy=False), kind="stable")
-            bounds = np.searchsorted(self.col[order], np.arange(self.width + 1))
-            self._columns = [(self.row[order[a:b]], self.index[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+            self._columns = {}
+            if self.width > NARROW:
+                # A sheet has at most 16,384 columns: as int16 (COL) the stable sort is a radix sort, three times
+                # faster.
+                order = np.argsort(self.col.astype(COL, copy=False), kind="stable")
+                bounds = np.searchsorted(self.col[order], np.arange(self.width + 1))
+                self._columns = {j: (self.row[order[a:b]], self.index[order[a:b]])
+                                 for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))}
+        if position not in self._columns:
+            # a table of a few columns: each column's cells found when it is asked for, with no sort at all
+            at = np.flatnonzero(self.col == position)
+            self._columns[position] = (self.row[at], self.index[at])
         return self._columns[position]
 
     def values(self, position: int) -> np.ndarray:

@@ -423,10 +423,14 @@ def _error_masks(sheet: RawSheet, data_index: np.ndarray, first_col: int, width:
     """Per column: the error text of each error cell, None elsewhere."""
     masks = [np.full(len(data_index), None, dtype=object) for _ in range(width)]
     if sheet.error_cells:
-        position = {r: i for i, r in enumerate(data_index)}
-        for (r, c), shown in sheet.error_cells.items():
-            if r in position and first_col <= c < first_col + width:
-                masks[c - first_col][position[r]] = shown
+        # data_index is increasing: each error cell's row is found by a binary search, not a dict of every row
+        cells = list(sheet.error_cells.items())
+        rows = np.array([r for (r, _), _ in cells], dtype=np.int64)
+        at = np.minimum(np.searchsorted(data_index, rows), max(len(data_index) - 1, 0))
+        found = (data_index[at] == rows) if len(data_index) else np.zeros(len(rows), dtype=bool)
+        for ((_, c), shown), hit, i in zip(cells, found, at):
+            if hit and first_col <= c < first_col + width:
+                masks[c - first_col][i] = shown
     return masks
 
 
