@@ -68,6 +68,10 @@ def test_a_region_beside_other_cells_leaves_them_out(narrow, monkeypatch):
     assert region.values(0).tolist() == expected
     assert region.filled_rows().tolist() == [v != "" for v in expected]
     assert region.filled_rows().tolist() == [False, True, True, False, True, True, False, True, True]
+    region.keep(region.filled_rows())   # the rows dropped hold no cell of the table: only the others move up
+    assert region.n_rows == 6
+    assert region.values(0).tolist() == [v for v in expected if v != ""]
+    assert region.hints(0)[0].tolist() == [2] * 6   # io.cells NUM
 
 
 def test_error_cells_land_on_their_own_rows_of_the_table():

@@ -171,7 +171,10 @@ class Region:
             return
         position = np.cumsum(rows) - 1
         kept = rows[self.row]
-        self.index, self.row, self.col = self.index[kept], position[self.row[kept]], self.col[kept]
+        if kept.all():   # the rows dropped hold no cell (blank rows usually): only the numbers move
+            self.row = position[self.row]
+        else:
+            self.index, self.row, self.col = self.index[kept], position[self.row[kept]], self.col[kept]
         self.n_rows = int(rows.sum())
         self._columns = None
 

@@ -567,7 +567,7 @@ def _attributes(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: np
     return ref, style, kind, int((body[open_q[r_at] - 3] == ord(" ")).sum())
 
 
-_WORD = np.zeros(256, dtype=bool)   # what the guard's pattern \\b counts as a word character
+_WORD = np.zeros(256, dtype=bool)   # what the guard's pattern \b counts as a word character
 _WORD[[*range(ord("0"), ord("9") + 1), *range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1), ord("_")]] = True
 
 
