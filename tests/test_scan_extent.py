@@ -1,10 +1,12 @@
 """omxl's own scan of the sheet XML (omxl/io/read/sheet_xml.py) counts the sheet's extent as the far-cells guard
 (guards.far_cells_trimmed) does, so the guard's patterns need not run over a big sheet again; it scans a sheet's
-pieces on several threads as it does on one; and it waits for the shared strings only at its end."""
+pieces on several threads as it does on one; it waits for the shared strings only at its end, and reads their
+table as calamine does."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,8 +16,10 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from omxl import read_book
 from omxl.io.read import guards, sheet_xml
 from omxl.io.read.guards import far_cells_trimmed, scanned_extent_fits
+from omxl.io.read.sources import CALAMINE, OWN, READER_VARIABLE
 from omxl.io.read.sheet_xml import BookStrings, BookStyles, book_strings, book_styles, read_sheet
 
 pytestmark = pytest.mark.core
@@ -242,3 +246,36 @@ def test_empty_rich_strings_at_the_end_of_the_table_are_read(tmp_path):
     assert found is not None
     assert found.texts.tolist() == ["a", "b", ""]
     assert found.empty.tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("empty_item", [b"<si/>", b"<si />", b"<si\tx=\"1\"/>"])
+def test_an_empty_item_of_the_strings_table_is_an_item_as_calamine_counts_it(tmp_path, monkeypatch, empty_item):
+    # Excel never writes one, other programs may: skipping it shifted every later text by one (the cells
+    # naming the last texts then read the next ones, silently, where the last one was never used).
+    path = tmp_path / "strings.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Orders").write_row(0, 0, ["Order No", "SKU", "Qty"])
+    sheet = book.get_worksheet_by_name("Orders")
+    sheet.write_row(1, 0, ["SO-1", "A", 3])
+    sheet.write_row(2, 0, ["SO-2", "B", 4])
+    book.close()
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    table = parts["xl/sharedStrings.xml"]
+    after_first = table.find(b"</si>") + len(b"</si>")
+    parts["xl/sharedStrings.xml"] = (table[:after_first] + empty_item + table[after_first:]) \
+        .replace(b"</sst>", b"<si><t>unused</t></si></sst>")
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        rb't="s"><v>(\d+)</v>', lambda m: b't="s"><v>%d</v>' % (int(m.group(1)) + (int(m.group(1)) >= 1)),
+        parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    with zipfile.ZipFile(path) as archive:
+        texts = book_strings(archive, book_styles(archive)).texts.tolist()
+    assert texts == ["Order No", "", "SKU", "Qty", "SO-1", "A", "SO-2", "B", "unused"]
+    tables = {}
+    for reader in (CALAMINE, OWN):
+        monkeypatch.setenv(READER_VARIABLE, reader)
+        tables[reader] = read_book(path).tables["orders"][["order_id", "sku", "qty"]].values.tolist()
+    assert tables[OWN] == tables[CALAMINE] == [["SO-1", "A", 3.0], ["SO-2", "B", 4.0]]

@@ -150,7 +150,8 @@ def _plain_strings(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
     b1, b2, b3 = (arr[np.minimum(lt + k, len(arr) - 1)] for k in (1, 2, 3))
     si = np.flatnonzero((b1 == ord("s")) & (b2 == ord("i")) & ((b3 == _GT) | _BLANKS[b3]))
     si_end = np.flatnonzero((b1 == ord("/")) & (b2 == ord("s")) & (b3 == ord("i")))
-    if len(si) != len(si_end) or not (si_end > si).all():
+    empty_items = (b1 == ord("s")) & (b2 == ord("i")) & (b3 == ord("/"))   # <si/>: an item too, for calamine
+    if len(si) != len(si_end) or not (si_end > si).all() or empty_items.any():
         return _strings_by_calamine(xml)
     last = len(lt) - 1
     t_open, t_close = np.minimum(si + 1, last), np.minimum(si + 2, last)
@@ -206,7 +207,7 @@ def _regular_strings(xml: bytes, arr: np.ndarray) -> tuple[np.ndarray, dict[int,
 
 
 def _strings_by_calamine(xml: bytes) -> tuple[np.ndarray, dict[int, bytes]]:
-    items = re.findall(rb"<si\s*/>|<si\b.*?</si>", xml, re.S)
+    items = re.findall(rb"<si\b[^>]*/>|<si\b.*?</si>", xml, re.S)
     return np.empty(len(items), dtype=object), dict(enumerate(items))
 
 
