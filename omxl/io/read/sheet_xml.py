@@ -312,7 +312,7 @@ def _scan(xml: bytes, styles: BookStyles, strings_of: Callable[[], BookStrings |
     bounds = _pieces(xml, head_end + 1, end)
 
     def scan_piece(bound: tuple[int, int]) -> tuple:
-        piece = _scan_piece(xml, bound[0], bound[1], styles, 0, 0)
+        piece = _scan_piece(xml, bound[0], bound[1], styles)
         # Kept as small as they fit (SheetCells): a million-line sheet holds some 17 million cells.
         return (piece[0].astype(ROW), piece[1].astype(COL), piece[2], piece[3], piece[4].astype(CODE), *piece[5:])
 
@@ -385,12 +385,12 @@ _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, d
          np.empty(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
-def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles, n_texts: int, n_objects: int) -> tuple:
+def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
     """(rows, cols, kinds, numbers, codes, new texts, new objects, formula tags, error cells, extent) of the
-    cells with a value in xml[first:stop]; the codes of texts not in the shared table count -1 - n_texts
-    downwards, object codes from n_objects; formula tags and error cells are offsets in xml (Marked); extent is
-    (largest row tag number, largest column of a cell tag, whether those are the guard's, largest shared
-    string index)."""
+    cells with a value in xml[first:stop]; the codes of texts not in the shared table count -1, -2, ... (the
+    piece's new texts in order), object codes 0, 1, ...; formula tags and error cells are offsets in xml
+    (Marked); extent is (largest row tag number, largest column of a cell tag, whether those are the guard's,
+    largest shared string index)."""
     # The bytes from the piece on; the tags are looked for up to its end, values read past it.
     body = np.frombuffer(xml, dtype=np.uint8, offset=first)
     data = body[:stop - first]
@@ -487,7 +487,7 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles, n_texts: in
         ask[where[~plain]] = True
         strings = _decode_spans(body, v_start[where[plain]], v_len[where[plain]])
         labels, added = pd.factorize(strings)   # a text repeated down a column is one entry of the table
-        kinds[where[plain]], codes[where[plain]] = STRING, -1 - (n_texts + labels)
+        kinds[where[plain]], codes[where[plain]] = STRING, -1 - labels
         added = np.asarray(added, dtype=object)
 
     shared = stored & (types == 1)
@@ -521,7 +521,7 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles, n_texts: in
     asked = np.flatnonzero(ask)
     if len(asked) or len(dated):
         answered, objects = _ask_calamine(xml, first, lt, opens, last, tag_end, asked, dated, styles, book,
-                                          numbers, kinds, codes, n_texts + len(added), n_objects)
+                                          numbers, kinds, codes, len(added))
         new_texts = np.concatenate([added, answered])
     keep = np.flatnonzero(stored)
     error_at = first + lt[opens[types == 3]]
@@ -741,10 +741,10 @@ def _parse_numbers(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
 def _ask_calamine(xml: bytes, offset: int, lt: np.ndarray, opens: np.ndarray, last: np.ndarray,
                   tag_end: np.ndarray, asked: np.ndarray, dated: np.ndarray, styles: np.ndarray, book: BookStyles,
                   numbers: np.ndarray, kinds: np.ndarray, codes: np.ndarray,
-                  text_base: int, object_base: int) -> tuple[np.ndarray, np.ndarray]:
+                  text_base: int) -> tuple[np.ndarray, np.ndarray]:
     """calamine's values of the cells it must read (each distinct one once): the cells themselves, their
-    reference replaced; dates as (format, number). Sets their kinds and codes (counting from text_base and
-    object_base); returns the new texts and objects."""
+    reference replaced; dates as (format, number). Sets their kinds and codes (texts coded from
+    -1 - text_base down, objects from 0); returns the new texts and objects."""
     pieces: list[bytes] = []
     slots: dict[bytes, int] = {}
     styles_xml, workbook_pr = book.styles, book.workbook_pr
@@ -775,7 +775,7 @@ def _ask_calamine(xml: bytes, offset: int, lt: np.ndarray, opens: np.ndarray, la
     objects = np.empty(len(answers) - len(texts_added), dtype=object)
     objects[:] = [v for v in answers if not isinstance(v, str)]
     # texts coded -1 - their number among the sheet's own texts (_scan makes them final)
-    slot_code = np.where(is_text, -text_base - np.cumsum(is_text), object_base + np.cumsum(~is_text) - 1)
+    slot_code = np.where(is_text, -text_base - np.cumsum(is_text), np.cumsum(~is_text) - 1)
     cells = np.concatenate([asked, dated])
     kinds[cells] = np.where(is_text[cell_slot], STRING, OBJECT)
     codes[cells] = slot_code[cell_slot]
