@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from omxl import read_book
+from both_readers import read_by_both
 from omxl.io.read.sheet_cells import CellGrid
-from omxl.io.read.sources import CALAMINE, OWN, READER_VARIABLE, open_source
+from omxl.io.read.sources import OWN, READER_VARIABLE, open_source
 
 LINES = 100_000
 BLANK_AFTER = (25_000, 70_000)     # a blank row after these many lines
@@ -112,12 +112,7 @@ def books(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def both(books):
-    read = {}
-    with pytest.MonkeyPatch.context() as patch:
-        for reader in (CALAMINE, OWN):
-            patch.setenv(READER_VARIABLE, reader)
-            read[reader] = read_book(*books)
-    return read[CALAMINE], read[OWN]
+    return read_by_both(*books)
 
 
 def test_the_own_reader_reads_every_sheet_of_the_messy_books(books, monkeypatch):

@@ -72,17 +72,37 @@ def per_unique(values: pd.Series, func, codes: np.ndarray | None = None) -> pd.S
     them (a text's code in the sheet's table of texts, one per cell of `values`), stand for the values: the
     distinct ones are found among integers, not by hashing every text.
     """
-    if codes is None:
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
-    else:
-        codes, distinct = pd.factorize(codes)
-        first = np.empty(len(distinct), dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)   # where each distinct code first appears
-        uniques = values.to_numpy(dtype=object)[first]
+    labels, uniques = _distinct(values, codes)
     result = func(pd.Series(uniques, dtype=object))
-    taken = result.iloc[codes]
+    taken = result.iloc[labels]
     taken.index = values.index
     return taken
+
+
+def _distinct(values: pd.Series, codes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(per value, the number of its distinct value; the distinct values), as per_unique finds them."""
+    if codes is None:
+        return pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    labels, n_distinct = _relabel(codes)
+    first = np.empty(n_distinct, dtype=np.int64)
+    first[labels[::-1]] = np.arange(len(labels) - 1, -1, -1)   # where each distinct code first appears
+    return labels, values.to_numpy(dtype=object)[first]
+
+
+def _relabel(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes (indexes into a table of texts, 0 and up) renumbered 0, 1, ... per distinct code, and how many
+    there are. The codes index a table, so one mark per entry finds the distinct ones: a fourth of hashing
+    them (pd.factorize) in a column of a million ids. A table far larger than the column is hashed instead."""
+    size = int(codes.max()) + 1 if len(codes) else 0
+    if size > 8 * len(codes) or (len(codes) and codes.min() < 0):
+        relabelled, distinct = pd.factorize(codes)
+        return relabelled, len(distinct)
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    distinct = np.flatnonzero(seen)
+    label = np.empty(size, dtype=np.int64)
+    label[distinct] = np.arange(len(distinct))
+    return label[codes], len(distinct)
 
 
 def apply_values(raw: pd.Series, column: Column, codes: dict[str, str]) -> tuple[pd.Series, pd.Series | None]:
@@ -121,15 +141,30 @@ def _native_word(word: str, column: Column) -> object:
     return word
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What the reader told convert of the column's cells (each None when it did not)."""
+
+    text_codes: np.ndarray | None = None     # per text cell, its code in the sheet's table of texts
+    object_codes: np.ndarray | None = None   # per date (or other object) cell, its code in the sheet's objects
+    numbers: np.ndarray | None = None        # float64 per number cell; `raw` then holds "" in those cells
+
+
 def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarray, error_cells: np.ndarray,
-            config: Config, classes: np.ndarray | None = None,
-            text_codes: np.ndarray | None = None) -> tuple[pd.Series, list[pd.DataFrame]]:
+            config: Config, classes: np.ndarray | None = None, text_codes: np.ndarray | None = None,
+            object_codes: np.ndarray | None = None,
+            numbers: np.ndarray | None = None) -> tuple[pd.Series, list[pd.DataFrame]]:
     """Convert a raw column to `column.kind`. Returns the typed Series and its findings.
 
     `error_cells` holds, per cell, the Excel error it shows (#N/A, #REF!, ...) or None. `classes` (what
-    classify gives) and `text_codes` (per text cell, its code in the sheet's table of texts) come from a
-    reader that knows them already (omxl's .xlsx reader), so that no cell is looked at one by one.
+    classify gives), `text_codes` (per text cell, its code in the sheet's table of texts) and `object_codes`
+    (per date cell, its code in the sheet's table of other values) come from a reader that knows them already
+    (omxl's .xlsx reader), so that no cell is looked at one by one. `numbers` (a number or whole-number
+    column only, with `classes`): the number cells' values as float64, those cells left "" in `raw`, so that
+    a column of a million numbers is never a million Python objects.
     """
+    if numbers is not None and (classes is None or column.kind not in (NUMBER, INT)):
+        raise ValueError("numbers are given apart only for a number column whose classes are known")
     error_cells = error_cells.copy()
     classes = classify(raw) if classes is None else classes.copy()
     findings: list[pd.DataFrame] = []
@@ -155,7 +190,7 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
                                   messages=[message("error-cell", value=v) for v in shown]))
         classes[error_positions] = BLANK
     converter = _CONVERTERS[column.kind]
-    typed, more = converter(raw, classes, column, origin, rows, config, text_codes)
+    typed, more = converter(raw, classes, column, origin, rows, config, _Known(text_codes, object_codes, numbers))
     findings.extend(more)
     return typed.astype(DTYPES[column.kind]) if column.kind != DATE else typed, findings
 
@@ -165,9 +200,51 @@ def _at(codes: np.ndarray | None, positions: np.ndarray) -> np.ndarray | None:
 
 
 def _text_flags(text: pd.Series, null_values: list[str]) -> pd.DataFrame:
+    """Per text: is it blank, an error's text (#N/A) or a null value, once trimmed. Only the texts that could
+    be are trimmed and looked up (_could_be_flagged): in a column of ids, none."""
+    maybe = _could_be_flagged(text.tolist(), ERROR_LITERALS.union(null_values))
+    if maybe is None:
+        return _trimmed_flags(text, null_values)
+    flags = np.zeros((len(text), 3), dtype=bool)
+    if len(maybe):
+        flags[maybe] = _trimmed_flags(text.iloc[maybe], null_values).to_numpy(dtype=bool)
+    return pd.DataFrame(flags, columns=["blank", "error", "null"], index=text.index)
+
+
+def _trimmed_flags(text: pd.Series, null_values: list[str]) -> pd.DataFrame:
     stripped = stripped_texts(text)
     return pd.DataFrame({"blank": stripped.eq(""), "error": stripped.isin(ERROR_LITERALS),
                          "null": stripped.isin(null_values)})
+
+
+# The ASCII characters str.strip() takes off (Python counts \x1c-\x1f as blanks too).
+_STRIPPED = np.array([chr(c).isspace() for c in range(256)], dtype=bool)
+
+
+def _could_be_flagged(texts: list[str], literals: frozenset[str]) -> np.ndarray | None:
+    """Positions of the texts that, trimmed, could be "" or one of `literals`: empty, with a blank at either
+    end, or as short as the longest literal and starting as one of them does. Found from the texts joined by
+    newlines (a few passes over one string, not a call per text); None when they are not all ASCII without
+    newlines of their own (then every text is trimmed)."""
+    joined = "\n".join(texts)
+    if not texts or not joined.isascii() or joined.count("\n") != len(texts) - 1:
+        return None
+    codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    if not len(codes):
+        return np.arange(len(texts))                 # every text empty
+    breaks = np.flatnonzero(codes == 0x0A)
+    starts = np.concatenate([[0], breaks + 1])
+    stops = np.concatenate([breaks, [len(codes)]])
+    lengths = stops - starts
+    # an empty text's first and last bytes are its neighbours' (or a newline): it is kept for its length
+    first = codes[np.minimum(starts, len(codes) - 1)]
+    last = codes[np.maximum(stops - 1, 0)]
+    ascii_literals = [literal for literal in literals if literal.isascii() and literal]
+    starts_like = np.zeros(256, dtype=bool)
+    starts_like[[ord(literal[0]) for literal in ascii_literals]] = True
+    longest = max((len(literal) for literal in ascii_literals), default=0)
+    maybe = (lengths == 0) | _STRIPPED[first] | _STRIPPED[last] | ((lengths <= longest) & starts_like[first])
+    return np.flatnonzero(maybe)
 
 
 def stripped_texts(text: pd.Series, chars: str | None = None) -> pd.Series:
@@ -214,17 +291,17 @@ def _expected(column: Column, origin: ColumnOrigin) -> str:
 
 # --- numbers -----------------------------------------------------------------------------------
 
-def _to_number(raw, classes, column, origin, rows, config, codes=None):
+def _to_number(raw, classes, column, origin, rows, config, known=_Known()):
     out = np.full(len(raw), np.nan)
     findings: list[pd.DataFrame] = []
     numeric = classes == NUM
-    out[numeric] = raw[numeric].astype(float).to_numpy()
+    out[numeric] = raw[numeric].astype(float).to_numpy() if known.numbers is None else known.numbers[numeric]
     text_positions = np.flatnonzero(classes == STR)
     bad_positions = np.flatnonzero(np.isin(classes, (BOOLEAN, DATETIME, TIME, OTHER)))
     if len(text_positions):
         text = raw.iloc[text_positions]
         parsed = per_unique(text, _parse_number_text if origin.decimal == "." else _parse_comma_decimal_text,
-                            _at(codes, text_positions))
+                            _at(known.text_codes, text_positions))
         ok = parsed["ok"].to_numpy(dtype=bool)
         out[text_positions[ok]] = parsed["value"].to_numpy(dtype=float)[ok]
         fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | origin.typed_source)
@@ -238,12 +315,24 @@ def _to_number(raw, classes, column, origin, rows, config, codes=None):
     if len(bad_positions):
         out[bad_positions] = np.nan
         fix = "Type the quantity as a plain number." if column.kind == NUMBER else "Type a whole number."
-        findings.append(_type_errors(origin, bad_positions, rows, raw.iloc[bad_positions],
+        findings.append(_type_errors(origin, bad_positions, rows, _cells_at(raw, bad_positions, classes, known),
                                      _expected(column, origin), fix))
     series = pd.Series(out, index=raw.index)
     if column.kind == INT:
         series = series.round().astype("Int64")
     return series, findings
+
+
+def _cells_at(raw: pd.Series, positions: np.ndarray, classes: np.ndarray, known: _Known) -> pd.Series:
+    """The cells at `positions` as read, number cells given apart (`known.numbers`) as the Python floats a
+    reader gives."""
+    cells = raw.iloc[positions]
+    if known.numbers is None:
+        return cells
+    values = cells.to_numpy(dtype=object, copy=True)
+    number = classes[positions] == NUM
+    values[number] = known.numbers[positions[number]].tolist()
+    return pd.Series(values, index=cells.index, dtype=object)
 
 
 def _parse_number_text(text: pd.Series) -> pd.DataFrame:
@@ -269,19 +358,19 @@ def _parse_comma_decimal_text(text: pd.Series) -> pd.DataFrame:
 
 # --- dates -------------------------------------------------------------------------------------
 
-def _to_date(raw, classes, column, origin, rows, config, codes=None):
+def _to_date(raw, classes, column, origin, rows, config, known=_Known()):
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     findings: list[pd.DataFrame] = []
     dates = classes == DATETIME
     if dates.any():
         out[dates] = per_unique(raw[dates], lambda u: pd.to_datetime(u.map(_as_datetime), errors="coerce")
-                                .astype("datetime64[ns]")).to_numpy()
+                                .astype("datetime64[ns]"), _at(known.object_codes, np.flatnonzero(dates))).to_numpy()
     bad_positions = np.flatnonzero(np.isin(classes, (NUM, BOOLEAN, TIME, OTHER)))
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
         text = raw.iloc[text_positions]
         parsed_frame = per_unique(text, lambda u: _parse_date_text(u, config.date_formats),
-                                  _at(codes, text_positions))
+                                  _at(known.text_codes, text_positions))
         parsed, ambiguous = parsed_frame["date"], parsed_frame["ambiguous"].to_numpy(dtype=bool)
         text = parsed_frame["text"]
         ok = parsed.notna().to_numpy()
@@ -372,13 +461,19 @@ def _two_readings(value: str) -> str:
 
 # --- identifiers and text ----------------------------------------------------------------------
 
-def _to_id(raw, classes, column, origin, rows, config, codes=None):
+def _to_id(raw, classes, column, origin, rows, config, known=_Known()):
     out, changed = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
-        tidy = per_unique(raw.iloc[text_positions], _tidy_identifier, _at(codes, text_positions))
-        out.iloc[text_positions] = tidy["text"].to_numpy()
-        changed[text_positions] = tidy["changed"].to_numpy(dtype=bool)
+        text = raw.iloc[text_positions]
+        labels, uniques = _distinct(text, _at(known.text_codes, text_positions))
+        tidy = _tidy_identifier(pd.Series(uniques, dtype=object))
+        tidied = tidy["changed"].to_numpy(dtype=bool)
+        if tidied.any():
+            out.iloc[text_positions] = tidy["text"].to_numpy()[labels]
+            changed[text_positions] = tidied[labels]
+        else:   # order numbers and SKUs as exported: the cells are their own ids
+            out.iloc[text_positions] = text.to_numpy()
     findings = []
     if changed.any():
         positions = np.flatnonzero(changed)
@@ -417,13 +512,13 @@ def _all_tidy_ascii(texts: list[str]) -> bool:
     return ".0" not in joined or _INTEGER_FLOAT_LINE.search(joined) is None
 
 
-def _to_text(raw, classes, column, origin, rows, config, codes=None):
+def _to_text(raw, classes, column, origin, rows, config, known=_Known()):
     out, _ = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
         out.iloc[text_positions] = per_unique(raw.iloc[text_positions],
                                               lambda u: stripped_texts(u, " \t\r\n\u00a0"),
-                                              _at(codes, text_positions)).to_numpy()
+                                              _at(known.text_codes, text_positions)).to_numpy()
     return out, []
 
 
@@ -447,14 +542,16 @@ def _number_text(value) -> str:
 
 # --- enums and booleans ------------------------------------------------------------------------
 
-def _to_enum(raw, classes, column, origin, rows, config, codes=None):
+def _to_enum(raw, classes, column, origin, rows, config, known=_Known()):
     lookup = {fold(alias): canonical for canonical, aliases in column.values.items()
               for alias in (canonical, *aliases)}
     out = pd.Series(pd.NA, index=raw.index, dtype=object)
     present = np.flatnonzero(classes != BLANK)
     findings = []
     if len(present):
-        mapped = per_unique(raw.iloc[present], lambda u: u.map(fold).map(lookup))
+        all_text = (classes[present] == STR).all()   # one Python type: the text codes stand for the cells
+        mapped = per_unique(raw.iloc[present], lambda u: u.map(fold).map(lookup),
+                            _at(known.text_codes, present) if all_text else None)
         out.iloc[present] = mapped.to_numpy()
         unknown = mapped.isna().to_numpy()
         if unknown.any():
@@ -488,7 +585,7 @@ def values_lines(table: str, column: Column, unknown: pd.Series) -> str:
     return f"{more}:\n{lines}"
 
 
-def _to_bool(raw, classes, column, origin, rows, config, codes=None):
+def _to_bool(raw, classes, column, origin, rows, config, known=_Known()):
     out = pd.Series(pd.NA, index=raw.index, dtype=object)
     findings = []
     present = np.flatnonzero(classes != BLANK)

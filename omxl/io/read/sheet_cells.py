@@ -76,6 +76,13 @@ class SheetCells:
             out[obj] = table[self.codes[positions[obj]]]
         return out
 
+    def object_codes(self, positions: np.ndarray) -> np.ndarray:
+        """Per stored cell at `positions`: its code in `objects`, -1 when it holds none."""
+        out = np.full(len(positions), -1, dtype=np.int64)
+        obj = self.kinds[positions] == OBJECT
+        out[obj] = self.codes[positions[obj]]
+        return out
+
     def text_codes(self, positions: np.ndarray) -> np.ndarray:
         """Per stored cell at `positions`: its code in `texts` ("" for error cells), -1 when not text."""
         kinds = self.kinds[positions]
@@ -195,21 +202,43 @@ class Region:
             self._columns[position] = (self.row[at], self.index[at])
         return self._columns[position]
 
-    def values(self, position: int) -> np.ndarray:
+    def values(self, position: int, numbers_apart: bool = False) -> np.ndarray:
+        """The column's values as calamine gives them; with `numbers_apart`, its number cells left "" (their
+        values are `numbers`): a column of numbers is then no Python object per cell."""
         rows, index = self._column(position)
+        if numbers_apart:
+            other = self.cells.kinds[index] != NUMBER
+            rows, index = rows[other], index[other]
         out = np.empty(self.n_rows, dtype=object)
         out[:] = ""
         out[rows] = self.cells.values(index)
         return out
 
-    def hints(self, position: int) -> tuple[np.ndarray, np.ndarray]:
-        """(io.cells class of each cell, as classify gives it; its code in `texts` where text, else -1)."""
+    def numbers(self, position: int) -> np.ndarray:
+        """float64 per row: the value of each cell whose class is io.cells' NUM, NaN elsewhere. Besides the number
+        cells, a number calamine read for the scan (an object, kept in `values` too) counts."""
+        rows, index = self._column(position)
+        kinds = self.cells.kinds[index]
+        out = np.full(self.n_rows, np.nan)
+        number = kinds == NUMBER
+        out[rows[number]] = self.cells.numbers[index[number]]
+        boxed = np.flatnonzero(kinds == OBJECT)
+        if len(boxed):
+            numeric = boxed[self.cells.classes(index[boxed]) == cellclass.NUM]
+            out[rows[numeric]] = self.cells.values(index[numeric]).astype(np.float64)
+        return out
+
+    def hints(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(io.cells class of each cell, as classify gives it; its code in `texts` where text, else -1; its code
+        in `objects` where it holds a date or another object, else -1)."""
         rows, index = self._column(position)
         classes = np.full(self.n_rows, cellclass.STR, dtype=np.int8)
         classes[rows] = self.cells.classes(index)
         codes = np.full(self.n_rows, self.cells.blank_code, dtype=np.int64)
         codes[rows] = self.cells.text_codes(index)
-        return classes, codes
+        objects = np.full(self.n_rows, -1, dtype=np.int64)
+        objects[rows] = self.cells.object_codes(index)
+        return classes, codes, objects
 
     def block(self, positions: list[int]) -> np.ndarray:
         """The columns at `positions` as a rows x columns object matrix."""

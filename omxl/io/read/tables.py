@@ -21,7 +21,8 @@ from ...errors import ConfigError, NoTablesError, SourceError
 from ...findings import apply_severities, concat_findings, findings_frame, message
 from ..address import column_letter
 from ..heap import TRIM_FROM_ROWS, give_back_free_memory
-from ...model import DTYPES, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, fold, written_column
+from ...model import (DTYPES, INT, NUMBER, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, fold,
+                      written_column)
 from . import joins
 from .locate import Matcher, SheetMatch, locate
 from .normalize import ColumnOrigin, apply_values, convert, stripped_texts
@@ -477,9 +478,9 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
     unknown_positions: list[int] = []
     written: dict[str, pd.Series | None] = {}   # canonical -> its coded cells as written ([values])
 
-    def raw_column(position: int, header: str) -> pd.Series:
+    def raw_column(position: int, header: str, numbers_apart: bool = False) -> pd.Series:
         if isinstance(columns, Region):
-            return pd.Series(columns.values(position), dtype=object)
+            return pd.Series(columns.values(position, numbers_apart), dtype=object)
         if isinstance(columns, np.ndarray):   # the sheet's grid, by position: two columns may carry the same header
             return pd.Series(columns[:, position])
         raw = columns[header] if header in columns else pd.Series(dtype=object)
@@ -506,16 +507,21 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
             continue
         used[canonical] = header
         origin = ColumnOrigin(table, source, sheet, header, letter, typed_source, decimal, files)
-        raw = raw_column(position, header)
-        # From omxl's own reader: each cell's class and text code, so that typing goes per distinct text.
-        classes, text_codes = columns.hints(position) if isinstance(columns, Region) else (None, None)
         codes = settings.values.get(table, {}).get(canonical)
+        # From omxl's own reader: each cell's class, text code and object code, so that typing goes per distinct
+        # text and date; a number column's numbers as one float64 array, not an object per cell.
+        own_reader = isinstance(columns, Region)
+        numbers_apart = own_reader and spec.column(canonical).kind in (NUMBER, INT) and not codes
+        raw = raw_column(position, header, numbers_apart)
+        classes, text_codes, object_codes = columns.hints(position) if own_reader else (None, None, None)
+        numbers = columns.numbers(position) if numbers_apart else None
         if codes:
             raw, written[canonical] = apply_values(raw, spec.column(canonical), codes)
             if written[canonical] is not None:
-                classes = text_codes = None   # some cells now hold the words: classified again
+                classes = text_codes = object_codes = None   # some cells now hold the words: classified again
         out[canonical], more = convert(raw, spec.column(canonical), origin, row_numbers, errors[position], settings,
-                                       classes=classes, text_codes=text_codes)
+                                       classes=classes, text_codes=text_codes, object_codes=object_codes,
+                                       numbers=numbers)
         findings.extend(more)
     block = _unknown_block([raw_column(p, headers[p]) for p in unknown_positions] if isinstance(columns, dict)
                            else columns.block(unknown_positions) if isinstance(columns, Region)
