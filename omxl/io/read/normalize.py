@@ -472,8 +472,10 @@ def _to_id(raw, classes, column, origin, rows, config, known=_Known()):
         if tidied.any():
             out.iloc[text_positions] = tidy["text"].to_numpy()[labels]
             changed[text_positions] = tidied[labels]
-        else:   # order numbers and SKUs as exported: the cells are their own ids
-            out.iloc[text_positions] = text.to_numpy()
+        else:   # order numbers and SKUs as exported: nothing to tidy
+            # The distinct texts, one string object per id, not the cells: a CSV's cells are a new string each,
+            # and every later hash and comparison of the ids (grouping, matching) would cost more.
+            out.iloc[text_positions] = uniques[labels]
     findings = []
     if changed.any():
         positions = np.flatnonzero(changed)
