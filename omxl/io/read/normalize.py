@@ -90,9 +90,10 @@ def _distinct(values: pd.Series, codes: np.ndarray | None) -> tuple[np.ndarray, 
 
 
 def _relabel(codes: np.ndarray) -> tuple[np.ndarray, int]:
-    """Codes (indexes into a table of texts, 0 and up) renumbered 0, 1, ... per distinct code, and how many
-    there are. The codes index a table, so one mark per entry finds the distinct ones: a fourth of hashing
-    them (pd.factorize) in a column of a million ids. A table far larger than the column is hashed instead."""
+    """Codes (indexes into a table of a sheet's texts or dates, 0 and up) renumbered 0, 1, ... per distinct
+    code, and how many there are. The codes index a table, so one mark per entry finds the distinct ones: a
+    fourth of hashing them (pd.factorize) in a column of a million ids. Codes far beyond the column's length
+    (a large table), or below 0, are hashed instead."""
     size = int(codes.max()) + 1 if len(codes) else 0
     if size > 8 * len(codes) or (len(codes) and codes.min() < 0):
         relabelled, distinct = pd.factorize(codes)
@@ -468,14 +469,10 @@ def _to_id(raw, classes, column, origin, rows, config, known=_Known()):
         text = raw.iloc[text_positions]
         labels, uniques = _distinct(text, _at(known.text_codes, text_positions))
         tidy = _tidy_identifier(pd.Series(uniques, dtype=object))
-        tidied = tidy["changed"].to_numpy(dtype=bool)
-        if tidied.any():
-            out.iloc[text_positions] = tidy["text"].to_numpy()[labels]
-            changed[text_positions] = tidied[labels]
-        else:   # order numbers and SKUs as exported: nothing to tidy
-            # The distinct texts, one string object per id, not the cells: a CSV's cells are a new string each,
-            # and every later hash and comparison of the ids (grouping, matching) would cost more.
-            out.iloc[text_positions] = uniques[labels]
+        # The distinct texts taken back to every row, one string object per id, never the cells: a CSV's cells
+        # are a new string each, and every later hash and comparison of the ids (grouping, matching) costs more.
+        out.iloc[text_positions] = tidy["text"].to_numpy()[labels]
+        changed[text_positions] = tidy["changed"].to_numpy(dtype=bool)[labels]
     findings = []
     if changed.any():
         positions = np.flatnonzero(changed)
