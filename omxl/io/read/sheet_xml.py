@@ -544,8 +544,7 @@ def _attributes(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: np
     if (count % 2).any() or (count > 6).any():
         raise _Unknown
     pairs = np.repeat(np.arange(n), count // 2)
-    first = np.repeat(at + 1 - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-    quotes = special[first]
+    quotes = _tag_quotes(special, at, count)
     open_q, close_q = quotes[0::2], quotes[1::2]
     if not ((body[open_q - 1] == ord("=")) & _BLANKS[body[open_q - 3]]).all():
         raise _Unknown                          # a longer attribute name (cm=, vm=, ph=): not read here
@@ -553,7 +552,8 @@ def _attributes(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: np
     r_at, s_at, t_at = name == ord("r"), name == ord("s"), name == ord("t")
     if not (r_at | s_at | t_at).all():
         raise _Unknown
-    if np.bincount(pairs[r_at], minlength=n).min() < 1 or np.bincount(pairs[r_at], minlength=n).max() > 1:
+    references = np.bincount(pairs[r_at], minlength=n)
+    if references.min() < 1 or references.max() > 1:
         raise _Unknown                          # a cell without its reference: calamine counts positions
     ref = _reference(body, open_q[r_at] + 1, close_q[r_at])
     style = np.zeros(n, dtype=np.int64)
@@ -566,6 +566,12 @@ def _attributes(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: np
     if t_at.any():
         kind[pairs[t_at]] = _type_code(body, open_q[t_at] + 1, close_q[t_at] - open_q[t_at] - 1)
     return ref, style, kind, int((body[open_q[r_at] - 3] == ord(" ")).sum())
+
+
+def _tag_quotes(special: np.ndarray, at: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The offsets of the quotes of the tags whose '<' is special[at], `count` quotes each, in order: in
+    `special` they follow each tag's '<' (nothing but quotes lies between a tag's '<' and '>')."""
+    return special[np.repeat(at + 1 - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))]
 
 
 _WORD = np.zeros(256, dtype=bool)   # what the guard's pattern \b counts as a word character
@@ -598,7 +604,7 @@ def _row_numbers(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: n
     if (count % 2).any():
         return 0, 0, False
     owner = np.repeat(np.arange(len(at)), count)
-    quotes = special[np.repeat(at + 1 - (np.cumsum(count) - count), count) + np.arange(total)]
+    quotes = _tag_quotes(special, at, count)
     if quotes[0] < 3:
         return 0, 0, False
     named_r = (body[quotes - 1] == ord("=")) & (body[quotes - 2] == ord("r")) & ~_WORD[body[quotes - 3]]
