@@ -23,7 +23,7 @@ import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import pandas as pd
 import python_calamine as calamine
@@ -191,7 +191,7 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
         # calamine opens the workbook (seconds each for a million rows); only when the reader is going to be
         # omxl's. The formats first: a sheet's scan needs them from its start, the strings only at its end.
         early = kind in (XLSX, XLSM) and _reader_is_own()
-        book_futures = _book_parts(pool, name, data) if early else None
+        book_futures = _book_parts(pool, data) if early else None
         first_sheet = pool.submit(_first_sheet, data) if early else None
         # The worksheets and tables from the package itself when omxl's reader reads the sheets: calamine is
         # then opened only for a sheet that reader leaves to it (outline.py says why).
@@ -291,7 +291,7 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
                               "Open the workbook in Excel and save it again as .xlsx.") from None
 
     if own_reader and book_futures is None:
-        book_futures = _book_parts(pool, name, data)
+        book_futures = _book_parts(pool, data)
     # .xlsx/.xlsm: each worksheet's marks come with its grid (parse); these are the other sheets' (chart sheets
     # and the like), read only to say a damaged part as before.
     parsed = {meta.name for meta in worksheets if meta.name in parts}
@@ -337,34 +337,29 @@ def xlsx_reader() -> str:
     return chosen
 
 
+T = TypeVar("T")
+
 # The package's date formats and its shared strings, for omxl's reader.
 BookFutures = tuple["Future[BookStyles | None]", "Future[BookStrings | None]"]
 
 
-def _book_parts(pool: ThreadPoolExecutor, name: str, data: bytes) -> BookFutures:
+def _book_parts(pool: ThreadPoolExecutor, data: bytes) -> BookFutures:
     """Both read on the pool: the formats take milliseconds, the strings of a million-line book seconds."""
-    styles = pool.submit(_book_styles, name, data)
-    return styles, pool.submit(_book_strings, name, data, styles)
+    styles = pool.submit(_from_package, data, book_styles)
+    return styles, pool.submit(_book_strings, data, styles)
 
 
-def _book_styles(name: str, data: bytes) -> BookStyles | None:
-    """The date formats for omxl's reader; None (calamine reads every sheet, and says what is wrong with a
-    damaged part as it always has) when they cannot be had."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return book_styles(archive)
-    except (*ZIP_DAMAGE, IndexError, TypeError):
-        return None
-
-
-def _book_strings(name: str, data: bytes, styles: "Future[BookStyles | None]") -> BookStrings | None:
-    """The shared strings for omxl's reader, or None as _book_styles."""
+def _book_strings(data: bytes, styles: "Future[BookStyles | None]") -> BookStrings | None:
     found = styles.result()
-    if found is None:
-        return None
+    return None if found is None else _from_package(data, lambda archive: book_strings(archive, found))
+
+
+def _from_package(data: bytes, read: Callable[[zipfile.ZipFile], T]) -> T | None:
+    """`read` of the package, for omxl's reader; None (calamine reads every sheet, and says what is wrong with a
+    damaged part as it always has) when it cannot be had."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return book_strings(archive, found)
+            return read(archive)
     except (*ZIP_DAMAGE, IndexError, TypeError):
         return None
 
