@@ -31,6 +31,7 @@ class SheetCells:
     width: int
     empty_texts: np.ndarray | None = None   # per text: is it ""
     _filled: np.ndarray | None = None  # per stored cell: filled()
+    _object_classes: np.ndarray | None = None   # per object: its io.cells class
 
     @property
     def blank_code(self) -> int:
@@ -72,8 +73,9 @@ class SheetCells:
         out[kinds == BOOLEAN] = cellclass.BOOLEAN
         obj = kinds == OBJECT
         if obj.any():
-            table = cellclass.classify(pd.Series(self.objects, dtype=object))
-            out[obj] = table[self.codes[positions[obj]]]
+            if self._object_classes is None:   # classified once: every column of the sheet asks
+                self._object_classes = cellclass.classify(pd.Series(self.objects, dtype=object))
+            out[obj] = self._object_classes[self.codes[positions[obj]]]
         return out
 
     def object_codes(self, positions: np.ndarray) -> np.ndarray:
