@@ -227,8 +227,8 @@ def _could_be_flagged(texts: list[str], literals: frozenset[str]) -> np.ndarray 
     end, or as short as the longest literal and starting as one of them does. Found from the texts joined by
     newlines (a few passes over one string, not a call per text); None when they are not all ASCII without
     newlines of their own (then every text is trimmed)."""
-    joined = "\n".join(texts)
-    if not texts or not joined.isascii() or joined.count("\n") != len(texts) - 1:
+    joined = _joined_ascii(texts)
+    if joined is None:
         return None
     codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
     if not len(codes):
@@ -246,6 +246,15 @@ def _could_be_flagged(texts: list[str], literals: frozenset[str]) -> np.ndarray 
     longest = max((len(literal) for literal in ascii_literals), default=0)
     maybe = (lengths == 0) | _STRIPPED[first] | _STRIPPED[last] | ((lengths <= longest) & starts_like[first])
     return np.flatnonzero(maybe)
+
+
+def _joined_ascii(texts: list[str]) -> str | None:
+    """The texts joined by newlines when every one is ASCII without a newline of its own (the newlines are then
+    exactly the joins), else None: one string that a few scans answer for all the texts."""
+    joined = "\n".join(texts)
+    if not texts or not joined.isascii() or joined.count("\n") != len(texts) - 1:
+        return None
+    return joined
 
 
 def stripped_texts(text: pd.Series, chars: str | None = None) -> pd.Series:
@@ -500,9 +509,10 @@ def _all_tidy_ascii(texts: list[str]) -> bool:
     distinct order numbers costs a few scans of one string instead of a regex call per text: each text is
     printable ASCII (no newline of its own, so the newlines are exactly the joins), not empty, has no blank at
     either end and no doubled blank, and is not an integer-valued float such as '17850.0'."""
-    joined = "\n" + "\n".join(texts) + "\n"
-    if not joined.isascii() or joined.count("\n") != len(texts) + 1:
+    inner = _joined_ascii(texts)
+    if inner is None:
         return False
+    joined = "\n" + inner + "\n"
     codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
     if ((codes < 0x20) & (codes != 0x0A)).any() or (codes == 0x7F).any():
         return False
