@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from omxl import read_book
 from omxl.io.read import guards, sheet_xml
-from omxl.io.read.guards import far_cells_trimmed, scanned_extent_fits
+from omxl.io.read.guards import far_cells_trimmed, replace_part, scanned_extent_fits
 from omxl.io.read.sources import CALAMINE, OWN, READER_VARIABLE
 from omxl.io.read.sheet_xml import BookStrings, BookStyles, book_strings, book_styles, read_sheet
 
@@ -235,12 +235,7 @@ def test_empty_rich_strings_at_the_end_of_the_table_are_read(tmp_path):
     book.close()
     table = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
              b'<si><t>a</t></si><si><r><rPr><b/></rPr><t>b</t></r></si><si><t></t></si></sst>')
-    with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    parts["xl/sharedStrings.xml"] = table
-    with zipfile.ZipFile(path, "w") as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
+    path.write_bytes(replace_part(path.read_bytes(), "xl/sharedStrings.xml", table))
     with zipfile.ZipFile(path) as archive:
         found = book_strings(archive, book_styles(archive))
     assert found is not None
@@ -260,17 +255,13 @@ def test_an_empty_item_of_the_strings_table_is_an_item_as_calamine_counts_it(tmp
     sheet.write_row(2, 0, ["SO-2", "B", 4])
     book.close()
     with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    table = parts["xl/sharedStrings.xml"]
+        table, sheet = source.read("xl/sharedStrings.xml"), source.read("xl/worksheets/sheet1.xml")
     after_first = table.find(b"</si>") + len(b"</si>")
-    parts["xl/sharedStrings.xml"] = (table[:after_first] + empty_item + table[after_first:]) \
-        .replace(b"</sst>", b"<si><t>unused</t></si></sst>")
-    parts["xl/worksheets/sheet1.xml"] = re.sub(
-        rb't="s"><v>(\d+)</v>', lambda m: b't="s"><v>%d</v>' % (int(m.group(1)) + (int(m.group(1)) >= 1)),
-        parts["xl/worksheets/sheet1.xml"])
-    with zipfile.ZipFile(path, "w") as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
+    table = (table[:after_first] + empty_item + table[after_first:]).replace(b"</sst>", b"<si><t>unused</t></si></sst>")
+    sheet = re.sub(rb't="s"><v>(\d+)</v>', lambda m: b't="s"><v>%d</v>' % (int(m.group(1)) + (int(m.group(1)) >= 1)),
+                   sheet)
+    data = replace_part(path.read_bytes(), "xl/sharedStrings.xml", table)
+    path.write_bytes(replace_part(data, "xl/worksheets/sheet1.xml", sheet))
     with zipfile.ZipFile(path) as archive:
         texts = book_strings(archive, book_styles(archive)).texts.tolist()
     assert texts == ["Order No", "", "SKU", "Qty", "SO-1", "A", "SO-2", "B", "unused"]

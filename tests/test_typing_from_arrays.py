@@ -19,6 +19,7 @@ from both_readers import read_by_both
 from omxl import read_book
 from omxl.config import Config
 from omxl.io.read import normalize
+from omxl.io.read.guards import replace_part
 from omxl.io.read.sources import OWN, READER_VARIABLE, open_source
 from omxl.io.read.sheet_cells import CellGrid, Region
 from omxl.model import TABLE_BY_NAME
@@ -29,13 +30,11 @@ pytestmark = pytest.mark.core
 def _patched(path: Path, sheet: str, replacements: list[tuple[bytes, bytes]]) -> Path:
     """The book at `path` with the sheet part's bytes replaced, as another program might have written them."""
     with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
+        xml = source.read(sheet)
     for old, new in replacements:
-        assert parts[sheet].count(old) == 1, old
-        parts[sheet] = parts[sheet].replace(old, new)
-    with zipfile.ZipFile(path, "w") as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
+        assert xml.count(old) == 1, old
+        xml = xml.replace(old, new)
+    path.write_bytes(replace_part(path.read_bytes(), sheet, xml))
     return path
 
 
