@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
+from ..deflate import read_member
 from .sheet_cells import BOOLEAN, CODE, COL, ERROR, NUMBER, OBJECT, ROW, STRING, SheetCells
 
 _LT, _GT, _QUOTE = ord("<"), ord(">"), ord('"')
@@ -85,7 +86,7 @@ def book_styles(archive: zipfile.ZipFile) -> BookStyles | None:
 def book_strings(archive: zipfile.ZipFile, styles: BookStyles) -> BookStrings | None:
     """The shared strings of the package, or None when calamine would read them otherwise than this reader."""
     names = set(archive.namelist())
-    strings = archive.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else _NO_STRINGS
+    strings = read_member(archive, "xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else _NO_STRINGS
     texts, rich = _plain_strings(strings)
     if rich:
         # calamine reads the rest (rich text, entities, empty items): a table of just those items

@@ -31,6 +31,7 @@ import python_calamine as calamine
 from ...config import Config
 from ...errors import SourceError
 from ..address import column_index
+from ..deflate import read_member
 from ..heap import TRIM_FROM, give_back_free_memory
 from ..xlsx import package
 from .encrypted import HOW_TO_PASS, PROTECTED, decrypt, needs_password, resolve_password
@@ -211,7 +212,7 @@ def _first_sheet(data: bytes) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for _entry, part in package.sheet_parts(archive)[:1]:
-                return {part: archive.read(part)}
+                return {part: read_member(archive, part)}
     except Exception:   # noqa: BLE001 - only a head start: whatever fails here fails again where it is reported
         return {}
     return {}
@@ -256,7 +257,7 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
             if xml is None:
                 try:
                     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                        xml = archive.read(parts[sheet])
+                        xml = read_member(archive, parts[sheet])
                 except ZIP_DAMAGE as exc:
                     raise SourceError(name, f"the file is damaged ({_short(exc)}).", DAMAGED_FIX) from None
             scanned = None
@@ -554,7 +555,7 @@ def _xlsx_cell_marks(data: bytes, parsed: set[str] = frozenset()) -> tuple[CellM
         for entry, part in package.sheet_parts(archive):
             if part not in members or entry.name in parsed:
                 continue
-            sheet_errors, sheet_formulas = _sheet_marks(archive.read(part))
+            sheet_errors, sheet_formulas = _sheet_marks(read_member(archive, part))
             if sheet_errors is not None:
                 errors[entry.name] = sheet_errors
             if sheet_formulas:

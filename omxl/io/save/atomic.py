@@ -23,12 +23,14 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
 import python_calamine as calamine
 
 from ...errors import OutputError
+from ..deflate import open_member
 
 
 BACKUP_FOLDER = "omxl-backups"
@@ -322,12 +324,12 @@ def verify_xlsx(path: Path, check_members: "set[str] | None" = None) -> None:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
                 if check_members is None or info.filename in check_members:
-                    with archive.open(info) as member:  # reading to the end checks the CRC
+                    with open_member(archive, info) as member:  # reading to the end checks the CRC
                         while member.read(1 << 20):
                             pass
         with calamine.CalamineWorkbook.from_path(str(path)) as book:
             book.sheet_names  # noqa: B018 - opening and listing is the check
-    except (zipfile.BadZipFile, calamine.CalamineError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, calamine.CalamineError, OSError, EOFError) as exc:
         raise WriteError(f"{path.name}: the written file does not open ({exc}); the original is unchanged.") \
             from None
 

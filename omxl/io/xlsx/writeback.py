@@ -18,6 +18,7 @@ import os
 import re
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Mapping
@@ -29,6 +30,7 @@ from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
 from ...config import DIFFERENT_PREFIX_LINE, Config, load_config
 from ...errors import OmxlError, SourceError
+from ..deflate import deflate_with, open_member
 from ..read.guards import check_zip
 from ..read.sniff import XLSM, XLSX, ZIP_MAGIC, sniff
 from ..safety import xml_text
@@ -277,6 +279,10 @@ def write_zip(source: zipfile.ZipFile, rewritten: Mapping[str, "bytes | Streamed
                 if fast_from is not None and len(data) >= fast_from:
                     member.compress_type = zipfile.ZIP_DEFLATED
                     _set_level(member, 1)
+                    with target.open(member, "w") as stream:
+                        deflate_with(stream, 1)
+                        stream.write(data)
+                    continue
                 target.writestr(member, data)
             else:
                 _copy_member(source, target, info)
@@ -302,6 +308,7 @@ def _write_streamed(target: zipfile.ZipFile, member: zipfile.ZipInfo, streamed: 
     _set_level(member, Streamed.LEVEL)
     large = streamed.cells * Streamed.BYTES_PER_CELL > zipfile.ZIP64_LIMIT
     with target.open(member, "w", force_zip64=large) as stream, ThreadPoolExecutor(max_workers=1) as deflater:
+        deflate_with(stream, Streamed.LEVEL)
         pending = None
         for piece in streamed.parts():
             if pending is not None:
@@ -387,7 +394,7 @@ def _reads_back(archive: zipfile.ZipFile, part: str, sheet: ResultSheet) -> bool
     rows, head, last, ends = 0, b"", b"", b""
     carry = len(_END_OF_ROWS) - 1
     try:
-        with archive.open(part) as member:  # reading to the end checks the CRC
+        with open_member(archive, part) as member:  # reading to the end checks the CRC
             while piece := member.read(_READ_PIECE):
                 if len(head) < _SAMPLE or b"</row>" not in head:  # the header row and the first rows
                     head += piece
@@ -408,7 +415,7 @@ def _reads_back(archive: zipfile.ZipFile, part: str, sheet: ResultSheet) -> bool
                             begin = max(0, joined.rfind(b"<row ", 0, stop))
                         ends = joined[begin:stop]
                 last = piece if len(piece) >= 64 else last[-64:] + piece
-    except (zipfile.BadZipFile, OSError, EOFError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
         return False
     numbers = _ROW.findall(ends)
     return (rows == len(sheet.frame) + 1 and head.startswith(b"<?xml") and last.endswith(b"</worksheet>")
