@@ -81,3 +81,58 @@ def test_a_big_read_gives_back_what_its_scan_and_typing_freed(monkeypatch):
     book = omxl.read_book(ROOT / "workbooks" / "sample.xlsx")
     sheets = (book.layout["kind"] == "xlsx").sum()
     assert calls == ["scan"] * int(sheets) + ["book"]
+
+
+# --- the cycle collector paused while a book is read -------------------------------------------------------
+
+def _collections_while(read) -> tuple[list[int], list[bool]]:
+    """The generations the cycle collector went over while `read(progress)` ran, and whether it was running each
+    time the read said what it was doing."""
+    import gc
+
+    collected: list[int] = []
+    running: list[bool] = []
+
+    def count(phase, info):
+        if phase == "start":
+            collected.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        read(lambda words: running.append(gc.isenabled()))
+    finally:
+        gc.callbacks.remove(count)
+    return collected, running
+
+
+def test_no_collection_runs_while_the_online_retail_files_are_read():
+    """At most the one collection the pause puts off runs as the read ends; paused file by file, 150 ran."""
+    from tests.conftest import ONLINE_RETAIL
+    import gc
+
+    files = sorted(ONLINE_RETAIL.glob("*.csv"))
+    config = {"columns": {"orders": {"InvoiceNo": "order_id", "StockCode": "sku", "InvoiceDate": "order_date",
+                                     "CustomerID": "customer_id", "Quantity": "qty", "UnitPrice": "unit_price"}}}
+    assert gc.isenabled()
+    books = []
+    collected, running = _collections_while(lambda progress: books.append(omxl.read_book(*files, config=config,
+                                                                                         progress=progress)))
+    assert len(books[0].orders) == 5_910 and len(files) == 4
+    assert len(collected) <= 1 and running == [False] * 4
+    assert gc.isenabled()
+
+
+def test_the_collector_is_left_as_it_was_also_when_the_read_fails(tmp_path):
+    import gc
+
+    broken = tmp_path / "orders.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    with pytest.raises(omxl.errors.SourceError, match="orders.xlsx"):
+        omxl.read_book(broken)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        omxl.read_book(ROOT / "workbooks" / "sample.xlsx")
+        assert not gc.isenabled()     # a caller's own pause stays
+    finally:
+        gc.enable()

@@ -20,7 +20,7 @@ from ...config import Config, load_config, toml_string
 from ...errors import ConfigError, NoTablesError, SourceError
 from ...findings import apply_severities, concat_findings, findings_frame, message
 from ..address import column_letter
-from ..heap import TRIM_FROM_ROWS, give_back_free_memory
+from ..heap import TRIM_FROM_ROWS, collection_paused, give_back_free_memory
 from ...model import (DTYPES, INT, NUMBER, PROVENANCE, SPLITS, TABLE_BY_NAME, TABLE_NAMES, WORK_TABLES, Column, fold,
                       written_column)
 from . import joins
@@ -56,6 +56,12 @@ def read_book(*sources: Any, config: "Config | dict | str | Path | None" = None,
     variable); see docs/hostile-formats.md. `progress`, when given, is called with the words of each step
     as it starts ("Reading orders.xlsx", one per source); the command line shows them (docs/progress.md).
     """
+    with collection_paused():
+        return _read_book(sources, config, password, progress)
+
+
+def _read_book(sources: tuple[Any, ...], config: "Config | dict | str | Path | None", password: str | None,
+               progress: Callable[[str], object] | None) -> Book:
     flat = list(iter_sources(sources))
     if not flat:
         raise SourceError("read_book", "no source was given.", "Pass at least one workbook path.")
