@@ -1,11 +1,11 @@
 """Zip members inflated and deflated with ISA-L (python-isal) where it is installed, else with zlib.
 
 A workbook's sheets are deflate streams: unzipping the 417 MB orders sheet of a million-line book takes zlib
-2.5 s and ISA-L 0.8 s, and deflating it at the fastest level 2.7 s against 0.7 s (a part of about the same
-size: 62 MB against 65; Online Retail's 422 MB Order Status sheet, 46 MB against 44). The
-zip format stays zipfile's: it reads and checks the headers, the sizes and the CRC, and writes them; only
-the object that inflates or deflates the bytes is ISA-L's, which has zlib's interface. Where zipfile's
-objects do not have the attribute that holds it (a later Python), zipfile's own zlib does the work.
+2.2-2.9 s and ISA-L 0.8-1.0 s, and deflating it at the fastest level 2.7 s against 0.7 s, to about the same
+size (62 MB against 65; Online Retail's 422 MB Order Status sheet, 46 MB against 44). The zip format stays
+zipfile's: it reads and checks the headers, the sizes and the CRC, and writes them; only the object that
+inflates or deflates the bytes is ISA-L's, which has zlib's interface. Where zipfile's objects do not have the
+attribute that holds it (a later Python), zipfile's own zlib does the work.
 
 ISA-L's errors are given as zlib.error, so every `except` that knows a damaged zip (guards.ZIP_DAMAGE) knows
 them.
