@@ -216,3 +216,17 @@ def test_the_sheets_of_a_workbook_read_are_inflated_by_isal(monkeypatch):
     omxl.read_book(SAMPLE)
     # the seven sheets and the shared strings
     assert inflated == [-15] * 8
+
+
+def test_a_large_rewritten_member_gets_zip64_sizes_when_writestr_would_give_them(monkeypatch):
+    """The bound is zipfile's: a part declared within 5 % of ZIP64_LIMIT is written with zip64 sizes."""
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 20_000)
+    xml = b"".join(PIECES[:15])
+    assert 20_000 / 1.05 < len(xml) < 20_000 * 2
+    with zipfile.ZipFile(SAMPLE) as source:
+        data = write_zip(source, {ORDERS: xml}, {}, fast_from=1000)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(ORDERS)
+        assert archive.read(ORDERS) == xml
+    header = data[info.header_offset:info.header_offset + 30]
+    assert struct.unpack("<HH", header[26:30])[1] == 20    # the zip64 extra field in the local header

@@ -280,6 +280,7 @@ def write_zip(source: zipfile.ZipFile, rewritten: Mapping[str, "bytes | Streamed
                 if fast_from is not None and len(data) >= fast_from:
                     member.compress_type = zipfile.ZIP_DEFLATED
                     _set_level(member, 1)
+                    member.file_size = len(data)   # as writestr does: zip64 sizes for a part near 2 GB
                     with target.open(member, "w") as stream:
                         deflate_with(stream, 1)
                         stream.write(data)
