@@ -29,6 +29,7 @@ import python_calamine as calamine
 
 from ..deflate import read_member
 from .sheet_cells import BOOLEAN, CODE, COL, ERROR, NUMBER, OBJECT, ROW, STRING, SheetCells
+from .sheet_tags import CellTags, compiled_tags, no_cells
 
 _LT, _GT, _QUOTE = ord("<"), ord(">"), ord('"')
 _BLANKS = np.zeros(256, dtype=bool)
@@ -282,18 +283,19 @@ class Marked:
 
 
 def read_sheet(xml: bytes, styles: BookStyles, strings: Callable[[], BookStrings | None],
-               pool: Executor | None = None) -> tuple[SheetCells, Marked | None] | None:
+               pool: Executor | None = None, compiled: bool = False) -> tuple[SheetCells, Marked | None] | None:
     """The sheet's cells and where its marks are, or None when calamine must read it. `strings` gives the
     shared strings (None: calamine reads them otherwise), asked for once the cells are scanned. With a `pool`,
-    the sheet's pieces are scanned on its threads (in order of asking: a sheet asked for first is done first)."""
+    the sheet's pieces are scanned on its threads (in order of asking: a sheet asked for first is done first).
+    `compiled`: the cell tags are found by the compiled loop where it reads the piece (sheet_tags.py)."""
     try:
-        return _scan(xml, styles, strings, pool)
+        return _scan(xml, styles, strings, pool, compiled)
     except (_Unknown, ValueError, IndexError, OverflowError, UnicodeDecodeError):
         return None   # whatever this scan does not take, calamine reads as it always has
 
 
 def _scan(xml: bytes, styles: BookStyles, strings_of: Callable[[], BookStrings | None],
-          pool: Executor | None) -> tuple[SheetCells, Marked | None]:
+          pool: Executor | None, compiled: bool) -> tuple[SheetCells, Marked | None]:
     start = xml.find(b"<sheetData")
     if start < 0 or xml.find(b"<sheetData", start + 1) >= 0:
         raise _Unknown
@@ -313,7 +315,7 @@ def _scan(xml: bytes, styles: BookStyles, strings_of: Callable[[], BookStrings |
     bounds = _pieces(xml, head_end + 1, end)
 
     def scan_piece(bound: tuple[int, int]) -> tuple:
-        piece = _scan_piece(xml, bound[0], bound[1], styles)
+        piece = _scan_piece(xml, bound[0], bound[1], styles, compiled)
         # Kept as small as they fit (SheetCells): a million-line sheet holds some 17 million cells.
         return (piece[0].astype(ROW), piece[1].astype(COL), piece[2], piece[3], piece[4].astype(CODE), *piece[5:])
 
@@ -386,12 +388,19 @@ _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, d
          np.empty(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
-def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
+def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles, compiled: bool = False) -> tuple:
     """(rows, cols, kinds, numbers, codes, new texts, new objects, formula tags, error cells, extent) of the
     cells with a value in xml[first:stop]; the codes of texts not in the shared table count -1, -2, ... (the
     piece's new texts in order), object codes 0, 1, ...; formula tags and error cells are offsets in xml
     (Marked); extent is (largest row tag number, largest column of a cell tag, whether those are the guard's,
-    largest shared string index)."""
+    largest shared string index). `compiled`: the tags are found by the compiled loop where it reads the piece."""
+    tags = compiled_tags(xml, first, stop) if compiled else None
+    return _values(xml, first, tags if tags is not None else _tags(xml, first, stop), book)
+
+
+def _tags(xml: bytes, first: int, stop: int) -> CellTags:
+    """The cell tags of xml[first:stop] found with NumPy (sheet_tags.py says what they are); raises _Unknown
+    for what calamine must read."""
     # The bytes from the piece on; the tags are looked for up to its end, values read past it.
     body = np.frombuffer(xml, dtype=np.uint8, offset=first)
     data = body[:stop - first]
@@ -401,7 +410,8 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
     angles = np.flatnonzero(body[special] != _QUOTE)      # indexes into special
     n_quotes = len(special) - len(angles)
     if not len(angles):
-        return (*_NONE, (0, 0, n_quotes == 0 or xml.count(b' r="', first, stop) == 0, -1))
+        return no_cells(np.zeros(0, dtype=np.int64),
+                        (0, 0, n_quotes == 0 or xml.count(b' r="', first, stop) == 0))
     if len(angles) % 2:
         raise _Unknown
     lt, tag_end = special[angles[0::2]], special[angles[1::2]]
@@ -413,7 +423,7 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
     formula = ((b1 == ord("f")) & (_BLANKS[b2] | (b2 == _GT) | (b2 == ord("/")))) | \
               ((b1 == ord("/")) & (b2 == ord("f")))
     angles, closes_at = angles[0::2], angles[1::2]     # indexes into special of each tag's '<' and '>'
-    formula_at = first + lt[b1 == ord("f")]           # every '<f' of the piece (a tag the checks below refuse
+    formula_at = lt[b1 == ord("f")]                   # every '<f' of the piece (a tag the checks below refuse
     if formula.any():                                 # unless it is a formula's)
         keep = ~formula
         lt, tag_end, b1, b2, angles, closes_at = lt[keep], tag_end[keep], b1[keep], b2[keep], angles[keep], \
@@ -428,8 +438,8 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
     opens = np.flatnonzero(b1 == ord("c"))
     n = len(opens)
     if n == 0:
-        extent = _extent(xml, first, stop, body, special, angles[row_tags], row_quotes, n_quotes, 0, 0)
-        return (*_NONE[:7], formula_at, _NONE[8], (*extent, -1))
+        return no_cells(formula_at, _extent(xml, first, stop, body, special, angles[row_tags], row_quotes, n_quotes,
+                                            0, 0))
     if not (b2[opens] == ord(" ")).all() or not (b2[b1 == ord("v")] == _GT).all() or \
             not (b2[b1 == ord("r")] == ord("o")).all() or not (b2[b1 == ord("i")] == ord("s")).all():
         raise _Unknown
@@ -470,6 +480,19 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
     odd_types = int((types == 7).any())
     extent = _extent(xml, first, stop, body, special, angles[row_tags], row_quotes,
                      n_quotes - int(cell_quotes.sum()) + odd_types, spaced_refs, int(cols.max()) + 1)
+    return CellTags(rows, cols, styles, types, has_v, inline, v_start, v_len, lt[opens], tag_end[last] + 1,
+                    formula_at, extent)
+
+
+def _values(xml: bytes, first: int, tags: CellTags, book: BookStyles) -> tuple:
+    """_scan_piece's cells from their tags: what each cell holds, as calamine reads it."""
+    formula_at = first + tags.formula_at
+    n = len(tags.rows)
+    if n == 0:
+        return (*_NONE[:7], formula_at, _NONE[8], (*tags.extent, -1))
+    body = np.frombuffer(xml, dtype=np.uint8, offset=first)
+    rows, cols, styles, types = tags.rows, tags.cols, tags.styles, tags.types
+    has_v, inline, v_start, v_len = tags.has_v, tags.inline, tags.v_start, tags.v_len
     # t: 0 none or n, 1 s, 2 b, 3 e, 4 str, 5 inlineStr, 6 d
     kinds = np.zeros(n, dtype=np.int8)
     numbers = np.zeros(n, dtype=np.float64)
@@ -482,6 +505,7 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
     if ((types == 7) & stored).any():
         raise _Unknown
     added = np.empty(0, dtype=object)
+    n_inline = int(inline.sum())
     if n_inline:
         where = np.flatnonzero(inline)
         plain = _plain_spans(body, v_start[where], v_len[where])
@@ -493,7 +517,8 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
 
     shared = stored & (types == 1)
     if shared.any():
-        idx, ok = _parse_numbers(body, v_start[shared], v_len[shared], integers=True)
+        idx, ok = (tags.numbers[shared], tags.read[shared]) if tags.numbers is not None else \
+            _parse_numbers(body, v_start[shared], v_len[shared], integers=True)
         if not ok.all():
             raise _Unknown
         kinds[shared], codes[shared] = STRING, idx.astype(np.int64)
@@ -509,7 +534,11 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
     kinds[stored & (types == 3)] = ERROR
     numeric = np.flatnonzero(stored & (types == 0))
     if len(numeric):
-        values, ok = _parse_numbers(body, v_start[numeric], v_len[numeric], integers=False)
+        if tags.numbers is not None:   # the compiled loop read the plain ones; float() the others, as below
+            values, ok = tags.numbers[numeric], tags.read[numeric]
+            _other_numbers(body, v_start[numeric], v_len[numeric], values, ok)
+        else:
+            values, ok = _parse_numbers(body, v_start[numeric], v_len[numeric], integers=False)
         kinds[numeric[ok]], numbers[numeric[ok]] = NUMBER, values[ok]
         ask[numeric[~ok]] = True                # ' 1', 'NaN', '0x10': calamine's reading
         if (styles[numeric] >= len(book.date_styles)).any():
@@ -521,13 +550,13 @@ def _scan_piece(xml: bytes, first: int, stop: int, book: BookStyles) -> tuple:
     new_texts, objects = added, np.empty(0, dtype=object)
     asked = np.flatnonzero(ask)
     if len(asked) or len(dated):
-        answered, objects = _ask_calamine(xml, first, lt, opens, last, tag_end, asked, dated, styles, book,
+        answered, objects = _ask_calamine(xml, first, tags.cell_from, tags.cell_to, asked, dated, styles, book,
                                           numbers, kinds, codes, len(added))
         new_texts = np.concatenate([added, answered])
     keep = np.flatnonzero(stored)
-    error_at = first + lt[opens[types == 3]]
+    error_at = first + tags.cell_from[types == 3]
     return rows[keep], cols[keep], kinds[keep], numbers[keep], codes[keep], new_texts, objects, formula_at, \
-        error_at, (*extent, largest_shared)
+        error_at, (*tags.extent, largest_shared)
 
 
 def _empty(book: BookStrings) -> SheetCells:
@@ -738,26 +767,33 @@ def _parse_numbers(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
     values = mantissa / _POW10[decimals]
     values = np.where(sign, -values, values)
     ok = simple.copy()
-    for i in np.flatnonzero(~simple):
-        text = bytes(body[starts[i]:starts[i] + lengths[i]])
-        if _FLOAT_TEXT.fullmatch(text):
-            values[i], ok[i] = float(text), True
+    _other_numbers(body, starts, lengths, values, ok)
     return values, ok
 
 
-def _ask_calamine(xml: bytes, offset: int, lt: np.ndarray, opens: np.ndarray, last: np.ndarray,
-                  tag_end: np.ndarray, asked: np.ndarray, dated: np.ndarray, styles: np.ndarray, book: BookStyles,
-                  numbers: np.ndarray, kinds: np.ndarray, codes: np.ndarray,
-                  text_base: int) -> tuple[np.ndarray, np.ndarray]:
-    """calamine's values of the cells it must read (each distinct one once): the cells themselves, their
-    reference replaced; dates as (format, number). Sets their kinds and codes (texts coded from
-    -1 - text_base down, objects from 0); returns the new texts and objects."""
+def _other_numbers(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray, values: np.ndarray,
+                   ok: np.ndarray) -> None:
+    """The texts not `ok` yet (exponents, 16 digits and more) that float() and calamine read alike, read by
+    float() into `values` (and made `ok`)."""
+    for i in np.flatnonzero(~ok):
+        text = bytes(body[starts[i]:starts[i] + lengths[i]])
+        if _FLOAT_TEXT.fullmatch(text):
+            values[i], ok[i] = float(text), True
+
+
+def _ask_calamine(xml: bytes, offset: int, cell_from: np.ndarray, cell_to: np.ndarray, asked: np.ndarray,
+                  dated: np.ndarray, styles: np.ndarray, book: BookStyles, numbers: np.ndarray, kinds: np.ndarray,
+                  codes: np.ndarray, text_base: int) -> tuple[np.ndarray, np.ndarray]:
+    """calamine's values of the cells it must read (each distinct one once): the cells themselves (the bytes
+    cell_from to cell_to from `offset` on), their reference replaced; dates as (format, number). Sets their
+    kinds and codes (texts coded from -1 - text_base down, objects from 0); returns the new texts and
+    objects."""
     pieces: list[bytes] = []
     slots: dict[bytes, int] = {}
     styles_xml, workbook_pr = book.styles, book.workbook_pr
     cell_slot = np.zeros(len(asked) + len(dated), dtype=np.int64)
     for i, cell in enumerate(asked):
-        whole = xml[offset + lt[opens[cell]]:offset + tag_end[last[cell]] + 1]
+        whole = xml[offset + cell_from[cell]:offset + cell_to[cell]]
         key = re.sub(rb'^<c(\s[^>]*?)?\sr="[^"]*"', lambda m: b"<c" + (m.group(1) or b""), whole, count=1)
         cell_slot[i] = slots.setdefault(key, len(slots))
     if len(dated):

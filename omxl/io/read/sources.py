@@ -38,6 +38,7 @@ from .guards import (DAMAGED_FIX, ZIP_DAMAGE, check_ods_cells, check_zip, far_ce
 from .ods_errors import ods_cell_marks, ods_error_cells
 from .outline import Tables, Worksheet, outline
 from .sheet_cells import CellGrid
+from .sheet_tags import big_enough, warm_up
 from .sheet_xml import BookStrings, BookStyles, Marked, book_strings, book_styles, read_sheet
 from .sniff import CSV, ODS, XLS, XLSB, XLSM, XLSX, ZIP_MAGIC, sniff
 from .xlsb_errors import xlsb_error_cells
@@ -190,6 +191,10 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
         # calamine opens the workbook (seconds each for a million rows); only when the reader is going to be
         # omxl's. The formats first: a sheet's scan needs them from its start, the strings only at its end.
         early = kind in (XLSX, XLSM) and _reader_is_own()
+        compiled = early and big_enough(_worksheet_bytes(data))
+        if compiled:
+            # The compiled loop that finds the cell tags of a big book loads (a second) while the sheets unzip.
+            threading.Thread(target=warm_up, name="omxl-tag-loop", daemon=True).start()
         book_futures = _book_parts(pool, data) if early else None
         first_sheet = pool.submit(_first_sheet, data) if early else None
         # The worksheets and tables from the package itself when omxl's reader reads the sheets: calamine is
@@ -197,11 +202,12 @@ def _read_workbook(name: str, data: bytes, kind: str, max_cells: int) -> Iterato
         known = _outline(data) if early else None
         if known is not None:
             yield from _read_sheets(name, data, kind, max_cells, None, pool, pieces, book_futures, first_sheet,
-                                    known)
+                                    known, compiled)
             return
         book = _open_calamine(name, data, kind)
         with book:
-            yield from _read_sheets(name, data, kind, max_cells, book, pool, pieces, book_futures, first_sheet)
+            yield from _read_sheets(name, data, kind, max_cells, book, pool, pieces, book_futures, first_sheet,
+                                    compiled=compiled)
 
 
 def _first_sheet(data: bytes) -> dict[str, bytes]:
@@ -214,6 +220,16 @@ def _first_sheet(data: bytes) -> dict[str, bytes]:
     except Exception:   # noqa: BLE001 - only a head start: whatever fails here fails again where it is reported
         return {}
     return {}
+
+
+def _worksheet_bytes(data: bytes) -> int:
+    """The bytes of XML of the package's worksheets, by the sizes its zip directory gives (0 for a damaged
+    package: its parse says what is wrong)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist() if info.filename.startswith("xl/worksheets/"))
+    except ZIP_DAMAGE:
+        return 0
 
 
 def _reader_is_own() -> bool:
@@ -232,9 +248,10 @@ def _outline(data: bytes) -> tuple[list[Worksheet], Tables] | None:
 def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calamine.CalamineWorkbook | None",
                  pool: ThreadPoolExecutor, pieces: ThreadPoolExecutor, book_futures: "BookFutures | None",
                  first_sheet: "Future[dict[str, bytes]] | None",
-                 known: tuple[list[Worksheet], Tables] | None = None) -> Iterator[RawSheet]:
+                 known: tuple[list[Worksheet], Tables] | None = None, compiled: bool = False) -> Iterator[RawSheet]:
     """_read_workbook's sheets, once calamine has opened the workbook (`book`), or without it when the package
-    gave the worksheets and tables (`known`)."""
+    gave the worksheets and tables (`known`). `compiled`: omxl's reader finds the cell tags with the compiled
+    loop (sheet_tags.py)."""
     own_reader = kind in (XLSX, XLSM) and xlsx_reader() == OWN
     worksheets = known[0] if known is not None else \
         [Worksheet(m.name, m.visible != calamine.SheetVisibleEnum.Visible) for m in book.sheets_metadata
@@ -261,7 +278,8 @@ def _read_sheets(name: str, data: bytes, kind: str, max_cells: int, book: "calam
             scanned = None
             if own_reader:
                 styles = book_futures[0].result()
-                scanned = read_sheet(xml, styles, book_futures[1].result, pieces) if styles is not None else None
+                scanned = read_sheet(xml, styles, book_futures[1].result, pieces, compiled) \
+                    if styles is not None else None
             # The far-cells guard's patterns need not run over the part of the XML the scan has counted, unless
             # the sheet is that large (then calamine reads it trimmed) or the scan could not count it exactly.
             if scanned is None or not scanned_extent_fits(xml, scanned[1], max_cells):
