@@ -345,3 +345,17 @@ def test_an_index_past_the_piece_in_the_loop_has_calamine_read_the_sheet(monkeyp
     xml = HEAD + b'<row r="1"><c r="A1"><v>2.5</v></c></row>' + TAIL
     assert read_sheet(xml, STYLES, lambda: STRINGS, compiled=True) is None
     assert _read(xml, False)[0][3] == [2.5]
+
+
+def test_numba_told_not_to_compile_leaves_the_numpy_finder(monkeypatch):
+    """NUMBA_DISABLE_JIT=1 would run the loop as Python, a byte at a time: the NumPy scan reads instead."""
+    from numba import config
+
+    sheet_tags._loop.cache_clear()
+    monkeypatch.setattr(config, "DISABLE_JIT", True)
+    try:
+        assert sheet_tags._loop() is None
+    finally:
+        monkeypatch.undo()
+        sheet_tags._loop.cache_clear()
+    assert sheet_tags._loop() is not None

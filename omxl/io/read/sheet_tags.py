@@ -88,4 +88,6 @@ def _loop() -> Callable | None:
         return None
     except RuntimeError:  # numba can write its cache neither beside the module nor in the user's cache folder
         return None
-    return cell_tags
+    from numba import config
+    # NUMBA_DISABLE_JIT=1 would run the loop as Python, a byte at a time: minutes for a big sheet.
+    return None if config.DISABLE_JIT else cell_tags
