@@ -2,8 +2,9 @@
 value's text lies. sheet_xml.py reads the values from them.
 
 Two finders give the same tags. sheet_xml._tags works with NumPy over arrays of the piece's '<', '>' and '"';
-the compiled loop of tag_loop.py (numba) reads the bytes once, some seven times sooner, and takes only the
-plainest XML (the NumPy finder reads any other piece). The loop is used for workbooks whose worksheets hold
+the compiled loop of tag_loop.py (numba) reads the bytes once, about five times sooner, and takes only the
+plainest XML (the NumPy finder reads any other piece); it also reads the plain numbers and shared-string indexes,
+as sheet_xml._parse_numbers does. The loop is used for workbooks whose worksheets hold
 COMPILED_FROM bytes of XML or more: loading numba and the loop costs about a second of the processor in each
 run (compiling it, once per installation, some seconds more), which only a big book wins back. Where numba
 cannot be imported, the NumPy finder reads every piece.
