@@ -317,16 +317,28 @@ def test_the_worksheets_size_decides_and_is_the_zip_directorys(written_books):
     assert sources._worksheet_bytes(b"PK\x03\x04 not a zip") == 0
 
 
-def test_numba_that_cannot_cache_leaves_the_numpy_finder(monkeypatch):
-    """numba raises RuntimeError when it can write its cache nowhere: the read goes on without the loop."""
-    class NoCache:
-        def __getattr__(self, name):
-            raise RuntimeError("cannot cache function 'cell_tags': no locator available")
+class _NoCache:
+    """tag_loop as numba leaves it when it can write its cache nowhere: decorating raises RuntimeError."""
 
+    def __getattr__(self, name):
+        raise RuntimeError("cannot cache function 'cell_tags': no locator available")
+
+
+class _NoRun:
+    """tag_loop whose loop cannot be compiled or run here (numba's errors are Exceptions of its own)."""
+
+    @staticmethod
+    def cell_tags(data, pow10):
+        raise OSError("cannot allocate memory to run compiled code")
+
+
+@pytest.mark.parametrize("module", [_NoCache(), _NoRun()], ids=["cannot-cache", "cannot-run"])
+def test_a_loop_numba_cannot_give_leaves_the_numpy_finder(module, monkeypatch):
     sheet_tags._loop.cache_clear()
-    monkeypatch.setitem(__import__("sys").modules, "omxl.io.read.tag_loop", NoCache())
+    monkeypatch.setitem(__import__("sys").modules, "omxl.io.read.tag_loop", module)
     try:
         assert sheet_tags._loop() is None
+        sheet_tags.warm_up()   # nothing to load, nothing raised
         xml = HEAD + b'<row r="1"><c r="A1"><v>2.5</v></c></row>' + TAIL
         assert sheet_tags.compiled_tags(xml, len(HEAD), len(xml) - len(TAIL)) is None
         assert _read(xml, True) == _read(xml, False) and _read(xml, True)[0][3] == [2.5]

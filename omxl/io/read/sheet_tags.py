@@ -76,19 +76,24 @@ def big_enough(sheet_bytes: int) -> bool:
 def warm_up() -> None:
     """Load the compiled loop (from numba's cache; compiled there on first use) and run it once, ahead of the
     first piece that needs it: a reader starts this on a thread of its own while it unzips the sheets."""
-    loop = _loop()
-    if loop is not None:
-        loop(np.frombuffer(b'<row r="1"><c r="A1"><v>1</v></c></row>', dtype=np.uint8), _POW10)
+    _loop()
+
+
+_TRIAL = b'<row r="1"><c r="A1"><v>1</v></c></row>'
 
 
 @functools.cache
 def _loop() -> Callable | None:
+    """The compiled loop, tried once on a row; None where it cannot be had, and the NumPy finder reads."""
     try:
+        from numba import config
+
         from .tag_loop import cell_tags
-    except ImportError:   # numba is not installed (it has no build for this platform): NumPy finds every tag
+        if config.DISABLE_JIT:   # NUMBA_DISABLE_JIT=1 would run the loop as Python, a byte at a time: minutes
+            return None
+        cell_tags(np.frombuffer(_TRIAL, dtype=np.uint8), _POW10)
+    except ImportError:   # numba is not installed (it has no build for this platform)
         return None
-    except RuntimeError:  # numba can write its cache neither beside the module nor in the user's cache folder
-        return None
-    from numba import config
-    # NUMBA_DISABLE_JIT=1 would run the loop as Python, a byte at a time: minutes for a big sheet.
-    return None if config.DISABLE_JIT else cell_tags
+    except Exception:     # noqa: BLE001 - numba could not cache, compile or load the loop here (no writable cache
+        return None       # folder, no memory it may run code from): never a reason for a read to stop
+    return cell_tags
