@@ -78,6 +78,7 @@ def test_the_loop_is_compiled_here():
         ([6], [2], [2], [1])
     assert (found.v_start.tolist(), found.v_len.tolist(), found.extent) == ([36], [2], (7, 3, True))
     assert (found.cell_from.tolist(), found.cell_to.tolist()) == ([11], [len(rows) - 6])
+    assert (found.numbers.tolist(), found.read.tolist(), found.has_v.tolist()) == ([12.0], [True], [True])
 
 
 @pytest.fixture(scope="module")
