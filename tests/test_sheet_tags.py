@@ -123,6 +123,21 @@ def test_the_loop_finds_the_tags_the_numpy_finder_finds_in_every_piece_of_real_w
     assert read_by_loop >= 20   # every sheet of these books is plain XML the loop reads
 
 
+@pytest.mark.parametrize("rows, sure", [
+    (b'<row r="1"><c r="A1" t="inlineStr"><is><t r="5">x</t></is></c></row>', False),   # ' r="' in a <t> tag
+    (b'<row r="1"><c r="A1" t="str"><v>say r="7"</v></c></row>', False),                   # and in a text
+    (b'<row r="1"><c r="A1" t="str"><f>"a"&amp;B1</f><v>a</v></c></row>', True),           # quotes, no ' r="'
+    (b'<row r="1"><c r="A1" t="q"/></row>', True),                                          # an unknown type
+])
+def test_the_loop_counts_the_guards_pattern_where_a_quote_stands_elsewhere(rows, sure):
+    """Where a quote stands outside the row and cell tags, the far-cells guard's ' r="' may be there too: the
+    loop has them counted, as the NumPy scan does, and says the extent is sure only when they are the tags'."""
+    xml = HEAD + rows + TAIL
+    assert _same_tags(xml, len(HEAD), len(xml) - len(TAIL))
+    assert sheet_tags.compiled_tags(xml, len(HEAD), len(xml) - len(TAIL)).extent[2] is sure
+    assert _read(xml, True) == _read(xml, False)
+
+
 @pytest.mark.parametrize("rows", [
     b'<row r="1"><c r="A1">\n<v>1</v></c></row>',                  # a blank inside a cell
     b'<row r="1"><c t="n"><v>1</v></c></row>',                     # no reference
