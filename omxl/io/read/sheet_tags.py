@@ -20,7 +20,14 @@ import numpy as np
 # Bytes of worksheet XML: about 190,000 order lines of a book like `omxl demo`'s (its 100,000 lines are 85 MB, and
 # read as fast either way; its 1,000,000 lines, 850 MB, 4 s sooner with the loop).
 COMPILED_FROM = 160 << 20
-_POW10 = 10.0 ** np.arange(15)   # exact doubles, as sheet_xml._POW10
+
+# What both finders read alike. A cell's t value of one letter: n 0, s 1, b 2, e 3, d 6, any other 7
+# (sheet_xml._type_code adds str 4 and inlineStr 5). The powers of ten a decimal text's digits are divided by
+# (exact doubles, so the quotient is correctly rounded: sheet_xml._parse_numbers).
+ONE_LETTER_TYPES = np.full(256, 7, dtype=np.int8)
+for _letter, _code in ((b"n", 0), (b"s", 1), (b"b", 2), (b"e", 3), (b"d", 6)):
+    ONE_LETTER_TYPES[_letter[0]] = _code
+POW10 = 10.0 ** np.arange(23)
 
 
 class CellTags(NamedTuple):
@@ -56,7 +63,7 @@ def compiled_tags(xml: bytes, first: int, stop: int) -> CellTags | None:
     loop = _loop()
     if loop is None:
         return None
-    found = loop(np.frombuffer(xml, dtype=np.uint8, offset=first, count=stop - first), _POW10)
+    found = loop(np.frombuffer(xml, dtype=np.uint8, offset=first, count=stop - first), POW10, ONE_LETTER_TYPES)
     (rows, cols, styles, types, flags, v_start, v_len, cell_from, cell_to, numbers, read, formula_at, last_row,
      spaced_rows, spaced_refs, quotes_elsewhere) = found
     if last_row < 0:
@@ -91,7 +98,7 @@ def _loop() -> Callable | None:
         from .tag_loop import cell_tags
         if config.DISABLE_JIT:   # NUMBA_DISABLE_JIT=1 would run the loop as Python, a byte at a time: minutes
             return None
-        cell_tags(np.frombuffer(_TRIAL, dtype=np.uint8), _POW10)
+        cell_tags(np.frombuffer(_TRIAL, dtype=np.uint8), POW10, ONE_LETTER_TYPES)
     except ImportError:   # numba is not installed (it has no build for this platform)
         return None
     except Exception:     # noqa: BLE001 - numba could not cache, compile or load the loop here (no writable cache

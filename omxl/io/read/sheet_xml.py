@@ -29,7 +29,7 @@ import python_calamine as calamine
 
 from ..deflate import read_member
 from .sheet_cells import BOOLEAN, CODE, COL, ERROR, NUMBER, OBJECT, ROW, STRING, SheetCells
-from .sheet_tags import CellTags, compiled_tags, no_cells
+from .sheet_tags import ONE_LETTER_TYPES, POW10, CellTags, compiled_tags, no_cells
 
 _LT, _GT, _QUOTE = ord("<"), ord(">"), ord('"')
 _BLANKS = np.zeros(256, dtype=bool)
@@ -652,16 +652,11 @@ def _row_numbers(body: np.ndarray, special: np.ndarray, at: np.ndarray, count: n
     return int(numbers.max()), int((body[opening - 3] == ord(" ")).sum()), True
 
 
-_ONE_LETTER_TYPES = np.full(256, 7, dtype=np.int8)
-for _letter, _code in ((b"n", 0), (b"s", 1), (b"b", 2), (b"e", 3), (b"d", 6)):
-    _ONE_LETTER_TYPES[_letter[0]] = _code
-
-
 def _type_code(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """0 n, 1 s, 2 b, 3 e, 4 str, 6 d; 5 inlineStr and 7 anything else are calamine's to read."""
     window = _window(body, starts, 3)
     first = window[:, 0]
-    out = np.where(lengths == 1, _ONE_LETTER_TYPES[first], np.int8(7))
+    out = np.where(lengths == 1, ONE_LETTER_TYPES[first], np.int8(7))
     out[(lengths == 3) & (window == np.frombuffer(b"str", dtype=np.uint8)).all(axis=1)] = 4
     out[(lengths == 9) & (first == ord("i"))] = 5
     return out
@@ -725,7 +720,6 @@ def _reference(body: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tuple
     return row - 1, col - 1
 
 
-_POW10 = 10.0 ** np.arange(23)
 # What both calamine (Rust's f64 parse) and float() read alike; other texts are calamine's to read.
 _FLOAT_TEXT = re.compile(rb"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
@@ -764,7 +758,7 @@ def _parse_numbers(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
     decimals = np.where(pointed, width - 1 - dot.argmax(axis=1), 0)
     after = whole % _INT_POW10[decimals]
     mantissa = np.where(pointed, (whole - after) // 10 + after, whole)
-    values = mantissa / _POW10[decimals]
+    values = mantissa / POW10[decimals]
     values = np.where(sign, -values, values)
     ok = simple.copy()
     _other_numbers(body, starts, lengths, values, ok)

@@ -86,6 +86,14 @@ def _digits(data, start, stop):
 
 
 @njit(cache=True, nogil=True, boundscheck=True)
+def _closed_text(data, start, closing):
+    """(where the text from `start` ends, whether a quote stands in it), or -1 for the end when the text holds a
+    '>' or is not followed by `closing` ('</v></c>', ...)."""
+    end, quote = _scan_to(data, start, LT, GT)
+    return (end if _is_at(data, end, closing) else -1), quote
+
+
+@njit(cache=True, nogil=True, boundscheck=True)
 def _is_at(data, k, pattern):
     """Whether the bytes from k are `pattern`."""
     if k < 0 or k + len(pattern) > len(data):
@@ -97,34 +105,28 @@ def _is_at(data, k, pattern):
 
 
 @njit(cache=True, nogil=True, boundscheck=True)
-def _decimal(data, start, stop, integer, pow10):
+def _decimal(data, start, stop, pow10):
     """(value, read) of the text data[start:stop] as sheet_xml._parse_numbers reads it without float(): at
-    most 15 characters, digits (an integer), or else an optional leading '-', digits and at most one '.', at
-    least one digit; the digits as one integer divided by the power of ten of those after the point (both
-    exact doubles, so the quotient is correctly rounded, as calamine's parse gives)."""
-    length = stop - start
-    if length < 1 or length > 15:
+    most 15 characters, an optional leading '-', digits and at most one '.', at least one digit; the digits as
+    one integer divided by the power of ten of those after the point (both exact doubles, so the quotient is
+    correctly rounded, as calamine's parse gives)."""
+    if stop - start < 1 or stop - start > 15:
         return 0.0, False
-    k = start
-    negative = False
-    if not integer and data[k] == 45:        # '-'
-        negative = True
-        k += 1
+    negative = data[start] == 45          # '-'
     mantissa = 0
     digits = 0
     decimals = -1
-    while k < stop:
+    for k in range(start + negative, stop):
         b = data[k]
         if 48 <= b <= 57:
             mantissa = mantissa * 10 + (b - 48)
             digits += 1
             if decimals >= 0:
                 decimals += 1
-        elif b == 46 and not integer and decimals < 0:   # the one '.'
+        elif b == 46 and decimals < 0:    # the one '.'
             decimals = 0
         else:
             return 0.0, False
-        k += 1
     if digits == 0:
         return 0.0, False
     value = mantissa / pow10[max(decimals, 0)]
@@ -132,26 +134,118 @@ def _decimal(data, start, stop, integer, pow10):
 
 
 @njit(cache=True, nogil=True, boundscheck=True)
-def cell_tags(data, pow10):
+def _type_of(data, start, length, one_letter_types):
+    """A cell's t value as sheet_xml._type_code reads it: one letter by the table, 4 str, 5 inlineStr (nine
+    characters from 'i'), 7 anything else."""
+    if length == 1:
+        return one_letter_types[data[start]]
+    if length == 3 and data[start] == 115 and data[start + 1] == 116 and data[start + 2] == 114:
+        return 4
+    if length == 9 and data[start] == 105:
+        return 5
+    return 7
+
+
+@njit(cache=True, nogil=True, boundscheck=True)
+def _cell_attributes(data, j, one_letter_types):
+    """(where the cell tag's attributes end: its '/' or '>', or -1 when the loop does not read them; 0-based
+    row and column of its r; its s (0 without); its t (_type_of, 0 without); 1 when r follows a space)."""
+    row = col = -1
+    style = -1
+    kind = -1
+    spaced = 0
+    while True:
+        j, what = _next_attribute(data, j)
+        if what == 1:
+            break
+        if what < 0 or j + 2 >= len(data) or data[j + 1] != 61 or data[j + 2] != QU:
+            return -1, 0, 0, 0, 0, 0
+        name = data[j]
+        q = j + 3
+        e = _value_end(data, q, False)
+        if e < 0:
+            return -1, 0, 0, 0, 0, 0
+        if name == 114 and row < 0:                    # r: one to three capitals, then the row's digits
+            letters = 0
+            col = 0
+            while q + letters < e and letters < 3 and 65 <= data[q + letters] <= 90:
+                col = col * 26 + (data[q + letters] - 64)
+                letters += 1
+            row = _digits(data, q + letters, e) if letters and e - q <= 10 else -1
+            if row < 1 or row > 1048576 or col > 16384:
+                return -1, 0, 0, 0, 0, 0
+            spaced = 1 if data[j - 1] == SP else 0
+        elif name == 115 and style < 0:                # s
+            style = _digits(data, q, e)
+            if style < 0:
+                return -1, 0, 0, 0, 0, 0
+        elif name == 116 and kind < 0:                 # t
+            kind = _type_of(data, q, e - q, one_letter_types)
+        else:                                          # another attribute, or one of these twice
+            return -1, 0, 0, 0, 0, 0
+        j = e + 1
+    if row < 0:
+        return -1, 0, 0, 0, 0, 0
+    return j, row - 1, col - 1, max(style, 0), max(kind, 0), spaced
+
+
+@njit(cache=True, nogil=True, boundscheck=True)
+def _row_attributes(data, j):
+    """(where the row tag's attributes end: its '/' or '>', or -1 when the loop does not read them; its number
+    as the guard's pattern reads it, 0 without; 1 when that r follows a space). An attribute named r, or
+    ending in r after a character that is not a word's (x:r), is the number, as in the guard's pattern."""
+    number = -1
+    spaced = 0
+    while True:
+        j, what = _next_attribute(data, j)
+        if what == 1:
+            break
+        if what < 0:
+            return -1, 0, 0
+        name = j
+        while j < len(data) and data[j] != 61:
+            b = data[j]
+            if b == QU or b == LT or b == GT or _is_blank(b):
+                return -1, 0, 0
+            j += 1
+        if j + 1 >= len(data) or data[j + 1] != QU:
+            return -1, 0, 0
+        q = j + 2
+        e = _value_end(data, q, True)
+        if e < 0:
+            return -1, 0, 0
+        if data[j - 1] == 114 and (j - 1 == name or not _is_word(data[j - 2])):
+            if number >= 0:
+                return -1, 0, 0
+            number = _digits(data, q, e)
+            if number < 0:
+                return -1, 0, 0
+            spaced = 1 if j - 1 == name and data[name - 1] == SP else 0
+        j = e + 1
+    return j, max(number, 0), spaced
+
+
+@njit(cache=True, nogil=True, boundscheck=True)
+def cell_tags(data, pow10, one_letter_types):
     """(rows, cols, styles, types, flags, v_start, v_len, cell_from, cell_to, numbers, read, formula tags,
     last row, spaced rows, spaced refs, quotes elsewhere) of the piece `data` (uint8), as
     sheet_tags.compiled_tags reads them; last row -1 when the piece is not one this loop reads. flags: 1
     self-closing, 2 <v>, 4 inline string. numbers: the value of a <v> of a number cell (t n or none) or a
-    shared string's index (t s), where `read` (_decimal; `pow10`: 10.0 ** k, k up to 14)."""
+    shared string's index (t s), where `read` (`pow10`, `one_letter_types`: sheet_tags' tables)."""
     size = len(data)
-    cap = size // 11 + 2
+    cap = size // 11 + 2       # '<c r="A1"/>', the shortest cell, is 11 bytes
     rows = np.empty(cap, np.int64)
     cols = np.empty(cap, np.int64)
     styles = np.zeros(cap, np.int64)
     types = np.zeros(cap, np.int8)
-    flags = np.zeros(cap, np.int8)      # 1 self-closing, 2 has_v, 4 inline
+    flags = np.zeros(cap, np.int8)
     v_start = np.zeros(cap, np.int64)
     v_len = np.zeros(cap, np.int64)
     cell_from = np.empty(cap, np.int64)
     cell_to = np.empty(cap, np.int64)
     numbers = np.zeros(cap, np.float64)
     read = np.zeros(cap, np.bool_)
-    formulas = np.empty(size // 4 + 2, np.int64)
+    formulas = np.empty(size // 4 + 2, np.int64)   # '<f/>' is 4 bytes
     n = 0
     n_f = 0
     last_row = 0
@@ -171,86 +265,13 @@ def cell_tags(data, pow10):
             break
         if i + 5 >= size:
             return fail
-        b1 = data[i + 1]
-        if b1 == 99 and data[i + 2] == SP:            # <c
-            if not in_row:
+        if data[i + 1] == 99 and data[i + 2] == SP:            # <c
+            j, row, col, style, kind, spaced = _cell_attributes(data, i + 2, one_letter_types)
+            if j < 0 or not in_row:
                 return fail
-            start = i
-            j = i + 2
-            seen_r = False
-            seen_s = False
-            seen_t = False
-            kind = 0
-            while True:
-                j, what = _next_attribute(data, j)
-                if what == 1:
-                    break
-                if what < 0 or j + 2 >= size or data[j + 1] != 61 or data[j + 2] != QU:
-                    return fail
-                c = data[j]
-                q = j + 3
-                e = _value_end(data, q, False)
-                if e < 0:
-                    return fail
-                length = e - q
-                if c == 114:      # r
-                    if seen_r or length < 2 or length > 10:
-                        return fail
-                    seen_r = True
-                    if data[j - 1] == SP:
-                        spaced_refs += 1
-                    k = q
-                    col = 0
-                    while k < e and k - q < 3 and 65 <= data[k] <= 90:
-                        col = col * 26 + (data[k] - 64)
-                        k += 1
-                    if k == q or k == e:
-                        return fail
-                    row = _digits(data, k, e)
-                    if row < 1 or row > 1048576 or col > 16384:
-                        return fail
-                    rows[n] = row - 1
-                    cols[n] = col - 1
-                elif c == 115:    # s
-                    if seen_s:
-                        return fail
-                    seen_s, styles[n] = True, _digits(data, q, e)
-                    if styles[n] < 0:
-                        return fail
-                elif c == 116:    # t
-                    if seen_t:
-                        return fail
-                    seen_t = True
-                    f = data[q] if length > 0 else 0
-                    if length == 1:
-                        if f == 110:
-                            kind = 0
-                        elif f == 115:
-                            kind = 1
-                        elif f == 98:
-                            kind = 2
-                        elif f == 101:
-                            kind = 3
-                        elif f == 100:
-                            kind = 6
-                        else:
-                            kind = 7
-                    elif length == 3 and f == 115 and data[q + 1] == 116 and data[q + 2] == 114:
-                        kind = 4
-                    elif length == 9 and f == 105:
-                        kind = 5
-                    else:
-                        kind = 7
-                else:
-                    return fail
-                j = e + 1
-            if not seen_r:
-                return fail
-            styles[n] = styles[n] if seen_s else 0
-            types[n] = kind
-            if kind == 7:
-                elsewhere = True
-            cell_from[n] = start
+            rows[n], cols[n], styles[n], types[n], cell_from[n] = row, col, style, kind, i
+            spaced_refs += spaced
+            elsewhere |= kind == 7
             if data[j] == SL:                                   # <c .../>
                 if j + 1 >= size or data[j + 1] != GT:
                     return fail
@@ -268,9 +289,9 @@ def cell_tags(data, pow10):
                         return fail
                     j = k + 1
                     if data[k - 1] != SL:                       # <f>...</f>, not <f .../>
-                        k, quote = _scan_to(data, j, LT, GT)
+                        k, quote = _closed_text(data, j, END_F)
                         elsewhere |= quote
-                        if not _is_at(data, k, END_F):
+                        if k < 0:
                             return fail
                         j = k + 4
                 if j + 4 >= size or data[j] != LT:
@@ -280,13 +301,16 @@ def cell_tags(data, pow10):
                     flag, after = 0, j + 4
                 elif data[j + 1] == 118 and data[j + 2] == GT:  # <v>
                     s = j + 3
-                    k, quote = _scan_to(data, s, LT, GT)
+                    k, quote = _closed_text(data, s, END_V)
                     elsewhere |= quote
-                    if not _is_at(data, k, END_V):
+                    if k < 0:
                         return fail
                     flag, after = 2, k + 8
-                    if kind <= 1 and k > s:
-                        numbers[n], read[n] = _decimal(data, s, k, kind == 1, pow10)
+                    if kind == 0 and k > s:
+                        numbers[n], read[n] = _decimal(data, s, k, pow10)
+                    elif kind == 1 and k > s:
+                        index = _digits(data, s, k)
+                        numbers[n], read[n] = index, index >= 0
                 elif data[j + 1] == 105 and data[j + 2] == 115 and data[j + 3] == GT:  # <is><t ...>
                     k = j + 4
                     if k + 3 >= size or data[k] != LT or data[k + 1] != 116 or not (
@@ -297,56 +321,25 @@ def cell_tags(data, pow10):
                     if k < 0 or k >= size or data[k - 1] == SL:
                         return fail
                     s = k + 1
-                    k, quote = _scan_to(data, s, LT, GT)
+                    k, quote = _closed_text(data, s, END_T)
                     elsewhere |= quote
-                    if not _is_at(data, k, END_T):
+                    if k < 0:
                         return fail
                     flag, after = 4, k + 13
                 else:
                     return fail
-            flags[n] = flag
-            v_start[n] = s
-            v_len[n] = k - s
-            cell_to[n] = after
+            flags[n], v_start[n], v_len[n], cell_to[n] = flag, s, k - s, after
             i = after
             n += 1
             continue
-        if b1 == 114 and data[i + 2] == 111 and data[i + 3] == 119 and (
+        if data[i + 1] == 114 and data[i + 2] == 111 and data[i + 3] == 119 and (
                 data[i + 4] == GT or data[i + 4] == SL or _is_blank(data[i + 4])):   # <row
-            if in_row:
+            j, number, spaced = _row_attributes(data, i + 4)
+            if j < 0 or in_row:
                 return fail
-            j = i + 4
-            found_r = False
-            while True:
-                j, what = _next_attribute(data, j)
-                if what == 1:
-                    break
-                if what < 0:
-                    return fail
-                name = j
-                while j < size and data[j] != 61:
-                    b = data[j]
-                    if b == QU or b == LT or b == GT or _is_blank(b):
-                        return fail
-                    j += 1
-                if j + 1 >= size or data[j + 1] != QU:
-                    return fail
-                is_r = data[j - 1] == 114 and (j - 1 == name or not _is_word(data[j - 2]))
-                q = j + 2
-                e = _value_end(data, q, True)
-                if e < 0:
-                    return fail
-                if is_r:
-                    v = _digits(data, q, e)
-                    if found_r or v < 0:
-                        return fail
-                    found_r = True
-                    if v > last_row:
-                        last_row = v
-                    if j - 1 == name and data[name - 1] == SP:
-                        spaced_rows += 1
-                j = e + 1
-            if data[j] == SL:
+            last_row = max(last_row, number)
+            spaced_rows += spaced
+            if data[j] == SL:                                   # <row .../>
                 if j + 1 >= size or data[j + 1] != GT:
                     return fail
                 i = j + 2
