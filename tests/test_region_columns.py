@@ -74,6 +74,27 @@ def test_a_region_beside_other_cells_leaves_them_out(narrow, monkeypatch):
     assert region.hints(0)[0].tolist() == [2] * 6   # io.cells NUM
 
 
+
+@pytest.mark.parametrize("narrow", [10_000, 0])
+def test_a_region_of_every_column_is_the_grid(narrow, monkeypatch):
+    """A table that takes every column of its rows needs no index of its cells (Region.index stays None until
+    rows holding cells are dropped): its columns are still the grid's, before and after."""
+    monkeypatch.setattr(sheet_cells, "NARROW", narrow)
+    grid = _grid(40, 7)
+    region = Region(grid, 2, 40, 0, 6)
+    assert region.index is None
+    rows = grid.rows(2, 40)
+    assert [region.values(j).tolist() for j in range(7)] == [[row[j] for row in rows] for j in range(7)]
+    assert region.filled_rows().all()
+    keep = np.ones(38, dtype=bool)
+    keep[[0, 3, 17, 37]] = False   # rows that hold cells
+    region.keep(keep)
+    assert region.index is not None and region.n_rows == 34
+    kept = [row for row, k in zip(rows, keep) if k]
+    assert [region.values(j).tolist() for j in range(7)] == [[row[j] for row in kept] for j in range(7)]
+    assert region.values(1)[:3].tolist() == [3001.0, 4001.0, 6001.0]   # sheet rows 3, 4, 6 (5 was dropped)
+    assert region.values(0)[:4].tolist() == ["", 4000.0, "", 7000.0]
+
 def test_error_cells_land_on_their_own_rows_of_the_table():
     sheet = RawSheet("b.xlsx", "Orders", "xlsx", [], error_cells={
         (4, 2): "#N/A", (9, 3): "#REF!", (5, 2): "#DIV/0!", (100, 2): "#N/A", (0, 2): "#N/A", (9, 7): "#VALUE!"})
