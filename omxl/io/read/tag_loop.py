@@ -234,17 +234,19 @@ def cell_tags(data, pow10, one_letter_types):
     shared string's index (t s), where `read` (`pow10`, `one_letter_types`: sheet_tags' tables)."""
     size = len(data)
     cap = size // 11 + 2       # '<c r="A1"/>', the shortest cell, is 11 bytes
+    # Not zeroed: every field of a cell is written when it is found, so only the pages the cells fill are ever
+    # touched (the arrays are sized for the shortest cell, some five times what a piece holds).
     rows = np.empty(cap, np.int64)
     cols = np.empty(cap, np.int64)
-    styles = np.zeros(cap, np.int64)
-    types = np.zeros(cap, np.int8)
-    flags = np.zeros(cap, np.int8)
-    v_start = np.zeros(cap, np.int64)
-    v_len = np.zeros(cap, np.int64)
+    styles = np.empty(cap, np.int64)
+    types = np.empty(cap, np.int8)
+    flags = np.empty(cap, np.int8)
+    v_start = np.empty(cap, np.int64)
+    v_len = np.empty(cap, np.int64)
     cell_from = np.empty(cap, np.int64)
     cell_to = np.empty(cap, np.int64)
-    numbers = np.zeros(cap, np.float64)
-    read = np.zeros(cap, np.bool_)
+    numbers = np.empty(cap, np.float64)
+    read = np.empty(cap, np.bool_)
     formulas = np.empty(size // 4 + 2, np.int64)   # '<f/>' is 4 bytes
     n = 0
     n_f = 0
@@ -270,6 +272,7 @@ def cell_tags(data, pow10, one_letter_types):
             if j < 0 or not in_row:
                 return fail
             rows[n], cols[n], styles[n], types[n], cell_from[n] = row, col, style, kind, i
+            numbers[n], read[n] = 0.0, False
             spaced_refs += spaced
             elsewhere |= kind == 7
             if data[j] == SL:                                   # <c .../>
