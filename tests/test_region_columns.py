@@ -74,7 +74,6 @@ def test_a_region_beside_other_cells_leaves_them_out(narrow, monkeypatch):
     assert region.hints(0)[0].tolist() == [2] * 6   # io.cells NUM
 
 
-
 @pytest.mark.parametrize("narrow", [10_000, 0])
 def test_a_region_of_every_column_is_the_grid(narrow, monkeypatch):
     """A table that takes every column of its rows needs no index of its cells (Region.index stays None until
@@ -94,6 +93,7 @@ def test_a_region_of_every_column_is_the_grid(narrow, monkeypatch):
     assert [region.values(j).tolist() for j in range(7)] == [[row[j] for row in kept] for j in range(7)]
     assert region.values(1)[:3].tolist() == [3001.0, 4001.0, 6001.0]   # sheet rows 3, 4, 6 (5 was dropped)
     assert region.values(0)[:4].tolist() == ["", 4000.0, "", 7000.0]
+
 
 def test_error_cells_land_on_their_own_rows_of_the_table():
     sheet = RawSheet("b.xlsx", "Orders", "xlsx", [], error_cells={
