@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omxl.io.read.normalize import _TIDY_ASCII_ID, _all_tidy_ascii, _tidy_identifier, stripped_texts
+from omxl.io.read.normalize import _TIDY_ASCII_ID, _all_tidy_ascii, _tidy_identifier, _trimmed_texts, stripped_texts
 
 pytestmark = pytest.mark.core
 
@@ -30,6 +31,24 @@ def test_stripped_texts_is_str_strip(values):
     series = pd.Series(values, index=range(10, 10 + len(values)), dtype=object)
     pd.testing.assert_series_equal(stripped_texts(series), series.str.strip())
     pd.testing.assert_series_equal(stripped_texts(series, " \t\r\n\u00a0"), series.str.strip(" \t\r\n\u00a0"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_a_text_columns_trim_is_str_strip(values):
+    distinct = np.array(values, dtype=object)
+    assert _trimmed_texts(distinct).tolist() == [v.strip(" \t\r\n\u00a0") for v in values]
+
+
+def test_a_text_column_of_tidy_ascii_texts_is_given_back_and_a_padded_one_is_trimmed_alone():
+    numbers = np.array([f"1Z{900_000 + i}" for i in range(1_000)], dtype=object)
+    assert _trimmed_texts(numbers) is numbers            # nothing to trim: not one str.strip
+    padded = numbers.copy()
+    padded[[3, 998]] = [" 1Z900003", "1Z900998\t"]
+    trimmed = _trimmed_texts(padded)
+    assert trimmed[3] == "1Z900003" and trimmed[998] == "1Z900998" and trimmed[4] is numbers[4]
+    assert padded[3] == " 1Z900003"                      # the column's texts are not changed in place
+    assert _trimmed_texts(np.array(["Café ", "\u00a0Zoë"], dtype=object)).tolist() == ["Café", "Zoë"]
 
 
 @pytest.mark.parametrize(("values", "tidy"), [

@@ -95,6 +95,30 @@ def test_a_region_of_every_column_is_the_grid(narrow, monkeypatch):
     assert region.values(0)[:4].tolist() == ["", 4000.0, "", 7000.0]
 
 
+def test_a_column_with_a_cell_in_every_row_is_its_cells_values(monkeypatch):
+    """A column with a cell in every row (most columns of an export) is given as its cells' values and hints,
+    with no blank to fill in: what filling the column in row by row gives."""
+    height = 12
+    r, c = np.meshgrid(np.arange(height), np.arange(3), indexing="ij")
+    r, c = r.ravel(), c.ravel()
+    # column 0 all texts, column 1 all numbers, column 2 texts and numbers by turns
+    kinds = np.where((c == 0) | ((c == 2) & (r % 2 == 0)), STRING, NUMBER).astype(np.int8)
+    texts = np.array(["SO-1", "SO-2", "SO-3", ""], dtype=object)
+    cells = SheetCells(r.astype(ROW), c.astype(COL), kinds, (r * 10 + c).astype(np.float64),
+                       (r % 3).astype(np.int32), texts, np.empty(0, dtype=object), height, 3, texts == "")
+    region = Region(CellGrid(cells), 1, height, 0, 2)
+    assert [region._every_row(region._column(j)[0]) for j in range(3)] == [True, True, True]
+    taken = _columns(region)
+    assert taken[0][:4] == ["SO-2", "SO-3", "SO-1", "SO-2"]          # sheet rows 2 to 5
+    assert taken[1][:2] == [11.0, 21.0] and taken[2][:3] == [12.0, "SO-3", 32.0]
+    assert taken[3] == [[1] * 11, [1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], [-1] * 11]   # io.cells STR, text codes
+    # a row given twice (and another not at all) is not every row
+    assert not region._every_row(np.array([0, 1, 1, 3, 4, 5, 6, 7, 8, 9, 10]))
+    assert region._every_row(np.arange(11))
+    monkeypatch.setattr(Region, "_every_row", lambda self, rows: False)
+    assert _columns(Region(CellGrid(cells), 1, height, 0, 2)) == taken
+
+
 def test_error_cells_land_on_their_own_rows_of_the_table():
     sheet = RawSheet("b.xlsx", "Orders", "xlsx", [], error_cells={
         (4, 2): "#N/A", (9, 3): "#REF!", (5, 2): "#DIV/0!", (100, 2): "#N/A", (0, 2): "#N/A", (9, 7): "#VALUE!"})

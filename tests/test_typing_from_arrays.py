@@ -186,6 +186,26 @@ def test_per_unique_with_codes_calls_the_function_once_per_distinct_code():
     assert sorted(seen[0]) == ["a", "b", "c"]
 
 
+def test_a_columns_distinct_texts_are_found_once_and_the_converter_sees_only_the_unflagged(monkeypatch):
+    # Found once for the flags and the converter alike: the blank and the null value are flagged, and the
+    # identifiers' tidy check sees the other texts only (with "" among them it would take the long way).
+    found, tidied = [], []
+    distinct, tidy = normalize._distinct, normalize._tidy_identifier
+    monkeypatch.setattr(normalize, "_distinct", lambda *a: found.append(1) or distinct(*a))
+    monkeypatch.setattr(normalize, "_tidy_identifier", lambda u: tidied.append(u.tolist()) or tidy(u))
+    raw = pd.Series(["SO-2", "", "SO-1", "N/A", "SO-2", " SO-3", "SO-1"], dtype=object)
+    origin = normalize.ColumnOrigin("orders", "orders.xlsx", "Orders", "Order #", "A", True)
+    typed, findings = normalize.convert(raw, TABLE_BY_NAME["orders"].column("order_id"), origin,
+                                        np.arange(2, 9), np.full(7, None, dtype=object),
+                                        Config(null_values=["N/A"]), text_codes=np.array([4, 0, 1, 2, 4, 3, 1]))
+    assert typed.tolist() == ["SO-2", pd.NA, "SO-1", pd.NA, "SO-2", "SO-3", "SO-1"]
+    assert len(found) == 1
+    assert tidied == [["SO-1", " SO-3", "SO-2"]]         # in code order, without "" and "N/A"
+    assert [(f["row"].tolist(), f["value"].tolist()) for f in findings] == [([5], ["N/A"]), ([7], [" SO-3"])]
+    assert findings[0]["message"].tolist() == [
+        "1 value in column 'Order #' read as blank (null value 'N/A') (first at A5: 'N/A')."]
+
+
 def test_a_csv_columns_ids_are_one_string_object_per_distinct_id(tmp_path):
     # A CSV's cells are each a new string; the typed ids are the distinct texts, so that grouping and matching
     # later hash each id once and compare equal ids by identity (without it, reconcile on Online Retail's files

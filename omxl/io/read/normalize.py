@@ -72,21 +72,22 @@ def per_unique(values: pd.Series, func, codes: np.ndarray | None = None) -> pd.S
     them (a text's code in the sheet's table of texts, one per cell of `values`), stand for the values: the
     distinct ones are found among integers, not by hashing every text.
     """
-    labels, uniques = _distinct(values, codes)
+    labels, uniques = _distinct(values.to_numpy(dtype=object), codes)
     result = func(pd.Series(uniques, dtype=object))
     taken = result.iloc[labels]
     taken.index = values.index
     return taken
 
 
-def _distinct(values: pd.Series, codes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _distinct(values: np.ndarray, codes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(per value, the number of its distinct value; the distinct values), as per_unique finds them."""
     if codes is None:
-        return pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+        return pd.factorize(values, use_na_sentinel=False)
     labels, n_distinct = _relabel(codes)
-    first = np.empty(n_distinct, dtype=np.int64)
-    first[labels[::-1]] = np.arange(len(labels) - 1, -1, -1)   # where each distinct code first appears
-    return labels, values.to_numpy(dtype=object)[first]
+    # A cell of each distinct code: the cells of one code hold one value, so any of them gives it.
+    some = np.empty(n_distinct, dtype=np.int64)
+    some[labels] = np.arange(len(labels))
+    return labels, values[some]
 
 
 def _relabel(codes: np.ndarray) -> tuple[np.ndarray, int]:
@@ -146,9 +147,16 @@ def _native_word(word: str, column: Column) -> object:
 class _Known:
     """What the reader told convert of the column's cells (each None when it did not)."""
 
-    text_codes: np.ndarray | None = None     # per text cell, its code in the sheet's table of texts
     object_codes: np.ndarray | None = None   # per date (or other object) cell, its code in the sheet's objects
     numbers: np.ndarray | None = None        # float64 per number cell; `raw` then holds "" in those cells
+    # The column's distinct texts, found once by convert for the flags and the converter alike: per cell, the
+    # number of its text among `text_uniques` (meaningful for the cells still text); the texts (object array).
+    text_labels: np.ndarray | None = None
+    text_uniques: np.ndarray | None = None
+
+    def texts(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(per text cell at `positions`, the number of its text; the distinct texts, a superset of theirs)."""
+        return self.text_labels[positions], self.text_uniques
 
 
 def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarray, error_cells: np.ndarray,
@@ -169,21 +177,30 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
     error_cells = error_cells.copy()
     classes = classify(raw) if classes is None else classes.copy()
     findings: list[pd.DataFrame] = []
-    text = classes == STR
-    if text.any():
-        if text_codes is None:   # each distinct text found once, for the flags and the converter alike
-            text_codes = np.full(len(raw), -1, dtype=np.int64)
-            text_codes[text] = pd.factorize(raw.to_numpy(dtype=object)[text])[0]
-        flags = per_unique(raw[text], lambda u: _text_flags(u, config.null_values), text_codes[text])
-        positions = np.flatnonzero(text)
-        classes[positions[flags["blank"].to_numpy(dtype=bool)]] = BLANK
-        literal_error = flags["error"].to_numpy(dtype=bool)
+    text_labels = text_uniques = None
+    positions = np.flatnonzero(classes == STR)
+    if len(positions):
+        # Each distinct text found once, flagged once, and handed to the converter: per cell only gathers.
+        cells = raw.to_numpy(dtype=object)
+        labels, text_uniques = _distinct(cells if len(positions) == len(cells) else cells[positions],
+                                         None if text_codes is None else text_codes[positions])
+        flags = _text_flags(pd.Series(text_uniques, dtype=object), config.null_values)
+        blank, error, null = (flags[flag].to_numpy(dtype=bool) for flag in ("blank", "error", "null"))
+        if blank.any():
+            classes[positions[blank[labels]]] = BLANK
+        literal_error = error[labels] if error.any() else np.zeros(len(positions), dtype=bool)
         error_cells[positions[literal_error]] = raw.iloc[positions[literal_error]].str.strip().to_numpy()
-        null_positions = positions[flags["null"].to_numpy(dtype=bool) & ~literal_error]
+        null_positions = positions[null[labels] & ~literal_error] if null.any() else positions[:0]
         if len(null_positions):
             classes[null_positions] = BLANK
             findings.append(_fixed(origin, rows, null_positions, raw.iloc[null_positions],
                                    lambda first: f"read as blank (null value {first!r})"))
+        # The flagged texts' cells are blank or errors now: the converter sees only the others' texts.
+        kept = ~(blank | error | null)
+        if not kept.all():
+            labels, text_uniques = (np.cumsum(kept) - 1)[labels], text_uniques[kept]
+        text_labels = np.full(len(raw), -1, dtype=np.int64)
+        text_labels[positions] = labels
     error_positions = np.flatnonzero(pd.notna(error_cells))
     if len(error_positions):
         shown = error_cells[error_positions].tolist()
@@ -191,9 +208,19 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
                                   messages=[message("error-cell", value=v) for v in shown]))
         classes[error_positions] = BLANK
     converter = _CONVERTERS[column.kind]
-    typed, more = converter(raw, classes, column, origin, rows, config, _Known(text_codes, object_codes, numbers))
+    typed, more = converter(raw, classes, column, origin, rows, config,
+                            _Known(object_codes, numbers, text_labels, text_uniques))
     findings.extend(more)
     return typed.astype(DTYPES[column.kind]) if column.kind != DATE else typed, findings
+
+
+def _per_text(cells: pd.Series, func, texts: tuple[np.ndarray, np.ndarray]) -> pd.Series | pd.DataFrame:
+    """per_unique of text `cells` whose distinct texts are known (`texts`, _Known.texts): `func` applied to the
+    distinct texts and taken back to the cells."""
+    labels, uniques = texts
+    taken = func(pd.Series(uniques, dtype=object)).iloc[labels]
+    taken.index = cells.index
+    return taken
 
 
 def _at(codes: np.ndarray | None, positions: np.ndarray) -> np.ndarray | None:
@@ -227,25 +254,33 @@ def _could_be_flagged(texts: list[str], literals: frozenset[str]) -> np.ndarray 
     end, or as short as the longest literal and starting as one of them does. Found from the texts joined by
     newlines (a few passes over one string, not a call per text); None when they are not all ASCII without
     newlines of their own (then every text is trimmed)."""
-    joined = _joined_ascii(texts)
-    if joined is None:
+    ends = _text_ends(texts)
+    if ends is None:
         return None
-    codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    if not len(codes):
-        return np.arange(len(texts))                 # every text empty
-    breaks = np.flatnonzero(codes == 0x0A)
-    starts = np.concatenate([[0], breaks + 1])
-    stops = np.concatenate([breaks, [len(codes)]])
-    lengths = stops - starts
-    # an empty text's first and last bytes are its neighbours' (or a newline): it is kept for its length
-    first = codes[np.minimum(starts, len(codes) - 1)]
-    last = codes[np.maximum(stops - 1, 0)]
+    first, last, lengths = ends
     ascii_literals = [literal for literal in literals if literal.isascii() and literal]
     starts_like = np.zeros(256, dtype=bool)
     starts_like[[ord(literal[0]) for literal in ascii_literals]] = True
     longest = max((len(literal) for literal in ascii_literals), default=0)
     maybe = (lengths == 0) | _STRIPPED[first] | _STRIPPED[last] | ((lengths <= longest) & starts_like[first])
     return np.flatnonzero(maybe)
+
+
+def _text_ends(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per text: its first and last byte, and its length, from the texts joined by newlines; None when they are
+    not all ASCII without newlines of their own. An empty text's bytes are its neighbours' (or a newline): its
+    length tells it apart."""
+    joined = _joined_ascii(texts)
+    if joined is None:
+        return None
+    codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    if not len(codes):   # every text empty
+        nothing = np.zeros(len(texts), dtype=np.uint8)
+        return nothing, nothing, np.zeros(len(texts), dtype=np.int64)
+    breaks = np.flatnonzero(codes == 0x0A)
+    starts = np.concatenate([[0], breaks + 1])
+    stops = np.concatenate([breaks, [len(codes)]])
+    return codes[np.minimum(starts, len(codes) - 1)], codes[np.maximum(stops - 1, 0)], stops - starts
 
 
 def _joined_ascii(texts: list[str]) -> str | None:
@@ -310,8 +345,8 @@ def _to_number(raw, classes, column, origin, rows, config, known=_Known()):
     bad_positions = np.flatnonzero(np.isin(classes, (BOOLEAN, DATETIME, TIME, OTHER)))
     if len(text_positions):
         text = raw.iloc[text_positions]
-        parsed = per_unique(text, _parse_number_text if origin.decimal == "." else _parse_comma_decimal_text,
-                            _at(known.text_codes, text_positions))
+        parsed = _per_text(text, _parse_number_text if origin.decimal == "." else _parse_comma_decimal_text,
+                           known.texts(text_positions))
         ok = parsed["ok"].to_numpy(dtype=bool)
         out[text_positions[ok]] = parsed["value"].to_numpy(dtype=float)[ok]
         fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | origin.typed_source)
@@ -379,8 +414,8 @@ def _to_date(raw, classes, column, origin, rows, config, known=_Known()):
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
         text = raw.iloc[text_positions]
-        parsed_frame = per_unique(text, lambda u: _parse_date_text(u, config.date_formats),
-                                  _at(known.text_codes, text_positions))
+        parsed_frame = _per_text(text, lambda u: _parse_date_text(u, config.date_formats),
+                                 known.texts(text_positions))
         parsed, ambiguous = parsed_frame["date"], parsed_frame["ambiguous"].to_numpy(dtype=bool)
         text = parsed_frame["text"]
         ok = parsed.notna().to_numpy()
@@ -475,19 +510,21 @@ def _to_id(raw, classes, column, origin, rows, config, known=_Known()):
     out, changed = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
-        text = raw.iloc[text_positions]
-        labels, uniques = _distinct(text, _at(known.text_codes, text_positions))
+        labels, uniques = known.texts(text_positions)
         tidy = _tidy_identifier(pd.Series(uniques, dtype=object))
         # The distinct texts taken back to every row, one string object per id, never the cells: a CSV's cells
         # are a new string each, and every later hash and comparison of the ids (grouping, matching) costs more.
-        out.iloc[text_positions] = tidy["text"].to_numpy()[labels]
+        if len(text_positions) == len(out):   # every cell text: the column is one gather
+            out = tidy["text"].to_numpy()[labels]
+        else:
+            out[text_positions] = tidy["text"].to_numpy()[labels]
         changed[text_positions] = tidy["changed"].to_numpy(dtype=bool)[labels]
     findings = []
     if changed.any():
         positions = np.flatnonzero(changed)
         findings.append(_fixed(origin, rows, positions, raw.iloc[positions],
                                "were tidied as identifiers (numbers to text, spaces, Unicode forms)"))
-    return out, findings
+    return pd.Series(out, index=raw.index, dtype=object, copy=False), findings
 
 
 def _tidy_identifier(original: pd.Series) -> pd.DataFrame:
@@ -525,15 +562,34 @@ def _to_text(raw, classes, column, origin, rows, config, known=_Known()):
     out, _ = _as_text(raw, classes)
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
-        out.iloc[text_positions] = per_unique(raw.iloc[text_positions],
-                                              lambda u: stripped_texts(u, " \t\r\n\u00a0"),
-                                              _at(known.text_codes, text_positions)).to_numpy()
-    return out, []
+        labels, uniques = known.texts(text_positions)
+        out[text_positions] = _trimmed_texts(uniques)[labels]
+    return pd.Series(out, index=raw.index, dtype=object, copy=False), []
 
 
-def _as_text(raw: pd.Series, classes: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """Non-text cells as text: 17850.0 -> '17850', dates as ISO. Returns values and a changed mask."""
-    out = pd.Series(pd.NA, index=raw.index, dtype=object)
+_TEXT_BLANKS = " \t\r\n\u00a0"   # what a text column's texts are trimmed of
+_ASCII_TEXT_BLANK = np.array([chr(c) in _TEXT_BLANKS for c in range(256)], dtype=bool)
+
+
+def _trimmed_texts(texts: np.ndarray) -> np.ndarray:
+    """The texts without _TEXT_BLANKS at either end. When they are all ASCII, only those starting or ending with
+    one are trimmed (found from the texts joined into one string): a column of tracking numbers trims none."""
+    ends = _text_ends(texts.tolist())
+    if ends is None:
+        return stripped_texts(pd.Series(texts, dtype=object), _TEXT_BLANKS).to_numpy()
+    first, last, _lengths = ends
+    padded = np.flatnonzero(_ASCII_TEXT_BLANK[first] | _ASCII_TEXT_BLANK[last])
+    if not len(padded):
+        return texts
+    trimmed = texts.copy()
+    trimmed[padded] = [text.strip(_TEXT_BLANKS) for text in texts[padded].tolist()]
+    return trimmed
+
+
+def _as_text(raw: pd.Series, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Non-text cells as text: 17850.0 -> '17850', dates as ISO. Returns values (an object array, NA where blank
+    or text) and a changed mask."""
+    out = np.full(len(raw), pd.NA, dtype=object)
     changed = np.zeros(len(raw), dtype=bool)
     for cls, render in ((NUM, _number_text), (BOOLEAN, lambda v: "TRUE" if v else "FALSE"),
                         (DATETIME, display), (TIME, str), (OTHER, str)):
@@ -558,9 +614,13 @@ def _to_enum(raw, classes, column, origin, rows, config, known=_Known()):
     present = np.flatnonzero(classes != BLANK)
     findings = []
     if len(present):
-        all_text = (classes[present] == STR).all()   # one Python type: the text codes stand for the cells
-        mapped = per_unique(raw.iloc[present], lambda u: u.map(fold).map(lookup),
-                            _at(known.text_codes, present) if all_text else None)
+        def words(values: pd.Series) -> pd.Series:
+            return values.map(fold).map(lookup)
+
+        if (classes[present] == STR).all():   # one Python type: the column's distinct texts stand for the cells
+            mapped = _per_text(raw.iloc[present], words, known.texts(present))
+        else:
+            mapped = per_unique(raw.iloc[present], words)
         out.iloc[present] = mapped.to_numpy()
         unknown = mapped.isna().to_numpy()
         if unknown.any():

@@ -39,7 +39,10 @@ class SheetCells:
 
     def values(self, positions: np.ndarray) -> np.ndarray:
         """The Python values of the stored cells at `positions`, as calamine gives them."""
-        kinds, out = self.kinds[positions], np.empty(len(positions), dtype=object)
+        kinds = self.kinds[positions]
+        if (kinds == STRING).all():   # a column of texts (ids, names): one gather from the table of texts
+            return self.texts[self.codes[positions]]
+        out = np.empty(len(positions), dtype=object)
         out[:] = ""
         for kind, table in ((STRING, self.texts), (OBJECT, self.objects)):
             hit = kinds == kind
@@ -216,6 +219,10 @@ class Region:
             self._columns[position] = (self.row[at], self._cells(at))
         return self._columns[position]
 
+    def _every_row(self, rows: np.ndarray) -> bool:
+        """Are `rows` (a column's cells' rows, top to bottom) every row of the region, each once."""
+        return len(rows) == self.n_rows and (not len(rows) or (rows[0] == 0 and bool((np.diff(rows) > 0).all())))
+
     def values(self, position: int, numbers_apart: bool = False) -> np.ndarray:
         """The column's values as calamine gives them; with `numbers_apart`, its number cells left "" (their
         values are `numbers`): a column of numbers is then no Python object per cell."""
@@ -223,6 +230,8 @@ class Region:
         if numbers_apart:
             other = self.cells.kinds[index] != NUMBER
             rows, index = rows[other], index[other]
+        if self._every_row(rows):   # no blank cell to fill in: the cells' values are the column
+            return self.cells.values(index)
         out = np.empty(self.n_rows, dtype=object)
         out[:] = ""
         out[rows] = self.cells.values(index)
@@ -246,6 +255,8 @@ class Region:
         """(io.cells class of each cell, as classify gives it; its code in `texts` where text, else -1; its code
         in `objects` where it holds a date or another object, else -1)."""
         rows, index = self._column(position)
+        if self._every_row(rows):
+            return self.cells.classes(index), self.cells.text_codes(index), self.cells.object_codes(index)
         classes = np.full(self.n_rows, cellclass.STR, dtype=np.int8)
         classes[rows] = self.cells.classes(index)
         codes = np.full(self.n_rows, self.cells.blank_code, dtype=np.int64)

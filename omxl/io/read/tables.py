@@ -550,8 +550,8 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
     if unknown:
         frame = pd.concat([frame, pd.DataFrame(block, columns=list(unknown), index=index, dtype=object)], axis=1)
     if files is None:
-        frame["source"] = pd.Series([source] * len(frame), dtype="string[python]")
-        frame["sheet"] = pd.Series([sheet] * len(frame), dtype="string[python]")
+        frame["source"] = _repeated_text(source, len(frame))
+        frame["sheet"] = _repeated_text(sheet, len(frame))
     else:
         frame["source"] = pd.Series(files.sources[files.of_row], dtype="string[python]")
         frame["sheet"] = pd.Series(files.sheets[files.of_row], dtype="string[python]")
@@ -567,6 +567,13 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
         column_map.extend(map_entries if files is None else
                           [{**e, "source": files.sources[file], "sheet": files.sheets[file]} for e in map_entries])
     return frame, findings
+
+
+def _repeated_text(text: str, n: int) -> pd.Series:
+    """A column of text (string[python]) that is `text` in each of `n` rows, one string object for all."""
+    values = np.empty(n, dtype=object)
+    values[:] = text
+    return pd.Series(pd.arrays.StringArray(values), copy=False)
 
 
 def _unknown_columns(table: str, unknown_headers: list[tuple[str, str, int]], block: np.ndarray,
