@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omxl.io.read.normalize import _TIDY_ASCII_ID, _all_tidy_ascii, _tidy_identifier, _trimmed_texts, stripped_texts
+from omxl.io.read.normalize import (_TIDY_ASCII_ID, _all_tidy_ascii, _tidy_identifier, _trimmed_texts,
+                                    _untidy_ascii, stripped_texts)
 
 pytestmark = pytest.mark.core
 
@@ -23,6 +24,27 @@ texts = st.lists(st.lists(st.sampled_from(PIECES), max_size=5).map("".join), min
 @given(texts)
 def test_joined_check_agrees_with_the_regex_per_text(values):
     assert _all_tidy_ascii(values) == all(_TIDY_ASCII_ID.fullmatch(v) is not None for v in values)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_the_untidy_texts_found_at_once_are_those_the_regex_does_not_match(values):
+    untidy = _untidy_ascii(values)
+    if "\n".join(values).isascii() and not any("\n" in v for v in values):
+        assert untidy.tolist() == [i for i, v in enumerate(values) if _TIDY_ASCII_ID.fullmatch(v) is None]
+    else:
+        assert untidy is None
+
+
+def test_untidy_texts_examples():
+    assert _untidy_ascii(["SO-1", "17850.0", "A  1", "SO-2", "", " SO-3", "SO-4\t", "SO-5 "]).tolist() == \
+        [1, 2, 4, 5, 6, 7]
+    assert _untidy_ascii(["SO-1", "SO-2"]).tolist() == []
+    assert _untidy_ascii(["Café", "SO-2"]) is None
+    messy = pd.Series(["SO-1", "SO-2 ", "SO-3"] * 2, index=range(3, 9), dtype=object)
+    result = _tidy_identifier(messy)
+    assert result["text"].tolist() == ["SO-1", "SO-2", "SO-3"] * 2
+    assert result["changed"].tolist() == [False, True, False] * 2 and result.index.tolist() == list(range(3, 9))
 
 
 @settings(max_examples=200, deadline=None)

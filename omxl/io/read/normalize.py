@@ -528,34 +528,49 @@ def _to_id(raw, classes, column, origin, rows, config, known=_Known()):
 
 
 def _tidy_identifier(original: pd.Series) -> pd.DataFrame:
-    """NFKC, no surrounding or doubled blanks, '17850.0' -> '17850'. Most IDs are already tidy:
-    one regex pass finds those, and only the rest go through the full tidy."""
-    tidy = original.copy()
-    if _all_tidy_ascii(original.tolist()):
-        return pd.DataFrame({"text": tidy, "changed": np.zeros(len(tidy), dtype=bool)}, index=original.index)
-    dirty = ~original.str.fullmatch(_TIDY_ASCII_ID.pattern).to_numpy(dtype=bool)
-    if dirty.any():
-        fixed = original[dirty].str.normalize("NFKC").str.strip().str.replace(_BLANKS.pattern, " ", regex=True)
-        tidy[dirty] = fixed.where(~fixed.str.fullmatch(_INTEGER_FLOAT_TEXT.pattern),
-                                  fixed.str.replace(r"\.0+$", "", regex=True))
-    return pd.DataFrame({"text": tidy, "changed": tidy != original})
+    """NFKC, no surrounding or doubled blanks, '17850.0' -> '17850'. Most IDs are already tidy: the untidy ones
+    are found at once (_untidy_ascii; a regex per text when they are not all ASCII), and only those go through the
+    full tidy."""
+    untidy = _untidy_ascii(original.tolist())
+    if untidy is None:
+        untidy = np.flatnonzero(~original.str.fullmatch(_TIDY_ASCII_ID.pattern).to_numpy(dtype=bool))
+    tidy, changed = original.copy(), np.zeros(len(original), dtype=bool)
+    if len(untidy):
+        dirty = original.iloc[untidy]
+        fixed = dirty.str.normalize("NFKC").str.strip().str.replace(_BLANKS.pattern, " ", regex=True)
+        fixed = fixed.where(~fixed.str.fullmatch(_INTEGER_FLOAT_TEXT.pattern),
+                            fixed.str.replace(r"\.0+$", "", regex=True))
+        tidy.iloc[untidy] = fixed.to_numpy()
+        changed[untidy] = (fixed != dirty).to_numpy(dtype=bool)
+    return pd.DataFrame({"text": tidy, "changed": changed}, index=original.index)
 
 
 def _all_tidy_ascii(texts: list[str]) -> bool:
-    """Does `_TIDY_ASCII_ID` match every text? Asked of the texts joined by newlines, so that a column of
-    distinct order numbers costs a few scans of one string instead of a regex call per text: each text is
-    printable ASCII (no newline of its own, so the newlines are exactly the joins), not empty, has no blank at
-    either end and no doubled blank, and is not an integer-valued float such as '17850.0'."""
+    """Does `_TIDY_ASCII_ID` match every text (found as _untidy_ascii finds the others)?"""
+    untidy = _untidy_ascii(texts)
+    return untidy is not None and not len(untidy)
+
+
+def _untidy_ascii(texts: list[str]) -> np.ndarray | None:
+    """Positions of the texts `_TIDY_ASCII_ID` does not match; None when they are not all ASCII without newlines
+    of their own. Found from the texts joined by newlines, so that a column of distinct order numbers costs a few
+    scans of one string instead of a regex call per text: a tidy text is printable ASCII, not empty, has no blank
+    at either end and no doubled blank, and is not an integer-valued float such as '17850.0'."""
     inner = _joined_ascii(texts)
     if inner is None:
-        return False
-    joined = "\n" + inner + "\n"
+        return None
+    joined = "\n" + inner + "\n"   # text k lies between the k-th and the next newline
     codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    if ((codes < 0x20) & (codes != 0x0A)).any() or (codes == 0x7F).any():
-        return False
-    if "\n\n" in joined or "\n " in joined or " \n" in joined or "  " in joined:
-        return False
-    return ".0" not in joined or _INTEGER_FLOAT_LINE.search(joined) is None
+    newline = codes == 0x0A
+    offending = ((codes < 0x20) & ~newline) | (codes == 0x7F)   # a control character
+    # two blanks or newlines side by side: an empty text, a blank at either end, or a doubled blank
+    blankish = newline | (codes == 0x20)
+    offending[:-1] |= blankish[:-1] & blankish[1:]
+    at = np.flatnonzero(offending)
+    if ".0" in joined:
+        at = np.concatenate([at, [m.start() for m in _INTEGER_FLOAT_LINE.finditer(joined)]]).astype(np.int64)
+    # the text of a byte (of a newline: the text after it) is the number of newlines up to it, less one
+    return np.unique(np.searchsorted(np.flatnonzero(newline), at, side="right") - 1)
 
 
 def _to_text(raw, classes, column, origin, rows, config, known=_Known()):

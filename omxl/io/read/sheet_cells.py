@@ -81,6 +81,14 @@ class SheetCells:
             out[obj] = self._object_classes[self.codes[positions[obj]]]
         return out
 
+    def hints(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(classes, text_codes, object_codes) of the stored cells at `positions`."""
+        kinds = self.kinds[positions]
+        if (kinds == STRING).all():   # a column of texts: each cell STR, with its text's code and no object
+            return (np.full(len(positions), cellclass.STR, dtype=np.int8), self.codes[positions].astype(np.int64),
+                    np.full(len(positions), -1, dtype=np.int64))
+        return self.classes(positions), self.text_codes(positions), self.object_codes(positions)
+
     def object_codes(self, positions: np.ndarray) -> np.ndarray:
         """Per stored cell at `positions`: its code in `objects`, -1 when it holds none."""
         out = np.full(len(positions), -1, dtype=np.int64)
@@ -255,14 +263,13 @@ class Region:
         """(io.cells class of each cell, as classify gives it; its code in `texts` where text, else -1; its code
         in `objects` where it holds a date or another object, else -1)."""
         rows, index = self._column(position)
+        hints = self.cells.hints(index)
         if self._every_row(rows):
-            return self.cells.classes(index), self.cells.text_codes(index), self.cells.object_codes(index)
+            return hints
         classes = np.full(self.n_rows, cellclass.STR, dtype=np.int8)
-        classes[rows] = self.cells.classes(index)
         codes = np.full(self.n_rows, self.cells.blank_code, dtype=np.int64)
-        codes[rows] = self.cells.text_codes(index)
         objects = np.full(self.n_rows, -1, dtype=np.int64)
-        objects[rows] = self.cells.object_codes(index)
+        classes[rows], codes[rows], objects[rows] = hints
         return classes, codes, objects
 
     def block(self, positions: list[int]) -> np.ndarray:

@@ -486,7 +486,7 @@ def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] 
 
     def raw_column(position: int, header: str, numbers_apart: bool = False) -> pd.Series:
         if isinstance(columns, Region):
-            return pd.Series(columns.values(position, numbers_apart), dtype=object)
+            return pd.Series(columns.values(position, numbers_apart), dtype=object, copy=False)   # a new array
         if isinstance(columns, np.ndarray):   # the sheet's grid, by position: two columns may carry the same header
             return pd.Series(columns[:, position])
         raw = columns[header] if header in columns else pd.Series(dtype=object)
