@@ -1,8 +1,10 @@
 """A table's block of a sheet read by omxl's own reader (omxl/io/read/sheet_cells.py Region): its columns are the
 same whether found one comparison each (a few columns) or by sorting the cells (many), rows kept or dropped;
-and an error cell lands on its own row of the table (tables._error_masks)."""
+and an error cell lands on its own row of the table (tables._error_masks), a column without one has no mask."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from omxl.io.read import sheet_cells
 from omxl.io.read.sheet_cells import COL, NUMBER, ROW, STRING, CellGrid, Region, SheetCells
 from omxl.io.read.sources import RawSheet
-from omxl.io.read.tables import _error_masks
+from omxl.io.read.tables import _error_masks, _stacked_errors
 
 pytestmark = pytest.mark.core
 
@@ -126,4 +128,10 @@ def test_error_cells_land_on_their_own_rows_of_the_table():
     masks = _error_masks(sheet, data_index, first_col=2, width=2)
     assert masks[0].tolist() == ["#N/A", None, None, None]
     assert masks[1].tolist() == [None, None, "#REF!", None]
-    assert [m.tolist() for m in _error_masks(sheet, np.zeros(0, dtype=np.int64), 2, 2)] == [[], []]
+    # a column without an error cell has no mask at all (typing then looks for none)
+    assert _error_masks(sheet, np.zeros(0, dtype=np.int64), 2, 2) == [None, None]
+    assert _error_masks(sheet, data_index, first_col=5, width=2) == [None, None]
+    # sheets typed together: a sheet without a mask adds its rows without errors
+    cuts = [SimpleNamespace(row_numbers=np.arange(n)) for n in (4, 2, 3)]
+    assert _stacked_errors((masks[1], None, None), cuts).tolist() == [None, None, "#REF!"] + [None] * 6
+    assert _stacked_errors((None, None, None), cuts) is None

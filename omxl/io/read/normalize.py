@@ -159,22 +159,21 @@ class _Known:
         return self.text_labels[positions], self.text_uniques
 
 
-def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarray, error_cells: np.ndarray,
+def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarray, error_cells: np.ndarray | None,
             config: Config, classes: np.ndarray | None = None, text_codes: np.ndarray | None = None,
             object_codes: np.ndarray | None = None,
             numbers: np.ndarray | None = None) -> tuple[pd.Series, list[pd.DataFrame]]:
     """Convert a raw column to `column.kind`. Returns the typed Series and its findings.
 
-    `error_cells` holds, per cell, the Excel error it shows (#N/A, #REF!, ...) or None. `classes` (what
-    classify gives), `text_codes` (per text cell, its code in the sheet's table of texts) and `object_codes`
-    (per date cell, its code in the sheet's table of other values) come from a reader that knows them already
-    (omxl's .xlsx reader), so that no cell is looked at one by one. `numbers` (a number or whole-number
-    column only, with `classes`): the number cells' values as float64, those cells left "" in `raw`, so that
-    a column of a million numbers is never a million Python objects.
+    `error_cells` holds, per cell, the Excel error it shows (#N/A, #REF!, ...) or None (None for a column
+    without an error cell). `classes` (what classify gives), `text_codes` (per text cell, its code in the
+    sheet's table of texts) and `object_codes` (per date cell, its code in the sheet's table of other values)
+    come from a reader that knows them already (omxl's .xlsx reader), so that no cell is looked at one by one.
+    `numbers` (a number or whole-number column only, with `classes`): the number cells' values as float64, those
+    cells left "" in `raw`, so that a column of a million numbers is never a million Python objects.
     """
     if numbers is not None and (classes is None or column.kind not in (NUMBER, INT)):
         raise ValueError("numbers are given apart only for a number column whose classes are known")
-    error_cells = error_cells.copy()
     classes = classify(raw) if classes is None else classes.copy()
     findings: list[pd.DataFrame] = []
     text_labels = text_uniques = None
@@ -189,7 +188,10 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
         if blank.any():
             classes[positions[blank[labels]]] = BLANK
         literal_error = error[labels] if error.any() else np.zeros(len(positions), dtype=bool)
-        error_cells[positions[literal_error]] = raw.iloc[positions[literal_error]].str.strip().to_numpy()
+        if literal_error.any():
+            # the caller's array is not written to: a copy, made only when some text is an error's text
+            error_cells = np.full(len(raw), None, dtype=object) if error_cells is None else error_cells.copy()
+            error_cells[positions[literal_error]] = raw.iloc[positions[literal_error]].str.strip().to_numpy()
         null_positions = positions[null[labels] & ~literal_error] if null.any() else positions[:0]
         if len(null_positions):
             classes[null_positions] = BLANK
@@ -201,7 +203,7 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
             labels, text_uniques = (np.cumsum(kept) - 1)[labels], text_uniques[kept]
         text_labels = np.full(len(raw), -1, dtype=np.int64)
         text_labels[positions] = labels
-    error_positions = np.flatnonzero(pd.notna(error_cells))
+    error_positions = np.flatnonzero(pd.notna(error_cells)) if error_cells is not None else positions[:0]
     if len(error_positions):
         shown = error_cells[error_positions].tolist()
         findings.append(_findings("error-cell", origin, error_positions, rows, values=shown,

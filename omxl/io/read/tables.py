@@ -196,7 +196,7 @@ class CutSheet:
     canonicals: tuple[str | None, ...]   # what each header maps to
     first_col: int
     cells: np.ndarray | Region           # rows x headers
-    errors: list[np.ndarray]             # per column: the Excel error each cell shows, or None
+    errors: list[np.ndarray | None]      # per column: the Excel error each cell shows, or None (None: no error)
     row_numbers: np.ndarray
     source: str
     sheet: str
@@ -299,7 +299,7 @@ def _typed_sheets(cuts: list[CutSheet], settings: Config, column_map: list) -> l
                      [c.sheet for c in cuts]) if several else None
     # The grid itself, not one Series per column: a sheet may have 16,384 columns, most of them unknown.
     cells = np.concatenate([c.cells for c in cuts]) if several else one.cells
-    errors = [np.concatenate(e) for e in zip(*(c.errors for c in cuts))] if several else one.errors
+    errors = [_stacked_errors(e, cuts) for e in zip(*(c.errors for c in cuts))] if several else one.errors
     row_numbers = np.concatenate([c.row_numbers for c in cuts]) if several else one.row_numbers
     mapped_from = len(column_map)
     frame, more = _type_columns(
@@ -426,9 +426,9 @@ def _kept_rows(filled_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ~blank, interior
 
 
-def _error_masks(sheet: RawSheet, data_index: np.ndarray, first_col: int, width: int) -> list[np.ndarray]:
-    """Per column: the error text of each error cell, None elsewhere."""
-    masks = [np.full(len(data_index), None, dtype=object) for _ in range(width)]
+def _error_masks(sheet: RawSheet, data_index: np.ndarray, first_col: int, width: int) -> list[np.ndarray | None]:
+    """Per column: the error text of each error cell, None elsewhere; None for a column without an error cell."""
+    masks: list[np.ndarray | None] = [None] * width
     if sheet.error_cells:
         # data_index is increasing: each error cell's row is found by a binary search, not a dict of every row
         cells = list(sheet.error_cells.items())
@@ -437,8 +437,18 @@ def _error_masks(sheet: RawSheet, data_index: np.ndarray, first_col: int, width:
         found = (data_index[at] == rows) if len(data_index) else np.zeros(len(rows), dtype=bool)
         for ((_, c), shown), hit, i in zip(cells, found, at):
             if hit and first_col <= c < first_col + width:
+                if masks[c - first_col] is None:
+                    masks[c - first_col] = np.full(len(data_index), None, dtype=object)
                 masks[c - first_col][i] = shown
     return masks
+
+
+def _stacked_errors(masks: tuple[np.ndarray | None, ...], cuts: list[CutSheet]) -> np.ndarray | None:
+    """One column's error masks of sheets typed together, stacked (None when none of them has an error)."""
+    if all(mask is None for mask in masks):
+        return None
+    return np.concatenate([np.full(len(cut.row_numbers), None, dtype=object) if mask is None else mask
+                           for mask, cut in zip(masks, cuts)])
 
 
 # --- one DataFrame -----------------------------------------------------------------------------
@@ -452,7 +462,7 @@ def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: l
     headers = [_header_text(h, i) for i, h in enumerate(frame.columns)]
     row_numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
     columns = {h: pd.Series(frame.iloc[:, i].astype(object).to_numpy()) for i, h in enumerate(headers)}
-    errors = [np.full(len(frame), None, dtype=object) for _ in headers]
+    errors: list[np.ndarray | None] = [None] * len(headers)
     layout.append({"source": item.name, "kind": "DataFrame", "sheet": "", "table": table,
                    "matched_by": "dict key", "header_row": 1, "rows": len(frame), "note": ""})
     typed, findings = _type_columns(table, headers, columns, list(range(len(headers))), errors, row_numbers,
@@ -464,7 +474,7 @@ def _frame_part(item: FrameSource, matcher: Matcher, settings: Config, layout: l
 
 def _type_columns(table: str, headers: list[str], columns: dict[str, pd.Series] | np.ndarray | Region,
                   col_numbers: list[int],
-                  errors: list[np.ndarray], row_numbers: np.ndarray, source: str, sheet: str,
+                  errors: list[np.ndarray | None], row_numbers: np.ndarray, source: str, sheet: str,
                   typed_source: bool, matcher: Matcher, settings: Config, column_map: list,
                   header_row: int, decimal: str = ".",
                   files: Files | None = None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
