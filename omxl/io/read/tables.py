@@ -583,7 +583,7 @@ def _repeated_text(text: str, n: int) -> pd.Series:
     """A column of text (string[python]) that is `text` in each of `n` rows, one string object for all."""
     values = np.empty(n, dtype=object)
     values[:] = text
-    return pd.Series(pd.arrays.StringArray(values), copy=False)
+    return pd.Series(values, dtype="string[python]")
 
 
 def _unknown_columns(table: str, unknown_headers: list[tuple[str, str, int]], block: np.ndarray,
