@@ -72,11 +72,7 @@ def per_unique(values: pd.Series, func, codes: np.ndarray | None = None) -> pd.S
     them (a text's code in the sheet's table of texts, one per cell of `values`), stand for the values: the
     distinct ones are found among integers, not by hashing every text.
     """
-    labels, uniques = _distinct(values.to_numpy(dtype=object), codes)
-    result = func(pd.Series(uniques, dtype=object))
-    taken = result.iloc[labels]
-    taken.index = values.index
-    return taken
+    return _per_distinct(values, func, _distinct(values.to_numpy(dtype=object), codes))
 
 
 def _distinct(values: np.ndarray, codes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -216,10 +212,11 @@ def convert(raw: pd.Series, column: Column, origin: ColumnOrigin, rows: np.ndarr
     return typed.astype(DTYPES[column.kind]) if column.kind != DATE else typed, findings
 
 
-def _per_text(cells: pd.Series, func, texts: tuple[np.ndarray, np.ndarray]) -> pd.Series | pd.DataFrame:
-    """per_unique of text `cells` whose distinct texts are known (`texts`, _Known.texts): `func` applied to the
-    distinct texts and taken back to the cells."""
-    labels, uniques = texts
+def _per_distinct(cells: pd.Series, func, distinct: tuple[np.ndarray, np.ndarray]) -> pd.Series | pd.DataFrame:
+    """per_unique of `cells` whose distinct values are known (`distinct`: per cell, the number of its value; the
+    values, as _distinct and _Known.texts give them): `func` applied to the distinct values and taken back to the
+    cells."""
+    labels, uniques = distinct
     taken = func(pd.Series(uniques, dtype=object)).iloc[labels]
     taken.index = cells.index
     return taken
@@ -347,8 +344,8 @@ def _to_number(raw, classes, column, origin, rows, config, known=_Known()):
     bad_positions = np.flatnonzero(np.isin(classes, (BOOLEAN, DATETIME, TIME, OTHER)))
     if len(text_positions):
         text = raw.iloc[text_positions]
-        parsed = _per_text(text, _parse_number_text if origin.decimal == "." else _parse_comma_decimal_text,
-                           known.texts(text_positions))
+        parsed = _per_distinct(text, _parse_number_text if origin.decimal == "." else _parse_comma_decimal_text,
+                               known.texts(text_positions))
         ok = parsed["ok"].to_numpy(dtype=bool)
         out[text_positions[ok]] = parsed["value"].to_numpy(dtype=float)[ok]
         fixed = ok & (parsed["needed_cleaning"].to_numpy(dtype=bool) | origin.typed_source)
@@ -416,8 +413,8 @@ def _to_date(raw, classes, column, origin, rows, config, known=_Known()):
     text_positions = np.flatnonzero(classes == STR)
     if len(text_positions):
         text = raw.iloc[text_positions]
-        parsed_frame = _per_text(text, lambda u: _parse_date_text(u, config.date_formats),
-                                 known.texts(text_positions))
+        parsed_frame = _per_distinct(text, lambda u: _parse_date_text(u, config.date_formats),
+                                     known.texts(text_positions))
         parsed, ambiguous = parsed_frame["date"], parsed_frame["ambiguous"].to_numpy(dtype=bool)
         text = parsed_frame["text"]
         ok = parsed.notna().to_numpy()
@@ -599,7 +596,7 @@ def _trimmed_texts(texts: np.ndarray) -> np.ndarray:
     if not len(padded):
         return texts
     trimmed = texts.copy()
-    trimmed[padded] = [text.strip(_TEXT_BLANKS) for text in texts[padded].tolist()]
+    trimmed[padded] = stripped_texts(pd.Series(texts[padded], dtype=object), _TEXT_BLANKS).to_numpy()
     return trimmed
 
 
@@ -635,7 +632,7 @@ def _to_enum(raw, classes, column, origin, rows, config, known=_Known()):
             return values.map(fold).map(lookup)
 
         if (classes[present] == STR).all():   # one Python type: the column's distinct texts stand for the cells
-            mapped = _per_text(raw.iloc[present], words, known.texts(present))
+            mapped = _per_distinct(raw.iloc[present], words, known.texts(present))
         else:
             mapped = per_unique(raw.iloc[present], words)
         out.iloc[present] = mapped.to_numpy()
